@@ -1,0 +1,180 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Anything a repository can run a query on: the database or an open transaction. */
+export type Queryable = Db | Tx;
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  /** Writes, and reads that must see the caller's own writes. */
+  db: Db;
+  /** Reads that may lag a little: a replica when DATABASE_READ_URL is set, else `db`. */
+  readDb: Db;
+  close(): Promise<void>;
+}
+
+/** The migrations folder, resolved from this module so it works from src/, dist/ and any cwd. */
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations');
+
+export interface PostgresOptions {
+  url: string;
+  readUrl?: string | undefined;
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  onPoolError?: (err: Error) => void;
+}
+
+function makePool(url: string, o: PostgresOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: o.poolSize,
+    connectionTimeoutMillis: o.connectTimeoutMs,
+    statement_timeout: o.statementTimeoutMs,
+    idle_in_transaction_session_timeout: o.statementTimeoutMs,
+    application_name: 'enforcement-registry',
+  });
+  // Without a listener an idle client's error (e.g. PostgreSQL restarting) crashes the process.
+  pool.on('error', (err) => o.onPoolError?.(err));
+  return pool;
+}
+
+export async function openPostgres(o: PostgresOptions): Promise<Database & { pool: pg.Pool }> {
+  const pool = makePool(o.url, o);
+  const readPool = o.readUrl ? makePool(o.readUrl, o) : undefined;
+  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  const readDb = readPool ? (drizzlePg({ client: readPool, schema }) as unknown as Db) : db;
+  return {
+    kind: 'postgres',
+    db,
+    readDb,
+    pool,
+    async close() {
+      await Promise.all([pool.end(), readPool?.end()]);
+    },
+  };
+}
+
+/**
+ * A lock file beside the embedded database: PGlite lets two processes open one folder and
+ * corrupt it. The lock holds the owner's pid, so a lock left by a killed process is taken over.
+ */
+function acquireDataDirLock(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, 'registry.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new DataDirLockedError(dataDir, owner);
+      }
+      rmSync(lockPath, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new DataDirLockedError(dataDir, -1);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class DataDirLockedError extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(
+      `The embedded database in ${path.resolve(dataDir)} is in use by another process (pid ${pid}). ` +
+        'Stop that process or set DATA_DIR to another folder.',
+    );
+  }
+}
+
+export interface PgliteOptions {
+  /** A folder for the data; undefined keeps it in memory. */
+  dataDir?: string | undefined;
+  /** A dump made by `dumpDataDir()`, loaded instead of running initdb (fast test start-up). */
+  loadDataDir?: Blob | undefined;
+}
+
+export async function openPglite(o: PgliteOptions): Promise<Database & { client: PGlite }> {
+  let release = () => {};
+  if (o.dataDir) {
+    mkdirSync(o.dataDir, { recursive: true });
+    release = acquireDataDirLock(o.dataDir);
+  }
+  try {
+    const client = await PGlite.create({
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(o.loadDataDir ? { loadDataDir: o.loadDataDir } : {}),
+    });
+    const db = drizzlePglite({ client, schema }) as unknown as Db;
+    return {
+      kind: 'pglite',
+      db,
+      readDb: db,
+      client,
+      async close() {
+        try {
+          await client.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.kind === 'pglite') {
+    // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type
+    await migratePglite(database.db as any, { migrationsFolder: MIGRATIONS_DIR });
+  } else {
+    // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type
+    await migratePg(database.db as any, { migrationsFolder: MIGRATIONS_DIR });
+  }
+}
+
+export interface OpenDatabaseConfig {
+  DATABASE_URL?: string | undefined;
+  DATABASE_READ_URL?: string | undefined;
+  DATA_DIR: string;
+  DATABASE_POOL_SIZE: number;
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+}
+
+/** PostgreSQL when DATABASE_URL is set, else the embedded PGlite database in DATA_DIR. */
+export function openDatabase(c: OpenDatabaseConfig, onPoolError?: (err: Error) => void): Promise<Database> {
+  if (c.DATABASE_URL) {
+    return openPostgres({
+      url: c.DATABASE_URL,
+      readUrl: c.DATABASE_READ_URL,
+      poolSize: c.DATABASE_POOL_SIZE,
+      connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+      ...(onPoolError ? { onPoolError } : {}),
+    });
+  }
+  return openPglite({ dataDir: c.DATA_DIR });
+}

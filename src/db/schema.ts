@@ -1,0 +1,168 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+
+/** Gemeenten, keyed by CBS code (GM + 4 digits). */
+export const municipalities = pgTable(
+  'municipalities',
+  {
+    code: text('code').primaryKey(),
+    name: text('name').notNull(),
+    programmes: text('programmes').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [check('municipalities_code_format', sql`${t.code} ~ '^GM[0-9]{4}$'`)],
+);
+
+/** API clients: who may call the service. Only a hash of the token is stored. */
+export const apiClients = pgTable(
+  'api_clients',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    municipalityCode: text('municipality_code').references(() => municipalities.code),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+    createdBy: uuid('created_by'),
+    revokedAt: ts('revoked_at'),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('api_clients_token_hash_key').on(t.tokenHash),
+    check('api_clients_role', sql`${t.role} in ('officer', 'analyst', 'admin')`),
+    check('api_clients_officer_has_municipality', sql`(${t.role} = 'officer') = (${t.municipalityCode} is not null)`),
+  ],
+);
+
+/** Seksinrichtingen. Deleted ones stay as tombstones (deleted_at set). */
+export const establishments = pgTable(
+  'establishments',
+  {
+    id: uuid('id').primaryKey(),
+    municipalityCode: text('municipality_code')
+      .notNull()
+      .references(() => municipalities.code),
+    name: text('name').notNull(),
+    kind: text('kind').notNull(),
+    street: text('street').notNull(),
+    houseNumber: integer('house_number').notNull(),
+    houseNumberAddition: text('house_number_addition'),
+    postalCode: text('postal_code').notNull(),
+    city: text('city').notNull(),
+    kvkNumber: text('kvk_number'),
+    bagId: text('bag_id'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    updatedBy: uuid('updated_by').notNull(),
+    version: integer('version').notNull().default(1),
+    deletedAt: ts('deleted_at'),
+    deletedBy: uuid('deleted_by'),
+    deleteReason: text('delete_reason'),
+  },
+  (t) => [index('establishments_municipality_name_idx').on(t.municipalityCode, t.name, t.id)],
+);
+
+/** Exploitatievergunningen, with their status history as [{status, effectiveDate}]. */
+export const licences = pgTable(
+  'licences',
+  {
+    id: uuid('id').primaryKey(),
+    establishmentId: uuid('establishment_id')
+      .notNull()
+      .references(() => establishments.id),
+    municipalityCode: text('municipality_code')
+      .notNull()
+      .references(() => municipalities.code),
+    licenceNumber: text('licence_number').notNull(),
+    validFrom: date('valid_from', { mode: 'string' }).notNull(),
+    validUntil: date('valid_until', { mode: 'string' }),
+    statusHistory: jsonb('status_history').$type<{ status: string; effectiveDate: string }[]>().notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    updatedBy: uuid('updated_by').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('licences_establishment_number_key').on(t.establishmentId, t.licenceNumber),
+    index('licences_establishment_idx').on(t.establishmentId, t.validFrom),
+  ],
+);
+
+/** Bestuurlijke handhavingsmaatregelen. Deleted ones stay as tombstones. */
+export const enforcementActions = pgTable(
+  'enforcement_actions',
+  {
+    id: uuid('id').primaryKey(),
+    establishmentId: uuid('establishment_id')
+      .notNull()
+      .references(() => establishments.id),
+    municipalityCode: text('municipality_code')
+      .notNull()
+      .references(() => municipalities.code),
+    licenceStatus: text('licence_status').notNull(),
+    measure: text('measure').notNull(),
+    grounds: text('grounds').array().notNull(),
+    stage: text('stage').notNull(),
+    decisionDate: date('decision_date', { mode: 'string' }).notNull(),
+    fineAmountCents: bigint('fine_amount_cents', { mode: 'number' }),
+    penaltyAmountCents: bigint('penalty_amount_cents', { mode: 'number' }),
+    penaltyUnit: text('penalty_unit'),
+    penaltyMaximumCents: bigint('penalty_maximum_cents', { mode: 'number' }),
+    penaltyComplianceDeadline: date('penalty_compliance_deadline', { mode: 'string' }),
+    penaltyForfeitedCents: bigint('penalty_forfeited_cents', { mode: 'number' }),
+    closureStartDate: date('closure_start_date', { mode: 'string' }),
+    closureEndDate: date('closure_end_date', { mode: 'string' }),
+    legalBasis: text('legal_basis'),
+    caseReference: text('case_reference'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    createdBy: uuid('created_by').notNull(),
+    updatedBy: uuid('updated_by').notNull(),
+    version: integer('version').notNull().default(1),
+    deletedAt: ts('deleted_at'),
+    deletedBy: uuid('deleted_by'),
+    deleteReason: text('delete_reason'),
+  },
+  (t) => [
+    check('enforcement_actions_licence_status', sql`${t.licenceStatus} in ('licensed', 'unlicensed')`),
+    index('enforcement_actions_municipality_date_idx').on(t.municipalityCode, t.decisionDate, t.id),
+    index('enforcement_actions_establishment_idx').on(t.establishmentId),
+    index('enforcement_actions_decision_date_idx').on(t.decisionDate),
+  ],
+);
+
+/**
+ * The audit trail: append-only, hash-chained. Each row's hash covers its canonical content
+ * and the previous row's hash, so an edited or removed row breaks the chain.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    id: uuid('id').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    clientId: uuid('client_id'),
+    clientRole: text('client_role').notNull(),
+    action: text('action').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    municipalityCode: text('municipality_code'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    reason: text('reason'),
+    requestId: text('request_id'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    uniqueIndex('audit_log_id_key').on(t.id),
+    index('audit_log_object_idx').on(t.objectType, t.objectId, t.seq),
+    index('audit_log_client_idx').on(t.clientId, t.seq),
+  ],
+);

@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import type { InvalidParam } from '../lib/problem.js';
+import type { EnforcementActionInput } from '../schemas/enforcement-actions.js';
+
+export type ActionInput = z.infer<typeof EnforcementActionInput>;
+export type StageName = ActionInput['stage'];
+
+/**
+ * The lifecycle of a decision (fase). Any stage may be recorded at creation (records are often
+ * entered after the fact); afterwards a stage moves only along these edges. Nothing leaves
+ * withdrawn or annulled; final can still be annulled (e.g. after herziening).
+ */
+export const STAGE_TRANSITIONS: Readonly<Record<StageName, readonly StageName[]>> = {
+  intended: ['decided', 'withdrawn'],
+  decided: ['objection', 'appeal', 'final', 'withdrawn', 'annulled'],
+  objection: ['decided', 'appeal', 'final', 'withdrawn', 'annulled'],
+  appeal: ['final', 'withdrawn', 'annulled'],
+  final: ['annulled'],
+  withdrawn: [],
+  annulled: [],
+};
+
+/** Stages counted in statistics by default (see DESIGN.md, counting rules). */
+export const COUNTED_STAGES: readonly StageName[] = ['decided', 'objection', 'appeal', 'final'];
+
+const PART_FOR_MEASURE = {
+  fine: 'administrative_fine',
+  penalty: 'penalty_order',
+  closure: 'closure',
+} as const;
+
+/** The cross-field rules of an enforcement action; every broken rule is reported. */
+export function checkEnforcementAction(a: ActionInput, today: string): InvalidParam[] {
+  const issues: InvalidParam[] = [];
+  if (a.decisionDate > today) {
+    issues.push({ name: 'decisionDate', code: 'in_future', reason: `the decision date is after today (${today})` });
+  }
+  const seen = new Set<string>();
+  a.grounds.forEach((g, i) => {
+    if (seen.has(g)) issues.push({ name: `grounds.${i}`, code: 'duplicate', reason: `ground ${g} is listed twice` });
+    seen.add(g);
+  });
+  for (const [part, measure] of Object.entries(PART_FOR_MEASURE) as [keyof typeof PART_FOR_MEASURE, string][]) {
+    const present = a[part] !== undefined && a[part] !== null;
+    if (a.measure === measure && !present) {
+      issues.push({ name: part, code: 'required_for_measure', reason: `${part} is required for measure ${measure}` });
+    } else if (a.measure !== measure && present) {
+      issues.push({ name: part, code: 'not_allowed_for_measure', reason: `${part} is only allowed for measure ${measure}` });
+    }
+  }
+  if (a.penalty) {
+    const p = a.penalty;
+    if (p.maximumCents < p.amountCents) {
+      issues.push({ name: 'penalty.maximumCents', code: 'below_amount', reason: 'the maximum is less than the amount' });
+    }
+    if (p.forfeitedCents !== undefined && p.forfeitedCents > p.maximumCents) {
+      issues.push({ name: 'penalty.forfeitedCents', code: 'above_maximum', reason: 'more is forfeited than the maximum' });
+    }
+    if (p.complianceDeadline < a.decisionDate) {
+      issues.push({
+        name: 'penalty.complianceDeadline',
+        code: 'before_decision_date',
+        reason: 'the compliance deadline (begunstigingstermijn) ends before the decision date',
+      });
+    }
+  }
+  if (a.closure?.endDate && a.closure.endDate < a.closure.startDate) {
+    issues.push({ name: 'closure.endDate', code: 'before_start_date', reason: 'the closure ends before it starts' });
+  }
+  if (a.measure === 'warning' && (a.stage === 'objection' || a.stage === 'appeal')) {
+    issues.push({ name: 'stage', code: 'not_appealable', reason: 'a warning is not a decision open to objection or appeal' });
+  }
+  return issues;
+}
+
+/** Rules that compare a replacement with the stored action. */
+export function checkActionChange(before: { stage: StageName; establishmentId: string }, after: ActionInput): InvalidParam[] {
+  const issues: InvalidParam[] = [];
+  if (after.establishmentId !== before.establishmentId) {
+    issues.push({ name: 'establishmentId', code: 'immutable', reason: 'an action cannot move to another establishment' });
+  }
+  if (after.stage !== before.stage && !STAGE_TRANSITIONS[before.stage].includes(after.stage)) {
+    const allowed = STAGE_TRANSITIONS[before.stage];
+    issues.push({
+      name: 'stage',
+      code: 'transition_not_allowed',
+      reason: `stage cannot move from ${before.stage} to ${after.stage}${allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`,
+    });
+  }
+  return issues;
+}

@@ -1,0 +1,97 @@
+import type { z } from 'zod';
+import { dayBefore } from '../lib/dates.js';
+import type { InvalidParam } from '../lib/problem.js';
+import type { LicenceInput } from '../schemas/licences.js';
+
+export type LicenceStatusName = 'granted' | 'suspended' | 'revoked' | 'expired';
+export interface StatusChange {
+  status: LicenceStatusName;
+  effectiveDate: string;
+}
+export interface LicencePeriod {
+  licenceNumber: string;
+  validFrom: string;
+  validUntil: string | null;
+  statusHistory: StatusChange[];
+}
+
+const TERMINAL: ReadonlySet<LicenceStatusName> = new Set(['revoked', 'expired']);
+
+/** Rules on one licence on its own; every broken rule is reported. */
+export function checkLicence(input: z.infer<typeof LicenceInput>): InvalidParam[] {
+  const issues: InvalidParam[] = [];
+  if (input.validUntil && input.validUntil < input.validFrom) {
+    issues.push({ name: 'validUntil', code: 'before_valid_from', reason: 'validUntil is before validFrom' });
+  }
+  const h = input.statusHistory;
+  if (h[0] && h[0].status !== 'granted') {
+    issues.push({
+      name: 'statusHistory.0.status',
+      code: 'first_status_not_granted',
+      reason: 'a licence’s history begins with granted',
+    });
+  }
+  for (let i = 1; i < h.length; i++) {
+    const prev = h[i - 1] as StatusChange;
+    const cur = h[i] as StatusChange;
+    if (cur.effectiveDate <= prev.effectiveDate) {
+      issues.push({
+        name: `statusHistory.${i}.effectiveDate`,
+        code: 'not_chronological',
+        reason: 'each status change must take effect after the one before it',
+      });
+    }
+    if (TERMINAL.has(prev.status)) {
+      issues.push({
+        name: `statusHistory.${i}.status`,
+        code: 'status_after_terminal',
+        reason: `nothing can follow ${prev.status}`,
+      });
+    } else if (cur.status === prev.status) {
+      issues.push({
+        name: `statusHistory.${i}.status`,
+        code: 'status_unchanged',
+        reason: `the status is already ${cur.status}`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** The last day on which the licence could be in force: validUntil, or the day before it was revoked or expired. */
+export function effectiveEnd(l: LicencePeriod): string | null {
+  const terminal = l.statusHistory.find((c) => TERMINAL.has(c.status));
+  const endByStatus = terminal ? dayBefore(terminal.effectiveDate) : null;
+  if (l.validUntil === null) return endByStatus;
+  if (endByStatus === null) return l.validUntil;
+  return endByStatus < l.validUntil ? endByStatus : l.validUntil;
+}
+
+/** Two licences of one establishment may not be in force on the same day. */
+export function overlaps(a: LicencePeriod, b: LicencePeriod): boolean {
+  const aEnd = effectiveEnd(a);
+  const bEnd = effectiveEnd(b);
+  const aStartsBeforeBEnds = bEnd === null || a.validFrom <= bEnd;
+  const bStartsBeforeAEnds = aEnd === null || b.validFrom <= aEnd;
+  return aStartsBeforeBEnds && bStartsBeforeAEnds;
+}
+
+/**
+ * Was a licence in force on `date`? Yes when the date lies in its validity period and the latest
+ * status change on or before that date is `granted`.
+ */
+export function inForceOn(l: LicencePeriod, date: string): boolean {
+  if (date < l.validFrom) return false;
+  if (l.validUntil !== null && date > l.validUntil) return false;
+  let current: LicenceStatusName | null = null;
+  for (const c of l.statusHistory) {
+    if (c.effectiveDate <= date) current = c.status;
+    else break;
+  }
+  return current === 'granted';
+}
+
+/** The licence status of an establishment on a decision date: the rule behind `licenceStatus`. */
+export function licenceStatusOn(licences: readonly LicencePeriod[], date: string): 'licensed' | 'unlicensed' {
+  return licences.some((l) => inForceOn(l, date)) ? 'licensed' : 'unlicensed';
+}

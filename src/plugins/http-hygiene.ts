@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpProblem } from '../lib/problem.js';
+import { API_VERSION } from '../lib/version.js';
+
+/**
+ * Headers every response carries: API-Version (NL GOV ADR /core/version-header) and the security
+ * headers the Design Rules list (/core/transport/security-headers). The interactive docs under
+ * /docs need scripts and styles of their own, so they get a looser Content-Security-Policy.
+ */
+export default fp(
+  async function httpHygiene(app: FastifyInstance) {
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('API-Version', API_VERSION);
+      // A trailing slash names no resource (ADR /core/no-trailing-slash): 404, never a redirect.
+      // Checked here because the router would read `/establishments/` as an empty `:id`.
+      const path = request.url.split('?')[0] ?? '';
+      if (path.length > 1 && path.endsWith('/')) {
+        throw new HttpProblem({ status: 404, code: 'not-found', detail: `No resource at ${path}; paths have no trailing slash.` });
+      }
+      reply.header('X-Content-Type-Options', 'nosniff');
+      reply.header('X-Frame-Options', 'DENY');
+      reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+      reply.header('Referrer-Policy', 'no-referrer');
+      if (request.url.startsWith('/docs')) {
+        reply.header(
+          'Content-Security-Policy',
+          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+        );
+        reply.header('Cache-Control', 'no-cache');
+      } else {
+        reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+        reply.header('Cache-Control', 'no-store');
+      }
+    });
+
+    // Only JSON bodies are accepted; anything else is a 415.
+    app.removeContentTypeParser('text/plain');
+  },
+  { name: 'http-hygiene' },
+);

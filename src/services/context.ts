@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.js';
+
+export type Role = 'officer' | 'analyst' | 'admin';
+
+/** The authenticated API client behind a request. */
+export interface Principal {
+  clientId: string;
+  name: string;
+  role: Role;
+  /** Set for officers: the one municipality whose records they may read and write. */
+  municipalityCode: string | null;
+}
+
+/** Who makes a change and why: what the audit trail records with it. */
+export interface Actor {
+  clientId: string | null;
+  role: Role | 'system';
+  requestId: string | null;
+  reason: string | null;
+}
+
+/** Which municipalities' records a caller may see: one, or all (null). */
+export interface Scope {
+  municipalityCode: string | null;
+}
+
+export const scopeOf = (p: Principal): Scope => ({
+  municipalityCode: p.role === 'officer' ? p.municipalityCode : null,
+});
+
+export const systemActor = (reason: string): Actor => ({ clientId: null, role: 'system', requestId: null, reason });
+
+/**
+ * Runs `fn` in one transaction with the caller's municipality and role set as transaction-local
+ * settings (`app.municipality`, `app.role`), which PostgreSQL's row-level security policies read.
+ * Inside `fn` use only `tx`: on PGlite, touching the outer `db` in a transaction hangs.
+ */
+export function inTransaction<T>(db: Db, scope: Scope & { role: Actor['role'] }, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(
+      sql`select set_config('app.municipality', ${scope.municipalityCode ?? ''}, true), set_config('app.role', ${scope.role}, true)`,
+    );
+    return fn(tx);
+  });
+}
