@@ -2,6 +2,7 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/db/schema.ts',
+  // Each area keeps its tables in its own file: schema.ts (core), schema-<area>.ts (others).
+  schema: './src/db/schema*.ts',
   out: './migrations',
 });
