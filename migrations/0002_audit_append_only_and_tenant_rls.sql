@@ -101,3 +101,9 @@ CREATE POLICY enforcement_actions_tenant ON enforcement_actions
 -- transaction, and an officer who saw only its own municipality's entries would fork the chain.
 -- Its reads are scoped by the audit-trail routes instead.
 SELECT 1;
+--> statement-breakpoint
+-- An establishment's trail includes its licences' entries, also of licences deleted since
+-- (licences are deleted outright): find them by the establishmentId in their snapshots.
+CREATE INDEX IF NOT EXISTS audit_log_licence_establishment_idx
+  ON audit_log ((coalesce("after" ->> 'establishmentId', "before" ->> 'establishmentId')), seq)
+  WHERE object_type = 'licence';

@@ -8,8 +8,11 @@ import database from './plugins/database.js';
 import httpHygiene from './plugins/http-hygiene.js';
 import openapi from './plugins/openapi.js';
 import problems from './plugins/problems.js';
+import rateLimit from './plugins/rate-limit.js';
+import readLog from './plugins/read-log.js';
 import repositories from './plugins/repositories.js';
 import apiClientRoutes from './routes/api-clients.js';
+import auditTrailRoutes from './routes/audit-trail.js';
 import enforcementActionRoutes from './routes/enforcement-actions.js';
 import establishmentRoutes from './routes/establishments.js';
 import healthRoutes from './routes/health.js';
@@ -17,7 +20,7 @@ import licenceRoutes from './routes/licences.js';
 import municipalityRoutes from './routes/municipalities.js';
 import openapiDocumentRoute from './routes/openapi-document.js';
 
-export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES'>;
+export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES'> & Partial<Pick<Config, 'RATE_LIMIT_PER_MINUTE'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -57,6 +60,8 @@ export async function buildApp(opts: BuildAppOptions) {
     await app.register(repositories);
   }
   await app.register(auth);
+  await app.register(rateLimit, { perMinute: opts.config.RATE_LIMIT_PER_MINUTE ?? 0 });
+  await app.register(readLog);
   await app.register(openapi, { publicBaseUrl: opts.config.PUBLIC_BASE_URL });
 
   await app.register(healthRoutes);
@@ -68,6 +73,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(licenceRoutes);
       await v1.register(enforcementActionRoutes);
       await v1.register(apiClientRoutes);
+      await v1.register(auditTrailRoutes);
     },
     { prefix: '/v1' },
   );
