@@ -1,10 +1,10 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { runAuditVerify } from '../src/cli/audit-verify.js';
 import { build, json, sample } from './helper.js';
 import { asSuperuser } from './helpers/audit.js';
 
 /** A registry with a few changes, for the tampering tests. */
-async function withHistory(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function withHistory(t: Test) {
   const ctx = await build(t);
   const officer = await ctx.client('officer', 'GM0363');
   const admin = await ctx.client('admin');

@@ -73,9 +73,7 @@ t.test('an action created, corrected twice and deleted has exactly four entries,
       ['delete', bob.id, 'dubbel geregistreerd'],
     ],
   );
-  t.ok(
-    page.items.every((e) => e.objectType === 'enforcement_action' && e.objectId === id && e.municipalityCode === 'GM0363'),
-  );
+  t.ok(page.items.every((e) => e.objectType === 'enforcement_action' && e.objectId === id && e.municipalityCode === 'GM0363'));
   t.ok(page.items.every((e) => e.clientRole === 'officer'));
   t.equal(e1.requestId, 'req-create-1');
   t.ok(e1.seq < e2.seq && e2.seq < e3.seq && e3.seq < e4.seq, 'oldest first');
@@ -98,7 +96,10 @@ t.test('an action created, corrected twice and deleted has exactly four entries,
   t.match(otherMunicipality.headers['content-type'], /application\/problem\+json/);
   t.equal((await app.inject({ url: `/v1/enforcement-actions/${id}/audit-trail`, headers: analyst.auth })).statusCode, 403);
   t.equal((await app.inject({ url: `/v1/enforcement-actions/${id}/audit-trail` })).statusCode, 401);
-  const unknown = await app.inject({ url: '/v1/enforcement-actions/4a0b0f3e-0000-4000-8000-000000000000/audit-trail', headers: alice.auth });
+  const unknown = await app.inject({
+    url: '/v1/enforcement-actions/4a0b0f3e-0000-4000-8000-000000000000/audit-trail',
+    headers: alice.auth,
+  });
   t.equal(unknown.statusCode, 404);
 
   const paged = await app.inject({ url: `/v1/enforcement-actions/${id}/audit-trail?page=2&pageSize=3`, headers: alice.auth });
@@ -166,15 +167,11 @@ t.test('admins search the whole trail by client, object type, action and time', 
     mine.items.map((e) => e.objectType),
     ['establishment', 'enforcement_action'],
   );
-  const actions = json<Page>(
-    await app.inject({ url: '/v1/audit-trail?objectType=enforcement_action&action=create', headers: admin.auth }),
-  );
+  const actions = json<Page>(await app.inject({ url: '/v1/audit-trail?objectType=enforcement_action&action=create', headers: admin.auth }));
   t.equal(actions.totalItems, 1);
   const clients = json<Page>(await app.inject({ url: '/v1/audit-trail?objectType=api_client', headers: admin.auth }));
   t.equal(clients.totalItems, 2, 'the two clients created by the set-up');
-  const since = json<Page>(
-    await app.inject({ url: `/v1/audit-trail?occurredFrom=${encodeURIComponent(before)}`, headers: admin.auth }),
-  );
+  const since = json<Page>(await app.inject({ url: `/v1/audit-trail?occurredFrom=${encodeURIComponent(before)}`, headers: admin.auth }));
   t.equal(since.totalItems, 2);
   const untilThen = json<Page>(
     await app.inject({ url: `/v1/audit-trail?occurredUntil=${encodeURIComponent(before)}`, headers: admin.auth }),
@@ -183,7 +180,12 @@ t.test('admins search the whole trail by client, object type, action and time', 
 
   const bad = await app.inject({ url: '/v1/audit-trail?occurredFrom=yesterday&objectType=person&clientId=x', headers: admin.auth });
   t.equal(bad.statusCode, 400);
-  t.same(json<{ invalidParams: { name: string }[] }>(bad).invalidParams.map((p) => p.name).sort(), ['clientId', 'objectType', 'occurredFrom']);
+  t.same(
+    json<{ invalidParams: { name: string }[] }>(bad)
+      .invalidParams.map((p) => p.name)
+      .sort(),
+    ['clientId', 'objectType', 'occurredFrom'],
+  );
   t.equal((await app.inject({ url: '/v1/audit-trail', headers: officer.auth })).statusCode, 403);
   t.equal((await app.inject({ url: '/v1/audit-trail/verification', headers: officer.auth })).statusCode, 403);
 });
