@@ -49,10 +49,13 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO registry_
 --> statement-breakpoint
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO registry_app;
 --> statement-breakpoint
--- Tables that later migrations create (run by the same user) get the same grants.
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO registry_app;
+-- Schemas, tables and sequences that later migrations create (run by the same user), in any
+-- schema, get the same grants, so other areas' tables work inside client transactions.
+ALTER DEFAULT PRIVILEGES GRANT USAGE ON SCHEMAS TO registry_app;
 --> statement-breakpoint
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO registry_app;
+ALTER DEFAULT PRIVILEGES GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO registry_app;
+--> statement-breakpoint
+ALTER DEFAULT PRIVILEGES GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO registry_app;
 --> statement-breakpoint
 -- The service only ever appends to the trail.
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM registry_app;

@@ -88,3 +88,20 @@ t.test(`row-level security binds an officer's transaction (${usingPostgres ? 'Po
     'the service role cannot delete audit entries',
   );
 });
+
+t.test('tables that later migrations create are usable in client transactions (default privileges)', async (t) => {
+  const { database } = await build(t);
+  // As a later migration would: run by the migrating user, in public and in a new schema.
+  await database.db.execute(sql.raw('create schema later_area'));
+  await database.db.execute(sql.raw('create table later_area.facts (id serial primary key, v int)'));
+  await database.db.execute(sql.raw('create table public.later_things (id bigserial primary key, v int)'));
+  const n = await inTransaction(database.db, { municipalityCode: 'GM0363', role: 'officer' }, async (tx) => {
+    await tx.execute(sql`insert into later_area.facts (v) values (1)`);
+    await tx.execute(sql`insert into later_things (v) values (2)`);
+    return rows<{ n: number }>(
+      tx,
+      sql`select (select count(*) from later_area.facts)::int + (select count(*) from later_things)::int as n`,
+    );
+  });
+  t.equal(n[0]?.n, 2);
+});
