@@ -155,16 +155,22 @@ export function createAuditTrailRepository(database: Database) {
     return page(database.readDb, where, p);
   }
 
-  /** Walks the hash chain and cross-checks the records against it. */
-  async function verify(): Promise<AuditVerification> {
-    return verifyDatabase(db);
+  /** Walks the hash chain and cross-checks the records (and a noted head, if given) against it. */
+  async function verify(anchor?: AuditAnchor): Promise<AuditVerification> {
+    return verifyDatabase(db, anchor);
   }
 
   return { forEnforcementAction, forEstablishment, list, verify };
 }
 
+/** An entry noted from an earlier verification (lastSeq and headHash): it must still be there, unchanged. */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
 /** The chain walk plus the tail checks; used by the admin endpoint and `npm run audit:verify`. */
-export async function verifyDatabase(q: Queryable): Promise<AuditVerification> {
+export async function verifyDatabase(q: Queryable, anchor?: AuditAnchor): Promise<AuditVerification> {
   const chain = await verifyAuditChain(q);
   const [last] = await q.select({ seq: auditLog.seq }).from(auditLog).orderBy(sql`${auditLog.seq} desc`).limit(1);
   const [head] = chain.entriesChecked
@@ -178,6 +184,17 @@ export async function verifyDatabase(q: Queryable): Promise<AuditVerification> {
     recordsWithoutTrail,
     verifiedAt: new Date().toISOString(),
   };
+  if (report.ok && anchor) {
+    const [noted] = await q.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, anchor.seq));
+    if (!noted || noted.hash !== anchor.hash) {
+      report.ok = false;
+      report.firstBrokenSeq = anchor.seq;
+      report.problem = noted
+        ? `entry ${anchor.seq} no longer has the hash noted earlier: the trail was rewritten from there on`
+        : `entry ${anchor.seq}, noted earlier, is gone: the end of the trail was cut off`;
+      return report;
+    }
+  }
   if (report.ok && recordsWithoutTrail > 0) {
     report.ok = false;
     report.problem = `${recordsWithoutTrail} record(s) have no audit entry for their current version: the end of the trail may have been cut off, or records were changed outside the service`;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { badRequest } from '../lib/problem.js';
 import { principalOf } from '../plugins/auth.js';
 import { AuditAction, AuditChainVerification, AuditEntryPage, AuditObjectType } from '../schemas/audit-trail.js';
 import { Id, MunicipalityCode, Pagination, Timestamp } from '../schemas/common.js';
@@ -90,12 +91,29 @@ const auditTrailRoutes: FastifyPluginAsyncZod = async (app) => {
       operationId: 'verifyAuditTrail',
       summary: 'Verify the hash chain of the audit trail',
       description:
-        'Walks the whole chain from seq 1: every seq present once, every prevHash equal to the previous entry’s hash, every hash equal to the SHA-256 of the entry’s canonical content. Reports the first entry that does not hold. It also checks that every establishment, licence and enforcement action has an entry for its current version, which finds a cut-off tail; note headHash elsewhere to detect that independently. Admins only; `npm run audit:verify` does the same from the command line.',
+        'Walks the whole chain from seq 1: every seq present once, every prevHash equal to the previous entry’s hash, every hash equal to the SHA-256 of the entry’s canonical content. Reports the first entry that does not hold. It also checks that every establishment, licence and enforcement action has an entry for its current version, which finds a cut-off tail; and, given anchorSeq and anchorHash noted from an earlier report, that this entry is still there unchanged. Admins only; `npm run audit:verify` does the same from the command line.',
       tags,
       security: BEARER,
-      response: { 200: AuditChainVerification, ...problems(...AUTH_PROBLEMS) },
+      querystring: z.object({
+        anchorSeq: z.coerce.number().int().min(1).optional().meta({
+          description: 'The lastSeq of an earlier report, noted outside the registry; give anchorHash with it.',
+        }),
+        anchorHash: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+          .optional()
+          .meta({ description: 'The headHash of that report: the entry at anchorSeq must still have it.' }),
+      }),
+      response: { 200: AuditChainVerification, ...problems(400, ...AUTH_PROBLEMS) },
     },
-    handler: async () => app.repos.auditTrail.verify(),
+    handler: async (request) => {
+      const { anchorSeq, anchorHash } = request.query;
+      if ((anchorSeq === undefined) !== (anchorHash === undefined)) {
+        const missing = anchorSeq === undefined ? 'anchorSeq' : 'anchorHash';
+        throw badRequest([{ name: missing, code: 'required_with_anchor', reason: 'give anchorSeq and anchorHash together' }]);
+      }
+      return app.repos.auditTrail.verify(anchorSeq && anchorHash ? { seq: anchorSeq, hash: anchorHash } : undefined);
+    },
   });
 };
 
