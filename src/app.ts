@@ -8,6 +8,7 @@ import database from './plugins/database.js';
 import httpHygiene from './plugins/http-hygiene.js';
 import openapi from './plugins/openapi.js';
 import problems from './plugins/problems.js';
+import readRouting from './plugins/read-routing.js';
 import repositories from './plugins/repositories.js';
 import apiClientRoutes from './routes/api-clients.js';
 import enforcementActionRoutes from './routes/enforcement-actions.js';
@@ -17,7 +18,7 @@ import licenceRoutes from './routes/licences.js';
 import municipalityRoutes from './routes/municipalities.js';
 import openapiDocumentRoute from './routes/openapi-document.js';
 
-export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES'>;
+export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES'> & Partial<Pick<Config, 'READ_YOUR_WRITES_MS'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -42,12 +43,20 @@ export async function buildApp(opts: BuildAppOptions) {
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     ajv: undefined,
+    // one log line per request (onResponse below) instead of fastify's two: half the hot-path logging
+    disableRequestLogging: true,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { req: { method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      'request completed',
+    );
   });
 
   await app.register(problems);
@@ -57,6 +66,7 @@ export async function buildApp(opts: BuildAppOptions) {
     await app.register(repositories);
   }
   await app.register(auth);
+  await app.register(readRouting, { windowMs: opts.config.READ_YOUR_WRITES_MS ?? 5000 });
   await app.register(openapi, { publicBaseUrl: opts.config.PUBLIC_BASE_URL });
 
   await app.register(healthRoutes);
