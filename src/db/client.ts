@@ -66,7 +66,8 @@ const MAX_NAMED_STATEMENTS = 256;
  */
 function useNamedStatements(client: pg.PoolClient): void {
   const names = new Map<string, string>();
-  const send = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  // looked up per call, so that a wrapper installed on the prototype later (the benchmark's capture) still sees every query
+  const send = (self: pg.PoolClient, ...args: unknown[]) => (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(self, args);
   (client as unknown as { query: unknown }).query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
     if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
       const c = config as { text: string; name?: string };
@@ -76,10 +77,10 @@ function useNamedStatements(client: pg.PoolClient): void {
           name = `er_${names.size + 1}`;
           names.set(c.text, name);
         }
-        if (name) return send.call(this, { ...c, name }, ...rest);
+        if (name) return send(this, { ...c, name }, ...rest);
       }
     }
-    return send.call(this, config, ...rest);
+    return send(this, config, ...rest);
   };
 }
 
