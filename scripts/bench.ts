@@ -8,7 +8,8 @@
  *
  * Environment: DATABASE_URL (admin URL of a local PostgreSQL; a scratch database is created and
  * dropped), BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (3), BENCH_CLIENTS ("1,16"),
- * BENCH_SCENARIOS (comma-separated names to run a subset), BENCH_SHOW_SQL=1 prints the pgbench scripts.
+ * BENCH_SCENARIOS (comma-separated names to run a subset), BENCH_SHOW_SQL=1 prints the pgbench scripts,
+ * BENCH_LOG_LEVEL (the service's LOG_LEVEL, default info), BENCH_POOL_SIZE (its DATABASE_POOL_SIZE, default 20).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -237,6 +238,7 @@ async function main() {
       DATABASE_URL: scratch.url,
       REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+      ...(process.env.BENCH_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE } : {}),
     });
     const base = service.baseUrl;
     const fixture = await setUp(base, scratch.url);
