@@ -30,11 +30,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '1,16').split(',').map(Number);
 const ONLY = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
 const SEEDED_ACTIONS = 5000;
+/** Establishments of the benchmark's officer: creates spread over them (one establishment would serialise every create on its row lock). */
+const ESTABLISHMENTS = 16;
 
 interface Fixture {
   officer: string;
   analyst: string;
-  establishmentId: string;
+  /** The officer's establishments; creates go round-robin over them, as many officers would. */
+  establishmentIds: string[];
   actionId: string;
 }
 
@@ -44,6 +47,12 @@ interface Scenario {
   target?: number;
   /** Builds the request, or explains why this scenario cannot run on this build. */
   request(f: Fixture, probe: Probe): Promise<RequestSpec | { skip: string }>;
+  /**
+   * The request to capture (default: the request itself) and how to spread the captured script
+   * the way the load spreads its requests (pgbench picks one of the scripts per transaction).
+   */
+  capture?(f: Fixture): RequestSpec;
+  variants?(script: string, f: Fixture): string[];
 }
 
 interface Probe {
@@ -69,13 +78,24 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'create action',
     target: 0.6,
-    request: async (f) => ({
+    request: async (f) => {
+      let i = 0;
+      return {
+        method: 'POST',
+        path: '/v1/enforcement-actions',
+        headers: bearer(f.officer),
+        body: () => actionBody(f.establishmentIds[i++ % f.establishmentIds.length] as string),
+        expectStatus: 201,
+      };
+    },
+    capture: (f) => ({
       method: 'POST',
       path: '/v1/enforcement-actions',
       headers: bearer(f.officer),
-      body: () => actionBody(f.establishmentId),
+      body: () => actionBody(f.establishmentIds[0] as string),
       expectStatus: 201,
     }),
+    variants: (script, f) => f.establishmentIds.map((id) => script.replaceAll(f.establishmentIds[0] as string, id)),
   },
   {
     name: 'read action',
@@ -135,21 +155,26 @@ async function setUp(base: string, dbUrl: string): Promise<Fixture> {
   };
   const officer = await mk('officer', 'GM0363');
   const analyst = await mk('analyst', null);
-  const est = await http(base, 'POST', '/v1/establishments', bearer(officer.token), {
-    municipalityCode: 'GM0363',
-    name: 'Club Rood',
-    kind: 'club',
-    address: { street: 'Oudezijds Achterburgwal', houseNumber: 12, postalCode: '1012DK', city: 'Amsterdam' },
-  });
-  if (est.status !== 201) throw new Error(`cannot create establishment: ${JSON.stringify(est.body)}`);
-  const establishmentId = est.body.id as string;
-  const lic = await http(base, 'POST', `/v1/establishments/${establishmentId}/licences`, bearer(officer.token), {
-    licenceNumber: 'EV-2016-001',
-    validFrom: '2016-01-01',
-    validUntil: '2020-12-31',
-    statusHistory: [{ status: 'granted', effectiveDate: '2016-01-01' }],
-  });
-  if (lic.status !== 201) throw new Error(`cannot create licence: ${JSON.stringify(lic.body)}`);
+  const establishmentIds: string[] = [];
+  for (let n = 0; n < ESTABLISHMENTS; n++) {
+    const est = await http(base, 'POST', '/v1/establishments', bearer(officer.token), {
+      municipalityCode: 'GM0363',
+      name: `Club ${n}`,
+      kind: 'club',
+      address: { street: 'Oudezijds Achterburgwal', houseNumber: n + 1, postalCode: '1012DK', city: 'Amsterdam' },
+    });
+    if (est.status !== 201) throw new Error(`cannot create establishment: ${JSON.stringify(est.body)}`);
+    const id = est.body.id as string;
+    establishmentIds.push(id);
+    const lic = await http(base, 'POST', `/v1/establishments/${id}/licences`, bearer(officer.token), {
+      licenceNumber: `EV-2016-${n}`,
+      validFrom: '2016-01-01',
+      validUntil: '2020-12-31',
+      statusHistory: [{ status: 'granted', effectiveDate: '2016-01-01' }],
+    });
+    if (lic.status !== 201) throw new Error(`cannot create licence: ${JSON.stringify(lic.body)}`);
+  }
+  const establishmentId = establishmentIds[0] as string;
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
   await bulkLoadActions(c, 1, SEEDED_ACTIONS, officer.id);
@@ -157,7 +182,7 @@ async function setUp(base: string, dbUrl: string): Promise<Fixture> {
   await c.end();
   const action = await http(base, 'POST', '/v1/enforcement-actions', bearer(officer.token), JSON.parse(actionBody(establishmentId)));
   if (action.status !== 201) throw new Error(`cannot create action: ${JSON.stringify(action.body)}`);
-  return { officer: officer.token, analyst: analyst.token, establishmentId, actionId: action.body.id as string };
+  return { officer: officer.token, analyst: analyst.token, establishmentIds, actionId: action.body.id as string };
 }
 
 /** The statements each scenario's request executes, captured from the service's code in this process. */
@@ -248,7 +273,7 @@ async function main() {
       status: async (s) => (await http(base, s.method, s.path, s.headers)).status,
     };
 
-    const runs: { scenario: Scenario; spec: RequestSpec; script: string }[] = [];
+    const runs: { scenario: Scenario; spec: RequestSpec; scripts: string[] }[] = [];
     const skipped: string[][] = [];
     for (const scenario of SCENARIOS) {
       if (ONLY && !ONLY.includes(scenario.name)) continue;
@@ -257,21 +282,21 @@ async function main() {
         skipped.push([scenario.name, spec.skip]);
         continue;
       }
-      const script = await capturePgbenchScript(scratch.url, spec);
+      const script = await capturePgbenchScript(scratch.url, scenario.capture?.(fixture) ?? spec);
       if (process.env.BENCH_SHOW_SQL) console.log(`\n-- ${scenario.name}: pgbench script\n${script}`);
-      runs.push({ scenario, spec, script });
+      runs.push({ scenario, spec, scripts: scenario.variants?.(script, fixture) ?? [script] });
     }
 
     const results = new Map<string, { api: LoadResult[]; pg: LoadResult[] }>();
     const errors: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const { scenario, spec, script } of runs) {
+      for (const { scenario, spec, scripts } of runs) {
         for (const c of CLIENTS) {
           const key = `${scenario.name}|${c}`;
           const slot = results.get(key) ?? { api: [], pg: [] };
           results.set(key, slot);
           const api = await runLoad(base, spec, c, SECONDS);
-          const pgb = await runPgbench(pgbench, scratch.url, script, c, SECONDS);
+          const pgb = await runPgbench(pgbench, scratch.url, scripts, c, SECONDS);
           slot.api.push(api);
           slot.pg.push(pgb);
           for (const [who, r] of [

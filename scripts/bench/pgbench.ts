@@ -22,13 +22,16 @@ export function findPgbench(): string | null {
  * then bind/execute: the fastest way PostgreSQL can be driven, i.e. the physical limit) and reads
  * the per-transaction log for p50/p99.
  */
-export async function runPgbench(bin: string, url: string, script: string, clients: number, seconds: number): Promise<LoadResult> {
+export async function runPgbench(bin: string, url: string, scripts: string[], clients: number, seconds: number): Promise<LoadResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'er-pgbench-'));
   try {
-    const file = path.join(dir, 'script.sql');
-    writeFileSync(file, script);
     const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds)];
-    args.push('-f', file, '-l', `--log-prefix=${path.join(dir, 'tx')}`, url);
+    scripts.forEach((script, i) => {
+      const file = path.join(dir, `script${i}.sql`);
+      writeFileSync(file, script);
+      args.push('-f', file); // several scripts: pgbench picks one at random per transaction
+    });
+    args.push('-l', `--log-prefix=${path.join(dir, 'tx')}`, url);
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(bin, args, { cwd: dir });
       let out = '';
