@@ -11,7 +11,7 @@ t.test('concurrent writes append one unbroken audit chain', async (t) => {
   const est = await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() });
   t.equal(est.statusCode, 201);
   const before = (await database.db.select({ seq: auditLog.seq }).from(auditLog)).length;
-  const N = 24;
+  const N = 12;
   const results = await Promise.all(
     Array.from({ length: N }, () =>
       app.inject({ method: 'POST', url: '/v1/enforcement-actions', headers: officer.auth, payload: sample.action(est.json().id) }),
