@@ -6,6 +6,7 @@ import type { Database } from './db/client.js';
 import auth from './plugins/auth.js';
 import database from './plugins/database.js';
 import httpHygiene from './plugins/http-hygiene.js';
+import idempotency from './plugins/idempotency.js';
 import openapi from './plugins/openapi.js';
 import problems from './plugins/problems.js';
 import repositories from './plugins/repositories.js';
@@ -17,7 +18,7 @@ import licenceRoutes from './routes/licences.js';
 import municipalityRoutes from './routes/municipalities.js';
 import openapiDocumentRoute from './routes/openapi-document.js';
 
-export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES'>;
+export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS'>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -57,6 +58,7 @@ export async function buildApp(opts: BuildAppOptions) {
     await app.register(repositories);
   }
   await app.register(auth);
+  await app.register(idempotency, { ttlHours: opts.config.IDEMPOTENCY_TTL_HOURS });
   await app.register(openapi, { publicBaseUrl: opts.config.PUBLIC_BASE_URL });
 
   await app.register(healthRoutes);

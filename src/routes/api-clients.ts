@@ -12,7 +12,7 @@ const params = z.object({ id: Id });
 /** API clients and their tokens: admin only. A token is shown once, at creation. */
 const apiClientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api-clients', {
-    config: roles('admin'),
+    config: { ...roles('admin'), idempotencyWithheld: ['token'] },
     schema: {
       operationId: 'createApiClient',
       summary: 'Create an API client and its token',

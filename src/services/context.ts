@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
+import { currentTransactionHooks } from './unit-of-work.js';
 
 export type Role = 'officer' | 'analyst' | 'admin';
 
@@ -36,11 +37,24 @@ export const systemActor = (reason: string): Actor => ({ clientId: null, role: '
  * settings (`app.municipality`, `app.role`), which PostgreSQL's row-level security policies read.
  * Inside `fn` use only `tx`: on PGlite, touching the outer `db` in a transaction hangs.
  */
-export function inTransaction<T>(db: Db, scope: Scope & { role: Actor['role'] }, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('app.municipality', ${scope.municipalityCode ?? ''}, true), set_config('app.role', ${scope.role}, true)`,
-    );
-    return fn(tx);
-  });
+export async function inTransaction<T>(db: Db, scope: Scope & { role: Actor['role'] }, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  // The request's unit of work (e.g. its Idempotency-Key) commits or rolls back with the change.
+  const hooks = currentTransactionHooks();
+  let result: T;
+  try {
+    result = await db.transaction(async (tx) => {
+      await tx.execute(
+        sql`select set_config('app.municipality', ${scope.municipalityCode ?? ''}, true), set_config('app.role', ${scope.role}, true)`,
+      );
+      for (const h of hooks) await h.begin?.(tx);
+      const result = await fn(tx);
+      for (const h of hooks) await h.beforeCommit?.(tx, result);
+      return result;
+    });
+  } catch (err) {
+    for (const h of hooks) h.rolledBack?.();
+    throw err;
+  }
+  for (const h of hooks) h.committed?.();
+  return result;
 }
