@@ -46,6 +46,10 @@ function makePool(url: string, o: PostgresOptions): pg.Pool {
   });
   // Without a listener an idle client's error (e.g. PostgreSQL restarting) crashes the process.
   pool.on('error', (err) => o.onPoolError?.(err));
+  // The pool listens only to idle clients: a checked-out client whose connection drops between two
+  // queries (say, inside a transaction) emits 'error' too, which would crash the process unheard.
+  // Its next query then fails with "not queryable", which the error handler answers as a 503.
+  pool.on('connect', (client) => client.on('error', (err) => o.onPoolError?.(err)));
   return pool;
 }
 
