@@ -8,7 +8,7 @@ import database from './plugins/database.js';
 import httpHygiene from './plugins/http-hygiene.js';
 import idempotency from './plugins/idempotency.js';
 import openapi from './plugins/openapi.js';
-import problems from './plugins/problems.js';
+import problems, { sendProblem } from './plugins/problems.js';
 import repositories from './plugins/repositories.js';
 import apiClientRoutes from './routes/api-clients.js';
 import enforcementActionRoutes from './routes/enforcement-actions.js';
@@ -42,6 +42,15 @@ export async function buildApp(opts: BuildAppOptions) {
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    // A path the router cannot even read (bad escape, over-long parameter) is a 400 problem too.
+    frameworkErrors: (err, request, reply) =>
+      sendProblem(request, reply, {
+        status: 400,
+        code: 'invalid-input',
+        title: 'Invalid input',
+        detail: 'The request path cannot be read: a parameter is malformed or too long.',
+        invalidParams: [{ name: 'path', code: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'too_long' : 'malformed', reason: err.message }],
+      }),
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -76,7 +76,7 @@ const apiClientRoutes: FastifyPluginAsyncZod = async (app) => {
       security: BEARER,
       params,
       headers: ifMatchHeaders,
-      response: { 200: ApiClient, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 412, 428) },
+      response: { 200: ApiClient, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 412, 413, 415, 428) },
     },
     handler: async (request, reply) => {
       const revoked = await app.repos.apiClients.revoke(actorOf(request), request.params.id, expectedVersion(request));
