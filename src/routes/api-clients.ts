@@ -4,7 +4,17 @@ import { notFound } from '../lib/problem.js';
 import { actorOf } from '../plugins/auth.js';
 import { ApiClient, ApiClientCreate, ApiClientPage, ApiClientWithToken } from '../schemas/api-clients.js';
 import { Id, Pagination } from '../schemas/common.js';
-import { AUTH_PROBLEMS, BEARER, expectedVersion, ifMatchHeaders, paged, problems, roles, sendResource } from './http.js';
+import {
+  AUTH_PROBLEMS,
+  BEARER,
+  expectedVersion,
+  ifMatchHeaders,
+  ifNoneMatchHeaders,
+  paged,
+  problems,
+  roles,
+  sendResource,
+} from './http.js';
 
 const tags = ['API clients'];
 const params = z.object({ id: Id });
@@ -57,7 +67,8 @@ const apiClientRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       security: BEARER,
       params,
-      response: { 200: ApiClient, ...problems(400, ...AUTH_PROBLEMS, 404) },
+      headers: ifNoneMatchHeaders,
+      response: { 200: ApiClient, 304: z.undefined().meta({ description: 'Not modified.' }), ...problems(400, ...AUTH_PROBLEMS, 404) },
     },
     handler: async (request, reply) => {
       const found = await app.repos.apiClients.get(request.params.id);
