@@ -22,7 +22,7 @@ import pg from 'pg';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const PG_PORT = Number(process.env.FAULT_PG_PORT ?? 55432);
+let PG_PORT = Number(process.env.FAULT_PG_PORT ?? 55432);
 const DURATION_MS = Number(process.env.FAULT_DURATION_S ?? 30) * 1000;
 const CLIENTS = Number(process.env.FAULT_CLIENTS ?? 16);
 const RUN_AS_POSTGRES = process.getuid?.() === 0; // initdb refuses to run as root
@@ -53,11 +53,11 @@ function pgCmd(bin: string, args: string[]) {
   const [file, argv] = RUN_AS_POSTGRES ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
   return execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dataRoot }).toString();
 }
-const pgOptions = `-p ${PG_PORT} -k ${dataRoot} -c listen_addresses=127.0.0.1 -c max_connections=100`;
+const pgOptions = () => `-p ${PG_PORT} -k ${dataRoot} -c listen_addresses=127.0.0.1 -c max_connections=100`;
 
 function startPostgres() {
   pgCmd('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  pgCmd('pg_ctl', ['-D', dataDir, '-o', pgOptions, '-l', path.join(dataRoot, 'pg.log'), '-w', 'start']);
+  pgCmd('pg_ctl', ['-D', dataDir, '-o', pgOptions(), '-l', path.join(dataRoot, 'pg.log'), '-w', 'start']);
 }
 /** Asynchronous, so the clients keep sending while PostgreSQL goes down and comes back. */
 async function restartPostgres() {
@@ -66,7 +66,7 @@ async function restartPostgres() {
     '-D',
     dataDir,
     '-o',
-    pgOptions,
+    pgOptions(),
     '-l',
     path.join(dataRoot, 'pg.log'),
     '-m',
@@ -77,12 +77,20 @@ async function restartPostgres() {
   const [file, argv] = RUN_AS_POSTGRES ? ['runuser', ['-u', 'postgres', '--', ...args]] : [args[0] as string, args.slice(1)];
   await promisify(execFile)(file, argv, { cwd: dataRoot });
 }
-const DATABASE_URL = `postgres://postgres@127.0.0.1:${PG_PORT}/postgres`;
+const databaseUrl = () => `postgres://postgres@127.0.0.1:${PG_PORT}/postgres`;
 
 // ---------------------------------------------------------------- the service
 const ADMIN_TOKEN = `fault-admin-${randomBytes(24).toString('hex')}`;
 let servicePort = 0;
 let service: ChildProcess | undefined;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -96,7 +104,7 @@ async function startService() {
   service = spawn(process.execPath, [path.join(ROOT, 'dist/server.js')], {
     env: {
       ...process.env,
-      DATABASE_URL,
+      DATABASE_URL: databaseUrl(),
       PORT: String(servicePort),
       HOST: '127.0.0.1',
       REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -239,6 +247,7 @@ async function main() {
     log('building');
     execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   }
+  if (!(await portIsFree(PG_PORT))) PG_PORT = await freePort(); // another run (another engineer's CI) has it
   log(`private PostgreSQL 15 on port ${PG_PORT} in ${dataRoot}`);
   startPostgres();
   servicePort = await freePort();
@@ -306,7 +315,7 @@ async function main() {
   log(`load done in ${Math.round((Date.now() - started) / 1000)} s; reconciling`);
 
   // ---------------------------------------------------------------- reconcile, from the database
-  const db = new pg.Client({ connectionString: DATABASE_URL });
+  const db = new pg.Client({ connectionString: databaseUrl() });
   await db.connect();
   const rows = (
     await db.query<{ id: string; case_reference: string }>(
