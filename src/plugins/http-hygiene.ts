@@ -12,12 +12,6 @@ export default fp(
   async function httpHygiene(app: FastifyInstance) {
     app.addHook('onRequest', async (request, reply) => {
       reply.header('API-Version', API_VERSION);
-      // A trailing slash names no resource (ADR /core/no-trailing-slash): 404, never a redirect.
-      // Checked here because the router would read `/establishments/` as an empty `:id`.
-      const path = request.url.split('?')[0] ?? '';
-      if (path.length > 1 && path.endsWith('/')) {
-        throw new HttpProblem({ status: 404, code: 'not-found', detail: `No resource at ${path}; paths have no trailing slash.` });
-      }
       reply.header('X-Content-Type-Options', 'nosniff');
       reply.header('X-Frame-Options', 'DENY');
       reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
@@ -31,6 +25,13 @@ export default fp(
       } else {
         reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
         reply.header('Cache-Control', 'no-store');
+      }
+      // A trailing slash names no resource (ADR /core/no-trailing-slash): 404, never a redirect.
+      // Checked here, after the headers every response needs, because the router would read
+      // `/establishments/` as an empty `:id`.
+      const path = request.url.split('?')[0] ?? '';
+      if (path.length > 1 && path.endsWith('/')) {
+        throw new HttpProblem({ status: 404, code: 'not-found', detail: `No resource at ${path}; paths have no trailing slash.` });
       }
     });
 
