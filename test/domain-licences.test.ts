@@ -5,7 +5,7 @@ const lic = (validFrom: string, validUntil: string | null, ...changes: [string, 
   licenceNumber: `L-${validFrom}`,
   validFrom,
   validUntil,
-  statusHistory: (changes.length ? changes : [['granted', validFrom]]).map(([status, effectiveDate]) => ({
+  statusHistory: (changes.length ? changes : ([['granted', validFrom]] as [string, string][])).map(([status, effectiveDate]) => ({
     status: status as LicencePeriod['statusHistory'][number]['status'],
     effectiveDate,
   })),
