@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import auth from './plugins/auth.js';
 import database from './plugins/database.js';
-import httpHygiene from './plugins/http-hygiene.js';
+import httpHygiene, { frameworkErrors } from './plugins/http-hygiene.js';
 import openapi from './plugins/openapi.js';
 import problems from './plugins/problems.js';
 import repositories from './plugins/repositories.js';
@@ -41,6 +41,7 @@ export async function buildApp(opts: BuildAppOptions) {
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    frameworkErrors, // a URL that does not decode: problem+json like every other error
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -72,6 +72,7 @@ t.test('http hygiene: every error is problem+json with API-Version and security 
       req: { method: 'POST', url: '/v1/establishments', headers: { ...officer.auth, 'content-type': 'application/json' }, payload: '' },
     },
     { what: 'no token', status: 401, req: { url: '/v1/establishments' } },
+    { what: 'URL that does not decode', status: 400, req: { url: '/v1/establishments/%E0%A4%A', headers: officer.auth } },
     { what: 'bad path parameter', status: 400, req: { url: '/v1/establishments/not-a-uuid', headers: officer.auth } },
     { what: 'bad query parameter', status: 400, req: { url: '/v1/establishments?pageSize=0', headers: officer.auth } },
   ];
