@@ -84,6 +84,24 @@ t.test('enforcement actions: each domain rule has its own code, and nothing is s
     t.match(res.headers['content-type'], /^application\/problem\+json/);
     t.same(codes(res), expected, what);
   }
+  // Schema issues and rule issues of one body are listed together.
+  const together = await post({
+    grounds: ['hygiene', 'hygiene', 'nonsense'],
+    decisionDate: tomorrow(),
+    fine: { amountCents: 0 },
+    closure: { startDate: 'soon' },
+  });
+  t.equal(together.statusCode, 400);
+  t.same(codes(together), [
+    'closure.startDate:invalid_format',
+    'closure:not_allowed_for_measure',
+    'decisionDate:in_future',
+    'fine.amountCents:too_small',
+    'grounds.1:duplicate',
+    'grounds.2:invalid_value',
+  ]);
+  const penaltyMix = await post({ measure: 'penalty_order', fine: undefined, penalty: { ...penalty, maximumCents: 1, unit: 'hourly' } });
+  t.same(codes(penaltyMix), ['penalty.maximumCents:below_amount', 'penalty.unit:invalid_value']);
   // An unknown establishment with other broken rules: the field rules come first, all listed.
   const mixed = await post({ establishmentId: '00000000-0000-4000-8000-000000000000', grounds: ['hygiene', 'hygiene'] });
   t.same(codes(mixed), ['grounds.1:duplicate']);

@@ -138,6 +138,20 @@ t.test('licences: contradictory histories are rejected, each with its code, all 
     ['empty history', { statusHistory: [] }, ['statusHistory:too_small']],
     ['unknown status', { statusHistory: [g('2016-01-01', 'paused')] }, ['statusHistory.0.status:invalid_value']],
     [
+      'schema and history issues together',
+      {
+        licenceNumber: '',
+        validUntil: '2015-01-01',
+        statusHistory: [g('2016-01-01'), g('2017-01-01'), g('not-a-date', 'suspended')],
+      },
+      [
+        'licenceNumber:invalid_format',
+        'statusHistory.1.status:status_unchanged',
+        'statusHistory.2.effectiveDate:invalid_format',
+        'validUntil:before_valid_from',
+      ],
+    ],
+    [
       'all at once',
       { validUntil: '2010-01-01', statusHistory: [g('2016-01-01', 'expired'), g('2015-01-01')] },
       [
