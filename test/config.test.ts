@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../src/config.js';
 
@@ -69,5 +71,16 @@ t.test('config: bad values stop the start, naming the variable', async (t) => {
   } catch (err) {
     t.match((err as Error).message, /PORT/);
     t.match((err as Error).message, /LOG_LEVEL/);
+  }
+});
+
+t.test('config: the README documents every variable with its default', async (t) => {
+  const readme = readFileSync(path.resolve(import.meta.dirname, '../README.md'), 'utf8');
+  const defaults = loadConfig({}) as Record<string, unknown>;
+  for (const v of CONFIG_VARIABLES) {
+    const row = readme.split('\n').find((l) => l.split('|')[1]?.trim() === `\`${v}\``);
+    t.ok(row, `${v} has a row in the configuration table`);
+    const shown = defaults[v] === undefined ? '(unset)' : `\`${String(defaults[v])}\``;
+    t.equal(row?.split('|')[2]?.trim(), shown, `${v}: the documented default is the real one`);
   }
 });
