@@ -217,6 +217,30 @@ t.test('access matrix: every route × role', async (t) => {
     },
     {
       method: 'GET',
+      path: '/v1/establishments/{id}/audit-trail',
+      prepare: async () => ({ url: `/v1/establishments/${est.id}/audit-trail` }),
+      expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 200 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/enforcement-actions/{id}/audit-trail',
+      prepare: async () => ({ url: `/v1/enforcement-actions/${act.id}/audit-trail` }),
+      expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 200 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/audit-trail',
+      prepare: async () => ({ url: '/v1/audit-trail' }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 200 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/audit-trail/verification',
+      prepare: async () => ({ url: '/v1/audit-trail/verification' }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 200 },
+    },
+    {
+      method: 'GET',
       path: '/v1/api-clients',
       prepare: async () => ({ url: '/v1/api-clients' }),
       expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 200 },
