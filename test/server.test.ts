@@ -3,6 +3,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
+import { openPglite } from '../src/db/client.js';
+import { pgliteTemplate } from './helper.js';
 import { ensureBuilt, freshPostgresUrl, type ServerProcess, startServer } from './helpers/server.js';
 
 /**
@@ -19,12 +21,16 @@ interface TestLike {
 
 ensureBuilt();
 
-/**
- * One embedded data folder for the whole file: a brand-new PGlite runs initdb (seconds, ~800 MB),
- * so the first start pays for it once and later starts reopen the folder.
- */
+/** One embedded data folder for the whole file. */
 const sharedDataDir = mkdtempSync(path.join(tmpdir(), 'er-server-'));
 t.teardown(() => rmSync(sharedDataDir, { recursive: true, force: true }));
+// Seeded from the tests' migrated template, so the server reopens a folder instead of running
+// initdb (10-40 s on a loaded machine, which put this file near tap's per-file timeout).
+// The server still applies the migrations itself, as on every start.
+{
+  const seed = await openPglite({ dataDir: sharedDataDir, loadDataDir: await pgliteTemplate() });
+  await seed.close();
+}
 
 function tempDataDir(t: TestLike): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'er-server-'));
