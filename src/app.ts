@@ -5,10 +5,10 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import auth from './plugins/auth.js';
 import database from './plugins/database.js';
-import httpHygiene from './plugins/http-hygiene.js';
+import httpHygiene, { frameworkErrors } from './plugins/http-hygiene.js';
 import idempotency from './plugins/idempotency.js';
 import openapi from './plugins/openapi.js';
-import problems, { sendProblem } from './plugins/problems.js';
+import problems from './plugins/problems.js';
 import rateLimit from './plugins/rate-limit.js';
 import readLog from './plugins/read-log.js';
 import readRouting from './plugins/read-routing.js';
@@ -47,15 +47,7 @@ export async function buildApp(opts: BuildAppOptions) {
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
-    // A path the router cannot even read (bad escape, over-long parameter) is a 400 problem too.
-    frameworkErrors: (err, request, reply) =>
-      sendProblem(request, reply, {
-        status: 400,
-        code: 'invalid-input',
-        title: 'Invalid input',
-        detail: 'The request path cannot be read: a parameter is malformed or too long.',
-        invalidParams: [{ name: 'path', code: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'too_long' : 'malformed', reason: err.message }],
-      }),
+    frameworkErrors, // a path the router cannot read (bad escape, over-long parameter): a 400 problem
     ajv: undefined,
     // one log line per request (onResponse below) instead of fastify's two: half the hot-path logging
     logController: new LogController({ disableRequestLogging: true }),

@@ -51,9 +51,10 @@ async function main() {
     await app.close();
   });
 
-  await app.listen({ port: config.PORT, host: config.HOST });
+  const url = await app.listen({ port: config.PORT, host: config.HOST });
   app.log.info(
     {
+      url, // the bound address: with PORT=0 the only place the chosen port shows
       database: database.kind,
       dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined,
       startupMs: Math.round(performance.now() - started),

@@ -119,3 +119,44 @@ t.test('establishments: an officer works only in their own municipality', async 
   t.match(json(await app.inject({ url: '/v1/establishments', headers: amsterdam.auth })), { totalItems: 0 });
   t.match(json(await app.inject({ url: '/v1/establishments?municipalityCode=GM0599', headers: amsterdam.auth })), { totalItems: 0 });
 });
+
+t.test('establishments: cannot move to another municipality, nor be deleted while something refers to it', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const est = json<{ id: string }>(
+    await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
+  );
+  const move = await app.inject({
+    method: 'PUT',
+    url: `/v1/establishments/${est.id}`,
+    headers: { ...officer.auth, 'if-match': '"1"' },
+    payload: sample.establishment('GM0599'),
+  });
+  t.equal(move.statusCode, 409);
+  t.match(json(move), { code: 'municipality-immutable' });
+
+  const lic = await app.inject({
+    method: 'POST',
+    url: `/v1/establishments/${est.id}/licences`,
+    headers: officer.auth,
+    payload: sample.licence(),
+  });
+  t.equal(lic.statusCode, 201);
+  const del = (headers: Record<string, string>) =>
+    app.inject({ method: 'DELETE', url: `/v1/establishments/${est.id}`, headers: { ...officer.auth, ...headers } });
+  const inUse = await del({ 'if-match': '"1"', 'x-audit-reason': 'closed down' });
+  t.equal(inUse.statusCode, 409);
+  t.match(json(inUse), { code: 'establishment-in-use' });
+  t.equal(
+    (
+      await app.inject({
+        method: 'DELETE',
+        url: `/v1/establishments/${est.id}/licences/${json(lic).id}`,
+        headers: { ...officer.auth, 'if-match': '"1"', 'x-audit-reason': 'recorded in error' },
+      })
+    ).statusCode,
+    204,
+  );
+  t.equal((await del({ 'if-match': '"1"', 'x-audit-reason': 'closed down' })).statusCode, 204, 'free once nothing refers to it');
+  t.match(json(await app.inject({ url: `/v1/establishments/${est.id}`, headers: officer.auth })), { code: 'not-found' });
+});

@@ -33,7 +33,7 @@ function migrationsHash(): string {
  * A migrated PGlite data folder, dumped once and loaded by every test file: a new PGlite runs
  * initdb (seconds, ~800 MB); loading a dump is about a second.
  */
-async function pgliteTemplate(): Promise<Blob> {
+export async function pgliteTemplate(): Promise<Blob> {
   const dir = path.join(tmpdir(), 'enforcement-registry-test');
   const file = path.join(dir, `template-${migrationsHash()}.tar.gz`);
   if (!existsSync(file)) {

@@ -29,34 +29,48 @@ const PART_FOR_MEASURE = {
   closure: 'closure',
 } as const;
 
-/** The cross-field rules of an enforcement action; every broken rule is reported. */
-export function checkEnforcementAction(a: ActionInput, today: string): InvalidParam[] {
+const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
+const isCents = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The cross-field rules of an enforcement action; every broken rule is reported. Each rule looks
+ * only at fields of the right shape, so it can also run on a body whose other fields are invalid:
+ * then the schema's issues and these are listed together (see EnforcementActionInput).
+ */
+export function checkEnforcementAction(input: object, today: string): InvalidParam[] {
+  const a = input as Record<string, unknown>;
   const issues: InvalidParam[] = [];
-  if (a.decisionDate > today) {
+  if (isDate(a.decisionDate) && a.decisionDate > today) {
     issues.push({ name: 'decisionDate', code: 'in_future', reason: `the decision date is after today (${today})` });
   }
-  const seen = new Set<string>();
-  a.grounds.forEach((g, i) => {
-    if (seen.has(g)) issues.push({ name: `grounds.${i}`, code: 'duplicate', reason: `ground ${g} is listed twice` });
-    seen.add(g);
-  });
-  for (const [part, measure] of Object.entries(PART_FOR_MEASURE) as [keyof typeof PART_FOR_MEASURE, string][]) {
-    const present = a[part] !== undefined && a[part] !== null;
-    if (a.measure === measure && !present) {
-      issues.push({ name: part, code: 'required_for_measure', reason: `${part} is required for measure ${measure}` });
-    } else if (a.measure !== measure && present) {
-      issues.push({ name: part, code: 'not_allowed_for_measure', reason: `${part} is only allowed for measure ${measure}` });
+  const seen = new Set<unknown>();
+  if (Array.isArray(a.grounds)) {
+    a.grounds.forEach((g, i) => {
+      if (typeof g === 'string' && seen.has(g))
+        issues.push({ name: `grounds.${i}`, code: 'duplicate', reason: `ground ${g} is listed twice` });
+      seen.add(g);
+    });
+  }
+  if (typeof a.measure === 'string') {
+    for (const [part, measure] of Object.entries(PART_FOR_MEASURE) as [keyof typeof PART_FOR_MEASURE, string][]) {
+      const present = a[part] !== undefined && a[part] !== null;
+      if (a.measure === measure && !present) {
+        issues.push({ name: part, code: 'required_for_measure', reason: `${part} is required for measure ${measure}` });
+      } else if (a.measure !== measure && present) {
+        issues.push({ name: part, code: 'not_allowed_for_measure', reason: `${part} is only allowed for measure ${measure}` });
+      }
     }
   }
-  if (a.penalty) {
+  if (isObject(a.penalty)) {
     const p = a.penalty;
-    if (p.maximumCents < p.amountCents) {
+    if (isCents(p.maximumCents) && isCents(p.amountCents) && p.maximumCents < p.amountCents) {
       issues.push({ name: 'penalty.maximumCents', code: 'below_amount', reason: 'the maximum is less than the amount' });
     }
-    if (p.forfeitedCents !== undefined && p.forfeitedCents > p.maximumCents) {
+    if (isCents(p.forfeitedCents) && isCents(p.maximumCents) && p.forfeitedCents > p.maximumCents) {
       issues.push({ name: 'penalty.forfeitedCents', code: 'above_maximum', reason: 'more is forfeited than the maximum' });
     }
-    if (p.complianceDeadline < a.decisionDate) {
+    if (isDate(p.complianceDeadline) && isDate(a.decisionDate) && p.complianceDeadline < a.decisionDate) {
       issues.push({
         name: 'penalty.complianceDeadline',
         code: 'before_decision_date',
@@ -64,7 +78,7 @@ export function checkEnforcementAction(a: ActionInput, today: string): InvalidPa
       });
     }
   }
-  if (a.closure?.endDate && a.closure.endDate < a.closure.startDate) {
+  if (isObject(a.closure) && isDate(a.closure.endDate) && isDate(a.closure.startDate) && a.closure.endDate < a.closure.startDate) {
     issues.push({ name: 'closure.endDate', code: 'before_start_date', reason: 'the closure ends before it starts' });
   }
   if (a.measure === 'warning' && (a.stage === 'objection' || a.stage === 'appeal')) {

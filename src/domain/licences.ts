@@ -1,7 +1,5 @@
-import type { z } from 'zod';
 import { dayBefore } from '../lib/dates.js';
 import type { InvalidParam } from '../lib/problem.js';
-import type { LicenceInput } from '../schemas/licences.js';
 
 export type LicenceStatusName = 'granted' | 'suspended' | 'revoked' | 'expired';
 export interface StatusChange {
@@ -17,14 +15,23 @@ export interface LicencePeriod {
 
 const TERMINAL: ReadonlySet<LicenceStatusName> = new Set(['revoked', 'expired']);
 
-/** Rules on one licence on its own; every broken rule is reported. */
-export function checkLicence(input: z.infer<typeof LicenceInput>): InvalidParam[] {
+const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
+const STATUSES: ReadonlySet<unknown> = new Set(['granted', 'suspended', 'revoked', 'expired']);
+const isChange = (v: unknown): v is StatusChange =>
+  typeof v === 'object' && v !== null && STATUSES.has((v as StatusChange).status) && isDate((v as StatusChange).effectiveDate);
+
+/**
+ * Rules on one licence on its own; every broken rule is reported. Each rule looks only at fields
+ * of the right shape, so it can run alongside the schema's issues too (see LicenceInput).
+ */
+export function checkLicence(licence: object): InvalidParam[] {
+  const input = licence as { validFrom?: unknown; validUntil?: unknown; statusHistory?: unknown };
   const issues: InvalidParam[] = [];
-  if (input.validUntil && input.validUntil < input.validFrom) {
+  if (isDate(input.validUntil) && isDate(input.validFrom) && input.validUntil < input.validFrom) {
     issues.push({ name: 'validUntil', code: 'before_valid_from', reason: 'validUntil is before validFrom' });
   }
-  const h = input.statusHistory;
-  if (h[0] && h[0].status !== 'granted') {
+  const h = Array.isArray(input.statusHistory) ? input.statusHistory : [];
+  if (isChange(h[0]) && h[0].status !== 'granted') {
     issues.push({
       name: 'statusHistory.0.status',
       code: 'first_status_not_granted',
@@ -32,8 +39,9 @@ export function checkLicence(input: z.infer<typeof LicenceInput>): InvalidParam[
     });
   }
   for (let i = 1; i < h.length; i++) {
-    const prev = h[i - 1] as StatusChange;
-    const cur = h[i] as StatusChange;
+    const prev = h[i - 1];
+    const cur = h[i];
+    if (!isChange(prev) || !isChange(cur)) continue;
     if (cur.effectiveDate <= prev.effectiveDate) {
       issues.push({
         name: `statusHistory.${i}.effectiveDate`,

@@ -44,7 +44,9 @@ function invalidParamsFrom(err: FastifyError & { validation: unknown[] }, contex
       continue;
     }
     const name = path.join('.') || (context ?? 'body');
-    out.push({ name, code: v.keyword, reason: v.message });
+    // A domain rule run alongside the schema (src/schemas/rules.ts) names its own code.
+    const rule = (v.params.params as { rule?: unknown } | undefined)?.rule;
+    out.push({ name, code: v.keyword === 'custom' && typeof rule === 'string' ? rule : v.keyword, reason: v.message });
   }
   return out;
 }

@@ -44,8 +44,8 @@ export const ifMatchHeaders = z.object({
 
 export const deleteHeaders = z.object({
   'if-match': ifMatchHeaders.shape['if-match'],
-  'x-audit-reason': AuditReasonHeader.meta({
-    description: 'Why this record is deleted; required, and kept in the audit trail. No personal data.',
+  'x-audit-reason': AuditReasonHeader.regex(/\S/, 'must say why; a blank reason is no reason').meta({
+    description: 'Why this record is deleted; required, not blank, and kept in the audit trail. No personal data.',
   }),
 });
 

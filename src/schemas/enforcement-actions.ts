@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { checkEnforcementAction } from '../domain/enforcement-actions.js';
+import { todayInNetherlands } from '../lib/dates.js';
 import { Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { alongsideSchemaIssues } from './rules.js';
 
 export const Measure = z
   .enum([
@@ -100,8 +103,8 @@ const caseReference = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/, 'must be 1 to 64 letters, digits, dots, dashes or slashes')
   .meta({ description: 'Zaaknummer in the municipality’s case system.' });
 
-export const EnforcementActionInput = z
-  .strictObject({
+export const EnforcementActionInput = alongsideSchemaIssues(
+  z.strictObject({
     establishmentId: Id.meta({ description: 'The establishment; cannot change after creation.' }),
     measure: Measure,
     grounds: z.array(Ground).min(1).max(8).meta({ description: 'One or more grounds, without repeats.' }),
@@ -112,11 +115,12 @@ export const EnforcementActionInput = z
     closure: ClosureInput.nullable().optional().meta({ description: 'Required for closure, absent otherwise.' }),
     legalBasis: legalBasis.nullable().optional(),
     caseReference: caseReference.nullable().optional(),
-  })
-  .meta({
-    id: 'EnforcementActionWrite',
-    description: 'A bestuurlijke handhavingsmaatregel as sent to create (POST) or replace (PUT) it.',
-  });
+  }),
+  (body) => checkEnforcementAction(body, todayInNetherlands()),
+).meta({
+  id: 'EnforcementActionWrite',
+  description: 'A bestuurlijke handhavingsmaatregel as sent to create (POST) or replace (PUT) it.',
+});
 
 export const EnforcementAction = z
   .object({

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { checkLicence } from '../domain/licences.js';
 import { Id, IsoDate, PageMeta, Timestamp, Version } from './common.js';
+import { alongsideSchemaIssues } from './rules.js';
 
 export const LicenceStatus = z.enum(['granted', 'suspended', 'revoked', 'expired']).meta({
   id: 'LicenceStatus',
@@ -13,8 +15,8 @@ export const LicenceStatusChange = z
   })
   .meta({ id: 'LicenceStatusChange' });
 
-export const LicenceInput = z
-  .strictObject({
+export const LicenceInput = alongsideSchemaIssues(
+  z.strictObject({
     licenceNumber: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,49}$/, 'must be 1 to 50 letters, digits, dots, dashes or slashes')
@@ -25,8 +27,9 @@ export const LicenceInput = z
       description:
         'Every status the licence has had, oldest first, beginning with granted. A suspension is lifted by a later granted; nothing follows revoked or expired.',
     }),
-  })
-  .meta({ id: 'LicenceWrite', description: 'An exploitatievergunning as sent to create or replace it.' });
+  }),
+  checkLicence,
+).meta({ id: 'LicenceWrite', description: 'An exploitatievergunning as sent to create or replace it.' });
 
 export const Licence = z
   .object({

@@ -1,0 +1,96 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SERVER = path.join(ROOT, 'dist/server.js');
+
+/** The newest modification time under a folder. */
+function newest(dir: string): number {
+  let latest = 0;
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, f.name);
+    latest = Math.max(latest, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds dist/ when it is missing or older than src/ (CI builds before the tests, so this is for local runs). */
+export function ensureBuilt(): void {
+  if (existsSync(SERVER) && statSync(SERVER).mtimeMs >= newest(path.join(ROOT, 'src'))) return;
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+export interface ServerProcess {
+  proc: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string>;
+  /** Resolves with the base URL once the server logs "ready"; rejects if it exits first. */
+  ready: Promise<string>;
+}
+
+/** Starts `node dist/server.js` with exactly this environment (plus PATH). */
+export function startServer(env: Record<string, string>): ServerProcess {
+  const proc = spawn(process.execPath, [SERVER], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let resolveReady: (url: string) => void = () => {};
+  let rejectReady: (err: Error) => void = () => {};
+  const ready = new Promise<string>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  ready.catch(() => {}); // callers that expect a failed start do not await it
+  let pending = '';
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === 'ready' && entry.url) resolveReady(entry.url);
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    proc.on('exit', (code, signal) => {
+      rejectReady(new Error(`the server exited (${code ?? signal}) before it was ready:\n${out}`));
+      resolve(code ?? signal ?? -1);
+    });
+  });
+  return { proc, output: () => out, exited, ready };
+}
+
+/** A fresh PostgreSQL database for a server process; returns its URL and a function that drops it. */
+export async function freshPostgresUrl(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `er_server_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
