@@ -9,6 +9,7 @@ import httpHygiene from './plugins/http-hygiene.js';
 import openapi from './plugins/openapi.js';
 import problems from './plugins/problems.js';
 import repositories from './plugins/repositories.js';
+import statistics from './plugins/statistics.js';
 import apiClientRoutes from './routes/api-clients.js';
 import enforcementActionRoutes from './routes/enforcement-actions.js';
 import establishmentRoutes from './routes/establishments.js';
@@ -16,8 +17,9 @@ import healthRoutes from './routes/health.js';
 import licenceRoutes from './routes/licences.js';
 import municipalityRoutes from './routes/municipalities.js';
 import openapiDocumentRoute from './routes/openapi-document.js';
+import statisticsRoutes from './routes/statistics.js';
 
-export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES'>;
+export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES'> & Partial<Pick<Config, 'STATISTICS_SUPPRESSION_THRESHOLD'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -55,6 +57,7 @@ export async function buildApp(opts: BuildAppOptions) {
   if (opts.database) {
     await app.register(database, { database: opts.database, closeWithApp: opts.closeDatabase ?? false });
     await app.register(repositories);
+    await app.register(statistics, { suppressionThreshold: opts.config.STATISTICS_SUPPRESSION_THRESHOLD ?? 5 });
   }
   await app.register(auth);
   await app.register(openapi, { publicBaseUrl: opts.config.PUBLIC_BASE_URL });
@@ -68,6 +71,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(licenceRoutes);
       await v1.register(enforcementActionRoutes);
       await v1.register(apiClientRoutes);
+      await v1.register(statisticsRoutes);
     },
     { prefix: '/v1' },
   );

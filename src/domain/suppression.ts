@@ -1,0 +1,51 @@
+/**
+ * Statistical disclosure control for published tables (open data): primary suppression of small
+ * counts and secondary (complementary) suppression so that no published total or marginal gives
+ * a suppressed value away by subtraction.
+ *
+ * The table: cells (one per combination of the grouped dimensions), a marginal per value of each
+ * dimension (the sum over all other dimensions), and the grand total. Every marginal is the sum of
+ * its cells, and the grand total is the sum of each dimension's marginals. Rule: in every such
+ * equation either nothing is suppressed or at least two members are; one suppressed member alone
+ * could be recovered as total minus the rest.
+ */
+export interface Item {
+  value: number;
+  suppressed: boolean;
+  /** Not reported: shown without a value, but known to be 0 (it adds nothing to totals). */
+  notReported?: boolean;
+}
+
+/** One equation: `total` = sum of `parts`. */
+export interface Equation {
+  total: Item;
+  parts: Item[];
+}
+
+/** A count from 1 up to (not including) the threshold is suppressed; 0 and larger counts are not. */
+export const isPrimary = (value: number, threshold: number) => value > 0 && value < threshold;
+
+/**
+ * Applies primary then secondary suppression in place. When an equation has exactly one suppressed
+ * member, the smallest non-zero published part is suppressed too (ties: first in order), else the
+ * total, else a zero part; repeated until every equation is safe. Deterministic for the same table.
+ */
+export function suppress(items: Item[], equations: Equation[], threshold: number): void {
+  for (const i of items) if (isPrimary(i.value, threshold)) i.suppressed = true;
+  const hidden = (i: Item) => i.suppressed || i.notReported === true;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const eq of equations) {
+      const members = [eq.total, ...eq.parts];
+      const suppressedCount = members.filter((m) => m.suppressed).length;
+      if (suppressedCount !== 1) continue;
+      const open = eq.parts.filter((p) => !hidden(p));
+      const nonZero = open.filter((p) => p.value > 0).sort((a, b) => a.value - b.value);
+      const pick = nonZero[0] ?? (!eq.total.suppressed ? eq.total : undefined) ?? open[0];
+      if (pick) {
+        pick.suppressed = true;
+        changed = true;
+      }
+    }
+  }
+}
