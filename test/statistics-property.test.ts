@@ -17,7 +17,6 @@ const MEASURES = ['closure', 'administrative_fine', 'penalty_order', 'administra
 const GROUNDS = ['no_manager_present', 'hygiene', 'worker_without_valid_id', 'unlicensed_operation', 'other'] as const;
 const BASE = Date.UTC(2016, 0, 1);
 const iso = (dayOffset: number) => new Date(BASE + dayOffset * 86_400_000).toISOString().slice(0, 10);
-const dayOf = (date: string) => Math.round((Date.parse(`${date}T00:00:00Z`) - BASE) / 86_400_000);
 
 /** Decision dates 2016–2019, half of them within a few days of a new year. */
 const decisionDay = fc.oneof(
