@@ -19,8 +19,6 @@ export interface MunicipalityRef {
   code: string;
   name: string;
   programmes: string[];
-  /** Has the municipality registered any establishment (any time)? Else it has not reported. */
-  reporting: boolean;
 }
 
 /** The rollup holds whole years: a question for whole calendar years can be answered from it. */
@@ -58,16 +56,20 @@ export function createStatisticsRepository(database: Database) {
   const rows = async (query: SQL) => (await database.readDb.execute(query)) as unknown as { rows: unknown[] };
 
   async function municipalities(): Promise<MunicipalityRef[]> {
-    const res = await rows(
-      sql`select m.code, m.name, m.programmes, exists (select 1 from establishments e where e.municipality_code = m.code) as reporting
-          from municipalities m order by m.code`,
-    );
+    const res = await rows(sql`select code, name, programmes from municipalities order by code`);
     return (res.rows as Record<string, unknown>[]).map((r) => ({
       code: String(r.code),
       name: String(r.name),
       programmes: r.programmes as string[],
-      reporting: Boolean(r.reporting),
     }));
+  }
+
+  /** Municipalities that have registered at least one establishment: the others have not reported. */
+  async function reportingMunicipalities(): Promise<Set<string>> {
+    const res = await rows(
+      sql`select m.code from municipalities m where exists (select 1 from establishments e where e.municipality_code = m.code)`,
+    );
+    return new Set((res.rows as { code: string }[]).map((r) => r.code));
   }
 
   /** First and last year with any live action (any stage), from the rollup; null when empty. */
@@ -125,7 +127,7 @@ export function createStatisticsRepository(database: Database) {
     return { cells, source: useRollup ? 'rollup' : 'actions' };
   }
 
-  return { municipalities, dataYears, aggregate };
+  return { municipalities, reportingMunicipalities, dataYears, aggregate };
 }
 
 export type StatisticsRepository = ReturnType<typeof createStatisticsRepository>;

@@ -54,8 +54,8 @@ const statisticsRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: jsonOrCsv(StatisticsTable, 'The figures and the counting rule.'), ...problems(400, ...AUTH_PROBLEMS) },
     },
     handler: async (request, reply) => {
-      const { rows, countingRule } = await app.statistics.table(principalOf(request), toRequest(request.query));
-      const names = await municipalityNames(request);
+      const { rows, countingRule, resolved } = await app.statistics.table(principalOf(request), toRequest(request.query));
+      const names = new Map(resolved.municipalities.map((m) => [m.code, m.name]));
       if (wantsCsv(request.headers.accept)) return sendCsv(reply, 'enforcement-actions', tableCsv(countingRule.groupBy, rows, names));
       const items = rows.map((r) => (r.municipalityCode ? { ...r, municipalityName: names.get(r.municipalityCode) ?? '' } : r));
       return reply.send({ countingRule, items } as never);
@@ -108,7 +108,7 @@ const statisticsRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     handler: async (request, reply) => {
       const groupBy = splitGroupBy(request.query.groupBy) as OpenDataDimension[];
-      const table = await openDataTable(app.statistics, groupBy, app.statisticsConfig.suppressionThreshold);
+      const table = await openDataTable(app.statistics, app.statisticsRepo, groupBy, app.statisticsConfig.suppressionThreshold);
       if (wantsCsv(request.headers.accept)) {
         return sendCsv(
           reply,

@@ -1,5 +1,6 @@
 import { type Cell, type Dimension, KEY_OF } from '../domain/statistics.js';
 import { type Equation, type Item, suppress } from '../domain/suppression.js';
+import type { StatisticsRepository } from '../repositories/statistics.js';
 import type { CountingRule, StatisticsService } from './statistics.js';
 
 /** Dimensions open data may be grouped by: each action counts once in them, so margins add up. */
@@ -27,10 +28,16 @@ function publish(item: Item): PublishedValue {
  * recover a suppressed cell. Cells, one marginal per value of each grouped dimension, and the grand
  * total; small counts suppressed, plus secondary suppression (domain/suppression.ts).
  */
-export async function openDataTable(service: StatisticsService, groupBy: OpenDataDimension[], threshold: number) {
+export async function openDataTable(
+  service: StatisticsService,
+  repo: StatisticsRepository,
+  groupBy: OpenDataDimension[],
+  threshold: number,
+) {
   const { resolved, rows, countingRule } = await service.table(null, { groupBy });
   const dims = resolved.query.groupBy as OpenDataDimension[];
-  const notReported = new Set(resolved.municipalities.filter((m) => !m.reporting).map((m) => m.code));
+  const reporting = await repo.reportingMunicipalities();
+  const notReported = new Set(resolved.municipalities.filter((m) => !reporting.has(m.code)).map((m) => m.code));
   const cellItems = rows.map((r) => ({
     row: r,
     item: {
