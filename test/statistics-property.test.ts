@@ -86,6 +86,9 @@ function actionBody(establishmentId: string, measure: string, grounds: string[],
 
 const warningSafe = (measure: string, stage: string) => !(measure === 'warning' && (stage === 'objection' || stage === 'appeal'));
 
+// PGlite-heavy: allow more than the default per-file timeout on a loaded machine.
+t.setTimeout(600_000);
+
 const GROUPINGS: Dim[][] = [
   [],
   ['year'],
@@ -217,8 +220,15 @@ t.test('every grouping equals an independent computation over the raw rows', { t
         }
       }
 
-      const questions = [
+      const questions: { query: string; from: string; to: string; stages: string[]; municipalities?: string[] }[] = [
         { query: 'yearFrom=2016&yearTo=2019', from: '2016-01-01', to: '2019-12-31', stages: ['decided', 'objection', 'appeal', 'final'] },
+        {
+          query: 'yearFrom=2017&yearTo=2019&municipalityCode=GM0363,GM0599',
+          from: '2017-01-01',
+          to: '2019-12-31',
+          stages: ['decided', 'objection', 'appeal', 'final'],
+          municipalities: ['GM0363', 'GM0599'],
+        },
         {
           query: 'yearFrom=2017&yearTo=2018&stage=intended,withdrawn,annulled,final',
           from: '2017-01-01',
@@ -238,7 +248,7 @@ t.test('every grouping equals an independent computation over the raw rows', { t
           const res = await app.inject({ url, headers: analyst.auth });
           if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
           const got = comparable(json<{ items: Record<string, unknown>[] }>(res).items, groupBy);
-          const want = expectedTable(raw, { groupBy, from: q.from, to: q.to, municipalities: all, stages: q.stages });
+          const want = expectedTable(raw, { groupBy, from: q.from, to: q.to, municipalities: q.municipalities ?? all, stages: q.stages });
           const sortKey = (r: { key: unknown }) => JSON.stringify(r.key);
           const a = [...got].sort((x, y) => sortKey(x).localeCompare(sortKey(y)));
           const b = [...want].sort((x, y) => sortKey(x).localeCompare(sortKey(y)));
@@ -251,8 +261,8 @@ t.test('every grouping equals an independent computation over the raw rows', { t
         }
       }
     }),
-    { numRuns: usingPostgres ? 25 : 20, endOnFailure: true },
+    { numRuns: usingPostgres ? 15 : 12, endOnFailure: true },
   );
   t.ok(runs > 0, `${runs} random data sets`);
-  t.ok(compared >= runs * GROUPINGS.length * 3, `${compared} answers compared with the raw computation`);
+  t.ok(compared >= runs * GROUPINGS.length * 4, `${compared} answers compared with the raw computation`);
 });

@@ -33,3 +33,19 @@ export const statisticsActionGroundCells = pgTable(
     }),
   ],
 );
+
+/**
+ * The same figures over all municipalities together (year × licence status × measure × stage),
+ * for questions about the whole country: a few thousand rows whatever the number of actions.
+ */
+const { municipalityCode: _m, ...nationalColumns } = cellColumns;
+
+export const statisticsNationalCells = pgTable('statistics_national_cells', nationalColumns, (t) => [
+  primaryKey({ name: 'statistics_national_cells_pkey', columns: [t.year, t.licenceStatus, t.measure, t.stage] }),
+]);
+
+export const statisticsNationalGroundCells = pgTable(
+  'statistics_national_ground_cells',
+  { ...nationalColumns, ground: text('ground').notNull() },
+  (t) => [primaryKey({ name: 'statistics_national_ground_cells_pkey', columns: [t.year, t.licenceStatus, t.measure, t.stage, t.ground] })],
+);

@@ -13,6 +13,8 @@ export interface StatisticsQuery {
   stages: readonly StageName[];
   licenceStatuses: readonly string[] | null;
   measures: readonly string[] | null;
+  /** Every registered municipality is in scope: national rollups can answer without a municipality filter. */
+  allMunicipalities: boolean;
 }
 
 export interface MunicipalityRef {
@@ -89,6 +91,7 @@ export function createStatisticsRepository(database: Database) {
    * decision_date index. Both apply the same rule; only non-empty groups are returned.
    */
   async function aggregate(q: StatisticsQuery): Promise<{ cells: Cell[]; source: 'rollup' | 'actions' }> {
+    if (q.municipalityCodes.length === 0) return { cells: [], source: 'rollup' };
     const byGround = q.groupBy.includes('ground');
     const dims = q.groupBy.map((d) => SELECT_COLUMNS[d]);
     const groupCols = dims.map((d) => d.alias).join(', ');
@@ -100,15 +103,18 @@ export function createStatisticsRepository(database: Database) {
       q.measures ? sql`measure = any(${textArray(q.measures)})` : undefined,
     ].filter(Boolean);
     let query: SQL;
+    const national = useRollup && q.allMunicipalities && !q.groupBy.includes('municipality');
+    if (national) filters.shift(); // the national rollups hold every municipality together
     if (useRollup) {
-      const table = byGround ? sql.raw('statistics_action_ground_cells') : sql.raw('statistics_action_cells');
+      const name = `statistics_${national ? 'national' : 'action'}${byGround ? '_ground' : ''}_cells`;
+      const table = sql.raw(name);
       const yearFrom = Number(q.decisionDateFrom.slice(0, 4));
       const yearTo = Number(q.decisionDateTo.slice(0, 4));
       query = sql`select ${sql.raw(groupCols ? `${groupCols}, ` : '')}
           coalesce(sum(actions), 0) as actions, coalesce(sum(fine_amount_cents), 0) as fine_amount_cents,
           coalesce(sum(penalty_maximum_cents), 0) as penalty_maximum_cents, coalesce(sum(penalty_forfeited_cents), 0) as penalty_forfeited_cents
         from ${table}
-        where year between ${yearFrom} and ${yearTo} and ${sql.join(filters, sql` and `)}
+        where year between ${yearFrom} and ${yearTo}${filters.length ? sql` and ${sql.join(filters, sql` and `)}` : sql``}
         ${sql.raw(groupCols ? `group by ${groupCols} having sum(actions) <> 0` : '')}`;
     } else {
       const groundJoin = byGround ? sql` cross join lateral (select distinct unnest(a.grounds) as ground) g` : sql``;

@@ -1,6 +1,5 @@
 import type { StageName } from '../domain/enforcement-actions.js';
 import {
-  type Cell,
   canonicalGroupBy,
   cellCount,
   DEFAULT_STAGES,
@@ -168,6 +167,7 @@ export function createStatisticsService(repo: StatisticsRepository) {
       stages: req.stage?.length ? [...new Set(req.stage)] : [...DEFAULT_STAGES],
       licenceStatuses: req.licenceStatus?.length ? [...new Set(req.licenceStatus)] : null,
       measures: req.measure?.length ? [...new Set(req.measure)] : null,
+      allMunicipalities: codes.length === all.length,
     };
     const resolved = { query, years, municipalities: scope, programme: req.programme ?? null };
     if (cellCount(groupBy, domainsOf(resolved)) > MAX_CELLS) {
@@ -197,10 +197,10 @@ export function createStatisticsService(repo: StatisticsRepository) {
   async function table(principal: Principal | null, req: StatisticsRequest) {
     const resolved = await resolve(principal, req);
     const { cells, source } = await repo.aggregate(resolved.query);
-    const rows: Cell[] =
-      resolved.municipalities.length === 0 && resolved.query.groupBy.length === 0
-        ? cells
-        : withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells);
+    const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells);
+    resolved.municipalities.length === 0 && resolved.query.groupBy.length === 0
+      ? cells
+      : withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells);
     return { resolved, rows, countingRule: countingRule(resolved, source) };
   }
 
