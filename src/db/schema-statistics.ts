@@ -1,4 +1,4 @@
-import { bigint, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 /**
  * Statistics rollups: counted per year (of decision_date) × municipality × licence status ×
@@ -20,6 +20,8 @@ const cellColumns = {
 
 export const statisticsActionCells = pgTable('statistics_action_cells', cellColumns, (t) => [
   primaryKey({ name: 'statistics_action_cells_pkey', columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage] }),
+  // A few municipalities over many years (an officer, the LPP ten): no scan of every municipality's cells.
+  index('statistics_action_cells_municipality_year_idx').on(t.municipalityCode, t.year),
 ]);
 
 /** One row per ground: an action with two grounds is in two rows here. */
@@ -31,6 +33,7 @@ export const statisticsActionGroundCells = pgTable(
       name: 'statistics_action_ground_cells_pkey',
       columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage, t.ground],
     }),
+    index('statistics_action_ground_cells_municipality_year_idx').on(t.municipalityCode, t.year),
   ],
 );
 

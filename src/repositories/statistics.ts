@@ -75,10 +75,12 @@ export function createStatisticsRepository(database: Database) {
   }
 
   /** First and last year with any live action (any stage), from the rollup; null when empty. */
-  async function dataYears(municipalityCodes: readonly string[]): Promise<{ from: number; to: number } | null> {
+  async function dataYears(municipalityCodes: readonly string[], allMunicipalities: boolean): Promise<{ from: number; to: number } | null> {
     const res = await rows(
-      sql`select min(year) as lo, max(year) as hi from statistics_action_cells
-          where actions <> 0 and municipality_code = any(${textArray(municipalityCodes)})`,
+      allMunicipalities
+        ? sql`select min(year) as lo, max(year) as hi from statistics_national_cells where actions <> 0`
+        : sql`select min(year) as lo, max(year) as hi from statistics_action_cells
+              where actions <> 0 and municipality_code = any(${textArray(municipalityCodes)})`,
     );
     const r = res.rows[0] as { lo: unknown; hi: unknown } | undefined;
     if (!r || r.lo === null || r.lo === undefined) return null;

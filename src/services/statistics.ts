@@ -138,7 +138,7 @@ export function createStatisticsService(repo: StatisticsRepository) {
     let from: string;
     let to: string;
     if (usesDates) {
-      const data = await repo.dataYears(codes);
+      const data = await repo.dataYears(codes, codes.length === all.length);
       const thisYear = new Date().getUTCFullYear();
       from = req.decisionDateFrom ?? `${data?.from ?? thisYear}-01-01`;
       to = req.decisionDateTo ?? `${Math.max(data?.to ?? thisYear, Number(from.slice(0, 4)))}-12-31`;
@@ -146,7 +146,7 @@ export function createStatisticsService(repo: StatisticsRepository) {
       let yf = req.yearFrom;
       let yt = req.yearTo;
       if (yf === undefined || yt === undefined) {
-        const data = await repo.dataYears(codes);
+        const data = await repo.dataYears(codes, codes.length === all.length);
         const thisYear = new Date().getUTCFullYear();
         yf ??= Math.min(data?.from ?? thisYear, yt ?? Number.POSITIVE_INFINITY);
         yt ??= Math.max(data?.to ?? thisYear, yf);
