@@ -148,7 +148,7 @@ const pct = (xs: number[], p: number) => {
 };
 
 async function time(fn: () => Promise<void>, budgetMs: number, iterations: number) {
-  for (let i = 0; i < Math.min(5, iterations); i++) await fn();
+  for (let i = 0; i < Math.min(2, iterations); i++) await fn();
   const out: number[] = [];
   const start = performance.now();
   while (out.length < iterations && (out.length < 5 || performance.now() - start < budgetMs)) {
