@@ -33,19 +33,33 @@ export const isPrimary = (value: number, threshold: number) => value > 0 && valu
 export function suppress(items: Item[], equations: Equation[], threshold: number): void {
   for (const i of items) if (isPrimary(i.value, threshold)) i.suppressed = true;
   const hidden = (i: Item) => i.suppressed || i.notReported === true;
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const eq of equations) {
-      const members = [eq.total, ...eq.parts];
-      const suppressedCount = members.filter((m) => m.suppressed).length;
-      if (suppressedCount !== 1) continue;
-      const open = eq.parts.filter((p) => !hidden(p));
-      const nonZero = open.filter((p) => p.value > 0).sort((a, b) => a.value - b.value);
-      const pick = nonZero[0] ?? (!eq.total.suppressed ? eq.total : undefined) ?? open[0];
-      if (pick) {
-        pick.suppressed = true;
-        changed = true;
-      }
+  // Which equations each item is in, and how many suppressed members each equation has: a newly
+  // suppressed item only re-opens its own equations, so large tables stay cheap.
+  const memberOf = new Map<Item, number[]>();
+  const counts = equations.map((eq, e) => {
+    let n = 0;
+    for (const m of [eq.total, ...eq.parts]) {
+      const list = memberOf.get(m);
+      if (list) list.push(e);
+      else memberOf.set(m, [e]);
+      if (m.suppressed) n += 1;
+    }
+    return n;
+  });
+  const queue = equations.map((_, e) => e);
+  for (let next = 0; next < queue.length; next++) {
+    const e = queue[next] as number;
+    if (counts[e] !== 1) continue;
+    const eq = equations[e] as Equation;
+    let pick: Item | undefined;
+    for (const p of eq.parts) if (!hidden(p) && p.value > 0 && (!pick || p.value < pick.value)) pick = p;
+    if (!pick && !eq.total.suppressed) pick = eq.total;
+    if (!pick) pick = eq.parts.find((p) => !hidden(p));
+    if (!pick) continue;
+    pick.suppressed = true;
+    for (const other of memberOf.get(pick) ?? []) {
+      counts[other] = (counts[other] as number) + 1;
+      queue.push(other);
     }
   }
 }
