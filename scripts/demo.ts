@@ -15,7 +15,13 @@ import { loadDemoData } from './demo-load.js';
 
 const dataDir = path.resolve(process.env.DEMO_DATA_DIR ?? './data-demo');
 const seed = Number(process.env.DEMO_SEED ?? 20200324);
-const config = loadConfig({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+// The loader sends hundreds of requests a minute per officer client: no rate limit unless asked for.
+const config = loadConfig({
+  ...process.env,
+  DATA_DIR: dataDir,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? '0',
+});
 
 rmSync(dataDir, { recursive: true, force: true });
 process.stdout.write(`Fresh embedded database in ${dataDir} (seed ${seed})…\n`);

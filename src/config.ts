@@ -33,6 +33,10 @@ const envSchema = z.object({
     .max(24 * 30)
     .default(24),
   STATISTICS_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+  /** How long an authenticated token is trusted without asking the database again (0: never). */
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  /** After a client writes, its reads go to the primary for this long (read-your-own-writes). */
+  READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 

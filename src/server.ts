@@ -1,5 +1,4 @@
 import closeWithGrace from 'close-with-grace';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { type Database, migrateDatabase, openDatabase } from './db/client.js';
 import { createLogger } from './logger.js';
@@ -23,10 +22,17 @@ async function main() {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const started = performance.now();
+  // Start-up in parallel: the embedded database's WebAssembly is compiled off the main thread
+  // while the app's modules (fastify, zod schemas, routes) load and the app is built.
+  const opening = openDatabase(config, (err) => logger.warn({ err }, 'idle database connection failed')).then(async (d) => {
+    await migrateDatabase(d);
+    return d;
+  });
+  opening.catch(() => {}); // handled below; do not crash as unhandled while the app module loads
+  const { buildApp } = await import('./app.js');
   let database: Database;
   try {
-    database = await openDatabase(config, (err) => logger.warn({ err }, 'idle database connection failed'));
-    await migrateDatabase(database);
+    database = await opening;
   } catch (err) {
     logger.fatal({ err }, 'cannot open the database');
     process.exit(1);

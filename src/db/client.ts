@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { readRouting } from '../services/read-your-writes.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -18,8 +19,12 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Writes, and reads that must see the caller's own writes. */
   db: Db;
-  /** Reads that may lag a little: a replica when DATABASE_READ_URL is set, else `db`. */
-  readDb: Db;
+  /**
+   * Reads that may lag a little: a replica when DATABASE_READ_URL is set, else `db`. Read it at
+   * query time (`database.readDb.select()…`), not once at start: it is a getter that answers the
+   * primary for a client that wrote within READ_YOUR_WRITES_MS (src/services/read-your-writes.ts).
+   */
+  readonly readDb: Db;
   close(): Promise<void>;
 }
 
@@ -46,19 +51,53 @@ function makePool(url: string, o: PostgresOptions): pg.Pool {
   });
   // Without a listener an idle client's error (e.g. PostgreSQL restarting) crashes the process.
   pool.on('error', (err) => o.onPoolError?.(err));
+  pool.on('connect', (client) => useNamedStatements(client));
   return pool;
 }
 
-export async function openPostgres(o: PostgresOptions): Promise<Database & { pool: pg.Pool }> {
+/** Distinct statements per connection that get a server-side prepared statement. */
+const MAX_NAMED_STATEMENTS = 256;
+
+/**
+ * Sends drizzle's queries as named (prepared) statements on this connection: PostgreSQL parses and
+ * plans a statement text once per connection instead of on every execution. drizzle builds the same
+ * text for the same query shape, so a connection holds a few dozen; texts beyond
+ * MAX_NAMED_STATEMENTS (e.g. IN lists of varying length) are sent unnamed, as before.
+ */
+function useNamedStatements(client: pg.PoolClient): void {
+  const names = new Map<string, string>();
+  // looked up per call, so that a wrapper installed on the prototype later (the benchmark's capture) still sees every query
+  const send = (self: pg.PoolClient, ...args: unknown[]) => (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(self, args);
+  (client as unknown as { query: unknown }).query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
+    if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
+      const c = config as { text: string; name?: string };
+      if (!c.name) {
+        let name = names.get(c.text);
+        if (!name && names.size < MAX_NAMED_STATEMENTS) {
+          name = `er_${names.size + 1}`;
+          names.set(c.text, name);
+        }
+        if (name) return send(this, { ...c, name }, ...rest);
+      }
+    }
+    return send(this, config, ...rest);
+  };
+}
+
+export async function openPostgres(o: PostgresOptions): Promise<Database & { pool: pg.Pool; readPool?: pg.Pool }> {
   const pool = makePool(o.url, o);
   const readPool = o.readUrl ? makePool(o.readUrl, o) : undefined;
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
-  const readDb = readPool ? (drizzlePg({ client: readPool, schema }) as unknown as Db) : db;
+  const replicaDb = readPool ? (drizzlePg({ client: readPool, schema }) as unknown as Db) : db;
   return {
     kind: 'postgres',
     db,
-    readDb,
+    /** The replica, except for a request whose client wrote moments ago (read-your-own-writes). */
+    get readDb() {
+      return readRouting.getStore()?.primary ? db : replicaDb;
+    },
     pool,
+    ...(readPool ? { readPool } : {}),
     async close() {
       await Promise.all([pool.end(), readPool?.end()]);
     },

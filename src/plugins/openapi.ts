@@ -162,6 +162,7 @@ export default fp(
           { name: 'Enforcement actions', description: 'Bestuurlijke handhavingsmaatregelen.' },
           { name: 'Statistics', description: 'Handhavingsstatistiek: exact figures for analysts, and open data.' },
           { name: 'API clients', description: 'Who may call this API, and with which role.' },
+          { name: 'Audit trail', description: 'Audittrail: who changed what, when and why; append-only and hash-chained.' },
           { name: 'Documentation', description: 'This document.' },
         ],
         components: {

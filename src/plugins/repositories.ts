@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { createApiClientRepository } from '../repositories/api-clients.js';
+import { createAuditTrailRepository } from '../repositories/audit-trail.js';
 import { createEnforcementActionRepository } from '../repositories/enforcement-actions.js';
 import { createEstablishmentRepository } from '../repositories/establishments.js';
 import { createLicenceRepository } from '../repositories/licences.js';
@@ -14,6 +15,7 @@ function createRepositories(app: FastifyInstance) {
     establishments: createEstablishmentRepository(d),
     licences: createLicenceRepository(d),
     enforcementActions: createEnforcementActionRepository(d),
+    auditTrail: createAuditTrailRepository(d),
   };
 }
 

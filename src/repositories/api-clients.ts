@@ -7,6 +7,7 @@ import { assertNoInvalidParams, HttpProblem, type InvalidParam, notFound } from 
 import type { ApiClient, ApiClientCreate } from '../schemas/api-clients.js';
 import { appendAudit } from '../services/audit.js';
 import { type Actor, inTransaction, type Principal } from '../services/context.js';
+import { authCacheTtlMs, TokenCache } from '../services/token-cache.js';
 import { assertVersion, type PageRequest } from './shared.js';
 
 type Row = typeof apiClients.$inferSelect;
@@ -28,16 +29,28 @@ export const toApiClient = (r: Row): ApiClientView => ({
 
 export const BOOTSTRAP_ADMIN_NAME = 'bootstrap-admin';
 
-export function createApiClientRepository(database: Database) {
+export function createApiClientRepository(database: Database, opts: { authCacheTtlMs?: number } = {}) {
   const { db } = database;
+  const tokens = new TokenCache(opts.authCacheTtlMs ?? authCacheTtlMs());
 
-  /** The live client holding this token, or null. */
+  /** The live client holding this token, or null (cached briefly: see TokenCache). */
   async function authenticate(token: string): Promise<Principal | null> {
+    const tokenHash = hashToken(token);
+    const cached = tokens.get(tokenHash);
+    if (cached) return cached;
     const [row] = await db
       .select({ id: apiClients.id, name: apiClients.name, role: apiClients.role, municipalityCode: apiClients.municipalityCode })
       .from(apiClients)
-      .where(and(eq(apiClients.tokenHash, hashToken(token)), isNull(apiClients.revokedAt)));
-    return row ? { clientId: row.id, name: row.name, role: row.role as Principal['role'], municipalityCode: row.municipalityCode } : null;
+      .where(and(eq(apiClients.tokenHash, tokenHash), isNull(apiClients.revokedAt)));
+    if (!row) return null;
+    const principal: Principal = {
+      clientId: row.id,
+      name: row.name,
+      role: row.role as Principal['role'],
+      municipalityCode: row.municipalityCode,
+    };
+    tokens.set(tokenHash, principal);
+    return principal;
   }
 
   async function list(page: PageRequest) {
@@ -114,6 +127,7 @@ export function createApiClientRepository(database: Database) {
         .set({ revokedAt: new Date(), version: current.version + 1 })
         .where(eq(apiClients.id, id))
         .returning();
+      tokens.forgetClient(id);
       const after = toApiClient(row as Row);
       await appendAudit(tx, actor, [
         {
@@ -148,6 +162,7 @@ export function createApiClientRepository(database: Database) {
           .set({ tokenHash, version: current.version + 1 })
           .where(eq(apiClients.id, current.id))
           .returning();
+        tokens.forgetClient(current.id);
         await appendAudit(tx, actor, [
           {
             action: 'update',

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { asc, desc, gt, sql } from 'drizzle-orm';
+import { asc, gt, sql } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
 import type { Actor } from './context.js';
@@ -52,9 +52,11 @@ export function entryHash(e: Omit<AuditRow, 'hash'>): string {
  */
 export async function appendAudit(tx: Tx, actor: Actor, events: AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
-  const [last] = await tx.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
-  let seq = last?.seq ?? 0;
+  // One round trip: takes the chain's advisory lock, then reads the head with a snapshot taken
+  // after the lock (migrations/0002_audit_chain_head.sql explains why a plain SELECT cannot).
+  const head = await tx.execute<{ seq: string | number; hash: string }>(sql`select seq, hash from audit_chain_head(${AUDIT_CHAIN_LOCK})`);
+  const last = (head as unknown as { rows?: { seq: string | number; hash: string }[] }).rows?.[0];
+  let seq = last ? Number(last.seq) : 0;
   let prevHash = last?.hash ?? GENESIS_HASH;
   const occurredAt = new Date();
   const rows: AuditRow[] = events.map((e) => {

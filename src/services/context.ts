@@ -32,14 +32,26 @@ export const scopeOf = (p: Principal): Scope => ({
 export const systemActor = (reason: string): Actor => ({ clientId: null, role: 'system', requestId: null, reason });
 
 /**
+ * The database role a client's transaction runs as (created by migration 0002). It is not a
+ * superuser, so PostgreSQL's row-level security policies bind it; superusers bypass them.
+ */
+export const APP_DB_ROLE = 'registry_app';
+
+/**
  * Runs `fn` in one transaction with the caller's municipality and role set as transaction-local
  * settings (`app.municipality`, `app.role`), which PostgreSQL's row-level security policies read.
+ * A client's transaction also switches to the non-superuser role `registry_app` (transaction-local,
+ * like SET LOCAL ROLE, in the same statement: no extra round trip), so the policies apply even when
+ * the service connects as a superuser; system work (bootstrap) keeps the connection's own role.
  * Inside `fn` use only `tx`: on PGlite, touching the outer `db` in a transaction hangs.
  */
 export function inTransaction<T>(db: Db, scope: Scope & { role: Actor['role'] }, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
+    const municipality = scope.municipalityCode ?? '';
     await tx.execute(
-      sql`select set_config('app.municipality', ${scope.municipalityCode ?? ''}, true), set_config('app.role', ${scope.role}, true)`,
+      scope.role === 'system'
+        ? sql`select set_config('app.municipality', ${municipality}, true), set_config('app.role', ${scope.role}, true)`
+        : sql`select set_config('app.municipality', ${municipality}, true), set_config('app.role', ${scope.role}, true), set_config('role', ${APP_DB_ROLE}, true)`,
     );
     return fn(tx);
   });

@@ -1,5 +1,10 @@
--- The national rollups (all municipalities together) join the municipal ones: same trigger, same
--- transaction. statistics_apply_action and statistics_rebuild_rollups are replaced to fill all four.
+-- Statistics rollups kept up to date in the same transaction as every write to enforcement_actions.
+-- A live (not deleted) action adds +1 and its amounts to its cells; the old row version is subtracted
+-- on update and delete, so stage changes, moved decision dates, re-derived licence statuses and
+-- tombstones (deleted_at set) all land in the right cells. Four rollups: per municipality and national
+-- (all municipalities together), each also per ground. PostgreSQL 15 compatible.
+-- The rollup tables have no row-level security: they hold counts, not records, and the trigger
+-- functions must update them whichever municipality the writing transaction is scoped to.
 CREATE OR REPLACE FUNCTION statistics_apply_action(r enforcement_actions, sign integer) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -49,6 +54,19 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
+CREATE OR REPLACE FUNCTION statistics_on_action_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN
+    PERFORM statistics_apply_action(OLD, -1);
+  END IF;
+  IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN
+    PERFORM statistics_apply_action(NEW, 1);
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION statistics_on_actions_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -89,5 +107,22 @@ BEGIN
   FROM statistics_action_ground_cells GROUP BY 1, 2, 3, 4, 5;
 END
 $$;
+--> statement-breakpoint
+CREATE TRIGGER statistics_actions_insert_delete AFTER INSERT OR DELETE ON enforcement_actions
+  FOR EACH ROW EXECUTE FUNCTION statistics_on_action_change();
+--> statement-breakpoint
+-- Only updates that change what a cell holds: version bumps alone do not touch the rollups.
+CREATE TRIGGER statistics_actions_update AFTER UPDATE ON enforcement_actions
+  FOR EACH ROW WHEN (
+    OLD.decision_date IS DISTINCT FROM NEW.decision_date OR OLD.municipality_code IS DISTINCT FROM NEW.municipality_code
+    OR OLD.licence_status IS DISTINCT FROM NEW.licence_status OR OLD.measure IS DISTINCT FROM NEW.measure
+    OR OLD.stage IS DISTINCT FROM NEW.stage OR OLD.grounds IS DISTINCT FROM NEW.grounds
+    OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at OR OLD.fine_amount_cents IS DISTINCT FROM NEW.fine_amount_cents
+    OR OLD.penalty_maximum_cents IS DISTINCT FROM NEW.penalty_maximum_cents
+    OR OLD.penalty_forfeited_cents IS DISTINCT FROM NEW.penalty_forfeited_cents)
+  EXECUTE FUNCTION statistics_on_action_change();
+--> statement-breakpoint
+CREATE TRIGGER statistics_actions_truncate AFTER TRUNCATE ON enforcement_actions
+  FOR EACH STATEMENT EXECUTE FUNCTION statistics_on_actions_truncate();
 --> statement-breakpoint
 SELECT statistics_rebuild_rollups();

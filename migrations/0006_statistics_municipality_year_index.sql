@@ -1,2 +1,0 @@
-CREATE INDEX "statistics_action_cells_municipality_year_idx" ON "statistics_action_cells" USING btree ("municipality_code","year");--> statement-breakpoint
-CREATE INDEX "statistics_action_ground_cells_municipality_year_idx" ON "statistics_action_ground_cells" USING btree ("municipality_code","year");

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** A free TCP port on loopback (the OS picks one; we release it and hand it to the service). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
+export interface RunningService {
+  child: ChildProcess;
+  baseUrl: string;
+  /** Wall time from spawn to the first 200 from /health/ready. */
+  readyMs: number;
+  /** startupMs as the service logs it in its "ready" line (open + migrate + build + listen). */
+  loggedStartupMs: number | null;
+  stop(): Promise<void>;
+}
+
+/** Starts the built service (`node dist/server.js`) and waits until /health/ready answers 200. */
+export async function startService(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/server.js')], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      RATE_LIMIT_PER_MINUTE: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let loggedStartupMs: number | null = null;
+  let stderr = '';
+  let buffered = '';
+  // The service logs every request at info level, as in production; we read and drop those lines.
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (loggedStartupMs !== null) return;
+    buffered += chunk.toString('utf8');
+    const m = /"startupMs":(\d+)/.exec(buffered);
+    if (m) loggedStartupMs = Number(m[1]);
+    if (buffered.length > 100_000) buffered = buffered.slice(-10_000);
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString('utf8');
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  for (;;) {
+    if (exited) throw new Error(`service exited before ready: ${stderr.slice(-2000)}`);
+    if (performance.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`service not ready after ${timeoutMs} ms: ${stderr.slice(-2000)}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/health/ready`);
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const readyMs = performance.now() - started;
+  // the ready line is written just after listen(); give the pipe a moment
+  for (let i = 0; i < 50 && loggedStartupMs === null; i++) await new Promise((r) => setTimeout(r, 10));
+  return {
+    child,
+    baseUrl,
+    readyMs,
+    loggedStartupMs,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

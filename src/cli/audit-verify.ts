@@ -1,0 +1,48 @@
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from '../config.js';
+import { type Database, openDatabase } from '../db/client.js';
+import { type AuditAnchor, verifyDatabase } from '../repositories/audit-trail.js';
+
+/**
+ * Verifies the audit trail of a database and writes the report as one JSON line.
+ * Returns the exit code: 0 when the chain and the tail checks hold, 1 when they do not.
+ */
+export async function runAuditVerify(database: Database, write: (line: string) => void, anchor?: AuditAnchor): Promise<number> {
+  const report = await verifyDatabase(database.db, anchor);
+  write(`${JSON.stringify(report)}\n`);
+  if (!report.ok) {
+    write(`audit trail BROKEN at seq ${report.firstBrokenSeq ?? '-'}: ${report.problem}\n`);
+    return 1;
+  }
+  write(`audit trail intact: ${report.entriesChecked} entries, head ${report.headHash ?? '(empty)'}\n`);
+  return 0;
+}
+
+/**
+ * `npm run audit:verify [-- SEQ HASH]`: walks the configured database's audit trail; exits 1 when
+ * it is broken. SEQ and HASH (lastSeq and headHash of an earlier run) must still match.
+ */
+async function main(): Promise<void> {
+  const [seqArg, hashArg] = process.argv.slice(2);
+  let anchor: AuditAnchor | undefined;
+  if (seqArg !== undefined) {
+    if (!/^[1-9][0-9]*$/.test(seqArg) || !/^[0-9a-f]{64}$/.test(hashArg ?? '')) {
+      process.stderr.write('usage: audit:verify [SEQ HASH]   (lastSeq and headHash of an earlier run)\n');
+      process.exitCode = 2;
+      return;
+    }
+    anchor = { seq: Number(seqArg), hash: hashArg as string };
+  }
+  const config = loadConfig();
+  const database = await openDatabase(config);
+  try {
+    process.exitCode = await runAuditVerify(database, (line) => process.stdout.write(line), anchor);
+  } catch (err) {
+    process.stderr.write(`audit:verify failed: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  } finally {
+    await database.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
