@@ -6,8 +6,9 @@ import type { Database } from './db/client.js';
 import auth from './plugins/auth.js';
 import database from './plugins/database.js';
 import httpHygiene from './plugins/http-hygiene.js';
+import idempotency from './plugins/idempotency.js';
 import openapi from './plugins/openapi.js';
-import problems from './plugins/problems.js';
+import problems, { sendProblem } from './plugins/problems.js';
 import rateLimit from './plugins/rate-limit.js';
 import readLog from './plugins/read-log.js';
 import readRouting from './plugins/read-routing.js';
@@ -23,7 +24,7 @@ import municipalityRoutes from './routes/municipalities.js';
 import openapiDocumentRoute from './routes/openapi-document.js';
 import statisticsRoutes from './routes/statistics.js';
 
-export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES'> &
+export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS'> &
   Partial<Pick<Config, 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'>>;
 
 export interface BuildAppOptions {
@@ -48,6 +49,15 @@ export async function buildApp(opts: BuildAppOptions) {
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    // A path the router cannot even read (bad escape, over-long parameter) is a 400 problem too.
+    frameworkErrors: (err, request, reply) =>
+      sendProblem(request, reply, {
+        status: 400,
+        code: 'invalid-input',
+        title: 'Invalid input',
+        detail: 'The request path cannot be read: a parameter is malformed or too long.',
+        invalidParams: [{ name: 'path', code: err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'too_long' : 'malformed', reason: err.message }],
+      }),
     ajv: undefined,
     // one log line per request (onResponse below) instead of fastify's two: half the hot-path logging
     logController: new LogController({ disableRequestLogging: true }),
@@ -76,6 +86,7 @@ export async function buildApp(opts: BuildAppOptions) {
   await app.register(rateLimit, { perMinute: opts.config.RATE_LIMIT_PER_MINUTE ?? 0 });
   await app.register(readLog);
   await app.register(readRouting, { windowMs: opts.config.READ_YOUR_WRITES_MS ?? 5000 });
+  await app.register(idempotency, { ttlHours: opts.config.IDEMPOTENCY_TTL_HOURS });
   await app.register(openapi, { publicBaseUrl: opts.config.PUBLIC_BASE_URL });
 
   await app.register(healthRoutes);

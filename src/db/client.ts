@@ -51,8 +51,46 @@ function makePool(url: string, o: PostgresOptions): pg.Pool {
   });
   // Without a listener an idle client's error (e.g. PostgreSQL restarting) crashes the process.
   pool.on('error', (err) => o.onPoolError?.(err));
-  pool.on('connect', (client) => useNamedStatements(client));
+  // The pool listens only to idle clients: a checked-out client whose connection drops between two
+  // queries (say, inside a transaction) emits 'error' too, which would crash the process unheard.
+  // Its next query then fails with "not queryable", which the error handler answers as a 503.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => o.onPoolError?.(err));
+    useNamedStatements(client);
+  });
+  releaseDeadClients(pool);
   return pool;
+}
+
+/**
+ * drizzle's transaction() releases its client only after BEGIN succeeded: when the connection dies
+ * before or during BEGIN, the client stays checked out forever, and every outage shrinks the pool
+ * until nothing can connect. Here a checked-out client whose connection ends is released (and so
+ * destroyed) at once, and a later release of it is a no-op.
+ */
+function releaseDeadClients(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool) as (cb?: unknown) => unknown;
+  const wrapped = (cb?: unknown) => {
+    if (typeof cb === 'function') return connect(cb); // pool.query's own checkout: it releases itself
+    return (connect() as Promise<pg.PoolClient>).then((client) => {
+      const release = client.release;
+      let released = false;
+      const onEnd = () => {
+        if (released) return;
+        released = true;
+        release(new Error('connection ended while checked out'));
+      };
+      client.once('end', onEnd);
+      client.release = (err?: Error | boolean) => {
+        client.removeListener('end', onEnd);
+        if (released) return;
+        released = true;
+        release(err);
+      };
+      return client;
+    });
+  };
+  pool.connect = wrapped as typeof pool.connect;
 }
 
 /** Distinct statements per connection that get a server-side prepared statement. */

@@ -152,7 +152,8 @@ export default fp(
           status: 503,
           code: 'database-unavailable',
           title: titleFor(503),
-          detail: 'The database is unavailable for a moment. Retry after the number of seconds in Retry-After; nothing was changed.',
+          detail:
+            'The database is unavailable for a moment. Retry after the number of seconds in Retry-After, with the same Idempotency-Key for a create: the change may or may not have been made.',
           headers: { 'Retry-After': '2' },
         });
       }

@@ -4,7 +4,17 @@ import { notFound } from '../lib/problem.js';
 import { actorOf } from '../plugins/auth.js';
 import { ApiClient, ApiClientCreate, ApiClientPage, ApiClientWithToken } from '../schemas/api-clients.js';
 import { Id, Pagination } from '../schemas/common.js';
-import { AUTH_PROBLEMS, BEARER, expectedVersion, ifMatchHeaders, paged, problems, roles, sendResource } from './http.js';
+import {
+  AUTH_PROBLEMS,
+  BEARER,
+  expectedVersion,
+  ifMatchHeaders,
+  ifNoneMatchHeaders,
+  paged,
+  problems,
+  roles,
+  sendResource,
+} from './http.js';
 
 const tags = ['API clients'];
 const params = z.object({ id: Id });
@@ -12,7 +22,7 @@ const params = z.object({ id: Id });
 /** API clients and their tokens: admin only. A token is shown once, at creation. */
 const apiClientRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/api-clients', {
-    config: roles('admin'),
+    config: { ...roles('admin'), idempotencyWithheld: ['token'] },
     schema: {
       operationId: 'createApiClient',
       summary: 'Create an API client and its token',
@@ -57,7 +67,8 @@ const apiClientRoutes: FastifyPluginAsyncZod = async (app) => {
       tags,
       security: BEARER,
       params,
-      response: { 200: ApiClient, ...problems(400, ...AUTH_PROBLEMS, 404) },
+      headers: ifNoneMatchHeaders,
+      response: { 200: ApiClient, 304: z.undefined().meta({ description: 'Not modified.' }), ...problems(400, ...AUTH_PROBLEMS, 404) },
     },
     handler: async (request, reply) => {
       const found = await app.repos.apiClients.get(request.params.id);
@@ -76,7 +87,7 @@ const apiClientRoutes: FastifyPluginAsyncZod = async (app) => {
       security: BEARER,
       params,
       headers: ifMatchHeaders,
-      response: { 200: ApiClient, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 412, 428) },
+      response: { 200: ApiClient, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 412, 413, 415, 428) },
     },
     handler: async (request, reply) => {
       const revoked = await app.repos.apiClients.revoke(actorOf(request), request.params.id, expectedVersion(request));

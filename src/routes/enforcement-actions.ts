@@ -138,7 +138,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod = async (app) => {
       security: BEARER,
       params,
       headers: deleteHeaders,
-      response: { 204: z.undefined().meta({ description: 'Deleted.' }), ...problems(400, ...AUTH_PROBLEMS, 404, 412, 428) },
+      response: { 204: z.undefined().meta({ description: 'Deleted.' }), ...problems(400, ...AUTH_PROBLEMS, 404, 412, 413, 415, 428) },
     },
     handler: async (request, reply) => {
       await app.repos.enforcementActions.remove(

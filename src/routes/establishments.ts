@@ -128,7 +128,7 @@ const establishmentRoutes: FastifyPluginAsyncZod = async (app) => {
       security: BEARER,
       params,
       headers: deleteHeaders,
-      response: { 204: z.undefined().meta({ description: 'Deleted.' }), ...problems(400, ...AUTH_PROBLEMS, 404, 409, 412, 428) },
+      response: { 204: z.undefined().meta({ description: 'Deleted.' }), ...problems(400, ...AUTH_PROBLEMS, 404, 409, 412, 413, 415, 428) },
     },
     handler: async (request, reply) => {
       await app.repos.establishments.remove(actorOf(request), scopeOf(principalOf(request)), request.params.id, expectedVersion(request));

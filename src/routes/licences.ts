@@ -120,7 +120,7 @@ const licenceRoutes: FastifyPluginAsyncZod = async (app) => {
       security: BEARER,
       params: licenceParams,
       headers: deleteHeaders,
-      response: { 204: z.undefined().meta({ description: 'Deleted.' }), ...problems(400, ...AUTH_PROBLEMS, 404, 412, 428) },
+      response: { 204: z.undefined().meta({ description: 'Deleted.' }), ...problems(400, ...AUTH_PROBLEMS, 404, 412, 413, 415, 428) },
     },
     handler: async (request, reply) => {
       await app.repos.licences.remove(

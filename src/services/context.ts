@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
+import { currentTransactionHooks } from './unit-of-work.js';
 
 export type Role = 'officer' | 'analyst' | 'admin';
 
@@ -45,14 +46,27 @@ export const APP_DB_ROLE = 'registry_app';
  * the service connects as a superuser; system work (bootstrap) keeps the connection's own role.
  * Inside `fn` use only `tx`: on PGlite, touching the outer `db` in a transaction hangs.
  */
-export function inTransaction<T>(db: Db, scope: Scope & { role: Actor['role'] }, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    const municipality = scope.municipalityCode ?? '';
-    await tx.execute(
-      scope.role === 'system'
-        ? sql`select set_config('app.municipality', ${municipality}, true), set_config('app.role', ${scope.role}, true)`
-        : sql`select set_config('app.municipality', ${municipality}, true), set_config('app.role', ${scope.role}, true), set_config('role', ${APP_DB_ROLE}, true)`,
-    );
-    return fn(tx);
-  });
+export async function inTransaction<T>(db: Db, scope: Scope & { role: Actor['role'] }, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  // The request's unit of work (e.g. its Idempotency-Key) commits or rolls back with the change.
+  const hooks = currentTransactionHooks();
+  let result: T;
+  try {
+    result = await db.transaction(async (tx) => {
+      const municipality = scope.municipalityCode ?? '';
+      await tx.execute(
+        scope.role === 'system'
+          ? sql`select set_config('app.municipality', ${municipality}, true), set_config('app.role', ${scope.role}, true)`
+          : sql`select set_config('app.municipality', ${municipality}, true), set_config('app.role', ${scope.role}, true), set_config('role', ${APP_DB_ROLE}, true)`,
+      );
+      for (const h of hooks) await h.begin?.(tx);
+      const result = await fn(tx);
+      for (const h of hooks) await h.beforeCommit?.(tx, result);
+      return result;
+    });
+  } catch (err) {
+    for (const h of hooks) h.rolledBack?.();
+    throw err;
+  }
+  for (const h of hooks) h.committed?.();
+  return result;
 }

@@ -1,0 +1,134 @@
+/**
+ * An integrator's scenario, written against the client generated from openapi/openapi.json
+ * (openapi-typescript types + openapi-fetch). It must type-check with no casts and no `any`:
+ * if the contract drifts from what this code expects, `tsc` fails before anything runs.
+ */
+import createClient, { type Client } from 'openapi-fetch';
+import type { paths } from './generated/api.js';
+
+export type RegistryClient = Client<paths>;
+
+export interface ScenarioInput {
+  baseUrl: string;
+  officerToken: string;
+  fetch: (input: Request) => Promise<Response>;
+}
+
+export interface ScenarioResult {
+  establishmentId: string;
+  licenceId: string;
+  actionIds: string[];
+  listedActions: number;
+  updatedStage: string;
+  deleted: boolean;
+}
+
+export const clientFor = (baseUrl: string, token: string, fetch: (input: Request) => Promise<Response>): RegistryClient =>
+  createClient<paths>({ baseUrl, headers: { authorization: `Bearer ${token}` }, fetch });
+
+function fail(step: string, error: unknown): never {
+  throw new Error(`${step} failed: ${JSON.stringify(error)}`);
+}
+
+export async function runScenario(input: ScenarioInput): Promise<ScenarioResult> {
+  const api = clientFor(input.baseUrl, input.officerToken, input.fetch);
+
+  const est = await api.POST('/establishments', {
+    params: { header: { 'idempotency-key': `scenario-${Date.now()}` } },
+    body: {
+      municipalityCode: 'GM0363',
+      name: 'Club Generated',
+      kind: 'club',
+      address: { street: 'Oudezijds Voorburgwal', houseNumber: 3, postalCode: '1012EH', city: 'Amsterdam' },
+    },
+  });
+  if (!est.data) fail('create establishment', est.error);
+  const establishmentId = est.data.id;
+
+  const licence = await api.POST('/establishments/{id}/licences', {
+    params: { path: { id: establishmentId } },
+    body: {
+      licenceNumber: 'EV-2017-042',
+      validFrom: '2017-01-01',
+      validUntil: '2018-12-31',
+      statusHistory: [{ status: 'granted', effectiveDate: '2017-01-01' }],
+    },
+  });
+  if (!licence.data) fail('create licence', licence.error);
+
+  const actionIds: string[] = [];
+  const licensedFine = await api.POST('/enforcement-actions', {
+    body: {
+      establishmentId,
+      measure: 'administrative_fine',
+      grounds: ['hygiene'],
+      stage: 'decided',
+      decisionDate: '2018-03-01',
+      fine: { amountCents: 250_000 },
+    },
+  });
+  if (!licensedFine.data) fail('create fine', licensedFine.error);
+  actionIds.push(licensedFine.data.id);
+
+  const unlicensedClosure = await api.POST('/enforcement-actions', {
+    body: {
+      establishmentId,
+      measure: 'closure',
+      grounds: ['unlicensed_operation'],
+      stage: 'decided',
+      decisionDate: '2019-06-01',
+      closure: { startDate: '2019-06-15', endDate: null },
+    },
+  });
+  if (!unlicensedClosure.data) fail('create closure', unlicensedClosure.error);
+  actionIds.push(unlicensedClosure.data.id);
+
+  const list = await api.GET('/enforcement-actions', { params: { query: { establishmentId, pageSize: 10 } } });
+  if (!list.data) fail('list actions', list.error);
+
+  const current = await api.GET('/enforcement-actions/{id}', { params: { path: { id: licensedFine.data.id } } });
+  if (!current.data) fail('read action', current.error);
+  const etag = current.response.headers.get('etag') ?? `"${current.data.version}"`;
+  const updated = await api.PUT('/enforcement-actions/{id}', {
+    params: { path: { id: current.data.id }, header: { 'if-match': etag, 'x-audit-reason': 'objection lodged' } },
+    body: {
+      establishmentId,
+      measure: current.data.measure,
+      grounds: current.data.grounds,
+      stage: 'objection',
+      decisionDate: current.data.decisionDate,
+      fine: current.data.fine,
+    },
+  });
+  if (!updated.data) fail('update action', updated.error);
+
+  const stale = await api.PUT('/enforcement-actions/{id}', {
+    params: { path: { id: current.data.id }, header: { 'if-match': etag } },
+    body: {
+      establishmentId,
+      measure: current.data.measure,
+      grounds: current.data.grounds,
+      stage: 'appeal',
+      decisionDate: current.data.decisionDate,
+      fine: current.data.fine,
+    },
+  });
+  if (stale.response.status !== 412 || !stale.error) fail('stale update must be 412', stale.response.status);
+
+  const removed = await api.DELETE('/enforcement-actions/{id}', {
+    params: {
+      path: { id: unlicensedClosure.data.id },
+      header: { 'if-match': `"${unlicensedClosure.data.version}"`, 'x-audit-reason': 'recorded in error' },
+    },
+  });
+  if (removed.error) fail('delete action', removed.error);
+
+  return {
+    establishmentId,
+    licenceId: licence.data.id,
+    actionIds,
+    listedActions: list.data.totalItems,
+    updatedStage: updated.data.stage,
+    deleted: removed.response.status === 204,
+  };
+}
