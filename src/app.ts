@@ -13,6 +13,7 @@ import rateLimit from './plugins/rate-limit.js';
 import readLog from './plugins/read-log.js';
 import readRouting from './plugins/read-routing.js';
 import repositories from './plugins/repositories.js';
+import statistics from './plugins/statistics.js';
 import apiClientRoutes from './routes/api-clients.js';
 import auditTrailRoutes from './routes/audit-trail.js';
 import enforcementActionRoutes from './routes/enforcement-actions.js';
@@ -21,9 +22,10 @@ import healthRoutes from './routes/health.js';
 import licenceRoutes from './routes/licences.js';
 import municipalityRoutes from './routes/municipalities.js';
 import openapiDocumentRoute from './routes/openapi-document.js';
+import statisticsRoutes from './routes/statistics.js';
 
 export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS'> &
-  Partial<Pick<Config, 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'>>;
+  Partial<Pick<Config, 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -70,6 +72,7 @@ export async function buildApp(opts: BuildAppOptions) {
   if (opts.database) {
     await app.register(database, { database: opts.database, closeWithApp: opts.closeDatabase ?? false });
     await app.register(repositories);
+    await app.register(statistics, { suppressionThreshold: opts.config.STATISTICS_SUPPRESSION_THRESHOLD ?? 5 });
   }
   await app.register(auth);
   await app.register(rateLimit, { perMinute: opts.config.RATE_LIMIT_PER_MINUTE ?? 0 });
@@ -88,6 +91,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(enforcementActionRoutes);
       await v1.register(apiClientRoutes);
       await v1.register(auditTrailRoutes);
+      await v1.register(statisticsRoutes);
     },
     { prefix: '/v1' },
   );

@@ -160,6 +160,7 @@ export default fp(
           { name: 'Municipalities', description: 'Gemeenten, by CBS code.' },
           { name: 'Establishments', description: 'Seksinrichtingen and their exploitatievergunningen.' },
           { name: 'Enforcement actions', description: 'Bestuurlijke handhavingsmaatregelen.' },
+          { name: 'Statistics', description: 'Handhavingsstatistiek: exact figures for analysts, and open data.' },
           { name: 'API clients', description: 'Who may call this API, and with which role.' },
           { name: 'Audit trail', description: 'Audittrail: who changed what, when and why; append-only and hash-chained.' },
           { name: 'Documentation', description: 'This document.' },

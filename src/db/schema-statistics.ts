@@ -1,0 +1,54 @@
+import { bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+
+/**
+ * Statistics rollups: counted per year (of decision_date) × municipality × licence status ×
+ * measure × stage, and the same with ground. Kept up to date by SQL triggers on
+ * enforcement_actions in the same transaction as every write (migrations/*_statistics_triggers.sql);
+ * deleted actions (tombstones) are not in them. Never written by application code.
+ */
+const cellColumns = {
+  year: integer('year').notNull(),
+  municipalityCode: text('municipality_code').notNull(),
+  licenceStatus: text('licence_status').notNull(),
+  measure: text('measure').notNull(),
+  stage: text('stage').notNull(),
+  actions: bigint('actions', { mode: 'number' }).notNull().default(0),
+  fineAmountCents: bigint('fine_amount_cents', { mode: 'number' }).notNull().default(0),
+  penaltyMaximumCents: bigint('penalty_maximum_cents', { mode: 'number' }).notNull().default(0),
+  penaltyForfeitedCents: bigint('penalty_forfeited_cents', { mode: 'number' }).notNull().default(0),
+};
+
+export const statisticsActionCells = pgTable('statistics_action_cells', cellColumns, (t) => [
+  primaryKey({ name: 'statistics_action_cells_pkey', columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage] }),
+  // A few municipalities over many years (an officer, the LPP ten): no scan of every municipality's cells.
+  index('statistics_action_cells_municipality_year_idx').on(t.municipalityCode, t.year),
+]);
+
+/** One row per ground: an action with two grounds is in two rows here. */
+export const statisticsActionGroundCells = pgTable(
+  'statistics_action_ground_cells',
+  { ...cellColumns, ground: text('ground').notNull() },
+  (t) => [
+    primaryKey({
+      name: 'statistics_action_ground_cells_pkey',
+      columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage, t.ground],
+    }),
+    index('statistics_action_ground_cells_municipality_year_idx').on(t.municipalityCode, t.year),
+  ],
+);
+
+/**
+ * The same figures over all municipalities together (year × licence status × measure × stage),
+ * for questions about the whole country: a few thousand rows whatever the number of actions.
+ */
+const { municipalityCode: _m, ...nationalColumns } = cellColumns;
+
+export const statisticsNationalCells = pgTable('statistics_national_cells', nationalColumns, (t) => [
+  primaryKey({ name: 'statistics_national_cells_pkey', columns: [t.year, t.licenceStatus, t.measure, t.stage] }),
+]);
+
+export const statisticsNationalGroundCells = pgTable(
+  'statistics_national_ground_cells',
+  { ...nationalColumns, ground: text('ground').notNull() },
+  (t) => [primaryKey({ name: 'statistics_national_ground_cells_pkey', columns: [t.year, t.licenceStatus, t.measure, t.stage, t.ground] })],
+);

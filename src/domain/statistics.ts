@@ -1,0 +1,143 @@
+import { COUNTED_STAGES, type StageName } from './enforcement-actions.js';
+
+/** The dimensions a statistics request can group by, in the canonical (column) order. */
+export const DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure', 'ground', 'stage'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export const LICENCE_STATUSES = ['licensed', 'unlicensed'] as const;
+export const MEASURES = [
+  'closure',
+  'administrative_fine',
+  'penalty_order',
+  'administrative_coercion',
+  'warning',
+  'licence_suspension',
+  'licence_revocation',
+] as const;
+export const GROUNDS = [
+  'no_manager_present',
+  'licence_condition_breach',
+  'hygiene',
+  'worker_without_valid_id',
+  'unlicensed_operation',
+  'underage_worker',
+  'trafficking_indicators',
+  'other',
+] as const;
+export const STAGES = ['intended', 'decided', 'objection', 'appeal', 'final', 'withdrawn', 'annulled'] as const;
+export const DEFAULT_STAGES: readonly StageName[] = COUNTED_STAGES;
+
+/** Dutch labels, for CSV columns and observations. */
+export const LABELS = {
+  licenceStatus: { licensed: 'vergund', unlicensed: 'onvergund' } as Record<string, string>,
+  measure: {
+    closure: 'sluiting',
+    administrative_fine: 'bestuurlijke boete',
+    penalty_order: 'last onder dwangsom',
+    administrative_coercion: 'last onder bestuursdwang',
+    warning: 'waarschuwing',
+    licence_suspension: 'schorsing vergunning',
+    licence_revocation: 'intrekking vergunning',
+  } as Record<string, string>,
+  ground: {
+    no_manager_present: 'geen beheerder aanwezig',
+    licence_condition_breach: 'overtreding vergunningvoorschriften',
+    hygiene: 'hygiëne',
+    worker_without_valid_id: 'sekswerker zonder geldig identiteitsbewijs',
+    unlicensed_operation: 'exploitatie zonder vergunning',
+    underage_worker: 'minderjarige sekswerker',
+    trafficking_indicators: 'signalen mensenhandel',
+    other: 'overig',
+  } as Record<string, string>,
+  stage: {
+    intended: 'voornemen',
+    decided: 'besluit',
+    objection: 'bezwaar',
+    appeal: 'beroep',
+    final: 'onherroepelijk',
+    withdrawn: 'ingetrokken',
+    annulled: 'vernietigd',
+  } as Record<string, string>,
+};
+
+/** One group of the answer: the dimension values it is grouped by and what it holds. */
+export interface Cell {
+  year?: number;
+  municipalityCode?: string;
+  licenceStatus?: string;
+  measure?: string;
+  ground?: string;
+  stage?: string;
+  actions: number;
+  fineAmountCents: number;
+  penaltyMaximumCents: number;
+  penaltyForfeitedCents: number;
+}
+
+export const KEY_OF: Record<Dimension, keyof Cell> = {
+  year: 'year',
+  municipality: 'municipalityCode',
+  licenceStatus: 'licenceStatus',
+  measure: 'measure',
+  ground: 'ground',
+  stage: 'stage',
+};
+
+/** Orders dimension values the way the enumerations are listed (years and codes ascending). */
+const ORDER: Record<Dimension, readonly (string | number)[] | null> = {
+  year: null,
+  municipality: null,
+  licenceStatus: LICENCE_STATUSES,
+  measure: MEASURES,
+  ground: GROUNDS,
+  stage: STAGES,
+};
+
+export function compareCells(groupBy: readonly Dimension[]) {
+  return (a: Cell, b: Cell): number => {
+    for (const d of DIMENSIONS) {
+      if (!groupBy.includes(d)) continue;
+      const av = a[KEY_OF[d]] as string | number;
+      const bv = b[KEY_OF[d]] as string | number;
+      const order = ORDER[d];
+      const diff = order ? order.indexOf(av) - order.indexOf(bv) : av < bv ? -1 : av > bv ? 1 : 0;
+      if (diff !== 0) return diff;
+    }
+    return 0;
+  };
+}
+
+/** Puts dimensions in canonical order without repeats. */
+export const canonicalGroupBy = (dims: readonly Dimension[]): Dimension[] => DIMENSIONS.filter((d) => dims.includes(d));
+
+/**
+ * Every combination of the grouped dimensions' values in scope, so that a municipality or year
+ * without actions shows as 0 rather than missing. `found` holds the rows the database returned.
+ */
+export function withZeroCells(
+  groupBy: readonly Dimension[],
+  domains: Record<Dimension, readonly (string | number)[]>,
+  found: Cell[],
+): Cell[] {
+  const key = (c: Cell) => groupBy.map((d) => String(c[KEY_OF[d]])).join('\u0000');
+  const byKey = new Map(found.map((c) => [key(c), c]));
+  let combos: Cell[] = [{ actions: 0, fineAmountCents: 0, penaltyMaximumCents: 0, penaltyForfeitedCents: 0 }];
+  for (const d of groupBy) {
+    const next: Cell[] = [];
+    for (const c of combos) for (const v of domains[d]) next.push({ ...c, [KEY_OF[d]]: v });
+    combos = next;
+  }
+  return combos.map((c) => byKey.get(key(c)) ?? c).sort(compareCells(groupBy));
+}
+
+export const cellCount = (groupBy: readonly Dimension[], domains: Record<Dimension, readonly unknown[]>) =>
+  groupBy.reduce((n, d) => n * domains[d].length, 1);
+
+/** Half-up rounding to a number of decimals, for averages. */
+export const round = (x: number, decimals: number) => {
+  const f = 10 ** decimals;
+  return Math.round(x * f + Number.EPSILON) / f;
+};
+
+/** CBS StatLine period code for a whole year: 2019 → 2019JJ00. */
+export const cbsYear = (year: number) => `${year}JJ00`;
