@@ -21,6 +21,8 @@ export interface ScenarioResult {
   listedActions: number;
   updatedStage: string;
   deleted: boolean;
+  /** Counted actions of the scenario's municipality in 2018–2019, per licence status at decision. */
+  counted: { licensed: number; unlicensed: number };
 }
 
 export const clientFor = (baseUrl: string, token: string, fetch: (input: Request) => Promise<Response>): RegistryClient =>
@@ -123,6 +125,16 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   });
   if (removed.error) fail('delete action', removed.error);
 
+  const figures = await api.GET('/statistics/enforcement-actions', {
+    params: { query: { groupBy: 'licenceStatus', yearFrom: 2018, yearTo: 2019 } },
+  });
+  if (!figures.data) fail('read statistics', figures.error);
+  // The operation also offers text/csv; without that Accept header the answer is JSON.
+  if (typeof figures.data === 'string') fail('read statistics in JSON', figures.data);
+  const table = figures.data;
+  const countOf = (status: 'licensed' | 'unlicensed') =>
+    table.items.filter((row) => row.licenceStatus === status).reduce((sum, row) => sum + row.actions, 0);
+
   return {
     establishmentId,
     licenceId: licence.data.id,
@@ -130,5 +142,6 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     listedActions: list.data.totalItems,
     updatedStage: updated.data.stage,
     deleted: removed.response.status === 204,
+    counted: { licensed: countOf('licensed'), unlicensed: countOf('unlicensed') },
   };
 }
