@@ -239,6 +239,27 @@ t.test('access matrix: every route × role', async (t) => {
       prepare: async () => ({ url: '/v1/audit-trail/verification' }),
       expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 200 },
     },
+    // Statistics for Amsterdam: its own officers, analysts and admins; another municipality's officer is refused.
+    ...(
+      [
+        '/v1/statistics/enforcement-actions',
+        '/v1/statistics/enforcement-actions/summary',
+        '/v1/statistics/enforcement-actions/observations',
+      ] as const
+    ).map(
+      (path): Row => ({
+        method: 'GET',
+        path,
+        prepare: async () => ({ url: `${path}?municipalityCode=GM0363` }),
+        expect: { officerOwn: 200, officerOther: 403, analyst: 200, admin: 200 },
+      }),
+    ),
+    {
+      method: 'GET',
+      path: '/v1/open-data/enforcement-actions',
+      prepare: async () => ({ url: '/v1/open-data/enforcement-actions' }),
+      expect: { none: 200, officerOwn: 200, officerOther: 200, analyst: 200, admin: 200, revoked: 200, malformed: 200 },
+    },
     {
       method: 'GET',
       path: '/v1/api-clients',
