@@ -4,27 +4,9 @@ import { COUNTED_STAGES, type StageName } from './enforcement-actions.js';
 export const DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure', 'ground', 'stage'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-export const LICENCE_STATUSES = ['licensed', 'unlicensed'] as const;
-export const MEASURES = [
-  'closure',
-  'administrative_fine',
-  'penalty_order',
-  'administrative_coercion',
-  'warning',
-  'licence_suspension',
-  'licence_revocation',
-] as const;
-export const GROUNDS = [
-  'no_manager_present',
-  'licence_condition_breach',
-  'hygiene',
-  'worker_without_valid_id',
-  'unlicensed_operation',
-  'underage_worker',
-  'trafficking_indicators',
-  'other',
-] as const;
-export const STAGES = ['intended', 'decided', 'objection', 'appeal', 'final', 'withdrawn', 'annulled'] as const;
+import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from './codes.js';
+
+export { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES };
 export const DEFAULT_STAGES: readonly StageName[] = COUNTED_STAGES;
 
 /** Dutch labels, for CSV columns and observations. */
