@@ -22,6 +22,10 @@ const HEADERS = {
     schema: { type: 'string' },
   },
   Location: { description: 'The URL of the created resource.', schema: { type: 'string' } },
+  'Idempotent-Replayed': {
+    description: 'Present (`true`) when this is the stored response of an earlier request with the same Idempotency-Key.',
+    schema: { type: 'string', enum: ['true'] },
+  },
   'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
   'Access-Control-Allow-Origin': { description: 'Always `*`: the document may be fetched from any origin.', schema: { type: 'string' } },
 };
@@ -117,7 +121,10 @@ export function completeDocument(doc: Json): Json {
           else if ('version' in props) headers.ETag = ref('ETag');
         }
         if (status === '304') headers.ETag = ref('ETag');
-        if (status === '201') headers.Location = ref('Location');
+        if (status === '201') {
+          headers.Location = ref('Location');
+          headers['Idempotent-Replayed'] = ref('Idempotent-Replayed');
+        }
         if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
         if (path === '/openapi.json' && status === '200') headers['access-control-allow-origin'] = ref('Access-Control-Allow-Origin'); // lower case: the ADR 2.1 linter matches it exactly
         response.headers = { ...((response.headers as Json | undefined) ?? {}), ...headers };
