@@ -21,8 +21,9 @@ import { openPostgres } from '../src/db/client.js';
 import { captureQueries, toPgbenchScript } from './bench/capture.js';
 import { type LoadResult, type RequestSpec, runLoad } from './bench/load.js';
 import { findPgbench, runPgbench } from './bench/pgbench.js';
-import { bulkLoadActions, DEFAULT_URL, scratchDatabase } from './bench/seed.js';
+import { bulkLoadActions, DEFAULT_URL } from './bench/seed.js';
 import { ROOT, rssMb, startService } from './bench/service.js';
+import { scratchDatabase } from './lib/scratch-database.js';
 
 const ADMIN_TOKEN = `bench-admin-${'x'.repeat(32)}`;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

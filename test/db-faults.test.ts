@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import t from 'tap';
+import { scratchDatabase } from '../scripts/lib/scratch-database.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDatabase, openPostgres } from '../src/db/client.js';
@@ -17,23 +16,13 @@ import { TcpProxy } from './helpers/tcp-proxy.js';
  */
 t.test('database outages answer 503 and recover', { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' }, async (t) => {
   const adminUrl = new URL(process.env.DATABASE_URL as string);
-  const name = `er_faults_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  t.teardown(async () => {
-    const c = new pg.Client({ connectionString: adminUrl.toString() });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  });
+  const scratch = await scratchDatabase(adminUrl.toString(), 'er_faults');
+  t.teardown(() => scratch.drop());
 
   const proxy = new TcpProxy(adminUrl.hostname, Number(adminUrl.port || 5432));
   const port = await proxy.start();
   t.teardown(() => proxy.close());
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const url = new URL(scratch.url);
   url.host = `127.0.0.1:${port}`;
   const poolErrors: Error[] = [];
   const database = await openPostgres({

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from '../scripts/lib/scratch-database.js';
 import { type App, buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { type Database, MIGRATIONS_DIR, migrateDatabase, openPglite, openPostgres } from '../src/db/client.js';
@@ -51,22 +51,10 @@ export async function pgliteTemplate(): Promise<Blob> {
 
 /** A fresh, migrated PostgreSQL database for one test file, dropped afterwards. */
 async function freshPostgres(t: TestLike): Promise<Database> {
-  const adminUrl = process.env.DATABASE_URL as string;
-  const name = `er_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openPostgres({ url: url.toString(), poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 });
+  const scratch = await scratchDatabase(process.env.DATABASE_URL as string, 'er_test');
+  t.teardown(() => scratch.drop());
+  const database = await openPostgres({ url: scratch.url, poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 });
   await migrateDatabase(database);
-  t.teardown(async () => {
-    const dropper = new pg.Client({ connectionString: adminUrl });
-    await dropper.connect();
-    await dropper.query(`drop database if exists ${name} with (force)`);
-    await dropper.end();
-  });
   return database;
 }
 

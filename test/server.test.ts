@@ -3,9 +3,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
+import { scratchDatabase } from '../scripts/lib/scratch-database.js';
 import { openPglite } from '../src/db/client.js';
 import { pgliteTemplate } from './helper.js';
-import { ensureBuilt, freshPostgresUrl, type ServerProcess, startServer } from './helpers/server.js';
+import { ensureBuilt, type ServerProcess, startServer } from './helpers/server.js';
 
 /**
  * The real process: `node dist/server.js` listening on a free port (PORT=0), on the embedded
@@ -71,7 +72,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function databaseEnv(t: TestLike): Promise<Record<string, string>> {
   if (!usingPostgres) return { DATA_DIR: sharedDataDir };
-  const db = await freshPostgresUrl(process.env.DATABASE_URL as string);
+  const db = await scratchDatabase(process.env.DATABASE_URL as string, 'er_server');
   t.teardown(db.drop);
   return { DATABASE_URL: db.url };
 }

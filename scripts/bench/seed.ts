@@ -1,28 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 
 export const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-
-/** A scratch database next to the one in `adminUrl`; dropped by `drop()`. */
-export async function scratchDatabase(adminUrl: string, prefix: string) {
-  const name = `${prefix}_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 /**
  * Bulk-loads enforcement actions with generate_series (not through the API): spread over the ten
