@@ -1,28 +1,15 @@
+import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from '../../src/domain/codes.js';
+
 /** Independent computations for the statistics tests: written from the counting rule, not from the service. */
 
 export const ALL_DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure', 'ground', 'stage'] as const;
 export type Dim = (typeof ALL_DIMENSIONS)[number];
-export const LICENCE_STATUS_VALUES = ['licensed', 'unlicensed'];
-export const MEASURE_VALUES = [
-  'closure',
-  'administrative_fine',
-  'penalty_order',
-  'administrative_coercion',
-  'warning',
-  'licence_suspension',
-  'licence_revocation',
-];
-export const GROUND_VALUES = [
-  'no_manager_present',
-  'licence_condition_breach',
-  'hygiene',
-  'worker_without_valid_id',
-  'unlicensed_operation',
-  'underage_worker',
-  'trafficking_indicators',
-  'other',
-];
-export const STAGE_VALUES = ['intended', 'decided', 'objection', 'appeal', 'final', 'withdrawn', 'annulled'];
+// The code lists are the contract's own (a new measure or ground is then generated and checked too);
+// what stays independent of the service is the counting below.
+export const LICENCE_STATUS_VALUES: string[] = [...LICENCE_STATUSES];
+export const MEASURE_VALUES: string[] = [...MEASURES];
+export const GROUND_VALUES: string[] = [...GROUNDS];
+export const STAGE_VALUES: string[] = [...STAGES];
 
 export interface RawAction {
   municipality_code: string;
