@@ -3,7 +3,7 @@ import { auditLog } from '../src/db/schema.js';
 import { verifyAuditChain } from '../src/services/audit.js';
 import { build, sample } from './helper.js';
 
-// appendAudit takes the chain lock and reads the head in one call (audit_chain_head()); concurrent
+// appendAudit writes to audit_pending and the chain is extended at commit by a deferred trigger; concurrent
 // writers must still produce one unbroken chain, each entry once.
 t.test('concurrent writes append one unbroken audit chain', async (t) => {
   const { app, database, client } = await build(t);

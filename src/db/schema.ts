@@ -137,28 +137,36 @@ export const enforcementActions = pgTable(
   ],
 );
 
+/** What an audit entry records (its content), in audit_log and, until commit, in audit_pending. */
+const auditEntryContent = () => ({
+  id: uuid('id').notNull(),
+  occurredAt: ts('occurred_at').notNull(),
+  clientId: uuid('client_id'),
+  clientRole: text('client_role').notNull(),
+  action: text('action').notNull(),
+  objectType: text('object_type').notNull(),
+  objectId: text('object_id').notNull(),
+  municipalityCode: text('municipality_code'),
+  before: jsonb('before'),
+  after: jsonb('after'),
+  reason: text('reason'),
+  requestId: text('request_id'),
+});
+
 /**
- * The audit trail: append-only, hash-chained. Each row's hash covers its canonical content
- * and the previous row's hash, so an edited or removed row breaks the chain.
+ * The audit trail: append-only, hash-chained. Each row's hash covers its content and the previous
+ * row's hash, so an edited or removed row breaks the chain. Entries are chained at commit by the
+ * database (migrations/0008_audit_chained_at_commit.sql); src/services/audit.ts has the formulas.
  */
 export const auditLog = pgTable(
   'audit_log',
   {
     seq: bigint('seq', { mode: 'number' }).primaryKey(),
-    id: uuid('id').notNull(),
-    occurredAt: ts('occurred_at').notNull(),
-    clientId: uuid('client_id'),
-    clientRole: text('client_role').notNull(),
-    action: text('action').notNull(),
-    objectType: text('object_type').notNull(),
-    objectId: text('object_id').notNull(),
-    municipalityCode: text('municipality_code'),
-    before: jsonb('before'),
-    after: jsonb('after'),
-    reason: text('reason'),
-    requestId: text('request_id'),
+    ...auditEntryContent(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /** SHA-256 of the entry's canonical content (chain format 2); null for entries of format 1. */
+    contentHash: text('content_hash'),
   },
   (t) => [
     uniqueIndex('audit_log_id_key').on(t.id),
@@ -166,3 +174,14 @@ export const auditLog = pgTable(
     index('audit_log_client_idx').on(t.clientId, t.seq),
   ],
 );
+
+/**
+ * Entries written in an open transaction, not chained yet. A deferred trigger moves each into
+ * audit_log at commit, under the chain lock, so no transaction holds that lock while the service
+ * works: the table is empty outside a transaction.
+ */
+export const auditPending = pgTable('audit_pending', {
+  ...auditEntryContent(),
+  id: uuid('id').primaryKey(),
+  contentHash: text('content_hash').notNull(),
+});

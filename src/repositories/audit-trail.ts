@@ -49,6 +49,7 @@ export function toAuditEntry(r: Row): AuditEntryView {
     reason: r.reason,
     requestId: r.requestId,
     hash: r.hash,
+    contentHash: r.contentHash,
     prevHash: r.prevHash,
   };
 }

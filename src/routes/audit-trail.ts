@@ -91,7 +91,7 @@ const auditTrailRoutes: FastifyPluginAsyncZod = async (app) => {
       operationId: 'verifyAuditTrail',
       summary: 'Verify the hash chain of the audit trail',
       description:
-        'Walks the whole chain from seq 1: every seq present once, every prevHash equal to the previous entry’s hash, every hash equal to the SHA-256 of the entry’s canonical content. Reports the first entry that does not hold. It also checks that every establishment, licence and enforcement action has an entry for its current version, which finds a cut-off tail; and, given anchorSeq and anchorHash noted from an earlier report, that this entry is still there unchanged. Admins only; `npm run audit:verify` does the same from the command line.',
+        'Walks the whole chain from seq 1: every seq present once, every prevHash equal to the previous entry’s hash, every contentHash equal to the SHA-256 of the entry’s canonical content and every hash equal to the SHA-256 of `seq:prevHash:contentHash` (entries of chain format 1, without contentHash: the SHA-256 of their canonical content with seq and prevHash). Reports the first entry that does not hold. It also checks that every establishment, licence and enforcement action has an entry for its current version, which finds a cut-off tail; and, given anchorSeq and anchorHash noted from an earlier report, that this entry is still there unchanged. Admins only; `npm run audit:verify` does the same from the command line.',
       tags,
       security: BEARER,
       querystring: z.object({

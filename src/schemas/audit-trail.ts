@@ -40,8 +40,13 @@ export const AuditEntry = z
     reason: z.string().nullable().meta({ description: 'The X-Audit-Reason given with the change (required for deletes).' }),
     requestId: z.string().nullable().meta({ description: 'The X-Request-Id of the request that made the change.' }),
     hash: z.string().meta({
-      description: 'SHA-256 (hex) over the RFC 8785 canonical JSON of the entry’s content and prevHash.',
+      description:
+        'SHA-256 (hex) of the UTF-8 text `seq:prevHash:contentHash`. Entries without a contentHash (written before chain format 2): SHA-256 over the RFC 8785 canonical JSON of the entry’s content with seq and prevHash.',
       example: 'a3f1…',
+    }),
+    contentHash: z.string().nullable().meta({
+      description:
+        'SHA-256 (hex) over the RFC 8785 canonical JSON of the entry’s content: id, occurredAt, clientId, clientRole, action, objectType, objectId, municipalityCode, before, after, reason and requestId. Null for entries written before chain format 2.',
     }),
     prevHash: z.string().meta({ description: 'The hash of entry seq − 1; 64 zeros for the first entry.' }),
   })

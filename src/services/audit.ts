@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { asc, gt, sql } from 'drizzle-orm';
+import { asc, gt } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client.js';
-import { auditLog } from '../db/schema.js';
+import { auditLog, auditPending } from '../db/schema.js';
 import type { Actor } from './context.js';
 
 export type AuditObjectType = 'establishment' | 'licence' | 'enforcement_action' | 'municipality' | 'api_client';
@@ -18,51 +18,56 @@ export interface AuditEvent {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
-/** Serialises appends so that concurrent writers cannot fork the chain. */
-const AUDIT_CHAIN_LOCK = 7_240_001;
 
 type AuditRow = typeof auditLog.$inferSelect;
+type AuditContent = Omit<AuditRow, 'seq' | 'prevHash' | 'hash' | 'contentHash'>;
 
-/** The hash of an entry: SHA-256 over the RFC 8785 canonical JSON of its content and the previous hash. */
-export function entryHash(e: Omit<AuditRow, 'hash'>): string {
-  const content = {
-    seq: e.seq,
-    id: e.id,
-    occurredAt: e.occurredAt.toISOString(),
-    clientId: e.clientId,
-    clientRole: e.clientRole,
-    action: e.action,
-    objectType: e.objectType,
-    objectId: e.objectId,
-    municipalityCode: e.municipalityCode,
-    before: e.before ?? null,
-    after: e.after ?? null,
-    reason: e.reason,
-    requestId: e.requestId,
-    prevHash: e.prevHash,
-  };
-  return createHash('sha256')
-    .update(canonicalize(content) ?? '')
-    .digest('hex');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const canonicalContent = (e: AuditContent) => ({
+  id: e.id,
+  occurredAt: e.occurredAt.toISOString(),
+  clientId: e.clientId,
+  clientRole: e.clientRole,
+  action: e.action,
+  objectType: e.objectType,
+  objectId: e.objectId,
+  municipalityCode: e.municipalityCode,
+  before: e.before ?? null,
+  after: e.after ?? null,
+  reason: e.reason,
+  requestId: e.requestId,
+});
+
+/**
+ * Chain format 2 (entries written since migration 0008): SHA-256 over the RFC 8785 canonical JSON
+ * of the entry's content. The service computes it; the database chains it at commit.
+ */
+export function contentHash(e: AuditContent): string {
+  return sha256(canonicalize(canonicalContent(e)) ?? '');
+}
+
+/** Chain format 2: the entry's hash, over its position, its predecessor's hash and its content hash. */
+export function chainHash(seq: number, prevHash: string, content: string): string {
+  return sha256(`${seq}:${prevHash}:${content}`);
+}
+
+/** Chain format 1 (entries written before migration 0008): SHA-256 over the canonical JSON of content, seq and prevHash. */
+export function entryHashV1(e: Omit<AuditRow, 'hash' | 'contentHash'>): string {
+  return sha256(canonicalize({ seq: e.seq, ...canonicalContent(e), prevHash: e.prevHash }) ?? '');
 }
 
 /**
- * Appends entries to the trail inside the caller's transaction: if the change rolls back, so do
- * its entries, and a change whose entry cannot be written fails with it.
+ * Writes entries inside the caller's transaction: if the change rolls back, so do its entries, and a
+ * change whose entry cannot be written fails with it. They go to audit_pending; the deferred trigger
+ * of migration 0008 chains them into audit_log at COMMIT, in this order, so the chain lock is held
+ * for the commit only and never while the service works.
  */
 export async function appendAudit(tx: Tx, actor: Actor, events: AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
-  // One round trip: takes the chain's advisory lock, then reads the head with a snapshot taken
-  // after the lock (migrations/0002_audit_chain_head.sql explains why a plain SELECT cannot).
-  const head = await tx.execute<{ seq: string | number; hash: string }>(sql`select seq, hash from audit_chain_head(${AUDIT_CHAIN_LOCK})`);
-  const last = (head as unknown as { rows?: { seq: string | number; hash: string }[] }).rows?.[0];
-  let seq = last ? Number(last.seq) : 0;
-  let prevHash = last?.hash ?? GENESIS_HASH;
   const occurredAt = new Date();
-  const rows: AuditRow[] = events.map((e) => {
-    seq += 1;
-    const row = {
-      seq,
+  const rows = events.map((e) => {
+    const row: AuditContent = {
       id: randomUUID(),
       occurredAt,
       clientId: actor.clientId,
@@ -75,13 +80,10 @@ export async function appendAudit(tx: Tx, actor: Actor, events: AuditEvent[]): P
       after: (e.after ?? null) as unknown,
       reason: actor.reason,
       requestId: actor.requestId,
-      prevHash,
     };
-    const hash = entryHash(row);
-    prevHash = hash;
-    return { ...row, hash };
+    return { ...row, contentHash: contentHash(row) };
   });
-  await tx.insert(auditLog).values(rows);
+  await tx.insert(auditPending).values(rows);
 }
 
 export interface ChainReport {
@@ -96,6 +98,7 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   let checked = 0;
+  let formatTwoSeen = false;
   for (;;) {
     const batch = await db
       .select()
@@ -110,7 +113,16 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
         return { ok: false, entriesChecked: checked, firstBrokenSeq: expectedSeq, problem: `entry ${expectedSeq} is missing` };
       }
       if (row.prevHash !== prevHash) return broken('prevHash does not match the previous entry’s hash');
-      if (entryHash(row) !== row.hash) return broken('content does not match its hash');
+      if (row.contentHash === null) {
+        // Format 1 only before the first format-2 entry: a later one would be a downgrade.
+        if (formatTwoSeen) return broken('a format-1 entry follows a format-2 entry');
+        if (entryHashV1(row) !== row.hash) return broken('content does not match its hash');
+      } else {
+        formatTwoSeen = true;
+        if (contentHash(row) !== row.contentHash) return broken('content does not match its content hash');
+        if (chainHash(row.seq, row.prevHash, row.contentHash) !== row.hash)
+          return broken('hash does not match seq, prevHash and content hash');
+      }
       prevHash = row.hash;
       expectedSeq += 1;
       checked += 1;
