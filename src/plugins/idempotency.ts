@@ -96,6 +96,7 @@ export default fp(
           ttlHours: opts.ttlHours,
           withheld,
           stored: false,
+          collection: request.url.split('?')[0] ?? request.url,
         };
         const known = await findIdempotencyRecord(app.database.db, claim.clientId, claim.key);
         if (known) {
@@ -128,7 +129,7 @@ export default fp(
       try {
         await recordFinalResponse(app.database.db, claim, reply.statusCode, payload, headers);
       } catch (err) {
-        // The record from the transaction stays: a retry still gets the resource, without Location.
+        // The record from the transaction stays: a retry still gets the resource, as serialised there.
         request.log.warn({ err }, 'could not store the final response of an idempotent request');
       }
       return payload;

@@ -69,6 +69,10 @@ export interface Claim {
   withheld: readonly string[];
   /** Set once the key is written in a transaction that committed. */
   stored: boolean;
+  /** The collection the create posts to (path without query): a created resource lives at `${collection}/${id}`. */
+  collection: string;
+  /** What the transaction stored as the response: the final one is written again only if it differs. */
+  storedResponse?: { body: string; headers: Record<string, string> };
 }
 
 /**
@@ -84,11 +88,16 @@ export function idempotencyHooks(claim: Claim): TransactionHooks {
       inThisTransaction = false;
       if (claim.stored) return; // a later transaction of the same request
       const [a, b] = lockKeys(claim.clientId, claim.key);
-      const res = await tx.execute(sql`select pg_try_advisory_xact_lock(${a}::int, ${b}::int) as locked`);
-      const locked = (res as unknown as { rows: { locked: boolean }[] }).rows[0]?.locked;
-      if (!locked) throw keyInUse();
-      const existing = await findIdempotencyRecord(tx, claim.clientId, claim.key);
-      if (existing) throw new IdempotentReplay(existing);
+      // The lock, and then a look for a record committed meanwhile, in one round trip (migration 0009).
+      const res = await tx.execute(
+        sql`select locked, known from idempotency_claim(${a}::int, ${b}::int, ${claim.clientId}::uuid, ${claim.key})`,
+      );
+      const row = (res as unknown as { rows: { locked: boolean; known: boolean }[] }).rows[0];
+      if (!row?.locked) throw keyInUse();
+      if (row.known) {
+        const existing = await findIdempotencyRecord(tx, claim.clientId, claim.key);
+        if (existing) throw new IdempotentReplay(existing);
+      }
       inThisTransaction = true;
     },
     async beforeCommit(tx, result) {
@@ -97,14 +106,17 @@ export function idempotencyHooks(claim: Claim): TransactionHooks {
       const body = { ...resource };
       for (const f of claim.withheld) delete body[f];
       const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+      const id = resource.id ?? resource.code;
+      if (typeof id === 'string') headers.location = `${claim.collection}/${id}`;
       if (typeof resource.version === 'number') headers.etag = `"${resource.version}"`;
       const now = new Date();
+      claim.storedResponse = { body: JSON.stringify(body), headers };
       const values = {
         clientId: claim.clientId,
         key: claim.key,
         fingerprint: claim.fingerprint,
         responseStatus: 201,
-        responseBody: JSON.stringify(body),
+        responseBody: claim.storedResponse.body,
         responseHeaders: headers,
         withheld: claim.withheld.filter((f) => f in resource),
         createdAt: now,
@@ -121,6 +133,7 @@ export function idempotencyHooks(claim: Claim): TransactionHooks {
       inThisTransaction = false;
     },
     rolledBack() {
+      if (inThisTransaction) delete claim.storedResponse;
       inThisTransaction = false;
     },
   };
@@ -128,7 +141,8 @@ export function idempotencyHooks(claim: Claim): TransactionHooks {
 
 /**
  * After the handler: the exact response (status, serialised body, Location and ETag) replaces the
- * one derived in the transaction, so retries get the same bytes.
+ * one derived in the transaction, so retries get the same bytes. Returns false when they were the
+ * same already (the usual case: then nothing is written).
  */
 export async function recordFinalResponse(
   db: Db,
@@ -136,15 +150,19 @@ export async function recordFinalResponse(
   status: number,
   payload: string,
   headers: Record<string, string>,
-): Promise<void> {
+): Promise<boolean> {
   let body = payload;
   if (claim.withheld.length > 0) {
     const parsed = JSON.parse(payload) as Record<string, unknown>;
     for (const f of claim.withheld) delete parsed[f];
     body = JSON.stringify(parsed);
   }
+  const stored = claim.storedResponse;
+  // Usually the transaction already stored these very bytes and headers: no second write.
+  if (status === 201 && stored?.body === body && canonicalize(stored.headers) === canonicalize(headers)) return false;
   await db
     .update(idempotencyKeys)
     .set({ responseStatus: status, responseBody: body, responseHeaders: headers })
     .where(and(eq(idempotencyKeys.clientId, claim.clientId), eq(idempotencyKeys.key, claim.key)));
+  return true;
 }
