@@ -9,9 +9,10 @@
  * Environment: DATABASE_URL (admin URL of a local PostgreSQL; a scratch database is created and
  * dropped), BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS (3), BENCH_CLIENTS ("1,16"),
  * BENCH_SCENARIOS (comma-separated names to run a subset), BENCH_SHOW_SQL=1 prints the pgbench scripts,
- * BENCH_LOG_LEVEL (the service's LOG_LEVEL, default info), BENCH_POOL_SIZE (its DATABASE_POOL_SIZE, default 20).
+ * BENCH_LOG_LEVEL (the service's LOG_LEVEL, default info), BENCH_POOL_SIZE (its DATABASE_POOL_SIZE),
+ * BENCH_KEEP_DIR (keep the scratch database and write the pgbench scripts to this folder).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,7 +23,7 @@ import { captureQueries, toPgbenchScript } from './bench/capture.js';
 import { type LoadResult, type RequestSpec, runLoad } from './bench/load.js';
 import { findPgbench, runPgbench } from './bench/pgbench.js';
 import { bulkLoadActions, DEFAULT_URL } from './bench/seed.js';
-import { ROOT, rssMb, startService } from './bench/service.js';
+import { cpuMs, ROOT, rssMb, startService } from './bench/service.js';
 import { scratchDatabase } from './lib/scratch-database.js';
 
 const ADMIN_TOKEN = `bench-admin-${'x'.repeat(32)}`;
@@ -30,9 +31,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLIENTS = (process.env.BENCH_CLIENTS ?? '1,16').split(',').map(Number);
 const ONLY = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim());
+/** BENCH_KEEP_DIR: keep the scratch database and write the pgbench scripts there, for experiments by hand. */
+const KEEP_DIR = process.env.BENCH_KEEP_DIR;
 const SEEDED_ACTIONS = 5000;
 /** Establishments of the benchmark's officer: creates spread over them (one establishment would serialise every create on its row lock). */
-const ESTABLISHMENTS = 16;
+const ESTABLISHMENTS = 128;
 
 interface Fixture {
   officer: string;
@@ -48,6 +51,8 @@ interface Scenario {
   target?: number;
   /** Builds the request, or explains why this scenario cannot run on this build. */
   request(f: Fixture, probe: Probe): Promise<RequestSpec | { skip: string }>;
+  /** False for a request that runs no SQL (nothing for pgbench to run). */
+  sql?: boolean;
   /**
    * The request to capture (default: the request itself) and how to spread the captured script
    * the way the load spreads its requests (pgbench picks one of the scripts per transaction).
@@ -63,6 +68,10 @@ interface Probe {
 
 const json = { accept: 'application/json' };
 const bearer = (t: string) => ({ ...json, authorization: `Bearer ${t}` });
+
+/** Every create carries an Idempotency-Key, as a careful client sends: the key's record is part of the path measured. */
+let keys = 0;
+const idempotencyKey = () => ({ 'idempotency-key': `bench-${process.pid}-${++keys}` });
 
 const actionBody = (establishmentId: string) =>
   JSON.stringify({
@@ -86,6 +95,7 @@ const SCENARIOS: Scenario[] = [
         path: '/v1/enforcement-actions',
         headers: bearer(f.officer),
         body: () => actionBody(f.establishmentIds[i++ % f.establishmentIds.length] as string),
+        freshHeaders: idempotencyKey,
         expectStatus: 201,
       };
     },
@@ -94,9 +104,16 @@ const SCENARIOS: Scenario[] = [
       path: '/v1/enforcement-actions',
       headers: bearer(f.officer),
       body: () => actionBody(f.establishmentIds[0] as string),
+      freshHeaders: idempotencyKey,
       expectStatus: 201,
     }),
     variants: (script, f) => f.establishmentIds.map((id) => script.replaceAll(f.establishmentIds[0] as string, id)),
+  },
+  {
+    // What HTTP alone costs here: no database, no auth. No route can be faster than this row.
+    name: 'HTTP floor (GET /health/live)',
+    sql: false,
+    request: async () => ({ method: 'GET', path: '/health/live', headers: json, expectStatus: 200 }),
   },
   {
     name: 'read action',
@@ -196,7 +213,7 @@ async function capturePgbenchScript(dbUrl: string, spec: RequestSpec): Promise<s
       const res = await app.inject({
         method: spec.method as 'GET',
         url: spec.path,
-        headers: spec.body ? { ...spec.headers, 'content-type': 'application/json' } : spec.headers,
+        headers: { ...spec.headers, ...spec.freshHeaders?.(), ...(spec.body ? { 'content-type': 'application/json' } : {}) },
         ...(spec.body ? { payload: spec.body() } : {}),
       });
       if (res.statusCode !== spec.expectStatus) throw new Error(`capture: ${spec.method} ${spec.path} → ${res.statusCode} ${res.body}`);
@@ -209,6 +226,8 @@ async function capturePgbenchScript(dbUrl: string, spec: RequestSpec): Promise<s
     await app.close();
   }
 }
+
+const NO_SQL: LoadResult = { requests: 0, errors: 0, throughput: Number.NaN, p50: Number.NaN, p99: Number.NaN };
 
 const median = (xs: number[]) => {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((p, q) => p - q);
@@ -258,6 +277,7 @@ async function main() {
   let service: Awaited<ReturnType<typeof startService>> | undefined;
   try {
     console.log(`# bench: ${ROUNDS} rounds × ${SECONDS} s, clients ${CLIENTS.join('/')}, database ${scratch.name}, pgbench ${pgbench}`);
+    if (KEEP_DIR) mkdirSync(KEEP_DIR, { recursive: true });
     const startup = await startupFigures(scratch.url);
 
     service = await startService({
@@ -283,21 +303,33 @@ async function main() {
         skipped.push([scenario.name, spec.skip]);
         continue;
       }
+      if (scenario.sql === false) {
+        runs.push({ scenario, spec, scripts: [] });
+        continue;
+      }
       const script = await capturePgbenchScript(scratch.url, scenario.capture?.(fixture) ?? spec);
       if (process.env.BENCH_SHOW_SQL) console.log(`\n-- ${scenario.name}: pgbench script\n${script}`);
+      if (KEEP_DIR) {
+        (scenario.variants?.(script, fixture) ?? [script]).forEach((v, i) => {
+          writeFileSync(path.join(KEEP_DIR, `${scenario.name.replace(/\W+/g, '-')}-${i}.sql`), v);
+        });
+      }
       runs.push({ scenario, spec, scripts: scenario.variants?.(script, fixture) ?? [script] });
     }
 
-    const results = new Map<string, { api: LoadResult[]; pg: LoadResult[] }>();
+    /** Per scenario and client count: the API's and pgbench's results, and the service's CPU ms per request. */
+    const results = new Map<string, { api: LoadResult[]; pg: LoadResult[]; cpu: number[] }>();
     const errors: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const { scenario, spec, scripts } of runs) {
         for (const c of CLIENTS) {
           const key = `${scenario.name}|${c}`;
-          const slot = results.get(key) ?? { api: [], pg: [] };
+          const slot = results.get(key) ?? { api: [], pg: [], cpu: [] };
           results.set(key, slot);
+          const cpuBefore = cpuMs(service.child.pid as number);
           const api = await runLoad(base, spec, c, SECONDS);
-          const pgb = await runPgbench(pgbench, scratch.url, scripts, c, SECONDS);
+          slot.cpu.push((cpuMs(service.child.pid as number) - cpuBefore) / api.requests);
+          const pgb = scripts.length > 0 ? await runPgbench(pgbench, scratch.url, scripts, c, SECONDS) : NO_SQL;
           slot.api.push(api);
           slot.pg.push(pgb);
           for (const [who, r] of [
@@ -329,6 +361,7 @@ async function main() {
           fmt(m(slot.api, 'throughput')),
           fmt(m(slot.api, 'p50'), 1),
           fmt(m(slot.api, 'p99'), 1),
+          fmt(median(slot.cpu), 2),
           fmt(m(slot.pg, 'throughput')),
           fmt(m(slot.pg, 'p50'), 1),
           fmt(m(slot.pg, 'p99'), 1),
@@ -337,7 +370,22 @@ async function main() {
         ]);
       }
     }
-    table(['scenario', 'clients', 'API req/s', 'API p50', 'API p99', 'pgbench tps', 'pgb p50', 'pgb p99', 'API ÷ pgbench', 'target'], rows);
+    table(
+      [
+        'scenario',
+        'clients',
+        'API req/s',
+        'API p50',
+        'API p99',
+        'API CPU ms/req',
+        'pgbench tps',
+        'pgb p50',
+        'pgb p99',
+        'API ÷ pgbench',
+        'target',
+      ],
+      rows,
+    );
     for (const [name, why] of skipped) console.log(`\n${name}: skipped (${why})`);
     const creates = results.get(`create action|${Math.max(...CLIENTS)}`);
     if (creates) {
@@ -355,7 +403,8 @@ async function main() {
     if (existing) console.log(`\nembedded start-up on an existing folder: ${existing[1]} ms (target < 2000 ms)`);
   } finally {
     await service?.stop();
-    await scratch.drop();
+    if (KEEP_DIR) console.log(`\nkept: database ${scratch.url}, pgbench scripts in ${KEEP_DIR}`);
+    else await scratch.drop();
   }
 }
 

@@ -61,6 +61,7 @@ export async function captureQueries(fn: () => Promise<unknown>): Promise<Captur
   return got;
 }
 
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const literal = (v: unknown): string => {
@@ -80,8 +81,9 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * Turns the statements of one request (captured twice, from two identical requests) into a pgbench
  * script that runs the same SQL: parameters that were equal in both runs become literals; values
  * that differ per request become what makes them differ: a value returned by an earlier statement
- * becomes a pgbench variable (\gset), that value + 1 (the audit sequence) an expression on it, and a
- * fresh uuid made by the service gen_random_uuid(). Each statement keeps its place, BEGIN and COMMIT
+ * becomes a pgbench variable (\gset), that value + 1 (the audit sequence) an expression on it, a
+ * fresh uuid made by the service gen_random_uuid(), and another fresh integer or text (an
+ * Idempotency-Key, its advisory-lock keys) a pgbench random variable set once per transaction. Each statement keeps its place, BEGIN and COMMIT
  * included, so the transaction's locks and round trips are the service's.
  */
 export function toPgbenchScript(a: CapturedQuery[], b: CapturedQuery[]): string {
@@ -90,6 +92,17 @@ export function toPgbenchScript(a: CapturedQuery[], b: CapturedQuery[]): string 
   }
   const needGset = new Set<number>();
   const lines: string[] = [];
+  /** Values fresh per request that no earlier statement returned (an Idempotency-Key, its lock keys): a pgbench random variable each. */
+  const fresh = new Map<string, string>();
+  const freshVariable = (v: string | number) => {
+    const key = JSON.stringify(v);
+    let name = fresh.get(key);
+    if (!name) {
+      name = `fresh${fresh.size}`;
+      fresh.set(key, name);
+    }
+    return typeof v === 'number' ? `:${name}` : `(:${name})::text`;
+  };
   const rendered = b.map((q, qi) =>
     q.text.replace(/\$(\d+)/g, (_m, n: string) => {
       const k = Number(n) - 1;
@@ -114,6 +127,9 @@ export function toPgbenchScript(a: CapturedQuery[], b: CapturedQuery[]): string 
         }
       }
       if (typeof v === 'string' && UUID.test(v)) return 'gen_random_uuid()';
+      if (Number.isInteger(v) || (typeof v === 'string' && !/^[[{]/.test(v) && !TIMESTAMP.test(v))) {
+        return freshVariable(v as string | number);
+      }
       return literal(v);
     }),
   );
@@ -121,5 +137,8 @@ export function toPgbenchScript(a: CapturedQuery[], b: CapturedQuery[]): string 
     const oneLine = sql.replace(/\s+/g, ' ').trim();
     lines.push(needGset.has(i) ? `${oneLine} \\gset q${i}_` : `${oneLine};`);
   });
-  return `${lines.join('\n')}\n`;
+  const sets = [...fresh].map(([v, name]) =>
+    Number.isInteger(JSON.parse(v)) ? `\\set ${name} random(-2147483648, 2147483647)` : `\\set ${name} random(1, 9000000000000000000)`,
+  );
+  return `${[...sets, ...lines].join('\n')}\n`;
 }

@@ -16,6 +16,8 @@ export interface RequestSpec {
   headers: Record<string, string>;
   /** A fresh body per request (creates need unique content only where the API demands it). */
   body?: () => string;
+  /** Headers fresh per request, such as an Idempotency-Key. */
+  freshHeaders?: () => Record<string, string>;
   expectStatus: number;
 }
 
@@ -49,7 +51,11 @@ export async function runLoad(baseUrl: string, spec: RequestSpec, clients: numbe
           port: url.port,
           method: spec.method,
           path: spec.path,
-          headers: body ? { ...spec.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : spec.headers,
+          headers: {
+            ...spec.headers,
+            ...spec.freshHeaders?.(),
+            ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
