@@ -10,7 +10,7 @@ t.test('totalItems equals the items a list yields, for filters the rollups answe
   const rotterdam = await client('officer', 'GM0599');
   const admin = await client('admin');
 
-  const post = async (auth: Record<string, string>, url: string, payload: unknown) => {
+  const post = async (auth: Record<string, string>, url: string, payload: object) => {
     const res = await app.inject({ method: 'POST', url, headers: auth, payload });
     t.equal(res.statusCode, 201, res.body);
     return json<{ id: string }>(res);
