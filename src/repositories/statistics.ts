@@ -93,7 +93,7 @@ export function createStatisticsRepository(database: Database) {
    * decision_date index. Both apply the same rule; only non-empty groups are returned.
    */
   async function aggregate(q: StatisticsQuery): Promise<{ cells: Cell[]; source: 'rollup' | 'actions' }> {
-    if (q.municipalityCodes.length === 0) return { cells: [], source: 'rollup' };
+    if (q.municipalityCodes.length === 0 && !q.allMunicipalities) return { cells: [], source: 'rollup' };
     const byGround = q.groupBy.includes('ground');
     const dims = q.groupBy.map((d) => SELECT_COLUMNS[d]);
     const groupCols = dims.map((d) => d.alias).join(', ');
