@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../scripts/lib/free-port.js';
 
 /** The PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) of the local installation. */
 export function postgresBinDir(): string | null {
@@ -11,17 +11,6 @@ export function postgresBinDir(): string | null {
     if (existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_basebackup'))) return dir;
   }
   return null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface PrimaryWithReplica {
