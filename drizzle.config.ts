@@ -3,6 +3,6 @@ import { defineConfig } from 'drizzle-kit';
 export default defineConfig({
   dialect: 'postgresql',
   // Each area keeps its tables in its own file: schema.ts (core), schema-<area>.ts (others).
-  schema: './src/db/schema*.ts',
+  schema: './src/infrastructure/db/schema*.ts',
   out: './migrations',
 });

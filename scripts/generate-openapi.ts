@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildApp } from '../src/app.js';
+import { createServices } from '../src/application/services.js';
 import { loadConfig } from '../src/config.js';
+import { noDatabase } from '../src/infrastructure/db/client.js';
 
 /** `npm run openapi`: writes the document the app serves to openapi/openapi.json (no database needed). */
 const config = loadConfig({ ...process.env, PUBLIC_BASE_URL: undefined });
-const app = await buildApp({ config });
+const services = createServices(noDatabase(), { authCacheTtlMs: 0, suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD });
+const app = await buildApp({ config, services });
 await app.ready();
 const target = path.resolve(import.meta.dirname, '../openapi/openapi.json');
 writeFileSync(target, `${JSON.stringify(app.swagger(), null, 2)}\n`);

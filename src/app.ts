@@ -1,49 +1,49 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Services } from './application/services.js';
 import type { Config } from './config.js';
-import type { Database } from './db/client.js';
-import auth from './plugins/auth.js';
-import database from './plugins/database.js';
-import httpHygiene, { frameworkErrors } from './plugins/http-hygiene.js';
-import idempotency from './plugins/idempotency.js';
-import openapi from './plugins/openapi.js';
-import problems from './plugins/problems.js';
-import rateLimit from './plugins/rate-limit.js';
-import readLog from './plugins/read-log.js';
-import readRouting from './plugins/read-routing.js';
-import repositories from './plugins/repositories.js';
-import statistics from './plugins/statistics.js';
-import apiClientRoutes from './routes/api-clients.js';
-import auditTrailRoutes from './routes/audit-trail.js';
-import enforcementActionRoutes from './routes/enforcement-actions.js';
-import establishmentRoutes from './routes/establishments.js';
-import healthRoutes from './routes/health.js';
-import licenceRoutes from './routes/licences.js';
-import municipalityRoutes from './routes/municipalities.js';
-import openapiDocumentRoute from './routes/openapi-document.js';
-import statisticsRoutes from './routes/statistics.js';
+import auth from './http/plugins/auth.js';
+import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
+import idempotency from './http/plugins/idempotency.js';
+import openapi from './http/plugins/openapi.js';
+import problems from './http/plugins/problems.js';
+import rateLimit from './http/plugins/rate-limit.js';
+import readLog from './http/plugins/read-log.js';
+import apiClientRoutes from './http/routes/api-clients.js';
+import auditTrailRoutes from './http/routes/audit-trail.js';
+import enforcementActionRoutes from './http/routes/enforcement-actions.js';
+import establishmentRoutes from './http/routes/establishments.js';
+import healthRoutes from './http/routes/health.js';
+import licenceRoutes from './http/routes/licences.js';
+import municipalityRoutes from './http/routes/municipalities.js';
+import openapiDocumentRoute from './http/routes/openapi-document.js';
+import statisticsRoutes from './http/routes/statistics.js';
 
-export type AppConfig = Pick<Config, 'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS'> &
-  Partial<Pick<Config, 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'>>;
+export type AppConfig = Pick<
+  Config,
+  'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS' | 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'
+>;
 
 export interface BuildAppOptions {
   config: AppConfig;
-  /** The opened, migrated database. Absent only when generating the OpenAPI document. */
-  database?: Database;
+  /** The application (src/application/services.ts) on an opened, migrated database. */
+  services: Services;
   /** Close the database when the app closes (the server does; tests that share one do not). */
   closeDatabase?: boolean;
   logger?: FastifyServerOptions['loggerInstance'];
 }
 
 /**
- * Builds the application: plugins first (errors, headers, data, auth, docs), then the routes
- * under /v1. It does not listen; server.ts does, and tests use `app.inject`.
+ * Builds the HTTP application: plugins first (errors, headers, auth and the request context,
+ * idempotency, docs), then the routes under /v1, each handed the services it calls. It does not
+ * listen; server.ts does, and tests use `app.inject`.
  */
 export async function buildApp(opts: BuildAppOptions) {
+  const { config, services } = opts;
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
-    bodyLimit: opts.config.BODY_LIMIT_BYTES,
+    bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
@@ -66,32 +66,27 @@ export async function buildApp(opts: BuildAppOptions) {
       'request completed',
     );
   });
+  if (opts.closeDatabase) app.addHook('onClose', async () => services.database.close());
 
   await app.register(problems);
   await app.register(httpHygiene);
-  if (opts.database) {
-    await app.register(database, { database: opts.database, closeWithApp: opts.closeDatabase ?? false });
-    await app.register(repositories);
-    await app.register(statistics, { suppressionThreshold: opts.config.STATISTICS_SUPPRESSION_THRESHOLD ?? 5 });
-  }
-  await app.register(auth);
-  await app.register(rateLimit, { perMinute: opts.config.RATE_LIMIT_PER_MINUTE ?? 0 });
+  await app.register(auth, { authenticate: services.queries.apiClients.authenticate, readYourWritesMs: config.READ_YOUR_WRITES_MS });
+  await app.register(rateLimit, { perMinute: config.RATE_LIMIT_PER_MINUTE });
   await app.register(readLog);
-  await app.register(readRouting, { windowMs: opts.config.READ_YOUR_WRITES_MS ?? 5000 });
-  await app.register(idempotency, { ttlHours: opts.config.IDEMPOTENCY_TTL_HOURS });
-  await app.register(openapi, { publicBaseUrl: opts.config.PUBLIC_BASE_URL });
+  await app.register(idempotency, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, ...services.idempotency });
+  await app.register(openapi, { publicBaseUrl: config.PUBLIC_BASE_URL });
 
-  await app.register(healthRoutes);
+  await app.register(healthRoutes, { services });
   await app.register(
     async (v1) => {
       await v1.register(openapiDocumentRoute);
-      await v1.register(municipalityRoutes);
-      await v1.register(establishmentRoutes);
-      await v1.register(licenceRoutes);
-      await v1.register(enforcementActionRoutes);
-      await v1.register(apiClientRoutes);
-      await v1.register(auditTrailRoutes);
-      await v1.register(statisticsRoutes);
+      await v1.register(municipalityRoutes, { services });
+      await v1.register(establishmentRoutes, { services });
+      await v1.register(licenceRoutes, { services });
+      await v1.register(enforcementActionRoutes, { services });
+      await v1.register(apiClientRoutes, { services });
+      await v1.register(auditTrailRoutes, { services });
+      await v1.register(statisticsRoutes, { services });
     },
     { prefix: '/v1' },
   );

@@ -1,9 +1,10 @@
 import closeWithGrace from 'close-with-grace';
+import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
+import { systemContext } from './application/context.js';
+import { createServices } from './application/services.js';
 import { ConfigError, loadConfig } from './config.js';
-import { type Database, migrateDatabase, openDatabase } from './db/client.js';
+import { connectionRole, type Database, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
 import { createLogger } from './logger.js';
-import { createApiClientRepository } from './repositories/api-clients.js';
-import { systemActor } from './services/context.js';
 
 /**
  * The process: read configuration, open and migrate the database, register the bootstrap admin,
@@ -25,7 +26,7 @@ async function main() {
   // Start-up in parallel: the embedded database's WebAssembly is compiled off the main thread
   // while the app's modules (fastify, zod schemas, routes) load and the app is built.
   const opening = openDatabase(config, (err) => logger.warn({ err }, 'idle database connection failed')).then(async (d) => {
-    await migrateDatabase(d);
+    await prepareDatabase(d, config.DATABASE_MIGRATION_URL);
     return d;
   });
   opening.catch(() => {}); // handled below; do not crash as unhandled while the app module loads
@@ -37,13 +38,29 @@ async function main() {
     logger.fatal({ err }, 'cannot open the database');
     process.exit(1);
   }
-  if (config.REGISTRY_ADMIN_TOKEN) {
-    await createApiClientRepository(database).ensureBootstrapAdmin(
-      systemActor('REGISTRY_ADMIN_TOKEN at start-up'),
-      config.REGISTRY_ADMIN_TOKEN,
+  if (database.kind === 'postgres' && (await connectionRole(database)).superuser) {
+    logger.warn(
+      'connected to PostgreSQL as a superuser: row-level security still binds (every transaction switches to registry_app), but run the service as a plain role with DATABASE_MIGRATION_URL for migrations (docs/operations.md)',
     );
   }
-  const app = await buildApp({ config, database, closeDatabase: true, logger });
+  const services = createServices(database, {
+    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+    suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
+  });
+  if (config.REGISTRY_ADMIN_TOKEN) {
+    try {
+      await services.commands.apiClients.ensureBootstrapAdmin(
+        systemContext('REGISTRY_ADMIN_TOKEN at start-up'),
+        config.REGISTRY_ADMIN_TOKEN,
+      );
+    } catch (err) {
+      if (!(err instanceof BootstrapTokenRevoked)) throw err;
+      process.stderr.write(`Invalid configuration:\n  REGISTRY_ADMIN_TOKEN: ${err.message}\n`);
+      await database.close();
+      process.exit(78); // EX_CONFIG
+    }
+  }
+  const app = await buildApp({ config, services, closeDatabase: true, logger });
 
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');

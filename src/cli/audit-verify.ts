@@ -1,14 +1,17 @@
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config.js';
-import { type Database, openDatabase } from '../db/client.js';
-import { type AuditAnchor, verifyDatabase } from '../repositories/audit-trail.js';
+import { type AuditAnchor, verifyDatabase } from '../infrastructure/audit/verify.js';
+import type { Database } from '../infrastructure/db/client.js';
+import { openDatabase } from '../infrastructure/db/client.js';
+import { withTenant } from '../infrastructure/db/tenant.js';
 
 /**
  * Verifies the audit trail of a database and writes the report as one JSON line.
  * Returns the exit code: 0 when the chain and the tail checks hold, 1 when they do not.
  */
 export async function runAuditVerify(database: Database, write: (line: string) => void, anchor?: AuditAnchor): Promise<number> {
-  const report = await verifyDatabase(database.db, anchor);
+  // Every municipality's records are checked against the trail: an explicit all-municipalities scope.
+  const report = await withTenant(database.db, { kind: 'all' }, (tx) => verifyDatabase(tx, anchor));
   write(`${JSON.stringify(report)}\n`);
   if (!report.ok) {
     write(`audit trail BROKEN at seq ${report.firstBrokenSeq ?? '-'}: ${report.problem}\n`);

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config.js';
-import { migrateDatabase, openDatabase } from '../db/client.js';
+import { migrateDatabase, openDatabase } from '../infrastructure/db/client.js';
 
 /** `npm run db:migrate`: applies migrations/ to the configured database and exits. */
 const config = loadConfig();

@@ -23,3 +23,33 @@ export const GROUNDS = [
   'other',
 ] as const;
 export const STAGES = ['intended', 'decided', 'objection', 'appeal', 'final', 'withdrawn', 'annulled'] as const;
+export const ESTABLISHMENT_KINDS = [
+  'window_brothel',
+  'club',
+  'private_house',
+  'escort_agency',
+  'massage_parlour',
+  'home_based',
+  'other',
+] as const;
+export const LICENCE_RECORD_STATUSES = ['granted', 'suspended', 'revoked', 'expired'] as const;
+export const PENALTY_UNITS = ['once', 'per_day', 'per_week', 'per_violation'] as const;
+export const PROGRAMMES = ['LPP'] as const;
+
+/** Who may do what: officers (one municipality), analysts (figures only), admins. */
+export const ROLES = ['officer', 'analyst', 'admin'] as const;
+/** The audit trail's kinds of change and of record. */
+export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'rederive'] as const;
+export const AUDIT_OBJECT_TYPES = ['establishment', 'licence', 'enforcement_action', 'municipality', 'api_client'] as const;
+
+export type Role = (typeof ROLES)[number];
+export type Measure = (typeof MEASURES)[number];
+export type Ground = (typeof GROUNDS)[number];
+export type StageName = (typeof STAGES)[number];
+export type LicenceStatusAtDecision = (typeof LICENCE_STATUSES)[number];
+export type EstablishmentKind = (typeof ESTABLISHMENT_KINDS)[number];
+export type LicenceStatusName = (typeof LICENCE_RECORD_STATUSES)[number];
+export type PenaltyUnit = (typeof PENALTY_UNITS)[number];
+export type Programme = (typeof PROGRAMMES)[number];
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number];

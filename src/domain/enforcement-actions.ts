@@ -1,9 +1,8 @@
-import type { z } from 'zod';
-import type { InvalidParam } from '../lib/problem.js';
-import type { EnforcementActionInput } from '../schemas/enforcement-actions.js';
+import type { StageName } from './codes.js';
+import type { InvalidParam } from './errors.js';
+import type { EnforcementActionInput } from './records.js';
 
-export type ActionInput = z.infer<typeof EnforcementActionInput>;
-export type StageName = ActionInput['stage'];
+export type { StageName };
 
 /**
  * The lifecycle of a decision (fase). Any stage may be recorded at creation (records are often
@@ -20,7 +19,7 @@ export const STAGE_TRANSITIONS: Readonly<Record<StageName, readonly StageName[]>
   annulled: [],
 };
 
-/** Stages counted in statistics by default (see DESIGN.md, counting rules). */
+/** Stages counted in statistics by default (docs/statistics.md, the counting rule). */
 export const COUNTED_STAGES: readonly StageName[] = ['decided', 'objection', 'appeal', 'final'];
 
 const PART_FOR_MEASURE = {
@@ -88,7 +87,7 @@ export function checkEnforcementAction(input: object, today: string): InvalidPar
 }
 
 /** Rules that compare a replacement with the stored action. */
-export function checkActionChange(before: { stage: StageName; establishmentId: string }, after: ActionInput): InvalidParam[] {
+export function checkActionChange(before: { stage: StageName; establishmentId: string }, after: EnforcementActionInput): InvalidParam[] {
   const issues: InvalidParam[] = [];
   if (after.establishmentId !== before.establishmentId) {
     issues.push({ name: 'establishmentId', code: 'immutable', reason: 'an action cannot move to another establishment' });

@@ -1,11 +1,9 @@
 import { dayBefore } from '../lib/dates.js';
-import type { InvalidParam } from '../lib/problem.js';
+import { LICENCE_RECORD_STATUSES, type LicenceStatusName } from './codes.js';
+import type { InvalidParam } from './errors.js';
+import type { StatusChange } from './records.js';
 
-export type LicenceStatusName = 'granted' | 'suspended' | 'revoked' | 'expired';
-export interface StatusChange {
-  status: LicenceStatusName;
-  effectiveDate: string;
-}
+export type { LicenceStatusName, StatusChange };
 export interface LicencePeriod {
   licenceNumber: string;
   validFrom: string;
@@ -16,7 +14,7 @@ export interface LicencePeriod {
 const TERMINAL: ReadonlySet<LicenceStatusName> = new Set(['revoked', 'expired']);
 
 const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
-const STATUSES: ReadonlySet<unknown> = new Set(['granted', 'suspended', 'revoked', 'expired']);
+const STATUSES: ReadonlySet<unknown> = new Set(LICENCE_RECORD_STATUSES);
 const isChange = (v: unknown): v is StatusChange =>
   typeof v === 'object' && v !== null && STATUSES.has((v as StatusChange).status) && isDate((v as StatusChange).effectiveDate);
 

@@ -1,12 +1,12 @@
+import { type Cell, DIMENSIONS, type Dimension } from '../infrastructure/repositories/statistics.js';
+import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from './codes.js';
 import { COUNTED_STAGES, type StageName } from './enforcement-actions.js';
 
-/** The dimensions a statistics request can group by, in the canonical (column) order. */
-export const DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure', 'ground', 'stage'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
+export { type Cell, DIMENSIONS, type Dimension, GROUNDS, LICENCE_STATUSES, MEASURES, STAGES };
 
-import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from './codes.js';
-
-export { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES };
+/** Dimensions open data may be grouped by: each action counts once in them, so margins add up. */
+export const OPEN_DATA_DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure'] as const;
+export type OpenDataDimension = (typeof OPEN_DATA_DIMENSIONS)[number];
 export const DEFAULT_STAGES: readonly StageName[] = COUNTED_STAGES;
 
 /** Dutch labels, for CSV columns and observations. */
@@ -41,20 +41,6 @@ export const LABELS = {
     annulled: 'vernietigd',
   } as Record<string, string>,
 };
-
-/** One group of the answer: the dimension values it is grouped by and what it holds. */
-export interface Cell {
-  year?: number;
-  municipalityCode?: string;
-  licenceStatus?: string;
-  measure?: string;
-  ground?: string;
-  stage?: string;
-  actions: number;
-  fineAmountCents: number;
-  penaltyMaximumCents: number;
-  penaltyForfeitedCents: number;
-}
 
 export const KEY_OF: Record<Dimension, keyof Cell> = {
   year: 'year',

@@ -1,0 +1,139 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { assertNoInvalidParams, Conflict, type InvalidParam } from '../../domain/errors.js';
+import type { ApiClient, ApiClientInput } from '../../domain/records.js';
+import {
+  findApiClient,
+  findClientByTokenHash,
+  insertApiClient,
+  lockBootstrapAdmin,
+  updateApiClient,
+} from '../../infrastructure/repositories/api-clients.js';
+import type { TokenCache } from '../../infrastructure/token-cache.js';
+import type { Principal, RequestContext } from '../context.js';
+import { toApiClient } from '../records.js';
+import { assertMunicipalityRegistered } from './establishments.js';
+import type { CommandRunner } from './run.js';
+
+/** Tokens are 256 random bits, so one SHA-256 is enough to store them safely (no slow hash needed). */
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const newToken = () => `er_${randomBytes(32).toString('base64url')}`;
+
+export const BOOTSTRAP_ADMIN_NAME = 'bootstrap-admin';
+
+/** The bootstrap admin's configured token belongs to a revoked client: the operator must set a new one. */
+export class BootstrapTokenRevoked extends Conflict {
+  constructor() {
+    super(
+      'bootstrap-token-revoked',
+      'REGISTRY_ADMIN_TOKEN belongs to an API client that was revoked; it stays revoked. Set a new REGISTRY_ADMIN_TOKEN (at least 32 characters) to register a new bootstrap admin.',
+    );
+  }
+}
+
+/** API clients: registered and revoked by admins; the bootstrap admin comes from configuration. */
+export function createApiClientCommands(runner: CommandRunner, tokens: TokenCache<Principal>) {
+  function create(ctx: RequestContext, input: ApiClientInput) {
+    const issues: InvalidParam[] = [];
+    const code = input.municipalityCode ?? null;
+    if (input.role === 'officer' && !code) {
+      issues.push({ name: 'municipalityCode', code: 'required_for_officer', reason: 'an officer belongs to one municipality' });
+    }
+    if (input.role !== 'officer' && code) {
+      issues.push({ name: 'municipalityCode', code: 'only_for_officer', reason: `a ${input.role} is not bound to a municipality` });
+    }
+    assertNoInvalidParams(issues);
+    return runner.create(ctx, async (tx) => {
+      if (code) await assertMunicipalityRegistered(tx, code);
+      const token = newToken();
+      const row = await insertApiClient(tx, {
+        id: randomUUID(),
+        name: input.name,
+        role: input.role,
+        municipalityCode: code,
+        tokenHash: hashToken(token),
+        createdAt: new Date(),
+        createdBy: ctx.actor.clientId,
+      });
+      const after = toApiClient(row);
+      return {
+        value: { ...after, token },
+        changes: [
+          { action: 'create', objectType: 'api_client', objectId: after.id, municipalityCode: after.municipalityCode, before: null, after },
+        ],
+      };
+    });
+  }
+
+  /** Revokes a client: its token is refused on this instance from the moment the revocation is acknowledged. */
+  async function revoke(ctx: RequestContext, id: string, expectedVersion: number): Promise<ApiClient> {
+    const revoked = await runner.change(ctx, {
+      objectType: 'api_client',
+      objectId: id,
+      what: `API client ${id}`,
+      action: 'delete',
+      expectedVersion,
+      load: (tx) => findApiClient(tx, id, true),
+      check: (_tx, current) => {
+        if (current.revokedAt) throw new Conflict('already-revoked', `API client ${id} was revoked at ${current.revokedAt.toISOString()}.`);
+      },
+      write: (tx, current) => {
+        tokens.forgetClient(id); // look-ups under way now will not be cached
+        return updateApiClient(tx, id, { revokedAt: new Date(), version: current.version + 1 });
+      },
+      view: toApiClient,
+      municipalityCode: (r) => r.municipalityCode,
+    });
+    tokens.forgetClient(id); // committed: whatever was cached in between goes too
+    return revoked as ApiClient;
+  }
+
+  /**
+   * Registers (or re-keys) the bootstrap admin from REGISTRY_ADMIN_TOKEN, so a fresh installation
+   * has someone who can create the other clients. A token that was revoked stays revoked.
+   */
+  async function ensureBootstrapAdmin(ctx: RequestContext, token: string): Promise<void> {
+    const tokenHash = hashToken(token);
+    let rekeyed: string | null = null;
+    await runner.run(ctx, async (tx) => {
+      const holder = await findClientByTokenHash(tx, tokenHash);
+      if (holder?.revokedAt) throw new BootstrapTokenRevoked();
+      const current = await lockBootstrapAdmin(tx, BOOTSTRAP_ADMIN_NAME);
+      if (current?.tokenHash === tokenHash) return { value: undefined, changes: [] };
+      if (current) {
+        rekeyed = current.id;
+        tokens.forgetClient(current.id);
+        const row = await updateApiClient(tx, current.id, { tokenHash, version: current.version + 1 });
+        return {
+          value: undefined,
+          changes: [
+            {
+              action: 'update',
+              objectType: 'api_client',
+              objectId: current.id,
+              municipalityCode: null,
+              before: toApiClient(current),
+              after: toApiClient(row),
+            },
+          ],
+        };
+      }
+      const row = await insertApiClient(tx, {
+        id: randomUUID(),
+        name: BOOTSTRAP_ADMIN_NAME,
+        role: 'admin',
+        municipalityCode: null,
+        tokenHash,
+        createdAt: new Date(),
+        createdBy: null,
+      });
+      const after = toApiClient(row);
+      return {
+        value: undefined,
+        changes: [{ action: 'create', objectType: 'api_client', objectId: after.id, municipalityCode: null, before: null, after }],
+      };
+    });
+    if (rekeyed) tokens.forgetClient(rekeyed);
+  }
+
+  return { create, revoke, ensureBootstrapAdmin };
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { checkActionChange, checkEnforcementAction, type StageName } from '../../domain/enforcement-actions.js';
+import { assertNoInvalidParams, NotFound, RuleViolation } from '../../domain/errors.js';
+import { type LicencePeriod, licenceStatusOn } from '../../domain/licences.js';
+import type { EnforcementActionInput } from '../../domain/records.js';
+import type { Tx } from '../../infrastructure/db/client.js';
+import {
+  type EnforcementActionRow,
+  findEnforcementAction,
+  insertEnforcementAction,
+  lockLiveActionsOf,
+  updateEnforcementAction,
+} from '../../infrastructure/repositories/enforcement-actions.js';
+import { findEstablishment } from '../../infrastructure/repositories/establishments.js';
+import { type LicenceRow, licencesOf } from '../../infrastructure/repositories/licences.js';
+import { todayInNetherlands } from '../../lib/dates.js';
+import type { RequestContext } from '../context.js';
+import { enforcementActionColumns, toEnforcementAction } from '../records.js';
+import type { Change, CommandRunner } from './run.js';
+
+const asPeriod = (r: LicenceRow): LicencePeriod => ({
+  licenceNumber: r.licenceNumber,
+  validFrom: r.validFrom,
+  validUntil: r.validUntil,
+  statusHistory: r.statusHistory as LicencePeriod['statusHistory'],
+});
+
+/** The establishment's licence history, as the domain's licence rules read it. */
+export const licenceHistory = async (tx: Tx, establishmentId: string) => (await licencesOf(tx, establishmentId)).map(asPeriod);
+
+/**
+ * A command step after any change to a licence history: re-derives `licenceStatus` of the
+ * establishment's live actions (the status on each decision date). Each action whose status changes
+ * gets a new version, and its change is returned for the audit trail.
+ */
+export async function rederiveLicenceStatus(tx: Tx, ctx: RequestContext, establishmentId: string): Promise<Change[]> {
+  const history = await licenceHistory(tx, establishmentId);
+  const changes: Change[] = [];
+  const now = new Date();
+  for (const a of await lockLiveActionsOf(tx, establishmentId)) {
+    const derived = licenceStatusOn(history, a.decisionDate);
+    if (derived === a.licenceStatus) continue;
+    const updated = await updateEnforcementAction(tx, a.id, {
+      licenceStatus: derived,
+      version: a.version + 1,
+      updatedAt: now,
+      updatedBy: ctx.actor.clientId ?? a.updatedBy,
+    });
+    changes.push({
+      action: 'rederive',
+      objectType: 'enforcement_action',
+      objectId: a.id,
+      municipalityCode: a.municipalityCode,
+      before: toEnforcementAction(a),
+      after: toEnforcementAction(updated),
+    });
+  }
+  return changes;
+}
+
+/** Bestuurlijke handhavingsmaatregelen: recorded, corrected and deleted by the officers of their municipality. */
+export function createEnforcementActionCommands(runner: CommandRunner) {
+  function create(ctx: RequestContext, input: EnforcementActionInput) {
+    assertNoInvalidParams(checkEnforcementAction(input, todayInNetherlands()));
+    return runner.create(ctx, async (tx) => {
+      const establishment = await findEstablishment(tx, ctx.scope, input.establishmentId, true);
+      if (!establishment) {
+        // The establishment is a field of the body here, not the resource in the path: a 400.
+        throw new RuleViolation([
+          {
+            name: 'establishmentId',
+            code: 'unknown_establishment',
+            reason: `establishment ${input.establishmentId} does not exist or is not yours`,
+          },
+        ]);
+      }
+      const now = new Date();
+      const by = ctx.actor.clientId as string;
+      const row = await insertEnforcementAction(tx, {
+        id: randomUUID(),
+        establishmentId: establishment.id,
+        municipalityCode: establishment.municipalityCode,
+        licenceStatus: licenceStatusOn(await licenceHistory(tx, establishment.id), input.decisionDate),
+        ...enforcementActionColumns(input),
+        createdAt: now,
+        updatedAt: now,
+        createdBy: by,
+        updatedBy: by,
+      });
+      const after = toEnforcementAction(row);
+      return {
+        value: after,
+        changes: [
+          {
+            action: 'create',
+            objectType: 'enforcement_action',
+            objectId: after.id,
+            municipalityCode: after.municipalityCode,
+            before: null,
+            after,
+          },
+        ],
+      };
+    });
+  }
+
+  const common = (ctx: RequestContext, id: string, expectedVersion: number) => ({
+    objectType: 'enforcement_action' as const,
+    objectId: id,
+    what: `Enforcement action ${id}`,
+    expectedVersion,
+    view: toEnforcementAction,
+    municipalityCode: (r: EnforcementActionRow) => r.municipalityCode,
+    load: (tx: Tx) => findEnforcementAction(tx, ctx.scope, id, true),
+  });
+
+  async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: EnforcementActionInput) {
+    const ruleIssues = checkEnforcementAction(input, todayInNetherlands());
+    const updated = await runner.change(ctx, {
+      ...common(ctx, id, expectedVersion),
+      action: 'update',
+      check: (_tx, current) =>
+        assertNoInvalidParams([
+          ...ruleIssues,
+          ...checkActionChange({ stage: current.stage as StageName, establishmentId: current.establishmentId }, input),
+        ]),
+      write: async (tx, current) =>
+        updateEnforcementAction(tx, id, {
+          ...enforcementActionColumns(input),
+          licenceStatus: licenceStatusOn(await licenceHistory(tx, current.establishmentId), input.decisionDate),
+          updatedAt: new Date(),
+          updatedBy: ctx.actor.clientId as string,
+          version: current.version + 1,
+        }),
+    });
+    if (!updated) throw new NotFound(`Enforcement action ${id}`);
+    return updated;
+  }
+
+  /** Deletes with a reason, keeping a tombstone: gone from lists and statistics, its trail stays. */
+  async function remove(ctx: RequestContext, id: string, expectedVersion: number): Promise<void> {
+    await runner.change(ctx, {
+      ...common(ctx, id, expectedVersion),
+      action: 'delete',
+      write: async (tx, current) => {
+        await updateEnforcementAction(tx, id, {
+          deletedAt: new Date(),
+          deletedBy: ctx.actor.clientId,
+          deleteReason: ctx.actor.reason,
+          version: current.version + 1,
+        });
+        return null;
+      },
+    });
+  }
+
+  return { create, replace, remove };
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { Conflict, Forbidden, NotFound, RuleViolation } from '../../domain/errors.js';
+import type { EstablishmentInput } from '../../domain/records.js';
+import type { Tx } from '../../infrastructure/db/client.js';
+import {
+  countReferences,
+  type EstablishmentRow,
+  findEstablishment,
+  insertEstablishment,
+  updateEstablishment,
+} from '../../infrastructure/repositories/establishments.js';
+import { findMunicipality } from '../../infrastructure/repositories/municipalities.js';
+import type { RequestContext } from '../context.js';
+import { establishmentColumns, toEstablishment } from '../records.js';
+import type { CommandRunner } from './run.js';
+
+/** The municipality of a new record must be registered (a rule on the body, so a 400). */
+export async function assertMunicipalityRegistered(tx: Tx, code: string): Promise<void> {
+  if (!(await findMunicipality(tx, code))) {
+    throw new RuleViolation([{ name: 'municipalityCode', code: 'unknown_municipality', reason: `municipality ${code} is not registered` }]);
+  }
+}
+
+const common = (id: string) => ({
+  objectType: 'establishment' as const,
+  objectId: id,
+  what: `Establishment ${id}`,
+  view: toEstablishment,
+  municipalityCode: (r: EstablishmentRow) => r.municipalityCode,
+});
+
+/** Seksinrichtingen: registered, corrected and deleted by the officers of their municipality. */
+export function createEstablishmentCommands(runner: CommandRunner) {
+  function create(ctx: RequestContext, input: EstablishmentInput) {
+    if (input.municipalityCode !== ctx.municipalityCode) {
+      throw new Forbidden(`You may register establishments only in ${ctx.municipalityCode}.`);
+    }
+    return runner.create(ctx, async (tx) => {
+      await assertMunicipalityRegistered(tx, input.municipalityCode);
+      const now = new Date();
+      const by = ctx.actor.clientId as string;
+      const row = await insertEstablishment(tx, {
+        id: randomUUID(),
+        ...establishmentColumns(input),
+        createdAt: now,
+        updatedAt: now,
+        createdBy: by,
+        updatedBy: by,
+      });
+      const after = toEstablishment(row);
+      return {
+        value: after,
+        changes: [
+          {
+            action: 'create',
+            objectType: 'establishment',
+            objectId: after.id,
+            municipalityCode: after.municipalityCode,
+            before: null,
+            after,
+          },
+        ],
+      };
+    });
+  }
+
+  async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: EstablishmentInput) {
+    const updated = await runner.change(ctx, {
+      ...common(id),
+      action: 'update',
+      expectedVersion,
+      load: (tx) => findEstablishment(tx, ctx.scope, id, true),
+      check: (_tx, current) => {
+        if (input.municipalityCode !== current.municipalityCode) {
+          throw new Conflict('municipality-immutable', 'An establishment cannot move to another municipality; register it there anew.');
+        }
+      },
+      write: (tx, current) =>
+        updateEstablishment(tx, id, {
+          ...establishmentColumns(input),
+          updatedAt: new Date(),
+          updatedBy: ctx.actor.clientId as string,
+          version: current.version + 1,
+        }),
+    });
+    if (!updated) throw new NotFound(`Establishment ${id}`);
+    return updated;
+  }
+
+  /** Deletes an establishment that nothing refers to, keeping a tombstone and its trail. */
+  async function remove(ctx: RequestContext, id: string, expectedVersion: number): Promise<void> {
+    await runner.change(ctx, {
+      ...common(id),
+      action: 'delete',
+      expectedVersion,
+      load: (tx) => findEstablishment(tx, ctx.scope, id, true),
+      check: async (tx) => {
+        const refs = await countReferences(tx, id);
+        if (refs.actions > 0 || refs.licences > 0) {
+          throw new Conflict(
+            'establishment-in-use',
+            `Establishment ${id} still has ${refs.actions} enforcement action(s) and ${refs.licences} licence(s); delete those first.`,
+          );
+        }
+      },
+      write: async (tx, current) => {
+        await updateEstablishment(tx, id, {
+          deletedAt: new Date(),
+          deletedBy: ctx.actor.clientId,
+          deleteReason: ctx.actor.reason,
+          version: current.version + 1,
+        });
+        return null;
+      },
+    });
+  }
+
+  return { create, replace, remove };
+}

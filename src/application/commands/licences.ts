@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { assertNoInvalidParams, Conflict, NotFound } from '../../domain/errors.js';
+import { checkLicence, type LicencePeriod, overlaps } from '../../domain/licences.js';
+import type { LicenceInput } from '../../domain/records.js';
+import type { Tx } from '../../infrastructure/db/client.js';
+import { findEstablishment } from '../../infrastructure/repositories/establishments.js';
+import {
+  deleteLicence,
+  findLicence,
+  insertLicence,
+  type LicenceRow,
+  licencesOf,
+  updateLicence,
+} from '../../infrastructure/repositories/licences.js';
+import type { RequestContext } from '../context.js';
+import { toLicence } from '../records.js';
+import { rederiveLicenceStatus } from './enforcement-actions.js';
+import type { CommandRunner } from './run.js';
+
+/** Rejects a licence that would be in force on a day another licence of the establishment is. */
+async function assertNoOverlap(tx: Tx, establishmentId: string, candidate: LicencePeriod, exceptId?: string) {
+  for (const o of await licencesOf(tx, establishmentId, exceptId)) {
+    if (o.licenceNumber === candidate.licenceNumber) {
+      throw new Conflict('licence-number-taken', `This establishment already has licence ${o.licenceNumber} (${o.id}).`);
+    }
+    const other = { ...o, statusHistory: o.statusHistory as LicencePeriod['statusHistory'] };
+    if (overlaps(other, candidate)) {
+      throw new Conflict(
+        'licence-period-overlap',
+        `Licence ${candidate.licenceNumber} would be in force on days licence ${o.licenceNumber} (${o.id}) already is; an establishment holds one licence at a time.`,
+      );
+    }
+  }
+}
+
+const period = (input: LicenceInput): LicencePeriod => ({ ...input, validUntil: input.validUntil ?? null });
+
+/** Exploitatievergunningen and their history; every change re-derives the establishment's actions' licence status. */
+export function createLicenceCommands(runner: CommandRunner) {
+  async function lockEstablishment(tx: Tx, ctx: RequestContext, establishmentId: string) {
+    const establishment = await findEstablishment(tx, ctx.scope, establishmentId, true);
+    if (!establishment) throw new NotFound(`Establishment ${establishmentId}`);
+    return establishment;
+  }
+
+  function create(ctx: RequestContext, establishmentId: string, input: LicenceInput) {
+    assertNoInvalidParams(checkLicence(input));
+    return runner.create(ctx, async (tx) => {
+      const establishment = await lockEstablishment(tx, ctx, establishmentId);
+      await assertNoOverlap(tx, establishmentId, period(input));
+      const now = new Date();
+      const by = ctx.actor.clientId as string;
+      const row = await insertLicence(tx, {
+        id: randomUUID(),
+        establishmentId,
+        municipalityCode: establishment.municipalityCode,
+        licenceNumber: input.licenceNumber,
+        validFrom: input.validFrom,
+        validUntil: input.validUntil ?? null,
+        statusHistory: input.statusHistory,
+        createdAt: now,
+        updatedAt: now,
+        createdBy: by,
+        updatedBy: by,
+      });
+      const after = toLicence(row);
+      return {
+        value: after,
+        changes: [
+          { action: 'create', objectType: 'licence', objectId: after.id, municipalityCode: row.municipalityCode, before: null, after },
+          ...(await rederiveLicenceStatus(tx, ctx, establishmentId)),
+        ],
+      };
+    });
+  }
+
+  const common = (ctx: RequestContext, establishmentId: string, licenceId: string, expectedVersion: number) => ({
+    objectType: 'licence' as const,
+    objectId: licenceId,
+    what: `Licence ${licenceId}`,
+    expectedVersion,
+    view: toLicence,
+    municipalityCode: (r: LicenceRow) => r.municipalityCode,
+    load: async (tx: Tx) => {
+      await lockEstablishment(tx, ctx, establishmentId);
+      return findLicence(tx, ctx.scope, establishmentId, licenceId, true);
+    },
+    followUp: async (tx: Tx) => rederiveLicenceStatus(tx, ctx, establishmentId),
+  });
+
+  async function replace(ctx: RequestContext, establishmentId: string, licenceId: string, expectedVersion: number, input: LicenceInput) {
+    assertNoInvalidParams(checkLicence(input));
+    const updated = await runner.change(ctx, {
+      ...common(ctx, establishmentId, licenceId, expectedVersion),
+      action: 'update',
+      check: (tx) => assertNoOverlap(tx, establishmentId, period(input), licenceId),
+      write: (tx, current) =>
+        updateLicence(tx, licenceId, {
+          licenceNumber: input.licenceNumber,
+          validFrom: input.validFrom,
+          validUntil: input.validUntil ?? null,
+          statusHistory: input.statusHistory,
+          updatedAt: new Date(),
+          updatedBy: ctx.actor.clientId as string,
+          version: current.version + 1,
+        }),
+    });
+    if (!updated) throw new NotFound(`Licence ${licenceId}`);
+    return updated;
+  }
+
+  async function remove(ctx: RequestContext, establishmentId: string, licenceId: string, expectedVersion: number): Promise<void> {
+    await runner.change(ctx, {
+      ...common(ctx, establishmentId, licenceId, expectedVersion),
+      action: 'delete',
+      write: async (tx) => {
+        await deleteLicence(tx, licenceId);
+        return null;
+      },
+    });
+  }
+
+  return { create, replace, remove };
+}

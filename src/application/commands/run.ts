@@ -1,0 +1,135 @@
+import type { AuditAction, AuditObjectType } from '../../domain/codes.js';
+import { Conflict, IdempotencyKeyReused, NotFound, VersionConflict } from '../../domain/errors.js';
+import { appendAudit } from '../../infrastructure/audit/chain.js';
+import type { Database, Tx } from '../../infrastructure/db/client.js';
+import { withTenant } from '../../infrastructure/db/tenant.js';
+import { claimKey, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
+import type { RequestContext } from '../context.js';
+
+/** One change to one record: the audit trail keeps it, and commit hooks (e.g. an outbox) see it. */
+export interface Change {
+  action: AuditAction;
+  objectType: AuditObjectType;
+  objectId: string;
+  municipalityCode: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+/** What a command's work hands back: its result and every change it made. */
+export interface Written<T> {
+  value: T;
+  changes: Change[];
+}
+
+/**
+ * Work that must commit or roll back with every write, added once for all commands (a notification
+ * outbox, import bookkeeping). It runs last in the transaction, after the audit entries.
+ */
+export type CommitHook = (tx: Tx, ctx: RequestContext, changes: readonly Change[]) => Promise<void>;
+
+/** A create's outcome: made now, or answered from the record of an earlier request with the same Idempotency-Key. */
+export type Created<T> = { replayed: false; value: T } | { replayed: true; record: IdempotencyRecord };
+
+/** How to change one stored record: see `change` below. */
+export interface ChangeSpec<Row extends { version: number }, View> {
+  objectType: AuditObjectType;
+  objectId: string;
+  /** How the record is named in errors, e.g. "Establishment 3f…". */
+  what: string;
+  action: 'update' | 'delete';
+  /** The If-Match version the caller read. */
+  expectedVersion: number;
+  /** Loads the record in the caller's scope, locked for update; null when it is not there (or not theirs). */
+  load(tx: Tx): Promise<Row | null>;
+  /** Rules that need the stored record: throw RuleViolation or Conflict. */
+  check?(tx: Tx, current: Row): Promise<void> | void;
+  /** The write; returns the new row, or null when the record is gone from the API's view (deleted). */
+  write(tx: Tx, current: Row): Promise<Row | null>;
+  view(row: Row): View;
+  municipalityCode(row: Row): string | null;
+  /** Follow-up changes in the same transaction (re-deriving other records). */
+  followUp?(tx: Tx, current: Row, next: Row | null): Promise<Change[]>;
+}
+
+/**
+ * The one home of every write. Each command runs through here: one transaction bound to the
+ * caller's tenant scope → (for a create with an Idempotency-Key) claim the key → the command's own
+ * load, rules and write → its audit entries → the commit hooks → (for that create) the stored
+ * response. Nothing of a write is outside the transaction, so nothing is half-done.
+ */
+export function createCommandRunner(database: Database, hooks: readonly CommitHook[] = []) {
+  async function finish(tx: Tx, ctx: RequestContext, changes: Change[]): Promise<void> {
+    await appendAudit(tx, ctx.actor, changes);
+    for (const hook of hooks) await hook(tx, ctx, changes);
+  }
+
+  /** A write that creates nothing retryable (updates, deletes, follow-ups). */
+  function run<T>(ctx: RequestContext, work: (tx: Tx) => Promise<Written<T>>): Promise<T> {
+    return withTenant(database.db, ctx.scope, async (tx) => {
+      const { value, changes } = await work(tx);
+      await finish(tx, ctx, changes);
+      return value;
+    });
+  }
+
+  /**
+   * A create. With an Idempotency-Key (ctx.idempotency) its first statement claims the key: a key
+   * in use by a concurrent request is a Conflict, a key already stored answers from its record
+   * (and creates nothing), a key stored for another request is IdempotencyKeyReused. The key is
+   * stored in the same transaction as the create.
+   */
+  async function create<T>(ctx: RequestContext, work: (tx: Tx) => Promise<Written<T>>): Promise<Created<T>> {
+    const claim = ctx.idempotency;
+    const outcome = await withTenant(database.db, ctx.scope, async (tx): Promise<Created<T>> => {
+      if (claim) {
+        const found = await claimKey(tx, claim);
+        if (found.kind === 'busy') {
+          throw new Conflict(
+            'idempotency-key-in-use',
+            'A request with this Idempotency-Key is still being processed. Retry after Retry-After seconds to get its response.',
+            { retryAfterSeconds: 1 },
+          );
+        }
+        if (found.kind === 'stored') {
+          if (found.record.fingerprint !== claim.fingerprint) throw new IdempotencyKeyReused();
+          return { replayed: true, record: found.record };
+        }
+      }
+      const { value, changes } = await work(tx);
+      await finish(tx, ctx, changes);
+      if (claim) await storeResponse(tx, claim, value);
+      return { replayed: false, value };
+    });
+    if (claim && !outcome.replayed) claim.stored = true;
+    return outcome;
+  }
+
+  /** Load for update → version check (If-Match) → rules → write → audit (before and after) → follow-ups. */
+  function change<Row extends { version: number }, View>(ctx: RequestContext, spec: ChangeSpec<Row, View>): Promise<View | null> {
+    return run(ctx, async (tx) => {
+      const current = await spec.load(tx);
+      if (!current) throw new NotFound(spec.what);
+      if (current.version !== spec.expectedVersion) throw new VersionConflict(spec.what, current.version, spec.expectedVersion);
+      await spec.check?.(tx, current);
+      const next = await spec.write(tx, current);
+      const after = next ? spec.view(next) : null;
+      const changes: Change[] = [
+        {
+          action: spec.action,
+          objectType: spec.objectType,
+          objectId: spec.objectId,
+          municipalityCode: spec.municipalityCode(current),
+          before: spec.view(current),
+          after,
+        },
+        ...((await spec.followUp?.(tx, current, next)) ?? []),
+      ];
+      return { value: after, changes };
+    });
+  }
+
+  return { run, create, change };
+}
+
+export type CommandRunner = ReturnType<typeof createCommandRunner>;

@@ -1,0 +1,73 @@
+import type { Role } from '../domain/codes.js';
+import type { AuditAuthor } from '../infrastructure/audit/chain.js';
+import type { TenantScope } from '../infrastructure/db/tenant.js';
+import type { IdempotencyClaim } from '../infrastructure/idempotency.js';
+
+export type { Role };
+
+/** The authenticated API client behind a request. */
+export interface Principal {
+  clientId: string;
+  name: string;
+  role: Role;
+  /** Set for officers: the one municipality whose records they may read and write. */
+  municipalityCode: string | null;
+}
+
+/** Who makes a change and why: what the audit trail records with it. */
+export interface Actor extends AuditAuthor {
+  role: Role | 'system';
+}
+
+/** Which municipalities' records a caller may see: one, or all (an explicit setting, never a default). */
+export type Scope = TenantScope;
+
+/**
+ * Everything a command or query needs to know about the request it serves, built once by the
+ * HTTP layer's authentication (src/http/plugins/auth.ts) and handed down explicitly.
+ */
+export interface RequestContext {
+  actor: Actor;
+  scope: Scope;
+  /** Officers are bound to their municipality; null for the other roles and the service itself. */
+  municipalityCode: string | null;
+  /** A list may lag on a replica, except for a client that wrote moments ago (read-your-own-writes). */
+  readFromPrimary: boolean;
+  /** The Idempotency-Key of a create, claimed in the create's own transaction. */
+  idempotency: IdempotencyClaim | null;
+}
+
+/** Officers see their own municipality; analysts and admins all of them. */
+export const scopeOf = (p: Pick<Principal, 'role' | 'municipalityCode'>): Scope =>
+  p.role === 'officer' && p.municipalityCode ? { kind: 'municipality', code: p.municipalityCode } : { kind: 'all' };
+
+export function clientContext(
+  p: Principal,
+  request: { requestId: string | null; reason: string | null; readFromPrimary?: boolean },
+): RequestContext {
+  return {
+    actor: { clientId: p.clientId, role: p.role, requestId: request.requestId, reason: request.reason },
+    scope: scopeOf(p),
+    municipalityCode: p.role === 'officer' ? p.municipalityCode : null,
+    readFromPrimary: request.readFromPrimary ?? false,
+    idempotency: null,
+  };
+}
+
+/** The service's own work (start-up, set-up, maintenance): every municipality, named in the trail by its reason. */
+export const systemContext = (reason: string): RequestContext => ({
+  actor: { clientId: null, role: 'system', requestId: null, reason },
+  scope: { kind: 'all' },
+  municipalityCode: null,
+  readFromPrimary: true,
+  idempotency: null,
+});
+
+/** Public, unauthenticated reads of published aggregates (open data). */
+export const publicContext = (requestId: string | null): RequestContext => ({
+  actor: { clientId: null, role: 'system', requestId, reason: null },
+  scope: { kind: 'all' },
+  municipalityCode: null,
+  readFromPrimary: false,
+  idempotency: null,
+});

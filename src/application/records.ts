@@ -1,0 +1,163 @@
+import type {
+  ApiClient,
+  AuditEntry,
+  EnforcementAction,
+  EnforcementActionInput,
+  Establishment,
+  EstablishmentInput,
+  Licence,
+  Municipality,
+  Snapshot,
+} from '../domain/records.js';
+import type { ApiClientRow } from '../infrastructure/repositories/api-clients.js';
+import type { AuditRow } from '../infrastructure/repositories/audit-trail.js';
+import type { EnforcementActionRow } from '../infrastructure/repositories/enforcement-actions.js';
+import type { EstablishmentRow } from '../infrastructure/repositories/establishments.js';
+import type { LicenceRow } from '../infrastructure/repositories/licences.js';
+import type { MunicipalityRow } from '../infrastructure/repositories/municipalities.js';
+
+/** Stored rows as the API shows them, and API input as stored columns: the one place each mapping lives. */
+
+export const toEstablishment = (r: EstablishmentRow): Establishment => ({
+  id: r.id,
+  municipalityCode: r.municipalityCode,
+  name: r.name,
+  kind: r.kind as Establishment['kind'],
+  address: {
+    street: r.street,
+    houseNumber: r.houseNumber,
+    houseNumberAddition: r.houseNumberAddition,
+    postalCode: r.postalCode,
+    city: r.city,
+  },
+  kvkNumber: r.kvkNumber,
+  bagId: r.bagId,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  version: r.version,
+});
+
+export const establishmentColumns = (i: EstablishmentInput) => ({
+  municipalityCode: i.municipalityCode,
+  name: i.name,
+  kind: i.kind,
+  street: i.address.street,
+  houseNumber: i.address.houseNumber,
+  houseNumberAddition: i.address.houseNumberAddition ?? null,
+  postalCode: i.address.postalCode,
+  city: i.address.city,
+  kvkNumber: i.kvkNumber ?? null,
+  bagId: i.bagId ?? null,
+});
+
+export function toLicence(r: LicenceRow): Licence {
+  const history = r.statusHistory as Licence['statusHistory'];
+  const latest = history[history.length - 1] as Licence['statusHistory'][number];
+  return {
+    id: r.id,
+    establishmentId: r.establishmentId,
+    licenceNumber: r.licenceNumber,
+    validFrom: r.validFrom,
+    validUntil: r.validUntil,
+    status: latest.status,
+    statusDate: latest.effectiveDate,
+    statusHistory: history,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+    version: r.version,
+  };
+}
+
+export const toEnforcementAction = (r: EnforcementActionRow): EnforcementAction => ({
+  id: r.id,
+  establishmentId: r.establishmentId,
+  municipalityCode: r.municipalityCode,
+  licenceStatus: r.licenceStatus as EnforcementAction['licenceStatus'],
+  measure: r.measure as EnforcementAction['measure'],
+  grounds: r.grounds as EnforcementAction['grounds'],
+  stage: r.stage as EnforcementAction['stage'],
+  decisionDate: r.decisionDate,
+  fine: r.fineAmountCents === null ? null : { amountCents: r.fineAmountCents },
+  penalty:
+    r.penaltyAmountCents === null
+      ? null
+      : {
+          amountCents: r.penaltyAmountCents,
+          unit: r.penaltyUnit as NonNullable<EnforcementAction['penalty']>['unit'],
+          maximumCents: r.penaltyMaximumCents as number,
+          complianceDeadline: r.penaltyComplianceDeadline as string,
+          forfeitedCents: r.penaltyForfeitedCents ?? 0,
+        },
+  closure: r.closureStartDate === null ? null : { startDate: r.closureStartDate, endDate: r.closureEndDate },
+  legalBasis: r.legalBasis,
+  caseReference: r.caseReference,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  version: r.version,
+});
+
+export const enforcementActionColumns = (i: EnforcementActionInput) => ({
+  measure: i.measure,
+  grounds: i.grounds,
+  stage: i.stage,
+  decisionDate: i.decisionDate,
+  fineAmountCents: i.fine?.amountCents ?? null,
+  penaltyAmountCents: i.penalty?.amountCents ?? null,
+  penaltyUnit: i.penalty?.unit ?? null,
+  penaltyMaximumCents: i.penalty?.maximumCents ?? null,
+  penaltyComplianceDeadline: i.penalty?.complianceDeadline ?? null,
+  penaltyForfeitedCents: i.penalty ? (i.penalty.forfeitedCents ?? 0) : null,
+  closureStartDate: i.closure?.startDate ?? null,
+  closureEndDate: i.closure?.endDate ?? null,
+  legalBasis: i.legalBasis ?? null,
+  caseReference: i.caseReference ?? null,
+});
+
+export const toMunicipality = (r: MunicipalityRow): Municipality => ({
+  code: r.code,
+  name: r.name,
+  programmes: r.programmes as Municipality['programmes'],
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  version: r.version,
+});
+
+export const toApiClient = (r: ApiClientRow): ApiClient => ({
+  id: r.id,
+  name: r.name,
+  role: r.role as ApiClient['role'],
+  municipalityCode: r.municipalityCode,
+  createdAt: r.createdAt.toISOString(),
+  revokedAt: r.revokedAt ? r.revokedAt.toISOString() : null,
+  version: r.version,
+});
+
+/** Top-level fields whose values differ between two snapshots (compared as canonical JSON). */
+export function changedFields(before: Snapshot, after: Snapshot): string[] {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  return [...keys].filter((k) => JSON.stringify(before?.[k] ?? null) !== JSON.stringify(after?.[k] ?? null)).sort();
+}
+
+export function toAuditEntry(r: AuditRow): AuditEntry {
+  const before = (r.before ?? null) as Snapshot;
+  const after = (r.after ?? null) as Snapshot;
+  return {
+    seq: r.seq,
+    id: r.id,
+    occurredAt: r.occurredAt.toISOString(),
+    clientId: r.clientId,
+    clientRole: r.clientRole as AuditEntry['clientRole'],
+    action: r.action as AuditEntry['action'],
+    objectType: r.objectType as AuditEntry['objectType'],
+    objectId: r.objectId,
+    municipalityCode: r.municipalityCode,
+    before,
+    after,
+    changedFields: changedFields(before, after),
+    reason: r.reason,
+    requestId: r.requestId,
+    hash: r.hash,
+    contentHash: r.contentHash,
+    prevHash: r.prevHash,
+  };
+}

@@ -1,0 +1,81 @@
+import { sql } from 'drizzle-orm';
+import type { OpenDataDimension } from '../domain/statistics.js';
+import type { Database } from '../infrastructure/db/client.js';
+import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
+import { statisticsRepository } from '../infrastructure/repositories/statistics.js';
+import { TokenCache } from '../infrastructure/token-cache.js';
+import { createApiClientCommands } from './commands/api-clients.js';
+import { createEnforcementActionCommands } from './commands/enforcement-actions.js';
+import { createEstablishmentCommands } from './commands/establishments.js';
+import { createLicenceCommands } from './commands/licences.js';
+import { createMunicipalityCommands } from './commands/municipalities.js';
+import { type CommitHook, createCommandRunner } from './commands/run.js';
+import type { Principal, RequestContext } from './context.js';
+import { createApiClientQueries } from './queries/api-clients.js';
+import { createAuditTrailQueries } from './queries/audit-trail.js';
+import { createEnforcementActionQueries } from './queries/enforcement-actions.js';
+import { createEstablishmentQueries } from './queries/establishments.js';
+import { createLicenceQueries } from './queries/licences.js';
+import { createMunicipalityQueries } from './queries/municipalities.js';
+import { createReader } from './queries/read.js';
+import { openDataTable } from './statistics/open-data.js';
+import { createStatisticsService } from './statistics/statistics.js';
+
+export interface ServiceOptions {
+  /** How long an authenticated token is trusted without asking the database again (0: never). */
+  authCacheTtlMs: number;
+  /** Open data: counts below this are suppressed. */
+  suppressionThreshold: number;
+  /** Work that commits with every write (see CommitHook). */
+  commitHooks?: readonly CommitHook[];
+}
+
+/**
+ * The application, built once on an opened database: every write (commands), every read
+ * (queries), the statistics. The HTTP layer, the CLIs and the tests all use this one object.
+ */
+export function createServices(database: Database, options: ServiceOptions) {
+  const tokens = new TokenCache<Principal>(options.authCacheTtlMs);
+  const runner = createCommandRunner(database, options.commitHooks ?? []);
+  const read = createReader(database);
+  const statistics = createStatisticsService(read);
+  return {
+    commands: {
+      municipalities: createMunicipalityCommands(runner),
+      apiClients: createApiClientCommands(runner, tokens),
+      establishments: createEstablishmentCommands(runner),
+      licences: createLicenceCommands(runner),
+      enforcementActions: createEnforcementActionCommands(runner),
+    },
+    queries: {
+      municipalities: createMunicipalityQueries(read),
+      apiClients: createApiClientQueries(database, read, tokens),
+      establishments: createEstablishmentQueries(read),
+      licences: createLicenceQueries(read),
+      enforcementActions: createEnforcementActionQueries(read),
+      auditTrail: createAuditTrailQueries(read),
+    },
+    statistics: {
+      ...statistics,
+      openData: (groupBy: OpenDataDimension[]) => openDataTable(statistics, read, groupBy, options.suppressionThreshold),
+      suppressionThreshold: options.suppressionThreshold,
+      /** CBS code → name, for CSV columns. */
+      municipalityNames: async (ctx: RequestContext) =>
+        new Map((await read.list(ctx, (tx) => statisticsRepository.municipalities(tx))).map((m) => [m.code, m.name])),
+    },
+    idempotency: {
+      /** After the response is serialised: the exact bytes replace the ones derived in the transaction, if they differ. */
+      recordFinalResponse: (claim: IdempotencyClaim, status: number, payload: string, headers: Record<string, string>) =>
+        recordFinalResponse(database.db, claim, status, payload, headers),
+      purgeExpired: () => purgeExpiredIdempotencyKeys(database.db),
+    },
+    /** Readiness: can the database answer? */
+    ping: async () => {
+      await database.db.execute(sql`select 1`);
+      return database.kind;
+    },
+    database,
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

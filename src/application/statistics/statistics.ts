@@ -1,0 +1,236 @@
+import type { StageName } from '../../domain/enforcement-actions.js';
+import { Forbidden, type InvalidParam, RuleViolation } from '../../domain/errors.js';
+import {
+  canonicalGroupBy,
+  cellCount,
+  DEFAULT_STAGES,
+  type Dimension,
+  GROUNDS,
+  LICENCE_STATUSES,
+  MEASURES,
+  round,
+  withZeroCells,
+} from '../../domain/statistics.js';
+import type { Tx } from '../../infrastructure/db/client.js';
+import { type MunicipalityRef, statisticsRepository as repo, type StatisticsQuery } from '../../infrastructure/repositories/statistics.js';
+import type { RequestContext } from '../context.js';
+import type { Reader } from '../queries/read.js';
+
+/** The most cells one answer may hold (zero cells included): beyond it, ask a narrower question. */
+export const MAX_CELLS = 100_000;
+
+/** A statistics request as the routes parse it from the query string. */
+export interface StatisticsRequest {
+  groupBy: Dimension[];
+  yearFrom?: number | undefined;
+  yearTo?: number | undefined;
+  decisionDateFrom?: string | undefined;
+  decisionDateTo?: string | undefined;
+  municipalityCode?: string[] | undefined;
+  programme?: string | undefined;
+  licenceStatus?: string[] | undefined;
+  measure?: string[] | undefined;
+  stage?: StageName[] | undefined;
+}
+
+/** What was counted, stated so that a reader can reproduce the figures. */
+export interface CountingRule {
+  stages: StageName[];
+  decisionDateFrom: string;
+  decisionDateTo: string;
+  yearFrom: number;
+  yearTo: number;
+  years: number[];
+  municipalityCodes: string[];
+  programme: string | null;
+  licenceStatuses: string[] | null;
+  measures: string[] | null;
+  groupBy: Dimension[];
+  source: 'rollup' | 'actions';
+  description: string;
+}
+
+export interface Resolved {
+  query: StatisticsQuery & { stages: readonly StageName[] };
+  years: number[];
+  municipalities: MunicipalityRef[];
+  programme: string | null;
+}
+
+function describe(r: Resolved, source: 'rollup' | 'actions'): string {
+  const q = r.query;
+  const parts = [
+    `Counts enforcement actions (bestuurlijke handhavingsmaatregelen) in stages ${q.stages.join(', ')}; actions in any other stage, and deleted actions, are not counted.`,
+    `Each action counts in the calendar year of its decision date (besluitdatum); decision dates ${q.decisionDateFrom} to ${q.decisionDateTo} inclusive, years ${r.years[0]}–${r.years[r.years.length - 1]}.`,
+    `Municipalities in scope (${r.municipalities.length}${r.programme ? `, programme ${r.programme}` : ''}): ${r.municipalities.map((m) => m.code).join(', ')}; a municipality or year without actions is in scope and counts as 0.`,
+    'Licensed or unlicensed is the establishment’s licence status (exploitatievergunning in force) on the decision date, derived from its licence history, not today’s status.',
+  ];
+  if (q.licenceStatuses) parts.push(`Only licence status ${q.licenceStatuses.join(', ')}.`);
+  if (q.measures) parts.push(`Only measures ${q.measures.join(', ')}.`);
+  if (q.groupBy.includes('ground'))
+    parts.push(
+      'Grouped by ground (grond): an action with two grounds counts once under each, so ground rows add up to more than the number of actions.',
+    );
+  parts.push(
+    'Sums: fineAmountCents is the total of administrative fines imposed; penaltyMaximumCents the total maximum of the penalty orders (dwangsommen); penaltyForfeitedCents the total forfeited so far. Penalty amounts per unit are not summed: their units differ.',
+  );
+  parts.push(
+    source === 'rollup'
+      ? 'Answered from the statistics rollup (whole years).'
+      : 'Answered from the actions themselves (a date range that is not whole years).',
+  );
+  return parts.join(' ');
+}
+
+export function countingRule(r: Resolved, source: 'rollup' | 'actions'): CountingRule {
+  const q = r.query;
+  return {
+    stages: [...q.stages],
+    decisionDateFrom: q.decisionDateFrom,
+    decisionDateTo: q.decisionDateTo,
+    yearFrom: r.years[0] as number,
+    yearTo: r.years[r.years.length - 1] as number,
+    years: r.years,
+    municipalityCodes: r.municipalities.map((m) => m.code),
+    programme: r.programme,
+    licenceStatuses: q.licenceStatuses ? [...q.licenceStatuses] : null,
+    measures: q.measures ? [...q.measures] : null,
+    groupBy: [...q.groupBy],
+    source,
+    description: describe(r, source),
+  };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * The statistics (the counting rule: docs/statistics.md). Who may ask what: analysts and admins any
+ * municipality; an officer only their own, and asking for another is a 403, not a 404 — municipality
+ * codes are public, so the refusal reveals nothing, and a silently empty answer would be a wrong figure.
+ */
+export function createStatisticsService(read: Reader) {
+  /** Turns a request into an explicit question: who may see what, which municipalities, which dates. */
+  async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest): Promise<Resolved> {
+    const issues: InvalidParam[] = [];
+    const usesYears = req.yearFrom !== undefined || req.yearTo !== undefined;
+    const usesDates = req.decisionDateFrom !== undefined || req.decisionDateTo !== undefined;
+    if (usesYears && usesDates) {
+      issues.push({ name: 'yearFrom', code: 'period_twice', reason: 'give the period as years or as decision dates, not both' });
+    }
+    if (req.yearFrom !== undefined && req.yearTo !== undefined && req.yearFrom > req.yearTo) {
+      issues.push({ name: 'yearTo', code: 'before_year_from', reason: 'yearTo is before yearFrom' });
+    }
+    if (req.decisionDateFrom && req.decisionDateTo && req.decisionDateFrom > req.decisionDateTo) {
+      issues.push({ name: 'decisionDateTo', code: 'before_decision_date_from', reason: 'decisionDateTo is before decisionDateFrom' });
+    }
+    const all = await repo.municipalities(tx);
+    const known = new Set(all.map((m) => m.code));
+    const requested = req.municipalityCode ? [...new Set(req.municipalityCode)] : undefined;
+    requested?.forEach((code) => {
+      if (!known.has(code))
+        issues.push({ name: 'municipalityCode', code: 'unknown_municipality', reason: `municipality ${code} is not registered` });
+    });
+    if (issues.length) throw new RuleViolation(issues);
+
+    const own = ctx.municipalityCode;
+    if (own && requested?.some((c) => c !== own)) {
+      throw new Forbidden(`An officer may read statistics of their own municipality (${own}) only.`);
+    }
+    let scope = all;
+    if (own) scope = scope.filter((m) => m.code === own);
+    if (requested) scope = scope.filter((m) => requested.includes(m.code));
+    if (req.programme) scope = scope.filter((m) => m.programmes.includes(req.programme as string));
+
+    const codes = scope.map((m) => m.code);
+    let from: string;
+    let to: string;
+    if (usesDates) {
+      const data = await repo.dataYears(tx, codes, codes.length === all.length);
+      const thisYear = new Date().getUTCFullYear();
+      from = req.decisionDateFrom ?? `${data?.from ?? thisYear}-01-01`;
+      to = req.decisionDateTo ?? `${Math.max(data?.to ?? thisYear, Number(from.slice(0, 4)))}-12-31`;
+    } else {
+      let yf = req.yearFrom;
+      let yt = req.yearTo;
+      if (yf === undefined || yt === undefined) {
+        const data = await repo.dataYears(tx, codes, codes.length === all.length);
+        const thisYear = new Date().getUTCFullYear();
+        yf ??= Math.min(data?.from ?? thisYear, yt ?? Number.POSITIVE_INFINITY);
+        yt ??= Math.max(data?.to ?? thisYear, yf);
+      }
+      from = `${yf}-01-01`;
+      to = `${yt}-12-31`;
+    }
+    const years = range(Number(from.slice(0, 4)), Number(to.slice(0, 4)));
+    if (years.length > 100) {
+      throw new RuleViolation([{ name: 'yearFrom', code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
+    }
+    const groupBy = canonicalGroupBy(req.groupBy);
+    const query: Resolved['query'] = {
+      groupBy,
+      municipalityCodes: codes,
+      decisionDateFrom: from,
+      decisionDateTo: to,
+      stages: req.stage?.length ? [...new Set(req.stage)] : [...DEFAULT_STAGES],
+      licenceStatuses: req.licenceStatus?.length ? [...new Set(req.licenceStatus)] : null,
+      measures: req.measure?.length ? [...new Set(req.measure)] : null,
+      allMunicipalities: codes.length === all.length,
+    };
+    const resolved = { query, years, municipalities: scope, programme: req.programme ?? null };
+    if (cellCount(groupBy, domainsOf(resolved)) > MAX_CELLS) {
+      throw new RuleViolation([
+        {
+          name: 'groupBy',
+          code: 'too_many_cells',
+          reason: `the answer would have more than ${MAX_CELLS} rows; group by fewer dimensions or narrow the scope`,
+        },
+      ]);
+    }
+    return resolved;
+  }
+
+  function domainsOf(r: Resolved): Record<Dimension, readonly (string | number)[]> {
+    return {
+      year: r.years,
+      municipality: r.municipalities.map((m) => m.code),
+      licenceStatus: r.query.licenceStatuses ?? LICENCE_STATUSES,
+      measure: r.query.measures ?? MEASURES,
+      ground: GROUNDS,
+      stage: r.query.stages,
+    };
+  }
+
+  /** The grouped figures with every cell the scope implies (zeros included), and the rule applied. */
+  function table(ctx: RequestContext, req: StatisticsRequest) {
+    return read.list(ctx, async (tx) => {
+      const resolved = await resolve(tx, ctx, req);
+      const { cells, source } = await repo.aggregate(tx, resolved.query);
+      const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells);
+      return { resolved, rows, countingRule: countingRule(resolved, source) };
+    });
+  }
+
+  /** Per licence status: the total, municipalities and years in scope, and the average per municipality per year. */
+  async function summary(ctx: RequestContext, req: Omit<StatisticsRequest, 'groupBy'>) {
+    const { resolved, rows, countingRule: rule } = await table(ctx, { ...req, groupBy: ['licenceStatus'] });
+    const municipalities = resolved.municipalities.length;
+    const years = resolved.years.length;
+    const municipalityYears = municipalities * years;
+    const line = (actions: number) => ({
+      actions,
+      municipalities,
+      years,
+      municipalityYears,
+      averagePerMunicipalityPerYear: municipalityYears === 0 ? 0 : round(actions / municipalityYears, 2),
+    });
+    return {
+      countingRule: rule,
+      items: rows.map((r) => ({ licenceStatus: r.licenceStatus as 'licensed' | 'unlicensed', ...line(r.actions) })),
+      total: line(rows.reduce((n, r) => n + r.actions, 0)),
+    };
+  }
+
+  return { table, summary };
+}
+
+export type StatisticsService = ReturnType<typeof createStatisticsService>;

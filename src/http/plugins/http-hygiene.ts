@@ -1,0 +1,65 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { API_VERSION } from '../../lib/version.js';
+import { HttpProblem } from '../problem.js';
+import { sendProblem } from './problems.js';
+
+/**
+ * Headers every response carries: API-Version (NL GOV ADR /core/version-header) and the security
+ * headers the Design Rules list (/core/transport/security-headers). The interactive docs under
+ * /docs need scripts and styles of their own, so they get a looser Content-Security-Policy.
+ */
+export function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('API-Version', API_VERSION);
+  reply.header('X-Content-Type-Options', 'nosniff');
+  reply.header('X-Frame-Options', 'DENY');
+  reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+  reply.header('Referrer-Policy', 'no-referrer');
+  if (request.url.startsWith('/docs')) {
+    reply.header(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+    );
+    reply.header('Cache-Control', 'no-cache');
+  } else {
+    reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    reply.header('Cache-Control', 'no-store');
+  }
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors found before routing (a URL that does not decode) skip the
+ * hooks and the error handler, so they get the common headers and their problem+json here.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  setCommonHeaders(request, reply);
+  reply.header('X-Request-Id', request.id);
+  // Always 400 (never an undocumented 414): the path itself is the invalid input.
+  const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  return sendProblem(request, reply, {
+    status: 400,
+    code: 'invalid-input',
+    title: 'Invalid input',
+    detail: tooLong ? 'A path parameter is too long.' : 'The URL is not validly percent-encoded or cannot be routed.',
+    invalidParams: [{ name: 'path', code: tooLong ? 'too_long' : 'malformed', reason: err.message }],
+  });
+}
+
+export default fp(
+  async function httpHygiene(app: FastifyInstance) {
+    app.addHook('onRequest', async (request, reply) => {
+      setCommonHeaders(request, reply);
+      // A trailing slash names no resource (ADR /core/no-trailing-slash): 404, never a redirect.
+      // Checked here, after the headers every response needs, because the router would read
+      // `/establishments/` as an empty `:id`.
+      const path = request.url.split('?')[0] ?? '';
+      if (path.length > 1 && path.endsWith('/')) {
+        throw new HttpProblem({ status: 404, code: 'not-found', detail: `No resource at ${path}; paths have no trailing slash.` });
+      }
+    });
+
+    // Only JSON bodies are accepted; anything else is a 415.
+    app.removeContentTypeParser('text/plain');
+  },
+  { name: 'http-hygiene' },
+);

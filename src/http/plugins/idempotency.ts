@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import { z } from 'zod';
+import { type IdempotencyClaim, requestFingerprint } from '../../infrastructure/idempotency.js';
+import { Problem } from '../schemas/common.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Response fields an idempotent replay must not repeat because they are shown only once. */
+    idempotencyWithheld?: readonly string[];
+  }
+}
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+export const IdempotencyKeyHeader = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters without spaces')
+  .meta({
+    description:
+      'Makes this create safe to retry (IETF httpapi Idempotency-Key draft): a retry with the same key and body, within the key’s lifetime (24 hours by default), answers the first response again and creates nothing. The same key with another body is a 422; a retry while the first request is still being processed is a 409. Keys are scoped per API client. Use a fresh random value, such as a UUID, per new request.',
+    example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+  });
+
+const DOC_409 = 'A request with the same Idempotency-Key is still being processed (retry after Retry-After seconds)';
+const DOC_422 = 'The Idempotency-Key was already used for a different request (another path or body).';
+
+const unquote = (key: string) => (key.length >= 2 && key.startsWith('"') && key.endsWith('"') ? key.slice(1, -1) : key);
+
+export interface IdempotencyOptions {
+  ttlHours: number;
+  recordFinalResponse(claim: IdempotencyClaim, status: number, payload: string, headers: Record<string, string>): Promise<unknown>;
+  /** Deletes expired keys; returns how many. Absent when there is no database (document generation). */
+  purgeExpired?: () => Promise<number>;
+}
+
+/**
+ * Idempotency-Key on every authenticated POST, as one mechanism: each POST route gets the header
+ * (validated, documented with its 409 and 422), and a key sent with it goes into the request
+ * context, where the command runner claims it in the create's own transaction
+ * (src/application/commands/run.ts). A replay is answered by the route's `sendCreated`.
+ */
+export default fp(
+  async function idempotency(app: FastifyInstance, opts: IdempotencyOptions) {
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (!methods.includes('POST') || !route.config?.roles) return;
+      route.schema ??= {};
+      const schema = route.schema as Record<string, unknown>;
+      const headers = schema.headers as z.ZodObject | undefined;
+      schema.headers = (headers ?? z.object({})).extend({ [IDEMPOTENCY_HEADER]: IdempotencyKeyHeader.optional() });
+      schema.response ??= {};
+      const responses = schema.response as Record<number, { description: string; content?: unknown }>;
+      const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+      responses[409] = problem(responses[409] ? `${responses[409].description} Also: ${DOC_409}.` : `${DOC_409}.`);
+      responses[422] = problem(DOC_422);
+
+      const withheld = route.config.idempotencyWithheld ?? [];
+      const claimKey: preHandlerHookHandler = async (request: FastifyRequest) => {
+        const raw = request.headers[IDEMPOTENCY_HEADER];
+        if (typeof raw !== 'string' || !request.principal || !request.context) return;
+        request.context.idempotency = {
+          clientId: request.principal.clientId,
+          key: unquote(raw),
+          fingerprint: requestFingerprint(request.method, request.url, request.body),
+          ttlHours: opts.ttlHours,
+          withheld,
+          stored: false,
+          collection: request.url.split('?')[0] ?? request.url,
+        };
+      };
+      const existing = route.preHandler;
+      route.preHandler = existing ? [...(Array.isArray(existing) ? existing : [existing]), claimKey] : [claimKey];
+    });
+
+    // The exact bytes, status, Location and ETag of a stored create, for its retries.
+    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
+      const claim = request.context?.idempotency;
+      if (!claim?.stored || typeof payload !== 'string' || reply.statusCode >= 300) return payload;
+      const headers: Record<string, string> = {};
+      for (const name of ['content-type', 'location', 'etag']) {
+        const v = reply.getHeader(name);
+        if (typeof v === 'string') headers[name] = v;
+      }
+      try {
+        await opts.recordFinalResponse(claim, reply.statusCode, payload, headers);
+      } catch (err) {
+        // The record from the transaction stays: a retry still gets the resource, as serialised there.
+        request.log.warn({ err }, 'could not store the final response of an idempotent request');
+      }
+      return payload;
+    });
+
+    // Expired keys: purged at start and then every 15 minutes (reads already ignore them).
+    const purgeExpired = opts.purgeExpired;
+    if (purgeExpired) {
+      const purge = () =>
+        Promise.resolve()
+          .then(purgeExpired)
+          .then(
+            (n) => n > 0 && app.log.info({ purged: n }, 'expired idempotency keys purged'),
+            (err) => app.log.warn({ err }, 'could not purge expired idempotency keys'),
+          );
+      let timer: NodeJS.Timeout | undefined;
+      app.addHook('onReady', async () => {
+        void purge();
+        timer = setInterval(purge, 15 * 60_000).unref();
+      });
+      app.addHook('onClose', async () => clearInterval(timer));
+    }
+  },
+  { name: 'idempotency', dependencies: ['auth'] },
+);

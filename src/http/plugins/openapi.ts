@@ -1,0 +1,195 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { API_VERSION } from '../../lib/version.js';
+
+type Json = Record<string, unknown>;
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+const HEADERS = {
+  'API-Version': {
+    description: 'The full semantic version of this API (NL GOV ADR /core/version-header).',
+    schema: { type: 'string', example: API_VERSION },
+  },
+  ETag: {
+    description: 'The version of the returned resource, quoted. Send it in If-Match to change or delete the resource.',
+    schema: { type: 'string', example: '"1"' },
+  },
+  Link: {
+    description: 'RFC 8288 links to the first, prev, next and last pages.',
+    schema: { type: 'string' },
+  },
+  Location: { description: 'The URL of the created resource.', schema: { type: 'string' } },
+  'Idempotent-Replayed': {
+    description: 'Present (`true`) when this is the stored response of an earlier request with the same Idempotency-Key.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+  'Access-Control-Allow-Origin': { description: 'Always `*`: the document may be fetched from any origin.', schema: { type: 'string' } },
+};
+
+const SUCCESS_DESCRIPTIONS: Record<string, string> = {
+  '200': 'OK.',
+  '201': 'Created: the new resource, with its ETag and Location.',
+  '204': 'Done; no content.',
+  '304': 'Not modified since the ETag in If-None-Match.',
+};
+
+const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** The component a 2xx JSON response refers to, if any. */
+function responseComponent(response: Json): string | undefined {
+  const content = response.content as Record<string, { schema?: { $ref?: string } }> | undefined;
+  const r = content?.['application/json']?.schema?.$ref;
+  return r?.split('/').pop();
+}
+
+const SCHEMA_REF = '#/components/schemas/';
+
+function renameRefs(doc: Json, from: string, to: string): Json {
+  const text = JSON.stringify(doc).split(`"${SCHEMA_REF}${from}"`).join(`"${SCHEMA_REF}${to}"`);
+  return JSON.parse(text);
+}
+
+function referenced(doc: Json, name: string): boolean {
+  return JSON.stringify(doc).includes(`"${SCHEMA_REF}${name}"`);
+}
+
+/**
+ * The zod provider writes every named schema twice, as X (output) and XInput (input). Keep one
+ * name per schema: merge XInput into X where they are the same, drop copies nothing refers to,
+ * and give an input-only schema its plain name.
+ */
+export function tidySchemas(input: Json): Json {
+  let doc = input;
+  const schemas = () => ((doc.components as Json).schemas ?? {}) as Record<string, unknown>;
+  const normal = (v: unknown) => JSON.stringify(v).replace(/(#\/components\/schemas\/\w+?)Input"/g, '$1"');
+  for (const name of Object.keys(schemas())) {
+    const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
+    if (base && base in schemas() && normal(schemas()[name]) === normal(schemas()[base])) {
+      delete schemas()[name];
+      doc = renameRefs(doc, name, base);
+    }
+  }
+  for (let removed = true; removed; ) {
+    removed = false;
+    for (const name of Object.keys(schemas())) {
+      const { [name]: self, ...rest } = schemas();
+      const others = { ...doc, components: { ...(doc.components as Json), schemas: rest } };
+      if (!referenced(others, name)) {
+        delete schemas()[name];
+        removed = true;
+      }
+      void self;
+    }
+  }
+  for (const name of Object.keys(schemas())) {
+    const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
+    if (base && !(base in schemas())) {
+      const s = schemas();
+      s[base] = s[name];
+      delete s[name];
+      doc = renameRefs(doc, name, base);
+    }
+  }
+  const sorted = Object.fromEntries(Object.entries(schemas()).sort(([a], [b]) => a.localeCompare(b)));
+  return { ...doc, components: { ...(doc.components as Json), schemas: sorted } };
+}
+
+/**
+ * Completes what route schemas cannot say: response headers (API-Version everywhere, ETag on
+ * single resources, Link on pages, Location on creates, Retry-After on 429/503), shared
+ * header components, and the CORS header of the document itself.
+ */
+export function completeDocument(doc: Json): Json {
+  const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
+  const schemas = ((doc.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>;
+  for (const [path, item] of Object.entries(paths)) {
+    for (const method of HTTP_METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const responses = (op.responses ?? {}) as Record<string, Json>;
+      for (const [status, response] of Object.entries(responses)) {
+        if (response.description === 'Default Response') response.description = SUCCESS_DESCRIPTIONS[status] ?? 'Success.';
+        const headers: Record<string, unknown> = { 'API-Version': ref('API-Version') };
+        const component = responseComponent(response);
+        if (/^2/.test(status) && component) {
+          const props = (schemas[component]?.properties ?? {}) as Json;
+          if (component.endsWith('Page')) headers.Link = ref('Link');
+          else if ('version' in props) headers.ETag = ref('ETag');
+        }
+        if (status === '304') headers.ETag = ref('ETag');
+        if (status === '201') {
+          headers.Location = ref('Location');
+          headers['Idempotent-Replayed'] = ref('Idempotent-Replayed');
+        }
+        if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
+        if (path === '/openapi.json' && status === '200') headers['access-control-allow-origin'] = ref('Access-Control-Allow-Origin'); // lower case: the ADR 2.1 linter matches it exactly
+        response.headers = { ...((response.headers as Json | undefined) ?? {}), ...headers };
+      }
+    }
+  }
+  const components = (doc.components ?? {}) as Json;
+  doc.components = { ...components, headers: { ...((components.headers as Json | undefined) ?? {}), ...HEADERS } };
+  return doc;
+}
+
+export interface OpenApiOptions {
+  publicBaseUrl: string;
+}
+
+/**
+ * The OpenAPI 3.0.3 document, generated from the routes' zod schemas. Routes live under /v1 and
+ * the document's server URL ends in /v1, so its paths are written without the prefix. Routes
+ * outside /v1 (health, docs) are not part of the contract and are left out.
+ */
+export default fp(
+  async function openapi(app: FastifyInstance, opts: OpenApiOptions) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'Enforcement Registry API',
+          version: API_VERSION,
+          description:
+            'Register of the administrative enforcement actions (bestuurlijke handhavingsmaatregelen) that Dutch municipalities take against licensed and unlicensed sex establishments (seksinrichtingen), and the statistics drawn from it. Records establishments and decisions, never people: do not send personal data of sex workers or anyone else.',
+          contact: {
+            name: 'Enforcement Registry maintainers',
+            url: 'https://github.com/enforcement-registry/enforcement-registry',
+            email: 'registry-maintainers@example.nl',
+          },
+          license: { name: 'EUPL-1.2', url: 'https://joinup.ec.europa.eu/collection/eupl/eupl-text-eupl-12' },
+        },
+        servers: [{ url: opts.publicBaseUrl, description: 'This service' }],
+        tags: [
+          { name: 'Municipalities', description: 'Gemeenten, by CBS code.' },
+          { name: 'Establishments', description: 'Seksinrichtingen and their exploitatievergunningen.' },
+          { name: 'Enforcement actions', description: 'Bestuurlijke handhavingsmaatregelen.' },
+          { name: 'Statistics', description: 'Handhavingsstatistiek: exact figures for analysts, and open data.' },
+          { name: 'API clients', description: 'Who may call this API, and with which role.' },
+          { name: 'Audit trail', description: 'Audittrail: who changed what, when and why; append-only and hash-chained.' },
+          { name: 'Documentation', description: 'This document.' },
+        ],
+        components: {
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'A token from POST /api-clients (or REGISTRY_ADMIN_TOKEN for the bootstrap admin).',
+            },
+          },
+        },
+      },
+      transform: (input) => {
+        if (!input.url.startsWith('/v1/')) return { schema: { hide: true } as never, url: input.url };
+        const out = jsonSchemaTransform(input);
+        return { ...out, url: out.url.slice('/v1'.length) };
+      },
+      transformObject: (input) => completeDocument(tidySchemas(jsonSchemaTransformObject(input) as Json)) as never,
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/v1/openapi.json' } as never });
+  },
+  { name: 'openapi' },
+);

@@ -1,0 +1,191 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { Conflict, DomainError, Forbidden, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict } from '../../domain/errors.js';
+import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
+import { HttpProblem, type InvalidParam, problemType, titleFor } from '../problem.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** Writes a problem+json response (RFC 9457), bypassing the route's response schemas. */
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  p: {
+    status: number;
+    code: string;
+    title: string;
+    detail: string;
+    invalidParams?: InvalidParam[] | undefined;
+    headers?: Record<string, string>;
+  },
+) {
+  const body = {
+    type: problemType(p.code),
+    title: p.title,
+    status: p.status,
+    detail: p.detail,
+    instance: `${request.url.split('?')[0]}#request-${request.id}`,
+    code: p.code,
+    ...(p.invalidParams ? { invalidParams: p.invalidParams } : {}),
+  };
+  for (const [k, v] of Object.entries(p.headers ?? {})) reply.header(k, v);
+  return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/** zod issue → invalidParams entries; an unrecognised-keys issue names each key. */
+function invalidParamsFrom(err: FastifyError & { validation: unknown[] }, context: string | undefined): InvalidParam[] {
+  const out: InvalidParam[] = [];
+  for (const v of err.validation as { instancePath: string; keyword: string; message: string; params: Record<string, unknown> }[]) {
+    const path = v.instancePath.split('/').filter(Boolean);
+    if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params.keys)) {
+      for (const key of v.params.keys as string[]) {
+        out.push({ name: [...path, key].join('.'), code: 'unknown_field', reason: 'this field is not part of the schema' });
+      }
+      continue;
+    }
+    const name = path.join('.') || (context ?? 'body');
+    // A domain rule run alongside the schema (src/schemas/rules.ts) names its own code.
+    const rule = (v.params.params as { rule?: unknown } | undefined)?.rule;
+    out.push({ name, code: v.keyword === 'custom' && typeof rule === 'string' ? rule : v.keyword, reason: v.message });
+  }
+  return out;
+}
+
+/**
+ * The one place where the registry's domain errors become HTTP answers: every command, query and
+ * rule throws these, and only this function knows their status codes.
+ */
+export function fromDomainError(err: DomainError) {
+  const base = { title: '', detail: err.message, headers: {} as Record<string, string> };
+  const problem = (status: number, code: string, extra: Partial<typeof base> & { invalidParams?: InvalidParam[] } = {}) => ({
+    ...base,
+    status,
+    code,
+    title: titleFor(status),
+    ...extra,
+  });
+  if (err instanceof NotFound) return problem(404, 'not-found');
+  if (err instanceof RuleViolation) return problem(400, 'invalid-input', { title: 'Invalid input', invalidParams: err.invalidParams });
+  if (err instanceof VersionConflict) return problem(412, 'version-mismatch', { headers: { ETag: `"${err.storedVersion}"` } });
+  if (err instanceof Conflict) {
+    const headers: Record<string, string> = {};
+    if (err.extra.retryAfterSeconds !== undefined) headers['Retry-After'] = String(err.extra.retryAfterSeconds);
+    if (err.extra.location) headers.Location = err.extra.location;
+    return problem(409, err.code, { headers });
+  }
+  if (err instanceof Forbidden) return problem(403, 'forbidden');
+  if (err instanceof IdempotencyKeyReused) return problem(422, 'idempotency-key-reused');
+  return problem(500, 'internal-error');
+}
+
+/** Fastify's own error codes for malformed requests, mapped to stable problem codes. */
+const FASTIFY_CODES: Record<string, { status: number; code: string; detail: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported-media-type', detail: 'Send the body as application/json.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'invalid-content-length',
+    detail: 'The Content-Length does not match the body.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'body-too-large', detail: 'The request body is larger than this service accepts.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'empty-body', detail: 'The body is empty; send a JSON document.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed-json', detail: 'The body is not valid JSON.' },
+};
+
+/**
+ * Every error leaves as application/problem+json. Validation errors list every invalid input
+ * in `invalidParams`; an unavailable database is a 503 with Retry-After; anything unexpected is
+ * a 500 whose detail reveals nothing internal.
+ */
+export default fp(
+  async function problems(app: FastifyInstance) {
+    // Method and path of every route, to tell 405 (known path, other method) from 404.
+    const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+    app.addHook('onRoute', (r) => {
+      if (r.url === '*' || r.url.includes('*')) return;
+      const pattern = new RegExp(`^${r.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}$`);
+      const methods = Array.isArray(r.method) ? r.method : [r.method];
+      const existing = routes.find((x) => x.pattern.source === pattern.source);
+      if (existing) for (const m of methods) existing.methods.add(m);
+      else routes.push({ pattern, methods: new Set(methods) });
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const match = routes.find((r) => r.pattern.test(path));
+      if (match) {
+        const allow = [...match.methods]
+          .filter((m) => m !== 'HEAD')
+          .sort()
+          .join(', ');
+        return sendProblem(request, reply, {
+          status: 405,
+          code: 'method-not-allowed',
+          title: titleFor(405),
+          detail: `${request.method} is not allowed on ${path}; allowed: ${allow}.`,
+          headers: { Allow: allow },
+        });
+      }
+      return sendProblem(request, reply, {
+        status: 404,
+        code: 'not-found',
+        title: titleFor(404),
+        detail: path.endsWith('/') && path !== '/' ? `No resource at ${path}; paths have no trailing slash.` : `No resource at ${path}.`,
+      });
+    });
+
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      if (hasZodFastifySchemaValidationErrors(err)) {
+        const invalidParams = invalidParamsFrom(err, err.validationContext);
+        return sendProblem(request, reply, {
+          status: 400,
+          code: 'invalid-input',
+          title: 'Invalid input',
+          detail: `The request ${err.validationContext ?? 'input'} has ${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'}; see invalidParams.`,
+          invalidParams,
+        });
+      }
+      if (err instanceof DomainError) return sendProblem(request, reply, fromDomainError(err));
+      if (err instanceof HttpProblem) {
+        return sendProblem(request, reply, {
+          status: err.status,
+          code: err.code,
+          title: err.title,
+          detail: err.message,
+          invalidParams: err.invalidParams,
+          headers: err.headers,
+        });
+      }
+      const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+      if (known) return sendProblem(request, reply, { ...known, title: titleFor(known.status) });
+      if (isDatabaseUnavailable(err)) {
+        request.log.warn({ err }, 'database unavailable');
+        return sendProblem(request, reply, {
+          status: 503,
+          code: 'database-unavailable',
+          title: titleFor(503),
+          detail:
+            'The database is unavailable for a moment. Retry after the number of seconds in Retry-After, with the same Idempotency-Key for a create: the change may or may not have been made.',
+          headers: { 'Retry-After': '2' },
+        });
+      }
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) {
+        request.log.error({ err }, 'unhandled error');
+        return sendProblem(request, reply, {
+          status,
+          code: 'internal-error',
+          title: titleFor(500),
+          detail: `Something went wrong on our side. Quote request id ${request.id} when you report it.`,
+        });
+      }
+      return sendProblem(request, reply, {
+        status,
+        code: (err.code ?? 'client-error').toLowerCase().replace(/_/g, '-'),
+        title: titleFor(status),
+        detail: err.message,
+      });
+    });
+  },
+  { name: 'problems' },
+);

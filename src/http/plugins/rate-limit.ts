@@ -1,0 +1,39 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpProblem } from '../problem.js';
+
+export interface RateLimitOptions {
+  /** Requests per client per minute; 0 turns the limit off. */
+  perMinute: number;
+}
+
+/**
+ * Per-client rate limiting: each authenticated API client gets `perMinute` requests per minute,
+ * counted by its client id (so one client cannot starve the others, whatever address it uses).
+ * It runs at preValidation, after the auth hook (onRequest) has named the client; public routes
+ * (health, the OpenAPI document) and requests refused by auth are not counted. Over the limit:
+ * 429 problem+json with Retry-After in seconds. Counters live in this process's memory.
+ */
+export default fp(
+  async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions) {
+    if (opts.perMinute <= 0) return;
+    await app.register(rateLimit, {
+      global: true,
+      max: opts.perMinute,
+      timeWindow: 60_000,
+      hook: 'preValidation',
+      keyGenerator: (request) => `client:${request.principal?.clientId ?? request.ip}`,
+      allowList: (request) => !request.principal,
+      errorResponseBuilder: (_request, ctx) =>
+        new HttpProblem({
+          status: 429,
+          code: 'rate-limited',
+          title: 'Too Many Requests',
+          detail: `This client may make ${ctx.max} requests per minute; retry in ${ctx.after}.`,
+          headers: { 'Retry-After': String(Math.max(1, Math.ceil(ctx.ttl / 1000))) },
+        }),
+    });
+  },
+  { name: 'rate-limit', dependencies: ['auth'] },
+);

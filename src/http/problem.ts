@@ -1,0 +1,70 @@
+import type { InvalidParam } from '../domain/errors.js';
+
+export type { InvalidParam };
+
+/** The one table of problem titles (RFC 9110 reason phrases). */
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const titleFor = (status: number) => TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+
+/** Problem types are stable URNs, so clients can switch on them. */
+export const problemType = (slug: string) => `urn:nl:enforcement-registry:problem:${slug}`;
+
+/**
+ * An HTTP-level error (a missing token, a missing If-Match, …) answered as `application/problem+json`
+ * (RFC 9457). Errors of the registry's own rules are domain errors (src/domain/errors.ts); the error
+ * handler (plugins/problems.ts) turns both into the response.
+ */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly type: string;
+  readonly code: string;
+  readonly invalidParams: InvalidParam[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(o: {
+    status: number;
+    code: string;
+    detail: string;
+    title?: string;
+    invalidParams?: InvalidParam[];
+    headers?: Record<string, string>;
+  }) {
+    super(o.detail);
+    this.status = o.status;
+    this.code = o.code;
+    this.title = o.title ?? titleFor(o.status);
+    this.type = problemType(o.code);
+    this.invalidParams = o.invalidParams;
+    this.headers = o.headers ?? {};
+  }
+}
+
+export const badRequest = (invalidParams: InvalidParam[], detail?: string) =>
+  new HttpProblem({
+    status: 400,
+    code: 'invalid-input',
+    title: 'Invalid input',
+    detail:
+      detail ?? `The request has ${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'}; see invalidParams.`,
+    invalidParams,
+  });

@@ -1,0 +1,139 @@
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { publicContext } from '../../application/context.js';
+import type { Services } from '../../application/services.js';
+import { observations, observationsCsv, openDataCsv, tableCsv } from '../../application/statistics/csv.js';
+import type { StatisticsRequest } from '../../application/statistics/statistics.js';
+import type { Dimension, OpenDataDimension } from '../../domain/statistics.js';
+import { CSV_CONTENT_TYPE, wantsCsv } from '../../lib/csv.js';
+import { contextOf } from '../plugins/auth.js';
+import {
+  CsvBody,
+  Observations,
+  OpenDataQuery,
+  OpenDataTable,
+  StatisticsFilters,
+  StatisticsQuery,
+  StatisticsSummary,
+  StatisticsTable,
+} from '../schemas/statistics.js';
+import { AUTH_PROBLEMS, BEARER, problems, roles } from './http.js';
+
+const tags = ['Statistics'];
+const jsonOrCsv = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema }, 'text/csv': { schema: CsvBody } },
+});
+const COUNTING =
+  ' Counting rule (stated in every answer as countingRule): an action counts in the year of its decision date (besluitdatum); by default stages decided, objection, appeal and final are counted, never deleted actions; licensed or unlicensed is the licence status (exploitatievergunning) on the decision date; every municipality and year in scope appears, with 0 when it has no actions. Send `Accept: text/csv` for RFC 4180 CSV with codes and Dutch labels.';
+
+const OPEN_DATA_MAX_AGE_MS = 60_000;
+
+const splitGroupBy = (g: string | undefined) => (g ? (g.split(',') as Dimension[]) : []);
+
+function toRequest(q: z.infer<typeof StatisticsFilters> & { groupBy?: string | undefined }): StatisticsRequest {
+  return { ...q, groupBy: splitGroupBy(q.groupBy) } as StatisticsRequest;
+}
+
+function sendCsv(reply: FastifyReply, name: string, body: string) {
+  return reply.type(CSV_CONTENT_TYPE).header('Content-Disposition', `attachment; filename="${name}.csv"`).send(body);
+}
+
+/** Figures for analysts (exact) and the public (open data, suppressed). */
+const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  const { statistics } = services;
+  // Open data needs no token, so no per-client rate limit holds it back, and suppressing a large
+  // table takes real CPU. Each grouping is computed at most once per OPEN_DATA_MAX_AGE_MS, and
+  // concurrent requests share that one computation.
+  const openDataCache = new Map<string, { at: number; table: ReturnType<typeof statistics.openData> }>();
+  const cachedOpenDataTable = (groupBy: OpenDataDimension[]) => {
+    const key = groupBy.join(',');
+    const hit = openDataCache.get(key);
+    if (hit && Date.now() - hit.at < OPEN_DATA_MAX_AGE_MS) return hit.table;
+    const table = statistics.openData(groupBy);
+    openDataCache.set(key, { at: Date.now(), table });
+    table.catch(() => openDataCache.delete(key)); // a failed computation is not remembered
+    return table;
+  };
+
+  app.get('/statistics/enforcement-actions', {
+    config: roles('officer', 'analyst', 'admin'),
+    schema: {
+      operationId: 'getEnforcementActionStatistics',
+      summary: 'Figures on enforcement actions (handhavingsstatistiek)',
+      description: `Counts of enforcement actions (bestuurlijke handhavingsmaatregelen) and sums of fines and penalty orders, grouped by any of year, municipality, licenceStatus, measure, ground and stage. Analysts and admins see every municipality; an officer only their own (another municipality is a 403).${COUNTING}`,
+      tags,
+      security: BEARER,
+      querystring: StatisticsQuery,
+      response: { 200: jsonOrCsv(StatisticsTable, 'The figures and the counting rule.'), ...problems(400, ...AUTH_PROBLEMS) },
+    },
+    handler: async (request, reply) => {
+      const { rows, countingRule, resolved } = await statistics.table(contextOf(request), toRequest(request.query));
+      const names = new Map(resolved.municipalities.map((m) => [m.code, m.name]));
+      if (wantsCsv(request.headers.accept)) return sendCsv(reply, 'enforcement-actions', tableCsv(countingRule.groupBy, rows, names));
+      const items = rows.map((r) => (r.municipalityCode ? { ...r, municipalityName: names.get(r.municipalityCode) ?? '' } : r));
+      return reply.send({ countingRule, items } as never);
+    },
+  });
+
+  app.get('/statistics/enforcement-actions/summary', {
+    config: roles('officer', 'analyst', 'admin'),
+    schema: {
+      operationId: 'getEnforcementActionSummary',
+      summary: 'Totals and averages per municipality per year (gemiddelde per gemeente per jaar)',
+      description: `Per licence status (vergund, onvergund): the number of actions, the municipalities and years in scope, and the average per municipality per year, where municipalities without any action count in the denominator. As in the letter of 24 March 2020: \`?programme=LPP&yearFrom=2017&yearTo=2019\`.${COUNTING}`,
+      tags,
+      security: BEARER,
+      querystring: StatisticsFilters,
+      response: { 200: StatisticsSummary, ...problems(400, ...AUTH_PROBLEMS) },
+    },
+    handler: async (request, reply) =>
+      reply.send((await statistics.summary(contextOf(request), request.query as StatisticsRequest)) as never),
+  });
+
+  app.get('/statistics/enforcement-actions/observations', {
+    config: roles('officer', 'analyst', 'admin'),
+    schema: {
+      operationId: 'listEnforcementActionObservations',
+      summary: 'Figures as long-format observations (CBS StatLine style)',
+      description: `The same figures as /statistics/enforcement-actions, one row per value: Measure (Handhavingsmaatregelen_1 count, OpgelegdeBoetes_2, MaximaleDwangsommen_3, VerbeurdeDwangsommen_4 in euro cents), Value, and the grouped dimensions as CBS-style codes: RegioS (GM0363), Perioden (2019JJ00), Vergunningstatus, Maatregel, Grond, Fase.${COUNTING}`,
+      tags,
+      security: BEARER,
+      querystring: StatisticsQuery,
+      response: { 200: jsonOrCsv(Observations, 'Observations and the counting rule.'), ...problems(400, ...AUTH_PROBLEMS) },
+    },
+    handler: async (request, reply) => {
+      const { rows, countingRule } = await statistics.table(contextOf(request), toRequest(request.query));
+      const obs = observations(countingRule.groupBy, rows);
+      if (wantsCsv(request.headers.accept))
+        return sendCsv(reply, 'enforcement-action-observations', observationsCsv(countingRule.groupBy, obs));
+      return reply.send({ countingRule, items: obs } as never);
+    },
+  });
+
+  app.get('/open-data/enforcement-actions', {
+    schema: {
+      operationId: 'getOpenEnforcementActionStatistics',
+      summary: 'Open data: publishable figures on enforcement actions',
+      description: `No token needed. Counts of enforcement actions (bestuurlijke handhavingsmaatregelen) over every registered municipality and every year with data, in the default counted stages, grouped by up to year, municipality, licenceStatus and measure; with totals per value of each dimension and a grand total. Counts from 1 below the threshold (STATISTICS_SUPPRESSION_THRESHOLD, default 5) are suppressed, and further values are suppressed where a total would otherwise give a suppressed value away (secondary suppression); status tells zero, suppressed and not_reported apart. The scope is fixed so that answers cannot be subtracted from each other; filter rows yourself. Analysts with a token get exact figures from /statistics/enforcement-actions. CSV (cells only) by Accept: text/csv. Figures may be up to a minute old: each grouping is computed at most once a minute.`,
+      tags,
+      querystring: OpenDataQuery,
+      response: { 200: jsonOrCsv(OpenDataTable, 'The publishable table.'), ...problems(400, 429, 503) },
+    },
+    handler: async (request, reply) => {
+      const groupBy = splitGroupBy(request.query.groupBy) as OpenDataDimension[];
+      const table = await cachedOpenDataTable(groupBy);
+      if (wantsCsv(request.headers.accept)) {
+        return sendCsv(
+          reply,
+          'enforcement-actions-open-data',
+          openDataCsv(table.countingRule.groupBy, table.cells, await statistics.municipalityNames(publicContext(request.id))),
+        );
+      }
+      return reply.send(table as never);
+    },
+  });
+};
+
+export default statisticsRoutes;

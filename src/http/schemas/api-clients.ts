@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ROLES } from '../../domain/codes.js';
+import { Id, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+
+export const ClientRole = z.enum(ROLES).meta({
+  id: 'ClientRole',
+  description:
+    'officer (handhaver of one municipality: its own records only), analyst (statistics for all municipalities, no establishment-level records), admin (municipalities and API clients).',
+});
+
+export const ApiClientCreate = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).meta({ description: 'A name for the system or team using the client, not a person’s name.' }),
+    role: ClientRole,
+    municipalityCode: MunicipalityCode.nullable().optional().meta({ description: 'Required for officers; not allowed for other roles.' }),
+  })
+  .meta({ id: 'ApiClientCreate' });
+
+export const ApiClient = z
+  .object({
+    id: Id,
+    name: z.string(),
+    role: ClientRole,
+    municipalityCode: MunicipalityCode.nullable(),
+    createdAt: Timestamp,
+    revokedAt: Timestamp.nullable(),
+    version: Version,
+  })
+  .meta({ id: 'ApiClient', description: 'A client of this API and its role.' });
+
+export const ApiClientWithToken = ApiClient.extend({
+  token: z.string().meta({ description: 'The bearer token. Shown only in this response: store it safely. Only its hash is kept.' }),
+}).meta({ id: 'ApiClientWithToken' });
+
+export const ApiClientPage = z.object({ items: z.array(ApiClient), ...PageMeta }).meta({ id: 'ApiClientPage' });

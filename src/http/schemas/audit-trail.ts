@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, ROLES } from '../../domain/codes.js';
+import { Id, PageMeta, Timestamp } from './common.js';
+
+export const AuditAction = z.enum(AUDIT_ACTIONS).meta({
+  id: 'AuditAction',
+  description:
+    'What happened: create, update (a correction), delete (a tombstone for establishments and actions; revocation for API clients), or rederive (licenceStatus of an action re-derived because its establishment’s licence history (vergunninghistorie) was corrected).',
+});
+
+export const AuditObjectType = z
+  .enum(AUDIT_OBJECT_TYPES)
+  .meta({ id: 'AuditObjectType', description: 'The kind of record the entry is about.' });
+
+export const AuditClientRole = z
+  .enum([...ROLES, 'system'])
+  .meta({ description: 'The role of the client at the time; system for the service itself (bootstrap, set-up).' });
+
+const Snapshot = z
+  .record(z.string(), z.unknown())
+  .nullable()
+  .meta({ description: 'The whole record as the API showed it, or null (before a create, after a delete).' });
+
+export const AuditEntry = z
+  .object({
+    seq: z.number().int().min(1).meta({ description: 'Position in the one chain of the whole registry: 1, 2, 3… without gaps.' }),
+    id: Id.meta({ description: 'The entry’s own id.' }),
+    occurredAt: Timestamp.meta({ description: 'When the change was committed (UTC).' }),
+    clientId: Id.nullable().meta({ description: 'The API client that made the change; null for the service itself.' }),
+    clientRole: AuditClientRole,
+    action: AuditAction,
+    objectType: AuditObjectType,
+    objectId: z.string().meta({ description: 'The id of the record (a CBS code for municipalities).' }),
+    municipalityCode: z.string().nullable().meta({ description: 'The municipality (gemeente) the record belongs to, if any.' }),
+    before: Snapshot,
+    after: Snapshot,
+    changedFields: z.array(z.string()).meta({
+      description:
+        'Top-level fields whose value differs between before and after (computed from them when read), for example ["stage", "version", "updatedAt"].',
+    }),
+    reason: z.string().nullable().meta({ description: 'The X-Audit-Reason given with the change (required for deletes).' }),
+    requestId: z.string().nullable().meta({ description: 'The X-Request-Id of the request that made the change.' }),
+    hash: z.string().meta({
+      description:
+        'SHA-256 (hex) of the UTF-8 text `seq:prevHash:contentHash`. Entries without a contentHash (written before chain format 2): SHA-256 over the RFC 8785 canonical JSON of the entry’s content with seq and prevHash.',
+      example: 'a3f1…',
+    }),
+    contentHash: z.string().nullable().meta({
+      description:
+        'SHA-256 (hex) over the RFC 8785 canonical JSON of the entry’s content: id, occurredAt, clientId, clientRole, action, objectType, objectId, municipalityCode, before, after, reason and requestId. Null for entries written before chain format 2.',
+    }),
+    prevHash: z.string().meta({ description: 'The hash of entry seq − 1; 64 zeros for the first entry.' }),
+  })
+  .meta({
+    id: 'AuditEntry',
+    description:
+      'One entry of the audit trail (audittrail): who changed which record, when, why, and the record before and after. Entries are append-only and hash-chained.',
+  });
+
+export const AuditEntryPage = z.object({ items: z.array(AuditEntry), ...PageMeta }).meta({ id: 'AuditEntryPage' });
+
+export const AuditChainVerification = z
+  .object({
+    ok: z.boolean().meta({ description: 'True when every check holds.' }),
+    entriesChecked: z.number().int().meta({ description: 'Entries whose link held, from seq 1 on.' }),
+    lastSeq: z.number().int().nullable().meta({ description: 'The highest seq stored; null for an empty trail.' }),
+    headHash: z
+      .string()
+      .nullable()
+      .meta({ description: 'The hash of the last entry that held: note it outside the registry to detect a cut-off tail later.' }),
+    firstBrokenSeq: z.number().int().nullable().meta({ description: 'The first entry that does not hold, or null.' }),
+    problem: z.string().nullable().meta({ description: 'What is wrong with it, in words, or null.' }),
+    recordsWithoutTrail: z.number().int().meta({
+      description:
+        'Establishments, licences and enforcement actions whose current version has no audit entry: a sign that the tail of the trail was cut off or a record was changed outside the service.',
+    }),
+    verifiedAt: Timestamp,
+  })
+  .meta({
+    id: 'AuditChainVerification',
+    description: 'The result of walking the hash chain of the audit trail from its first entry.',
+  });

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
+import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
+import { todayInNetherlands } from '../../lib/dates.js';
+import { Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { alongsideSchemaIssues } from './rules.js';
+
+export const Measure = z.enum(MEASURES).meta({
+  id: 'Measure',
+  description:
+    'closure (sluiting), administrative_fine (bestuurlijke boete, Awb 5:40), penalty_order (last onder dwangsom, Awb 5:31d), administrative_coercion (last onder bestuursdwang, Awb 5:21), warning (waarschuwing), licence_suspension (schorsing vergunning), licence_revocation (intrekking vergunning).',
+});
+
+export const Ground = z.enum(GROUNDS).meta({
+  id: 'Ground',
+  description:
+    'Grond: no_manager_present (geen beheerder aanwezig), licence_condition_breach (overtreding vergunningvoorschriften), hygiene (hygiëne), worker_without_valid_id (sekswerker zonder geldig identiteitsbewijs), unlicensed_operation (exploitatie zonder vergunning), underage_worker (minderjarige), trafficking_indicators (signalen mensenhandel), other.',
+});
+
+export const Stage = z.enum(STAGES).meta({
+  id: 'Stage',
+  description:
+    'Fase: intended (voornemen) → decided (besluit) → objection (bezwaar) → appeal (beroep) → final (onherroepelijk); withdrawn (ingetrokken), annulled (vernietigd).',
+});
+
+export const LicenceStatusAtDecision = z.enum(LICENCE_STATUSES).meta({
+  id: 'LicenceStatusAtDecision',
+  description: 'Whether the establishment held a valid exploitatievergunning on the decision date, derived from its licence history.',
+});
+
+export const PenaltyUnit = z.enum(PENALTY_UNITS).meta({
+  id: 'PenaltyUnit',
+  description: 'Dwangsom ineens (once), per dag, per week of per overtreding.',
+});
+
+const cents = z.number().int().positive().max(100_000_000_000);
+
+export const Fine = z
+  .strictObject({ amountCents: cents.meta({ description: 'Bedrag bestuurlijke boete, in euro cents.' }) })
+  .meta({ id: 'Fine', description: 'Bestuurlijke boete (Awb 5:40).' });
+
+const penaltyFields = {
+  amountCents: cents.meta({ description: 'Dwangsombedrag per unit, in euro cents.' }),
+  unit: PenaltyUnit,
+  maximumCents: cents.meta({ description: 'Maximum te verbeuren bedrag, in euro cents; at least amountCents.' }),
+  complianceDeadline: IsoDate.meta({ description: 'Einde begunstigingstermijn; not before the decision date.' }),
+};
+
+export const PenaltyInput = z
+  .strictObject({
+    ...penaltyFields,
+    forfeitedCents: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000_000_000)
+      .optional()
+      .meta({ description: 'Verbeurd bedrag so far, in euro cents; at most maximumCents. 0 when absent.' }),
+  })
+  .meta({ id: 'PenaltyWrite', description: 'Last onder dwangsom (Awb 5:31d).' });
+
+export const Penalty = z
+  .object({ ...penaltyFields, forfeitedCents: z.number().int().min(0) })
+  .meta({ id: 'Penalty', description: 'Last onder dwangsom (Awb 5:31d).' });
+
+export const ClosureInput = z
+  .strictObject({
+    startDate: IsoDate,
+    endDate: IsoDate.nullable().optional().meta({ description: 'Absent while the closure has no end date.' }),
+  })
+  .meta({ id: 'ClosureWrite', description: 'Sluiting: from startDate up to and including endDate.' });
+
+export const Closure = z
+  .object({ startDate: IsoDate, endDate: IsoDate.nullable() })
+  .meta({ id: 'Closure', description: 'Sluiting: from startDate up to and including endDate.' });
+
+const legalBasis = z.string().trim().min(1).max(200).meta({
+  description: 'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data.',
+});
+
+const caseReference = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/, 'must be 1 to 64 letters, digits, dots, dashes or slashes')
+  .meta({ description: 'Zaaknummer in the municipality’s case system.' });
+
+export const EnforcementActionInput = alongsideSchemaIssues(
+  z.strictObject({
+    establishmentId: Id.meta({ description: 'The establishment; cannot change after creation.' }),
+    measure: Measure,
+    grounds: z.array(Ground).min(1).max(8).meta({ description: 'One or more grounds, without repeats.' }),
+    stage: Stage,
+    decisionDate: IsoDate.meta({ description: 'Besluitdatum (of the voornemen while intended); not in the future.' }),
+    fine: Fine.nullable().optional().meta({ description: 'Required for administrative_fine, absent otherwise.' }),
+    penalty: PenaltyInput.nullable().optional().meta({ description: 'Required for penalty_order, absent otherwise.' }),
+    closure: ClosureInput.nullable().optional().meta({ description: 'Required for closure, absent otherwise.' }),
+    legalBasis: legalBasis.nullable().optional(),
+    caseReference: caseReference.nullable().optional(),
+  }),
+  (body) => checkEnforcementAction(body, todayInNetherlands()),
+).meta({
+  id: 'EnforcementActionWrite',
+  description: 'A bestuurlijke handhavingsmaatregel as sent to create (POST) or replace (PUT) it.',
+});
+
+export const EnforcementAction = z
+  .object({
+    id: Id,
+    establishmentId: Id,
+    municipalityCode: MunicipalityCode.meta({ description: 'Taken from the establishment.' }),
+    licenceStatus: LicenceStatusAtDecision,
+    measure: Measure,
+    grounds: z.array(Ground),
+    stage: Stage,
+    decisionDate: IsoDate,
+    fine: Fine.nullable(),
+    penalty: Penalty.nullable(),
+    closure: Closure.nullable(),
+    legalBasis: z.string().nullable(),
+    caseReference: z.string().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: Version,
+  })
+  .meta({
+    id: 'EnforcementAction',
+    description: 'One decision by the mayor (burgemeester) against one establishment: a bestuurlijke handhavingsmaatregel.',
+  });
+
+export const EnforcementActionPage = z.object({ items: z.array(EnforcementAction), ...PageMeta }).meta({ id: 'EnforcementActionPage' });

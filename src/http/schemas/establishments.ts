@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
+import { Id, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+
+export const EstablishmentKind = z.enum(ESTABLISHMENT_KINDS).meta({
+  id: 'EstablishmentKind',
+  description:
+    'Soort seksinrichting: window_brothel (raamprostitutie), club, private_house (privéhuis), escort_agency (escortbedrijf), massage_parlour (erotische massagesalon), home_based (thuiswerk), other.',
+});
+
+const AddressFields = {
+  street: z.string().trim().min(1).max(120),
+  houseNumber: z.number().int().min(1).max(99999),
+  houseNumberAddition: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,4}$/, 'must be 1 to 4 letters or digits')
+    .nullable()
+    .optional()
+    .meta({ description: 'Huisletter or huisnummertoevoeging, for example `A` or `2`.' }),
+  postalCode: z.string().regex(/^[1-9][0-9]{3}[A-Z]{2}$/, 'must be a Dutch postal code such as 1012AB (no space)'),
+  city: z.string().trim().min(1).max(80).meta({ description: 'Woonplaats.' }),
+};
+
+export const AddressInput = z.strictObject(AddressFields).meta({ id: 'AddressWrite' });
+export const Address = z
+  .object({ ...AddressFields, houseNumberAddition: z.string().nullable() })
+  .meta({ id: 'Address', description: 'The address of the establishment (not of any person).' });
+
+const kvkNumber = z
+  .string()
+  .regex(/^[0-9]{8}$/, 'must be 8 digits')
+  .meta({ description: 'KvK-nummer (Chamber of Commerce), 8 digits.' });
+const bagId = z
+  .string()
+  .regex(/^[0-9]{16}$/, 'must be 16 digits')
+  .meta({ description: 'BAG verblijfsobject-identificatie, 16 digits.' });
+
+export const EstablishmentInput = z
+  .strictObject({
+    municipalityCode: MunicipalityCode,
+    name: z.string().trim().min(1).max(200).meta({
+      description: 'The trade name of the establishment (handelsnaam). Never the name of a sex worker or other person.',
+    }),
+    kind: EstablishmentKind,
+    address: AddressInput,
+    kvkNumber: kvkNumber.nullable().optional(),
+    bagId: bagId.nullable().optional(),
+  })
+  .meta({
+    id: 'EstablishmentWrite',
+    description: 'A seksinrichting as sent to create (POST) or replace (PUT) it.',
+  });
+
+export const Establishment = z
+  .object({
+    id: Id,
+    municipalityCode: MunicipalityCode,
+    name: z.string(),
+    kind: EstablishmentKind,
+    address: Address,
+    kvkNumber: z.string().nullable(),
+    bagId: z.string().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: Version,
+  })
+  .meta({ id: 'Establishment', description: 'A sex establishment (seksinrichting / seksbedrijf).' });
+
+export const EstablishmentPage = z.object({ items: z.array(Establishment), ...PageMeta }).meta({ id: 'EstablishmentPage' });

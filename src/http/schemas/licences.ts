@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { LICENCE_RECORD_STATUSES } from '../../domain/codes.js';
+import { checkLicence } from '../../domain/licences.js';
+import { Id, IsoDate, PageMeta, Timestamp, Version } from './common.js';
+import { alongsideSchemaIssues } from './rules.js';
+
+export const LicenceStatus = z.enum(LICENCE_RECORD_STATUSES).meta({
+  id: 'LicenceStatus',
+  description: 'Status of an exploitatievergunning: granted (verleend), suspended (geschorst), revoked (ingetrokken), expired (verlopen).',
+});
+
+export const LicenceStatusChange = z
+  .strictObject({
+    status: LicenceStatus,
+    effectiveDate: IsoDate.meta({ description: 'The date this status took effect.' }),
+  })
+  .meta({ id: 'LicenceStatusChange' });
+
+export const LicenceInput = alongsideSchemaIssues(
+  z.strictObject({
+    licenceNumber: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,49}$/, 'must be 1 to 50 letters, digits, dots, dashes or slashes')
+      .meta({ description: 'The municipality’s number of the exploitatievergunning.' }),
+    validFrom: IsoDate,
+    validUntil: IsoDate.nullable().optional().meta({ description: 'Last day of validity; absent for an open-ended licence.' }),
+    statusHistory: z.array(LicenceStatusChange).min(1).max(50).meta({
+      description:
+        'Every status the licence has had, oldest first, beginning with granted. A suspension is lifted by a later granted; nothing follows revoked or expired.',
+    }),
+  }),
+  checkLicence,
+).meta({ id: 'LicenceWrite', description: 'An exploitatievergunning as sent to create or replace it.' });
+
+export const Licence = z
+  .object({
+    id: Id,
+    establishmentId: Id,
+    licenceNumber: z.string(),
+    validFrom: IsoDate,
+    validUntil: IsoDate.nullable(),
+    status: LicenceStatus.meta({ description: 'The latest status in statusHistory.' }),
+    statusDate: IsoDate.meta({ description: 'The date the latest status took effect.' }),
+    statusHistory: z.array(LicenceStatusChange),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: Version,
+  })
+  .meta({ id: 'Licence', description: 'An exploitatievergunning of an establishment, with its history.' });
+
+export const LicencePage = z.object({ items: z.array(Licence), ...PageMeta }).meta({ id: 'LicencePage' });

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { PROGRAMMES } from '../../domain/codes.js';
+import { MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+
+export const Programme = z.enum(PROGRAMMES).meta({
+  id: 'Programme',
+  description: 'LPP: Landelijk Programma Prostitutie.',
+});
+
+export const Municipality = z
+  .object({
+    code: MunicipalityCode,
+    name: z.string(),
+    programmes: z.array(Programme),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: Version,
+  })
+  .meta({ id: 'Municipality', description: 'A municipality (gemeente), keyed by its CBS code.' });
+
+export const MunicipalityCreate = z
+  .strictObject({
+    code: MunicipalityCode,
+    name: z.string().trim().min(1).max(100),
+    programmes: z
+      .array(Programme)
+      .max(5)
+      .refine((a) => new Set(a).size === a.length, { message: 'must not repeat a programme' })
+      .default([]),
+  })
+  .meta({ id: 'MunicipalityCreate' });
+
+export const MunicipalityPage = z.object({ items: z.array(Municipality), ...PageMeta }).meta({ id: 'MunicipalityPage' });

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { DIMENSIONS, OPEN_DATA_DIMENSIONS } from '../../domain/statistics.js';
+import { IsoDate, MunicipalityCode } from './common.js';
+import { Ground, LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
+import { Programme } from './municipalities.js';
+
+/**
+ * A query value that may be repeated (`?a=x&a=y`) or a comma list (`?a=x,y`), validated per item.
+ * Documented as an array of strings (form style, explode).
+ */
+const listOf = <T extends z.ZodType>(item: T, description: string) =>
+  z
+    .preprocess(
+      (v) =>
+        v === undefined
+          ? undefined
+          : (Array.isArray(v) ? v : [v])
+              .flatMap((s) => String(s).split(','))
+              .map((s) => s.trim())
+              .filter((s) => s !== ''),
+      z.array(item).max(500).optional(),
+    )
+    .meta({ description });
+
+const GROUP_BY_PATTERN = new RegExp(`^(${DIMENSIONS.join('|')})(,(${DIMENSIONS.join('|')}))*$`);
+
+const year = z.coerce.number().int().min(1900).max(2100);
+
+export const StatisticsFilters = z.object({
+  yearFrom: year.optional().meta({ description: 'First year (of the decision date) in the period. Not with decisionDateFrom/To.' }),
+  yearTo: year.optional().meta({ description: 'Last year in the period, inclusive.' }),
+  decisionDateFrom: IsoDate.optional().meta({ description: 'Decisions on or after this date. Not with yearFrom/yearTo.' }),
+  decisionDateTo: IsoDate.optional().meta({ description: 'Decisions on or before this date.' }),
+  municipalityCode: listOf(MunicipalityCode, 'Only these municipalities (CBS codes): repeat the parameter or give a comma list.'),
+  programme: Programme.optional().meta({ description: 'Only municipalities in this programme: LPP (Landelijk Programma Prostitutie).' }),
+  licenceStatus: listOf(LicenceStatusAtDecision, 'Only actions with this licence status at the decision date (licensed, unlicensed).'),
+  measure: listOf(Measure, 'Only these measures (maatregelen).'),
+  stage: listOf(Stage, 'The stages (fasen) to count; default decided, objection, appeal, final. Deleted actions are never counted.'),
+});
+
+export const StatisticsQuery = StatisticsFilters.extend({
+  groupBy: z
+    .string()
+    .regex(GROUP_BY_PATTERN, `must be a comma list of ${DIMENSIONS.join(', ')}`)
+    .optional()
+    .meta({
+      description: `Comma list of dimensions to group by: ${DIMENSIONS.join(', ')}. Without it: one row with the totals.`,
+      example: 'year,municipality',
+    }),
+});
+
+const Dimension = z.enum(DIMENSIONS).meta({ id: 'StatisticsDimension', description: 'A dimension figures can be grouped by.' });
+
+export const CountingRule = z
+  .object({
+    stages: z.array(Stage).meta({ description: 'The stages counted.' }),
+    decisionDateFrom: IsoDate,
+    decisionDateTo: IsoDate,
+    yearFrom: z.number().int(),
+    yearTo: z.number().int(),
+    years: z.array(z.number().int()).meta({ description: 'Every year in scope; a year without actions counts as 0.' }),
+    municipalityCodes: z.array(MunicipalityCode).meta({ description: 'Every municipality in scope; one without actions counts as 0.' }),
+    programme: Programme.nullable(),
+    licenceStatuses: z.array(LicenceStatusAtDecision).nullable().meta({ description: 'The licence statuses filtered on; null: both.' }),
+    measures: z.array(Measure).nullable().meta({ description: 'The measures filtered on; null: all.' }),
+    groupBy: z.array(Dimension),
+    source: z
+      .enum(['rollup', 'actions'])
+      .meta({ description: 'rollup: whole years from the statistics rollup; actions: counted from the actions.' }),
+    description: z.string().meta({ description: 'The rule in words, to quote with the figures.' }),
+  })
+  .meta({ id: 'CountingRule', description: 'What was counted, and how: enough to reproduce the figures.' });
+
+const amounts = {
+  actions: z.number().int().meta({ description: 'Number of actions (with groupBy ground: actions per ground).' }),
+  fineAmountCents: z
+    .number()
+    .int()
+    .meta({ description: 'Total of the administrative fines (bestuurlijke boetes) imposed, in euro cents.' }),
+  penaltyMaximumCents: z
+    .number()
+    .int()
+    .meta({ description: 'Total maximum of the penalty orders (lasten onder dwangsom), in euro cents.' }),
+  penaltyForfeitedCents: z.number().int().meta({ description: 'Total forfeited (verbeurde dwangsommen) so far, in euro cents.' }),
+};
+
+const dimensionFields = {
+  year: z.number().int().optional().meta({ description: 'Year of the decision date; present when grouped by year.' }),
+  municipalityCode: MunicipalityCode.optional(),
+  municipalityName: z.string().optional(),
+  licenceStatus: LicenceStatusAtDecision.optional(),
+  measure: Measure.optional(),
+  ground: Ground.optional(),
+  stage: Stage.optional(),
+};
+
+export const StatisticsRow = z
+  .object({ ...dimensionFields, ...amounts })
+  .meta({ id: 'StatisticsRow', description: 'One group: the values it is grouped by, its count and sums.' });
+
+export const StatisticsTable = z
+  .object({ countingRule: CountingRule, items: z.array(StatisticsRow) })
+  .meta({ id: 'StatisticsTable', description: 'Figures on enforcement actions, grouped, with the counting rule applied.' });
+
+const SummaryLine = {
+  actions: z.number().int(),
+  municipalities: z.number().int().meta({ description: 'Municipalities in scope, with or without actions.' }),
+  years: z.number().int().meta({ description: 'Calendar years in the period.' }),
+  municipalityYears: z.number().int().meta({ description: 'municipalities × years: the denominator of the average.' }),
+  averagePerMunicipalityPerYear: z.number().meta({ description: 'actions ÷ municipalityYears, rounded to two decimals.' }),
+};
+
+export const StatisticsSummary = z
+  .object({
+    countingRule: CountingRule,
+    items: z.array(z.object({ licenceStatus: LicenceStatusAtDecision, ...SummaryLine }).meta({ id: 'StatisticsSummaryItem' })),
+    total: z.object(SummaryLine).meta({ id: 'StatisticsSummaryTotal' }),
+  })
+  .meta({ id: 'StatisticsSummary', description: 'Per licence status: total, scope and average per municipality per year.' });
+
+export const Observation = z
+  .object({
+    id: z.number().int(),
+    measure: z.string().meta({
+      description:
+        'The quantity (onderwerp): Handhavingsmaatregelen_1 (count), OpgelegdeBoetes_2, MaximaleDwangsommen_3, VerbeurdeDwangsommen_4 (euro cents).',
+    }),
+    valueAttribute: z.enum(['None']).meta({ description: 'As in CBS StatLine: None for an ordinary value.' }),
+    value: z.number().int(),
+    Perioden: z.string().optional().meta({ description: 'CBS period code, e.g. 2019JJ00.' }),
+    RegioS: z.string().optional().meta({ description: 'CBS region code, e.g. GM0363.' }),
+    Vergunningstatus: LicenceStatusAtDecision.optional(),
+    Maatregel: Measure.optional(),
+    Grond: Ground.optional(),
+    Fase: Stage.optional(),
+  })
+  .meta({ id: 'Observation', description: 'One value in long format, with CBS-style dimension codes.' });
+
+export const Observations = z
+  .object({ countingRule: CountingRule, items: z.array(Observation) })
+  .meta({ id: 'Observations', description: 'Figures in long format (one row per value), like CBS StatLine observations.' });
+
+const OPEN_DIMENSIONS = OPEN_DATA_DIMENSIONS;
+
+export const OpenDataQuery = z.object({
+  groupBy: z
+    .string()
+    .regex(
+      new RegExp(`^(${OPEN_DIMENSIONS.join('|')})(,(${OPEN_DIMENSIONS.join('|')}))*$`),
+      `must be a comma list of ${OPEN_DIMENSIONS.join(', ')}`,
+    )
+    .optional()
+    .meta({ description: `Comma list of dimensions: ${OPEN_DIMENSIONS.join(', ')}.`, example: 'year,municipality' }),
+});
+
+const Published = {
+  value: z.number().int().nullable().meta({ description: 'The count; null when suppressed or not reported.' }),
+  status: z.enum(['reported', 'zero', 'suppressed', 'not_reported']).meta({
+    id: 'PublicationStatus',
+    description:
+      'reported: a count of at least the threshold; zero: no actions; suppressed: withheld (below the threshold, or to protect a withheld value from being derived from the totals); not_reported: the municipality has registered no establishments, so no figure exists.',
+  }),
+};
+
+export const OpenDataCell = z
+  .object({
+    year: dimensionFields.year,
+    municipalityCode: dimensionFields.municipalityCode,
+    licenceStatus: dimensionFields.licenceStatus,
+    measure: dimensionFields.measure,
+    ...Published,
+  })
+  .meta({ id: 'OpenDataCell' });
+
+export const OpenDataTable = z
+  .object({
+    countingRule: CountingRule,
+    threshold: z
+      .number()
+      .int()
+      .meta({ description: 'Counts from 1 up to (not including) this are suppressed (STATISTICS_SUPPRESSION_THRESHOLD).' }),
+    cells: z.array(OpenDataCell),
+    margins: z
+      .array(
+        z
+          .object({
+            dimension: z.enum(OPEN_DIMENSIONS),
+            year: dimensionFields.year,
+            municipalityCode: dimensionFields.municipalityCode,
+            licenceStatus: dimensionFields.licenceStatus,
+            measure: dimensionFields.measure,
+            ...Published,
+          })
+          .meta({ id: 'OpenDataMargin' }),
+      )
+      .meta({ description: 'Totals per value of each grouped dimension (with two or more dimensions).' }),
+    total: z.object(Published).meta({ id: 'OpenDataTotal' }),
+  })
+  .meta({ id: 'OpenDataTable', description: 'Publishable figures: small counts suppressed, totals safe.' });
+
+export const CsvBody = z.string().meta({ description: 'RFC 4180 CSV (CRLF line ends, header row).' });

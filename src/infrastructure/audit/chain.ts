@@ -1,0 +1,137 @@
+import { createHash, randomUUID } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { asc, gt } from 'drizzle-orm';
+import type { Queryable, Tx } from '../db/client.js';
+import { auditLog, auditPending } from '../db/schema.js';
+
+/** Who made the changes an entry records, and why. */
+export interface AuditAuthor {
+  clientId: string | null;
+  role: string;
+  requestId: string | null;
+  reason: string | null;
+}
+
+/** One change to one record, as the audit trail keeps it (the codes are the domain's: src/domain/codes.ts). */
+export interface AuditEvent {
+  action: string;
+  objectType: string;
+  objectId: string;
+  municipalityCode: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+type AuditRow = typeof auditLog.$inferSelect;
+type AuditContent = Omit<AuditRow, 'seq' | 'prevHash' | 'hash' | 'contentHash'>;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const canonicalContent = (e: AuditContent) => ({
+  id: e.id,
+  occurredAt: e.occurredAt.toISOString(),
+  clientId: e.clientId,
+  clientRole: e.clientRole,
+  action: e.action,
+  objectType: e.objectType,
+  objectId: e.objectId,
+  municipalityCode: e.municipalityCode,
+  before: e.before ?? null,
+  after: e.after ?? null,
+  reason: e.reason,
+  requestId: e.requestId,
+});
+
+/**
+ * Chain format 2 (entries written since migration 0008): SHA-256 over the RFC 8785 canonical JSON
+ * of the entry's content. The service computes it; the database chains it at commit.
+ */
+export function contentHash(e: AuditContent): string {
+  return sha256(canonicalize(canonicalContent(e)) ?? '');
+}
+
+/** Chain format 2: the entry's hash, over its position, its predecessor's hash and its content hash. */
+export function chainHash(seq: number, prevHash: string, content: string): string {
+  return sha256(`${seq}:${prevHash}:${content}`);
+}
+
+/** Chain format 1 (entries written before migration 0008): SHA-256 over the canonical JSON of content, seq and prevHash. */
+export function entryHashV1(e: Omit<AuditRow, 'hash' | 'contentHash'>): string {
+  return sha256(canonicalize({ seq: e.seq, ...canonicalContent(e), prevHash: e.prevHash }) ?? '');
+}
+
+/**
+ * Writes entries inside the caller's transaction: if the change rolls back, so do its entries, and a
+ * change whose entry cannot be written fails with it. They go to audit_pending; the deferred trigger
+ * of migration 0008 chains them into audit_log at COMMIT, in this order, so the chain lock is held
+ * for the commit only and never while the service works.
+ */
+export async function appendAudit(tx: Tx, actor: AuditAuthor, events: readonly AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const occurredAt = new Date();
+  const rows = events.map((e) => {
+    const row: AuditContent = {
+      id: randomUUID(),
+      occurredAt,
+      clientId: actor.clientId,
+      clientRole: actor.role,
+      action: e.action,
+      objectType: e.objectType,
+      objectId: e.objectId,
+      municipalityCode: e.municipalityCode,
+      before: (e.before ?? null) as unknown,
+      after: (e.after ?? null) as unknown,
+      reason: actor.reason,
+      requestId: actor.requestId,
+    };
+    return { ...row, contentHash: contentHash(row) };
+  });
+  await tx.insert(auditPending).values(rows);
+}
+
+export interface ChainReport {
+  ok: boolean;
+  entriesChecked: number;
+  firstBrokenSeq: number | null;
+  problem: string | null;
+}
+
+/** Walks the whole chain in order and reports the first entry that does not hold. */
+export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise<ChainReport> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  let checked = 0;
+  let formatTwoSeen = false;
+  for (;;) {
+    const batch = await db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.seq, expectedSeq - 1))
+      .orderBy(asc(auditLog.seq))
+      .limit(batchSize);
+    if (batch.length === 0) break;
+    for (const row of batch) {
+      const broken = (problem: string): ChainReport => ({ ok: false, entriesChecked: checked, firstBrokenSeq: row.seq, problem });
+      if (row.seq !== expectedSeq) {
+        return { ok: false, entriesChecked: checked, firstBrokenSeq: expectedSeq, problem: `entry ${expectedSeq} is missing` };
+      }
+      if (row.prevHash !== prevHash) return broken('prevHash does not match the previous entry’s hash');
+      if (row.contentHash === null) {
+        // Format 1 only before the first format-2 entry: a later one would be a downgrade.
+        if (formatTwoSeen) return broken('a format-1 entry follows a format-2 entry');
+        if (entryHashV1(row) !== row.hash) return broken('content does not match its hash');
+      } else {
+        formatTwoSeen = true;
+        if (contentHash(row) !== row.contentHash) return broken('content does not match its content hash');
+        if (chainHash(row.seq, row.prevHash, row.contentHash) !== row.hash)
+          return broken('hash does not match seq, prevHash and content hash');
+      }
+      prevHash = row.hash;
+      expectedSeq += 1;
+      checked += 1;
+    }
+  }
+  return { ok: true, entriesChecked: checked, firstBrokenSeq: null, problem: null };
+}

@@ -1,0 +1,298 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Anything a repository can run a query on: the database or an open transaction. */
+export type Queryable = Db | Tx;
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  /** Writes, and reads that must see the caller's own writes. */
+  db: Db;
+  /**
+   * Where a read goes: the replica when DATABASE_READ_URL is set and the caller does not need the
+   * primary (a client that wrote moments ago: see src/infrastructure/read-routing.ts), else `db`.
+   */
+  reader(needsPrimary: boolean): Db;
+  close(): Promise<void>;
+}
+
+/** The migrations folder, resolved from this module so it works from src/, dist/ and any cwd. */
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations');
+
+export interface PostgresOptions {
+  url: string;
+  readUrl?: string | undefined;
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  onPoolError?: (err: Error) => void;
+}
+
+function makePool(url: string, o: PostgresOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: o.poolSize,
+    connectionTimeoutMillis: o.connectTimeoutMs,
+    statement_timeout: o.statementTimeoutMs,
+    idle_in_transaction_session_timeout: o.statementTimeoutMs,
+    application_name: 'enforcement-registry',
+  });
+  // Without a listener an idle client's error (e.g. PostgreSQL restarting) crashes the process.
+  pool.on('error', (err) => o.onPoolError?.(err));
+  // The pool listens only to idle clients: a checked-out client whose connection drops between two
+  // queries (say, inside a transaction) emits 'error' too, which would crash the process unheard.
+  // Its next query then fails with "not queryable", which the error handler answers as a 503.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => o.onPoolError?.(err));
+    useNamedStatements(client);
+  });
+  releaseDeadClients(pool);
+  return pool;
+}
+
+/**
+ * drizzle's transaction() releases its client only after BEGIN succeeded: when the connection dies
+ * before or during BEGIN, the client stays checked out forever, and every outage shrinks the pool
+ * until nothing can connect. Here a checked-out client whose connection ends is released (and so
+ * destroyed) at once, and a later release of it is a no-op.
+ */
+function releaseDeadClients(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool) as (cb?: unknown) => unknown;
+  const wrapped = (cb?: unknown) => {
+    if (typeof cb === 'function') return connect(cb); // pool.query's own checkout: it releases itself
+    return (connect() as Promise<pg.PoolClient>).then((client) => {
+      const release = client.release;
+      let released = false;
+      const onEnd = () => {
+        if (released) return;
+        released = true;
+        release(new Error('connection ended while checked out'));
+      };
+      client.once('end', onEnd);
+      client.release = (err?: Error | boolean) => {
+        client.removeListener('end', onEnd);
+        if (released) return;
+        released = true;
+        release(err);
+      };
+      return client;
+    });
+  };
+  pool.connect = wrapped as typeof pool.connect;
+}
+
+/** Distinct statements per connection that get a server-side prepared statement. */
+const MAX_NAMED_STATEMENTS = 256;
+
+/**
+ * Sends drizzle's queries as named (prepared) statements on this connection: PostgreSQL parses and
+ * plans a statement text once per connection instead of on every execution. drizzle builds the same
+ * text for the same query shape, so a connection holds a few dozen; texts beyond
+ * MAX_NAMED_STATEMENTS (e.g. IN lists of varying length) are sent unnamed, as before.
+ */
+function useNamedStatements(client: pg.PoolClient): void {
+  const names = new Map<string, string>();
+  // looked up per call, so that a wrapper installed on the prototype later (the benchmark's capture) still sees every query
+  const send = (self: pg.PoolClient, ...args: unknown[]) => (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(self, args);
+  (client as unknown as { query: unknown }).query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
+    if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
+      const c = config as { text: string; name?: string };
+      if (!c.name) {
+        let name = names.get(c.text);
+        if (!name && names.size < MAX_NAMED_STATEMENTS) {
+          name = `er_${names.size + 1}`;
+          names.set(c.text, name);
+        }
+        if (name) return send(this, { ...c, name }, ...rest);
+      }
+    }
+    return send(this, config, ...rest);
+  };
+}
+
+export async function openPostgres(o: PostgresOptions): Promise<Database & { pool: pg.Pool; readPool?: pg.Pool }> {
+  const pool = makePool(o.url, o);
+  const readPool = o.readUrl ? makePool(o.readUrl, o) : undefined;
+  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  const replicaDb = readPool ? (drizzlePg({ client: readPool, schema }) as unknown as Db) : db;
+  return {
+    kind: 'postgres',
+    db,
+    reader: (needsPrimary) => (needsPrimary ? db : replicaDb),
+    pool,
+    ...(readPool ? { readPool } : {}),
+    async close() {
+      await Promise.all([pool.end(), readPool?.end()]);
+    },
+  };
+}
+
+/**
+ * A lock file beside the embedded database: PGlite lets two processes open one folder and
+ * corrupt it. The lock holds the owner's pid, so a lock left by a killed process is taken over.
+ */
+function acquireDataDirLock(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, 'registry.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockPath, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+        throw new DataDirLockedError(dataDir, owner);
+      }
+      rmSync(lockPath, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new DataDirLockedError(dataDir, -1);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class DataDirLockedError extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(
+      `The embedded database in ${path.resolve(dataDir)} is in use by another process (pid ${pid}). ` +
+        'Stop that process or set DATA_DIR to another folder.',
+    );
+  }
+}
+
+export interface PgliteOptions {
+  /** A folder for the data; undefined keeps it in memory. */
+  dataDir?: string | undefined;
+  /** A dump made by `dumpDataDir()`, loaded instead of running initdb (fast test start-up). */
+  loadDataDir?: Blob | undefined;
+}
+
+export async function openPglite(o: PgliteOptions): Promise<Database & { client: PGlite }> {
+  let release = () => {};
+  if (o.dataDir) {
+    mkdirSync(o.dataDir, { recursive: true });
+    release = acquireDataDirLock(o.dataDir);
+  }
+  try {
+    const client = await PGlite.create({
+      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+      ...(o.loadDataDir ? { loadDataDir: o.loadDataDir } : {}),
+    });
+    const db = drizzlePglite({ client, schema }) as unknown as Db;
+    return {
+      kind: 'pglite',
+      db,
+      reader: () => db,
+      client,
+      async close() {
+        try {
+          await client.close();
+        } finally {
+          release();
+        }
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.kind === 'pglite') {
+    // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type
+    await migratePglite(database.db as any, { migrationsFolder: MIGRATIONS_DIR });
+  } else {
+    // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type
+    await migratePg(database.db as any, { migrationsFolder: MIGRATIONS_DIR });
+  }
+}
+
+export interface OpenDatabaseConfig {
+  DATABASE_URL?: string | undefined;
+  DATABASE_READ_URL?: string | undefined;
+  DATA_DIR: string;
+  DATABASE_POOL_SIZE: number;
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+}
+
+/** PostgreSQL when DATABASE_URL is set, else the embedded PGlite database in DATA_DIR. */
+export function openDatabase(c: OpenDatabaseConfig, onPoolError?: (err: Error) => void): Promise<Database> {
+  if (c.DATABASE_URL) {
+    return openPostgres({
+      url: c.DATABASE_URL,
+      readUrl: c.DATABASE_READ_URL,
+      poolSize: c.DATABASE_POOL_SIZE,
+      connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+      ...(onPoolError ? { onPoolError } : {}),
+    });
+  }
+  return openPglite({ dataDir: c.DATA_DIR });
+}
+
+/** The login role of a PostgreSQL connection, and whether it is a superuser (which bypasses row-level security). */
+export async function connectionRole(database: Database): Promise<{ user: string; superuser: boolean }> {
+  const res = (await database.db.execute(
+    sql`select current_user as "user", (select rolsuper from pg_roles where rolname = current_user) as superuser`,
+  )) as unknown as { rows: { user: string; superuser: boolean }[] };
+  const row = res.rows[0];
+  return { user: String(row?.user), superuser: Boolean(row?.superuser) };
+}
+
+/**
+ * Migrates the database and lets the service's login role act as `registry_app`. With a migration
+ * URL (DATABASE_MIGRATION_URL) the migrations run through that privileged connection, which also
+ * grants `registry_app` to the service's role, so the service itself needs no privileges beyond it.
+ * Without one the service's own connection migrates (the embedded database, or a role that may).
+ */
+export async function prepareDatabase(database: Database, migrationUrl?: string): Promise<void> {
+  if (database.kind !== 'postgres' || !migrationUrl) {
+    await migrateDatabase(database);
+    return;
+  }
+  const admin = await openPostgres({ url: migrationUrl, poolSize: 1, connectTimeoutMs: 10_000, statementTimeoutMs: 600_000 });
+  try {
+    await migrateDatabase(admin);
+    const { user, superuser } = await connectionRole(database);
+    if (!superuser) await admin.db.execute(sql`select registry_grant_app_role(${user})`);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** A database that refuses every use: for building the app only to print its OpenAPI document. */
+export function noDatabase(): Database {
+  const refuse = (): never => {
+    throw new Error('no database: this app was built only to describe its API');
+  };
+  return {
+    kind: 'postgres',
+    get db(): Db {
+      return refuse();
+    },
+    reader: refuse,
+    close: async () => {},
+  };
+}

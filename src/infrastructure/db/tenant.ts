@@ -1,0 +1,38 @@
+import { eq, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Db, Tx } from './client.js';
+
+/**
+ * Which municipalities' rows a transaction may touch: one, or all. "All" is an explicit setting
+ * (analysts, admins, the service's own work), never the absence of one.
+ */
+export type TenantScope = { kind: 'municipality'; code: string } | { kind: 'all' };
+
+/**
+ * The database role every request's transaction runs as (created by migration 0002). It is not a
+ * superuser and owns nothing, so PostgreSQL's row-level security policies bind it even when the
+ * service connects as a more privileged role.
+ */
+export const APP_DB_ROLE = 'registry_app';
+
+/**
+ * Runs `fn` in one transaction bound to `scope`: the settings the row-level security policies read
+ * (`app.scope`, `app.municipality`; migration 0010) and the switch to `registry_app` are
+ * transaction-local and made in the transaction's first statement, so they cannot leak to the next
+ * request that borrows the pooled connection, and a query outside such a transaction sees no
+ * tenant rows at all (fail-closed). Inside `fn` use only `tx`: on PGlite, touching the outer `db`
+ * during a transaction hangs.
+ */
+export function withTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const municipality = scope.kind === 'municipality' ? scope.code : '';
+  return db.transaction(async (tx) => {
+    await tx.execute(
+      sql`select set_config('app.scope', ${scope.kind}, true), set_config('app.municipality', ${municipality}, true), set_config('role', ${APP_DB_ROLE}, true)`,
+    );
+    return fn(tx);
+  });
+}
+
+/** The one tenant predicate of the application's own queries (row-level security holds the same line). */
+export const inScope = (municipalityColumn: PgColumn, scope: TenantScope): SQL | undefined =>
+  scope.kind === 'municipality' ? eq(municipalityColumn, scope.code) : undefined;

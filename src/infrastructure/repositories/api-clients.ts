@@ -1,0 +1,52 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Queryable } from '../db/client.js';
+import { apiClients } from '../db/schema.js';
+import { type PageRequest, selectPage } from './pages.js';
+
+export type ApiClientRow = typeof apiClients.$inferSelect;
+export type ApiClientValues = typeof apiClients.$inferInsert;
+
+/** The live (not revoked) client holding this token hash, or null. */
+export async function findLiveClientByTokenHash(q: Queryable, tokenHash: string) {
+  const [row] = await q
+    .select({ id: apiClients.id, name: apiClients.name, role: apiClients.role, municipalityCode: apiClients.municipalityCode })
+    .from(apiClients)
+    .where(and(eq(apiClients.tokenHash, tokenHash), isNull(apiClients.revokedAt)));
+  return row ?? null;
+}
+
+export function listApiClients(q: Queryable, page: PageRequest) {
+  return selectPage(q, apiClients, undefined, [asc(apiClients.createdAt), asc(apiClients.id)], page);
+}
+
+export async function findApiClient(q: Queryable, id: string, forUpdate = false): Promise<ApiClientRow | null> {
+  const query = q.select().from(apiClients).where(eq(apiClients.id, id));
+  const [row] = forUpdate ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+/** The live bootstrap admin (named `name`, created by no one), locked, or null. */
+export async function lockBootstrapAdmin(q: Queryable, name: string): Promise<ApiClientRow | null> {
+  const [row] = await q
+    .select()
+    .from(apiClients)
+    .where(and(eq(apiClients.name, name), isNull(apiClients.createdBy), isNull(apiClients.revokedAt)))
+    .for('update');
+  return row ?? null;
+}
+
+export async function insertApiClient(q: Queryable, values: ApiClientValues): Promise<ApiClientRow> {
+  const [row] = await q.insert(apiClients).values(values).returning();
+  return row as ApiClientRow;
+}
+
+export async function updateApiClient(q: Queryable, id: string, values: Partial<ApiClientValues>): Promise<ApiClientRow> {
+  const [row] = await q.update(apiClients).set(values).where(eq(apiClients.id, id)).returning();
+  return row as ApiClientRow;
+}
+
+/** Any client, revoked or not, that holds this token hash. */
+export async function findClientByTokenHash(q: Queryable, tokenHash: string): Promise<ApiClientRow | null> {
+  const [row] = await q.select().from(apiClients).where(eq(apiClients.tokenHash, tokenHash));
+  return row ?? null;
+}

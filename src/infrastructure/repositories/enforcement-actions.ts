@@ -1,0 +1,85 @@
+import { and, arrayContains, asc, desc, eq, gte, isNull, lte, type SQL } from 'drizzle-orm';
+import type { Queryable } from '../db/client.js';
+import { enforcementActions } from '../db/schema.js';
+import { inScope, type TenantScope } from '../db/tenant.js';
+import { type PageRequest, selectPage } from './pages.js';
+
+export type EnforcementActionRow = typeof enforcementActions.$inferSelect;
+export type EnforcementActionValues = typeof enforcementActions.$inferInsert;
+
+export interface EnforcementActionFilters {
+  municipalityCode?: string | undefined;
+  establishmentId?: string | undefined;
+  measure?: string | undefined;
+  ground?: string | undefined;
+  licenceStatus?: string | undefined;
+  stage?: string | undefined;
+  decisionDateFrom?: string | undefined;
+  decisionDateTo?: string | undefined;
+}
+
+const t = enforcementActions;
+
+const live = (scope: TenantScope, id?: string): SQL | undefined =>
+  and(isNull(t.deletedAt), inScope(t.municipalityCode, scope), id ? eq(t.id, id) : undefined);
+
+/** A live action in scope, or null; `forUpdate` locks it until the transaction ends. */
+export async function findEnforcementAction(q: Queryable, scope: TenantScope, id: string, forUpdate = false) {
+  const query = q.select().from(t).where(live(scope, id));
+  const [row] = forUpdate ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+/** Any action in scope, live or a tombstone (its audit trail stays readable). */
+export async function findEnforcementActionEver(q: Queryable, scope: TenantScope, id: string) {
+  const [row] = await q
+    .select({ id: t.id })
+    .from(t)
+    .where(and(eq(t.id, id), inScope(t.municipalityCode, scope)));
+  return row ?? null;
+}
+
+/** Newest decision first, then by id. `total` may answer the count from elsewhere (the rollups). */
+export function listEnforcementActions(
+  q: Queryable,
+  scope: TenantScope,
+  f: EnforcementActionFilters,
+  page: PageRequest,
+  total?: () => Promise<number | null>,
+) {
+  const where = and(
+    live(scope),
+    f.municipalityCode ? eq(t.municipalityCode, f.municipalityCode) : undefined,
+    f.establishmentId ? eq(t.establishmentId, f.establishmentId) : undefined,
+    f.measure ? eq(t.measure, f.measure) : undefined,
+    f.ground ? arrayContains(t.grounds, [f.ground]) : undefined,
+    f.licenceStatus ? eq(t.licenceStatus, f.licenceStatus) : undefined,
+    f.stage ? eq(t.stage, f.stage) : undefined,
+    f.decisionDateFrom ? gte(t.decisionDate, f.decisionDateFrom) : undefined,
+    f.decisionDateTo ? lte(t.decisionDate, f.decisionDateTo) : undefined,
+  );
+  return selectPage(q, t, where, [desc(t.decisionDate), asc(t.id)], page, total);
+}
+
+/** The establishment's live actions, locked: their licence status is about to be re-derived. */
+export function lockLiveActionsOf(q: Queryable, establishmentId: string) {
+  return q
+    .select()
+    .from(t)
+    .where(and(eq(t.establishmentId, establishmentId), isNull(t.deletedAt)))
+    .for('update');
+}
+
+export async function insertEnforcementAction(q: Queryable, values: EnforcementActionValues): Promise<EnforcementActionRow> {
+  const [row] = await q.insert(t).values(values).returning();
+  return row as EnforcementActionRow;
+}
+
+export async function updateEnforcementAction(
+  q: Queryable,
+  id: string,
+  values: Partial<EnforcementActionValues>,
+): Promise<EnforcementActionRow> {
+  const [row] = await q.update(t).set(values).where(eq(t.id, id)).returning();
+  return row as EnforcementActionRow;
+}

@@ -1,0 +1,45 @@
+import { and, asc, eq, ne } from 'drizzle-orm';
+import type { Queryable } from '../db/client.js';
+import { licences } from '../db/schema.js';
+import { inScope, type TenantScope } from '../db/tenant.js';
+import { type PageRequest, selectPage } from './pages.js';
+
+export type LicenceRow = typeof licences.$inferSelect;
+export type LicenceValues = typeof licences.$inferInsert;
+
+export function listLicences(q: Queryable, establishmentId: string, page: PageRequest) {
+  return selectPage(q, licences, eq(licences.establishmentId, establishmentId), [asc(licences.validFrom), asc(licences.id)], page);
+}
+
+/** One licence of the establishment, in scope, or null; `forUpdate` locks it. */
+export async function findLicence(q: Queryable, scope: TenantScope, establishmentId: string, licenceId: string, forUpdate = false) {
+  const query = q
+    .select()
+    .from(licences)
+    .where(and(eq(licences.id, licenceId), eq(licences.establishmentId, establishmentId), inScope(licences.municipalityCode, scope)));
+  const [row] = forUpdate ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+/** Every licence of the establishment (its licence history), except `exceptId` when given. */
+export function licencesOf(q: Queryable, establishmentId: string, exceptId?: string): Promise<LicenceRow[]> {
+  return q
+    .select()
+    .from(licences)
+    .where(and(eq(licences.establishmentId, establishmentId), exceptId ? ne(licences.id, exceptId) : undefined));
+}
+
+export async function insertLicence(q: Queryable, values: LicenceValues): Promise<LicenceRow> {
+  const [row] = await q.insert(licences).values(values).returning();
+  return row as LicenceRow;
+}
+
+export async function updateLicence(q: Queryable, id: string, values: Partial<LicenceValues>): Promise<LicenceRow> {
+  const [row] = await q.update(licences).set(values).where(eq(licences.id, id)).returning();
+  return row as LicenceRow;
+}
+
+/** Licences are deleted outright; their audit trail keeps them. */
+export async function deleteLicence(q: Queryable, id: string): Promise<void> {
+  await q.delete(licences).where(eq(licences.id, id));
+}

@@ -1,0 +1,175 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { Queryable } from '../db/client.js';
+import {
+  statisticsActionCells,
+  statisticsActionGroundCells,
+  statisticsNationalCells,
+  statisticsNationalGroundCells,
+} from '../db/schema-statistics.js';
+
+/** The dimensions the rollups keep and a question can group by, in the canonical (column) order. */
+export const DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure', 'ground', 'stage'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/** One group of an answer: the dimension values it is grouped by and what it holds. */
+export interface Cell {
+  year?: number;
+  municipalityCode?: string;
+  licenceStatus?: string;
+  measure?: string;
+  ground?: string;
+  stage?: string;
+  actions: number;
+  fineAmountCents: number;
+  penaltyMaximumCents: number;
+  penaltyForfeitedCents: number;
+}
+
+/** The rollup tables by scope (per municipality or national) and by whether ground is a dimension. */
+const ROLLUPS = {
+  municipal: { plain: statisticsActionCells, ground: statisticsActionGroundCells },
+  national: { plain: statisticsNationalCells, ground: statisticsNationalGroundCells },
+} as const;
+
+/** A resolved statistics question: scope, period, filters and grouping, all explicit. */
+export interface StatisticsQuery {
+  groupBy: readonly Dimension[];
+  municipalityCodes: readonly string[];
+  /** Inclusive decision-date range; the year range is derived from it. */
+  decisionDateFrom: string;
+  decisionDateTo: string;
+  stages: readonly string[];
+  licenceStatuses: readonly string[] | null;
+  measures: readonly string[] | null;
+  /** Every registered municipality is in scope: national rollups can answer without a municipality filter. */
+  allMunicipalities: boolean;
+}
+
+export interface MunicipalityRef {
+  code: string;
+  name: string;
+  programmes: string[];
+}
+
+/** The rollup holds whole years: a question for whole calendar years can be answered from it. */
+export const wholeYears = (from: string, to: string) => from.endsWith('-01-01') && to.endsWith('-12-31');
+
+const SELECT_COLUMNS: Record<Dimension, { expr: string; alias: string }> = {
+  year: { expr: 'year', alias: 'year' },
+  municipality: { expr: 'municipality_code', alias: 'municipality_code' },
+  licenceStatus: { expr: 'licence_status', alias: 'licence_status' },
+  measure: { expr: 'measure', alias: 'measure' },
+  ground: { expr: 'ground', alias: 'ground' },
+  stage: { expr: 'stage', alias: 'stage' },
+};
+
+const textArray = (values: readonly string[]) => sql`${`{${values.map((v) => `"${v}"`).join(',')}}`}::text[]`;
+
+function toCell(r: Record<string, unknown>, groupBy: readonly Dimension[]): Cell {
+  const c: Cell = {
+    actions: Number(r.actions),
+    fineAmountCents: Number(r.fine_amount_cents),
+    penaltyMaximumCents: Number(r.penalty_maximum_cents),
+    penaltyForfeitedCents: Number(r.penalty_forfeited_cents),
+  };
+  if (groupBy.includes('year')) c.year = Number(r.year);
+  if (groupBy.includes('municipality')) c.municipalityCode = String(r.municipality_code);
+  if (groupBy.includes('licenceStatus')) c.licenceStatus = String(r.licence_status);
+  if (groupBy.includes('measure')) c.measure = String(r.measure);
+  if (groupBy.includes('ground')) c.ground = String(r.ground);
+  if (groupBy.includes('stage')) c.stage = String(r.stage);
+  return c;
+}
+
+/** Both drivers answer execute() with `{ rows }`; the shared type does not say so. */
+const rows = async (q: Queryable, query: SQL) => (await q.execute(query)) as unknown as { rows: unknown[] };
+
+/**
+ * The statistics' queries: the municipalities in scope, the years with data, and the grouped counts
+ * and sums (from the rollups for whole years, else from the actions). Each runs on the caller's
+ * connection or transaction.
+ */
+export const statisticsRepository = {
+  async municipalities(q: Queryable): Promise<MunicipalityRef[]> {
+    const res = await rows(q, sql`select code, name, programmes from municipalities order by code`);
+    return (res.rows as Record<string, unknown>[]).map((r) => ({
+      code: String(r.code),
+      name: String(r.name),
+      programmes: r.programmes as string[],
+    }));
+  },
+
+  /** Municipalities that have registered at least one establishment: the others have not reported. */
+  async reportingMunicipalities(q: Queryable): Promise<Set<string>> {
+    const res = await rows(
+      q,
+      sql`select m.code from municipalities m where exists (select 1 from establishments e where e.municipality_code = m.code)`,
+    );
+    return new Set((res.rows as { code: string }[]).map((r) => r.code));
+  },
+
+  /** First and last year with any live action (any stage), from the rollup; null when empty. */
+  async dataYears(
+    q: Queryable,
+    municipalityCodes: readonly string[],
+    allMunicipalities: boolean,
+  ): Promise<{ from: number; to: number } | null> {
+    const res = await rows(
+      q,
+      allMunicipalities
+        ? sql`select min(year) as lo, max(year) as hi from ${statisticsNationalCells} where actions <> 0`
+        : sql`select min(year) as lo, max(year) as hi from ${statisticsActionCells}
+              where actions <> 0 and municipality_code = any(${textArray(municipalityCodes)})`,
+    );
+    const r = res.rows[0] as { lo: unknown; hi: unknown } | undefined;
+    if (!r || r.lo === null || r.lo === undefined) return null;
+    return { from: Number(r.lo), to: Number(r.hi) };
+  },
+
+  /**
+   * Counts and sums for the question, grouped. Whole calendar years come from the rollup (a few
+   * rows per year and municipality); any other date range from enforcement_actions through its
+   * decision_date index. Both apply the same rule; only non-empty groups are returned.
+   */
+  async aggregate(db: Queryable, q: StatisticsQuery): Promise<{ cells: Cell[]; source: 'rollup' | 'actions' }> {
+    if (q.municipalityCodes.length === 0 && !q.allMunicipalities) return { cells: [], source: 'rollup' };
+    const byGround = q.groupBy.includes('ground');
+    const dims = q.groupBy.map((d) => SELECT_COLUMNS[d]);
+    const groupCols = dims.map((d) => d.alias).join(', ');
+    const useRollup = wholeYears(q.decisionDateFrom, q.decisionDateTo);
+    const filters = [
+      sql`municipality_code = any(${textArray(q.municipalityCodes)})`,
+      sql`stage = any(${textArray(q.stages)})`,
+      q.licenceStatuses ? sql`licence_status = any(${textArray(q.licenceStatuses)})` : undefined,
+      q.measures ? sql`measure = any(${textArray(q.measures)})` : undefined,
+    ].filter(Boolean);
+    let query: SQL;
+    const national = useRollup && q.allMunicipalities && !q.groupBy.includes('municipality');
+    if (national) filters.shift(); // the national rollups hold every municipality together
+    if (useRollup) {
+      const table = ROLLUPS[national ? 'national' : 'municipal'][byGround ? 'ground' : 'plain'];
+      const yearFrom = Number(q.decisionDateFrom.slice(0, 4));
+      const yearTo = Number(q.decisionDateTo.slice(0, 4));
+      query = sql`select ${sql.raw(groupCols ? `${groupCols}, ` : '')}
+          coalesce(sum(actions), 0) as actions, coalesce(sum(fine_amount_cents), 0) as fine_amount_cents,
+          coalesce(sum(penalty_maximum_cents), 0) as penalty_maximum_cents, coalesce(sum(penalty_forfeited_cents), 0) as penalty_forfeited_cents
+        from ${table}
+        where year between ${yearFrom} and ${yearTo}${filters.length ? sql` and ${sql.join(filters, sql` and `)}` : sql``}
+        ${sql.raw(groupCols ? `group by ${groupCols} having sum(actions) <> 0` : '')}`;
+    } else {
+      const groundJoin = byGround ? sql` cross join lateral (select distinct unnest(a.grounds) as ground) g` : sql``;
+      query = sql`select ${sql.raw(groupCols ? `${groupCols}, ` : '')}
+          count(*) as actions, coalesce(sum(fine_amount_cents), 0) as fine_amount_cents,
+          coalesce(sum(penalty_maximum_cents), 0) as penalty_maximum_cents, coalesce(sum(penalty_forfeited_cents), 0) as penalty_forfeited_cents
+        from (select extract(year from decision_date)::int as year, municipality_code, licence_status, measure, stage, grounds,
+                     fine_amount_cents, penalty_maximum_cents, penalty_forfeited_cents
+              from enforcement_actions
+              where deleted_at is null and decision_date between ${q.decisionDateFrom}::date and ${q.decisionDateTo}::date) a${groundJoin}
+        where ${sql.join(filters, sql` and `)}
+        ${sql.raw(groupCols ? `group by ${groupCols}` : '')}`;
+    }
+    const res = await rows(db, query);
+    const cells = (res.rows as Record<string, unknown>[]).map((r) => toCell(r, q.groupBy));
+    return { cells, source: useRollup ? 'rollup' : 'actions' };
+  },
+};

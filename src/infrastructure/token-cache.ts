@@ -1,0 +1,51 @@
+/**
+ * A short-lived, per-process cache of token hash → the client holding it, so that an authenticated
+ * request does not cost a database round trip each time.
+ *
+ * - Entries live `ttlMs` (AUTH_CACHE_TTL_MS, default 10 s; 0 turns the cache off). Another instance
+ *   behind the same load balancer keeps accepting a revoked token for at most `ttlMs`.
+ * - Revoking or re-keying a client forgets its entries, and every look-up that was under way at that
+ *   moment is not cached when it returns (the generation it started in is over): a look-up that read
+ *   the client's row just before the revocation committed cannot put the token back.
+ * - Only successful look-ups are cached (unknown tokens always reach the database, so guessing
+ *   cannot fill memory), and at most `maxEntries` clients are held (oldest dropped first).
+ */
+export class TokenCache<P extends { clientId: string }> {
+  private readonly entries = new Map<string, { principal: P; expires: number }>();
+  private currentGeneration = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(tokenHash: string): P | null {
+    const e = this.entries.get(tokenHash);
+    if (!e) return null;
+    if (e.expires <= Date.now()) {
+      this.entries.delete(tokenHash);
+      return null;
+    }
+    return e.principal;
+  }
+
+  /** Take it before a look-up and hand it to `set`: a client forgotten meanwhile is not cached. */
+  generation(): number {
+    return this.currentGeneration;
+  }
+
+  set(tokenHash: string, principal: P, generation: number): void {
+    if (this.ttlMs <= 0 || generation !== this.currentGeneration) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(tokenHash, { principal, expires: Date.now() + this.ttlMs });
+  }
+
+  /** Forgets every token of this client (revoked, or re-keyed) and ends the current generation. */
+  forgetClient(clientId: string): void {
+    this.currentGeneration += 1;
+    for (const [k, e] of this.entries) if (e.principal.clientId === clientId) this.entries.delete(k);
+  }
+}
