@@ -11,10 +11,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { buildApp } from '../src/app.js';
+import { buildAppFor } from '../src/app.js';
+import { madeBy } from '../src/application/commands/run.js';
+import { systemContext } from '../src/application/context.js';
 import { loadConfig } from '../src/config.js';
-import { migrateDatabase, openPostgres } from '../src/db/client.js';
-import { systemActor } from '../src/services/context.js';
+import { migrateDatabase, openPostgres } from '../src/infrastructure/db/client.js';
 
 const adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) {
@@ -160,12 +161,14 @@ async function time(fn: () => Promise<void>, budgetMs: number, iterations: numbe
 }
 
 const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' });
-const app = await buildApp({ config, database });
-const analyst = await app.repos.apiClients.create(systemActor('bench'), {
-  name: `bench ${randomBytes(3).toString('hex')}`,
-  role: 'analyst',
-  municipalityCode: null,
-});
+const { app, services } = await buildAppFor(database, config);
+const analyst = madeBy(
+  await services.commands.apiClients.create(systemContext('bench'), {
+    name: `bench ${randomBytes(3).toString('hex')}`,
+    role: 'analyst',
+    municipalityCode: null,
+  }),
+);
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 const headers = { authorization: `Bearer ${analyst.token}` };
 

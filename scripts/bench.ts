@@ -16,9 +16,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { buildApp } from '../src/app.js';
+import { buildAppFor } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { openPostgres } from '../src/db/client.js';
+import { openPostgres } from '../src/infrastructure/db/client.js';
 import { captureQueries, toPgbenchScript } from './bench/capture.js';
 import { type LoadResult, type RequestSpec, runLoad } from './bench/load.js';
 import { findPgbench, runPgbench } from './bench/pgbench.js';
@@ -206,7 +206,7 @@ async function setUp(base: string, dbUrl: string): Promise<Fixture> {
 /** The statements each scenario's request executes, captured from the service's code in this process. */
 async function capturePgbenchScript(dbUrl: string, spec: RequestSpec): Promise<string> {
   const database = await openPostgres({ url: dbUrl, poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 });
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: dbUrl }), database, closeDatabase: true });
+  const { app } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: dbUrl }), { closeDatabase: true });
   try {
     await app.ready();
     const inject = async () => {

@@ -5,11 +5,12 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { buildApp } from '../src/app.js';
+import { buildAppFor } from '../src/app.js';
+import { madeBy } from '../src/application/commands/run.js';
+import { systemContext } from '../src/application/context.js';
 import { loadConfig } from '../src/config.js';
-import { migrateDatabase, openPglite } from '../src/db/client.js';
+import { migrateDatabase, openPglite } from '../src/infrastructure/db/client.js';
 import { createLogger } from '../src/logger.js';
-import { systemActor } from '../src/services/context.js';
 import { generateDemoData } from './demo-data.js';
 import { loadDemoData } from './demo-load.js';
 
@@ -27,20 +28,22 @@ rmSync(dataDir, { recursive: true, force: true });
 process.stdout.write(`Fresh embedded database in ${dataDir} (seed ${seed})…\n`);
 const database = await openPglite({ dataDir });
 await migrateDatabase(database);
-const app = await buildApp({ config, database, closeDatabase: true, logger: createLogger(config.LOG_LEVEL) });
+const { app, services } = await buildAppFor(database, config, { closeDatabase: true, logger: createLogger(config.LOG_LEVEL) });
 await app.ready();
 
-const actor = systemActor('npm run demo');
+const actor = systemContext('npm run demo');
 const officers = new Map<string, Record<string, string>>();
 const officerHeaders = (code: string) => officers.get(code) as Record<string, string>;
 const data = generateDemoData(seed);
 for (const code of new Set(data.establishments.map((e) => e.body.municipalityCode))) {
-  const c = await app.repos.apiClients.create(actor, { name: `demo officer ${code}`, role: 'officer', municipalityCode: code });
+  const c = madeBy(
+    await services.commands.apiClients.create(actor, { name: `demo officer ${code}`, role: 'officer', municipalityCode: code }),
+  );
   officers.set(code, { authorization: `Bearer ${c.token}` });
 }
 const started = performance.now();
 const loaded = await loadDemoData(app, officerHeaders, data);
-const analyst = await app.repos.apiClients.create(actor, { name: 'demo analyst', role: 'analyst', municipalityCode: null });
+const analyst = madeBy(await services.commands.apiClients.create(actor, { name: 'demo analyst', role: 'analyst', municipalityCode: null }));
 process.stdout.write(
   `Loaded ${loaded.establishments} establishments and ${loaded.actions} actions in ${Math.round(performance.now() - started) / 1000} s.\n`,
 );

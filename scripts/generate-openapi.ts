@@ -1,13 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildApp } from '../src/app.js';
-import { createServices } from '../src/application/services.js';
+import { buildApp, servicesFor } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { noDatabase } from '../src/infrastructure/db/client.js';
 
 /** `npm run openapi`: writes the document the app serves to openapi/openapi.json (no database needed). */
 const config = loadConfig({ ...process.env, PUBLIC_BASE_URL: undefined });
-const services = createServices(noDatabase(), { authCacheTtlMs: 0, suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD });
+const services = servicesFor(noDatabase(), config);
 const app = await buildApp({ config, services });
 await app.ready();
 const target = path.resolve(import.meta.dirname, '../openapi/openapi.json');

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { migrateDatabase, openPglite, openPostgres } from '../src/db/client.js';
-import { inTransaction } from '../src/services/context.js';
+import { migrateDatabase, openPglite, openPostgres } from '../src/infrastructure/db/client.js';
+import { type TenantScope, withTenant } from '../src/infrastructure/db/tenant.js';
 
 /**
- * Prints what the per-transaction switch to registry_app (row-level security) costs: the same
- * read-only transaction run N times as the system (no role switch) and as an officer (role
- * switch, policies applied). `DATABASE_URL=… npx tsx scripts/measure-tenant-overhead.ts [N]`
+ * Prints what row-level security costs per transaction: the same read-only transaction run N times
+ * in the all-municipalities scope (policies pass at once) and in one municipality's scope (policies
+ * compare every row). `DATABASE_URL=… npx tsx scripts/measure-tenant-overhead.ts [N]`
  * measures PostgreSQL in a scratch database it creates and drops (never the one named); without
  * DATABASE_URL, an in-memory PGlite.
  */
@@ -31,10 +31,10 @@ if (adminUrl) {
 }
 await migrateDatabase(database);
 
-async function run(label: string, scope: Parameters<typeof inTransaction>[1]) {
+async function run(label: string, scope: TenantScope) {
   const started = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
-    await inTransaction(database.db, scope, (tx) => tx.execute(sql`select count(*) from establishments`));
+    await withTenant(database.db, scope, (tx) => tx.execute(sql`select count(*) from establishments`));
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   process.stdout.write(`${label.padEnd(34)} ${n} tx in ${ms.toFixed(0)} ms = ${((ms * 1000) / n).toFixed(0)} µs/tx\n`);
@@ -42,14 +42,14 @@ async function run(label: string, scope: Parameters<typeof inTransaction>[1]) {
 }
 
 process.stdout.write(`database: ${database.kind}\n`);
-await run('warm-up', { municipalityCode: null, role: 'system' });
+await run('warm-up', { kind: 'all' });
 // Alternate the two, three rounds each: the machine is noisy.
 let base = 0;
 let rls = 0;
 for (let round = 0; round < 3; round++) {
-  base += await run('system (connection role, no RLS)', { municipalityCode: null, role: 'system' });
-  rls += await run('officer (registry_app + RLS)', { municipalityCode: 'GM0363', role: 'officer' });
+  base += await run('all municipalities (registry_app)', { kind: 'all' });
+  rls += await run('one municipality (registry_app + RLS)', { kind: 'municipality', code: 'GM0363' });
 }
-process.stdout.write(`ratio officer/system over all rounds: ${(rls / base).toFixed(2)}\n`);
+process.stdout.write(`ratio one/all over all rounds: ${(rls / base).toFixed(2)}\n`);
 await database.close();
 if (adminUrl) await admin(`drop database if exists ${scratch} with (force)`);

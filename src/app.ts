@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Services } from './application/services.js';
+import { createServices, type Services } from './application/services.js';
 import type { Config } from './config.js';
 import auth from './http/plugins/auth.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
@@ -19,6 +19,7 @@ import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
+import type { Database } from './infrastructure/db/client.js';
 
 export type AppConfig = Pick<
   Config,
@@ -94,3 +95,13 @@ export async function buildApp(opts: BuildAppOptions) {
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
+
+/** The services a configuration asks for, on an opened, migrated database. */
+export const servicesFor = (database: Database, config: Pick<Config, 'AUTH_CACHE_TTL_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'>) =>
+  createServices(database, { authCacheTtlMs: config.AUTH_CACHE_TTL_MS, suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD });
+
+/** The usual way to an app: its services from the configuration, on this database (the server, scripts, tests). */
+export async function buildAppFor(database: Database, config: Config, opts: Omit<BuildAppOptions, 'config' | 'services'> = {}) {
+  const services = servicesFor(database, config);
+  return { app: await buildApp({ ...opts, config, services }), services };
+}

@@ -1,7 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
-import { createServices } from './application/services.js';
 import { ConfigError, loadConfig } from './config.js';
 import { connectionRole, type Database, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
 import { createLogger } from './logger.js';
@@ -30,7 +29,7 @@ async function main() {
     return d;
   });
   opening.catch(() => {}); // handled below; do not crash as unhandled while the app module loads
-  const { buildApp } = await import('./app.js');
+  const { buildApp, servicesFor } = await import('./app.js');
   let database: Database;
   try {
     database = await opening;
@@ -43,10 +42,7 @@ async function main() {
       'connected to PostgreSQL as a superuser: row-level security still binds (every transaction switches to registry_app), but run the service as a plain role with DATABASE_MIGRATION_URL for migrations (docs/operations.md)',
     );
   }
-  const services = createServices(database, {
-    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
-    suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
-  });
+  const services = servicesFor(database, config);
   if (config.REGISTRY_ADMIN_TOKEN) {
     try {
       await services.commands.apiClients.ensureBootstrapAdmin(

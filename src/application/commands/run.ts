@@ -133,3 +133,9 @@ export function createCommandRunner(database: Database, hooks: readonly CommitHo
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;
+
+/** The resource a create made; for callers that send no Idempotency-Key (the service itself, scripts, tests). */
+export function madeBy<T>(created: Created<T>): T {
+  if (created.replayed) throw new Error('a create without an Idempotency-Key cannot be a replay');
+  return created.value;
+}
