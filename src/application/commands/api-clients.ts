@@ -12,7 +12,7 @@ import type { TokenCache } from '../../infrastructure/token-cache.js';
 import type { Principal, RequestContext } from '../context.js';
 import { toApiClient } from '../records.js';
 import { assertMunicipalityRegistered } from './establishments.js';
-import type { CommandRunner } from './run.js';
+import { type CommandRunner, createdRecord } from './run.js';
 
 /** Tokens are 256 random bits, so one SHA-256 is enough to store them safely (no slow hash needed). */
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
@@ -54,13 +54,8 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
         createdAt: new Date(),
         createdBy: ctx.actor.clientId,
       });
-      const after = toApiClient(row);
-      return {
-        value: { ...after, token },
-        changes: [
-          { action: 'create', objectType: 'api_client', objectId: after.id, municipalityCode: after.municipalityCode, before: null, after },
-        ],
-      };
+      const made = createdRecord('api_client', row.id, row.municipalityCode, toApiClient(row));
+      return { ...made, value: { ...made.value, token } };
     });
   }
 
@@ -126,11 +121,7 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
         createdAt: new Date(),
         createdBy: null,
       });
-      const after = toApiClient(row);
-      return {
-        value: undefined,
-        changes: [{ action: 'create', objectType: 'api_client', objectId: after.id, municipalityCode: null, before: null, after }],
-      };
+      return { ...createdRecord('api_client', row.id, null, toApiClient(row)), value: undefined };
     });
     if (rekeyed) tokens.forgetClient(rekeyed);
   }

@@ -16,7 +16,7 @@ import { type LicenceRow, licencesOf } from '../../infrastructure/repositories/l
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, toEnforcementAction } from '../records.js';
-import type { Change, CommandRunner } from './run.js';
+import { type Change, type CommandRunner, createdRecord, stamps, tombstoneColumns } from './run.js';
 
 const asPeriod = (r: LicenceRow): LicencePeriod => ({
   licenceNumber: r.licenceNumber,
@@ -74,33 +74,15 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
           },
         ]);
       }
-      const now = new Date();
-      const by = ctx.actor.clientId as string;
       const row = await insertEnforcementAction(tx, {
         id: randomUUID(),
         establishmentId: establishment.id,
         municipalityCode: establishment.municipalityCode,
         licenceStatus: licenceStatusOn(await licenceHistory(tx, establishment.id), input.decisionDate),
         ...enforcementActionColumns(input),
-        createdAt: now,
-        updatedAt: now,
-        createdBy: by,
-        updatedBy: by,
+        ...stamps(ctx),
       });
-      const after = toEnforcementAction(row);
-      return {
-        value: after,
-        changes: [
-          {
-            action: 'create',
-            objectType: 'enforcement_action',
-            objectId: after.id,
-            municipalityCode: after.municipalityCode,
-            before: null,
-            after,
-          },
-        ],
-      };
+      return createdRecord('enforcement_action', row.id, row.municipalityCode, toEnforcementAction(row));
     });
   }
 
@@ -143,12 +125,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
       ...common(ctx, id, expectedVersion),
       action: 'delete',
       write: async (tx, current) => {
-        await updateEnforcementAction(tx, id, {
-          deletedAt: new Date(),
-          deletedBy: ctx.actor.clientId,
-          deleteReason: ctx.actor.reason,
-          version: current.version + 1,
-        });
+        await updateEnforcementAction(tx, id, tombstoneColumns(ctx, current));
         return null;
       },
     });

@@ -12,7 +12,7 @@ import {
 import { findMunicipality } from '../../infrastructure/repositories/municipalities.js';
 import type { RequestContext } from '../context.js';
 import { establishmentColumns, toEstablishment } from '../records.js';
-import type { CommandRunner } from './run.js';
+import { type CommandRunner, createdRecord, stamps, tombstoneColumns } from './run.js';
 
 /** The municipality of a new record must be registered (a rule on the body, so a 400). */
 export async function assertMunicipalityRegistered(tx: Tx, code: string): Promise<void> {
@@ -37,30 +37,12 @@ export function createEstablishmentCommands(runner: CommandRunner) {
     }
     return runner.create(ctx, async (tx) => {
       await assertMunicipalityRegistered(tx, input.municipalityCode);
-      const now = new Date();
-      const by = ctx.actor.clientId as string;
       const row = await insertEstablishment(tx, {
         id: randomUUID(),
         ...establishmentColumns(input),
-        createdAt: now,
-        updatedAt: now,
-        createdBy: by,
-        updatedBy: by,
+        ...stamps(ctx),
       });
-      const after = toEstablishment(row);
-      return {
-        value: after,
-        changes: [
-          {
-            action: 'create',
-            objectType: 'establishment',
-            objectId: after.id,
-            municipalityCode: after.municipalityCode,
-            before: null,
-            after,
-          },
-        ],
-      };
+      return createdRecord('establishment', row.id, row.municipalityCode, toEstablishment(row));
     });
   }
 
@@ -104,12 +86,7 @@ export function createEstablishmentCommands(runner: CommandRunner) {
         }
       },
       write: async (tx, current) => {
-        await updateEstablishment(tx, id, {
-          deletedAt: new Date(),
-          deletedBy: ctx.actor.clientId,
-          deleteReason: ctx.actor.reason,
-          version: current.version + 1,
-        });
+        await updateEstablishment(tx, id, tombstoneColumns(ctx, current));
         return null;
       },
     });

@@ -15,7 +15,7 @@ import {
 import type { RequestContext } from '../context.js';
 import { toLicence } from '../records.js';
 import { rederiveLicenceStatus } from './enforcement-actions.js';
-import type { CommandRunner } from './run.js';
+import { type CommandRunner, createdRecord, stamps } from './run.js';
 
 /** Rejects a licence that would be in force on a day another licence of the establishment is. */
 async function assertNoOverlap(tx: Tx, establishmentId: string, candidate: LicencePeriod, exceptId?: string) {
@@ -48,8 +48,6 @@ export function createLicenceCommands(runner: CommandRunner) {
     return runner.create(ctx, async (tx) => {
       const establishment = await lockEstablishment(tx, ctx, establishmentId);
       await assertNoOverlap(tx, establishmentId, period(input));
-      const now = new Date();
-      const by = ctx.actor.clientId as string;
       const row = await insertLicence(tx, {
         id: randomUUID(),
         establishmentId,
@@ -58,19 +56,11 @@ export function createLicenceCommands(runner: CommandRunner) {
         validFrom: input.validFrom,
         validUntil: input.validUntil ?? null,
         statusHistory: input.statusHistory,
-        createdAt: now,
-        updatedAt: now,
-        createdBy: by,
-        updatedBy: by,
+        ...stamps(ctx),
       });
-      const after = toLicence(row);
-      return {
-        value: after,
-        changes: [
-          { action: 'create', objectType: 'licence', objectId: after.id, municipalityCode: row.municipalityCode, before: null, after },
-          ...(await rederiveLicenceStatus(tx, ctx, establishmentId)),
-        ],
-      };
+      const made = createdRecord('licence', row.id, row.municipalityCode, toLicence(row));
+      made.changes.push(...(await rederiveLicenceStatus(tx, ctx, establishmentId)));
+      return made;
     });
   }
 

@@ -3,7 +3,7 @@ import type { MunicipalityInput } from '../../domain/records.js';
 import { insertMunicipalityIfAbsent } from '../../infrastructure/repositories/municipalities.js';
 import type { RequestContext } from '../context.js';
 import { toMunicipality } from '../records.js';
-import type { CommandRunner } from './run.js';
+import { type CommandRunner, createdRecord } from './run.js';
 
 /** Gemeenten: the LPP ten are seeded; an admin adds any other. */
 export function createMunicipalityCommands(runner: CommandRunner) {
@@ -12,13 +12,7 @@ export function createMunicipalityCommands(runner: CommandRunner) {
       const now = new Date();
       const row = await insertMunicipalityIfAbsent(tx, { ...input, createdAt: now, updatedAt: now });
       if (!row) throw new Conflict('municipality-exists', `Municipality ${input.code} is already registered.`);
-      const after = toMunicipality(row);
-      return {
-        value: after,
-        changes: [
-          { action: 'create', objectType: 'municipality', objectId: after.code, municipalityCode: after.code, before: null, after },
-        ],
-      };
+      return createdRecord('municipality', row.code, row.code, toMunicipality(row));
     });
   }
 

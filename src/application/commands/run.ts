@@ -139,3 +139,23 @@ export function madeBy<T>(created: Created<T>): T {
   if (created.replayed) throw new Error('a create without an Idempotency-Key cannot be a replay');
   return created.value;
 }
+
+/** Who made a new record and when: its first change stamps. */
+export function stamps(ctx: RequestContext) {
+  const now = new Date();
+  const by = ctx.actor.clientId as string;
+  return { createdAt: now, updatedAt: now, createdBy: by, updatedBy: by };
+}
+
+/** A create's result and its one change, for the audit trail: `after` is the new record as the API shows it. */
+export function createdRecord<T>(objectType: AuditObjectType, objectId: string, municipalityCode: string | null, after: T): Written<T> {
+  return { value: after, changes: [{ action: 'create', objectType, objectId, municipalityCode, before: null, after }] };
+}
+
+/** The columns that turn a record into a tombstone: gone from lists and statistics, kept for its trail. */
+export const tombstoneColumns = (ctx: RequestContext, current: { version: number }) => ({
+  deletedAt: new Date(),
+  deletedBy: ctx.actor.clientId,
+  deleteReason: ctx.actor.reason,
+  version: current.version + 1,
+});

@@ -5,9 +5,10 @@ import { contextOf } from '../plugins/auth.js';
 import { badRequest } from '../problem.js';
 import { AuditAction, AuditChainVerification, AuditEntryPage, AuditObjectType } from '../schemas/audit-trail.js';
 import { Id, MunicipalityCode, Pagination, Timestamp } from '../schemas/common.js';
-import { AUTH_PROBLEMS, BEARER, paged, problems, roles } from './http.js';
+import { listOf, operations, roles } from './operations.js';
+import { paged } from './replies.js';
 
-const tags = ['Audit trail'];
+const op = operations('Audit trail');
 const TAMPER_NOTE =
   ' Entries are append-only and hash-chained (each holds the SHA-256 of its content and of the previous entry), so an edited or removed entry is found by GET /audit-trail/verification.';
 
@@ -17,14 +18,17 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
   app.get('/enforcement-actions/:id/audit-trail', {
     config: roles('officer', 'admin'),
     schema: {
-      operationId: 'listEnforcementActionAuditTrail',
-      summary: 'Audit trail of an enforcement action (handhavingsmaatregel)',
-      description: `Every change of the action, oldest first: create, corrections, re-derivations of licenceStatus after a licence correction, and its deletion, each with the client, the reason (X-Audit-Reason) and the action before and after. Still readable after the action was deleted (its tombstone remains). Same access as the action itself: officers of its municipality and admins; another municipality’s action is a 404.${TAMPER_NOTE}`,
-      tags,
-      security: BEARER,
+      ...listOf(
+        op(
+          'listEnforcementActionAuditTrail',
+          'Audit trail of an enforcement action (handhavingsmaatregel)',
+          `Every change of the action, oldest first: create, corrections, re-derivations of licenceStatus after a licence correction, and its deletion, each with the client, the reason (X-Audit-Reason) and the action before and after. Still readable after the action was deleted (its tombstone remains). Same access as the action itself: officers of its municipality and admins; another municipality’s action is a 404.${TAMPER_NOTE}`,
+        ),
+        Pagination,
+        AuditEntryPage,
+        404,
+      ),
       params: z.object({ id: Id.meta({ description: 'The enforcement action’s id.' }) }),
-      querystring: Pagination,
-      response: { 200: AuditEntryPage, ...problems(400, ...AUTH_PROBLEMS, 404) },
     },
     handler: async (request, reply) =>
       paged(request, reply, request.query, await trails.forEnforcementAction(contextOf(request), request.params.id, request.query)),
@@ -33,14 +37,17 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
   app.get('/establishments/:id/audit-trail', {
     config: roles('officer', 'admin'),
     schema: {
-      operationId: 'listEstablishmentAuditTrail',
-      summary: 'Audit trail of an establishment (seksinrichting) and its licences',
-      description: `Every change of the establishment and of its licences (exploitatievergunningen), also of licences deleted since, oldest first, each with the client, the reason and the record before and after. The trails of its enforcement actions are at /enforcement-actions/{id}/audit-trail. Still readable after the establishment was deleted (its tombstone remains). Same access as the establishment: officers of its municipality and admins; another municipality’s is a 404.${TAMPER_NOTE}`,
-      tags,
-      security: BEARER,
+      ...listOf(
+        op(
+          'listEstablishmentAuditTrail',
+          'Audit trail of an establishment (seksinrichting) and its licences',
+          `Every change of the establishment and of its licences (exploitatievergunningen), also of licences deleted since, oldest first, each with the client, the reason and the record before and after. The trails of its enforcement actions are at /enforcement-actions/{id}/audit-trail. Still readable after the establishment was deleted (its tombstone remains). Same access as the establishment: officers of its municipality and admins; another municipality’s is a 404.${TAMPER_NOTE}`,
+        ),
+        Pagination,
+        AuditEntryPage,
+        404,
+      ),
       params: z.object({ id: Id.meta({ description: 'The establishment’s id.' }) }),
-      querystring: Pagination,
-      response: { 200: AuditEntryPage, ...problems(400, ...AUTH_PROBLEMS, 404) },
     },
     handler: async (request, reply) =>
       paged(request, reply, request.query, await trails.forEstablishment(contextOf(request), request.params.id, request.query)),
@@ -48,13 +55,13 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
 
   app.get('/audit-trail', {
     config: { ...roles('admin'), recordRead: true },
-    schema: {
-      operationId: 'listAuditTrail',
-      summary: 'Search the whole audit trail',
-      description: `All entries of the registry, oldest first (by seq), filtered by client, object, action, municipality (gemeente) and time. Admins only.${TAMPER_NOTE}`,
-      tags,
-      security: BEARER,
-      querystring: Pagination.extend({
+    schema: listOf(
+      op(
+        'listAuditTrail',
+        'Search the whole audit trail',
+        `All entries of the registry, oldest first (by seq), filtered by client, object, action, municipality (gemeente) and time. Admins only.${TAMPER_NOTE}`,
+      ),
+      Pagination.extend({
         clientId: Id.optional().meta({ description: 'Entries made by this API client.' }),
         objectType: AuditObjectType.optional(),
         objectId: z.string().min(1).max(100).optional().meta({ description: 'Entries about this record id.' }),
@@ -63,8 +70,8 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         occurredFrom: Timestamp.optional().meta({ description: 'Entries at or after this moment (UTC, e.g. 2026-01-01T00:00:00Z).' }),
         occurredUntil: Timestamp.optional().meta({ description: 'Entries at or before this moment (UTC).' }),
       }),
-      response: { 200: AuditEntryPage, ...problems(400, ...AUTH_PROBLEMS) },
-    },
+      AuditEntryPage,
+    ),
     handler: async (request, reply) => {
       const { page, pageSize, ...filters } = request.query;
       const result = await trails.search(contextOf(request), filters, { page, pageSize });
@@ -74,14 +81,13 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
 
   app.get('/audit-trail/verification', {
     config: roles('admin'),
-    schema: {
-      operationId: 'verifyAuditTrail',
-      summary: 'Verify the hash chain of the audit trail',
-      description:
+    schema: listOf(
+      op(
+        'verifyAuditTrail',
+        'Verify the hash chain of the audit trail',
         'Walks the whole chain from seq 1: every seq present once, every prevHash equal to the previous entry’s hash, every contentHash equal to the SHA-256 of the entry’s canonical content and every hash equal to the SHA-256 of `seq:prevHash:contentHash` (entries of chain format 1, without contentHash: the SHA-256 of their canonical content with seq and prevHash). Reports the first entry that does not hold. It also checks that every establishment, licence and enforcement action has an entry for its current version, which finds a cut-off tail; and, given anchorSeq and anchorHash noted from an earlier report, that this entry is still there unchanged. Admins only; `npm run audit:verify` does the same from the command line.',
-      tags,
-      security: BEARER,
-      querystring: z.object({
+      ),
+      z.object({
         anchorSeq: z.coerce.number().int().min(1).optional().meta({
           description: 'The lastSeq of an earlier report, noted outside the registry; give anchorHash with it.',
         }),
@@ -91,8 +97,8 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
           .optional()
           .meta({ description: 'The headHash of that report: the entry at anchorSeq must still have it.' }),
       }),
-      response: { 200: AuditChainVerification, ...problems(400, ...AUTH_PROBLEMS) },
-    },
+      AuditChainVerification,
+    ),
     handler: async (request) => {
       const { anchorSeq, anchorHash } = request.query;
       const ctx = contextOf(request);

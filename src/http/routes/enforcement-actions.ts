@@ -12,21 +12,10 @@ import {
   Measure,
   Stage,
 } from '../schemas/enforcement-actions.js';
-import {
-  AUTH_PROBLEMS,
-  BEARER,
-  deleteHeaders,
-  expectedVersion,
-  ifMatchHeaders,
-  ifNoneMatchHeaders,
-  paged,
-  problems,
-  roles,
-  sendCreated,
-  sendResource,
-} from './http.js';
+import { createOne, deleteOne, listOf, operations, readOne, replaceOne, roles } from './operations.js';
+import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
 
-const tags = ['Enforcement actions'];
+const op = operations('Enforcement actions');
 const params = z.object({ id: Id.meta({ description: 'The enforcement action’s id.' }) });
 const RULES =
   ' Rules, each with its own code in invalidParams: amounts are whole cents above 0; a penalty order has a unit, an amount, a maximum of at least the amount and a compliance deadline not before the decision date; a closure does not end before it starts; the decision date is not in the future; grounds are not empty and do not repeat; fine, penalty and closure appear only with their measure; a warning cannot be in objection or appeal.';
@@ -36,13 +25,13 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
   const { commands, queries } = services;
   app.get('/enforcement-actions', {
     config: roles('officer', 'admin'),
-    schema: {
-      operationId: 'listEnforcementActions',
-      summary: 'List enforcement actions (handhavingsmaatregelen)',
-      description: 'Newest decision first, then by id. Officers see only their own municipality’s; deleted actions are left out.',
-      tags,
-      security: BEARER,
-      querystring: Pagination.extend({
+    schema: listOf(
+      op(
+        'listEnforcementActions',
+        'List enforcement actions (handhavingsmaatregelen)',
+        'Newest decision first, then by id. Officers see only their own municipality’s; deleted actions are left out.',
+      ),
+      Pagination.extend({
         municipalityCode: MunicipalityCode.optional(),
         establishmentId: Id.optional(),
         measure: Measure.optional(),
@@ -52,8 +41,8 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         decisionDateFrom: IsoDate.optional().meta({ description: 'Decisions on or after this date.' }),
         decisionDateTo: IsoDate.optional().meta({ description: 'Decisions on or before this date.' }),
       }),
-      response: { 200: EnforcementActionPage, ...problems(400, ...AUTH_PROBLEMS) },
-    },
+      EnforcementActionPage,
+    ),
     handler: async (request, reply) => {
       const { page, pageSize, ...filters } = request.query;
       const result = await queries.enforcementActions.list(contextOf(request), filters, { page, pageSize });
@@ -63,16 +52,15 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
 
   app.post('/enforcement-actions', {
     config: roles('officer'),
-    schema: {
-      operationId: 'createEnforcementAction',
-      summary: 'Record an enforcement action (handhavingsmaatregel)',
-      description: `Records one decision of the burgemeester against one of the officer’s establishments. licenceStatus is derived from the licence history at decisionDate.${RULES}`,
-      tags,
-      security: BEARER,
-      headers: ifMatchHeaders.pick({ 'x-audit-reason': true }),
-      body: EnforcementActionInput,
-      response: { 201: EnforcementAction, ...problems(400, ...AUTH_PROBLEMS, 413, 415) },
-    },
+    schema: createOne(
+      op(
+        'createEnforcementAction',
+        'Record an enforcement action (handhavingsmaatregel)',
+        `Records one decision of the burgemeester against one of the officer’s establishments. licenceStatus is derived from the licence history at decisionDate.${RULES}`,
+      ),
+      EnforcementActionInput,
+      EnforcementAction,
+    ),
     handler: async (request, reply) => {
       const created = await commands.enforcementActions.create(contextOf(request), request.body);
       return sendCreated(request, reply, created, (a) => `/v1/enforcement-actions/${a.id}`);
@@ -81,38 +69,31 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
 
   app.get('/enforcement-actions/:id', {
     config: roles('officer', 'admin'),
-    schema: {
-      operationId: 'getEnforcementAction',
-      summary: 'Read an enforcement action (handhavingsmaatregel)',
-      description: 'One action with its derived licenceStatus and ETag. Another municipality’s action is a 404 for officers.',
-      tags,
-      security: BEARER,
+    schema: readOne(
+      op(
+        'getEnforcementAction',
+        'Read an enforcement action (handhavingsmaatregel)',
+        'One action with its derived licenceStatus and ETag. Another municipality’s action is a 404 for officers.',
+      ),
       params,
-      headers: ifNoneMatchHeaders,
-      response: {
-        200: EnforcementAction,
-        304: z.undefined().meta({ description: 'Not modified.' }),
-        ...problems(400, ...AUTH_PROBLEMS, 404),
-      },
-    },
-    handler: async (request, reply) => {
-      return sendResource(request, reply, await queries.enforcementActions.get(contextOf(request), request.params.id));
-    },
+      EnforcementAction,
+    ),
+    handler: async (request, reply) =>
+      sendResource(request, reply, await queries.enforcementActions.get(contextOf(request), request.params.id)),
   });
 
   app.put('/enforcement-actions/:id', {
     config: roles('officer'),
-    schema: {
-      operationId: 'replaceEnforcementAction',
-      summary: 'Correct an enforcement action (handhavingsmaatregel)',
-      description: `Replaces the action’s fields, for example to move its stage (fase) from decided to objection (bezwaar). Requires If-Match. The establishment cannot change; the stage moves only along the lifecycle (nothing leaves withdrawn or annulled).${RULES}`,
-      tags,
-      security: BEARER,
+    schema: replaceOne(
+      op(
+        'replaceEnforcementAction',
+        'Correct an enforcement action (handhavingsmaatregel)',
+        `Replaces the action’s fields, for example to move its stage (fase) from decided to objection (bezwaar). Requires If-Match. The establishment cannot change; the stage moves only along the lifecycle (nothing leaves withdrawn or annulled).${RULES}`,
+      ),
       params,
-      headers: ifMatchHeaders,
-      body: EnforcementActionInput,
-      response: { 200: EnforcementAction, ...problems(400, ...AUTH_PROBLEMS, 404, 412, 413, 415, 428) },
-    },
+      EnforcementActionInput,
+      EnforcementAction,
+    ),
     handler: async (request, reply) => {
       const updated = await commands.enforcementActions.replace(
         contextOf(request),
@@ -126,17 +107,14 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
 
   app.delete('/enforcement-actions/:id', {
     config: roles('officer'),
-    schema: {
-      operationId: 'deleteEnforcementAction',
-      summary: 'Delete an enforcement action recorded in error',
-      description:
+    schema: deleteOne(
+      op(
+        'deleteEnforcementAction',
+        'Delete an enforcement action recorded in error',
         'Deletes the action: it leaves lists and statistics, but a tombstone and its audit trail remain. Requires If-Match and X-Audit-Reason. An action that was withdrawn or annulled should get that stage instead.',
-      tags,
-      security: BEARER,
+      ),
       params,
-      headers: deleteHeaders,
-      response: { 204: z.undefined().meta({ description: 'Deleted.' }), ...problems(400, ...AUTH_PROBLEMS, 404, 412, 413, 415, 428) },
-    },
+    ),
     handler: async (request, reply) => {
       await commands.enforcementActions.remove(contextOf(request), request.params.id, expectedVersion(request));
       return reply.code(204).send();

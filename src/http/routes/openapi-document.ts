@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { problems } from './http.js';
+import { problems } from './operations.js';
 
 /** GET /v1/openapi.json: the contract, public and CORS-open (NL GOV ADR /core/publish-openapi). */
 const openapiDocumentRoute: FastifyPluginAsyncZod = async (app) => {

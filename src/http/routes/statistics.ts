@@ -18,7 +18,7 @@ import {
   StatisticsSummary,
   StatisticsTable,
 } from '../schemas/statistics.js';
-import { AUTH_PROBLEMS, BEARER, problems, roles } from './http.js';
+import { AUTH_PROBLEMS, BEARER, problems, roles } from './operations.js';
 
 const tags = ['Statistics'];
 const jsonOrCsv = <T extends z.ZodType>(schema: T, description: string) => ({

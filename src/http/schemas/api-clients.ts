@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ROLES } from '../../domain/codes.js';
-import { Id, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
 
-export const ClientRole = z.enum(ROLES).meta({
-  id: 'ClientRole',
-  description:
-    'officer (handhaver of one municipality: its own records only), analyst (statistics for all municipalities, no establishment-level records), admin (municipalities and API clients).',
-});
+export const ClientRole = codeList(
+  'ClientRole',
+  ROLES,
+  'officer (handhaver of one municipality: its own records only), analyst (statistics for all municipalities, no establishment-level records), admin (municipalities and API clients).',
+);
 
 export const ApiClientCreate = z
   .strictObject({

@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, ROLES } from '../../domain/codes.js';
-import { Id, PageMeta, Timestamp } from './common.js';
+import { codeList, Id, PageMeta, Timestamp } from './common.js';
 
-export const AuditAction = z.enum(AUDIT_ACTIONS).meta({
-  id: 'AuditAction',
-  description:
-    'What happened: create, update (a correction), delete (a tombstone for establishments and actions; revocation for API clients), or rederive (licenceStatus of an action re-derived because its establishment’s licence history (vergunninghistorie) was corrected).',
-});
+export const AuditAction = codeList(
+  'AuditAction',
+  AUDIT_ACTIONS,
+  'What happened: create, update (a correction), delete (a tombstone for establishments and actions; revocation for API clients), or rederive (licenceStatus of an action re-derived because its establishment’s licence history (vergunninghistorie) was corrected).',
+);
 
-export const AuditObjectType = z
-  .enum(AUDIT_OBJECT_TYPES)
-  .meta({ id: 'AuditObjectType', description: 'The kind of record the entry is about.' });
+export const AuditObjectType = codeList('AuditObjectType', AUDIT_OBJECT_TYPES, 'The kind of record the entry is about.');
 
 export const AuditClientRole = z
   .enum([...ROLES, 'system'])

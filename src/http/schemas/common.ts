@@ -54,3 +54,7 @@ export const AuditReasonHeader = z
   .string()
   .max(500)
   .meta({ description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.' });
+
+/** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */
+export const codeList = <const T extends readonly [string, ...string[]]>(id: string, codes: T, description: string) =>
+  z.enum(codes).meta({ id, description });

@@ -2,36 +2,34 @@ import { z } from 'zod';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import { Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
 import { alongsideSchemaIssues } from './rules.js';
 
-export const Measure = z.enum(MEASURES).meta({
-  id: 'Measure',
-  description:
-    'closure (sluiting), administrative_fine (bestuurlijke boete, Awb 5:40), penalty_order (last onder dwangsom, Awb 5:31d), administrative_coercion (last onder bestuursdwang, Awb 5:21), warning (waarschuwing), licence_suspension (schorsing vergunning), licence_revocation (intrekking vergunning).',
-});
+export const Measure = codeList(
+  'Measure',
+  MEASURES,
+  'closure (sluiting), administrative_fine (bestuurlijke boete, Awb 5:40), penalty_order (last onder dwangsom, Awb 5:31d), administrative_coercion (last onder bestuursdwang, Awb 5:21), warning (waarschuwing), licence_suspension (schorsing vergunning), licence_revocation (intrekking vergunning).',
+);
 
-export const Ground = z.enum(GROUNDS).meta({
-  id: 'Ground',
-  description:
-    'Grond: no_manager_present (geen beheerder aanwezig), licence_condition_breach (overtreding vergunningvoorschriften), hygiene (hygiëne), worker_without_valid_id (sekswerker zonder geldig identiteitsbewijs), unlicensed_operation (exploitatie zonder vergunning), underage_worker (minderjarige), trafficking_indicators (signalen mensenhandel), other.',
-});
+export const Ground = codeList(
+  'Ground',
+  GROUNDS,
+  'Grond: no_manager_present (geen beheerder aanwezig), licence_condition_breach (overtreding vergunningvoorschriften), hygiene (hygiëne), worker_without_valid_id (sekswerker zonder geldig identiteitsbewijs), unlicensed_operation (exploitatie zonder vergunning), underage_worker (minderjarige), trafficking_indicators (signalen mensenhandel), other.',
+);
 
-export const Stage = z.enum(STAGES).meta({
-  id: 'Stage',
-  description:
-    'Fase: intended (voornemen) → decided (besluit) → objection (bezwaar) → appeal (beroep) → final (onherroepelijk); withdrawn (ingetrokken), annulled (vernietigd).',
-});
+export const Stage = codeList(
+  'Stage',
+  STAGES,
+  'Fase: intended (voornemen) → decided (besluit) → objection (bezwaar) → appeal (beroep) → final (onherroepelijk); withdrawn (ingetrokken), annulled (vernietigd).',
+);
 
-export const LicenceStatusAtDecision = z.enum(LICENCE_STATUSES).meta({
-  id: 'LicenceStatusAtDecision',
-  description: 'Whether the establishment held a valid exploitatievergunning on the decision date, derived from its licence history.',
-});
+export const LicenceStatusAtDecision = codeList(
+  'LicenceStatusAtDecision',
+  LICENCE_STATUSES,
+  'Whether the establishment held a valid exploitatievergunning on the decision date, derived from its licence history.',
+);
 
-export const PenaltyUnit = z.enum(PENALTY_UNITS).meta({
-  id: 'PenaltyUnit',
-  description: 'Dwangsom ineens (once), per dag, per week of per overtreding.',
-});
+export const PenaltyUnit = codeList('PenaltyUnit', PENALTY_UNITS, 'Dwangsom ineens (once), per dag, per week of per overtreding.');
 
 const cents = z.number().int().positive().max(100_000_000_000);
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
-import { Id, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
 
-export const EstablishmentKind = z.enum(ESTABLISHMENT_KINDS).meta({
-  id: 'EstablishmentKind',
-  description:
-    'Soort seksinrichting: window_brothel (raamprostitutie), club, private_house (privéhuis), escort_agency (escortbedrijf), massage_parlour (erotische massagesalon), home_based (thuiswerk), other.',
-});
+export const EstablishmentKind = codeList(
+  'EstablishmentKind',
+  ESTABLISHMENT_KINDS,
+  'Soort seksinrichting: window_brothel (raamprostitutie), club, private_house (privéhuis), escort_agency (escortbedrijf), massage_parlour (erotische massagesalon), home_based (thuiswerk), other.',
+);
 
 const AddressFields = {
   street: z.string().trim().min(1).max(120),

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { LICENCE_RECORD_STATUSES } from '../../domain/codes.js';
 import { checkLicence } from '../../domain/licences.js';
-import { Id, IsoDate, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, Id, IsoDate, PageMeta, Timestamp, Version } from './common.js';
 import { alongsideSchemaIssues } from './rules.js';
 
-export const LicenceStatus = z.enum(LICENCE_RECORD_STATUSES).meta({
-  id: 'LicenceStatus',
-  description: 'Status of an exploitatievergunning: granted (verleend), suspended (geschorst), revoked (ingetrokken), expired (verlopen).',
-});
+export const LicenceStatus = codeList(
+  'LicenceStatus',
+  LICENCE_RECORD_STATUSES,
+  'Status of an exploitatievergunning: granted (verleend), suspended (geschorst), revoked (ingetrokken), expired (verlopen).',
+);
 
 export const LicenceStatusChange = z
   .strictObject({

@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { PROGRAMMES } from '../../domain/codes.js';
-import { MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
 
-export const Programme = z.enum(PROGRAMMES).meta({
-  id: 'Programme',
-  description: 'LPP: Landelijk Programma Prostitutie.',
-});
+export const Programme = codeList('Programme', PROGRAMMES, 'LPP: Landelijk Programma Prostitutie.');
 
 export const Municipality = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DIMENSIONS, OPEN_DATA_DIMENSIONS } from '../../domain/statistics.js';
-import { IsoDate, MunicipalityCode } from './common.js';
+import { codeList, IsoDate, MunicipalityCode } from './common.js';
 import { Ground, LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
 import { Programme } from './municipalities.js';
 
@@ -49,7 +49,7 @@ export const StatisticsQuery = StatisticsFilters.extend({
     }),
 });
 
-const Dimension = z.enum(DIMENSIONS).meta({ id: 'StatisticsDimension', description: 'A dimension figures can be grouped by.' });
+const Dimension = codeList('StatisticsDimension', DIMENSIONS, 'A dimension figures can be grouped by.');
 
 export const CountingRule = z
   .object({

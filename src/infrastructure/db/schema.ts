@@ -3,6 +3,32 @@ import { bigint, check, date, index, integer, jsonb, pgTable, text, timestamp, u
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 
+/** Who made and last changed a record, and its version (the ETag). */
+const changed = () => ({
+  createdAt: ts('created_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+  createdBy: uuid('created_by').notNull(),
+  updatedBy: uuid('updated_by').notNull(),
+  version: integer('version').notNull().default(1),
+});
+
+/** Deleted records stay as tombstones: when, by whom and why. */
+const tombstone = () => ({
+  deletedAt: ts('deleted_at'),
+  deletedBy: uuid('deleted_by'),
+  deleteReason: text('delete_reason'),
+});
+
+/** A record of one establishment, and so of its municipality (the tenant column). */
+const belongsToEstablishment = () => ({
+  establishmentId: uuid('establishment_id')
+    .notNull()
+    .references(() => establishments.id),
+  municipalityCode: text('municipality_code')
+    .notNull()
+    .references(() => municipalities.code),
+});
+
 /** Gemeenten, keyed by CBS code (GM + 4 digits). */
 export const municipalities = pgTable(
   'municipalities',
@@ -55,14 +81,8 @@ export const establishments = pgTable(
     city: text('city').notNull(),
     kvkNumber: text('kvk_number'),
     bagId: text('bag_id'),
-    createdAt: ts('created_at').notNull(),
-    updatedAt: ts('updated_at').notNull(),
-    createdBy: uuid('created_by').notNull(),
-    updatedBy: uuid('updated_by').notNull(),
-    version: integer('version').notNull().default(1),
-    deletedAt: ts('deleted_at'),
-    deletedBy: uuid('deleted_by'),
-    deleteReason: text('delete_reason'),
+    ...changed(),
+    ...tombstone(),
   },
   (t) => [index('establishments_municipality_name_idx').on(t.municipalityCode, t.name, t.id)],
 );
@@ -72,21 +92,12 @@ export const licences = pgTable(
   'licences',
   {
     id: uuid('id').primaryKey(),
-    establishmentId: uuid('establishment_id')
-      .notNull()
-      .references(() => establishments.id),
-    municipalityCode: text('municipality_code')
-      .notNull()
-      .references(() => municipalities.code),
+    ...belongsToEstablishment(),
     licenceNumber: text('licence_number').notNull(),
     validFrom: date('valid_from', { mode: 'string' }).notNull(),
     validUntil: date('valid_until', { mode: 'string' }),
     statusHistory: jsonb('status_history').$type<{ status: string; effectiveDate: string }[]>().notNull(),
-    createdAt: ts('created_at').notNull(),
-    updatedAt: ts('updated_at').notNull(),
-    createdBy: uuid('created_by').notNull(),
-    updatedBy: uuid('updated_by').notNull(),
-    version: integer('version').notNull().default(1),
+    ...changed(),
   },
   (t) => [
     uniqueIndex('licences_establishment_number_key').on(t.establishmentId, t.licenceNumber),
@@ -99,12 +110,7 @@ export const enforcementActions = pgTable(
   'enforcement_actions',
   {
     id: uuid('id').primaryKey(),
-    establishmentId: uuid('establishment_id')
-      .notNull()
-      .references(() => establishments.id),
-    municipalityCode: text('municipality_code')
-      .notNull()
-      .references(() => municipalities.code),
+    ...belongsToEstablishment(),
     licenceStatus: text('licence_status').notNull(),
     measure: text('measure').notNull(),
     grounds: text('grounds').array().notNull(),
@@ -120,14 +126,8 @@ export const enforcementActions = pgTable(
     closureEndDate: date('closure_end_date', { mode: 'string' }),
     legalBasis: text('legal_basis'),
     caseReference: text('case_reference'),
-    createdAt: ts('created_at').notNull(),
-    updatedAt: ts('updated_at').notNull(),
-    createdBy: uuid('created_by').notNull(),
-    updatedBy: uuid('updated_by').notNull(),
-    version: integer('version').notNull().default(1),
-    deletedAt: ts('deleted_at'),
-    deletedBy: uuid('deleted_by'),
-    deleteReason: text('delete_reason'),
+    ...changed(),
+    ...tombstone(),
   },
   (t) => [
     check('enforcement_actions_licence_status', sql`${t.licenceStatus} in ('licensed', 'unlicensed')`),

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { apiClients } from '../db/schema.js';
-import { type PageRequest, selectPage } from './pages.js';
+import { insertRow, type PageRequest, selectPage, updateRow } from './rows.js';
 
 export type ApiClientRow = typeof apiClients.$inferSelect;
 export type ApiClientValues = typeof apiClients.$inferInsert;
@@ -35,15 +35,10 @@ export async function lockBootstrapAdmin(q: Queryable, name: string): Promise<Ap
   return row ?? null;
 }
 
-export async function insertApiClient(q: Queryable, values: ApiClientValues): Promise<ApiClientRow> {
-  const [row] = await q.insert(apiClients).values(values).returning();
-  return row as ApiClientRow;
-}
+export const insertApiClient = (q: Queryable, values: ApiClientValues): Promise<ApiClientRow> => insertRow(q, apiClients, values);
 
-export async function updateApiClient(q: Queryable, id: string, values: Partial<ApiClientValues>): Promise<ApiClientRow> {
-  const [row] = await q.update(apiClients).set(values).where(eq(apiClients.id, id)).returning();
-  return row as ApiClientRow;
-}
+export const updateApiClient = (q: Queryable, id: string, values: Partial<ApiClientValues>): Promise<ApiClientRow> =>
+  updateRow(q, apiClients, apiClients.id, id, values);
 
 /** Any client, revoked or not, that holds this token hash. */
 export async function findClientByTokenHash(q: Queryable, tokenHash: string): Promise<ApiClientRow | null> {

@@ -1,7 +1,7 @@
 import { and, asc, eq, gte, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
-import { type PageRequest, selectPage } from './pages.js';
+import { type PageRequest, selectPage } from './rows.js';
 
 export type AuditRow = typeof auditLog.$inferSelect;
 

@@ -2,7 +2,7 @@ import { and, arrayContains, asc, desc, eq, gte, isNull, lte, type SQL } from 'd
 import type { Queryable } from '../db/client.js';
 import { enforcementActions } from '../db/schema.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
-import { type PageRequest, selectPage } from './pages.js';
+import { insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
 export type EnforcementActionRow = typeof enforcementActions.$inferSelect;
 export type EnforcementActionValues = typeof enforcementActions.$inferInsert;
@@ -20,24 +20,14 @@ export interface EnforcementActionFilters {
 
 const t = enforcementActions;
 
-const live = (scope: TenantScope, id?: string): SQL | undefined =>
-  and(isNull(t.deletedAt), inScope(t.municipalityCode, scope), id ? eq(t.id, id) : undefined);
+const records = tenantRecords(t);
+const live = records.live;
 
 /** A live action in scope, or null; `forUpdate` locks it until the transaction ends. */
-export async function findEnforcementAction(q: Queryable, scope: TenantScope, id: string, forUpdate = false) {
-  const query = q.select().from(t).where(live(scope, id));
-  const [row] = forUpdate ? await query.for('update') : await query;
-  return row ?? null;
-}
+export const findEnforcementAction = records.find;
 
 /** Any action in scope, live or a tombstone (its audit trail stays readable). */
-export async function findEnforcementActionEver(q: Queryable, scope: TenantScope, id: string) {
-  const [row] = await q
-    .select({ id: t.id })
-    .from(t)
-    .where(and(eq(t.id, id), inScope(t.municipalityCode, scope)));
-  return row ?? null;
-}
+export const findEnforcementActionEver = records.findEver;
 
 /** Newest decision first, then by id. `total` may answer the count from elsewhere (the rollups). */
 export function listEnforcementActions(
@@ -70,16 +60,11 @@ export function lockLiveActionsOf(q: Queryable, establishmentId: string) {
     .for('update');
 }
 
-export async function insertEnforcementAction(q: Queryable, values: EnforcementActionValues): Promise<EnforcementActionRow> {
-  const [row] = await q.insert(t).values(values).returning();
-  return row as EnforcementActionRow;
-}
+export const insertEnforcementAction = (q: Queryable, values: EnforcementActionValues): Promise<EnforcementActionRow> =>
+  insertRow(q, t, values);
 
-export async function updateEnforcementAction(
+export const updateEnforcementAction = (
   q: Queryable,
   id: string,
   values: Partial<EnforcementActionValues>,
-): Promise<EnforcementActionRow> {
-  const [row] = await q.update(t).set(values).where(eq(t.id, id)).returning();
-  return row as EnforcementActionRow;
-}
+): Promise<EnforcementActionRow> => updateRow(q, t, t.id, id, values);

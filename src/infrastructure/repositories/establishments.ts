@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
-import { type PageRequest, selectPage } from './pages.js';
+import { insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
 export type EstablishmentRow = typeof establishments.$inferSelect;
 export type EstablishmentValues = typeof establishments.$inferInsert;
@@ -14,24 +14,14 @@ export interface EstablishmentFilters {
   postalCode?: string | undefined;
 }
 
-const live = (scope: TenantScope, id?: string): SQL | undefined =>
-  and(isNull(establishments.deletedAt), inScope(establishments.municipalityCode, scope), id ? eq(establishments.id, id) : undefined);
+const records = tenantRecords(establishments);
+const live = records.live;
 
 /** A live establishment in scope, or null; `forUpdate` locks it until the transaction ends. */
-export async function findEstablishment(q: Queryable, scope: TenantScope, id: string, forUpdate = false) {
-  const query = q.select().from(establishments).where(live(scope, id));
-  const [row] = forUpdate ? await query.for('update') : await query;
-  return row ?? null;
-}
+export const findEstablishment = records.find;
 
 /** Any establishment in scope, live or a tombstone (its audit trail stays readable). */
-export async function findEstablishmentEver(q: Queryable, scope: TenantScope, id: string) {
-  const [row] = await q
-    .select({ id: establishments.id })
-    .from(establishments)
-    .where(and(eq(establishments.id, id), inScope(establishments.municipalityCode, scope)));
-  return row ?? null;
-}
+export const findEstablishmentEver = records.findEver;
 
 export function listEstablishments(q: Queryable, scope: TenantScope, f: EstablishmentFilters, page: PageRequest) {
   const t = establishments;
@@ -45,15 +35,11 @@ export function listEstablishments(q: Queryable, scope: TenantScope, f: Establis
   return selectPage(q, t, where, [asc(t.municipalityCode), asc(t.name), asc(t.id)], page);
 }
 
-export async function insertEstablishment(q: Queryable, values: EstablishmentValues): Promise<EstablishmentRow> {
-  const [row] = await q.insert(establishments).values(values).returning();
-  return row as EstablishmentRow;
-}
+export const insertEstablishment = (q: Queryable, values: EstablishmentValues): Promise<EstablishmentRow> =>
+  insertRow(q, establishments, values);
 
-export async function updateEstablishment(q: Queryable, id: string, values: Partial<EstablishmentValues>): Promise<EstablishmentRow> {
-  const [row] = await q.update(establishments).set(values).where(eq(establishments.id, id)).returning();
-  return row as EstablishmentRow;
-}
+export const updateEstablishment = (q: Queryable, id: string, values: Partial<EstablishmentValues>): Promise<EstablishmentRow> =>
+  updateRow(q, establishments, establishments.id, id, values);
 
 /** How many live actions and licences still refer to the establishment. */
 export async function countReferences(q: Queryable, id: string): Promise<{ actions: number; licences: number }> {

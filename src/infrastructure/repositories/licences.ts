@@ -2,7 +2,7 @@ import { and, asc, eq, ne } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { licences } from '../db/schema.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
-import { type PageRequest, selectPage } from './pages.js';
+import { insertRow, type PageRequest, selectPage, updateRow } from './rows.js';
 
 export type LicenceRow = typeof licences.$inferSelect;
 export type LicenceValues = typeof licences.$inferInsert;
@@ -29,15 +29,10 @@ export function licencesOf(q: Queryable, establishmentId: string, exceptId?: str
     .where(and(eq(licences.establishmentId, establishmentId), exceptId ? ne(licences.id, exceptId) : undefined));
 }
 
-export async function insertLicence(q: Queryable, values: LicenceValues): Promise<LicenceRow> {
-  const [row] = await q.insert(licences).values(values).returning();
-  return row as LicenceRow;
-}
+export const insertLicence = (q: Queryable, values: LicenceValues): Promise<LicenceRow> => insertRow(q, licences, values);
 
-export async function updateLicence(q: Queryable, id: string, values: Partial<LicenceValues>): Promise<LicenceRow> {
-  const [row] = await q.update(licences).set(values).where(eq(licences.id, id)).returning();
-  return row as LicenceRow;
-}
+export const updateLicence = (q: Queryable, id: string, values: Partial<LicenceValues>): Promise<LicenceRow> =>
+  updateRow(q, licences, licences.id, id, values);
 
 /** Licences are deleted outright; their audit trail keeps them. */
 export async function deleteLicence(q: Queryable, id: string): Promise<void> {

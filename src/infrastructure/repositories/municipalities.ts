@@ -1,7 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { municipalities } from '../db/schema.js';
-import { type PageRequest, selectPage } from './pages.js';
+import { type PageRequest, selectPage } from './rows.js';
 
 export type MunicipalityRow = typeof municipalities.$inferSelect;
 

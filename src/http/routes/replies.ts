@@ -1,62 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Created } from '../../application/commands/run.js';
-import type { Role } from '../../application/context.js';
 import type { IdempotencyRecord } from '../../infrastructure/idempotency.js';
 import { HttpProblem } from '../problem.js';
-import { AuditReasonHeader, Problem } from '../schemas/common.js';
 
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input: every invalid parameter is listed in invalidParams.',
-  401: 'No bearer token, or an unknown or revoked one.',
-  403: 'The client’s role may not do this.',
-  404: 'No such resource, or not one this client may see.',
-  409: 'The request conflicts with the current state of the registry.',
-  412: 'If-Match does not name the current version: the resource changed since it was read.',
-  413: 'The body is too large.',
-  415: 'The body is not application/json.',
-  428: 'If-Match is required: send the ETag of the version you read.',
-  429: 'Too many requests from this client: wait Retry-After seconds.',
-  503: 'The database is unavailable for a moment: retry after Retry-After seconds.',
-};
-
-/** Problem responses in the document, as application/problem+json. */
-export function problems(...statuses: number[]) {
-  const out: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }> = {};
-  for (const s of statuses) {
-    out[s] = { description: PROBLEM_DESCRIPTIONS[s] ?? 'Error.', content: { 'application/problem+json': { schema: Problem } } };
-  }
-  return out;
-}
-
-/** Route options for a route that needs a bearer token with one of these roles. */
-export const roles = (...r: Role[]) => ({ roles: r });
-export const BEARER = [{ bearerAuth: [] as string[] }];
-
-/** Problems any authenticated route can answer. */
-export const AUTH_PROBLEMS = [401, 403, 429, 503] as const;
-
-export const ifMatchHeaders = z.object({
-  'if-match': z
-    .string()
-    .optional()
-    .meta({ description: 'The ETag of the version being changed, as returned by the last read or write. Required.' }),
-  'x-audit-reason': AuditReasonHeader.optional(),
-});
-
-export const deleteHeaders = z.object({
-  'if-match': ifMatchHeaders.shape['if-match'],
-  'x-audit-reason': AuditReasonHeader.regex(/\S/, 'must say why; a blank reason is no reason').meta({
-    description: 'Why this record is deleted; required, not blank, and kept in the audit trail. No personal data.',
-  }),
-});
-
-export const ifNoneMatchHeaders = z.object({
-  'if-none-match': z
-    .string()
-    .optional()
-    .meta({ description: 'An ETag from an earlier read; answers 304 when the resource has not changed.' }),
-});
+/** How routes answer: ETags and If-Match, creates (and their idempotent replays), pages with links. */
 
 export const etag = (version: number) => `"${version}"`;
 

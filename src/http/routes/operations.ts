@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { Role } from '../../application/context.js';
+import { AuditReasonHeader, Problem } from '../schemas/common.js';
+
+/**
+ * How routes describe themselves in the OpenAPI document: who may call them, their headers and
+ * problem responses, and builders for the usual operations (read one, list, create, replace, delete).
+ */
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input: every invalid parameter is listed in invalidParams.',
+  401: 'No bearer token, or an unknown or revoked one.',
+  403: 'The client’s role may not do this.',
+  404: 'No such resource, or not one this client may see.',
+  409: 'The request conflicts with the current state of the registry.',
+  412: 'If-Match does not name the current version: the resource changed since it was read.',
+  413: 'The body is too large.',
+  415: 'The body is not application/json.',
+  428: 'If-Match is required: send the ETag of the version you read.',
+  429: 'Too many requests from this client: wait Retry-After seconds.',
+  503: 'The database is unavailable for a moment: retry after Retry-After seconds.',
+};
+
+/** Problem responses in the document, as application/problem+json. */
+export function problems(...statuses: number[]) {
+  const out: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof Problem } } }> = {};
+  for (const s of statuses) {
+    out[s] = { description: PROBLEM_DESCRIPTIONS[s] ?? 'Error.', content: { 'application/problem+json': { schema: Problem } } };
+  }
+  return out;
+}
+
+/** Route options for a route that needs a bearer token with one of these roles. */
+export const roles = (...r: Role[]) => ({ roles: r });
+export const BEARER = [{ bearerAuth: [] as string[] }];
+
+/** Problems any authenticated route can answer. */
+export const AUTH_PROBLEMS = [401, 403, 429, 503] as const;
+
+export const ifMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .meta({ description: 'The ETag of the version being changed, as returned by the last read or write. Required.' }),
+  'x-audit-reason': AuditReasonHeader.optional(),
+});
+
+export const deleteHeaders = z.object({
+  'if-match': ifMatchHeaders.shape['if-match'],
+  'x-audit-reason': AuditReasonHeader.regex(/\S/, 'must say why; a blank reason is no reason').meta({
+    description: 'Why this record is deleted; required, not blank, and kept in the audit trail. No personal data.',
+  }),
+});
+
+export const ifNoneMatchHeaders = z.object({
+  'if-none-match': z
+    .string()
+    .optional()
+    .meta({ description: 'An ETag from an earlier read; answers 304 when the resource has not changed.' }),
+});
+
+/** How an operation is named and explained in the document. */
+export interface OperationDoc {
+  operationId: string;
+  summary: string;
+  description: string;
+  tags: string[];
+}
+
+const NOT_MODIFIED = z.undefined().meta({ description: 'Not modified.' });
+const DELETED = z.undefined().meta({ description: 'Deleted.' });
+const WRITE_PROBLEMS = [413, 415] as const;
+
+/** Reading one record: 200 with it and its ETag, 304 for a matching If-None-Match, 404. */
+export const readOne = <P extends z.ZodType, R extends z.ZodType>(doc: OperationDoc, params: P, record: R) => ({
+  ...doc,
+  security: BEARER,
+  params,
+  headers: ifNoneMatchHeaders,
+  response: { 200: record, 304: NOT_MODIFIED, ...problems(400, ...AUTH_PROBLEMS, 404) },
+});
+
+/** A page of a collection, with its filters. */
+export const listOf = <Q extends z.ZodType, R extends z.ZodType>(doc: OperationDoc, querystring: Q, page: R, ...more: number[]) => ({
+  ...doc,
+  security: BEARER,
+  querystring,
+  response: { 200: page, ...problems(400, ...AUTH_PROBLEMS, ...more) },
+});
+
+/** A create: 201 with Location and ETag; an optional X-Audit-Reason (Idempotency-Key is added by its plugin). */
+export const createOne = <B extends z.ZodType, R extends z.ZodType>(doc: OperationDoc, body: B, record: R, ...more: number[]) => ({
+  ...doc,
+  security: BEARER,
+  headers: ifMatchHeaders.pick({ 'x-audit-reason': true }),
+  body,
+  response: { 201: record, ...problems(400, ...AUTH_PROBLEMS, ...more, ...WRITE_PROBLEMS) },
+});
+
+/** A full replacement under If-Match. */
+export const replaceOne = <P extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
+  doc: OperationDoc,
+  params: P,
+  body: B,
+  record: R,
+  ...more: number[]
+) => ({
+  ...doc,
+  security: BEARER,
+  params,
+  headers: ifMatchHeaders,
+  body,
+  response: { 200: record, ...problems(400, ...AUTH_PROBLEMS, 404, ...more, 412, ...WRITE_PROBLEMS, 428) },
+});
+
+/** A delete under If-Match, with a required X-Audit-Reason: 204. */
+export const deleteOne = <P extends z.ZodType>(doc: OperationDoc, params: P, ...more: number[]) => ({
+  ...doc,
+  security: BEARER,
+  params,
+  headers: deleteHeaders,
+  response: { 204: DELETED, ...problems(400, ...AUTH_PROBLEMS, 404, ...more, 412, ...WRITE_PROBLEMS, 428) },
+});
+
+/** Names operations under one tag: `op(operationId, summary, description)`. */
+export const operations =
+  (...tags: string[]) =>
+  (operationId: string, summary: string, description: string): OperationDoc => ({ operationId, summary, description, tags });

@@ -1,0 +1,94 @@
+import { and, count, eq, isNull, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Queryable } from '../db/client.js';
+import { inScope, type TenantScope } from '../db/tenant.js';
+
+export interface PageRequest {
+  page: number;
+  pageSize: number;
+}
+
+/**
+ * One page of a table's rows in a deterministic order, and how many rows match in all. Both run on
+ * `q`, which inside a tenant transaction is one connection and one snapshot: the count and the page
+ * agree.
+ */
+export async function selectPage<T extends PgTable>(
+  q: Queryable,
+  table: T,
+  where: SQL | undefined,
+  orderBy: (PgColumn | SQL)[],
+  page: PageRequest,
+  total?: () => Promise<number | null>,
+): Promise<{ rows: T['$inferSelect'][]; totalItems: number }> {
+  const rows = (await q
+    .select()
+    .from(table as PgTable)
+    .where(where)
+    .orderBy(...orderBy)
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize)) as T['$inferSelect'][];
+  const known = total ? await total() : null;
+  const totalItems =
+    known ??
+    (
+      await q
+        .select({ n: count() })
+        .from(table as PgTable)
+        .where(where)
+    )[0]?.n ??
+    0;
+  return { rows, totalItems };
+}
+
+/** Inserts one row and returns it as stored. */
+export async function insertRow<T extends PgTable>(q: Queryable, table: T, values: T['$inferInsert']): Promise<T['$inferSelect']> {
+  const [row] = (await q
+    .insert(table as PgTable)
+    .values(values as never)
+    .returning()) as T['$inferSelect'][];
+  return row as T['$inferSelect'];
+}
+
+/** Updates the row whose key column holds `key` and returns it as stored. */
+export async function updateRow<T extends PgTable>(
+  q: Queryable,
+  table: T,
+  keyColumn: PgColumn,
+  key: string,
+  values: Partial<T['$inferInsert']>,
+): Promise<T['$inferSelect']> {
+  const [row] = (await q
+    .update(table as PgTable)
+    .set(values as never)
+    .where(eq(keyColumn, key))
+    .returning()) as T['$inferSelect'][];
+  return row as T['$inferSelect'];
+}
+
+/** The one row matching `where`, or null; `forUpdate` locks it until the transaction ends. */
+export async function selectOne<T extends PgTable>(q: Queryable, table: T, where: SQL | undefined, forUpdate = false) {
+  const query = q
+    .select()
+    .from(table as PgTable)
+    .where(where);
+  const [row] = (forUpdate ? await query.for('update') : await query) as T['$inferSelect'][];
+  return row ?? null;
+}
+
+type TenantTable = PgTable & { id: PgColumn; municipalityCode: PgColumn; deletedAt: PgColumn };
+
+/** Reads of a municipality's records that are deleted as tombstones (establishments, enforcement actions). */
+export function tenantRecords<T extends TenantTable>(table: T) {
+  /** Live records in scope (and with this id, when given). */
+  const live = (scope: TenantScope, id?: string): SQL | undefined =>
+    and(isNull(table.deletedAt), inScope(table.municipalityCode, scope), id ? eq(table.id, id) : undefined);
+  return {
+    live,
+    /** A live record in scope, or null; `forUpdate` locks it. */
+    find: (q: Queryable, scope: TenantScope, id: string, forUpdate = false) => selectOne(q, table, live(scope, id), forUpdate),
+    /** A record in scope, live or a tombstone (its audit trail stays readable). */
+    findEver: (q: Queryable, scope: TenantScope, id: string) =>
+      selectOne(q, table, and(eq(table.id, id), inScope(table.municipalityCode, scope))),
+  };
+}

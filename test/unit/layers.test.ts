@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+
+/**
+ * The layers of src/, lowest first. A module may import from its own layer and the ones below,
+ * never from above; and no chain of imports may lead back to where it started.
+ */
+const SRC = path.resolve(import.meta.dirname, '../../src');
+const LAYERS = ['lib', 'infrastructure', 'domain', 'application', 'http', 'composition'] as const;
+
+function layerOf(file: string): (typeof LAYERS)[number] {
+  const top = path.relative(SRC, file).split(path.sep)[0] ?? '';
+  return (LAYERS as readonly string[]).includes(top) ? (top as (typeof LAYERS)[number]) : 'composition'; // app, server, config, logger, cli
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Relative imports of a module (type-only ones included), resolved to files. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1] as string);
+  return specs.map((s) => path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')));
+}
+
+const files = sources(SRC);
+const graph = new Map(files.map((f) => [f, importsOf(f)]));
+const rel = (f: string) => path.relative(SRC, f);
+
+t.test('the scan sees the layers and their imports', async (t) => {
+  for (const layer of LAYERS) t.ok(files.some((f) => layerOf(f) === layer), `some module is in ${layer}`);
+  t.ok([...graph.values()].flat().length > 100, 'it finds the imports');
+  const missing = [...graph].flatMap(([file, deps]) => deps.filter((d) => !graph.has(d)).map((d) => `${rel(file)} → ${rel(d)}`));
+  t.same(missing, [], 'every import resolves to a module of src/');
+});
+
+t.test('imports point down, never up', async (t) => {
+  const upward: string[] = [];
+  for (const [file, deps] of graph) {
+    for (const d of deps) {
+      if (LAYERS.indexOf(layerOf(d)) > LAYERS.indexOf(layerOf(file))) upward.push(`${rel(file)} (${layerOf(file)}) → ${rel(d)} (${layerOf(d)})`);
+    }
+  }
+  t.same(upward, [], 'no module imports from a higher layer');
+});
+
+t.test('no import circles', async (t) => {
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (f: string) => {
+    state.set(f, 'open');
+    stack.push(f);
+    for (const d of graph.get(f) ?? []) {
+      if (state.get(d) === 'open') cycles.push([...stack.slice(stack.indexOf(d)), d].map(rel).join(' → '));
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(f, 'done');
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  t.same(cycles, [], 'no chain of imports leads back to its start');
+});
+
+t.test('the domain is pure: no database, no HTTP, no I/O', async (t) => {
+  const impure = files
+    .filter((f) => layerOf(f) === 'domain')
+    .filter((f) => /from ['"](drizzle-orm|pg|@electric-sql\/pglite|fastify|node:fs|node:http)/.test(readFileSync(f, 'utf8')))
+    .map(rel);
+  t.same(impure, [], 'domain modules import no database, HTTP or file-system library');
+});
