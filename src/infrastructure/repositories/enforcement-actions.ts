@@ -1,7 +1,7 @@
-import { and, arrayContains, asc, desc, eq, gte, isNull, lte, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, gte, isNull, lte } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { enforcementActions } from '../db/schema.js';
-import { inScope, type TenantScope } from '../db/tenant.js';
+import type { TenantScope } from '../db/tenant.js';
 import { insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
 export type EnforcementActionRow = typeof enforcementActions.$inferSelect;

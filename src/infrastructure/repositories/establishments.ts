@@ -1,7 +1,7 @@
-import { and, asc, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
-import { inScope, type TenantScope } from '../db/tenant.js';
+import type { TenantScope } from '../db/tenant.js';
 import { insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
 export type EstablishmentRow = typeof establishments.$inferSelect;
