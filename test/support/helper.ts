@@ -1,11 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type App, buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { type Database, MIGRATIONS_DIR, migrateDatabase, openPglite, openPostgres } from '../../src/db/client.js';
+import { type Database, migrateDatabase, openPglite, openPostgres } from '../../src/db/client.js';
 import { systemActor } from '../../src/services/context.js';
+import { pgliteTemplate } from './pglite-template.js';
 import { scratchDatabase } from './scratch-database.js';
 
 /** The subset of tap's Test this helper needs. */
@@ -13,41 +10,9 @@ interface TestLike {
   teardown(fn: () => unknown): void;
 }
 
+export { pgliteTemplate };
+
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
-
-/** A fingerprint of the migrations, so a cached template is rebuilt when they change. */
-function migrationsHash(): string {
-  const h = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const f of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(dir, f.name);
-      if (f.isDirectory()) walk(p);
-      else h.update(f.name).update(readFileSync(p));
-    }
-  };
-  walk(MIGRATIONS_DIR);
-  return h.digest('hex').slice(0, 16);
-}
-
-/**
- * A migrated PGlite data folder, dumped once and loaded by every test file: a new PGlite runs
- * initdb (seconds, ~800 MB); loading a dump is about a second.
- */
-export async function pgliteTemplate(): Promise<Blob> {
-  const dir = path.join(tmpdir(), 'enforcement-registry-test');
-  const file = path.join(dir, `template-${migrationsHash()}.tar.gz`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true });
-    const db = await openPglite({});
-    await migrateDatabase(db);
-    const dump = await db.client.dumpDataDir('gzip');
-    await db.close();
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
-    renameSync(tmp, file); // atomic: concurrent test files never read half a file
-  }
-  return new Blob([readFileSync(file)]);
-}
 
 /** A fresh, migrated PostgreSQL database for one test file, dropped afterwards. */
 async function freshPostgres(t: TestLike): Promise<Database> {
