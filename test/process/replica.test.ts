@@ -13,7 +13,11 @@ const why = !process.env.DATABASE_URL
     ? 'PostgreSQL server binaries (initdb, pg_basebackup) not found'
     : false;
 
-t.test('reads that may lag go to a real streaming replica; a writer reads its own writes', { skip: why, timeout: 60_000 }, async (t) => {
+// Longer than .taprc's default: initdb, a primary, pg_basebackup and a replica (each start up to 30 s
+// by pg_ctl -t, each command up to 60 s by execFileSync) before the test proper.
+t.setTimeout(300_000);
+
+t.test('reads that may lag go to a real streaming replica; a writer reads its own writes', { skip: why }, async (t) => {
   const cluster = await startPrimaryWithReplica();
   t.teardown(() => cluster.stop());
   const replicaSql = new pg.Client({ connectionString: cluster.replicaUrl });

@@ -20,6 +20,10 @@ interface TestLike {
   teardown(fn: () => unknown): void;
 }
 
+// Longer than .taprc's default: it may first build dist/ (tsc), then starts five node processes
+// that each load PGlite and migrate; ~20 s when idle with dist/ built.
+t.setTimeout(300_000);
+
 ensureBuilt();
 
 /** One embedded data folder for the whole file. */
