@@ -9,10 +9,10 @@
  * BENCH_GROWTH_REQUESTS (per measurement, default 60).
  */
 import pg from 'pg';
+import { scratchDatabase } from '../test/support/scratch-database.js';
 import { type RequestSpec, runLoad } from './bench/load.js';
 import { bulkEstablishments, bulkLoadActions, DEFAULT_URL } from './bench/seed.js';
 import { rssMb, startService } from './bench/service.js';
-import { scratchDatabase } from './lib/scratch-database.js';
 
 const ADMIN_TOKEN = `bench-admin-${'x'.repeat(32)}`;
 const SIZES = (process.env.BENCH_GROWTH_SIZES ?? '10000,100000,1000000').split(',').map(Number);

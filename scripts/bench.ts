@@ -19,12 +19,12 @@ import pg from 'pg';
 import { buildAppFor } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/infrastructure/db/client.js';
+import { scratchDatabase } from '../test/support/scratch-database.js';
 import { captureQueries, toPgbenchScript } from './bench/capture.js';
 import { type LoadResult, type RequestSpec, runLoad } from './bench/load.js';
 import { findPgbench, runPgbench } from './bench/pgbench.js';
 import { bulkLoadActions, DEFAULT_URL } from './bench/seed.js';
 import { cpuMs, ROOT, rssMb, startService } from './bench/service.js';
-import { scratchDatabase } from './lib/scratch-database.js';
 
 const ADMIN_TOKEN = `bench-admin-${'x'.repeat(32)}`;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);

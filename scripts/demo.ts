@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the service on a FRESH embedded database (DEMO_DATA_DIR, default ./data-demo,
- * wiped first) filled with the demo data set (scripts/demo-data.ts, seeded), loaded through the
+ * wiped first) filled with the demo data set (test/support/demo-data.ts, seeded), loaded through the
  * HTTP API by one officer client per municipality. Prints an analyst token and curl commands.
  */
 import { rmSync } from 'node:fs';
@@ -11,8 +11,8 @@ import { systemContext } from '../src/application/context.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDatabase, openPglite } from '../src/infrastructure/db/client.js';
 import { createLogger } from '../src/logger.js';
-import { generateDemoData } from './demo-data.js';
-import { loadDemoData } from './demo-load.js';
+import { generateDemoData } from '../test/support/demo-data.js';
+import { loadDemoData } from '../test/support/demo-load.js';
 
 const dataDir = path.resolve(process.env.DEMO_DATA_DIR ?? './data-demo');
 const seed = Number(process.env.DEMO_SEED ?? 20200324);

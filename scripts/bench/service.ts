@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../lib/free-port.js';
+import { freePort } from '../../test/support/free-port.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 

@@ -1,0 +1,152 @@
+import type { InjectOptions, LightMyRequestResponse as Response } from 'fastify';
+import t from 'tap';
+import { API_VERSION } from '../../src/lib/version.js';
+import { build, json, sample } from '../support/helper.js';
+
+const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'instance'];
+
+t.test('http hygiene: every error is problem+json with API-Version and security headers', async (t) => {
+  const { app, client } = await build(t, { config: { BODY_LIMIT_BYTES: '2048' } });
+  const officer = await client('officer', 'GM0363');
+
+  const cases: { what: string; status: number; req: InjectOptions; check?: (res: Response) => void }[] = [
+    { what: 'unknown route', status: 404, req: { url: '/v1/nothing-here', headers: officer.auth } },
+    { what: 'unknown route outside /v1', status: 404, req: { url: '/establishments' } },
+    {
+      what: 'trailing slash on a collection',
+      status: 404,
+      req: { url: '/v1/establishments/', headers: officer.auth },
+      check: (res) => t.notOk(res.headers.location, 'not a redirect'),
+    },
+    { what: 'trailing slash on the document', status: 404, req: { url: '/v1/openapi.json/' } },
+    {
+      what: 'unknown method on a known path',
+      status: 405,
+      req: { method: 'PATCH', url: '/v1/establishments', headers: officer.auth },
+      check: (res) => t.equal(res.headers.allow, 'GET, POST'),
+    },
+    {
+      what: 'unknown method on an item path',
+      status: 405,
+      req: { method: 'POST', url: '/v1/enforcement-actions/00000000-0000-4000-8000-000000000000', headers: officer.auth },
+      check: (res) => t.equal(res.headers.allow, 'DELETE, GET, PUT'),
+    },
+    {
+      what: 'text/plain body',
+      status: 415,
+      req: { method: 'POST', url: '/v1/establishments', headers: { ...officer.auth, 'content-type': 'text/plain' }, payload: 'hello' },
+    },
+    {
+      what: 'form body',
+      status: 415,
+      req: {
+        method: 'POST',
+        url: '/v1/establishments',
+        headers: { ...officer.auth, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'a=b',
+      },
+    },
+    {
+      what: 'body over BODY_LIMIT_BYTES',
+      status: 413,
+      req: {
+        method: 'POST',
+        url: '/v1/establishments',
+        headers: { ...officer.auth, 'content-type': 'application/json' },
+        payload: JSON.stringify({ ...sample.establishment(), name: 'x'.repeat(4000) }),
+      },
+    },
+    {
+      what: 'malformed JSON',
+      status: 400,
+      req: {
+        method: 'POST',
+        url: '/v1/establishments',
+        headers: { ...officer.auth, 'content-type': 'application/json' },
+        payload: '{"name": ',
+      },
+    },
+    {
+      what: 'empty JSON body',
+      status: 400,
+      req: { method: 'POST', url: '/v1/establishments', headers: { ...officer.auth, 'content-type': 'application/json' }, payload: '' },
+    },
+    { what: 'no token', status: 401, req: { url: '/v1/establishments' } },
+    { what: 'URL that does not decode', status: 400, req: { url: '/v1/establishments/%E0%A4%A', headers: officer.auth } },
+    { what: 'bad path parameter', status: 400, req: { url: '/v1/establishments/not-a-uuid', headers: officer.auth } },
+    { what: 'bad query parameter', status: 400, req: { url: '/v1/establishments?pageSize=0', headers: officer.auth } },
+  ];
+  for (const c of cases) {
+    const res = await app.inject(c.req);
+    t.equal(res.statusCode, c.status, `${c.what}: ${res.body.slice(0, 200)}`);
+    t.match(res.headers['content-type'], /^application\/problem\+json/, `${c.what}: problem+json`);
+    const body = json(res);
+    for (const k of PROBLEM_KEYS) t.ok(body[k] !== undefined && body[k] !== '', `${c.what}: has ${k}`);
+    t.equal(body.status, c.status, `${c.what}: status in body`);
+    t.match(body.type, /^urn:/);
+    t.match(body.instance, /#request-/);
+    t.equal(res.headers['api-version'], API_VERSION, `${c.what}: API-Version`);
+    t.equal(res.headers['x-content-type-options'], 'nosniff', `${c.what}: nosniff`);
+    t.ok(res.headers['x-request-id'], `${c.what}: X-Request-Id`);
+    c.check?.(res);
+  }
+  t.equal((await app.inject({ url: '/v1/establishments', headers: officer.auth })).statusCode, 200, 'nothing above was stored');
+  t.match(json(await app.inject({ url: '/v1/establishments', headers: officer.auth })), { totalItems: 0 });
+});
+
+t.test('http hygiene: success responses carry API-Version, security headers and X-Request-Id', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  for (const url of ['/v1/openapi.json', '/v1/municipalities', '/v1/establishments']) {
+    const res = await app.inject({ url, headers: officer.auth });
+    t.equal(res.statusCode, 200, url);
+    t.equal(res.headers['api-version'], API_VERSION);
+    t.match(res.headers['api-version'], /^\d+\.\d+\.\d+/, 'full semver');
+    t.equal(res.headers['x-content-type-options'], 'nosniff');
+    t.equal(res.headers['x-frame-options'], 'DENY');
+    t.match(res.headers['strict-transport-security'], /max-age=\d+/);
+    t.match(res.headers['content-security-policy'], /frame-ancestors 'none'/);
+    t.equal(res.headers['referrer-policy'], 'no-referrer');
+    t.equal(res.headers['cache-control'], 'no-store');
+    t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+  }
+  const given = await app.inject({ url: '/v1/municipalities', headers: { ...officer.auth, 'x-request-id': 'case-42.abc' } });
+  t.equal(given.headers['x-request-id'], 'case-42.abc', 'a well-formed X-Request-Id is echoed');
+  const bad = await app.inject({ url: '/v1/municipalities', headers: { ...officer.auth, 'x-request-id': 'bad id with spaces' } });
+  t.not(bad.headers['x-request-id'], 'bad id with spaces', 'a malformed one is replaced');
+  const created = await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() });
+  t.equal(created.statusCode, 201);
+  t.equal(created.headers['api-version'], API_VERSION);
+  const nm = await app.inject({ url: `/v1/establishments/${json(created).id}`, headers: { ...officer.auth, 'if-none-match': '"1"' } });
+  t.equal(nm.statusCode, 304);
+  t.equal(nm.body, '', '304 has no body');
+  t.equal(nm.headers.etag, '"1"');
+  t.equal(nm.headers['api-version'], API_VERSION);
+  const other = await app.inject({ url: `/v1/establishments/${json(created).id}`, headers: { ...officer.auth, 'if-none-match': '"7"' } });
+  t.equal(other.statusCode, 200, 'another ETag gets the resource');
+});
+
+t.test('http hygiene: HEAD is answered like GET without a body, and needs a token too', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const head = await app.inject({ method: 'HEAD', url: '/v1/municipalities', headers: officer.auth });
+  t.equal(head.statusCode, 200);
+  t.equal(head.body, '');
+  t.equal(head.headers['api-version'], API_VERSION);
+  const anonymous = await app.inject({ method: 'HEAD', url: '/v1/municipalities' });
+  t.equal(anonymous.statusCode, 401);
+  const analyst = await client('analyst');
+  t.equal((await app.inject({ method: 'HEAD', url: '/v1/establishments', headers: analyst.auth })).statusCode, 403);
+});
+
+t.test('http hygiene: all invalid fields of one part are listed together', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const res = await app.inject({
+    url: '/v1/enforcement-actions?pageSize=101&page=0&measure=nap&decisionDateFrom=2020-13-01&unknownKey=1',
+    headers: officer.auth,
+  });
+  t.equal(res.statusCode, 400);
+  const names = json<{ invalidParams: { name: string }[] }>(res).invalidParams.map((p) => p.name);
+  t.same([...new Set(names)].sort(), ['decisionDateFrom', 'measure', 'page', 'pageSize']);
+});

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { build, json } from '../support/helper.js';
+
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  parameters?: unknown[];
+  requestBody?: unknown;
+  security?: unknown[];
+  responses: Record<string, unknown>;
+};
+type Doc = { openapi: string; info: Record<string, unknown>; servers: { url: string }[]; paths: Record<string, Record<string, Operation>> };
+
+const committed = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../openapi/openapi.json'), 'utf8')) as Doc;
+
+t.test('openapi: the committed document is what the app serves (run `npm run openapi` after changing routes)', async (t) => {
+  const { app } = await build(t);
+  const res = await app.inject({ url: '/v1/openapi.json' });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /^application\/json/);
+  t.equal(res.headers['access-control-allow-origin'], '*');
+  t.same(json(res), committed, 'openapi/openapi.json is current');
+});
+
+t.test('openapi: served without a token, CORS-open, 3.0.3, and lists itself', async (t) => {
+  const { app } = await build(t);
+  const res = await app.inject({ url: '/v1/openapi.json' });
+  t.equal(res.statusCode, 200, 'no token needed');
+  t.equal(res.headers['access-control-allow-origin'], '*');
+  const doc = json<Doc>(res);
+  t.equal(doc.openapi, '3.0.3');
+  t.ok(doc.paths['/openapi.json']?.get, 'the document lists /openapi.json');
+  t.match(doc.servers[0]?.url, /\/v1$/);
+  t.match(doc.info, { contact: { name: String, url: String, email: String } });
+});
+
+t.test('openapi: every operation has a unique operationId, a summary and every response it can give', async (t) => {
+  const ids = new Set<string>();
+  let operations = 0;
+  for (const [p, item] of Object.entries(committed.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!['get', 'put', 'post', 'delete', 'patch'].includes(method)) continue;
+      operations += 1;
+      const where = `${method.toUpperCase()} ${p}`;
+      t.ok(op.operationId, `${where} has an operationId`);
+      t.notOk(ids.has(op.operationId as string), `${where}: ${op.operationId} is unique`);
+      ids.add(op.operationId as string);
+      t.ok(op.summary && op.summary.length > 3, `${where} has a summary`);
+      const statuses = Object.keys(op.responses);
+      t.ok(
+        statuses.some((s) => /^2/.test(s)),
+        `${where} documents a success`,
+      );
+      if ((op.parameters?.length ?? 0) > 0 || op.requestBody) t.ok(statuses.includes('400'), `${where} documents 400`);
+      if (op.security?.length) {
+        t.ok(statuses.includes('401'), `${where} documents 401`);
+        t.ok(statuses.includes('403'), `${where} documents 403`);
+      }
+      if (p.includes('{')) t.ok(statuses.includes('404'), `${where} documents 404`);
+      if (op.requestBody) {
+        t.ok(statuses.includes('415'), `${where} documents 415`);
+        t.ok(statuses.includes('413'), `${where} documents 413`);
+      }
+      if (method === 'put' || (method === 'delete' && op.security?.length)) t.ok(statuses.includes('412'), `${where} documents 412`);
+    }
+  }
+  t.ok(operations >= 23, `${operations} operations`);
+});
+
+t.test('openapi: the Dutch legal term appears where one applies', async (t) => {
+  const terms: Record<string, RegExp> = {
+    '/establishments': /seksinrichting/i,
+    '/establishments/{id}/licences': /exploitatievergunning/i,
+    '/enforcement-actions': /handhavingsmaatregel/i,
+    '/municipalities': /gemeente/i,
+  };
+  for (const [p, term] of Object.entries(terms)) {
+    for (const [method, op] of Object.entries(committed.paths[p] ?? {})) {
+      t.match(`${op.summary} ${op.description ?? ''}`, term, `${method.toUpperCase()} ${p}`);
+    }
+  }
+});
+
+t.test('openapi: /docs serves the interactive documentation', async (t) => {
+  const { app } = await build(t);
+  const res = await app.inject({ url: '/docs' });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /^text\/html/);
+  t.match(res.body, /swagger-ui/i);
+  const script = await app.inject({ url: '/docs/static/swagger-initializer.js' });
+  t.equal(script.statusCode, 200, 'its assets load');
+});

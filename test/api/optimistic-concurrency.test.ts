@@ -1,0 +1,108 @@
+import t from 'tap';
+import { build, json, sample } from '../support/helper.js';
+import { checkResponse } from '../support/openapi.js';
+
+/**
+ * Optimistic concurrency on every resource that can change: a strong ETag on each response,
+ * If-None-Match → 304, If-Match required (428), stale or malformed → 412 with the current ETag,
+ * and of two concurrent updates from the same version exactly one wins.
+ */
+t.test('ETag, If-None-Match, If-Match on every changeable resource', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const admin = await client('admin');
+  const inject = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: string, headers: Record<string, string>, payload?: object) =>
+    app.inject({ method, url, headers, ...(payload ? { payload: payload as Record<string, unknown> } : {}) }).then((res) => {
+      t.same(
+        checkResponse(method, url, res.statusCode, res.headers['content-type'] as string | undefined, res.body),
+        [],
+        `${method} ${url} ${res.statusCode} as documented`,
+      );
+      return res;
+    });
+
+  const est = json(await inject('POST', '/v1/establishments', officer.auth, sample.establishment()));
+  const lic = json(await inject('POST', `/v1/establishments/${est.id}/licences`, officer.auth, sample.licence()));
+  const act = json(await inject('POST', '/v1/enforcement-actions', officer.auth, sample.action(est.id as string)));
+  const apiClient = json(await inject('POST', '/v1/api-clients', admin.auth, { name: 'x', role: 'analyst', municipalityCode: null }));
+
+  const resources = [
+    {
+      name: 'establishment',
+      url: `/v1/establishments/${est.id}`,
+      auth: officer.auth,
+      body: sample.establishment('GM0363', { name: 'Renamed' }),
+    },
+    {
+      name: 'licence',
+      url: `/v1/establishments/${est.id}/licences/${lic.id}`,
+      auth: officer.auth,
+      body: sample.licence({ validUntil: '2021-12-31' }),
+    },
+    {
+      name: 'enforcement action',
+      url: `/v1/enforcement-actions/${act.id}`,
+      auth: officer.auth,
+      body: sample.action(est.id as string, { stage: 'objection' }),
+    },
+  ];
+
+  for (const r of resources) {
+    const read = await inject('GET', r.url, r.auth);
+    t.equal(read.statusCode, 200);
+    const tag = read.headers.etag as string;
+    t.match(tag, /^"[0-9]+"$/, `${r.name}: a strong ETag`);
+    t.equal(tag, `"${json(read).version}"`, `${r.name}: the ETag carries the version`);
+
+    const notModified = await inject('GET', r.url, { ...r.auth, 'if-none-match': tag });
+    t.equal(notModified.statusCode, 304, `${r.name}: If-None-Match with the current ETag → 304`);
+    t.equal(notModified.body, '');
+    t.equal(notModified.headers.etag, tag);
+    t.equal((await inject('GET', r.url, { ...r.auth, 'if-none-match': '"999"' })).statusCode, 200, `${r.name}: another ETag → 200`);
+
+    const missing = await inject('PUT', r.url, r.auth, r.body);
+    t.equal(missing.statusCode, 428, `${r.name}: PUT without If-Match → 428`);
+    t.match(json(missing), { code: 'if-match-required' });
+    for (const bad of ['W/"1"', '"abc"', '1', '"1", "2"']) {
+      const res = await inject('PUT', r.url, { ...r.auth, 'if-match': bad }, r.body);
+      t.equal(res.statusCode, 412, `${r.name}: If-Match ${bad} → 412`);
+    }
+    const stale = await inject('PUT', r.url, { ...r.auth, 'if-match': '"999"' }, r.body);
+    t.equal(stale.statusCode, 412, `${r.name}: stale If-Match → 412`);
+    t.equal(stale.headers.etag, tag, `${r.name}: the 412 names the current ETag`);
+
+    // Two updates from the same version at once: one wins, the other is told it is stale.
+    const [a, b] = await Promise.all([
+      inject('PUT', r.url, { ...r.auth, 'if-match': tag }, r.body),
+      inject('PUT', r.url, { ...r.auth, 'if-match': tag }, r.body),
+    ]);
+    t.same([a.statusCode, b.statusCode].sort(), [200, 412], `${r.name}: concurrent updates → one 200, one 412`);
+    const winner = a.statusCode === 200 ? a : b;
+    t.equal(winner.headers.etag, `"${Number(tag.slice(1, -1)) + 1}"`, `${r.name}: the version went up by one`);
+
+    const deleteMissing = await inject('DELETE', r.url, { ...r.auth, 'x-audit-reason': 'test' });
+    t.equal(deleteMissing.statusCode, 428, `${r.name}: DELETE without If-Match → 428`);
+    const deleteStale = await inject('DELETE', r.url, { ...r.auth, 'if-match': tag, 'x-audit-reason': 'test' });
+    t.equal(deleteStale.statusCode, 412, `${r.name}: DELETE with the old ETag → 412`);
+  }
+
+  // API clients are not replaced, only revoked: If-Match is required there too.
+  const clientUrl = `/v1/api-clients/${apiClient.id}`;
+  const readClient = await inject('GET', clientUrl, admin.auth);
+  t.equal(readClient.headers.etag, '"1"');
+  t.equal((await inject('DELETE', clientUrl, admin.auth)).statusCode, 428, 'api client: revoke without If-Match → 428');
+  t.equal((await inject('DELETE', clientUrl, { ...admin.auth, 'if-match': '"7"' })).statusCode, 412, 'api client: stale → 412');
+  const revoked = await inject('DELETE', clientUrl, { ...admin.auth, 'if-match': '"1"' });
+  t.equal(revoked.statusCode, 200);
+  t.equal(revoked.headers.etag, '"2"');
+  const notModified = await inject('GET', clientUrl, { ...admin.auth, 'if-none-match': '"2"' });
+  t.equal(notModified.statusCode, 304, 'api client: If-None-Match → 304');
+
+  // Deletes with the current ETag: action first (the establishment is in use until then).
+  for (const r of [...resources].reverse()) {
+    const current = await inject('GET', r.url, r.auth);
+    const res = await inject('DELETE', r.url, { ...r.auth, 'if-match': current.headers.etag as string, 'x-audit-reason': 'test clean-up' });
+    t.equal(res.statusCode, 204, `${r.name}: DELETE with the current ETag → 204`);
+    t.equal((await inject('GET', r.url, r.auth)).statusCode, 404, `${r.name}: gone`);
+  }
+});

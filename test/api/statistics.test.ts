@@ -1,0 +1,310 @@
+import fc from 'fast-check';
+import t from 'tap';
+import { type Equation, type Item, isPrimary, suppress } from '../../src/domain/suppression.js';
+import { build, json, sample } from '../support/helper.js';
+import { parseCsv } from '../support/statistics.js';
+
+type Row = Record<string, unknown> & { actions: number };
+
+async function setUp(t: Parameters<typeof build>[0]) {
+  const ctx = await build(t);
+  const { app, client } = ctx;
+  const ams = await client('officer', 'GM0363');
+  const rdam = await client('officer', 'GM0599');
+  const post = async (auth: Record<string, string>, url: string, payload: unknown) => {
+    const res = await app.inject({ method: 'POST', url, headers: auth, payload: payload as Record<string, unknown> });
+    if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+    return json<{ id: string }>(res);
+  };
+  const licensed = await post(ams.auth, '/v1/establishments', sample.establishment('GM0363'));
+  await post(ams.auth, `/v1/establishments/${licensed.id}/licences`, sample.licence());
+  const illegal = await post(ams.auth, '/v1/establishments', sample.establishment('GM0363', { name: 'Pand, "achter"' }));
+  const rdamEst = await post(
+    rdam.auth,
+    '/v1/establishments',
+    sample.establishment('GM0599', { address: { street: 'Hoogstraat', houseNumber: 3, postalCode: '3011AA', city: 'Rotterdam' } }),
+  );
+  for (let i = 0; i < 7; i++)
+    await post(ams.auth, '/v1/enforcement-actions', sample.action(illegal.id, { decisionDate: `2018-0${i + 1}-10` }));
+  for (let i = 0; i < 2; i++)
+    await post(
+      ams.auth,
+      '/v1/enforcement-actions',
+      sample.action(licensed.id, { measure: 'warning', fine: undefined, grounds: ['hygiene', 'no_manager_present'] }),
+    );
+  await post(
+    ams.auth,
+    '/v1/enforcement-actions',
+    sample.action(illegal.id, { measure: 'closure', fine: undefined, closure: { startDate: '2019-02-01' }, decisionDate: '2019-01-15' }),
+  );
+  await post(ams.auth, '/v1/enforcement-actions', sample.action(illegal.id, { stage: 'intended', decisionDate: '2019-03-01' }));
+  for (let i = 0; i < 3; i++) await post(rdam.auth, '/v1/enforcement-actions', sample.action(rdamEst.id, { decisionDate: '2018-11-11' }));
+  return { ...ctx, ams, rdam, analyst: await client('analyst'), admin: await client('admin') };
+}
+
+t.test('statistics: scope by role, counting rule, zero cells, validation', async (t) => {
+  const { app, ams, analyst, admin } = await setUp(t);
+  const get = (url: string, headers: Record<string, string>) => app.inject({ url, headers });
+
+  const all = await get('/v1/statistics/enforcement-actions?groupBy=municipality,year&yearFrom=2018&yearTo=2019', analyst.auth);
+  t.equal(all.statusCode, 200, all.body);
+  const body = json<{ items: Row[]; countingRule: { municipalityCodes: string[]; years: number[]; source: string; description: string } }>(
+    all,
+  );
+  t.equal(body.items.length, 20, 'ten municipalities × two years, zeros included');
+  t.same(
+    body.items.filter((r) => r.actions > 0).map((r) => [r.municipalityCode, r.year, r.actions]),
+    [
+      ['GM0363', 2018, 7],
+      ['GM0599', 2018, 3],
+      ['GM0363', 2019, 3],
+    ],
+    'the intended action does not count',
+  );
+  t.equal(body.items.find((r) => r.municipalityCode === 'GM0599')?.municipalityName, 'Rotterdam');
+  t.equal(body.countingRule.source, 'rollup');
+  t.match(body.countingRule.description, /decided, objection, appeal, final/);
+
+  const byGround = json<{ items: Row[]; countingRule: { description: string } }>(
+    await get('/v1/statistics/enforcement-actions?groupBy=ground&licenceStatus=licensed', analyst.auth),
+  );
+  t.same(
+    byGround.items.filter((r) => r.actions).map((r) => [r.ground, r.actions]),
+    [
+      ['no_manager_present', 2],
+      ['hygiene', 2],
+    ],
+    'an action with two grounds counts once per ground',
+  );
+  t.match(byGround.countingRule.description, /counts once under each/);
+
+  const fines = json<{ items: Row[] }>(
+    await get('/v1/statistics/enforcement-actions?measure=administrative_fine&yearFrom=2018&yearTo=2018', analyst.auth),
+  );
+  t.same(fines.items, [{ actions: 10, fineAmountCents: 10 * 150_000, penaltyMaximumCents: 0, penaltyForfeitedCents: 0 }]);
+
+  const withIntended = json<{ items: Row[] }>(await get('/v1/statistics/enforcement-actions?stage=intended&groupBy=stage', analyst.auth));
+  t.same(withIntended.items, [
+    { stage: 'intended', actions: 1, fineAmountCents: 150_000, penaltyMaximumCents: 0, penaltyForfeitedCents: 0 },
+  ]);
+
+  const partial = json<{ items: Row[]; countingRule: { source: string } }>(
+    await get('/v1/statistics/enforcement-actions?decisionDateFrom=2018-03-01&decisionDateTo=2018-12-31', analyst.auth),
+  );
+  t.equal(partial.items[0]?.actions, 5 + 3, 'dates from March 2018: 5 of the 7 fines and Rotterdam’s 3');
+  t.equal(partial.countingRule.source, 'actions');
+
+  // Officers: their own municipality only.
+  const own = await get('/v1/statistics/enforcement-actions?groupBy=municipality', ams.auth);
+  t.equal(own.statusCode, 200);
+  t.same(json<{ countingRule: { municipalityCodes: string[] } }>(own).countingRule.municipalityCodes, ['GM0363']);
+  t.equal(json<{ items: Row[] }>(own).items.length, 1);
+  t.equal((await get('/v1/statistics/enforcement-actions?municipalityCode=GM0363', ams.auth)).statusCode, 200);
+  const other = await get('/v1/statistics/enforcement-actions?municipalityCode=GM0599', ams.auth);
+  t.equal(other.statusCode, 403);
+  t.equal((await get('/v1/statistics/enforcement-actions?municipalityCode=GM0363,GM0599', ams.auth)).statusCode, 403);
+  t.equal((await get('/v1/statistics/enforcement-actions/summary?municipalityCode=GM0599', ams.auth)).statusCode, 403);
+  t.equal((await get('/v1/statistics/enforcement-actions', admin.auth)).statusCode, 200);
+  t.equal((await app.inject({ url: '/v1/statistics/enforcement-actions' })).statusCode, 401);
+
+  // Municipalities repeated or as a comma list mean the same.
+  const repeated = json(
+    await get('/v1/statistics/enforcement-actions?municipalityCode=GM0363&municipalityCode=GM0599&groupBy=municipality', analyst.auth),
+  );
+  const commas = json(await get('/v1/statistics/enforcement-actions?municipalityCode=GM0363,GM0599&groupBy=municipality', analyst.auth));
+  t.same(repeated, commas);
+
+  // Summary: municipalities without actions still count in the denominator.
+  const summary = json<{ items: Row[]; total: Row }>(
+    await get('/v1/statistics/enforcement-actions/summary?yearFrom=2018&yearTo=2019&programme=LPP', analyst.auth),
+  );
+  t.match(summary.items, [
+    { licenceStatus: 'licensed', actions: 2, municipalities: 10, years: 2, averagePerMunicipalityPerYear: 0.1 },
+    { licenceStatus: 'unlicensed', actions: 11, municipalities: 10, years: 2, averagePerMunicipalityPerYear: 0.55 },
+  ]);
+
+  // Bad input: 400 with every invalid parameter.
+  const bad = await get(
+    '/v1/statistics/enforcement-actions?groupBy=year,colour&yearFrom=20x&measure=fine&municipalityCode=XX1',
+    analyst.auth,
+  );
+  t.equal(bad.statusCode, 400);
+  t.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8');
+  const names = json<{ invalidParams: { name: string }[] }>(bad).invalidParams.map((p) => p.name.split('.')[0]);
+  for (const n of ['groupBy', 'yearFrom', 'measure', 'municipalityCode']) t.ok(names.includes(n), `invalidParams names ${n}`);
+  const crossed = await get('/v1/statistics/enforcement-actions?yearFrom=2019&yearTo=2018&municipalityCode=GM9999', analyst.auth);
+  t.equal(crossed.statusCode, 400);
+  t.same(
+    json<{ invalidParams: { code: string }[] }>(crossed)
+      .invalidParams.map((p) => p.code)
+      .sort(),
+    ['before_year_from', 'unknown_municipality'],
+  );
+  t.equal((await get('/v1/statistics/enforcement-actions?yearFrom=2018&decisionDateTo=2018-05-01', analyst.auth)).statusCode, 400);
+});
+
+t.test('statistics: CSV and observations parse back with the same numbers', async (t) => {
+  const { app, analyst } = await setUp(t);
+  const q = 'groupBy=year,municipality,licenceStatus,measure&yearFrom=2018&yearTo=2019&programme=LPP';
+  const asJson = json<{ items: Row[] }>(await app.inject({ url: `/v1/statistics/enforcement-actions?${q}`, headers: analyst.auth })).items;
+  const res = await app.inject({ url: `/v1/statistics/enforcement-actions?${q}`, headers: { ...analyst.auth, accept: 'text/csv' } });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /^text\/csv; charset=utf-8/);
+  t.ok(res.body.endsWith('\r\n') && !/[^\r]\n/.test(res.body), 'every line ends in CRLF');
+  const [header, ...rows] = parseCsv(res.body);
+  t.same(header, [
+    'year',
+    'municipality_code',
+    'municipality_name',
+    'licence_status',
+    'licence_status_label',
+    'measure',
+    'measure_label',
+    'actions',
+    'fine_amount_cents',
+    'penalty_maximum_cents',
+    'penalty_forfeited_cents',
+  ]);
+  t.equal(rows.length, asJson.length);
+  rows.forEach((r, i) => {
+    const j = asJson[i] as Row;
+    t.same(
+      [Number(r[0]), r[1], r[2], r[3], r[5], Number(r[7]), Number(r[8])],
+      [j.year, j.municipalityCode, j.municipalityName, j.licenceStatus, j.measure, j.actions, j.fineAmountCents],
+    );
+  });
+  const fineRow = rows.find((r) => r[1] === 'GM0518' && r[5] === 'administrative_fine');
+  t.same(
+    [fineRow?.[2], fineRow?.[6], fineRow?.[4]],
+    ["'s-Gravenhage", 'bestuurlijke boete', 'vergund'],
+    'labels: municipality name, Dutch measure and status',
+  );
+
+  const obs = json<{ items: Record<string, unknown>[] }>(
+    await app.inject({
+      url: '/v1/statistics/enforcement-actions/observations?groupBy=year,municipality&yearFrom=2018&yearTo=2018',
+      headers: analyst.auth,
+    }),
+  ).items;
+  const amsterdam = obs.find((o) => o.RegioS === 'GM0363' && o.measure === 'Handhavingsmaatregelen_1');
+  t.match(amsterdam, { Perioden: '2018JJ00', value: 7, valueAttribute: 'None' });
+  const obsCsv = await app.inject({
+    url: '/v1/statistics/enforcement-actions/observations?groupBy=year,municipality&yearFrom=2018&yearTo=2018',
+    headers: { ...analyst.auth, accept: 'text/csv' },
+  });
+  const [obsHeader, ...obsRows] = parseCsv(obsCsv.body);
+  t.same(obsHeader, ['Id', 'Measure', 'ValueAttribute', 'Value', 'Perioden', 'RegioS']);
+  t.equal(obsRows.length, obs.length);
+  t.same(
+    obsRows.find((r) => r[5] === 'GM0363' && r[1] === 'Handhavingsmaatregelen_1'),
+    [String(amsterdam?.id), 'Handhavingsmaatregelen_1', 'None', '7', '2018JJ00', 'GM0363'],
+  );
+  t.equal(
+    (
+      await app.inject({
+        url: '/v1/statistics/enforcement-actions',
+        headers: { ...analyst.auth, accept: 'application/json, text/csv;q=0.5' },
+      })
+    ).headers['content-type'],
+    'application/json; charset=utf-8',
+  );
+});
+
+t.test('open data: no token, small counts suppressed, totals cannot reveal them', async (t) => {
+  const { app, analyst } = await setUp(t);
+  const res = await app.inject({ url: '/v1/open-data/enforcement-actions?groupBy=municipality,licenceStatus' });
+  t.equal(res.statusCode, 200, res.body);
+  const table = json<{
+    threshold: number;
+    cells: { municipalityCode: string; licenceStatus: string; value: number | null; status: string }[];
+    margins: { dimension: string; municipalityCode?: string; licenceStatus?: string; value: number | null; status: string }[];
+    total: { value: number | null; status: string };
+  }>(res);
+  t.equal(table.threshold, 5);
+  const exact = json<{ items: Row[] }>(
+    await app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=municipality,licenceStatus', headers: analyst.auth }),
+  ).items;
+  const truth = (m: string, s: string) => exact.find((r) => r.municipalityCode === m && r.licenceStatus === s)?.actions ?? 0;
+  for (const c of table.cells) {
+    const v = truth(c.municipalityCode, c.licenceStatus);
+    if (c.status === 'reported') t.equal(c.value, v);
+    if (isPrimary(v, 5) && !['suppressed', 'not_reported'].includes(c.status))
+      t.fail(`${c.municipalityCode}/${c.licenceStatus} = ${v} is published`);
+    if (c.status === 'zero') t.equal(v, 0);
+  }
+  t.equal(
+    table.cells.find((c) => c.municipalityCode === 'GM0363' && c.licenceStatus === 'unlicensed')?.status,
+    'suppressed',
+    '8 is suppressed too (secondary): else Amsterdam’s total 10 minus 8 would give the 2 away',
+  );
+  t.equal(
+    table.cells.find((c) => c.municipalityCode === 'GM0363' && c.licenceStatus === 'licensed')?.status,
+    'suppressed',
+    '2 is suppressed',
+  );
+  t.equal(
+    table.cells.find((c) => c.municipalityCode === 'GM0599' && c.licenceStatus === 'unlicensed')?.status,
+    'suppressed',
+    '3 is suppressed',
+  );
+  t.equal(
+    table.cells.find((c) => c.municipalityCode === 'GM0014')?.status,
+    'not_reported',
+    'a municipality without establishments has not reported',
+  );
+  t.equal(table.cells.find((c) => c.municipalityCode === 'GM0599' && c.licenceStatus === 'licensed')?.status, 'zero');
+  // No equation (margin = its cells; total = the margins) has exactly one hidden member.
+  const hidden = (x: { status: string }) => x.status === 'suppressed';
+  for (const m of table.margins) {
+    const parts = table.cells.filter((c) =>
+      m.dimension === 'municipality' ? c.municipalityCode === m.municipalityCode : c.licenceStatus === m.licenceStatus,
+    );
+    const n = [m, ...parts].filter(hidden).length;
+    t.not(n, 1, `margin ${m.dimension} ${m.municipalityCode ?? m.licenceStatus}: ${n} hidden`);
+  }
+  for (const d of ['municipality', 'licenceStatus']) {
+    t.not([table.total, ...table.margins.filter((m) => m.dimension === d)].filter(hidden).length, 1, `grand total over ${d}`);
+  }
+  const csv = await app.inject({ url: '/v1/open-data/enforcement-actions?groupBy=municipality', headers: { accept: 'text/csv' } });
+  const [header, ...rows] = parseCsv(csv.body);
+  t.same(header, ['municipality_code', 'municipality_name', 'actions', 'status']);
+  t.same(
+    rows.find((r) => r[0] === 'GM0599'),
+    ['GM0599', 'Rotterdam', '', 'suppressed'],
+  );
+  t.equal((await app.inject({ url: '/v1/open-data/enforcement-actions?groupBy=ground' })).statusCode, 400);
+});
+
+t.test('suppression: on random tables no equation has exactly one suppressed member', async (t) => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 25, maxLength: 25 }),
+      fc.integer({ min: 2, max: 6 }),
+      (rows, cols, values, threshold) => {
+        const cells: Item[][] = Array.from({ length: rows }, (_, r) =>
+          Array.from({ length: cols }, (_, c) => ({ value: values[r * 5 + c] as number, suppressed: false })),
+        );
+        const rowM = cells.map((r) => ({ value: r.reduce((n, c) => n + c.value, 0), suppressed: false }));
+        const colM = Array.from({ length: cols }, (_, c) => ({
+          value: cells.reduce((n, r) => n + (r[c] as Item).value, 0),
+          suppressed: false,
+        }));
+        const total = { value: rowM.reduce((n, m) => n + m.value, 0), suppressed: false };
+        const eqs: Equation[] = [
+          ...rowM.map((m, r) => ({ total: m, parts: cells[r] as Item[] })),
+          ...colM.map((m, c) => ({ total: m, parts: cells.map((r) => r[c] as Item) })),
+          { total, parts: rowM },
+          { total, parts: colM },
+        ];
+        const all = [...cells.flat(), ...rowM, ...colM, total];
+        suppress(all, eqs, threshold);
+        for (const i of all) if (isPrimary(i.value, threshold) && !i.suppressed) return false;
+        return eqs.every((e) => [e.total, ...e.parts].filter((m) => m.suppressed).length !== 1);
+      },
+    ),
+    { numRuns: 500 },
+  );
+  t.pass('primary and secondary suppression hold on 500 random tables');
+});

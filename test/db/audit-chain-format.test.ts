@@ -1,0 +1,55 @@
+import { asc, eq } from 'drizzle-orm';
+import t from 'tap';
+import { auditLog, auditPending } from '../../src/db/schema.js';
+import { chainHash, contentHash, entryHashV1, GENESIS_HASH } from '../../src/services/audit.js';
+import { asSuperuser, withHistory } from '../support/audit.js';
+
+// The audit chain's formula, and entries of the first chain format (before migration 0008).
+// Tampering and how it is found are in audit-chain.test.ts.
+
+/** Rewrites the chain as if entries `formatOne` had been written before migration 0008, re-linking every later entry. */
+async function rechain(database: Parameters<typeof asSuperuser>[0], formatOne: (seq: number) => boolean) {
+  const rows = await database.db.select().from(auditLog).orderBy(asc(auditLog.seq));
+  let prevHash = GENESIS_HASH;
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  for (const row of rows) {
+    const v1 = formatOne(row.seq);
+    const hash = v1 ? entryHashV1({ ...row, prevHash }) : chainHash(row.seq, prevHash, contentHash(row));
+    await database.db
+      .update(auditLog)
+      .set({ prevHash, hash, contentHash: v1 ? null : contentHash(row) })
+      .where(eq(auditLog.seq, row.seq));
+    prevHash = hash;
+  }
+}
+
+t.test('the database chains each entry with the formula the verifier checks', async (t) => {
+  const { database, verify } = await withHistory(t);
+  const rows = await database.db.select().from(auditLog).orderBy(asc(auditLog.seq));
+  t.ok(rows.length >= 6);
+  let prevHash = GENESIS_HASH;
+  for (const row of rows) {
+    t.equal(row.prevHash, prevHash, `entry ${row.seq} links to its predecessor`);
+    t.equal(row.contentHash, contentHash(row), `entry ${row.seq}: the service's content hash`);
+    t.equal(row.hash, chainHash(row.seq, prevHash, row.contentHash as string), `entry ${row.seq}: hash of seq:prevHash:contentHash`);
+    prevHash = row.hash;
+  }
+  t.equal((await database.db.select().from(auditPending)).length, 0, 'nothing is left pending after commit');
+  t.match(await verify(), { ok: true });
+});
+
+t.test('entries of the first chain format still verify, but only before the second format', async (t) => {
+  const { database, verify } = await withHistory(t);
+  await rechain(database, (seq) => seq <= 3);
+  t.match(await verify(), { ok: true, firstBrokenSeq: null }, 'format 1 for entries 1–3, format 2 after');
+  await rechain(database, (seq) => seq <= 3 || seq === 5);
+  t.match(await verify(), { ok: false, firstBrokenSeq: 5, problem: /format-1 entry follows a format-2 entry/ }, 'a downgrade is found');
+});
+
+t.test('a format-1 entry whose content was edited is found', async (t) => {
+  const { database, verify } = await withHistory(t);
+  await rechain(database, () => true);
+  t.match(await verify(), { ok: true });
+  await asSuperuser(database, "update audit_log set reason = 'quietly' where seq = 2");
+  t.match(await verify(), { ok: false, firstBrokenSeq: 2, problem: /content does not match its hash/ });
+});

@@ -1,0 +1,85 @@
+import t from 'tap';
+import { runAuditVerify } from '../../src/cli/audit-verify.js';
+import { asSuperuser, withHistory } from '../support/audit.js';
+import { json } from '../support/helper.js';
+
+// Tampering with the audit trail in the database, and how the endpoint and the CLI find it.
+// The chain's formula and its two formats are in audit-chain-format.test.ts.
+
+t.test('the database refuses to change or remove audit entries', async (t) => {
+  const { database, verify } = await withHistory(t);
+  await t.rejects(asSuperuser(database, "update audit_log set reason = 'x' where seq = 1"), /append-only/);
+  await t.rejects(asSuperuser(database, 'delete from audit_log where seq = 1'), /append-only/);
+  await t.rejects(asSuperuser(database, 'truncate audit_log'), /append-only/);
+  t.match(await verify(), { ok: true, entriesChecked: 6, firstBrokenSeq: null, lastSeq: 6, recordsWithoutTrail: 0 });
+});
+
+t.test('an entry edited in the database is found by the endpoint and the CLI', async (t) => {
+  const { database, verify, cli } = await withHistory(t);
+  t.equal((await cli()).code, 0);
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(database, `update audit_log set after = jsonb_set(after, '{fine,amountCents}', '1') where seq = 4`);
+  const report = await verify();
+  t.match(report, { ok: false, firstBrokenSeq: 4, entriesChecked: 3, problem: /content does not match/ });
+  const run = await cli();
+  t.equal(run.code, 1);
+  t.match(run.out, /BROKEN at seq 4/);
+});
+
+t.test('an entry whose hash was replaced as well is still found', async (t) => {
+  const { database, verify } = await withHistory(t);
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(database, "update audit_log set reason = 'quietly', hash = repeat('a', 64) where seq = 3");
+  t.match(await verify(), { ok: false, firstBrokenSeq: 3 });
+});
+
+t.test('an entry deleted from the middle or the end of the trail is found', async (t) => {
+  const { database, verify, cli } = await withHistory(t);
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(database, 'delete from audit_log where seq = 6');
+  const tail = await verify();
+  t.match(tail, { ok: false, entriesChecked: 5, firstBrokenSeq: null, lastSeq: 5, recordsWithoutTrail: 1 }, 'a cut-off tail');
+  t.equal((await cli()).code, 1);
+  await asSuperuser(database, 'delete from audit_log where seq = 2');
+  t.match(await verify(), { ok: false, firstBrokenSeq: 2, problem: /entry 2 is missing/ });
+});
+
+t.test('a head noted earlier catches a cut-off tail that leaves no other trace', async (t) => {
+  const { app, client, database, cli } = await withHistory(t);
+  const admin = await client('admin');
+  const noted = json<{ lastSeq: number; headHash: string; ok: boolean }>(
+    await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth }),
+  );
+  t.equal(noted.ok, true);
+  const anchored = `/v1/audit-trail/verification?anchorSeq=${noted.lastSeq}&anchorHash=${noted.headHash}`;
+  t.match(json(await app.inject({ url: anchored, headers: admin.auth })), { ok: true });
+
+  // The last entry is an API client's creation: no establishment or action row points to it.
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(database, `delete from audit_log where seq = ${noted.lastSeq}`);
+  t.match(
+    json(await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth })),
+    { ok: true, recordsWithoutTrail: 0 },
+    'without the anchor the shorter chain looks fine',
+  );
+  t.match(json(await app.inject({ url: anchored, headers: admin.auth })), {
+    ok: false,
+    firstBrokenSeq: noted.lastSeq,
+    problem: /cut off/,
+  });
+  const out: string[] = [];
+  t.equal(await runAuditVerify(database, (l) => out.push(l), { seq: noted.lastSeq, hash: noted.headHash }), 1);
+  t.equal((await cli()).code, 0, 'the CLI without an anchor cannot know either');
+
+  const rewritten = await app.inject({
+    url: `/v1/audit-trail/verification?anchorSeq=2&anchorHash=${'b'.repeat(64)}`,
+    headers: admin.auth,
+  });
+  t.match(json(rewritten), { ok: false, firstBrokenSeq: 2, problem: /rewritten/ });
+  const half = await app.inject({ url: '/v1/audit-trail/verification?anchorSeq=2', headers: admin.auth });
+  t.equal(half.statusCode, 400);
+  t.match(json(half), { invalidParams: [{ name: 'anchorHash' }] });
+  const badHash = await app.inject({ url: '/v1/audit-trail/verification?anchorSeq=0&anchorHash=xyz', headers: admin.auth });
+  t.equal(badHash.statusCode, 400);
+  t.equal(json<{ invalidParams: unknown[] }>(badHash).invalidParams.length, 2);
+});

@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { migrateDatabase, openPostgres } from '../../src/db/client.js';
+import { isDatabaseUnavailable } from '../../src/lib/db-errors.js';
+import { inTransaction, systemActor } from '../../src/services/context.js';
+import { json, sample, usingPostgres } from '../support/helper.js';
+import { scratchDatabase } from '../support/scratch-database.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+
+/**
+ * PostgreSQL outages, simulated by a TCP proxy between the pool and the shared cluster (which is
+ * never restarted): requests get 503 problem+json with Retry-After, never a 500 or a crash, and
+ * the service recovers by itself.
+ */
+t.test('database outages answer 503 and recover', { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' }, async (t) => {
+  const adminUrl = new URL(process.env.DATABASE_URL as string);
+  const scratch = await scratchDatabase(adminUrl.toString(), 'er_faults');
+  t.teardown(() => scratch.drop());
+
+  const proxy = new TcpProxy(adminUrl.hostname, Number(adminUrl.port || 5432));
+  const port = await proxy.start();
+  t.teardown(() => proxy.close());
+  const url = new URL(scratch.url);
+  url.host = `127.0.0.1:${port}`;
+  const poolErrors: Error[] = [];
+  const database = await openPostgres({
+    url: url.toString(),
+    poolSize: 5,
+    connectTimeoutMs: 500,
+    statementTimeoutMs: 5000,
+    onPoolError: (err) => poolErrors.push(err),
+  });
+  await migrateDatabase(database);
+  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database, closeDatabase: true });
+  await app.ready();
+  t.teardown(async () => {
+    // Closing waits for checked-out connections; after the outages one can be left waiting on a
+    // dead socket until its timeouts fire, so the test does not wait for it forever.
+    const closed = await Promise.race([app.close().then(() => true), new Promise((r) => setTimeout(() => r(false), 5000))]);
+    if (!closed) {
+      const p = database.pool;
+      t.comment(`app.close() still waiting after 5 s: pool total ${p.totalCount}, idle ${p.idleCount}, waiting ${p.waitingCount}`);
+    }
+  });
+  const officer = await app.repos.apiClients.create(systemActor('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' });
+  const auth = { authorization: `Bearer ${officer.token}` };
+  const create = () => app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
+
+  const assert503 = (res: Awaited<ReturnType<typeof create>>, what: string) => {
+    t.equal(res.statusCode, 503, `${what}: 503 (${res.body})`);
+    t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`);
+    t.match(res.headers['retry-after'], /^[1-9][0-9]*$/, `${what}: Retry-After`);
+    t.match(json(res), { status: 503, code: 'database-unavailable' }, what);
+  };
+
+  const waitUntilReady = async () => {
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await app.inject({ url: '/health/ready' })).statusCode;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    return status;
+  };
+
+  t.equal((await create()).statusCode, 201, 'works before the outage');
+  t.equal((await app.inject({ url: '/health/ready' })).statusCode, 200);
+
+  // 1. Refused connections (PostgreSQL down or restarting).
+  proxy.cut();
+  assert503(await app.inject({ url: '/v1/establishments', headers: auth }), 'read while down');
+  assert503(await create(), 'create while down');
+  const ready = await app.inject({ url: '/health/ready' });
+  t.equal(ready.statusCode, 503, 'not ready while down');
+  t.ok(ready.headers['retry-after']);
+  t.equal((await app.inject({ url: '/health/live' })).statusCode, 200, 'still alive');
+
+  // 2. A connection that never answers: the pool's connect timeout ends the wait.
+  proxy.blackhole();
+  const started = Date.now();
+  assert503(await create(), 'create during a partition');
+  t.ok(Date.now() - started < 4000, 'answered within about the connect timeout');
+
+  // 3. Connections dropped in the middle of transactions.
+  proxy.restore();
+  t.equal(await waitUntilReady(), 200, 'ready after the partition');
+  const acknowledged: string[] = [];
+  const inFlight = Array.from({ length: 30 }, (_, i) =>
+    new Promise((r) => setTimeout(r, i * 10)).then(async () => {
+      const res = await create();
+      if (res.statusCode === 201) acknowledged.push(json(res).id as string);
+      else if (res.statusCode !== 503) t.comment(res.body);
+      return res.statusCode;
+    }),
+  );
+  setTimeout(() => proxy.cut(), 150);
+  const statuses = await Promise.all(inFlight);
+  t.ok(
+    statuses.every((s) => s === 201 || s === 503),
+    `every request during the cut is 201 or 503: ${statuses.join(' ')}`,
+  );
+
+  // An error thrown inside a transaction whose connection dies is an outage, not a fault.
+  proxy.restore();
+  let caught: unknown;
+  await inTransaction(database.db, { municipalityCode: null, role: 'system' }, async (tx) => {
+    await tx.execute(sql`select 1`);
+    proxy.cut();
+    await tx.execute(sql`select 1`);
+  }).catch((err) => {
+    caught = err;
+  });
+  t.ok(caught, 'the transaction failed');
+  t.ok(isDatabaseUnavailable(caught), `classified as unavailable: ${String(caught)}`);
+
+  // 4. Recovery without a restart of the service.
+  proxy.restore();
+  t.equal(await waitUntilReady(), 200, 'ready again');
+  const after = await create();
+  t.equal(after.statusCode, 201, 'creates again after recovery');
+  for (const id of acknowledged) {
+    t.equal((await app.inject({ url: `/v1/establishments/${id}`, headers: auth })).statusCode, 200, `acknowledged ${id} exists`);
+  }
+  const p = database.pool;
+  t.equal(p.totalCount - p.idleCount, 0, 'no connection is left checked out after the outages (drizzle leaked them when BEGIN failed)');
+  t.comment(`pool errors seen (handled, no crash): ${poolErrors.length}`);
+});

@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { openPglite } from '../../src/db/client.js';
+import { pgliteTemplate } from '../support/helper.js';
+import { scratchDatabase } from '../support/scratch-database.js';
+import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
+
+/**
+ * The real process: `node dist/server.js` listening on a free port (PORT=0), on the embedded
+ * database in a temporary DATA_DIR, or on a fresh PostgreSQL database when DATABASE_URL is set.
+ */
+const ADMIN_TOKEN = 'server-test-admin-token-0123456789abcdef';
+const usingPostgres = Boolean(process.env.DATABASE_URL);
+
+/** The subset of tap's Test these helpers need. */
+interface TestLike {
+  teardown(fn: () => unknown): void;
+}
+
+// Longer than .taprc's default: it may first build dist/ (tsc), then starts five node processes
+// that each load PGlite and migrate; ~20 s when idle with dist/ built.
+t.setTimeout(300_000);
+
+ensureBuilt();
+
+/** One embedded data folder for the whole file. */
+const sharedDataDir = mkdtempSync(path.join(tmpdir(), 'er-server-'));
+t.teardown(() => rmSync(sharedDataDir, { recursive: true, force: true }));
+// Seeded from the tests' migrated template, so the server reopens a folder instead of running
+// initdb (10-40 s on a loaded machine, which put this file near tap's per-file timeout).
+// The server still applies the migrations itself, as on every start.
+{
+  const seed = await openPglite({ dataDir: sharedDataDir, loadDataDir: await pgliteTemplate() });
+  await seed.close();
+}
+
+function tempDataDir(t: TestLike): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'er-server-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Kills a still-running server when the test ends, so a failure never leaves one behind. */
+function owned(t: TestLike, s: ServerProcess): ServerProcess {
+  t.teardown(() => {
+    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+  });
+  return s;
+}
+
+/** A POST whose body arrives in two halves, so it is in flight for as long as we like. */
+function slowPost(url: string, body: string, headers: Record<string, string>) {
+  const req = http.request(url, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c) => {
+        text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+  });
+  const half = Math.floor(body.length / 2);
+  req.write(body.slice(0, half));
+  return { response, finish: () => req.end(body.slice(half)) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function databaseEnv(t: TestLike): Promise<Record<string, string>> {
+  if (!usingPostgres) return { DATA_DIR: sharedDataDir };
+  const db = await scratchDatabase(process.env.DATABASE_URL as string, 'er_server');
+  t.teardown(db.drop);
+  return { DATABASE_URL: db.url };
+}
+
+t.test('server: serves the document over the network, and finishes in-flight requests on SIGTERM', async (t) => {
+  const env = { PORT: '0', LOG_LEVEL: 'info', REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, ...(await databaseEnv(t)) };
+  const server = owned(t, startServer(env));
+  const base = await server.ready;
+  t.match(base, /^http:\/\/127\.0\.0\.1:\d+$/, 'the ready log names the bound address');
+  t.match(server.output(), usingPostgres ? /"database":"postgres"/ : /"database":"pglite"/);
+
+  const doc = await fetch(`${base}/v1/openapi.json`);
+  t.equal(doc.status, 200);
+  t.equal(doc.headers.get('access-control-allow-origin'), '*');
+  t.equal(((await doc.json()) as { openapi: string }).openapi, '3.0.3');
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  t.equal((await fetch(`${base}/v1/api-clients`, { headers: admin })).status, 200, 'REGISTRY_ADMIN_TOKEN works');
+  t.equal((await fetch(`${base}/health/ready`)).status, 200);
+
+  // A request in flight when SIGTERM arrives completes; then the process exits 0.
+  const slow = slowPost(`${base}/v1/municipalities`, JSON.stringify({ code: 'GM0999', name: 'Graceful' }), admin);
+  await sleep(300);
+  server.proc.kill('SIGTERM');
+  await sleep(300);
+  t.equal(server.proc.exitCode, null, 'still running while a request is in flight');
+  slow.finish();
+  const res = await slow.response;
+  t.equal(res.status, 201, `the in-flight request completed: ${res.body}`);
+  t.equal(await server.exited, 0, 'then the process exited 0');
+  t.match(server.output(), /shutting down/);
+
+  // Nothing acknowledged is lost: a new process on the same database sees it.
+  const again = owned(t, startServer(env));
+  const base2 = await again.ready;
+  const read = await fetch(`${base2}/v1/municipalities/GM0999`, { headers: admin });
+  t.equal(read.status, 200, 'the acknowledged write survived the shutdown');
+  if (!usingPostgres) await refusesSecondProcess(t, env, base2);
+  again.proc.kill('SIGTERM');
+  t.equal(await again.exited, 0);
+});
+
+/** A second process on the data folder of a running one exits with a clear error, and the first carries on. */
+async function refusesSecondProcess(t: Test, env: Record<string, string>, base: string) {
+  const second = owned(t, startServer(env));
+  const code = await second.exited;
+  t.not(code, 0, 'a second process on the same data folder exits with an error');
+  t.match(second.output(), /in use by another process/, 'and says the folder is in use');
+  t.match(second.output(), new RegExp(path.basename(env.DATA_DIR as string)), 'naming the folder');
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const write = await fetch(`${base}/v1/municipalities`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ code: 'GM0998', name: 'Still fine' }),
+  });
+  t.equal(write.status, 201, 'the first process still writes');
+  const read = await fetch(`${base}/v1/municipalities/GM0998`, { headers: admin });
+  t.equal(read.status, 200, 'and reads its own write');
+}
+
+if (usingPostgres) {
+  t.test('server: a second process on the same embedded data folder is refused and does no harm', async (t) => {
+    const env = { PORT: '0', LOG_LEVEL: 'info', REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, DATA_DIR: sharedDataDir };
+    const first = owned(t, startServer(env));
+    const base = await first.ready;
+    await refusesSecondProcess(t, env, base);
+    first.proc.kill('SIGTERM');
+    t.equal(await first.exited, 0);
+  });
+}
+
+t.test('server: a bad configuration stops the start, naming the variable', async (t) => {
+  const bad = startServer({ PORT: 'abc', DATA_DIR: tempDataDir(t) });
+  const code = await bad.exited;
+  t.not(code, 0);
+  t.match(bad.output(), /PORT/);
+  const short = startServer({ REGISTRY_ADMIN_TOKEN: 'short', DATA_DIR: tempDataDir(t) });
+  t.not(await short.exited, 0);
+  t.match(short.output(), /REGISTRY_ADMIN_TOKEN/);
+  t.notMatch(short.output(), /short/, 'without echoing the secret');
+});

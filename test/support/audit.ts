@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import type { Test } from 'tap';
+import { runAuditVerify } from '../../src/cli/audit-verify.js';
+import type { Database } from '../../src/db/client.js';
+import { build, json, sample } from './helper.js';
+
+/**
+ * Runs SQL as the test's connection user, a superuser (postgres) on both databases: the way an
+ * attacker with database access would tamper, bypassing the service.
+ */
+export async function asSuperuser<T = Record<string, unknown>>(database: Database, query: string): Promise<T[]> {
+  const result = await database.db.execute(sql.raw(query)).catch((err: Error & { cause?: unknown }) => {
+    throw err.cause instanceof Error ? err.cause : err; // the database's own message, not drizzle's wrapper
+  });
+  return ((result as unknown as { rows: T[] }).rows ?? []) as T[];
+}
+
+/** A pino destination that keeps every line, for asserting on the service log. */
+export function captureLog() {
+  const lines: string[] = [];
+  let partial = '';
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      partial += chunk.toString();
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      lines.push(...parts.filter((l) => l !== ''));
+      done();
+    },
+  });
+  return { stream, lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** A registry with a few changes, for the tampering tests. */
+export async function withHistory(t: Test) {
+  const ctx = await build(t);
+  const officer = await ctx.client('officer', 'GM0363');
+  const admin = await ctx.client('admin');
+  const est = json(
+    await ctx.app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
+  );
+  for (const decisionDate of ['2019-01-10', '2019-02-10', '2019-03-10']) {
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/enforcement-actions',
+      headers: officer.auth,
+      payload: sample.action(est.id as string, { decisionDate }),
+    });
+    t.equal(res.statusCode, 201, res.body);
+  }
+  const verify = async () => {
+    const res = await ctx.app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth });
+    t.equal(res.statusCode, 200, res.body);
+    return json<{
+      ok: boolean;
+      entriesChecked: number;
+      firstBrokenSeq: number | null;
+      problem: string | null;
+      lastSeq: number;
+      recordsWithoutTrail: number;
+    }>(res);
+  };
+  const cli = async () => {
+    const out: string[] = [];
+    const code = await runAuditVerify(ctx.database, (l) => out.push(l));
+    return { code, out: out.join('') };
+  };
+  return { ...ctx, verify, cli };
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import t from 'tap';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.js';
+
+/** The ConfigError message for this environment, or undefined when it is accepted. */
+const errorOf = (env: Record<string, string>): string | undefined => {
+  try {
+    loadConfig(env);
+    return undefined;
+  } catch (err) {
+    return err instanceof ConfigError ? err.message : `not a ConfigError: ${String(err)}`;
+  }
+};
+
+t.test('config: defaults', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.PORT, 3000);
+  t.equal(c.HOST, '127.0.0.1');
+  t.equal(c.DATA_DIR, './data');
+  t.equal(c.DATABASE_URL, undefined);
+  t.equal(c.DATABASE_READ_URL, undefined);
+  t.equal(c.REGISTRY_ADMIN_TOKEN, undefined);
+  t.equal(c.LOG_LEVEL, 'info');
+  t.equal(c.BODY_LIMIT_BYTES, 1_048_576);
+  t.match(c.PUBLIC_BASE_URL, /\/v1$/);
+  for (const v of CONFIG_VARIABLES) t.ok(v in c || c[v] === undefined, `${v} is known`);
+  t.same(loadConfig({ PORT: '', LOG_LEVEL: '' }), loadConfig({}), 'empty strings count as unset');
+  t.same(loadConfig({ UNRELATED: 'x' }), loadConfig({}), 'other variables are ignored');
+});
+
+t.test('config: values are parsed', async (t) => {
+  const c = loadConfig({
+    PORT: '8080',
+    DATABASE_URL: 'postgres://u:p@db:5432/registry',
+    DATABASE_READ_URL: 'postgresql://u:p@replica/registry',
+    REGISTRY_ADMIN_TOKEN: 'a'.repeat(32),
+    LOG_LEVEL: 'debug',
+    BODY_LIMIT_BYTES: '4096',
+  });
+  t.equal(c.PORT, 8080);
+  t.equal(c.DATABASE_URL, 'postgres://u:p@db:5432/registry');
+  t.equal(c.DATABASE_READ_URL, 'postgresql://u:p@replica/registry');
+  t.equal(c.LOG_LEVEL, 'debug');
+  t.equal(c.BODY_LIMIT_BYTES, 4096);
+  t.equal(loadConfig({ PORT: '0' }).PORT, 0, 'port 0: any free port');
+});
+
+t.test('config: bad values stop the start, naming the variable', async (t) => {
+  t.match(errorOf({ PORT: 'abc' }), /\bPORT\b/, 'refused, naming PORT');
+  t.match(errorOf({ PORT: '70000' }), /\bPORT\b/, 'refused, naming PORT');
+  t.match(errorOf({ PORT: '3000.5' }), /\bPORT\b/, 'refused, naming PORT');
+  t.match(errorOf({ REGISTRY_ADMIN_TOKEN: 'too-short' }), /\bREGISTRY_ADMIN_TOKEN\b/, 'refused, naming REGISTRY_ADMIN_TOKEN');
+  t.match(
+    errorOf({ REGISTRY_ADMIN_TOKEN: `${'a'.repeat(30)} with space` }),
+    /\bREGISTRY_ADMIN_TOKEN\b/,
+    'refused, naming REGISTRY_ADMIN_TOKEN',
+  );
+  t.match(errorOf({ DATABASE_URL: 'mysql://localhost/db' }), /\bDATABASE_URL\b/, 'refused, naming DATABASE_URL');
+  t.match(errorOf({ DATABASE_URL: 'localhost:5432' }), /\bDATABASE_URL\b/, 'refused, naming DATABASE_URL');
+  t.match(errorOf({ DATABASE_READ_URL: 'http://replica' }), /\bDATABASE_READ_URL\b/, 'refused, naming DATABASE_READ_URL');
+  t.match(errorOf({ LOG_LEVEL: 'verbose' }), /\bLOG_LEVEL\b/, 'refused, naming LOG_LEVEL');
+  t.match(errorOf({ PUBLIC_BASE_URL: 'https://example.nl/api' }), /\bPUBLIC_BASE_URL\b/, 'refused, naming PUBLIC_BASE_URL');
+  t.match(errorOf({ BODY_LIMIT_BYTES: '10' }), /\bBODY_LIMIT_BYTES\b/, 'refused, naming BODY_LIMIT_BYTES');
+  t.match(errorOf({ DATABASE_POOL_SIZE: '0' }), /\bDATABASE_POOL_SIZE\b/, 'refused, naming DATABASE_POOL_SIZE');
+  t.match(errorOf({ SHUTDOWN_GRACE_MS: 'soon' }), /\bSHUTDOWN_GRACE_MS\b/, 'refused, naming SHUTDOWN_GRACE_MS');
+  // Several bad values: all are named.
+  try {
+    loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' });
+    t.fail('should throw');
+  } catch (err) {
+    t.match((err as Error).message, /PORT/);
+    t.match((err as Error).message, /LOG_LEVEL/);
+  }
+});
+
+t.test('config: the README documents every variable with its default', async (t) => {
+  const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+  const defaults = loadConfig({}) as Record<string, unknown>;
+  for (const v of CONFIG_VARIABLES) {
+    const row = readme.split('\n').find((l) => l.split('|')[1]?.trim() === `\`${v}\``);
+    t.ok(row, `${v} has a row in the configuration table`);
+    const shown = defaults[v] === undefined ? '(unset)' : `\`${String(defaults[v])}\``;
+    t.equal(row?.split('|')[2]?.trim(), shown, `${v}: the documented default is the real one`);
+  }
+});
