@@ -1,5 +1,5 @@
 import t from 'tap';
-import { systemActor } from '../../src/services/context.js';
+import { systemContext } from '../../src/application/context.js';
 import { build, json, sample } from '../support/helper.js';
 import { records } from '../support/records.js';
 
@@ -26,14 +26,14 @@ interface Row {
 }
 
 t.test('access matrix: every route × role', async (t) => {
-  const { app, client, database } = await build(t);
+  const { app, client, database, services } = await build(t);
   const amsterdam = await client('officer', 'GM0363');
   const rotterdam = await client('officer', 'GM0599');
   const analyst = await client('analyst');
   const admin = await client('admin');
   const revoked = await client('officer', 'GM0363');
-  const rev = await app.repos.apiClients.get(revoked.id);
-  await app.repos.apiClients.revoke(systemActor('test'), revoked.id, rev?.version ?? 1);
+  const rev = await services.queries.apiClients.get(systemContext('test'), revoked.id);
+  await services.commands.apiClients.revoke(systemContext('test'), revoked.id, rev.version);
   const auth: Record<Caller, Record<string, string>> = {
     none: {},
     officerOwn: amsterdam.auth,

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { BOOTSTRAP_ADMIN_NAME, hashToken } from '../../src/repositories/api-clients.js';
-import { systemActor } from '../../src/services/context.js';
+import { BOOTSTRAP_ADMIN_NAME, hashToken } from '../../src/application/commands/api-clients.js';
+import { systemContext } from '../../src/application/context.js';
 import { build, json } from '../support/helper.js';
 
 const rowsOf = (r: unknown) => (r as { rows: Record<string, unknown>[] }).rows;
@@ -33,11 +33,11 @@ t.test('api clients: the token is returned once and only its hash is stored', as
   t.notOk(one.body.includes(body.token), 'a read does not show the token');
   t.notOk('token' in json(one));
 
-  const stored = rowsOf(await database.db.execute(sql`select * from api_clients where id = ${body.id}`));
+  const stored = rowsOf(await database.owner.execute(sql`select * from api_clients where id = ${body.id}`));
   t.equal(stored.length, 1);
   t.equal(stored[0]?.token_hash, hashToken(body.token), 'its SHA-256 is stored');
   t.notOk(JSON.stringify(stored).includes(body.token), 'the token itself is stored nowhere in the row');
-  const audit = rowsOf(await database.db.execute(sql`select * from audit_log`));
+  const audit = rowsOf(await database.owner.execute(sql`select * from audit_log`));
   t.ok(audit.length > 0);
   t.notOk(JSON.stringify(audit).includes(body.token), 'nor in the audit trail');
   t.notOk(JSON.stringify(audit).includes(hashToken(body.token)), 'nor its hash');
@@ -98,28 +98,28 @@ t.test('api clients: revocation makes the token 401 at once', async (t) => {
 });
 
 t.test('api clients: REGISTRY_ADMIN_TOKEN registers (and re-keys) the bootstrap admin', async (t) => {
-  const { app, database } = await build(t);
+  const { app, database, services } = await build(t);
   const first = 'bootstrap-secret-0123456789-abcdefghij';
   const second = 'bootstrap-secret-9876543210-zyxwvutsrq';
   const bearer = (tok: string) => ({ authorization: `Bearer ${tok}` });
   t.equal((await app.inject({ url: '/v1/api-clients', headers: bearer(first) })).statusCode, 401, 'unknown before start-up');
 
-  await app.repos.apiClients.ensureBootstrapAdmin(systemActor('test start-up'), first);
+  await services.commands.apiClients.ensureBootstrapAdmin(systemContext('test start-up'), first);
   const list = await app.inject({ url: '/v1/api-clients', headers: bearer(first) });
   t.equal(list.statusCode, 200, 'the bootstrap admin can manage clients');
   t.match(json(list), { totalItems: 1, items: [{ name: BOOTSTRAP_ADMIN_NAME, role: 'admin', municipalityCode: null }] });
 
-  await app.repos.apiClients.ensureBootstrapAdmin(systemActor('test restart'), first);
+  await services.commands.apiClients.ensureBootstrapAdmin(systemContext('test restart'), first);
   t.match(
     json(await app.inject({ url: '/v1/api-clients', headers: bearer(first) })),
     { totalItems: 1, items: [{ version: 1 }] },
     'a restart with the same token changes nothing',
   );
 
-  await app.repos.apiClients.ensureBootstrapAdmin(systemActor('test re-key'), second);
+  await services.commands.apiClients.ensureBootstrapAdmin(systemContext('test re-key'), second);
   t.equal((await app.inject({ url: '/v1/api-clients', headers: bearer(first) })).statusCode, 401, 'the old token stops working');
   t.match(json(await app.inject({ url: '/v1/api-clients', headers: bearer(second) })), { totalItems: 1, items: [{ version: 2 }] });
-  const stored = rowsOf(await database.db.execute(sql`select token_hash from api_clients`));
+  const stored = rowsOf(await database.owner.execute(sql`select token_hash from api_clients`));
   t.same(
     stored.map((r) => r.token_hash),
     [hashToken(second)],

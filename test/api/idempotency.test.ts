@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { count, eq, sql } from 'drizzle-orm';
 import t from 'tap';
-import { auditLog, enforcementActions, establishments } from '../../src/db/schema.js';
-import { idempotencyKeys } from '../../src/db/schema-idempotency.js';
-import { purgeExpiredIdempotencyKeys } from '../../src/services/idempotency.js';
+import { auditLog, enforcementActions, establishments } from '../../src/infrastructure/db/schema.js';
+import { idempotencyKeys } from '../../src/infrastructure/db/schema-idempotency.js';
+import { purgeExpiredIdempotencyKeys } from '../../src/infrastructure/idempotency.js';
 import { build, json, sample, usingPostgres } from '../support/helper.js';
 
 t.test('Idempotency-Key on creates', async (t) => {

@@ -1,8 +1,9 @@
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
+import { buildAppFor } from '../../src/app.js';
+import { madeBy } from '../../src/application/commands/run.js';
+import { systemContext } from '../../src/application/context.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { systemActor } from '../../src/services/context.js';
 import { captureLog } from '../support/audit.js';
 import { json, sample, testDatabase } from '../support/helper.js';
 
@@ -10,11 +11,13 @@ import { json, sample, testDatabase } from '../support/helper.js';
 async function buildLogged(t: Parameters<typeof testDatabase>[0], level = 'trace') {
   const database = await testDatabase(t);
   const log = captureLog();
-  const app = await buildApp({ config: loadConfig({}), database, logger: createLogger(level, log.stream) });
+  const { app, services } = await buildAppFor(database, loadConfig({}), { logger: createLogger(level, log.stream) });
   await app.ready();
   t.teardown(() => app.close());
   const client = async (role: 'officer' | 'admin', municipalityCode: string | null = null) => {
-    const c = await app.repos.apiClients.create(systemActor('test set-up'), { name: `log ${role}`, role, municipalityCode });
+    const c = madeBy(
+      await services.commands.apiClients.create(systemContext('test set-up'), { name: `log ${role}`, role, municipalityCode }),
+    );
     return { id: c.id, token: c.token, auth: { authorization: `Bearer ${c.token}` } };
   };
   return { app, log, client };

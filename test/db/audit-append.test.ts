@@ -1,6 +1,6 @@
 import t from 'tap';
-import { auditLog } from '../../src/db/schema.js';
-import { verifyAuditChain } from '../../src/services/audit.js';
+import { verifyAuditChain } from '../../src/infrastructure/audit/chain.js';
+import { auditLog } from '../../src/infrastructure/db/schema.js';
 import { build, sample } from '../support/helper.js';
 
 // appendAudit writes to audit_pending and the chain is extended at commit by a deferred trigger; concurrent

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import t from 'tap';
-import { auditLog, auditPending } from '../../src/db/schema.js';
-import { chainHash, contentHash, entryHashV1, GENESIS_HASH } from '../../src/services/audit.js';
+import { chainHash, contentHash, entryHashV1, GENESIS_HASH } from '../../src/infrastructure/audit/chain.js';
+import { auditLog, auditPending } from '../../src/infrastructure/db/schema.js';
 import { asSuperuser, withHistory } from '../support/audit.js';
 
 // The audit chain's formula, and entries of the first chain format (before migration 0008).

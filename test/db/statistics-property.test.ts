@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import t from 'tap';
+import { madeBy } from '../../src/application/commands/run.js';
+import { clientContext, type RequestContext, systemContext } from '../../src/application/context.js';
 import { STAGE_TRANSITIONS, type StageName } from '../../src/domain/enforcement-actions.js';
-import type { Actor } from '../../src/services/context.js';
 import { build, json, usingPostgres } from '../support/helper.js';
 import { comparable, type Dim, expectedTable, type RawAction, STAGE_VALUES } from '../support/statistics.js';
 
@@ -108,12 +109,17 @@ const GROUPINGS: Dim[][] = [
 
 t.test('every grouping equals an independent computation over the raw rows', async (t) => {
   // Hundreds of statistics requests a minute by one analyst: the rate limit is not what is tested here.
-  const { app, database, client } = await build(t, { config: { RATE_LIMIT_PER_MINUTE: '0' } });
+  const { app, database, client, services } = await build(t, { config: { RATE_LIMIT_PER_MINUTE: '0' } });
+  const { commands } = services;
   const analyst = await client('analyst');
-  const officers = new Map<string, Actor>();
-  for (const m of MUNICIPALITIES)
-    officers.set(m, { clientId: (await client('officer', m)).id, role: 'officer', requestId: null, reason: 'property test' });
-  const all = (await app.statisticsRepo.municipalities()).map((m) => m.code);
+  const officers = new Map<string, RequestContext>();
+  for (const m of MUNICIPALITIES) {
+    const officer = { clientId: (await client('officer', m)).id, name: 'officer', role: 'officer' as const, municipalityCode: m };
+    officers.set(m, clientContext(officer, { requestId: null, reason: 'property test' }));
+  }
+  const all = (await services.queries.municipalities.list(systemContext('property test'), undefined, { page: 1, pageSize: 100 })).items.map(
+    (m) => m.code,
+  );
   let runs = 0;
   let compared = 0;
 
@@ -121,28 +127,36 @@ t.test('every grouping equals an independent computation over the raw rows', asy
     fc.asyncProperty(datasetArb, async (ds) => {
       runs += 1;
       // A clean slate: hard deletes go through the triggers too, and must empty the rollups.
-      await database.db.execute(sql`delete from enforcement_actions`);
-      await database.db.execute(sql`delete from licences`);
-      await database.db.execute(sql`delete from establishments`);
-      const left = (await database.db.execute(
+      await database.owner.execute(sql`delete from enforcement_actions`);
+      await database.owner.execute(sql`delete from licences`);
+      await database.owner.execute(sql`delete from establishments`);
+      const left = (await database.owner.execute(
         sql`select count(*)::int as n from statistics_action_cells where actions <> 0`,
       )) as unknown as { rows: { n: number }[] };
       if (left.rows[0]?.n !== 0) throw new Error('rollup not empty after deleting every action');
 
-      const ests: { id: string; municipality: string; actor: Actor; licenceId: string | null; licenceVersion: number; n: number }[] = [];
+      const ests: {
+        id: string;
+        municipality: string;
+        actor: RequestContext;
+        licenceId: string | null;
+        licenceVersion: number;
+        n: number;
+      }[] = [];
       let licenceNo = 0;
       for (const e of ds.establishments) {
-        const actor = officers.get(e.municipality) as Actor;
-        const scope = { municipalityCode: e.municipality };
-        const created = await app.repos.establishments.create(actor, scope, {
-          municipalityCode: e.municipality,
-          name: 'Pand',
-          kind: 'club',
-          address: { street: 'Straat', houseNumber: 1, postalCode: '1012AB', city: 'Stad' },
-        } as never);
+        const actor = officers.get(e.municipality) as RequestContext;
+        const created = madeBy(
+          await commands.establishments.create(actor, {
+            municipalityCode: e.municipality,
+            name: 'Pand',
+            kind: 'club',
+            address: { street: 'Straat', houseNumber: 1, postalCode: '1012AB', city: 'Stad' },
+          } as never),
+        );
         const rec = { id: created.id, municipality: e.municipality, actor, licenceId: null as string | null, licenceVersion: 0, n: 0 };
         if (e.licence) {
-          const l = await app.repos.licences.create(actor, scope, created.id, licenceBody(e.licence, ++licenceNo) as never);
+          const l = madeBy(await commands.licences.create(actor, created.id, licenceBody(e.licence, ++licenceNo) as never));
           rec.licenceId = l.id;
           rec.licenceVersion = l.version;
         }
@@ -150,31 +164,28 @@ t.test('every grouping equals an independent computation over the raw rows', asy
       }
       for (const a of ds.actions) {
         const est = ests[a.establishment % ests.length] as (typeof ests)[number];
-        const scope = { municipalityCode: est.municipality };
         const measure = warningSafe(a.measure, a.stage) ? a.measure : 'administrative_fine';
         let body = actionBody(est.id, measure, a.grounds, a.stage, iso(a.day), a.amount);
-        let current = await app.repos.enforcementActions.create(est.actor, scope, body);
+        let current = madeBy(await commands.enforcementActions.create(est.actor, body));
         for (const move of a.moves) {
           const options = STAGE_TRANSITIONS[current.stage as StageName].filter((s) => warningSafe(current.measure, s));
           if (options.length === 0) break;
           body = { ...(body as object), stage: options[move % options.length] } as never;
-          current = await app.repos.enforcementActions.replace(est.actor, scope, current.id, current.version, body);
+          current = await commands.enforcementActions.replace(est.actor, current.id, current.version, body);
         }
         if (a.correction) {
           const m = warningSafe(a.correction.measure, current.stage) ? a.correction.measure : current.measure;
           body = actionBody(est.id, m, a.grounds, current.stage as StageName, iso(a.correction.day), a.amount + 1);
-          current = await app.repos.enforcementActions.replace(est.actor, scope, current.id, current.version, body);
+          current = await commands.enforcementActions.replace(est.actor, current.id, current.version, body);
         }
-        if (a.deleted) await app.repos.enforcementActions.remove(est.actor, scope, current.id, current.version);
+        if (a.deleted) await commands.enforcementActions.remove(est.actor, current.id, current.version);
       }
       // Licence corrections after the actions: the registry re-derives their licenceStatus.
       for (const c of ds.licenceChanges) {
         const est = ests[c.establishment % ests.length] as (typeof ests)[number];
-        const scope = { municipalityCode: est.municipality };
         if (est.licenceId && c.change) {
-          const l = await app.repos.licences.replace(
+          const l = await commands.licences.replace(
             est.actor,
-            scope,
             est.id,
             est.licenceId,
             est.licenceVersion,
@@ -182,23 +193,23 @@ t.test('every grouping equals an independent computation over the raw rows', asy
           );
           est.licenceVersion = l.version;
         } else if (est.licenceId) {
-          await app.repos.licences.remove(est.actor, scope, est.id, est.licenceId, est.licenceVersion);
+          await commands.licences.remove(est.actor, est.id, est.licenceId, est.licenceVersion);
           est.licenceId = null;
         } else if (c.change) {
-          const l = await app.repos.licences.create(est.actor, scope, est.id, licenceBody(c.change, ++licenceNo) as never);
+          const l = madeBy(await commands.licences.create(est.actor, est.id, licenceBody(c.change, ++licenceNo) as never));
           est.licenceId = l.id;
           est.licenceVersion = l.version;
         }
       }
 
       const raw = (
-        (await database.db.execute(sql`select a.*, a.decision_date::text as decision_date from enforcement_actions a`)) as unknown as {
+        (await database.owner.execute(sql`select a.*, a.decision_date::text as decision_date from enforcement_actions a`)) as unknown as {
           rows: RawAction[];
         }
       ).rows;
       // licenceStatus itself, derived here from the licence rows: in force on the date and granted then.
       const licences = (
-        (await database.db.execute(
+        (await database.owner.execute(
           sql`select establishment_id, valid_from::text as valid_from, valid_until::text as valid_until, status_history from licences`,
         )) as unknown as {
           rows: {

@@ -1,12 +1,14 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
+import { buildAppFor } from '../../src/app.js';
+import { madeBy } from '../../src/application/commands/run.js';
+import { systemContext } from '../../src/application/context.js';
 import { loadConfig } from '../../src/config.js';
-import { migrateDatabase, openPostgres } from '../../src/db/client.js';
-import { isDatabaseUnavailable } from '../../src/lib/db-errors.js';
-import { inTransaction, systemActor } from '../../src/services/context.js';
+import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
+import { isDatabaseUnavailable } from '../../src/infrastructure/db/errors.js';
+import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import { json, sample, usingPostgres } from '../support/helper.js';
-import { scratchDatabase } from '../support/scratch-database.js';
+import { scratchForService } from '../support/scratch-database.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 /**
@@ -15,14 +17,14 @@ import { TcpProxy } from '../support/tcp-proxy.js';
  * the service recovers by itself.
  */
 t.test('database outages answer 503 and recover', { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' }, async (t) => {
-  const adminUrl = new URL(process.env.DATABASE_URL as string);
-  const scratch = await scratchDatabase(adminUrl.toString(), 'er_faults');
+  const scratch = await scratchForService('er_faults');
   t.teardown(() => scratch.drop());
+  const adminUrl = new URL(scratch.appUrl);
 
   const proxy = new TcpProxy(adminUrl.hostname, Number(adminUrl.port || 5432));
   const port = await proxy.start();
   t.teardown(() => proxy.close());
-  const url = new URL(scratch.url);
+  const url = new URL(scratch.appUrl);
   url.host = `127.0.0.1:${port}`;
   const poolErrors: Error[] = [];
   const database = await openPostgres({
@@ -32,8 +34,8 @@ t.test('database outages answer 503 and recover', { skip: usingPostgres ? false 
     statementTimeoutMs: 5000,
     onPoolError: (err) => poolErrors.push(err),
   });
-  await migrateDatabase(database);
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), database, closeDatabase: true });
+  await prepareDatabase(database, scratch.ownerUrl);
+  const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent' }), { closeDatabase: true });
   await app.ready();
   t.teardown(async () => {
     // Closing waits for checked-out connections; after the outages one can be left waiting on a
@@ -44,7 +46,9 @@ t.test('database outages answer 503 and recover', { skip: usingPostgres ? false 
       t.comment(`app.close() still waiting after 5 s: pool total ${p.totalCount}, idle ${p.idleCount}, waiting ${p.waitingCount}`);
     }
   });
-  const officer = await app.repos.apiClients.create(systemActor('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' });
+  const officer = madeBy(
+    await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+  );
   const auth = { authorization: `Bearer ${officer.token}` };
   const create = () => app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
 
@@ -104,7 +108,7 @@ t.test('database outages answer 503 and recover', { skip: usingPostgres ? false 
   // An error thrown inside a transaction whose connection dies is an outage, not a fault.
   proxy.restore();
   let caught: unknown;
-  await inTransaction(database.db, { municipalityCode: null, role: 'system' }, async (tx) => {
+  await withTenant(database.db, { kind: 'all' }, async (tx) => {
     await tx.execute(sql`select 1`);
     proxy.cut();
     await tx.execute(sql`select 1`);

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
+import { buildAppFor } from '../../src/app.js';
+import { madeBy } from '../../src/application/commands/run.js';
+import { systemContext } from '../../src/application/context.js';
 import { loadConfig } from '../../src/config.js';
-import { migrateDatabase, openPostgres } from '../../src/db/client.js';
-import { systemActor } from '../../src/services/context.js';
+import { migrateDatabase, openPostgres } from '../../src/infrastructure/db/client.js';
 import { sample } from '../support/helper.js';
 import { postgresBinDir, startPrimaryWithReplica } from '../support/replica.js';
 
@@ -37,18 +38,21 @@ t.test('reads that may lag go to a real streaming replica; a writer reads its ow
   t.teardown(() => database.close());
   await migrateDatabase(database);
   const WINDOW_MS = 1500;
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', READ_YOUR_WRITES_MS: String(WINDOW_MS) }), database });
+  const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent', READ_YOUR_WRITES_MS: String(WINDOW_MS) }));
   await app.ready();
   t.teardown(() => app.close());
 
-  // outside any request, readDb is the replica and db the primary
+  // a reader for a client that need not see its own writes is the replica; db is the primary
   const recovery = async (q: typeof database.db) =>
     ((await q.execute('select pg_is_in_recovery() as r')) as unknown as { rows: { r: boolean }[] }).rows[0]?.r;
-  t.equal(await recovery(database.readDb), true, 'readDb is connected to a server in recovery: the replica');
+  t.equal(await recovery(database.reader(false)), true, 'the reader is connected to a server in recovery: the replica');
   t.equal(await recovery(database.db), false, 'db is the primary');
+  t.equal(await recovery(database.reader(true)), false, 'a client that must see its own writes reads the primary');
 
   const mk = async (name: string) => {
-    const c = await app.repos.apiClients.create(systemActor('test set-up'), { name, role: 'officer', municipalityCode: 'GM0363' });
+    const c = madeBy(
+      await services.commands.apiClients.create(systemContext('test set-up'), { name, role: 'officer', municipalityCode: 'GM0363' }),
+    );
     return { authorization: `Bearer ${c.token}` };
   };
   const writer = await mk('writer');

@@ -3,9 +3,9 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { openPglite } from '../../src/db/client.js';
+import { openPglite } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate } from '../support/helper.js';
-import { scratchDatabase } from '../support/scratch-database.js';
+import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
 /**
@@ -76,9 +76,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function databaseEnv(t: TestLike): Promise<Record<string, string>> {
   if (!usingPostgres) return { DATA_DIR: sharedDataDir };
-  const db = await scratchDatabase(process.env.DATABASE_URL as string, 'er_server');
+  const db = await scratchForService('er_server');
   t.teardown(db.drop);
-  return { DATABASE_URL: db.url };
+  return { DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl };
 }
 
 t.test('server: serves the document over the network, and finishes in-flight requests on SIGTERM', async (t) => {

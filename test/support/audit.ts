@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type { Test } from 'tap';
 import { runAuditVerify } from '../../src/cli/audit-verify.js';
-import type { Database } from '../../src/db/client.js';
+import type { Database } from '../../src/infrastructure/db/client.js';
 import { build, json, sample } from './helper.js';
 
 /**

@@ -1,9 +1,11 @@
-import { type App, buildApp } from '../../src/app.js';
+import { type App, buildAppFor } from '../../src/app.js';
+import { madeBy } from '../../src/application/commands/run.js';
+import { systemContext } from '../../src/application/context.js';
+import type { Services } from '../../src/application/services.js';
 import { loadConfig } from '../../src/config.js';
-import { type Database, migrateDatabase, openPglite, openPostgres } from '../../src/db/client.js';
-import { systemActor } from '../../src/services/context.js';
+import { type Database, type Db, openPglite, openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate } from './pglite-template.js';
-import { scratchDatabase } from './scratch-database.js';
+import { scratchForService } from './scratch-database.js';
 
 /** The subset of tap's Test this helper needs. */
 interface TestLike {
@@ -14,18 +16,34 @@ export { pgliteTemplate };
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
-/** A fresh, migrated PostgreSQL database for one test file, dropped afterwards. */
-async function freshPostgres(t: TestLike): Promise<Database> {
-  const scratch = await scratchDatabase(process.env.DATABASE_URL as string, 'er_test');
+/**
+ * The database a test file runs the service on, and `owner`: a connection that may see and change
+ * everything, for set-up and for inspecting (or tampering with) the tables from outside the service.
+ */
+export type TestDatabase = Database & { owner: Db };
+
+/**
+ * A fresh PostgreSQL database for one test file, dropped afterwards. It is created and migrated
+ * through DATABASE_MIGRATION_URL (the owner) when set, as the server does; the service's connection
+ * logs in as DATABASE_URL's role, which CI makes a plain one, so row-level security binds as in
+ * production.
+ */
+async function freshPostgres(t: TestLike): Promise<TestDatabase> {
+  const scratch = await scratchForService('er_test');
   t.teardown(() => scratch.drop());
-  const database = await openPostgres({ url: scratch.url, poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 });
-  await migrateDatabase(database);
-  return database;
+  const options = { poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 };
+  const database = await openPostgres({ url: scratch.appUrl, ...options });
+  await prepareDatabase(database, scratch.ownerUrl);
+  const owner = await openPostgres({ url: scratch.ownerUrl, ...options, poolSize: 2 });
+  t.teardown(() => owner.close());
+  return Object.assign(database, { owner: owner.db });
 }
 
-/** A migrated database for one test file: PostgreSQL when DATABASE_URL is set, else PGlite. */
-export async function testDatabase(t: TestLike): Promise<Database> {
-  const database = usingPostgres ? await freshPostgres(t) : await openPglite({ loadDataDir: await pgliteTemplate() });
+/** A migrated database for one test file: PostgreSQL when DATABASE_URL is set, else PGlite (one superuser connection). */
+export async function testDatabase(t: TestLike): Promise<TestDatabase> {
+  const database = usingPostgres
+    ? await freshPostgres(t)
+    : await openPglite({ loadDataDir: await pgliteTemplate() }).then((d) => Object.assign(d, { owner: d.db }));
   t.teardown(() => database.close());
   return database;
 }
@@ -34,8 +52,9 @@ export const testConfig = () => loadConfig({ LOG_LEVEL: 'silent' });
 
 export interface TestContext {
   app: App;
-  database: Database;
-  /** Creates an API client through the repository and returns its bearer header. */
+  services: Services;
+  database: TestDatabase;
+  /** Creates an API client through its command and returns its bearer header. */
   client(
     role: 'officer' | 'analyst' | 'admin',
     municipalityCode?: string,
@@ -46,20 +65,23 @@ export interface TestContext {
 export async function build(t: TestLike, opts: { config?: Record<string, string> } = {}): Promise<TestContext> {
   const database = await testDatabase(t);
   const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.config });
-  const app = await buildApp({ config, database });
+  const { app, services } = await buildAppFor(database, config);
   await app.ready();
   t.teardown(() => app.close());
   let n = 0;
   return {
     app,
+    services,
     database,
     async client(role, municipalityCode) {
       n += 1;
-      const created = await app.repos.apiClients.create(systemActor('test set-up'), {
-        name: `test ${role} ${n}`,
-        role,
-        municipalityCode: role === 'officer' ? (municipalityCode ?? 'GM0363') : null,
-      });
+      const created = madeBy(
+        await services.commands.apiClients.create(systemContext('test set-up'), {
+          name: `test ${role} ${n}`,
+          role,
+          municipalityCode: role === 'officer' ? (municipalityCode ?? 'GM0363') : null,
+        }),
+      );
       return { id: created.id, token: created.token, auth: { authorization: `Bearer ${created.token}` } };
     },
   };

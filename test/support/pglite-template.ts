@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MIGRATIONS_DIR, migrateDatabase, openPglite } from '../../src/db/client.js';
+import { MIGRATIONS_DIR, migrateDatabase, openPglite } from '../../src/infrastructure/db/client.js';
 
 /** A fingerprint of the migrations, so a cached template is rebuilt when they change. */
 function migrationsHash(): string {

@@ -30,3 +30,16 @@ export async function scratchDatabase(adminUrl: string, prefix: string) {
     },
   };
 }
+
+/**
+ * A scratch database on the server in DATABASE_URL, laid out as the service expects in production:
+ * created (and to be migrated) through DATABASE_MIGRATION_URL, the owner, when set; `appUrl` logs in
+ * as DATABASE_URL's role (a plain one in CI), `ownerUrl` as the owner.
+ */
+export async function scratchForService(prefix: string) {
+  const appBase = process.env.DATABASE_URL as string;
+  const scratch = await scratchDatabase(process.env.DATABASE_MIGRATION_URL ?? appBase, prefix);
+  const app = new URL(appBase);
+  app.pathname = `/${scratch.name}`;
+  return { ...scratch, appUrl: app.toString(), ownerUrl: scratch.url };
+}

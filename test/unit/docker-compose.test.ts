@@ -4,17 +4,26 @@ import t from 'tap';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../src/config.js';
 
-type Service = { image?: string; environment?: Record<string, string> | string[]; depends_on?: unknown; command?: string };
-const compose = parse(readFileSync(path.resolve(import.meta.dirname, '../../docker-compose.yml'), 'utf8')) as {
-  services: Record<string, Service>;
+type Service = {
+  image?: string;
+  environment?: Record<string, string> | string[];
+  depends_on?: unknown;
+  command?: string;
+  ports?: string[];
+  volumes?: string[];
 };
+const root = path.resolve(import.meta.dirname, '../..');
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
 
 const envOf = (s: Service): Record<string, string> =>
   Array.isArray(s.environment)
     ? Object.fromEntries(s.environment.map((e) => [e.split('=')[0], e.split('=').slice(1).join('=')]))
     : Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
 
-t.test('docker-compose: names the service and a PostgreSQL database it uses', async (t) => {
+/** `${NAME:?message}`: compose refuses to start while NAME is unset. */
+const required = (value: string | undefined, name: string) => new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`).test(value ?? '');
+
+t.test('docker-compose: the service on PostgreSQL as a plain role, migrations as the owner, no default secrets', async (t) => {
   const registry = compose.services.registry;
   const postgres = compose.services.postgres;
   t.ok(registry, 'a service named registry');
@@ -22,20 +31,38 @@ t.test('docker-compose: names the service and a PostgreSQL database it uses', as
   if (!registry || !postgres) return;
   t.match(postgres.image, /^postgres:1[5-9]/, 'PostgreSQL 15 or later');
   const db = envOf(postgres);
-  t.ok(db.POSTGRES_DB, 'the database is named');
-
   const env = envOf(registry);
   const unknown = Object.keys(env).filter((k) => !(CONFIG_VARIABLES as string[]).includes(k));
   t.same(unknown, [], 'every variable the service is given is one the service reads');
-  t.ok(env.DATABASE_URL, 'the service is pointed at PostgreSQL');
-  const url = new URL(env.DATABASE_URL as string);
-  t.match(url.protocol, /^postgres(ql)?:$/);
-  t.equal(url.hostname, 'postgres', 'at the compose database service');
-  t.equal(url.pathname, `/${db.POSTGRES_DB}`, 'at its database');
-  t.equal(decodeURIComponent(url.username), db.POSTGRES_USER ?? 'postgres', 'as its user');
-  if (db.POSTGRES_PASSWORD) t.equal(decodeURIComponent(url.password), db.POSTGRES_PASSWORD, 'with its password');
-  t.match(JSON.stringify(registry.depends_on), /postgres/, 'starts after the database');
+
+  const service = new URL(env.DATABASE_URL?.replace(/\$\{[^}]+\}/g, 'secret') ?? 'x:');
+  const migrations = new URL(env.DATABASE_MIGRATION_URL?.replace(/\$\{[^}]+\}/g, 'secret') ?? 'x:');
+  t.equal(service.hostname, 'postgres', 'the service uses the compose database');
+  t.equal(service.pathname, `/${db.POSTGRES_DB}`, 'at its database');
+  t.not(service.username, db.POSTGRES_USER, 'the service does not log in as the database owner (a superuser in the image)');
+  t.equal(migrations.username, db.POSTGRES_USER, 'migrations run as the owner');
+  t.equal(migrations.pathname, `/${db.POSTGRES_DB}`);
+
+  const script = postgres.volumes?.find((v) => v.includes('docker-entrypoint-initdb.d'));
+  t.ok(script, 'an init script creates the service role when the volume is new');
+  const text = readFileSync(path.join(root, (script ?? '').split(':')[0] ?? ''), 'utf8');
+  t.match(text, new RegExp(`CREATE ROLE ${service.username} LOGIN NOSUPERUSER`), 'as a login role that is no superuser');
+  const attributes = (/CREATE ROLE \S+ (.*?) PASSWORD/.exec(text)?.[1] ?? '').split(/\s+/);
+  t.same(
+    attributes.filter((a) => a !== 'LOGIN' && !a.startsWith('NO')),
+    [],
+    `its attributes (${attributes.join(' ')}) grant nothing beyond logging in`,
+  );
+  t.notMatch(text, /GRANT /, 'and the script grants it nothing (the migrations make it a member of registry_app)');
+
+  t.ok(required(db.POSTGRES_PASSWORD, 'POSTGRES_PASSWORD'), 'the owner password has no default');
+  t.ok(required(db.REGISTRY_SERVICE_PASSWORD, 'REGISTRY_SERVICE_PASSWORD'), 'the service password has no default');
+  t.match(
+    env.REGISTRY_ADMIN_TOKEN ?? '',
+    /^\$\{REGISTRY_ADMIN_TOKEN:\?/,
+    'the admin token has no default: compose refuses to start without one',
+  );
+  t.same(postgres.ports ?? [], [], 'PostgreSQL is not published on the host');
+  t.match(JSON.stringify(registry.depends_on), /postgres/, 'the service starts after the database');
   t.match(env.HOST, /^0\.0\.0\.0$/, 'listens beyond the container');
-  const admin = env.REGISTRY_ADMIN_TOKEN?.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1') ?? '';
-  t.ok(admin.length >= 32, 'the default admin token is long enough to pass validation');
 });

@@ -33,7 +33,11 @@ const graph = new Map(files.map((f) => [f, importsOf(f)]));
 const rel = (f: string) => path.relative(SRC, f);
 
 t.test('the scan sees the layers and their imports', async (t) => {
-  for (const layer of LAYERS) t.ok(files.some((f) => layerOf(f) === layer), `some module is in ${layer}`);
+  for (const layer of LAYERS)
+    t.ok(
+      files.some((f) => layerOf(f) === layer),
+      `some module is in ${layer}`,
+    );
   t.ok([...graph.values()].flat().length > 100, 'it finds the imports');
   const missing = [...graph].flatMap(([file, deps]) => deps.filter((d) => !graph.has(d)).map((d) => `${rel(file)} → ${rel(d)}`));
   t.same(missing, [], 'every import resolves to a module of src/');
@@ -43,7 +47,8 @@ t.test('imports point down, never up', async (t) => {
   const upward: string[] = [];
   for (const [file, deps] of graph) {
     for (const d of deps) {
-      if (LAYERS.indexOf(layerOf(d)) > LAYERS.indexOf(layerOf(file))) upward.push(`${rel(file)} (${layerOf(file)}) → ${rel(d)} (${layerOf(d)})`);
+      if (LAYERS.indexOf(layerOf(d)) > LAYERS.indexOf(layerOf(file)))
+        upward.push(`${rel(file)} (${layerOf(file)}) → ${rel(d)} (${layerOf(d)})`);
     }
   }
   t.same(upward, [], 'no module imports from a higher layer');

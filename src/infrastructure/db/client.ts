@@ -28,7 +28,7 @@ export interface Database {
 }
 
 /** The migrations folder, resolved from this module so it works from src/, dist/ and any cwd. */
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations');
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../../migrations');
 
 export interface PostgresOptions {
   url: string;

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { type SQL, sql } from 'drizzle-orm';
+import t from 'tap';
+import { connectionRole, type Db, type Tx } from '../../src/infrastructure/db/client.js';
+import { APP_DB_ROLE, type TenantScope, withTenant } from '../../src/infrastructure/db/tenant.js';
+import { build, json, sample, usingPostgres } from '../support/helper.js';
+
+/**
+ * Row-level security, tried from outside the repositories: raw SQL without the application's WHERE
+ * clauses, on the service's own connection (on PostgreSQL in CI a plain login role, as in production).
+ */
+const rows = async <T>(q: Tx | Db, query: SQL): Promise<T[]> => ((await q.execute(query)) as unknown as { rows: T[] }).rows;
+const codes = (r: { municipality_code: string }[]) => r.map((x) => x.municipality_code).sort();
+
+/** The database's own error message, not drizzle's "Failed query" wrapper. */
+const cause = (err: unknown) => ((err as { cause?: Error }).cause ?? (err as Error)).message;
+const refused = (p: Promise<unknown>) =>
+  p.then(
+    () => 'accepted',
+    (e) => cause(e),
+  );
+
+const OFFICER: TenantScope = { kind: 'municipality', code: 'GM0363' };
+
+/** Two municipalities, each with an establishment and an action, made through the API. */
+async function twoMunicipalities(t: Parameters<typeof build>[0]) {
+  const ctx = await build(t);
+  const ids: Record<string, { officer: string; establishment: string }> = {};
+  for (const code of ['GM0363', 'GM0599']) {
+    const officer = await ctx.client('officer', code);
+    const est = json(
+      await ctx.app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment(code) }),
+    );
+    const act = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/enforcement-actions',
+      headers: officer.auth,
+      payload: sample.action(est.id as string),
+    });
+    if (act.statusCode !== 201) throw new Error(`set-up: ${act.statusCode} ${act.body}`);
+    ids[code] = { officer: officer.id, establishment: est.id as string };
+  }
+  return { ...ctx, ids };
+}
+
+t.test(
+  `an officer's transaction sees only its municipality, whatever the query (${usingPostgres ? 'PostgreSQL' : 'PGlite'})`,
+  async (t) => {
+    const { database } = await twoMunicipalities(t);
+    const seen = await withTenant(database.db, OFFICER, async (tx) => ({
+      user: (await rows<{ u: string }>(tx, sql`select current_user as u`))[0]?.u,
+      establishments: await rows<{ municipality_code: string }>(tx, sql`select * from establishments`),
+      actions: await rows<{ municipality_code: string }>(tx, sql`select * from enforcement_actions`),
+      licences: await rows<{ municipality_code: string }>(tx, sql`select * from licences where municipality_code = 'GM0599'`),
+    }));
+    t.equal(seen.user, APP_DB_ROLE, 'the transaction runs as the non-superuser role');
+    t.same(codes(seen.establishments), ['GM0363'], 'an unfiltered select of establishments returns only the officer’s municipality');
+    t.same(codes(seen.actions), ['GM0363'], 'and of enforcement actions');
+    t.same(seen.licences, [], 'another municipality asked for by name: nothing');
+
+    const all = await withTenant(database.db, { kind: 'all' }, (tx) =>
+      rows<{ municipality_code: string }>(tx, sql`select * from enforcement_actions`),
+    );
+    t.same(codes(all), ['GM0363', 'GM0599'], 'the all-municipalities scope, set explicitly, sees both');
+  },
+);
+
+t.test('no scope, or an empty one, sees no rows at all (fail-closed)', async (t) => {
+  const { database } = await twoMunicipalities(t);
+  const asApp = (settings: SQL) =>
+    database.db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('role', ${APP_DB_ROLE}, true)`);
+      await tx.execute(settings);
+      return rows<{ n: number }>(
+        tx,
+        sql`select (select count(*) from establishments)::int + (select count(*) from enforcement_actions)::int as n`,
+      );
+    });
+  t.same(await asApp(sql`select 1`), [{ n: 0 }], 'no setting: nothing');
+  t.same(await asApp(sql`select set_config('app.scope', '', true)`), [{ n: 0 }], 'an empty scope: nothing');
+  t.same(
+    await asApp(sql`select set_config('app.scope', 'municipality', true), set_config('app.municipality', '', true)`),
+    [{ n: 0 }],
+    'a municipality scope without a municipality: nothing',
+  );
+  t.same(await asApp(sql`select set_config('app.scope', 'everything', true)`), [{ n: 0 }], 'an unknown scope: nothing');
+
+  const role = await connectionRole(database).catch(() => null);
+  if (role && !role.superuser) {
+    // The service's own login role (CI: registry_ci), outside any transaction: policies bind it too.
+    const outside = await rows<{ n: number }>(database.db, sql`select count(*)::int as n from enforcement_actions`);
+    t.same(outside, [{ n: 0 }], `the plain login role ${role.user}, outside a tenant transaction, sees nothing`);
+  } else {
+    t.comment('connected as a superuser (or PGlite): the check of the plain login role runs where DATABASE_URL names one (CI)');
+  }
+});
+
+t.test('an officer cannot write into, or out of, another municipality, nor touch the audit trail', async (t) => {
+  const { database, ids } = await twoMunicipalities(t);
+  const own = ids.GM0363 as { officer: string; establishment: string };
+  const now = new Date().toISOString();
+  const insertOther = withTenant(database.db, OFFICER, (tx) =>
+    tx.execute(sql`insert into establishments (id, municipality_code, name, kind, street, house_number, postal_code, city,
+        created_at, updated_at, created_by, updated_by)
+      values (${randomUUID()}, 'GM0599', 'Elsewhere', 'club', 'Straat', 1, '3011AA', 'Rotterdam', ${now}, ${now}, ${own.officer}, ${own.officer})`),
+  );
+  t.match(await refused(insertOther), /row-level security/, 'a row for another municipality is refused');
+
+  const moved = await withTenant(database.db, OFFICER, (tx) =>
+    rows(tx, sql`update establishments set name = 'Hijacked' where municipality_code = 'GM0599' returning id`),
+  );
+  t.equal(moved.length, 0, 'another municipality’s rows cannot be updated');
+  const steal = withTenant(database.db, OFFICER, (tx) =>
+    tx.execute(sql`update establishments set municipality_code = 'GM0599' where id = ${own.establishment}`),
+  );
+  t.match(await refused(steal), /row-level security/, 'nor can a row be moved out of the municipality');
+
+  const audit = withTenant(database.db, OFFICER, (tx) => tx.execute(sql`delete from audit_log`));
+  t.match(await refused(audit), /permission denied|append-only/, 'the service role cannot delete audit entries');
+});
+
+t.test('tables that later migrations create are usable in tenant transactions (default privileges)', async (t) => {
+  const { database } = await build(t);
+  // As a later migration would: run by the migrating role, in public and in a new schema.
+  await database.owner.execute(sql.raw('create schema later_area'));
+  await database.owner.execute(sql.raw('create table later_area.facts (id serial primary key, v int)'));
+  await database.owner.execute(sql.raw('create table public.later_things (id bigserial primary key, v int)'));
+  const n = await withTenant(database.db, OFFICER, async (tx) => {
+    await tx.execute(sql`insert into later_area.facts (v) values (1)`);
+    await tx.execute(sql`insert into later_things (v) values (2)`);
+    return rows<{ n: number }>(
+      tx,
+      sql`select (select count(*) from later_area.facts)::int + (select count(*) from later_things)::int as n`,
+    );
+  });
+  t.same(n, [{ n: 2 }]);
+});
