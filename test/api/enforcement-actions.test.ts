@@ -347,7 +347,7 @@ t.test('enforcement actions: delete needs a reason, then the action leaves lists
   t.equal((await app.inject({ url: `/v1/enforcement-actions/${a.id}`, headers: officer.auth })).statusCode, 404);
   t.match(json(await app.inject({ url: '/v1/enforcement-actions', headers: officer.auth })), { totalItems: 0 });
   t.equal((await del({ 'if-match': '"2"', 'x-audit-reason': 'again' })).statusCode, 404, 'a deleted action cannot be deleted again');
-  const rows = await database.db.execute(sql`select delete_reason, deleted_by, deleted_at from enforcement_actions where id = ${a.id}`);
+  const rows = await database.owner.execute(sql`select delete_reason, deleted_by, deleted_at from enforcement_actions where id = ${a.id}`);
   const row = (rows as unknown as { rows: Record<string, unknown>[] }).rows[0];
   t.equal(row?.delete_reason, 'recorded twice', 'the tombstone keeps the reason');
   t.equal(row?.deleted_by, officer.id);

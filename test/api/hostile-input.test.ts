@@ -118,7 +118,7 @@ t.test('hostile requests from the OpenAPI document', async (t) => {
   };
 
   async function state() {
-    const r = await database.db.execute(sql`select
+    const r = await database.owner.execute(sql`select
       (select count(*) from establishments)::int as e, (select count(*) from licences)::int as l,
       (select count(*) from enforcement_actions)::int as a, (select count(*) from api_clients)::int as c,
       (select count(*) from municipalities)::int as m, (select coalesce(max(seq), 0) from audit_log)::int as s,

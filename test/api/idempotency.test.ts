@@ -10,7 +10,7 @@ t.test('Idempotency-Key on creates', async (t) => {
   const { app, database, client } = await build(t);
   const officer = await client('officer', 'GM0363');
   const other = await client('officer', 'GM0363');
-  const db = database.db;
+  const db = database.owner;
   const rows = async () => (await db.select({ n: count() }).from(establishments))[0]?.n;
   const keys = async () => (await db.select({ n: count() }).from(idempotencyKeys))[0]?.n;
   const post = (headers: Record<string, string>, payload: unknown, url = '/v1/establishments') =>
@@ -100,7 +100,7 @@ t.test('an API client token is never stored for a replay', async (t) => {
   });
   t.equal(first.statusCode, 201, first.body);
   const token = json(first).token as string;
-  const [row] = await database.db.select().from(idempotencyKeys);
+  const [row] = await database.owner.select().from(idempotencyKeys);
   t.notOk(row?.responseBody.includes(token), 'the stored response has no token');
   const again = await app.inject({
     method: 'POST',
@@ -134,9 +134,9 @@ t.test('concurrent duplicates create one record', async (t) => {
   const ids = new Set(responses.filter((r) => r.statusCode === 201).map((r) => json(r).id));
   t.equal(ids.size, 1, 'every 201 names the same action');
   for (const r of responses.filter((r) => r.statusCode === 409)) t.match(json(r), { code: 'idempotency-key-in-use' });
-  const n = await database.db.select({ n: count() }).from(enforcementActions);
+  const n = await database.owner.select({ n: count() }).from(enforcementActions);
   t.equal(n[0]?.n, 1, 'one action exists');
-  const audits = await database.db
+  const audits = await database.owner
     .select({ n: count() })
     .from(auditLog)
     .where(sql`${auditLog.objectType} = 'enforcement_action' and ${auditLog.action} = 'create'`);

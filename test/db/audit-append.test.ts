@@ -10,7 +10,7 @@ t.test('concurrent writes append one unbroken audit chain', async (t) => {
   const officer = await client('officer', 'GM0363');
   const est = await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() });
   t.equal(est.statusCode, 201);
-  const before = (await database.db.select({ seq: auditLog.seq }).from(auditLog)).length;
+  const before = (await database.owner.select({ seq: auditLog.seq }).from(auditLog)).length;
   const N = 12;
   const results = await Promise.all(
     Array.from({ length: N }, () =>
@@ -21,7 +21,7 @@ t.test('concurrent writes append one unbroken audit chain', async (t) => {
     results.map((r) => r.statusCode),
     Array(N).fill(201),
   );
-  const report = await verifyAuditChain(database.db);
+  const report = await verifyAuditChain(database.owner);
   t.equal(report.ok, true, report.problem ?? 'chain holds');
   t.equal(report.entriesChecked, before + N, 'one entry per create, none lost or doubled');
 });

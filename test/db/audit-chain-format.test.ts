@@ -3,19 +3,20 @@ import t from 'tap';
 import { chainHash, contentHash, entryHashV1, GENESIS_HASH } from '../../src/infrastructure/audit/chain.js';
 import { auditLog, auditPending } from '../../src/infrastructure/db/schema.js';
 import { asSuperuser, withHistory } from '../support/audit.js';
+import type { TestDatabase } from '../support/helper.js';
 
 // The audit chain's formula, and entries of the first chain format (before migration 0008).
 // Tampering and how it is found are in audit-chain.test.ts.
 
 /** Rewrites the chain as if entries `formatOne` had been written before migration 0008, re-linking every later entry. */
-async function rechain(database: Parameters<typeof asSuperuser>[0], formatOne: (seq: number) => boolean) {
-  const rows = await database.db.select().from(auditLog).orderBy(asc(auditLog.seq));
+async function rechain(database: TestDatabase, formatOne: (seq: number) => boolean) {
+  const rows = await database.owner.select().from(auditLog).orderBy(asc(auditLog.seq));
   let prevHash = GENESIS_HASH;
   await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
   for (const row of rows) {
     const v1 = formatOne(row.seq);
     const hash = v1 ? entryHashV1({ ...row, prevHash }) : chainHash(row.seq, prevHash, contentHash(row));
-    await database.db
+    await database.owner
       .update(auditLog)
       .set({ prevHash, hash, contentHash: v1 ? null : contentHash(row) })
       .where(eq(auditLog.seq, row.seq));
@@ -25,7 +26,7 @@ async function rechain(database: Parameters<typeof asSuperuser>[0], formatOne: (
 
 t.test('the database chains each entry with the formula the verifier checks', async (t) => {
   const { database, verify } = await withHistory(t);
-  const rows = await database.db.select().from(auditLog).orderBy(asc(auditLog.seq));
+  const rows = await database.owner.select().from(auditLog).orderBy(asc(auditLog.seq));
   t.ok(rows.length >= 6);
   let prevHash = GENESIS_HASH;
   for (const row of rows) {
@@ -34,7 +35,7 @@ t.test('the database chains each entry with the formula the verifier checks', as
     t.equal(row.hash, chainHash(row.seq, prevHash, row.contentHash as string), `entry ${row.seq}: hash of seq:prevHash:contentHash`);
     prevHash = row.hash;
   }
-  t.equal((await database.db.select().from(auditPending)).length, 0, 'nothing is left pending after commit');
+  t.equal((await database.owner.select().from(auditPending)).length, 0, 'nothing is left pending after commit');
   t.match(await verify(), { ok: true });
 });
 

@@ -2,15 +2,15 @@ import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type { Test } from 'tap';
 import { runAuditVerify } from '../../src/cli/audit-verify.js';
-import type { Database } from '../../src/infrastructure/db/client.js';
+import type { Database, Db } from '../../src/infrastructure/db/client.js';
 import { build, json, sample } from './helper.js';
 
 /**
  * Runs SQL as the test's connection user, a superuser (postgres) on both databases: the way an
  * attacker with database access would tamper, bypassing the service.
  */
-export async function asSuperuser<T = Record<string, unknown>>(database: Database, query: string): Promise<T[]> {
-  const result = await database.db.execute(sql.raw(query)).catch((err: Error & { cause?: unknown }) => {
+export async function asSuperuser<T = Record<string, unknown>>(database: Database & { owner?: Db }, query: string): Promise<T[]> {
+  const result = await (database.owner ?? database.db).execute(sql.raw(query)).catch((err: Error & { cause?: unknown }) => {
     throw err.cause instanceof Error ? err.cause : err; // the database's own message, not drizzle's wrapper
   });
   return ((result as unknown as { rows: T[] }).rows ?? []) as T[];
