@@ -62,8 +62,8 @@ REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM registry_app;
 --> statement-breakpoint
 
 -- 3. Tenant isolation: row-level security on the establishment-level tables, forced (so the
---    owner is bound too), keyed on the transaction's municipality. An empty or unset
---    app.municipality means all municipalities (admins, analysts, the system).
+--    owner is bound too), keyed on the transaction's municipality. (Migration 0010 replaced the
+--    predicate below with a fail-closed one: no setting means no rows, 'all' must be explicit.)
 CREATE OR REPLACE FUNCTION registry_tenant_allows(code text) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT coalesce(current_setting('app.municipality', true), '') = ''
@@ -100,8 +100,9 @@ CREATE POLICY enforcement_actions_tenant ON enforcement_actions
   USING (registry_tenant_allows(municipality_code))
   WITH CHECK (registry_tenant_allows(municipality_code));
 --> statement-breakpoint
--- audit_log gets no read policy on purpose: appendAudit reads the chain head inside the writer's
--- transaction, and an officer who saw only its own municipality's entries would fork the chain.
+-- audit_log gets no read policy on purpose: the chain head is read inside the writer's transaction
+-- (since migration 0008 by the deferred trigger at COMMIT), and an officer who saw only its own
+-- municipality's entries would fork the chain.
 -- Its reads are scoped by the audit-trail routes instead.
 SELECT 1;
 --> statement-breakpoint

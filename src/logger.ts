@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 
 /** Paths that must never reach the log: tokens in any form. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'headers.authorization',
   'authorization',

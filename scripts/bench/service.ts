@@ -28,18 +28,19 @@ export interface RunningService {
 }
 
 /**
- * Starts the built service (`node dist/server.js`) and waits until /health/ready answers 200.
+ * Starts the built service (`node dist/server.js` of `root`, this checkout by default) and waits until
+ * /health/ready answers 200.
  * With PROFILE_DIR set, each service writes a V8 CPU profile there when it exits (open it in Chrome
  * DevTools): that is how the create path was found to be mostly idle, waiting on the audit chain.
  */
-export async function startService(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
+export async function startService(env: Record<string, string>, timeoutMs = 60_000, root = ROOT): Promise<RunningService> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), path.join(ROOT, 'dist/server.js')],
+    [...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []), path.join(root, 'dist/server.js')],
     {
-      cwd: ROOT,
+      cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/tmp',

@@ -38,7 +38,7 @@ export interface RequestContext {
 }
 
 /** Officers see their own municipality; analysts and admins all of them. */
-export const scopeOf = (p: Pick<Principal, 'role' | 'municipalityCode'>): Scope =>
+const scopeOf = (p: Pick<Principal, 'role' | 'municipalityCode'>): Scope =>
   p.role === 'officer' && p.municipalityCode ? { kind: 'municipality', code: p.municipalityCode } : { kind: 'all' };
 
 export function clientContext(

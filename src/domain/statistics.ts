@@ -61,7 +61,7 @@ const ORDER: Record<Dimension, readonly (string | number)[] | null> = {
   stage: STAGES,
 };
 
-export function compareCells(groupBy: readonly Dimension[]) {
+function compareCells(groupBy: readonly Dimension[]) {
   return (a: Cell, b: Cell): number => {
     for (const d of DIMENSIONS) {
       if (!groupBy.includes(d)) continue;

@@ -20,7 +20,7 @@ function lockKeys(clientId: string, key: string): [number, number] {
 }
 
 /** The live (unexpired) record of this client's key, or null. */
-export async function findIdempotencyRecord(q: Db | Tx, clientId: string, key: string): Promise<IdempotencyRecord | null> {
+async function findIdempotencyRecord(q: Db | Tx, clientId: string, key: string): Promise<IdempotencyRecord | null> {
   const [row] = await q
     .select()
     .from(idempotencyKeys)

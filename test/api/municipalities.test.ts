@@ -1,7 +1,7 @@
 import t from 'tap';
 import { build, json } from '../support/helper.js';
 
-/** The ten municipalities of the Landelijk Programma Prostitutie, as DESIGN.md lists them. */
+/** The ten municipalities of the Landelijk Programma Prostitutie, as the ministerial letter of 24 March 2020 names them. */
 const LPP: Record<string, string> = {
   GM0363: 'Amsterdam',
   GM0202: 'Arnhem',

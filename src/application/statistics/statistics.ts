@@ -17,7 +17,7 @@ import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 
 /** The most cells one answer may hold (zero cells included): beyond it, ask a narrower question. */
-export const MAX_CELLS = 100_000;
+const MAX_CELLS = 100_000;
 
 /** A statistics request as the routes parse it from the query string. */
 export interface StatisticsRequest {

@@ -11,9 +11,9 @@ declare module 'fastify' {
   }
 }
 
-export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-export const IdempotencyKeyHeader = z
+const IdempotencyKeyHeader = z
   .string()
   .min(1)
   .max(255)

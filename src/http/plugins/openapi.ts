@@ -62,7 +62,7 @@ function referenced(doc: Json, name: string): boolean {
  * name per schema: merge XInput into X where they are the same, drop copies nothing refers to,
  * and give an input-only schema its plain name.
  */
-export function tidySchemas(input: Json): Json {
+function tidySchemas(input: Json): Json {
   let doc = input;
   const schemas = () => ((doc.components as Json).schemas ?? {}) as Record<string, unknown>;
   const normal = (v: unknown) => JSON.stringify(v).replace(/(#\/components\/schemas\/\w+?)Input"/g, '$1"');
@@ -103,7 +103,7 @@ export function tidySchemas(input: Json): Json {
  * single resources, Link on pages, Location on creates, Retry-After on 429/503), shared
  * header components, and the CORS header of the document itself.
  */
-export function completeDocument(doc: Json): Json {
+function completeDocument(doc: Json): Json {
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
   const schemas = ((doc.components as Json | undefined)?.schemas ?? {}) as Record<string, Json>;
   for (const [path, item] of Object.entries(paths)) {

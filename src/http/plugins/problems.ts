@@ -5,7 +5,7 @@ import { Conflict, DomainError, Forbidden, IdempotencyKeyReused, NotFound, RuleV
 import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
 import { HttpProblem, type InvalidParam, problemType, titleFor } from '../problem.js';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 /** Writes a problem+json response (RFC 9457), bypassing the route's response schemas. */
 export function sendProblem(

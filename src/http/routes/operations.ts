@@ -45,14 +45,14 @@ export const ifMatchHeaders = z.object({
   'x-audit-reason': AuditReasonHeader.optional(),
 });
 
-export const deleteHeaders = z.object({
+const deleteHeaders = z.object({
   'if-match': ifMatchHeaders.shape['if-match'],
   'x-audit-reason': AuditReasonHeader.regex(/\S/, 'must say why; a blank reason is no reason').meta({
     description: 'Why this record is deleted; required, not blank, and kept in the audit trail. No personal data.',
   }),
 });
 
-export const ifNoneMatchHeaders = z.object({
+const ifNoneMatchHeaders = z.object({
   'if-none-match': z
     .string()
     .optional()

@@ -10,7 +10,7 @@ export const AuditAction = codeList(
 
 export const AuditObjectType = codeList('AuditObjectType', AUDIT_OBJECT_TYPES, 'The kind of record the entry is about.');
 
-export const AuditClientRole = z
+const AuditClientRole = z
   .enum([...ROLES, 'system'])
   .meta({ description: 'The role of the client at the time; system for the service itself (bootstrap, set-up).' });
 
