@@ -27,6 +27,25 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * The pool behind a PostgreSQL `Db`, for callers that must hold one connection themselves (the tenant
+ * transaction, src/infrastructure/db/tenant.ts). Absent for PGlite, whose one connection is driven
+ * through drizzle's own transactions.
+ */
+export const poolBehind = new WeakMap<Db, pg.Pool>();
+
+const connectionDbs = new WeakMap<pg.PoolClient, Db>();
+
+/** A drizzle instance on one checked-out connection, made once per connection and reused. */
+export function dbOnConnection(client: pg.PoolClient): Db {
+  let db = connectionDbs.get(client);
+  if (!db) {
+    db = drizzlePg({ client, schema }) as unknown as Db;
+    connectionDbs.set(client, db);
+  }
+  return db;
+}
+
 /** The migrations folder, resolved from this module so it works from src/, dist/ and any cwd. */
 export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../../migrations');
 
@@ -126,6 +145,8 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
   const readPool = o.readUrl ? makePool(o.readUrl, o) : undefined;
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   const replicaDb = readPool ? (drizzlePg({ client: readPool, schema }) as unknown as Db) : db;
+  poolBehind.set(db, pool);
+  if (readPool) poolBehind.set(replicaDb, readPool);
   return {
     kind: 'postgres',
     db,

@@ -1,6 +1,7 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { Db, Tx } from './client.js';
+import pg from 'pg';
+import { type Db, dbOnConnection, poolBehind, type Tx } from './client.js';
 
 /**
  * Which municipalities' rows a transaction may touch: one, or all. "All" is an explicit setting
@@ -25,12 +26,43 @@ export const APP_DB_ROLE = 'registry_app';
  */
 export function withTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const municipality = scope.kind === 'municipality' ? scope.code : '';
+  const pool = poolBehind.get(db);
+  if (pool) return onPostgres(pool, scope.kind, municipality, fn);
   return db.transaction(async (tx) => {
     await tx.execute(
       sql`select set_config('app.scope', ${scope.kind}, true), set_config('app.municipality', ${municipality}, true), set_config('role', ${APP_DB_ROLE}, true)`,
     );
     return fn(tx);
   });
+}
+
+/**
+ * On PostgreSQL the transaction holds one pooled connection and opens with BEGIN and the three
+ * settings in one round trip (one simple-protocol message with two statements, so the values are
+ * escaped literals: a scope kind, a CBS code checked by the schemas, a constant role). A failed
+ * statement rolls back; a broken connection is destroyed, not returned to the pool.
+ */
+async function onPostgres<T>(pool: pg.Pool, kind: string, municipality: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const literal = (v: string) => pg.escapeLiteral(v);
+  let broken: Error | undefined;
+  try {
+    await client.query(
+      `begin; select set_config('app.scope', ${literal(kind)}, true), set_config('app.municipality', ${literal(municipality)}, true), set_config('role', ${literal(APP_DB_ROLE)}, true)`,
+    );
+    // The connection's drizzle instance stands in for drizzle's transaction object: the transaction is
+    // ours (begin/commit/rollback here), and no caller uses Tx.rollback() or nested transactions.
+    const result = await fn(dbOnConnection(client) as unknown as Tx);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch((e: Error) => {
+      broken = e;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /** The one tenant predicate of the application's own queries (row-level security holds the same line). */
