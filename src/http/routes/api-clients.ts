@@ -12,8 +12,7 @@ const op = operations('API clients');
 const params = z.object({ id: Id });
 
 /** API clients and their tokens: admin only. A token is shown once, at creation. */
-const apiClientRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  const { commands, queries } = services;
+const apiClientRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
   app.post('/api-clients', {
     config: { ...roles('admin'), idempotencyWithheld: ['token'] },
     schema: createOne(
@@ -25,10 +24,8 @@ const apiClientRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (ap
       ApiClientCreate,
       ApiClientWithToken,
     ),
-    handler: async (request, reply) => {
-      const created = await commands.apiClients.create(contextOf(request), request.body);
-      return sendCreated(request, reply, created, (c) => `/v1/api-clients/${c.id}`);
-    },
+    handler: async (request, reply) =>
+      sendCreated(request, reply, await commands.apiClients.create(contextOf(request), request.body), (c) => `/v1/api-clients/${c.id}`),
   });
 
   app.get('/api-clients', {

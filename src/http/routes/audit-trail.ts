@@ -15,43 +15,37 @@ const TAMPER_NOTE =
 /** The audit trail (audittrail): who changed what, when and why. */
 const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   const trails = services.queries.auditTrail;
-  app.get('/enforcement-actions/:id/audit-trail', {
-    config: roles('officer', 'admin'),
-    schema: {
-      ...listOf(
-        op(
-          'listEnforcementActionAuditTrail',
-          'Audit trail of an enforcement action (handhavingsmaatregel)',
-          `Every change of the action, oldest first: create, corrections, re-derivations of licenceStatus after a licence correction, and its deletion, each with the client, the reason (X-Audit-Reason) and the action before and after. Still readable after the action was deleted (its tombstone remains). Same access as the action itself: officers of its municipality and admins; another municipality’s action is a 404.${TAMPER_NOTE}`,
-        ),
-        Pagination,
-        AuditEntryPage,
-        404,
+  // A record's trail, for the two records that have one of their own (licences are in their establishment's).
+  const recordTrails = [
+    {
+      path: '/enforcement-actions/:id/audit-trail',
+      doc: op(
+        'listEnforcementActionAuditTrail',
+        'Audit trail of an enforcement action (handhavingsmaatregel)',
+        `Every change of the action, oldest first: create, corrections, re-derivations of licenceStatus after a licence correction, and its deletion, each with the client, the reason (X-Audit-Reason) and the action before and after. Still readable after the action was deleted (its tombstone remains). Same access as the action itself: officers of its municipality and admins; another municipality’s action is a 404.${TAMPER_NOTE}`,
       ),
-      params: z.object({ id: Id.meta({ description: 'The enforcement action’s id.' }) }),
+      id: 'The enforcement action’s id.',
+      find: trails.forEnforcementAction,
     },
-    handler: async (request, reply) =>
-      paged(request, reply, request.query, await trails.forEnforcementAction(contextOf(request), request.params.id, request.query)),
-  });
-
-  app.get('/establishments/:id/audit-trail', {
-    config: roles('officer', 'admin'),
-    schema: {
-      ...listOf(
-        op(
-          'listEstablishmentAuditTrail',
-          'Audit trail of an establishment (seksinrichting) and its licences',
-          `Every change of the establishment and of its licences (exploitatievergunningen), also of licences deleted since, oldest first, each with the client, the reason and the record before and after. The trails of its enforcement actions are at /enforcement-actions/{id}/audit-trail. Still readable after the establishment was deleted (its tombstone remains). Same access as the establishment: officers of its municipality and admins; another municipality’s is a 404.${TAMPER_NOTE}`,
-        ),
-        Pagination,
-        AuditEntryPage,
-        404,
+    {
+      path: '/establishments/:id/audit-trail',
+      doc: op(
+        'listEstablishmentAuditTrail',
+        'Audit trail of an establishment (seksinrichting) and its licences',
+        `Every change of the establishment and of its licences (exploitatievergunningen), also of licences deleted since, oldest first, each with the client, the reason and the record before and after. The trails of its enforcement actions are at /enforcement-actions/{id}/audit-trail. Still readable after the establishment was deleted (its tombstone remains). Same access as the establishment: officers of its municipality and admins; another municipality’s is a 404.${TAMPER_NOTE}`,
       ),
-      params: z.object({ id: Id.meta({ description: 'The establishment’s id.' }) }),
+      id: 'The establishment’s id.',
+      find: trails.forEstablishment,
     },
-    handler: async (request, reply) =>
-      paged(request, reply, request.query, await trails.forEstablishment(contextOf(request), request.params.id, request.query)),
-  });
+  ];
+  for (const trail of recordTrails) {
+    app.get(trail.path, {
+      config: roles('officer', 'admin'),
+      schema: { ...listOf(trail.doc, Pagination, AuditEntryPage, 404), params: z.object({ id: Id.meta({ description: trail.id }) }) },
+      handler: async (request, reply) =>
+        paged(request, reply, request.query, await trail.find(contextOf(request), request.params.id, request.query)),
+    });
+  }
 
   app.get('/audit-trail', {
     config: { ...roles('admin'), recordRead: true },

@@ -21,8 +21,7 @@ const RULES =
   ' Rules, each with its own code in invalidParams: amounts are whole cents above 0; a penalty order has a unit, an amount, a maximum of at least the amount and a compliance deadline not before the decision date; a closure does not end before it starts; the decision date is not in the future; grounds are not empty and do not repeat; fine, penalty and closure appear only with their measure; a warning cannot be in objection or appeal.';
 
 /** Bestuurlijke handhavingsmaatregelen: officers manage their own municipality's; admins may read all. */
-const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  const { commands, queries } = services;
+const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
   app.get('/enforcement-actions', {
     config: roles('officer', 'admin'),
     schema: listOf(
@@ -43,11 +42,8 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       }),
       EnforcementActionPage,
     ),
-    handler: async (request, reply) => {
-      const { page, pageSize, ...filters } = request.query;
-      const result = await queries.enforcementActions.list(contextOf(request), filters, { page, pageSize });
-      return paged(request, reply, { page, pageSize }, result);
-    },
+    handler: async (request, reply) =>
+      paged(request, reply, request.query, await queries.enforcementActions.list(contextOf(request), request.query, request.query)),
   });
 
   app.post('/enforcement-actions', {
@@ -61,10 +57,13 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       EnforcementActionInput,
       EnforcementAction,
     ),
-    handler: async (request, reply) => {
-      const created = await commands.enforcementActions.create(contextOf(request), request.body);
-      return sendCreated(request, reply, created, (a) => `/v1/enforcement-actions/${a.id}`);
-    },
+    handler: async (request, reply) =>
+      sendCreated(
+        request,
+        reply,
+        await commands.enforcementActions.create(contextOf(request), request.body),
+        (a) => `/v1/enforcement-actions/${a.id}`,
+      ),
   });
 
   app.get('/enforcement-actions/:id', {

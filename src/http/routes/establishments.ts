@@ -11,8 +11,7 @@ const op = operations('Establishments');
 const params = z.object({ id: Id.meta({ description: 'The establishment’s id.' }) });
 
 /** Seksinrichtingen: officers manage their own municipality's; admins may read all. */
-const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  const { commands, queries } = services;
+const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
   app.get('/establishments', {
     config: roles('officer', 'admin'),
     schema: listOf(
@@ -32,10 +31,8 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       }),
       EstablishmentPage,
     ),
-    handler: async (request, reply) => {
-      const { page, pageSize, ...filters } = request.query;
-      return paged(request, reply, { page, pageSize }, await queries.establishments.list(contextOf(request), filters, { page, pageSize }));
-    },
+    handler: async (request, reply) =>
+      paged(request, reply, request.query, await queries.establishments.list(contextOf(request), request.query, request.query)),
   });
 
   app.post('/establishments', {
@@ -49,10 +46,13 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       EstablishmentInput,
       Establishment,
     ),
-    handler: async (request, reply) => {
-      const created = await commands.establishments.create(contextOf(request), request.body);
-      return sendCreated(request, reply, created, (e) => `/v1/establishments/${e.id}`);
-    },
+    handler: async (request, reply) =>
+      sendCreated(
+        request,
+        reply,
+        await commands.establishments.create(contextOf(request), request.body),
+        (e) => `/v1/establishments/${e.id}`,
+      ),
   });
 
   app.get('/establishments/:id', {

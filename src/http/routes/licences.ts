@@ -14,8 +14,7 @@ const RECOMPUTE_NOTE =
   ' Changing the licence history re-derives licenceStatus of the establishment’s enforcement actions in the same transaction.';
 
 /** Exploitatievergunningen of an establishment: a history, one licence in force at a time. */
-const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  const { commands, queries } = services;
+const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
   app.get('/establishments/:id/licences', {
     config: roles('officer', 'admin'),
     schema: {
@@ -54,10 +53,13 @@ const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app,
       ),
       params: establishmentParams,
     },
-    handler: async (request, reply) => {
-      const created = await commands.licences.create(contextOf(request), request.params.id, request.body);
-      return sendCreated(request, reply, created, (l) => `/v1/establishments/${request.params.id}/licences/${l.id}`);
-    },
+    handler: async (request, reply) =>
+      sendCreated(
+        request,
+        reply,
+        await commands.licences.create(contextOf(request), request.params.id, request.body),
+        (l) => `/v1/establishments/${request.params.id}/licences/${l.id}`,
+      ),
   });
 
   app.get('/establishments/:id/licences/:licenceId', {

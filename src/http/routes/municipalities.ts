@@ -11,8 +11,7 @@ const tags = ['Municipalities'];
 const op = operations('Municipalities');
 
 /** Gemeenten: reference data every client may read; admins add municipalities beyond the LPP ten. */
-const municipalityRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
-  const { commands, queries } = services;
+const municipalityRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
   app.get('/municipalities', {
     config: roles('officer', 'analyst', 'admin'),
     schema: listOf(
@@ -54,10 +53,13 @@ const municipalityRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       Municipality,
       409,
     ),
-    handler: async (request, reply) => {
-      const created = await commands.municipalities.create(contextOf(request), request.body);
-      return sendCreated(request, reply, created, (m) => `/v1/municipalities/${m.code}`);
-    },
+    handler: async (request, reply) =>
+      sendCreated(
+        request,
+        reply,
+        await commands.municipalities.create(contextOf(request), request.body),
+        (m) => `/v1/municipalities/${m.code}`,
+      ),
   });
 };
 

@@ -4,9 +4,6 @@ import { enforcementActions } from '../db/schema.js';
 import type { TenantScope } from '../db/tenant.js';
 import { insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
-export type EnforcementActionRow = typeof enforcementActions.$inferSelect;
-export type EnforcementActionValues = typeof enforcementActions.$inferInsert;
-
 export interface EnforcementActionFilters {
   municipalityCode?: string | undefined;
   establishmentId?: string | undefined;
@@ -17,6 +14,9 @@ export interface EnforcementActionFilters {
   decisionDateFrom?: string | undefined;
   decisionDateTo?: string | undefined;
 }
+
+export type EnforcementActionRow = typeof enforcementActions.$inferSelect;
+export type EnforcementActionValues = typeof enforcementActions.$inferInsert;
 
 const t = enforcementActions;
 

@@ -4,15 +4,15 @@ import { enforcementActions, establishments, licences } from '../db/schema.js';
 import type { TenantScope } from '../db/tenant.js';
 import { insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
-export type EstablishmentRow = typeof establishments.$inferSelect;
-export type EstablishmentValues = typeof establishments.$inferInsert;
-
 export interface EstablishmentFilters {
   municipalityCode?: string | undefined;
   kind?: string | undefined;
   name?: string | undefined;
   postalCode?: string | undefined;
 }
+
+export type EstablishmentRow = typeof establishments.$inferSelect;
+export type EstablishmentValues = typeof establishments.$inferInsert;
 
 const records = tenantRecords(establishments);
 const live = records.live;
