@@ -115,7 +115,8 @@ try {
       ] as const) {
         const r = await runLoad(s.baseUrl, specs[name][route], CLIENTS, SECONDS);
         if (r.errors > 0) throw new Error(`${name} ${route}: ${r.errors} errors, first: ${r.firstError}`);
-        (results[`${route}:${name}`] ??= []).push(r);
+        const key = `${route}:${name}`;
+        results[key] = [...(results[key] ?? []), r];
       }
     }
   }
