@@ -53,6 +53,7 @@ export function hasControlCharacter(s: string): boolean {
 const noControl = {
   message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)',
   params: { rule: 'control_character' },
+  abort: true, // the one thing to fix: no "too short" beside it for a value that is only a tab
 };
 
 /**
