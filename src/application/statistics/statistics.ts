@@ -164,7 +164,8 @@ export function createStatisticsService(read: Reader) {
     if (usesDates) {
       const data = await repo.dataYears(tx, codes, codes.length === all.length);
       const thisYear = new Date().getUTCFullYear();
-      from = req.decisionDateFrom ?? firstDayOf(data?.from ?? thisYear);
+      const toYear = req.decisionDateTo ? Number(req.decisionDateTo.slice(0, 4)) : Number.POSITIVE_INFINITY;
+      from = req.decisionDateFrom ?? firstDayOf(Math.min(data?.from ?? thisYear, toYear));
       to = req.decisionDateTo ?? lastDayOf(Math.max(data?.to ?? thisYear, Number(from.slice(0, 4))));
     } else {
       let yf = req.yearFrom;
