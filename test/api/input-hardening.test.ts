@@ -66,7 +66,10 @@ t.test('hardened input', async (t) => {
     for (const year of ['0', '0000', '99', '1989', '2101', '99999999999999999999']) {
       const res = await send('GET', `/v1/statistics/enforcement-actions?yearFrom=${year}`, analyst.auth);
       t.equal(res.statusCode, 400, `yearFrom=${year}`);
-      t.ok(codes(res).some((c) => c.startsWith('yearFrom:')), `yearFrom=${year}: ${codes(res)}`);
+      t.ok(
+        codes(res).some((c) => c.startsWith('yearFrom:')),
+        `yearFrom=${year}: ${codes(res)}`,
+      );
     }
     // The edges themselves are accepted.
     const floor = await send('POST', '/v1/enforcement-actions', officer.auth, sample.action(est.id, { decisionDate: '1990-01-01' }));

@@ -28,7 +28,11 @@ t.test('statistics and open data answer over the extreme allowed dates and over 
   await post(
     ams.auth,
     `/v1/establishments/${est.id}/licences`,
-    sample.licence({ validFrom: '1990-01-01', validUntil: '2100-12-31', statusHistory: [{ status: 'granted', effectiveDate: '1990-01-01' }] }),
+    sample.licence({
+      validFrom: '1990-01-01',
+      validUntil: '2100-12-31',
+      statusHistory: [{ status: 'granted', effectiveDate: '1990-01-01' }],
+    }),
   );
   await post(ams.auth, '/v1/enforcement-actions', sample.action(est.id, { decisionDate: '1990-01-01' }));
   await post(
@@ -104,7 +108,11 @@ t.test('statistics and open data answer over the extreme allowed dates and over 
   const years = json<{ countingRule: { yearFrom: number; yearTo: number } }>(
     await app.inject({ url: '/v1/open-data/enforcement-actions?groupBy=year' }),
   ).countingRule;
-  t.same([years.yearFrom, years.yearTo], [1990, Number(todayInNetherlands().slice(0, 4))], 'the default period: the years in range with data');
+  t.same(
+    [years.yearFrom, years.yearTo],
+    [1990, Number(todayInNetherlands().slice(0, 4))],
+    'the default period: the years in range with data',
+  );
 });
 
 t.test('CSV cells that start with a formula character are neutralised (OWASP CSV injection)', async (t) => {

@@ -12,8 +12,8 @@ import {
   withZeroCells,
 } from '../../domain/statistics.js';
 import type { Tx } from '../../infrastructure/db/client.js';
-import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../../lib/dates.js';
 import { type MunicipalityRef, statisticsRepository as repo, type StatisticsQuery } from '../../infrastructure/repositories/statistics.js';
+import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 

@@ -31,7 +31,6 @@ export const IdempotencyKeyHeader = z
 const DOC_409 = 'A request with the same Idempotency-Key is still being processed (retry after Retry-After seconds)';
 const DOC_422 = 'The Idempotency-Key was already used for a different request (another path or body).';
 
-
 export interface IdempotencyOptions {
   ttlHours: number;
   recordFinalResponse(claim: IdempotencyClaim, status: number, payload: string, headers: Record<string, string>): Promise<unknown>;
