@@ -50,6 +50,9 @@ export function hasControlCharacter(s: string): boolean {
   return false;
 }
 
+/** The same rule for the document, so that generated clients can check it too. */
+const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
 const noControl = {
   message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)',
   params: { rule: 'control_character' },
@@ -67,7 +70,8 @@ export const text = (min: number, max: number) =>
     .refine((s) => !hasControlCharacter(s), noControl)
     .trim()
     .min(min)
-    .max(max);
+    .max(max)
+    .meta({ pattern: NO_CONTROL_PATTERN });
 
 export const InvalidParam = z
   .object({
@@ -114,7 +118,10 @@ export const AuditReasonHeader = z
   .string()
   .refine((s) => !hasControlCharacter(s), noControl)
   .max(500)
-  .meta({ description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.' });
+  .meta({
+    pattern: NO_CONTROL_PATTERN,
+    description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.',
+  });
 
 /** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */
 export const codeList = <const T extends readonly [string, ...string[]]>(id: string, codes: T, description: string) =>
