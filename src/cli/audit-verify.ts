@@ -23,7 +23,7 @@ export async function runAuditVerify(database: Database, write: (line: string) =
 
 /**
  * `npm run audit:verify [-- SEQ HASH]`: walks the configured database's audit trail; exits 1 when
- * it is broken. SEQ and HASH (lastSeq and headHash of an earlier run) must still match.
+ * it is broken, 2 when it could not run (bad arguments, a database it cannot open). SEQ and HASH (lastSeq and headHash of an earlier run) must still match.
  */
 async function main(): Promise<void> {
   const [seqArg, hashArg] = process.argv.slice(2);
@@ -36,15 +36,17 @@ async function main(): Promise<void> {
     }
     anchor = { seq: Number(seqArg), hash: hashArg as string };
   }
-  const config = loadConfig();
-  const database = await openDatabase(config);
+  let database: Database | undefined;
   try {
+    // Opening fails too (a data folder locked by a running service, an unreachable server): that
+    // is "could not run", exit 2, never "broken".
+    database = await openDatabase(loadConfig());
     process.exitCode = await runAuditVerify(database, (line) => process.stdout.write(line), anchor);
   } catch (err) {
-    process.stderr.write(`audit:verify failed: ${(err as Error).message}\n`);
+    process.stderr.write(`audit:verify could not run: ${(err as Error).message}\n`);
     process.exitCode = 2;
   } finally {
-    await database.close();
+    await database?.close();
   }
 }
 

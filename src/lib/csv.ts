@@ -1,10 +1,20 @@
-/** RFC 4180 CSV: CRLF line ends, a header row, fields quoted when they hold a comma, quote or line break. */
-function csvField(v: unknown): string {
+/** A text cell starting with one of these is read as a formula by spreadsheets (OWASP: CSV injection). */
+const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
+
+/**
+ * One RFC 4180 field: quoted when it holds a comma, quote or line break. A text cell that starts
+ * with =, +, -, @, a tab or a carriage return gets a leading single quote, so that a spreadsheet
+ * shows it as text instead of running it (OWASP "CSV Injection"). Numbers are written as numbers:
+ * a negative number is not text and keeps its minus sign.
+ */
+export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  let s = String(v);
+  if (typeof v !== 'number' && typeof v !== 'bigint' && FORMULA_START.has(s.charAt(0))) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** RFC 4180 CSV with CRLF line ends and a header row: the one CSV writer of the service, every cell through csvField. */
 export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   return `${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
 }

@@ -8,7 +8,9 @@ import { checkResponse, type Operation, operations, problemValidator } from '../
 /**
  * Hostile input, generated from the committed OpenAPI document: every operation, with its path,
  * query and header parameters and bodies filled with valid values, wrong types, huge and unicode
- * strings, nulls, SQL and JSON tricks, deep nesting and prototype-pollution keys. For every case:
+ * strings, nulls, SQL and JSON tricks, deep nesting and prototype-pollution keys, control characters
+ * (NUL and the other C0 and C1 controls, also inside otherwise valid bodies), zero, extreme and
+ * out-of-range years, spreadsheet formula prefixes and oversized numbers. For every case:
  * no 5xx; every error is problem+json valid against the document's Problem schema; every status
  * and body is one the document declares; and a rejected request changes nothing.
  */
@@ -47,6 +49,35 @@ const hostileString = fc.oneof(
     'GM0363\n',
     ' ',
     '',
+    // control characters (C0, DEL, C1), alone and inside text
+    'Club\u0000Rood',
+    '\u0001',
+    '\u001b[31mred',
+    'a\tb',
+    'line\r\nbreak',
+    '\u007f',
+    '\u0085',
+    // zero, extreme and out-of-range years, as dates, timestamps and numbers
+    '0000-01-01',
+    '0099-12-31',
+    '1000-06-01',
+    '1989-12-31',
+    '2101-01-01',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59Z',
+    '0',
+    '0000',
+    '99999',
+    // spreadsheet formula prefixes
+    '=1+1',
+    '+31 20 000',
+    '-2+3',
+    '@SUM(A1:A9)',
+    '=HYPERLINK("http://example.org","x")',
+    // oversized numbers as text
+    '99999999999999999999999',
+    '-1e308',
+    '9007199254740993',
   ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 30 }),
@@ -56,6 +87,7 @@ const hostileString = fc.oneof(
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   hostileString,
   fc.constantFrom(null, true, false, 0, -1, 1.5, 2 ** 53, -(2 ** 31), 1e308, [], {}, [null], { __proto__: { polluted: true } }),
+  fc.constantFrom(2 ** 63, 1e21, -1e21, Number.MAX_SAFE_INTEGER + 2, -Number.MAX_VALUE, 5e-324, 1990, 2101, 0),
   fc.integer(),
   fc.double(),
   fc.integer({ min: 10, max: 200 }).map(deep),
@@ -63,6 +95,31 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 type Body = Record<string, unknown>;
+
+const CONTROL_CHARACTERS = ['\u0000', '\u0001', '\t', '\n', '\r', '\u001b', '\u007f', '\u009f'];
+const EXTREME_DATES = ['0000-01-01', '0099-12-31', '1000-06-01', '1989-12-31', '2101-01-01', '9999-12-31'];
+const EXTREME_NUMBERS = [2 ** 63, 1e21, -1e21, Number.MAX_SAFE_INTEGER + 2, 1e308];
+
+/**
+ * Keeps a valid body valid but for one leaf: a string gets a control character inside it (a date
+ * becomes an extreme one), a number becomes an oversized one. These reach the rules that a body
+ * wholly replaced by a hostile value never gets to.
+ */
+function taint(doc: unknown, path: number[], pick: number): unknown {
+  if (typeof doc === 'string') {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(doc)) return EXTREME_DATES[pick % EXTREME_DATES.length];
+    const at = pick % (doc.length + 1);
+    return `${doc.slice(0, at)}${CONTROL_CHARACTERS[pick % CONTROL_CHARACTERS.length]}${doc.slice(at)}`;
+  }
+  if (typeof doc === 'number') return EXTREME_NUMBERS[pick % EXTREME_NUMBERS.length];
+  if (!doc || typeof doc !== 'object') return doc;
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(doc) ? [...doc] : { ...(doc as Body) };
+  const keys = Object.keys(copy);
+  if (keys.length === 0) return copy;
+  const key = keys[Math.abs(path[0] ?? pick) % keys.length] as string;
+  (copy as Body)[key] = taint((copy as Body)[key], path.slice(1), pick);
+  return copy;
+}
 
 /** Replaces, removes or adds one value somewhere in a JSON document. */
 function corrupt(doc: unknown, path: number[], value: unknown, mode: 'replace' | 'remove' | 'add'): unknown {
@@ -151,6 +208,12 @@ t.test('hostile requests from the OpenAPI document', async (t) => {
             arbitrary: fc
               .tuple(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 4 }), hostileValue, fc.constantFrom('replace', 'remove', 'add'))
               .map(([path, value, mode]) => corrupt(validBody, path, value, mode as 'replace')),
+          },
+          {
+            weight: 3,
+            arbitrary: fc
+              .tuple(fc.array(fc.nat({ max: 20 }), { maxLength: 4 }), fc.nat({ max: 1000 }))
+              .map(([path, pick]) => taint(validBody, path, pick)),
           },
           { weight: 1, arbitrary: hostileValue },
           {

@@ -13,6 +13,7 @@ import {
 } from '../../domain/statistics.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import { type MunicipalityRef, statisticsRepository as repo, type StatisticsQuery } from '../../infrastructure/repositories/statistics.js';
+import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 
@@ -101,6 +102,21 @@ export function countingRule(r: Resolved, source: 'rollup' | 'actions'): Countin
   };
 }
 
+/**
+ * Analysts see figures, never records: their periods are whole months at the finest, so that no
+ * answer narrows down to one day's decision (docs/statistics.md, "Who may ask for which period").
+ */
+function wholeMonthIssues(req: StatisticsRequest): InvalidParam[] {
+  const issues: InvalidParam[] = [];
+  if (req.decisionDateFrom && !isFirstOfMonth(req.decisionDateFrom)) {
+    issues.push({ name: 'decisionDateFrom', code: 'not_whole_months', reason: 'an analyst’s period starts on the first day of a month' });
+  }
+  if (req.decisionDateTo && !isLastOfMonth(req.decisionDateTo)) {
+    issues.push({ name: 'decisionDateTo', code: 'not_whole_months', reason: 'an analyst’s period ends on the last day of a month' });
+  }
+  return issues;
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /**
@@ -123,6 +139,7 @@ export function createStatisticsService(read: Reader) {
     if (req.decisionDateFrom && req.decisionDateTo && req.decisionDateFrom > req.decisionDateTo) {
       issues.push({ name: 'decisionDateTo', code: 'before_decision_date_from', reason: 'decisionDateTo is before decisionDateFrom' });
     }
+    if (ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
     const all = await repo.municipalities(tx);
     const known = new Set(all.map((m) => m.code));
     const requested = req.municipalityCode ? [...new Set(req.municipalityCode)] : undefined;
@@ -147,8 +164,9 @@ export function createStatisticsService(read: Reader) {
     if (usesDates) {
       const data = await repo.dataYears(tx, codes, codes.length === all.length);
       const thisYear = new Date().getUTCFullYear();
-      from = req.decisionDateFrom ?? `${data?.from ?? thisYear}-01-01`;
-      to = req.decisionDateTo ?? `${Math.max(data?.to ?? thisYear, Number(from.slice(0, 4)))}-12-31`;
+      const toYear = req.decisionDateTo ? Number(req.decisionDateTo.slice(0, 4)) : Number.POSITIVE_INFINITY;
+      from = req.decisionDateFrom ?? firstDayOf(Math.min(data?.from ?? thisYear, toYear));
+      to = req.decisionDateTo ?? lastDayOf(Math.max(data?.to ?? thisYear, Number(from.slice(0, 4))));
     } else {
       let yf = req.yearFrom;
       let yt = req.yearTo;
@@ -158,8 +176,8 @@ export function createStatisticsService(read: Reader) {
         yf ??= Math.min(data?.from ?? thisYear, yt ?? Number.POSITIVE_INFINITY);
         yt ??= Math.max(data?.to ?? thisYear, yf);
       }
-      from = `${yf}-01-01`;
-      to = `${yt}-12-31`;
+      from = firstDayOf(yf);
+      to = lastDayOf(yt);
     }
     const years = range(Number(from.slice(0, 4)), Number(to.slice(0, 4)));
     if (years.length > 100) {

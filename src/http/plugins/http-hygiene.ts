@@ -45,6 +45,17 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   });
 }
 
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/** The charset parameter of a request that has a body, lower-cased and unquoted; null when none is given. */
+function bodyCharset(request: FastifyRequest): string | null {
+  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  const type = request.headers['content-type'];
+  if (!hasBody || typeof type !== 'string') return null;
+  const m = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(type);
+  return m ? (m[2] ?? '').toLowerCase() : null;
+}
+
 export default fp(
   async function httpHygiene(app: FastifyInstance) {
     app.addHook('onRequest', async (request, reply) => {
@@ -55,6 +66,16 @@ export default fp(
       const path = request.url.split('?')[0] ?? '';
       if (path.length > 1 && path.endsWith('/')) {
         throw new HttpProblem({ status: 404, code: 'not-found', detail: `No resource at ${path}; paths have no trailing slash.` });
+      }
+      // JSON is UTF-8 (RFC 8259 §8.1). The parser reads every body as UTF-8, so a body declared in
+      // another charset would be silently misread: refuse it instead (US-ASCII is a subset of UTF-8).
+      const charset = bodyCharset(request);
+      if (charset !== null && !UTF8_CHARSETS.has(charset)) {
+        throw new HttpProblem({
+          status: 415,
+          code: 'unsupported-media-type',
+          detail: `Send the body as application/json in UTF-8; charset=${charset.slice(0, 40)} is not accepted.`,
+        });
       }
     });
 

@@ -13,11 +13,15 @@ declare module 'fastify' {
 
 const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-const IdempotencyKeyHeader = z
+const unquote = (key: string) => (key.length >= 2 && key.startsWith('"') && key.endsWith('"') ? key.slice(1, -1) : key);
+
+export const IdempotencyKeyHeader = z
   .string()
   .min(1)
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters without spaces')
+  // A quoted key is read without its quotes (`"abc"` is `abc`), so `""` would be the empty key.
+  .refine((key) => key === '' || unquote(key) !== '', { message: 'must not be empty, also not `""`', params: { rule: 'empty_key' } })
   .meta({
     description:
       'Makes this create safe to retry (IETF httpapi Idempotency-Key draft): a retry with the same key and body, within the key’s lifetime (24 hours by default), answers the first response again and creates nothing. The same key with another body is a 422; a retry while the first request is still being processed is a 409. Keys are scoped per API client. Use a fresh random value, such as a UUID, per new request.',
@@ -26,8 +30,6 @@ const IdempotencyKeyHeader = z
 
 const DOC_409 = 'A request with the same Idempotency-Key is still being processed (retry after Retry-After seconds)';
 const DOC_422 = 'The Idempotency-Key was already used for a different request (another path or body).';
-
-const unquote = (key: string) => (key.length >= 2 && key.startsWith('"') && key.endsWith('"') ? key.slice(1, -1) : key);
 
 export interface IdempotencyOptions {
   ttlHours: number;

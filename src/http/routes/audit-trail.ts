@@ -4,7 +4,7 @@ import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
 import { badRequest } from '../problem.js';
 import { AuditAction, AuditChainVerification, AuditEntryPage, AuditObjectType } from '../schemas/audit-trail.js';
-import { Id, MunicipalityCode, Pagination, Timestamp } from '../schemas/common.js';
+import { Id, MunicipalityCode, Pagination, text, timestampInput } from '../schemas/common.js';
 import { listOf, operations, roles } from './operations.js';
 import { paged } from './replies.js';
 
@@ -58,11 +58,11 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       Pagination.extend({
         clientId: Id.optional().meta({ description: 'Entries made by this API client.' }),
         objectType: AuditObjectType.optional(),
-        objectId: z.string().min(1).max(100).optional().meta({ description: 'Entries about this record id.' }),
+        objectId: text(1, 100).optional().meta({ description: 'Entries about this record id.' }),
         action: AuditAction.optional(),
         municipalityCode: MunicipalityCode.optional(),
-        occurredFrom: Timestamp.optional().meta({ description: 'Entries at or after this moment (UTC, e.g. 2026-01-01T00:00:00Z).' }),
-        occurredUntil: Timestamp.optional().meta({ description: 'Entries at or before this moment (UTC).' }),
+        occurredFrom: timestampInput('Entries at or after this moment (UTC, e.g. 2026-01-01T00:00:00Z).').optional(),
+        occurredUntil: timestampInput('Entries at or before this moment (UTC).').optional(),
       }),
       AuditEntryPage,
     ),

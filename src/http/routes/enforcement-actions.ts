@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
-import { Id, IsoDate, MunicipalityCode, Pagination } from '../schemas/common.js';
+import { dateInput, Id, MunicipalityCode, Pagination } from '../schemas/common.js';
 import {
   EnforcementAction,
   EnforcementActionInput,
@@ -37,8 +37,8 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         ground: Ground.optional(),
         licenceStatus: LicenceStatusAtDecision.optional(),
         stage: Stage.optional(),
-        decisionDateFrom: IsoDate.optional().meta({ description: 'Decisions on or after this date.' }),
-        decisionDateTo: IsoDate.optional().meta({ description: 'Decisions on or before this date.' }),
+        decisionDateFrom: dateInput('Decisions on or after this date.').optional(),
+        decisionDateTo: dateInput('Decisions on or before this date.').optional(),
       }),
       EnforcementActionPage,
     ),

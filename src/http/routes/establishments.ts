@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
-import { Id, MunicipalityCode, Pagination } from '../schemas/common.js';
+import { Id, MunicipalityCode, Pagination, text } from '../schemas/common.js';
 import { Establishment, EstablishmentInput, EstablishmentKind, EstablishmentPage } from '../schemas/establishments.js';
 import { createOne, deleteOne, listOf, operations, readOne, replaceOne, roles } from './operations.js';
 import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
@@ -23,7 +23,7 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       Pagination.extend({
         municipalityCode: MunicipalityCode.optional(),
         kind: EstablishmentKind.optional(),
-        name: z.string().min(1).max(200).optional().meta({ description: 'Part of the name, case-insensitive.' }),
+        name: text(1, 200).optional().meta({ description: 'Part of the name, case-insensitive.' }),
         postalCode: z
           .string()
           .regex(/^[1-9][0-9]{3}[A-Z]{2}$/)

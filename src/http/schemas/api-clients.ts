@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../../domain/codes.js';
-import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
 
 export const ClientRole = codeList(
   'ClientRole',
@@ -10,7 +10,7 @@ export const ClientRole = codeList(
 
 export const ApiClientCreate = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).meta({ description: 'A name for the system or team using the client, not a person’s name.' }),
+    name: text(1, 100).meta({ description: 'A name for the system or team using the client, not a person’s name.' }),
     role: ClientRole,
     municipalityCode: MunicipalityCode.nullable().optional().meta({ description: 'Required for officers; not allowed for other roles.' }),
   })

@@ -1,13 +1,77 @@
 import { z } from 'zod';
+import { DATE_FLOOR, DATE_HORIZON, isPlausibleDate, YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
 
 export const MunicipalityCode = z
   .string()
   .regex(/^GM[0-9]{4}$/, 'must be a CBS municipality code: GM followed by four digits')
   .meta({ description: 'CBS gemeentecode, for example GM0363 (Amsterdam).', example: 'GM0363' });
 
+/** Dates and timestamps as the registry answers them (stored data is shown as it is). */
 export const IsoDate = z.iso.date();
 export const Timestamp = z.iso.datetime({ offset: false });
 export const Id = z.uuid();
+
+const RANGE_NOTE = `Between ${DATE_FLOOR} and ${DATE_HORIZON}.`;
+const outOfRange = { message: `must be between ${DATE_FLOOR} and ${DATE_HORIZON}`, params: { rule: 'out_of_range' } };
+// A value that is not a date at all fails its format already; only well-formed ones are judged here.
+const plausible = (s: string) => !/^\d{4}-\d{2}-\d{2}/.test(s) || isPlausibleDate(s);
+
+/**
+ * Every date a client sends (body, query filter), defined once: ISO 8601 and within the plausible
+ * range (src/lib/dates.ts; docs/api.md "Dates"), else invalidParams code `out_of_range`.
+ */
+export const dateInput = (description = '') =>
+  IsoDate.refine(plausible, outOfRange).meta({ description: `${description} ${RANGE_NOTE}`.trim() });
+
+/** A timestamp a client sends (the audit search), within the same range. */
+export const timestampInput = (description = '') =>
+  Timestamp.refine(plausible, outOfRange).meta({ description: `${description} ${RANGE_NOTE}`.trim() });
+
+/** A year a client sends (statistics filters): the years of the plausible date range. */
+export const yearInput = (description: string) =>
+  z.coerce
+    .number()
+    .int()
+    .refine((y) => y >= YEAR_FLOOR && y <= YEAR_HORIZON, {
+      message: `must be a year from ${YEAR_FLOOR} to ${YEAR_HORIZON}`,
+      params: { rule: 'out_of_range' },
+    })
+    .meta({ description, minimum: YEAR_FLOOR, maximum: YEAR_HORIZON });
+
+/**
+ * C0 control characters (U+0000–U+001F, tab and line breaks included), DEL and the C1 controls
+ * (U+007F–U+009F): no text field of the registry is multi-line, and PostgreSQL refuses NUL.
+ */
+export function hasControlCharacter(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/** The same rule for the document, so that generated clients can check it too. */
+const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
+const noControl = {
+  message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)',
+  params: { rule: 'control_character' },
+  abort: true, // the one thing to fix: no "too short" beside it for a value that is only a tab
+};
+
+/**
+ * Free text a client sends (a name, a street, a legal basis, a search term, a header the service
+ * stores), defined once: no control characters (invalidParams code `control_character`), then
+ * trimmed, then between `min` and `max` characters.
+ */
+export const text = (min: number, max: number) =>
+  z
+    .string()
+    .refine((s) => !hasControlCharacter(s), noControl)
+    .trim()
+    .min(min)
+    .max(max)
+    .meta({ pattern: NO_CONTROL_PATTERN });
 
 export const InvalidParam = z
   .object({
@@ -52,8 +116,12 @@ export const Version = z.number().int().min(1).meta({
 
 export const AuditReasonHeader = z
   .string()
+  .refine((s) => !hasControlCharacter(s), noControl)
   .max(500)
-  .meta({ description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.' });
+  .meta({
+    pattern: NO_CONTROL_PATTERN,
+    description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.',
+  });
 
 /** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */
 export const codeList = <const T extends readonly [string, ...string[]]>(id: string, codes: T, description: string) =>

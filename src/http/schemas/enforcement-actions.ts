@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import { codeList, Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, dateInput, Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const Measure = codeList(
@@ -41,12 +41,13 @@ const penaltyFields = {
   amountCents: cents.meta({ description: 'Dwangsombedrag per unit, in euro cents.' }),
   unit: PenaltyUnit,
   maximumCents: cents.meta({ description: 'Maximum te verbeuren bedrag, in euro cents; at least amountCents.' }),
-  complianceDeadline: IsoDate.meta({ description: 'Einde begunstigingstermijn; not before the decision date.' }),
 };
+const COMPLIANCE_DEADLINE = 'Einde begunstigingstermijn; not before the decision date.';
 
 export const PenaltyInput = z
   .strictObject({
     ...penaltyFields,
+    complianceDeadline: dateInput(COMPLIANCE_DEADLINE),
     forfeitedCents: z
       .number()
       .int()
@@ -58,13 +59,17 @@ export const PenaltyInput = z
   .meta({ id: 'PenaltyWrite', description: 'Last onder dwangsom (Awb 5:31d).' });
 
 export const Penalty = z
-  .object({ ...penaltyFields, forfeitedCents: z.number().int().min(0) })
+  .object({
+    ...penaltyFields,
+    complianceDeadline: IsoDate.meta({ description: COMPLIANCE_DEADLINE }),
+    forfeitedCents: z.number().int().min(0),
+  })
   .meta({ id: 'Penalty', description: 'Last onder dwangsom (Awb 5:31d).' });
 
 export const ClosureInput = z
   .strictObject({
-    startDate: IsoDate,
-    endDate: IsoDate.nullable().optional().meta({ description: 'Absent while the closure has no end date.' }),
+    startDate: dateInput(),
+    endDate: dateInput('Absent while the closure has no end date.').nullable().optional(),
   })
   .meta({ id: 'ClosureWrite', description: 'Sluiting: from startDate up to and including endDate.' });
 
@@ -72,7 +77,7 @@ export const Closure = z
   .object({ startDate: IsoDate, endDate: IsoDate.nullable() })
   .meta({ id: 'Closure', description: 'Sluiting: from startDate up to and including endDate.' });
 
-const legalBasis = z.string().trim().min(1).max(200).meta({
+const legalBasis = text(1, 200).meta({
   description: 'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data.',
 });
 
@@ -87,7 +92,7 @@ export const EnforcementActionInput = alongsideSchemaIssues(
     measure: Measure,
     grounds: z.array(Ground).min(1).max(8).meta({ description: 'One or more grounds, without repeats.' }),
     stage: Stage,
-    decisionDate: IsoDate.meta({ description: 'Besluitdatum (of the voornemen while intended); not in the future.' }),
+    decisionDate: dateInput('Besluitdatum (of the voornemen while intended); not in the future.'),
     fine: Fine.nullable().optional().meta({ description: 'Required for administrative_fine, absent otherwise.' }),
     penalty: PenaltyInput.nullable().optional().meta({ description: 'Required for penalty_order, absent otherwise.' }),
     closure: ClosureInput.nullable().optional().meta({ description: 'Required for closure, absent otherwise.' }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
-import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
 
 export const EstablishmentKind = codeList(
   'EstablishmentKind',
@@ -9,7 +9,7 @@ export const EstablishmentKind = codeList(
 );
 
 const AddressFields = {
-  street: z.string().trim().min(1).max(120),
+  street: text(1, 120),
   houseNumber: z.number().int().min(1).max(99999),
   houseNumberAddition: z
     .string()
@@ -18,7 +18,7 @@ const AddressFields = {
     .optional()
     .meta({ description: 'Huisletter or huisnummertoevoeging, for example `A` or `2`.' }),
   postalCode: z.string().regex(/^[1-9][0-9]{3}[A-Z]{2}$/, 'must be a Dutch postal code such as 1012AB (no space)'),
-  city: z.string().trim().min(1).max(80).meta({ description: 'Woonplaats.' }),
+  city: text(1, 80).meta({ description: 'Woonplaats.' }),
 };
 
 export const AddressInput = z.strictObject(AddressFields).meta({ id: 'AddressWrite' });
@@ -38,7 +38,7 @@ const bagId = z
 export const EstablishmentInput = z
   .strictObject({
     municipalityCode: MunicipalityCode,
-    name: z.string().trim().min(1).max(200).meta({
+    name: text(1, 200).meta({
       description: 'The trade name of the establishment (handelsnaam). Never the name of a sex worker or other person.',
     }),
     kind: EstablishmentKind,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LICENCE_RECORD_STATUSES } from '../../domain/codes.js';
 import { checkLicence } from '../../domain/licences.js';
-import { codeList, Id, IsoDate, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, dateInput, Id, IsoDate, PageMeta, Timestamp, Version } from './common.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const LicenceStatus = codeList(
@@ -10,12 +10,15 @@ export const LicenceStatus = codeList(
   'Status of an exploitatievergunning: granted (verleend), suspended (geschorst), revoked (ingetrokken), expired (verlopen).',
 );
 
+const EFFECTIVE_DATE = 'The date this status took effect.';
+
 export const LicenceStatusChange = z
-  .strictObject({
-    status: LicenceStatus,
-    effectiveDate: IsoDate.meta({ description: 'The date this status took effect.' }),
-  })
+  .object({ status: LicenceStatus, effectiveDate: IsoDate.meta({ description: EFFECTIVE_DATE }) })
   .meta({ id: 'LicenceStatusChange' });
+
+const LicenceStatusChangeInput = z
+  .strictObject({ status: LicenceStatus, effectiveDate: dateInput(EFFECTIVE_DATE) })
+  .meta({ id: 'LicenceStatusChangeWrite' });
 
 export const LicenceInput = alongsideSchemaIssues(
   z.strictObject({
@@ -23,9 +26,9 @@ export const LicenceInput = alongsideSchemaIssues(
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,49}$/, 'must be 1 to 50 letters, digits, dots, dashes or slashes')
       .meta({ description: 'The municipality’s number of the exploitatievergunning.' }),
-    validFrom: IsoDate,
-    validUntil: IsoDate.nullable().optional().meta({ description: 'Last day of validity; absent for an open-ended licence.' }),
-    statusHistory: z.array(LicenceStatusChange).min(1).max(50).meta({
+    validFrom: dateInput('First day of validity.'),
+    validUntil: dateInput('Last day of validity; absent for an open-ended licence.').nullable().optional(),
+    statusHistory: z.array(LicenceStatusChangeInput).min(1).max(50).meta({
       description:
         'Every status the licence has had, oldest first, beginning with granted. A suspension is lifted by a later granted; nothing follows revoked or expired.',
     }),

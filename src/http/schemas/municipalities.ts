@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROGRAMMES } from '../../domain/codes.js';
-import { codeList, MunicipalityCode, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
 
 export const Programme = codeList('Programme', PROGRAMMES, 'LPP: Landelijk Programma Prostitutie.');
 
@@ -18,7 +18,7 @@ export const Municipality = z
 export const MunicipalityCreate = z
   .strictObject({
     code: MunicipalityCode,
-    name: z.string().trim().min(1).max(100),
+    name: text(1, 100),
     programmes: z
       .array(Programme)
       .max(5)

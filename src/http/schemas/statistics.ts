@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DIMENSIONS, OPEN_DATA_DIMENSIONS } from '../../domain/statistics.js';
-import { codeList, IsoDate, MunicipalityCode } from './common.js';
+import { codeList, dateInput, IsoDate, MunicipalityCode, yearInput } from './common.js';
 import { Ground, LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
 import { Programme } from './municipalities.js';
 
@@ -24,13 +24,13 @@ const listOf = <T extends z.ZodType>(item: T, description: string) =>
 
 const GROUP_BY_PATTERN = new RegExp(`^(${DIMENSIONS.join('|')})(,(${DIMENSIONS.join('|')}))*$`);
 
-const year = z.coerce.number().int().min(1900).max(2100);
-
 export const StatisticsFilters = z.object({
-  yearFrom: year.optional().meta({ description: 'First year (of the decision date) in the period. Not with decisionDateFrom/To.' }),
-  yearTo: year.optional().meta({ description: 'Last year in the period, inclusive.' }),
-  decisionDateFrom: IsoDate.optional().meta({ description: 'Decisions on or after this date. Not with yearFrom/yearTo.' }),
-  decisionDateTo: IsoDate.optional().meta({ description: 'Decisions on or before this date.' }),
+  yearFrom: yearInput('First year (of the decision date) in the period. Not with decisionDateFrom/To.').optional(),
+  yearTo: yearInput('Last year in the period, inclusive.').optional(),
+  decisionDateFrom: dateInput(
+    'Decisions on or after this date. Not with yearFrom/yearTo. For analysts the first day of a month (periods are whole months).',
+  ).optional(),
+  decisionDateTo: dateInput('Decisions on or before this date. For analysts the last day of a month.').optional(),
   municipalityCode: listOf(MunicipalityCode, 'Only these municipalities (CBS codes): repeat the parameter or give a comma list.'),
   programme: Programme.optional().meta({ description: 'Only municipalities in this programme: LPP (Landelijk Programma Prostitutie).' }),
   licenceStatus: listOf(LicenceStatusAtDecision, 'Only actions with this licence status at the decision date (licensed, unlicensed).'),

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -161,26 +161,80 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
 
 /**
  * A lock file beside the embedded database: PGlite lets two processes open one folder and
- * corrupt it. The lock holds the owner's pid, so a lock left by a killed process is taken over.
+ * corrupt it. The lock holds the owner's pid and, on Linux, that process's start time (field 22
+ * of /proc/<pid>/stat, in clock ticks since boot). It is held only while a process with that pid
+ * and that start time lives: a lock left by a killed process is taken over, also when its pid has
+ * since been reused by an unrelated process. A lock of an older version holds only a pid: it is
+ * stale when that process started after the lock file was written. Without /proc (not Linux), a
+ * live pid is taken as the owner.
  */
-function acquireDataDirLock(dataDir: string): () => void {
+export function acquireDataDirLock(dataDir: string): () => void {
   const lockPath = path.join(dataDir, 'registry.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx');
-      writeSync(fd, String(process.pid));
+      writeSync(fd, JSON.stringify({ pid: process.pid, start: processStart(process.pid) }));
       closeSync(fd);
       return () => rmSync(lockPath, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
-        throw new DataDirLockedError(dataDir, owner);
+      const owner = readLockOwner(readFileSync(lockPath, 'utf8'));
+      if (owner && owner.pid !== process.pid && isHeldBy(owner, statSync(lockPath).mtimeMs)) {
+        throw new DataDirLockedError(dataDir, owner.pid);
       }
       rmSync(lockPath, { force: true }); // stale: its process is gone
     }
   }
   throw new DataDirLockedError(dataDir, -1);
+}
+
+interface LockOwner {
+  pid: number;
+  start: string | null;
+}
+
+/** `{"pid":…,"start":…}`, or a bare pid as older versions wrote it; null for anything else (stale). */
+function readLockOwner(text: string): LockOwner | null {
+  try {
+    const v = JSON.parse(text) as { pid?: unknown; start?: unknown } | number;
+    if (typeof v === 'number') return Number.isInteger(v) ? { pid: v, start: null } : null;
+    if (!Number.isInteger(v.pid)) return null;
+    return { pid: v.pid as number, start: typeof v.start === 'string' ? v.start : null };
+  } catch {
+    return null;
+  }
+}
+
+/** The start time of a process (clock ticks since boot) from /proc; null where there is no /proc. */
+export function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function isHeldBy(owner: LockOwner, writtenAtMs: number): boolean {
+  if (!isAlive(owner.pid)) return false;
+  const now = processStart(owner.pid);
+  if (now === null) return true; // no /proc: the pid is all there is to go by
+  if (owner.start !== null) return now === owner.start;
+  // A bare pid: the process holding that pid now must have started before the lock was written.
+  const startedAtMs = bootTimeMs() + (Number(now) * 1000) / CLOCK_TICKS_PER_SECOND;
+  return startedAtMs <= writtenAtMs + 2000;
+}
+
+/** USER_HZ: what /proc counts process start times in; 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** When the machine booted (the btime line of /proc/stat), in ms since the epoch. */
+function bootTimeMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('btime '));
+  return Number(line?.slice(6)) * 1000;
 }
 
 function isAlive(pid: number): boolean {

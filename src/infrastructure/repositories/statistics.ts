@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
 import type { Queryable } from '../db/client.js';
 import {
   statisticsActionCells,
@@ -108,7 +109,11 @@ export const statisticsRepository = {
     return new Set((res.rows as { code: string }[]).map((r) => r.code));
   },
 
-  /** First and last year with any live action (any stage), from the rollup; null when empty. */
+  /**
+   * First and last year with any live action (any stage), from the rollup; null when empty. Only
+   * years of the plausible date range count (src/lib/dates.ts): a stored date outside it (entered
+   * before the range was enforced) cannot stretch everyone's default period.
+   */
   async dataYears(
     q: Queryable,
     municipalityCodes: readonly string[],
@@ -117,9 +122,11 @@ export const statisticsRepository = {
     const res = await rows(
       q,
       allMunicipalities
-        ? sql`select min(year) as lo, max(year) as hi from ${statisticsNationalCells} where actions <> 0`
+        ? sql`select min(year) as lo, max(year) as hi from ${statisticsNationalCells}
+              where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}`
         : sql`select min(year) as lo, max(year) as hi from ${statisticsActionCells}
-              where actions <> 0 and municipality_code = any(${textArray(municipalityCodes)})`,
+              where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}
+                and municipality_code = any(${textArray(municipalityCodes)})`,
     );
     const r = res.rows[0] as { lo: unknown; hi: unknown } | undefined;
     if (!r || r.lo === null || r.lo === undefined) return null;

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import { acquireDataDirLock, processStart } from '../../src/infrastructure/db/client.js';
+
+/**
+ * The embedded database's folder lock (src/infrastructure/db/client.ts) and what the audit
+ * verifier does when it meets one. No database is opened: the lock is taken before PGlite starts.
+ */
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'er-lock-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A live process that has nothing to do with the registry. */
+function unrelatedProcess(t: Test): ChildProcess & { pid: number } {
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.teardown(() => child.kill());
+  return child as ChildProcess & { pid: number };
+}
+
+const lockFile = (dir: string) => path.join(dir, 'registry.lock');
+
+t.test('a stale lock whose pid now belongs to an unrelated live process does not block the start', async (t) => {
+  const dir = tempDir(t);
+  const other = unrelatedProcess(t);
+  const start = processStart(other.pid);
+  t.ok(start, 'this machine has /proc');
+  // Written by a registry process that died; its pid was then given to `sleep`, which started later.
+  writeFileSync(lockFile(dir), JSON.stringify({ pid: other.pid, start: String(Number(start) - 1000) }));
+  acquireDataDirLock(dir)();
+  t.pass('a lock with another start time is taken over');
+  // The same, as an older version wrote the lock: only a pid, an hour before that process started.
+  writeFileSync(lockFile(dir), String(other.pid));
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(lockFile(dir), anHourAgo, anHourAgo);
+  acquireDataDirLock(dir)();
+  t.pass('a bare-pid lock older than the process holding that pid is taken over');
+});
+
+t.test('a lock held by a live process with the recorded start time blocks', async (t) => {
+  const dir = tempDir(t);
+  const other = unrelatedProcess(t);
+  writeFileSync(lockFile(dir), JSON.stringify({ pid: other.pid, start: processStart(other.pid) }));
+  t.throws(() => acquireDataDirLock(dir), /in use by another process/);
+  // A lock of the older format (a bare pid) of a live process is honoured as before.
+  writeFileSync(lockFile(dir), String(other.pid));
+  t.throws(() => acquireDataDirLock(dir), /in use by another process/);
+});
+
+t.test('audit:verify on a locked data folder exits 2 (could not run), not 1 (broken)', async (t) => {
+  const dir = tempDir(t);
+  const release = acquireDataDirLock(dir); // held by this (live) test process
+  t.teardown(release);
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent' };
+  delete env.DATABASE_URL;
+  delete env.DATABASE_READ_URL;
+  delete env.DATABASE_MIGRATION_URL;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit-verify.ts'], { cwd: ROOT, env, encoding: 'utf8' });
+  t.equal(run.status, 2, `exit code (stderr: ${run.stderr.slice(0, 300)})`);
+  t.match(run.stderr, /could not run: .*in use by another process/);
+});
