@@ -3,6 +3,7 @@ import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createServices, type Services } from './application/services.js';
 import type { Config } from './config.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import auth from './http/plugins/auth.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
 import idempotency from './http/plugins/idempotency.js';
@@ -51,6 +52,7 @@ export async function buildApp(opts: BuildAppOptions) {
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     frameworkErrors, // a path the router cannot read (bad escape, over-long parameter): a 400 problem
+    clientErrorHandler, // what Node's parser refuses (bad header byte, 431): problem+json, logged without the raw bytes
     ajv: undefined,
     // one log line per request (onResponse below) instead of fastify's two: half the hot-path logging
     logController: new LogController({ disableRequestLogging: true }),
@@ -62,8 +64,17 @@ export async function buildApp(opts: BuildAppOptions) {
     reply.header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    // The path and the names of the query keys, never their values (search terms: `?name=`).
+    const [path, query] = request.url.split('?', 2);
+    const queryKeys = query
+      ? [...new Set([...new URLSearchParams(query).keys()])].slice(0, 20).map((k) => (/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(k) ? k : '?'))
+      : undefined;
     request.log.info(
-      { req: { method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      {
+        req: { method: request.method, url: path, route: request.routeOptions.url, ...(queryKeys ? { queryKeys } : {}) },
+        res: { statusCode: reply.statusCode },
+        responseTime: reply.elapsedTime,
+      },
       'request completed',
     );
   });
