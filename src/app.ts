@@ -20,12 +20,14 @@ import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
+import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
 import type { Database } from './infrastructure/db/client.js';
 
 export type AppConfig = Pick<
   Config,
   'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS' | 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'
->;
+> &
+  Partial<Pick<Config, 'AUTH_FAILURES_PER_MINUTE' | 'AUTH_FAILURE_DELAY_MS'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -82,7 +84,12 @@ export async function buildApp(opts: BuildAppOptions) {
 
   await app.register(problems);
   await app.register(httpHygiene);
-  await app.register(auth, { authenticate: services.queries.apiClients.authenticate, readYourWritesMs: config.READ_YOUR_WRITES_MS });
+  await app.register(auth, {
+    authenticate: services.queries.apiClients.authenticate,
+    readYourWritesMs: config.READ_YOUR_WRITES_MS,
+    refusalDelayMs: config.AUTH_FAILURE_DELAY_MS ?? 0,
+    ...(config.AUTH_FAILURES_PER_MINUTE ? { failures: new MemoryFailureCounter(config.AUTH_FAILURES_PER_MINUTE) } : {}),
+  });
   await app.register(rateLimit, { perMinute: config.RATE_LIMIT_PER_MINUTE });
   await app.register(readLog);
   await app.register(idempotency, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, ...services.idempotency });
@@ -108,8 +115,15 @@ export async function buildApp(opts: BuildAppOptions) {
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 /** The services a configuration asks for, on an opened, migrated database. */
-export const servicesFor = (database: Database, config: Pick<Config, 'AUTH_CACHE_TTL_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'>) =>
-  createServices(database, { authCacheTtlMs: config.AUTH_CACHE_TTL_MS, suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD });
+export const servicesFor = (
+  database: Database,
+  config: Pick<Config, 'AUTH_CACHE_TTL_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'> & Partial<Pick<Config, 'AUTH_UNKNOWN_TOKEN_TTL_MS'>>,
+) =>
+  createServices(database, {
+    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+    unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
+    suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
+  });
 
 /** The usual way to an app: its services from the configuration, on this database (the server, scripts, tests). */
 export async function buildAppFor(database: Database, config: Config, opts: Omit<BuildAppOptions, 'config' | 'services'> = {}) {
