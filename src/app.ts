@@ -20,6 +20,7 @@ import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
+import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
 import type { Database } from './infrastructure/db/client.js';
 
@@ -118,15 +119,22 @@ export type App = Awaited<ReturnType<typeof buildApp>>;
 export const servicesFor = (
   database: Database,
   config: Pick<Config, 'AUTH_CACHE_TTL_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'> & Partial<Pick<Config, 'AUTH_UNKNOWN_TOKEN_TTL_MS'>>,
+  auditSigningKey: SigningKey | null = null,
 ) =>
   createServices(database, {
+    auditSigningKey,
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
   });
 
 /** The usual way to an app: its services from the configuration, on this database (the server, scripts, tests). */
-export async function buildAppFor(database: Database, config: Config, opts: Omit<BuildAppOptions, 'config' | 'services'> = {}) {
-  const services = servicesFor(database, config);
-  return { app: await buildApp({ ...opts, config, services }), services };
+export async function buildAppFor(
+  database: Database,
+  config: Config,
+  opts: Omit<BuildAppOptions, 'config' | 'services'> & { auditSigningKey?: SigningKey | null } = {},
+) {
+  const { auditSigningKey = null, ...appOpts } = opts;
+  const services = servicesFor(database, config, auditSigningKey);
+  return { app: await buildApp({ ...appOpts, config, services }), services };
 }

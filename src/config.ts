@@ -45,6 +45,11 @@ const envSchema = z.object({
   AUTH_FAILURE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   /** After a client writes, its reads go to the primary for this long (read-your-own-writes). */
   READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /** Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; or a file holding it. */
+  AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** How often the chain head is signed (when it moved); 0: only on demand. */
+  AUDIT_CHECKPOINT_INTERVAL_S: z.coerce.number().int().min(0).max(604_800).default(3600),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 

@@ -14,6 +14,8 @@ export const REDACT_PATHS = [
   'DATABASE_URL',
   'DATABASE_READ_URL',
   'AUDIT_SIGNING_KEY',
+  'privateKey',
+  '*.privateKey',
   '*.AUDIT_SIGNING_KEY',
   'rawPacket',
   '*.rawPacket',

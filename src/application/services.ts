@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { OpenDataDimension } from '../domain/statistics.js';
+import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
 import type { Database } from '../infrastructure/db/client.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
 import { statisticsRepository } from '../infrastructure/repositories/statistics.js';
 import { TokenCache } from '../infrastructure/token-cache.js';
 import { UnknownTokenCache } from '../infrastructure/unknown-token-cache.js';
 import { createApiClientCommands } from './commands/api-clients.js';
+import { createAuditCheckpointCommands } from './commands/audit-checkpoints.js';
 import { createEnforcementActionCommands } from './commands/enforcement-actions.js';
 import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
@@ -29,6 +31,8 @@ export interface ServiceOptions {
   unknownTokenTtlMs?: number;
   /** Open data: counts below this are suppressed. */
   suppressionThreshold: number;
+  /** The Ed25519 key that signs audit checkpoints; null or absent: checkpoints are off. */
+  auditSigningKey?: SigningKey | null;
   /** Work that commits with every write (see CommitHook). */
   commitHooks?: readonly CommitHook[];
 }
@@ -50,6 +54,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       establishments: createEstablishmentCommands(runner),
       licences: createLicenceCommands(runner),
       enforcementActions: createEnforcementActionCommands(runner),
+      auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null),
     },
     queries: {
       municipalities: createMunicipalityQueries(read),
@@ -57,7 +62,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       establishments: createEstablishmentQueries(read),
       licences: createLicenceQueries(read),
       enforcementActions: createEnforcementActionQueries(read),
-      auditTrail: createAuditTrailQueries(read),
+      auditTrail: createAuditTrailQueries(read, options.auditSigningKey?.publicKey ?? null),
     },
     statistics: {
       ...statistics,
