@@ -3,6 +3,7 @@ import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createServices, type Services } from './application/services.js';
 import type { Config } from './config.js';
+import { clientErrorHandler } from './http/client-errors.js';
 import auth from './http/plugins/auth.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
 import idempotency from './http/plugins/idempotency.js';
@@ -19,12 +20,15 @@ import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
+import type { SigningKey } from './infrastructure/audit/checkpoints.js';
+import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
 import type { Database } from './infrastructure/db/client.js';
 
 export type AppConfig = Pick<
   Config,
   'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS' | 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'
->;
+> &
+  Partial<Pick<Config, 'AUTH_FAILURES_PER_MINUTE' | 'AUTH_FAILURE_DELAY_MS'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -51,6 +55,7 @@ export async function buildApp(opts: BuildAppOptions) {
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     frameworkErrors, // a path the router cannot read (bad escape, over-long parameter): a 400 problem
+    clientErrorHandler, // what Node's parser refuses (bad header byte, 431): problem+json, logged without the raw bytes
     ajv: undefined,
     // one log line per request (onResponse below) instead of fastify's two: half the hot-path logging
     logController: new LogController({ disableRequestLogging: true }),
@@ -62,8 +67,17 @@ export async function buildApp(opts: BuildAppOptions) {
     reply.header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    // The path and the names of the query keys, never their values (search terms: `?name=`).
+    const [path, query] = request.url.split('?', 2);
+    const queryKeys = query
+      ? [...new Set([...new URLSearchParams(query).keys()])].slice(0, 20).map((k) => (/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(k) ? k : '?'))
+      : undefined;
     request.log.info(
-      { req: { method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      {
+        req: { method: request.method, url: path, route: request.routeOptions.url, ...(queryKeys ? { queryKeys } : {}) },
+        res: { statusCode: reply.statusCode },
+        responseTime: reply.elapsedTime,
+      },
       'request completed',
     );
   });
@@ -71,7 +85,12 @@ export async function buildApp(opts: BuildAppOptions) {
 
   await app.register(problems);
   await app.register(httpHygiene);
-  await app.register(auth, { authenticate: services.queries.apiClients.authenticate, readYourWritesMs: config.READ_YOUR_WRITES_MS });
+  await app.register(auth, {
+    authenticate: services.queries.apiClients.authenticate,
+    readYourWritesMs: config.READ_YOUR_WRITES_MS,
+    refusalDelayMs: config.AUTH_FAILURE_DELAY_MS ?? 0,
+    ...(config.AUTH_FAILURES_PER_MINUTE ? { failures: new MemoryFailureCounter(config.AUTH_FAILURES_PER_MINUTE) } : {}),
+  });
   await app.register(rateLimit, { perMinute: config.RATE_LIMIT_PER_MINUTE });
   await app.register(readLog);
   await app.register(idempotency, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, ...services.idempotency });
@@ -97,11 +116,25 @@ export async function buildApp(opts: BuildAppOptions) {
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 /** The services a configuration asks for, on an opened, migrated database. */
-export const servicesFor = (database: Database, config: Pick<Config, 'AUTH_CACHE_TTL_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'>) =>
-  createServices(database, { authCacheTtlMs: config.AUTH_CACHE_TTL_MS, suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD });
+export const servicesFor = (
+  database: Database,
+  config: Pick<Config, 'AUTH_CACHE_TTL_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'> & Partial<Pick<Config, 'AUTH_UNKNOWN_TOKEN_TTL_MS'>>,
+  auditSigningKey: SigningKey | null = null,
+) =>
+  createServices(database, {
+    auditSigningKey,
+    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+    unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
+    suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
+  });
 
 /** The usual way to an app: its services from the configuration, on this database (the server, scripts, tests). */
-export async function buildAppFor(database: Database, config: Config, opts: Omit<BuildAppOptions, 'config' | 'services'> = {}) {
-  const services = servicesFor(database, config);
-  return { app: await buildApp({ ...opts, config, services }), services };
+export async function buildAppFor(
+  database: Database,
+  config: Config,
+  opts: Omit<BuildAppOptions, 'config' | 'services'> & { auditSigningKey?: SigningKey | null } = {},
+) {
+  const { auditSigningKey = null, ...appOpts } = opts;
+  const services = servicesFor(database, config, auditSigningKey);
+  return { app: await buildApp({ ...appOpts, config, services }), services };
 }

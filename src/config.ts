@@ -37,8 +37,19 @@ const envSchema = z.object({
   STATISTICS_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
   /** How long an authenticated token is trusted without asking the database again (0: never). */
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  /** How long a token the database did not know is refused without asking it again (0: never). */
+  AUTH_UNKNOWN_TOKEN_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+  /** Failed authentications (malformed or unknown tokens) per source address per minute before 429 (0: no limit). */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(30),
+  /** How long an address over that limit waits for its 429 (0: answered at once). */
+  AUTH_FAILURE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
   /** After a client writes, its reads go to the primary for this long (read-your-own-writes). */
   READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /** Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; or a file holding it. */
+  AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** How often the chain head is signed (when it moved); 0: only on demand. */
+  AUDIT_CHECKPOINT_INTERVAL_S: z.coerce.number().int().min(0).max(604_800).default(3600),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 

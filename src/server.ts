@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
 import { ConfigError, loadConfig } from './config.js';
+import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
 import { connectionRole, type Database, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
 import { createLogger } from './logger.js';
 
@@ -42,7 +43,23 @@ async function main() {
       'connected to PostgreSQL as a superuser: row-level security still binds (every transaction switches to registry_app), but run the service as a plain role with DATABASE_MIGRATION_URL for migrations (docs/operations.md)',
     );
   }
-  const services = servicesFor(database, config);
+  let signing: ReturnType<typeof resolveSigningKey>;
+  try {
+    signing = resolveSigningKey(config, database.kind, true);
+  } catch (err) {
+    if (!(err instanceof SigningKeyError)) throw err;
+    process.stderr.write(`Invalid configuration:\n  ${err.message}\n`);
+    await database.close();
+    process.exit(78); // EX_CONFIG
+  }
+  if (!signing.key) {
+    logger.warn(
+      'no AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE: audit checkpoints are off, so a rewritten or cut audit trail is found only against anchors kept by hand (docs/audit-trail.md)',
+    );
+  } else if (signing.source === 'generated') {
+    logger.info({ keyId: signing.key.keyId }, `audit signing key generated in DATA_DIR (${GENERATED_KEY_FILE}): back it up with the data`);
+  }
+  const services = servicesFor(database, config, signing.key);
   if (config.REGISTRY_ADMIN_TOKEN) {
     try {
       await services.commands.apiClients.ensureBootstrapAdmin(
@@ -57,6 +74,16 @@ async function main() {
     }
   }
   const app = await buildApp({ config, services, closeDatabase: true, logger });
+  if (signing.key && config.AUDIT_CHECKPOINT_INTERVAL_S > 0) {
+    const checkpoint = () =>
+      services.commands.auditCheckpoints.signIfMoved(systemContext('periodic audit checkpoint')).then(
+        (c) => c && app.log.info({ seq: c.seq, keyId: c.keyId }, 'audit checkpoint signed'),
+        (err) => app.log.warn({ err }, 'could not sign an audit checkpoint'),
+      );
+    const timer = setInterval(checkpoint, config.AUDIT_CHECKPOINT_INTERVAL_S * 1000).unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+    void checkpoint(); // one at start: the head as this process found it
+  }
 
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');

@@ -1,10 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { OpenDataDimension } from '../domain/statistics.js';
+import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
 import type { Database } from '../infrastructure/db/client.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
 import { statisticsRepository } from '../infrastructure/repositories/statistics.js';
 import { TokenCache } from '../infrastructure/token-cache.js';
+import { UnknownTokenCache } from '../infrastructure/unknown-token-cache.js';
 import { createApiClientCommands } from './commands/api-clients.js';
+import { createAuditCheckpointCommands } from './commands/audit-checkpoints.js';
 import { createEnforcementActionCommands } from './commands/enforcement-actions.js';
 import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
@@ -24,8 +27,12 @@ import { createStatisticsService } from './statistics/statistics.js';
 export interface ServiceOptions {
   /** How long an authenticated token is trusted without asking the database again (0: never). */
   authCacheTtlMs: number;
+  /** How long a token the database did not know is refused from memory (0: never). */
+  unknownTokenTtlMs?: number;
   /** Open data: counts below this are suppressed. */
   suppressionThreshold: number;
+  /** The Ed25519 key that signs audit checkpoints; null or absent: checkpoints are off. */
+  auditSigningKey?: SigningKey | null;
   /** Work that commits with every write (see CommitHook). */
   commitHooks?: readonly CommitHook[];
 }
@@ -36,24 +43,26 @@ export interface ServiceOptions {
  */
 export function createServices(database: Database, options: ServiceOptions) {
   const tokens = new TokenCache<Principal>(options.authCacheTtlMs);
+  const unknownTokens = new UnknownTokenCache(options.unknownTokenTtlMs ?? 0);
   const runner = createCommandRunner(database, options.commitHooks ?? []);
   const read = createReader(database);
   const statistics = createStatisticsService(read);
   return {
     commands: {
       municipalities: createMunicipalityCommands(runner),
-      apiClients: createApiClientCommands(runner, tokens),
+      apiClients: createApiClientCommands(runner, tokens, unknownTokens),
       establishments: createEstablishmentCommands(runner),
       licences: createLicenceCommands(runner),
       enforcementActions: createEnforcementActionCommands(runner),
+      auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null),
     },
     queries: {
       municipalities: createMunicipalityQueries(read),
-      apiClients: createApiClientQueries(database, read, tokens),
+      apiClients: createApiClientQueries(database, read, tokens, unknownTokens),
       establishments: createEstablishmentQueries(read),
       licences: createLicenceQueries(read),
       enforcementActions: createEnforcementActionQueries(read),
-      auditTrail: createAuditTrailQueries(read),
+      auditTrail: createAuditTrailQueries(read, options.auditSigningKey?.publicKey ?? null),
     },
     statistics: {
       ...statistics,

@@ -1,5 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../config.js';
+import { resolveSigningKey } from '../infrastructure/audit/signing-key.js';
 import { type AuditAnchor, verifyDatabase } from '../infrastructure/audit/verify.js';
 import type { Database } from '../infrastructure/db/client.js';
 import { openDatabase } from '../infrastructure/db/client.js';
@@ -9,9 +11,14 @@ import { withTenant } from '../infrastructure/db/tenant.js';
  * Verifies the audit trail of a database and writes the report as one JSON line.
  * Returns the exit code: 0 when the chain and the tail checks hold, 1 when they do not.
  */
-export async function runAuditVerify(database: Database, write: (line: string) => void, anchor?: AuditAnchor): Promise<number> {
+export async function runAuditVerify(
+  database: Database,
+  write: (line: string) => void,
+  anchor?: AuditAnchor,
+  checkpointKey: KeyObject | null = null,
+): Promise<number> {
   // Every municipality's records are checked against the trail: an explicit all-municipalities scope.
-  const report = await withTenant(database.db, { kind: 'all' }, (tx) => verifyDatabase(tx, anchor));
+  const report = await withTenant(database.db, { kind: 'all' }, (tx) => verifyDatabase(tx, anchor, { publicKey: checkpointKey }));
   write(`${JSON.stringify(report)}\n`);
   if (!report.ok) {
     write(`audit trail BROKEN at seq ${report.firstBrokenSeq ?? '-'}: ${report.problem}\n`);
@@ -40,8 +47,11 @@ async function main(): Promise<void> {
   try {
     // Opening fails too (a data folder locked by a running service, an unreachable server): that
     // is "could not run", exit 2, never "broken".
-    database = await openDatabase(loadConfig());
-    process.exitCode = await runAuditVerify(database, (line) => process.stdout.write(line), anchor);
+    const config = loadConfig();
+    database = await openDatabase(config);
+    // The signed checkpoints are checked with the service's own key (configured, or DATA_DIR's).
+    const checkpointKey = resolveSigningKey(config, database.kind, false).key?.publicKey ?? null;
+    process.exitCode = await runAuditVerify(database, (line) => process.stdout.write(line), anchor, checkpointKey);
   } catch (err) {
     process.stderr.write(`audit:verify could not run: ${(err as Error).message}\n`);
     process.exitCode = 2;

@@ -3,6 +3,7 @@ import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
 import type { Services } from '../../src/application/services.js';
 import { loadConfig } from '../../src/config.js';
+import type { SigningKey } from '../../src/infrastructure/audit/checkpoints.js';
 import { type Database, type Db, openPglite, openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate } from './pglite-template.js';
 import { scratchForService } from './scratch-database.js';
@@ -62,10 +63,13 @@ export interface TestContext {
 }
 
 /** Builds the app on a fresh database, ready for `app.inject`; closed when the test ends. */
-export async function build(t: TestLike, opts: { config?: Record<string, string> } = {}): Promise<TestContext> {
+export async function build(
+  t: TestLike,
+  opts: { config?: Record<string, string>; auditSigningKey?: SigningKey } = {},
+): Promise<TestContext> {
   const database = await testDatabase(t);
   const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.config });
-  const { app, services } = await buildAppFor(database, config);
+  const { app, services } = await buildAppFor(database, config, { auditSigningKey: opts.auditSigningKey ?? null });
   await app.ready();
   t.teardown(() => app.close());
   let n = 0;

@@ -9,6 +9,7 @@ import {
   updateApiClient,
 } from '../../infrastructure/repositories/api-clients.js';
 import type { TokenCache } from '../../infrastructure/token-cache.js';
+import type { UnknownTokenCache } from '../../infrastructure/unknown-token-cache.js';
 import type { Principal, RequestContext } from '../context.js';
 import { toApiClient } from '../records.js';
 import { assertMunicipalityRegistered } from './establishments.js';
@@ -31,7 +32,7 @@ export class BootstrapTokenRevoked extends Conflict {
 }
 
 /** API clients: registered and revoked by admins; the bootstrap admin comes from configuration. */
-export function createApiClientCommands(runner: CommandRunner, tokens: TokenCache<Principal>) {
+export function createApiClientCommands(runner: CommandRunner, tokens: TokenCache<Principal>, unknownTokens?: UnknownTokenCache) {
   function create(ctx: RequestContext, input: ApiClientInput) {
     const issues: InvalidParam[] = [];
     const code = input.municipalityCode ?? null;
@@ -124,6 +125,7 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
       return { ...createdRecord('api_client', row.id, null, toApiClient(row)), value: undefined };
     });
     if (rekeyed) tokens.forgetClient(rekeyed);
+    unknownTokens?.clear(); // the configured token may have been looked up (and not found) before
   }
 
   return { create, revoke, ensureBootstrapAdmin };

@@ -1,5 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import { NotFound } from '../../domain/errors.js';
 import type { AuditEntry, Page, PageRequest } from '../../domain/records.js';
+import { listCheckpoints } from '../../infrastructure/audit/checkpoints.js';
 import { type AuditAnchor, type AuditVerification, verifyDatabase } from '../../infrastructure/audit/verify.js';
 import { type AuditTrailFilters, searchTrail, trailOf, trailOfEstablishment } from '../../infrastructure/repositories/audit-trail.js';
 import { findEnforcementActionEver } from '../../infrastructure/repositories/enforcement-actions.js';
@@ -13,7 +15,7 @@ import type { Reader } from './read.js';
  * tenant scope, so another municipality's record is a 404 — and stays readable after the record was
  * deleted (its tombstone still names its municipality).
  */
-export function createAuditTrailQueries(read: Reader) {
+export function createAuditTrailQueries(read: Reader, checkpointKey: KeyObject | null = null) {
   const entries = (p: { rows: Parameters<typeof toAuditEntry>[0][]; totalItems: number }): Page<AuditEntry> => ({
     items: p.rows.map(toAuditEntry),
     totalItems: p.totalItems,
@@ -45,8 +47,13 @@ export function createAuditTrailQueries(read: Reader) {
 
   /** Walks the hash chain and cross-checks every record against it (all municipalities: admins). */
   function verify(ctx: RequestContext, anchor?: AuditAnchor): Promise<AuditVerification> {
-    return read.one(ctx, (tx) => verifyDatabase(tx, anchor));
+    return read.one(ctx, (tx) => verifyDatabase(tx, anchor, { publicKey: checkpointKey }));
   }
 
-  return { forEnforcementAction, forEstablishment, search, verify };
+  /** The signed checkpoints, oldest first (public: their worth is in being kept by others). */
+  function checkpoints(ctx: RequestContext, page: PageRequest) {
+    return read.list(ctx, (tx) => listCheckpoints(tx, page));
+  }
+
+  return { forEnforcementAction, forEstablishment, search, verify, checkpoints };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientContext, type Principal, type RequestContext, type Role } from '../../application/context.js';
+import type { FailureCounter } from '../../infrastructure/auth-failures.js';
 import { RecentWriters } from '../../infrastructure/read-routing.js';
 import { HttpProblem } from '../problem.js';
 
@@ -17,13 +18,49 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  authenticate(token: string): Promise<Principal | null>;
+  /** The client holding the token, or null; `cachedOnly`: from memory only, no database look-up. */
+  authenticate(token: string, cachedOnly?: boolean): Promise<Principal | null>;
+  /** Failed authentications per source address (AUTH_FAILURES_PER_MINUTE); absent: not limited. */
+  failures?: FailureCounter;
+  /** How long a refused address waits for its 429 (AUTH_FAILURE_DELAY_MS): a closed-loop flood slows to its own pace. */
+  refusalDelayMs?: number;
   /** After a client writes, its list reads go to the primary for this long (read-your-own-writes). */
   readYourWritesMs: number;
 }
 
 const unauthorized = (detail: string) =>
   new HttpProblem({ status: 401, code: 'unauthorized', detail, headers: { 'WWW-Authenticate': 'Bearer realm="enforcement-registry"' } });
+
+const tooManyFailures = (retryAfter: number) =>
+  new HttpProblem({
+    status: 429,
+    code: 'too-many-failed-authentications',
+    detail: `Too many requests from this address had an unknown or malformed token; retry in ${retryAfter} s.`,
+    headers: { 'Retry-After': String(retryAfter) },
+  });
+
+/**
+ * Holds the 429 of an address over its failure limit for `delayMs` (a timer, no work), so a flood
+ * that waits for each answer before its next request sends a request per connection per delay
+ * instead of as fast as the service can refuse. At most `maxHeld` are held at once; beyond that
+ * the answer goes at once (holding must not cost unbounded sockets).
+ */
+class Tarpit {
+  private held = 0;
+  constructor(
+    private readonly delayMs: number,
+    private readonly maxHeld = 512,
+  ) {}
+  async hold(): Promise<void> {
+    if (this.delayMs <= 0 || this.held >= this.maxHeld) return;
+    this.held += 1;
+    try {
+      await new Promise((r) => setTimeout(r, this.delayMs));
+    } finally {
+      this.held -= 1;
+    }
+  }
+}
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -38,10 +75,15 @@ export function contextOf(request: FastifyRequest): RequestContext {
  * `config: { roles: [...] }`. No or unknown token: 401. Known client with another role: 403.
  * The context carries the actor (for the audit trail, with X-Audit-Reason), the tenant scope and
  * whether reads must see the client's own recent writes.
+ *
+ * A malformed or unknown token counts as a failure of the source address (`failures`). An address
+ * over its limit gets 429 with Retry-After, and its tokens are checked from memory only: a client
+ * this instance verified recently still passes, a guess costs no database look-up.
  */
 export default fp(
   async function auth(app: FastifyInstance, opts: AuthOptions) {
     const writers = new RecentWriters(opts.readYourWritesMs);
+    const tarpit = new Tarpit(opts.refusalDelayMs ?? 0);
     app.decorateRequest('principal', null);
     app.decorateRequest('context', null);
     app.addHook('onRequest', async (request) => {
@@ -50,9 +92,18 @@ export default fp(
       const header = request.headers.authorization;
       if (!header) throw unauthorized('Send an Authorization: Bearer <token> header.');
       const m = /^Bearer\s+([\x21-\x7e]{16,512})\s*$/i.exec(header);
-      if (!m?.[1]) throw unauthorized('The Authorization header must be: Bearer <token>.');
-      const principal = await opts.authenticate(m[1]);
-      if (!principal) throw unauthorized('The token is unknown or has been revoked.');
+      const wait = opts.failures ? await opts.failures.retryAfter(request.ip) : 0;
+      const principal = m?.[1] ? await opts.authenticate(m[1], wait > 0) : null;
+      if (!principal) {
+        if (wait > 0) {
+          await tarpit.hold();
+          throw tooManyFailures(wait);
+        }
+        await opts.failures?.fail(request.ip);
+        throw m?.[1]
+          ? unauthorized('The token is unknown or has been revoked.')
+          : unauthorized('The Authorization header must be: Bearer <token>.');
+      }
       request.principal = principal;
       if (!roles.includes(principal.role)) {
         throw new HttpProblem({

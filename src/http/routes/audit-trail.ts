@@ -1,11 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { publicContext } from '../../application/context.js';
 import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
 import { badRequest } from '../problem.js';
-import { AuditAction, AuditChainVerification, AuditEntryPage, AuditObjectType } from '../schemas/audit-trail.js';
-import { Id, MunicipalityCode, Pagination, text, timestampInput } from '../schemas/common.js';
-import { listOf, operations, roles } from './operations.js';
+import {
+  AuditAction,
+  AuditChainVerification,
+  AuditCheckpoint,
+  AuditCheckpointPage,
+  AuditEntryPage,
+  AuditObjectType,
+  AuditPublicKey,
+} from '../schemas/audit-trail.js';
+import { Id, MunicipalityCode, Pagination, Timestamp, text, timestampInput } from '../schemas/common.js';
+import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './operations.js';
 import { paged } from './replies.js';
 
 const op = operations('Audit trail');
@@ -102,6 +111,49 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       }
       return trails.verify(ctx, anchorSeq && anchorHash ? { seq: anchorSeq, hash: anchorHash } : undefined);
     },
+  });
+
+  const checkpoints = services.commands.auditCheckpoints;
+  app.post('/audit-trail/checkpoints', {
+    config: roles('admin'),
+    schema: {
+      ...op(
+        'createAuditCheckpoint',
+        'Sign a checkpoint of the audit chain now',
+        'Signs the current chain head (seq, headHash, signedAt) with the service’s Ed25519 key and stores the checkpoint; the service also does this every AUDIT_CHECKPOINT_INTERVAL_S seconds when the chain moved. Each call signs a new checkpoint (a retry signs another, which does no harm). 409 audit-signing-off when no signing key is configured. Admins only.',
+      ),
+      security: BEARER,
+      response: { 201: AuditCheckpoint, ...problems(400, ...AUTH_PROBLEMS, 409) },
+    },
+    handler: async (request, reply) => reply.code(201).send(await checkpoints.sign(contextOf(request))),
+  });
+
+  app.get('/audit-trail/checkpoints', {
+    schema: {
+      ...op(
+        'listAuditCheckpoints',
+        'The signed checkpoints of the audit chain',
+        'Every signed checkpoint, oldest first. Public, without a token: a checkpoint is worth most when others keep copies of it (as Certificate Transparency monitors keep signed tree heads); it reveals only the number of entries and a hash. Verify one with the key at /audit-trail/public-key; `scripts/verify-audit-trail.ts` checks a database or a dump against them (docs/audit-trail.md).',
+      ),
+      security: [],
+      querystring: Pagination,
+      response: { 200: AuditCheckpointPage, ...problems(400, 503) },
+    },
+    handler: async (request, reply) =>
+      paged(request, reply, request.query, await trails.checkpoints(publicContext(request.id), request.query)),
+  });
+
+  app.get('/audit-trail/public-key', {
+    schema: {
+      ...op(
+        'getAuditPublicKey',
+        'The public key that verifies the checkpoints',
+        'The Ed25519 public key of the audit signing key, as PEM and as JWK, with its key id. Public, without a token. 404 when no signing key is configured (checkpoints are off).',
+      ),
+      security: [],
+      response: { 200: AuditPublicKey, ...problems(404) },
+    },
+    handler: async () => checkpoints.publicKey(),
   });
 };
 

@@ -17,7 +17,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   413: 'The body is too large.',
   415: 'The body is not application/json.',
   428: 'If-Match is required: send the ETag of the version you read.',
-  429: 'Too many requests from this client: wait Retry-After seconds.',
+  429: 'Too many requests from this client, or too many unknown or malformed tokens from this address: wait Retry-After seconds.',
   503: 'The database is unavailable for a moment: retry after Retry-After seconds.',
 };
 

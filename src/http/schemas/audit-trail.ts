@@ -70,7 +70,17 @@ export const AuditChainVerification = z
     problem: z.string().nullable().meta({ description: 'What is wrong with it, in words, or null.' }),
     recordsWithoutTrail: z.number().int().meta({
       description:
-        'Establishments, licences and enforcement actions whose current version has no audit entry: a sign that the tail of the trail was cut off or a record was changed outside the service.',
+        'Establishments, licences, enforcement actions, municipalities (bar the ten seeded ones) and API clients whose current version has no audit entry: a sign that the tail of the trail was cut off or a record was changed outside the service.',
+    }),
+    entriesWithoutRecord: z.number().int().meta({
+      description:
+        'Records the trail names whose row is gone without a delete entry (licences are deleted outright after one; every other record keeps its row): a cut-off tail or a row removed outside the service.',
+    }),
+    checkpointsChecked: z.number().int().meta({
+      description: 'Signed checkpoints the chain was checked against (every stored one, when a signing key is configured).',
+    }),
+    checkpointKeyId: z.string().nullable().meta({
+      description: 'The key id the checkpoints were checked with; null when no signing key is configured (checkpoints not checked).',
     }),
     verifiedAt: Timestamp,
   })
@@ -78,3 +88,36 @@ export const AuditChainVerification = z
     id: 'AuditChainVerification',
     description: 'The result of walking the hash chain of the audit trail from its first entry.',
   });
+
+export const AuditCheckpoint = z
+  .object({
+    id: Id.meta({ description: 'The checkpoint’s own id.' }),
+    seq: z.number().int().min(0).meta({ description: 'The seq of the chain head that was signed (0: an empty chain).' }),
+    headHash: z.string().meta({ description: 'The hash of entry seq (64 zeros for an empty chain).' }),
+    signedAt: Timestamp.meta({ description: 'When it was signed (UTC, with milliseconds).' }),
+    keyId: z
+      .string()
+      .meta({ description: 'SHA-256 (hex) of the DER SubjectPublicKeyInfo of the signing key: see /audit-trail/public-key.' }),
+    signature: z.string().meta({
+      description:
+        'Ed25519 signature (base64url) over the UTF-8 bytes of the RFC 8785 canonical JSON {"format":"enforcement-registry/audit-checkpoint/v1","headHash":…,"seq":…,"signedAt":…}.',
+    }),
+  })
+  .meta({
+    id: 'AuditCheckpoint',
+    description:
+      'A signed checkpoint of the audit chain (like a Certificate Transparency signed tree head): the service vouches that entry seq had headHash at signedAt. Keep copies outside the registry; a later rewrite or cut of the trail up to seq no longer matches it.',
+  });
+
+export const AuditCheckpointPage = z.object({ items: z.array(AuditCheckpoint), ...PageMeta }).meta({ id: 'AuditCheckpointPage' });
+
+export const AuditPublicKey = z
+  .object({
+    keyId: z.string().meta({ description: 'SHA-256 (hex) of the key’s DER SubjectPublicKeyInfo; checkpoints name it.' }),
+    algorithm: z.enum(['Ed25519']).meta({ description: 'The signature algorithm.' }),
+    pem: z.string().meta({ description: 'The public key as PEM (SPKI).' }),
+    jwk: z
+      .object({ kty: z.string(), crv: z.string(), x: z.string() })
+      .meta({ description: 'The public key as a JSON Web Key (RFC 8037: kty OKP, crv Ed25519).' }),
+  })
+  .meta({ id: 'AuditPublicKey', description: 'The public key that verifies the audit trail’s signed checkpoints.' });

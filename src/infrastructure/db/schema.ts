@@ -185,3 +185,25 @@ export const auditPending = pgTable('audit_pending', {
   id: uuid('id').primaryKey(),
   contentHash: text('content_hash').notNull(),
 });
+
+/**
+ * Signed checkpoints of the audit chain (signed tree heads, as in Certificate Transparency): the
+ * service signs the chain head (seq, hash, time) with its Ed25519 key; verification checks the
+ * chain against every one. Append-only, like audit_log (migration 0011).
+ */
+export const auditCheckpoints = pgTable(
+  'audit_checkpoints',
+  {
+    id: uuid('id').primaryKey(),
+    /** The head's seq (0 for an empty chain). */
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** The hash of entry `seq` (64 zeros for an empty chain). */
+    headHash: text('head_hash').notNull(),
+    signedAt: ts('signed_at').notNull(),
+    /** SHA-256 (hex) of the public key's DER (SPKI) encoding. */
+    keyId: text('key_id').notNull(),
+    /** Ed25519 signature (base64url) over the checkpoint's canonical statement. */
+    signature: text('signature').notNull(),
+  },
+  (t) => [index('audit_checkpoints_seq_idx').on(t.seq, t.signedAt)],
+);

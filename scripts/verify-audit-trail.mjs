@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+/**
+ * An outside verifier of the registry's audit trail: it needs the public key and the data, nothing of
+ * the service's code. It re-implements the chain's formula (docs/audit-trail.md) and checks the
+ * chain against every signed checkpoint: the stored ones and any you kept yourself.
+ *
+ *   node scripts/verify-audit-trail.mjs --public-key key.pem (--database-url postgres://… | --data-dir DIR)
+ *     [--checkpoints saved.json]
+ *
+ * --public-key   the key from GET /v1/audit-trail/public-key: its `pem` saved as a file, or the JWK as JSON
+ * --database-url any PostgreSQL holding the registry's tables, e.g. a restored `pg_dump` of it
+ * --data-dir     a copy of the embedded database's folder (DATA_DIR; not the live one while the service runs)
+ * --checkpoints  a JSON file with checkpoints fetched earlier from GET /v1/audit-trail/checkpoints (the
+ *                response, or its `items`): they count even if someone removed them from the database
+ *
+ * Prints one JSON report and exits 0 (intact), 1 (broken) or 2 (could not run).
+ * Needs only `pg`, `@electric-sql/pglite` (for --data-dir) and `canonicalize`, all in this repository.
+ */
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import canonicalize from 'canonicalize';
+
+const GENESIS = '0'.repeat(64);
+const FORMAT = 'enforcement-registry/audit-checkpoint/v1';
+const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+
+function args() {
+  const out = {};
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
+  if (!out['public-key'] || !(out['database-url'] || out['data-dir'])) {
+    process.stderr.write('usage: verify-audit-trail.mjs --public-key FILE (--database-url URL | --data-dir DIR) [--checkpoints FILE]\n');
+    process.exit(2);
+  }
+  return out;
+}
+
+/** Runs SQL on PostgreSQL or on a copy of the embedded database; rows as plain objects. */
+async function connect(o) {
+  if (o['database-url']) {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: o['database-url'] });
+    await client.connect();
+    return { query: async (text, params) => (await client.query(text, params)).rows, close: () => client.end() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create({ dataDir: o['data-dir'] });
+  return { query: async (text, params) => (await db.query(text, params)).rows, close: () => db.close() };
+}
+
+const iso = (v) => (v instanceof Date ? v : new Date(v)).toISOString();
+
+/** The entry's content as the chain hashes it (format 2: contentHash over this canonical JSON). */
+const content = (r) => ({
+  id: r.id,
+  occurredAt: iso(r.occurred_at),
+  clientId: r.client_id,
+  clientRole: r.client_role,
+  action: r.action,
+  objectType: r.object_type,
+  objectId: r.object_id,
+  municipalityCode: r.municipality_code,
+  before: r.before ?? null,
+  after: r.after ?? null,
+  reason: r.reason,
+  requestId: r.request_id,
+});
+
+async function main() {
+  const o = args();
+  const keyText = readFileSync(o['public-key'], 'utf8').trim();
+  const publicKey = keyText.startsWith('{') ? createPublicKey({ key: JSON.parse(keyText), format: 'jwk' }) : createPublicKey(keyText);
+  const keyId = sha256(publicKey.export({ type: 'spki', format: 'der' }));
+  const db = await connect(o);
+  const report = { ok: true, entriesChecked: 0, lastSeq: 0, headHash: GENESIS, checkpointsChecked: 0, keyId, problem: null };
+  const fail = (problem) => {
+    report.ok = false;
+    report.problem = problem;
+  };
+  try {
+    // 1. The chain, in batches: seq without gaps, prevHash links, content and entry hashes.
+    const hashes = new Map();
+    let prev = GENESIS;
+    let seq = 0;
+    let formatTwo = false;
+    walk: for (;;) {
+      const rows = await db.query('select * from audit_log where seq > $1 order by seq limit 1000', [seq]);
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        const s = Number(r.seq);
+        if (s !== seq + 1) {
+          fail(`entry ${seq + 1} is missing`);
+          break walk;
+        }
+        if (r.prev_hash !== prev) {
+          fail(`entry ${s}: prevHash does not match the previous entry's hash`);
+          break walk;
+        }
+        let expected;
+        if (r.content_hash == null) {
+          if (formatTwo) {
+            fail(`entry ${s}: a format-1 entry follows a format-2 entry`);
+            break walk;
+          }
+          expected = sha256(canonicalize({ seq: s, ...content(r), prevHash: r.prev_hash }));
+        } else {
+          formatTwo = true;
+          if (sha256(canonicalize(content(r))) !== r.content_hash) {
+            fail(`entry ${s}: content does not match its content hash`);
+            break walk;
+          }
+          expected = sha256(`${s}:${r.prev_hash}:${r.content_hash}`);
+        }
+        if (expected !== r.hash) {
+          fail(`entry ${s}: hash does not match`);
+          break walk;
+        }
+        hashes.set(s, r.hash);
+        prev = r.hash;
+        seq = s;
+        report.entriesChecked += 1;
+      }
+    }
+    report.lastSeq = seq;
+    report.headHash = prev;
+
+    // 2. Every checkpoint: signed by this key, and the entry at its seq still has the signed hash.
+    if (report.ok) {
+      const stored = await db.query('select id, seq, head_hash, signed_at, key_id, signature from audit_checkpoints order by seq');
+      const kept = o.checkpoints ? JSON.parse(readFileSync(o.checkpoints, 'utf8')) : [];
+      const byId = new Map();
+      for (const c of [
+        ...stored.map((c) => ({
+          id: c.id,
+          seq: Number(c.seq),
+          headHash: c.head_hash,
+          signedAt: iso(c.signed_at),
+          keyId: c.key_id,
+          signature: c.signature,
+        })),
+        ...(Array.isArray(kept) ? kept : kept.items),
+      ])
+        byId.set(c.id, c); // a kept copy of a stored checkpoint counts once
+      for (const c of [...byId.values()].sort((a, b) => a.seq - b.seq)) {
+        const statement = Buffer.from(canonicalize({ format: FORMAT, headHash: c.headHash, seq: c.seq, signedAt: c.signedAt }), 'utf8');
+        const which = `checkpoint ${c.id} (seq ${c.seq}, signed at ${c.signedAt})`;
+        if (c.keyId !== keyId || !verify(null, statement, publicKey, Buffer.from(c.signature, 'base64url'))) {
+          fail(`${which} is not signed by this key`);
+          break;
+        }
+        const at = c.seq === 0 ? GENESIS : hashes.get(c.seq);
+        if (at === undefined) {
+          fail(`${which}: entry ${c.seq} is gone — the trail was cut off after this checkpoint`);
+          break;
+        }
+        if (at !== c.headHash) {
+          fail(`${which}: entry ${c.seq} no longer has the signed hash — the trail was rewritten up to this checkpoint`);
+          break;
+        }
+        report.checkpointsChecked += 1;
+      }
+      if (report.ok && report.checkpointsChecked === 0) report.warning = 'no checkpoints: only the chain itself was checked';
+    }
+  } finally {
+    await db.close();
+  }
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  process.exitCode = report.ok ? 0 : 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`verify-audit-trail: ${err.message}\n`);
+  process.exitCode = 2;
+});

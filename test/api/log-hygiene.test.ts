@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { buildAppFor } from '../../src/app.js';
+import { hashToken } from '../../src/application/commands/api-clients.js';
+import { madeBy } from '../../src/application/commands/run.js';
+import { systemContext } from '../../src/application/context.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { captureLog } from '../support/audit.js';
+import { json, sample, testDatabase } from '../support/helper.js';
+
+/**
+ * Issue 11, finding 4: no token, token hash or record content in any log line at any level.
+ * At trace, fastify's default client-error handler logged `rawPacket` (the raw request bytes, with
+ * the Authorization header); at info, a 500 logged drizzle's error with the SQL parameters, and
+ * request lines carried the query string's search terms.
+ */
+async function buildLogged(t: Parameters<typeof testDatabase>[0], level: string) {
+  const database = await testDatabase(t);
+  const log = captureLog();
+  const { app, services } = await buildAppFor(database, loadConfig({}), { logger: createLogger(level, log.stream) });
+  await app.ready();
+  t.teardown(() => app.close());
+  const client = async (role: 'officer' | 'admin', municipalityCode: string | null = null) => {
+    const c = madeBy(
+      await services.commands.apiClients.create(systemContext('test set-up'), { name: `log ${role}`, role, municipalityCode }),
+    );
+    return { token: c.token, auth: { authorization: `Bearer ${c.token}` } };
+  };
+  return { app, log, client, database };
+}
+
+/** Sends raw bytes on a fresh connection and returns everything the server answers before it closes. */
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d) => {
+      answer += d.toString('latin1');
+    });
+    socket.on('error', (err) => (answer ? resolve(answer) : reject(err)));
+    socket.on('close', () => resolve(answer));
+    socket.write(Buffer.from(bytes, 'latin1'));
+  });
+}
+
+/** Every log line, with any logged Buffer ({ type: 'Buffer', data: [...] }) decoded as text beside it. */
+function logText(lines: string[]): string {
+  const decoded: string[] = [];
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== 'object') return;
+    const o = v as { type?: unknown; data?: unknown };
+    if (o.type === 'Buffer' && Array.isArray(o.data)) decoded.push(Buffer.from(o.data as number[]).toString('latin1'));
+    for (const x of Object.values(v)) walk(x);
+  };
+  for (const l of lines) walk(JSON.parse(l));
+  return [...lines, ...decoded].join('\n');
+}
+
+const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+
+t.test('at trace, malformed requests are answered as problem+json and their bytes are not logged', async (t) => {
+  const { app, log, client } = await buildLogged(t, 'trace');
+  const admin = await client('admin');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as net.AddressInfo).port;
+  const head = (extra: string) => `GET /v1/api-clients HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${admin.token}\r\n${extra}\r\n`;
+
+  const badByte = await rawRequest(port, head('X-Note: a\x01b\r\n'));
+  t.equal(statusOf(badByte), 400, 'a control byte in another header: 400');
+  t.match(badByte, /content-type: application\/problem\+json/i);
+  t.match(bodyOf(badByte), { status: 400, code: 'malformed-request', type: /problem:malformed-request$/ });
+  t.match(badByte, /api-version: /i, 'with the API-Version header like every answer');
+
+  const overflow = await rawRequest(port, head(`X-Padding: ${'a'.repeat(20_000)}\r\n`));
+  t.equal(statusOf(overflow), 431, 'headers over the limit: 431');
+  t.match(overflow, /content-type: application\/problem\+json/i);
+  t.match(bodyOf(overflow), { status: 431, code: 'headers-too-large', title: 'Request Header Fields Too Large' });
+
+  const badLine = await rawRequest(port, `GET /v1/api-clients HTTP/1.1\r\nAuthorization: Bearer ${admin.token}\r\nBroken header\r\n\r\n`);
+  t.equal(statusOf(badLine), 400, 'a header without a colon: 400');
+
+  const ok = await fetch(`http://127.0.0.1:${port}/v1/api-clients?page=1`, { headers: admin.auth });
+  t.equal(ok.status, 200, 'the server carries on');
+
+  t.ok(
+    log.records().some((r) => r.msg === 'malformed request refused'),
+    'the refusal itself is logged (its code only)',
+  );
+  const all = logText(log.lines);
+  t.notOk(all.includes(admin.token), 'no token in any line');
+  t.notOk(all.includes(hashToken(admin.token)), 'no token hash in any line');
+  t.notMatch(all, /rawPacket/, 'no raw packet');
+  t.notMatch(all, /aaaaaaaaaaaaaaaa/, 'no header bytes');
+});
+
+t.test('at info, a database error and search terms leave no record content, token or hash in the log', async (t) => {
+  const { app, log, client, database } = await buildLogged(t, 'info');
+  const officer = await client('officer', 'GM0363');
+  const secret = {
+    name: 'Geheimzinnig Genot BV',
+    street: 'Verborgenstraat',
+    kvkNumber: '87654321',
+  };
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: officer.auth,
+    payload: sample.establishment('GM0363', {
+      name: secret.name,
+      kvkNumber: secret.kvkNumber,
+      address: { street: secret.street, houseNumber: 7, postalCode: '1012DK', city: 'Amsterdam' },
+    }),
+  });
+  t.equal(created.statusCode, 201, created.body);
+  const search = await app.inject({ url: `/v1/establishments?name=${encodeURIComponent(secret.name)}`, headers: officer.auth });
+  t.equal(search.statusCode, 200);
+  t.ok(
+    log.records().some((r) => (r.req as { queryKeys?: string[] } | undefined)?.queryKeys?.includes('name')),
+    'the request line names the query key',
+  );
+
+  // The database now fails every query on these tables (as an operator's mistake or an outage of one table would).
+  await database.owner.execute(sql`alter table establishments rename to establishments_gone`);
+  await database.owner.execute(sql`alter table api_clients rename to api_clients_gone`);
+  t.teardown(async () => {
+    await database.owner.execute(sql`alter table establishments_gone rename to establishments`);
+    await database.owner.execute(sql`alter table api_clients_gone rename to api_clients`);
+  });
+  const unknownToken = `er_${randomBytes(32).toString('base64url')}`;
+  const failedAuth = await app.inject({ url: '/v1/establishments', headers: { authorization: `Bearer ${unknownToken}` } });
+  t.equal(failedAuth.statusCode, 500, 'authentication itself fails in the database');
+  t.equal(failedAuth.headers['content-type'], 'application/problem+json; charset=utf-8');
+  const officer2 = { authorization: `Bearer ${officer.token}` }; // cached: reaches the route
+  const failedWrite = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: officer2,
+    payload: sample.establishment('GM0363', {
+      name: `${secret.name} 2`,
+      kvkNumber: secret.kvkNumber,
+      address: { street: secret.street, houseNumber: 9, postalCode: '1012DK', city: 'Amsterdam' },
+    }),
+  });
+  t.equal(failedWrite.statusCode, 500, json(failedWrite).detail as string);
+  const failedSearch = await app.inject({ url: `/v1/establishments?name=${encodeURIComponent(secret.name)}`, headers: officer2 });
+  t.equal(failedSearch.statusCode, 500);
+
+  const errors = log.records().filter((r) => r.msg === 'unhandled error');
+  t.ok(errors.length >= 3, 'each 500 is logged');
+  t.match(errors[0], { err: { type: String, message: String, stack: /at / } }, 'with its type, message and stack');
+  t.match(JSON.stringify(errors), /"code":"42P01"/, 'and the database error code');
+  const all = logText(log.lines);
+  for (const [what, value] of Object.entries({
+    ...secret,
+    searchTerm: encodeURIComponent(secret.name),
+    token: officer.token,
+    tokenHash: hashToken(officer.token),
+    unknownToken,
+    unknownTokenHash: hashToken(unknownToken),
+  })) {
+    t.notOk(all.includes(value), `no ${what} in the log`);
+  }
+});
