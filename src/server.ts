@@ -57,14 +57,18 @@ async function main() {
     }
   }
   const app = await buildApp({ config, services, closeDatabase: true, logger });
+  // Webhooks: this process delivers the outbox too (several instances share the work safely).
+  const dispatcher = config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
 
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
+    await dispatcher?.stop();
     await app.close();
   });
 
   const url = await app.listen({ port: config.PORT, host: config.HOST });
+  dispatcher?.start();
   app.log.info(
     {
       url, // the bound address: with PORT=0 the only place the chosen port shows

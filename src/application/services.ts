@@ -18,6 +18,7 @@ import { createEstablishmentQueries } from './queries/establishments.js';
 import { createLicenceQueries } from './queries/licences.js';
 import { createMunicipalityQueries } from './queries/municipalities.js';
 import { createReader } from './queries/read.js';
+import { type NotificationOptions, notificationServices } from './notifications/services.js';
 import { openDataTable } from './statistics/open-data.js';
 import { createStatisticsService } from './statistics/statistics.js';
 
@@ -28,6 +29,8 @@ export interface ServiceOptions {
   suppressionThreshold: number;
   /** Work that commits with every write (see CommitHook). */
   commitHooks?: readonly CommitHook[];
+  /** Webhook subscriptions and their dispatcher (src/application/notifications/). */
+  notifications?: NotificationOptions;
 }
 
 /**
@@ -39,6 +42,7 @@ export function createServices(database: Database, options: ServiceOptions) {
   const runner = createCommandRunner(database, options.commitHooks ?? []);
   const read = createReader(database);
   const statistics = createStatisticsService(read);
+  const notifications = notificationServices(database, runner, read, options.notifications);
   return {
     commands: {
       municipalities: createMunicipalityCommands(runner),
@@ -46,6 +50,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       establishments: createEstablishmentCommands(runner),
       licences: createLicenceCommands(runner),
       enforcementActions: createEnforcementActionCommands(runner),
+      subscriptions: notifications.commands,
     },
     queries: {
       municipalities: createMunicipalityQueries(read),
@@ -54,7 +59,10 @@ export function createServices(database: Database, options: ServiceOptions) {
       licences: createLicenceQueries(read),
       enforcementActions: createEnforcementActionQueries(read),
       auditTrail: createAuditTrailQueries(read),
+      subscriptions: notifications.queries,
     },
+    /** The webhook dispatcher (started by the server) and the outbox backlog (readiness details). */
+    notifications: { dispatcher: notifications.dispatcher, backlog: notifications.backlog },
     statistics: {
       ...statistics,
       openData: (groupBy: OpenDataDimension[]) => openDataTable(statistics, read, groupBy, options.suppressionThreshold),
