@@ -33,6 +33,7 @@ export async function webhookReceiver() {
   const received: Received[] = [];
   const rejected: string[] = [];
   const requests: string[] = []; // every request's path, verified or not
+  const held: string[] = []; // the event ids of requests left unanswered ('hang')
   let behaviour: Behaviour = 'ok';
   const hanging = new Set<http.ServerResponse>();
   const waiters: (() => void)[] = [];
@@ -60,7 +61,9 @@ export async function webhookReceiver() {
         return;
       }
       if (behaviour === 'hang') {
+        held.push(String(req.headers['webhook-id']));
         hanging.add(res);
+        for (const w of waiters.splice(0)) w();
         return;
       }
       if (behaviour === 'fail') {
@@ -83,6 +86,7 @@ export async function webhookReceiver() {
     },
     received,
     rejected,
+    held,
     requests,
     at: (name: string) => received.filter((r) => r.path === `/hooks/${name}`),
     set behaviour(b: Behaviour) {
