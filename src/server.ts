@@ -58,7 +58,8 @@ async function main() {
   }
   const app = await buildApp({ config, services, closeDatabase: true, logger });
   // Webhooks: this process delivers the outbox too (several instances share the work safely).
-  const dispatcher = config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
+  const dispatcher =
+    config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
 
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');

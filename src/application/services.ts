@@ -11,6 +11,7 @@ import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
 import { type CommitHook, createCommandRunner } from './commands/run.js';
 import type { Principal, RequestContext } from './context.js';
+import { type NotificationOptions, notificationServices } from './notifications/services.js';
 import { createApiClientQueries } from './queries/api-clients.js';
 import { createAuditTrailQueries } from './queries/audit-trail.js';
 import { createEnforcementActionQueries } from './queries/enforcement-actions.js';
@@ -18,7 +19,6 @@ import { createEstablishmentQueries } from './queries/establishments.js';
 import { createLicenceQueries } from './queries/licences.js';
 import { createMunicipalityQueries } from './queries/municipalities.js';
 import { createReader } from './queries/read.js';
-import { type NotificationOptions, notificationServices } from './notifications/services.js';
 import { openDataTable } from './statistics/open-data.js';
 import { createStatisticsService } from './statistics/statistics.js';
 

@@ -6,7 +6,6 @@ import type { InvalidParam } from './errors.js';
  * subscribe to which, and the pure rules of delivery (callback URLs, backoff).
  */
 
-
 /** Reverse-DNS prefix of every event type (NL GOV profile for CloudEvents: `type`). */
 const P = 'nl.overheid.handhavingsregister' as const;
 
@@ -137,7 +136,11 @@ export function checkSubscription(
     }
   }
   if (subscriber.role === 'officer' && input.municipalityCode && input.municipalityCode !== subscriber.municipalityCode) {
-    issues.push({ name: 'municipalityCode', code: 'not_your_municipality', reason: 'an officer subscribes for their own municipality only' });
+    issues.push({
+      name: 'municipalityCode',
+      code: 'not_your_municipality',
+      reason: 'an officer subscribes for their own municipality only',
+    });
   }
   return issues;
 }

@@ -17,7 +17,8 @@ const { app, client, database, services } = await build(t, {
   config: { NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1', PUBLIC_BASE_URL: 'https://registry.example/v1' },
 });
 const outboxCount = async () =>
-  ((await database.owner.execute(sql`select count(*)::int as n from outbox_events`)) as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0;
+  ((await database.owner.execute(sql`select count(*)::int as n from outbox_events`)) as unknown as { rows: { n: number }[] }).rows[0]?.n ??
+  0;
 
 t.test('subscriptions: CRUD with a secret shown once, ETags, If-Match, audit', async (t) => {
   const officer = await client('officer', 'GM0363');
@@ -54,13 +55,17 @@ t.test('subscriptions: CRUD with a secret shown once, ETags, If-Match, audit', a
   t.not(newSecret.secret, sub.secret, 'a new secret');
   t.ok(Date.parse(newSecret.previousSecretExpiresAt) > Date.now() + 23 * 3_600_000, 'the old one overlaps for 24 h by default');
 
-  const gone = await app.inject({ method: 'DELETE', url, headers: { ...officer.auth, 'if-match': '"3"', 'x-audit-reason': 'case system replaced' } });
+  const gone = await app.inject({
+    method: 'DELETE',
+    url,
+    headers: { ...officer.auth, 'if-match': '"3"', 'x-audit-reason': 'case system replaced' },
+  });
   t.equal(gone.statusCode, 204, gone.body);
   t.equal((await app.inject({ url, headers: officer.auth })).statusCode, 404);
 
-  const trail = (await database.owner.execute(
-    sql`select * from audit_log where object_id = ${sub.id} order by seq`,
-  )) as unknown as { rows: { action: string }[] };
+  const trail = (await database.owner.execute(sql`select * from audit_log where object_id = ${sub.id} order by seq`)) as unknown as {
+    rows: { action: string }[];
+  };
   t.same(
     trail.rows.map((r) => r.action),
     ['create', 'update', 'update', 'delete'],
@@ -74,8 +79,10 @@ t.test('subscriptions: who may subscribe to what, and see which', async (t) => {
   const rotterdam = await client('officer', 'GM0599');
   const analyst = await client('analyst');
   const admin = await client('admin');
-  const post = (auth: { authorization: string }, payload: Row) => app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload });
-  const problems = (res: { body: string }) => (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+  const post = (auth: { authorization: string }, payload: Row) =>
+    app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload });
+  const problems = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
 
   const other = await post(amsterdam.auth, body({ municipalityCode: 'GM0599' }));
   t.equal(other.statusCode, 400);
@@ -87,7 +94,9 @@ t.test('subscriptions: who may subscribe to what, and see which', async (t) => {
   t.equal((await post(analyst.auth, body({ eventTypes: [`${P}.statistics.changed`] }))).statusCode, 201, 'statistics events are fine');
 
   t.same(problems(await post(admin.auth, body({ callbackUrl: 'http://case-system.example/hook' }))), ['callbackUrl:https_required']);
-  t.same(problems(await post(admin.auth, body({ callbackUrl: 'https://user:pw@case-system.example/hook' }))), ['callbackUrl:credentials_in_url']);
+  t.same(problems(await post(admin.auth, body({ callbackUrl: 'https://user:pw@case-system.example/hook' }))), [
+    'callbackUrl:credentials_in_url',
+  ]);
   t.equal((await post(admin.auth, body({ callbackUrl: 'http://127.0.0.1:9/hook' }))).statusCode, 201, 'http for a listed host');
   const unknown = await post(admin.auth, body({ eventTypes: ['com.example.other'], extra: 1 }));
   t.equal(unknown.statusCode, 400);
@@ -97,7 +106,11 @@ t.test('subscriptions: who may subscribe to what, and see which', async (t) => {
   const list = async (auth: { authorization: string }) =>
     json<{ items: { municipalityCode: string | null }[] }>(await app.inject({ url: '/v1/subscriptions', headers: auth })).items;
   t.same((await list(amsterdam.auth)).length, 0, 'Amsterdam sees none of the others');
-  t.same((await list(rotterdam.auth)).map((s) => s.municipalityCode), ['GM0599', 'GM0599'], "Rotterdam sees its own and the admin's for Rotterdam");
+  t.same(
+    (await list(rotterdam.auth)).map((s) => s.municipalityCode),
+    ['GM0599', 'GM0599'],
+    "Rotterdam sees its own and the admin's for Rotterdam",
+  );
   t.equal((await list(analyst.auth)).length, 1, 'an analyst sees their own');
   t.equal((await list(admin.auth)).length, 4, 'an admin sees all');
 });
@@ -124,12 +137,19 @@ t.test('the outbox: each change is an event in the same transaction, in order, w
   t.equal(del.statusCode, 204, del.body);
 
   const events = (
-    (await database.owner.execute(sql`select event from outbox_events where municipality_code is not null order by seq`)) as unknown as { rows: { event: Row & { data: Row } }[] }
+    (await database.owner.execute(sql`select event from outbox_events where municipality_code is not null order by seq`)) as unknown as {
+      rows: { event: Row & { data: Row } }[];
+    }
   ).rows.map((r) => r.event);
   const ofAction = events.filter((e) => e.subject === action.id);
   t.same(
     ofAction.map((e) => e.type),
-    [`${P}.enforcement-action.created`, `${P}.enforcement-action.licence-status-rederived`, `${P}.enforcement-action.changed`, `${P}.enforcement-action.deleted`],
+    [
+      `${P}.enforcement-action.created`,
+      `${P}.enforcement-action.licence-status-rederived`,
+      `${P}.enforcement-action.changed`,
+      `${P}.enforcement-action.deleted`,
+    ],
     'created, re-derived, changed, deleted: in commit order',
   );
   const first = ofAction[0] as Row & { data: Row };
@@ -142,13 +162,23 @@ t.test('the outbox: each change is an event in the same transaction, in order, w
   });
   t.match(first.id, /^[0-9a-f-]{36}$/);
   t.ok(!Number.isNaN(Date.parse(String(first.time))));
-  t.same(first.data, { id: action.id, establishmentId: est.id, municipalityCode: 'GM0363', change: 'created' }, 'ids, code and kind of change only');
+  t.same(
+    first.data,
+    { id: action.id, establishmentId: est.id, municipalityCode: 'GM0363', change: 'created' },
+    'ids, code and kind of change only',
+  );
   t.same(
     events.filter((e) => e.subject === licence.id).map((e) => e.dataref),
     [`https://registry.example/v1/establishments/${est.id}/licences/${licence.id}`],
   );
-  t.same(events.filter((e) => e.subject === est.id).map((e) => e.type), [`${P}.establishment.created`]);
-  t.ok(events.some((e) => e.type === `${P}.statistics.changed` && e.subject === 'GM0363-2019'), 'the statistics of 2019 changed');
+  t.same(
+    events.filter((e) => e.subject === est.id).map((e) => e.type),
+    [`${P}.establishment.created`],
+  );
+  t.ok(
+    events.some((e) => e.type === `${P}.statistics.changed` && e.subject === 'GM0363-2019'),
+    'the statistics of 2019 changed',
+  );
   t.notOk(JSON.stringify(events).includes('Club Rood'), 'no record content');
 
   const conflict = await app.inject({
@@ -179,7 +209,11 @@ t.test('a rolled-back write leaves no event', async (t) => {
   const before = await outboxCount();
   await t.rejects(failing.commands.establishments.create(ctx, sample.establishment() as never), /later step/);
   t.equal(await outboxCount(), before, 'the event was written, then rolled back with the establishment');
-  const working = createServices(database, { authCacheTtlMs: 0, suppressionThreshold: 5, commitHooks: [outboxHook({ source: 'urn:test', publicBaseUrl: 'https://x/v1' })] });
+  const working = createServices(database, {
+    authCacheTtlMs: 0,
+    suppressionThreshold: 5,
+    commitHooks: [outboxHook({ source: 'urn:test', publicBaseUrl: 'https://x/v1' })],
+  });
   madeBy(await working.commands.establishments.create(ctx, sample.establishment() as never));
   t.equal(await outboxCount(), before + 1, 'the same write, committed, is announced (so the count above could have seen it)');
 });

@@ -9,7 +9,9 @@ import { type Receiver, webhookReceiver } from '../support/webhook-receiver.js';
  * `standardwebhooks` package. Timings are shortened through configuration (ms, not hours).
  */
 const P = 'nl.overheid.handhavingsregister';
-const RECORD_TYPES = ['establishment', 'licence', 'enforcement-action'].flatMap((k) => ['created', 'changed', 'deleted'].map((c) => `${P}.${k}.${c}`));
+const RECORD_TYPES = ['establishment', 'licence', 'enforcement-action'].flatMap((k) =>
+  ['created', 'changed', 'deleted'].map((c) => `${P}.${k}.${c}`),
+);
 RECORD_TYPES.push(`${P}.enforcement-action.licence-status-rederived`);
 
 type Auth = { authorization: string };
@@ -77,7 +79,9 @@ t.test('created, re-derived, changed, deleted: delivered in order, signed, to th
   await subscribe(amsterdam.auth, receiver, 'ams');
   await subscribe(admin.auth, receiver, 'all', { eventTypes: [`${P}.establishment.created`] });
   const est = await make.establishment(amsterdam.auth);
-  const elsewhere = await make.establishment(rotterdam.auth, 'GM0599', { address: { ...sample.establishment().address, city: 'Rotterdam' } });
+  const elsewhere = await make.establishment(rotterdam.auth, 'GM0599', {
+    address: { ...sample.establishment().address, city: 'Rotterdam' },
+  });
   const action = await make.action(amsterdam.auth, est.id, { grounds: ['unlicensed_operation'] });
   await make.licence(amsterdam.auth, est.id); // re-derives the action: licensed
   const put = await app.inject({
@@ -99,7 +103,12 @@ t.test('created, re-derived, changed, deleted: delivered in order, signed, to th
   const ofAction = receiver.at('ams').filter((r) => r.event.subject === action.id);
   t.same(
     ofAction.map((r) => r.event.type.slice(P.length + 1)),
-    ['enforcement-action.created', 'enforcement-action.licence-status-rederived', 'enforcement-action.changed', 'enforcement-action.deleted'],
+    [
+      'enforcement-action.created',
+      'enforcement-action.licence-status-rederived',
+      'enforcement-action.changed',
+      'enforcement-action.deleted',
+    ],
     'in order for the subject',
   );
   const first = ofAction[0];
@@ -118,10 +127,18 @@ t.test('created, re-derived, changed, deleted: delivered in order, signed, to th
     receiver.at('ams').some((r) => r.event.data.municipalityCode !== 'GM0363' || r.event.subject === elsewhere.id),
     "Amsterdam's subscription never receives a Rotterdam event",
   );
-  t.same(receiver.at('all').map((r) => r.event.data.municipalityCode).sort(), ['GM0363', 'GM0599'], 'an admin subscription without a filter gets both');
+  t.same(
+    receiver
+      .at('all')
+      .map((r) => r.event.data.municipalityCode)
+      .sort(),
+    ['GM0363', 'GM0599'],
+    'an admin subscription without a filter gets both',
+  );
   t.same(receiver.rejected, [], 'every request verified with standardwebhooks');
   t.notOk(JSON.stringify(logLines).includes('Club Rood'), 'no record content in the logs');
-  const backlog = async () => json<{ notifications: { backlog: number } }>(await app.inject({ url: '/health/ready' })).notifications.backlog;
+  const backlog = async () =>
+    json<{ notifications: { backlog: number } }>(await app.inject({ url: '/health/ready' })).notifications.backlog;
   await until(async () => (await backlog()) === 0, 'readiness shows the backlog: empty at last');
   t.pass('readiness shows an empty backlog once everything is delivered');
 });
@@ -145,7 +162,9 @@ t.test('the receiver down for a while, then up: everything arrives, in order per
   }
   dispatching(t);
   await new Promise((r) => setTimeout(r, 300)); // some attempts fail meanwhile
-  const backlog = json<{ notifications: { backlog: number; oldestUndeliveredAgeSeconds: number } }>(await app.inject({ url: '/health/ready' }));
+  const backlog = json<{ notifications: { backlog: number; oldestUndeliveredAgeSeconds: number } }>(
+    await app.inject({ url: '/health/ready' }),
+  );
   t.ok(backlog.notifications.backlog >= 7, `the backlog shows in readiness (${backlog.notifications.backlog})`);
   await down.start();
   await down.until(() => down.at('later').length === 7, 'all seven events');
@@ -163,7 +182,10 @@ t.test('the receiver down for a while, then up: everything arrives, in order per
     await app.inject({ url: `/v1/subscriptions/${sub.id}/deliveries?status=failed&pageSize=100`, headers: amsterdam.auth }),
   );
   t.ok(log.items.length > 0, 'the failed attempts are in the delivery log');
-  t.ok(log.items.every((i) => i.outcome === 'failed' && i.error), 'filtered by status, each with its error');
+  t.ok(
+    log.items.every((i) => i.outcome === 'failed' && i.error),
+    'filtered by status, each with its error',
+  );
 });
 
 t.test('500s and timeouts: retried with backoff, then given up and the subscription disabled; re-enable and redeliver', async (t) => {
@@ -174,7 +196,8 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
   const d = dispatching(t, { giveUpAfterMs: 1500 });
   const est = await make.establishment(amsterdam.auth);
   const url = `/v1/subscriptions/${sub.id}`;
-  const read = async () => json<{ status: string; disabledReason: string | null; version: number }>(await app.inject({ url, headers: amsterdam.auth }));
+  const read = async () =>
+    json<{ status: string; disabledReason: string | null; version: number }>(await app.inject({ url, headers: amsterdam.auth }));
   await until(async () => (await read()).status === 'disabled', 'disabled');
   const disabled = await read();
   t.equal(disabled.status, 'disabled', 'given up: the subscription is disabled');
@@ -207,7 +230,9 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
   const d2 = services.notifications.dispatcher(log, { giveUpAfterMs: 60_000, responseTimeoutMs: 300 });
   await d2.tick();
   await d2.stop();
-  const timedOut = json<{ items: { error: string }[] }>(await app.inject({ url: `${url}/deliveries?status=failed&pageSize=1`, headers: amsterdam.auth })).items;
+  const timedOut = json<{ items: { error: string }[] }>(
+    await app.inject({ url: `${url}/deliveries?status=failed&pageSize=1`, headers: amsterdam.auth }),
+  ).items;
   t.match(timedOut[0]?.error, /no complete response within 300 ms/, 'a response timeout');
 
   flaky.behaviour = 'ok';
@@ -215,7 +240,9 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
   await flaky.until(() => flaky.at('flaky').some((r) => r.event.subject === est.id), 'delivered after re-enabling');
   t.equal(flaky.at('flaky').length, 1);
   await until(async () => (await deliveries(`${url}/deliveries?status=succeeded`)).length === 1, 'the success is logged');
-  const ok = json<{ items: { outcome: string; statusCode: number }[] }>(await app.inject({ url: `${url}/deliveries?status=succeeded`, headers: amsterdam.auth })).items;
+  const ok = json<{ items: { outcome: string; statusCode: number }[] }>(
+    await app.inject({ url: `${url}/deliveries?status=succeeded`, headers: amsterdam.auth }),
+  ).items;
   t.match(ok, [{ outcome: 'succeeded', statusCode: 204 }]);
 });
 
@@ -241,7 +268,12 @@ t.test('secret rotation: both secrets sign during the overlap', async (t) => {
 
 t.test('outbound safety: no link-local or metadata addresses, no redirects', async (t) => {
   const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
-  const sender = createWebhookSender({ plainHttpHosts: ['127.0.0.1'], connectTimeoutMs: 300, responseTimeoutMs: 300, maxResponseBytes: 1024 });
+  const sender = createWebhookSender({
+    plainHttpHosts: ['127.0.0.1'],
+    connectTimeoutMs: 300,
+    responseTimeoutMs: 300,
+    maxResponseBytes: 1024,
+  });
   t.teardown(() => sender.close());
   t.match((await sender.post('https://169.254.169.254/latest/meta-data', '{}', {})).error, /refused: link-local or metadata/);
   t.match((await sender.post('https://[fe80::1]/hook', '{}', {})).error, /refused: link-local/);

@@ -1,13 +1,27 @@
+import { Webhook } from 'standardwebhooks';
 import t from 'tap';
 import { backoffMs, checkCallbackUrl, EVENT_TYPES, eventFor } from '../../src/domain/notifications.js';
 import { blockedAddress, signatures } from '../../src/infrastructure/webhooks.js';
-import { Webhook } from 'standardwebhooks';
 
 t.test('backoff: exponential from the base, capped, with jitter in the upper half', async (t) => {
-  t.equal(backoffMs(1, 1000, 60_000, () => 0), 500);
-  t.equal(backoffMs(1, 1000, 60_000, () => 1), 1000);
-  t.equal(backoffMs(4, 1000, 60_000, () => 1), 8000, 'doubles with each attempt');
-  t.equal(backoffMs(30, 1000, 60_000, () => 1), 60_000, 'never above the cap');
+  t.equal(
+    backoffMs(1, 1000, 60_000, () => 0),
+    500,
+  );
+  t.equal(
+    backoffMs(1, 1000, 60_000, () => 1),
+    1000,
+  );
+  t.equal(
+    backoffMs(4, 1000, 60_000, () => 1),
+    8000,
+    'doubles with each attempt',
+  );
+  t.equal(
+    backoffMs(30, 1000, 60_000, () => 1),
+    60_000,
+    'never above the cap',
+  );
   const spread = new Set(Array.from({ length: 50 }, () => backoffMs(3, 1000, 60_000)));
   t.ok(spread.size > 10, 'jitter: retries do not move in step');
   t.ok([...spread].every((v) => v >= 2000 && v <= 4000));
@@ -32,7 +46,16 @@ t.test('callback URLs: https, or http for listed hosts', async (t) => {
 });
 
 t.test('blocked addresses: link-local, metadata, unspecified; loopback unless allowed', async (t) => {
-  for (const a of ['169.254.169.254', '169.254.1.1', '::ffff:169.254.169.254', 'fe80::1', 'fd00:ec2::254', '0.0.0.0', '::', '100.100.100.200']) {
+  for (const a of [
+    '169.254.169.254',
+    '169.254.1.1',
+    '::ffff:169.254.169.254',
+    'fe80::1',
+    'fd00:ec2::254',
+    '0.0.0.0',
+    '::',
+    '100.100.100.200',
+  ]) {
     t.ok(blockedAddress(a, true), `${a} is blocked`);
   }
   t.ok(blockedAddress('127.0.0.1', false));
@@ -45,7 +68,15 @@ t.test('signatures verify with the standardwebhooks reference library', async (t
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   const ts = Math.floor(Date.now() / 1000);
   const body = '{"specversion":"1.0"}';
-  const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(ts), 'webhook-signature': signatures(['whsec_b2xkb2xkb2xkb2xk', secret], 'msg_1', ts, body) };
+  const headers = {
+    'webhook-id': 'msg_1',
+    'webhook-timestamp': String(ts),
+    'webhook-signature': signatures(['whsec_b2xkb2xkb2xkb2xk', secret], 'msg_1', ts, body),
+  };
   t.same(new Webhook(secret).verify(body, headers), { specversion: '1.0' });
-  t.equal(signatures([secret], 'msg_1', ts, body), new Webhook(secret).sign('msg_1', new Date(ts * 1000), body), 'the same bytes as the reference');
+  t.equal(
+    signatures([secret], 'msg_1', ts, body),
+    new Webhook(secret).sign('msg_1', new Date(ts * 1000), body),
+    'the same bytes as the reference',
+  );
 });

@@ -51,7 +51,8 @@ export function eventsOf(changes: readonly Change[], from: EventSource, now = ne
   for (const c of changes) {
     const kind = eventFor(c.objectType, c.action);
     if (!kind) continue;
-    const establishmentId = c.objectType === 'establishment' ? undefined : (idOf(c.after, 'establishmentId') ?? idOf(c.before, 'establishmentId'));
+    const establishmentId =
+      c.objectType === 'establishment' ? undefined : (idOf(c.after, 'establishmentId') ?? idOf(c.before, 'establishmentId'));
     cloudEvent(kind.type, c.objectId, c.municipalityCode, `${from.publicBaseUrl}${pathOf(c)}`, {
       id: c.objectId,
       ...(establishmentId ? { establishmentId } : {}),
@@ -61,7 +62,8 @@ export function eventsOf(changes: readonly Change[], from: EventSource, now = ne
     if (c.objectType === 'enforcement_action' && c.municipalityCode) {
       for (const v of [c.before, c.after]) {
         const date = idOf(v, 'decisionDate');
-        if (date) years.set(`${c.municipalityCode}-${date.slice(0, 4)}`, { municipalityCode: c.municipalityCode, year: Number(date.slice(0, 4)) });
+        if (date)
+          years.set(`${c.municipalityCode}-${date.slice(0, 4)}`, { municipalityCode: c.municipalityCode, year: Number(date.slice(0, 4)) });
       }
     }
   }

@@ -4,7 +4,7 @@ import { backlog } from '../../infrastructure/repositories/notifications.js';
 import type { CommandRunner } from '../commands/run.js';
 import { systemContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
-import { createDispatcher, type DispatchLog, type DispatcherOptions } from './dispatcher.js';
+import { createDispatcher, type DispatcherOptions, type DispatchLog } from './dispatcher.js';
 import { createSubscriptionCommands, createSubscriptionQueries } from './subscriptions.js';
 
 export type NotificationOptions = DispatcherOptions;

@@ -55,7 +55,9 @@ export interface SubscriptionOptions {
 /** Webhook subscriptions: every write through the command runner (tenant, If-Match, audit). */
 export function createSubscriptionCommands(runner: CommandRunner, options: SubscriptionOptions) {
   const check = (ctx: RequestContext, input: SubscriptionInput) =>
-    assertNoInvalidParams(checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts));
+    assertNoInvalidParams(
+      checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts),
+    );
   /** An officer's subscription is always for their municipality. */
   const municipalityOf = (ctx: RequestContext, input: SubscriptionInput) => ctx.municipalityCode ?? input.municipalityCode ?? null;
 
@@ -120,7 +122,9 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
           description: input.description ?? null,
           status,
           ...(status === 'active' ? { disabledAt: null, disabledReason: null } : {}),
-          ...(status === 'disabled' && current.status === 'active' ? { disabledAt: new Date(), disabledReason: 'disabled by a client' } : {}),
+          ...(status === 'disabled' && current.status === 'active'
+            ? { disabledAt: new Date(), disabledReason: 'disabled by a client' }
+            : {}),
           ...touched(ctx, current),
         });
       },
@@ -187,11 +191,23 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     await runner.run(ctx, async (tx) => {
       const current = await findSubscription(tx, ctx.scope, null, id, true);
       if (!current || current.status === 'disabled') return { value: undefined, changes: [] };
-      const row = await updateSubscription(tx, id, { status: 'disabled', disabledAt: new Date(), disabledReason: reason, version: current.version + 1 });
+      const row = await updateSubscription(tx, id, {
+        status: 'disabled',
+        disabledAt: new Date(),
+        disabledReason: reason,
+        version: current.version + 1,
+      });
       return {
         value: undefined,
         changes: [
-          { action: 'update', objectType: 'subscription', objectId: id, municipalityCode: row.municipalityCode, before: toSubscription(current), after: toSubscription(row) },
+          {
+            action: 'update',
+            objectType: 'subscription',
+            objectId: id,
+            municipalityCode: row.municipalityCode,
+            before: toSubscription(current),
+            after: toSubscription(row),
+          },
         ],
       };
     });
@@ -227,7 +243,12 @@ export function createSubscriptionQueries(read: Reader) {
   }
 
   /** The delivery log of one subscription, newest first. */
-  async function deliveries(ctx: RequestContext, id: string, outcome: DeliveryOutcome | undefined, page: PageRequest): Promise<Page<DeliveryAttempt>> {
+  async function deliveries(
+    ctx: RequestContext,
+    id: string,
+    outcome: DeliveryOutcome | undefined,
+    page: PageRequest,
+  ): Promise<Page<DeliveryAttempt>> {
     return read.one(ctx, async (tx) => {
       if (!(await findSubscription(tx, ctx.scope, ownerFilter(ctx), id))) throw new NotFound(`Subscription ${id}`);
       const { rows, totalItems } = await listDeliveryAttempts(tx, id, outcome, page);

@@ -79,14 +79,22 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.put('/subscriptions/:id', {
     config: anyone,
     schema: replaceOne(
-      op('replaceSubscription', 'Change a subscription', 'Replaces it; status active re-enables a disabled one and its waiting deliveries. Requires If-Match.'),
+      op(
+        'replaceSubscription',
+        'Change a subscription',
+        'Replaces it; status active re-enables a disabled one and its waiting deliveries. Requires If-Match.',
+      ),
       params,
       SubscriptionWrite,
       Subscription,
     ),
     handler: async (request, reply) => {
       const ctx = contextOf(request);
-      return sendResource(request, reply, await commands.subscriptions.replace(ctx, request.params.id, expectedVersion(request), request.body));
+      return sendResource(
+        request,
+        reply,
+        await commands.subscriptions.replace(ctx, request.params.id, expectedVersion(request), request.body),
+      );
     },
   });
 
@@ -115,7 +123,12 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
     },
     handler: async (request, reply) => {
       const ctx = contextOf(request);
-      const rotated = await commands.subscriptions.rotateSecret(ctx, request.params.id, expectedVersion(request), request.body.previousSecretValidHours);
+      const rotated = await commands.subscriptions.rotateSecret(
+        ctx,
+        request.params.id,
+        expectedVersion(request),
+        request.body.previousSecretValidHours,
+      );
       return sendResource(request, reply, rotated);
     },
   });
@@ -123,7 +136,11 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   app.post('/subscriptions/:id/redeliveries', {
     config: anyone,
     schema: {
-      ...op('redeliverSubscription', 'Redeliver given-up events', 'Every delivery that was given up (since a moment, or all) is attempted again, in order per subject.'),
+      ...op(
+        'redeliverSubscription',
+        'Redeliver given-up events',
+        'Every delivery that was given up (since a moment, or all) is attempted again, in order per subject.',
+      ),
       security: BEARER,
       params,
       headers: ifMatchHeaders.pick({ 'x-audit-reason': true }),
@@ -140,7 +157,11 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
     config: anyone,
     schema: {
       ...listOf(
-        op('listSubscriptionDeliveries', 'The delivery log', 'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by status.'),
+        op(
+          'listSubscriptionDeliveries',
+          'The delivery log',
+          'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by status.',
+        ),
         DeliveryQuery,
         DeliveryAttemptPage,
         404,

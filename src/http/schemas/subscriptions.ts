@@ -21,9 +21,9 @@ export const SubscriptionWrite = z
       .max(2000)
       .meta({ description: 'Where events are POSTed (CloudEvents structured mode). https only; redirects are not followed.' }),
     eventTypes: z.array(EventType).min(1).max(EVENT_TYPES.length),
-    municipalityCode: MunicipalityCode.nullable()
-      .optional()
-      .meta({ description: 'Only events of this municipality. Officers: always their own (the default). Admins and analysts: omit for all.' }),
+    municipalityCode: MunicipalityCode.nullable().optional().meta({
+      description: 'Only events of this municipality. Officers: always their own (the default). Admins and analysts: omit for all.',
+    }),
     description: z.string().max(200).nullable().optional().meta({ description: 'What the subscription is for. No personal data.' }),
     status: SubscriptionStatus.optional().meta({ description: 'Default active. Setting a disabled subscription active re-enables it.' }),
   })

@@ -1,6 +1,6 @@
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
-import { deliveries, deliveryAttempts, outboxEvents, subscriptions } from '../db/schema-notifications.js';
+import { deliveryAttempts, outboxEvents, subscriptions } from '../db/schema-notifications.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
 import { insertRow, type PageRequest, selectOne, selectPage, updateRow } from './rows.js';
 
