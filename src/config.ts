@@ -55,7 +55,7 @@ const envSchema = z.object({
         .split(',')
         .map((h) => h.replace(/^\[|\]$/g, '')),
     )
-    .default([]),
+    .optional(),
   NOTIFICATIONS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   NOTIFICATIONS_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   NOTIFICATIONS_GIVE_UP_AFTER_MS: z.coerce

@@ -9,7 +9,7 @@ const MAX_RESPONSE_BYTES = 65_536;
 export const notificationsFor = (config: Config): Pick<ServiceOptions, 'commitHooks' | 'notifications'> => ({
   commitHooks: [outboxHook({ source: config.NOTIFICATIONS_SOURCE, publicBaseUrl: config.PUBLIC_BASE_URL })],
   notifications: {
-    plainHttpHosts: config.NOTIFICATIONS_HTTP_HOSTS,
+    plainHttpHosts: config.NOTIFICATIONS_HTTP_HOSTS ?? [],
     connectTimeoutMs: config.NOTIFICATIONS_CONNECT_TIMEOUT_MS,
     responseTimeoutMs: config.NOTIFICATIONS_RESPONSE_TIMEOUT_MS,
     maxResponseBytes: MAX_RESPONSE_BYTES,
