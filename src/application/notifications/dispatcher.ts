@@ -49,7 +49,8 @@ export function createDispatcher(
   let wake: (() => void) | null = null;
   let lastReported = 0;
 
-  async function deliver(d: ClaimedDelivery): Promise<void> {
+  /** Sends one claimed delivery; returns what to record. */
+  async function send(d: ClaimedDelivery) {
     const body = JSON.stringify(d.event);
     const timestamp = Math.floor(Date.now() / 1000);
     const secrets = [d.secret];
@@ -69,34 +70,41 @@ export function createDispatcher(
           delivered: false as const,
           nextAttemptAt: givingUp ? null : new Date(Date.now() + backoffMs(d.attempts, options.backoffBaseMs, BACKOFF_MAX_MS)),
         };
-    const held = await withTenant(database.db, ALL, (tx) =>
-      recordAttempt(
-        tx,
-        d,
-        {
-          id: randomUUID(),
-          deliveryId: d.id,
-          subscriptionId: d.subscriptionId,
-          eventId: d.eventId,
-          eventType: d.eventType,
-          subject: d.subject,
-          attempt: d.attempts,
-          outcome: ok ? 'succeeded' : 'failed',
-          statusCode: result.statusCode,
-          durationMs: result.durationMs,
-          error: result.error?.slice(0, 500) ?? null,
-          responseExcerpt: result.excerpt,
-          attemptedAt: new Date(),
-        },
-        next,
-      ),
-    );
-    const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
-    if (!ok) log.warn({ ...about, statusCode: result.statusCode, error: result.error, givingUp }, 'webhook delivery failed');
-    if (givingUp && held) {
-      const reason = `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${result.error ?? `HTTP ${result.statusCode}`}`;
-      await disable(d.subscriptionId, reason.slice(0, 500));
-      log.error({ subscriptionId: d.subscriptionId, eventId: d.eventId }, 'webhook delivery given up; subscription disabled');
+    const attempt = {
+      id: randomUUID(),
+      deliveryId: d.id,
+      subscriptionId: d.subscriptionId,
+      eventId: d.eventId,
+      eventType: d.eventType,
+      subject: d.subject,
+      attempt: d.attempts,
+      outcome: ok ? 'succeeded' : 'failed',
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.error?.slice(0, 500) ?? null,
+      responseExcerpt: result.excerpt,
+      attemptedAt: new Date(),
+    };
+    if (!ok) {
+      const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
+      log.warn({ ...about, statusCode: result.statusCode, error: result.error, givingUp }, 'webhook delivery failed');
+    }
+    return { d, attempt, next, givingUp, error: result.error ?? `HTTP ${result.statusCode}` };
+  }
+
+  /** Sends a round's deliveries at once, then records every outcome in one transaction, then disables what was given up. */
+  async function deliver(claimed: ClaimedDelivery[]): Promise<void> {
+    const outcomes = await Promise.all(claimed.map(send));
+    const held = await withTenant(database.db, ALL, async (tx) => {
+      const kept: boolean[] = [];
+      for (const o of outcomes) kept.push(await recordAttempt(tx, o.d, o.attempt, o.next));
+      return kept;
+    });
+    for (const [i, o] of outcomes.entries()) {
+      if (!o.givingUp || !held[i]) continue;
+      const reason = `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${o.error}`;
+      await disable(o.d.subscriptionId, reason.slice(0, 500));
+      log.error({ subscriptionId: o.d.subscriptionId, eventId: o.d.eventId }, 'webhook delivery given up; subscription disabled');
     }
   }
 
@@ -104,7 +112,7 @@ export function createDispatcher(
   async function tick(): Promise<number> {
     const fanned = await withTenant(database.db, ALL, (tx) => fanOut(tx, FAN_OUT_BATCH));
     const claimed = await withTenant(database.db, ALL, (tx) => claimDue(tx, options.batchSize, leaseMs, randomUUID()));
-    await Promise.all(claimed.map(deliver));
+    if (claimed.length > 0) await deliver(claimed);
     if (fanned + claimed.length > 0 && Date.now() - lastReported > 10_000) {
       lastReported = Date.now();
       log.info(await stats(), 'notification backlog');
