@@ -48,7 +48,9 @@ const receiver = http.createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const port = (receiver.address() as AddressInfo).port;
 
-const officer = madeBy(await services.commands.apiClients.create(systemContext('bench'), { name: 'bench', role: 'officer', municipalityCode: 'GM0363' }));
+const officer = madeBy(
+  await services.commands.apiClients.create(systemContext('bench'), { name: 'bench', role: 'officer', municipalityCode: 'GM0363' }),
+);
 const principal = await services.queries.apiClients.authenticate(officer.token);
 const ctx = clientContext(principal as NonNullable<typeof principal>, { requestId: null, reason: null });
 madeBy(
@@ -82,8 +84,11 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const events = Number(
-  ((await database.db.execute(sql`select count(*)::int as n from outbox_events where type like '%establishment.created'`)) as unknown as { rows: { n: number }[] })
-    .rows[0]?.n,
+  (
+    (await database.db.execute(sql`select count(*)::int as n from outbox_events where type like '%establishment.created'`)) as unknown as {
+      rows: { n: number }[];
+    }
+  ).rows[0]?.n,
 );
 
 // Delivery throughput: every event so far, by DISPATCHERS dispatchers (each on its own pool).
@@ -95,15 +100,19 @@ for (let i = 1; i < DISPATCHERS; i++) {
   extra.push(other);
   dispatchers.push(servicesFor(other, config).notifications.dispatcher(quiet));
 }
-const expected = events - 0; // the subscription existed before every create of establishment.created
+const expected = events; // the subscription existed before every one of these creates
 const started = performance.now();
 for (const d of dispatchers) d.start();
 while (delivered < expected) await new Promise((r) => setTimeout(r, 5));
 const seconds = (performance.now() - started) / 1000;
 await Promise.all(dispatchers.map((d) => d.stop()));
 
-console.log(`creates, one client: ${median(without).toFixed(2)} ms without the outbox, ${median(withOutbox).toFixed(2)} ms with it (median of ${ROUNDS} rounds of ${per})`);
-console.log(`delivered ${expected} events with ${DISPATCHERS} dispatcher(s) in ${seconds.toFixed(2)} s: ${Math.round(expected / seconds)} events/s`);
+console.log(
+  `creates, one client: ${median(without).toFixed(2)} ms without the outbox, ${median(withOutbox).toFixed(2)} ms with it (median of ${ROUNDS} rounds of ${per})`,
+);
+console.log(
+  `delivered ${expected} events with ${DISPATCHERS} dispatcher(s) in ${seconds.toFixed(2)} s: ${Math.round(expected / seconds)} events/s`,
+);
 
 receiver.close();
 await Promise.all([database.close(), ...extra.map((d) => d.close())]);
