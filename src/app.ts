@@ -20,9 +20,11 @@ import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
+import subscriptionRoutes from './http/routes/subscriptions.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
 import type { Database } from './infrastructure/db/client.js';
+import { notificationsFor } from './notifications-config.js';
 
 export type AppConfig = Pick<
   Config,
@@ -107,6 +109,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(apiClientRoutes, { services });
       await v1.register(auditTrailRoutes, { services });
       await v1.register(statisticsRoutes, { services });
+      await v1.register(subscriptionRoutes, { services });
     },
     { prefix: '/v1' },
   );
@@ -116,16 +119,13 @@ export async function buildApp(opts: BuildAppOptions) {
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 /** The services a configuration asks for, on an opened, migrated database. */
-export const servicesFor = (
-  database: Database,
-  config: Pick<Config, 'AUTH_CACHE_TTL_MS' | 'STATISTICS_SUPPRESSION_THRESHOLD'> & Partial<Pick<Config, 'AUTH_UNKNOWN_TOKEN_TTL_MS'>>,
-  auditSigningKey: SigningKey | null = null,
-) =>
+export const servicesFor = (database: Database, config: Config, auditSigningKey: SigningKey | null = null) =>
   createServices(database, {
     auditSigningKey,
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
+    ...notificationsFor(config), // the outbox hook and the webhook dispatcher's settings
   });
 
 /** The usual way to an app: its services from the configuration, on this database (the server, scripts, tests). */

@@ -51,6 +51,32 @@ const envSchema = z.object({
   /** How often the chain head is signed (when it moved); 0: only on demand. */
   AUDIT_CHECKPOINT_INTERVAL_S: z.coerce.number().int().min(0).max(604_800).default(3600),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // Notifications (webhooks): docs/notifications.md#configuration
+  NOTIFICATIONS_DISPATCH: z.enum(['on', 'off']).default('on'),
+  NOTIFICATIONS_SOURCE: z
+    .string()
+    .regex(/^(urn:[a-z0-9][a-z0-9-]{0,31}:\S+|https:\/\/\S+)$/i, 'must be a URN or an https URL')
+    .default('urn:nld:enforcement-registry'),
+  NOTIFICATIONS_HTTP_HOSTS: z
+    .string()
+    .regex(/^[A-Za-z0-9.:\-[\]]+(,[A-Za-z0-9.:\-[\]]+)*$/, 'must be a comma-separated list of host names')
+    .transform((v) =>
+      v
+        .toLowerCase()
+        .split(',')
+        .map((h) => h.replace(/^\[|\]$/g, '')),
+    )
+    .optional(),
+  NOTIFICATIONS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  NOTIFICATIONS_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  NOTIFICATIONS_GIVE_UP_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(7 * 86_400_000)
+    .default(86_400_000),
+  NOTIFICATIONS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
+  NOTIFICATIONS_RESPONSE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
 });
 
 export type Config = z.infer<typeof envSchema>;

@@ -84,14 +84,19 @@ async function main() {
     app.addHook('onClose', async () => clearInterval(timer));
     void checkpoint(); // one at start: the head as this process found it
   }
+  // Webhooks: this process delivers the outbox too (several instances share the work safely).
+  const dispatcher =
+    config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
 
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
+    await dispatcher?.stop();
     await app.close();
   });
 
   const url = await app.listen({ port: config.PORT, host: config.HOST });
+  dispatcher?.start();
   app.log.info(
     {
       url, // the bound address: with PORT=0 the only place the chosen port shows

@@ -14,6 +14,7 @@ import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
 import { type CommitHook, createCommandRunner } from './commands/run.js';
 import type { Principal, RequestContext } from './context.js';
+import { type NotificationOptions, notificationServices } from './notifications/services.js';
 import { createApiClientQueries } from './queries/api-clients.js';
 import { createAuditTrailQueries } from './queries/audit-trail.js';
 import { createEnforcementActionQueries } from './queries/enforcement-actions.js';
@@ -35,6 +36,8 @@ export interface ServiceOptions {
   auditSigningKey?: SigningKey | null;
   /** Work that commits with every write (see CommitHook). */
   commitHooks?: readonly CommitHook[];
+  /** Webhook subscriptions and their dispatcher (src/application/notifications/). */
+  notifications?: NotificationOptions;
 }
 
 /**
@@ -47,6 +50,7 @@ export function createServices(database: Database, options: ServiceOptions) {
   const runner = createCommandRunner(database, options.commitHooks ?? []);
   const read = createReader(database);
   const statistics = createStatisticsService(read);
+  const notifications = notificationServices(database, runner, read, options.notifications);
   return {
     commands: {
       municipalities: createMunicipalityCommands(runner),
@@ -55,6 +59,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       licences: createLicenceCommands(runner),
       enforcementActions: createEnforcementActionCommands(runner),
       auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null),
+      subscriptions: notifications.commands,
     },
     queries: {
       municipalities: createMunicipalityQueries(read),
@@ -63,7 +68,10 @@ export function createServices(database: Database, options: ServiceOptions) {
       licences: createLicenceQueries(read),
       enforcementActions: createEnforcementActionQueries(read),
       auditTrail: createAuditTrailQueries(read, options.auditSigningKey?.publicKey ?? null),
+      subscriptions: notifications.queries,
     },
+    /** The webhook dispatcher (started by the server) and the outbox backlog (readiness details). */
+    notifications: { dispatcher: notifications.dispatcher, backlog: notifications.backlog },
     statistics: {
       ...statistics,
       openData: (groupBy: OpenDataDimension[]) => openDataTable(statistics, read, groupBy, options.suppressionThreshold),

@@ -58,6 +58,9 @@ t.test('access matrix: every route × role', async (t) => {
     return { e, l: await make.licence(amsterdam.auth, e.id) };
   };
   const freshAction = async () => make.action(amsterdam.auth, (await freshEstablishment()).id);
+  const subscription = { callbackUrl: 'https://zaken.example/hook', eventTypes: ['nl.overheid.handhavingsregister.statistics.changed'] };
+  const freshSubscription = async () =>
+    json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: amsterdam.auth, payload: subscription })).id;
   let codeSeq = 900;
   const newCode = () => `GM${String(codeSeq++).padStart(4, '0')}`;
 
@@ -288,6 +291,62 @@ t.test('access matrix: every route × role', async (t) => {
         return { url: `/v1/api-clients/${c.id}`, headers: { 'if-match': '"1"' } };
       },
       expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 200 },
+    },
+    // Subscriptions: anyone may subscribe; an officer's is seen by their municipality and admins.
+    {
+      method: 'GET',
+      path: '/v1/subscriptions',
+      prepare: async () => ({ url: '/v1/subscriptions' }),
+      expect: { officerOwn: 200, officerOther: 200, analyst: 200, admin: 200 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions',
+      prepare: async () => ({ url: '/v1/subscriptions', payload: subscription }),
+      expect: { officerOwn: 201, officerOther: 201, analyst: 201, admin: 201 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{id}',
+      prepare: async () => ({ url: `/v1/subscriptions/${await freshSubscription()}` }),
+      expect: { officerOwn: 200, officerOther: 404, analyst: 404, admin: 200 },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/subscriptions/{id}',
+      prepare: async () => ({
+        url: `/v1/subscriptions/${await freshSubscription()}`,
+        headers: { 'if-match': '"1"' },
+        payload: subscription,
+      }),
+      expect: { officerOwn: 200, officerOther: 404, analyst: 404, admin: 200 },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/subscriptions/{id}',
+      prepare: async () => ({
+        url: `/v1/subscriptions/${await freshSubscription()}`,
+        headers: { 'if-match': '"1"', 'x-audit-reason': 'no longer needed' },
+      }),
+      expect: { officerOwn: 204, officerOther: 404, analyst: 404, admin: 204 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/{id}/secrets',
+      prepare: async () => ({ url: `/v1/subscriptions/${await freshSubscription()}/secrets`, headers: { 'if-match': '"1"' }, payload: {} }),
+      expect: { officerOwn: 200, officerOther: 404, analyst: 404, admin: 200 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/{id}/redeliveries',
+      prepare: async () => ({ url: `/v1/subscriptions/${await freshSubscription()}/redeliveries`, payload: {} }),
+      expect: { officerOwn: 202, officerOther: 404, analyst: 404, admin: 202 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/{id}/deliveries',
+      prepare: async () => ({ url: `/v1/subscriptions/${await freshSubscription()}/deliveries` }),
+      expect: { officerOwn: 200, officerOther: 404, analyst: 404, admin: 200 },
     },
   ];
 

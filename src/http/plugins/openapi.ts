@@ -170,6 +170,7 @@ export default fp(
           { name: 'Statistics', description: 'Handhavingsstatistiek: exact figures for analysts, and open data.' },
           { name: 'API clients', description: 'Who may call this API, and with which role.' },
           { name: 'Audit trail', description: 'Audittrail: who changed what, when and why; append-only and hash-chained.' },
+          { name: 'Subscriptions', description: 'Notifications: webhooks with CloudEvents (NL GOV profile) when records change.' },
           { name: 'Documentation', description: 'This document.' },
         ],
         components: {

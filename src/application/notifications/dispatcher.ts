@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { backoffMs } from '../../domain/notifications.js';
+import type { Database } from '../../infrastructure/db/client.js';
+import { withTenant } from '../../infrastructure/db/tenant.js';
+import { backlog, type ClaimedDelivery, claimDue, fanOut, recordAttempt } from '../../infrastructure/repositories/notifications.js';
+import { createWebhookSender, type OutboundPolicy, signatures } from '../../infrastructure/webhooks.js';
+
+export interface DispatcherOptions extends OutboundPolicy {
+  /** How long the dispatcher sleeps when there is nothing to do. */
+  pollMs: number;
+  /** The first retry waits about this long; each next one twice as long (with jitter), at most an hour. */
+  backoffBaseMs: number;
+  /** A delivery failing for this long is given up, and its subscription disabled. */
+  giveUpAfterMs: number;
+  /** Deliveries sent at once by one dispatcher. */
+  batchSize: number;
+}
+
+/** The minimal logger the dispatcher writes to (pino's shape). Never record content: ids, types, codes. */
+export interface DispatchLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const BACKOFF_MAX_MS = 3_600_000;
+const FAN_OUT_BATCH = 500;
+const ALL = { kind: 'all' } as const;
+
+/**
+ * Delivers the outbox: fans events out into deliveries, claims due deliveries under a lease (FOR
+ * UPDATE SKIP LOCKED, so instances on one database never send one attempt twice), sends each as a
+ * signed CloudEvent, and records the outcome: delivered, retried after a backoff with jitter, or
+ * given up after `giveUpAfterMs` (the subscription is then disabled through `disable`). A process
+ * killed mid-delivery leaves a lease that runs out; the delivery is then attempted again (at least
+ * once: receivers de-duplicate by the event's `id`).
+ */
+export function createDispatcher(
+  database: Database,
+  options: DispatcherOptions,
+  log: DispatchLog,
+  disable: (subscriptionId: string, reason: string) => Promise<void>,
+) {
+  const sender = createWebhookSender(options);
+  // Longer than any one attempt can take, so a live dispatcher's lease never runs out under it.
+  const leaseMs = 2 * (options.connectTimeoutMs + options.responseTimeoutMs) + 1000;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  let lastReported = 0;
+
+  /** Sends one claimed delivery; returns what to record. */
+  async function send(d: ClaimedDelivery) {
+    const body = JSON.stringify(d.event);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const secrets = [d.secret];
+    if (d.previousSecret && d.previousSecretExpiresAt && d.previousSecretExpiresAt.getTime() > Date.now()) secrets.push(d.previousSecret);
+    const result = await sender.post(d.callbackUrl, body, {
+      'content-type': 'application/cloudevents+json; charset=utf-8',
+      'user-agent': 'enforcement-registry-webhooks/1',
+      'webhook-id': d.eventId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatures(secrets, d.eventId, timestamp, body),
+    });
+    const ok = result.error === null && result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    const givingUp = !ok && Date.now() - d.dueSince.getTime() >= options.giveUpAfterMs;
+    const next = ok
+      ? ({ delivered: true } as const)
+      : {
+          delivered: false as const,
+          nextAttemptAt: givingUp ? null : new Date(Date.now() + backoffMs(d.attempts, options.backoffBaseMs, BACKOFF_MAX_MS)),
+        };
+    const attempt = {
+      id: randomUUID(),
+      deliveryId: d.id,
+      subscriptionId: d.subscriptionId,
+      eventId: d.eventId,
+      eventType: d.eventType,
+      subject: d.subject,
+      attempt: d.attempts,
+      outcome: ok ? 'succeeded' : 'failed',
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      error: result.error?.slice(0, 500) ?? null,
+      responseExcerpt: result.excerpt,
+      attemptedAt: new Date(),
+    };
+    if (!ok) {
+      const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
+      log.warn({ ...about, statusCode: result.statusCode, error: result.error, givingUp }, 'webhook delivery failed');
+    }
+    return { d, attempt, next, givingUp, error: result.error ?? `HTTP ${result.statusCode}` };
+  }
+
+  /** Sends a round's deliveries at once, then records every outcome in one transaction, then disables what was given up. */
+  async function deliver(claimed: ClaimedDelivery[]): Promise<void> {
+    const outcomes = await Promise.all(claimed.map(send));
+    const held = await withTenant(database.db, ALL, async (tx) => {
+      const kept: boolean[] = [];
+      for (const o of outcomes) kept.push(await recordAttempt(tx, o.d, o.attempt, o.next));
+      return kept;
+    });
+    for (const [i, o] of outcomes.entries()) {
+      if (!o.givingUp || !held[i]) continue;
+      const reason = `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${o.error}`;
+      await disable(o.d.subscriptionId, reason.slice(0, 500));
+      log.error({ subscriptionId: o.d.subscriptionId, eventId: o.d.eventId }, 'webhook delivery given up; subscription disabled');
+    }
+  }
+
+  /** One round: fan out, claim, deliver. Returns how much it did (0: nothing to do). */
+  async function tick(): Promise<number> {
+    const fanned = await withTenant(database.db, ALL, (tx) => fanOut(tx, FAN_OUT_BATCH));
+    const claimed = await withTenant(database.db, ALL, (tx) => claimDue(tx, options.batchSize, leaseMs, randomUUID()));
+    if (claimed.length > 0) await deliver(claimed);
+    if (fanned + claimed.length > 0 && Date.now() - lastReported > 10_000) {
+      lastReported = Date.now();
+      log.info(await stats(), 'notification backlog');
+    }
+    return fanned + claimed.length;
+  }
+
+  const stats = () => withTenant(database.db, ALL, (tx) => backlog(tx));
+
+  async function run(): Promise<void> {
+    while (running) {
+      let worked = 0;
+      try {
+        worked = await tick();
+      } catch (err) {
+        log.error({ err }, 'notification dispatcher round failed');
+      }
+      if (worked === 0 && running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.pollMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+      }
+    }
+  }
+
+  return {
+    tick,
+    stats,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    /** Stops after the round under way (its deliveries finish or time out). */
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      sender.close();
+    },
+  };
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { eventFor, STATISTICS_EVENT_TYPES } from '../../domain/notifications.js';
+import type { Tx } from '../../infrastructure/db/client.js';
+import { insertOutboxEvents, type OutboxEventValues } from '../../infrastructure/repositories/notifications.js';
+import type { Change, CommitHook } from '../commands/run.js';
+
+export interface EventSource {
+  /** The CloudEvents `source`: a stable URN for this registry (NOTIFICATIONS_SOURCE). */
+  source: string;
+  /** The public base URL of the API, ending in /v1: `dataref` is the record's URL under it. */
+  publicBaseUrl: string;
+}
+
+const idOf = (v: unknown, key: string): string | undefined => {
+  const value = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** The record's path under /v1. */
+function pathOf(c: Change): string {
+  if (c.objectType === 'establishment') return `/establishments/${c.objectId}`;
+  if (c.objectType === 'licence') {
+    const establishmentId = idOf(c.after, 'establishmentId') ?? idOf(c.before, 'establishmentId');
+    return `/establishments/${establishmentId}/licences/${c.objectId}`;
+  }
+  return `/enforcement-actions/${c.objectId}`;
+}
+
+/**
+ * The CloudEvents (1.0, NL GOV profile) that a transaction's changes announce: one per change to an
+ * establishment, licence or enforcement action (a licence status re-derivation included), and one
+ * `statistics.changed` per municipality and year whose enforcement actions changed. `data` holds
+ * identifiers, the municipality code and the kind of change, never the record's content: a
+ * receiver fetches `dataref` with its own token, so tenancy stays the API's job.
+ */
+export function eventsOf(changes: readonly Change[], from: EventSource, now = new Date()): OutboxEventValues[] {
+  const time = now.toISOString();
+  const out: OutboxEventValues[] = [];
+  const years = new Map<string, { municipalityCode: string; year: number }>();
+  const cloudEvent = (type: string, subject: string, municipalityCode: string | null, dataref: string, data: object) => {
+    const id = randomUUID();
+    out.push({
+      id,
+      type,
+      subject,
+      municipalityCode,
+      occurredAt: now,
+      event: { specversion: '1.0', id, source: from.source, type, subject, time, dataref, datacontenttype: 'application/json', data },
+    });
+  };
+  for (const c of changes) {
+    const kind = eventFor(c.objectType, c.action);
+    if (!kind) continue;
+    const establishmentId =
+      c.objectType === 'establishment' ? undefined : (idOf(c.after, 'establishmentId') ?? idOf(c.before, 'establishmentId'));
+    cloudEvent(kind.type, c.objectId, c.municipalityCode, `${from.publicBaseUrl}${pathOf(c)}`, {
+      id: c.objectId,
+      ...(establishmentId ? { establishmentId } : {}),
+      municipalityCode: c.municipalityCode,
+      change: kind.change,
+    });
+    if (c.objectType === 'enforcement_action' && c.municipalityCode) {
+      for (const v of [c.before, c.after]) {
+        const date = idOf(v, 'decisionDate');
+        if (date)
+          years.set(`${c.municipalityCode}-${date.slice(0, 4)}`, { municipalityCode: c.municipalityCode, year: Number(date.slice(0, 4)) });
+      }
+    }
+  }
+  for (const [subject, { municipalityCode, year }] of years) {
+    const dataref = `${from.publicBaseUrl}/statistics/enforcement-actions?yearFrom=${year}&yearTo=${year}&municipalityCode=${municipalityCode}`;
+    cloudEvent(STATISTICS_EVENT_TYPES[0], subject, municipalityCode, dataref, {
+      year,
+      municipalityCode,
+      change: 'statistics_changed',
+    });
+  }
+  return out;
+}
+
+/** The outbox as a CommitHook: every command's events are written in the command's own transaction. */
+export const outboxHook =
+  (from: EventSource): CommitHook =>
+  (tx: Tx, _ctx, changes) =>
+    insertOutboxEvents(tx, eventsOf(changes, from));

@@ -1,0 +1,38 @@
+import type { Database } from '../../infrastructure/db/client.js';
+import { withTenant } from '../../infrastructure/db/tenant.js';
+import { backlog } from '../../infrastructure/repositories/notifications.js';
+import type { CommandRunner } from '../commands/run.js';
+import { systemContext } from '../context.js';
+import type { Reader } from '../queries/read.js';
+import { createDispatcher, type DispatcherOptions, type DispatchLog } from './dispatcher.js';
+import { createSubscriptionCommands, createSubscriptionQueries } from './subscriptions.js';
+
+export type NotificationOptions = DispatcherOptions;
+
+/** Defaults for callers that configure nothing (scripts, tests): the service's defaults, see src/config.ts. */
+export const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
+  plainHttpHosts: [],
+  connectTimeoutMs: 5000,
+  responseTimeoutMs: 10_000,
+  maxResponseBytes: 65_536,
+  pollMs: 1000,
+  backoffBaseMs: 5000,
+  giveUpAfterMs: 24 * 3_600_000,
+  batchSize: 16,
+};
+
+/** Subscriptions (commands, queries), the dispatcher and the backlog, built once with the services. */
+export function notificationServices(database: Database, runner: CommandRunner, read: Reader, given?: NotificationOptions) {
+  const options = given ?? DEFAULT_NOTIFICATION_OPTIONS;
+  const commands = createSubscriptionCommands(runner, options);
+  return {
+    commands,
+    queries: createSubscriptionQueries(read),
+    /** A dispatcher on this database; the caller starts and stops it. */
+    dispatcher: (log: DispatchLog, overrides: Partial<DispatcherOptions> = {}) =>
+      createDispatcher(database, { ...options, ...overrides }, log, (id, reason) =>
+        commands.disable(systemContext('notification deliveries kept failing'), id, reason),
+      ),
+    backlog: () => withTenant(database.db, { kind: 'all' }, (tx) => backlog(tx)),
+  };
+}

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { assertNoInvalidParams, NotFound } from '../../domain/errors.js';
+import {
+  checkSubscription,
+  type DeliveryAttempt,
+  type DeliveryOutcome,
+  type PlainHttpHosts,
+  type Subscription,
+  type SubscriptionInput,
+} from '../../domain/notifications.js';
+import type { Page, PageRequest } from '../../domain/records.js';
+import type { Tx } from '../../infrastructure/db/client.js';
+import {
+  deleteSubscription,
+  findSubscription,
+  insertSubscription,
+  listDeliveryAttempts,
+  listSubscriptions,
+  redeliverAbandoned,
+  restartPendingDeliveries,
+  type SubscriptionRow,
+  updateSubscription,
+} from '../../infrastructure/repositories/notifications.js';
+import { newWebhookSecret } from '../../infrastructure/webhooks.js';
+import { assertMunicipalityRegistered } from '../commands/establishments.js';
+import { type CommandRunner, createdRecord, stamps } from '../commands/run.js';
+import type { RequestContext } from '../context.js';
+import type { Reader } from '../queries/read.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** A subscription as the API shows it: never its secrets. */
+export const toSubscription = (r: SubscriptionRow): Subscription => ({
+  id: r.id,
+  callbackUrl: r.callbackUrl,
+  eventTypes: r.eventTypes as Subscription['eventTypes'],
+  municipalityCode: r.municipalityCode,
+  description: r.description,
+  status: r.status as Subscription['status'],
+  disabledAt: iso(r.disabledAt),
+  disabledReason: r.disabledReason,
+  previousSecretExpiresAt: iso(r.previousSecretExpiresAt),
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  version: r.version,
+});
+
+/** Analysts see the subscriptions they made; officers their municipality's (by scope); admins all. */
+const ownerFilter = (ctx: RequestContext) => (ctx.actor.role === 'analyst' ? ctx.actor.clientId : null);
+
+export interface SubscriptionOptions {
+  plainHttpHosts: PlainHttpHosts;
+}
+
+/** Webhook subscriptions: every write through the command runner (tenant, If-Match, audit). */
+export function createSubscriptionCommands(runner: CommandRunner, options: SubscriptionOptions) {
+  const check = (ctx: RequestContext, input: SubscriptionInput) =>
+    assertNoInvalidParams(
+      checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts),
+    );
+  /** An officer's subscription is always for their municipality. */
+  const municipalityOf = (ctx: RequestContext, input: SubscriptionInput) => ctx.municipalityCode ?? input.municipalityCode ?? null;
+
+  function create(ctx: RequestContext, input: SubscriptionInput) {
+    check(ctx, input);
+    return runner.create(ctx, async (tx) => {
+      const municipalityCode = municipalityOf(ctx, input);
+      if (municipalityCode) await assertMunicipalityRegistered(tx, municipalityCode);
+      const secret = newWebhookSecret();
+      const row = await insertSubscription(tx, {
+        id: randomUUID(),
+        callbackUrl: input.callbackUrl,
+        eventTypes: [...new Set(input.eventTypes)],
+        municipalityCode,
+        description: input.description ?? null,
+        status: input.status ?? 'active',
+        disabledAt: input.status === 'disabled' ? new Date() : null,
+        disabledReason: input.status === 'disabled' ? 'created disabled' : null,
+        secret,
+        ownerClientId: ctx.actor.clientId as string,
+        ownerRole: ctx.actor.role,
+        ...stamps(ctx),
+      });
+      const made = createdRecord('subscription', row.id, row.municipalityCode, toSubscription(row));
+      return { ...made, value: { ...made.value, secret } };
+    });
+  }
+
+  const common = (ctx: RequestContext, id: string, expectedVersion: number) => ({
+    objectType: 'subscription' as const,
+    objectId: id,
+    what: `Subscription ${id}`,
+    expectedVersion,
+    load: (tx: Tx) => findSubscription(tx, ctx.scope, ownerFilter(ctx), id, true),
+    view: toSubscription,
+    municipalityCode: (r: SubscriptionRow) => r.municipalityCode,
+  });
+  const touched = (ctx: RequestContext, current: SubscriptionRow) => ({
+    updatedAt: new Date(),
+    updatedBy: ctx.actor.clientId as string,
+    version: current.version + 1,
+  });
+
+  /** Replaces callback, types, filter, description and status; setting status active again re-enables it (and restarts its waiting deliveries). */
+  async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: SubscriptionInput): Promise<Subscription> {
+    check(ctx, input);
+    const updated = await runner.change(ctx, {
+      ...common(ctx, id, expectedVersion),
+      action: 'update',
+      check: async (tx) => {
+        const code = municipalityOf(ctx, input);
+        if (code) await assertMunicipalityRegistered(tx, code);
+      },
+      write: async (tx, current) => {
+        const status = input.status ?? current.status;
+        const reenabled = current.status === 'disabled' && status === 'active';
+        if (reenabled) await restartPendingDeliveries(tx, id);
+        return updateSubscription(tx, id, {
+          callbackUrl: input.callbackUrl,
+          eventTypes: [...new Set(input.eventTypes)],
+          municipalityCode: municipalityOf(ctx, input),
+          description: input.description ?? null,
+          status,
+          ...(status === 'active' ? { disabledAt: null, disabledReason: null } : {}),
+          ...(status === 'disabled' && current.status === 'active'
+            ? { disabledAt: new Date(), disabledReason: 'disabled by a client' }
+            : {}),
+          ...touched(ctx, current),
+        });
+      },
+    });
+    return updated as Subscription;
+  }
+
+  async function remove(ctx: RequestContext, id: string, expectedVersion: number): Promise<void> {
+    await runner.change(ctx, {
+      ...common(ctx, id, expectedVersion),
+      action: 'delete',
+      write: async (tx) => {
+        await deleteSubscription(tx, id);
+        return null;
+      },
+    });
+  }
+
+  /**
+   * A new signing secret, shown once. The previous one stays valid for `overlapHours`: deliveries
+   * carry a signature with each, so a receiver can switch secrets without missing one.
+   */
+  async function rotateSecret(ctx: RequestContext, id: string, expectedVersion: number, overlapHours: number) {
+    const secret = newWebhookSecret();
+    const updated = await runner.change(ctx, {
+      ...common(ctx, id, expectedVersion),
+      action: 'update',
+      write: (tx, current) =>
+        updateSubscription(tx, id, {
+          secret,
+          previousSecret: overlapHours > 0 ? current.secret : null,
+          previousSecretExpiresAt: overlapHours > 0 ? new Date(Date.now() + overlapHours * 3_600_000) : null,
+          ...touched(ctx, current),
+        }),
+    });
+    return { ...(updated as Subscription), secret };
+  }
+
+  /** Deliveries that were given up (since a moment, or all) are attempted again, in order per subject. */
+  async function redeliver(ctx: RequestContext, id: string, since: Date | null): Promise<{ redelivered: number }> {
+    return runner.run(ctx, async (tx) => {
+      const current = await findSubscription(tx, ctx.scope, ownerFilter(ctx), id, true);
+      if (!current) throw new NotFound(`Subscription ${id}`);
+      const redelivered = await redeliverAbandoned(tx, id, since);
+      const view = toSubscription(current);
+      return {
+        value: { redelivered },
+        changes: [
+          {
+            action: 'update',
+            objectType: 'subscription',
+            objectId: id,
+            municipalityCode: current.municipalityCode,
+            before: view,
+            after: { ...view, redelivery: { since: iso(since), deliveries: redelivered } },
+          },
+        ],
+      };
+    });
+  }
+
+  /** The dispatcher's own change: a subscription whose deliveries kept failing for the give-up period. */
+  async function disable(ctx: RequestContext, id: string, reason: string): Promise<void> {
+    await runner.run(ctx, async (tx) => {
+      const current = await findSubscription(tx, ctx.scope, null, id, true);
+      if (!current || current.status === 'disabled') return { value: undefined, changes: [] };
+      const row = await updateSubscription(tx, id, {
+        status: 'disabled',
+        disabledAt: new Date(),
+        disabledReason: reason,
+        version: current.version + 1,
+      });
+      return {
+        value: undefined,
+        changes: [
+          {
+            action: 'update',
+            objectType: 'subscription',
+            objectId: id,
+            municipalityCode: row.municipalityCode,
+            before: toSubscription(current),
+            after: toSubscription(row),
+          },
+        ],
+      };
+    });
+  }
+
+  return { create, replace, remove, rotateSecret, redeliver, disable };
+}
+
+const toAttempt = (r: Awaited<ReturnType<typeof listDeliveryAttempts>>['rows'][number]): DeliveryAttempt => ({
+  id: r.id,
+  eventId: r.eventId,
+  eventType: r.eventType,
+  subject: r.subject,
+  attempt: r.attempt,
+  outcome: r.outcome as DeliveryOutcome,
+  statusCode: r.statusCode,
+  durationMs: r.durationMs,
+  error: r.error,
+  responseExcerpt: r.responseExcerpt,
+  attemptedAt: r.attemptedAt.toISOString(),
+});
+
+export function createSubscriptionQueries(read: Reader) {
+  async function get(ctx: RequestContext, id: string): Promise<Subscription> {
+    const row = await read.one(ctx, (tx) => findSubscription(tx, ctx.scope, ownerFilter(ctx), id));
+    if (!row) throw new NotFound(`Subscription ${id}`);
+    return toSubscription(row);
+  }
+
+  async function list(ctx: RequestContext, page: PageRequest): Promise<Page<Subscription>> {
+    const { rows, totalItems } = await read.list(ctx, (tx) => listSubscriptions(tx, ctx.scope, ownerFilter(ctx), page));
+    return { items: rows.map(toSubscription), totalItems };
+  }
+
+  /** The delivery log of one subscription, newest first. */
+  async function deliveries(
+    ctx: RequestContext,
+    id: string,
+    outcome: DeliveryOutcome | undefined,
+    page: PageRequest,
+  ): Promise<Page<DeliveryAttempt>> {
+    return read.one(ctx, async (tx) => {
+      if (!(await findSubscription(tx, ctx.scope, ownerFilter(ctx), id))) throw new NotFound(`Subscription ${id}`);
+      const { rows, totalItems } = await listDeliveryAttempts(tx, id, outcome, page);
+      return { items: rows.map(toAttempt), totalItems };
+    });
+  }
+
+  return { get, list, deliveries };
+}

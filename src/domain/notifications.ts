@@ -1,0 +1,155 @@
+import type { AuditAction, AuditObjectType, Role } from './codes.js';
+import type { InvalidParam } from './errors.js';
+
+/**
+ * Notifications: which events the registry announces (CloudEvents, NL GOV profile), who may
+ * subscribe to which, and the pure rules of delivery (callback URLs, backoff).
+ */
+
+/** Reverse-DNS prefix of every event type (NL GOV profile for CloudEvents: `type`). */
+const P = 'nl.overheid.handhavingsregister' as const;
+
+/** Events about one record: their data holds identifiers and a municipality code, never the record's content. */
+export const RECORD_EVENT_TYPES = [
+  `${P}.establishment.created`,
+  `${P}.establishment.changed`,
+  `${P}.establishment.deleted`,
+  `${P}.licence.created`,
+  `${P}.licence.changed`,
+  `${P}.licence.deleted`,
+  `${P}.enforcement-action.created`,
+  `${P}.enforcement-action.changed`,
+  `${P}.enforcement-action.deleted`,
+  `${P}.enforcement-action.licence-status-rederived`,
+] as const;
+
+/** Events about figures, not records: the only ones an analyst may subscribe to. */
+export const STATISTICS_EVENT_TYPES = [`${P}.statistics.changed`] as const;
+
+export const EVENT_TYPES = [...RECORD_EVENT_TYPES, ...STATISTICS_EVENT_TYPES] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The kind of change, as `data.change` states it. */
+export type ChangeKind = 'created' | 'changed' | 'deleted' | 'licence_status_rederived' | 'statistics_changed';
+
+const KIND_OF: Partial<Record<AuditObjectType, string>> = {
+  establishment: 'establishment',
+  licence: 'licence',
+  enforcement_action: 'enforcement-action',
+};
+const CHANGE_OF: Record<AuditAction, ChangeKind> = {
+  create: 'created',
+  update: 'changed',
+  delete: 'deleted',
+  rederive: 'licence_status_rederived',
+};
+
+/** The event a change to a record announces, or null for records that announce nothing (API clients, municipalities). */
+export function eventFor(objectType: AuditObjectType, action: AuditAction): { type: EventType; change: ChangeKind } | null {
+  const kind = KIND_OF[objectType];
+  if (!kind) return null;
+  const change = CHANGE_OF[action];
+  const suffix = action === 'rederive' ? 'licence-status-rederived' : change;
+  return { type: `${P}.${kind}.${suffix}` as EventType, change };
+}
+
+export const SUBSCRIPTION_STATUSES = ['active', 'disabled'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+export const DELIVERY_OUTCOMES = ['succeeded', 'failed'] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+
+export interface SubscriptionInput {
+  callbackUrl: string;
+  eventTypes: EventType[];
+  municipalityCode?: string | null | undefined;
+  description?: string | null | undefined;
+  status?: SubscriptionStatus | undefined;
+}
+
+export interface Subscription {
+  id: string;
+  callbackUrl: string;
+  eventTypes: EventType[];
+  municipalityCode: string | null;
+  description: string | null;
+  status: SubscriptionStatus;
+  disabledAt: string | null;
+  disabledReason: string | null;
+  previousSecretExpiresAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface DeliveryAttempt {
+  id: string;
+  eventId: string;
+  eventType: string;
+  subject: string;
+  attempt: number;
+  outcome: DeliveryOutcome;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  responseExcerpt: string | null;
+  attemptedAt: string;
+}
+
+/** Hosts (lower case) that may be called over plain http: loopback for tests and local development. */
+export type PlainHttpHosts = readonly string[];
+
+/** A callback URL's problems: https only (http for listed hosts), no credentials, no fragment. */
+export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts): InvalidParam[] {
+  const bad = (code: string, reason: string): InvalidParam[] => [{ name: 'callbackUrl', code, reason }];
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return bad('invalid_url', 'must be an absolute URL');
+  }
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  if (url.protocol === 'http:' && !plainHttpHosts.includes(host)) {
+    return bad('https_required', 'must use https (plain http only for the hosts NOTIFICATIONS_HTTP_HOSTS lists)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return bad('https_required', 'must use https');
+  if (url.username || url.password) return bad('credentials_in_url', 'must not hold a user name or password');
+  if (url.hash) return bad('fragment_in_url', 'must not have a fragment');
+  return [];
+}
+
+/** Who may subscribe to what: analysts to figures only; officers for their own municipality only. */
+export function checkSubscription(
+  input: SubscriptionInput,
+  subscriber: { role: Role | 'system'; municipalityCode: string | null },
+  plainHttpHosts: PlainHttpHosts,
+): InvalidParam[] {
+  const issues = checkCallbackUrl(input.callbackUrl, plainHttpHosts);
+  if (subscriber.role === 'analyst') {
+    for (const [i, type] of input.eventTypes.entries()) {
+      if (!(STATISTICS_EVENT_TYPES as readonly string[]).includes(type)) {
+        issues.push({
+          name: `eventTypes.${i}`,
+          code: 'not_for_analysts',
+          reason: 'analysts may subscribe only to events without record content (statistics)',
+        });
+      }
+    }
+  }
+  if (subscriber.role === 'officer' && input.municipalityCode && input.municipalityCode !== subscriber.municipalityCode) {
+    issues.push({
+      name: 'municipalityCode',
+      code: 'not_your_municipality',
+      reason: 'an officer subscribes for their own municipality only',
+    });
+  }
+  return issues;
+}
+
+/**
+ * The wait before the next attempt after `attempts` failed ones: exponential from `baseMs`, at most
+ * `maxMs`, with "full jitter" in its upper half, so that many failed deliveries do not retry in step.
+ */
+export function backoffMs(attempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, attempts - 1)));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}

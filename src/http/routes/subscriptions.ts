@@ -1,0 +1,179 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../application/services.js';
+import { contextOf } from '../plugins/auth.js';
+import { Id, Pagination } from '../schemas/common.js';
+import {
+  DeliveryAttemptPage,
+  DeliveryQuery,
+  Redelivery,
+  RedeliveryResult,
+  SecretRotation,
+  Subscription,
+  SubscriptionPage,
+  SubscriptionWithSecret,
+  SubscriptionWrite,
+} from '../schemas/subscriptions.js';
+import {
+  AUTH_PROBLEMS,
+  BEARER,
+  createOne,
+  deleteOne,
+  ifMatchHeaders,
+  listOf,
+  operations,
+  problems,
+  readOne,
+  replaceOne,
+  roles,
+} from './operations.js';
+import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
+
+const op = operations('Subscriptions');
+const params = z.object({ id: Id });
+const anyone = roles('officer', 'analyst', 'admin');
+
+/**
+ * Webhook subscriptions (NL GOV CloudEvents, Standard Webhooks signatures): officers for their own
+ * municipality, analysts for statistics events only, admins for any. See docs/notifications.md.
+ */
+const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
+  const { commands, queries } = services;
+
+  app.post('/subscriptions', {
+    config: { ...anyone, idempotencyWithheld: ['secret'] },
+    schema: createOne(
+      op(
+        'createSubscription',
+        'Subscribe to events',
+        'Events of the chosen types are POSTed to callbackUrl as CloudEvents, signed (Standard Webhooks) with the secret in this response, shown only this once.',
+      ),
+      SubscriptionWrite,
+      SubscriptionWithSecret,
+    ),
+    handler: async (request, reply) => {
+      const created = await commands.subscriptions.create(contextOf(request), request.body);
+      return sendCreated(request, reply, created, (s) => `/v1/subscriptions/${s.id}`);
+    },
+  });
+
+  app.get('/subscriptions', {
+    config: anyone,
+    schema: listOf(
+      op('listSubscriptions', 'List subscriptions', 'Officers see their municipality’s, analysts their own, admins all. Oldest first.'),
+      Pagination,
+      SubscriptionPage,
+    ),
+    handler: async (request, reply) => {
+      const { page, pageSize } = request.query;
+      return paged(request, reply, { page, pageSize }, await queries.subscriptions.list(contextOf(request), { page, pageSize }));
+    },
+  });
+
+  app.get('/subscriptions/:id', {
+    config: anyone,
+    schema: readOne(op('getSubscription', 'Read a subscription', 'Its secret is never shown again.'), params, Subscription),
+    handler: async (request, reply) => sendResource(request, reply, await queries.subscriptions.get(contextOf(request), request.params.id)),
+  });
+
+  app.put('/subscriptions/:id', {
+    config: anyone,
+    schema: replaceOne(
+      op(
+        'replaceSubscription',
+        'Change a subscription',
+        'Replaces it; status active re-enables a disabled one and its waiting deliveries. Requires If-Match.',
+      ),
+      params,
+      SubscriptionWrite,
+      Subscription,
+    ),
+    handler: async (request, reply) => {
+      const ctx = contextOf(request);
+      return sendResource(
+        request,
+        reply,
+        await commands.subscriptions.replace(ctx, request.params.id, expectedVersion(request), request.body),
+      );
+    },
+  });
+
+  app.delete('/subscriptions/:id', {
+    config: anyone,
+    schema: deleteOne(op('deleteSubscription', 'Delete a subscription', 'No more events are delivered to it. Requires If-Match.'), params),
+    handler: async (request, reply) => {
+      await commands.subscriptions.remove(contextOf(request), request.params.id, expectedVersion(request));
+      return reply.code(204).send();
+    },
+  });
+
+  app.post('/subscriptions/:id/secrets', {
+    config: { ...anyone, idempotencyWithheld: ['secret'] },
+    schema: {
+      ...op(
+        'rotateSubscriptionSecret',
+        'Rotate the signing secret',
+        'A new secret, shown only in this response. Deliveries are signed with the previous one too for previousSecretValidHours. Requires If-Match.',
+      ),
+      security: BEARER,
+      params,
+      headers: ifMatchHeaders,
+      body: SecretRotation,
+      response: { 200: SubscriptionWithSecret, ...problems(400, ...AUTH_PROBLEMS, 404, 412, 413, 415, 428) },
+    },
+    handler: async (request, reply) => {
+      const ctx = contextOf(request);
+      const rotated = await commands.subscriptions.rotateSecret(
+        ctx,
+        request.params.id,
+        expectedVersion(request),
+        request.body.previousSecretValidHours,
+      );
+      return sendResource(request, reply, rotated);
+    },
+  });
+
+  app.post('/subscriptions/:id/redeliveries', {
+    config: anyone,
+    schema: {
+      ...op(
+        'redeliverSubscription',
+        'Redeliver given-up events',
+        'Every delivery that was given up (since a moment, or all) is attempted again, in order per subject.',
+      ),
+      security: BEARER,
+      params,
+      headers: ifMatchHeaders.pick({ 'x-audit-reason': true }),
+      body: Redelivery,
+      response: { 202: RedeliveryResult, ...problems(400, ...AUTH_PROBLEMS, 404, 413, 415) },
+    },
+    handler: async (request, reply) => {
+      const since = request.body.since ? new Date(request.body.since) : null;
+      return reply.code(202).send(await commands.subscriptions.redeliver(contextOf(request), request.params.id, since));
+    },
+  });
+
+  app.get('/subscriptions/:id/deliveries', {
+    config: anyone,
+    schema: {
+      ...listOf(
+        op(
+          'listSubscriptionDeliveries',
+          'The delivery log',
+          'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by status.',
+        ),
+        DeliveryQuery,
+        DeliveryAttemptPage,
+        404,
+      ),
+      params,
+    },
+    handler: async (request, reply) => {
+      const { page, pageSize, status } = request.query;
+      const result = await queries.subscriptions.deliveries(contextOf(request), request.params.id, status, { page, pageSize });
+      return paged(request, reply, { page, pageSize }, result);
+    },
+  });
+};
+
+export default subscriptionRoutes;

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { DELIVERY_OUTCOMES, EVENT_TYPES, SUBSCRIPTION_STATUSES } from '../../domain/notifications.js';
+import { codeList, Id, MunicipalityCode, PageMeta, Pagination, Timestamp, Version } from './common.js';
+
+export const EventType = codeList(
+  'EventType',
+  EVENT_TYPES,
+  'A CloudEvents type (NL GOV profile, reverse-DNS): a record created, changed or deleted, an enforcement action’s licence status re-derived, or the statistics of a municipality and year changed. Analysts may subscribe to statistics.changed only. See docs/notifications.md.',
+);
+
+export const SubscriptionStatus = codeList(
+  'SubscriptionStatus',
+  SUBSCRIPTION_STATUSES,
+  'active: events are delivered. disabled: they wait (set by a client, or by the registry after deliveries kept failing); set active again to re-enable.',
+);
+
+export const SubscriptionWrite = z
+  .strictObject({
+    callbackUrl: z
+      .string()
+      .max(2000)
+      .meta({ description: 'Where events are POSTed (CloudEvents structured mode). https only; redirects are not followed.' }),
+    eventTypes: z.array(EventType).min(1).max(EVENT_TYPES.length),
+    municipalityCode: MunicipalityCode.nullable().optional().meta({
+      description: 'Only events of this municipality. Officers: always their own (the default). Admins and analysts: omit for all.',
+    }),
+    description: z.string().max(200).nullable().optional().meta({ description: 'What the subscription is for. No personal data.' }),
+    status: SubscriptionStatus.optional().meta({ description: 'Default active. Setting a disabled subscription active re-enables it.' }),
+  })
+  .meta({ id: 'SubscriptionWrite' });
+
+export const Subscription = z
+  .object({
+    id: Id,
+    callbackUrl: z.string(),
+    eventTypes: z.array(EventType),
+    municipalityCode: MunicipalityCode.nullable(),
+    description: z.string().nullable(),
+    status: SubscriptionStatus,
+    disabledAt: Timestamp.nullable(),
+    disabledReason: z.string().nullable(),
+    previousSecretExpiresAt: Timestamp.nullable().meta({ description: 'Until then deliveries are signed with the previous secret too.' }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    version: Version,
+  })
+  .meta({ id: 'Subscription', description: 'A webhook subscription: which events go to which URL, signed with its secret.' });
+
+export const SubscriptionWithSecret = Subscription.extend({
+  secret: z.string().meta({
+    description: 'The Standard Webhooks signing secret (whsec_…). Shown only in this response: store it safely.',
+  }),
+}).meta({ id: 'SubscriptionWithSecret' });
+
+export const SubscriptionPage = z.object({ items: z.array(Subscription), ...PageMeta }).meta({ id: 'SubscriptionPage' });
+
+export const SecretRotation = z
+  .strictObject({
+    previousSecretValidHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(168)
+      .default(24)
+      .meta({ description: 'How long deliveries stay signed with the old secret too (0: not at all).' }),
+  })
+  .meta({ id: 'SecretRotation' });
+
+export const Redelivery = z
+  .strictObject({
+    since: Timestamp.nullable()
+      .optional()
+      .meta({ description: 'Only deliveries made since then; omit for every delivery that was given up.' }),
+  })
+  .meta({ id: 'Redelivery' });
+
+export const RedeliveryResult = z
+  .object({ redelivered: z.number().int().meta({ description: 'Deliveries that will be attempted again.' }) })
+  .meta({ id: 'RedeliveryResult' });
+
+export const DeliveryOutcome = codeList('DeliveryOutcome', DELIVERY_OUTCOMES, 'succeeded (a 2xx answer) or failed.');
+
+export const DeliveryAttempt = z
+  .object({
+    id: Id,
+    eventId: Id,
+    eventType: z.string(),
+    subject: z.string(),
+    attempt: z.number().int().meta({ description: 'The attempt’s number for this event and subscription, from 1.' }),
+    outcome: DeliveryOutcome,
+    statusCode: z.number().int().nullable(),
+    durationMs: z.number().int(),
+    error: z.string().nullable(),
+    responseExcerpt: z.string().nullable().meta({ description: 'The first 200 printable characters of the answer, at most.' }),
+    attemptedAt: Timestamp,
+  })
+  .meta({ id: 'DeliveryAttempt', description: 'One attempt to deliver one event.' });
+
+export const DeliveryAttemptPage = z.object({ items: z.array(DeliveryAttempt), ...PageMeta }).meta({ id: 'DeliveryAttemptPage' });
+
+export const DeliveryQuery = Pagination.extend({ status: DeliveryOutcome.optional() });

@@ -1,0 +1,205 @@
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import type { Queryable } from '../db/client.js';
+import { deliveryAttempts, outboxEvents, subscriptions } from '../db/schema-notifications.js';
+import { inScope, type TenantScope } from '../db/tenant.js';
+import { insertRow, type PageRequest, selectOne, selectPage, updateRow } from './rows.js';
+
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type SubscriptionValues = typeof subscriptions.$inferInsert;
+export type OutboxEventValues = typeof outboxEvents.$inferInsert;
+
+/** Rows of a raw statement, on either driver. */
+async function rowsOf<T>(q: Queryable, query: SQL): Promise<T[]> {
+  return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+// ── subscriptions ────────────────────────────────────────────────────────────────────────────────
+
+/** Officers see their municipality's subscriptions, analysts their own, admins all (row-level security holds the first). */
+const visible = (scope: TenantScope, ownerClientId: string | null): SQL | undefined =>
+  and(inScope(subscriptions.municipalityCode, scope), ownerClientId ? eq(subscriptions.ownerClientId, ownerClientId) : undefined);
+
+export const findSubscription = (q: Queryable, scope: TenantScope, ownerClientId: string | null, id: string, forUpdate = false) =>
+  selectOne(q, subscriptions, and(visible(scope, ownerClientId), eq(subscriptions.id, id)), forUpdate);
+
+export const listSubscriptions = (q: Queryable, scope: TenantScope, ownerClientId: string | null, page: PageRequest) =>
+  selectPage(q, subscriptions, visible(scope, ownerClientId), [subscriptions.createdAt, subscriptions.id], page);
+
+export const insertSubscription = (q: Queryable, values: SubscriptionValues) => insertRow(q, subscriptions, values);
+
+export const updateSubscription = (q: Queryable, id: string, values: Partial<SubscriptionValues>) =>
+  updateRow(q, subscriptions, subscriptions.id, id, values);
+
+export async function deleteSubscription(q: Queryable, id: string): Promise<void> {
+  await q.delete(subscriptions).where(eq(subscriptions.id, id));
+}
+
+/** A re-enabled subscription's waiting deliveries are due now, and their give-up period starts again. */
+export async function restartPendingDeliveries(q: Queryable, subscriptionId: string): Promise<void> {
+  await q.execute(
+    sql`update deliveries set next_attempt_at = now(), due_since = now() where subscription_id = ${subscriptionId} and status = 'pending'`,
+  );
+}
+
+/** Abandoned deliveries (since a moment) become pending again, due now; returns how many. */
+export async function redeliverAbandoned(q: Queryable, subscriptionId: string, since: Date | null): Promise<number> {
+  const rows = await rowsOf<{ id: string }>(
+    q,
+    sql`update deliveries set status = 'pending', next_attempt_at = now(), due_since = now(), finished_at = null,
+          lease_until = null, lease_id = null
+        where subscription_id = ${subscriptionId} and status = 'abandoned'
+          and (${since ? since.toISOString() : null}::timestamptz is null or created_at >= ${since ? since.toISOString() : null}::timestamptz)
+        returning id`,
+  );
+  return rows.length;
+}
+
+export function listDeliveryAttempts(q: Queryable, subscriptionId: string, outcome: string | undefined, page: PageRequest) {
+  const where = and(eq(deliveryAttempts.subscriptionId, subscriptionId), outcome ? eq(deliveryAttempts.outcome, outcome) : undefined);
+  return selectPage(q, deliveryAttempts, where, [desc(deliveryAttempts.attemptedAt), desc(deliveryAttempts.id)], page);
+}
+
+// ── the outbox ──────────────────────────────────────────────────────────────────────────────────
+
+export async function insertOutboxEvents(q: Queryable, events: OutboxEventValues[]): Promise<void> {
+  if (events.length > 0) await q.insert(outboxEvents).values(events);
+}
+
+/**
+ * Makes the deliveries of the oldest events not yet fanned out: one per active subscription that
+ * wants the event's type, for its municipality (or all), whose owner is not revoked and which
+ * existed when the event occurred. One dispatcher at a time does this (a transaction-level advisory
+ * lock), so deliveries are made in event order; returns how many events it handled (0 when another
+ * dispatcher holds the lock).
+ */
+export async function fanOut(q: Queryable, limit: number): Promise<number> {
+  const [lock] = await rowsOf<{ ok: boolean }>(q, sql`select pg_try_advisory_xact_lock(7244013) as ok`);
+  if (!lock?.ok) return 0;
+  const events = await rowsOf<{ seq: string | number }>(
+    q,
+    sql`select seq from outbox_events where fanned_out_at is null order by seq limit ${limit} for update`,
+  );
+  if (events.length === 0) return 0;
+  const last = Math.max(...events.map((e) => Number(e.seq)));
+  await q.execute(sql`
+    insert into deliveries (id, subscription_id, event_seq, subject, status, attempts, next_attempt_at, created_at, due_since)
+    select gen_random_uuid(), s.id, e.seq, e.subject, 'pending', 0, now(), now(), now()
+    from outbox_events e
+    join subscriptions s on e.type = any (s.event_types)
+      and (s.municipality_code is null or s.municipality_code = e.municipality_code)
+      and s.created_at <= e.occurred_at
+    join api_clients c on c.id = s.owner_client_id and c.revoked_at is null
+    where e.fanned_out_at is null and e.seq <= ${last}
+    order by e.seq`);
+  await q.execute(sql`update outbox_events set fanned_out_at = now() where fanned_out_at is null and seq <= ${last}`);
+  return events.length;
+}
+
+/** A delivery claimed by one dispatcher, with what it needs to send it. */
+export interface ClaimedDelivery {
+  id: string;
+  leaseId: string;
+  attempts: number;
+  dueSince: Date;
+  subscriptionId: string;
+  callbackUrl: string;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  eventId: string;
+  eventType: string;
+  subject: string;
+  event: unknown;
+}
+
+/**
+ * Claims up to `limit` due deliveries for `leaseMs` (FOR UPDATE SKIP LOCKED: two dispatchers never
+ * claim the same one). Only the oldest pending delivery of each subscription and subject is due, so
+ * one record's events never overtake each other; a delivery whose lease ran out (its dispatcher died)
+ * is due again.
+ */
+export async function claimDue(q: Queryable, limit: number, leaseMs: number, leaseId: string): Promise<ClaimedDelivery[]> {
+  const rows = await rowsOf<Record<string, unknown>>(
+    q,
+    sql`
+    with due as (
+      select d.id from deliveries d
+      join subscriptions s on s.id = d.subscription_id and s.status = 'active'
+      where d.status = 'pending' and d.next_attempt_at <= now() and (d.lease_until is null or d.lease_until < now())
+        and not exists (
+          select 1 from deliveries e
+          where e.subscription_id = d.subscription_id and e.subject = d.subject and e.status = 'pending' and e.event_seq < d.event_seq)
+      order by d.event_seq
+      limit ${limit}
+      for update of d skip locked
+    ), claimed as (
+      update deliveries d set lease_until = now() + make_interval(secs => ${leaseMs / 1000}), lease_id = ${leaseId}, attempts = d.attempts + 1
+      from due where d.id = due.id
+      returning d.id, d.attempts, d.due_since, d.subscription_id, d.event_seq
+    )
+    select c.id, c.attempts, c.due_since, c.subscription_id, s.callback_url, s.secret, s.previous_secret, s.previous_secret_expires_at,
+           e.id as event_id, e.type as event_type, e.subject, e.event
+    from claimed c join subscriptions s on s.id = c.subscription_id join outbox_events e on e.seq = c.event_seq
+    order by c.event_seq`,
+  );
+  const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+  return rows.map((r) => ({
+    id: String(r.id),
+    leaseId,
+    attempts: Number(r.attempts),
+    dueSince: date(r.due_since) as Date,
+    subscriptionId: String(r.subscription_id),
+    callbackUrl: String(r.callback_url),
+    secret: String(r.secret),
+    previousSecret: (r.previous_secret as string | null) ?? null,
+    previousSecretExpiresAt: date(r.previous_secret_expires_at),
+    eventId: String(r.event_id),
+    eventType: String(r.event_type),
+    subject: String(r.subject),
+    event: typeof r.event === 'string' ? JSON.parse(r.event) : r.event,
+  }));
+}
+
+export type AttemptValues = typeof deliveryAttempts.$inferInsert;
+
+/**
+ * Records an attempt and moves its delivery on: delivered, due again at `nextAttemptAt`, or
+ * abandoned (`nextAttemptAt` null). Only while the lease is still this dispatcher's: after a lease
+ * ran out another dispatcher owns the delivery. Returns whether the lease was still held.
+ */
+export async function recordAttempt(
+  q: Queryable,
+  d: { id: string; leaseId: string },
+  attempt: AttemptValues,
+  next: { delivered: true } | { delivered: false; nextAttemptAt: Date | null },
+): Promise<boolean> {
+  await q.insert(deliveryAttempts).values(attempt);
+  const status = next.delivered ? 'delivered' : next.nextAttemptAt ? 'pending' : 'abandoned';
+  const nextAt = !next.delivered && next.nextAttemptAt ? next.nextAttemptAt.toISOString() : null;
+  const rows = await rowsOf<{ id: string }>(
+    q,
+    sql`update deliveries set status = ${status}, lease_until = null, lease_id = null,
+          next_attempt_at = coalesce(${nextAt}::timestamptz, next_attempt_at),
+          finished_at = case when ${status} = 'pending' then null else now() end
+        where id = ${d.id} and lease_id = ${d.leaseId} returning id`,
+  );
+  return rows.length === 1;
+}
+
+/** The undelivered work: events not yet fanned out plus pending deliveries of active subscriptions, and the oldest one's age. */
+export async function backlog(q: Queryable): Promise<{ backlog: number; oldestUndeliveredAgeSeconds: number | null }> {
+  const [row] = await rowsOf<{ n: string | number; oldest: unknown }>(
+    q,
+    sql`
+    with waiting as (
+      select occurred_at from outbox_events where fanned_out_at is null
+      union all
+      select e.occurred_at from deliveries d
+        join subscriptions s on s.id = d.subscription_id and s.status = 'active'
+        join outbox_events e on e.seq = d.event_seq
+      where d.status = 'pending')
+    select count(*) as n, extract(epoch from now() - min(occurred_at))::float8 as oldest from waiting`,
+  );
+  const oldest = row?.oldest === null || row?.oldest === undefined ? null : Math.max(0, Math.round(Number(row.oldest)));
+  return { backlog: Number(row?.n ?? 0), oldestUndeliveredAgeSeconds: oldest };
+}

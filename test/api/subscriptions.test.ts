@@ -1,0 +1,219 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { madeBy } from '../../src/application/commands/run.js';
+import { clientContext } from '../../src/application/context.js';
+import { outboxHook } from '../../src/application/notifications/outbox.js';
+import { createServices } from '../../src/application/services.js';
+import { build, json, sample } from '../support/helper.js';
+import { records } from '../support/records.js';
+
+const P = 'nl.overheid.handhavingsregister';
+const HOOK = 'https://case-system.example/hooks/registry';
+const body = (over: Record<string, unknown> = {}) => ({ callbackUrl: HOOK, eventTypes: [`${P}.enforcement-action.created`], ...over });
+type Row = Record<string, unknown>;
+
+// One app and database for the file (each fresh database costs seconds); the subtests leave no subscriptions behind that the next would count.
+const { app, client, database, services } = await build(t, {
+  config: { NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1', PUBLIC_BASE_URL: 'https://registry.example/v1' },
+});
+const outboxCount = async () =>
+  ((await database.owner.execute(sql`select count(*)::int as n from outbox_events`)) as unknown as { rows: { n: number }[] }).rows[0]?.n ??
+  0;
+
+t.test('subscriptions: CRUD with a secret shown once, ETags, If-Match, audit', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const created = await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: body() });
+  t.equal(created.statusCode, 201, created.body);
+  const sub = json<Row & { id: string; secret: string }>(created);
+  t.match(sub.secret, /^whsec_[A-Za-z0-9+/]{43}=$/, 'a Standard Webhooks secret');
+  t.equal(sub.municipalityCode, 'GM0363', "an officer's subscription is for their municipality");
+  t.equal(created.headers.location, `/v1/subscriptions/${sub.id}`);
+  t.equal(created.headers.etag, '"1"');
+
+  const read = await app.inject({ url: `/v1/subscriptions/${sub.id}`, headers: officer.auth });
+  t.equal(read.statusCode, 200);
+  t.notOk('secret' in json(read), 'the secret is never shown again');
+  t.notOk(read.body.includes(sub.secret));
+
+  const url = `/v1/subscriptions/${sub.id}`;
+  t.equal((await app.inject({ method: 'PUT', url, headers: officer.auth, payload: body() })).statusCode, 428, 'If-Match required');
+  const stale = await app.inject({ method: 'PUT', url, headers: { ...officer.auth, 'if-match': '"7"' }, payload: body() });
+  t.equal(stale.statusCode, 412);
+  t.match(stale.headers['content-type'], /^application\/problem\+json/);
+  const changed = await app.inject({
+    method: 'PUT',
+    url,
+    headers: { ...officer.auth, 'if-match': '"1"' },
+    payload: body({ status: 'disabled', description: 'paused for maintenance' }),
+  });
+  t.equal(changed.statusCode, 200, changed.body);
+  t.match(json(changed), { status: 'disabled', disabledReason: 'disabled by a client', version: 2 });
+
+  const rotated = await app.inject({ method: 'POST', url: `${url}/secrets`, headers: { ...officer.auth, 'if-match': '"2"' }, payload: {} });
+  t.equal(rotated.statusCode, 200, rotated.body);
+  const newSecret = json<{ secret: string; previousSecretExpiresAt: string }>(rotated);
+  t.not(newSecret.secret, sub.secret, 'a new secret');
+  t.ok(Date.parse(newSecret.previousSecretExpiresAt) > Date.now() + 23 * 3_600_000, 'the old one overlaps for 24 h by default');
+
+  const gone = await app.inject({
+    method: 'DELETE',
+    url,
+    headers: { ...officer.auth, 'if-match': '"3"', 'x-audit-reason': 'case system replaced' },
+  });
+  t.equal(gone.statusCode, 204, gone.body);
+  t.equal((await app.inject({ url, headers: officer.auth })).statusCode, 404);
+
+  const trail = (await database.owner.execute(sql`select * from audit_log where object_id = ${sub.id} order by seq`)) as unknown as {
+    rows: { action: string }[];
+  };
+  t.same(
+    trail.rows.map((r) => r.action),
+    ['create', 'update', 'update', 'delete'],
+    'every change is in the audit trail',
+  );
+  t.notOk(JSON.stringify(trail.rows).includes('whsec_'), 'no secret in the audit trail');
+});
+
+t.test('subscriptions: who may subscribe to what, and see which', async (t) => {
+  const amsterdam = await client('officer', 'GM0363');
+  const rotterdam = await client('officer', 'GM0599');
+  const analyst = await client('analyst');
+  const admin = await client('admin');
+  const post = (auth: { authorization: string }, payload: Row) =>
+    app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload });
+  const problems = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+
+  const other = await post(amsterdam.auth, body({ municipalityCode: 'GM0599' }));
+  t.equal(other.statusCode, 400);
+  t.same(problems(other), ['municipalityCode:not_your_municipality']);
+
+  const records = await post(analyst.auth, body({ eventTypes: [`${P}.statistics.changed`, `${P}.establishment.created`] }));
+  t.equal(records.statusCode, 400, 'analysts: no events about records');
+  t.same(problems(records), ['eventTypes.1:not_for_analysts']);
+  t.equal((await post(analyst.auth, body({ eventTypes: [`${P}.statistics.changed`] }))).statusCode, 201, 'statistics events are fine');
+
+  t.same(problems(await post(admin.auth, body({ callbackUrl: 'http://case-system.example/hook' }))), ['callbackUrl:https_required']);
+  t.same(problems(await post(admin.auth, body({ callbackUrl: 'https://user:pw@case-system.example/hook' }))), [
+    'callbackUrl:credentials_in_url',
+  ]);
+  t.equal((await post(admin.auth, body({ callbackUrl: 'http://127.0.0.1:9/hook' }))).statusCode, 201, 'http for a listed host');
+  const unknown = await post(admin.auth, body({ eventTypes: ['com.example.other'], extra: 1 }));
+  t.equal(unknown.statusCode, 400);
+  t.equal((await post(admin.auth, body({ municipalityCode: 'GM0599' }))).statusCode, 201, 'admins: any municipality');
+  t.equal((await post(rotterdam.auth, body())).statusCode, 201);
+
+  const list = async (auth: { authorization: string }) =>
+    json<{ items: { municipalityCode: string | null }[] }>(await app.inject({ url: '/v1/subscriptions', headers: auth })).items;
+  t.same((await list(amsterdam.auth)).length, 0, 'Amsterdam sees none of the others');
+  t.same(
+    (await list(rotterdam.auth)).map((s) => s.municipalityCode),
+    ['GM0599', 'GM0599'],
+    "Rotterdam sees its own and the admin's for Rotterdam",
+  );
+  t.equal((await list(analyst.auth)).length, 1, 'an analyst sees their own');
+  t.equal((await list(admin.auth)).length, 4, 'an admin sees all');
+});
+
+t.test('the outbox: each change is an event in the same transaction, in order, with minimal data', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  const action = await make.action(officer.auth, est.id, { grounds: ['unlicensed_operation'] });
+  t.equal(action.licenceStatus, 'unlicensed');
+  const licence = await make.licence(officer.auth, est.id); // granted 2016-2020: the 2019 action becomes licensed
+  const put = await app.inject({
+    method: 'PUT',
+    url: `/v1/enforcement-actions/${action.id}`,
+    headers: { ...officer.auth, 'if-match': '"2"' },
+    payload: sample.action(est.id, { stage: 'objection' }),
+  });
+  t.equal(put.statusCode, 200, put.body);
+  const del = await app.inject({
+    method: 'DELETE',
+    url: `/v1/enforcement-actions/${action.id}`,
+    headers: { ...officer.auth, 'if-match': '"3"', 'x-audit-reason': 'recorded twice' },
+  });
+  t.equal(del.statusCode, 204, del.body);
+
+  const events = (
+    (await database.owner.execute(sql`select event from outbox_events where municipality_code is not null order by seq`)) as unknown as {
+      rows: { event: Row & { data: Row } }[];
+    }
+  ).rows.map((r) => r.event);
+  const ofAction = events.filter((e) => e.subject === action.id);
+  t.same(
+    ofAction.map((e) => e.type),
+    [
+      `${P}.enforcement-action.created`,
+      `${P}.enforcement-action.licence-status-rederived`,
+      `${P}.enforcement-action.changed`,
+      `${P}.enforcement-action.deleted`,
+    ],
+    'created, re-derived, changed, deleted: in commit order',
+  );
+  const first = ofAction[0] as Row & { data: Row };
+  t.match(first, {
+    specversion: '1.0',
+    source: 'urn:nld:enforcement-registry',
+    subject: action.id,
+    dataref: `https://registry.example/v1/enforcement-actions/${action.id}`,
+    datacontenttype: 'application/json',
+  });
+  t.match(first.id, /^[0-9a-f-]{36}$/);
+  t.ok(!Number.isNaN(Date.parse(String(first.time))));
+  t.same(
+    first.data,
+    { id: action.id, establishmentId: est.id, municipalityCode: 'GM0363', change: 'created' },
+    'ids, code and kind of change only',
+  );
+  t.same(
+    events.filter((e) => e.subject === licence.id).map((e) => e.dataref),
+    [`https://registry.example/v1/establishments/${est.id}/licences/${licence.id}`],
+  );
+  t.same(
+    events.filter((e) => e.subject === est.id).map((e) => e.type),
+    [`${P}.establishment.created`],
+  );
+  t.ok(
+    events.some((e) => e.type === `${P}.statistics.changed` && e.subject === 'GM0363-2019'),
+    'the statistics of 2019 changed',
+  );
+  t.notOk(JSON.stringify(events).includes('Club Rood'), 'no record content');
+
+  const conflict = await app.inject({
+    method: 'PUT',
+    url: `/v1/establishments/${est.id}`,
+    headers: { ...officer.auth, 'if-match': '"9"' },
+    payload: sample.establishment(),
+  });
+  t.equal(conflict.statusCode, 412);
+  t.equal(await outboxCount(), events.length, 'a refused write announces nothing');
+});
+
+t.test('a rolled-back write leaves no event', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const principal = await services.queries.apiClients.authenticate(officer.token);
+  if (!principal) throw new Error('no principal');
+  const ctx = clientContext(principal, { requestId: null, reason: null });
+  const failing = createServices(database, {
+    authCacheTtlMs: 0,
+    suppressionThreshold: 5,
+    commitHooks: [
+      outboxHook({ source: 'urn:test', publicBaseUrl: 'https://x/v1' }),
+      async () => {
+        throw new Error('a later step of the transaction fails');
+      },
+    ],
+  });
+  const before = await outboxCount();
+  await t.rejects(failing.commands.establishments.create(ctx, sample.establishment() as never), /later step/);
+  t.equal(await outboxCount(), before, 'the event was written, then rolled back with the establishment');
+  const working = createServices(database, {
+    authCacheTtlMs: 0,
+    suppressionThreshold: 5,
+    commitHooks: [outboxHook({ source: 'urn:test', publicBaseUrl: 'https://x/v1' })],
+  });
+  madeBy(await working.commands.establishments.create(ctx, sample.establishment() as never));
+  t.equal(await outboxCount(), before + 1, 'the same write, committed, is announced (so the count above could have seen it)');
+});

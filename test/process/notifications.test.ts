@@ -1,0 +1,292 @@
+import t from 'tap';
+import type { DispatcherOptions } from '../../src/application/notifications/dispatcher.js';
+import { build, json, sample } from '../support/helper.js';
+import { records } from '../support/records.js';
+import { type Receiver, webhookReceiver } from '../support/webhook-receiver.js';
+
+/**
+ * The dispatcher delivering to real receivers on loopback, each request verified with the
+ * `standardwebhooks` package. Timings are shortened through configuration (ms, not hours).
+ */
+const P = 'nl.overheid.handhavingsregister';
+const RECORD_TYPES = ['establishment', 'licence', 'enforcement-action'].flatMap((k) =>
+  ['created', 'changed', 'deleted'].map((c) => `${P}.${k}.${c}`),
+);
+RECORD_TYPES.push(`${P}.enforcement-action.licence-status-rederived`);
+
+type Auth = { authorization: string };
+const logLines: { obj: object; msg: string }[] = [];
+const log = {
+  info: (obj: object, msg: string) => logLines.push({ obj, msg }),
+  warn: (obj: object, msg: string) => logLines.push({ obj, msg }),
+  error: (obj: object, msg: string) => logLines.push({ obj, msg }),
+};
+
+const ctx = await build(t, {
+  config: {
+    NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1',
+    PUBLIC_BASE_URL: 'https://registry.example/v1',
+    NOTIFICATIONS_POLL_MS: '20',
+    NOTIFICATIONS_BACKOFF_BASE_MS: '20',
+    NOTIFICATIONS_GIVE_UP_AFTER_MS: '60000',
+    // the receivers share this process with PGlite, whose queries can hold the event loop for a while
+    NOTIFICATIONS_CONNECT_TIMEOUT_MS: '2000',
+    NOTIFICATIONS_RESPONSE_TIMEOUT_MS: '2000',
+  },
+});
+const { app, client, services } = ctx;
+const make = records(app);
+const amsterdam = await client('officer', 'GM0363');
+const rotterdam = await client('officer', 'GM0599');
+const admin = await client('admin');
+
+/** Runs a dispatcher (with these overrides) for the duration of one subtest. */
+function dispatching(t: { teardown(fn: () => unknown): void }, overrides: Partial<DispatcherOptions> = {}) {
+  const d = services.notifications.dispatcher(log, overrides);
+  d.start();
+  t.teardown(() => d.stop());
+  return d;
+}
+
+async function subscribe(auth: Auth, receiver: Receiver, name: string, over: Record<string, unknown> = {}) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/subscriptions',
+    headers: auth,
+    payload: { callbackUrl: receiver.url(name), eventTypes: RECORD_TYPES, ...over },
+  });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  const sub = json<{ id: string; secret: string; version: number }>(res);
+  receiver.accept(name, sub.secret);
+  return sub;
+}
+
+/** Polls until `check` holds (for state the receiver cannot see: the registry's own records). */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+const deliveries = async (url: string) => json<{ items: unknown[] }>(await app.inject({ url, headers: amsterdam.auth })).items;
+
+const receiver = await webhookReceiver();
+t.teardown(() => receiver.close());
+
+t.test('created, re-derived, changed, deleted: delivered in order, signed, to the right municipality only', async (t) => {
+  dispatching(t);
+  await subscribe(amsterdam.auth, receiver, 'ams');
+  await subscribe(admin.auth, receiver, 'all', { eventTypes: [`${P}.establishment.created`] });
+  const est = await make.establishment(amsterdam.auth);
+  const elsewhere = await make.establishment(rotterdam.auth, 'GM0599', {
+    address: { ...sample.establishment().address, city: 'Rotterdam' },
+  });
+  const action = await make.action(amsterdam.auth, est.id, { grounds: ['unlicensed_operation'] });
+  await make.licence(amsterdam.auth, est.id); // re-derives the action: licensed
+  const put = await app.inject({
+    method: 'PUT',
+    url: `/v1/enforcement-actions/${action.id}`,
+    headers: { ...amsterdam.auth, 'if-match': '"2"' },
+    payload: sample.action(est.id, { stage: 'objection' }),
+  });
+  t.equal(put.statusCode, 200, put.body);
+  const del = await app.inject({
+    method: 'DELETE',
+    url: `/v1/enforcement-actions/${action.id}`,
+    headers: { ...amsterdam.auth, 'if-match': '"3"', 'x-audit-reason': 'recorded twice' },
+  });
+  t.equal(del.statusCode, 204);
+
+  await receiver.until(() => receiver.at('ams').some((r) => r.event.type.endsWith('.deleted')), 'the deletion arrives');
+  await receiver.until(() => receiver.at('all').length === 2, 'both establishments reach the admin');
+  const ofAction = receiver.at('ams').filter((r) => r.event.subject === action.id);
+  t.same(
+    ofAction.map((r) => r.event.type.slice(P.length + 1)),
+    [
+      'enforcement-action.created',
+      'enforcement-action.licence-status-rederived',
+      'enforcement-action.changed',
+      'enforcement-action.deleted',
+    ],
+    'in order for the subject',
+  );
+  const first = ofAction[0];
+  t.equal(first?.contentType, 'application/cloudevents+json; charset=utf-8', 'CloudEvents structured mode');
+  t.match(first?.event, {
+    specversion: '1.0',
+    source: 'urn:nld:enforcement-registry',
+    type: `${P}.enforcement-action.created`,
+    subject: action.id,
+    dataref: `https://registry.example/v1/enforcement-actions/${action.id}`,
+    datacontenttype: 'application/json',
+    data: { id: action.id, establishmentId: est.id, municipalityCode: 'GM0363', change: 'created' },
+  });
+  t.equal(first?.headers['webhook-id'], first?.event.id, 'webhook-id is the event id (receivers de-duplicate by it)');
+  t.notOk(
+    receiver.at('ams').some((r) => r.event.data.municipalityCode !== 'GM0363' || r.event.subject === elsewhere.id),
+    "Amsterdam's subscription never receives a Rotterdam event",
+  );
+  t.same(
+    receiver
+      .at('all')
+      .map((r) => r.event.data.municipalityCode)
+      .sort(),
+    ['GM0363', 'GM0599'],
+    'an admin subscription without a filter gets both',
+  );
+  t.same(receiver.rejected, [], 'every request verified with standardwebhooks');
+  t.notOk(JSON.stringify(logLines).includes('Club Rood'), 'no record content in the logs');
+  const backlog = async () =>
+    json<{ notifications: { backlog: number } }>(await app.inject({ url: '/health/ready' })).notifications.backlog;
+  await until(async () => (await backlog()) === 0, 'readiness shows the backlog: empty at last');
+  t.pass('readiness shows an empty backlog once everything is delivered');
+});
+
+t.test('the receiver down for a while, then up: everything arrives, in order per subject', async (t) => {
+  const down = await webhookReceiver();
+  t.teardown(() => down.close());
+  const sub = await subscribe(amsterdam.auth, down, 'later');
+  await down.stop();
+  const est = await make.establishment(amsterdam.auth);
+  const actions = [];
+  for (let i = 0; i < 3; i++) actions.push(await make.action(amsterdam.auth, est.id, { decisionDate: `2019-0${i + 1}-10` }));
+  for (const a of actions) {
+    const res = await app.inject({
+      method: 'PUT',
+      url: `/v1/enforcement-actions/${a.id}`,
+      headers: { ...amsterdam.auth, 'if-match': '"1"' },
+      payload: sample.action(est.id, { decisionDate: '2019-04-01' }),
+    });
+    t.equal(res.statusCode, 200);
+  }
+  dispatching(t);
+  await new Promise((r) => setTimeout(r, 300)); // some attempts fail meanwhile
+  const backlog = json<{ notifications: { backlog: number; oldestUndeliveredAgeSeconds: number } }>(
+    await app.inject({ url: '/health/ready' }),
+  );
+  t.ok(backlog.notifications.backlog >= 7, `the backlog shows in readiness (${backlog.notifications.backlog})`);
+  await down.start();
+  await down.until(() => down.at('later').length === 7, 'all seven events');
+  for (const a of actions) {
+    t.same(
+      down
+        .at('later')
+        .filter((r) => r.event.subject === a.id)
+        .map((r) => r.event.data.change),
+      ['created', 'changed'],
+      `in order for ${a.id}`,
+    );
+  }
+  const log = json<{ items: { outcome: string; error: string | null }[] }>(
+    await app.inject({ url: `/v1/subscriptions/${sub.id}/deliveries?status=failed&pageSize=100`, headers: amsterdam.auth }),
+  );
+  t.ok(log.items.length > 0, 'the failed attempts are in the delivery log');
+  t.ok(
+    log.items.every((i) => i.outcome === 'failed' && i.error),
+    'filtered by status, each with its error',
+  );
+});
+
+t.test('500s and timeouts: retried with backoff, then given up and the subscription disabled; re-enable and redeliver', async (t) => {
+  const flaky = await webhookReceiver();
+  t.teardown(() => flaky.close());
+  const sub = await subscribe(amsterdam.auth, flaky, 'flaky');
+  flaky.behaviour = 'fail';
+  const d = dispatching(t, { giveUpAfterMs: 1500 });
+  const est = await make.establishment(amsterdam.auth);
+  const url = `/v1/subscriptions/${sub.id}`;
+  const read = async () =>
+    json<{ status: string; disabledReason: string | null; version: number }>(await app.inject({ url, headers: amsterdam.auth }));
+  await until(async () => (await read()).status === 'disabled', 'disabled');
+  const disabled = await read();
+  t.equal(disabled.status, 'disabled', 'given up: the subscription is disabled');
+  t.match(disabled.disabledReason, /HTTP 500/);
+  const attempts = json<{ items: { attempt: number; outcome: string; statusCode: number; responseExcerpt: string }[] }>(
+    await app.inject({ url: `${url}/deliveries?pageSize=100`, headers: amsterdam.auth }),
+  ).items;
+  t.ok(attempts.length >= 2, `retried (${attempts.length} attempts)`);
+  t.same([...new Set(attempts.map((a) => a.statusCode))], [500]);
+  t.equal(attempts[0]?.responseExcerpt, 'receiver broken  for now', 'a small, printable excerpt of the answer');
+  t.same(
+    attempts.map((a) => a.attempt).reverse(),
+    attempts.map((_, i) => i + 1),
+    'attempts numbered in order',
+  );
+  await d.stop();
+
+  // timeouts count as failures too
+  flaky.behaviour = 'hang';
+  const reenabled = await app.inject({
+    method: 'PUT',
+    url,
+    headers: { ...amsterdam.auth, 'if-match': `"${disabled.version}"` },
+    payload: { callbackUrl: flaky.url('flaky'), eventTypes: RECORD_TYPES, status: 'active' },
+  });
+  t.equal(reenabled.statusCode, 200, reenabled.body);
+  const redeliver = await app.inject({ method: 'POST', url: `${url}/redeliveries`, headers: amsterdam.auth, payload: {} });
+  t.equal(redeliver.statusCode, 202);
+  t.same(json(redeliver), { redelivered: 1 }, 'the given-up event is pending again');
+  const d2 = services.notifications.dispatcher(log, { giveUpAfterMs: 60_000, responseTimeoutMs: 300 });
+  await d2.tick();
+  await d2.stop();
+  const timedOut = json<{ items: { error: string }[] }>(
+    await app.inject({ url: `${url}/deliveries?status=failed&pageSize=1`, headers: amsterdam.auth }),
+  ).items;
+  t.match(timedOut[0]?.error, /no complete response within 300 ms/, 'a response timeout');
+
+  flaky.behaviour = 'ok';
+  dispatching(t);
+  await flaky.until(() => flaky.at('flaky').some((r) => r.event.subject === est.id), 'delivered after re-enabling');
+  t.equal(flaky.at('flaky').length, 1);
+  await until(async () => (await deliveries(`${url}/deliveries?status=succeeded`)).length === 1, 'the success is logged');
+  const ok = json<{ items: { outcome: string; statusCode: number }[] }>(
+    await app.inject({ url: `${url}/deliveries?status=succeeded`, headers: amsterdam.auth }),
+  ).items;
+  t.match(ok, [{ outcome: 'succeeded', statusCode: 204 }]);
+});
+
+t.test('secret rotation: both secrets sign during the overlap', async (t) => {
+  dispatching(t);
+  const sub = await subscribe(admin.auth, receiver, 'rotating', { eventTypes: [`${P}.establishment.created`] });
+  const rotated = await app.inject({
+    method: 'POST',
+    url: `/v1/subscriptions/${sub.id}/secrets`,
+    headers: { ...admin.auth, 'if-match': '"1"' },
+    payload: { previousSecretValidHours: 1 },
+  });
+  const fresh = json<{ secret: string }>(rotated).secret;
+  receiver.accept('rotating', sub.secret); // a receiver that has not switched yet
+  await make.establishment(amsterdam.auth);
+  await receiver.until(() => receiver.at('rotating').length === 1, 'verified with the old secret');
+  receiver.accept('rotating', fresh); // and one that has
+  await make.establishment(amsterdam.auth);
+  await receiver.until(() => receiver.at('rotating').length === 2, 'verified with the new secret');
+  t.equal(String(receiver.at('rotating')[1]?.headers['webhook-signature']).split(' ').length, 2, 'two signatures during the overlap');
+  t.same(receiver.rejected, []);
+});
+
+t.test('outbound safety: no link-local or metadata addresses, no redirects', async (t) => {
+  const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
+  const sender = createWebhookSender({
+    plainHttpHosts: ['127.0.0.1'],
+    connectTimeoutMs: 300,
+    responseTimeoutMs: 300,
+    maxResponseBytes: 1024,
+  });
+  t.teardown(() => sender.close());
+  t.match((await sender.post('https://169.254.169.254/latest/meta-data', '{}', {})).error, /refused: link-local or metadata/);
+  t.match((await sender.post('https://[fe80::1]/hook', '{}', {})).error, /refused: link-local/);
+  t.match((await sender.post('https://127.0.0.1/hook', '{}', {})).error, /^(?!refused)/, 'loopback allowed only for listed hosts');
+  t.match((await sender.post('https://localhost:1/hook', '{}', {})).error, /refused: localhost resolves to a loopback/);
+  t.match((await sender.post('http://example.org/hook', '{}', {})).error, /plain http is not allowed/);
+  const http = await import('node:http');
+  const redirector = http.createServer((_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/' }).end('x'.repeat(5000)));
+  await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+  t.teardown(() => redirector.close());
+  const port = (redirector.address() as { port: number }).port;
+  const res = await sender.post(`http://127.0.0.1:${port}/`, '{}', {});
+  t.equal(res.statusCode, 302);
+  t.match(res.error, /redirect to http:\/\/169\.254\.169\.254\/ not followed/);
+  t.ok((res.excerpt ?? '').length <= 200, 'only an excerpt is kept');
+});

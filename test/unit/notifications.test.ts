@@ -1,0 +1,82 @@
+import { Webhook } from 'standardwebhooks';
+import t from 'tap';
+import { backoffMs, checkCallbackUrl, EVENT_TYPES, eventFor } from '../../src/domain/notifications.js';
+import { blockedAddress, signatures } from '../../src/infrastructure/webhooks.js';
+
+t.test('backoff: exponential from the base, capped, with jitter in the upper half', async (t) => {
+  t.equal(
+    backoffMs(1, 1000, 60_000, () => 0),
+    500,
+  );
+  t.equal(
+    backoffMs(1, 1000, 60_000, () => 1),
+    1000,
+  );
+  t.equal(
+    backoffMs(4, 1000, 60_000, () => 1),
+    8000,
+    'doubles with each attempt',
+  );
+  t.equal(
+    backoffMs(30, 1000, 60_000, () => 1),
+    60_000,
+    'never above the cap',
+  );
+  const spread = new Set(Array.from({ length: 50 }, () => backoffMs(3, 1000, 60_000)));
+  t.ok(spread.size > 10, 'jitter: retries do not move in step');
+  t.ok([...spread].every((v) => v >= 2000 && v <= 4000));
+});
+
+t.test('event types: reverse-DNS, one per kind of change', async (t) => {
+  t.equal(EVENT_TYPES.length, 11);
+  t.ok(EVENT_TYPES.every((e) => /^nl\.overheid\.handhavingsregister\.[a-z-]+\.[a-z-]+$/.test(e)));
+  t.same(eventFor('enforcement_action', 'rederive'), {
+    type: 'nl.overheid.handhavingsregister.enforcement-action.licence-status-rederived',
+    change: 'licence_status_rederived',
+  });
+  t.equal(eventFor('api_client', 'create'), null, 'API clients announce nothing');
+});
+
+t.test('callback URLs: https, or http for listed hosts', async (t) => {
+  t.same(checkCallbackUrl('https://zaken.gemeente.example/hook', []), []);
+  t.match(checkCallbackUrl('http://zaken.gemeente.example/hook', []), [{ code: 'https_required' }]);
+  t.same(checkCallbackUrl('http://127.0.0.1:8080/hook', ['127.0.0.1']), []);
+  t.match(checkCallbackUrl('ftp://x.example/', []), [{ code: 'https_required' }]);
+  t.match(checkCallbackUrl('not a url', []), [{ code: 'invalid_url' }]);
+});
+
+t.test('blocked addresses: link-local, metadata, unspecified; loopback unless allowed', async (t) => {
+  for (const a of [
+    '169.254.169.254',
+    '169.254.1.1',
+    '::ffff:169.254.169.254',
+    'fe80::1',
+    'fd00:ec2::254',
+    '0.0.0.0',
+    '::',
+    '100.100.100.200',
+  ]) {
+    t.ok(blockedAddress(a, true), `${a} is blocked`);
+  }
+  t.ok(blockedAddress('127.0.0.1', false));
+  t.equal(blockedAddress('127.0.0.1', true), null);
+  t.equal(blockedAddress('10.1.2.3', false), null, 'private networks are where municipal systems live');
+  t.equal(blockedAddress('2001:db8::1', false), null);
+});
+
+t.test('signatures verify with the standardwebhooks reference library', async (t) => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const ts = Math.floor(Date.now() / 1000);
+  const body = '{"specversion":"1.0"}';
+  const headers = {
+    'webhook-id': 'msg_1',
+    'webhook-timestamp': String(ts),
+    'webhook-signature': signatures(['whsec_b2xkb2xkb2xkb2xk', secret], 'msg_1', ts, body),
+  };
+  t.same(new Webhook(secret).verify(body, headers), { specversion: '1.0' });
+  t.equal(
+    signatures([secret], 'msg_1', ts, body),
+    new Webhook(secret).sign('msg_1', new Date(ts * 1000), body),
+    'the same bytes as the reference',
+  );
+});
