@@ -62,7 +62,9 @@ export async function buildApp(opts: BuildAppOptions) {
     reply.header('X-Request-Id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    // Orchestrators probe health every few seconds: at info those lines would drown the rest.
+    const level = request.url.startsWith('/health/') ? 'debug' : 'info';
+    request.log[level](
       { req: { method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
       'request completed',
     );
