@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import auth from './http/plugins/auth.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
 import idempotency from './http/plugins/idempotency.js';
+import metrics from './http/plugins/metrics.js';
 import openapi from './http/plugins/openapi.js';
 import problems from './http/plugins/problems.js';
 import rateLimit from './http/plugins/rate-limit.js';
@@ -71,6 +72,7 @@ export async function buildApp(opts: BuildAppOptions) {
   });
   if (opts.closeDatabase) app.addHook('onClose', async () => services.database.close());
 
+  await app.register(metrics, { metrics: services.metrics });
   await app.register(problems);
   await app.register(httpHygiene);
   await app.register(auth, { authenticate: services.queries.apiClients.authenticate, readYourWritesMs: config.READ_YOUR_WRITES_MS });

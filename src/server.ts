@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
 import { ConfigError, loadConfig } from './config.js';
+import { serveMetrics } from './http/metrics-server.js';
 import { connectionRole, type Database, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
 import { createLogger } from './logger.js';
 
@@ -57,6 +58,9 @@ async function main() {
     }
   }
   const app = await buildApp({ config, services, closeDatabase: true, logger });
+  const metricsServer =
+    config.METRICS_PORT === undefined ? null : await serveMetrics(services.metrics, config.METRICS_PORT, config.METRICS_HOST);
+  if (metricsServer) app.addHook('onClose', () => metricsServer.close());
 
   closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
@@ -71,6 +75,7 @@ async function main() {
       database: database.kind,
       dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined,
       startupMs: Math.round(performance.now() - started),
+      metrics: metricsServer?.url,
     },
     'ready',
   );

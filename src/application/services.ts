@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { OpenDataDimension } from '../domain/statistics.js';
 import type { Database } from '../infrastructure/db/client.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
+import { createMetrics } from '../infrastructure/metrics.js';
 import { statisticsRepository } from '../infrastructure/repositories/statistics.js';
 import { TokenCache } from '../infrastructure/token-cache.js';
 import { createApiClientCommands } from './commands/api-clients.js';
@@ -69,6 +70,8 @@ export function createServices(database: Database, options: ServiceOptions) {
         recordFinalResponse(database.db, claim, status, payload, headers),
       purgeExpired: () => purgeExpiredIdempotencyKeys(database.db),
     },
+    /** Prometheus metrics of this instance (requests are recorded by the HTTP layer). */
+    metrics: createMetrics(database),
     /** Readiness: can the database answer? */
     ping: async () => {
       await database.db.execute(sql`select 1`);

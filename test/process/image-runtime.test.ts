@@ -38,11 +38,21 @@ t.test('the runtime stage, performed in a scratch folder, starts, gets ready and
       }
     } else if (step.op === 'RUN' && /^npm ci\b/.test(step.args)) {
       const install = step.args.split('&&')[0]?.trim() ?? ''; // the rest only cleans npm's cache in the image
-      execSync(`${install} --prefer-offline --loglevel=error`, { cwd: app, stdio: 'pipe', env: { ...process.env, NODE_ENV: 'production' } });
+      execSync(`${install} --prefer-offline --loglevel=error`, {
+        cwd: app,
+        stdio: 'pipe',
+        env: { ...process.env, NODE_ENV: 'production' },
+      });
     }
   }
   const { readdirSync, existsSync } = await import('node:fs');
-  t.same(readdirSync(app).filter((f) => f !== 'data').sort(), ['dist', 'migrations', 'node_modules', 'package-lock.json', 'package.json'], 'the image’s /app');
+  t.same(
+    readdirSync(app)
+      .filter((f) => f !== 'data')
+      .sort(),
+    ['dist', 'migrations', 'node_modules', 'package-lock.json', 'package.json'],
+    'the image’s /app',
+  );
   t.notOk(existsSync(path.join(app, 'node_modules/typescript')), 'no dev dependencies (TypeScript) in it');
   t.notOk(existsSync(path.join(app, 'node_modules/tap')), 'no test runner in it');
 

@@ -28,7 +28,11 @@ t.test('Dockerfile: the runtime stage holds dist/, production dependencies and m
   const fromContext = copies.filter((c) => c.from === null).flatMap((c) => c.sources);
   const fromBuild = copies.filter((c) => c.from === 'build').flatMap((c) => c.sources);
   t.same(fromBuild, ['/app/dist'], 'only dist/ comes from the build stage (no dev node_modules)');
-  t.same(fromContext.sort(), ['migrations', 'package-lock.json', 'package.json'], 'from the context: the lockfile, package.json, migrations');
+  t.same(
+    fromContext.sort(),
+    ['migrations', 'package-lock.json', 'package.json'],
+    'from the context: the lockfile, package.json, migrations',
+  );
   t.notOk(fromContext.includes('src'), 'no sources in the runtime image');
   const installs = runtime.steps.filter((s) => s.op === 'RUN' && /\bnpm (ci|install|i)\b/.test(s.args));
   t.equal(installs.length, 1, 'one install');
@@ -47,7 +51,10 @@ t.test('Dockerfile: the runtime stage holds dist/, production dependencies and m
   );
   const cmd = runtime.steps.filter((s) => s.op === 'CMD' || s.op === 'ENTRYPOINT').map((s) => s.args);
   t.same(cmd, ['["node", "dist/server.js"]'], 'starts the compiled service with node: no npm, no build, no network at start');
-  const env = runtime.steps.filter((s) => s.op === 'ENV').map((s) => s.args).join(' ');
+  const env = runtime.steps
+    .filter((s) => s.op === 'ENV')
+    .map((s) => s.args)
+    .join(' ');
   t.match(env, /HOST=0\.0\.0\.0/, 'listens beyond the container');
   t.match(env, /NODE_ENV=production/);
   t.match(env, /DATA_DIR=\/data/, 'the embedded database in a volume');

@@ -24,6 +24,8 @@ export interface Database {
    * primary (a client that wrote moments ago: see src/infrastructure/read-routing.ts), else `db`.
    */
   reader(needsPrimary: boolean): Db;
+  /** PostgreSQL only: the primary pool's connections (for metrics). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -130,6 +132,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
     kind: 'postgres',
     db,
     reader: (needsPrimary) => (needsPrimary ? db : replicaDb),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     pool,
     ...(readPool ? { readPool } : {}),
     async close() {
