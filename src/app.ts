@@ -11,6 +11,7 @@ import openapi from './http/plugins/openapi.js';
 import problems from './http/plugins/problems.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import readLog from './http/plugins/read-log.js';
+import tracing from './http/plugins/tracing.js';
 import apiClientRoutes from './http/routes/api-clients.js';
 import auditTrailRoutes from './http/routes/audit-trail.js';
 import enforcementActionRoutes from './http/routes/enforcement-actions.js';
@@ -34,6 +35,8 @@ export interface BuildAppOptions {
   /** Close the database when the app closes (the server does; tests that share one do not). */
   closeDatabase?: boolean;
   logger?: FastifyServerOptions['loggerInstance'];
+  /** OpenTelemetry request spans and traceparent (src/telemetry.ts registers the provider). */
+  tracing?: boolean;
 }
 
 /**
@@ -72,6 +75,7 @@ export async function buildApp(opts: BuildAppOptions) {
   });
   if (opts.closeDatabase) app.addHook('onClose', async () => services.database.close());
 
+  if (opts.tracing) await app.register(tracing); // first: every later hook runs inside the request's span
   await app.register(metrics, { metrics: services.metrics });
   await app.register(problems);
   await app.register(httpHygiene);

@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from './schema.js';
+import { traceCallbackQuery, traceQuery } from './tracing.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -108,6 +109,8 @@ function useNamedStatements(client: pg.PoolClient): void {
   // looked up per call, so that a wrapper installed on the prototype later (the benchmark's capture) still sees every query
   const send = (self: pg.PoolClient, ...args: unknown[]) => (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(self, args);
   (client as unknown as { query: unknown }).query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
+    const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
+    let named = config;
     if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
       const c = config as { text: string; name?: string };
       if (!c.name) {
@@ -116,10 +119,10 @@ function useNamedStatements(client: pg.PoolClient): void {
           name = `er_${names.size + 1}`;
           names.set(c.text, name);
         }
-        if (name) return send(this, { ...c, name }, ...rest);
+        if (name) named = { ...c, name };
       }
     }
-    return send(this, config, ...rest);
+    return traceCallbackQuery(text, rest, (args) => send(this, named, ...args));
   };
 }
 
@@ -183,6 +186,25 @@ export class DataDirLockedError extends Error {
   }
 }
 
+type Runs = { query: (...a: unknown[]) => Promise<unknown>; exec: (...a: unknown[]) => Promise<unknown> };
+
+/** Database spans on the embedded database too: its query and exec, also inside transactions. */
+function traceEmbedded(client: PGlite): void {
+  const wrap = (target: Runs) => {
+    const query = target.query.bind(target);
+    const exec = target.exec.bind(target);
+    target.query = (...a: unknown[]) => traceQuery('postgresql', String(a[0]), () => query(...a));
+    target.exec = (...a: unknown[]) => traceQuery('postgresql', String(a[0]), () => exec(...a));
+  };
+  wrap(client as unknown as Runs);
+  const transaction = client.transaction.bind(client);
+  client.transaction = ((fn: (tx: Runs) => Promise<unknown>) =>
+    transaction((tx) => {
+      wrap(tx as unknown as Runs);
+      return fn(tx as unknown as Runs);
+    })) as typeof client.transaction;
+}
+
 export interface PgliteOptions {
   /** A folder for the data; undefined keeps it in memory. */
   dataDir?: string | undefined;
@@ -201,6 +223,7 @@ export async function openPglite(o: PgliteOptions): Promise<Database & { client:
       ...(o.dataDir ? { dataDir: o.dataDir } : {}),
       ...(o.loadDataDir ? { loadDataDir: o.loadDataDir } : {}),
     });
+    traceEmbedded(client);
     const db = drizzlePglite({ client, schema }) as unknown as Db;
     return {
       kind: 'pglite',
