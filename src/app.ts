@@ -22,11 +22,13 @@ import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
 import type { Database } from './infrastructure/db/client.js';
+import { postgresRateLimitStore } from './infrastructure/rate-limit-store.js';
 
 export type AppConfig = Pick<
   Config,
   'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS' | 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'
->;
+> &
+  Partial<Pick<Config, 'RATE_LIMIT_STORE'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -80,7 +82,12 @@ export async function buildApp(opts: BuildAppOptions) {
   await app.register(problems);
   await app.register(httpHygiene);
   await app.register(auth, { authenticate: services.queries.apiClients.authenticate, readYourWritesMs: config.READ_YOUR_WRITES_MS });
-  await app.register(rateLimit, { perMinute: config.RATE_LIMIT_PER_MINUTE });
+  const sharedCounts =
+    config.RATE_LIMIT_STORE === 'postgres' || ((config.RATE_LIMIT_STORE ?? 'auto') === 'auto' && services.database.kind === 'postgres');
+  await app.register(rateLimit, {
+    perMinute: config.RATE_LIMIT_PER_MINUTE,
+    store: sharedCounts ? postgresRateLimitStore(() => services.database.db) : undefined,
+  });
   await app.register(readLog);
   await app.register(idempotency, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, ...services.idempotency });
   await app.register(openapi, { publicBaseUrl: config.PUBLIC_BASE_URL });

@@ -3,6 +3,7 @@ import type { OpenDataDimension } from '../domain/statistics.js';
 import type { Database } from '../infrastructure/db/client.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
 import { createMetrics } from '../infrastructure/metrics.js';
+import { API_CLIENT_CHANGES } from '../infrastructure/repositories/api-clients.js';
 import { statisticsRepository } from '../infrastructure/repositories/statistics.js';
 import { TokenCache } from '../infrastructure/token-cache.js';
 import { createApiClientCommands } from './commands/api-clients.js';
@@ -37,6 +38,12 @@ export interface ServiceOptions {
  */
 export function createServices(database: Database, options: ServiceOptions) {
   const tokens = new TokenCache<Principal>(options.authCacheTtlMs);
+  // Several instances: hear every instance's revocations; while deaf, trust no cached token.
+  database.listen?.(API_CLIENT_CHANGES, {
+    message: (clientId) => tokens.forgetClient(clientId),
+    down: () => tokens.distrust(),
+    up: () => tokens.trust(),
+  });
   const runner = createCommandRunner(database, options.commitHooks ?? []);
   const read = createReader(database);
   const statistics = createStatisticsService(read);

@@ -8,6 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { type ChannelHandlers, listenChannel } from './notifications.js';
 import * as schema from './schema.js';
 import { traceCallbackQuery, traceQuery } from './tracing.js';
 
@@ -27,6 +28,11 @@ export interface Database {
   reader(needsPrimary: boolean): Db;
   /** PostgreSQL only: the primary pool's connections (for metrics). */
   poolStats?(): { total: number; idle: number; waiting: number };
+  /**
+   * PostgreSQL only: LISTEN on a channel (NOTIFY from any instance), on a connection of its own that
+   * reconnects by itself; closed with the database. The embedded database has one process, so none.
+   */
+  listen?(channel: string, handlers: ChannelHandlers): void;
   close(): Promise<void>;
 }
 
@@ -131,15 +137,19 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
   const readPool = o.readUrl ? makePool(o.readUrl, o) : undefined;
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   const replicaDb = readPool ? (drizzlePg({ client: readPool, schema }) as unknown as Db) : db;
+  const listeners: { close(): Promise<void> }[] = [];
   return {
     kind: 'postgres',
     db,
     reader: (needsPrimary) => (needsPrimary ? db : replicaDb),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    listen(channel, handlers) {
+      listeners.push(listenChannel(channel, handlers, { url: o.url }));
+    },
     pool,
     ...(readPool ? { readPool } : {}),
     async close() {
-      await Promise.all([pool.end(), readPool?.end()]);
+      await Promise.all([pool.end(), readPool?.end(), ...listeners.map((l) => l.close())]);
     },
   };
 }
