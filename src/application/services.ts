@@ -11,6 +11,7 @@ import { createEnforcementActionCommands } from './commands/enforcement-actions.
 import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
+import { createRetentionCommands } from './commands/retention.js';
 import { type CommitHook, createCommandRunner } from './commands/run.js';
 import type { Principal, RequestContext } from './context.js';
 import { createApiClientQueries } from './queries/api-clients.js';
@@ -54,6 +55,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       establishments: createEstablishmentCommands(runner),
       licences: createLicenceCommands(runner),
       enforcementActions: createEnforcementActionCommands(runner),
+      retention: createRetentionCommands(runner),
     },
     queries: {
       municipalities: createMunicipalityQueries(read),
