@@ -21,7 +21,10 @@ t.setTimeout(240_000);
 
 const ADMIN_TOKEN = 'image-runtime-admin-token-0123456789abcdef';
 
-t.test('the runtime stage, performed in a scratch folder, starts, gets ready and answers', async (t) => {
+// It runs the image's default (embedded database) whatever the suite's database: once is enough, in the embedded suite.
+const skip = process.env.DATABASE_URL ? 'runs in the embedded-database suite only (it does not use DATABASE_URL)' : false;
+
+t.test('the runtime stage, performed in a scratch folder, starts, gets ready and answers', { skip }, async (t) => {
   ensureBuilt();
   const runtime = dockerfileStages().at(-1);
   if (!runtime) return t.fail('a runtime stage');

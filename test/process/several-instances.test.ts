@@ -1,4 +1,5 @@
 import t from 'tap';
+import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
@@ -31,14 +32,16 @@ t.test('two instances on one PostgreSQL', { skip: usingPostgres ? false : 'needs
   t.teardown(() => {
     for (const s of started) if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
   });
-  // One after the other: both would migrate the same fresh database at once otherwise.
-  const start = async () => {
+  // Migrated once beforehand, so the two can start together (each still applies the migrations: none left).
+  const first = await openPostgres({ url: db.appUrl, poolSize: 1, connectTimeoutMs: 5000, statementTimeoutMs: 60_000 });
+  await prepareDatabase(first, db.ownerUrl);
+  await first.close();
+  const start = () => {
     const s = startServer({ ...env, LOG_LEVEL: 'info' });
     started.push(s);
     return s.ready;
   };
-  const a = await start();
-  const b = await start();
+  const [a, b] = await Promise.all([start(), start()]);
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
   const newClient = async (name: string) => {
     const res = await fetch(`${a}/v1/api-clients`, { method: 'POST', headers: admin, body: JSON.stringify({ name, role: 'analyst' }) });
