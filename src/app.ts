@@ -7,10 +7,12 @@ import { clientErrorHandler } from './http/client-errors.js';
 import auth from './http/plugins/auth.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
 import idempotency from './http/plugins/idempotency.js';
+import metrics from './http/plugins/metrics.js';
 import openapi from './http/plugins/openapi.js';
 import problems from './http/plugins/problems.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import readLog from './http/plugins/read-log.js';
+import tracing from './http/plugins/tracing.js';
 import apiClientRoutes from './http/routes/api-clients.js';
 import auditTrailRoutes from './http/routes/audit-trail.js';
 import enforcementActionRoutes from './http/routes/enforcement-actions.js';
@@ -24,13 +26,14 @@ import subscriptionRoutes from './http/routes/subscriptions.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
 import type { Database } from './infrastructure/db/client.js';
+import { postgresRateLimitStore } from './infrastructure/rate-limit-store.js';
 import { notificationsFor } from './notifications-config.js';
 
 export type AppConfig = Pick<
   Config,
   'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS' | 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'
 > &
-  Partial<Pick<Config, 'AUTH_FAILURES_PER_MINUTE' | 'AUTH_FAILURE_DELAY_MS'>>;
+  Partial<Pick<Config, 'AUTH_FAILURES_PER_MINUTE' | 'AUTH_FAILURE_DELAY_MS' | 'RATE_LIMIT_STORE'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -39,6 +42,8 @@ export interface BuildAppOptions {
   /** Close the database when the app closes (the server does; tests that share one do not). */
   closeDatabase?: boolean;
   logger?: FastifyServerOptions['loggerInstance'];
+  /** OpenTelemetry request spans and traceparent (src/telemetry.ts registers the provider). */
+  tracing?: boolean;
 }
 
 /**
@@ -74,7 +79,9 @@ export async function buildApp(opts: BuildAppOptions) {
     const queryKeys = query
       ? [...new Set([...new URLSearchParams(query).keys()])].slice(0, 20).map((k) => (/^[A-Za-z][A-Za-z0-9]{0,39}$/.test(k) ? k : '?'))
       : undefined;
-    request.log.info(
+    // Orchestrators probe health every few seconds: at info those lines would drown the rest.
+    const level = path?.startsWith('/health/') ? 'debug' : 'info';
+    request.log[level](
       {
         req: { method: request.method, url: path, route: request.routeOptions.url, ...(queryKeys ? { queryKeys } : {}) },
         res: { statusCode: reply.statusCode },
@@ -85,6 +92,8 @@ export async function buildApp(opts: BuildAppOptions) {
   });
   if (opts.closeDatabase) app.addHook('onClose', async () => services.database.close());
 
+  if (opts.tracing) await app.register(tracing); // first: every later hook runs inside the request's span
+  await app.register(metrics, { metrics: services.metrics });
   await app.register(problems);
   await app.register(httpHygiene);
   await app.register(auth, {
@@ -93,7 +102,12 @@ export async function buildApp(opts: BuildAppOptions) {
     refusalDelayMs: config.AUTH_FAILURE_DELAY_MS ?? 0,
     ...(config.AUTH_FAILURES_PER_MINUTE ? { failures: new MemoryFailureCounter(config.AUTH_FAILURES_PER_MINUTE) } : {}),
   });
-  await app.register(rateLimit, { perMinute: config.RATE_LIMIT_PER_MINUTE });
+  const sharedCounts =
+    config.RATE_LIMIT_STORE === 'postgres' || ((config.RATE_LIMIT_STORE ?? 'auto') === 'auto' && services.database.kind === 'postgres');
+  await app.register(rateLimit, {
+    perMinute: config.RATE_LIMIT_PER_MINUTE,
+    store: sharedCounts ? postgresRateLimitStore(() => services.database.db) : undefined,
+  });
   await app.register(readLog);
   await app.register(idempotency, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, ...services.idempotency });
   await app.register(openapi, { publicBaseUrl: config.PUBLIC_BASE_URL });

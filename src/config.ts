@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -77,6 +78,19 @@ const envSchema = z.object({
     .default(86_400_000),
   NOTIFICATIONS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
   NOTIFICATIONS_RESPONSE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
+  /** Prometheus metrics on their own port (unset: no metrics listener). Keep it off the public network. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where rate-limit counts live: `auto` is PostgreSQL when DATABASE_URL is set (shared by every instance), else memory. */
+  RATE_LIMIT_STORE: z.enum(['auto', 'memory', 'postgres']).default('auto'),
+  /** OpenTelemetry traces: `none` (off), `otlp` (OTEL_EXPORTER_OTLP_* variables) or `console`. */
+  OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console']).default('none'),
+  /** Retention periods (Archiefwet) in whole years, per record type, from the municipality's selection list; unset: kept. */
+  RETENTION_ENFORCEMENT_ACTION_YEARS: z.coerce.number().int().min(1).max(200).optional(),
+  RETENTION_LICENCE_YEARS: z.coerce.number().int().min(1).max(200).optional(),
+  RETENTION_ESTABLISHMENT_YEARS: z.coerce.number().int().min(1).max(200).optional(),
+  /** Which selection list (and version) the periods come from: recorded in every destruction entry. */
+  RETENTION_SELECTION_LIST: z.string().min(1).max(200).default('unspecified'),
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -90,12 +104,45 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(withoutEmpty(env));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+/** Secrets that may also be given as a file (`NAME_FILE=/run/secrets/…`), as Docker and Kubernetes secrets are mounted. */
+export const SECRET_VARIABLES = ['REGISTRY_ADMIN_TOKEN', 'DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_MIGRATION_URL'] as const;
+
+/**
+ * Replaces each `NAME_FILE` by `NAME` with the file's content (one trailing newline dropped).
+ * Problems name the variable and the path, never the content.
+ */
+function withSecretFiles(env: Record<string, string>): { env: Record<string, string>; problems: string[] } {
+  const out = { ...env };
+  const problems: string[] = [];
+  for (const name of SECRET_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    delete out[`${name}_FILE`];
+    if (env[name] !== undefined) {
+      problems.push(`  ${name}_FILE: set either ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      const content = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      if (content !== '') out[name] = content;
+    } catch (err) {
+      problems.push(`  ${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
   }
+  return { env: out, problems };
+}
+
+/**
+ * The message of one invalid value: the variable and what is wrong, never the value itself (it may
+ * be a secret, and error output ends up in logs). zod's own messages do not quote the input.
+ */
+const describeIssue = (i: z.core.$ZodIssue) => `  ${i.path.join('.')}: ${i.message}`;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const { env: resolved, problems } = withSecretFiles(withoutEmpty(env));
+  const parsed = envSchema.safeParse(resolved);
+  const lines = [...problems, ...(parsed.success ? [] : parsed.error.issues.map(describeIssue))];
+  if (lines.length > 0 || !parsed.success) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   return parsed.data;
 }
 

@@ -2,9 +2,11 @@ import closeWithGrace from 'close-with-grace';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
 import { ConfigError, loadConfig } from './config.js';
+import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
 import { connectionRole, type Database, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
 import { createLogger } from './logger.js';
+import { startTracing } from './telemetry.js';
 
 /**
  * The process: read configuration, open and migrate the database, register the bootstrap admin,
@@ -22,6 +24,7 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  const tracing = startTracing(config); // before the app: its spans need the provider
   const started = performance.now();
   // Start-up in parallel: the embedded database's WebAssembly is compiled off the main thread
   // while the app's modules (fastify, zod schemas, routes) load and the app is built.
@@ -73,7 +76,11 @@ async function main() {
       process.exit(78); // EX_CONFIG
     }
   }
-  const app = await buildApp({ config, services, closeDatabase: true, logger });
+  const app = await buildApp({ config, services, closeDatabase: true, logger, tracing: tracing !== null });
+  if (tracing) app.addHook('onClose', () => tracing.shutdown()); // flushes the last spans
+  const metricsServer =
+    config.METRICS_PORT === undefined ? null : await serveMetrics(services.metrics, config.METRICS_PORT, config.METRICS_HOST);
+  if (metricsServer) app.addHook('onClose', () => metricsServer.close());
   if (signing.key && config.AUDIT_CHECKPOINT_INTERVAL_S > 0) {
     const checkpoint = () =>
       services.commands.auditCheckpoints.signIfMoved(systemContext('periodic audit checkpoint')).then(
@@ -103,6 +110,8 @@ async function main() {
       database: database.kind,
       dataDir: database.kind === 'pglite' ? config.DATA_DIR : undefined,
       startupMs: Math.round(performance.now() - started),
+      metrics: metricsServer?.url,
+      tracing: config.OTEL_TRACES_EXPORTER,
     },
     'ready',
   );

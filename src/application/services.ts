@@ -3,6 +3,8 @@ import type { OpenDataDimension } from '../domain/statistics.js';
 import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
 import type { Database } from '../infrastructure/db/client.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
+import { createMetrics } from '../infrastructure/metrics.js';
+import { API_CLIENT_CHANGES } from '../infrastructure/repositories/api-clients.js';
 import { statisticsRepository } from '../infrastructure/repositories/statistics.js';
 import { TokenCache } from '../infrastructure/token-cache.js';
 import { UnknownTokenCache } from '../infrastructure/unknown-token-cache.js';
@@ -12,6 +14,7 @@ import { createEnforcementActionCommands } from './commands/enforcement-actions.
 import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
+import { createRetentionCommands } from './commands/retention.js';
 import { type CommitHook, createCommandRunner } from './commands/run.js';
 import type { Principal, RequestContext } from './context.js';
 import { type NotificationOptions, notificationServices } from './notifications/services.js';
@@ -47,6 +50,12 @@ export interface ServiceOptions {
 export function createServices(database: Database, options: ServiceOptions) {
   const tokens = new TokenCache<Principal>(options.authCacheTtlMs);
   const unknownTokens = new UnknownTokenCache(options.unknownTokenTtlMs ?? 0);
+  // Several instances: hear every instance's revocations; while deaf, trust no cached token.
+  database.listen?.(API_CLIENT_CHANGES, {
+    message: (clientId) => tokens.forgetClient(clientId),
+    down: () => tokens.distrust(),
+    up: () => tokens.trust(),
+  });
   const runner = createCommandRunner(database, options.commitHooks ?? []);
   const read = createReader(database);
   const statistics = createStatisticsService(read);
@@ -60,6 +69,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       enforcementActions: createEnforcementActionCommands(runner),
       auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null),
       subscriptions: notifications.commands,
+      retention: createRetentionCommands(runner),
     },
     queries: {
       municipalities: createMunicipalityQueries(read),
@@ -86,6 +96,8 @@ export function createServices(database: Database, options: ServiceOptions) {
         recordFinalResponse(database.db, claim, status, payload, headers),
       purgeExpired: () => purgeExpiredIdempotencyKeys(database.db),
     },
+    /** Prometheus metrics of this instance (requests are recorded by the HTTP layer). */
+    metrics: createMetrics(database),
     /** Readiness: can the database answer? */
     ping: async () => {
       await database.db.execute(sql`select 1`);

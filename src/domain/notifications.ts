@@ -42,6 +42,8 @@ const CHANGE_OF: Record<AuditAction, ChangeKind> = {
   update: 'changed',
   delete: 'deleted',
   rederive: 'licence_status_rederived',
+  // Destruction after the retention period (Archiefwet): for a receiver the record is gone.
+  destroy: 'deleted',
 };
 
 /** The event a change to a record announces, or null for records that announce nothing (API clients, municipalities). */

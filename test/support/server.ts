@@ -31,10 +31,10 @@ export interface ServerProcess {
   ready: Promise<string>;
 }
 
-/** Starts `node dist/server.js` with exactly this environment (plus PATH). */
-export function startServer(env: Record<string, string>): ServerProcess {
-  const proc = spawn(process.execPath, [SERVER], {
-    cwd: ROOT,
+/** Starts `node dist/server.js` with exactly this environment (plus PATH); `root`: another copy of the service. */
+export function startServer(env: Record<string, string>, root = ROOT): ServerProcess {
+  const proc = spawn(process.execPath, [path.join(root, 'dist/server.js')], {
+    cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -84,3 +84,49 @@ t.test('config: the README documents every variable with its default', async (t)
     t.equal(row?.split('|')[2]?.trim(), shown, `${v}: the documented default is the real one`);
   }
 });
+
+t.test('config: secrets from files (*_FILE), and errors never print a value', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(path.join(tmpdir(), 'er-config-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const token = `file-token-${'x'.repeat(30)}`;
+  writeFileSync(path.join(dir, 'token'), `${token}\n`);
+  writeFileSync(path.join(dir, 'url'), 'postgres://svc:s3cr3t-pw@db:5432/registry\n');
+  const c = loadConfig({ REGISTRY_ADMIN_TOKEN_FILE: path.join(dir, 'token'), DATABASE_URL_FILE: path.join(dir, 'url') });
+  t.equal(c.REGISTRY_ADMIN_TOKEN, token, 'the token from its file, the trailing newline dropped');
+  t.equal(c.DATABASE_URL, 'postgres://svc:s3cr3t-pw@db:5432/registry', 'the URL from its file');
+  t.match(
+    errorOf({ REGISTRY_ADMIN_TOKEN_FILE: path.join(dir, 'missing') }),
+    /REGISTRY_ADMIN_TOKEN_FILE: cannot read/,
+    'an unreadable file names the variable',
+  );
+  t.match(
+    errorOf({ REGISTRY_ADMIN_TOKEN: token, REGISTRY_ADMIN_TOKEN_FILE: path.join(dir, 'token') }),
+    /either REGISTRY_ADMIN_TOKEN or REGISTRY_ADMIN_TOKEN_FILE/,
+    'both set: refused',
+  );
+  writeFileSync(path.join(dir, 'short'), 'short-secret-value\n');
+  const fromFile = errorOf({ REGISTRY_ADMIN_TOKEN_FILE: path.join(dir, 'short') });
+  t.match(fromFile, /\bREGISTRY_ADMIN_TOKEN\b/, 'a bad secret from a file names the variable');
+  t.notMatch(fromFile, /short-secret-value/, 'and does not print it');
+
+  // Every variable given a bad value that could be a secret: the message names each, prints none.
+  const secret = 'Sup3rS3cret-Value';
+  const bad: Record<string, string> = {
+    REGISTRY_ADMIN_TOKEN: secret,
+    DATABASE_URL: `mysql://u:${secret}@h/db`,
+    DATABASE_READ_URL: `http://u:${secret}@h/db`,
+    DATABASE_MIGRATION_URL: `mongodb://u:${secret}@h/db`,
+    LOG_LEVEL: secret,
+    PORT: secret,
+    PUBLIC_BASE_URL: secret,
+    RATE_LIMIT_STORE: secret,
+    OTEL_TRACES_EXPORTER: secret,
+    METRICS_PORT: secret,
+    RETENTION_ENFORCEMENT_ACTION_YEARS: secret,
+  };
+  const message = errorOf(bad) ?? '';
+  for (const name of Object.keys(bad)) t.match(message, new RegExp(`\\b${name}\\b`), `names ${name}`);
+  t.notMatch(message, new RegExp(secret), 'prints none of the values');
+});

@@ -6,6 +6,7 @@ import { CONFIG_VARIABLES } from '../../src/config.js';
 
 type Service = {
   image?: string;
+  build?: string | { context?: string; dockerfile?: string };
   environment?: Record<string, string> | string[];
   depends_on?: unknown;
   command?: string;
@@ -65,4 +66,28 @@ t.test('docker-compose: the service on PostgreSQL as a plain role, migrations as
   t.same(postgres.ports ?? [], [], 'PostgreSQL is not published on the host');
   t.match(JSON.stringify(registry.depends_on), /postgres/, 'the service starts after the database');
   t.match(env.HOST, /^0\.0\.0\.0$/, 'listens beyond the container');
+});
+
+t.test('docker-compose: the service runs the image built from the Dockerfile, not the checkout', async (t) => {
+  const registry = compose.services.registry;
+  if (!registry) return t.fail('a service named registry');
+  const context = typeof registry.build === 'string' ? registry.build : registry.build?.context;
+  t.equal(context, '.', 'built from this folder');
+  const dockerfile = typeof registry.build === 'object' ? (registry.build.dockerfile ?? 'Dockerfile') : 'Dockerfile';
+  t.equal(dockerfile, 'Dockerfile', 'with the Dockerfile (test/unit/dockerfile.test.ts checks it)');
+  t.notMatch(registry.image ?? '', /^node:/, 'not a bare Node image');
+  t.equal(registry.command, undefined, 'the image’s own command: no npm ci or build at container start');
+  t.notOk(
+    (registry.volumes ?? []).some((v) => /^\.{1,2}(\/|:)/.test(v)),
+    'the checkout is not mounted (nothing is written into it as root)',
+  );
+  const env = envOf(registry);
+  for (const [name, value] of Object.entries(env)) {
+    t.notMatch(value, /\$\{[A-Z_]+:-/, `${name} has no fallback value`);
+  }
+  const published = (registry.ports ?? []).map(String);
+  t.ok(
+    published.every((p) => p.startsWith('127.0.0.1:')),
+    'the service (and its metrics port) are published on the host’s loopback only',
+  );
 });

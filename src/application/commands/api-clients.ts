@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { assertNoInvalidParams, Conflict, type InvalidParam } from '../../domain/errors.js';
 import type { ApiClient, ApiClientInput } from '../../domain/records.js';
 import {
+  announceClientChange,
   findApiClient,
   findClientByTokenHash,
   insertApiClient,
@@ -60,7 +61,10 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
     });
   }
 
-  /** Revokes a client: its token is refused on this instance from the moment the revocation is acknowledged. */
+  /**
+   * Revokes a client: its token is refused on this instance from the moment the revocation is
+   * acknowledged, and on every other instance once the commit's notification reaches it.
+   */
   async function revoke(ctx: RequestContext, id: string, expectedVersion: number): Promise<ApiClient> {
     const revoked = await runner.change(ctx, {
       objectType: 'api_client',
@@ -72,8 +76,9 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
       check: (_tx, current) => {
         if (current.revokedAt) throw new Conflict('already-revoked', `API client ${id} was revoked at ${current.revokedAt.toISOString()}.`);
       },
-      write: (tx, current) => {
+      write: async (tx, current) => {
         tokens.forgetClient(id); // look-ups under way now will not be cached
+        await announceClientChange(tx, id); // other instances hear it at commit
         return updateApiClient(tx, id, { revokedAt: new Date(), version: current.version + 1 });
       },
       view: toApiClient,
@@ -98,6 +103,7 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
       if (current) {
         rekeyed = current.id;
         tokens.forgetClient(current.id);
+        await announceClientChange(tx, current.id);
         const row = await updateApiClient(tx, current.id, { tokenHash, version: current.version + 1 });
         return {
           value: undefined,

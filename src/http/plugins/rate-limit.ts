@@ -1,11 +1,14 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { RateLimitStore } from '../../infrastructure/rate-limit-store.js';
 import { HttpProblem } from '../problem.js';
 
 export interface RateLimitOptions {
   /** Requests per client per minute; 0 turns the limit off. */
   perMinute: number;
+  /** Where the counts live (shared by every instance); unset: this process's memory. */
+  store?: (new (options: unknown) => RateLimitStore) | undefined;
 }
 
 /**
@@ -13,13 +16,15 @@ export interface RateLimitOptions {
  * counted by its client id (so one client cannot starve the others, whatever address it uses).
  * It runs at preValidation, after the auth hook (onRequest) has named the client; public routes
  * (health, the OpenAPI document) and requests refused by auth are not counted. Over the limit:
- * 429 problem+json with Retry-After in seconds. Counters live in this process's memory.
+ * 429 problem+json with Retry-After in seconds. Counters live in `store` (PostgreSQL, shared by every
+ * instance: src/infrastructure/rate-limit-store.ts) or, without one, in this process's memory.
  */
 export default fp(
   async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions) {
     if (opts.perMinute <= 0) return;
     await app.register(rateLimit, {
       global: true,
+      ...(opts.store ? { store: opts.store as never } : {}),
       max: opts.perMinute,
       timeWindow: 60_000,
       hook: 'preValidation',

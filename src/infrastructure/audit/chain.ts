@@ -98,12 +98,31 @@ export interface ChainReport {
   problem: string | null;
 }
 
-/** Walks the whole chain in order and reports the first entry that does not hold. */
+/** An entry whose payload (before, after, reason) was blanked by a destruction (migration 0015). */
+const isBlanked = (row: AuditRow) => row.before === null && row.after === null && row.reason === null;
+
+/** The entries a `destroy` entry says it blanked. */
+const blankedBy = (row: AuditRow): number[] => {
+  const listed = (row.after as { auditEntries?: unknown } | null)?.auditEntries;
+  return Array.isArray(listed) ? listed.filter((n): n is number => Number.isInteger(n)) : [];
+};
+
+/**
+ * Walks the whole chain in order and reports the first entry that does not hold.
+ *
+ * Destruction (Archiefwet) blanks the payload of a destroyed record's entries and keeps their
+ * stored content hash, so such an entry's content can no longer be recomputed: it is accepted when
+ * its payload is blank and a later `destroy` entry (whose own content verifies) lists its seq. Its
+ * link in the chain (seq, prevHash, content hash → hash) is still checked. A payload blanked or
+ * edited without such an entry breaks the chain as before.
+ */
 export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise<ChainReport> {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   let checked = 0;
   let formatTwoSeen = false;
+  /** Blanked entries not yet accounted for by a destroy entry. */
+  const unaccounted = new Set<number>();
   for (;;) {
     const batch = await db
       .select()
@@ -121,10 +140,18 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
       if (row.contentHash === null) {
         // Format 1 only before the first format-2 entry: a later one would be a downgrade.
         if (formatTwoSeen) return broken('a format-1 entry follows a format-2 entry');
-        if (entryHashV1(row) !== row.hash) return broken('content does not match its hash');
+        if (entryHashV1(row) !== row.hash) {
+          if (!isBlanked(row)) return broken('content does not match its hash');
+          unaccounted.add(row.seq);
+        }
       } else {
         formatTwoSeen = true;
-        if (contentHash(row) !== row.contentHash) return broken('content does not match its content hash');
+        if (contentHash(row) !== row.contentHash) {
+          if (!isBlanked(row)) return broken('content does not match its content hash');
+          unaccounted.add(row.seq);
+        } else if (row.action === 'destroy') {
+          for (const seq of blankedBy(row)) unaccounted.delete(seq);
+        }
         if (chainHash(row.seq, row.prevHash, row.contentHash) !== row.hash)
           return broken('hash does not match seq, prevHash and content hash');
       }
@@ -132,6 +159,15 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
       expectedSeq += 1;
       checked += 1;
     }
+  }
+  if (unaccounted.size > 0) {
+    const first = Math.min(...unaccounted);
+    return {
+      ok: false,
+      entriesChecked: checked,
+      firstBrokenSeq: first,
+      problem: `the payload of entry ${first} is gone, and no destroy entry records its destruction`,
+    };
   }
   return { ok: true, entriesChecked: checked, firstBrokenSeq: null, problem: null };
 }

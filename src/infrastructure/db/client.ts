@@ -8,7 +8,9 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { type ChannelHandlers, listenChannel } from './notifications.js';
 import * as schema from './schema.js';
+import { traceCallbackQuery, traceQuery } from './tracing.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -24,6 +26,13 @@ export interface Database {
    * primary (a client that wrote moments ago: see src/infrastructure/read-routing.ts), else `db`.
    */
   reader(needsPrimary: boolean): Db;
+  /** PostgreSQL only: the primary pool's connections (for metrics). */
+  poolStats?(): { total: number; idle: number; waiting: number };
+  /**
+   * PostgreSQL only: LISTEN on a channel (NOTIFY from any instance), on a connection of its own that
+   * reconnects by itself; closed with the database. The embedded database has one process, so none.
+   */
+  listen?(channel: string, handlers: ChannelHandlers): void;
   close(): Promise<void>;
 }
 
@@ -125,6 +134,8 @@ function useNamedStatements(client: pg.PoolClient): void {
   // looked up per call, so that a wrapper installed on the prototype later (the benchmark's capture) still sees every query
   const send = (self: pg.PoolClient, ...args: unknown[]) => (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(self, args);
   (client as unknown as { query: unknown }).query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
+    const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
+    let named = config;
     if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
       const c = config as { text: string; name?: string };
       if (!c.name) {
@@ -133,10 +144,10 @@ function useNamedStatements(client: pg.PoolClient): void {
           name = `er_${names.size + 1}`;
           names.set(c.text, name);
         }
-        if (name) return send(this, { ...c, name }, ...rest);
+        if (name) named = { ...c, name };
       }
     }
-    return send(this, config, ...rest);
+    return traceCallbackQuery(text, rest, (args) => send(this, named, ...args));
   };
 }
 
@@ -147,14 +158,19 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
   const replicaDb = readPool ? (drizzlePg({ client: readPool, schema }) as unknown as Db) : db;
   poolBehind.set(db, pool);
   if (readPool) poolBehind.set(replicaDb, readPool);
+  const listeners: { close(): Promise<void> }[] = [];
   return {
     kind: 'postgres',
     db,
     reader: (needsPrimary) => (needsPrimary ? db : replicaDb),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    listen(channel, handlers) {
+      listeners.push(listenChannel(channel, handlers, { url: o.url }));
+    },
     pool,
     ...(readPool ? { readPool } : {}),
     async close() {
-      await Promise.all([pool.end(), readPool?.end()]);
+      await Promise.all([pool.end(), readPool?.end(), ...listeners.map((l) => l.close())]);
     },
   };
 }
@@ -255,6 +271,25 @@ export class DataDirLockedError extends Error {
   }
 }
 
+type Runs = { query: (...a: unknown[]) => Promise<unknown>; exec: (...a: unknown[]) => Promise<unknown> };
+
+/** Database spans on the embedded database too: its query and exec, also inside transactions. */
+function traceEmbedded(client: PGlite): void {
+  const wrap = (target: Runs) => {
+    const query = target.query.bind(target);
+    const exec = target.exec.bind(target);
+    target.query = (...a: unknown[]) => traceQuery('postgresql', String(a[0]), () => query(...a));
+    target.exec = (...a: unknown[]) => traceQuery('postgresql', String(a[0]), () => exec(...a));
+  };
+  wrap(client as unknown as Runs);
+  const transaction = client.transaction.bind(client);
+  client.transaction = ((fn: (tx: Runs) => Promise<unknown>) =>
+    transaction((tx) => {
+      wrap(tx as unknown as Runs);
+      return fn(tx as unknown as Runs);
+    })) as typeof client.transaction;
+}
+
 export interface PgliteOptions {
   /** A folder for the data; undefined keeps it in memory. */
   dataDir?: string | undefined;
@@ -273,6 +308,7 @@ export async function openPglite(o: PgliteOptions): Promise<Database & { client:
       ...(o.dataDir ? { dataDir: o.dataDir } : {}),
       ...(o.loadDataDir ? { loadDataDir: o.loadDataDir } : {}),
     });
+    traceEmbedded(client);
     const db = drizzlePglite({ client, schema }) as unknown as Db;
     return {
       kind: 'pglite',

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { apiClients } from '../db/schema.js';
 import { insertRow, type PageRequest, selectPage, updateRow } from './rows.js';
@@ -44,4 +44,12 @@ export const updateApiClient = (q: Queryable, id: string, values: Partial<ApiCli
 export async function findClientByTokenHash(q: Queryable, tokenHash: string): Promise<ApiClientRow | null> {
   const [row] = await q.select().from(apiClients).where(eq(apiClients.tokenHash, tokenHash));
   return row ?? null;
+}
+
+/** The channel on which revocations and re-keyings are announced to every instance (LISTEN/NOTIFY). */
+export const API_CLIENT_CHANGES = 'registry_api_client_changes';
+
+/** Announces, at commit, that this client's tokens changed: every instance's token cache forgets it. */
+export async function announceClientChange(q: Queryable, id: string): Promise<void> {
+  await q.execute(sql`select pg_notify(${API_CLIENT_CHANGES}, ${id})`);
 }

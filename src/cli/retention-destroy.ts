@@ -1,0 +1,61 @@
+import { pathToFileURL } from 'node:url';
+import { servicesFor } from '../app.js';
+import type { DestructionReport } from '../application/commands/retention.js';
+import { systemContext } from '../application/context.js';
+import { type Config, ConfigError, loadConfig } from '../config.js';
+import { retentionRules } from '../domain/retention.js';
+import { type Database, openDatabase, prepareDatabase } from '../infrastructure/db/client.js';
+
+/** The retention rules of this configuration (RETENTION_*). */
+export const rulesOf = (config: Config) =>
+  retentionRules({
+    enforcementActionYears: config.RETENTION_ENFORCEMENT_ACTION_YEARS,
+    licenceYears: config.RETENTION_LICENCE_YEARS,
+    establishmentYears: config.RETENTION_ESTABLISHMENT_YEARS,
+    selectionList: config.RETENTION_SELECTION_LIST,
+  });
+
+/** Destroys what is past retention on `today` (YYYY-MM-DD); the report as one JSON line. */
+export async function runRetentionDestroy(database: Database, config: Config, today: string): Promise<DestructionReport> {
+  const services = servicesFor(database, config);
+  return services.commands.retention.destroyPastRetention(systemContext(`retention: destruction run of ${today}`), rulesOf(config), today);
+}
+
+/**
+ * `npm run retention:destroy [-- YYYY-MM-DD]`: destroys every record past its retention period
+ * (RETENTION_*), as of today or the date given. Exit 0 with a JSON report; 78 on bad configuration.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 78;
+    return;
+  }
+  const today = process.argv[2] ?? new Date().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) {
+    process.stderr.write('usage: retention:destroy [YYYY-MM-DD]   (the day to destroy as of; default today)\n');
+    process.exitCode = 2;
+    return;
+  }
+  if (rulesOf(config).length === 0) {
+    process.stdout.write(`${JSON.stringify({ destroyed: {}, note: 'no RETENTION_*_YEARS set: everything is kept' })}\n`);
+    return;
+  }
+  const database = await openDatabase(config);
+  try {
+    await prepareDatabase(database, config.DATABASE_MIGRATION_URL);
+    const report = await runRetentionDestroy(database, config, today);
+    process.stdout.write(`${JSON.stringify({ today, rules: rulesOf(config), ...report })}\n`);
+  } catch (err) {
+    process.stderr.write(`retention:destroy failed: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await database.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

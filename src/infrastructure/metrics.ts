@@ -1,0 +1,90 @@
+import { sql } from 'drizzle-orm';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from './db/client.js';
+
+/**
+ * The service's Prometheus metrics, one registry per service instance (so tests can build several).
+ * Request figures are recorded by the HTTP layer; the database figures are read at scrape time.
+ * Served in the Prometheus text format on METRICS_PORT by server.ts (docs/operations.md#metrics).
+ */
+export function createMetrics(database: Database) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry }); // process_* and nodejs_*: CPU, memory, event loop, handles
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, per method, route (the route pattern, not the URL) and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from the request’s arrival to its response, per method, route and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'registry_db_pool_connections',
+    help: 'PostgreSQL pool connections by state: in_use, idle, and clients waiting for one (the primary pool).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const stats = database.poolStats?.();
+      if (!stats) return;
+      this.set({ state: 'in_use' }, stats.total - stats.idle);
+      this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'waiting' }, stats.waiting);
+    },
+  });
+
+  const count = async (query: ReturnType<typeof sql>): Promise<number> => {
+    const result = (await database.db.execute(query)) as unknown as { rows: { n: number | string }[] };
+    return Number(result.rows[0]?.n ?? 0);
+  };
+  new Gauge({
+    name: 'registry_audit_chain_length',
+    help: 'Entries in the audit chain (its highest seq).',
+    registers: [registry],
+    async collect() {
+      this.set(await count(sql`select coalesce(max(seq), 0) as n from audit_log`));
+    },
+  });
+  new Gauge({
+    name: 'registry_idempotency_keys',
+    help: 'Idempotency keys stored (live and not yet purged).',
+    registers: [registry],
+    async collect() {
+      this.set(await count(sql`select count(*)::int as n from idempotency_keys`));
+    },
+  });
+  // Set by the audit checkpoint code when it writes one; absent until the first checkpoint.
+  const CHECKPOINT = 'registry_audit_last_checkpoint_timestamp_seconds';
+  const checkpoint = new Gauge({
+    name: CHECKPOINT,
+    help: 'When the last audit checkpoint was written (Unix seconds); its age is time() minus this.',
+    registers: [],
+  });
+
+  return {
+    registry,
+    /** One answered request (the HTTP layer's onResponse). */
+    observeRequest(method: string, route: string, statusCode: number, seconds: number) {
+      const labels = { method, route, status_code: String(statusCode) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+    },
+    /** For the audit checkpoint code: note a checkpoint written at this moment. */
+    auditCheckpointWritten(at: Date) {
+      if (!registry.getSingleMetric(CHECKPOINT)) registry.registerMetric(checkpoint);
+      checkpoint.set(at.getTime() / 1000);
+    },
+    /** The Prometheus text format (and its content type). */
+    async scrape(): Promise<{ contentType: string; body: string }> {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,65 @@
+import { and, eq, inArray, isNotNull, lt, notExists, notInArray, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.js';
+import { enforcementActions, establishments, licences } from '../db/schema.js';
+
+export interface Candidate {
+  id: string;
+  municipalityCode: string;
+  /** The date the retention period ran from. */
+  basis: string;
+}
+
+/** Enforcement actions decided on or before `cutOff`, not contested any more (tombstones included). */
+export function actionsPastRetention(tx: Tx, cutOff: string, keptStages: readonly string[], limit: number): Promise<Candidate[]> {
+  return tx
+    .select({ id: enforcementActions.id, municipalityCode: enforcementActions.municipalityCode, basis: enforcementActions.decisionDate })
+    .from(enforcementActions)
+    .where(and(sql`${enforcementActions.decisionDate} <= ${cutOff}`, notInArray(enforcementActions.stage, [...keptStages])))
+    .orderBy(enforcementActions.decisionDate, enforcementActions.id)
+    .limit(limit);
+}
+
+/** Licences that ended on or before `cutOff`. */
+export async function licencesPastRetention(tx: Tx, cutOff: string, limit: number): Promise<Candidate[]> {
+  const rows = await tx
+    .select({ id: licences.id, municipalityCode: licences.municipalityCode, basis: licences.validUntil })
+    .from(licences)
+    .where(and(isNotNull(licences.validUntil), sql`${licences.validUntil} <= ${cutOff}`))
+    .orderBy(licences.validUntil, licences.id)
+    .limit(limit);
+  return rows.map((r) => ({ ...r, basis: r.basis ?? cutOff }));
+}
+
+/** Establishments without licences or actions, last changed before the day after `cutOff`. */
+export async function establishmentsPastRetention(tx: Tx, cutOff: string, limit: number): Promise<Candidate[]> {
+  const changedAt = sql<string>`greatest(${establishments.updatedAt}, coalesce(${establishments.deletedAt}, ${establishments.updatedAt}))`;
+  const rows = await tx
+    .select({ id: establishments.id, municipalityCode: establishments.municipalityCode, basis: sql<string>`(${changedAt})::date::text` })
+    .from(establishments)
+    .where(
+      and(
+        lt(changedAt, sql`(${cutOff}::date + 1)::timestamptz`),
+        notExists(tx.select({ one: sql`1` }).from(licences).where(eq(licences.establishmentId, establishments.id))),
+        notExists(tx.select({ one: sql`1` }).from(enforcementActions).where(eq(enforcementActions.establishmentId, establishments.id))),
+      ),
+    )
+    .orderBy(establishments.id)
+    .limit(limit);
+  return rows;
+}
+
+const TABLES = { enforcement_action: enforcementActions, licence: licences, establishment: establishments } as const;
+
+/** Deletes the records, then blanks their audit entries' payloads (migration 0015): answers the blanked entries per record. */
+export async function destroyRecords(tx: Tx, type: keyof typeof TABLES, ids: string[]): Promise<Map<string, number[]>> {
+  const blanked = new Map<string, number[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return blanked;
+  const table = TABLES[type];
+  // ids are uuids (from the candidate queries), so they need no quoting inside the array literal
+  await tx.delete(table).where(inArray(table.id, ids));
+  const result = (await tx.execute(
+    sql`select destroyed_object_id as "objectId", destroyed_seq::bigint as seq from registry_destroy_trail(${type}, ${`{${ids.join(',')}}`}::text[]) order by 2`,
+  )) as unknown as { rows: { objectId: string; seq: number | string }[] };
+  for (const r of result.rows) blanked.get(r.objectId)?.push(Number(r.seq));
+  return blanked;
+}

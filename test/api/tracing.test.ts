@@ -1,0 +1,99 @@
+import { Writable } from 'node:stream';
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import t from 'tap';
+import { buildAppFor } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { registerTracing } from '../../src/telemetry.js';
+import { sample, testDatabase } from '../support/helper.js';
+
+// The global tracer provider of this test process, with an in-memory exporter.
+const exporter = new InMemorySpanExporter();
+const provider = registerTracing(new SimpleSpanProcessor(exporter));
+t.teardown(() => provider.shutdown());
+
+t.test('tracing: one trace per request, its database spans below it, traceparent in and out, trace ids in the logs', async (t) => {
+  const database = await testDatabase(t);
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+  const { app, services } = await buildAppFor(database, loadConfig({}), { tracing: true, logger });
+  await app.ready();
+  t.teardown(() => app.close());
+  const { madeBy } = await import('../../src/application/commands/run.js');
+  const { systemContext } = await import('../../src/application/context.js');
+  const officer = madeBy(
+    await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+  );
+  exporter.reset();
+  const auth = { authorization: `Bearer ${officer.token}` };
+
+  const created = await app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
+  t.equal(created.statusCode, 201);
+  const listed = await app.inject({ method: 'GET', url: '/v1/establishments', headers: auth });
+  t.equal(listed.statusCode, 200);
+  const incomingTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const continued = await app.inject({
+    method: 'GET',
+    url: '/v1/municipalities',
+    headers: { ...auth, traceparent: `00-${incomingTrace}-00f067aa0ba902b7-01` },
+  });
+  t.equal(continued.statusCode, 200);
+  t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
+
+  const spans = exporter.getFinishedSpans();
+  const requests = spans.filter((s) => s.kind === SpanKind.SERVER);
+  t.same(
+    requests.map((s) => s.name),
+    ['POST /v1/establishments', 'GET /v1/establishments', 'GET /v1/municipalities'],
+    'one request span per request, named by route; health probes untraced',
+  );
+  const traces = new Set(requests.map((s) => s.spanContext().traceId));
+  t.equal(traces.size, 3, 'one trace per request');
+  for (const request of requests) {
+    const traceId = request.spanContext().traceId;
+    const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
+    const db = inTrace.filter((s) => s.kind === SpanKind.CLIENT);
+    t.ok(db.length >= 2, `${request.name}: its database spans (${db.map((s) => s.name).join(', ')})`);
+    t.ok(
+      db.every((s) => s.attributes['db.system.name'] === 'postgresql' && typeof s.attributes['db.query.text'] === 'string'),
+      'named by the database and the statement',
+    );
+    t.notOk(
+      db.some((s) => String(s.attributes['db.query.text']).includes('Club Rood')),
+      'statement text only: values are parameters, never recorded',
+    );
+    t.ok(spans.filter((s) => s.spanContext().traceId === traceId && s.kind === SpanKind.SERVER).length === 1, 'and one request span');
+  }
+  const [post] = requests;
+  const postDb = spans.filter((s) => s.spanContext().traceId === post?.spanContext().traceId && s.kind === SpanKind.CLIENT);
+  t.ok(
+    postDb.some((s) => s.name === 'INSERT'),
+    'the create’s INSERT is in its trace',
+  );
+
+  t.equal(requests[2]?.spanContext().traceId, incomingTrace, 'an incoming W3C traceparent is continued');
+  t.equal(requests[2]?.parentSpanContext?.spanId, '00f067aa0ba902b7', 'as the caller’s child');
+  t.match(
+    continued.headers.traceparent,
+    new RegExp(`^00-${incomingTrace}-[0-9a-f]{16}-01$`),
+    'the response carries traceparent of the same trace',
+  );
+  t.match(created.headers.traceparent, new RegExp(`^00-${post?.spanContext().traceId}-`), 'on every traced response');
+
+  const completed = lines.filter((l) => l.msg === 'request completed' && String((l.req as { url: string }).url).startsWith('/v1/'));
+  t.equal(completed.length, 3);
+  t.same(
+    completed.map((l) => l.traceId),
+    requests.map((s) => s.spanContext().traceId),
+    'each request’s log line carries its trace id',
+  );
+});

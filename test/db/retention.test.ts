@@ -1,0 +1,167 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { systemContext } from '../../src/application/context.js';
+import { cutOffDate, retentionRules } from '../../src/domain/retention.js';
+import { verifyAuditChain } from '../../src/infrastructure/audit/chain.js';
+import { verifyDatabase } from '../../src/infrastructure/audit/verify.js';
+import { withTenant } from '../../src/infrastructure/db/tenant.js';
+import { asSuperuser } from '../support/audit.js';
+import { build, json, sample, usingPostgres } from '../support/helper.js';
+
+const rows = async <T>(p: Promise<unknown>) => ((await p) as { rows: T[] }).rows;
+
+t.test('cut-off dates: whole years back, 29 February to 28 February', async (t) => {
+  t.equal(cutOffDate('2030-06-01', 10), '2020-06-01');
+  t.equal(cutOffDate('2028-02-29', 1), '2027-02-28');
+  t.same(retentionRules({ selectionList: 'x' }), [], 'no periods: everything is kept');
+});
+
+t.test('destruction past retention: content gone, trail blanked, chain verifies, counts kept', async (t) => {
+  const { app, services, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const analyst = await client('analyst');
+  const post = async (url: string, payload: Record<string, unknown>, reason = 'registered') => {
+    const res = await app.inject({ method: 'POST', url, headers: { ...officer.auth, 'x-audit-reason': reason }, payload });
+    t.equal(res.statusCode, 201, res.body);
+    return json<{ id: string }>(res).id;
+  };
+  const e1 = await post('/v1/establishments', sample.establishment());
+  const e2 = await post('/v1/establishments', sample.establishment('GM0363', { name: 'Privéhuis Oost' }));
+  const l1 = await post(
+    `/v1/establishments/${e1}/licences`,
+    sample.licence({
+      validFrom: '2005-01-01',
+      validUntil: '2010-12-31',
+      statusHistory: [{ status: 'granted', effectiveDate: '2005-01-01' }],
+    }),
+  );
+  const a1 = await post('/v1/enforcement-actions', sample.action(e1, { decisionDate: '2009-05-01', stage: 'final' }));
+  const a2 = await post('/v1/enforcement-actions', sample.action(e1, { decisionDate: '2009-06-01', stage: 'objection' }));
+  const a3 = await post('/v1/enforcement-actions', sample.action(e1, { decisionDate: '2023-03-01' }));
+  const a4 = await post(
+    '/v1/enforcement-actions',
+    sample.action(e2, { decisionDate: '2008-02-01', measure: 'warning', fine: undefined }),
+    'case 17 note',
+  );
+
+  const figures = async () =>
+    (
+      await app.inject({
+        method: 'GET',
+        url: '/v1/statistics/enforcement-actions?yearFrom=2008&yearTo=2023&groupBy=year',
+        headers: analyst.auth,
+      })
+    ).body;
+  const statsBefore = await figures();
+  const entryOf = async (id: string) =>
+    rows<{ seq: number; before: unknown; after: unknown; reason: string | null; content_hash: string; hash: string }>(
+      database.owner.execute(
+        sql`select seq::int, "before", "after", reason, content_hash, hash from audit_log where object_id = ${id} order by seq`,
+      ),
+    );
+  const [a1Before] = await entryOf(a1);
+  t.ok(a1Before?.after, 'before destruction the entry holds the record');
+
+  const rules = retentionRules({
+    enforcementActionYears: 10,
+    licenceYears: 10,
+    establishmentYears: 1,
+    selectionList: 'Selectielijst gemeenten 2020, 1.2.3 (test)',
+  });
+  const report = await services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, '2030-06-01');
+  t.same(report.destroyed, { enforcement_action: 2, licence: 1, establishment: 1 }, 'A1 and A4, L1, then E2 (nothing left on it)');
+
+  // the records are gone; what is not past retention (or contested) stays
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: officer.auth });
+  t.equal((await get(`/v1/enforcement-actions/${a1}`)).statusCode, 404, 'A1 (2009, final) destroyed');
+  t.equal((await get(`/v1/enforcement-actions/${a4}`)).statusCode, 404, 'A4 destroyed');
+  t.equal((await get(`/v1/enforcement-actions/${a2}`)).statusCode, 200, 'A2 kept: objection pending');
+  t.equal((await get(`/v1/enforcement-actions/${a3}`)).statusCode, 200, 'A3 kept: within its period');
+  t.equal((await get(`/v1/establishments/${e1}/licences/${l1}`)).statusCode, 404, 'L1 destroyed');
+  t.equal((await get(`/v1/establishments/${e2}`)).statusCode, 404, 'E2 destroyed');
+  t.equal((await get(`/v1/establishments/${e1}`)).statusCode, 200, 'E1 kept: it still has actions');
+
+  // their audit entries: payload gone, hashes kept
+  const [a1After] = await entryOf(a1);
+  t.same([a1After?.before, a1After?.after, a1After?.reason], [null, null, null], 'before, after and the reason are gone');
+  t.equal(a1After?.content_hash, a1Before?.content_hash, 'the stored content hash stays');
+  t.equal(a1After?.hash, a1Before?.hash, 'and the chain hash');
+  const dump = JSON.stringify(await asSuperuser(database, 'select * from audit_log'));
+  t.notMatch(dump, /Privéhuis Oost|case 17 note/, 'no content of destroyed records anywhere in the trail');
+  t.match(dump, /Club Rood/, 'content of kept records stays');
+
+  const destroyEntries = await rows<{ object_type: string; object_id: string; after: Record<string, unknown> }>(
+    database.owner.execute(sql`select object_type, object_id, "after" from audit_log where action = 'destroy' order by seq`),
+  );
+  t.equal(destroyEntries.length, 4, 'one destroy entry per destroyed record');
+  const forA1 = destroyEntries.find((d) => d.object_id === a1);
+  t.match(
+    forA1?.after,
+    {
+      destroyedAt: String,
+      rule: { selectionList: 'Selectielijst gemeenten 2020, 1.2.3 (test)', retentionYears: 10, cutOffDate: '2020-06-01' },
+      periodRanFrom: '2009-05-01',
+      auditEntries: [a1After?.seq],
+    },
+    'what, when and under which rule, and which entries it blanked',
+  );
+
+  const chain = await withTenant(database.db, { kind: 'all' }, (tx) => verifyDatabase(tx));
+  t.equal(chain.ok, true, `the chain still verifies (${chain.problem ?? 'ok'})`);
+  t.equal(chain.recordsWithoutTrail, 0);
+  t.equal(await figures(), statsBefore, 'statistics keep the counts of destroyed actions');
+
+  const again = await services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, '2030-06-01');
+  t.same(again.destroyed, { enforcement_action: 0, licence: 0, establishment: 0 }, 'a second run finds nothing');
+});
+
+t.test('the trail stays append-only: only a destruction blanks, and only of records that are gone', async (t) => {
+  const { app, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const res = await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() });
+  const id = json<{ id: string }>(res).id;
+
+  const refused = async (what: string, run: () => Promise<unknown>, message: RegExp) => {
+    const err = await run().then(
+      () => null,
+      (e: Error & { cause?: Error }) => e.cause ?? e,
+    );
+    t.match(err?.message, message, what);
+  };
+  await refused(
+    'the service cannot blank a live record’s trail',
+    () =>
+      withTenant(database.db, { kind: 'all' }, (tx) =>
+        tx.execute(sql`select * from registry_destroy_trail('establishment', ${`{${id}}`}::text[])`),
+      ),
+    /still exist/,
+  );
+  if (usingPostgres) {
+    await refused(
+      'nor update the trail itself',
+      () => withTenant(database.db, { kind: 'all' }, (tx) => tx.execute(sql`update audit_log set "after" = null`)),
+      /permission denied/,
+    );
+  }
+  await refused('the owner cannot update it either', () => asSuperuser(database, `update audit_log set reason = 'x'`), /append-only/);
+  await refused(
+    'nor blank it without the function’s flag',
+    () => asSuperuser(database, `update audit_log set "before" = null, "after" = null, reason = null`),
+    /append-only/,
+  );
+
+  // Someone with the owner's rights sets the flag by hand and blanks an entry: no destroy entry accounts for it.
+  await asSuperuser(
+    database,
+    `begin; select set_config('registry.destroying', 'on', true); update audit_log set "before" = null, "after" = null, reason = null where object_id = '${id}'; commit;`,
+  ).catch(async () => {
+    // PGlite's drizzle runs one statement per execute: do it in a transaction
+    await database.owner.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('registry.destroying', 'on', true)`);
+      await tx.execute(sql`update audit_log set "before" = null, "after" = null, reason = null where object_id = ${id}`);
+    });
+  });
+  const report = await verifyAuditChain(database.owner);
+  t.equal(report.ok, false, 'a blanked entry without a destroy entry breaks the chain');
+  t.match(report.problem, /no destroy entry records its destruction/);
+});
