@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { OpenDataDimension } from '../domain/statistics.js';
 import type { Database } from '../infrastructure/db/client.js';
+import { inTenant } from '../infrastructure/db/tenant.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
 import { statisticsRepository } from '../infrastructure/repositories/statistics.js';
 import { TokenCache } from '../infrastructure/token-cache.js';
@@ -9,7 +10,7 @@ import { createEnforcementActionCommands } from './commands/enforcement-actions.
 import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
-import { type CommitHook, createCommandRunner } from './commands/run.js';
+import { type CommandRunner, type CommitHook, createCommandRunner } from './commands/run.js';
 import type { Principal, RequestContext } from './context.js';
 import { createApiClientQueries } from './queries/api-clients.js';
 import { createAuditTrailQueries } from './queries/audit-trail.js';
@@ -30,23 +31,47 @@ export interface ServiceOptions {
   commitHooks?: readonly CommitHook[];
 }
 
+/** Every write of the application, through one command runner. */
+function createCommands(runner: CommandRunner, tokens: TokenCache<Principal>) {
+  return {
+    municipalities: createMunicipalityCommands(runner),
+    apiClients: createApiClientCommands(runner, tokens),
+    establishments: createEstablishmentCommands(runner),
+    licences: createLicenceCommands(runner),
+    enforcementActions: createEnforcementActionCommands(runner),
+  };
+}
+
+export type Commands = ReturnType<typeof createCommands>;
+
 /**
  * The application, built once on an opened database: every write (commands), every read
  * (queries), the statistics. The HTTP layer, the CLIs and the tests all use this one object.
  */
 export function createServices(database: Database, options: ServiceOptions) {
   const tokens = new TokenCache<Principal>(options.authCacheTtlMs);
-  const runner = createCommandRunner(database, options.commitHooks ?? []);
+  const hooks = options.commitHooks ?? [];
   const read = createReader(database);
   const statistics = createStatisticsService(read);
   return {
-    commands: {
-      municipalities: createMunicipalityCommands(runner),
-      apiClients: createApiClientCommands(runner, tokens),
-      establishments: createEstablishmentCommands(runner),
-      licences: createLicenceCommands(runner),
-      enforcementActions: createEnforcementActionCommands(runner),
-    },
+    commands: createCommands(createCommandRunner(database, hooks), tokens),
+    /**
+     * Many commands as one unit, for the service's own bulk work (the demo, an import), never for
+     * requests: `work` gets the same commands, and each still runs all its steps (its tenant scope,
+     * rules, version check, audit entries, commit hooks), but inside one shared transaction instead
+     * of one each. The audit chain and the statistics rollups are brought up to date at its COMMIT,
+     * as for any write, so they stay exact. Everything commits together, or nothing does: the first
+     * failing command aborts the whole unit.
+     */
+    inOneTransaction: <T>(work: (commands: Commands) => Promise<T>): Promise<T> =>
+      database.db.transaction((tx) =>
+        work(
+          createCommands(
+            createCommandRunner(database, hooks, (scope, fn) => inTenant(tx, scope, fn)),
+            tokens,
+          ),
+        ),
+      ),
     queries: {
       municipalities: createMunicipalityQueries(read),
       apiClients: createApiClientQueries(database, read, tokens),

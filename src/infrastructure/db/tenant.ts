@@ -24,13 +24,19 @@ export const APP_DB_ROLE = 'registry_app';
  * during a transaction hangs.
  */
 export function withTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => inTenant(tx, scope, fn));
+}
+
+/**
+ * Runs `fn` inside an open transaction after binding it to `scope` (the same settings as
+ * withTenant). For many commands in one transaction (a bulk load): each binds its own scope in turn.
+ */
+export async function inTenant<T>(tx: Tx, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const municipality = scope.kind === 'municipality' ? scope.code : '';
-  return db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('app.scope', ${scope.kind}, true), set_config('app.municipality', ${municipality}, true), set_config('role', ${APP_DB_ROLE}, true)`,
-    );
-    return fn(tx);
-  });
+  await tx.execute(
+    sql`select set_config('app.scope', ${scope.kind}, true), set_config('app.municipality', ${municipality}, true), set_config('role', ${APP_DB_ROLE}, true)`,
+  );
+  return fn(tx);
 }
 
 /** The one tenant predicate of the application's own queries (row-level security holds the same line). */
