@@ -1,24 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(ROOT, 'dist/server.js');
 
-/** The newest modification time under a folder. */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const f of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, f.name);
-    latest = Math.max(latest, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds dist/ when it is missing or older than src/ (CI builds before the tests, so this is for local runs). */
+/** Builds dist/ when it is missing or older than the sources, as `npm start` does (CI builds before the tests). */
 export function ensureBuilt(): void {
-  if (existsSync(SERVER) && statSync(SERVER).mtimeMs >= newest(path.join(ROOT, 'src'))) return;
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-if-stale.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }
 
 export interface ServerProcess {
