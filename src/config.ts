@@ -40,6 +40,14 @@ const envSchema = z.object({
   /** After a client writes, its reads go to the primary for this long (read-your-own-writes). */
   READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** `production` turns the first-start hints off (unless REGISTRY_FIRST_START_HINTS says otherwise). */
+  NODE_ENV: z.string().min(1).optional(),
+  /**
+   * On the embedded database: a bootstrap admin with a random token when none exists and no
+   * REGISTRY_ADMIN_TOKEN is set, and a few human-readable lines on stderr (never on PostgreSQL).
+   * Unset: on, unless NODE_ENV=production. See firstStartHints().
+   */
+  REGISTRY_FIRST_START_HINTS: z.stringbool().optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -61,6 +69,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return parsed.data;
 }
+
+/** Whether a first start on the embedded database may create an admin and print the next steps for a person. */
+export const firstStartHints = (c: Pick<Config, 'NODE_ENV' | 'REGISTRY_FIRST_START_HINTS'>): boolean =>
+  c.REGISTRY_FIRST_START_HINTS ?? c.NODE_ENV !== 'production';
 
 /** The variables the service reads, for the README table and the docker-compose test. */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof Config)[];

@@ -13,6 +13,8 @@ export interface ServerProcess {
   proc: ChildProcess;
   /** Everything written to stdout and stderr so far. */
   output(): string;
+  /** What was written to stdout alone (the JSON log). */
+  stdout(): string;
   /** Resolves with the exit code (or the signal's name). */
   exited: Promise<number | string>;
   /** Resolves with the base URL once the server logs "ready"; rejects if it exits first. */
@@ -27,6 +29,7 @@ export function startServer(env: Record<string, string>): ServerProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let stdout = '';
   let resolveReady: (url: string) => void = () => {};
   let rejectReady: (err: Error) => void = () => {};
   const ready = new Promise<string>((res, rej) => {
@@ -37,6 +40,7 @@ export function startServer(env: Record<string, string>): ServerProcess {
   let pending = '';
   proc.stdout?.on('data', (chunk: Buffer) => {
     out += chunk.toString();
+    stdout += chunk.toString();
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -58,5 +62,5 @@ export function startServer(env: Record<string, string>): ServerProcess {
       resolve(code ?? signal ?? -1);
     });
   });
-  return { proc, output: () => out, exited, ready };
+  return { proc, output: () => out, stdout: () => stdout, exited, ready };
 }
