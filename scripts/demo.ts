@@ -1,7 +1,10 @@
 /**
  * `npm run demo`: the service on a FRESH embedded database (DEMO_DATA_DIR, default ./data-demo,
- * wiped first) filled with the demo data set (test/support/demo-data.ts, seeded), loaded through the
- * HTTP API by one officer client per municipality. Prints an analyst token and curl commands.
+ * wiped first) filled with the demo data set (test/support/demo-data.ts, seeded): loaded in-process
+ * through the registry's own commands, each municipality's records in one transaction by its own
+ * officer client (test/support/demo-load.ts). Then it listens (PORT, default 3001, so it can run
+ * beside `npm start` on 3000) and prints an officer, an analyst and an admin token, the docs link
+ * and the curl that shows the letter's 85 / 610.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -12,56 +15,67 @@ import { loadConfig } from '../src/config.js';
 import { migrateDatabase, openPglite } from '../src/infrastructure/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { generateDemoData } from '../test/support/demo-data.js';
-import { loadDemoData } from '../test/support/demo-load.js';
+import { type DemoOfficer, loadDemoData } from '../test/support/demo-load.js';
+
+const began = performance.now();
+const seconds = (from: number) => `${((performance.now() - from) / 1000).toFixed(1)} s`;
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const dataDir = path.resolve(process.env.DEMO_DATA_DIR ?? './data-demo');
 const seed = Number(process.env.DEMO_SEED ?? 20200324);
-// The loader sends hundreds of requests a minute per officer client: no rate limit unless asked for.
 const config = loadConfig({
   ...process.env,
+  PORT: process.env.PORT ?? '3001',
   DATA_DIR: dataDir,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  // Someone trying the demo sends requests in bursts: no rate limit unless asked for.
   RATE_LIMIT_PER_MINUTE: process.env.RATE_LIMIT_PER_MINUTE ?? '0',
 });
 
 rmSync(dataDir, { recursive: true, force: true });
-process.stdout.write(`Fresh embedded database in ${dataDir} (seed ${seed})…\n`);
+say(`Creating a fresh embedded database in ${dataDir} (the first creation takes a while: initdb in WebAssembly)…`);
 const database = await openPglite({ dataDir });
 await migrateDatabase(database);
 const { app, services } = await buildAppFor(database, config, { closeDatabase: true, logger: createLogger(config.LOG_LEVEL) });
-await app.ready();
+say(`  ready in ${seconds(began)}`);
+
+const loading = performance.now();
+const data = generateDemoData(seed);
+say(`Loading the demo data set (seed ${seed}) through the registry's commands…`);
+const loaded = await loadDemoData(services, data, 'npm run demo');
+say(`  ${loaded.establishments} establishments, ${loaded.actions} actions (${loaded.writes} audited writes) in ${seconds(loading)}`);
 
 const actor = systemContext('npm run demo');
-const officers = new Map<string, Record<string, string>>();
-const officerHeaders = (code: string) => officers.get(code) as Record<string, string>;
-const data = generateDemoData(seed);
-for (const code of new Set(data.establishments.map((e) => e.body.municipalityCode))) {
-  const c = madeBy(
-    await services.commands.apiClients.create(actor, { name: `demo officer ${code}`, role: 'officer', municipalityCode: code }),
-  );
-  officers.set(code, { authorization: `Bearer ${c.token}` });
-}
-const started = performance.now();
-const loaded = await loadDemoData(app, officerHeaders, data);
 const analyst = madeBy(await services.commands.apiClients.create(actor, { name: 'demo analyst', role: 'analyst', municipalityCode: null }));
-process.stdout.write(
-  `Loaded ${loaded.establishments} establishments and ${loaded.actions} actions in ${Math.round(performance.now() - started) / 1000} s.\n`,
-);
+const admin = madeBy(await services.commands.apiClients.create(actor, { name: 'demo admin', role: 'admin', municipalityCode: null }));
+const officer = loaded.officers.get('GM0363') as DemoOfficer; // Amsterdam: the demo data always has it
 
-await app.listen({ port: config.PORT, host: config.HOST });
-const base = `http://${config.HOST}:${config.PORT}/v1`;
-const auth = `-H 'Authorization: Bearer ${analyst.token}'`;
-process.stdout.write(`
-The registry is listening on ${base} (Ctrl-C to stop). Analyst token: ${analyst.token}
+const origin = await app.listen({ port: config.PORT, host: config.HOST });
+const base = `${origin}/v1`;
+const letterPath = '/v1/statistics/enforcement-actions/summary?programme=LPP&yearFrom=2017&yearTo=2019';
+const letter = await app.inject({ url: letterPath, headers: { authorization: `Bearer ${analyst.token}` } });
+const figures = (JSON.parse(letter.body) as { items?: { licenceStatus: string; actions: number }[] }).items ?? [];
+const count = (status: string) => figures.find((i) => i.licenceStatus === status)?.actions ?? '?';
 
-The letter's figures (85 and 610, with their averages per municipality per year):
-  curl -s ${auth} '${base}/statistics/enforcement-actions/summary?programme=LPP&yearFrom=2017&yearTo=2019'
+say(`
+The demo registry is listening on ${base} (Ctrl-C to stop), ${seconds(began)} after the start.
+The letter's figures from it: ${count('licensed')} actions against licensed and ${count('unlicensed')} against unlicensed establishments.
 
-Per year and municipality, as CSV:
-  curl -s ${auth} -H 'Accept: text/csv' '${base}/statistics/enforcement-actions?programme=LPP&yearFrom=2017&yearTo=2019&groupBy=year,municipality,licenceStatus'
+Tokens (this database only; each was shown once):
+  officer (Amsterdam, GM0363)  ${officer.token}
+  analyst                      ${analyst.token}
+  admin                        ${admin.token}
 
-Per measure, long format (CBS StatLine style):
-  curl -s ${auth} '${base}/statistics/enforcement-actions/observations?groupBy=year,measure'
+Interactive docs (try requests in the browser): ${origin}/docs
+
+The letter's 85 / 610, with the averages per municipality per year:
+  curl -s -H 'Authorization: Bearer ${analyst.token}' '${origin}${letterPath}'
+
+The same per year and municipality, as CSV:
+  curl -s -H 'Authorization: Bearer ${analyst.token}' -H 'Accept: text/csv' '${base}/statistics/enforcement-actions?programme=LPP&yearFrom=2017&yearTo=2019&groupBy=year,municipality,licenceStatus'
+
+Amsterdam's actions, as its officer sees them:
+  curl -s -H 'Authorization: Bearer ${officer.token}' '${base}/enforcement-actions?pageSize=5'
 
 Open data (no token; small counts suppressed):
   curl -s '${base}/open-data/enforcement-actions?groupBy=municipality,licenceStatus'

@@ -91,6 +91,14 @@ const envSchema = z.object({
   RETENTION_ESTABLISHMENT_YEARS: z.coerce.number().int().min(1).max(200).optional(),
   /** Which selection list (and version) the periods come from: recorded in every destruction entry. */
   RETENTION_SELECTION_LIST: z.string().min(1).max(200).default('unspecified'),
+  /** `production` turns the first-start hints off (unless REGISTRY_FIRST_START_HINTS says otherwise). */
+  NODE_ENV: z.string().min(1).optional(),
+  /**
+   * On the embedded database: a bootstrap admin with a random token when none exists and no
+   * REGISTRY_ADMIN_TOKEN is set, and a few human-readable lines on stderr (never on PostgreSQL).
+   * Unset: on, unless NODE_ENV=production. See firstStartHints().
+   */
+  REGISTRY_FIRST_START_HINTS: z.stringbool().optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;
@@ -145,6 +153,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (lines.length > 0 || !parsed.success) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   return parsed.data;
 }
+
+/** Whether a first start on the embedded database may create an admin and print the next steps for a person. */
+export const firstStartHints = (c: Pick<Config, 'NODE_ENV' | 'REGISTRY_FIRST_START_HINTS'>): boolean =>
+  c.REGISTRY_FIRST_START_HINTS ?? c.NODE_ENV !== 'production';
 
 /** The variables the service reads, for the README table and the docker-compose test. */
 export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof Config)[];

@@ -1,7 +1,8 @@
 import closeWithGrace from 'close-with-grace';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, firstStartHints, loadConfig } from './config.js';
+import { firstStartLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
 import { connectionRole, type Database, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
@@ -9,8 +10,10 @@ import { createLogger } from './logger.js';
 import { startTracing } from './telemetry.js';
 
 /**
- * The process: read configuration, open and migrate the database, register the bootstrap admin,
- * listen, and on SIGTERM/SIGINT stop accepting, finish in-flight requests, close the database.
+ * The process: read configuration, open and migrate the database, register the bootstrap admin
+ * (from REGISTRY_ADMIN_TOKEN, or on a first embedded start one with a random token), listen, tell a
+ * person what to do next (src/first-start.ts), and on SIGTERM/SIGINT stop accepting, finish
+ * in-flight requests, close the database.
  */
 async function main() {
   let config: ReturnType<typeof loadConfig>;
@@ -63,6 +66,15 @@ async function main() {
     logger.info({ keyId: signing.key.keyId }, `audit signing key generated in DATA_DIR (${GENERATED_KEY_FILE}): back it up with the data`);
   }
   const services = servicesFor(database, config, signing.key);
+  // For a person trying it out: the embedded database only, never PostgreSQL (a real installation).
+  const hints = database.kind === 'pglite' && firstStartHints(config);
+  let firstAdmin: { id: string; token: string } | null = null;
+  if (!config.REGISTRY_ADMIN_TOKEN && hints) {
+    firstAdmin = await services.commands.apiClients.ensureFirstAdmin(
+      systemContext('first start on the embedded database without REGISTRY_ADMIN_TOKEN'),
+    );
+    if (firstAdmin) logger.info({ clientId: firstAdmin.id }, 'created the bootstrap admin; its token is printed once on stderr');
+  }
   if (config.REGISTRY_ADMIN_TOKEN) {
     try {
       await services.commands.apiClients.ensureBootstrapAdmin(
@@ -115,6 +127,16 @@ async function main() {
     },
     'ready',
   );
+  if (hints) {
+    process.stderr.write(
+      firstStartLines({
+        url,
+        dataDir: config.DATA_DIR,
+        newAdminToken: firstAdmin?.token ?? null,
+        tokenConfigured: Boolean(config.REGISTRY_ADMIN_TOKEN),
+      }),
+    );
+  }
 }
 
 await main();

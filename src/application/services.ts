@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { OpenDataDimension } from '../domain/statistics.js';
 import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
 import type { Database } from '../infrastructure/db/client.js';
+import { inTenant } from '../infrastructure/db/tenant.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
 import { createMetrics } from '../infrastructure/metrics.js';
 import { API_CLIENT_CHANGES } from '../infrastructure/repositories/api-clients.js';
@@ -15,7 +16,7 @@ import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
 import { createRetentionCommands } from './commands/retention.js';
-import { type CommitHook, createCommandRunner } from './commands/run.js';
+import { type CommandRunner, type CommitHook, createCommandRunner } from './commands/run.js';
 import type { Principal, RequestContext } from './context.js';
 import { type NotificationOptions, notificationServices } from './notifications/services.js';
 import { createApiClientQueries } from './queries/api-clients.js';
@@ -43,6 +44,21 @@ export interface ServiceOptions {
   notifications?: NotificationOptions;
 }
 
+/** The record commands on one runner: a transaction of their own per command, or a share of an open one. */
+function createRecordCommands(r: CommandRunner, tokens: TokenCache<Principal>, unknownTokens: UnknownTokenCache) {
+  return {
+    municipalities: createMunicipalityCommands(r),
+    apiClients: createApiClientCommands(r, tokens, unknownTokens),
+    establishments: createEstablishmentCommands(r),
+    licences: createLicenceCommands(r),
+    enforcementActions: createEnforcementActionCommands(r),
+  };
+}
+
+/** The record commands (municipalities, API clients, establishments, licences, enforcement actions). */
+export type RecordCommands = ReturnType<typeof createRecordCommands>;
+export type Commands = RecordCommands;
+
 /**
  * The application, built once on an opened database: every write (commands), every read
  * (queries), the statistics. The HTTP layer, the CLIs and the tests all use this one object.
@@ -56,21 +72,28 @@ export function createServices(database: Database, options: ServiceOptions) {
     down: () => tokens.distrust(),
     up: () => tokens.trust(),
   });
-  const runner = createCommandRunner(database, options.commitHooks ?? []);
+  const hooks = options.commitHooks ?? [];
+  const runner = createCommandRunner(database, hooks);
+  const recordCommands = (r: CommandRunner) => createRecordCommands(r, tokens, unknownTokens);
   const read = createReader(database);
   const statistics = createStatisticsService(read);
   const notifications = notificationServices(database, runner, read, options.notifications);
   return {
     commands: {
-      municipalities: createMunicipalityCommands(runner),
-      apiClients: createApiClientCommands(runner, tokens, unknownTokens),
-      establishments: createEstablishmentCommands(runner),
-      licences: createLicenceCommands(runner),
-      enforcementActions: createEnforcementActionCommands(runner),
+      ...recordCommands(runner),
       auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null),
       subscriptions: notifications.commands,
       retention: createRetentionCommands(runner),
     },
+    /**
+     * Many commands as one unit, for the service's own bulk work (the demo, an import), never for
+     * requests: `work` gets the same record commands, and each still runs all its steps (its tenant
+     * scope, rules, version check, audit entries, commit hooks), but inside one shared transaction
+     * instead of one each. The audit chain and the statistics rollups are brought up to date at its
+     * COMMIT, as for any write, so they stay exact. Everything commits together, or nothing does.
+     */
+    inOneTransaction: <T>(work: (commands: RecordCommands) => Promise<T>): Promise<T> =>
+      database.db.transaction((tx) => work(recordCommands(createCommandRunner(database, hooks, (scope, fn) => inTenant(tx, scope, fn))))),
     queries: {
       municipalities: createMunicipalityQueries(read),
       apiClients: createApiClientQueries(database, read, tokens, unknownTokens),

@@ -1,68 +1,88 @@
-import type { App } from '../../src/app.js';
+import { madeBy } from '../../src/application/commands/run.js';
+import { clientContext, type Principal, type RequestContext, systemContext } from '../../src/application/context.js';
+import type { Commands, Services } from '../../src/application/services.js';
+import { EnforcementActionInput } from '../../src/http/schemas/enforcement-actions.js';
+import { EstablishmentInput } from '../../src/http/schemas/establishments.js';
+import { LicenceInput } from '../../src/http/schemas/licences.js';
 import type { DemoData } from './demo-data.js';
 
-type Headers = Record<string, string>;
+/** An officer client the loader made: one per municipality of the data set. */
+export interface DemoOfficer extends Principal {
+  token: string;
+}
+
+/** What the loader wrote: counts, and the officer client of each municipality. */
+export interface DemoLoaded {
+  establishments: number;
+  actions: number;
+  /** Every change the commands made (each has its audit entry). */
+  writes: number;
+  officers: Map<string, DemoOfficer>;
+}
 
 /**
- * Loads the demo data through the HTTP API (app.inject), as each municipality's officer client
- * would: establishments, licences, actions, stage moves (PUT with If-Match), deletions. Licences of
- * some establishments come after their actions, so the registry re-derives licenceStatus.
+ * Loads the demo data in-process through the same commands the HTTP routes call, in bulk: each
+ * municipality's records in one transaction (services.inOneTransaction), written by that
+ * municipality's own officer client. Every record still goes through its command (tenant scope,
+ * rules, version checks as If-Match would do them, audit entries), and the audit chain and the
+ * statistics rollups are brought up to date at each commit, as for any write; only HTTP (parsing,
+ * auth, serialisation) and a commit per record are skipped. Bodies pass the routes' own zod schemas
+ * first, so the commands get what a route would hand them. Licences of some establishments are
+ * registered after their actions, so the registry re-derives licenceStatus.
  */
-export async function loadDemoData(app: App, officerHeaders: (municipalityCode: string) => Headers, data: DemoData) {
-  const call = async (
-    method: 'POST' | 'PUT' | 'DELETE',
-    url: string,
-    headers: Headers,
-    payload?: unknown,
-    expected = method === 'POST' ? 201 : method === 'PUT' ? 200 : 204,
-  ) => {
-    const res = await app.inject({
-      method,
-      url,
-      headers,
-      ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
-    });
-    if (res.statusCode !== expected) throw new Error(`${method} ${url} answered ${res.statusCode}: ${res.body}`);
-    return res.statusCode === 204 ? null : (JSON.parse(res.body) as { id: string; version: number });
-  };
-  const ids = new Map<string, { id: string; municipalityCode: string }>();
+export async function loadDemoData(services: Services, data: DemoData, reason = 'demo data set'): Promise<DemoLoaded> {
+  const setUp = systemContext(reason);
+  const loaded: DemoLoaded = { establishments: 0, actions: 0, writes: 0, officers: new Map() };
+  const codes = [...new Set(data.establishments.map((e) => e.body.municipalityCode))];
+  for (const code of codes) {
+    const c = madeBy(
+      await services.commands.apiClients.create(setUp, { name: `demo officer ${code}`, role: 'officer', municipalityCode: code }),
+    );
+    loaded.officers.set(code, { clientId: c.id, name: c.name, role: 'officer', municipalityCode: code, token: c.token });
+  }
+  for (const code of codes) {
+    const officer = loaded.officers.get(code) as DemoOfficer;
+    /** The officer, giving `why` as the audit reason (X-Audit-Reason over HTTP). */
+    const as = (why: string | null = null): RequestContext => clientContext(officer, { requestId: null, reason: why });
+    await services.inOneTransaction((commands) => loadMunicipality(commands, as, data, code, loaded));
+  }
+  return loaded;
+}
+
+/** One municipality's establishments, licences and actions, in the data set's order. */
+async function loadMunicipality(
+  commands: Commands,
+  as: (why?: string | null) => RequestContext,
+  data: DemoData,
+  code: string,
+  loaded: DemoLoaded,
+): Promise<void> {
+  const establishments = data.establishments.filter((e) => e.body.municipalityCode === code);
+  const ids = new Map<string, string>();
   const addLicences = async (e: DemoData['establishments'][number]) => {
-    const id = (ids.get(e.ref) as { id: string }).id;
-    for (const l of e.licences) await call('POST', `/v1/establishments/${id}/licences`, officerHeaders(e.body.municipalityCode), l);
+    for (const l of e.licences) {
+      await commands.licences.create(as(), ids.get(e.ref) as string, LicenceInput.parse(l));
+      loaded.writes += 1;
+    }
   };
-  for (const e of data.establishments) {
-    const created = (await call('POST', '/v1/establishments', officerHeaders(e.body.municipalityCode), e.body)) as { id: string };
-    ids.set(e.ref, { id: created.id, municipalityCode: e.body.municipalityCode });
+  for (const e of establishments) {
+    ids.set(e.ref, madeBy(await commands.establishments.create(as(), EstablishmentInput.parse(e.body))).id);
+    loaded.writes += 1;
     if (!e.licencesLate) await addLicences(e);
   }
-  let n = 0;
   for (const a of data.actions) {
-    const est = ids.get(a.establishmentRef) as { id: string; municipalityCode: string };
-    const h = officerHeaders(est.municipalityCode);
-    let current = (await call('POST', '/v1/enforcement-actions', h, { ...a.body, establishmentId: est.id })) as {
-      id: string;
-      version: number;
-    };
+    const establishmentId = ids.get(a.establishmentRef);
+    if (!establishmentId) continue; // another municipality's
+    const input = (b: Record<string, unknown>) => EnforcementActionInput.parse({ ...b, establishmentId });
+    let current = madeBy(await commands.enforcementActions.create(as(), input(a.body)));
     for (const c of a.corrections) {
-      current = (await call(
-        'PUT',
-        `/v1/enforcement-actions/${current.id}`,
-        { ...h, 'if-match': `"${current.version}"`, 'x-audit-reason': `stage moved to ${c.stage}` },
-        {
-          ...c,
-          establishmentId: est.id,
-        },
-      )) as { id: string; version: number };
+      current =
+        (await commands.enforcementActions.replace(as(`stage moved to ${c.stage}`), current.id, current.version, input(c))) ?? current;
     }
-    if (a.deleteReason) {
-      await call('DELETE', `/v1/enforcement-actions/${current.id}`, {
-        ...h,
-        'if-match': `"${current.version}"`,
-        'x-audit-reason': a.deleteReason,
-      });
-    }
-    n += 1;
+    if (a.deleteReason) await commands.enforcementActions.remove(as(a.deleteReason), current.id, current.version);
+    loaded.writes += 1 + a.corrections.length + (a.deleteReason ? 1 : 0);
+    loaded.actions += 1;
   }
-  for (const e of data.establishments) if (e.licencesLate) await addLicences(e);
-  return { establishments: ids.size, actions: n };
+  for (const e of establishments) if (e.licencesLate) await addLicences(e);
+  loaded.establishments += establishments.length;
 }

@@ -1,30 +1,20 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SERVER = path.join(ROOT, 'dist/server.js');
 
-/** The newest modification time under a folder. */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const f of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, f.name);
-    latest = Math.max(latest, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds dist/ when it is missing or older than src/ (CI builds before the tests, so this is for local runs). */
+/** Builds dist/ when it is missing or older than the sources, as `npm start` does (CI builds before the tests). */
 export function ensureBuilt(): void {
-  if (existsSync(SERVER) && statSync(SERVER).mtimeMs >= newest(path.join(ROOT, 'src'))) return;
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/build-if-stale.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }
 
 export interface ServerProcess {
   proc: ChildProcess;
   /** Everything written to stdout and stderr so far. */
   output(): string;
+  /** What was written to stdout alone (the JSON log). */
+  stdout(): string;
   /** Resolves with the exit code (or the signal's name). */
   exited: Promise<number | string>;
   /** Resolves with the base URL once the server logs "ready"; rejects if it exits first. */
@@ -39,6 +29,7 @@ export function startServer(env: Record<string, string>, root = ROOT): ServerPro
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let stdout = '';
   let resolveReady: (url: string) => void = () => {};
   let rejectReady: (err: Error) => void = () => {};
   const ready = new Promise<string>((res, rej) => {
@@ -49,6 +40,7 @@ export function startServer(env: Record<string, string>, root = ROOT): ServerPro
   let pending = '';
   proc.stdout?.on('data', (chunk: Buffer) => {
     out += chunk.toString();
+    stdout += chunk.toString();
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
@@ -70,5 +62,5 @@ export function startServer(env: Record<string, string>, root = ROOT): ServerPro
       resolve(code ?? signal ?? -1);
     });
   });
-  return { proc, output: () => out, exited, ready };
+  return { proc, output: () => out, stdout: () => stdout, exited, ready };
 }

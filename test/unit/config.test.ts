@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.js';
+import { CONFIG_VARIABLES, ConfigError, firstStartHints, loadConfig } from '../../src/config.js';
 
 /** The ConfigError message for this environment, or undefined when it is accepted. */
 const errorOf = (env: Record<string, string>): string | undefined => {
@@ -72,6 +72,14 @@ t.test('config: bad values stop the start, naming the variable', async (t) => {
     t.match((err as Error).message, /PORT/);
     t.match((err as Error).message, /LOG_LEVEL/);
   }
+});
+
+t.test('config: first-start hints are on by default, off in production or when switched off', async (t) => {
+  t.equal(firstStartHints(loadConfig({})), true, 'on for someone trying it out');
+  t.equal(firstStartHints(loadConfig({ NODE_ENV: 'production' })), false, 'off with NODE_ENV=production');
+  t.equal(firstStartHints(loadConfig({ REGISTRY_FIRST_START_HINTS: 'false' })), false, 'off when switched off');
+  t.equal(firstStartHints(loadConfig({ NODE_ENV: 'production', REGISTRY_FIRST_START_HINTS: 'true' })), true, 'the switch wins');
+  t.match(errorOf({ REGISTRY_FIRST_START_HINTS: 'maybe' }), /\bREGISTRY_FIRST_START_HINTS\b/, 'refused, naming it');
 });
 
 t.test('config: the README documents every variable with its default', async (t) => {

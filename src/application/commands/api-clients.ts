@@ -1,10 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { assertNoInvalidParams, Conflict, type InvalidParam } from '../../domain/errors.js';
 import type { ApiClient, ApiClientInput } from '../../domain/records.js';
+import type { Tx } from '../../infrastructure/db/client.js';
 import {
   announceClientChange,
   findApiClient,
   findClientByTokenHash,
+  hasLiveAdmin,
   insertApiClient,
   lockBootstrapAdmin,
   updateApiClient,
@@ -31,6 +33,18 @@ export class BootstrapTokenRevoked extends Conflict {
     );
   }
 }
+
+/** The bootstrap admin: made by no one (the service itself at start-up). */
+const insertBootstrapAdmin = (tx: Tx, tokenHash: string) =>
+  insertApiClient(tx, {
+    id: randomUUID(),
+    name: BOOTSTRAP_ADMIN_NAME,
+    role: 'admin',
+    municipalityCode: null,
+    tokenHash,
+    createdAt: new Date(),
+    createdBy: null,
+  });
 
 /** API clients: registered and revoked by admins; the bootstrap admin comes from configuration. */
 export function createApiClientCommands(runner: CommandRunner, tokens: TokenCache<Principal>, unknownTokens?: UnknownTokenCache) {
@@ -119,20 +133,28 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
           ],
         };
       }
-      const row = await insertApiClient(tx, {
-        id: randomUUID(),
-        name: BOOTSTRAP_ADMIN_NAME,
-        role: 'admin',
-        municipalityCode: null,
-        tokenHash,
-        createdAt: new Date(),
-        createdBy: null,
-      });
+      const row = await insertBootstrapAdmin(tx, tokenHash);
       return { ...createdRecord('api_client', row.id, null, toApiClient(row)), value: undefined };
     });
     if (rekeyed) tokens.forgetClient(rekeyed);
     unknownTokens?.clear(); // the configured token may have been looked up (and not found) before
   }
 
-  return { create, revoke, ensureBootstrapAdmin };
+  /**
+   * A first start without REGISTRY_ADMIN_TOKEN: when no admin is live (none was ever made, or every
+   * one was revoked), registers the bootstrap admin with a new random token and returns it, the only
+   * copy (stored hashed, like every token). Returns null when an admin exists: its token was shown
+   * before. REGISTRY_ADMIN_TOKEN later re-keys this same bootstrap admin.
+   */
+  async function ensureFirstAdmin(ctx: RequestContext): Promise<{ id: string; token: string } | null> {
+    return runner.run(ctx, async (tx) => {
+      if (await hasLiveAdmin(tx)) return { value: null, changes: [] };
+      const token = newToken();
+      const row = await insertBootstrapAdmin(tx, hashToken(token));
+      const made = createdRecord('api_client', row.id, null, toApiClient(row));
+      return { ...made, value: { id: row.id, token } };
+    });
+  }
+
+  return { create, revoke, ensureBootstrapAdmin, ensureFirstAdmin };
 }

@@ -2,7 +2,7 @@ import type { AuditAction, AuditObjectType } from '../../domain/codes.js';
 import { Conflict, IdempotencyKeyReused, NotFound, VersionConflict } from '../../domain/errors.js';
 import { appendAudit } from '../../infrastructure/audit/chain.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
-import { withTenant } from '../../infrastructure/db/tenant.js';
+import { type TenantScope, withTenant } from '../../infrastructure/db/tenant.js';
 import { claimKey, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
 import type { RequestContext } from '../context.js';
 
@@ -52,13 +52,20 @@ export interface ChangeSpec<Row extends { version: number }, View> {
   followUp?(tx: Tx, current: Row, next: Row | null): Promise<Change[]>;
 }
 
+/** How a command gets its transaction, bound to the caller's scope: its own (withTenant), or a share of an open one. */
+export type TenantTransaction = <T>(scope: TenantScope, work: (tx: Tx) => Promise<T>) => Promise<T>;
+
 /**
  * The one home of every write. Each command runs through here: one transaction bound to the
  * caller's tenant scope → (for a create with an Idempotency-Key) claim the key → the command's own
  * load, rules and write → its audit entries → the commit hooks → (for that create) the stored
  * response. Nothing of a write is outside the transaction, so nothing is half-done.
  */
-export function createCommandRunner(database: Database, hooks: readonly CommitHook[] = []) {
+export function createCommandRunner(
+  database: Database,
+  hooks: readonly CommitHook[] = [],
+  transaction: TenantTransaction = (scope, work) => withTenant(database.db, scope, work),
+) {
   async function finish(tx: Tx, ctx: RequestContext, changes: Change[]): Promise<void> {
     await appendAudit(tx, ctx.actor, changes);
     for (const hook of hooks) await hook(tx, ctx, changes);
@@ -66,7 +73,7 @@ export function createCommandRunner(database: Database, hooks: readonly CommitHo
 
   /** A write that creates nothing retryable (updates, deletes, follow-ups). */
   function run<T>(ctx: RequestContext, work: (tx: Tx) => Promise<Written<T>>): Promise<T> {
-    return withTenant(database.db, ctx.scope, async (tx) => {
+    return transaction(ctx.scope, async (tx) => {
       const { value, changes } = await work(tx);
       await finish(tx, ctx, changes);
       return value;
@@ -81,7 +88,7 @@ export function createCommandRunner(database: Database, hooks: readonly CommitHo
    */
   async function create<T>(ctx: RequestContext, work: (tx: Tx) => Promise<Written<T>>): Promise<Created<T>> {
     const claim = ctx.idempotency;
-    const outcome = await withTenant(database.db, ctx.scope, async (tx): Promise<Created<T>> => {
+    const outcome = await transaction(ctx.scope, async (tx): Promise<Created<T>> => {
       if (claim) {
         const found = await claimKey(tx, claim);
         if (found.kind === 'busy') {

@@ -25,15 +25,21 @@ export const APP_DB_ROLE = 'registry_app';
  * during a transaction hangs.
  */
 export function withTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const municipality = scope.kind === 'municipality' ? scope.code : '';
   const pool = poolBehind.get(db);
-  if (pool) return onPostgres(pool, scope.kind, municipality, fn);
-  return db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('app.scope', ${scope.kind}, true), set_config('app.municipality', ${municipality}, true), set_config('role', ${APP_DB_ROLE}, true)`,
-    );
-    return fn(tx);
-  });
+  if (pool) return onPostgres(pool, scope.kind, scope.kind === 'municipality' ? scope.code : '', fn);
+  return db.transaction((tx) => inTenant(tx, scope, fn));
+}
+
+/**
+ * Runs `fn` inside an open transaction after binding it to `scope` (the same settings as
+ * withTenant). For many commands in one transaction (a bulk load): each binds its own scope in turn.
+ */
+export async function inTenant<T>(tx: Tx, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const municipality = scope.kind === 'municipality' ? scope.code : '';
+  await tx.execute(
+    sql`select set_config('app.scope', ${scope.kind}, true), set_config('app.municipality', ${municipality}, true), set_config('role', ${APP_DB_ROLE}, true)`,
+  );
+  return fn(tx);
 }
 
 /**

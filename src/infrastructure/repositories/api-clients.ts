@@ -35,6 +35,16 @@ export async function lockBootstrapAdmin(q: Queryable, name: string): Promise<Ap
   return row ?? null;
 }
 
+/** Whether any admin client is live (not revoked). */
+export async function hasLiveAdmin(q: Queryable): Promise<boolean> {
+  const [row] = await q
+    .select({ id: apiClients.id })
+    .from(apiClients)
+    .where(and(eq(apiClients.role, 'admin'), isNull(apiClients.revokedAt)))
+    .limit(1);
+  return row !== undefined;
+}
+
 export const insertApiClient = (q: Queryable, values: ApiClientValues): Promise<ApiClientRow> => insertRow(q, apiClients, values);
 
 export const updateApiClient = (q: Queryable, id: string, values: Partial<ApiClientValues>): Promise<ApiClientRow> =>

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import t, { type Test } from 'tap';
+import { hashToken } from '../../src/application/commands/api-clients.js';
+import { openPglite, openPostgres } from '../../src/infrastructure/db/client.js';
+import { pgliteTemplate } from '../support/helper.js';
+import { scratchForService } from '../support/scratch-database.js';
+import { ensureBuilt, startServer } from '../support/server.js';
+
+/**
+ * The first start as a newcomer sees it: `node dist/server.js` without REGISTRY_ADMIN_TOKEN. On the
+ * embedded database it creates the bootstrap admin with a random token and prints it once, with the
+ * docs URL and the next command, in plain lines on stderr; stdout stays JSON. Never on PostgreSQL,
+ * never with NODE_ENV=production.
+ */
+t.setTimeout(240_000); // up to three spawned servers, each loading PGlite and migrating
+ensureBuilt();
+
+const usingPostgres = Boolean(process.env.DATABASE_URL);
+const TOKEN_LINE = /export REGISTRY_ADMIN_TOKEN=(er_[A-Za-z0-9_-]{43})\n/;
+const HINTS = /REGISTRY_ADMIN_TOKEN=|Enforcement registry running|\/docs/;
+
+/** One start: waits for ready and the plain lines that follow it on stderr, runs `use`, stops the server. */
+async function run(t: Test, env: Record<string, string>, use: (base: string, output: () => string) => Promise<void> = async () => {}) {
+  const s = startServer({ PORT: '0', LOG_LEVEL: 'info', ...env });
+  t.teardown(() => {
+    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+  });
+  const base = await s.ready;
+  for (let i = 0; i < 20 && !/turns them off/.test(s.output()); i++) await new Promise((r) => setTimeout(r, 100));
+  await use(base, s.output);
+  s.proc.kill('SIGTERM');
+  t.equal(await s.exited, 0, 'stops cleanly');
+  const notJson = s
+    .stdout()
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('{'));
+  t.same(notJson, [], 'stdout holds only JSON log lines');
+  return { output: s.output(), stdout: s.stdout() };
+}
+
+if (!usingPostgres) {
+  t.test('embedded: the first start prints a working admin token once; production and later starts do not', async (t) => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'er-first-'));
+    t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+    // A migrated folder, as after initdb (10-40 s on a loaded machine); the server still migrates it itself.
+    await (await openPglite({ dataDir, loadDataDir: await pgliteTemplate() })).close();
+
+    const production = await run(t, { DATA_DIR: dataDir, NODE_ENV: 'production' });
+    t.notMatch(production.output, HINTS, 'NODE_ENV=production: no token, no plain lines');
+
+    let token = '';
+    const first = await run(t, { DATA_DIR: dataDir }, async (base, output) => {
+      token = TOKEN_LINE.exec(output())?.[1] ?? '';
+      t.ok(token, 'the first start prints an admin token in a plain line (so the production start made none)');
+      const clients = await fetch(`${base}/v1/api-clients`, { headers: { authorization: `Bearer ${token}` } });
+      t.equal(clients.status, 200, 'the printed token works');
+      const body = (await clients.json()) as { items: { name: string; role: string }[] };
+      t.same(
+        body.items.map((c) => [c.name, c.role]),
+        [['bootstrap-admin', 'admin']],
+        'it is the bootstrap admin',
+      );
+      t.match(output(), `Docs (try the API in the browser): ${base}/docs`, 'with the docs URL');
+      t.match(output(), `curl -s -H "Authorization: Bearer $REGISTRY_ADMIN_TOKEN" ${base}/v1/api-clients`, 'and the next command');
+    });
+    t.notOk(first.stdout.includes(token), 'the token is in no log line (stdout)');
+    t.equal(first.output.split(token).length - 1, 1, 'it is printed once');
+    t.ok(
+      first.stdout.split('\n').some((l) => l.includes('"msg":"ready"')),
+      'the JSON ready line is there as always',
+    );
+
+    const second = await run(t, { DATA_DIR: dataDir }, async (base) => {
+      const res = await fetch(`${base}/v1/api-clients`, { headers: { authorization: `Bearer ${token}` } });
+      t.equal(res.status, 200, 'the first token still works after a restart');
+      t.equal(((await res.json()) as { items: unknown[] }).items.length, 1, 'and no second admin was made');
+    });
+    t.notMatch(second.output, /REGISTRY_ADMIN_TOKEN=er_/, 'a second start prints no new token');
+    t.match(second.output, /printed at the first start/, 'but says where it was');
+
+    const db = await openPglite({ dataDir });
+    const rows = (await db.db.execute(sql`select token_hash from api_clients`)) as unknown as { rows: { token_hash: string }[] };
+    await db.close();
+    t.same(
+      rows.rows.map((r) => r.token_hash),
+      [hashToken(token)],
+      'the database holds only the token’s hash',
+    );
+  });
+} else {
+  t.test('PostgreSQL: no admin is made and nothing is printed without REGISTRY_ADMIN_TOKEN', async (t) => {
+    const db = await scratchForService('er_first');
+    t.teardown(db.drop);
+    const started = await run(t, { DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl });
+    t.notMatch(started.output, HINTS, 'no token, no plain lines');
+    const owner = await openPostgres({ url: db.ownerUrl, poolSize: 1, connectTimeoutMs: 5000, statementTimeoutMs: 5000 });
+    const rows = (await owner.db.execute(sql`select count(*)::int as n from api_clients`)) as unknown as { rows: { n: number }[] };
+    await owner.close();
+    t.equal(rows.rows[0]?.n, 0, 'no API client was made');
+  });
+}
