@@ -76,12 +76,13 @@ export function createServices(database: Database, options: ServiceOptions) {
   const runner = createCommandRunner(database, hooks);
   const recordCommands = (r: CommandRunner) => createRecordCommands(r, tokens, unknownTokens);
   const read = createReader(database);
+  const metrics = createMetrics(database);
   const statistics = createStatisticsService(read);
   const notifications = notificationServices(database, runner, read, options.notifications);
   return {
     commands: {
       ...recordCommands(runner),
-      auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null),
+      auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null, (at) => metrics.auditCheckpointWritten(at)),
       subscriptions: notifications.commands,
       retention: createRetentionCommands(runner),
     },
@@ -120,7 +121,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       purgeExpired: () => purgeExpiredIdempotencyKeys(database.db),
     },
     /** Prometheus metrics of this instance (requests are recorded by the HTTP layer). */
-    metrics: createMetrics(database),
+    metrics,
     /** Readiness: can the database answer? */
     ping: async () => {
       await database.db.execute(sql`select 1`);

@@ -14,17 +14,23 @@ const signingOff = () =>
  * admin) and periodically (the server's timer, AUDIT_CHECKPOINT_INTERVAL_S). A checkpoint is not a
  * record change, so it writes no audit entry; it runs through the one transaction helper all the same.
  */
-export function createAuditCheckpointCommands(runner: CommandRunner, key: SigningKey | null) {
+export function createAuditCheckpointCommands(runner: CommandRunner, key: SigningKey | null, written: (at: Date) => void = () => {}) {
+  /** A committed checkpoint is reported (the metrics' last-checkpoint age), then returned. */
+  const noted = <C extends Checkpoint | null>(c: C): C => {
+    if (c) written(new Date(c.signedAt));
+    return c;
+  };
+
   /** Signs the current head now. */
   function sign(ctx: RequestContext): Promise<Checkpoint> {
     if (!key) throw signingOff();
-    return runner.run(ctx, async (tx) => ({ value: (await storeCheckpoint(tx, key)) as Checkpoint, changes: [] }));
+    return runner.run(ctx, async (tx) => ({ value: (await storeCheckpoint(tx, key)) as Checkpoint, changes: [] })).then(noted);
   }
 
   /** Signs the current head unless the latest checkpoint already covers it (the periodic signer). */
   function signIfMoved(ctx: RequestContext): Promise<Checkpoint | null> {
     if (!key) throw signingOff();
-    return runner.run(ctx, async (tx) => ({ value: await storeCheckpoint(tx, key, true), changes: [] }));
+    return runner.run(ctx, async (tx) => ({ value: await storeCheckpoint(tx, key, true), changes: [] })).then(noted);
   }
 
   /** The public key, for outside verifiers: PEM (SPKI) and JWK. */
