@@ -164,8 +164,9 @@ export type AttemptValues = typeof deliveryAttempts.$inferInsert;
 
 /**
  * Records an attempt and moves its delivery on: delivered, due again at `nextAttemptAt`, or
- * abandoned (`nextAttemptAt` null). Only while the lease is still this dispatcher's: after a lease
- * ran out another dispatcher owns the delivery. Returns whether the lease was still held.
+ * abandoned (`nextAttemptAt` null). The delivery is locked first: one deleted meanwhile (with its
+ * subscription) leaves nothing to record. Its state moves only while the lease is still this
+ * dispatcher's; after a lease ran out another dispatcher owns it. Returns whether the lease was held.
  */
 export async function recordAttempt(
   q: Queryable,
@@ -173,17 +174,19 @@ export async function recordAttempt(
   attempt: AttemptValues,
   next: { delivered: true } | { delivered: false; nextAttemptAt: Date | null },
 ): Promise<boolean> {
+  const [row] = await rowsOf<{ lease_id: string | null }>(q, sql`select lease_id from deliveries where id = ${d.id} for update`);
+  if (!row) return false;
   await q.insert(deliveryAttempts).values(attempt);
+  if (row.lease_id !== d.leaseId) return false;
   const status = next.delivered ? 'delivered' : next.nextAttemptAt ? 'pending' : 'abandoned';
   const nextAt = !next.delivered && next.nextAttemptAt ? next.nextAttemptAt.toISOString() : null;
-  const rows = await rowsOf<{ id: string }>(
-    q,
+  await q.execute(
     sql`update deliveries set status = ${status}, lease_until = null, lease_id = null,
           next_attempt_at = coalesce(${nextAt}::timestamptz, next_attempt_at),
           finished_at = case when ${status} = 'pending' then null else now() end
-        where id = ${d.id} and lease_id = ${d.leaseId} returning id`,
+        where id = ${d.id}`,
   );
-  return rows.length === 1;
+  return true;
 }
 
 /** The undelivered work: events not yet fanned out plus pending deliveries of active subscriptions, and the oldest one's age. */
