@@ -1,6 +1,6 @@
 import t from 'tap';
 import { systemContext } from '../../src/application/context.js';
-import { build, json, sample } from '../support/helper.js';
+import { build, json, newSigningKey, sample } from '../support/helper.js';
 import { records } from '../support/records.js';
 
 /**
@@ -28,7 +28,10 @@ interface Row {
 t.test('access matrix: every route × role', async (t) => {
   // Every route is called with revoked and malformed tokens from one address: not a flood to be
   // limited here (the failure limit has its own test, auth-failures.test.ts).
-  const { app, client, database, services } = await build(t, { config: { AUTH_FAILURES_PER_MINUTE: '0' } });
+  const { app, client, database, services } = await build(t, {
+    config: { AUTH_FAILURES_PER_MINUTE: '0' },
+    auditSigningKey: newSigningKey(),
+  });
   const amsterdam = await client('officer', 'GM0363');
   const rotterdam = await client('officer', 'GM0599');
   const analyst = await client('analyst');
@@ -244,6 +247,21 @@ t.test('access matrix: every route × role', async (t) => {
       prepare: async () => ({ url: '/v1/audit-trail/verification' }),
       expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 200 },
     },
+    {
+      method: 'POST',
+      path: '/v1/audit-trail/checkpoints',
+      prepare: async () => ({ url: '/v1/audit-trail/checkpoints' }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 201 },
+    },
+    // The checkpoints and their key are public: their worth is in being kept by others.
+    ...(['/v1/audit-trail/checkpoints', '/v1/audit-trail/public-key'] as const).map(
+      (path): Row => ({
+        method: 'GET',
+        path,
+        prepare: async () => ({ url: path }),
+        expect: { none: 200, officerOwn: 200, officerOther: 200, analyst: 200, admin: 200, revoked: 200, malformed: 200 },
+      }),
+    ),
     // Statistics for Amsterdam: its own officers, analysts and admins; another municipality's officer is refused.
     ...(
       [

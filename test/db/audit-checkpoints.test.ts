@@ -1,19 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { asc, gte, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { runAuditVerify } from '../../src/cli/audit-verify.js';
 import { chainHash, contentHash } from '../../src/infrastructure/audit/chain.js';
-import {
-  type Checkpoint,
-  checkpointSignedBy,
-  publicKeyFrom,
-  signCheckpoint,
-  signingKeyFromPem,
-} from '../../src/infrastructure/audit/checkpoints.js';
+import { type Checkpoint, checkpointSignedBy, publicKeyFrom, signCheckpoint } from '../../src/infrastructure/audit/checkpoints.js';
 import { auditLog } from '../../src/infrastructure/db/schema.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import { asSuperuser } from '../support/audit.js';
-import { build, json, sample } from '../support/helper.js';
+import { build, json, newSigningKey, sample } from '../support/helper.js';
 
 /**
  * Issue 11, finding 9: the audit chain proves itself. The application role cannot write audit_log
@@ -21,7 +14,7 @@ import { build, json, sample } from '../support/helper.js';
  * signed checkpoints catch a rewrite (with recomputed hashes) or a cut after them, with no anchor
  * kept by hand.
  */
-const newKey = () => signingKeyFromPem(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+const newKey = newSigningKey;
 
 async function registry(t: Test) {
   const key = newKey();

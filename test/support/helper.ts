@@ -1,9 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { type App, buildAppFor } from '../../src/app.js';
 import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
 import type { Services } from '../../src/application/services.js';
 import { loadConfig } from '../../src/config.js';
-import type { SigningKey } from '../../src/infrastructure/audit/checkpoints.js';
+import { type SigningKey, signingKeyFromPem } from '../../src/infrastructure/audit/checkpoints.js';
 import { type Database, type Db, openPglite, openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate } from './pglite-template.js';
 import { scratchForService } from './scratch-database.js';
@@ -120,3 +121,7 @@ export const sample = {
 
 /** Parses a JSON response body. */
 export const json = <T = Record<string, unknown>>(res: { body: string }): T => JSON.parse(res.body) as T;
+
+/** A fresh Ed25519 audit signing key, for tests of the signed checkpoints. */
+export const newSigningKey = (): SigningKey =>
+  signingKeyFromPem(generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());

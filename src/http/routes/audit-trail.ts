@@ -123,7 +123,7 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         'Signs the current chain head (seq, headHash, signedAt) with the service’s Ed25519 key and stores the checkpoint; the service also does this every AUDIT_CHECKPOINT_INTERVAL_S seconds when the chain moved. Each call signs a new checkpoint (a retry signs another, which does no harm). 409 audit-signing-off when no signing key is configured. Admins only.',
       ),
       security: BEARER,
-      response: { 201: AuditCheckpoint, ...problems(400, ...AUTH_PROBLEMS, 409) },
+      response: { 201: AuditCheckpoint, ...problems(400, ...AUTH_PROBLEMS, 409, 413, 415) },
     },
     handler: async (request, reply) => reply.code(201).send(await checkpoints.sign(contextOf(request))),
   });
