@@ -14,7 +14,7 @@ import { checkResponse, type Operation, operations, problemValidator } from '../
  * no 5xx; every error is problem+json valid against the document's Problem schema; every status
  * and body is one the document declares; and a rejected request changes nothing.
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 2500);
 
 const deep = (n: number): unknown => {
   let v: unknown = 'bottom';
