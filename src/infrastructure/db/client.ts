@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -53,6 +54,123 @@ export function dbOnConnection(client: pg.PoolClient): Db {
     connectionDbs.set(client, db);
   }
   return db;
+}
+
+interface ScopedConnection {
+  db: Db;
+  /** The statement that opens every message (the scope's settings), set for each use. */
+  prefix: string;
+  /** Set when the connection failed (not a statement): it must not go back to the pool. */
+  broken: Error | undefined;
+}
+
+const scopedConnections = new WeakMap<pg.PoolClient, ScopedConnection>();
+const prepareValue: (value: unknown) => string | Buffer | null = createRequire(import.meta.url)('pg/lib/utils.js').prepareValue;
+
+/**
+ * A drizzle instance on one checked-out connection whose every statement is sent as one
+ * simple-protocol message: `prefix` first, then the statement with its parameters as escaped
+ * literals (the text pg would have sent for them, untyped like a parameter), and the answer is the
+ * statement's. Used by readWithTenant (tenant.ts); made once per connection and reused.
+ */
+export function scopedStatements(client: pg.PoolClient, prefix: string): { db: Db; broken(): Error | undefined } {
+  let conn = scopedConnections.get(client);
+  if (!conn) {
+    const state: ScopedConnection = { db: undefined as unknown as Db, prefix, broken: undefined };
+    const query = async (config: pg.QueryConfig, values?: unknown[]) => {
+      const text = state.prefix + inlineParameters(config.text, values ?? config.values ?? []);
+      try {
+        const results = (await client.query({
+          ...config,
+          name: undefined,
+          values: undefined,
+          queryMode: 'simple',
+          text,
+        } as pg.QueryConfig)) as unknown as pg.QueryResult[];
+        return results[results.length - 1];
+      } catch (err) {
+        if (!(err instanceof pg.DatabaseError)) state.broken = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      }
+    };
+    state.db = drizzlePg({ client: { query } as unknown as pg.PoolClient, schema }) as unknown as Db;
+    conn = state;
+    scopedConnections.set(client, conn);
+  }
+  conn.prefix = prefix;
+  conn.broken = undefined;
+  const used = conn;
+  return { db: used.db, broken: () => used.broken };
+}
+
+/** A parameter as an SQL literal: untyped like a bound parameter, escaped (pg.escapeLiteral). */
+function literal(value: unknown): string {
+  const prepared = prepareValue(value);
+  if (prepared === null) return 'NULL';
+  if (Buffer.isBuffer(prepared)) return `'\\x${prepared.toString('hex')}'`;
+  return pg.escapeLiteral(prepared);
+}
+
+/**
+ * Replaces `$1`… in `text` by the literals of `values`, outside quoted strings, quoted identifiers,
+ * comments and dollar-quoted bodies (where `$1` is text, not a parameter).
+ */
+export function inlineParameters(text: string, values: readonly unknown[]): string {
+  if (values.length === 0) return text;
+  let out = '';
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i] as string;
+    if (c === "'" || c === '"') {
+      const end = closingQuote(text, i, c);
+      out += text.slice(i, end);
+      i = end;
+    } else if (c === '-' && text[i + 1] === '-') {
+      const end = text.indexOf('\n', i);
+      const stop = end === -1 ? n : end;
+      out += text.slice(i, stop);
+      i = stop;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end === -1 ? n : end + 2;
+      out += text.slice(i, stop);
+      i = stop;
+    } else if (c === '$') {
+      const digits = /^\$(\d+)/.exec(text.slice(i, i + 12));
+      const tag = digits ? null : /^\$[A-Za-z_]*\$/.exec(text.slice(i, i + 64));
+      if (digits) {
+        const index = Number(digits[1]) - 1;
+        if (index < 0 || index >= values.length) throw new Error(`no value for parameter $${digits[1]}`);
+        out += literal(values[index]);
+        i += digits[0].length;
+      } else if (tag) {
+        const end = text.indexOf(tag[0], i + tag[0].length);
+        const stop = end === -1 ? n : end + tag[0].length;
+        out += text.slice(i, stop);
+        i = stop;
+      } else {
+        out += c;
+        i += 1;
+      }
+    } else {
+      out += c;
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/** The index after the quote that closes the one at `start` (a doubled quote is part of the text). */
+function closingQuote(text: string, start: number, quote: string): number {
+  let i = start + 1;
+  while (i < text.length) {
+    if (text[i] === quote) {
+      if (text[i + 1] === quote) i += 2;
+      else return i + 1;
+    } else i += 1;
+  }
+  return text.length;
 }
 
 /** The migrations folder, resolved from this module so it works from src/, dist/ and any cwd. */
@@ -137,8 +255,8 @@ function useNamedStatements(client: pg.PoolClient): void {
     const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
     let named = config;
     if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
-      const c = config as { text: string; name?: string };
-      if (!c.name) {
+      const c = config as { text: string; name?: string; queryMode?: string };
+      if (!c.name && c.queryMode !== 'simple') {
         let name = names.get(c.text);
         if (!name && names.size < MAX_NAMED_STATEMENTS) {
           name = `er_${names.size + 1}`;

@@ -1,7 +1,7 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { type Db, dbOnConnection, poolBehind, type Tx } from './client.js';
+import { type Db, dbOnConnection, poolBehind, scopedStatements, type Tx } from './client.js';
 
 /**
  * Which municipalities' rows a transaction may touch: one, or all. "All" is an explicit setting
@@ -68,6 +68,32 @@ async function onPostgres<T>(pool: pg.Pool, kind: string, municipality: string, 
     throw err;
   } finally {
     client.release(broken);
+  }
+}
+
+/**
+ * Runs the read `fn` bound to `scope`, like withTenant, in fewer round trips on PostgreSQL: each of
+ * its statements is sent as one simple-protocol message that starts with the scope's settings
+ * (`select set_config(…, true); <statement>`). PostgreSQL runs such a message as one implicit
+ * transaction, so the settings hold for that statement and end with it: the same fail-closed
+ * binding as a transaction, without BEGIN and COMMIT. Under READ COMMITTED every statement of a
+ * transaction takes its own snapshot anyway, so a read of several statements sees what it saw
+ * before. Only for reads: a statement that writes would commit on its own. On PGlite (in process,
+ * no round trips) this is withTenant.
+ */
+export async function readWithTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const pool = poolBehind.get(db);
+  if (!pool) return withTenant(db, scope, fn);
+  const client = await pool.connect();
+  const literal = (v: string) => pg.escapeLiteral(v);
+  const prefix = `select set_config('app.scope', ${literal(scope.kind)}, true), set_config('app.municipality', ${literal(scope.kind === 'municipality' ? scope.code : '')}, true), set_config('role', ${literal(APP_DB_ROLE)}, true);\n`;
+  const scoped = scopedStatements(client, prefix);
+  try {
+    return await fn(scoped.db as unknown as Tx);
+  } finally {
+    // A statement that failed rolled back its own implicit transaction; only a connection that
+    // broke is not given back to the pool.
+    client.release(scoped.broken());
   }
 }
 
