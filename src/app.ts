@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createServices, type Services } from './application/services.js';
@@ -139,6 +140,7 @@ export const servicesFor = (database: Database, config: Config, auditSigningKey:
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
+    writeConcurrency: config.DATABASE_WRITE_CONCURRENCY ?? 2 * availableParallelism(),
     ...notificationsFor(config), // the outbox hook and the webhook dispatcher's settings
   });
 

@@ -18,6 +18,8 @@ const envSchema = z.object({
   /** A privileged connection for migrations; the service itself may then log in as a plain role (DATABASE_URL). */
   DATABASE_MIGRATION_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** Write transactions let in at once (the rest wait in order); unset: twice this machine's cores. */
+  DATABASE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(200).optional(),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   REGISTRY_ADMIN_TOKEN: z

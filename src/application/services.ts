@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { OpenDataDimension } from '../domain/statistics.js';
 import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
+import { createAdmission } from '../infrastructure/db/admission.js';
 import type { Database } from '../infrastructure/db/client.js';
-import { inTenant } from '../infrastructure/db/tenant.js';
+import { inTenant, withTenant } from '../infrastructure/db/tenant.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
 import { createMetrics } from '../infrastructure/metrics.js';
 import { API_CLIENT_CHANGES } from '../infrastructure/repositories/api-clients.js';
@@ -42,6 +43,8 @@ export interface ServiceOptions {
   commitHooks?: readonly CommitHook[];
   /** Webhook subscriptions and their dispatcher (src/application/notifications/). */
   notifications?: NotificationOptions;
+  /** Write transactions let in at once (src/infrastructure/db/admission.ts); unset: no limit beyond the pool. */
+  writeConcurrency?: number;
 }
 
 /** The record commands on one runner: a transaction of their own per command, or a share of an open one. */
@@ -73,10 +76,13 @@ export function createServices(database: Database, options: ServiceOptions) {
     up: () => tokens.trust(),
   });
   const hooks = options.commitHooks ?? [];
-  const runner = createCommandRunner(database, hooks);
+  const admission = options.writeConcurrency ? createAdmission(options.writeConcurrency) : undefined;
+  const runner = createCommandRunner(database, hooks, (scope, work) =>
+    admission ? admission.run(() => withTenant(database.db, scope, work)) : withTenant(database.db, scope, work),
+  );
   const recordCommands = (r: CommandRunner) => createRecordCommands(r, tokens, unknownTokens);
   const read = createReader(database);
-  const metrics = createMetrics(database);
+  const metrics = createMetrics(database, admission);
   const statistics = createStatisticsService(read);
   const notifications = notificationServices(database, runner, read, options.notifications);
   return {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Admission } from './db/admission.js';
 import type { Database } from './db/client.js';
 
 /**
@@ -7,7 +8,7 @@ import type { Database } from './db/client.js';
  * Request figures are recorded by the HTTP layer; the database figures are read at scrape time.
  * Served in the Prometheus text format on METRICS_PORT by server.ts (docs/operations.md#metrics).
  */
-export function createMetrics(database: Database) {
+export function createMetrics(database: Database, writes?: Admission) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry }); // process_* and nodejs_*: CPU, memory, event loop, handles
 
@@ -35,6 +36,19 @@ export function createMetrics(database: Database) {
       if (!stats) return;
       this.set({ state: 'in_use' }, stats.total - stats.idle);
       this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'waiting' }, stats.waiting);
+    },
+  });
+
+  new Gauge({
+    name: 'registry_write_transactions',
+    help: 'Write transactions running, and waiting for admission (DATABASE_WRITE_CONCURRENCY).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      if (!writes) return;
+      const stats = writes.stats();
+      this.set({ state: 'running' }, stats.running);
       this.set({ state: 'waiting' }, stats.waiting);
     },
   });

@@ -86,6 +86,7 @@ export function scopedStatements(client: pg.PoolClient, prefix: string): { db: D
           values: undefined,
           queryMode: 'simple',
           text,
+          traceText: config.text,
         } as pg.QueryConfig)) as unknown as pg.QueryResult[];
         return results[results.length - 1];
       } catch (err) {
@@ -252,7 +253,9 @@ function useNamedStatements(client: pg.PoolClient): void {
   // looked up per call, so that a wrapper installed on the prototype later (the benchmark's capture) still sees every query
   const send = (self: pg.PoolClient, ...args: unknown[]) => (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(self, args);
   (client as unknown as { query: unknown }).query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
-    const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
+    // A statement sent with its values inlined (scopedStatements) is traced by its text with placeholders.
+    const c0 = config as { text?: string; traceText?: string } | null;
+    const text = typeof config === 'string' ? config : (c0?.traceText ?? c0?.text ?? '');
     let named = config;
     if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
       const c = config as { text: string; name?: string; queryMode?: string };
