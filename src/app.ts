@@ -22,6 +22,7 @@ import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
+import statisticsMetadataRoutes from './http/routes/statistics-metadata.js';
 import subscriptionRoutes from './http/routes/subscriptions.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
@@ -123,6 +124,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(apiClientRoutes, { services });
       await v1.register(auditTrailRoutes, { services });
       await v1.register(statisticsRoutes, { services });
+      await v1.register(statisticsMetadataRoutes, { services });
       await v1.register(subscriptionRoutes, { services });
     },
     { prefix: '/v1' },
