@@ -15,6 +15,7 @@ import readLog from './http/plugins/read-log.js';
 import tracing from './http/plugins/tracing.js';
 import apiClientRoutes from './http/routes/api-clients.js';
 import auditTrailRoutes from './http/routes/audit-trail.js';
+import dashboardRoutes from './http/routes/dashboard.js';
 import enforcementActionRoutes from './http/routes/enforcement-actions.js';
 import establishmentRoutes from './http/routes/establishments.js';
 import healthRoutes from './http/routes/health.js';
@@ -114,6 +115,7 @@ export async function buildApp(opts: BuildAppOptions) {
   await app.register(openapi, { publicBaseUrl: config.PUBLIC_BASE_URL });
 
   await app.register(healthRoutes, { services });
+  await app.register(dashboardRoutes);
   await app.register(
     async (v1) => {
       await v1.register(openapiDocumentRoute);
