@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { DASHBOARD_CSS, dashboardPage } from '../dashboard/page.js';
+import { HttpProblem } from '../problem.js';
 
 /**
  * The analysts' dashboard: one HTML page and one hand-written ES module (src/http/dashboard/), styled
@@ -51,7 +52,7 @@ const dashboardRoutes: FastifyPluginAsync = async (app) => {
   );
   app.get<{ Params: { file: string } }>('/dashboard/assets/:file', { schema: { hide: true } }, (request, reply) => {
     const body = vendor.get(request.params.file);
-    if (body === undefined) return reply.callNotFound();
+    if (body === undefined) throw new HttpProblem({ status: 404, code: 'not-found', detail: `No dashboard asset ${request.params.file}.` });
     return send(reply, 'text/css; charset=utf-8', body);
   });
 };
