@@ -1,5 +1,7 @@
 import t from 'tap';
+import { GROUND_TITLES, LICENCE_STATUS_TITLES, MEASURE_TITLES, STAGE_TITLES } from '../../src/domain/code-titles.js';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PROGRAMMES, STAGES } from '../../src/domain/codes.js';
+import { LABELS } from '../../src/domain/statistics.js';
 import { build, json, sample } from '../support/helper.js';
 import { checkResponse } from '../support/openapi.js';
 import { parseCsv } from '../support/statistics.js';
@@ -56,6 +58,14 @@ async function setUp(t: Parameters<typeof build>[0]) {
   for (let i = 0; i < 3; i++) await post(rdam.auth, '/v1/enforcement-actions', sample.action(rdamEst.id, { decisionDate: '2018-11-11' }));
   return { ...ctx, analyst: await client('analyst') };
 }
+
+t.test('the Dutch titles are the labels the CSV columns use', async (t) => {
+  const dutch = (titles: Record<string, { nl: string }>) => Object.fromEntries(Object.entries(titles).map(([k, v]) => [k, v.nl]));
+  t.same(dutch(LICENCE_STATUS_TITLES), LABELS.licenceStatus);
+  t.same(dutch(MEASURE_TITLES), LABELS.measure);
+  t.same(dutch(GROUND_TITLES), LABELS.ground);
+  t.same(dutch(STAGE_TITLES), LABELS.stage);
+});
 
 t.test('metadata: every dimension’s codes with Dutch and English titles, units, the counting rule', async (t) => {
   const { app, analyst } = await setUp(t);

@@ -89,7 +89,7 @@ ${
 </section>`
     : ''
 }
-<div id="figures" aria-live="polite"></div>
+<div id="figures"></div>
 </main>
 </div>
 </body>
