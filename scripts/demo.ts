@@ -67,6 +67,7 @@ Tokens (this database only; each was shown once):
   admin                        ${admin.token}
 
 Interactive docs (try requests in the browser): ${origin}/docs
+Dashboard (paste the analyst token): ${origin}/dashboard   open data, no token: ${origin}/dashboard/open
 
 The letter's 85 / 610, with the averages per municipality per year:
   curl -s -H 'Authorization: Bearer ${analyst.token}' '${origin}${letterPath}'

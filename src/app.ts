@@ -16,6 +16,7 @@ import readLog from './http/plugins/read-log.js';
 import tracing from './http/plugins/tracing.js';
 import apiClientRoutes from './http/routes/api-clients.js';
 import auditTrailRoutes from './http/routes/audit-trail.js';
+import dashboardRoutes from './http/routes/dashboard.js';
 import enforcementActionRoutes from './http/routes/enforcement-actions.js';
 import establishmentRoutes from './http/routes/establishments.js';
 import healthRoutes from './http/routes/health.js';
@@ -23,6 +24,7 @@ import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
+import statisticsMetadataRoutes from './http/routes/statistics-metadata.js';
 import subscriptionRoutes from './http/routes/subscriptions.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
@@ -114,6 +116,7 @@ export async function buildApp(opts: BuildAppOptions) {
   await app.register(openapi, { publicBaseUrl: config.PUBLIC_BASE_URL });
 
   await app.register(healthRoutes, { services });
+  await app.register(dashboardRoutes);
   await app.register(
     async (v1) => {
       await v1.register(openapiDocumentRoute);
@@ -124,6 +127,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(apiClientRoutes, { services });
       await v1.register(auditTrailRoutes, { services });
       await v1.register(statisticsRoutes, { services });
+      await v1.register(statisticsMetadataRoutes, { services });
       await v1.register(subscriptionRoutes, { services });
     },
     { prefix: '/v1' },

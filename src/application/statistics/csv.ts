@@ -48,7 +48,7 @@ export function openDataCsv(
 }
 
 /** CBS-style codes for observations. */
-const OBSERVATION_DIMENSIONS: Record<Dimension, string> = {
+export const OBSERVATION_DIMENSIONS: Record<Dimension, string> = {
   year: 'Perioden',
   municipality: 'RegioS',
   licenceStatus: 'Vergunningstatus',
@@ -58,7 +58,7 @@ const OBSERVATION_DIMENSIONS: Record<Dimension, string> = {
 };
 
 /** The measured quantities (CBS "Measure"/onderwerp) with their codes. */
-const OBSERVATION_TOPICS = [
+export const OBSERVATION_TOPICS = [
   { code: 'Handhavingsmaatregelen_1', field: 'actions', title: 'Bestuurlijke handhavingsmaatregelen (aantal)', unit: 'aantal' },
   { code: 'OpgelegdeBoetes_2', field: 'fineAmountCents', title: 'Opgelegde bestuurlijke boetes (eurocent)', unit: 'eurocent' },
   { code: 'MaximaleDwangsommen_3', field: 'penaltyMaximumCents', title: 'Maximaal te verbeuren dwangsommen (eurocent)', unit: 'eurocent' },

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { publicContext } from '../../application/context.js';
 import type { Services } from '../../application/services.js';
 import { observations, observationsCsv, openDataCsv, tableCsv } from '../../application/statistics/csv.js';
+import { openObservations, openObservationsCsv } from '../../application/statistics/metadata.js';
 import type { StatisticsRequest } from '../../application/statistics/statistics.js';
 import type { Dimension, OpenDataDimension } from '../../domain/statistics.js';
 import { CSV_CONTENT_TYPE, wantsCsv } from '../../lib/csv.js';
@@ -18,6 +19,7 @@ import {
   StatisticsSummary,
   StatisticsTable,
 } from '../schemas/statistics.js';
+import { OpenObservations } from '../schemas/statistics-metadata.js';
 import { AUTH_PROBLEMS, BEARER, problems, roles } from './operations.js';
 
 const tags = ['Statistics'];
@@ -132,6 +134,25 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         );
       }
       return reply.send(table as never);
+    },
+  });
+
+  app.get('/open-data/enforcement-actions/observations', {
+    schema: {
+      operationId: 'listOpenEnforcementActionObservations',
+      summary: 'Open data as long-format observations (CBS StatLine style)',
+      description:
+        'No token needed. The table of /open-data/enforcement-actions (the same computation and the same moment), one row per published value: its cells, the totals per value of each dimension and the grand total, with T001 for a dimension summed over. ValueAttribute tells a value (None, 0 included) from a withheld one (Confidential) and a municipality that has registered no establishments (NotReported); Value is null for the last two. Codes and titles: /statistics/metadata. CSV by Accept: text/csv.',
+      tags,
+      querystring: OpenDataQuery,
+      response: { 200: jsonOrCsv(OpenObservations, 'The published values in long format.'), ...problems(400, 429, 503) },
+    },
+    handler: async (request, reply) => {
+      const table = await cachedOpenDataTable(splitGroupBy(request.query.groupBy) as OpenDataDimension[]);
+      const items = openObservations(table);
+      if (wantsCsv(request.headers.accept))
+        return sendCsv(reply, 'enforcement-actions-open-data-observations', openObservationsCsv(table.countingRule.groupBy, items));
+      return reply.send({ countingRule: table.countingRule, threshold: table.threshold, items } as never);
     },
   });
 };

@@ -1,0 +1,277 @@
+import {
+  GROUND_TITLES,
+  LICENCE_STATUS_TITLES,
+  MEASURE_TITLES,
+  PROGRAMME_TITLES,
+  STAGE_TITLES,
+  type Title,
+  TOTAL_CODE,
+  TOTAL_TITLE,
+} from '../../domain/code-titles.js';
+import { PROGRAMMES } from '../../domain/codes.js';
+import {
+  cbsYear,
+  DEFAULT_STAGES,
+  DIMENSIONS,
+  type Dimension,
+  GROUNDS,
+  LICENCE_STATUSES,
+  MEASURES,
+  STAGES,
+} from '../../domain/statistics.js';
+import { statisticsRepository as repo } from '../../infrastructure/repositories/statistics.js';
+import { toCsv } from '../../lib/csv.js';
+import type { RequestContext } from '../context.js';
+import type { Reader } from '../queries/read.js';
+import { OBSERVATION_DIMENSIONS, OBSERVATION_TOPICS } from './csv.js';
+import type { CellStatus, PublishedValue } from './open-data.js';
+
+/** One code of a dimension: the CBS-style identifier, the value the API's own parameters use, titles. */
+export interface DimensionCode {
+  identifier: string;
+  value: string | number | null;
+  title: Title;
+  programmes?: string[];
+}
+
+export interface DimensionMetadata {
+  identifier: string;
+  groupBy: Dimension;
+  kind: 'TimeDimension' | 'GeoDimension' | 'Dimension';
+  title: Title;
+  description: Title;
+  codes: DimensionCode[];
+}
+
+export interface MeasureMetadata {
+  identifier: string;
+  field: string;
+  title: Title;
+  unit: 'count' | 'cent';
+  unitTitle: Title;
+  decimals: 0;
+  euro: { factor: number; decimals: number } | null;
+}
+
+/** CBS StatLine's ValueAttribute: why a value is what it is. */
+export const VALUE_ATTRIBUTES = ['None', 'Confidential', 'NotReported'] as const;
+export type ValueAttribute = (typeof VALUE_ATTRIBUTES)[number];
+
+const VALUE_ATTRIBUTE_OF: Record<CellStatus, ValueAttribute> = {
+  reported: 'None',
+  zero: 'None',
+  suppressed: 'Confidential',
+  not_reported: 'NotReported',
+};
+
+const VALUE_ATTRIBUTE_TITLES: Record<ValueAttribute, { title: Title; symbol: string }> = {
+  None: { title: { nl: 'waarde', en: 'value' }, symbol: '' },
+  Confidential: {
+    title: { nl: 'geheim (onderdrukt om onthulling te voorkomen)', en: 'confidential (suppressed to prevent disclosure)' },
+    symbol: 'x',
+  },
+  NotReported: {
+    title: { nl: 'niet gerapporteerd (gemeente heeft geen inrichtingen geregistreerd)', en: 'not reported (no establishments registered)' },
+    symbol: '.',
+  },
+};
+
+const DIMENSION_TEXT: Record<Dimension, { kind: DimensionMetadata['kind']; title: Title; description: Title }> = {
+  year: {
+    kind: 'TimeDimension',
+    title: { nl: 'Perioden', en: 'Periods' },
+    description: { nl: 'Kalenderjaar van de besluitdatum.', en: 'Calendar year of the decision date.' },
+  },
+  municipality: {
+    kind: 'GeoDimension',
+    title: { nl: 'Gemeenten', en: 'Municipalities' },
+    description: { nl: 'Gemeente (CBS-gemeentecode) van de inrichting.', en: 'Municipality (CBS code) of the establishment.' },
+  },
+  licenceStatus: {
+    kind: 'Dimension',
+    title: { nl: 'Vergunningstatus', en: 'Licence status' },
+    description: {
+      nl: 'Exploitatievergunning van kracht op de besluitdatum (niet de status van vandaag).',
+      en: 'Operating licence in force on the decision date (not today’s status).',
+    },
+  },
+  measure: {
+    kind: 'Dimension',
+    title: { nl: 'Maatregel', en: 'Measure' },
+    description: { nl: 'Soort bestuurlijke handhavingsmaatregel.', en: 'Kind of administrative enforcement action.' },
+  },
+  ground: {
+    kind: 'Dimension',
+    title: { nl: 'Grond', en: 'Ground' },
+    description: {
+      nl: 'Grond van de maatregel; een maatregel met twee gronden telt bij elk één keer.',
+      en: 'Ground of the action; an action with two grounds counts once under each.',
+    },
+  },
+  stage: {
+    kind: 'Dimension',
+    title: { nl: 'Fase', en: 'Stage' },
+    description: { nl: 'Fase van de maatregel.', en: 'Stage of the action.' },
+  },
+};
+
+const MEASURE_TEXT: Record<(typeof OBSERVATION_TOPICS)[number]['field'], Title> = {
+  actions: { nl: 'Bestuurlijke handhavingsmaatregelen', en: 'Administrative enforcement actions' },
+  fineAmountCents: { nl: 'Opgelegde bestuurlijke boetes', en: 'Administrative fines imposed' },
+  penaltyMaximumCents: { nl: 'Maximaal te verbeuren dwangsommen', en: 'Maximum of the penalty orders' },
+  penaltyForfeitedCents: { nl: 'Verbeurde dwangsommen', en: 'Penalties forfeited' },
+};
+
+/** The counting rule as data (the default; every answer states the rule it applied in countingRule). */
+export const COUNTING_RULE_DATA = {
+  countedStages: [...DEFAULT_STAGES],
+  neverCounted: ['deleted'],
+  period: 'year of decisionDate',
+  licenceStatus: 'licence status on decisionDate',
+  zeroCells: 'every municipality and year in scope appears; none counts as 0',
+  groundRows: 'an action counts once under each of its grounds',
+  averageDenominator: 'municipalities in scope × years in the period, including municipalities without actions',
+  finestPeriodForAnalysts: 'month',
+  description: {
+    nl: 'Een maatregel telt in het kalenderjaar van de besluitdatum. Standaard tellen de fasen besluit, bezwaar, beroep en onherroepelijk; voornemens, ingetrokken en vernietigde besluiten en verwijderde maatregelen tellen niet. Vergund of onvergund is de vergunningstatus op de besluitdatum. Elke gemeente en elk jaar in de selectie telt mee, ook met 0. Het gemiddelde per gemeente per jaar deelt door het aantal gemeenten maal het aantal jaren.',
+    en: 'An action counts in the calendar year of its decision date. By default the stages decided, objection, appeal and final count; intended, withdrawn and annulled actions and deleted actions do not. Licensed or unlicensed is the licence status on the decision date. Every municipality and year in scope counts, with 0 if it has no actions. The average per municipality per year divides by the municipalities times the years.',
+  },
+};
+
+const codesOf = <C extends string>(codes: readonly C[], titles: Record<C, Title>): DimensionCode[] => [
+  ...codes.map((c) => ({ identifier: c, value: c, title: titles[c] })),
+  { identifier: TOTAL_CODE, value: null, title: TOTAL_TITLE },
+];
+
+/**
+ * The metadata of the statistics, shaped like a CBS StatLine (OData v4) table's: Dimensions with
+ * their codes (Dutch and English titles), MeasureCodes with their units, the ValueAttribute codes,
+ * and the counting rule as data. Municipalities and periods come from the database.
+ */
+export async function statisticsMetadata(read: Reader, ctx: RequestContext) {
+  const { municipalities, years } = await read.list(ctx, async (tx) => {
+    const all = await repo.municipalities(tx);
+    const data = await repo.dataYears(
+      tx,
+      all.map((m) => m.code),
+      true,
+    );
+    return { municipalities: all, years: data };
+  });
+  const thisYear = new Date().getUTCFullYear();
+  const from = years?.from ?? thisYear;
+  const to = years?.to ?? thisYear;
+  const periods: DimensionCode[] = Array.from({ length: to - from + 1 }, (_, i) => from + i).map((y) => ({
+    identifier: cbsYear(y),
+    value: y,
+    title: { nl: String(y), en: String(y) },
+  }));
+  const codes: Record<Dimension, DimensionCode[]> = {
+    year: [...periods, { identifier: TOTAL_CODE, value: null, title: TOTAL_TITLE }],
+    municipality: [
+      ...municipalities.map((m) => ({ identifier: m.code, value: m.code, title: { nl: m.name, en: m.name }, programmes: m.programmes })),
+      { identifier: TOTAL_CODE, value: null, title: { nl: 'totaal (gemeenten in de selectie)', en: 'total (municipalities in scope)' } },
+    ],
+    licenceStatus: codesOf(LICENCE_STATUSES, LICENCE_STATUS_TITLES),
+    measure: codesOf(MEASURES, MEASURE_TITLES),
+    ground: codesOf(GROUNDS, GROUND_TITLES),
+    stage: codesOf(STAGES, STAGE_TITLES),
+  };
+  const dimensions: DimensionMetadata[] = DIMENSIONS.map((d) => ({
+    identifier: OBSERVATION_DIMENSIONS[d],
+    groupBy: d,
+    ...DIMENSION_TEXT[d],
+    codes: codes[d],
+  }));
+  const measureCodes: MeasureMetadata[] = OBSERVATION_TOPICS.map((t) =>
+    t.field === 'actions'
+      ? {
+          identifier: t.code,
+          field: t.field,
+          title: MEASURE_TEXT[t.field],
+          unit: 'count',
+          unitTitle: { nl: 'aantal', en: 'count' },
+          decimals: 0,
+          euro: null,
+        }
+      : {
+          identifier: t.code,
+          field: t.field,
+          title: MEASURE_TEXT[t.field],
+          unit: 'cent',
+          unitTitle: { nl: 'eurocent', en: 'euro cent' },
+          decimals: 0,
+          euro: { factor: 0.01, decimals: 2 },
+        },
+  );
+  return {
+    title: { nl: 'Bestuurlijke handhaving seksinrichtingen', en: 'Administrative enforcement against sex establishments' },
+    dimensions,
+    measureCodes,
+    valueAttributes: VALUE_ATTRIBUTES.map((v) => ({ identifier: v, ...VALUE_ATTRIBUTE_TITLES[v] })),
+    programmes: PROGRAMMES.map((p) => ({ identifier: p, title: PROGRAMME_TITLES[p] })),
+    countingRule: COUNTING_RULE_DATA,
+  };
+}
+
+export type StatisticsMetadata = Awaited<ReturnType<typeof statisticsMetadata>>;
+
+/** The open-data table as it is published (cells, margins, total): only what open-data.ts produces is read. */
+interface PublishedTable {
+  countingRule: { groupBy: Dimension[] };
+  cells: (Record<string, unknown> & PublishedValue)[];
+  margins: (Record<string, unknown> & PublishedValue & { dimension: Dimension })[];
+  total: PublishedValue;
+}
+
+export interface OpenObservation {
+  id: number;
+  measure: string;
+  valueAttribute: ValueAttribute;
+  value: number | null;
+  [dimension: string]: string | number | null;
+}
+
+const FIELD_OF: Record<Dimension, string> = {
+  year: 'year',
+  municipality: 'municipalityCode',
+  licenceStatus: 'licenceStatus',
+  measure: 'measure',
+  ground: 'ground',
+  stage: 'stage',
+};
+
+/**
+ * The open-data table in CBS long format: one observation per published cell, margin and total. A
+ * dimension summed over carries the total code T001, a withheld value is null with ValueAttribute
+ * Confidential, a municipality without registered establishments NotReported.
+ */
+export function openObservations(table: PublishedTable): OpenObservation[] {
+  const dims = DIMENSIONS.filter((d) => table.countingRule.groupBy.includes(d));
+  const out: OpenObservation[] = [];
+  const push = (keys: Record<string, unknown>, v: PublishedValue, summedOver: (d: Dimension) => boolean) => {
+    const o: OpenObservation = {
+      id: out.length,
+      measure: 'Handhavingsmaatregelen_1',
+      valueAttribute: VALUE_ATTRIBUTE_OF[v.status],
+      value: v.value,
+    };
+    for (const d of dims) {
+      const raw = keys[FIELD_OF[d]];
+      o[OBSERVATION_DIMENSIONS[d]] = summedOver(d) || raw === undefined ? TOTAL_CODE : d === 'year' ? cbsYear(raw as number) : String(raw);
+    }
+    out.push(o);
+  };
+  for (const c of table.cells) push(c, c, () => false);
+  for (const m of table.margins) push(m, m, (d) => d !== m.dimension);
+  if (dims.length > 0) push({}, table.total, () => true);
+  return out;
+}
+
+export function openObservationsCsv(groupBy: readonly Dimension[], obs: OpenObservation[]): string {
+  const dims = DIMENSIONS.filter((d) => groupBy.includes(d)).map((d) => OBSERVATION_DIMENSIONS[d]);
+  return toCsv(
+    ['Id', 'Measure', 'ValueAttribute', 'Value', ...dims],
+    obs.map((o) => [o.id, o.measure, o.valueAttribute, o.value, ...dims.map((d) => o[d])]),
+  );
+}

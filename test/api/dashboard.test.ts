@@ -1,0 +1,37 @@
+import t from 'tap';
+import { build, json } from '../support/helper.js';
+
+/** The dashboard's files as the service serves them (the browser test drives the page itself). */
+t.test('dashboard: pages, module and design-system CSS, with a strict CSP; outside the contract', async (t) => {
+  const { app } = await build(t);
+  for (const [url, type] of [
+    ['/dashboard', 'text/html'],
+    ['/dashboard/open', 'text/html'],
+    ['/dashboard/dashboard.js', 'text/javascript'],
+    ['/dashboard/dashboard.css', 'text/css'],
+    ['/dashboard/assets/components.css', 'text/css'],
+    ['/dashboard/assets/theme.css', 'text/css'],
+  ] as const) {
+    const res = await app.inject({ url });
+    t.equal(res.statusCode, 200, url);
+    t.match(res.headers['content-type'], type, `${url}: ${type}`);
+    t.match(res.headers['content-security-policy'], /script-src 'self'; style-src 'self'/, `${url}: no inline script or style`);
+    t.ok(res.body.length > 100, `${url}: has content`);
+  }
+  const page = (await app.inject({ url: '/dashboard' })).body;
+  t.match(page, /data-mode="analyst"/);
+  t.match((await app.inject({ url: '/dashboard/open' })).body, /data-mode="open"/);
+  t.notMatch(page, /<script>|<style>|style="|https?:\/\//, 'no inline script or style, nothing from another origin');
+  t.match((await app.inject({ url: '/dashboard/assets/components.css' })).body, /\.utrecht-table/);
+  t.match((await app.inject({ url: '/dashboard/assets/theme.css' })).body, /\.voorbeeld-theme/);
+
+  for (const url of ['/dashboard/assets/nope.css', '/dashboard/assets/..%2Fpackage.json', '/dashboard/']) {
+    const res = await app.inject({ url });
+    t.equal(res.statusCode, 404, url);
+  }
+  const paths = Object.keys(json<{ paths: Record<string, unknown> }>(await app.inject({ url: '/v1/openapi.json' })).paths);
+  t.notOk(
+    paths.some((p) => p.includes('dashboard')),
+    'the HTML pages are not operations of the API',
+  );
+});

@@ -1,0 +1,196 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import t from 'tap';
+import { generateDemoData, LETTER } from '../support/demo-data.js';
+import { loadDemoData } from '../support/demo-load.js';
+import { build } from '../support/helper.js';
+
+/**
+ * The dashboard in a real browser: Debian's headless Chromium, driven by playwright-core, against a
+ * listening server holding the demo data (the letter's figures). It reads the numbers the page
+ * shows and compares them with the API's, changes a filter, downloads the CSV, switches language,
+ * and fails on any console error. Screenshots go to test-artifacts/ (not in git).
+ */
+t.setTimeout(300_000); // ~1,500 writes of demo data, then a browser
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
+
+type Cells = Record<string, number | string>;
+// Code run inside the page (evaluate, $$eval): the browser's globals, which the Node project does not type.
+// biome-ignore lint/suspicious/noExplicitAny: the page's DOM, untyped here
+declare const document: any;
+// biome-ignore lint/suspicious/noExplicitAny: the page's DOM, untyped here
+declare const sessionStorage: any;
+// biome-ignore lint/suspicious/noExplicitAny: the page's DOM, untyped here
+type HTMLElement = any;
+
+/** A figure's table as `category|series → value` (data-value when there is a value, else the symbol shown). */
+const readTable = (page: Page, figure: string): Promise<Cells> =>
+  page.$$eval(`[data-figure="${figure}"] tbody tr`, (rows) => {
+    const out: Record<string, number | string> = {};
+    for (const row of rows) {
+      for (const td of row.querySelectorAll('td')) {
+        const key = `${(row as HTMLElement).dataset.category}|${td.dataset.series}`;
+        out[key] = td.dataset.value !== undefined ? Number(td.dataset.value) : (td.textContent ?? '');
+      }
+    }
+    return out;
+  });
+
+/** Waits until the page has drawn once more than `before` and is idle. */
+async function rendered(page: Page, before: number) {
+  await page.waitForFunction((n) => Number(document.body.dataset.renders) > n && document.body.dataset.state === 'ready', before);
+  return Number(await page.evaluate(() => document.body.dataset.renders));
+}
+const renders = async (page: Page) => Number(await page.evaluate(() => document.body.dataset.renders));
+
+t.test('the dashboard shows the API’s figures, follows its filters and downloads its CSV', async (t) => {
+  t.ok(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (CI installs it: apt-get install -y chromium)`);
+  if (!existsSync(CHROMIUM)) return;
+
+  const { app, services, client } = await build(t);
+  await loadDemoData(services, generateDemoData());
+  const analyst = await client('analyst');
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const api = async (url: string, accept = 'application/json') => {
+    const res = await fetch(`${address}${url}`, { headers: { ...analyst.auth, accept } });
+    t.equal(res.status, 200, url);
+    return accept === 'text/csv' ? res.text() : res.json();
+  };
+
+  const profile = mkdtempSync(path.join(tmpdir(), 'dashboard-chromium-'));
+  t.teardown(() => rmSync(profile, { recursive: true, force: true }));
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  t.teardown(() => browser.close());
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+
+  // Without a token: the page says what to do and shows no figures.
+  await page.goto(`${address}/dashboard`);
+  let n = await rendered(page, 0);
+  t.match(await page.textContent('#message-text'), /Meld u aan met een token/);
+  t.equal(await page.locator('[data-figure]').count(), 0, 'no figures without a token');
+
+  // Keyboard: the first Tab reaches the skip link.
+  await page.keyboard.press('Tab');
+  t.match(await page.evaluate(() => document.activeElement?.className), /\butrecht-skip-link\b/, 'Tab first reaches the skip link');
+
+  // Sign in: the token is kept in sessionStorage and sent as Bearer.
+  await page.fill('#token', analyst.token);
+  await page.click('#signin button[type=submit]');
+  n = await rendered(page, n);
+  t.equal(await page.evaluate(() => sessionStorage.getItem('registry-dashboard-token')), analyst.token);
+
+  // The letter's view: LPP, 2017–2019.
+  await page.selectOption('#yearFrom', String(LETTER.yearFrom));
+  await page.selectOption('#yearTo', String(LETTER.yearTo));
+  await page.selectOption('#programme', 'LPP');
+  await page.click('#filters button[type=submit]');
+  n = await rendered(page, n);
+  const q = `yearFrom=${LETTER.yearFrom}&yearTo=${LETTER.yearTo}&programme=LPP`;
+
+  const summaryCells = await page.$$eval('[data-figure="summary"] tbody tr', (rows) =>
+    rows.map((r) => [(r as HTMLElement).dataset.category, ...[...r.querySelectorAll('td')].map((td) => Number(td.dataset.value))]),
+  );
+  const apiSummary = (await api(`/v1/statistics/enforcement-actions/summary?${q}`)) as {
+    items: { licenceStatus: string; actions: number; municipalities: number; years: number; averagePerMunicipalityPerYear: number }[];
+    total: { actions: number; municipalities: number; years: number; averagePerMunicipalityPerYear: number };
+  };
+  t.same(
+    summaryCells,
+    [
+      ...apiSummary.items.map((i) => [i.licenceStatus, i.actions, i.municipalities, i.years, i.averagePerMunicipalityPerYear]),
+      [
+        'total',
+        apiSummary.total.actions,
+        apiSummary.total.municipalities,
+        apiSummary.total.years,
+        apiSummary.total.averagePerMunicipalityPerYear,
+      ],
+    ],
+    'the averages table shows the API’s summary',
+  );
+  t.same(
+    summaryCells.slice(0, 2).map((r) => r[1]),
+    [LETTER.licensed, LETTER.unlicensed],
+    'the letter’s 85 and 610',
+  );
+
+  const expectTable = async (figure: string, groupBy: string, query: string, category: string, series: string) => {
+    const body = (await api(`/v1/statistics/enforcement-actions?${query}&groupBy=${groupBy}`)) as {
+      items: Record<string, number | string>[];
+    };
+    const shown = await readTable(page, figure);
+    const expected: Cells = {};
+    for (const r of body.items) expected[`${r[category]}|${r[series]}`] = r.actions as number;
+    t.same(shown, expected, `${figure}: the page shows the API’s numbers (${Object.keys(expected).length} cells)`);
+    return shown;
+  };
+  const before = await expectTable('year-licence', 'year,licenceStatus', q, 'year', 'licenceStatus');
+  await expectTable('municipality-year', 'year,municipality', q, 'municipalityCode', 'year');
+  await expectTable('measure', 'licenceStatus,measure', q, 'measure', 'licenceStatus');
+  await expectTable('ground', 'licenceStatus,ground', q, 'ground', 'licenceStatus');
+  t.ok(await page.locator('[data-figure="year-licence"] svg[role=img] rect').count(), 'the chart has bars');
+  t.match(await page.textContent('#rule-api'), /decided, objection, appeal, final/, 'the counting rule from the API answer');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+
+  // The CSV of what is shown is the API's CSV for the same query.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-csv="year-licence"]')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  t.equal(
+    csv,
+    await api(`/v1/statistics/enforcement-actions?${q}&stage=decided,objection,appeal,final&groupBy=year,licenceStatus`, 'text/csv'),
+  );
+
+  // A filter changes the figures: Amsterdam only.
+  await page.selectOption('#municipality', 'GM0363');
+  await page.click('#filters button[type=submit]');
+  n = await rendered(page, n);
+  const amsterdam = await expectTable('year-licence', 'year,licenceStatus', `${q}&municipalityCode=GM0363`, 'year', 'licenceStatus');
+  t.not(amsterdam, before, 'the numbers changed with the filter');
+  t.equal(await page.locator('[data-figure="municipality-year"] tbody tr').count(), 1, 'one municipality left');
+
+  // English.
+  await page.click('#language');
+  n = await rendered(page, n);
+  t.equal(await page.getAttribute('html', 'lang'), 'en');
+  t.match(await page.textContent('h1'), /Administrative enforcement/);
+  t.match(await page.textContent('[data-figure="year-licence"] h2'), /Actions per year, licensed and unlicensed/);
+
+  // The public variant: open data, suppressed cells as x, no token.
+  await page.goto(`${address}/dashboard/open`);
+  await rendered(page, 0);
+  const open = (await (await fetch(`${address}/v1/open-data/enforcement-actions?groupBy=year,municipality`)).json()) as {
+    cells: { year: number; municipalityCode: string; value: number | null; status: string }[];
+  };
+  const shownOpen = await readTable(page, 'municipality-year');
+  const expectedOpen: Cells = {};
+  for (const c of open.cells) expectedOpen[`${c.municipalityCode}|${c.year}`] = c.value ?? (c.status === 'suppressed' ? 'x' : '.');
+  t.same(shownOpen, expectedOpen, 'the open variant shows the published cells, withheld ones as x');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-open.png'), fullPage: true });
+
+  t.same(problems, [], 'no console errors or warnings');
+});
