@@ -133,9 +133,10 @@ export async function buildApp(opts: BuildAppOptions) {
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 /** The services a configuration asks for, on an opened, migrated database. */
-export const servicesFor = (database: Database, config: Config, auditSigningKey: SigningKey | null = null) =>
+export const servicesFor = (database: Database, config: Config, auditSigningKey: SigningKey | null = null, clock?: () => Date) =>
   createServices(database, {
     auditSigningKey,
+    ...(clock ? { clock } : {}),
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
@@ -146,9 +147,9 @@ export const servicesFor = (database: Database, config: Config, auditSigningKey:
 export async function buildAppFor(
   database: Database,
   config: Config,
-  opts: Omit<BuildAppOptions, 'config' | 'services'> & { auditSigningKey?: SigningKey | null } = {},
+  opts: Omit<BuildAppOptions, 'config' | 'services'> & { auditSigningKey?: SigningKey | null; clock?: () => Date } = {},
 ) {
-  const { auditSigningKey = null, ...appOpts } = opts;
-  const services = servicesFor(database, config, auditSigningKey);
+  const { auditSigningKey = null, clock, ...appOpts } = opts;
+  const services = servicesFor(database, config, auditSigningKey, clock);
   return { app: await buildApp({ ...appOpts, config, services }), services };
 }

@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import type { OpenDataDimension } from '../domain/statistics.js';
 import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
 import type { Database } from '../infrastructure/db/client.js';
 import { inTenant } from '../infrastructure/db/tenant.js';
@@ -26,7 +25,7 @@ import { createEstablishmentQueries } from './queries/establishments.js';
 import { createLicenceQueries } from './queries/licences.js';
 import { createMunicipalityQueries } from './queries/municipalities.js';
 import { createReader } from './queries/read.js';
-import { openDataTable } from './statistics/open-data.js';
+import { createOpenData } from './statistics/open-data.js';
 import { createStatisticsService } from './statistics/statistics.js';
 
 export interface ServiceOptions {
@@ -42,6 +41,8 @@ export interface ServiceOptions {
   commitHooks?: readonly CommitHook[];
   /** Webhook subscriptions and their dispatcher (src/application/notifications/). */
   notifications?: NotificationOptions;
+  /** The clock that decides which open-data release is current (tests set it). */
+  clock?: () => Date;
 }
 
 /** The record commands on one runner: a transaction of their own per command, or a share of an open one. */
@@ -108,7 +109,14 @@ export function createServices(database: Database, options: ServiceOptions) {
     notifications: { dispatcher: notifications.dispatcher, backlog: notifications.backlog },
     statistics: {
       ...statistics,
-      openData: (groupBy: OpenDataDimension[]) => openDataTable(statistics, read, groupBy, options.suppressionThreshold),
+      /** Open data released at fixed moments (daily), protected jointly across every grouping. */
+      openData: createOpenData({
+        service: statistics,
+        read,
+        runner,
+        threshold: options.suppressionThreshold,
+        clock: options.clock ?? (() => new Date()),
+      }),
       suppressionThreshold: options.suppressionThreshold,
       /** CBS code → name, for CSV columns. */
       municipalityNames: async (ctx: RequestContext) =>

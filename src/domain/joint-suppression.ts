@@ -16,6 +16,8 @@
  *    Gaussian elimination. While any suppressed cell is determined, one more cell next to it is
  *    suppressed and steps 2–3 run again. It ends: at worst everything is suppressed.
  *
+ * Cells known to be 0 from elsewhere (`knownZero` base cells) are never withheld and count as known.
+ *
  * Guarantee: no suppressed cell of any grouping equals a linear combination of published cells
  * (including the known zeros), so no combination of sums and differences of published figures
  * gives it exactly. Not guaranteed: interval width. Non-negativity can still bound a suppressed
@@ -42,6 +44,8 @@ export interface Grouping {
 
 export interface ProtectedCube {
   groupings: Map<number, Grouping>;
+  /** For each grouping (mask), the base cells each of its cells sums. */
+  members: Map<number, number[][]>;
   /** How many times the exact audit found determined cells and more were suppressed. */
   auditRounds: number;
 }
@@ -257,11 +261,19 @@ export function determinedCells(
  * Protects the base table and every coarser grouping of it jointly (see the module comment).
  * Deterministic: the same table gives the same suppression pattern.
  */
-export function protectCube(table: BaseTable, threshold: number): ProtectedCube {
+export function protectCube(table: BaseTable, threshold: number, knownZero: (base: number) => boolean = () => false): ProtectedCube {
   const lat = lattice(table);
   const equations = oneStepEquations(table, lat);
   const all: Item[] = [...lat.groupings.values()].flatMap((g) => g.cells);
   for (const i of all) if (isPrimary(i.value, threshold)) i.suppressed = true;
+  // Cells the public knows to be 0 anyway (e.g. a municipality-year that reported no actions) are
+  // never withheld: withholding them would hide nothing, and the audit counts them as known.
+  for (const [mask, g] of lat.groupings) {
+    const cover = lat.members.get(mask) as number[][];
+    g.cells.forEach((c, i) => {
+      if (c.value === 0 && (cover[i] as number[]).every(knownZero)) c.notReported = true;
+    });
+  }
   const equationsOf = new Map<Item, Equation[]>();
   for (const eq of equations) {
     for (const m of [eq.total, ...eq.parts]) {
@@ -285,7 +297,7 @@ export function protectCube(table: BaseTable, threshold: number): ProtectedCube 
       let pick: Item | undefined;
       for (const eq of equationsOf.get(target) ?? []) {
         for (const m of [eq.total, ...eq.parts]) {
-          if (m.suppressed) continue;
+          if (m.suppressed || m.notReported) continue;
           if (!pick || (m.value > 0 && (pick.value === 0 || m.value < pick.value))) pick = m;
         }
       }
@@ -296,10 +308,10 @@ export function protectCube(table: BaseTable, threshold: number): ProtectedCube 
     }
     if (added === 0) {
       // Nothing left to hide next to them: hide everything not yet hidden (always safe).
-      for (const i of all) i.suppressed = true;
+      for (const i of all) if (!i.notReported) i.suppressed = true;
     }
   }
-  return { groupings: lat.groupings, auditRounds: rounds };
+  return { groupings: lat.groupings, members: lat.members, auditRounds: rounds };
 }
 
 /** For tests and callers: which base cells each cell of each grouping covers. */

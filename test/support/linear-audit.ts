@@ -77,21 +77,33 @@ function inRowSpace(basis: { pivots: number[]; rows: Frac[][] }, v: Frac[]): boo
   return x.every((f) => f.n === 0n);
 }
 
-/** Withheld cells (their index in `cells`) that the published cells determine exactly. */
+/**
+ * Withheld cells (their index in `cells`) that the published cells determine exactly. Base cells
+ * known outright (published on their own, or inside a published 0) are substituted first: a unit
+ * row in the system, so leaving their columns out changes no answer and keeps the matrix small.
+ */
 export function recoverableCells(baseCount: number, cells: PublishedCell[]): number[] {
+  const known = new Set<number>();
+  for (const c of cells) {
+    if (c.value === null) continue;
+    if (c.members.length === 1) known.add(c.members[0] as number);
+    if (c.value === 0) for (const b of c.members) known.add(b);
+  }
+  const column = new Map<number, number>();
+  for (let b = 0; b < baseCount; b++) if (!known.has(b)) column.set(b, column.size);
+  const width = column.size;
   const one: Frac = { n: 1n, d: 1n };
   const vec = (members: number[]) => {
-    const v = Array.from({ length: baseCount }, () => ZERO);
-    for (const b of members) v[b] = one;
+    const v = Array.from({ length: width }, () => ZERO);
+    for (const b of members) {
+      const c = column.get(b);
+      if (c !== undefined) v[c] = one;
+    }
     return v;
   };
   const equations: Frac[][] = [];
-  for (const c of cells) {
-    if (c.value === null) continue;
-    equations.push(vec(c.members));
-    if (c.value === 0) for (const b of c.members) equations.push(vec([b]));
-  }
-  const basis = rref(equations, baseCount);
+  for (const c of cells) if (c.value !== null) equations.push(vec(c.members));
+  const basis = rref(equations, width);
   const out: number[] = [];
   cells.forEach((c, i) => {
     if (c.value === null && inRowSpace(basis, vec(c.members))) out.push(i);

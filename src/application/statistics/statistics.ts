@@ -49,6 +49,8 @@ export interface CountingRule {
   groupBy: Dimension[];
   source: 'rollup' | 'actions';
   description: string;
+  /** When the figures held: the moment they were read (for a release, when it was computed). */
+  asOf: string;
 }
 
 export interface Resolved {
@@ -99,6 +101,7 @@ export function countingRule(r: Resolved, source: 'rollup' | 'actions'): Countin
     groupBy: [...q.groupBy],
     source,
     description: describe(r, source),
+    asOf: new Date().toISOString(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DIMENSIONS, OPEN_DATA_DIMENSIONS } from '../../domain/statistics.js';
-import { codeList, dateInput, IsoDate, MunicipalityCode, yearInput } from './common.js';
+import { codeList, dateInput, IsoDate, MunicipalityCode, Timestamp, yearInput } from './common.js';
 import { Ground, LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
 import { Programme } from './municipalities.js';
 
@@ -68,6 +68,10 @@ export const CountingRule = z
       .enum(['rollup', 'actions'])
       .meta({ description: 'rollup: whole years from the statistics rollup; actions: counted from the actions.' }),
     description: z.string().meta({ description: 'The rule in words, to quote with the figures.' }),
+    asOf: Timestamp.meta({
+      description:
+        'When the figures held: the moment they were read, or for a release the moment it was computed. Cite it with the figures.',
+    }),
   })
   .meta({ id: 'CountingRule', description: 'What was counted, and how: enough to reproduce the figures.' });
 
@@ -142,6 +146,12 @@ export const Observations = z
 
 const OPEN_DIMENSIONS = OPEN_DATA_DIMENSIONS;
 
+export const ReportingStatusSchema = z.enum(['reported', 'nothing_to_report', 'not_reported']).meta({
+  id: 'ReportingStatus',
+  description:
+    'Per municipality and year: reported (it has counted actions), nothing_to_report (no actions, and a live reporting attestation says its records are complete), not_reported (neither: its 0 is not a known figure).',
+});
+
 export const OpenDataQuery = z.object({
   groupBy: z
     .string()
@@ -155,10 +165,10 @@ export const OpenDataQuery = z.object({
 
 const Published = {
   value: z.number().int().nullable().meta({ description: 'The count; null when suppressed or not reported.' }),
-  status: z.enum(['reported', 'zero', 'suppressed', 'not_reported']).meta({
+  status: z.enum(['reported', 'zero', 'nothing_to_report', 'suppressed', 'not_reported']).meta({
     id: 'PublicationStatus',
     description:
-      'reported: a count of at least the threshold; zero: no actions; suppressed: withheld (below the threshold, or to protect a withheld value from being derived from the totals); not_reported: the municipality has registered no establishments, so no figure exists.',
+      'reported: a published count above 0; zero: 0 actions, from municipality-years that reported (had actions or attested); nothing_to_report: 0, and every municipality-year it covers has an attestation that its records are complete; not_reported: 0 but no municipality-year it covers has actions or an attestation, so no figure is known (value null); suppressed: withheld (below the threshold, or because the published values of all groupings together would give a withheld value away).',
   }),
 };
 
@@ -195,6 +205,20 @@ export const OpenDataTable = z
       )
       .meta({ description: 'Totals per value of each grouped dimension (with two or more dimensions).' }),
     total: z.object(Published).meta({ id: 'OpenDataTotal' }),
+    release: z
+      .object({
+        moment: Timestamp.meta({ description: 'The fixed moment this release belongs to (daily, 00:00 UTC).' }),
+        computedAt: Timestamp.meta({ description: 'When it was computed (the figures as of then).' }),
+        nextMoment: Timestamp.meta({ description: 'The next release moment: until then the answer does not change.' }),
+      })
+      .meta({ id: 'OpenDataReleaseInfo' }),
+    reporting: z
+      .array(
+        z
+          .object({ municipalityCode: MunicipalityCode, year: z.number().int(), status: ReportingStatusSchema })
+          .meta({ id: 'MunicipalityYearReporting' }),
+      )
+      .meta({ description: 'Every municipality and year in scope with its reporting status.' }),
   })
   .meta({ id: 'OpenDataTable', description: 'Publishable figures: small counts suppressed, totals safe.' });
 
