@@ -21,6 +21,7 @@ import healthRoutes from './http/routes/health.js';
 import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
+import reportingAttestationRoutes from './http/routes/reporting-attestations.js';
 import statisticsRoutes from './http/routes/statistics.js';
 import subscriptionRoutes from './http/routes/subscriptions.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
@@ -124,6 +125,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(auditTrailRoutes, { services });
       await v1.register(statisticsRoutes, { services });
       await v1.register(subscriptionRoutes, { services });
+      await v1.register(reportingAttestationRoutes, { services });
     },
     { prefix: '/v1' },
   );

@@ -14,6 +14,7 @@ import { createEnforcementActionCommands } from './commands/enforcement-actions.
 import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
+import { createReportingAttestationCommands } from './commands/reporting-attestations.js';
 import { createRetentionCommands } from './commands/retention.js';
 import { type CommandRunner, type CommitHook, createCommandRunner } from './commands/run.js';
 import type { Principal, RequestContext } from './context.js';
@@ -25,6 +26,7 @@ import { createEstablishmentQueries } from './queries/establishments.js';
 import { createLicenceQueries } from './queries/licences.js';
 import { createMunicipalityQueries } from './queries/municipalities.js';
 import { createReader } from './queries/read.js';
+import { createReportingAttestationQueries } from './queries/reporting-attestations.js';
 import { createOpenData } from './statistics/open-data.js';
 import { createStatisticsService } from './statistics/statistics.js';
 
@@ -86,6 +88,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null, (at) => metrics.auditCheckpointWritten(at)),
       subscriptions: notifications.commands,
       retention: createRetentionCommands(runner),
+      reportingAttestations: createReportingAttestationCommands(runner),
     },
     /**
      * Many commands as one unit, for the service's own bulk work (the demo, an import), never for
@@ -104,6 +107,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       enforcementActions: createEnforcementActionQueries(read),
       auditTrail: createAuditTrailQueries(read, options.auditSigningKey?.publicKey ?? null),
       subscriptions: notifications.queries,
+      reportingAttestations: createReportingAttestationQueries(read),
     },
     /** The webhook dispatcher (started by the server) and the outbox backlog (readiness details). */
     notifications: { dispatcher: notifications.dispatcher, backlog: notifications.backlog },

@@ -81,11 +81,13 @@ t.test('statistics: scope by role, counting rule, zero cells, validation', async
   const fines = json<{ items: Row[] }>(
     await get('/v1/statistics/enforcement-actions?measure=administrative_fine&yearFrom=2018&yearTo=2018', analyst.auth),
   );
-  t.same(fines.items, [{ actions: 10, fineAmountCents: 10 * 150_000, penaltyMaximumCents: 0, penaltyForfeitedCents: 0 }]);
+  t.same(fines.items, [
+    { actions: 10, fineAmountCents: 10 * 150_000, penaltyMaximumCents: 0, penaltyForfeitedCents: 0, status: 'reported' },
+  ]);
 
   const withIntended = json<{ items: Row[] }>(await get('/v1/statistics/enforcement-actions?stage=intended&groupBy=stage', analyst.auth));
   t.same(withIntended.items, [
-    { stage: 'intended', actions: 1, fineAmountCents: 150_000, penaltyMaximumCents: 0, penaltyForfeitedCents: 0 },
+    { stage: 'intended', actions: 1, fineAmountCents: 150_000, penaltyMaximumCents: 0, penaltyForfeitedCents: 0, status: 'reported' },
   ]);
 
   const partial = json<{ items: Row[]; countingRule: { source: string } }>(

@@ -53,11 +53,11 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       response: { 200: jsonOrCsv(StatisticsTable, 'The figures and the counting rule.'), ...problems(400, ...AUTH_PROBLEMS) },
     },
     handler: async (request, reply) => {
-      const { rows, countingRule, resolved } = await statistics.table(contextOf(request), toRequest(request.query));
+      const { rows, countingRule, resolved, reporting } = await statistics.table(contextOf(request), toRequest(request.query));
       const names = new Map(resolved.municipalities.map((m) => [m.code, m.name]));
       if (wantsCsv(request.headers.accept)) return sendCsv(reply, 'enforcement-actions', tableCsv(countingRule.groupBy, rows, names));
       const items = rows.map((r) => (r.municipalityCode ? { ...r, municipalityName: names.get(r.municipalityCode) ?? '' } : r));
-      return reply.send({ countingRule, items } as never);
+      return reply.send({ countingRule, items, reporting } as never);
     },
   });
 

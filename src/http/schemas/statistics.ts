@@ -98,12 +98,32 @@ const dimensionFields = {
   stage: Stage.optional(),
 };
 
+export const ReportingStatusSchema = z.enum(['reported', 'nothing_to_report', 'not_reported']).meta({
+  id: 'ReportingStatus',
+  description:
+    'Per municipality and year: reported (it has counted actions), nothing_to_report (no actions, and a live reporting attestation says its records are complete), not_reported (neither: its 0 is not a known figure).',
+});
+
+export const MunicipalityYearReporting = z
+  .object({ municipalityCode: MunicipalityCode, year: z.number().int(), status: ReportingStatusSchema })
+  .meta({ id: 'MunicipalityYearReporting' });
+
+const Reporting = z
+  .array(MunicipalityYearReporting)
+  .meta({ description: 'Every municipality and year in scope with its reporting status (attestations: /reporting-attestations).' });
+
+const RowStatus = z.enum(['reported', 'zero', 'nothing_to_report', 'not_reported']).meta({
+  id: 'StatisticsRowStatus',
+  description:
+    'reported: actions > 0; for a 0, what the municipality-years it covers say: nothing_to_report (all attested without actions), not_reported (none reported or attested: the 0 is not a known figure), zero (a true 0 of municipalities that reported).',
+});
+
 export const StatisticsRow = z
-  .object({ ...dimensionFields, ...amounts })
+  .object({ ...dimensionFields, ...amounts, status: RowStatus })
   .meta({ id: 'StatisticsRow', description: 'One group: the values it is grouped by, its count and sums.' });
 
 export const StatisticsTable = z
-  .object({ countingRule: CountingRule, items: z.array(StatisticsRow) })
+  .object({ countingRule: CountingRule, items: z.array(StatisticsRow), reporting: Reporting })
   .meta({ id: 'StatisticsTable', description: 'Figures on enforcement actions, grouped, with the counting rule applied.' });
 
 const SummaryLine = {
@@ -112,6 +132,14 @@ const SummaryLine = {
   years: z.number().int().meta({ description: 'Calendar years in the period.' }),
   municipalityYears: z.number().int().meta({ description: 'municipalities × years: the denominator of the average.' }),
   averagePerMunicipalityPerYear: z.number().meta({ description: 'actions ÷ municipalityYears, rounded to two decimals.' }),
+  municipalityYearsReporting: z
+    .number()
+    .int()
+    .meta({ description: 'Municipality-years that reported: with actions, or attested with nothing to report.' }),
+  averagePerReportingMunicipalityYear: z
+    .number()
+    .nullable()
+    .meta({ description: 'actions ÷ municipalityYearsReporting, rounded to two decimals; null when none reported.' }),
 };
 
 export const StatisticsSummary = z
@@ -119,6 +147,20 @@ export const StatisticsSummary = z
     countingRule: CountingRule,
     items: z.array(z.object({ licenceStatus: LicenceStatusAtDecision, ...SummaryLine }).meta({ id: 'StatisticsSummaryItem' })),
     total: z.object(SummaryLine).meta({ id: 'StatisticsSummaryTotal' }),
+    divisor: z
+      .object({
+        rule: z.string().meta({ description: 'Which municipality-years the averages divide by, and by which rule, in words.' }),
+        municipalityCodes: z.array(MunicipalityCode).meta({ description: 'The municipalities divided by (all in scope).' }),
+        municipalityYears: z.number().int(),
+        reported: z.number().int().meta({ description: 'Municipality-years with actions.' }),
+        nothingToReport: z.number().int().meta({ description: 'Municipality-years without actions, attested complete.' }),
+        notReported: z
+          .number()
+          .int()
+          .meta({ description: 'Municipality-years with neither: counted as 0 in averagePerMunicipalityPerYear.' }),
+      })
+      .meta({ id: 'StatisticsDivisor' }),
+    reporting: Reporting,
   })
   .meta({ id: 'StatisticsSummary', description: 'Per licence status: total, scope and average per municipality per year.' });
 
@@ -145,12 +187,6 @@ export const Observations = z
   .meta({ id: 'Observations', description: 'Figures in long format (one row per value), like CBS StatLine observations.' });
 
 const OPEN_DIMENSIONS = OPEN_DATA_DIMENSIONS;
-
-export const ReportingStatusSchema = z.enum(['reported', 'nothing_to_report', 'not_reported']).meta({
-  id: 'ReportingStatus',
-  description:
-    'Per municipality and year: reported (it has counted actions), nothing_to_report (no actions, and a live reporting attestation says its records are complete), not_reported (neither: its 0 is not a known figure).',
-});
 
 export const OpenDataQuery = z.object({
   groupBy: z
@@ -212,13 +248,7 @@ export const OpenDataTable = z
         nextMoment: Timestamp.meta({ description: 'The next release moment: until then the answer does not change.' }),
       })
       .meta({ id: 'OpenDataReleaseInfo' }),
-    reporting: z
-      .array(
-        z
-          .object({ municipalityCode: MunicipalityCode, year: z.number().int(), status: ReportingStatusSchema })
-          .meta({ id: 'MunicipalityYearReporting' }),
-      )
-      .meta({ description: 'Every municipality and year in scope with its reporting status.' }),
+    reporting: Reporting,
   })
   .meta({ id: 'OpenDataTable', description: 'Publishable figures: small counts suppressed, totals safe.' });
 

@@ -46,6 +46,16 @@ export const insertAttestation = (q: Queryable, values: AttestationValues) => in
 export const updateAttestation = (q: Queryable, id: string, values: Partial<AttestationValues>) =>
   updateRow(q, reportingAttestations, reportingAttestations.id, id, values);
 
+/** Actions of a municipality in a year in the given stages, from the rollup. */
+export async function countedActions(q: Queryable, municipalityCode: string, year: number, stages: readonly string[]): Promise<number> {
+  const res = (await q.execute(
+    sql`select coalesce(sum(actions), 0)::int as n from statistics_action_cells
+        where municipality_code = ${municipalityCode} and year = ${year}
+          and stage = any(${`{${stages.map((s) => `"${s}"`).join(',')}}`}::text[])`,
+  )) as unknown as { rows: { n: number }[] };
+  return Number(res.rows[0]?.n ?? 0);
+}
+
 /** Live attestations as "GM0363:2019" keys (every municipality in the caller's scope). */
 export async function attestedYears(q: Queryable): Promise<Set<string>> {
   const rows = await q
