@@ -23,6 +23,7 @@ import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import reportingAttestationRoutes from './http/routes/reporting-attestations.js';
 import statisticsRoutes from './http/routes/statistics.js';
+import statisticsReleaseRoutes from './http/routes/statistics-releases.js';
 import subscriptionRoutes from './http/routes/subscriptions.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
@@ -126,6 +127,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(statisticsRoutes, { services });
       await v1.register(subscriptionRoutes, { services });
       await v1.register(reportingAttestationRoutes, { services });
+      await v1.register(statisticsReleaseRoutes, { services });
     },
     { prefix: '/v1' },
   );

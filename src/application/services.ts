@@ -17,6 +17,7 @@ import { createMunicipalityCommands } from './commands/municipalities.js';
 import { createReportingAttestationCommands } from './commands/reporting-attestations.js';
 import { createRetentionCommands } from './commands/retention.js';
 import { type CommandRunner, type CommitHook, createCommandRunner } from './commands/run.js';
+import { createStatisticsReleaseCommands } from './commands/statistics-releases.js';
 import type { Principal, RequestContext } from './context.js';
 import { type NotificationOptions, notificationServices } from './notifications/services.js';
 import { createApiClientQueries } from './queries/api-clients.js';
@@ -27,6 +28,7 @@ import { createLicenceQueries } from './queries/licences.js';
 import { createMunicipalityQueries } from './queries/municipalities.js';
 import { createReader } from './queries/read.js';
 import { createReportingAttestationQueries } from './queries/reporting-attestations.js';
+import { createStatisticsReleaseQueries } from './queries/statistics-releases.js';
 import { createOpenData } from './statistics/open-data.js';
 import { createStatisticsService } from './statistics/statistics.js';
 
@@ -89,6 +91,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       subscriptions: notifications.commands,
       retention: createRetentionCommands(runner),
       reportingAttestations: createReportingAttestationCommands(runner),
+      statisticsReleases: createStatisticsReleaseCommands(runner, statistics),
     },
     /**
      * Many commands as one unit, for the service's own bulk work (the demo, an import), never for
@@ -108,6 +111,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       auditTrail: createAuditTrailQueries(read, options.auditSigningKey?.publicKey ?? null),
       subscriptions: notifications.queries,
       reportingAttestations: createReportingAttestationQueries(read),
+      statisticsReleases: createStatisticsReleaseQueries(read),
     },
     /** The webhook dispatcher (started by the server) and the outbox backlog (readiness details). */
     notifications: { dispatcher: notifications.dispatcher, backlog: notifications.backlog },

@@ -72,6 +72,9 @@ t.test('access matrix: every route × role', async (t) => {
       await app.inject({ method: 'POST', url: '/v1/reporting-attestations', headers: amsterdam.auth, payload: attestation() }),
     ).id;
   const sharedAttestation = await freshAttestation();
+  const sharedRelease = json<{ number: number }>(
+    await app.inject({ method: 'POST', url: '/v1/statistics/releases', headers: admin.auth, payload: { title: 'shared' } }),
+  ).number;
   let codeSeq = 900;
   const newCode = () => `GM${String(codeSeq++).padStart(4, '0')}`;
 
@@ -285,6 +288,25 @@ t.test('access matrix: every route × role', async (t) => {
         expect: { officerOwn: 200, officerOther: 403, analyst: 200, admin: 200 },
       }),
     ),
+    // Statistics releases: admins publish; analysts and admins read.
+    {
+      method: 'GET',
+      path: '/v1/statistics/releases',
+      prepare: async () => ({ url: '/v1/statistics/releases' }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 200, admin: 200 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/statistics/releases',
+      prepare: async () => ({ url: '/v1/statistics/releases', payload: { title: 'matrix', groupBy: ['year'] } }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 201 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/statistics/releases/{number}',
+      prepare: async () => ({ url: `/v1/statistics/releases/${sharedRelease}` }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 200, admin: 200 },
+    },
     // Reporting attestations: officers for their own municipality, admins for any; analysts read.
     {
       method: 'GET',

@@ -49,7 +49,7 @@ export const StatisticsQuery = StatisticsFilters.extend({
     }),
 });
 
-const Dimension = codeList('StatisticsDimension', DIMENSIONS, 'A dimension figures can be grouped by.');
+export const Dimension = codeList('StatisticsDimension', DIMENSIONS, 'A dimension figures can be grouped by.');
 
 export const CountingRule = z
   .object({
