@@ -23,8 +23,10 @@ import healthRoutes from './http/routes/health.js';
 import licenceRoutes from './http/routes/licences.js';
 import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
+import reportingAttestationRoutes from './http/routes/reporting-attestations.js';
 import statisticsRoutes from './http/routes/statistics.js';
 import statisticsMetadataRoutes from './http/routes/statistics-metadata.js';
+import statisticsReleaseRoutes from './http/routes/statistics-releases.js';
 import subscriptionRoutes from './http/routes/subscriptions.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
@@ -129,6 +131,8 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(statisticsRoutes, { services });
       await v1.register(statisticsMetadataRoutes, { services });
       await v1.register(subscriptionRoutes, { services });
+      await v1.register(reportingAttestationRoutes, { services });
+      await v1.register(statisticsReleaseRoutes, { services });
     },
     { prefix: '/v1' },
   );
@@ -138,9 +142,10 @@ export async function buildApp(opts: BuildAppOptions) {
 export type App = Awaited<ReturnType<typeof buildApp>>;
 
 /** The services a configuration asks for, on an opened, migrated database. */
-export const servicesFor = (database: Database, config: Config, auditSigningKey: SigningKey | null = null) =>
+export const servicesFor = (database: Database, config: Config, auditSigningKey: SigningKey | null = null, clock?: () => Date) =>
   createServices(database, {
     auditSigningKey,
+    ...(clock ? { clock } : {}),
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
@@ -152,9 +157,9 @@ export const servicesFor = (database: Database, config: Config, auditSigningKey:
 export async function buildAppFor(
   database: Database,
   config: Config,
-  opts: Omit<BuildAppOptions, 'config' | 'services'> & { auditSigningKey?: SigningKey | null } = {},
+  opts: Omit<BuildAppOptions, 'config' | 'services'> & { auditSigningKey?: SigningKey | null; clock?: () => Date } = {},
 ) {
-  const { auditSigningKey = null, ...appOpts } = opts;
-  const services = servicesFor(database, config, auditSigningKey);
+  const { auditSigningKey = null, clock, ...appOpts } = opts;
+  const services = servicesFor(database, config, auditSigningKey, clock);
   return { app: await buildApp({ ...appOpts, config, services }), services };
 }

@@ -1,5 +1,4 @@
 import { sql } from 'drizzle-orm';
-import type { OpenDataDimension } from '../domain/statistics.js';
 import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
 import { createAdmission } from '../infrastructure/db/admission.js';
 import type { Database } from '../infrastructure/db/client.js';
@@ -16,8 +15,10 @@ import { createEnforcementActionCommands } from './commands/enforcement-actions.
 import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
+import { createReportingAttestationCommands } from './commands/reporting-attestations.js';
 import { createRetentionCommands } from './commands/retention.js';
 import { type CommandRunner, type CommitHook, createCommandRunner } from './commands/run.js';
+import { createStatisticsReleaseCommands } from './commands/statistics-releases.js';
 import type { Principal, RequestContext } from './context.js';
 import { type NotificationOptions, notificationServices } from './notifications/services.js';
 import { createApiClientQueries } from './queries/api-clients.js';
@@ -27,7 +28,9 @@ import { createEstablishmentQueries } from './queries/establishments.js';
 import { createLicenceQueries } from './queries/licences.js';
 import { createMunicipalityQueries } from './queries/municipalities.js';
 import { createReader } from './queries/read.js';
-import { openDataTable } from './statistics/open-data.js';
+import { createReportingAttestationQueries } from './queries/reporting-attestations.js';
+import { createStatisticsReleaseQueries } from './queries/statistics-releases.js';
+import { createOpenData } from './statistics/open-data.js';
 import { createStatisticsService } from './statistics/statistics.js';
 
 export interface ServiceOptions {
@@ -45,6 +48,8 @@ export interface ServiceOptions {
   notifications?: NotificationOptions;
   /** Write transactions let in at once (src/infrastructure/db/admission.ts); unset: no limit beyond the pool. */
   writeConcurrency?: number;
+  /** The clock that decides which open-data release is current (tests set it). */
+  clock?: () => Date;
 }
 
 /** The record commands on one runner: a transaction of their own per command, or a share of an open one. */
@@ -91,6 +96,8 @@ export function createServices(database: Database, options: ServiceOptions) {
       auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null, (at) => metrics.auditCheckpointWritten(at)),
       subscriptions: notifications.commands,
       retention: createRetentionCommands(runner),
+      reportingAttestations: createReportingAttestationCommands(runner),
+      statisticsReleases: createStatisticsReleaseCommands(runner, statistics),
     },
     /**
      * Many commands as one unit, for the service's own bulk work (the demo, an import), never for
@@ -109,12 +116,21 @@ export function createServices(database: Database, options: ServiceOptions) {
       enforcementActions: createEnforcementActionQueries(read),
       auditTrail: createAuditTrailQueries(read, options.auditSigningKey?.publicKey ?? null),
       subscriptions: notifications.queries,
+      reportingAttestations: createReportingAttestationQueries(read),
+      statisticsReleases: createStatisticsReleaseQueries(read),
     },
     /** The webhook dispatcher (started by the server) and the outbox backlog (readiness details). */
     notifications: { dispatcher: notifications.dispatcher, backlog: notifications.backlog },
     statistics: {
       ...statistics,
-      openData: (groupBy: OpenDataDimension[]) => openDataTable(statistics, read, groupBy, options.suppressionThreshold),
+      /** Open data released at fixed moments (daily), protected jointly across every grouping. */
+      openData: createOpenData({
+        service: statistics,
+        read,
+        runner,
+        threshold: options.suppressionThreshold,
+        clock: options.clock ?? (() => new Date()),
+      }),
       suppressionThreshold: options.suppressionThreshold,
       /** CBS code → name, for CSV columns. */
       municipalityNames: async (ctx: RequestContext) =>

@@ -40,7 +40,17 @@ export const PROGRAMMES = ['LPP'] as const;
 export const ROLES = ['officer', 'analyst', 'admin'] as const;
 /** The audit trail's kinds of change and of record. */
 export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'rederive', 'destroy'] as const;
-export const AUDIT_OBJECT_TYPES = ['establishment', 'licence', 'enforcement_action', 'municipality', 'api_client', 'subscription'] as const;
+export const AUDIT_OBJECT_TYPES = [
+  'establishment',
+  'licence',
+  'enforcement_action',
+  'municipality',
+  'api_client',
+  'subscription',
+  'reporting_attestation',
+  'statistics_release',
+  'open_data_release',
+] as const;
 
 export type Role = (typeof ROLES)[number];
 export type Measure = (typeof MEASURES)[number];

@@ -109,3 +109,24 @@ export const round = (x: number, decimals: number) => {
 
 /** CBS StatLine period code for a whole year: 2019 → 2019JJ00. */
 export const cbsYear = (year: number) => `${year}JJ00`;
+
+/**
+ * Whether a municipality has reported for a year: `reported` when it has counted actions,
+ * `nothing_to_report` when it has none and a live attestation says its records are complete,
+ * `not_reported` when it has neither (its 0 is not a known figure).
+ */
+export type ReportingStatus = 'reported' | 'nothing_to_report' | 'not_reported';
+
+export const reportingStatus = (actions: number, attested: boolean): ReportingStatus =>
+  actions > 0 ? 'reported' : attested ? 'nothing_to_report' : 'not_reported';
+
+/**
+ * The status of a 0 from the municipality-years it covers: `nothing_to_report` when every one is
+ * attested without actions; `not_reported` when none has reported or attested; else `zero` (a
+ * true 0 of municipalities that did report).
+ */
+export function zeroStatus(covered: readonly ReportingStatus[]): 'zero' | 'nothing_to_report' | 'not_reported' {
+  if (covered.length > 0 && covered.every((s) => s === 'nothing_to_report')) return 'nothing_to_report';
+  if (covered.every((s) => s === 'not_reported')) return 'not_reported';
+  return 'zero';
+}

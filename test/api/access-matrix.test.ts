@@ -64,6 +64,17 @@ t.test('access matrix: every route × role', async (t) => {
   const subscription = { callbackUrl: 'https://zaken.example/hook', eventTypes: ['nl.overheid.handhavingsregister.statistics.changed'] };
   const freshSubscription = async () =>
     json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: amsterdam.auth, payload: subscription })).id;
+  // Reporting attestations of Amsterdam, one per year (one live per municipality and year).
+  let attestYear = 1990;
+  const attestation = () => ({ municipalityCode: 'GM0363', year: attestYear++, complete: true, nothingToReport: true });
+  const freshAttestation = async () =>
+    json<{ id: string }>(
+      await app.inject({ method: 'POST', url: '/v1/reporting-attestations', headers: amsterdam.auth, payload: attestation() }),
+    ).id;
+  const sharedAttestation = await freshAttestation();
+  const sharedRelease = json<{ number: number }>(
+    await app.inject({ method: 'POST', url: '/v1/statistics/releases', headers: admin.auth, payload: { title: 'shared' } }),
+  ).number;
   let codeSeq = 900;
   const newCode = () => `GM${String(codeSeq++).padStart(4, '0')}`;
 
@@ -277,6 +288,53 @@ t.test('access matrix: every route × role', async (t) => {
         expect: { officerOwn: 200, officerOther: 403, analyst: 200, admin: 200 },
       }),
     ),
+    // Statistics releases: admins publish; analysts and admins read.
+    {
+      method: 'GET',
+      path: '/v1/statistics/releases',
+      prepare: async () => ({ url: '/v1/statistics/releases' }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 200, admin: 200 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/statistics/releases',
+      prepare: async () => ({ url: '/v1/statistics/releases', payload: { title: 'matrix', groupBy: ['year'] } }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 201 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/statistics/releases/{number}',
+      prepare: async () => ({ url: `/v1/statistics/releases/${sharedRelease}` }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 200, admin: 200 },
+    },
+    // Reporting attestations: officers for their own municipality, admins for any; analysts read.
+    {
+      method: 'GET',
+      path: '/v1/reporting-attestations',
+      prepare: async () => ({ url: '/v1/reporting-attestations' }),
+      expect: { officerOwn: 200, officerOther: 200, analyst: 200, admin: 200 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/reporting-attestations',
+      prepare: async () => ({ url: '/v1/reporting-attestations', payload: attestation() }),
+      expect: { officerOwn: 201, officerOther: 403, analyst: 403, admin: 201 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/reporting-attestations/{id}',
+      prepare: async () => ({ url: `/v1/reporting-attestations/${sharedAttestation}` }),
+      expect: { officerOwn: 200, officerOther: 404, analyst: 200, admin: 200 },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/reporting-attestations/{id}',
+      prepare: async () => ({
+        url: `/v1/reporting-attestations/${await freshAttestation()}`,
+        headers: { 'if-match': '"1"', 'x-audit-reason': 'attested in error' },
+      }),
+      expect: { officerOwn: 204, officerOther: 404, analyst: 403, admin: 204 },
+    },
     {
       method: 'GET',
       path: '/v1/open-data/enforcement-actions',

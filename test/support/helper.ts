@@ -66,11 +66,14 @@ export interface TestContext {
 /** Builds the app on a fresh database, ready for `app.inject`; closed when the test ends. */
 export async function build(
   t: TestLike,
-  opts: { config?: Record<string, string>; auditSigningKey?: SigningKey } = {},
+  opts: { config?: Record<string, string>; auditSigningKey?: SigningKey; clock?: () => Date } = {},
 ): Promise<TestContext> {
   const database = await testDatabase(t);
   const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.config });
-  const { app, services } = await buildAppFor(database, config, { auditSigningKey: opts.auditSigningKey ?? null });
+  const { app, services } = await buildAppFor(database, config, {
+    auditSigningKey: opts.auditSigningKey ?? null,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   await app.ready();
   t.teardown(() => app.close());
   let n = 0;

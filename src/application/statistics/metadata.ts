@@ -60,6 +60,7 @@ export type ValueAttribute = (typeof VALUE_ATTRIBUTES)[number];
 const VALUE_ATTRIBUTE_OF: Record<CellStatus, ValueAttribute> = {
   reported: 'None',
   zero: 'None',
+  nothing_to_report: 'None',
   suppressed: 'Confidential',
   not_reported: 'NotReported',
 };

@@ -1,81 +1,210 @@
-import { type Cell, type Dimension, KEY_OF, type OpenDataDimension } from '../../domain/statistics.js';
-import { type Equation, type Item, suppress } from '../../domain/suppression.js';
-import { statisticsRepository } from '../../infrastructure/repositories/statistics.js';
-import { publicContext } from '../context.js';
+import { type BaseTable, protectCube } from '../../domain/joint-suppression.js';
+import {
+  KEY_OF,
+  LICENCE_STATUSES,
+  MEASURES,
+  OPEN_DATA_DIMENSIONS,
+  type OpenDataDimension,
+  type ReportingStatus,
+  reportingStatus,
+  zeroStatus,
+} from '../../domain/statistics.js';
+import { attestedYears, findOpenDataRelease, insertOpenDataRelease } from '../../infrastructure/repositories/reporting.js';
+import type { CommandRunner } from '../commands/run.js';
+import { publicContext, systemContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 import type { CountingRule, StatisticsService } from './statistics.js';
 
-export type CellStatus = 'reported' | 'zero' | 'suppressed' | 'not_reported';
+export type CellStatus = 'reported' | 'zero' | 'nothing_to_report' | 'suppressed' | 'not_reported';
 
 export interface PublishedValue {
   value: number | null;
   status: CellStatus;
 }
 
-type Keys = Partial<Pick<Cell, 'year' | 'municipalityCode' | 'licenceStatus' | 'measure'>>;
+/**
+ * The open data of one fixed moment: the whole table (year × municipality × licence status ×
+ * measure over every registered municipality and every year with data, default counted stages)
+ * and every coarser grouping of it, protected jointly (domain/joint-suppression.ts). Stored once
+ * per moment and served unchanged until the next, so polling cannot difference one new action.
+ */
+export interface OpenDataRelease {
+  moment: string;
+  computedAt: string;
+  nextMoment: string;
+  threshold: number;
+  countingRule: CountingRule;
+  domains: { year: number[]; municipality: string[]; licenceStatus: string[]; measure: string[] };
+  /** Per municipality and year: reported (actions), nothing_to_report (attested, no actions), not_reported. */
+  reporting: { municipalityCode: string; year: number; status: ReportingStatus }[];
+  /** Grouping (bit mask over OPEN_DATA_DIMENSIONS) → its cells in row-major order. */
+  groupings: Record<string, { values: (number | null)[]; statuses: CellStatus[] }>;
+  /** How often the exact audit made the protection suppress more than the per-equation rule. */
+  auditRounds: number;
+}
 
-function publish(item: Item): PublishedValue {
-  if (item.notReported) return { value: null, status: 'not_reported' };
-  if (item.suppressed) return { value: null, status: 'suppressed' };
-  return { value: item.value, status: item.value === 0 ? 'zero' : 'reported' };
+const DAY_MS = 86_400_000;
+
+/** Open data is released daily at 00:00 UTC: the moment a given time belongs to. */
+export const releaseMomentOf = (now: Date) => new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+
+async function computeRelease(service: StatisticsService, read: Reader, threshold: number, moment: Date): Promise<OpenDataRelease> {
+  const ctx = publicContext(null);
+  const { resolved, rows, countingRule } = await service.table(ctx, { groupBy: [...OPEN_DATA_DIMENSIONS] });
+  const attested = await read.list(ctx, (tx) => attestedYears(tx));
+  const domains = {
+    year: resolved.years,
+    municipality: resolved.municipalities.map((m) => m.code),
+    licenceStatus: [...LICENCE_STATUSES] as string[],
+    measure: [...MEASURES] as string[],
+  };
+  const sizes = OPEN_DATA_DIMENSIONS.map((d) => domains[d].length);
+  const position = OPEN_DATA_DIMENSIONS.map((d) => new Map<string | number, number>(domains[d].map((v, i) => [v, i])));
+  const values = new Array<number>(sizes.reduce((a, b) => a * b, 1)).fill(0);
+  for (const r of rows) {
+    let index = 0;
+    OPEN_DATA_DIMENSIONS.forEach((d, i) => {
+      index = index * (sizes[i] as number) + (position[i]?.get(r[KEY_OF[d]] as string | number) as number);
+    });
+    values[index] = r.actions;
+  }
+  // Municipality-years: their actions and reporting status (public, so a year without actions is a known 0).
+  const perYear = sizes[1] as number;
+  const cellsPerMunicipalityYear = (sizes[2] as number) * (sizes[3] as number);
+  const myOf = (base: number) => Math.floor(base / cellsPerMunicipalityYear);
+  const myActions = new Array<number>((sizes[0] as number) * perYear).fill(0);
+  values.forEach((v, b) => {
+    myActions[myOf(b)] = (myActions[myOf(b)] as number) + v;
+  });
+  const myStatus: ReportingStatus[] = myActions.map((n, i) =>
+    reportingStatus(n, attested.has(`${domains.municipality[i % perYear]}:${domains.year[Math.floor(i / perYear)]}`)),
+  );
+  const table: BaseTable = { sizes, values };
+  const cube = protectCube(table, threshold, (b) => myActions[myOf(b)] === 0);
+  const groupings: OpenDataRelease['groupings'] = {};
+  for (const [mask, g] of cube.groupings) {
+    const members = cube.members.get(mask) as number[][];
+    const statuses: CellStatus[] = g.cells.map((c, i) => {
+      if (c.suppressed) return 'suppressed';
+      if (c.value > 0) return 'reported';
+      return zeroStatus([...new Set((members[i] as number[]).map(myOf))].map((my) => myStatus[my] as ReportingStatus));
+    });
+    groupings[mask] = {
+      values: g.cells.map((c, i) => (statuses[i] === 'suppressed' || statuses[i] === 'not_reported' ? null : c.value)),
+      statuses,
+    };
+  }
+  const computedAt = new Date();
+  return {
+    moment: moment.toISOString(),
+    computedAt: computedAt.toISOString(),
+    nextMoment: new Date(moment.getTime() + DAY_MS).toISOString(),
+    threshold,
+    countingRule: { ...countingRule, asOf: computedAt.toISOString() },
+    domains,
+    reporting: myStatus.map((status, i) => ({
+      municipalityCode: domains.municipality[i % perYear] as string,
+      year: domains.year[Math.floor(i / perYear)] as number,
+      status,
+    })),
+    groupings,
+    auditRounds: cube.auditRounds,
+  };
+}
+
+type Keys = Partial<Record<'year' | 'municipalityCode' | 'licenceStatus' | 'measure', string | number>>;
+
+/** One grouping of a release, as the open-data endpoint shows it: cells, margins per dimension, total. */
+export function openDataView(release: OpenDataRelease, groupBy: readonly OpenDataDimension[]) {
+  const dims = OPEN_DATA_DIMENSIONS.filter((d) => groupBy.includes(d));
+  const maskOf = (ds: readonly OpenDataDimension[]) => ds.reduce((m, d) => m | (1 << OPEN_DATA_DIMENSIONS.indexOf(d)), 0);
+  const cellsOf = (ds: readonly OpenDataDimension[]) => {
+    const g = release.groupings[maskOf(ds)] as OpenDataRelease['groupings'][string];
+    return g.values.map((value, i) => {
+      const keys: Keys = {};
+      let rest = i;
+      for (let j = ds.length - 1; j >= 0; j--) {
+        const d = ds[j] as OpenDataDimension;
+        const domain = release.domains[d] as (string | number)[];
+        keys[KEY_OF[d] as keyof Keys] = domain[rest % domain.length] as string | number;
+        rest = Math.floor(rest / domain.length);
+      }
+      return { ...keys, value, status: g.statuses[i] as CellStatus };
+    });
+  };
+  const total = cellsOf([])[0] as PublishedValue;
+  return {
+    countingRule: { ...release.countingRule, groupBy: [...dims] } as CountingRule,
+    release: { moment: release.moment, computedAt: release.computedAt, nextMoment: release.nextMoment },
+    threshold: release.threshold,
+    cells: cellsOf(dims),
+    margins: dims.length > 1 ? dims.flatMap((d) => cellsOf([d]).map((c) => ({ dimension: d, ...c }))) : [],
+    total: { value: total.value, status: total.status },
+    reporting: release.reporting,
+  };
 }
 
 /**
- * The open-data table: always the whole scope (every registered municipality, every year with
- * data, the default counted stages), so that two requests cannot be subtracted from each other to
- * recover a suppressed cell. Cells, one marginal per value of each grouped dimension, and the grand
- * total; small counts suppressed, plus secondary suppression (domain/suppression.ts).
+ * Open data at fixed moments. `current()` answers with the release of the moment the clock is in,
+ * publishing it first when it is missing (once per moment across instances: the moment is the key;
+ * concurrent requests in one instance share the one computation). `publish(moment)` is the command.
  */
-export async function openDataTable(service: StatisticsService, read: Reader, groupBy: OpenDataDimension[], threshold: number) {
-  const ctx = publicContext(null);
-  const { resolved, rows, countingRule } = await service.table(ctx, { groupBy });
-  const dims = resolved.query.groupBy as OpenDataDimension[];
-  const reporting = await read.list(ctx, (tx) => statisticsRepository.reportingMunicipalities(tx));
-  const notReported = new Set(resolved.municipalities.filter((m) => !reporting.has(m.code)).map((m) => m.code));
-  const cellItems = rows.map((r) => ({
-    row: r,
-    item: {
-      value: r.actions,
-      suppressed: false,
-      notReported: r.municipalityCode !== undefined && notReported.has(r.municipalityCode),
-    } as Item,
-  }));
-  const total: Item = { value: rows.reduce((n, r) => n + r.actions, 0), suppressed: false };
-  const margins: { dimension: Dimension; key: string | number; item: Item; parts: Item[] }[] = [];
-  const equations: Equation[] = [];
-  if (dims.length > 1) {
-    for (const d of dims) {
-      const byValue = new Map<string | number, { item: Item; parts: Item[] }>();
-      for (const c of cellItems) {
-        const v = c.row[KEY_OF[d]] as string | number;
-        let m = byValue.get(v);
-        if (!m) {
-          m = { item: { value: 0, suppressed: false, notReported: d === 'municipality' && notReported.has(String(v)) }, parts: [] };
-          byValue.set(v, m);
-        }
-        m.item.value += c.item.value;
-        m.parts.push(c.item);
-      }
-      for (const [key, m] of byValue) {
-        margins.push({ dimension: d, key, ...m });
-        equations.push({ total: m.item, parts: m.parts });
-      }
-      equations.push({ total, parts: [...byValue.values()].map((m) => m.item) });
+export function createOpenData(deps: {
+  service: StatisticsService;
+  read: Reader;
+  runner: CommandRunner;
+  threshold: number;
+  clock: () => Date;
+}) {
+  const pending = new Map<string, Promise<OpenDataRelease>>();
+
+  async function stored(moment: Date): Promise<OpenDataRelease | null> {
+    const row = await deps.read.one(publicContext(null), (tx) => findOpenDataRelease(tx, moment));
+    return row ? (row.content as OpenDataRelease) : null;
+  }
+
+  /** Computes and stores the release of `moment`, unless it exists; returns the stored one. */
+  async function publish(moment: Date): Promise<OpenDataRelease> {
+    const existing = await stored(moment);
+    if (existing) return existing;
+    const release = await computeRelease(deps.service, deps.read, deps.threshold, moment);
+    await deps.runner.run(systemContext('open data release'), async (tx) => {
+      const inserted = await insertOpenDataRelease(tx, moment, new Date(release.computedAt), release);
+      const summary = { moment: release.moment, computedAt: release.computedAt, threshold: release.threshold };
+      return {
+        value: null,
+        changes: inserted
+          ? [
+              {
+                action: 'create' as const,
+                objectType: 'open_data_release' as const,
+                objectId: release.moment,
+                municipalityCode: null,
+                before: null,
+                after: summary,
+              },
+            ]
+          : [],
+      };
+    });
+    return (await stored(moment)) as OpenDataRelease;
+  }
+
+  async function current(): Promise<OpenDataRelease> {
+    const moment = releaseMomentOf(deps.clock());
+    const key = moment.toISOString();
+    const running = pending.get(key);
+    if (running) return running;
+    const work = (async () => (await stored(moment)) ?? publish(moment))();
+    pending.set(key, work);
+    try {
+      return await work;
+    } finally {
+      pending.delete(key);
     }
   }
-  equations.push({ total, parts: cellItems.map((c) => c.item) });
-  suppress([...cellItems.map((c) => c.item), ...margins.map((m) => m.item), total], equations, threshold);
 
-  const keysOf = (r: Cell): Keys => {
-    const k: Keys = {};
-    for (const d of dims) (k as Record<string, unknown>)[KEY_OF[d]] = r[KEY_OF[d]];
-    return k;
-  };
-  return {
-    countingRule: countingRule as CountingRule,
-    threshold,
-    cells: cellItems.map((c) => ({ ...keysOf(c.row), ...publish(c.item) })),
-    margins: margins.map((m) => ({ dimension: m.dimension, [KEY_OF[m.dimension]]: m.key, ...publish(m.item) })),
-    total: publish(total),
-  };
+  return { current, publish, view: openDataView };
 }
+
+export type OpenData = ReturnType<typeof createOpenData>;

@@ -8,14 +8,32 @@ import {
   GROUNDS,
   LICENCE_STATUSES,
   MEASURES,
+  type ReportingStatus,
+  reportingStatus,
   round,
   withZeroCells,
+  zeroStatus,
 } from '../../domain/statistics.js';
 import type { Tx } from '../../infrastructure/db/client.js';
-import { type MunicipalityRef, statisticsRepository as repo, type StatisticsQuery } from '../../infrastructure/repositories/statistics.js';
+import { attestedYears } from '../../infrastructure/repositories/reporting.js';
+import {
+  type Cell,
+  type MunicipalityRef,
+  statisticsRepository as repo,
+  type StatisticsQuery,
+} from '../../infrastructure/repositories/statistics.js';
 import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
+
+/** A municipality and year with its reporting status. */
+export interface MunicipalityYear {
+  municipalityCode: string;
+  year: number;
+  status: ReportingStatus;
+}
+
+export type RowStatus = 'reported' | 'zero' | 'nothing_to_report' | 'not_reported';
 
 /** The most cells one answer may hold (zero cells included): beyond it, ask a narrower question. */
 const MAX_CELLS = 100_000;
@@ -49,6 +67,8 @@ export interface CountingRule {
   groupBy: Dimension[];
   source: 'rollup' | 'actions';
   description: string;
+  /** When the figures held: the moment they were read (for a release, when it was computed). */
+  asOf: string;
 }
 
 export interface Resolved {
@@ -99,6 +119,7 @@ export function countingRule(r: Resolved, source: 'rollup' | 'actions'): Countin
     groupBy: [...q.groupBy],
     source,
     description: describe(r, source),
+    asOf: new Date().toISOString(),
   };
 }
 
@@ -218,33 +239,99 @@ export function createStatisticsService(read: Reader) {
     };
   }
 
+  /**
+   * Every municipality-year in scope with its reporting status: reported when it has actions in the
+   * counted stages (whatever the licence-status or measure filter), nothing_to_report when it has
+   * none and a live attestation, not_reported otherwise.
+   */
+  async function reportingOf(tx: Tx, resolved: Resolved): Promise<MunicipalityYear[]> {
+    const { cells } = await repo.aggregate(tx, {
+      ...resolved.query,
+      groupBy: ['year', 'municipality'],
+      licenceStatuses: null,
+      measures: null,
+    });
+    const actions = new Map(cells.map((c) => [`${c.municipalityCode}:${c.year}`, c.actions]));
+    const attested = await attestedYears(tx);
+    return resolved.years.flatMap((year) =>
+      resolved.municipalities.map((m) => {
+        const key = `${m.code}:${year}`;
+        return { municipalityCode: m.code, year, status: reportingStatus(actions.get(key) ?? 0, attested.has(key)) };
+      }),
+    );
+  }
+
+  /** A row's status: reported (a count above 0), or for a 0 what the municipality-years it covers say. */
+  function rowStatus(reporting: MunicipalityYear[]): (row: Cell) => RowStatus {
+    const group = (key: (r: MunicipalityYear) => string) => {
+      const by = new Map<string, ReportingStatus[]>();
+      for (const r of reporting) {
+        const k = key(r);
+        const list = by.get(k);
+        if (list) list.push(r.status);
+        else by.set(k, [r.status]);
+      }
+      return new Map([...by].map(([k, list]) => [k, zeroStatus(list)]));
+    };
+    const one = group((r) => `${r.municipalityCode}:${r.year}`);
+    const perYear = group((r) => String(r.year));
+    const perMunicipality = group((r) => r.municipalityCode);
+    const all = zeroStatus(reporting.map((r) => r.status));
+    return (row) => {
+      if (row.actions > 0) return 'reported';
+      if (row.year !== undefined && row.municipalityCode !== undefined)
+        return one.get(`${row.municipalityCode}:${row.year}`) ?? 'not_reported';
+      if (row.year !== undefined) return perYear.get(String(row.year)) ?? 'not_reported';
+      if (row.municipalityCode !== undefined) return perMunicipality.get(row.municipalityCode) ?? 'not_reported';
+      return all;
+    };
+  }
+
   /** The grouped figures with every cell the scope implies (zeros included), and the rule applied. */
   function table(ctx: RequestContext, req: StatisticsRequest) {
     return read.list(ctx, async (tx) => {
       const resolved = await resolve(tx, ctx, req);
       const { cells, source } = await repo.aggregate(tx, resolved.query);
-      const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells);
-      return { resolved, rows, countingRule: countingRule(resolved, source) };
+      const reporting = await reportingOf(tx, resolved);
+      const statusOf = rowStatus(reporting);
+      const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells).map((r) => ({ ...r, status: statusOf(r) }));
+      return { resolved, rows, reporting, countingRule: countingRule(resolved, source) };
     });
   }
 
   /** Per licence status: the total, municipalities and years in scope, and the average per municipality per year. */
   async function summary(ctx: RequestContext, req: Omit<StatisticsRequest, 'groupBy'>) {
-    const { resolved, rows, countingRule: rule } = await table(ctx, { ...req, groupBy: ['licenceStatus'] });
+    const { resolved, rows, reporting, countingRule: rule } = await table(ctx, { ...req, groupBy: ['licenceStatus'] });
     const municipalities = resolved.municipalities.length;
     const years = resolved.years.length;
     const municipalityYears = municipalities * years;
+    const count = (s: ReportingStatus) => reporting.filter((r) => r.status === s).length;
+    const reported = count('reported');
+    const nothingToReport = count('nothing_to_report');
+    const notReported = count('not_reported');
+    const reportingYears = reported + nothingToReport;
     const line = (actions: number) => ({
       actions,
       municipalities,
       years,
       municipalityYears,
       averagePerMunicipalityPerYear: municipalityYears === 0 ? 0 : round(actions / municipalityYears, 2),
+      municipalityYearsReporting: reportingYears,
+      averagePerReportingMunicipalityYear: reportingYears === 0 ? null : round(actions / reportingYears, 2),
     });
     return {
       countingRule: rule,
       items: rows.map((r) => ({ licenceStatus: r.licenceStatus as 'licensed' | 'unlicensed', ...line(r.actions) })),
       total: line(rows.reduce((n, r) => n + r.actions, 0)),
+      divisor: {
+        rule: `averagePerMunicipalityPerYear divides by every municipality-year in scope: ${municipalities} municipalities (${resolved.municipalities.map((m) => m.code).join(', ')}) × ${years} years = ${municipalityYears}, including ${notReported} not reported (no actions and no attestation), counted as 0 as in the letter of 24 March 2020. averagePerReportingMunicipalityYear divides by the ${reportingYears} municipality-years that reported: ${reported} with actions and ${nothingToReport} attested with nothing to report.`,
+        municipalityCodes: resolved.municipalities.map((m) => m.code),
+        municipalityYears,
+        reported,
+        nothingToReport,
+        notReported,
+      },
+      reporting,
     };
   }
 

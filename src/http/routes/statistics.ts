@@ -30,8 +30,6 @@ const jsonOrCsv = <T extends z.ZodType>(schema: T, description: string) => ({
 const COUNTING =
   ' Counting rule (stated in every answer as countingRule): an action counts in the year of its decision date (besluitdatum); by default stages decided, objection, appeal and final are counted, never deleted actions; licensed or unlicensed is the licence status (exploitatievergunning) on the decision date; every municipality and year in scope appears, with 0 when it has no actions. Send `Accept: text/csv` for RFC 4180 CSV with codes and Dutch labels.';
 
-const OPEN_DATA_MAX_AGE_MS = 60_000;
-
 const splitGroupBy = (g: string | undefined) => (g ? (g.split(',') as Dimension[]) : []);
 
 function toRequest(q: z.infer<typeof StatisticsFilters> & { groupBy?: string | undefined }): StatisticsRequest {
@@ -45,20 +43,6 @@ function sendCsv(reply: FastifyReply, name: string, body: string) {
 /** Figures for analysts (exact) and the public (open data, suppressed). */
 const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   const { statistics } = services;
-  // Open data needs no token, so no per-client rate limit holds it back, and suppressing a large
-  // table takes real CPU. Each grouping is computed at most once per OPEN_DATA_MAX_AGE_MS, and
-  // concurrent requests share that one computation.
-  const openDataCache = new Map<string, { at: number; table: ReturnType<typeof statistics.openData> }>();
-  const cachedOpenDataTable = (groupBy: OpenDataDimension[]) => {
-    const key = groupBy.join(',');
-    const hit = openDataCache.get(key);
-    if (hit && Date.now() - hit.at < OPEN_DATA_MAX_AGE_MS) return hit.table;
-    const table = statistics.openData(groupBy);
-    openDataCache.set(key, { at: Date.now(), table });
-    table.catch(() => openDataCache.delete(key)); // a failed computation is not remembered
-    return table;
-  };
-
   app.get('/statistics/enforcement-actions', {
     config: roles('officer', 'analyst', 'admin'),
     schema: {
@@ -71,11 +55,11 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       response: { 200: jsonOrCsv(StatisticsTable, 'The figures and the counting rule.'), ...problems(400, ...AUTH_PROBLEMS) },
     },
     handler: async (request, reply) => {
-      const { rows, countingRule, resolved } = await statistics.table(contextOf(request), toRequest(request.query));
+      const { rows, countingRule, resolved, reporting } = await statistics.table(contextOf(request), toRequest(request.query));
       const names = new Map(resolved.municipalities.map((m) => [m.code, m.name]));
       if (wantsCsv(request.headers.accept)) return sendCsv(reply, 'enforcement-actions', tableCsv(countingRule.groupBy, rows, names));
       const items = rows.map((r) => (r.municipalityCode ? { ...r, municipalityName: names.get(r.municipalityCode) ?? '' } : r));
-      return reply.send({ countingRule, items } as never);
+      return reply.send({ countingRule, items, reporting } as never);
     },
   });
 
@@ -118,14 +102,14 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     schema: {
       operationId: 'getOpenEnforcementActionStatistics',
       summary: 'Open data: publishable figures on enforcement actions',
-      description: `No token needed. Counts of enforcement actions (bestuurlijke handhavingsmaatregelen) over every registered municipality and every year with data, in the default counted stages, grouped by up to year, municipality, licenceStatus and measure; with totals per value of each dimension and a grand total. Counts from 1 below the threshold (STATISTICS_SUPPRESSION_THRESHOLD, default 5) are suppressed, and further values are suppressed where a total would otherwise give a suppressed value away (secondary suppression); status tells zero, suppressed and not_reported apart. The scope is fixed so that answers cannot be subtracted from each other; filter rows yourself. Analysts with a token get exact figures from /statistics/enforcement-actions. CSV (cells only) by Accept: text/csv. Figures may be up to a minute old: each grouping is computed at most once a minute.`,
+      description: `No token needed. Counts of enforcement actions (bestuurlijke handhavingsmaatregelen) over every registered municipality and every year with data, in the default counted stages, grouped by up to year, municipality, licenceStatus and measure; with totals per value of each dimension and a grand total. Every grouping (and every margin and total) is a view of one table protected jointly: counts from 1 below the threshold (STATISTICS_SUPPRESSION_THRESHOLD, default 5) are suppressed, and further values are suppressed until no suppressed value of any grouping is a linear combination of the published values of all groupings together (exact check). status tells reported, zero, nothing_to_report (the municipality attested a year without actions), not_reported and suppressed apart; reporting lists every municipality-year's reporting status. Released daily at 00:00 UTC (release.moment) and served unchanged until the next release, so polling cannot reveal a single new action. The scope is fixed so that answers cannot be subtracted from each other; filter rows yourself. Analysts with a token get exact figures from /statistics/enforcement-actions. CSV (cells only) by Accept: text/csv.`,
       tags,
       querystring: OpenDataQuery,
       response: { 200: jsonOrCsv(OpenDataTable, 'The publishable table.'), ...problems(400, 429, 503) },
     },
     handler: async (request, reply) => {
       const groupBy = splitGroupBy(request.query.groupBy) as OpenDataDimension[];
-      const table = await cachedOpenDataTable(groupBy);
+      const table = statistics.openData.view(await statistics.openData.current(), groupBy);
       if (wantsCsv(request.headers.accept)) {
         return sendCsv(
           reply,
@@ -148,7 +132,10 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       response: { 200: jsonOrCsv(OpenObservations, 'The published values in long format.'), ...problems(400, 429, 503) },
     },
     handler: async (request, reply) => {
-      const table = await cachedOpenDataTable(splitGroupBy(request.query.groupBy) as OpenDataDimension[]);
+      const table = statistics.openData.view(
+        await statistics.openData.current(),
+        splitGroupBy(request.query.groupBy) as OpenDataDimension[],
+      );
       const items = openObservations(table);
       if (wantsCsv(request.headers.accept))
         return sendCsv(reply, 'enforcement-actions-open-data-observations', openObservationsCsv(table.countingRule.groupBy, items));

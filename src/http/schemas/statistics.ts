@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DIMENSIONS, OPEN_DATA_DIMENSIONS } from '../../domain/statistics.js';
-import { codeList, dateInput, IsoDate, MunicipalityCode, yearInput } from './common.js';
+import { codeList, dateInput, IsoDate, MunicipalityCode, Timestamp, yearInput } from './common.js';
 import { Ground, LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
 import { Programme } from './municipalities.js';
 
@@ -49,7 +49,7 @@ export const StatisticsQuery = StatisticsFilters.extend({
     }),
 });
 
-const Dimension = codeList('StatisticsDimension', DIMENSIONS, 'A dimension figures can be grouped by.');
+export const Dimension = codeList('StatisticsDimension', DIMENSIONS, 'A dimension figures can be grouped by.');
 
 export const CountingRule = z
   .object({
@@ -68,6 +68,10 @@ export const CountingRule = z
       .enum(['rollup', 'actions'])
       .meta({ description: 'rollup: whole years from the statistics rollup; actions: counted from the actions.' }),
     description: z.string().meta({ description: 'The rule in words, to quote with the figures.' }),
+    asOf: Timestamp.meta({
+      description:
+        'When the figures held: the moment they were read, or for a release the moment it was computed. Cite it with the figures.',
+    }),
   })
   .meta({ id: 'CountingRule', description: 'What was counted, and how: enough to reproduce the figures.' });
 
@@ -94,12 +98,32 @@ const dimensionFields = {
   stage: Stage.optional(),
 };
 
+export const ReportingStatusSchema = z.enum(['reported', 'nothing_to_report', 'not_reported']).meta({
+  id: 'ReportingStatus',
+  description:
+    'Per municipality and year: reported (it has counted actions), nothing_to_report (no actions, and a live reporting attestation says its records are complete), not_reported (neither: its 0 is not a known figure).',
+});
+
+export const MunicipalityYearReporting = z
+  .object({ municipalityCode: MunicipalityCode, year: z.number().int(), status: ReportingStatusSchema })
+  .meta({ id: 'MunicipalityYearReporting' });
+
+const Reporting = z
+  .array(MunicipalityYearReporting)
+  .meta({ description: 'Every municipality and year in scope with its reporting status (attestations: /reporting-attestations).' });
+
+const RowStatus = z.enum(['reported', 'zero', 'nothing_to_report', 'not_reported']).meta({
+  id: 'StatisticsRowStatus',
+  description:
+    'reported: actions > 0; for a 0, what the municipality-years it covers say: nothing_to_report (all attested without actions), not_reported (none reported or attested: the 0 is not a known figure), zero (a true 0 of municipalities that reported).',
+});
+
 export const StatisticsRow = z
-  .object({ ...dimensionFields, ...amounts })
+  .object({ ...dimensionFields, ...amounts, status: RowStatus })
   .meta({ id: 'StatisticsRow', description: 'One group: the values it is grouped by, its count and sums.' });
 
 export const StatisticsTable = z
-  .object({ countingRule: CountingRule, items: z.array(StatisticsRow) })
+  .object({ countingRule: CountingRule, items: z.array(StatisticsRow), reporting: Reporting })
   .meta({ id: 'StatisticsTable', description: 'Figures on enforcement actions, grouped, with the counting rule applied.' });
 
 const SummaryLine = {
@@ -108,6 +132,14 @@ const SummaryLine = {
   years: z.number().int().meta({ description: 'Calendar years in the period.' }),
   municipalityYears: z.number().int().meta({ description: 'municipalities × years: the denominator of the average.' }),
   averagePerMunicipalityPerYear: z.number().meta({ description: 'actions ÷ municipalityYears, rounded to two decimals.' }),
+  municipalityYearsReporting: z
+    .number()
+    .int()
+    .meta({ description: 'Municipality-years that reported: with actions, or attested with nothing to report.' }),
+  averagePerReportingMunicipalityYear: z
+    .number()
+    .nullable()
+    .meta({ description: 'actions ÷ municipalityYearsReporting, rounded to two decimals; null when none reported.' }),
 };
 
 export const StatisticsSummary = z
@@ -115,6 +147,20 @@ export const StatisticsSummary = z
     countingRule: CountingRule,
     items: z.array(z.object({ licenceStatus: LicenceStatusAtDecision, ...SummaryLine }).meta({ id: 'StatisticsSummaryItem' })),
     total: z.object(SummaryLine).meta({ id: 'StatisticsSummaryTotal' }),
+    divisor: z
+      .object({
+        rule: z.string().meta({ description: 'Which municipality-years the averages divide by, and by which rule, in words.' }),
+        municipalityCodes: z.array(MunicipalityCode).meta({ description: 'The municipalities divided by (all in scope).' }),
+        municipalityYears: z.number().int(),
+        reported: z.number().int().meta({ description: 'Municipality-years with actions.' }),
+        nothingToReport: z.number().int().meta({ description: 'Municipality-years without actions, attested complete.' }),
+        notReported: z
+          .number()
+          .int()
+          .meta({ description: 'Municipality-years with neither: counted as 0 in averagePerMunicipalityPerYear.' }),
+      })
+      .meta({ id: 'StatisticsDivisor' }),
+    reporting: Reporting,
   })
   .meta({ id: 'StatisticsSummary', description: 'Per licence status: total, scope and average per municipality per year.' });
 
@@ -155,10 +201,10 @@ export const OpenDataQuery = z.object({
 
 const Published = {
   value: z.number().int().nullable().meta({ description: 'The count; null when suppressed or not reported.' }),
-  status: z.enum(['reported', 'zero', 'suppressed', 'not_reported']).meta({
+  status: z.enum(['reported', 'zero', 'nothing_to_report', 'suppressed', 'not_reported']).meta({
     id: 'PublicationStatus',
     description:
-      'reported: a count of at least the threshold; zero: no actions; suppressed: withheld (below the threshold, or to protect a withheld value from being derived from the totals); not_reported: the municipality has registered no establishments, so no figure exists.',
+      'reported: a published count above 0; zero: 0 actions, from municipality-years that reported (had actions or attested); nothing_to_report: 0, and every municipality-year it covers has an attestation that its records are complete; not_reported: 0 but no municipality-year it covers has actions or an attestation, so no figure is known (value null); suppressed: withheld (below the threshold, or because the published values of all groupings together would give a withheld value away).',
   }),
 };
 
@@ -195,6 +241,14 @@ export const OpenDataTable = z
       )
       .meta({ description: 'Totals per value of each grouped dimension (with two or more dimensions).' }),
     total: z.object(Published).meta({ id: 'OpenDataTotal' }),
+    release: z
+      .object({
+        moment: Timestamp.meta({ description: 'The fixed moment this release belongs to (daily, 00:00 UTC).' }),
+        computedAt: Timestamp.meta({ description: 'When it was computed (the figures as of then).' }),
+        nextMoment: Timestamp.meta({ description: 'The next release moment: until then the answer does not change.' }),
+      })
+      .meta({ id: 'OpenDataReleaseInfo' }),
+    reporting: Reporting,
   })
   .meta({ id: 'OpenDataTable', description: 'Publishable figures: small counts suppressed, totals safe.' });
 

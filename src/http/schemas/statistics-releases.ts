@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
+import { IsoDate, MunicipalityCode, PageMeta, Timestamp, text } from './common.js';
+import { LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
+import { Programme } from './municipalities.js';
+import { CountingRule, Dimension, StatisticsRow } from './statistics.js';
+
+const Year = z.number().int().min(YEAR_FLOOR).max(YEAR_HORIZON);
+
+/** The question of a release: the same filters and grouping as /statistics/enforcement-actions, as JSON. */
+const questionFields = {
+  groupBy: z.array(Dimension).max(6).optional().meta({ description: 'Dimensions to group by; none: one row with the totals.' }),
+  yearFrom: Year.optional(),
+  yearTo: Year.optional(),
+  decisionDateFrom: IsoDate.optional(),
+  decisionDateTo: IsoDate.optional(),
+  municipalityCode: z.array(MunicipalityCode).max(500).optional(),
+  programme: Programme.optional(),
+  licenceStatus: z.array(LicenceStatusAtDecision).max(2).optional(),
+  measure: z.array(Measure).max(20).optional(),
+  stage: z.array(Stage).max(20).optional(),
+};
+
+export const StatisticsReleaseInput = z
+  .strictObject({
+    title: text(1, 200).meta({ description: 'What the table shows, to cite it by, e.g. "Handhaving LPP 2017–2019 per gemeente".' }),
+    ...questionFields,
+  })
+  .meta({ id: 'StatisticsReleaseWrite' });
+
+export const StatisticsReleaseQuestion = z
+  .object(questionFields)
+  .meta({ id: 'StatisticsReleaseQuestion', description: 'The question the release answers, as it was asked.' });
+
+const releaseFields = {
+  number: z.number().int().min(1).meta({ description: 'The release number: cite it (“release 12”).' }),
+  title: z.string(),
+  publishedAt: Timestamp,
+  publishedBy: z.uuid().nullable().meta({ description: 'The API client that published it.' }),
+  asOf: Timestamp.meta({ description: 'When the figures held: the moment they were read.' }),
+  query: StatisticsReleaseQuestion,
+  countingRule: CountingRule,
+  version: z.literal(1).meta({ description: 'Always 1: a release never changes.' }),
+};
+
+export const StatisticsRelease = z.object({ ...releaseFields, items: z.array(StatisticsRow) }).meta({
+  id: 'StatisticsRelease',
+  description: 'An immutable, numbered table of figures: the question, the counting rule and the numbers.',
+});
+
+export const StatisticsReleaseSummary = z.object(releaseFields).meta({ id: 'StatisticsReleaseSummary' });
+
+export const StatisticsReleasePage = z
+  .object({ items: z.array(StatisticsReleaseSummary), ...PageMeta })
+  .meta({ id: 'StatisticsReleasePage' });

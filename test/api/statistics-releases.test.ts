@@ -1,0 +1,102 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { build, json, sample } from '../support/helper.js';
+
+interface Release {
+  number: number;
+  title: string;
+  asOf: string;
+  countingRule: { asOf: string; years: number[] };
+  items: { municipalityCode: string; year: number; actions: number; status: string }[];
+}
+
+t.test('a numbered release gives the same figures forever; live answers say asOf', async (t) => {
+  const { app, client, database } = await build(t);
+  const ams = await client('officer', 'GM0363');
+  const admin = await client('admin');
+  const analyst = await client('analyst');
+  const post = (auth: Record<string, string>, url: string, payload: unknown, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url, headers: { ...auth, ...headers }, payload: payload as Record<string, unknown> });
+  const est = json<{ id: string }>(await post(ams.auth, '/v1/establishments', sample.establishment('GM0363')));
+  for (let i = 0; i < 4; i++) await post(ams.auth, '/v1/enforcement-actions', sample.action(est.id));
+
+  const question = { groupBy: ['year', 'municipality'], programme: 'LPP', yearFrom: 2019, yearTo: 2019 };
+  const liveUrl = '/v1/statistics/enforcement-actions?groupBy=year,municipality&programme=LPP&yearFrom=2019&yearTo=2019';
+  const live = json<{ countingRule: { asOf: string }; items: Release['items'] }>(await app.inject({ url: liveUrl, headers: analyst.auth }));
+  t.ok(Date.parse(live.countingRule.asOf) <= Date.now(), 'every statistics answer says when it held');
+
+  const created = await post(
+    admin.auth,
+    '/v1/statistics/releases',
+    { title: 'LPP 2019 per gemeente', ...question },
+    { 'idempotency-key': 'release-lpp-2019' },
+  );
+  t.equal(created.statusCode, 201, created.body);
+  const first = json<Release>(created);
+  t.equal(first.number, 1);
+  t.equal(created.headers.location, '/v1/statistics/releases/1');
+  t.equal(first.asOf, first.countingRule.asOf);
+  t.same(first.items, live.items, 'the release holds the figures the live answer gave');
+  t.equal(first.items.find((r) => r.municipalityCode === 'GM0363')?.actions, 4);
+
+  const replay = await post(
+    admin.auth,
+    '/v1/statistics/releases',
+    { title: 'LPP 2019 per gemeente', ...question },
+    { 'idempotency-key': 'release-lpp-2019' },
+  );
+  t.equal(json<Release>(replay).number, 1, 'a retried publication is the same release');
+
+  // The figures change; the release does not.
+  await post(ams.auth, '/v1/enforcement-actions', sample.action(est.id));
+  const read = () => app.inject({ url: '/v1/statistics/releases/1', headers: analyst.auth });
+  const a = await read();
+  const b = await read();
+  t.equal(a.statusCode, 200);
+  t.equal(a.body, b.body, 'asking twice gives the same bytes');
+  t.same(json<Release>(a).items, first.items, 'and the figures as published');
+  t.equal(a.headers.etag, '"1"');
+  const now = json<{ items: Release['items'] }>(await app.inject({ url: liveUrl, headers: analyst.auth }));
+  t.equal(now.items.find((r) => r.municipalityCode === 'GM0363')?.actions, 5, 'the live figures moved on');
+
+  const second = json<Release>(await post(admin.auth, '/v1/statistics/releases', { title: 'LPP 2019, later', ...question }));
+  t.equal(second.number, 2);
+  t.equal(second.items.find((r) => r.municipalityCode === 'GM0363')?.actions, 5);
+
+  const list = json<{ items: { number: number; title: string; items?: unknown }[]; totalItems: number }>(
+    await app.inject({ url: '/v1/statistics/releases', headers: analyst.auth }),
+  );
+  t.same(
+    list.items.map((r) => [r.number, r.title, r.items]),
+    [
+      [1, 'LPP 2019 per gemeente', undefined],
+      [2, 'LPP 2019, later', undefined],
+    ],
+  );
+
+  // Who may: admins publish, analysts and admins read; officers see their own live statistics only.
+  t.equal((await post(analyst.auth, '/v1/statistics/releases', { title: 'x' })).statusCode, 403);
+  t.equal((await app.inject({ url: '/v1/statistics/releases/1', headers: ams.auth })).statusCode, 403);
+  t.equal((await app.inject({ url: '/v1/statistics/releases/99', headers: analyst.auth })).statusCode, 404);
+  const invalid = await post(admin.auth, '/v1/statistics/releases', { title: 'x', yearFrom: 2020, yearTo: 2019, extra: 1 });
+  t.equal(invalid.statusCode, 400);
+  const wrongOrder = await post(admin.auth, '/v1/statistics/releases', { title: 'x', yearFrom: 2020, yearTo: 2019 });
+  t.match(json<{ invalidParams: { code: string }[] }>(wrongOrder).invalidParams, [{ code: 'before_year_from' }]);
+
+  // Append-only in the database too.
+  const refused = await database.owner.execute(sql`update statistics_releases set title = 'changed'`).then(
+    () => 'updated',
+    (e: Error) => String((e as { cause?: Error }).cause?.message ?? e.message),
+  );
+  t.match(refused, /append-only/);
+  const trail = json<{ items: { action: string; objectId: string; clientId: string }[] }>(
+    await app.inject({ url: '/v1/audit-trail?objectType=statistics_release', headers: admin.auth }),
+  );
+  t.same(
+    trail.items.map((e) => [e.action, e.objectId, e.clientId]),
+    [
+      ['create', '1', admin.id],
+      ['create', '2', admin.id],
+    ],
+  );
+});
