@@ -3,7 +3,8 @@
  *
  * For each scenario (a table below: add a row to measure another route) and each client count,
  * alternately: the API under a closed-loop load, then pgbench with the statements the route
- * executed, captured from the service's own code path. Three rounds; medians; API ÷ pgbench.
+ * executed, captured from the service's own code path. Three rounds; medians; API ÷ pgbench, and API ÷ the
+ * route's ceiling (the lower of pgbench and the HTTP floor; issue 17).
  * Then start-up time and RSS on PGlite (fresh and existing folder) and PostgreSQL.
  *
  * Environment: DATABASE_URL (admin URL of a local PostgreSQL; a scratch database is created and
@@ -45,10 +46,22 @@ interface Fixture {
   actionId: string;
 }
 
+/**
+ * A route's ceiling is the lower of the two things it cannot beat (issue 17): pgbench running the
+ * route's own SQL, and the HTTP floor (the same server answering an empty GET), both measured in
+ * this run at the same client count. `of` says which the target is a ratio of.
+ */
+interface Target {
+  ratio: number;
+  of: 'pgbench' | 'HTTP floor' | 'ceiling';
+  /** Also: the API's p99 no worse than pgbench's own for the same transactions. */
+  p99?: boolean;
+}
+
 interface Scenario {
   name: string;
-  /** The target ratio API ÷ pgbench at 16 clients (issue 6), if any. */
-  target?: number;
+  /** The target at 16 clients, if any. */
+  target?: Target;
   /** Builds the request, or explains why this scenario cannot run on this build. */
   request(f: Fixture, probe: Probe): Promise<RequestSpec | { skip: string }>;
   /** False for a request that runs no SQL (nothing for pgbench to run). */
@@ -87,7 +100,7 @@ const actionBody = (establishmentId: string) =>
 const SCENARIOS: Scenario[] = [
   {
     name: 'create action',
-    target: 0.6,
+    target: { ratio: 0.8, of: 'pgbench', p99: true },
     request: async (f) => {
       let i = 0;
       return {
@@ -117,12 +130,12 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'read action',
-    target: 0.7,
+    target: { ratio: 0.5, of: 'HTTP floor' },
     request: async (f) => ({ method: 'GET', path: `/v1/enforcement-actions/${f.actionId}`, headers: bearer(f.officer), expectStatus: 200 }),
   },
   {
     name: 'list page',
-    target: 0.7,
+    target: { ratio: 0.5, of: 'ceiling' },
     request: async (f) => ({
       method: 'GET',
       path: '/v1/enforcement-actions?page=1&pageSize=20',
@@ -132,7 +145,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'statistics (one year)',
-    target: 0.7,
+    target: { ratio: 0.5, of: 'HTTP floor' },
     request: async (f, probe) => {
       const route = '/statistics/enforcement-actions';
       if (!probe.paths.has(route)) return { skip: `no ${route} in this build's OpenAPI document` };
@@ -150,6 +163,27 @@ const SCENARIOS: Scenario[] = [
         if ((await probe.status(spec)) === 200) return spec;
       }
       return { skip: `${route} answered none of the candidate queries with 200` };
+    },
+  },
+  {
+    // The dashboard's first data request for an analyst (src/http/dashboard/dashboard.js): years × licence status.
+    name: 'dashboard data (analyst)',
+    target: { ratio: 0.5, of: 'HTTP floor' },
+    request: async (f) => ({
+      method: 'GET',
+      path: '/v1/statistics/enforcement-actions?groupBy=year,licenceStatus',
+      headers: bearer(f.analyst),
+      expectStatus: 200,
+    }),
+  },
+  {
+    // The public dashboard's request: open data, answered from the current release (no token).
+    name: 'dashboard data (open data)',
+    target: { ratio: 0.5, of: 'HTTP floor' },
+    request: async (_f, probe) => {
+      const route = '/open-data/enforcement-actions';
+      if (!probe.paths.has(route)) return { skip: `no ${route} in this build's OpenAPI document` };
+      return { method: 'GET', path: `/v1${route}?groupBy=year,licenceStatus`, headers: json, expectStatus: 200 };
     },
   },
 ];
@@ -206,7 +240,11 @@ async function setUp(base: string, dbUrl: string): Promise<Fixture> {
 /** The statements each scenario's request executes, captured from the service's code in this process. */
 async function capturePgbenchScript(dbUrl: string, spec: RequestSpec): Promise<string> {
   const database = await openPostgres({ url: dbUrl, poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 });
-  const { app } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: dbUrl }), { closeDatabase: true });
+  // Rate-limit counts are taken in leases of up to 64 (src/infrastructure/rate-limit-store.ts): one
+  // upsert per 64 requests, which two captured runs would not both contain. Captured without it.
+  const { app } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: dbUrl, RATE_LIMIT_STORE: 'memory' }), {
+    closeDatabase: true,
+  });
   try {
     await app.ready();
     const inject = async () => {
@@ -348,24 +386,39 @@ async function main() {
 
     console.log(`\n## API vs pgbench (medians of ${ROUNDS} rounds, ${SECONDS} s each; latency in ms)\n`);
     const rows: string[][] = [];
+    const m = (xs: LoadResult[], k: 'throughput' | 'p50' | 'p99') => median(xs.map((x) => x[k]));
+    const floorName = SCENARIOS.find((s) => s.sql === false)?.name ?? '';
     for (const { scenario } of runs) {
       for (const c of CLIENTS) {
         const slot = results.get(`${scenario.name}|${c}`);
         if (!slot) continue;
-        const m = (xs: LoadResult[], k: 'throughput' | 'p50' | 'p99') => median(xs.map((x) => x[k]));
-        const ratio = m(slot.api, 'throughput') / m(slot.pg, 'throughput');
-        const target = scenario.target && c >= 16 ? `≥ ${scenario.target} ${ratio >= scenario.target ? 'met' : 'MISSED'}` : '';
+        const api = m(slot.api, 'throughput');
+        const pgb = m(slot.pg, 'throughput');
+        const floorSlot = results.get(`${floorName}|${c}`);
+        const floor = floorSlot ? m(floorSlot.api, 'throughput') : Number.NaN;
+        const ceiling = Math.min(
+          Number.isNaN(pgb) ? Number.POSITIVE_INFINITY : pgb,
+          Number.isNaN(floor) ? Number.POSITIVE_INFINITY : floor,
+        );
+        let target = '';
+        if (scenario.target && c >= 16) {
+          const { ratio, of, p99 } = scenario.target;
+          const base = of === 'pgbench' ? pgb : of === 'HTTP floor' ? floor : ceiling;
+          const met = api / base >= ratio && (!p99 || m(slot.api, 'p99') <= m(slot.pg, 'p99'));
+          target = `≥ ${ratio} of ${of}${p99 ? ', p99 ≤ pgbench' : ''}: ${fmt(api / base, 2)} ${met ? 'met' : 'MISSED'}`;
+        }
         rows.push([
           scenario.name,
           String(c),
-          fmt(m(slot.api, 'throughput')),
+          fmt(api),
           fmt(m(slot.api, 'p50'), 1),
           fmt(m(slot.api, 'p99'), 1),
           fmt(median(slot.cpu), 2),
-          fmt(m(slot.pg, 'throughput')),
+          fmt(pgb),
           fmt(m(slot.pg, 'p50'), 1),
           fmt(m(slot.pg, 'p99'), 1),
-          fmt(ratio, 2),
+          fmt(api / pgb, 2),
+          Number.isFinite(ceiling) ? fmt(api / ceiling, 2) : '–',
           target,
         ]);
       }
@@ -382,7 +435,8 @@ async function main() {
         'pgb p50',
         'pgb p99',
         'API ÷ pgbench',
-        'target',
+        'API ÷ ceiling',
+        'target (16 clients)',
       ],
       rows,
     );
@@ -390,8 +444,9 @@ async function main() {
     const creates = results.get(`create action|${Math.max(...CLIENTS)}`);
     if (creates) {
       const p99 = median(creates.api.map((x) => x.p99));
+      const pgP99 = median(creates.pg.map((x) => x.p99));
       console.log(
-        `\np99 of creates at ${Math.max(...CLIENTS)} clients: ${fmt(p99, 1)} ms (target < 50 ms: ${p99 < 50 ? 'met' : 'MISSED'})`,
+        `\np99 of creates at ${Math.max(...CLIENTS)} clients: ${fmt(p99, 1)} ms; pgbench's own for the same transactions: ${fmt(pgP99, 1)} ms (${p99 <= pgP99 ? 'met' : 'MISSED'})`,
       );
     }
     if (errors.length) console.log(`\nerrors:\n${errors.map((e) => `  ${e}`).join('\n')}`);
