@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { type IdempotencyClaim, requestFingerprint } from '../../infrastructure/idempotency.js';
@@ -46,6 +46,24 @@ export interface IdempotencyOptions {
  */
 export default fp(
   async function idempotency(app: FastifyInstance, opts: IdempotencyOptions) {
+    // The exact bytes, status, Location and ETag of a stored create, for its retries (on the POST routes only).
+    const storeFinalResponse: onSendHookHandler = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      const claim = request.context?.idempotency;
+      if (!claim?.stored || typeof payload !== 'string' || reply.statusCode >= 300) return payload;
+      const headers: Record<string, string> = {};
+      for (const name of ['content-type', 'location', 'etag']) {
+        const v = reply.getHeader(name);
+        if (typeof v === 'string') headers[name] = v;
+      }
+      try {
+        await opts.recordFinalResponse(claim, reply.statusCode, payload, headers);
+      } catch (err) {
+        // The record from the transaction stays: a retry still gets the resource, as serialised there.
+        request.log.warn({ err }, 'could not store the final response of an idempotent request');
+      }
+      return payload;
+    };
+
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (!methods.includes('POST') || !route.config?.roles) return;
@@ -75,24 +93,8 @@ export default fp(
       };
       const existing = route.preHandler;
       route.preHandler = existing ? [...(Array.isArray(existing) ? existing : [existing]), claimKey] : [claimKey];
-    });
-
-    // The exact bytes, status, Location and ETag of a stored create, for its retries.
-    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
-      const claim = request.context?.idempotency;
-      if (!claim?.stored || typeof payload !== 'string' || reply.statusCode >= 300) return payload;
-      const headers: Record<string, string> = {};
-      for (const name of ['content-type', 'location', 'etag']) {
-        const v = reply.getHeader(name);
-        if (typeof v === 'string') headers[name] = v;
-      }
-      try {
-        await opts.recordFinalResponse(claim, reply.statusCode, payload, headers);
-      } catch (err) {
-        // The record from the transaction stays: a retry still gets the resource, as serialised there.
-        request.log.warn({ err }, 'could not store the final response of an idempotent request');
-      }
-      return payload;
+      const onSend = route.onSend;
+      route.onSend = onSend ? [...(Array.isArray(onSend) ? onSend : [onSend]), storeFinalResponse] : [storeFinalResponse];
     });
 
     // Expired keys: purged at start and then every 15 minutes (reads already ignore them).

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onResponseHookHandler, preSerializationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
@@ -25,23 +25,14 @@ export default fp(
   async function readLog(app: FastifyInstance) {
     app.decorateRequest('recordReadCount', null);
 
-    app.addHook('onRoute', (route) => {
-      const methods = Array.isArray(route.method) ? route.method : [route.method];
-      if (!methods.includes('GET')) return;
-      if (!RECORD_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`))) return;
-      route.config = { ...(route.config ?? {}), recordRead: true };
-    });
-
-    app.addHook('preSerialization', async (request, _reply, payload) => {
-      if (request.routeOptions.config.recordRead && payload && typeof payload === 'object') {
+    const countItems: preSerializationHookHandler<unknown> = async (request, _reply, payload) => {
+      if (payload && typeof payload === 'object') {
         const items = (payload as { items?: unknown }).items;
         if (Array.isArray(items)) request.recordReadCount = items.length;
       }
       return payload;
-    });
-
-    app.addHook('onResponse', async (request, reply) => {
-      if (!request.routeOptions.config.recordRead) return;
+    };
+    const logRead: onResponseHookHandler = async (request, reply) => {
       const params = (request.params ?? {}) as Record<string, string | undefined>;
       request.log.info(
         {
@@ -58,6 +49,19 @@ export default fp(
         },
         'record read',
       );
+    };
+    // On the logged routes only: the other routes pay nothing for it.
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const logged =
+        route.config?.recordRead ||
+        (methods.includes('GET') && RECORD_PREFIXES.some((p) => route.url === p || route.url.startsWith(`${p}/`)));
+      if (!logged) return;
+      route.config = { ...(route.config ?? {}), recordRead: true };
+      const add = <H>(existing: H | H[] | undefined, hook: H): H[] =>
+        existing ? [...(Array.isArray(existing) ? existing : [existing]), hook] : [hook];
+      route.preSerialization = add(route.preSerialization, countItems as never);
+      route.onResponse = add(route.onResponse, logRead as never);
     });
   },
   { name: 'read-log' },
