@@ -257,9 +257,18 @@ async function capturePgbenchScript(dbUrl: string, spec: RequestSpec): Promise<s
       if (res.statusCode !== spec.expectStatus) throw new Error(`capture: ${spec.method} ${spec.path} → ${res.statusCode} ${res.body}`);
     };
     await inject(); // warm: caches a steady-state request would have warm
-    const a = await captureQueries(inject);
-    const b = await captureQueries(inject);
-    return toPgbenchScript(a, b);
+    // Until the token cache trusts its revocation channel (LISTEN, connected in the background) a
+    // request still looks its token up: capture again until two runs agree, as in steady state.
+    for (let attempt = 1; ; attempt++) {
+      const a = await captureQueries(inject);
+      const b = await captureQueries(inject);
+      try {
+        return toPgbenchScript(a, b);
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   } finally {
     await app.close();
   }

@@ -88,7 +88,10 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  */
 export function toPgbenchScript(a: CapturedQuery[], b: CapturedQuery[]): string {
   if (a.length !== b.length || a.some((q, i) => q.text !== b[i]?.text)) {
-    throw new Error('the two captured runs executed different statements; cannot derive a pgbench script');
+    const i = a.findIndex((q, k) => q.text !== b[k]?.text);
+    throw new Error(
+      `the two captured runs executed different statements (${a.length} and ${b.length}; first difference at ${i}: ${a[i]?.text.slice(0, 200)} | ${b[i]?.text.slice(0, 200)}); cannot derive a pgbench script`,
+    );
   }
   const needGset = new Set<number>();
   const lines: string[] = [];
