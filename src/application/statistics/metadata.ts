@@ -72,7 +72,10 @@ const VALUE_ATTRIBUTE_TITLES: Record<ValueAttribute, { title: Title; symbol: str
     symbol: 'x',
   },
   NotReported: {
-    title: { nl: 'niet gerapporteerd (gemeente heeft geen inrichtingen geregistreerd)', en: 'not reported (no establishments registered)' },
+    title: {
+      nl: 'niet gerapporteerd (geen getelde maatregelen en geen verklaring van volledigheid)',
+      en: 'not reported (no counted actions and no reporting attestation)',
+    },
     symbol: '.',
   },
 };

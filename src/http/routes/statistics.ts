@@ -126,7 +126,7 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       operationId: 'listOpenEnforcementActionObservations',
       summary: 'Open data as long-format observations (CBS StatLine style)',
       description:
-        'No token needed. The table of /open-data/enforcement-actions (the same computation and the same moment), one row per published value: its cells, the totals per value of each dimension and the grand total, with T001 for a dimension summed over. ValueAttribute tells a value (None, 0 included) from a withheld one (Confidential) and a municipality that has registered no establishments (NotReported); Value is null for the last two. Codes and titles: /statistics/metadata. CSV by Accept: text/csv.',
+        'No token needed. The table of /open-data/enforcement-actions (the same computation and the same moment), one row per published value: its cells, the totals per value of each dimension and the grand total, with T001 for a dimension summed over. ValueAttribute tells a value (None, 0 included) from a withheld one (Confidential) and a municipality-year that did not report (NotReported: no counted actions and no reporting attestation); Value is null for the last two. Codes and titles: /statistics/metadata. CSV by Accept: text/csv.',
       tags,
       querystring: OpenDataQuery,
       response: { 200: jsonOrCsv(OpenObservations, 'The published values in long format.'), ...problems(400, 429, 503) },

@@ -90,7 +90,7 @@ export const OpenObservation = z
     measure: z.string().meta({ description: 'Handhavingsmaatregelen_1: the number of actions.' }),
     valueAttribute: z.enum(VALUE_ATTRIBUTES).meta({
       description:
-        'None: a value (0 included); Confidential: withheld (suppressed); NotReported: the municipality has registered no establishments.',
+        'None: a value (0 included); Confidential: withheld (suppressed); NotReported: not reported (no counted actions and no reporting attestation for the municipality-year).',
     }),
     value: z.number().int().nullable().meta({ description: 'The count; null unless valueAttribute is None.' }),
     Perioden: z.string().optional().meta({ description: 'CBS period code (2019JJ00), or T001 for the total over the years.' }),
