@@ -9,6 +9,7 @@ import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
 import idempotency from './http/plugins/idempotency.js';
 import metrics from './http/plugins/metrics.js';
 import openapi from './http/plugins/openapi.js';
+import preconditions from './http/plugins/preconditions.js';
 import problems from './http/plugins/problems.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import readLog from './http/plugins/read-log.js';
@@ -96,6 +97,7 @@ export async function buildApp(opts: BuildAppOptions) {
   await app.register(metrics, { metrics: services.metrics });
   await app.register(problems);
   await app.register(httpHygiene);
+  await app.register(preconditions);
   await app.register(auth, {
     authenticate: services.queries.apiClients.authenticate,
     readYourWritesMs: config.READ_YOUR_WRITES_MS,
