@@ -26,7 +26,8 @@ const envSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  PUBLIC_BASE_URL: z.string().url().regex(/\/v1$/, 'must end in /v1').default('https://localhost:3000/v1'),
+  /** Default: what the quick start serves, http://127.0.0.1:PORT/v1 (so the docs page's "Try it out" reaches it). */
+  PUBLIC_BASE_URL: z.string().url().regex(/\/v1$/, 'must end in /v1').optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(1_048_576),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   IDEMPOTENCY_TTL_HOURS: z.coerce
@@ -101,7 +102,7 @@ const envSchema = z.object({
   REGISTRY_FIRST_START_HINTS: z.stringbool().optional(),
 });
 
-export type Config = z.infer<typeof envSchema>;
+export type Config = Omit<z.infer<typeof envSchema>, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL: string };
 
 /** Empty strings count as unset, so `FOO= npm start` behaves like no FOO at all. */
 function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -151,7 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(resolved);
   const lines = [...problems, ...(parsed.success ? [] : parsed.error.issues.map(describeIssue))];
   if (lines.length > 0 || !parsed.success) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  return parsed.data;
+  const c = parsed.data;
+  return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT || 3000}/v1` };
 }
 
 /** Whether a first start on the embedded database may create an admin and print the next steps for a person. */
