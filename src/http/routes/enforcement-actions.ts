@@ -14,6 +14,7 @@ import {
   LicenceStatusAtDecision,
   Measure,
   Stage,
+  zgwUrl,
 } from '../schemas/enforcement-actions.js';
 import { createOne, deleteOne, listOf, operations, patchOne, readOne, replaceOne, roles } from './operations.js';
 import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
@@ -43,6 +44,8 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         stage: Stage.optional(),
         decisionDateFrom: dateInput('Decisions on or after this date.').optional(),
         decisionDateTo: dateInput('Decisions on or before this date.').optional(),
+        zaakUrl: zgwUrl('Only actions linked to this zaak (exact match).').optional(),
+        besluitUrl: zgwUrl('Only actions linked to this besluit (exact match).').optional(),
       }),
       EnforcementActionPage,
     ),

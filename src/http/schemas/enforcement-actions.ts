@@ -90,6 +90,14 @@ export const Closure = z
   .object({ startDate: IsoDate, endDate: IsoDate.nullable() })
   .meta({ id: 'Closure', description: 'Sluiting: from startDate up to and including endDate.' });
 
+/** A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters. */
+export const zgwUrl = (description: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .max(1000)
+    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } })
+    .meta({ description, example: 'https://zaken.gemeente.nl/zaken/api/v1/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0b6e4c6c1f2a' });
+
 const legalBasis = text(1, 200).meta({
   description: 'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data.',
 });
@@ -110,6 +118,16 @@ const actionFields = {
   closure: ClosureInput.nullable().optional().meta({ description: 'Required for closure, absent otherwise.' }),
   legalBasis: legalBasis.nullable().optional(),
   caseReference: caseReference.nullable().optional(),
+  zaakUrl: zgwUrl(
+    'The zaak this decision belongs to, in the municipality’s Zaken API (ZGW), e.g. `https://zaken.gemeente.nl/zaken/api/v1/zaken/{uuid}`. Absolute http(s) URL.',
+  )
+    .nullable()
+    .optional(),
+  besluitUrl: zgwUrl(
+    'The besluit that records this decision, in the municipality’s Besluiten API (ZGW), e.g. `https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/{uuid}`. Absolute http(s) URL.',
+  )
+    .nullable()
+    .optional(),
 };
 
 const actionRules = (body: Record<string, unknown>) => checkEnforcementAction(body, todayInNetherlands());
@@ -167,6 +185,8 @@ export const EnforcementAction = z
     closure: Closure.nullable(),
     legalBasis: z.string().nullable(),
     caseReference: z.string().nullable(),
+    zaakUrl: z.string().nullable().meta({ description: 'The linked zaak (Zaken API), or null.' }),
+    besluitUrl: z.string().nullable().meta({ description: 'The linked besluit (Besluiten API), or null.' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,
