@@ -208,7 +208,8 @@ export default fp(
             bearerAuth: {
               type: 'http',
               scheme: 'bearer',
-              description: 'A token from POST /api-clients (or REGISTRY_ADMIN_TOKEN for the bootstrap admin).',
+              description:
+                'A token from POST /api-clients (or REGISTRY_ADMIN_TOKEN for the bootstrap admin), or an OpenID Connect / OAuth 2 access token (JWT, RS256 or ES256) from an identity provider the deployment trusts (OIDC_ISSUER, OIDC_ISSUERS): its role and municipality come from configured claims.',
             },
           },
         },

@@ -39,6 +39,18 @@ export const BEARER = [{ bearerAuth: [] as string[] }];
 /** Problems any authenticated route can answer. */
 export const AUTH_PROBLEMS = [401, 403, 429, 503] as const;
 
+const actingUser = z.string().max(255).optional().meta({
+  description:
+    'For an API-client token: the person (officer) this change is made for, such as an account name; kept in the audit trail as declared (actor.verified false). No personal data of sex workers. Ignored for OpenID Connect tokens, which carry the person themselves.',
+  example: 'j.devries',
+});
+
+/** The acting person an API client may declare with a write (src/http/plugins/auth.ts). */
+const actingHeaders = {
+  'x-acting-user': actingUser,
+  'x-acting-user-name': z.string().max(255).optional().meta({ description: 'Display name of X-Acting-User.', example: 'J. de Vries' }),
+};
+
 export const ifMatchHeaders = z.object({
   'if-match': z.string().meta({
     description:
@@ -46,9 +58,11 @@ export const ifMatchHeaders = z.object({
     example: '"1"',
   }),
   'x-audit-reason': AuditReasonHeader.optional(),
+  ...actingHeaders,
 });
 
 const deleteHeaders = z.object({
+  ...actingHeaders,
   'if-match': ifMatchHeaders.shape['if-match'],
   'x-audit-reason': AuditReasonHeader.regex(/\S/, 'must say why; a blank reason is no reason').meta({
     description: 'Why this record is deleted; required, not blank, and kept in the audit trail. No personal data.',
@@ -95,7 +109,7 @@ export const listOf = <Q extends z.ZodType, R extends z.ZodType>(doc: OperationD
 export const createOne = <B extends z.ZodType, R extends z.ZodType>(doc: OperationDoc, body: B, record: R, ...more: number[]) => ({
   ...doc,
   security: BEARER,
-  headers: ifMatchHeaders.pick({ 'x-audit-reason': true }),
+  headers: ifMatchHeaders.pick({ 'x-audit-reason': true, 'x-acting-user': true, 'x-acting-user-name': true }),
   body,
   response: { 201: record, ...problems(400, ...AUTH_PROBLEMS, ...more, ...WRITE_PROBLEMS) },
 });
