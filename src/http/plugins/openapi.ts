@@ -103,12 +103,13 @@ const INT32_MAX = 2 ** 31 - 1;
 /**
  * Makes schemas what code generators handle well: an integer that can pass 2^31 (cents, sums,
  * totals, anything unbounded) is `format: int64`, without zod's ±(2^53 − 1) bounds, which are no
- * rule of this API and end up as examples; a nullable reference (`nullable` beside `allOf: [$ref]`)
- * also states the referenced schema's `type`, as OpenAPI 3.0.3 needs for `nullable` to apply.
+ * rule of this API and end up as examples. (A nullable reference stays `nullable: true` beside
+ * `allOf: [$ref]`, the 3.0 form openapi-typescript and @hey-api/openapi-ts both read as `T | null`,
+ * checked by their tests.)
  */
-function generatorFriendly(node: unknown, schemas: Record<string, Json>): void {
+function generatorFriendly(node: unknown): void {
   if (Array.isArray(node)) {
-    for (const item of node) generatorFriendly(item, schemas);
+    for (const item of node) generatorFriendly(item);
     return;
   }
   if (typeof node !== 'object' || node === null) return;
@@ -118,12 +119,7 @@ function generatorFriendly(node: unknown, schemas: Record<string, Json>): void {
     if (n.maximum === Number.MAX_SAFE_INTEGER) delete n.maximum;
     if (n.format === undefined && (typeof n.maximum !== 'number' || n.maximum > INT32_MAX)) n.format = 'int64';
   }
-  if (n.nullable === true && n.type === undefined && Array.isArray(n.allOf) && n.allOf.length === 1) {
-    const target = ((n.allOf[0] as Json).$ref as string | undefined)?.split('/').pop();
-    const type = target ? schemas[target]?.type : undefined;
-    if (typeof type === 'string') n.type = type;
-  }
-  for (const value of Object.values(n)) generatorFriendly(value, schemas);
+  for (const value of Object.values(n)) generatorFriendly(value);
 }
 
 /**
@@ -159,8 +155,8 @@ function completeDocument(doc: Json): Json {
       }
     }
   }
-  generatorFriendly(doc.paths, schemas);
-  generatorFriendly(schemas, schemas);
+  generatorFriendly(doc.paths);
+  generatorFriendly(schemas);
   const components = (doc.components ?? {}) as Json;
   doc.components = { ...components, headers: { ...((components.headers as Json | undefined) ?? {}), ...HEADERS } };
   return doc;

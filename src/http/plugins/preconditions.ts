@@ -20,6 +20,8 @@ const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]?.
 export default fp(
   async function preconditions(app: FastifyInstance) {
     app.addHook('preValidation', async (request) => {
+      const schema = request.routeOptions.schema;
+      if (!schema) return; // not a route of the API (404, 405, docs): their own answers
       const type = mediaType(request.headers['content-type']);
       if (request.method === 'PATCH' && type !== MERGE_PATCH) {
         throw new HttpProblem({
@@ -35,7 +37,7 @@ export default fp(
           detail: `Only PATCH takes ${MERGE_PATCH}; send application/json.`,
         });
       }
-      if (declaresIfMatch(request.routeOptions.schema?.headers)) expectedVersion(request);
+      if (declaresIfMatch(schema.headers)) expectedVersion(request);
     });
   },
   { name: 'preconditions' },
