@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config.js';
 import { noDatabase } from '../src/infrastructure/db/client.js';
 
 /** `npm run openapi`: writes the document the app serves to openapi/openapi.json (no database needed). */
-const config = loadConfig({ ...process.env, PUBLIC_BASE_URL: undefined });
+const config = loadConfig({ ...process.env, PUBLIC_BASE_URL: undefined, PORT: undefined });
 const services = servicesFor(noDatabase(), config);
 const app = await buildApp({ config, services });
 await app.ready();

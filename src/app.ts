@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createTokenIdentities } from './application/identity.js';
 import { createServices, type Services } from './application/services.js';
-import type { Config } from './config.js';
+import { type Config, trustedIssuers } from './config.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import auth from './http/plugins/auth.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
 import idempotency from './http/plugins/idempotency.js';
 import metrics from './http/plugins/metrics.js';
 import openapi from './http/plugins/openapi.js';
+import preconditions from './http/plugins/preconditions.js';
 import problems from './http/plugins/problems.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import readLog from './http/plugins/read-log.js';
@@ -31,6 +33,7 @@ import subscriptionRoutes from './http/routes/subscriptions.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
 import type { Database } from './infrastructure/db/client.js';
+import { createOidcVerifier } from './infrastructure/oidc.js';
 import { postgresRateLimitStore } from './infrastructure/rate-limit-store.js';
 import { notificationsFor } from './notifications-config.js';
 
@@ -38,7 +41,20 @@ export type AppConfig = Pick<
   Config,
   'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS' | 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'
 > &
-  Partial<Pick<Config, 'AUTH_FAILURES_PER_MINUTE' | 'AUTH_FAILURE_DELAY_MS' | 'RATE_LIMIT_STORE'>>;
+  Partial<
+    Pick<
+      Config,
+      | 'AUTH_FAILURES_PER_MINUTE'
+      | 'AUTH_FAILURE_DELAY_MS'
+      | 'RATE_LIMIT_STORE'
+      | 'OIDC_ISSUER'
+      | 'OIDC_AUDIENCE'
+      | 'OIDC_ROLE_CLAIM'
+      | 'OIDC_MUNICIPALITY_CLAIM'
+      | 'OIDC_ISSUERS'
+      | 'OIDC_CLOCK_TOLERANCE_S'
+    >
+  >;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -101,9 +117,15 @@ export async function buildApp(opts: BuildAppOptions) {
   await app.register(metrics, { metrics: services.metrics });
   await app.register(problems);
   await app.register(httpHygiene);
+  await app.register(preconditions);
+  const issuers = trustedIssuers(config);
   await app.register(auth, {
     authenticate: services.queries.apiClients.authenticate,
     readYourWritesMs: config.READ_YOUR_WRITES_MS,
+    identify:
+      issuers.length > 0
+        ? createTokenIdentities(createOidcVerifier({ issuers, clockToleranceSeconds: config.OIDC_CLOCK_TOLERANCE_S ?? 30 }))
+        : undefined,
     refusalDelayMs: config.AUTH_FAILURE_DELAY_MS ?? 0,
     ...(config.AUTH_FAILURES_PER_MINUTE ? { failures: new MemoryFailureCounter(config.AUTH_FAILURES_PER_MINUTE) } : {}),
   });

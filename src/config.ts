@@ -9,6 +9,36 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
 
+const ROLE_NAMES = ['officer', 'analyst', 'admin'] as const;
+
+/** One trusted OpenID Connect issuer (OIDC_ISSUERS); docs/identity-providers.md explains each field. */
+const oidcIssuer = z.strictObject({
+  issuer: z.string().url(),
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  roleClaim: z.string().min(1).default('roles'),
+  municipalityClaim: z.string().min(1).default('municipality_code'),
+  roleMap: z.record(z.string(), z.enum(ROLE_NAMES)).optional(),
+  municipalityCode: z
+    .string()
+    .regex(/^GM[0-9]{4}$/)
+    .optional(),
+  discoveryUrl: z.string().url().optional(),
+  jwksCooldownMs: z.number().int().min(0).max(600_000).optional(),
+});
+export type OidcIssuerConfig = z.infer<typeof oidcIssuer>;
+
+const jsonList = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of issuers' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(oidcIssuer).min(1).max(20));
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -28,7 +58,8 @@ const envSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  PUBLIC_BASE_URL: z.string().url().regex(/\/v1$/, 'must end in /v1').default('https://localhost:3000/v1'),
+  /** Default: what the quick start serves, http://127.0.0.1:PORT/v1 (so the docs page's "Try it out" reaches it). */
+  PUBLIC_BASE_URL: z.string().url().regex(/\/v1$/, 'must end in /v1').optional(),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(1_048_576),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   IDEMPOTENCY_TTL_HOURS: z.coerce
@@ -101,9 +132,18 @@ const envSchema = z.object({
    * Unset: on, unless NODE_ENV=production. See firstStartHints().
    */
   REGISTRY_FIRST_START_HINTS: z.stringbool().optional(),
+  /** One trusted OpenID Connect issuer (its exact `iss`); with OIDC_AUDIENCE. */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+  OIDC_MUNICIPALITY_CLAIM: z.string().min(1).default('municipality_code'),
+  /** Several issuers, or more settings per issuer: a JSON array (docs/identity-providers.md). */
+  OIDC_ISSUERS: jsonList.optional(),
+  /** Allowed clock skew for exp and nbf of a JWT. */
+  OIDC_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
 });
 
-export type Config = z.infer<typeof envSchema>;
+export type Config = Omit<z.infer<typeof envSchema>, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL: string };
 
 /** Empty strings count as unset, so `FOO= npm start` behaves like no FOO at all. */
 function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -153,7 +193,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(resolved);
   const lines = [...problems, ...(parsed.success ? [] : parsed.error.issues.map(describeIssue))];
   if (lines.length > 0 || !parsed.success) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  return parsed.data;
+  const c = parsed.data;
+  if (Boolean(c.OIDC_ISSUER) !== Boolean(c.OIDC_AUDIENCE)) {
+    throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER, OIDC_AUDIENCE: set both or neither');
+  }
+  return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT || 3000}/v1` };
+}
+
+/** Every trusted issuer: OIDC_ISSUER (with the OIDC_*_CLAIM settings) and those of OIDC_ISSUERS. */
+export function trustedIssuers(
+  c: Partial<Pick<Config, 'OIDC_ISSUER' | 'OIDC_AUDIENCE' | 'OIDC_ROLE_CLAIM' | 'OIDC_MUNICIPALITY_CLAIM' | 'OIDC_ISSUERS'>>,
+): OidcIssuerConfig[] {
+  const single =
+    c.OIDC_ISSUER && c.OIDC_AUDIENCE
+      ? [
+          {
+            issuer: c.OIDC_ISSUER,
+            audience: c.OIDC_AUDIENCE,
+            roleClaim: c.OIDC_ROLE_CLAIM ?? 'roles',
+            municipalityClaim: c.OIDC_MUNICIPALITY_CLAIM ?? 'municipality_code',
+          },
+        ]
+      : [];
+  return [...single, ...(c.OIDC_ISSUERS ?? [])];
 }
 
 /** Whether a first start on the embedded database may create an admin and print the next steps for a person. */

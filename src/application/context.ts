@@ -1,9 +1,9 @@
 import type { Role } from '../domain/codes.js';
-import type { AuditAuthor } from '../infrastructure/audit/chain.js';
+import type { ActingPerson, AuditAuthor } from '../infrastructure/audit/chain.js';
 import type { TenantScope } from '../infrastructure/db/tenant.js';
 import type { IdempotencyClaim } from '../infrastructure/idempotency.js';
 
-export type { Role };
+export type { ActingPerson, Role };
 
 /** The authenticated API client behind a request. */
 export interface Principal {
@@ -12,6 +12,8 @@ export interface Principal {
   role: Role;
   /** Set for officers: the one municipality whose records they may read and write. */
   municipalityCode: string | null;
+  /** The person acting through this client, when known: verified from a user token, or declared by a system. */
+  person?: ActingPerson | null | undefined;
 }
 
 /** Who makes a change and why: what the audit trail records with it. */
@@ -46,7 +48,7 @@ export function clientContext(
   request: { requestId: string | null; reason: string | null; readFromPrimary?: boolean },
 ): RequestContext {
   return {
-    actor: { clientId: p.clientId, role: p.role, requestId: request.requestId, reason: request.reason },
+    actor: { clientId: p.clientId, role: p.role, requestId: request.requestId, reason: request.reason, person: p.person ?? null },
     scope: scopeOf(p),
     municipalityCode: p.role === 'officer' ? p.municipalityCode : null,
     readFromPrimary: request.readFromPrimary ?? false,

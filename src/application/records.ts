@@ -91,6 +91,8 @@ export const toEnforcementAction = (r: EnforcementActionRow): EnforcementAction 
   closure: r.closureStartDate === null ? null : { startDate: r.closureStartDate, endDate: r.closureEndDate },
   legalBasis: r.legalBasis,
   caseReference: r.caseReference,
+  zaakUrl: r.zaakUrl,
+  besluitUrl: r.besluitUrl,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
   version: r.version,
@@ -111,6 +113,8 @@ export const enforcementActionColumns = (i: EnforcementActionInput) => ({
   closureEndDate: i.closure?.endDate ?? null,
   legalBasis: i.legalBasis ?? null,
   caseReference: i.caseReference ?? null,
+  zaakUrl: i.zaakUrl ?? null,
+  besluitUrl: i.besluitUrl ?? null,
 });
 
 export const toMunicipality = (r: MunicipalityRow): Municipality => ({
@@ -156,6 +160,7 @@ export function toAuditEntry(r: AuditRow): AuditEntry {
     changedFields: changedFields(before, after),
     reason: r.reason,
     requestId: r.requestId,
+    actor: r.actorId === null ? null : { id: r.actorId, name: r.actorName, verified: r.actorVerified ?? false },
     hash: r.hash,
     contentHash: r.contentHash,
     prevHash: r.prevHash,

@@ -95,6 +95,8 @@ export interface EnforcementActionInput {
   closure?: ClosureInput | null | undefined;
   legalBasis?: string | null | undefined;
   caseReference?: string | null | undefined;
+  zaakUrl?: string | null | undefined;
+  besluitUrl?: string | null | undefined;
 }
 
 export interface EnforcementAction {
@@ -111,6 +113,8 @@ export interface EnforcementAction {
   closure: { startDate: string; endDate: string | null } | null;
   legalBasis: string | null;
   caseReference: string | null;
+  zaakUrl: string | null;
+  besluitUrl: string | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -161,6 +165,7 @@ export interface AuditEntry {
   changedFields: string[];
   reason: string | null;
   requestId: string | null;
+  actor: { id: string; name: string | null; verified: boolean } | null;
   hash: string;
   contentHash: string | null;
   prevHash: string;

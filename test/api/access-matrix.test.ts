@@ -18,7 +18,7 @@ interface Request {
   headers?: Record<string, string>;
 }
 interface Row {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   /** Builds the request for one cell; may create fresh records so writes do not disturb each other. */
   prepare: () => Promise<Request>;
@@ -136,6 +136,19 @@ t.test('access matrix: every route × role', async (t) => {
       expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 403 },
     },
     {
+      method: 'PATCH',
+      path: '/v1/establishments/{id}',
+      prepare: async () => {
+        const e = await freshEstablishment();
+        return {
+          url: `/v1/establishments/${e.id}`,
+          headers: { 'if-match': '"1"', 'content-type': 'application/merge-patch+json' },
+          payload: { name: 'Renamed' },
+        };
+      },
+      expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 403 },
+    },
+    {
       method: 'DELETE',
       path: '/v1/establishments/{id}',
       prepare: async () => {
@@ -174,6 +187,19 @@ t.test('access matrix: every route × role', async (t) => {
           url: `/v1/establishments/${e.id}/licences/${l.id}`,
           headers: { 'if-match': '"1"' },
           payload: sample.licence({ validUntil: '2021-12-31' }),
+        };
+      },
+      expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 403 },
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/establishments/{id}/licences/{licenceId}',
+      prepare: async () => {
+        const { e, l } = await freshLicence();
+        return {
+          url: `/v1/establishments/${e.id}/licences/${l.id}`,
+          headers: { 'if-match': '"1"', 'content-type': 'application/merge-patch+json' },
+          payload: { validUntil: '2021-12-31' },
         };
       },
       expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 403 },
@@ -221,6 +247,19 @@ t.test('access matrix: every route × role', async (t) => {
           url: `/v1/enforcement-actions/${a.id}`,
           headers: { 'if-match': '"1"' },
           payload: sample.action(a.establishmentId as string, { stage: 'objection' }),
+        };
+      },
+      expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 403 },
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/enforcement-actions/{id}',
+      prepare: async () => {
+        const a = await freshAction();
+        return {
+          url: `/v1/enforcement-actions/${a.id}`,
+          headers: { 'if-match': '"1"', 'content-type': 'application/merge-patch+json' },
+          payload: { stage: 'objection' },
         };
       },
       expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 403 },
@@ -279,6 +318,8 @@ t.test('access matrix: every route × role', async (t) => {
         '/v1/statistics/enforcement-actions',
         '/v1/statistics/enforcement-actions/summary',
         '/v1/statistics/enforcement-actions/observations',
+        '/v1/statistics/enforcement-actions/csv',
+        '/v1/statistics/enforcement-actions/observations/csv',
       ] as const
     ).map(
       (path): Row => ({
@@ -349,6 +390,12 @@ t.test('access matrix: every route × role', async (t) => {
         expect: { none: 200, officerOwn: 200, officerOther: 200, analyst: 200, admin: 200, revoked: 200, malformed: 200 },
       }),
     ),
+    {
+      method: 'GET',
+      path: '/v1/open-data/enforcement-actions/csv',
+      prepare: async () => ({ url: '/v1/open-data/enforcement-actions/csv' }),
+      expect: { none: 200, officerOwn: 200, officerOther: 200, analyst: 200, admin: 200, revoked: 200, malformed: 200 },
+    },
     {
       method: 'GET',
       path: '/v1/api-clients',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkActionChange, checkEnforcementAction, type StageName } from '../../domain/enforcement-actions.js';
 import { assertNoInvalidParams, NotFound, RuleViolation } from '../../domain/errors.js';
 import { type LicencePeriod, licenceStatusOn } from '../../domain/licences.js';
-import type { EnforcementActionInput } from '../../domain/records.js';
+import type { EnforcementAction, EnforcementActionInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
   type EnforcementActionRow,
@@ -16,7 +16,7 @@ import { type LicenceRow, licencesOf } from '../../infrastructure/repositories/l
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, toEnforcementAction } from '../records.js';
-import { type Change, type CommandRunner, createdRecord, stamps, tombstoneColumns } from './run.js';
+import { type Change, type CommandRunner, createdRecord, type Revision, revise, stamps, tombstoneColumns } from './run.js';
 
 const asPeriod = (r: LicenceRow): LicencePeriod => ({
   licenceNumber: r.licenceNumber,
@@ -96,16 +96,24 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
     load: (tx: Tx) => findEnforcementAction(tx, ctx.scope, id, true),
   });
 
-  async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: EnforcementActionInput) {
-    const ruleIssues = checkEnforcementAction(input, todayInNetherlands());
+  /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */
+  async function replace(
+    ctx: RequestContext,
+    id: string,
+    expectedVersion: number,
+    revision: Revision<EnforcementAction, EnforcementActionInput>,
+  ) {
+    let input: EnforcementActionInput;
     const updated = await runner.change(ctx, {
       ...common(ctx, id, expectedVersion),
       action: 'update',
-      check: (_tx, current) =>
+      check: (_tx, current) => {
+        input = revise(revision, toEnforcementAction(current));
         assertNoInvalidParams([
-          ...ruleIssues,
+          ...checkEnforcementAction(input, todayInNetherlands()),
           ...checkActionChange({ stage: current.stage as StageName, establishmentId: current.establishmentId }, input),
-        ]),
+        ]);
+      },
       write: async (tx, current) =>
         updateEnforcementAction(tx, id, {
           ...enforcementActionColumns(input),

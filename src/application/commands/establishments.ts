@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Conflict, Forbidden, NotFound, RuleViolation } from '../../domain/errors.js';
-import type { EstablishmentInput } from '../../domain/records.js';
+import type { Establishment, EstablishmentInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
   countReferences,
@@ -12,7 +12,7 @@ import {
 import { findMunicipality } from '../../infrastructure/repositories/municipalities.js';
 import type { RequestContext } from '../context.js';
 import { establishmentColumns, toEstablishment } from '../records.js';
-import { type CommandRunner, createdRecord, stamps, tombstoneColumns } from './run.js';
+import { type CommandRunner, createdRecord, type Revision, revise, stamps, tombstoneColumns } from './run.js';
 
 /** The municipality of a new record must be registered (a rule on the body, so a 400). */
 export async function assertMunicipalityRegistered(tx: Tx, code: string): Promise<void> {
@@ -46,13 +46,16 @@ export function createEstablishmentCommands(runner: CommandRunner) {
     });
   }
 
-  async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: EstablishmentInput) {
+  /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */
+  async function replace(ctx: RequestContext, id: string, expectedVersion: number, revision: Revision<Establishment, EstablishmentInput>) {
+    let input: EstablishmentInput;
     const updated = await runner.change(ctx, {
       ...common(id),
       action: 'update',
       expectedVersion,
       load: (tx) => findEstablishment(tx, ctx.scope, id, true),
       check: (_tx, current) => {
+        input = revise(revision, toEstablishment(current));
         if (input.municipalityCode !== current.municipalityCode) {
           throw new Conflict('municipality-immutable', 'An establishment cannot move to another municipality; register it there anew.');
         }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertNoInvalidParams, Conflict, NotFound } from '../../domain/errors.js';
 import { checkLicence, type LicencePeriod, overlaps } from '../../domain/licences.js';
-import type { LicenceInput } from '../../domain/records.js';
+import type { Licence, LicenceInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import { findEstablishment } from '../../infrastructure/repositories/establishments.js';
 import {
@@ -15,7 +15,7 @@ import {
 import type { RequestContext } from '../context.js';
 import { toLicence } from '../records.js';
 import { rederiveLicenceStatus } from './enforcement-actions.js';
-import { type CommandRunner, createdRecord, stamps } from './run.js';
+import { type CommandRunner, createdRecord, type Revision, revise, stamps } from './run.js';
 
 /** Rejects a licence that would be in force on a day another licence of the establishment is. */
 async function assertNoOverlap(tx: Tx, establishmentId: string, candidate: LicencePeriod, exceptId?: string) {
@@ -78,12 +78,23 @@ export function createLicenceCommands(runner: CommandRunner) {
     followUp: async (tx: Tx) => rederiveLicenceStatus(tx, ctx, establishmentId),
   });
 
-  async function replace(ctx: RequestContext, establishmentId: string, licenceId: string, expectedVersion: number, input: LicenceInput) {
-    assertNoInvalidParams(checkLicence(input));
+  /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */
+  async function replace(
+    ctx: RequestContext,
+    establishmentId: string,
+    licenceId: string,
+    expectedVersion: number,
+    revision: Revision<Licence, LicenceInput>,
+  ) {
+    let input: LicenceInput;
     const updated = await runner.change(ctx, {
       ...common(ctx, establishmentId, licenceId, expectedVersion),
       action: 'update',
-      check: (tx) => assertNoOverlap(tx, establishmentId, period(input), licenceId),
+      check: async (tx, current) => {
+        input = revise(revision, toLicence(current));
+        assertNoInvalidParams(checkLicence(input));
+        await assertNoOverlap(tx, establishmentId, period(input), licenceId);
+      },
       write: (tx, current) =>
         updateLicence(tx, licenceId, {
           licenceNumber: input.licenceNumber,

@@ -147,6 +147,17 @@ export function madeBy<T>(created: Created<T>): T {
   return created.value;
 }
 
+/**
+ * The new content of a record: given as it is (a command called directly), or worked out from the
+ * stored record as the API shows it, inside the update's transaction after its version check (a
+ * merge patch applied to it, or a full representation whose read-only fields must equal it). A
+ * revision throws RuleViolation, listing every invalid field, when the result is not valid input.
+ */
+export type Revision<View, Input> = Input | ((current: View) => Input);
+
+export const revise = <View, Input>(revision: Revision<View, Input>, current: View): Input =>
+  typeof revision === 'function' ? (revision as (current: View) => Input)(current) : revision;
+
 /** Who made a new record and when: its first change stamps. */
 export function stamps(ctx: RequestContext) {
   const now = new Date();

@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { clientContext, type Principal, type RequestContext, type Role } from '../../application/context.js';
+import { type ActingPerson, clientContext, type Principal, type RequestContext, type Role } from '../../application/context.js';
+import type { TokenIdentities } from '../../application/identity.js';
 import type { FailureCounter } from '../../infrastructure/auth-failures.js';
+import { looksLikeJwt } from '../../infrastructure/oidc.js';
 import { RecentWriters } from '../../infrastructure/read-routing.js';
 import { HttpProblem } from '../problem.js';
+import { hasControlCharacter } from '../schemas/common.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,6 +29,8 @@ export interface AuthOptions {
   refusalDelayMs?: number;
   /** After a client writes, its list reads go to the primary for this long (read-your-own-writes). */
   readYourWritesMs: number;
+  /** OpenID Connect bearer JWTs from trusted issuers (src/application/identity.ts); absent: API-client tokens only. */
+  identify?: TokenIdentities | undefined;
 }
 
 const unauthorized = (detail: string) =>
@@ -64,6 +69,24 @@ class Tarpit {
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** One header value as text the trail may keep: printable, trimmed, at most 255 characters; else null. */
+function headerText(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const t = v.trim();
+  return t !== '' && t.length <= 255 && !hasControlCharacter(t) ? t : null;
+}
+
+/**
+ * The person an API client (a static token) says it acts for: `X-Acting-User` (an id, such as the
+ * officer's account name) and optionally `X-Acting-User-Name`. Kept as declared, not verified.
+ */
+function declaredPerson(request: FastifyRequest): ActingPerson | null {
+  const id = headerText(request.headers['x-acting-user']);
+  return id ? { id, name: headerText(request.headers['x-acting-user-name']), verified: false } : null;
+}
+
+const BEARER = /^Bearer\s+([\x21-\x7e]{16,8192})\s*$/i;
+
 /** The request context of a route that declares `roles` (always set there). */
 export function contextOf(request: FastifyRequest): RequestContext {
   if (!request.context) throw unauthorized('This route needs a bearer token.');
@@ -91,18 +114,34 @@ export default fp(
       if (!roles) return;
       const header = request.headers.authorization;
       if (!header) throw unauthorized('Send an Authorization: Bearer <token> header.');
-      const m = /^Bearer\s+([\x21-\x7e]{16,512})\s*$/i.exec(header);
+      const m = BEARER.exec(header);
+      const token = m?.[1];
       const wait = opts.failures ? await opts.failures.retryAfter(request.ip) : 0;
-      const principal = m?.[1] ? await opts.authenticate(m[1], wait > 0) : null;
+      let principal: Principal | null = null;
+      let refusal = 'The token is unknown or has been revoked.';
+      if (token && opts.identify && looksLikeJwt(token)) {
+        const identity = await opts.identify(token);
+        if (identity.kind === 'ok') principal = identity.principal;
+        else if (identity.kind === 'forbidden') throw new HttpProblem({ status: 403, code: 'forbidden', detail: identity.reason });
+        else if (identity.kind === 'unavailable') {
+          throw new HttpProblem({
+            status: 503,
+            code: 'identity-provider-unavailable',
+            detail: 'The identity provider that issued the token cannot be reached to check it; retry in a moment.',
+            headers: { 'Retry-After': '5' },
+          });
+        } else refusal = `The token is not accepted: ${identity.reason}.`;
+      } else if (token && token.length <= 512) {
+        principal = await opts.authenticate(token, wait > 0);
+        if (principal) principal = { ...principal, person: declaredPerson(request) };
+      }
       if (!principal) {
         if (wait > 0) {
           await tarpit.hold();
           throw tooManyFailures(wait);
         }
         await opts.failures?.fail(request.ip);
-        throw m?.[1]
-          ? unauthorized('The token is unknown or has been revoked.')
-          : unauthorized('The Authorization header must be: Bearer <token>.');
+        throw token ? unauthorized(refusal) : unauthorized('The Authorization header must be: Bearer <token>.');
       }
       request.principal = principal;
       if (!roles.includes(principal.role)) {

@@ -79,8 +79,9 @@ export default fp(
       }
     });
 
-    // Only JSON bodies are accepted; anything else is a 415.
+    // Only JSON bodies are accepted (and JSON Merge Patch for PATCH, plugins/preconditions.ts); anything else is a 415.
     app.removeContentTypeParser('text/plain');
+    app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   },
   { name: 'http-hygiene' },
 );

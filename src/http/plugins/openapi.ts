@@ -98,6 +98,30 @@ function tidySchemas(input: Json): Json {
   return { ...doc, components: { ...(doc.components as Json), schemas: sorted } };
 }
 
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Makes schemas what code generators handle well: an integer that can pass 2^31 (cents, sums,
+ * totals, anything unbounded) is `format: int64`, without zod's ±(2^53 − 1) bounds, which are no
+ * rule of this API and end up as examples. (A nullable reference stays `nullable: true` beside
+ * `allOf: [$ref]`, the 3.0 form openapi-typescript and @hey-api/openapi-ts both read as `T | null`,
+ * checked by their tests.)
+ */
+function generatorFriendly(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) generatorFriendly(item);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const n = node as Json;
+  if (n.type === 'integer') {
+    if (n.minimum === -Number.MAX_SAFE_INTEGER) delete n.minimum;
+    if (n.maximum === Number.MAX_SAFE_INTEGER) delete n.maximum;
+    if (n.format === undefined && (typeof n.maximum !== 'number' || n.maximum > INT32_MAX)) n.format = 'int64';
+  }
+  for (const value of Object.values(n)) generatorFriendly(value);
+}
+
 /**
  * Completes what route schemas cannot say: response headers (API-Version everywhere, ETag on
  * single resources, Link on pages, Location on creates, Retry-After on 429/503), shared
@@ -131,6 +155,8 @@ function completeDocument(doc: Json): Json {
       }
     }
   }
+  generatorFriendly(doc.paths);
+  generatorFriendly(schemas);
   const components = (doc.components ?? {}) as Json;
   doc.components = { ...components, headers: { ...((components.headers as Json | undefined) ?? {}), ...HEADERS } };
   return doc;
@@ -182,7 +208,8 @@ export default fp(
             bearerAuth: {
               type: 'http',
               scheme: 'bearer',
-              description: 'A token from POST /api-clients (or REGISTRY_ADMIN_TOKEN for the bootstrap admin).',
+              description:
+                'A token from POST /api-clients (or REGISTRY_ADMIN_TOKEN for the bootstrap admin), or an OpenID Connect / OAuth 2 access token (JWT, RS256 or ES256) from an identity provider the deployment trusts (OIDC_ISSUER, OIDC_ISSUERS): its role and municipality come from configured claims.',
             },
           },
         },

@@ -66,6 +66,13 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       ),
       Pagination.extend({
         clientId: Id.optional().meta({ description: 'Entries made by this API client.' }),
+        actorId: z
+          .string()
+          .min(1)
+          .max(255)
+          .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+          .optional()
+          .meta({ description: 'Entries made by this person: the `actor.id` of the entries (a token’s subject, or a declared user_id).' }),
         objectType: AuditObjectType.optional(),
         objectId: text(1, 100).optional().meta({ description: 'Entries about this record id.' }),
         action: AuditAction.optional(),

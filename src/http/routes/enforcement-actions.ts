@@ -4,16 +4,21 @@ import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
 import { dateInput, Id, MunicipalityCode, Pagination } from '../schemas/common.js';
 import {
+  ACTION_READ_ONLY,
   EnforcementAction,
   EnforcementActionInput,
   EnforcementActionPage,
+  EnforcementActionPatch,
+  EnforcementActionReplace,
   Ground,
   LicenceStatusAtDecision,
   Measure,
   Stage,
+  zgwUrl,
 } from '../schemas/enforcement-actions.js';
-import { createOne, deleteOne, listOf, operations, readOne, replaceOne, roles } from './operations.js';
+import { createOne, deleteOne, listOf, operations, patchOne, readOne, replaceOne, roles } from './operations.js';
 import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
+import { mergePatched, replacement } from './revisions.js';
 
 const op = operations('Enforcement actions');
 const params = z.object({ id: Id.meta({ description: 'The enforcement action’s id.' }) });
@@ -39,6 +44,8 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         stage: Stage.optional(),
         decisionDateFrom: dateInput('Decisions on or after this date.').optional(),
         decisionDateTo: dateInput('Decisions on or before this date.').optional(),
+        zaakUrl: zgwUrl('Only actions linked to this zaak (exact match).').optional(),
+        besluitUrl: zgwUrl('Only actions linked to this besluit (exact match).').optional(),
       }),
       EnforcementActionPage,
     ),
@@ -87,19 +94,34 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       op(
         'replaceEnforcementAction',
         'Correct an enforcement action (handhavingsmaatregel)',
-        `Replaces the action’s fields, for example to move its stage (fase) from decided to objection (bezwaar). Requires If-Match. The establishment cannot change; the stage moves only along the lifecycle (nothing leaves withdrawn or annulled).${RULES}`,
+        `Replaces the action’s fields: an optional field left out becomes null (to change a few fields, PATCH). A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match. The establishment cannot change; the stage moves only along the lifecycle (nothing leaves withdrawn or annulled).${RULES}`,
       ),
       params,
-      EnforcementActionInput,
+      EnforcementActionReplace,
       EnforcementAction,
     ),
     handler: async (request, reply) => {
-      const updated = await commands.enforcementActions.replace(
-        contextOf(request),
-        request.params.id,
-        expectedVersion(request),
-        request.body,
-      );
+      const revision = replacement(request.body, ACTION_READ_ONLY);
+      const updated = await commands.enforcementActions.replace(contextOf(request), request.params.id, expectedVersion(request), revision);
+      return sendResource(request, reply, updated);
+    },
+  });
+
+  app.patch('/enforcement-actions/:id', {
+    config: roles('officer'),
+    schema: patchOne(
+      op(
+        'patchEnforcementAction',
+        'Change some fields of an enforcement action (handhavingsmaatregel)',
+        `JSON Merge Patch (RFC 7396, application/merge-patch+json), for example \`{"stage": "objection"}\` to move it into bezwaar: only the members sent change. Requires If-Match; the same rules as a PUT apply to the merged action.${RULES}`,
+      ),
+      params,
+      EnforcementActionPatch,
+      EnforcementAction,
+    ),
+    handler: async (request, reply) => {
+      const revision = mergePatched(EnforcementActionReplace, request.body, ACTION_READ_ONLY);
+      const updated = await commands.enforcementActions.replace(contextOf(request), request.params.id, expectedVersion(request), revision);
       return sendResource(request, reply, updated);
     },
   });

@@ -3,9 +3,18 @@ import { z } from 'zod';
 import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
 import { Id, MunicipalityCode, Pagination, text } from '../schemas/common.js';
-import { Establishment, EstablishmentInput, EstablishmentKind, EstablishmentPage } from '../schemas/establishments.js';
-import { createOne, deleteOne, listOf, operations, readOne, replaceOne, roles } from './operations.js';
+import {
+  ESTABLISHMENT_READ_ONLY,
+  Establishment,
+  EstablishmentInput,
+  EstablishmentKind,
+  EstablishmentPage,
+  EstablishmentPatch,
+  EstablishmentReplace,
+} from '../schemas/establishments.js';
+import { createOne, deleteOne, listOf, operations, patchOne, readOne, replaceOne, roles } from './operations.js';
 import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
+import { mergePatched, replacement } from './revisions.js';
 
 const op = operations('Establishments');
 const params = z.object({ id: Id.meta({ description: 'The establishment’s id.' }) });
@@ -76,15 +85,36 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       op(
         'replaceEstablishment',
         'Correct an establishment (seksinrichting)',
-        'Replaces the establishment’s fields. Requires If-Match; the municipality cannot change.',
+        'Replaces the establishment’s fields: an optional field left out becomes null. A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match; the municipality cannot change.',
       ),
       params,
-      EstablishmentInput,
+      EstablishmentReplace,
       Establishment,
       409,
     ),
     handler: async (request, reply) => {
-      const updated = await commands.establishments.replace(contextOf(request), request.params.id, expectedVersion(request), request.body);
+      const revision = replacement(request.body, ESTABLISHMENT_READ_ONLY);
+      const updated = await commands.establishments.replace(contextOf(request), request.params.id, expectedVersion(request), revision);
+      return sendResource(request, reply, updated);
+    },
+  });
+
+  app.patch('/establishments/:id', {
+    config: roles('officer'),
+    schema: patchOne(
+      op(
+        'patchEstablishment',
+        'Change some fields of an establishment (seksinrichting)',
+        'JSON Merge Patch (RFC 7396, application/merge-patch+json): only the members sent change. Requires If-Match; the same rules as a PUT apply to the merged record.',
+      ),
+      params,
+      EstablishmentPatch,
+      Establishment,
+      409,
+    ),
+    handler: async (request, reply) => {
+      const revision = mergePatched(EstablishmentReplace, request.body, ESTABLISHMENT_READ_ONLY);
+      const updated = await commands.establishments.replace(contextOf(request), request.params.id, expectedVersion(request), revision);
       return sendResource(request, reply, updated);
     },
   });

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
 import { Id, Pagination } from '../schemas/common.js';
-import { Licence, LicenceInput, LicencePage } from '../schemas/licences.js';
-import { createOne, deleteOne, listOf, operations, readOne, replaceOne, roles } from './operations.js';
+import { LICENCE_READ_ONLY, Licence, LicenceInput, LicencePage, LicencePatch, LicenceReplace } from '../schemas/licences.js';
+import { createOne, deleteOne, listOf, operations, patchOne, readOne, replaceOne, roles } from './operations.js';
 import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
+import { mergePatched, replacement } from './revisions.js';
 
 const op = operations('Establishments');
 const establishmentParams = z.object({ id: Id.meta({ description: 'The establishment’s id.' }) });
@@ -79,22 +80,45 @@ const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app,
       op(
         'replaceLicence',
         'Correct a licence (exploitatievergunning)',
-        `Replaces the licence, for example to add a suspension (schorsing) or revocation (intrekking) to its history. Requires If-Match.${RECOMPUTE_NOTE}`,
+        `Replaces the licence, for example to add a suspension (schorsing) or revocation (intrekking) to its history: an optional field left out becomes null. A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match.${RECOMPUTE_NOTE}`,
       ),
       licenceParams,
-      LicenceInput,
+      LicenceReplace,
       Licence,
       409,
     ),
     handler: async (request, reply) => {
-      const updated = await commands.licences.replace(
-        contextOf(request),
-        request.params.id,
-        request.params.licenceId,
-        expectedVersion(request),
-        request.body,
+      const { id, licenceId } = request.params;
+      const revision = replacement(request.body, LICENCE_READ_ONLY);
+      return sendResource(
+        request,
+        reply,
+        await commands.licences.replace(contextOf(request), id, licenceId, expectedVersion(request), revision),
       );
-      return sendResource(request, reply, updated);
+    },
+  });
+
+  app.patch('/establishments/:id/licences/:licenceId', {
+    config: roles('officer'),
+    schema: patchOne(
+      op(
+        'patchLicence',
+        'Change some fields of a licence (exploitatievergunning)',
+        `JSON Merge Patch (RFC 7396, application/merge-patch+json): only the members sent change; statusHistory, an array, is replaced whole. Requires If-Match; the same rules as a PUT apply to the merged licence.${RECOMPUTE_NOTE}`,
+      ),
+      licenceParams,
+      LicencePatch,
+      Licence,
+      409,
+    ),
+    handler: async (request, reply) => {
+      const { id, licenceId } = request.params;
+      const revision = mergePatched(LicenceReplace, request.body, LICENCE_READ_ONLY);
+      return sendResource(
+        request,
+        reply,
+        await commands.licences.replace(contextOf(request), id, licenceId, expectedVersion(request), revision),
+      );
     },
   });
 

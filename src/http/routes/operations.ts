@@ -15,11 +15,13 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   409: 'The request conflicts with the current state of the registry.',
   412: 'If-Match does not name the current version: the resource changed since it was read.',
   413: 'The body is too large.',
-  415: 'The body is not application/json.',
+  415: 'The body is not application/json (application/merge-patch+json for PATCH).',
   428: 'If-Match is required: send the ETag of the version you read.',
   429: 'Too many requests from this client, or too many unknown or malformed tokens from this address: wait Retry-After seconds.',
   503: 'The database is unavailable for a moment: retry after Retry-After seconds.',
 };
+
+export const MERGE_PATCH = 'application/merge-patch+json';
 
 /** Problem responses in the document, as application/problem+json. */
 export function problems(...statuses: number[]) {
@@ -37,15 +39,30 @@ export const BEARER = [{ bearerAuth: [] as string[] }];
 /** Problems any authenticated route can answer. */
 export const AUTH_PROBLEMS = [401, 403, 429, 503] as const;
 
+const actingUser = z.string().max(255).optional().meta({
+  description:
+    'For an API-client token: the person (officer) this change is made for, such as an account name; kept in the audit trail as declared (actor.verified false). No personal data of sex workers. Ignored for OpenID Connect tokens, which carry the person themselves.',
+  example: 'j.devries',
+});
+
+/** The acting person an API client may declare with a write (src/http/plugins/auth.ts). */
+const actingHeaders = {
+  'x-acting-user': actingUser,
+  'x-acting-user-name': z.string().max(255).optional().meta({ description: 'Display name of X-Acting-User.', example: 'J. de Vries' }),
+};
+
 export const ifMatchHeaders = z.object({
-  'if-match': z
-    .string()
-    .optional()
-    .meta({ description: 'The ETag of the version being changed, as returned by the last read or write. Required.' }),
+  'if-match': z.string().meta({
+    description:
+      'The ETag of the version being changed, as returned by the last read or write. Required: without it 428 (answered before the body is validated).',
+    example: '"1"',
+  }),
   'x-audit-reason': AuditReasonHeader.optional(),
+  ...actingHeaders,
 });
 
 const deleteHeaders = z.object({
+  ...actingHeaders,
   'if-match': ifMatchHeaders.shape['if-match'],
   'x-audit-reason': AuditReasonHeader.regex(/\S/, 'must say why; a blank reason is no reason').meta({
     description: 'Why this record is deleted; required, not blank, and kept in the audit trail. No personal data.',
@@ -92,7 +109,7 @@ export const listOf = <Q extends z.ZodType, R extends z.ZodType>(doc: OperationD
 export const createOne = <B extends z.ZodType, R extends z.ZodType>(doc: OperationDoc, body: B, record: R, ...more: number[]) => ({
   ...doc,
   security: BEARER,
-  headers: ifMatchHeaders.pick({ 'x-audit-reason': true }),
+  headers: ifMatchHeaders.pick({ 'x-audit-reason': true, 'x-acting-user': true, 'x-acting-user-name': true }),
   body,
   response: { 201: record, ...problems(400, ...AUTH_PROBLEMS, ...more, ...WRITE_PROBLEMS) },
 });
@@ -111,6 +128,18 @@ export const replaceOne = <P extends z.ZodType, B extends z.ZodType, R extends z
   headers: ifMatchHeaders,
   body,
   response: { 200: record, ...problems(400, ...AUTH_PROBLEMS, 404, ...more, 412, ...WRITE_PROBLEMS, 428) },
+});
+
+/** A JSON Merge Patch (RFC 7396, `application/merge-patch+json`) under If-Match. */
+export const patchOne = <P extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
+  doc: OperationDoc,
+  params: P,
+  body: B,
+  record: R,
+  ...more: number[]
+) => ({
+  ...replaceOne(doc, params, body, record, ...more),
+  consumes: [MERGE_PATCH],
 });
 
 /** A delete under If-Match, with a required X-Audit-Reason: 204. */

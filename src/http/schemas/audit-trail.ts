@@ -19,6 +19,19 @@ const Snapshot = z
   .nullable()
   .meta({ description: 'The whole record as the API showed it, or null (before a create, after a delete).' });
 
+export const AuditActor = z
+  .object({
+    id: z
+      .string()
+      .meta({ description: 'gebruikersId: the subject of a user token, or the user_id a system declared.', example: 'j.devries' }),
+    name: z.string().nullable().meta({ description: 'gebruikersWeergave: display name, when given.', example: 'J. de Vries (handhaving)' }),
+    verified: z.boolean().meta({
+      description:
+        'true: from a user token the registry verified (OpenID Connect); false: declared by a system token (user_id / user_representation claims) or an API client (X-Acting-User headers), not verified by the registry.',
+    }),
+  })
+  .meta({ id: 'AuditActor', description: 'The acting person of an audit entry.' });
+
 export const AuditEntry = z
   .object({
     seq: z.number().int().min(1).meta({ description: 'Position in the one chain of the whole registry: 1, 2, 3… without gaps.' }),
@@ -38,6 +51,10 @@ export const AuditEntry = z
     }),
     reason: z.string().nullable().meta({ description: 'The X-Audit-Reason given with the change (required for deletes).' }),
     requestId: z.string().nullable().meta({ description: 'The X-Request-Id of the request that made the change.' }),
+    actor: AuditActor.nullable().meta({
+      description:
+        'The person who acted (a municipal employee, never a sex worker), when known; null for plain API clients and the service itself.',
+    }),
     hash: z.string().meta({
       description:
         'SHA-256 (hex) of the UTF-8 text `seq:prevHash:contentHash`. Entries without a contentHash (written before chain format 2): SHA-256 over the RFC 8785 canonical JSON of the entry’s content with seq and prevHash.',
@@ -45,7 +62,7 @@ export const AuditEntry = z
     }),
     contentHash: z.string().nullable().meta({
       description:
-        'SHA-256 (hex) over the RFC 8785 canonical JSON of the entry’s content: id, occurredAt, clientId, clientRole, action, objectType, objectId, municipalityCode, before, after, reason and requestId. Null for entries written before chain format 2.',
+        'SHA-256 (hex) over the RFC 8785 canonical JSON of the entry’s content: id, occurredAt, clientId, clientRole, action, objectType, objectId, municipalityCode, before, after, reason and requestId, and actor {id, name, verified} when the entry has one (entries from before migration 0015 have none, so their hash is unchanged). Null for entries written before chain format 2.',
     }),
     prevHash: z.string().meta({ description: 'The hash of entry seq − 1; 64 zeros for the first entry.' }),
   })

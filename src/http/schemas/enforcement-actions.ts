@@ -2,7 +2,20 @@ import { z } from 'zod';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import { codeList, dateInput, Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
+import {
+  codeList,
+  dateInput,
+  Id,
+  IsoDate,
+  MERGE_PATCH_RULE,
+  MunicipalityCode,
+  PageMeta,
+  READ_ONLY_RULE,
+  readOnly,
+  Timestamp,
+  text,
+  Version,
+} from './common.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const Measure = codeList(
@@ -77,6 +90,14 @@ export const Closure = z
   .object({ startDate: IsoDate, endDate: IsoDate.nullable() })
   .meta({ id: 'Closure', description: 'Sluiting: from startDate up to and including endDate.' });
 
+/** A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters. */
+export const zgwUrl = (description: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .max(1000)
+    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } })
+    .meta({ description, example: 'https://zaken.gemeente.nl/zaken/api/v1/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0b6e4c6c1f2a' });
+
 const legalBasis = text(1, 200).meta({
   description: 'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data.',
 });
@@ -86,24 +107,68 @@ const caseReference = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/, 'must be 1 to 64 letters, digits, dots, dashes or slashes')
   .meta({ description: 'Zaaknummer in the municipality’s case system.' });
 
-export const EnforcementActionInput = alongsideSchemaIssues(
-  z.strictObject({
-    establishmentId: Id.meta({ description: 'The establishment; cannot change after creation.' }),
-    measure: Measure,
-    grounds: z.array(Ground).min(1).max(8).meta({ description: 'One or more grounds, without repeats.' }),
-    stage: Stage,
-    decisionDate: dateInput('Besluitdatum (of the voornemen while intended); not in the future.'),
-    fine: Fine.nullable().optional().meta({ description: 'Required for administrative_fine, absent otherwise.' }),
-    penalty: PenaltyInput.nullable().optional().meta({ description: 'Required for penalty_order, absent otherwise.' }),
-    closure: ClosureInput.nullable().optional().meta({ description: 'Required for closure, absent otherwise.' }),
-    legalBasis: legalBasis.nullable().optional(),
-    caseReference: caseReference.nullable().optional(),
-  }),
-  (body) => checkEnforcementAction(body, todayInNetherlands()),
-).meta({
+const actionFields = {
+  establishmentId: Id.meta({ description: 'The establishment; cannot change after creation.' }),
+  measure: Measure,
+  grounds: z.array(Ground).min(1).max(8).meta({ description: 'One or more grounds, without repeats.' }),
+  stage: Stage,
+  decisionDate: dateInput('Besluitdatum (of the voornemen while intended); not in the future.'),
+  fine: Fine.nullable().optional().meta({ description: 'Required for administrative_fine, absent otherwise.' }),
+  penalty: PenaltyInput.nullable().optional().meta({ description: 'Required for penalty_order, absent otherwise.' }),
+  closure: ClosureInput.nullable().optional().meta({ description: 'Required for closure, absent otherwise.' }),
+  legalBasis: legalBasis.nullable().optional(),
+  caseReference: caseReference.nullable().optional(),
+  zaakUrl: zgwUrl(
+    'The zaak this decision belongs to, in the municipality’s Zaken API (ZGW), e.g. `https://zaken.gemeente.nl/zaken/api/v1/zaken/{uuid}`. Absolute http(s) URL.',
+  )
+    .nullable()
+    .optional(),
+  besluitUrl: zgwUrl(
+    'The besluit that records this decision, in the municipality’s Besluiten API (ZGW), e.g. `https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/{uuid}`. Absolute http(s) URL.',
+  )
+    .nullable()
+    .optional(),
+};
+
+const actionRules = (body: Record<string, unknown>) => checkEnforcementAction(body, todayInNetherlands());
+
+export const EnforcementActionInput = alongsideSchemaIssues(z.strictObject(actionFields), actionRules).meta({
   id: 'EnforcementActionWrite',
-  description: 'A bestuurlijke handhavingsmaatregel as sent to create (POST) or replace (PUT) it.',
+  description: 'A bestuurlijke handhavingsmaatregel as sent to create (POST) it.',
 });
+
+/** Fields the registry sets; a PUT or PATCH may carry them back only unchanged. */
+export const ACTION_READ_ONLY = ['id', 'municipalityCode', 'licenceStatus', 'createdAt', 'updatedAt', 'version'] as const;
+const actionReadOnly = {
+  id: readOnly(Id),
+  municipalityCode: readOnly(MunicipalityCode),
+  licenceStatus: readOnly(LicenceStatusAtDecision),
+  createdAt: readOnly(Timestamp),
+  updatedAt: readOnly(Timestamp),
+  version: readOnly(Version),
+};
+
+export const EnforcementActionReplace = alongsideSchemaIssues(z.strictObject({ ...actionFields, ...actionReadOnly }), actionRules).meta({
+  id: 'EnforcementActionReplace',
+  description: `A bestuurlijke handhavingsmaatregel as sent to replace (PUT) it: every field, as with a create. ${READ_ONLY_RULE}`,
+});
+
+export const EnforcementActionPatch = z
+  .strictObject({
+    ...actionFields,
+    establishmentId: actionFields.establishmentId.optional(),
+    measure: Measure.optional(),
+    grounds: actionFields.grounds.optional(),
+    stage: Stage.optional(),
+    decisionDate: actionFields.decisionDate.optional(),
+    penalty: PenaltyInput.partial().nullable().optional().meta({ description: 'Merged into the stored penalty; null removes it.' }),
+    closure: ClosureInput.partial().nullable().optional().meta({ description: 'Merged into the stored closure; null removes it.' }),
+    ...actionReadOnly,
+  })
+  .meta({
+    id: 'EnforcementActionPatch',
+    description: `A JSON Merge Patch (RFC 7396) of a bestuurlijke handhavingsmaatregel. ${MERGE_PATCH_RULE}`,
+  });
 
 export const EnforcementAction = z
   .object({
@@ -120,6 +185,8 @@ export const EnforcementAction = z
     closure: Closure.nullable(),
     legalBasis: z.string().nullable(),
     caseReference: z.string().nullable(),
+    zaakUrl: z.string().nullable().meta({ description: 'The linked zaak (Zaken API), or null.' }),
+    besluitUrl: z.string().nullable().meta({ description: 'The linked besluit (Besluiten API), or null.' }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
-import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
+import {
+  codeList,
+  Id,
+  MERGE_PATCH_RULE,
+  MunicipalityCode,
+  PageMeta,
+  READ_ONLY_RULE,
+  readOnly,
+  Timestamp,
+  text,
+  Version,
+} from './common.js';
 
 export const EstablishmentKind = codeList(
   'EstablishmentKind',
@@ -35,21 +46,46 @@ const bagId = z
   .regex(/^[0-9]{16}$/, 'must be 16 digits')
   .meta({ description: 'BAG verblijfsobject-identificatie, 16 digits.' });
 
-export const EstablishmentInput = z
+const establishmentFields = {
+  municipalityCode: MunicipalityCode,
+  name: text(1, 200).meta({
+    description: 'The trade name of the establishment (handelsnaam). Never the name of a sex worker or other person.',
+  }),
+  kind: EstablishmentKind,
+  address: AddressInput,
+  kvkNumber: kvkNumber.nullable().optional(),
+  bagId: bagId.nullable().optional(),
+};
+
+export const EstablishmentInput = z.strictObject(establishmentFields).meta({
+  id: 'EstablishmentWrite',
+  description: 'A seksinrichting as sent to create (POST) it.',
+});
+
+/** Fields the registry sets; a PUT or PATCH may carry them back only unchanged. */
+export const ESTABLISHMENT_READ_ONLY = ['id', 'createdAt', 'updatedAt', 'version'] as const;
+const establishmentReadOnly = {
+  id: readOnly(Id),
+  createdAt: readOnly(Timestamp),
+  updatedAt: readOnly(Timestamp),
+  version: readOnly(Version),
+};
+
+export const EstablishmentReplace = z.strictObject({ ...establishmentFields, ...establishmentReadOnly }).meta({
+  id: 'EstablishmentReplace',
+  description: `A seksinrichting as sent to replace (PUT) it: every field, as with a create. ${READ_ONLY_RULE}`,
+});
+
+export const EstablishmentPatch = z
   .strictObject({
-    municipalityCode: MunicipalityCode,
-    name: text(1, 200).meta({
-      description: 'The trade name of the establishment (handelsnaam). Never the name of a sex worker or other person.',
-    }),
-    kind: EstablishmentKind,
-    address: AddressInput,
-    kvkNumber: kvkNumber.nullable().optional(),
-    bagId: bagId.nullable().optional(),
+    ...establishmentFields,
+    name: establishmentFields.name.optional(),
+    municipalityCode: MunicipalityCode.optional(),
+    kind: EstablishmentKind.optional(),
+    address: AddressInput.partial().optional(),
+    ...establishmentReadOnly,
   })
-  .meta({
-    id: 'EstablishmentWrite',
-    description: 'A seksinrichting as sent to create (POST) or replace (PUT) it.',
-  });
+  .meta({ id: 'EstablishmentPatch', description: `A JSON Merge Patch (RFC 7396) of a seksinrichting. ${MERGE_PATCH_RULE}` });
 
 export const Establishment = z
   .object({

@@ -22,8 +22,6 @@ const listOf = <T extends z.ZodType>(item: T, description: string) =>
     )
     .meta({ description });
 
-const GROUP_BY_PATTERN = new RegExp(`^(${DIMENSIONS.join('|')})(,(${DIMENSIONS.join('|')}))*$`);
-
 export const StatisticsFilters = z.object({
   yearFrom: yearInput('First year (of the decision date) in the period. Not with decisionDateFrom/To.').optional(),
   yearTo: yearInput('Last year in the period, inclusive.').optional(),
@@ -38,18 +36,14 @@ export const StatisticsFilters = z.object({
   stage: listOf(Stage, 'The stages (fasen) to count; default decided, objection, appeal, final. Deleted actions are never counted.'),
 });
 
-export const StatisticsQuery = StatisticsFilters.extend({
-  groupBy: z
-    .string()
-    .regex(GROUP_BY_PATTERN, `must be a comma list of ${DIMENSIONS.join(', ')}`)
-    .optional()
-    .meta({
-      description: `Comma list of dimensions to group by: ${DIMENSIONS.join(', ')}. Without it: one row with the totals.`,
-      example: 'year,municipality',
-    }),
-});
-
 export const Dimension = codeList('StatisticsDimension', DIMENSIONS, 'A dimension figures can be grouped by.');
+
+export const StatisticsQuery = StatisticsFilters.extend({
+  groupBy: listOf(
+    Dimension,
+    `Dimensions to group by (${DIMENSIONS.join(', ')}): repeat the parameter (\`groupBy=year&groupBy=municipality\`) or give a comma list (\`groupBy=year,municipality\`). Without it: one row with the totals.`,
+  ),
+});
 
 export const CountingRule = z
   .object({
@@ -189,14 +183,10 @@ export const Observations = z
 const OPEN_DIMENSIONS = OPEN_DATA_DIMENSIONS;
 
 export const OpenDataQuery = z.object({
-  groupBy: z
-    .string()
-    .regex(
-      new RegExp(`^(${OPEN_DIMENSIONS.join('|')})(,(${OPEN_DIMENSIONS.join('|')}))*$`),
-      `must be a comma list of ${OPEN_DIMENSIONS.join(', ')}`,
-    )
-    .optional()
-    .meta({ description: `Comma list of dimensions: ${OPEN_DIMENSIONS.join(', ')}.`, example: 'year,municipality' }),
+  groupBy: listOf(
+    z.enum(OPEN_DIMENSIONS),
+    `Dimensions to group by (${OPEN_DIMENSIONS.join(', ')}): repeat the parameter or give a comma list.`,
+  ),
 });
 
 const Published = {

@@ -4,12 +4,24 @@ import { asc, gt } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client.js';
 import { auditLog, auditPending } from '../db/schema.js';
 
+/**
+ * The person acting (an officer or other municipal employee; never a sex worker): from a user token
+ * the service verified (`verified`), or as a system token or client declared it (not verified).
+ */
+export interface ActingPerson {
+  id: string;
+  name: string | null;
+  verified: boolean;
+}
+
 /** Who made the changes an entry records, and why. */
 export interface AuditAuthor {
   clientId: string | null;
   role: string;
   requestId: string | null;
   reason: string | null;
+  /** The acting person, when known (issue 12); absent for the service's own work and plain API clients. */
+  person?: ActingPerson | null | undefined;
 }
 
 /** One change to one record, as the audit trail keeps it (the codes are the domain's: src/domain/codes.ts). */
@@ -42,6 +54,8 @@ const canonicalContent = (e: AuditContent) => ({
   after: e.after ?? null,
   reason: e.reason,
   requestId: e.requestId,
+  // Only when there is one: entries written before migration 0015 (no actor) keep their content hash.
+  ...(e.actorId === null ? {} : { actor: { id: e.actorId, name: e.actorName, verified: e.actorVerified } }),
 });
 
 /**
@@ -85,6 +99,9 @@ export async function appendAudit(tx: Tx, actor: AuditAuthor, events: readonly A
       after: (e.after ?? null) as unknown,
       reason: actor.reason,
       requestId: actor.requestId,
+      actorId: actor.person?.id ?? null,
+      actorName: actor.person ? actor.person.name : null,
+      actorVerified: actor.person ? actor.person.verified : null,
     };
     return { ...row, contentHash: contentHash(row) };
   });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 
@@ -126,6 +126,10 @@ export const enforcementActions = pgTable(
     closureEndDate: date('closure_end_date', { mode: 'string' }),
     legalBasis: text('legal_basis'),
     caseReference: text('case_reference'),
+    /** The zaak in a Zaken API (ZGW) this decision belongs to: an absolute URL. */
+    zaakUrl: text('zaak_url'),
+    /** The besluit in a Besluiten API (ZGW) that records this decision: an absolute URL. */
+    besluitUrl: text('besluit_url'),
     ...changed(),
     ...tombstone(),
   },
@@ -134,6 +138,8 @@ export const enforcementActions = pgTable(
     index('enforcement_actions_municipality_date_idx').on(t.municipalityCode, t.decisionDate, t.id),
     index('enforcement_actions_establishment_idx').on(t.establishmentId),
     index('enforcement_actions_decision_date_idx').on(t.decisionDate),
+    index('enforcement_actions_zaak_url_idx').on(t.zaakUrl),
+    index('enforcement_actions_besluit_url_idx').on(t.besluitUrl),
   ],
 );
 
@@ -151,6 +157,11 @@ const auditEntryContent = () => ({
   after: jsonb('after'),
   reason: text('reason'),
   requestId: text('request_id'),
+  /** The acting person (an officer: never a sex worker), when known: a token's subject, or who a system declared. */
+  actorId: text('actor_id'),
+  actorName: text('actor_name'),
+  /** true: from a user token the service verified; false: declared by a system (claim or header). */
+  actorVerified: boolean('actor_verified'),
 });
 
 /**
@@ -172,6 +183,7 @@ export const auditLog = pgTable(
     uniqueIndex('audit_log_id_key').on(t.id),
     index('audit_log_object_idx').on(t.objectType, t.objectId, t.seq),
     index('audit_log_client_idx').on(t.clientId, t.seq),
+    index('audit_log_actor_idx').on(t.actorId, t.seq),
   ],
 );
 

@@ -7,6 +7,8 @@ export type AuditRow = typeof auditLog.$inferSelect;
 
 export interface AuditTrailFilters {
   clientId?: string | undefined;
+  /** The acting person's id (a token's subject, or the declared user_id). */
+  actorId?: string | undefined;
   objectType?: string | undefined;
   objectId?: string | undefined;
   action?: string | undefined;
@@ -41,6 +43,7 @@ export const searchTrail = (q: Queryable, f: AuditTrailFilters, page: PageReques
     q,
     and(
       f.clientId ? eq(auditLog.clientId, f.clientId) : undefined,
+      f.actorId ? eq(auditLog.actorId, f.actorId) : undefined,
       f.objectType ? eq(auditLog.objectType, f.objectType) : undefined,
       f.objectId ? eq(auditLog.objectId, f.objectId) : undefined,
       f.action ? eq(auditLog.action, f.action) : undefined,

@@ -13,6 +13,9 @@ export interface EnforcementActionFilters {
   stage?: string | undefined;
   decisionDateFrom?: string | undefined;
   decisionDateTo?: string | undefined;
+  /** Exact match on the linked ZGW zaak or besluit. */
+  zaakUrl?: string | undefined;
+  besluitUrl?: string | undefined;
 }
 
 export type EnforcementActionRow = typeof enforcementActions.$inferSelect;
@@ -45,6 +48,8 @@ export function listEnforcementActions(
     f.ground ? arrayContains(t.grounds, [f.ground]) : undefined,
     f.licenceStatus ? eq(t.licenceStatus, f.licenceStatus) : undefined,
     f.stage ? eq(t.stage, f.stage) : undefined,
+    f.zaakUrl ? eq(t.zaakUrl, f.zaakUrl) : undefined,
+    f.besluitUrl ? eq(t.besluitUrl, f.besluitUrl) : undefined,
     f.decisionDateFrom ? gte(t.decisionDate, f.decisionDateFrom) : undefined,
     f.decisionDateTo ? lte(t.decisionDate, f.decisionDateTo) : undefined,
   );

@@ -126,7 +126,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   if (removed.error) fail('delete action', removed.error);
 
   const figures = await api.GET('/statistics/enforcement-actions', {
-    params: { query: { groupBy: 'licenceStatus', yearFrom: 2018, yearTo: 2019 } },
+    params: { query: { groupBy: ['licenceStatus'], yearFrom: 2018, yearTo: 2019 } },
   });
   if (!figures.data) fail('read statistics', figures.error);
   // The operation also offers text/csv; without that Accept header the answer is JSON.

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { ROLES } from '../domain/codes.js';
+import type { OidcVerifier, TrustedIssuer } from '../infrastructure/oidc.js';
+import type { ActingPerson, Principal, Role } from './context.js';
+
+/**
+ * Who a verified OpenID Connect token speaks for. The calling application (its `client_id` or
+ * `azp`) is the principal, like an API client; the person is the token's user (a user token:
+ * verified) or, for a system token (client credentials), the officer it declares in the ZGW claims
+ * `user_id` and `user_representation` (declared, not verified). Role and municipality come from the
+ * issuer's configured claims; a token without them is refused (403), never guessed.
+ */
+
+type Claims = Record<string, unknown>;
+
+export type TokenIdentity =
+  | { kind: 'ok'; principal: Principal }
+  /** Not a token this service accepts (401). */
+  | { kind: 'invalid'; reason: string }
+  /** A valid token that does not say what its holder may do (403). */
+  | { kind: 'forbidden'; reason: string }
+  /** The identity provider could not be asked (503). */
+  | { kind: 'unavailable'; reason: string };
+
+/** A claim by name; a dot walks into objects (`realm_access.roles`). */
+function claim(claims: Claims, path: string): unknown {
+  if (path in claims) return claims[path];
+  let v: unknown = claims;
+  for (const part of path.split('.')) v = typeof v === 'object' && v !== null ? (v as Claims)[part] : undefined;
+  return v;
+}
+
+const strings = (v: unknown): string[] =>
+  typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
+
+const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+
+/** The one registry role a token's role claim names (after the issuer's roleMap); several different ones is no answer. */
+function roleOf(issuer: TrustedIssuer, claims: Claims): Role | null {
+  const mapped = strings(claim(claims, issuer.roleClaim))
+    .map((r) => (issuer.roleMap ? issuer.roleMap[r] : r))
+    .filter((r): r is string => typeof r === 'string' && isRole(r));
+  const distinct = [...new Set(mapped)];
+  return distinct.length === 1 ? (distinct[0] as Role) : null;
+}
+
+/** C0 and C1 control characters: no claim the trail keeps may carry them. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+const text = (v: unknown, max = 255): string | null =>
+  typeof v === 'string' && v.trim() !== '' && !hasControl(v) ? v.trim().slice(0, max) : null;
+
+/** A stable id of an issuer's client, in the uuid form the registry stores for API clients (createdBy, audit clientId). */
+export function oidcClientId(issuer: string, client: string): string {
+  const h = createHash('sha256').update(`oidc\n${issuer}\n${client}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A system token: issued to the application itself (client credentials). Its `sub` is the client
+ * (oidc-provider, Entra ID app tokens: `sub` = `oid` of the app, `idtyp: app`), or it names a
+ * Keycloak service account. Every other token is a user's.
+ */
+function isSystemToken(claims: Claims, client: string | null): boolean {
+  if (claims.idtyp === 'app') return true;
+  if (typeof claims.sub !== 'string' || claims.sub === client) return true;
+  const username = claims.preferred_username;
+  return typeof username === 'string' && username.startsWith('service-account-');
+}
+
+function personOf(claims: Claims, system: boolean): ActingPerson | null {
+  if (system) {
+    const id = text(claims.user_id);
+    return id ? { id, name: text(claims.user_representation), verified: false } : null;
+  }
+  const id = text(claims.sub) as string;
+  return { id, name: text(claims.name) ?? text(claims.preferred_username), verified: true };
+}
+
+export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): TokenIdentity {
+  const client = text(claims.client_id) ?? text(claims.azp) ?? text(claims.appid);
+  const system = isSystemToken(claims, client);
+  const clientKey = client ?? (text(claims.sub) as string | null) ?? 'unknown';
+  const role = roleOf(issuer, claims);
+  if (!role) {
+    return {
+      kind: 'forbidden',
+      reason: `The token’s ${issuer.roleClaim} claim names no single role of this registry (officer, analyst or admin).`,
+    };
+  }
+  const municipality = text(claim(claims, issuer.municipalityClaim), 10) ?? issuer.municipalityCode ?? null;
+  if (role === 'officer' && !(municipality && /^GM[0-9]{4}$/.test(municipality))) {
+    return {
+      kind: 'forbidden',
+      reason: `An officer’s token must carry the municipality (CBS code such as GM0363) in its ${issuer.municipalityClaim} claim.`,
+    };
+  }
+  return {
+    kind: 'ok',
+    principal: {
+      clientId: oidcClientId(issuer.issuer, clientKey),
+      name: `${clientKey} (${issuer.issuer})`,
+      role,
+      municipalityCode: role === 'officer' ? municipality : null,
+      person: personOf(claims, system),
+    },
+  };
+}
+
+/** Verifies a bearer JWT and says who it speaks for. */
+export function createTokenIdentities(verifier: OidcVerifier) {
+  return async function identify(token: string): Promise<TokenIdentity> {
+    const checked = await verifier.verify(token);
+    if (!checked.ok)
+      return checked.unavailable ? { kind: 'unavailable', reason: checked.reason } : { kind: 'invalid', reason: checked.reason };
+    return identityFromClaims(checked.issuer, checked.claims as Claims);
+  };
+}
+
+export type TokenIdentities = ReturnType<typeof createTokenIdentities>;

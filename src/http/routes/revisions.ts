@@ -1,0 +1,62 @@
+import type { z } from 'zod';
+import { type InvalidParam, RuleViolation } from '../../domain/errors.js';
+import { mergePatch } from '../../lib/merge-patch.js';
+
+/**
+ * How a PUT body and a PATCH body become a record's new content, worked out against the stored
+ * record inside the update's transaction (src/application/commands/run.ts `Revision`).
+ */
+
+type Fields = Record<string, unknown>;
+
+/** zod issues as invalidParams, named and coded as the validation of a request names them (plugins/problems.ts). */
+export function invalidParamsOf(error: z.ZodError): InvalidParam[] {
+  const out: InvalidParam[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys)
+        out.push({ name: [...path, key].join('.'), code: 'unknown_field', reason: 'this field is not part of the schema' });
+      continue;
+    }
+    const rule = issue.code === 'custom' ? (issue.params as { rule?: unknown } | undefined)?.rule : undefined;
+    out.push({ name: path.join('.') || 'body', code: typeof rule === 'string' ? rule : issue.code, reason: issue.message });
+  }
+  return out;
+}
+
+/** Read-only fields sent with another value than the stored one: each an invalidParams entry. */
+function readOnlyIssues(body: Fields, current: Fields, readOnly: readonly string[]): InvalidParam[] {
+  return readOnly
+    .filter((k) => body[k] !== undefined && JSON.stringify(body[k]) !== JSON.stringify(current[k]))
+    .map((k) => ({ name: k, code: 'read_only', reason: `read-only: the stored value is ${JSON.stringify(current[k])}` }));
+}
+
+function withoutReadOnly<B extends Fields, K extends string>(body: B, readOnly: readonly K[]): Omit<B, K> {
+  const out: Fields = { ...body };
+  for (const k of readOnly) delete out[k];
+  return out as Omit<B, K>;
+}
+
+/** A PUT body: the whole record; read-only fields may come back as read, and are then dropped. */
+export const replacement =
+  <B extends Fields, K extends keyof B & string>(body: B, readOnly: readonly K[]) =>
+  (current: object): Omit<B, K> => {
+    const issues = readOnlyIssues(body, current as Fields, readOnly);
+    if (issues.length > 0) throw new RuleViolation(issues);
+    return withoutReadOnly(body, readOnly);
+  };
+
+/**
+ * A PATCH body (RFC 7396): merged onto the stored record as the API shows it, then validated as a
+ * whole by the PUT's schema (every error listed together), then as a PUT.
+ */
+export const mergePatched =
+  <S extends z.ZodType<Fields>, K extends keyof z.output<S> & string>(schema: S, patch: Fields, readOnly: readonly K[]) =>
+  (current: object): Omit<z.output<S>, K> => {
+    const merged = mergePatch(current, patch) as Fields;
+    const parsed = schema.safeParse(merged);
+    const issues = [...(parsed.success ? [] : invalidParamsOf(parsed.error)), ...readOnlyIssues(merged, current as Fields, readOnly)];
+    if (!parsed.success || issues.length > 0) throw new RuleViolation(issues);
+    return withoutReadOnly(parsed.data, readOnly);
+  };

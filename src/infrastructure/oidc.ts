@@ -1,0 +1,117 @@
+import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
+
+/**
+ * OpenID Connect / OAuth 2 bearer JWTs from the identity providers a deployment trusts. Per issuer
+ * the discovery document is fetched once (on its first token) for its `jwks_uri`, and jose's remote
+ * key set caches the keys: a token signed with a key id it does not know makes it fetch the set
+ * again (at most once per cool-down), so an identity provider can rotate its keys without a restart.
+ */
+
+export interface TrustedIssuer {
+  /** The exact `iss` of its tokens. */
+  issuer: string;
+  /** The `aud` a token must carry (one of them). */
+  audience: string | string[];
+  /** Claim that carries the role(s); a dot walks into objects (Keycloak: `realm_access.roles`). */
+  roleClaim: string;
+  /** Claim that carries the municipality (CBS code) of an officer. */
+  municipalityClaim: string;
+  /** The identity provider's role names → the registry's roles; without it the names must be officer, analyst or admin. */
+  roleMap?: Record<string, string> | undefined;
+  /** The municipality of every officer of this issuer, for an identity provider that serves one municipality only. */
+  municipalityCode?: string | undefined;
+  /** Where the discovery document is; default `{issuer}/.well-known/openid-configuration`. */
+  discoveryUrl?: string | undefined;
+  /** The least time between two fetches of the key set (jose's cooldownDuration); default 30 s. */
+  jwksCooldownMs?: number | undefined;
+}
+
+export interface OidcOptions {
+  issuers: readonly TrustedIssuer[];
+  /** Allowed clock skew for exp, nbf and iat, in seconds. */
+  clockToleranceSeconds: number;
+  /** For tests: how discovery and keys are fetched. */
+  fetchTimeoutMs?: number;
+}
+
+/** The result of checking a JWT: its verified claims, or why it is not accepted. */
+export type JwtCheck = { ok: true; issuer: TrustedIssuer; claims: JWTPayload } | { ok: false; unavailable: boolean; reason: string };
+
+/** Algorithms accepted: RSA (RS256) and elliptic-curve (ES256) signatures; never `none` or HMAC. */
+export const OIDC_ALGORITHMS = ['RS256', 'ES256'];
+
+/** Three base64url parts: a compact JWS. API-client tokens (`er_…`) never have dots. */
+export const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+
+/** Thrown when an identity provider cannot be reached: not the client's fault (503). */
+export class IdentityProviderUnavailable extends Error {}
+
+export function createOidcVerifier(opts: OidcOptions) {
+  const byIssuer = new Map(opts.issuers.map((i) => [i.issuer, i]));
+  const keySets = new Map<string, Promise<ReturnType<typeof createRemoteJWKSet>>>();
+  const timeout = opts.fetchTimeoutMs ?? 5000;
+
+  async function discover(i: TrustedIssuer) {
+    const url = i.discoveryUrl ?? `${i.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(timeout), headers: { accept: 'application/json' } });
+    } catch (err) {
+      throw new IdentityProviderUnavailable(`discovery of ${i.issuer} failed: ${(err as Error).message}`);
+    }
+    if (!res.ok) throw new IdentityProviderUnavailable(`discovery of ${i.issuer} answered ${res.status}`);
+    const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    if (doc.issuer !== i.issuer || typeof doc.jwks_uri !== 'string') {
+      throw new IdentityProviderUnavailable(`the discovery document of ${i.issuer} names another issuer or no jwks_uri`);
+    }
+    return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: timeout, cooldownDuration: i.jwksCooldownMs ?? 30_000 });
+  }
+
+  /** The issuer's key set; a failed discovery is forgotten, so the next token tries again. */
+  function keysOf(i: TrustedIssuer) {
+    let keys = keySets.get(i.issuer);
+    if (!keys) {
+      keys = discover(i);
+      keySets.set(i.issuer, keys);
+      keys.catch(() => keySets.delete(i.issuer));
+    }
+    return keys;
+  }
+
+  async function verify(token: string): Promise<JwtCheck> {
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      return { ok: false, unavailable: false, reason: 'the token is not a readable JWT' };
+    }
+    const issuer = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
+    if (!issuer) return { ok: false, unavailable: false, reason: 'the token’s issuer is not trusted here' };
+    try {
+      const keys = await keysOf(issuer);
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        algorithms: OIDC_ALGORITHMS,
+        clockTolerance: opts.clockToleranceSeconds,
+        requiredClaims: ['exp'],
+      });
+      return { ok: true, issuer, claims: payload };
+    } catch (err) {
+      if (err instanceof IdentityProviderUnavailable) return { ok: false, unavailable: true, reason: err.message };
+      if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && /fetch/i.test(err.message))) {
+        return { ok: false, unavailable: true, reason: `the keys of ${issuer.issuer} could not be fetched` };
+      }
+      if (err instanceof errors.JWTExpired) return { ok: false, unavailable: false, reason: 'the token has expired' };
+      if (err instanceof errors.JWTClaimValidationFailed)
+        return { ok: false, unavailable: false, reason: `the token’s ${err.claim} claim is not accepted` };
+      if (err instanceof errors.JWKSNoMatchingKey)
+        return { ok: false, unavailable: false, reason: 'no key of the issuer matches the token' };
+      return { ok: false, unavailable: false, reason: 'the token’s signature or form is not valid' };
+    }
+  }
+
+  return { verify, trusts: (iss: string) => byIssuer.has(iss) };
+}
+
+export type OidcVerifier = ReturnType<typeof createOidcVerifier>;

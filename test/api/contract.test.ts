@@ -1,0 +1,89 @@
+import t from 'tap';
+import { freePort } from '../support/free-port.js';
+import { build, json } from '../support/helper.js';
+import { records } from '../support/records.js';
+
+/**
+ * What generators read in the contract and what the server then does: required headers, int64,
+ * groupBy as an array (repeated or comma list), CSV by path, and a `servers` entry that the docs
+ * page's "Try it out" can reach after the quick start.
+ */
+
+type Doc = {
+  servers: { url: string }[];
+  paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[] }>>;
+  components: { schemas: Record<string, { properties?: Record<string, { format?: string; maximum?: number }> }> };
+};
+
+t.test('the document declares what the server requires', async (t) => {
+  const { app } = await build(t);
+  const doc = json<Doc>(await app.inject({ url: '/v1/openapi.json' }));
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of ['put', 'patch', 'delete'] as const) {
+      const op = item[method];
+      if (!op) continue;
+      const ifMatch = op.parameters?.find((p) => p.in === 'header' && p.name.toLowerCase() === 'if-match');
+      if (ifMatch) t.equal(ifMatch.required, true, `${method.toUpperCase()} ${path}: If-Match required`);
+      else t.fail(`${method.toUpperCase()} ${path} declares no If-Match`);
+      if (method === 'delete' && path !== '/api-clients/{id}') {
+        const reason = op.parameters?.find((p) => p.name.toLowerCase() === 'x-audit-reason');
+        t.equal(reason?.required, true, `DELETE ${path}: X-Audit-Reason required`);
+      }
+    }
+  }
+  const row = doc.components.schemas.StatisticsRow?.properties ?? {};
+  for (const f of ['actions', 'fineAmountCents', 'penaltyMaximumCents', 'penaltyForfeitedCents'])
+    t.equal(row[f]?.format, 'int64', `${f} is int64`);
+  t.notMatch(JSON.stringify(doc), /9007199254740991/, 'no 2^53 − 1 bounds or examples');
+  t.equal(doc.servers[0]?.url, 'http://127.0.0.1:3000/v1', 'the default server is the quick start');
+});
+
+t.test('groupBy: repeated and comma list are the same; CSV by path as by Accept', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const analyst = await client('analyst');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  await make.action(officer.auth, est.id);
+  const base = '/v1/statistics/enforcement-actions?yearFrom=2019&yearTo=2019';
+  const repeated = await app.inject({ url: `${base}&groupBy=year&groupBy=municipality`, headers: analyst.auth });
+  const comma = await app.inject({ url: `${base}&groupBy=year,municipality`, headers: analyst.auth });
+  t.equal(repeated.statusCode, 200, repeated.body);
+  t.same(json(repeated), json(comma), 'one answer');
+  t.same(json<{ countingRule: { groupBy: string[] } }>(repeated).countingRule.groupBy, ['year', 'municipality']);
+  const bad = await app.inject({ url: `${base}&groupBy=year,colour`, headers: analyst.auth });
+  t.equal(bad.statusCode, 400);
+
+  const byAccept = await app.inject({ url: `${base}&groupBy=year`, headers: { ...analyst.auth, accept: 'text/csv' } });
+  const byPath = await app.inject({
+    url: `/v1/statistics/enforcement-actions/csv?yearFrom=2019&yearTo=2019&groupBy=year`,
+    headers: analyst.auth,
+  });
+  t.equal(byPath.statusCode, 200, byPath.body);
+  t.match(byPath.headers['content-type'], /^text\/csv/);
+  t.equal(byPath.body, byAccept.body, 'the same CSV');
+  const obs = await app.inject({ url: '/v1/statistics/enforcement-actions/observations/csv?groupBy=year', headers: analyst.auth });
+  t.match(obs.headers['content-type'], /^text\/csv/);
+  const open = await app.inject({ url: '/v1/open-data/enforcement-actions/csv?groupBy=year' });
+  t.equal(open.statusCode, 200);
+  t.match(open.headers['content-type'], /^text\/csv/);
+});
+
+t.test('the docs page’s "Try it out" request reaches the listening server', async (t) => {
+  const port = await freePort();
+  const { app, client } = await build(t, { config: { PORT: String(port) } }); // no PUBLIC_BASE_URL, as in the quick start
+  await app.listen({ port, host: '127.0.0.1' });
+  const admin = await client('admin');
+  const origin = `http://127.0.0.1:${port}`;
+  const page = await fetch(`${origin}/docs`);
+  t.equal(page.status, 200, 'the docs page');
+  const init = await (await fetch(`${origin}/docs/static/swagger-initializer.js`)).text();
+  // swagger-ui's initializer: Object.assign(…, config, { url: resolveUrl('./json') }): the last url wins.
+  const relative = [...init.matchAll(/url: resolveUrl\('([^']+)'\)/g)].map((m) => m[1]).pop() ?? '';
+  const docUrl = new URL(relative, `${origin}/docs/`);
+  t.equal(docUrl.pathname, '/docs/json', 'the page loads the document from its own origin');
+  const doc = (await (await fetch(docUrl)).json()) as Doc;
+  // What swagger-ui sends for "Try it out": the first server's URL + the path, with the bearer token.
+  const res = await fetch(`${doc.servers[0]?.url}/municipalities`, { headers: admin.auth });
+  t.equal(res.status, 200, `${doc.servers[0]?.url}/municipalities`);
+});

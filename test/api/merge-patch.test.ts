@@ -1,0 +1,158 @@
+import t from 'tap';
+import { build, json } from '../support/helper.js';
+import { records } from '../support/records.js';
+
+/**
+ * Partial updates (JSON Merge Patch, RFC 7396) on establishments, licences and enforcement actions,
+ * and the PUT of exactly what a GET returned: the same command, rules and If-Match as a full update.
+ */
+
+const MERGE = { 'content-type': 'application/merge-patch+json' };
+
+t.test('PATCH merges onto the stored record and keeps what it does not name', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth, 'GM0363', { kvkNumber: '12345678', bagId: '0363010000000001' });
+  const url = `/v1/establishments/${est.id}`;
+
+  const patched = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: { ...officer.auth, ...MERGE, 'if-match': '"1"' },
+    payload: JSON.stringify({ name: 'Club Rood & Zwart', address: { houseNumber: 14 }, bagId: null }),
+  });
+  t.equal(patched.statusCode, 200, patched.body);
+  t.equal(patched.headers.etag, '"2"');
+  const after = json(patched);
+  t.match(after, { name: 'Club Rood & Zwart', kvkNumber: '12345678', bagId: null, version: 2 });
+  t.match(after.address, { street: est.address && (est.address as { street: string }).street, houseNumber: 14 }, 'nested object merged');
+
+  const trail = json<{ items: { actorId: string; changedFields: string[] }[] }>(
+    await app.inject({ url: `/v1/audit-trail?objectId=${est.id}`, headers: (await client('admin')).auth }),
+  );
+  t.ok(
+    trail.items.some((e) => e.changedFields?.includes('name')),
+    'the patch is audited as an update',
+  );
+
+  const json415 = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: { ...officer.auth, 'if-match': '"2"' },
+    payload: { name: 'x' },
+  });
+  t.equal(json415.statusCode, 415, 'application/json is not a merge patch');
+
+  const noIfMatch = await app.inject({ method: 'PATCH', url, headers: { ...officer.auth, ...MERGE }, payload: '{"name": 5}' });
+  t.equal(noIfMatch.statusCode, 428, 'If-Match is required, and answered before the body is validated');
+
+  const stale = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: { ...officer.auth, ...MERGE, 'if-match': '"1"' },
+    payload: '{"name":"x"}',
+  });
+  t.equal(stale.statusCode, 412);
+
+  const invalid = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: { ...officer.auth, ...MERGE, 'if-match': '"2"' },
+    payload: JSON.stringify({ name: null, address: { postalCode: '1012 DK' }, colour: 'red', version: 7 }),
+  });
+  t.equal(invalid.statusCode, 400, invalid.body);
+  const names = json<{ invalidParams: { name: string; code: string }[] }>(invalid)
+    .invalidParams.map((p) => `${p.name}:${p.code}`)
+    .sort();
+  t.match(names.join(' '), /address\.postalCode/, 'a nested field error');
+  t.match(names.join(' '), /colour:unknown_field/, 'an unknown member');
+});
+
+t.test('a merged record breaking a rule lists every error; the stage moves by PATCH', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  const action = await make.action(officer.auth, est.id, { legalBasis: 'APV art. 3:4', caseReference: 'Z-2019-0042' });
+  const url = `/v1/enforcement-actions/${action.id}`;
+  const patch = (payload: unknown, version: number) =>
+    app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...officer.auth, ...MERGE, 'if-match': `"${version}"` },
+      payload: JSON.stringify(payload),
+    });
+
+  const moved = await patch({ stage: 'objection' }, 1);
+  t.equal(moved.statusCode, 200, moved.body);
+  t.match(json(moved), { stage: 'objection', legalBasis: 'APV art. 3:4', caseReference: 'Z-2019-0042', version: 2 }, 'nothing else lost');
+
+  const broken = await patch({ grounds: [], decisionDate: '2999-01-01', fine: { amountCents: -1 } }, 2);
+  t.equal(broken.statusCode, 400, broken.body);
+  const params = json<{ invalidParams: { name: string }[] }>(broken).invalidParams.map((p) => p.name);
+  t.ok(params.includes('grounds') && params.includes('decisionDate') && params.some((n) => n.startsWith('fine')), `all listed: ${params}`);
+
+  const backwards = await patch({ stage: 'intended' }, 2);
+  t.equal(backwards.statusCode, 400, 'the lifecycle rule of a PUT applies');
+});
+
+t.test('licences: PATCH replaces the status history whole and re-derives the actions', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  const lic = await make.licence(officer.auth, est.id);
+  const url = `/v1/establishments/${est.id}/licences/${lic.id}`;
+  const history = [...(lic.statusHistory as unknown[]), { status: 'revoked', effectiveDate: '2019-06-01' }];
+  const res = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: { ...officer.auth, ...MERGE, 'if-match': '"1"' },
+    payload: JSON.stringify({ statusHistory: history }),
+  });
+  t.equal(res.statusCode, 200, res.body);
+  t.match(json(res), { status: 'revoked', licenceNumber: lic.licenceNumber, version: 2 });
+});
+
+t.test('PUT of exactly what GET returned succeeds; a changed read-only field is named', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth, 'GM0363', { kvkNumber: '12345678' });
+  const lic = await make.licence(officer.auth, est.id);
+  const action = await make.action(officer.auth, est.id, { legalBasis: 'APV art. 3:4' });
+  for (const url of [
+    `/v1/establishments/${est.id}`,
+    `/v1/establishments/${est.id}/licences/${lic.id}`,
+    `/v1/enforcement-actions/${action.id}`,
+  ]) {
+    const read = await app.inject({ url, headers: officer.auth });
+    const body = json(read);
+    const put = await app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...officer.auth, 'if-match': read.headers.etag as string },
+      payload: body,
+    });
+    t.equal(put.statusCode, 200, `${url}: ${put.body}`);
+    const { version, updatedAt, ...rest } = json(put);
+    const { version: _v, updatedAt: _u, ...before } = body;
+    t.same(rest, before, `${url}: nothing lost`);
+    t.equal(version, 2);
+
+    const changed = await app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...officer.auth, 'if-match': '"2"' },
+      payload: { ...body, id: '00000000-0000-4000-8000-000000000000', createdAt: '2001-01-01T00:00:00.000Z' },
+    });
+    t.equal(changed.statusCode, 400, changed.body);
+    t.match(json(changed), {
+      invalidParams: [
+        { name: 'id', code: 'read_only' },
+        { name: 'createdAt', code: 'read_only' },
+      ],
+    });
+  }
+});
