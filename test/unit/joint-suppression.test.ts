@@ -117,6 +117,35 @@ t.test('the same check finds the differencing attack on groupings suppressed one
   t.ok(tables > 0, `per-grouping suppression leaves cells recoverable (${recoverable} cells in ${tables} of 150 tables)`);
 });
 
+t.test('cells the public knows to be 0 (a municipality-year without actions) are never withheld, and the rest stays safe', async (t) => {
+  let pinned = 0;
+  fc.assert(
+    fc.property(table, fc.integer({ min: 0, max: 2 }), (tb, silent) => {
+      // Every base cell whose first coordinate is `silent` is 0 and publicly known to be (like a
+      // municipality-year whose reporting status says it has no actions).
+      const first = tb.sizes[0] as number;
+      const perFirst = tb.values.length / first;
+      const isSilent = (b: number) => Math.floor(b / perFirst) === silent % first;
+      const values = tb.values.map((v, b) => (isSilent(b) ? 0 : v));
+      const zeroed: BaseTable = { sizes: tb.sizes, values };
+      const { groupings } = protectCube(zeroed, THRESHOLD, isSilent);
+      const cells = attackerView(zeroed, groupings);
+      for (const c of cells) {
+        if (c.members.every(isSilent) && c.value === null) return false; // a known 0 withheld
+        if (c.members.every(isSilent)) pinned += 1;
+      }
+      // The attacker also knows each silent base cell is 0.
+      const known: PublishedCell[] = values
+        .map((_, b) => b)
+        .filter(isSilent)
+        .map((b) => ({ members: [b], value: 0 }));
+      return recoverableCells(values.length, [...cells, ...known]).length === 0;
+    }),
+    { numRuns: 100, seed: 15 },
+  );
+  t.ok(pinned > 0, `${pinned} known zeros stayed published`);
+});
+
 t.test('the same table always gives the same pattern, and large counts stay published where they can', async (t) => {
   const tb: BaseTable = { sizes: [2, 3, 2], values: [0, 3, 12, 40, 7, 0, 22, 1, 9, 15, 30, 8] };
   const a = protectCube(tb, THRESHOLD);
