@@ -85,6 +85,11 @@ export async function buildApp(opts: BuildAppOptions) {
     frameworkErrors, // a path the router cannot read (bad escape, over-long parameter): a 400 problem
     clientErrorHandler, // what Node's parser refuses (bad header byte, 431): problem+json, logged without the raw bytes
     ajv: undefined,
+    // zod validates and serialises every route: without these factories fastify would load (and
+    // compile the meta-schemas of) ajv and fast-json-stringify at start-up, for nothing.
+    schemaController: {
+      compilersFactory: { buildValidator: (() => validatorCompiler) as never, buildSerializer: (() => serializerCompiler) as never },
+    },
     // one log line per request (onResponse below) instead of fastify's two: half the hot-path logging
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<ZodTypeProvider>();

@@ -49,7 +49,9 @@ t.test('groupBy: repeated and comma list are the same; CSV by path as by Accept'
   const repeated = await app.inject({ url: `${base}&groupBy=year&groupBy=municipality`, headers: analyst.auth });
   const comma = await app.inject({ url: `${base}&groupBy=year,municipality`, headers: analyst.auth });
   t.equal(repeated.statusCode, 200, repeated.body);
-  t.same(json(repeated), json(comma), 'one answer');
+  // every answer says when it was read (countingRule.asOf); the rest must be the same
+  const withoutAsOf = (body: Record<string, unknown>) => ({ ...body, countingRule: { ...(body.countingRule as object), asOf: null } });
+  t.same(withoutAsOf(json(repeated)), withoutAsOf(json(comma)), 'one answer');
   t.same(json<{ countingRule: { groupBy: string[] } }>(repeated).countingRule.groupBy, ['year', 'municipality']);
   const bad = await app.inject({ url: `${base}&groupBy=year,colour`, headers: analyst.auth });
   t.equal(bad.statusCode, 400);
