@@ -23,6 +23,7 @@ import municipalityRoutes from './http/routes/municipalities.js';
 import openapiDocumentRoute from './http/routes/openapi-document.js';
 import statisticsRoutes from './http/routes/statistics.js';
 import subscriptionRoutes from './http/routes/subscriptions.js';
+import transferRoutes from './http/routes/transfer.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
 import type { Database } from './infrastructure/db/client.js';
@@ -33,7 +34,7 @@ export type AppConfig = Pick<
   Config,
   'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS' | 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'
 > &
-  Partial<Pick<Config, 'AUTH_FAILURES_PER_MINUTE' | 'AUTH_FAILURE_DELAY_MS' | 'RATE_LIMIT_STORE'>>;
+  Partial<Pick<Config, 'AUTH_FAILURES_PER_MINUTE' | 'AUTH_FAILURE_DELAY_MS' | 'RATE_LIMIT_STORE' | 'IMPORT_BODY_LIMIT_BYTES'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -124,6 +125,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(auditTrailRoutes, { services });
       await v1.register(statisticsRoutes, { services });
       await v1.register(subscriptionRoutes, { services });
+      await v1.register(transferRoutes, { services, importLimitBytes: config.IMPORT_BODY_LIMIT_BYTES ?? 209_715_200 });
     },
     { prefix: '/v1' },
   );
@@ -140,6 +142,7 @@ export const servicesFor = (database: Database, config: Config, auditSigningKey:
     unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
     ...notificationsFor(config), // the outbox hook and the webhook dispatcher's settings
+    imports: { batchSize: config.IMPORT_BATCH_SIZE, leaseMs: config.IMPORT_LEASE_MS },
   });
 
 /** The usual way to an app: its services from the configuration, on this database (the server, scripts, tests). */

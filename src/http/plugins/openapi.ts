@@ -171,6 +171,10 @@ export default fp(
           { name: 'API clients', description: 'Who may call this API, and with which role.' },
           { name: 'Audit trail', description: 'Audittrail: who changed what, when and why; append-only and hash-chained.' },
           { name: 'Subscriptions', description: 'Notifications: webhooks with CloudEvents (NL GOV profile) when records change.' },
+          {
+            name: 'Import and export',
+            description: 'Bulk import (jobs, CSV and NDJSON, dry-run) and streamed export of a municipality’s records.',
+          },
           { name: 'Documentation', description: 'This document.' },
         ],
         components: {

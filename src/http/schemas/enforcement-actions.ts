@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import { codeList, dateInput, Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
+import { codeList, dateInput, ExternalReference, Id, IsoDate, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const Measure = codeList(
@@ -98,6 +98,7 @@ export const EnforcementActionInput = alongsideSchemaIssues(
     closure: ClosureInput.nullable().optional().meta({ description: 'Required for closure, absent otherwise.' }),
     legalBasis: legalBasis.nullable().optional(),
     caseReference: caseReference.nullable().optional(),
+    externalReference: ExternalReference.nullable().optional(),
   }),
   (body) => checkEnforcementAction(body, todayInNetherlands()),
 ).meta({
@@ -120,6 +121,7 @@ export const EnforcementAction = z
     closure: Closure.nullable(),
     legalBasis: z.string().nullable(),
     caseReference: z.string().nullable(),
+    externalReference: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
-import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
+import { codeList, ExternalReference, Id, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
 
 export const EstablishmentKind = codeList(
   'EstablishmentKind',
@@ -45,6 +45,7 @@ export const EstablishmentInput = z
     address: AddressInput,
     kvkNumber: kvkNumber.nullable().optional(),
     bagId: bagId.nullable().optional(),
+    externalReference: ExternalReference.nullable().optional(),
   })
   .meta({
     id: 'EstablishmentWrite',
@@ -60,6 +61,7 @@ export const Establishment = z
     address: Address,
     kvkNumber: z.string().nullable(),
     bagId: z.string().nullable(),
+    externalReference: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,

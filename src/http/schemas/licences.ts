@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LICENCE_RECORD_STATUSES } from '../../domain/codes.js';
 import { checkLicence } from '../../domain/licences.js';
-import { codeList, dateInput, Id, IsoDate, PageMeta, Timestamp, Version } from './common.js';
+import { codeList, dateInput, ExternalReference, Id, IsoDate, PageMeta, Timestamp, Version } from './common.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const LicenceStatus = codeList(
@@ -32,6 +32,7 @@ export const LicenceInput = alongsideSchemaIssues(
       description:
         'Every status the licence has had, oldest first, beginning with granted. A suspension is lifted by a later granted; nothing follows revoked or expired.',
     }),
+    externalReference: ExternalReference.nullable().optional(),
   }),
   checkLicence,
 ).meta({ id: 'LicenceWrite', description: 'An exploitatievergunning as sent to create or replace it.' });
@@ -46,6 +47,7 @@ export const Licence = z
     status: LicenceStatus.meta({ description: 'The latest status in statusHistory.' }),
     statusDate: IsoDate.meta({ description: 'The date the latest status took effect.' }),
     statusHistory: z.array(LicenceStatusChange),
+    externalReference: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,
