@@ -444,6 +444,7 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
   }
 
   let stopping = false;
+  let started = false;
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
 
@@ -488,6 +489,7 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
   const worker = {
     start() {
       stopping = false;
+      started = true;
       schedule(0);
     },
     /** Stops after the batch in hand; a job in progress gives its lease up and stays running, for the next start. */
@@ -499,7 +501,7 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
     },
     /** Wakes an idle worker at once (after an upload). */
     poke() {
-      if (!stopping && !running) {
+      if (started && !stopping && !running) {
         if (timer) clearTimeout(timer);
         schedule(0);
       }
