@@ -408,6 +408,8 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
         return;
       }
       if (stopping) return; // a graceful stop: give the lease up, so the next instance resumes at once
+      // Let waiting requests have the connection between batches (the embedded database has one).
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await finish(job, { state: tally.rejected > 0 && job.mode === 'all-or-nothing' ? 'failed' : 'succeeded', phase: null });
   }
