@@ -1,4 +1,6 @@
 import t from 'tap';
+import { clientContext } from '../../src/application/context.js';
+import { createExporter } from '../../src/application/transfer/export.js';
 import { build, json } from '../support/helper.js';
 
 type Job = {
@@ -129,6 +131,20 @@ t.test('import CSV and NDJSON, re-import, update, export, round trip into an emp
     establishmentReference: 'E-1',
     statusHistory: [{ status: 'granted' }, { status: 'suspended' }, { status: 'granted' }],
   });
+
+  // In batches of one record the rows are the same (the keyset continues where the last batch ended).
+  const small = createExporter(a.database, 1);
+  const batches: string[] = [];
+  const officerCtx = clientContext(
+    { clientId: a.officer.id, name: 'o', role: 'officer', municipalityCode: 'GM0363' },
+    { requestId: null, reason: null },
+  );
+  await small.run(officerCtx, 'enforcement-actions', 'GM0363', async (rows) => {
+    t.equal(rows.length, 1);
+    batches.push(JSON.stringify(rows[0]));
+  });
+  t.equal(batches.length, 2);
+  t.same(batches, (await a.exportOf('enforcement-actions', 'ndjson')).body.trim().split('\n'));
 
   // Round trip: the exports, imported into an empty registry, give the same exports.
   const b = await setUp(t);

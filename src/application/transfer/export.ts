@@ -16,7 +16,7 @@ export const EXPORT_BATCH = 1000;
  * reading the next: the sink's own back-pressure (a slow client) pauses the reading, and memory
  * stays flat whatever the size.
  */
-export function createExporter(database: Database) {
+export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
   /** Which municipality an export is of: an officer's own; an admin names one. Analysts see no records. */
   function municipalityOf(ctx: RequestContext, asked: string | undefined): string {
     if (ctx.actor.role === 'officer') {
@@ -39,20 +39,20 @@ export function createExporter(database: Database) {
         for (;;) {
           let rows: FlatRow[];
           if (type === 'establishments') {
-            const batch = await establishmentsAfter(tx, municipalityCode, after, EXPORT_BATCH);
+            const batch = await establishmentsAfter(tx, municipalityCode, after, batchSize);
             after = batch.at(-1)?.id ?? null;
             rows = batch.map((r) => establishmentRow(toEstablishment(r)));
           } else if (type === 'licences') {
-            const batch = await licencesAfter(tx, municipalityCode, after, EXPORT_BATCH);
+            const batch = await licencesAfter(tx, municipalityCode, after, batchSize);
             after = batch.at(-1)?.row.id ?? null;
             rows = batch.map((r) => licenceRow(toLicence(r.row), r.establishmentReference));
           } else {
-            const batch = await enforcementActionsAfter(tx, municipalityCode, after, EXPORT_BATCH);
+            const batch = await enforcementActionsAfter(tx, municipalityCode, after, batchSize);
             after = batch.at(-1)?.row.id ?? null;
             rows = batch.map((r) => enforcementActionRow(toEnforcementAction(r.row), r.establishmentReference));
           }
           if (rows.length > 0) await sink(rows);
-          if (rows.length < EXPORT_BATCH) return;
+          if (rows.length < batchSize) return;
         }
       },
       { snapshot: true },

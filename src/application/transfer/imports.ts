@@ -377,7 +377,7 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
 
   const finish = (job: ImportRow, values: Parameters<typeof updateImport>[2]) =>
     withTenant(database.db, { kind: 'all' }, (tx) =>
-      updateImport(tx, job.id, { ...values, finishedAt: new Date(), leaseOwner: null, leaseUntil: null }),
+      updateImport(tx, job.id, { phase: null, ...values, finishedAt: new Date(), leaseOwner: null, leaseUntil: null }),
     );
 
   /** Batches from rowsDone on, each one transaction with the job's progress; stops at a cancel. */
