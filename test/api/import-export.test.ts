@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { clientContext } from '../../src/application/context.js';
 import { createExporter } from '../../src/application/transfer/export.js';
@@ -257,6 +259,26 @@ t.test('bad files get clear answers', async (t) => {
     payload: { x: 1 },
   });
   t.equal(json415.statusCode, 415);
+
+  // An upload that breaks off half way stores nothing: no job, no records.
+  const broken = new Readable({
+    read() {
+      this.push(`${EST_HEADER}\nE-1,GM0363,Club,club,Kade,1,,1012DK,Amsterdam,,\n`);
+      this.destroy(new Error('connection reset by peer'));
+    },
+  });
+  const truncated = await a.app
+    .inject({
+      method: 'POST',
+      url: '/v1/imports?recordType=establishments',
+      headers: { ...a.officer.auth, 'content-type': 'text/csv' },
+      payload: broken,
+    })
+    .catch((err: Error) => err);
+  t.ok(truncated instanceof Error || truncated.statusCode !== 202, 'the upload is not accepted');
+  await new Promise((r) => setTimeout(r, 300)); // the handler's transaction rolls back
+  const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
+  t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
 
   // Dutch Excel: semicolons, a byte-order mark, a formula kept as text.
   const excel = Buffer.concat([
