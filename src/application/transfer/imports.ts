@@ -15,6 +15,7 @@ import {
   insertImportRows,
   releaseLeases,
   updateImport,
+  updateOwnedImport,
 } from '../../infrastructure/repositories/imports.js';
 import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
 import type { createEstablishmentCommands } from '../commands/establishments.js';
@@ -375,10 +376,15 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
     return outcome;
   }
 
+  /**
+   * Changes the job only while this instance holds it: a validation pass longer than the lease may
+   * have been taken over by another instance, and then this one's result is dropped (never applied).
+   */
+  const owned = (job: ImportRow, values: Parameters<typeof updateImport>[2]) =>
+    withTenant(database.db, { kind: 'all' }, (tx) => updateOwnedImport(tx, job.id, instance, values));
+
   const finish = (job: ImportRow, values: Parameters<typeof updateImport>[2]) =>
-    withTenant(database.db, { kind: 'all' }, (tx) =>
-      updateImport(tx, job.id, { phase: null, ...values, finishedAt: new Date(), leaseOwner: null, leaseUntil: null }),
-    );
+    owned(job, { phase: null, ...values, finishedAt: new Date(), leaseOwner: null, leaseUntil: null });
 
   /** Batches from rowsDone on, each one transaction with the job's progress; stops at a cancel. */
   async function apply(job: ImportRow): Promise<void> {
@@ -416,13 +422,7 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
 
   async function process(job: ImportRow): Promise<void> {
     if (job.phase !== 'applying' && (job.dryRun || job.mode === 'all-or-nothing')) {
-      await withTenant(database.db, { kind: 'all' }, (tx) =>
-        updateImport(tx, job.id, {
-          phase: 'validating',
-          rowsDone: 0,
-          ...new Tally().columns(),
-        }),
-      );
+      if (!(await owned(job, { phase: 'validating', rowsDone: 0, ...new Tally().columns() }))) return;
       const result = await validate(job);
       if (result === 'stopped') return;
       if (result === 'cancelled') {
@@ -438,9 +438,13 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
         await finish(job, { state: 'failed', rowsDone: job.rowsTotal, ...result.columns() });
         return;
       }
-      job = await withTenant(database.db, { kind: 'all' }, (tx) => updateImport(tx, job.id, { phase: 'applying', rowsDone: 0 }));
+      const applying = await owned(job, { phase: 'applying', rowsDone: 0 });
+      if (!applying) return;
+      job = applying;
     } else if (job.phase !== 'applying') {
-      job = await withTenant(database.db, { kind: 'all' }, (tx) => updateImport(tx, job.id, { phase: 'applying' }));
+      const applying = await owned(job, { phase: 'applying' });
+      if (!applying) return;
+      job = applying;
     }
     await apply(job);
   }

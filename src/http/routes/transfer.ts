@@ -110,7 +110,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       tags,
       security: BEARER,
       params: ImportParams,
-      response: { 202: ImportJob, ...problems(400, ...AUTH_PROBLEMS, 404, 409) },
+      response: { 202: ImportJob, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => reply.code(202).send(await services.imports.cancel(contextOf(request), request.params.id)),
   });

@@ -36,6 +36,16 @@ export function importRowsFrom(q: Queryable, importId: string, fromOrd: number, 
     .limit(limit);
 }
 
+/** Updates a job only while `owner` holds its lease; null when another instance took it over. */
+export async function updateOwnedImport(q: Queryable, id: string, owner: string, values: Partial<ImportValues>): Promise<ImportRow | null> {
+  const [row] = await q
+    .update(imports)
+    .set({ ...values, updatedAt: new Date() })
+    .where(and(eq(imports.id, id), eq(imports.leaseOwner, owner)))
+    .returning();
+  return row ?? null;
+}
+
 /**
  * Claims the oldest job that waits (queued), or that runs under a lease that expired (its instance
  * stopped): running under this instance's lease from now on. One statement, SKIP LOCKED, so two
