@@ -30,6 +30,7 @@ import statisticsRoutes from './http/routes/statistics.js';
 import statisticsMetadataRoutes from './http/routes/statistics-metadata.js';
 import statisticsReleaseRoutes from './http/routes/statistics-releases.js';
 import subscriptionRoutes from './http/routes/subscriptions.js';
+import transferRoutes from './http/routes/transfer.js';
 import type { SigningKey } from './infrastructure/audit/checkpoints.js';
 import { MemoryFailureCounter } from './infrastructure/auth-failures.js';
 import type { Database } from './infrastructure/db/client.js';
@@ -53,6 +54,7 @@ export type AppConfig = Pick<
       | 'OIDC_MUNICIPALITY_CLAIM'
       | 'OIDC_ISSUERS'
       | 'OIDC_CLOCK_TOLERANCE_S'
+      | 'IMPORT_BODY_LIMIT_BYTES'
     >
   >;
 
@@ -160,6 +162,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(subscriptionRoutes, { services });
       await v1.register(reportingAttestationRoutes, { services });
       await v1.register(statisticsReleaseRoutes, { services });
+      await v1.register(transferRoutes, { services, importLimitBytes: config.IMPORT_BODY_LIMIT_BYTES ?? 209_715_200 });
     },
     { prefix: '/v1' },
   );
@@ -178,6 +181,7 @@ export const servicesFor = (database: Database, config: Config, auditSigningKey:
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
     writeConcurrency: config.DATABASE_WRITE_CONCURRENCY ?? 2 * availableParallelism(),
     ...notificationsFor(config), // the outbox hook and the webhook dispatcher's settings
+    imports: { batchSize: config.IMPORT_BATCH_SIZE, leaseMs: config.IMPORT_LEASE_MS },
   });
 
 /** The usual way to an app: its services from the configuration, on this database (the server, scripts, tests). */

@@ -85,6 +85,15 @@ const envSchema = z.object({
   /** How often the chain head is signed (when it moved); 0: only on demand. */
   AUDIT_CHECKPOINT_INTERVAL_S: z.coerce.number().int().min(0).max(604_800).default(3600),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // Bulk import and export: docs/import-export.md#configuration
+  /** The largest import file (bytes); a larger upload is a 413. */
+  IMPORT_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(2_147_483_647).default(209_715_200),
+  /** Whether this process runs queued imports (several instances share the work safely). */
+  IMPORT_WORKER: z.enum(['on', 'off']).default('on'),
+  /** Records per transaction while an import is applied. */
+  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** How long a stopped instance's claim on an import holds before another resumes it. */
+  IMPORT_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   // Notifications (webhooks): docs/notifications.md#configuration
   NOTIFICATIONS_DISPATCH: z.enum(['on', 'off']).default('on'),
   NOTIFICATIONS_SOURCE: z

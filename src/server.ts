@@ -111,11 +111,13 @@ async function main() {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     await dispatcher?.stop();
+    if (config.IMPORT_WORKER === 'on') await services.imports.worker.stop(); // gives its import up after the batch in hand
     await app.close();
   });
 
   const url = await app.listen({ port: config.PORT, host: config.HOST });
   dispatcher?.start();
+  if (config.IMPORT_WORKER === 'on') services.imports.worker.start();
   app.log.info(
     {
       url, // the bound address: with PORT=0 the only place the chosen port shows

@@ -32,6 +32,7 @@ export const toEstablishment = (r: EstablishmentRow): Establishment => ({
   },
   kvkNumber: r.kvkNumber,
   bagId: r.bagId,
+  externalReference: r.externalReference,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
   version: r.version,
@@ -48,6 +49,7 @@ export const establishmentColumns = (i: EstablishmentInput) => ({
   city: i.address.city,
   kvkNumber: i.kvkNumber ?? null,
   bagId: i.bagId ?? null,
+  externalReference: i.externalReference ?? null,
 });
 
 export function toLicence(r: LicenceRow): Licence {
@@ -62,6 +64,7 @@ export function toLicence(r: LicenceRow): Licence {
     status: latest.status,
     statusDate: latest.effectiveDate,
     statusHistory: history,
+    externalReference: r.externalReference,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
     version: r.version,
@@ -93,6 +96,7 @@ export const toEnforcementAction = (r: EnforcementActionRow): EnforcementAction 
   caseReference: r.caseReference,
   zaakUrl: r.zaakUrl,
   besluitUrl: r.besluitUrl,
+  externalReference: r.externalReference,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
   version: r.version,
@@ -115,6 +119,7 @@ export const enforcementActionColumns = (i: EnforcementActionInput) => ({
   caseReference: i.caseReference ?? null,
   zaakUrl: i.zaakUrl ?? null,
   besluitUrl: i.besluitUrl ?? null,
+  externalReference: i.externalReference ?? null,
 });
 
 export const toMunicipality = (r: MunicipalityRow): Municipality => ({

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
 import { createAdmission } from '../infrastructure/db/admission.js';
-import type { Database } from '../infrastructure/db/client.js';
+import type { Database, Tx } from '../infrastructure/db/client.js';
 import { inTenant, withTenant } from '../infrastructure/db/tenant.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
 import { createMetrics } from '../infrastructure/metrics.js';
@@ -32,6 +32,8 @@ import { createReportingAttestationQueries } from './queries/reporting-attestati
 import { createStatisticsReleaseQueries } from './queries/statistics-releases.js';
 import { createOpenData } from './statistics/open-data.js';
 import { createStatisticsService } from './statistics/statistics.js';
+import { createExporter } from './transfer/export.js';
+import { createImports, type ImportOptions } from './transfer/imports.js';
 
 export interface ServiceOptions {
   /** How long an authenticated token is trusted without asking the database again (0: never). */
@@ -50,6 +52,8 @@ export interface ServiceOptions {
   writeConcurrency?: number;
   /** The clock that decides which open-data release is current (tests set it). */
   clock?: () => Date;
+  /** Bulk imports: batch size, lease and poll interval of the import worker (docs/import-export.md). */
+  imports?: Partial<ImportOptions>;
 }
 
 /** The record commands on one runner: a transaction of their own per command, or a share of an open one. */
@@ -90,6 +94,8 @@ export function createServices(database: Database, options: ServiceOptions) {
   const metrics = createMetrics(database, admission);
   const statistics = createStatisticsService(read);
   const notifications = notificationServices(database, runner, read, options.notifications);
+  /** The record commands inside an open transaction (each binds its own tenant scope in it). */
+  const commandsOn = (tx: Tx) => recordCommands(createCommandRunner(database, hooks, (scope, fn) => inTenant(tx, scope, fn)));
   return {
     commands: {
       ...recordCommands(runner),
@@ -107,7 +113,10 @@ export function createServices(database: Database, options: ServiceOptions) {
      * COMMIT, as for any write, so they stay exact. Everything commits together, or nothing does.
      */
     inOneTransaction: <T>(work: (commands: RecordCommands) => Promise<T>): Promise<T> =>
-      database.db.transaction((tx) => work(recordCommands(createCommandRunner(database, hooks, (scope, fn) => inTenant(tx, scope, fn))))),
+      database.db.transaction((tx) => work(commandsOn(tx))),
+    /** Bulk import jobs and their worker, and streamed exports (docs/import-export.md). */
+    imports: createImports(database, commandsOn, { batchSize: 500, leaseMs: 30_000, pollMs: 1000, ...options.imports }),
+    exports: createExporter(database),
     queries: {
       municipalities: createMunicipalityQueries(read),
       apiClients: createApiClientQueries(database, read, tokens, unknownTokens),

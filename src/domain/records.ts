@@ -33,13 +33,15 @@ export interface EstablishmentInput {
   address: AddressInput;
   kvkNumber?: string | null | undefined;
   bagId?: string | null | undefined;
+  externalReference?: string | null | undefined;
 }
 
-export interface Establishment extends Omit<EstablishmentInput, 'address' | 'kvkNumber' | 'bagId'> {
+export interface Establishment extends Omit<EstablishmentInput, 'address' | 'kvkNumber' | 'bagId' | 'externalReference'> {
   id: string;
   address: AddressInput & { houseNumberAddition: string | null };
   kvkNumber: string | null;
   bagId: string | null;
+  externalReference: string | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -55,6 +57,7 @@ export interface LicenceInput {
   validFrom: string;
   validUntil?: string | null | undefined;
   statusHistory: StatusChange[];
+  externalReference?: string | null | undefined;
 }
 
 export interface Licence {
@@ -66,6 +69,7 @@ export interface Licence {
   status: LicenceStatusName;
   statusDate: string;
   statusHistory: StatusChange[];
+  externalReference: string | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -97,6 +101,7 @@ export interface EnforcementActionInput {
   caseReference?: string | null | undefined;
   zaakUrl?: string | null | undefined;
   besluitUrl?: string | null | undefined;
+  externalReference?: string | null | undefined;
 }
 
 export interface EnforcementAction {
@@ -115,6 +120,7 @@ export interface EnforcementAction {
   caseReference: string | null;
   zaakUrl: string | null;
   besluitUrl: string | null;
+  externalReference: string | null;
   createdAt: string;
   updatedAt: string;
   version: number;

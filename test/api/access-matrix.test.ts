@@ -14,7 +14,7 @@ const CALLERS: Caller[] = ['none', 'officerOwn', 'officerOther', 'analyst', 'adm
 
 interface Request {
   url: string;
-  payload?: Record<string, unknown>;
+  payload?: Record<string, unknown> | string;
   headers?: Record<string, string>;
 }
 interface Row {
@@ -75,6 +75,17 @@ t.test('access matrix: every route × role', async (t) => {
   const sharedRelease = json<{ number: number }>(
     await app.inject({ method: 'POST', url: '/v1/statistics/releases', headers: admin.auth, payload: { title: 'shared' } }),
   ).number;
+  const importFile = 'externalReference,name,kind,street,houseNumber,postalCode,city\nM-1,Club Matrix,club,Kade,1,1012DK,Amsterdam\n';
+  const csvUpload = { 'content-type': 'text/csv' };
+  const freshImport = async () =>
+    json<{ id: string }>(
+      await app.inject({
+        method: 'POST',
+        url: '/v1/imports?recordType=establishments',
+        headers: { ...amsterdam.auth, ...csvUpload },
+        payload: importFile,
+      }),
+    ).id;
   let codeSeq = 900;
   const newCode = () => `GM${String(codeSeq++).padStart(4, '0')}`;
 
@@ -478,6 +489,37 @@ t.test('access matrix: every route × role', async (t) => {
       path: '/v1/subscriptions/{id}/deliveries',
       prepare: async () => ({ url: `/v1/subscriptions/${await freshSubscription()}/deliveries` }),
       expect: { officerOwn: 200, officerOther: 404, analyst: 404, admin: 200 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/imports',
+      prepare: async () => ({ url: '/v1/imports?recordType=establishments', headers: csvUpload, payload: importFile }),
+      // Each officer imports into their own municipality (the file names none).
+      expect: { officerOwn: 202, officerOther: 202, analyst: 403, admin: 403 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/imports/{id}',
+      prepare: async () => ({ url: `/v1/imports/${await freshImport()}` }),
+      expect: { officerOwn: 200, officerOther: 404, analyst: 403, admin: 200 },
+    },
+    {
+      method: 'POST',
+      path: '/v1/imports/{id}/cancel',
+      prepare: async () => ({ url: `/v1/imports/${await freshImport()}/cancel` }),
+      expect: { officerOwn: 202, officerOther: 404, analyst: 403, admin: 403 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/imports/templates/{template}',
+      prepare: async () => ({ url: '/v1/imports/templates/licences.csv' }),
+      expect: { none: 200, officerOwn: 200, officerOther: 200, analyst: 200, admin: 200, revoked: 200, malformed: 200 },
+    },
+    {
+      method: 'GET',
+      path: '/v1/exports/{recordType}',
+      prepare: async () => ({ url: '/v1/exports/establishments?municipality=GM0363' }),
+      expect: { officerOwn: 200, officerOther: 403, analyst: 403, admin: 200 },
     },
   ];
 

@@ -16,7 +16,16 @@ import { type LicenceRow, licencesOf } from '../../infrastructure/repositories/l
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, toEnforcementAction } from '../records.js';
-import { type Change, type CommandRunner, createdRecord, type Revision, revise, stamps, tombstoneColumns } from './run.js';
+import {
+  assertReferenceFree,
+  type Change,
+  type CommandRunner,
+  createdRecord,
+  type Revision,
+  revise,
+  stamps,
+  tombstoneColumns,
+} from './run.js';
 
 const asPeriod = (r: LicenceRow): LicencePeriod => ({
   licenceNumber: r.licenceNumber,
@@ -74,6 +83,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
           },
         ]);
       }
+      await assertReferenceFree(tx, 'enforcement_action', establishment.municipalityCode, input.externalReference);
       const row = await insertEnforcementAction(tx, {
         id: randomUUID(),
         establishmentId: establishment.id,
@@ -107,12 +117,13 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
     const updated = await runner.change(ctx, {
       ...common(ctx, id, expectedVersion),
       action: 'update',
-      check: (_tx, current) => {
+      check: async (tx, current) => {
         input = revise(revision, toEnforcementAction(current));
         assertNoInvalidParams([
           ...checkEnforcementAction(input, todayInNetherlands()),
           ...checkActionChange({ stage: current.stage as StageName, establishmentId: current.establishmentId }, input),
         ]);
+        await assertReferenceFree(tx, 'enforcement_action', current.municipalityCode, input.externalReference, id);
       },
       write: async (tx, current) =>
         updateEnforcementAction(tx, id, {

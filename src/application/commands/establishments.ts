@@ -12,7 +12,7 @@ import {
 import { findMunicipality } from '../../infrastructure/repositories/municipalities.js';
 import type { RequestContext } from '../context.js';
 import { establishmentColumns, toEstablishment } from '../records.js';
-import { type CommandRunner, createdRecord, type Revision, revise, stamps, tombstoneColumns } from './run.js';
+import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, revise, stamps, tombstoneColumns } from './run.js';
 
 /** The municipality of a new record must be registered (a rule on the body, so a 400). */
 export async function assertMunicipalityRegistered(tx: Tx, code: string): Promise<void> {
@@ -37,6 +37,7 @@ export function createEstablishmentCommands(runner: CommandRunner) {
     }
     return runner.create(ctx, async (tx) => {
       await assertMunicipalityRegistered(tx, input.municipalityCode);
+      await assertReferenceFree(tx, 'establishment', input.municipalityCode, input.externalReference);
       const row = await insertEstablishment(tx, {
         id: randomUUID(),
         ...establishmentColumns(input),
@@ -54,11 +55,12 @@ export function createEstablishmentCommands(runner: CommandRunner) {
       action: 'update',
       expectedVersion,
       load: (tx) => findEstablishment(tx, ctx.scope, id, true),
-      check: (_tx, current) => {
+      check: async (tx, current) => {
         input = revise(revision, toEstablishment(current));
         if (input.municipalityCode !== current.municipalityCode) {
           throw new Conflict('municipality-immutable', 'An establishment cannot move to another municipality; register it there anew.');
         }
+        await assertReferenceFree(tx, 'establishment', current.municipalityCode, input.externalReference, id);
       },
       write: (tx, current) =>
         updateEstablishment(tx, id, {

@@ -15,7 +15,7 @@ import {
 import type { RequestContext } from '../context.js';
 import { toLicence } from '../records.js';
 import { rederiveLicenceStatus } from './enforcement-actions.js';
-import { type CommandRunner, createdRecord, type Revision, revise, stamps } from './run.js';
+import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, revise, stamps } from './run.js';
 
 /** Rejects a licence that would be in force on a day another licence of the establishment is. */
 async function assertNoOverlap(tx: Tx, establishmentId: string, candidate: LicencePeriod, exceptId?: string) {
@@ -48,6 +48,7 @@ export function createLicenceCommands(runner: CommandRunner) {
     return runner.create(ctx, async (tx) => {
       const establishment = await lockEstablishment(tx, ctx, establishmentId);
       await assertNoOverlap(tx, establishmentId, period(input));
+      await assertReferenceFree(tx, 'licence', establishment.municipalityCode, input.externalReference);
       const row = await insertLicence(tx, {
         id: randomUUID(),
         establishmentId,
@@ -56,6 +57,7 @@ export function createLicenceCommands(runner: CommandRunner) {
         validFrom: input.validFrom,
         validUntil: input.validUntil ?? null,
         statusHistory: input.statusHistory,
+        externalReference: input.externalReference ?? null,
         ...stamps(ctx),
       });
       const made = createdRecord('licence', row.id, row.municipalityCode, toLicence(row));
@@ -94,6 +96,7 @@ export function createLicenceCommands(runner: CommandRunner) {
         input = revise(revision, toLicence(current));
         assertNoInvalidParams(checkLicence(input));
         await assertNoOverlap(tx, establishmentId, period(input), licenceId);
+        await assertReferenceFree(tx, 'licence', current.municipalityCode, input.externalReference, licenceId);
       },
       write: (tx, current) =>
         updateLicence(tx, licenceId, {
@@ -101,6 +104,7 @@ export function createLicenceCommands(runner: CommandRunner) {
           validFrom: input.validFrom,
           validUntil: input.validUntil ?? null,
           statusHistory: input.statusHistory,
+          externalReference: input.externalReference ?? null,
           updatedAt: new Date(),
           updatedBy: ctx.actor.clientId as string,
           version: current.version + 1,

@@ -4,6 +4,7 @@ import { appendAudit } from '../../infrastructure/audit/chain.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { type TenantScope, withTenant } from '../../infrastructure/db/tenant.js';
 import { claimKey, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
+import { idByExternalReference, type ReferencedType } from '../../infrastructure/repositories/external-references.js';
 import type { RequestContext } from '../context.js';
 
 /** One change to one record: the audit trail keeps it, and commit hooks (e.g. an outbox) see it. */
@@ -168,6 +169,27 @@ export function stamps(ctx: RequestContext) {
 /** A create's result and its one change, for the audit trail: `after` is the new record as the API shows it. */
 export function createdRecord<T>(objectType: AuditObjectType, objectId: string, municipalityCode: string | null, after: T): Written<T> {
   return { value: after, changes: [{ action: 'create', objectType, objectId, municipalityCode, before: null, after }] };
+}
+
+/**
+ * A rule of every record with a municipality's own reference: no other live record of its type in
+ * the municipality has it (the partial unique indexes of migration 0016 hold the same line).
+ */
+export async function assertReferenceFree(
+  tx: Tx,
+  type: ReferencedType,
+  municipalityCode: string,
+  reference: string | null | undefined,
+  exceptId?: string,
+): Promise<void> {
+  if (!reference) return;
+  const other = await idByExternalReference(tx, type, municipalityCode, reference, exceptId);
+  if (other) {
+    throw new Conflict(
+      'external-reference-taken',
+      `Another ${type.replace('_', ' ')} of ${municipalityCode} (${other}) has externalReference ${reference}.`,
+    );
+  }
 }
 
 /** The columns that turn a record into a tombstone: gone from lists and statistics, kept for its trail. */

@@ -201,6 +201,10 @@ export default fp(
             name: 'Reporting attestations',
             description: 'Verklaringen van volledigheid: a municipality’s statement that a year’s records are complete.',
           },
+          {
+            name: 'Import and export',
+            description: 'Bulk import (jobs, CSV and NDJSON, dry-run) and streamed export of a municipality’s records.',
+          },
           { name: 'Documentation', description: 'This document.' },
         ],
         components: {

@@ -73,6 +73,16 @@ export const text = (min: number, max: number) =>
     .max(max)
     .meta({ pattern: NO_CONTROL_PATTERN });
 
+/** The municipality's own reference of a record (import/export), unique per municipality and record type. */
+export const ExternalReference = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/, 'must be 1 to 100 letters, digits, dots, colons, dashes or slashes')
+  .meta({
+    description:
+      'The municipality’s own reference of this record (for example its number in the case system), unique per municipality and record type; imports find records by it. Never personal data.',
+    example: 'INR-2019-0042',
+  });
+
 export const InvalidParam = z
   .object({
     name: z

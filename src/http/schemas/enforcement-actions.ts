@@ -5,6 +5,7 @@ import { todayInNetherlands } from '../../lib/dates.js';
 import {
   codeList,
   dateInput,
+  ExternalReference,
   Id,
   IsoDate,
   MERGE_PATCH_RULE,
@@ -128,6 +129,7 @@ const actionFields = {
   )
     .nullable()
     .optional(),
+  externalReference: ExternalReference.nullable().optional(),
 };
 
 const actionRules = (body: Record<string, unknown>) => checkEnforcementAction(body, todayInNetherlands());
@@ -187,6 +189,7 @@ export const EnforcementAction = z
     caseReference: z.string().nullable(),
     zaakUrl: z.string().nullable().meta({ description: 'The linked zaak (Zaken API), or null.' }),
     besluitUrl: z.string().nullable().meta({ description: 'The linked besluit (Besluiten API), or null.' }),
+    externalReference: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
 import {
   codeList,
+  ExternalReference,
   Id,
   MERGE_PATCH_RULE,
   MunicipalityCode,
@@ -55,6 +56,7 @@ const establishmentFields = {
   address: AddressInput,
   kvkNumber: kvkNumber.nullable().optional(),
   bagId: bagId.nullable().optional(),
+  externalReference: ExternalReference.nullable().optional(),
 };
 
 export const EstablishmentInput = z.strictObject(establishmentFields).meta({
@@ -96,6 +98,7 @@ export const Establishment = z
     address: Address,
     kvkNumber: z.string().nullable(),
     bagId: z.string().nullable(),
+    externalReference: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,

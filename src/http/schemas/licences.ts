@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { LICENCE_RECORD_STATUSES } from '../../domain/codes.js';
 import { checkLicence } from '../../domain/licences.js';
-import { codeList, dateInput, Id, IsoDate, MERGE_PATCH_RULE, PageMeta, READ_ONLY_RULE, readOnly, Timestamp, Version } from './common.js';
+import {
+  codeList,
+  dateInput,
+  ExternalReference,
+  Id,
+  IsoDate,
+  MERGE_PATCH_RULE,
+  PageMeta,
+  READ_ONLY_RULE,
+  readOnly,
+  Timestamp,
+  Version,
+} from './common.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const LicenceStatus = codeList(
@@ -31,6 +43,7 @@ const licenceFields = {
     description:
       'Every status the licence has had, oldest first, beginning with granted. A suspension is lifted by a later granted; nothing follows revoked or expired.',
   }),
+  externalReference: ExternalReference.nullable().optional(),
 };
 
 export const LicenceInput = alongsideSchemaIssues(z.strictObject(licenceFields), checkLicence).meta({
@@ -75,6 +88,7 @@ export const Licence = z
     status: LicenceStatus.meta({ description: 'The latest status in statusHistory.' }),
     statusDate: IsoDate.meta({ description: 'The date the latest status took effect.' }),
     statusHistory: z.array(LicenceStatusChange),
+    externalReference: z.string().nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
     version: Version,

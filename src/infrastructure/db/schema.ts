@@ -81,10 +81,17 @@ export const establishments = pgTable(
     city: text('city').notNull(),
     kvkNumber: text('kvk_number'),
     bagId: text('bag_id'),
+    /** The municipality's own reference (import/export); unique per municipality among live records. */
+    externalReference: text('external_reference'),
     ...changed(),
     ...tombstone(),
   },
-  (t) => [index('establishments_municipality_name_idx').on(t.municipalityCode, t.name, t.id)],
+  (t) => [
+    index('establishments_municipality_name_idx').on(t.municipalityCode, t.name, t.id),
+    uniqueIndex('establishments_external_reference_key')
+      .on(t.municipalityCode, t.externalReference)
+      .where(sql`external_reference is not null and deleted_at is null`),
+  ],
 );
 
 /** Exploitatievergunningen, with their status history as [{status, effectiveDate}]. */
@@ -97,10 +104,13 @@ export const licences = pgTable(
     validFrom: date('valid_from', { mode: 'string' }).notNull(),
     validUntil: date('valid_until', { mode: 'string' }),
     statusHistory: jsonb('status_history').$type<{ status: string; effectiveDate: string }[]>().notNull(),
+    /** The municipality's own reference (import/export); unique per municipality. */
+    externalReference: text('external_reference'),
     ...changed(),
   },
   (t) => [
     uniqueIndex('licences_establishment_number_key').on(t.establishmentId, t.licenceNumber),
+    uniqueIndex('licences_external_reference_key').on(t.municipalityCode, t.externalReference).where(sql`external_reference is not null`),
     index('licences_establishment_idx').on(t.establishmentId, t.validFrom),
   ],
 );
@@ -130,10 +140,15 @@ export const enforcementActions = pgTable(
     zaakUrl: text('zaak_url'),
     /** The besluit in a Besluiten API (ZGW) that records this decision: an absolute URL. */
     besluitUrl: text('besluit_url'),
+    /** The municipality's own reference (import/export); unique per municipality among live records. */
+    externalReference: text('external_reference'),
     ...changed(),
     ...tombstone(),
   },
   (t) => [
+    uniqueIndex('enforcement_actions_external_reference_key')
+      .on(t.municipalityCode, t.externalReference)
+      .where(sql`external_reference is not null and deleted_at is null`),
     check('enforcement_actions_licence_status', sql`${t.licenceStatus} in ('licensed', 'unlicensed')`),
     index('enforcement_actions_municipality_date_idx').on(t.municipalityCode, t.decisionDate, t.id),
     index('enforcement_actions_establishment_idx').on(t.establishmentId),

@@ -24,10 +24,15 @@ export const APP_DB_ROLE = 'registry_app';
  * tenant rows at all (fail-closed). Inside `fn` use only `tx`: on PGlite, touching the outer `db`
  * during a transaction hangs.
  */
-export function withTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
+export function withTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>, options: TenantTransactionOptions = {}): Promise<T> {
   const pool = poolBehind.get(db);
-  if (pool) return onPostgres(pool, scope.kind, scope.kind === 'municipality' ? scope.code : '', fn);
-  return db.transaction((tx) => inTenant(tx, scope, fn));
+  if (pool) return onPostgres(pool, scope.kind, scope.kind === 'municipality' ? scope.code : '', fn, options.snapshot === true);
+  return db.transaction((tx) => inTenant(tx, scope, fn), options.snapshot ? { isolationLevel: 'repeatable read' } : undefined);
+}
+
+export interface TenantTransactionOptions {
+  /** One snapshot for every statement (REPEATABLE READ): a long read such as an export sees one state. */
+  snapshot?: boolean;
 }
 
 /**
@@ -48,13 +53,13 @@ export async function inTenant<T>(tx: Tx, scope: TenantScope, fn: (tx: Tx) => Pr
  * escaped literals: a scope kind, a CBS code checked by the schemas, a constant role). A failed
  * statement rolls back; a broken connection is destroyed, not returned to the pool.
  */
-async function onPostgres<T>(pool: pg.Pool, kind: string, municipality: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+async function onPostgres<T>(pool: pg.Pool, kind: string, municipality: string, fn: (tx: Tx) => Promise<T>, snapshot = false): Promise<T> {
   const client = await pool.connect();
   const literal = (v: string) => pg.escapeLiteral(v);
   let broken: Error | undefined;
   try {
     await client.query(
-      `begin; select set_config('app.scope', ${literal(kind)}, true), set_config('app.municipality', ${literal(municipality)}, true), set_config('role', ${literal(APP_DB_ROLE)}, true)`,
+      `begin${snapshot ? ' isolation level repeatable read' : ''}; select set_config('app.scope', ${literal(kind)}, true), set_config('app.municipality', ${literal(municipality)}, true), set_config('role', ${literal(APP_DB_ROLE)}, true)`,
     );
     // The connection's drizzle instance stands in for drizzle's transaction object: the transaction is
     // ours (begin/commit/rollback here), and no caller uses Tx.rollback() or nested transactions.

@@ -1,0 +1,63 @@
+import { Forbidden, RuleViolation } from '../../domain/errors.js';
+import { enforcementActionRow, establishmentRow, type FlatRow, licenceRow, type RecordType } from '../../domain/transfer.js';
+import type { Database } from '../../infrastructure/db/client.js';
+import { withTenant } from '../../infrastructure/db/tenant.js';
+import { enforcementActionsAfter, establishmentsAfter, licencesAfter } from '../../infrastructure/repositories/transfer.js';
+import type { RequestContext } from '../context.js';
+import { toEnforcementAction, toEstablishment, toLicence } from '../records.js';
+
+/** Rows per database round trip of an export. */
+export const EXPORT_BATCH = 1000;
+
+/**
+ * Exports (docs/import-export.md): a municipality's live records as flat rows, the columns of the
+ * import. The whole export reads one snapshot (a REPEATABLE READ transaction bound to the caller's
+ * scope, so row-level security holds), a batch at a time, and hands each batch to `sink` before
+ * reading the next: the sink's own back-pressure (a slow client) pauses the reading, and memory
+ * stays flat whatever the size.
+ */
+export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
+  /** Which municipality an export is of: an officer's own; an admin names one. Analysts see no records. */
+  function municipalityOf(ctx: RequestContext, asked: string | undefined): string {
+    if (ctx.actor.role === 'officer') {
+      if (asked && asked !== ctx.municipalityCode) throw new Forbidden(`You may export only the records of ${ctx.municipalityCode}.`);
+      return ctx.municipalityCode as string;
+    }
+    if (ctx.actor.role !== 'admin') throw new Forbidden('Exports hold establishment-level records: officers and admins only.');
+    if (!asked) {
+      throw new RuleViolation([{ name: 'municipality', code: 'required', reason: 'an admin names the municipality to export' }]);
+    }
+    return asked;
+  }
+
+  async function run(ctx: RequestContext, type: RecordType, municipalityCode: string, sink: (rows: FlatRow[]) => Promise<void>) {
+    await withTenant(
+      database.db,
+      ctx.scope,
+      async (tx) => {
+        let after: string | null = null;
+        for (;;) {
+          let rows: FlatRow[];
+          if (type === 'establishments') {
+            const batch = await establishmentsAfter(tx, municipalityCode, after, batchSize);
+            after = batch.at(-1)?.id ?? null;
+            rows = batch.map((r) => establishmentRow(toEstablishment(r)));
+          } else if (type === 'licences') {
+            const batch = await licencesAfter(tx, municipalityCode, after, batchSize);
+            after = batch.at(-1)?.row.id ?? null;
+            rows = batch.map((r) => licenceRow(toLicence(r.row), r.establishmentReference));
+          } else {
+            const batch = await enforcementActionsAfter(tx, municipalityCode, after, batchSize);
+            after = batch.at(-1)?.row.id ?? null;
+            rows = batch.map((r) => enforcementActionRow(toEnforcementAction(r.row), r.establishmentReference));
+          }
+          if (rows.length > 0) await sink(rows);
+          if (rows.length < batchSize) return;
+        }
+      },
+      { snapshot: true },
+    );
+  }
+
+  return { municipalityOf, run };
+}

@@ -1,0 +1,522 @@
+import { randomUUID } from 'node:crypto';
+import { Conflict, DomainError, Forbidden, NotFound, RuleViolation } from '../../domain/errors.js';
+import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '../../domain/records.js';
+import { columnOf, type ImportProblem, type RecordType } from '../../domain/transfer.js';
+import type { Database, Tx } from '../../infrastructure/db/client.js';
+import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
+import { findByReference } from '../../infrastructure/repositories/external-references.js';
+import {
+  claimImport,
+  findImport,
+  type ImportRecordRow,
+  type ImportRow,
+  importRowsFrom,
+  insertImport,
+  insertImportRows,
+  releaseLeases,
+  updateImport,
+  updateOwnedImport,
+} from '../../infrastructure/repositories/imports.js';
+import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
+import type { createEstablishmentCommands } from '../commands/establishments.js';
+import type { createLicenceCommands } from '../commands/licences.js';
+import type { RequestContext } from '../context.js';
+import { enforcementActionColumns, establishmentColumns } from '../records.js';
+
+/** The record commands an import runs (services.ts hands them over, bound to the import's transaction). */
+export interface RecordCommands {
+  establishments: ReturnType<typeof createEstablishmentCommands>;
+  licences: ReturnType<typeof createLicenceCommands>;
+  enforcementActions: ReturnType<typeof createEnforcementActionCommands>;
+}
+
+export const IMPORT_MODES = ['all-or-nothing', 'row-by-row'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+export const IMPORT_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export type ImportState = (typeof IMPORT_STATES)[number];
+
+/** At most this many problems are kept with a job (problemsTotal counts them all). */
+export const PROBLEMS_KEPT = 1000;
+
+/** One record of an uploaded file, as the HTTP layer decoded it against the API's write schema. */
+export interface DecodedRow {
+  line: number;
+  /** `{ input, establishmentReference? }` when the schema accepted the record, else null. */
+  data: { input: Record<string, unknown>; establishmentReference?: string } | null;
+  problems: Omit<ImportProblem, 'line'>[] | null;
+}
+
+export interface ImportRequest {
+  recordType: RecordType;
+  format: 'csv' | 'ndjson';
+  dryRun: boolean;
+  mode: ImportMode;
+}
+
+/** A job as the API shows it. */
+export interface ImportJob {
+  id: string;
+  municipalityCode: string;
+  recordType: RecordType;
+  format: 'csv' | 'ndjson';
+  dryRun: boolean;
+  mode: ImportMode;
+  state: ImportState;
+  phase: 'validating' | 'applying' | null;
+  rowsTotal: number;
+  rowsDone: number;
+  counts: { created: number; updated: number; unchanged: number; rejected: number };
+  problems: ImportProblem[];
+  problemsTotal: number;
+  cancelRequested: boolean;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+const toJob = (r: ImportRow): ImportJob => ({
+  id: r.id,
+  municipalityCode: r.municipalityCode,
+  recordType: r.recordType as RecordType,
+  format: r.format as ImportJob['format'],
+  dryRun: r.dryRun,
+  mode: r.mode as ImportMode,
+  state: r.state as ImportState,
+  phase: r.phase as ImportJob['phase'],
+  rowsTotal: r.rowsTotal,
+  rowsDone: r.rowsDone,
+  counts: { created: r.created, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected },
+  problems: r.problems,
+  problemsTotal: r.problemsTotal,
+  cancelRequested: r.cancelRequested,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
+});
+
+type Outcome = 'created' | 'updated' | 'unchanged';
+
+/** The counts and problems of a run so far (one pass over the file, or the batches since a resume). */
+class Tally {
+  created = 0;
+  updated = 0;
+  unchanged = 0;
+  rejected = 0;
+  problems: ImportProblem[] = [];
+  problemsTotal = 0;
+  constructor(from?: ImportRow) {
+    if (from) {
+      this.created = from.created;
+      this.updated = from.updated;
+      this.unchanged = from.unchanged;
+      this.rejected = from.rejected;
+      this.problems = [...from.problems];
+      this.problemsTotal = from.problemsTotal;
+    }
+  }
+  reject(found: ImportProblem[]) {
+    this.rejected += 1;
+    this.problemsTotal += found.length;
+    for (const p of found) if (this.problems.length < PROBLEMS_KEPT) this.problems.push(p);
+  }
+  columns() {
+    return {
+      created: this.created,
+      updated: this.updated,
+      unchanged: this.unchanged,
+      rejected: this.rejected,
+      problems: this.problems,
+      problemsTotal: this.problemsTotal,
+    };
+  }
+}
+
+/** A domain error of one record, as the problems of its line; anything else is not the file's fault and stops the job. */
+function problemsOf(type: RecordType, line: number, err: unknown): ImportProblem[] {
+  if (err instanceof RuleViolation) {
+    return err.invalidParams.map((p) => ({ line, column: columnOf(type, p.name), code: p.code, reason: p.reason }));
+  }
+  if (err instanceof Conflict) {
+    const column = err.code === 'external-reference-taken' ? 'externalReference' : err.code.startsWith('licence-') ? 'licenceNumber' : null;
+    return [{ line, column, code: err.code, reason: err.message }];
+  }
+  if (err instanceof NotFound) return [{ line, column: null, code: 'not_found', reason: err.message }];
+  if (err instanceof Forbidden) return [{ line, column: 'municipalityCode', code: 'forbidden', reason: err.message }];
+  if (err instanceof DomainError) return [{ line, column: null, code: 'rejected', reason: err.message }];
+  throw err;
+}
+
+const same = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  Object.keys(a).every((k) => JSON.stringify(a[k] ?? null) === JSON.stringify(b[k] ?? null));
+
+class RowRejected extends Error {
+  constructor(readonly problems: Omit<ImportProblem, 'line'>[]) {
+    super('row rejected');
+  }
+}
+
+const unknownReference = (column: string, type: string, reference: string) =>
+  new RowRejected([{ column, code: 'unknown_reference', reason: `no ${type} of this municipality has reference ${reference}` }]);
+
+/**
+ * Applies one decoded record through the same commands as POST and PUT: found by its reference, it
+ * is left alone when nothing changed, replaced (If-Match: its current version) when something did,
+ * and created when it is not there.
+ */
+async function applyRecord(
+  commands: RecordCommands,
+  tx: Tx,
+  ctx: RequestContext,
+  type: RecordType,
+  data: NonNullable<DecodedRow['data']>,
+): Promise<Outcome> {
+  const municipality = ctx.municipalityCode as string;
+  if (type === 'establishments') {
+    const input = data.input as unknown as EstablishmentInput;
+    const current = await findByReference(tx, 'establishment', municipality, input.externalReference as string);
+    if (!current) {
+      await commands.establishments.create(ctx, input);
+      return 'created';
+    }
+    // Found by its registry id (an export of a record without a reference): it keeps having none.
+    const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
+    if (same(establishmentColumns(wanted), current.row)) return 'unchanged';
+    await commands.establishments.replace(ctx, current.row.id, current.row.version, wanted);
+    return 'updated';
+  }
+  const establishmentReference = data.establishmentReference as string;
+  const establishment = await findByReference(tx, 'establishment', municipality, establishmentReference);
+  if (!establishment) throw unknownReference('establishmentReference', 'establishment', establishmentReference);
+  const establishmentId = establishment.row.id;
+  if (type === 'licences') {
+    const input = data.input as unknown as LicenceInput;
+    const current = await findByReference(tx, 'licence', municipality, input.externalReference as string);
+    if (!current) {
+      await commands.licences.create(ctx, establishmentId, input);
+      return 'created';
+    }
+    if (current.row.establishmentId !== establishmentId) {
+      throw new RowRejected([
+        { column: 'establishmentReference', code: 'establishment_immutable', reason: 'a licence cannot move to another establishment' },
+      ]);
+    }
+    const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
+    const columns = {
+      licenceNumber: wanted.licenceNumber,
+      validFrom: wanted.validFrom,
+      validUntil: wanted.validUntil ?? null,
+      statusHistory: wanted.statusHistory,
+      externalReference: wanted.externalReference ?? null,
+    };
+    if (same(columns, current.row)) return 'unchanged';
+    await commands.licences.replace(ctx, establishmentId, current.row.id, current.row.version, wanted);
+    return 'updated';
+  }
+  const input = { ...(data.input as unknown as EnforcementActionInput), establishmentId };
+  const current = await findByReference(tx, 'enforcement_action', municipality, input.externalReference as string);
+  if (!current) {
+    await commands.enforcementActions.create(ctx, input);
+    return 'created';
+  }
+  const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
+  if (current.row.establishmentId === establishmentId && same(enforcementActionColumns(wanted), current.row)) return 'unchanged';
+  await commands.enforcementActions.replace(ctx, current.row.id, current.row.version, wanted);
+  return 'updated';
+}
+
+export interface ImportOptions {
+  /** Records per transaction while applying (each batch commits with the job's progress). */
+  batchSize: number;
+  /** How long a claim on a job holds without renewal: after that another instance (or this one, restarted) resumes it. */
+  leaseMs: number;
+  /** How often an idle worker looks for queued jobs. */
+  pollMs: number;
+}
+
+/**
+ * Bulk imports as jobs (docs/import-export.md). The HTTP layer decodes the file against the write
+ * schemas and `submit` stores it with its job; a worker in every instance claims queued jobs and
+ * runs each record through the record commands, so rules, audit entries (reason `import <id>`),
+ * statistics rollups and notifications are those of POST and PUT.
+ *
+ * - Validation (dry-run, and the first pass of all-or-nothing) runs every record in one transaction,
+ *   each in a savepoint, and rolls it all back: later records see the earlier ones, nothing is kept.
+ * - Applying runs `batchSize` records per transaction, each in a savepoint (a rejected record is
+ *   reported and skipped), and commits the job's progress (rowsDone, counts, problems) with them. A
+ *   service that stops mid-import leaves the job running under a lease; when the lease expires (at
+ *   once after a graceful stop, which gives it up) any instance resumes it after the last commit.
+ */
+export function createImports(database: Database, commandsOn: (tx: Tx) => RecordCommands, options: ImportOptions) {
+  const instance = randomUUID();
+  /** Live progress of the validation pass, which commits nothing until it ends: job id → records done. */
+  const validating = new Map<string, number>();
+  const cancelled = new Set<string>();
+
+  const ownMunicipality = (ctx: RequestContext) => {
+    if (ctx.actor.role !== 'officer' || !ctx.municipalityCode) {
+      throw new Forbidden('Imports write records of one municipality: officers only.');
+    }
+    return ctx.municipalityCode;
+  };
+
+  /** Stores the decoded file and its job (queued) in one transaction: a broken upload leaves nothing. */
+  async function submit(ctx: RequestContext, request: ImportRequest, rows: AsyncIterable<DecodedRow>): Promise<ImportJob> {
+    const municipalityCode = ownMunicipality(ctx);
+    const id = randomUUID();
+    const now = new Date();
+    return withTenant(database.db, ctx.scope, async (tx) => {
+      await insertImport(tx, {
+        id,
+        municipalityCode,
+        clientId: ctx.actor.clientId,
+        clientRole: ctx.actor.role,
+        requestId: ctx.actor.requestId,
+        recordType: request.recordType,
+        format: request.format,
+        dryRun: request.dryRun,
+        mode: request.mode,
+        state: 'queued',
+        rowsTotal: 0,
+        problems: [],
+        createdAt: now,
+        updatedAt: now,
+      });
+      let ord = 0;
+      let batch: Parameters<typeof insertImportRows>[1] = [];
+      for await (const row of rows) {
+        batch.push({ importId: id, ord: ord++, line: row.line, municipalityCode, data: row.data, problems: row.problems });
+        if (batch.length >= 500) {
+          await insertImportRows(tx, batch);
+          batch = [];
+        }
+      }
+      await insertImportRows(tx, batch);
+      return toJob(await updateImport(tx, id, { rowsTotal: ord }));
+    });
+  }
+
+  async function get(ctx: RequestContext, id: string): Promise<ImportJob> {
+    const row = await withTenant(database.db, ctx.scope, (tx) => findImport(tx, ctx.scope, id));
+    if (!row) throw new NotFound(`Import ${id}`);
+    const job = toJob(row);
+    const live = validating.get(id);
+    return live !== undefined && job.state === 'running' ? { ...job, rowsDone: live } : job;
+  }
+
+  /** Cancels a job: at once while queued; a running one stops before its next batch (what committed stays, and the counts say so). */
+  async function cancel(ctx: RequestContext, id: string): Promise<ImportJob> {
+    const row = await withTenant(database.db, ctx.scope, async (tx) => {
+      const current = await findImport(tx, ctx.scope, id, true);
+      if (!current) throw new NotFound(`Import ${id}`);
+      if (current.state === 'queued') return updateImport(tx, id, { state: 'cancelled', finishedAt: new Date(), cancelRequested: true });
+      if (current.state === 'running') return updateImport(tx, id, { cancelRequested: true });
+      throw new Conflict('import-finished', `Import ${id} has finished (${current.state}); there is nothing to cancel.`);
+    });
+    if (row.state === 'running') cancelled.add(id);
+    return toJob(row);
+  }
+
+  const jobContext = (job: ImportRow): RequestContext => ({
+    actor: { clientId: job.clientId, role: job.clientRole as 'officer', requestId: `import:${job.id}`, reason: `import ${job.id}` },
+    scope: { kind: 'municipality', code: job.municipalityCode },
+    municipalityCode: job.municipalityCode,
+    readFromPrimary: true,
+    idempotency: null,
+  });
+
+  /** One record in its own savepoint: its outcome, or its problems (the savepoint rolled back). */
+  async function attempt(tx: Tx, ctx: RequestContext, job: ImportRow, record: ImportRecordRow, tally: Tally): Promise<void> {
+    const type = job.recordType as RecordType;
+    if (!record.data) {
+      tally.reject((record.problems ?? []).map((p) => ({ line: record.line, ...p })));
+      return;
+    }
+    const data = record.data as NonNullable<DecodedRow['data']>;
+    try {
+      const outcome = await tx.transaction((sp) => inTenant(sp, ctx.scope, (t) => applyRecord(commandsOn(t), t, ctx, type, data)));
+      tally[outcome] += 1;
+    } catch (err) {
+      if (err instanceof RowRejected) tally.reject(err.problems.map((p) => ({ line: record.line, ...p })));
+      else tally.reject(problemsOf(type, record.line, err));
+    }
+  }
+
+  class Rollback extends Error {}
+
+  /** Every record in one transaction that is rolled back at the end: what the import would do. */
+  async function validate(job: ImportRow): Promise<Tally | 'cancelled' | 'stopped'> {
+    const ctx = jobContext(job);
+    const tally = new Tally();
+    validating.set(job.id, 0);
+    let outcome: Tally | 'cancelled' | 'stopped' = tally;
+    try {
+      await database.db.transaction(async (tx) => {
+        for (let ord = 0; ord < job.rowsTotal; ) {
+          const rows = await inTenant(tx, ctx.scope, (t) => importRowsFrom(t, job.id, ord, options.batchSize));
+          if (rows.length === 0) break;
+          for (const record of rows) await attempt(tx, ctx, job, record, tally);
+          ord += rows.length;
+          validating.set(job.id, ord);
+          if (cancelled.has(job.id)) {
+            outcome = 'cancelled';
+            break;
+          }
+          if (stopping) {
+            outcome = 'stopped'; // nothing was kept: the next instance validates again from the start
+            break;
+          }
+        }
+        throw new Rollback();
+      });
+    } catch (err) {
+      if (!(err instanceof Rollback)) throw err;
+    } finally {
+      validating.delete(job.id);
+    }
+    return outcome;
+  }
+
+  /**
+   * Changes the job only while this instance holds it: a validation pass longer than the lease may
+   * have been taken over by another instance, and then this one's result is dropped (never applied).
+   */
+  const owned = (job: ImportRow, values: Parameters<typeof updateImport>[2]) =>
+    withTenant(database.db, { kind: 'all' }, (tx) => updateOwnedImport(tx, job.id, instance, values));
+
+  const finish = (job: ImportRow, values: Parameters<typeof updateImport>[2]) =>
+    owned(job, { phase: null, ...values, finishedAt: new Date(), leaseOwner: null, leaseUntil: null });
+
+  /** Batches from rowsDone on, each one transaction with the job's progress; stops at a cancel. */
+  async function apply(job: ImportRow): Promise<void> {
+    const ctx = jobContext(job);
+    const tally = new Tally(job);
+    let done = job.rowsDone;
+    while (done < job.rowsTotal) {
+      const stop = await database.db.transaction(async (tx) => {
+        const current = await inTenant(tx, { kind: 'all' }, (t) => findImport(t, { kind: 'all' }, job.id, true));
+        if (!current || current.leaseOwner !== instance) return 'lost' as const;
+        if (current.cancelRequested) return 'cancelled' as const;
+        const rows = await inTenant(tx, ctx.scope, (t) => importRowsFrom(t, job.id, done, options.batchSize));
+        for (const record of rows) await attempt(tx, ctx, job, record, tally);
+        await inTenant(tx, { kind: 'all' }, (t) =>
+          updateImport(t, job.id, {
+            rowsDone: done + rows.length,
+            ...tally.columns(),
+            leaseUntil: new Date(Date.now() + options.leaseMs),
+          }),
+        );
+        done += rows.length;
+        return rows.length === 0 ? ('lost' as const) : null;
+      });
+      if (stop === 'lost') return;
+      if (stop === 'cancelled') {
+        await finish(job, { state: 'cancelled' });
+        return;
+      }
+      if (stopping) return; // a graceful stop: give the lease up, so the next instance resumes at once
+      // Let waiting requests have the connection between batches (the embedded database has one).
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await finish(job, { state: tally.rejected > 0 && job.mode === 'all-or-nothing' ? 'failed' : 'succeeded', phase: null });
+  }
+
+  async function process(job: ImportRow): Promise<void> {
+    if (job.phase !== 'applying' && (job.dryRun || job.mode === 'all-or-nothing')) {
+      if (!(await owned(job, { phase: 'validating', rowsDone: 0, ...new Tally().columns() }))) return;
+      const result = await validate(job);
+      if (result === 'stopped') return;
+      if (result === 'cancelled') {
+        await finish(job, { state: 'cancelled' });
+        return;
+      }
+      if (job.dryRun) {
+        await finish(job, { state: 'succeeded', rowsDone: job.rowsTotal, ...result.columns() });
+        return;
+      }
+      if (result.rejected > 0) {
+        // All or nothing: nothing was written; the report says what would have been.
+        await finish(job, { state: 'failed', rowsDone: job.rowsTotal, ...result.columns() });
+        return;
+      }
+      const applying = await owned(job, { phase: 'applying', rowsDone: 0 });
+      if (!applying) return;
+      job = applying;
+    } else if (job.phase !== 'applying') {
+      const applying = await owned(job, { phase: 'applying' });
+      if (!applying) return;
+      job = applying;
+    }
+    await apply(job);
+  }
+
+  let stopping = false;
+  let started = false;
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+
+  /** Claims and runs jobs until none waits; true when it ran one. */
+  async function runOnce(): Promise<boolean> {
+    const job = await withTenant(database.db, { kind: 'all' }, (tx) => claimImport(tx, instance, options.leaseMs));
+    if (!job) return false;
+    try {
+      await process(job);
+    } catch (err) {
+      await finish(job, {
+        state: 'failed',
+        problems: [
+          ...job.problems,
+          { line: 0, column: null, code: 'internal_error', reason: `the import stopped: ${(err as Error).message}` },
+        ],
+      }).catch(() => undefined);
+      throw err;
+    } finally {
+      cancelled.delete(job.id);
+    }
+    return true;
+  }
+
+  function schedule(delay: number) {
+    if (stopping) return;
+    timer = setTimeout(() => {
+      running = (async () => {
+        let ran = false;
+        try {
+          ran = await runOnce();
+        } catch {
+          ran = false; // logged in the job itself; look again later
+        }
+        running = null;
+        schedule(ran ? 0 : options.pollMs);
+      })();
+    }, delay);
+    timer.unref();
+  }
+
+  const worker = {
+    start() {
+      stopping = false;
+      started = true;
+      schedule(0);
+    },
+    /** Stops after the batch in hand; a job in progress gives its lease up and stays running, for the next start. */
+    async stop() {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      await withTenant(database.db, { kind: 'all' }, (tx) => releaseLeases(tx, instance)).catch(() => undefined);
+    },
+    /** Wakes an idle worker at once (after an upload). */
+    poke() {
+      if (started && !stopping && !running) {
+        if (timer) clearTimeout(timer);
+        schedule(0);
+      }
+    },
+    runOnce,
+    instance,
+  };
+
+  return { submit, get, cancel, worker };
+}
+
+export type Imports = ReturnType<typeof createImports>;

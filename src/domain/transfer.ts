@@ -1,0 +1,206 @@
+import type { EnforcementAction, Establishment, Licence } from './records.js';
+
+/**
+ * The file format of imports and exports (docs/import-export.md): one flat row per record, the same
+ * columns in both directions, so that an export imports again. Records refer to each other by the
+ * municipality's own references (`externalReference`, `establishmentReference`), never by registry
+ * ids. A record without an externalReference is exported with its registry id in that column, and
+ * an import finds a record by its externalReference or, failing that, by that id.
+ */
+export const RECORD_TYPES = ['establishments', 'licences', 'enforcement-actions'] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+export const COLUMNS = {
+  establishments: [
+    'externalReference',
+    'municipalityCode',
+    'name',
+    'kind',
+    'street',
+    'houseNumber',
+    'houseNumberAddition',
+    'postalCode',
+    'city',
+    'kvkNumber',
+    'bagId',
+  ],
+  licences: ['externalReference', 'establishmentReference', 'licenceNumber', 'validFrom', 'validUntil', 'statusHistory'],
+  'enforcement-actions': [
+    'externalReference',
+    'establishmentReference',
+    'measure',
+    'grounds',
+    'stage',
+    'decisionDate',
+    'fineAmountCents',
+    'penaltyAmountCents',
+    'penaltyUnit',
+    'penaltyMaximumCents',
+    'penaltyComplianceDeadline',
+    'penaltyForfeitedCents',
+    'closureStartDate',
+    'closureEndDate',
+    'legalBasis',
+    'caseReference',
+  ],
+} as const satisfies Record<RecordType, readonly string[]>;
+
+/** Columns a file must have; every other column of the record type may be left out (empty). */
+export const REQUIRED_COLUMNS: Record<RecordType, readonly string[]> = {
+  establishments: ['externalReference', 'name', 'kind', 'street', 'houseNumber', 'postalCode', 'city'],
+  licences: ['externalReference', 'establishmentReference', 'licenceNumber', 'validFrom', 'statusHistory'],
+  'enforcement-actions': ['externalReference', 'establishmentReference', 'measure', 'grounds', 'stage', 'decisionDate'],
+};
+
+/** Text columns: free text a spreadsheet could take for a formula (see `protectFormula`). */
+export const TEXT_COLUMNS = new Set(['name', 'street', 'city', 'legalBasis']);
+
+/** The separator of list cells in CSV: `grounds` (`hygiene|other`) and `statusHistory` (`granted:2016-01-01|revoked:2018-05-01`). */
+export const LIST_SEPARATOR = '|';
+
+/** The cell values of one row: strings, numbers, lists (NDJSON keeps lists as arrays), or null for empty. */
+export type Cell = string | number | null | readonly string[] | readonly { status: string; effectiveDate: string }[];
+export type FlatRow = Record<string, Cell>;
+
+export const statusHistoryCell = (h: readonly { status: string; effectiveDate: string }[]) =>
+  h.map((c) => `${c.status}:${c.effectiveDate}`).join(LIST_SEPARATOR);
+
+export function establishmentRow(e: Establishment): FlatRow {
+  return {
+    externalReference: e.externalReference ?? e.id,
+    municipalityCode: e.municipalityCode,
+    name: e.name,
+    kind: e.kind,
+    street: e.address.street,
+    houseNumber: e.address.houseNumber,
+    houseNumberAddition: e.address.houseNumberAddition,
+    postalCode: e.address.postalCode,
+    city: e.address.city,
+    kvkNumber: e.kvkNumber,
+    bagId: e.bagId,
+  };
+}
+
+export function licenceRow(l: Licence, establishmentReference: string): FlatRow {
+  return {
+    externalReference: l.externalReference ?? l.id,
+    establishmentReference,
+    licenceNumber: l.licenceNumber,
+    validFrom: l.validFrom,
+    validUntil: l.validUntil,
+    statusHistory: l.statusHistory,
+  };
+}
+
+export function enforcementActionRow(a: EnforcementAction, establishmentReference: string): FlatRow {
+  return {
+    externalReference: a.externalReference ?? a.id,
+    establishmentReference,
+    measure: a.measure,
+    grounds: a.grounds,
+    stage: a.stage,
+    decisionDate: a.decisionDate,
+    fineAmountCents: a.fine?.amountCents ?? null,
+    penaltyAmountCents: a.penalty?.amountCents ?? null,
+    penaltyUnit: a.penalty?.unit ?? null,
+    penaltyMaximumCents: a.penalty?.maximumCents ?? null,
+    penaltyComplianceDeadline: a.penalty?.complianceDeadline ?? null,
+    penaltyForfeitedCents: a.penalty?.forfeitedCents ?? null,
+    closureStartDate: a.closure?.startDate ?? null,
+    closureEndDate: a.closure?.endDate ?? null,
+    legalBasis: a.legalBasis,
+    caseReference: a.caseReference,
+  };
+}
+
+/** A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV Injection"). */
+const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
+
+/** A text cell for a CSV file: a leading single quote before a formula character, so Excel shows it as text. */
+export const protectFormula = (s: string) => (FORMULA_START.has(s.charAt(0)) ? `'${s}` : s);
+
+/** The reverse, for a CSV cell read back: `'=…` is the text `=…`. */
+export const unprotectFormula = (s: string) => (s.length > 1 && s.charAt(0) === "'" && FORMULA_START.has(s.charAt(1)) ? s.slice(1) : s);
+
+/** One row, flattened to CSV cells (strings; lists joined with `|`; text protected against formulas). */
+export function csvCells(type: RecordType, row: FlatRow): string[] {
+  return COLUMNS[type].map((c) => {
+    const v = row[c];
+    if (v === null || v === undefined) return '';
+    if (Array.isArray(v)) {
+      return c === 'statusHistory' ? statusHistoryCell(v as { status: string; effectiveDate: string }[]) : v.join(LIST_SEPARATOR);
+    }
+    const s = String(v);
+    return TEXT_COLUMNS.has(c) ? protectFormula(s) : s;
+  });
+}
+
+/** The column of a file that holds an input field (an invalidParams name such as `penalty.maximumCents`). */
+export function columnOf(type: RecordType, name: string): string | null {
+  const [first, second] = name.split('.');
+  if (!first) return null;
+  if (first === 'address' && second) return second;
+  if (first === 'establishmentId') return 'establishmentReference';
+  if ((first === 'fine' || first === 'penalty' || first === 'closure') && second && !/^\d+$/.test(second)) {
+    return `${first}${second.charAt(0).toUpperCase()}${second.slice(1)}`;
+  }
+  if (first === 'fine') return 'fineAmountCents';
+  if (first === 'penalty') return 'penaltyAmountCents';
+  if (first === 'closure') return 'closureStartDate';
+  return (COLUMNS[type] as readonly string[]).includes(first) ? first : null;
+}
+
+/** One thing wrong with one record of a file: where (line, column), which rule (code), in words. */
+export interface ImportProblem {
+  line: number;
+  column: string | null;
+  code: string;
+  reason: string;
+}
+
+/** The example row of each template (/v1/imports/templates/{recordType}.csv): a valid record, as a file has it. */
+export const TEMPLATE_EXAMPLES: Record<RecordType, FlatRow> = {
+  establishments: {
+    externalReference: 'INR-2019-0042',
+    municipalityCode: 'GM0363',
+    name: 'Club Rood',
+    kind: 'club',
+    street: 'Oudezijds Achterburgwal',
+    houseNumber: 12,
+    houseNumberAddition: 'A',
+    postalCode: '1012DK',
+    city: 'Amsterdam',
+    kvkNumber: '12345678',
+    bagId: null,
+  },
+  licences: {
+    externalReference: 'EV-2016-001',
+    establishmentReference: 'INR-2019-0042',
+    licenceNumber: 'EV-2016-001',
+    validFrom: '2016-01-01',
+    validUntil: '2020-12-31',
+    statusHistory: [
+      { status: 'granted', effectiveDate: '2016-01-01' },
+      { status: 'suspended', effectiveDate: '2018-03-01' },
+      { status: 'granted', effectiveDate: '2018-06-01' },
+    ],
+  },
+  'enforcement-actions': {
+    externalReference: 'HH-2019-0007',
+    establishmentReference: 'INR-2019-0042',
+    measure: 'penalty_order',
+    grounds: ['hygiene', 'no_manager_present'],
+    stage: 'decided',
+    decisionDate: '2019-05-01',
+    fineAmountCents: null,
+    penaltyAmountCents: 50000,
+    penaltyUnit: 'per_day',
+    penaltyMaximumCents: 1500000,
+    penaltyComplianceDeadline: '2019-06-01',
+    penaltyForfeitedCents: 0,
+    closureStartDate: null,
+    closureEndDate: null,
+    legalBasis: 'APV art. 3:4; Awb 5:32',
+    caseReference: 'Z-2019-0815',
+  },
+};

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { IMPORT_MODES, IMPORT_STATES } from '../../application/transfer/imports.js';
+import { RECORD_TYPES } from '../../domain/transfer.js';
+import { Id, MunicipalityCode, Timestamp } from './common.js';
+
+export const RecordType = z
+  .enum(RECORD_TYPES)
+  .meta({ id: 'TransferRecordType', description: 'The kind of record a file holds: establishments, licences or enforcement-actions.' });
+
+export const ExportParams = z.object({ recordType: RecordType });
+
+export const ExportQuery = z.object({
+  format: z.enum(['csv', 'csv-excel', 'ndjson']).default('csv').meta({
+    description:
+      'csv: RFC 4180 (comma, CRLF); csv-excel: the dialect Dutch Excel opens directly (semicolon, UTF-8 byte-order mark); ndjson: one JSON object per line.',
+  }),
+  municipality: MunicipalityCode.optional().meta({
+    description: 'The municipality to export: required for admins; an officer may leave it out (their own) or name their own.',
+  }),
+});
+
+export const TemplateParams = z.object({
+  template: z
+    .enum(RECORD_TYPES.map((t) => `${t}.csv`) as [string, ...string[]])
+    .meta({ description: 'The record type, with `.csv`: establishments.csv, licences.csv or enforcement-actions.csv.' }),
+});
+
+export const ImportQuery = z.object({
+  recordType: RecordType,
+  dryRun: z
+    .stringbool()
+    .default(false)
+    .meta({ description: 'true: check every record with the API’s rules and report what would happen; nothing is written.' }),
+  mode: z.enum(IMPORT_MODES).default('all-or-nothing').meta({
+    description:
+      'all-or-nothing (default): every record is checked first, and nothing is written when any is rejected; row-by-row: valid records are written, rejected ones reported.',
+  }),
+});
+
+export const ImportParams = z.object({ id: Id });
+
+const ImportProblem = z
+  .object({
+    line: z.number().int().meta({ description: 'The line of the file where the record starts (the CSV header is line 1).' }),
+    column: z.string().nullable().meta({ description: 'The column (or NDJSON key) at fault; null when the record as a whole is.' }),
+    code: z.string().meta({ description: 'A stable code of the rule that failed (the codes of invalidParams).' }),
+    reason: z.string(),
+  })
+  .meta({ id: 'ImportProblem' });
+
+export const ImportJob = z
+  .object({
+    id: Id,
+    municipalityCode: MunicipalityCode,
+    recordType: RecordType,
+    format: z.enum(['csv', 'ndjson']),
+    dryRun: z.boolean(),
+    mode: z.enum(IMPORT_MODES),
+    state: z.enum(IMPORT_STATES).meta({
+      description:
+        'queued → running → succeeded | failed (all-or-nothing with rejected records: nothing written) | cancelled; a running import resumes after a restart.',
+    }),
+    phase: z
+      .enum(['validating', 'applying'])
+      .nullable()
+      .meta({ description: 'While running: validating (nothing is kept) or applying (each batch commits).' }),
+    rowsTotal: z.number().int(),
+    rowsDone: z.number().int(),
+    counts: z.object({
+      created: z.number().int(),
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      rejected: z.number().int(),
+    }),
+    problems: z.array(ImportProblem).meta({ description: 'The problems found, at most 1000; problemsTotal counts them all.' }),
+    problemsTotal: z.number().int(),
+    cancelRequested: z.boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    finishedAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'ImportJob', description: 'A bulk import: its progress while it runs, its result when it is done.' });
+
+export const FileBody = z.string().meta({ description: 'The file: CSV (header line first) or NDJSON.' });

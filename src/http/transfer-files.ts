@@ -1,0 +1,333 @@
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import type { z } from 'zod';
+import type { DecodedRow } from '../application/transfer/imports.js';
+import type { InvalidParam } from '../domain/errors.js';
+import {
+  COLUMNS,
+  columnOf,
+  LIST_SEPARATOR,
+  REQUIRED_COLUMNS,
+  type RecordType,
+  TEXT_COLUMNS,
+  unprotectFormula,
+} from '../domain/transfer.js';
+import { HttpProblem } from './problem.js';
+import { EnforcementActionInput } from './schemas/enforcement-actions.js';
+import { EstablishmentInput } from './schemas/establishments.js';
+import { LicenceInput } from './schemas/licences.js';
+
+/**
+ * Reading an uploaded import file (docs/import-export.md): the bytes as UTF-8 (strictly), then CSV
+ * (RFC 4180, or Dutch Excel's `;` with a byte-order mark: the separator is read from the header
+ * line) or NDJSON, one record at a time, each decoded against the API's own write schema. Nothing
+ * is held but the record in hand. A problem with the file as a whole (encoding, header, size,
+ * syntax) is an HttpProblem; a problem with one record is reported with its line.
+ */
+
+export type FileFormat = 'csv' | 'ndjson';
+
+/** A stand-in establishment id while a record's establishmentReference is not resolved yet (the worker does that). */
+const UNRESOLVED = '00000000-0000-4000-8000-000000000000';
+
+const fileProblem = (status: number, code: string, detail: string, invalidParams?: InvalidParam[]) =>
+  new HttpProblem({ status, code, detail, ...(invalidParams ? { invalidParams } : {}) });
+
+/** The body as UTF-8 text, a chunk at a time; invalid UTF-8 or more than `limit` bytes stop it. The BOM is dropped. */
+async function* utf8(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let bytes = 0;
+  for await (const chunk of body) {
+    const at = bytes;
+    bytes += chunk.length;
+    if (bytes > limit) throw fileProblem(413, 'payload-too-large', `An import file may have at most ${limit} bytes.`);
+    try {
+      yield decoder.decode(chunk, { stream: true });
+    } catch {
+      throw fileProblem(
+        400,
+        'invalid-encoding',
+        `The file is not valid UTF-8 (near byte ${at}). Save it as UTF-8 (in Excel: "CSV UTF-8 (comma delimited)").`,
+      );
+    }
+  }
+  try {
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } catch {
+    throw fileProblem(400, 'invalid-encoding', 'The file is not valid UTF-8: it ends inside a character.');
+  }
+}
+
+/** `;` when the header line has more semicolons than commas (Dutch Excel), else `,`. */
+export function separatorOf(headerLine: string): ',' | ';' {
+  const count = (c: string) => headerLine.split(c).length - 1;
+  return count(';') > count(',') ? ';' : ',';
+}
+
+/** Checks a header: every column known, none twice, the required ones there; every fault listed. */
+function checkHeader(type: RecordType, header: string[]): void {
+  const known = new Set<string>(COLUMNS[type]);
+  const issues: InvalidParam[] = [];
+  const seen = new Set<string>();
+  for (const h of header) {
+    if (!known.has(h)) issues.push({ name: h || '(empty)', code: 'unknown_column', reason: `not a column of ${type}` });
+    else if (seen.has(h)) issues.push({ name: h, code: 'duplicate_column', reason: 'this column appears twice' });
+    seen.add(h);
+  }
+  for (const r of REQUIRED_COLUMNS[type]) {
+    if (!seen.has(r)) issues.push({ name: r, code: 'missing_column', reason: 'this column is required' });
+  }
+  if (issues.length > 0) {
+    throw fileProblem(
+      400,
+      'invalid-header',
+      `The header line of this ${type} file has ${issues.length} problem(s); see invalidParams. The template at /v1/imports/templates/${type}.csv lists every column.`,
+      issues,
+    );
+  }
+}
+
+interface RawRecord {
+  line: number;
+  values: Record<string, unknown>;
+  problems: DecodedRow['problems'];
+}
+
+async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): AsyncGenerator<RawRecord> {
+  // Read up to the end of the header line to see its separator.
+  let head = '';
+  let next = await text.next();
+  while (!next.done) {
+    head += next.value;
+    if (head.includes('\n')) break;
+    next = await text.next();
+  }
+  if (head.trim() === '') throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
+  const delimiter = separatorOf(head.split('\n', 1)[0] ?? '');
+  async function* rest() {
+    yield head;
+    for await (const chunk of text) yield chunk;
+  }
+  const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true });
+  const source = Readable.from(rest());
+  source.on('error', (err) => parser.destroy(err));
+  source.pipe(parser);
+  let header: string[] | null = null;
+  // csv-parse counts the line where a record ends (info.lines), but counts a CRLF inside a quoted
+  // field twice; so: its count, less those CRLFs so far, less the line breaks inside the record.
+  let doubleCounted = 0;
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {
+      const { record, info, raw } = item;
+      doubleCounted += raw.match(/\r\n/g)?.length ?? 0;
+      const inside =
+        raw
+          .replace(/^[\r\n]+/, '')
+          .replace(/\r?\n$/, '')
+          .match(/\n/g)?.length ?? 0;
+      const line = info.lines - doubleCounted - inside;
+      if (!header) {
+        header = record.map((h) => h.trim());
+        checkHeader(type, header);
+        continue;
+      }
+      const values: Record<string, unknown> = {};
+      header.forEach((h, i) => {
+        const v = record[i];
+        if (v !== undefined && v !== '') values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v;
+      });
+      const problems =
+        record.length !== header.length
+          ? [
+              {
+                column: null,
+                code: 'wrong_field_count',
+                reason: `this record has ${record.length} fields, the header ${header.length}`,
+              },
+            ]
+          : null;
+      yield { line, values, problems };
+    }
+  } catch (err) {
+    if (err instanceof HttpProblem) throw err;
+    const e = err as { code?: string; lines?: number; message?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
+      throw fileProblem(400, 'malformed-csv', `The file is not valid CSV near line ${e.lines ?? '?'}: ${e.message ?? e.code}`);
+    }
+    throw err;
+  }
+  if (!header) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
+}
+
+async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): AsyncGenerator<RawRecord> {
+  const known = new Set<string>(COLUMNS[type]);
+  let buffer = '';
+  let lineNo = 0;
+  function* lines(final: boolean) {
+    let nl = buffer.indexOf('\n');
+    while (nl >= 0) {
+      yield buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      nl = buffer.indexOf('\n');
+    }
+    if (final && buffer !== '') {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  function toRecord(l: string): RawRecord | null {
+    lineNo += 1;
+    if (l.trim() === '') return null;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(l);
+    } catch (err) {
+      return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: (err as Error).message }] };
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: 'each line must be one JSON object' }] };
+    }
+    const unknown = Object.keys(parsed).filter((k) => !known.has(k));
+    const values = Object.fromEntries(Object.entries(parsed).filter(([k, v]) => known.has(k) && v !== null && v !== ''));
+    return {
+      line: lineNo,
+      values,
+      problems: unknown.length > 0 ? unknown.map((k) => ({ column: k, code: 'unknown_column', reason: `not a column of ${type}` })) : null,
+    };
+  }
+  for await (const chunk of text) {
+    buffer += chunk;
+    for (const l of lines(false)) {
+      const r = toRecord(l);
+      if (r) yield r;
+    }
+  }
+  for (const l of lines(true)) {
+    const r = toRecord(l);
+    if (r) yield r;
+  }
+}
+
+/** A number cell: digits become a number; anything else stays as it is, for the schema to name. */
+const num = (v: unknown) => (typeof v === 'string' && /^-?\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : v);
+const list = (v: unknown) => (typeof v === 'string' ? v.split(LIST_SEPARATOR).map((s) => s.trim()) : v);
+const history = (v: unknown) =>
+  typeof v === 'string'
+    ? v.split(LIST_SEPARATOR).map((item) => {
+        const [status, effectiveDate] = item.trim().split(':');
+        return { status, effectiveDate };
+      })
+    : v;
+const optional = (v: unknown) => (v === undefined ? null : v);
+
+/** The body the API would be sent for this record (and the establishment it refers to). */
+function candidate(type: RecordType, v: Record<string, unknown>, municipalityCode: string) {
+  if (type === 'establishments') {
+    return {
+      input: {
+        municipalityCode: v.municipalityCode ?? municipalityCode,
+        name: v.name,
+        kind: v.kind,
+        address: {
+          street: v.street,
+          houseNumber: num(v.houseNumber),
+          houseNumberAddition: optional(v.houseNumberAddition),
+          postalCode: v.postalCode,
+          city: v.city,
+        },
+        kvkNumber: optional(v.kvkNumber),
+        bagId: optional(v.bagId),
+        externalReference: v.externalReference,
+      },
+    };
+  }
+  if (type === 'licences') {
+    return {
+      establishmentReference: v.establishmentReference,
+      input: {
+        licenceNumber: v.licenceNumber,
+        validFrom: v.validFrom,
+        validUntil: optional(v.validUntil),
+        statusHistory: history(v.statusHistory),
+        externalReference: v.externalReference,
+      },
+    };
+  }
+  const has = (...keys: string[]) => keys.some((k) => v[k] !== undefined);
+  return {
+    establishmentReference: v.establishmentReference,
+    input: {
+      establishmentId: UNRESOLVED,
+      measure: v.measure,
+      grounds: list(v.grounds),
+      stage: v.stage,
+      decisionDate: v.decisionDate,
+      fine: has('fineAmountCents') ? { amountCents: num(v.fineAmountCents) } : null,
+      penalty: has('penaltyAmountCents', 'penaltyUnit', 'penaltyMaximumCents', 'penaltyComplianceDeadline', 'penaltyForfeitedCents')
+        ? {
+            amountCents: num(v.penaltyAmountCents),
+            unit: v.penaltyUnit,
+            maximumCents: num(v.penaltyMaximumCents),
+            complianceDeadline: v.penaltyComplianceDeadline,
+            ...(v.penaltyForfeitedCents !== undefined ? { forfeitedCents: num(v.penaltyForfeitedCents) } : {}),
+          }
+        : null,
+      closure: has('closureStartDate', 'closureEndDate') ? { startDate: v.closureStartDate, endDate: optional(v.closureEndDate) } : null,
+      legalBasis: optional(v.legalBasis),
+      caseReference: optional(v.caseReference),
+      externalReference: v.externalReference,
+    },
+  };
+}
+
+const SCHEMAS: Record<RecordType, z.ZodType> = {
+  establishments: EstablishmentInput,
+  licences: LicenceInput,
+  'enforcement-actions': EnforcementActionInput,
+};
+
+/** One raw record → what the import stores: the accepted body, or every problem the schema found. */
+export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode: string): DecodedRow {
+  const problems = [...(raw.problems ?? [])];
+  const { input, establishmentReference } = candidate(type, raw.values, municipalityCode);
+  if (type !== 'establishments' && (typeof establishmentReference !== 'string' || establishmentReference.trim() === '')) {
+    problems.push({ column: 'establishmentReference', code: 'required', reason: 'the reference of the establishment is required' });
+  }
+  if (input.externalReference === undefined) {
+    problems.push({ column: 'externalReference', code: 'required', reason: 'every record needs its own reference' });
+  }
+  const parsed = SCHEMAS[type].safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      if (name === 'externalReference' && input.externalReference === undefined) continue; // said above
+      const rule = (issue as { params?: { rule?: unknown } }).params?.rule;
+      problems.push({
+        column: columnOf(type, name),
+        code: issue.code === 'custom' && typeof rule === 'string' ? rule : issue.code,
+        reason: issue.message,
+      });
+    }
+  }
+  if (problems.length > 0) return { line: raw.line, data: null, problems };
+  const data = parsed.data as Record<string, unknown>;
+  return {
+    line: raw.line,
+    data: establishmentReference === undefined ? { input: data } : { input: data, establishmentReference: String(establishmentReference) },
+    problems: null,
+  };
+}
+
+/** The decoded records of an uploaded file, one at a time. */
+export async function* decodeUpload(
+  body: AsyncIterable<Buffer>,
+  format: FileFormat,
+  type: RecordType,
+  municipalityCode: string,
+  limitBytes: number,
+): AsyncGenerator<DecodedRow> {
+  const text = utf8(body, limitBytes);
+  const records = format === 'csv' ? csvRecords(text, type) : ndjsonRecords(text, type);
+  for await (const raw of records) yield decodeRecord(type, raw, municipalityCode);
+}

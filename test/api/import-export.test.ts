@@ -1,0 +1,356 @@
+import { Readable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import { clientContext } from '../../src/application/context.js';
+import { createExporter } from '../../src/application/transfer/export.js';
+import { build, json } from '../support/helper.js';
+import { comparable, type Dim, expectedTable, type RawAction } from '../support/statistics.js';
+
+type Job = {
+  id: string;
+  state: string;
+  rowsTotal: number;
+  rowsDone: number;
+  counts: { created: number; updated: number; unchanged: number; rejected: number };
+  problems: { line: number; column: string | null; code: string; reason: string }[];
+  problemsTotal: number;
+};
+
+const EST_HEADER = 'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId';
+const establishmentsCsv = [
+  EST_HEADER,
+  'E-1,GM0363,Club Rood,club,Oudezijds Achterburgwal,12,A,1012DK,Amsterdam,12345678,',
+  'E-2,,"Huis ""De Gracht""",private_house,Singel,5,,1015AB,Amsterdam,,',
+].join('\r\n');
+const licencesCsv = [
+  'externalReference,establishmentReference,licenceNumber,validFrom,validUntil,statusHistory',
+  'L-1,E-1,EV-2016-001,2016-01-01,2020-12-31,granted:2016-01-01|suspended:2018-03-01|granted:2018-06-01',
+].join('\n');
+const actionsNdjson = [
+  JSON.stringify({
+    externalReference: 'A-1',
+    establishmentReference: 'E-1',
+    measure: 'administrative_fine',
+    grounds: ['hygiene'],
+    stage: 'decided',
+    decisionDate: '2019-05-01',
+    fineAmountCents: 150000,
+  }),
+  JSON.stringify({
+    externalReference: 'A-2',
+    establishmentReference: 'E-2',
+    measure: 'penalty_order',
+    grounds: 'no_manager_present|other',
+    stage: 'final',
+    decisionDate: '2021-02-03',
+    penaltyAmountCents: '50000',
+    penaltyUnit: 'per_day',
+    penaltyMaximumCents: 1500000,
+    penaltyComplianceDeadline: '2021-03-01',
+    legalBasis: '=HYPERLINK("http://x")',
+  }),
+].join('\n');
+
+async function setUp(t: Parameters<typeof build>[0] & { equal: (a: unknown, b: unknown) => void }, config: Record<string, string> = {}) {
+  const ctx = await build(t, { config });
+  const officer = await ctx.client('officer', 'GM0363');
+  async function upload(body: string | Buffer, query: string, contentType = 'text/csv', auth = officer.auth) {
+    return ctx.app.inject({
+      method: 'POST',
+      url: `/v1/imports?${query}`,
+      headers: { ...auth, 'content-type': contentType },
+      payload: body,
+    });
+  }
+  /** Uploads, runs the worker until the job is done, and returns the job. */
+  async function importFile(body: string | Buffer, query: string, contentType = 'text/csv'): Promise<Job> {
+    const res = await upload(body, query, contentType);
+    if (res.statusCode !== 202) throw new Error(`upload answered ${res.statusCode}: ${res.body}`);
+    t.equal(res.headers.location, `/v1/imports/${json<Job>(res).id}`);
+    while (await ctx.services.imports.worker.runOnce()) {
+      // until no job waits
+    }
+    const got = await ctx.app.inject({ url: res.headers.location as string, headers: officer.auth });
+    return json<Job>(got);
+  }
+  async function exportOf(type: string, format = 'csv', auth = officer.auth, extra = '') {
+    return ctx.app.inject({ url: `/v1/exports/${type}?format=${format}${extra}`, headers: auth });
+  }
+  return { ...ctx, officer, upload, importFile, exportOf };
+}
+
+t.test('import CSV and NDJSON, re-import, update, export, round trip into an empty registry', async (t) => {
+  const a = await setUp(t);
+  const est = await a.importFile(establishmentsCsv, 'recordType=establishments');
+  t.match(est, { state: 'succeeded', rowsTotal: 2, rowsDone: 2, counts: { created: 2, updated: 0, unchanged: 0, rejected: 0 } });
+  const lic = await a.importFile(licencesCsv, 'recordType=licences');
+  t.match(lic, { state: 'succeeded', counts: { created: 1 } });
+  const act = await a.importFile(actionsNdjson, 'recordType=enforcement-actions', 'application/x-ndjson');
+  t.match(act, { state: 'succeeded', counts: { created: 2, rejected: 0 } }, JSON.stringify(act.problems));
+
+  // The same file again changes nothing.
+  const again = await a.importFile(establishmentsCsv, 'recordType=establishments&mode=row-by-row');
+  t.match(again, { state: 'succeeded', counts: { created: 0, updated: 0, unchanged: 2, rejected: 0 } });
+  const againActions = await a.importFile(actionsNdjson, 'recordType=enforcement-actions', 'application/x-ndjson');
+  t.match(againActions.counts, { created: 0, updated: 0, unchanged: 2 });
+
+  // A changed record is updated, and its audit entry names the import.
+  const changed = await a.importFile(establishmentsCsv.replace('Club Rood', 'Club Blauw'), 'recordType=establishments');
+  t.match(changed.counts, { created: 0, updated: 1, unchanged: 1 });
+  const list = json<{ items: { id: string; name: string; externalReference: string }[] }>(
+    await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth }),
+  );
+  const e1 = list.items.find((e) => e.externalReference === 'E-1');
+  t.equal(e1?.name, 'Club Blauw');
+  const trail = json<{ items: { action: string; reason: string; clientId: string }[] }>(
+    await a.app.inject({ url: `/v1/establishments/${e1?.id}/audit-trail`, headers: a.officer.auth }),
+  );
+  t.match(trail.items.at(-1) ?? trail.items[0], { clientId: a.officer.id });
+  t.ok(
+    trail.items.some((i) => i.action === 'update' && i.reason === `import ${changed.id}`),
+    'the update is attributed to the import',
+  );
+
+  // The derived licence status is the API's: licensed on 2019-05-01 (E-1 holds L-1), unlicensed for E-2.
+  const actions = json<{ items: { externalReference: string; licenceStatus: string }[] }>(
+    await a.app.inject({ url: '/v1/enforcement-actions', headers: a.officer.auth }),
+  );
+  t.same(Object.fromEntries(actions.items.map((x) => [x.externalReference, x.licenceStatus])), { 'A-1': 'licensed', 'A-2': 'unlicensed' });
+
+  // Export in every format.
+  const csv = await a.exportOf('enforcement-actions');
+  t.equal(csv.statusCode, 200, csv.body);
+  t.match(csv.headers['content-type'], /^text\/csv/);
+  t.match(csv.body, /^externalReference,establishmentReference,measure,/);
+  t.match(csv.body, /'=HYPERLINK\(""http:\/\/x""\)/, 'a formula is exported as text, with a leading quote');
+  const excel = await a.exportOf('establishments', 'csv-excel');
+  t.ok(excel.rawPayload.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), 'Excel dialect starts with the UTF-8 BOM');
+  t.match(excel.body, /externalReference;municipalityCode;name;/);
+  t.match(excel.body, /"Huis ""De Gracht"""/);
+  const nd = await a.exportOf('licences', 'ndjson');
+  t.match(nd.headers['content-type'], /^application\/x-ndjson/);
+  t.match(JSON.parse(nd.body.trim().split('\n')[0] as string), {
+    externalReference: 'L-1',
+    establishmentReference: 'E-1',
+    statusHistory: [{ status: 'granted' }, { status: 'suspended' }, { status: 'granted' }],
+  });
+
+  // In batches of one record the rows are the same (the keyset continues where the last batch ended).
+  const small = createExporter(a.database, 1);
+  const batches: string[] = [];
+  const officerCtx = clientContext(
+    { clientId: a.officer.id, name: 'o', role: 'officer', municipalityCode: 'GM0363' },
+    { requestId: null, reason: null },
+  );
+  await small.run(officerCtx, 'enforcement-actions', 'GM0363', async (rows) => {
+    t.equal(rows.length, 1);
+    batches.push(JSON.stringify(rows[0]));
+  });
+  t.equal(batches.length, 2);
+  t.same(batches, (await a.exportOf('enforcement-actions', 'ndjson')).body.trim().split('\n'));
+
+  // Round trip: the exports, imported into an empty registry, give the same exports.
+  const b = await setUp(t);
+  const formats = { establishments: 'csv-excel', licences: 'csv', 'enforcement-actions': 'ndjson' } as const;
+  for (const [type, format] of Object.entries(formats)) {
+    const file = await a.exportOf(type, format);
+    const job = await b.importFile(file.rawPayload, `recordType=${type}`, format === 'ndjson' ? 'application/x-ndjson' : 'text/csv');
+    t.match(job, { state: 'succeeded', counts: { rejected: 0 } }, `${type} imported again: ${JSON.stringify(job.problems)}`);
+  }
+  for (const type of Object.keys(formats)) {
+    for (const format of ['csv', 'ndjson']) {
+      const sort = (s: string) => s.trim().split(/\r?\n/).sort().join('\n');
+      t.equal(sort((await b.exportOf(type, format)).body), sort((await a.exportOf(type, format)).body), `${type} ${format} the same`);
+    }
+  }
+  const stats = async (x: typeof a) =>
+    json(await x.app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=year,licenceStatus,measure', headers: x.officer.auth }));
+  t.same(await stats(b), await stats(a), 'the statistics agree after the round trip');
+
+  // The rollups stay exact after an import: the API's figures equal a count over the raw rows.
+  const analyst = await b.client('analyst');
+  const raw = (
+    (await b.database.owner.execute(sql`select a.*, a.decision_date::text as decision_date from enforcement_actions a`)) as unknown as {
+      rows: RawAction[];
+    }
+  ).rows;
+  const municipalities = (
+    (await b.database.owner.execute(sql`select code from municipalities`)) as unknown as { rows: { code: string }[] }
+  ).rows.map((m) => m.code);
+  for (const groupBy of [['year'], ['year', 'municipality', 'licenceStatus', 'measure'], ['ground', 'stage']] as Dim[][]) {
+    const res = await b.app.inject({
+      url: `/v1/statistics/enforcement-actions?yearFrom=2016&yearTo=2024&groupBy=${groupBy.join(',')}`,
+      headers: analyst.auth,
+    });
+    const got = comparable(json<{ items: Record<string, unknown>[] }>(res).items, groupBy);
+    const want = expectedTable(raw, {
+      groupBy,
+      from: '2016-01-01',
+      to: '2024-12-31',
+      municipalities,
+      stages: ['decided', 'objection', 'appeal', 'final'],
+    });
+    const key = (r: { key: unknown }) => JSON.stringify(r.key);
+    t.same(
+      [...got].sort((x, y) => key(x).localeCompare(key(y))),
+      [...want].sort((x, y) => key(x).localeCompare(key(y))),
+      `rollups exact after an import, by ${groupBy.join(',')}`,
+    );
+  }
+});
+
+t.test('dry-run, all-or-nothing and row-by-row; every problem with line, column and code', async (t) => {
+  const a = await setUp(t);
+  const bad = [
+    EST_HEADER,
+    'E-1,GM0363,Club Rood,club,Kade,12,,1012DK,Amsterdam,,', // line 2: fine
+    'E-2,GM0363,Club,castle,Kade,twelve,,1012 DK,Amsterdam,,', // line 3: kind, houseNumber, postalCode
+    'E-3,GM0363,"Club',
+    'Nacht",club,Kade,1,,1012DK,Amsterdam,,', // lines 4-5: a line break in a name
+    'E-4,GM0363,Club Vier,club,Kade,4,,1012DK,Amsterdam,,', // line 6: fine
+    'E-1,GM0363,Club Dubbel,club,Kade,9,,1012DK,Amsterdam,,', // line 7: E-1 again (updates line 2's record)
+    'E-5,GM0599,Elders,club,Kade,1,,1012DK,Amsterdam,,', // line 8: another municipality
+  ].join('\r\n');
+
+  const dry = await a.importFile(bad, 'recordType=establishments&dryRun=true');
+  t.match(dry, { state: 'succeeded', rowsDone: 6, counts: { created: 2, updated: 1, rejected: 3 } });
+  const where = dry.problems.map((p) => `${p.line}:${p.column}:${p.code}`).sort();
+  t.same(where, [
+    '3:houseNumber:invalid_type',
+    '3:kind:invalid_value',
+    '3:postalCode:invalid_format',
+    '4:name:control_character',
+    '8:municipalityCode:forbidden',
+  ]);
+  t.equal(
+    json<{ totalItems: number }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth })).totalItems,
+    0,
+    'dry-run wrote nothing',
+  );
+
+  const whole = await a.importFile(bad, 'recordType=establishments');
+  t.match(whole, { state: 'failed', counts: { rejected: 3 }, problemsTotal: 5 });
+  t.equal(
+    json<{ totalItems: number }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth })).totalItems,
+    0,
+    'all or nothing: nothing',
+  );
+
+  const rows = await a.importFile(bad, 'recordType=establishments&mode=row-by-row');
+  t.match(rows, { state: 'succeeded', counts: { created: 2, updated: 1, rejected: 3 } });
+  t.equal(json<{ totalItems: number }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth })).totalItems, 2);
+
+  // A licence that refers to an establishment the municipality does not have.
+  const orphan = await a.importFile(licencesCsv.replace(',E-1,', ',E-404,'), 'recordType=licences&dryRun=true');
+  t.match(orphan.problems, [{ line: 2, column: 'establishmentReference', code: 'unknown_reference' }]);
+});
+
+t.test('bad files get clear answers', async (t) => {
+  const a = await setUp(t, { IMPORT_BODY_LIMIT_BYTES: '4096' });
+
+  const latin1 = Buffer.concat([
+    Buffer.from(`${EST_HEADER}\nE-1,GM0363,Caf`),
+    Buffer.from([0xe9]),
+    Buffer.from(',club,Kade,1,,1012DK,Amsterdam,,\n'),
+  ]);
+  const encoding = await a.upload(latin1, 'recordType=establishments');
+  t.equal(encoding.statusCode, 400);
+  t.match(json(encoding), { code: 'invalid-encoding' });
+
+  const header = await a.upload('externalReference,naam,kind,colour\nE-1,x,club,red\n', 'recordType=establishments');
+  t.equal(header.statusCode, 400);
+  t.match(json(header), { code: 'invalid-header' });
+  const names = json<{ invalidParams: { name: string; code: string }[] }>(header).invalidParams.map((p) => `${p.name}:${p.code}`);
+  t.same(names.sort(), [
+    'city:missing_column',
+    'colour:unknown_column',
+    'houseNumber:missing_column',
+    'naam:unknown_column',
+    'name:missing_column',
+    'postalCode:missing_column',
+    'street:missing_column',
+  ]);
+
+  const empty = await a.upload('', 'recordType=establishments');
+  t.equal(empty.statusCode, 400);
+
+  const big = await a.upload(
+    `${EST_HEADER}\n${'E-1,GM0363,Club,club,Kade,1,,1012DK,Amsterdam,,\n'.repeat(200)}`,
+    'recordType=establishments',
+  );
+  t.equal(big.statusCode, 413);
+
+  const quote = await a.upload(`${EST_HEADER}\nE-1,GM0363,"Club,club`, 'recordType=establishments');
+  t.equal(quote.statusCode, 400);
+  t.match(json(quote), { code: 'malformed-csv' });
+
+  const json415 = await a.app.inject({
+    method: 'POST',
+    url: '/v1/imports?recordType=establishments',
+    headers: a.officer.auth,
+    payload: { x: 1 },
+  });
+  t.equal(json415.statusCode, 415);
+
+  // An upload that breaks off half way stores nothing: no job, no records.
+  const broken = new Readable({
+    read() {
+      this.push(`${EST_HEADER}\nE-1,GM0363,Club,club,Kade,1,,1012DK,Amsterdam,,\n`);
+      this.destroy(new Error('connection reset by peer'));
+    },
+  });
+  const truncated = await a.app
+    .inject({
+      method: 'POST',
+      url: '/v1/imports?recordType=establishments',
+      headers: { ...a.officer.auth, 'content-type': 'text/csv' },
+      payload: broken,
+    })
+    .catch((err: Error) => err);
+  t.ok(truncated instanceof Error || truncated.statusCode !== 202, 'the upload is not accepted');
+  await new Promise((r) => setTimeout(r, 300)); // the handler's transaction rolls back
+  const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
+  t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
+
+  // Dutch Excel: semicolons, a byte-order mark, a formula kept as text.
+  const excel = Buffer.concat([
+    Buffer.from([0xef, 0xbb, 0xbf]),
+    Buffer.from(`${EST_HEADER.replaceAll(',', ';')}\r\nE-9;GM0363;'=1+1;club;Kade;1;;1012DK;Amsterdam;;\r\n`),
+  ]);
+  const job = await a.importFile(excel, 'recordType=establishments');
+  t.match(job, { state: 'succeeded', counts: { created: 1 } }, JSON.stringify(job.problems));
+  const stored = json<{ items: { name: string }[] }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth }));
+  t.equal(stored.items[0]?.name, '=1+1', 'stored as the text it is');
+});
+
+t.test('tenancy: only officers import, each into and out of their own municipality', async (t) => {
+  const a = await setUp(t);
+  const other = await a.client('officer', 'GM0599');
+  const analyst = await a.client('analyst');
+  const admin = await a.client('admin');
+  const job = json<Job>(await a.upload(establishmentsCsv, 'recordType=establishments'));
+  t.equal((await a.app.inject({ url: `/v1/imports/${job.id}`, headers: other.auth })).statusCode, 404, 'not theirs');
+  t.equal((await a.app.inject({ method: 'POST', url: `/v1/imports/${job.id}/cancel`, headers: other.auth })).statusCode, 404);
+  t.equal((await a.upload(establishmentsCsv, 'recordType=establishments', 'text/csv', admin.auth)).statusCode, 403);
+  t.equal((await a.upload(establishmentsCsv, 'recordType=establishments', 'text/csv', analyst.auth)).statusCode, 403);
+
+  const cancelled = await a.app.inject({ method: 'POST', url: `/v1/imports/${job.id}/cancel`, headers: a.officer.auth });
+  t.equal(cancelled.statusCode, 202);
+  t.match(json(cancelled), { state: 'cancelled' });
+  t.equal((await a.app.inject({ method: 'POST', url: `/v1/imports/${job.id}/cancel`, headers: a.officer.auth })).statusCode, 409);
+  t.equal(await a.services.imports.worker.runOnce(), false, 'a cancelled job is not run');
+
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  t.equal((await a.exportOf('establishments', 'csv', other.auth, '&municipality=GM0363')).statusCode, 403);
+  t.equal((await a.exportOf('establishments', 'csv', analyst.auth)).statusCode, 403);
+  t.equal((await a.exportOf('establishments', 'csv', admin.auth)).statusCode, 400, 'an admin names the municipality');
+  const byAdmin = await a.exportOf('establishments', 'csv', admin.auth, '&municipality=GM0363');
+  t.equal(byAdmin.statusCode, 200);
+  t.equal(byAdmin.body.trim().split('\r\n').length, 3);
+  const theirs = await a.exportOf('establishments', 'csv', other.auth);
+  t.equal(theirs.body.trim().split('\r\n').length, 1, 'the other officer exports only their own (none)');
+
+  const template = await a.app.inject({ url: '/v1/imports/templates/enforcement-actions.csv' });
+  t.equal(template.statusCode, 200);
+  t.equal(template.body.trim().split('\r\n').length, 2);
+});
