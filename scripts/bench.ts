@@ -37,6 +37,8 @@ const KEEP_DIR = process.env.BENCH_KEEP_DIR;
 const SEEDED_ACTIONS = 5000;
 /** Establishments of the benchmark's officer: creates spread over them (one establishment would serialise every create on its row lock). */
 const ESTABLISHMENTS = 128;
+/** Actions the PATCH scenario spreads over (more than the clients, so none waits for another's). */
+const PATCHABLE = 64;
 
 interface Fixture {
   officer: string;
@@ -44,6 +46,8 @@ interface Fixture {
   /** The officer's establishments; creates go round-robin over them, as many officers would. */
   establishmentIds: string[];
   actionId: string;
+  /** Actions to PATCH, each with its current ETag: no two clients patch the same one at once. */
+  patchable: { id: string; etag: string }[];
 }
 
 /**
@@ -95,6 +99,30 @@ const actionBody = (establishmentId: string) =>
     decisionDate: '2019-05-01',
     fine: { amountCents: 150_000 },
   });
+
+/** PATCHes of one field over `actions`, each sent with its current ETag and never two at once on one action. */
+function patchSpec(f: Fixture, actions: { id: string; etag: string }[]): RequestSpec {
+  const free = [...actions];
+  let n = 0;
+  return {
+    method: 'PATCH',
+    path: '/v1/enforcement-actions',
+    headers: { ...bearer(f.officer), 'content-type': 'application/merge-patch+json' },
+    body: () => JSON.stringify({ legalBasis: `APV art. 3:${(n++ % 40) + 1}` }),
+    prepare: () => {
+      const action = free.shift() ?? (actions[0] as { id: string; etag: string });
+      return {
+        path: `/v1/enforcement-actions/${action.id}`,
+        headers: { 'if-match': action.etag },
+        done: (status, etag) => {
+          if (status === 200 && etag) action.etag = etag;
+          free.push(action);
+        },
+      };
+    },
+    expectStatus: 200,
+  };
+}
 
 /** The scenarios: add a row to benchmark another route. */
 const SCENARIOS: Scenario[] = [
@@ -166,6 +194,20 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // A JSON Merge Patch of one field, with If-Match, spread over PATCHABLE actions.
+    name: 'patch action',
+    target: { ratio: 0.8, of: 'pgbench', p99: true },
+    request: async (f, probe) => {
+      if (![...probe.paths].some((p) => p === '/enforcement-actions/{id}')) return { skip: 'no action route' };
+      return patchSpec(f, f.patchable.slice(1, 33));
+    },
+    // the same action twice, so that the two captured runs differ only in what a PATCH changes
+    capture: (f) => patchSpec(f, f.patchable.slice(0, 1)),
+    // pgbench spreads its PATCHes over as many actions of its own (one script per action): its replayed
+    // statements set versions the API's ETags would not know
+    variants: (script, f) => f.patchable.slice(33).map((a) => script.replaceAll((f.patchable[0] as { id: string }).id, a.id)),
+  },
+  {
     // The dashboard's first data request for an analyst (src/http/dashboard/dashboard.js): years × licence status.
     name: 'dashboard data (analyst)',
     target: { ratio: 0.5, of: 'HTTP floor' },
@@ -234,7 +276,19 @@ async function setUp(base: string, dbUrl: string): Promise<Fixture> {
   await c.end();
   const action = await http(base, 'POST', '/v1/enforcement-actions', bearer(officer.token), JSON.parse(actionBody(establishmentId)));
   if (action.status !== 201) throw new Error(`cannot create action: ${JSON.stringify(action.body)}`);
-  return { officer: officer.token, analyst: analyst.token, establishmentIds, actionId: action.body.id as string };
+  const patchable: { id: string; etag: string }[] = [];
+  for (let n = 0; n < PATCHABLE; n++) {
+    const made = await http(
+      base,
+      'POST',
+      '/v1/enforcement-actions',
+      bearer(officer.token),
+      JSON.parse(actionBody(establishmentIds[n] as string)),
+    );
+    if (made.status !== 201) throw new Error(`cannot create action: ${JSON.stringify(made.body)}`);
+    patchable.push({ id: made.body.id as string, etag: `"${made.body.version}"` });
+  }
+  return { officer: officer.token, analyst: analyst.token, establishmentIds, actionId: action.body.id as string, patchable };
 }
 
 /** The statements each scenario's request executes, captured from the service's code in this process. */
@@ -248,12 +302,20 @@ async function capturePgbenchScript(dbUrl: string, spec: RequestSpec): Promise<s
   try {
     await app.ready();
     const inject = async () => {
+      const prepared = spec.prepare?.();
       const res = await app.inject({
         method: spec.method as 'GET',
-        url: spec.path,
-        headers: { ...spec.headers, ...spec.freshHeaders?.(), ...(spec.body ? { 'content-type': 'application/json' } : {}) },
+        url: prepared?.path ?? spec.path,
+        headers: {
+          ...(spec.body ? { 'content-type': 'application/json' } : {}),
+          ...spec.headers,
+          ...spec.freshHeaders?.(),
+          ...prepared?.headers,
+        },
         ...(spec.body ? { payload: spec.body() } : {}),
       });
+      const etag = res.headers.etag;
+      prepared?.done(res.statusCode, typeof etag === 'string' ? etag : undefined);
       if (res.statusCode !== spec.expectStatus) throw new Error(`capture: ${spec.method} ${spec.path} → ${res.statusCode} ${res.body}`);
     };
     await inject(); // warm: caches a steady-state request would have warm

@@ -18,6 +18,11 @@ export interface RequestSpec {
   body?: () => string;
   /** Headers fresh per request, such as an Idempotency-Key. */
   freshHeaders?: () => Record<string, string>;
+  /**
+   * Per request: another path and headers (e.g. the record to PATCH and its If-Match), and what to
+   * do with the answer (e.g. keep the new ETag). Called when the request is sent.
+   */
+  prepare?: () => { path: string; headers: Record<string, string>; done(status: number, etag: string | undefined): void };
   expectStatus: number;
 }
 
@@ -43,6 +48,7 @@ export async function runLoad(baseUrl: string, spec: RequestSpec, clients: numbe
   const one = () =>
     new Promise<void>((resolve) => {
       const body = spec.body?.();
+      const prepared = spec.prepare?.();
       const t0 = performance.now();
       const req = http.request(
         {
@@ -50,11 +56,12 @@ export async function runLoad(baseUrl: string, spec: RequestSpec, clients: numbe
           host: url.hostname,
           port: url.port,
           method: spec.method,
-          path: spec.path,
+          path: prepared?.path ?? spec.path,
           headers: {
+            ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
             ...spec.headers,
             ...spec.freshHeaders?.(),
-            ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+            ...prepared?.headers,
           },
         },
         (res) => {
@@ -62,6 +69,8 @@ export async function runLoad(baseUrl: string, spec: RequestSpec, clients: numbe
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
             latencies.push(performance.now() - t0);
+            const etag = res.headers.etag;
+            prepared?.done(res.statusCode ?? 0, typeof etag === 'string' ? etag : undefined);
             if (res.statusCode !== spec.expectStatus) {
               errors += 1;
               firstError ??= `${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`;
