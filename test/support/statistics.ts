@@ -140,3 +140,13 @@ export function parseCsv(text: string): string[][] {
   if (field !== '' || row.length) throw new Error('the last record does not end in CRLF');
   return rows;
 }
+
+/**
+ * A statistics answer with its read time (`countingRule.asOf`, a timestamp in every answer) set aside,
+ * so two answers can be compared figure by figure; an answer without a timestamp there stays as it is.
+ */
+export function withoutAsOf<T extends { countingRule?: unknown }>(answer: T): T {
+  const rule = answer.countingRule as Record<string, unknown> | undefined;
+  if (typeof rule?.asOf !== 'string' || Number.isNaN(Date.parse(rule.asOf))) return answer;
+  return { ...answer, countingRule: { ...rule, asOf: '(read time)' } };
+}
