@@ -97,6 +97,37 @@ t.test('api clients: revocation makes the token 401 at once', async (t) => {
   );
 });
 
+t.test('api clients: instances starting together make one bootstrap admin', async (t) => {
+  // On PostgreSQL these transactions run at once, as two instances starting on one database do.
+  const { database, services } = await build(t);
+  const token = 'bootstrap-together-0123456789-abcdefghij';
+  const starts = Array.from({ length: 4 }, (_, i) =>
+    services.commands.apiClients.ensureBootstrapAdmin(systemContext(`instance ${i} start-up`), token),
+  );
+  const outcomes = await Promise.allSettled(starts);
+  t.same(
+    outcomes.map((o) => o.status),
+    ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'],
+    'every start-up succeeds',
+  );
+  const rows = rowsOf(await database.owner.execute(sql`select token_hash from api_clients`));
+  t.same(
+    rows.map((r) => r.token_hash),
+    [hashToken(token)],
+    'one admin, holding the token',
+  );
+});
+
+t.test('api clients: first starts together print one admin token', async (t) => {
+  const { database, services } = await build(t);
+  const made = await Promise.all(
+    Array.from({ length: 4 }, (_, i) => services.commands.apiClients.ensureFirstAdmin(systemContext(`first start ${i}`))),
+  );
+  t.equal(made.filter((m) => m !== null).length, 1, 'one start makes the admin; the others find it');
+  const rows = rowsOf(await database.owner.execute(sql`select count(*)::int as n from api_clients where role = 'admin'`));
+  t.equal(rows[0]?.n, 1);
+});
+
 t.test('api clients: REGISTRY_ADMIN_TOKEN registers (and re-keys) the bootstrap admin', async (t) => {
   const { app, database, services } = await build(t);
   const first = 'bootstrap-secret-0123456789-abcdefghij';

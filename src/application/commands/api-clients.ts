@@ -9,6 +9,7 @@ import {
   hasLiveAdmin,
   insertApiClient,
   lockBootstrapAdmin,
+  serialiseBootstrap,
   updateApiClient,
 } from '../../infrastructure/repositories/api-clients.js';
 import type { TokenCache } from '../../infrastructure/token-cache.js';
@@ -110,6 +111,7 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
     const tokenHash = hashToken(token);
     let rekeyed: string | null = null;
     await runner.run(ctx, async (tx) => {
+      await serialiseBootstrap(tx);
       const holder = await findClientByTokenHash(tx, tokenHash);
       if (holder?.revokedAt) throw new BootstrapTokenRevoked();
       const current = await lockBootstrapAdmin(tx, BOOTSTRAP_ADMIN_NAME);
@@ -148,6 +150,7 @@ export function createApiClientCommands(runner: CommandRunner, tokens: TokenCach
    */
   async function ensureFirstAdmin(ctx: RequestContext): Promise<{ id: string; token: string } | null> {
     return runner.run(ctx, async (tx) => {
+      await serialiseBootstrap(tx);
       if (await hasLiveAdmin(tx)) return { value: null, changes: [] };
       const token = newToken();
       const row = await insertBootstrapAdmin(tx, hashToken(token));

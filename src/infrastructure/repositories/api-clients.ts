@@ -25,6 +25,16 @@ export async function findApiClient(q: Queryable, id: string, forUpdate = false)
   return row ?? null;
 }
 
+/**
+ * Serialises the start-up commands that make or re-key the bootstrap admin: instances starting
+ * together on one database would otherwise each find no admin and each insert one (the second
+ * failing on the unique token). A transaction advisory lock, so it ends with the transaction; under
+ * READ COMMITTED the statements after it see what the instance before committed.
+ */
+export async function serialiseBootstrap(q: Queryable): Promise<void> {
+  await q.execute(sql`select pg_advisory_xact_lock(hashtext('bootstrap_admin'))`);
+}
+
 /** The live bootstrap admin (named `name`, created by no one), locked, or null. */
 export async function lockBootstrapAdmin(q: Queryable, name: string): Promise<ApiClientRow | null> {
   const [row] = await q
