@@ -249,6 +249,72 @@ t.test('dry-run, all-or-nothing and row-by-row; every problem with line, column 
   t.match(orphan.problems, [{ line: 2, column: 'establishmentReference', code: 'unknown_reference' }]);
 });
 
+const ACT_HEADER =
+  'externalReference,establishmentReference,measure,grounds,stage,decisionDate,fineAmountCents,penaltyAmountCents,penaltyUnit,penaltyMaximumCents,penaltyComplianceDeadline,penaltyForfeitedCents,closureStartDate,closureEndDate,legalBasis,caseReference';
+const fine = (ref: string, est: string, date: string, cents: string) =>
+  `${ref},${est},administrative_fine,hygiene,decided,${date},${cents},,,,,,,,,`;
+
+for (const batchSize of [500, 2]) {
+  t.test(`new actions created together in batches of ${batchSize}: the outcomes of one after another`, async (t) => {
+    const a = await setUp(t, { IMPORT_BATCH_SIZE: String(batchSize) });
+    await a.importFile(establishmentsCsv, 'recordType=establishments');
+    await a.importFile(licencesCsv, 'recordType=licences');
+    const file = [
+      ACT_HEADER,
+      fine('A-1', 'E-1', '2019-05-01', '150000'), // line 2: created
+      fine('A-2', 'E-1', '2099-01-01', '100'), // line 3: a rule (decision in the future)
+      fine('A-1', 'E-1', '2019-05-01', '175000'), // line 4: A-1 again, changed: updates line 2's record
+      fine('A-3', 'E-404', '2019-05-01', '100'), // line 5: no such establishment
+      fine('A-4', 'E-2', '2018-04-01', '5000'), // line 6: created (E-2 holds no licence)
+      fine('A-5', 'E-1', '2018-04-01', 'lots'), // line 7: not a number
+      fine('A-6', 'E-1', '2018-04-01', '5000'), // line 8: created (L-1 suspended on that day)
+      fine('A-6', 'E-1', '2018-04-01', '5000'), // line 9: A-6 again, the same: unchanged
+    ].join('\n');
+    const job = await a.importFile(file, 'recordType=enforcement-actions&mode=row-by-row');
+    t.match(job, { state: 'succeeded', rowsDone: 8, counts: { created: 3, updated: 1, unchanged: 1, rejected: 3 } });
+    t.same(
+      job.problems.map((p) => `${p.line}:${p.column}:${p.code}`),
+      ['3:decisionDate:in_future', '5:establishmentReference:unknown_reference', '7:fineAmountCents:invalid_type'],
+      'every problem, in the order of the file',
+    );
+    const actions = json<{ items: { id: string; externalReference: string; licenceStatus: string; fine: { amountCents: number } }[] }>(
+      await a.app.inject({ url: '/v1/enforcement-actions', headers: a.officer.auth }),
+    ).items;
+    t.same(
+      Object.fromEntries(actions.map((x) => [x.externalReference, [x.licenceStatus, x.fine.amountCents]])),
+      { 'A-1': ['licensed', 175000], 'A-4': ['unlicensed', 5000], 'A-6': ['unlicensed', 5000] },
+      'each with the licence status a POST derives, A-1 as line 4 left it',
+    );
+    const trail = await a.database.owner.execute(
+      sql`select object_id, action, reason, client_id from audit_log where object_type = 'enforcement_action' order by object_id, seq`,
+    );
+    const entries = (trail as unknown as { rows: { object_id: string; action: string; reason: string; client_id: string }[] }).rows;
+    const ref = new Map(actions.map((x) => [x.id, x.externalReference]));
+    t.same(
+      entries.map((e) => `${ref.get(e.object_id)}:${e.action}`).sort(),
+      ['A-1:create', 'A-1:update', 'A-4:create', 'A-6:create'],
+      'one create entry per new action, and the update of A-1',
+    );
+    const a1 = entries.filter((e) => ref.get(e.object_id) === 'A-1').map((e) => e.action);
+    t.same(a1, ['create', 'update'], 'the create of A-1 comes before its update in the chain');
+    t.ok(
+      entries.every((e) => e.reason === `import ${job.id}` && e.client_id === a.officer.id),
+      'every entry names the officer and the import',
+    );
+    const rollup = json<{ items: { licenceStatus: string; actions: number }[] }>(
+      await a.app.inject({
+        url: '/v1/statistics/enforcement-actions?groupBy=licenceStatus&yearFrom=2018&yearTo=2019',
+        headers: a.officer.auth,
+      }),
+    );
+    t.same(
+      Object.fromEntries(rollup.items.map((i) => [i.licenceStatus, i.actions])),
+      { licensed: 1, unlicensed: 2 },
+      'the statistics count the three actions',
+    );
+  });
+}
+
 t.test('bad files get clear answers', async (t) => {
   const a = await setUp(t, { IMPORT_BODY_LIMIT_BYTES: '4096' });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkActionChange, checkEnforcementAction, type StageName } from '../../domain/enforcement-actions.js';
-import { assertNoInvalidParams, NotFound, RuleViolation } from '../../domain/errors.js';
+import { assertNoInvalidParams, Conflict, type DomainError, NotFound, RuleViolation } from '../../domain/errors.js';
 import { type LicencePeriod, licenceStatusOn } from '../../domain/licences.js';
 import type { EnforcementAction, EnforcementActionInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
@@ -8,11 +8,13 @@ import {
   type EnforcementActionRow,
   findEnforcementAction,
   insertEnforcementAction,
+  insertEnforcementActions,
   lockLiveActionsOf,
   updateEnforcementAction,
 } from '../../infrastructure/repositories/enforcement-actions.js';
-import { findEstablishment } from '../../infrastructure/repositories/establishments.js';
-import { type LicenceRow, licencesOf } from '../../infrastructure/repositories/licences.js';
+import { findEstablishment, findEstablishments } from '../../infrastructure/repositories/establishments.js';
+import { idsByExternalReference } from '../../infrastructure/repositories/external-references.js';
+import { type LicenceRow, licencesOf, licencesOfEstablishments } from '../../infrastructure/repositories/licences.js';
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, toEnforcementAction } from '../records.js';
@@ -67,22 +69,25 @@ export async function rederiveLicenceStatus(tx: Tx, ctx: RequestContext, establi
   return changes;
 }
 
+// The establishment is a field of the body here, not the resource in the path: a 400.
+const unknownEstablishment = (id: string) =>
+  new RuleViolation([
+    { name: 'establishmentId', code: 'unknown_establishment', reason: `establishment ${id} does not exist or is not yours` },
+  ]);
+
+const referenceTaken = (municipalityCode: string, reference: string, holder: string) =>
+  new Conflict(
+    'external-reference-taken',
+    `Another enforcement action of ${municipalityCode} (${holder}) has externalReference ${reference}.`,
+  );
+
 /** Bestuurlijke handhavingsmaatregelen: recorded, corrected and deleted by the officers of their municipality. */
 export function createEnforcementActionCommands(runner: CommandRunner) {
   function create(ctx: RequestContext, input: EnforcementActionInput) {
     assertNoInvalidParams(checkEnforcementAction(input, todayInNetherlands()));
     return runner.create(ctx, async (tx) => {
       const establishment = await findEstablishment(tx, ctx.scope, input.establishmentId, true);
-      if (!establishment) {
-        // The establishment is a field of the body here, not the resource in the path: a 400.
-        throw new RuleViolation([
-          {
-            name: 'establishmentId',
-            code: 'unknown_establishment',
-            reason: `establishment ${input.establishmentId} does not exist or is not yours`,
-          },
-        ]);
-      }
+      if (!establishment) throw unknownEstablishment(input.establishmentId);
       await assertReferenceFree(tx, 'enforcement_action', establishment.municipalityCode, input.externalReference);
       const row = await insertEnforcementAction(tx, {
         id: randomUUID(),
@@ -93,6 +98,74 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         ...stamps(ctx),
       });
       return createdRecord('enforcement_action', row.id, row.municipalityCode, toEnforcementAction(row));
+    });
+  }
+
+  /**
+   * Many creates as one command (an import's batch): each input gets the rules of `create` and
+   * either its record or the error `create` would have thrown for it, as if they were created one
+   * after another in this order; the valid ones are written together, with one audit entry each.
+   * Reads and writes a handful of statements however many there are. An error of the database
+   * (not of an input) throws, and nothing of the batch is written.
+   */
+  function createMany(ctx: RequestContext, inputs: readonly EnforcementActionInput[]): Promise<(EnforcementAction | DomainError)[]> {
+    const today = todayInNetherlands();
+    return runner.run(ctx, async (tx) => {
+      const outcomes: (EnforcementAction | DomainError | null)[] = inputs.map((input) => {
+        const problems = checkEnforcementAction(input, today);
+        return problems.length > 0 ? new RuleViolation(problems) : null;
+      });
+      const valid = inputs.flatMap((input, i) => (outcomes[i] === null ? [input] : []));
+      const establishments = new Map(
+        (await findEstablishments(tx, ctx.scope, [...new Set(valid.map((input) => input.establishmentId))])).map((e) => [e.id, e]),
+      );
+      const taken = new Map<string, Map<string, string>>(); // municipality → reference → holder
+      for (const code of new Set([...establishments.values()].map((e) => e.municipalityCode))) {
+        const references = valid.flatMap((input) =>
+          input.externalReference && establishments.get(input.establishmentId)?.municipalityCode === code ? [input.externalReference] : [],
+        );
+        taken.set(code, await idsByExternalReference(tx, 'enforcement_action', code, references));
+      }
+      const histories = new Map<string, LicencePeriod[]>();
+      for (const licence of await licencesOfEstablishments(tx, [...establishments.keys()])) {
+        histories.set(licence.establishmentId, [...(histories.get(licence.establishmentId) ?? []), asPeriod(licence)]);
+      }
+      const values: Parameters<typeof insertEnforcementActions>[1] = [];
+      const at: number[] = []; // the input of each row
+      inputs.forEach((input, i) => {
+        if (outcomes[i] !== null) return;
+        const establishment = establishments.get(input.establishmentId);
+        if (!establishment) {
+          outcomes[i] = unknownEstablishment(input.establishmentId);
+          return;
+        }
+        const reference = input.externalReference;
+        const references = taken.get(establishment.municipalityCode) as Map<string, string>;
+        const holder = reference ? references.get(reference) : undefined;
+        if (reference && holder) {
+          outcomes[i] = referenceTaken(establishment.municipalityCode, reference, holder);
+          return;
+        }
+        const id = randomUUID();
+        if (reference) references.set(reference, id); // a later input with the same reference finds this one
+        values.push({
+          id,
+          establishmentId: establishment.id,
+          municipalityCode: establishment.municipalityCode,
+          licenceStatus: licenceStatusOn(histories.get(establishment.id) ?? [], input.decisionDate),
+          ...enforcementActionColumns(input),
+          ...stamps(ctx),
+        });
+        at.push(i);
+      });
+      const stored = new Map((await insertEnforcementActions(tx, values)).map((row) => [row.id, row]));
+      const changes = values.map((v, k) => {
+        const row = stored.get(v.id as string) as EnforcementActionRow;
+        const made = createdRecord('enforcement_action', row.id, row.municipalityCode, toEnforcementAction(row));
+        outcomes[at[k] as number] = made.value;
+        return made.changes;
+      });
+      return { value: outcomes as (EnforcementAction | DomainError)[], changes: changes.flat() };
     });
   }
 
@@ -150,5 +223,5 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
     });
   }
 
-  return { create, replace, remove };
+  return { create, createMany, replace, remove };
 }

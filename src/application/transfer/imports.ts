@@ -4,7 +4,7 @@ import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '.
 import { columnOf, type ImportProblem, type RecordType } from '../../domain/transfer.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
-import { findByReference } from '../../infrastructure/repositories/external-references.js';
+import { findByReference, findManyByReference } from '../../infrastructure/repositories/external-references.js';
 import {
   claimImport,
   findImport,
@@ -95,6 +95,8 @@ const toJob = (r: ImportRow): ImportJob => ({
 });
 
 type Outcome = 'created' | 'updated' | 'unchanged';
+/** What became of one record of a file: applied, or rejected with its problems. */
+type RecordOutcome = Outcome | { problems: ImportProblem[] };
 
 /** The counts and problems of a run so far (one pass over the file, or the batches since a resume). */
 class Tally {
@@ -113,6 +115,10 @@ class Tally {
       this.problems = [...from.problems];
       this.problemsTotal = from.problemsTotal;
     }
+  }
+  add(outcome: RecordOutcome) {
+    if (typeof outcome === 'string') this[outcome] += 1;
+    else this.reject(outcome.problems);
   }
   reject(found: ImportProblem[]) {
     this.rejected += 1;
@@ -325,19 +331,78 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
   });
 
   /** One record in its own savepoint: its outcome, or its problems (the savepoint rolled back). */
-  async function attempt(tx: Tx, ctx: RequestContext, job: ImportRow, record: ImportRecordRow, tally: Tally): Promise<void> {
-    const type = job.recordType as RecordType;
-    if (!record.data) {
-      tally.reject((record.problems ?? []).map((p) => ({ line: record.line, ...p })));
-      return;
-    }
+  async function attempt(tx: Tx, ctx: RequestContext, type: RecordType, record: ImportRecordRow): Promise<RecordOutcome> {
+    if (!record.data) return { problems: (record.problems ?? []).map((p) => ({ line: record.line, ...p })) };
     const data = record.data as NonNullable<DecodedRow['data']>;
     try {
-      const outcome = await tx.transaction((sp) => inTenant(sp, ctx.scope, (t) => applyRecord(commandsOn(t), t, ctx, type, data)));
-      tally[outcome] += 1;
+      return await tx.transaction((sp) => inTenant(sp, ctx.scope, (t) => applyRecord(commandsOn(t), t, ctx, type, data)));
     } catch (err) {
-      if (err instanceof RowRejected) tally.reject(err.problems.map((p) => ({ line: record.line, ...p })));
-      else tally.reject(problemsOf(type, record.line, err));
+      if (err instanceof RowRejected) return { problems: err.problems.map((p) => ({ line: record.line, ...p })) };
+      return { problems: problemsOf(type, record.line, err) };
+    }
+  }
+
+  /**
+   * A batch of records, with the outcomes of applying them one after another in file order. New
+   * enforcement actions (most of a large import) are created together by one command
+   * (`createMany`: the rules of a create, a few statements for the lot); every other record (an
+   * update, an unchanged record, an action whose reference came earlier in the batch, other record
+   * types) goes through `attempt`, after those creates. Should the batch create fail in the
+   * database, its savepoint rolls back and its records go through `attempt` as well.
+   */
+  async function attemptBatch(tx: Tx, ctx: RequestContext, job: ImportRow, records: ImportRecordRow[], tally: Tally): Promise<void> {
+    const type = job.recordType as RecordType;
+    const outcomes: (RecordOutcome | undefined)[] = new Array(records.length);
+    const oneByOne = type === 'enforcement-actions' ? await createActionsTogether(tx, ctx, records, outcomes) : records.map((_, i) => i);
+    for (const i of oneByOne) outcomes[i] = await attempt(tx, ctx, type, records[i] as ImportRecordRow);
+    for (const outcome of outcomes) tally.add(outcome as RecordOutcome);
+  }
+
+  /** Creates the batch's new actions with one command; returns the indexes of the records left for `attempt`. */
+  async function createActionsTogether(
+    tx: Tx,
+    ctx: RequestContext,
+    records: ImportRecordRow[],
+    outcomes: (RecordOutcome | undefined)[],
+  ): Promise<number[]> {
+    const municipality = ctx.municipalityCode as string;
+    const data = records.map((r) => r.data as DecodedRow['data']);
+    const reference = (d: NonNullable<DecodedRow['data']>) => (d.input as { externalReference: string }).externalReference;
+    const live = data.flatMap((d) => (d ? [d] : []));
+    const [establishments, current] = await inTenant(tx, ctx.scope, async (t) => [
+      await findManyByReference(t, 'establishment', municipality, [...new Set(live.map((d) => d.establishmentReference as string))]),
+      await findManyByReference(t, 'enforcement_action', municipality, [...new Set(live.map(reference))]),
+    ]);
+    const oneByOne: number[] = [];
+    const creates: { at: number; input: EnforcementActionInput }[] = [];
+    const seen = new Set<string>();
+    for (const [i, d] of data.entries()) {
+      // Records with decoding problems, unknown establishments, updates and repeats go one by one.
+      const establishment = d && establishments.get(d.establishmentReference as string);
+      if (!d || !establishment || current.has(reference(d)) || seen.has(reference(d))) {
+        oneByOne.push(i);
+        continue;
+      }
+      seen.add(reference(d));
+      creates.push({ at: i, input: { ...(d.input as unknown as EnforcementActionInput), establishmentId: establishment.row.id } });
+    }
+    if (creates.length === 0) return oneByOne;
+    try {
+      const made = await tx.transaction((sp) =>
+        commandsOn(sp).enforcementActions.createMany(
+          ctx,
+          creates.map((c) => c.input),
+        ),
+      );
+      made.forEach((result, k) => {
+        const { at } = creates[k] as (typeof creates)[number];
+        const line = (records[at] as ImportRecordRow).line;
+        outcomes[at] = result instanceof DomainError ? { problems: problemsOf('enforcement-actions', line, result) } : 'created';
+      });
+      return oneByOne;
+    } catch {
+      // Not an input's fault (those come back as errors): each record again on its own, which reports what it is.
+      return [...oneByOne, ...creates.map((c) => c.at)].sort((a, b) => a - b);
     }
   }
 
@@ -354,7 +419,7 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
         for (let ord = 0; ord < job.rowsTotal; ) {
           const rows = await inTenant(tx, ctx.scope, (t) => importRowsFrom(t, job.id, ord, options.batchSize));
           if (rows.length === 0) break;
-          for (const record of rows) await attempt(tx, ctx, job, record, tally);
+          await attemptBatch(tx, ctx, job, rows, tally);
           ord += rows.length;
           validating.set(job.id, ord);
           if (cancelled.has(job.id)) {
@@ -397,7 +462,7 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
         if (!current || current.leaseOwner !== instance) return 'lost' as const;
         if (current.cancelRequested) return 'cancelled' as const;
         const rows = await inTenant(tx, ctx.scope, (t) => importRowsFrom(t, job.id, done, options.batchSize));
-        for (const record of rows) await attempt(tx, ctx, job, record, tally);
+        await attemptBatch(tx, ctx, job, rows, tally);
         await inTenant(tx, { kind: 'all' }, (t) =>
           updateImport(t, job.id, {
             rowsDone: done + rows.length,

@@ -13,7 +13,7 @@ import {
   AuditObjectType,
   AuditPublicKey,
 } from '../schemas/audit-trail.js';
-import { Id, MunicipalityCode, Pagination, Timestamp, text, timestampInput } from '../schemas/common.js';
+import { Id, MunicipalityCode, Pagination, text, timestampInput } from '../schemas/common.js';
 import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './operations.js';
 import { paged } from './replies.js';
 

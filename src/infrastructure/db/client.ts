@@ -241,12 +241,15 @@ function releaseDeadClients(pool: pg.Pool): void {
 
 /** Distinct statements per connection that get a server-side prepared statement. */
 const MAX_NAMED_STATEMENTS = 256;
+/** Statements with more parameters than this are sent unnamed (planned for their values each time). */
+const MAX_NAMED_PARAMETERS = 64;
 
 /**
  * Sends drizzle's queries as named (prepared) statements on this connection: PostgreSQL parses and
  * plans a statement text once per connection instead of on every execution. drizzle builds the same
  * text for the same query shape, so a connection holds a few dozen; texts beyond
- * MAX_NAMED_STATEMENTS (e.g. IN lists of varying length) are sent unnamed, as before.
+ * MAX_NAMED_STATEMENTS, and bulk statements with more than MAX_NAMED_PARAMETERS values (an
+ * import's many-row inserts), are sent unnamed, as before.
  */
 function useNamedStatements(client: pg.PoolClient): void {
   const names = new Map<string, string>();
@@ -258,8 +261,9 @@ function useNamedStatements(client: pg.PoolClient): void {
     const text = typeof config === 'string' ? config : (c0?.traceText ?? c0?.text ?? '');
     let named = config;
     if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
-      const c = config as { text: string; name?: string; queryMode?: string };
-      if (!c.name && c.queryMode !== 'simple') {
+      const c = config as { text: string; name?: string; queryMode?: string; values?: unknown[] };
+      // Bulk statements (many-row inserts, long lists) vary in text and their best plan depends on the values.
+      if (!c.name && c.queryMode !== 'simple' && (c.values?.length ?? 0) <= MAX_NAMED_PARAMETERS) {
         let name = names.get(c.text);
         if (!name && names.size < MAX_NAMED_STATEMENTS) {
           name = `er_${names.size + 1}`;

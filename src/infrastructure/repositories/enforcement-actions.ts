@@ -2,7 +2,7 @@ import { and, arrayContains, asc, desc, eq, gte, isNull, lte } from 'drizzle-orm
 import type { Queryable } from '../db/client.js';
 import { enforcementActions } from '../db/schema.js';
 import type { TenantScope } from '../db/tenant.js';
-import { insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
+import { insertRow, insertRows, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
 export interface EnforcementActionFilters {
   municipalityCode?: string | undefined;
@@ -67,6 +67,10 @@ export function lockLiveActionsOf(q: Queryable, establishmentId: string) {
 
 export const insertEnforcementAction = (q: Queryable, values: EnforcementActionValues): Promise<EnforcementActionRow> =>
   insertRow(q, t, values);
+
+/** Inserts many actions in few statements and returns them as stored, in the order given. */
+export const insertEnforcementActions = (q: Queryable, values: EnforcementActionValues[]): Promise<EnforcementActionRow[]> =>
+  insertRows(q, t, values);
 
 export const updateEnforcementAction = (
   q: Queryable,

@@ -20,6 +20,9 @@ const live = records.live;
 /** A live establishment in scope, or null; `forUpdate` locks it until the transaction ends. */
 export const findEstablishment = records.find;
 
+/** The live establishments in scope with these ids, locked for update. */
+export const findEstablishments = records.findMany;
+
 /** Any establishment in scope, live or a tombstone (its audit trail stays readable). */
 export const findEstablishmentEver = records.findEver;
 

@@ -1,6 +1,7 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
+import { arrayParam, rawRows } from './rows.js';
 
 /** The record types that carry a municipality's own reference, and their tables. */
 const tables = { establishment: establishments, licence: licences, enforcement_action: enforcementActions } as const;
@@ -31,6 +32,30 @@ export async function idByExternalReference(
     )
     .limit(1);
   return row?.id ?? null;
+}
+
+/**
+ * Which of these references live records of this type in the municipality hold: reference → id.
+ * One probe of the unique index (municipality, reference) per reference, whatever the planner
+ * knows of the table: an `in (…)` list let it scan the municipality's rows and compare each with
+ * every reference (130 ms a batch at 20,000 rows in an import that had not been analysed yet).
+ */
+export async function idsByExternalReference(
+  q: Queryable,
+  type: ReferencedType,
+  municipalityCode: string,
+  references: readonly string[],
+): Promise<Map<string, string>> {
+  if (references.length === 0) return new Map();
+  const t = tables[type];
+  const live = 'deletedAt' in t ? sql`and ${t.deletedAt} is null` : sql``;
+  const rows = await rawRows<{ reference: string; id: string }>(
+    q,
+    sql`select r.reference, x.id from unnest(${arrayParam(references)}) as r(reference)
+        cross join lateral (select ${t.id} as id from ${t}
+          where ${t.municipalityCode} = ${municipalityCode} and ${t.externalReference} = r.reference ${live} limit 1) x`,
+  );
+  return new Map(rows.map((r) => [r.reference, r.id]));
 }
 
 type Rows = {
@@ -68,4 +93,45 @@ export async function findByReference<K extends ReferencedType>(
   if (!UUID.test(reference)) return null;
   const byId = await lookup(eq(t.id, reference.toLowerCase()));
   return byId ? { row: byId, matchedBy: 'id' } : null;
+}
+
+/**
+ * `findByReference` for many references in one query (an import's batch): reference → the record it
+ * names, by externalReference or else by registry id, with the same rules. Locked for update.
+ */
+export async function findManyByReference<K extends ReferencedType>(
+  q: Queryable,
+  type: K,
+  municipalityCode: string,
+  references: readonly string[],
+): Promise<Map<string, { row: Rows[K]; matchedBy: 'reference' | 'id' }>> {
+  const found = new Map<string, { row: Rows[K]; matchedBy: 'reference' | 'id' }>();
+  if (references.length === 0) return found;
+  const t = tables[type];
+  const held = await idsByExternalReference(q, type, municipalityCode, references);
+  const ids = [...held.values(), ...references.filter((r) => !held.has(r) && UUID.test(r)).map((r) => r.toLowerCase())];
+  if (ids.length === 0) return found;
+  const rows = (await q
+    .select()
+    .from(t as typeof establishments)
+    .where(
+      and(
+        sql`${t.id} = any(${arrayParam(ids, 'uuid')})`,
+        eq(t.municipalityCode, municipalityCode),
+        'deletedAt' in t ? isNull(t.deletedAt) : undefined,
+      ),
+    )
+    .orderBy(t.id)
+    .for('update')) as Rows[K][];
+  const byReference = new Map(rows.filter((r) => r.externalReference !== null).map((r) => [r.externalReference as string, r]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const reference of references) {
+    const row = byReference.get(reference);
+    if (row) found.set(reference, { row, matchedBy: 'reference' });
+    else if (UUID.test(reference)) {
+      const other = byId.get(reference.toLowerCase());
+      if (other) found.set(reference, { row: other, matchedBy: 'id' });
+    }
+  }
+  return found;
 }

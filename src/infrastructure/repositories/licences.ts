@@ -1,4 +1,4 @@
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { licences } from '../db/schema.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
@@ -27,6 +27,15 @@ export function licencesOf(q: Queryable, establishmentId: string, exceptId?: str
     .select()
     .from(licences)
     .where(and(eq(licences.establishmentId, establishmentId), exceptId ? ne(licences.id, exceptId) : undefined));
+}
+
+/** The licences of these establishments, in one query. */
+export function licencesOfEstablishments(q: Queryable, establishmentIds: readonly string[]): Promise<LicenceRow[]> {
+  if (establishmentIds.length === 0) return Promise.resolve([]);
+  return q
+    .select()
+    .from(licences)
+    .where(inArray(licences.establishmentId, [...establishmentIds]));
 }
 
 export const insertLicence = (q: Queryable, values: LicenceValues): Promise<LicenceRow> => insertRow(q, licences, values);

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, isNull, lte, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { openDataReleases, reportingAttestations, statisticsReleases } from '../db/schema-reporting.js';
 import type { TenantScope } from '../db/tenant.js';
-import { insertRow, type PageRequest, selectOne, selectPage, tenantRecords, updateRow } from './rows.js';
+import { arrayParam, insertRow, type PageRequest, selectOne, selectPage, tenantRecords, updateRow } from './rows.js';
 
 export type AttestationRow = typeof reportingAttestations.$inferSelect;
 export type AttestationValues = typeof reportingAttestations.$inferInsert;
@@ -51,7 +51,7 @@ export async function countedActions(q: Queryable, municipalityCode: string, yea
   const res = (await q.execute(
     sql`select coalesce(sum(actions), 0)::int as n from statistics_action_cells
         where municipality_code = ${municipalityCode} and year = ${year}
-          and stage = any(${`{${stages.map((s) => `"${s}"`).join(',')}}`}::text[])`,
+          and stage = any(${arrayParam(stages)})`,
   )) as unknown as { rows: { n: number }[] };
   return Number(res.rows[0]?.n ?? 0);
 }

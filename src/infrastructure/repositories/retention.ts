@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNotNull, lt, notExists, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
+import { arrayParam } from './rows.js';
 
 export interface Candidate {
   id: string;
@@ -58,7 +59,7 @@ export async function destroyRecords(tx: Tx, type: keyof typeof TABLES, ids: str
   // ids are uuids (from the candidate queries), so they need no quoting inside the array literal
   await tx.delete(table).where(inArray(table.id, ids));
   const result = (await tx.execute(
-    sql`select destroyed_object_id as "objectId", destroyed_seq::bigint as seq from registry_destroy_trail(${type}, ${`{${ids.join(',')}}`}::text[]) order by 2`,
+    sql`select destroyed_object_id as "objectId", destroyed_seq::bigint as seq from registry_destroy_trail(${type}, ${arrayParam(ids)}) order by 2`,
   )) as unknown as { rows: { objectId: string; seq: number | string }[] };
   for (const r of result.rows) blanked.get(r.objectId)?.push(Number(r.seq));
   return blanked;

@@ -1,4 +1,4 @@
-import { and, count, eq, isNull, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../db/client.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
@@ -41,6 +41,19 @@ export async function selectPage<T extends PgTable>(
   return { rows, totalItems };
 }
 
+/**
+ * A list of values as one array parameter (`= any(…)`, `unnest(…)`), in PostgreSQL's array syntax
+ * with every element quoted and escaped: one parameter however long the list, so the statement's
+ * text does not change with its length.
+ */
+export const arrayParam = (values: readonly string[], type: 'text' | 'uuid' = 'text'): SQL =>
+  sql`${`{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`}::${sql.raw(type)}[]`;
+
+/** Rows of a raw statement, on either driver. */
+export async function rawRows<T>(q: Queryable, query: SQL): Promise<T[]> {
+  return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
 /** Inserts one row and returns it as stored. */
 export async function insertRow<T extends PgTable>(q: Queryable, table: T, values: T['$inferInsert']): Promise<T['$inferSelect']> {
   const [row] = (await q
@@ -48,6 +61,25 @@ export async function insertRow<T extends PgTable>(q: Queryable, table: T, value
     .values(values as never)
     .returning()) as T['$inferSelect'][];
   return row as T['$inferSelect'];
+}
+
+/**
+ * Rows per INSERT of `insertRows`: PostgreSQL takes at most 65,535 parameters a statement, and the
+ * widest table has about 30 columns.
+ */
+export const ROWS_PER_INSERT = 1000;
+
+/** Inserts many rows (in statements of ROWS_PER_INSERT) and returns them as stored, in the order given. */
+export async function insertRows<T extends PgTable>(q: Queryable, table: T, values: T['$inferInsert'][]): Promise<T['$inferSelect'][]> {
+  const stored: T['$inferSelect'][] = [];
+  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
+    const rows = (await q
+      .insert(table as PgTable)
+      .values(values.slice(i, i + ROWS_PER_INSERT) as never)
+      .returning()) as T['$inferSelect'][];
+    stored.push(...rows);
+  }
+  return stored;
 }
 
 /** Updates the row whose key column holds `key` and returns it as stored. */
@@ -87,6 +119,16 @@ export function tenantRecords<T extends TenantTable>(table: T) {
     live,
     /** A live record in scope, or null; `forUpdate` locks it. */
     find: (q: Queryable, scope: TenantScope, id: string, forUpdate = false) => selectOne(q, table, live(scope, id), forUpdate),
+    /** The live records in scope with these ids (those there are), locked for update in id order. */
+    findMany: async (q: Queryable, scope: TenantScope, ids: readonly string[]): Promise<T['$inferSelect'][]> =>
+      ids.length === 0
+        ? []
+        : ((await q
+            .select()
+            .from(table as PgTable)
+            .where(and(live(scope), inArray(table.id, [...ids])))
+            .orderBy(table.id)
+            .for('update')) as T['$inferSelect'][]),
     /** A record in scope, live or a tombstone (its audit trail stays readable). */
     findEver: (q: Queryable, scope: TenantScope, id: string) =>
       selectOne(q, table, and(eq(table.id, id), inScope(table.municipalityCode, scope))),

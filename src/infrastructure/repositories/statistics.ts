@@ -7,6 +7,7 @@ import {
   statisticsNationalCells,
   statisticsNationalGroundCells,
 } from '../db/schema-statistics.js';
+import { arrayParam } from './rows.js';
 
 /** The dimensions the rollups keep and a question can group by, in the canonical (column) order. */
 export const DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure', 'ground', 'stage'] as const;
@@ -64,7 +65,7 @@ const SELECT_COLUMNS: Record<Dimension, { expr: string; alias: string }> = {
   stage: { expr: 'stage', alias: 'stage' },
 };
 
-const textArray = (values: readonly string[]) => sql`${`{${values.map((v) => `"${v}"`).join(',')}}`}::text[]`;
+const textArray = (values: readonly string[]) => arrayParam(values);
 
 function toCell(r: Record<string, unknown>, groupBy: readonly Dimension[]): Cell {
   const c: Cell = {
