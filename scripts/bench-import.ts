@@ -6,14 +6,19 @@
  * 2. Imports them through the running service (`POST /v1/imports`, mode row-by-row: one pass; every
  *    record through its command, with audit entry, rollups and outbox) and samples the service's RSS.
  * 3. Copies the same rows (read back from that database) into a second, freshly migrated database with
- *    psql `\copy` (COPY FROM STDIN; the statistics triggers fire, no audit entries are written).
- * 4. Exports the actions again (`GET /v1/exports/enforcement-actions`), rows per second and RSS.
+ *    psql `\copy` (COPY FROM STDIN; the statistics triggers fire, no audit entries are written), in one
+ *    transaction, and into a third in transactions of 500 rows (the import's batch size): in one
+ *    transaction the rollup triggers update the same few rows again and again, and each update walks
+ *    the versions the transaction made before, so one COPY slows down as it grows.
+ * 4. Exports the actions again (`GET /v1/exports/enforcement-actions`), rows per second and RSS
+ *    (before step 3, which leaves the service idle for minutes at 100,000 rows).
  *
  * Environment: DATABASE_URL (admin URL; two scratch databases are created and dropped),
- * BENCH_IMPORT_ACTIONS. Prints one JSON line with the figures.
+ * BENCH_IMPORT_ACTIONS, BENCH_IMPORT_COPY=off to leave step 3 out (the 1 M run of the memory
+ * comparison). Prints one JSON line with the figures.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +29,7 @@ import { rssMb, startService } from './bench/service.js';
 const ADMIN_TOKEN = `bench-admin-${'x'.repeat(32)}`;
 const ACTIONS = Number(process.env.BENCH_IMPORT_ACTIONS ?? 100_000);
 const ESTABLISHMENTS = Math.max(1, Math.ceil(ACTIONS / 100));
+const WITH_COPY = process.env.BENCH_IMPORT_COPY !== 'off';
 
 function files(dir: string) {
   const est = ['externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId'];
@@ -58,6 +64,7 @@ async function main() {
   const admin = process.env.DATABASE_URL || DEFAULT_URL;
   const one = await scratchDatabase(admin, 'er_bench_import');
   const two = await scratchDatabase(admin, 'er_bench_copy');
+  const three = await scratchDatabase(admin, 'er_bench_copy_batched');
   const dir = mkdtempSync(path.join(tmpdir(), 'er-bench-import-'));
   const service = await startService({ DATABASE_URL: one.url, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' });
   const pid = service.child.pid as number;
@@ -77,7 +84,9 @@ async function main() {
     const rssBefore = rssMb(pid);
     const t0 = performance.now();
     let rows = 0;
+    let uploadMs = 0; // of importMs: the uploads (parsed, checked and stored with their jobs) until each 202
     for (const [type, file] of Object.entries(paths)) {
+      const u0 = performance.now();
       const res = await fetch(`${service.baseUrl}/v1/imports?recordType=${type}&mode=row-by-row`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'text/csv', 'content-length': String(statSync(file).size) },
@@ -85,6 +94,7 @@ async function main() {
         duplex: 'half',
       } as RequestInit);
       if (res.status !== 202) throw new Error(`${type}: ${res.status} ${await res.text()}`);
+      uploadMs += performance.now() - u0;
       const { id } = (await res.json()) as { id: string };
       for (;;) {
         const job = (await (await fetch(`${service.baseUrl}/v1/imports/${id}`, { headers: auth })).json()) as {
@@ -102,15 +112,6 @@ async function main() {
     const importMs = performance.now() - t0;
     const importPeak = peak;
 
-    // COPY of the same rows into the same (migrated, empty) tables of a second database.
-    const second = await startService({ DATABASE_URL: two.url, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' });
-    await second.stop();
-    const tables = ['establishments', 'licences', 'enforcement_actions'];
-    for (const t of tables) execFileSync('psql', [one.url, '-qc', `\\copy ${t} to '${path.join(dir, `${t}.copy`)}'`]);
-    const c0 = performance.now();
-    for (const t of tables) execFileSync('psql', [two.url, '-qc', `\\copy ${t} from '${path.join(dir, `${t}.copy`)}'`]);
-    const copyMs = performance.now() - c0;
-
     // Export of the actions, streamed.
     peak = rssMb(pid);
     const e0 = performance.now();
@@ -122,6 +123,42 @@ async function main() {
       for (const b of chunk) if (b === 10) lines += 1;
     }
     const exportMs = performance.now() - e0;
+    const exportPeak = peak;
+    console.error(
+      `imported ${rows} records in ${(importMs / 1000).toFixed(1)} s; exported ${lines - 1} in ${(exportMs / 1000).toFixed(1)} s`,
+    );
+
+    // COPY of the same rows into the same (migrated, empty) tables of a second database.
+    let copyMs = Number.NaN;
+    let batchedCopyMs = Number.NaN;
+    if (WITH_COPY) {
+      const second = await startService({ DATABASE_URL: two.url, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' });
+      await second.stop();
+      const tables = ['establishments', 'licences', 'enforcement_actions'];
+      for (const t of tables) execFileSync('psql', [one.url, '-qc', `\\copy ${t} to '${path.join(dir, `${t}.copy`)}'`]);
+      const c0 = performance.now();
+      for (const t of tables) execFileSync('psql', [two.url, '-qc', `\\copy ${t} from '${path.join(dir, `${t}.copy`)}'`]);
+      copyMs = performance.now() - c0;
+      // The same rows again, into a third database, in transactions of the import's batch size (500).
+      const third = await startService({ DATABASE_URL: three.url, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' });
+      await third.stop();
+      const script = tables.flatMap((t) => {
+        const lines = readFileSync(path.join(dir, `${t}.copy`), 'utf8')
+          .split('\n')
+          .filter((l) => l !== '');
+        const chunks: string[] = [];
+        for (let i = 0; i < lines.length; i += 500) {
+          const chunk = path.join(dir, `${t}.${i}.copy`);
+          writeFileSync(chunk, `${lines.slice(i, i + 500).join('\n')}\n`);
+          chunks.push(`\\copy ${t} from '${chunk}'`);
+        }
+        return chunks;
+      });
+      writeFileSync(path.join(dir, 'chunks.sql'), `${script.join('\n')}\n`);
+      const b0 = performance.now();
+      execFileSync('psql', [three.url, '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(dir, 'chunks.sql')]);
+      batchedCopyMs = performance.now() - b0;
+    }
 
     const importRate = rows / (importMs / 1000);
     const copyRate = rows / (copyMs / 1000);
@@ -133,15 +170,19 @@ async function main() {
         rows,
         importSeconds: +(importMs / 1000).toFixed(1),
         importRowsPerSecond: Math.round(importRate),
-        copySeconds: +(copyMs / 1000).toFixed(2),
-        copyRowsPerSecond: Math.round(copyRate),
-        ratioToCopy: +(importRate / copyRate).toFixed(3),
+        uploadSeconds: +(uploadMs / 1000).toFixed(1),
+        copySeconds: WITH_COPY ? +(copyMs / 1000).toFixed(2) : null,
+        copyRowsPerSecond: WITH_COPY ? Math.round(copyRate) : null,
+        ratioToCopy: WITH_COPY ? +(importRate / copyRate).toFixed(3) : null,
+        batchedCopySeconds: WITH_COPY ? +(batchedCopyMs / 1000).toFixed(2) : null,
+        batchedCopyRowsPerSecond: WITH_COPY ? Math.round(rows / (batchedCopyMs / 1000)) : null,
+        ratioToBatchedCopy: WITH_COPY ? +(importRate / (rows / (batchedCopyMs / 1000))).toFixed(3) : null,
         serviceRssMbBefore: rssBefore,
         serviceRssMbPeakDuringImport: importPeak,
         exportRows: lines - 1,
         exportMb: +(bytes / 1e6).toFixed(1),
         exportRowsPerSecond: Math.round((lines - 1) / (exportMs / 1000)),
-        serviceRssMbPeakDuringExport: peak,
+        serviceRssMbPeakDuringExport: exportPeak,
         loadAverage: (await import('node:os')).loadavg().map((l) => +l.toFixed(2)),
       }),
     );
@@ -150,6 +191,7 @@ async function main() {
     await service.stop();
     await one.drop();
     await two.drop();
+    await three.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
