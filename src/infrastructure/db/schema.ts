@@ -88,6 +88,7 @@ export const establishments = pgTable(
   },
   (t) => [
     index('establishments_municipality_name_idx').on(t.municipalityCode, t.name, t.id),
+    index('establishments_export_idx').on(t.municipalityCode, t.id).where(sql`deleted_at is null`),
     uniqueIndex('establishments_external_reference_key')
       .on(t.municipalityCode, t.externalReference)
       .where(sql`external_reference is not null and deleted_at is null`),
@@ -112,6 +113,7 @@ export const licences = pgTable(
     uniqueIndex('licences_establishment_number_key').on(t.establishmentId, t.licenceNumber),
     uniqueIndex('licences_external_reference_key').on(t.municipalityCode, t.externalReference).where(sql`external_reference is not null`),
     index('licences_establishment_idx').on(t.establishmentId, t.validFrom),
+    index('licences_export_idx').on(t.municipalityCode, t.id),
   ],
 );
 
@@ -155,6 +157,8 @@ export const enforcementActions = pgTable(
     index('enforcement_actions_decision_date_idx').on(t.decisionDate),
     index('enforcement_actions_zaak_url_idx').on(t.zaakUrl),
     index('enforcement_actions_besluit_url_idx').on(t.besluitUrl),
+    // An export's keyset walk (municipality, id > last): each page read in order, never sorted (migration 0018).
+    index('enforcement_actions_export_idx').on(t.municipalityCode, t.id).where(sql`deleted_at is null`),
   ],
 );
 
