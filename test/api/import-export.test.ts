@@ -315,6 +315,28 @@ for (const batchSize of [500, 2]) {
   });
 }
 
+t.test('a batch of more records than one INSERT holds: every action, audit entry and event is written', async (t) => {
+  const a = await setUp(t, { IMPORT_BATCH_SIZE: '5000' });
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const n = 4500; // 4500 audit entries of 16 columns: more parameters than one statement takes (65,535)
+  const file = [ACT_HEADER, ...Array.from({ length: n }, (_, i) => fine(`B-${i}`, i % 2 ? 'E-1' : 'E-2', '2020-06-01', String(100 + i)))];
+  const job = await a.importFile(file.join('\n'), 'recordType=enforcement-actions&mode=row-by-row');
+  t.match(job, { state: 'succeeded', rowsDone: n, counts: { created: n, rejected: 0 } });
+  const count = async (query: ReturnType<typeof sql>) =>
+    Number(((await a.database.owner.execute(query)) as unknown as { rows: { n: number | string }[] }).rows[0]?.n);
+  t.equal(await count(sql`select count(*) as n from enforcement_actions`), n);
+  t.equal(await count(sql`select count(*) as n from audit_log where object_type = 'enforcement_action' and action = 'create'`), n);
+  t.equal(await count(sql`select count(distinct object_id) as n from audit_log where object_type = 'enforcement_action'`), n);
+  t.equal(
+    await count(sql`select count(distinct occurred_at) as n from audit_log where object_type = 'enforcement_action'`),
+    1,
+    'one command made them all (not the record-by-record fallback)',
+  );
+  t.ok((await count(sql`select count(*) as n from outbox_events`)) >= n, 'an event for every action (and the statistics event)');
+  const exported = await a.exportOf('enforcement-actions');
+  t.equal(exported.body.trim().split('\n').length, n + 1, 'the export holds them all');
+});
+
 t.test('bad files get clear answers', async (t) => {
   const a = await setUp(t, { IMPORT_BODY_LIMIT_BYTES: '4096' });
 

@@ -2,7 +2,7 @@ import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { deliveryAttempts, outboxEvents, subscriptions } from '../db/schema-notifications.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
-import { insertRow, type PageRequest, selectOne, selectPage, updateRow } from './rows.js';
+import { insertRow, type PageRequest, ROWS_PER_INSERT, selectOne, selectPage, updateRow } from './rows.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type SubscriptionValues = typeof subscriptions.$inferInsert;
@@ -62,7 +62,7 @@ export function listDeliveryAttempts(q: Queryable, subscriptionId: string, outco
 // ── the outbox ──────────────────────────────────────────────────────────────────────────────────
 
 export async function insertOutboxEvents(q: Queryable, events: OutboxEventValues[]): Promise<void> {
-  if (events.length > 0) await q.insert(outboxEvents).values(events);
+  for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await q.insert(outboxEvents).values(events.slice(i, i + ROWS_PER_INSERT));
 }
 
 /**
