@@ -387,23 +387,24 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
       creates.push({ at: i, input: { ...(d.input as unknown as EnforcementActionInput), establishmentId: establishment.row.id } });
     }
     if (creates.length === 0) return oneByOne;
+    let made: Awaited<ReturnType<RecordCommands['enforcementActions']['createMany']>>;
     try {
-      const made = await tx.transaction((sp) =>
+      made = await tx.transaction((sp) =>
         commandsOn(sp).enforcementActions.createMany(
           ctx,
           creates.map((c) => c.input),
         ),
       );
-      made.forEach((result, k) => {
-        const { at } = creates[k] as (typeof creates)[number];
-        const line = (records[at] as ImportRecordRow).line;
-        outcomes[at] = result instanceof DomainError ? { problems: problemsOf('enforcement-actions', line, result) } : 'created';
-      });
-      return oneByOne;
     } catch {
       // Not an input's fault (those come back as errors): each record again on its own, which reports what it is.
       return [...oneByOne, ...creates.map((c) => c.at)].sort((a, b) => a - b);
     }
+    made.forEach((result, k) => {
+      const { at } = creates[k] as (typeof creates)[number];
+      const line = (records[at] as ImportRecordRow).line;
+      outcomes[at] = result instanceof DomainError ? { problems: problemsOf('enforcement-actions', line, result) } : 'created';
+    });
+    return oneByOne;
   }
 
   class Rollback extends Error {}

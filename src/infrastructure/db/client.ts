@@ -262,8 +262,10 @@ function useNamedStatements(client: pg.PoolClient): void {
     let named = config;
     if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
       const c = config as { text: string; name?: string; queryMode?: string; values?: unknown[] };
+      // drizzle passes the values beside the config: query({ text }, values)
+      const values = c.values ?? (Array.isArray(rest[0]) ? rest[0] : []);
       // Bulk statements (many-row inserts, long lists) vary in text and their best plan depends on the values.
-      if (!c.name && c.queryMode !== 'simple' && (c.values?.length ?? 0) <= MAX_NAMED_PARAMETERS) {
+      if (!c.name && c.queryMode !== 'simple' && values.length <= MAX_NAMED_PARAMETERS) {
         let name = names.get(c.text);
         if (!name && names.size < MAX_NAMED_STATEMENTS) {
           name = `er_${names.size + 1}`;
