@@ -337,6 +337,44 @@ t.test('a batch of more records than one INSERT holds: every action, audit entry
   t.equal(exported.body.trim().split('\n').length, n + 1, 'the export holds them all');
 });
 
+t.test('an export leaves deleted records out, whichever page they fall on', async (t) => {
+  const a = await setUp(t);
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const file = [ACT_HEADER, ...Array.from({ length: 7 }, (_, i) => fine(`D-${i}`, 'E-1', '2020-06-01', String(100 + i)))];
+  t.match(await a.importFile(file.join('\n'), 'recordType=enforcement-actions'), { counts: { created: 7 } });
+  const listed = json<{ items: { id: string; externalReference: string }[] }>(
+    await a.app.inject({ url: '/v1/enforcement-actions', headers: a.officer.auth }),
+  ).items.sort((x, y) => x.id.localeCompare(y.id));
+  const gone = [listed[0], listed[3], listed[6]].map((x) => x as { id: string; externalReference: string }); // first, middle, last in id order
+  for (const x of gone) {
+    const res = await a.app.inject({
+      method: 'DELETE',
+      url: `/v1/enforcement-actions/${x.id}`,
+      headers: { ...a.officer.auth, 'if-match': '"1"', 'x-audit-reason': 'recorded twice' },
+    });
+    t.equal(res.statusCode, 204);
+  }
+  const expected = listed.filter((x) => !gone.includes(x)).map((x) => x.externalReference);
+  const references = (body: string) =>
+    body
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[0]);
+  t.same(references((await a.exportOf('enforcement-actions')).body), expected, 'the live four, in id order');
+  const officerCtx = clientContext(
+    { clientId: a.officer.id, name: 'o', role: 'officer', municipalityCode: 'GM0363' },
+    { requestId: null, reason: null },
+  );
+  for (const size of [1, 2, 3]) {
+    const seen: string[] = [];
+    await createExporter(a.database, size).run(officerCtx, 'enforcement-actions', 'GM0363', async (rows) => {
+      seen.push(...rows.map((r) => String(r.externalReference)));
+    });
+    t.same(seen, expected, `in pages of ${size}`);
+  }
+});
+
 t.test('bad files get clear answers', async (t) => {
   const a = await setUp(t, { IMPORT_BODY_LIMIT_BYTES: '4096' });
 

@@ -37,22 +37,26 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
       async (tx) => {
         let after: string | null = null;
         for (;;) {
+          // Each batch holds tombstones too (see transfer.ts): they are left out here.
           let rows: FlatRow[];
+          let read: number;
           if (type === 'establishments') {
             const batch = await establishmentsAfter(tx, municipalityCode, after, batchSize);
-            after = batch.at(-1)?.id ?? null;
-            rows = batch.map((r) => establishmentRow(toEstablishment(r)));
+            [read, after] = [batch.length, batch.at(-1)?.id ?? null];
+            rows = batch.filter((r) => r.deletedAt === null).map((r) => establishmentRow(toEstablishment(r)));
           } else if (type === 'licences') {
             const batch = await licencesAfter(tx, municipalityCode, after, batchSize);
-            after = batch.at(-1)?.row.id ?? null;
+            [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
             rows = batch.map((r) => licenceRow(toLicence(r.row), r.establishmentReference));
           } else {
             const batch = await enforcementActionsAfter(tx, municipalityCode, after, batchSize);
-            after = batch.at(-1)?.row.id ?? null;
-            rows = batch.map((r) => enforcementActionRow(toEnforcementAction(r.row), r.establishmentReference));
+            [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
+            rows = batch
+              .filter((r) => r.row.deletedAt === null)
+              .map((r) => enforcementActionRow(toEnforcementAction(r.row), r.establishmentReference));
           }
           if (rows.length > 0) await sink(rows);
-          if (rows.length < batchSize) return;
+          if (read < batchSize) return;
         }
       },
       { snapshot: true },

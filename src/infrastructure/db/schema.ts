@@ -88,7 +88,7 @@ export const establishments = pgTable(
   },
   (t) => [
     index('establishments_municipality_name_idx').on(t.municipalityCode, t.name, t.id),
-    index('establishments_export_idx').on(t.municipalityCode, t.id).where(sql`deleted_at is null`),
+    index('establishments_export_idx').on(t.municipalityCode, t.id),
     uniqueIndex('establishments_external_reference_key')
       .on(t.municipalityCode, t.externalReference)
       .where(sql`external_reference is not null and deleted_at is null`),
@@ -158,7 +158,7 @@ export const enforcementActions = pgTable(
     index('enforcement_actions_zaak_url_idx').on(t.zaakUrl),
     index('enforcement_actions_besluit_url_idx').on(t.besluitUrl),
     // An export's keyset walk (municipality, id > last): each page read in order, never sorted (migration 0018).
-    index('enforcement_actions_export_idx').on(t.municipalityCode, t.id).where(sql`deleted_at is null`),
+    index('enforcement_actions_export_idx').on(t.municipalityCode, t.id),
   ],
 );
 

@@ -1,10 +1,12 @@
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
 
 /**
- * Reads for an export: one municipality's live records in id order, a batch at a time after the
- * last id of the previous batch (keyset), so memory stays flat however many there are.
+ * Reads for an export: one municipality's records in id order, a batch at a time after the last id
+ * of the previous batch (keyset), so memory stays flat however many there are. Tombstones come too
+ * and the caller leaves them out: with `deleted_at is null` here the planner may take a partial
+ * index and sort every page (migration 0018).
  */
 
 /** How a record refers to its establishment in a file: the establishment's own reference, else its id. */
@@ -15,7 +17,7 @@ export function establishmentsAfter(q: Queryable, municipalityCode: string, afte
   return q
     .select()
     .from(t)
-    .where(and(eq(t.municipalityCode, municipalityCode), isNull(t.deletedAt), afterId ? gt(t.id, afterId) : undefined))
+    .where(and(eq(t.municipalityCode, municipalityCode), afterId ? gt(t.id, afterId) : undefined))
     .orderBy(asc(t.id))
     .limit(limit);
 }
@@ -37,7 +39,7 @@ export function enforcementActionsAfter(q: Queryable, municipalityCode: string, 
     .select({ row: t, establishmentReference })
     .from(t)
     .innerJoin(establishments, eq(establishments.id, t.establishmentId))
-    .where(and(eq(t.municipalityCode, municipalityCode), isNull(t.deletedAt), afterId ? gt(t.id, afterId) : undefined))
+    .where(and(eq(t.municipalityCode, municipalityCode), afterId ? gt(t.id, afterId) : undefined))
     .orderBy(asc(t.id))
     .limit(limit);
 }
