@@ -239,6 +239,17 @@ function releaseDeadClients(pool: pg.Pool): void {
   pool.connect = wrapped as typeof pool.connect;
 }
 
+/**
+ * Plans every statement of the transaction for its values and the tables' present size, instead of
+ * reusing a connection's cached generic plan. For bulk work that grows tables from empty faster than
+ * statistics follow (an import): a generic plan made in its first batches, when the table was nearly
+ * empty, picked an index on the municipality alone for the reference look-ups of later batches and
+ * read every row of it per reference (18 s a batch at 60,000 actions).
+ */
+export async function planForPresentSize(tx: Tx): Promise<void> {
+  await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
+}
+
 /** Distinct statements per connection that get a server-side prepared statement. */
 const MAX_NAMED_STATEMENTS = 256;
 /** Statements with more parameters than this are sent unnamed (planned for their values each time). */
