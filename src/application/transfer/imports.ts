@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Conflict, DomainError, Forbidden, NotFound, RuleViolation } from '../../domain/errors.js';
 import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '../../domain/records.js';
 import { columnOf, type ImportProblem, type RecordType } from '../../domain/transfer.js';
-import { type Database, planForPresentSize, type Tx } from '../../infrastructure/db/client.js';
+import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
 import { findByReference, findManyByReference } from '../../infrastructure/repositories/external-references.js';
 import {
@@ -417,7 +417,6 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
     let outcome: Tally | 'cancelled' | 'stopped' = tally;
     try {
       await database.db.transaction(async (tx) => {
-        await planForPresentSize(tx);
         for (let ord = 0; ord < job.rowsTotal; ) {
           const rows = await inTenant(tx, ctx.scope, (t) => importRowsFrom(t, job.id, ord, options.batchSize));
           if (rows.length === 0) break;
@@ -460,7 +459,6 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
     let done = job.rowsDone;
     while (done < job.rowsTotal) {
       const stop = await database.db.transaction(async (tx) => {
-        await planForPresentSize(tx);
         const current = await inTenant(tx, { kind: 'all' }, (t) => findImport(t, { kind: 'all' }, job.id, true));
         if (!current || current.leaseOwner !== instance) return 'lost' as const;
         if (current.cancelRequested) return 'cancelled' as const;

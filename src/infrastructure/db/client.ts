@@ -240,14 +240,18 @@ function releaseDeadClients(pool: pg.Pool): void {
 }
 
 /**
- * Plans every statement of the transaction for its values and the tables' present size, instead of
- * reusing a connection's cached generic plan. For bulk work that grows tables from empty faster than
- * statistics follow (an import): a generic plan made in its first batches, when the table was nearly
- * empty, picked an index on the municipality alone for the reference look-ups of later batches and
- * read every row of it per reference (18 s a batch at 60,000 actions).
+ * Runs `fn` with every statement planned for its values and the tables' present size, instead of a
+ * connection's cached generic plan; the setting is back to its default afterwards (it must not stay:
+ * the deferred triggers' PL/pgSQL statements would be planned again for every row). For queries over
+ * tables that grow from empty faster than their statistics follow (an import): a generic plan cached
+ * in an import's first batches picked an index on the municipality alone for the reference look-ups
+ * of later ones and read every row of it per reference (18 s a batch at 60,000 actions).
  */
-export async function planForPresentSize(tx: Tx): Promise<void> {
-  await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
+export async function withPlansForPresentSize<T>(q: Queryable, fn: () => Promise<T>): Promise<T> {
+  await q.execute(sql`set local plan_cache_mode = force_custom_plan`);
+  const result = await fn();
+  await q.execute(sql`set local plan_cache_mode = default`);
+  return result;
 }
 
 /** Distinct statements per connection that get a server-side prepared statement. */

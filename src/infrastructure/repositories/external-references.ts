@@ -1,5 +1,5 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
-import type { Queryable } from '../db/client.js';
+import { type Queryable, withPlansForPresentSize } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
 import { arrayParam, rawRows } from './rows.js';
 
@@ -36,9 +36,10 @@ export async function idByExternalReference(
 
 /**
  * Which of these references live records of this type in the municipality hold: reference → id.
- * One probe of the unique index (municipality, reference) per reference, whatever the planner
- * knows of the table: an `in (…)` list let it scan the municipality's rows and compare each with
- * every reference (130 ms a batch at 20,000 rows in an import that had not been analysed yet).
+ * One probe of the unique index (municipality, reference) per reference, planned for the table's
+ * present size: an `in (…)` list, or a generic plan cached while the table was nearly empty, let
+ * the planner scan the municipality's rows and compare each with every reference (from 130 ms to
+ * 18 s a batch during an import, before the table had been analysed).
  */
 export async function idsByExternalReference(
   q: Queryable,
@@ -49,11 +50,13 @@ export async function idsByExternalReference(
   if (references.length === 0) return new Map();
   const t = tables[type];
   const live = 'deletedAt' in t ? sql`and ${t.deletedAt} is null` : sql``;
-  const rows = await rawRows<{ reference: string; id: string }>(
-    q,
-    sql`select r.reference, x.id from unnest(${arrayParam(references)}) as r(reference)
-        cross join lateral (select ${t.id} as id from ${t}
-          where ${t.municipalityCode} = ${municipalityCode} and ${t.externalReference} = r.reference ${live} limit 1) x`,
+  const rows = await withPlansForPresentSize(q, () =>
+    rawRows<{ reference: string; id: string }>(
+      q,
+      sql`select r.reference, x.id from unnest(${arrayParam(references)}) as r(reference)
+          cross join lateral (select ${t.id} as id from ${t}
+            where ${t.municipalityCode} = ${municipalityCode} and ${t.externalReference} = r.reference ${live} limit 1) x`,
+    ),
   );
   return new Map(rows.map((r) => [r.reference, r.id]));
 }
@@ -111,18 +114,20 @@ export async function findManyByReference<K extends ReferencedType>(
   const held = await idsByExternalReference(q, type, municipalityCode, references);
   const ids = [...held.values(), ...references.filter((r) => !held.has(r) && UUID.test(r)).map((r) => r.toLowerCase())];
   if (ids.length === 0) return found;
-  const rows = (await q
-    .select()
-    .from(t as typeof establishments)
-    .where(
-      and(
-        sql`${t.id} = any(${arrayParam(ids, 'uuid')})`,
-        eq(t.municipalityCode, municipalityCode),
-        'deletedAt' in t ? isNull(t.deletedAt) : undefined,
-      ),
-    )
-    .orderBy(t.id)
-    .for('update')) as Rows[K][];
+  const rows = (await withPlansForPresentSize(q, () =>
+    q
+      .select()
+      .from(t as typeof establishments)
+      .where(
+        and(
+          sql`${t.id} = any(${arrayParam(ids, 'uuid')})`,
+          eq(t.municipalityCode, municipalityCode),
+          'deletedAt' in t ? isNull(t.deletedAt) : undefined,
+        ),
+      )
+      .orderBy(t.id)
+      .for('update'),
+  )) as Rows[K][];
   const byReference = new Map(rows.filter((r) => r.externalReference !== null).map((r) => [r.externalReference as string, r]));
   const byId = new Map(rows.map((r) => [r.id, r]));
   for (const reference of references) {
