@@ -1,6 +1,6 @@
 import { Forbidden, RuleViolation } from '../../domain/errors.js';
 import { enforcementActionRow, establishmentRow, type FlatRow, licenceRow, type RecordType } from '../../domain/transfer.js';
-import { type Database, withPlansForPresentSize } from '../../infrastructure/db/client.js';
+import type { Database } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
 import { enforcementActionsAfter, establishmentsAfter, licencesAfter } from '../../infrastructure/repositories/transfer.js';
 import type { RequestContext } from '../context.js';
@@ -35,32 +35,29 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
       database.db,
       ctx.scope,
       async (tx) => {
-        // Each page planned for the table as it is, not as it was when the connection first read it.
-        await withPlansForPresentSize(tx, async () => {
-          let after: string | null = null;
-          for (;;) {
-            // Each batch holds tombstones too (see transfer.ts): they are left out here.
-            let rows: FlatRow[];
-            let read: number;
-            if (type === 'establishments') {
-              const batch = await establishmentsAfter(tx, municipalityCode, after, batchSize);
-              [read, after] = [batch.length, batch.at(-1)?.id ?? null];
-              rows = batch.filter((r) => r.deletedAt === null).map((r) => establishmentRow(toEstablishment(r)));
-            } else if (type === 'licences') {
-              const batch = await licencesAfter(tx, municipalityCode, after, batchSize);
-              [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
-              rows = batch.map((r) => licenceRow(toLicence(r.row), r.establishmentReference));
-            } else {
-              const batch = await enforcementActionsAfter(tx, municipalityCode, after, batchSize);
-              [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
-              rows = batch
-                .filter((r) => r.row.deletedAt === null)
-                .map((r) => enforcementActionRow(toEnforcementAction(r.row), r.establishmentReference));
-            }
-            if (rows.length > 0) await sink(rows);
-            if (read < batchSize) return;
+        let after: string | null = null;
+        for (;;) {
+          // Each batch holds tombstones too (see transfer.ts): they are left out here.
+          let rows: FlatRow[];
+          let read: number;
+          if (type === 'establishments') {
+            const batch = await establishmentsAfter(tx, municipalityCode, after, batchSize);
+            [read, after] = [batch.length, batch.at(-1)?.id ?? null];
+            rows = batch.filter((r) => r.deletedAt === null).map((r) => establishmentRow(toEstablishment(r)));
+          } else if (type === 'licences') {
+            const batch = await licencesAfter(tx, municipalityCode, after, batchSize);
+            [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
+            rows = batch.map((r) => licenceRow(toLicence(r.row), r.establishmentReference));
+          } else {
+            const batch = await enforcementActionsAfter(tx, municipalityCode, after, batchSize);
+            [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
+            rows = batch
+              .filter((r) => r.row.deletedAt === null)
+              .map((r) => enforcementActionRow(toEnforcementAction(r.row), r.establishmentReference));
           }
-        });
+          if (rows.length > 0) await sink(rows);
+          if (read < batchSize) return;
+        }
       },
       { snapshot: true },
     );
