@@ -45,7 +45,6 @@ async function rendered(page: Page, before: number) {
   await page.waitForFunction((n) => Number(document.body.dataset.renders) > n && document.body.dataset.state === 'ready', before);
   return Number(await page.evaluate(() => document.body.dataset.renders));
 }
-const renders = async (page: Page) => Number(await page.evaluate(() => document.body.dataset.renders));
 
 t.test('the dashboard shows the API’s figures, follows its filters and downloads its CSV', async (t) => {
   t.ok(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (CI installs it: apt-get install -y chromium)`);

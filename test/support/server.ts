@@ -2,7 +2,6 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const SERVER = path.join(ROOT, 'dist/server.js');
 
 /** Builds dist/ when it is missing or older than the sources, as `npm start` does (CI builds before the tests). */
 export function ensureBuilt(): void {
