@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import { asc, gt } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client.js';
 import { auditLog, auditPending } from '../db/schema.js';
-import { ROWS_PER_INSERT } from '../repositories/rows.js';
+import { appendRows } from '../repositories/rows.js';
 
 /**
  * The person acting (an officer or other municipal employee; never a sex worker): from a user token
@@ -107,7 +107,7 @@ export async function appendAudit(tx: Tx, actor: AuditAuthor, events: readonly A
     return { ...row, contentHash: contentHash(row) };
   });
   // A many-record command (an import's batch) may bring thousands: in statements under the parameter limit.
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) await tx.insert(auditPending).values(rows.slice(i, i + ROWS_PER_INSERT));
+  await appendRows(tx, auditPending, rows);
 }
 
 export interface ChainReport {

@@ -41,22 +41,31 @@ export async function idByExternalReference(
  * the planner scan the municipality's rows and compare each with every reference (from 130 ms to
  * 18 s a batch during an import, before the table had been analysed).
  */
-export async function idsByExternalReference(
+export function idsByExternalReference(
   q: Queryable,
   type: ReferencedType,
   municipalityCode: string,
   references: readonly string[],
 ): Promise<Map<string, string>> {
-  if (references.length === 0) return new Map();
+  if (references.length === 0) return Promise.resolve(new Map());
+  return withPlansForPresentSize(q, () => referenceHolders(q, type, municipalityCode, references));
+}
+
+/** idsByExternalReference without the plan setting, for callers that make it themselves (references not empty). */
+
+async function referenceHolders(
+  q: Queryable,
+  type: ReferencedType,
+  municipalityCode: string,
+  references: readonly string[],
+): Promise<Map<string, string>> {
   const t = tables[type];
   const live = 'deletedAt' in t ? sql`and ${t.deletedAt} is null` : sql``;
-  const rows = await withPlansForPresentSize(q, () =>
-    rawRows<{ reference: string; id: string }>(
-      q,
-      sql`select r.reference, x.id from unnest(${arrayParam(references)}) as r(reference)
-          cross join lateral (select ${t.id} as id from ${t}
-            where ${t.municipalityCode} = ${municipalityCode} and ${t.externalReference} = r.reference ${live} limit 1) x`,
-    ),
+  const rows = await rawRows<{ reference: string; id: string }>(
+    q,
+    sql`select r.reference, x.id from unnest(${arrayParam(references)}) as r(reference)
+        cross join lateral (select ${t.id} as id from ${t}
+          where ${t.municipalityCode} = ${municipalityCode} and ${t.externalReference} = r.reference ${live} limit 1) x`,
   );
   return new Map(rows.map((r) => [r.reference, r.id]));
 }
@@ -111,11 +120,11 @@ export async function findManyByReference<K extends ReferencedType>(
   const found = new Map<string, { row: Rows[K]; matchedBy: 'reference' | 'id' }>();
   if (references.length === 0) return found;
   const t = tables[type];
-  const held = await idsByExternalReference(q, type, municipalityCode, references);
-  const ids = [...held.values(), ...references.filter((r) => !held.has(r) && UUID.test(r)).map((r) => r.toLowerCase())];
-  if (ids.length === 0) return found;
-  const rows = (await withPlansForPresentSize(q, () =>
-    q
+  const rows = await withPlansForPresentSize(q, async () => {
+    const held = await referenceHolders(q, type, municipalityCode, references);
+    const ids = [...held.values(), ...references.filter((r) => !held.has(r) && UUID.test(r)).map((r) => r.toLowerCase())];
+    if (ids.length === 0) return [];
+    return (await q
       .select()
       .from(t as typeof establishments)
       .where(
@@ -126,8 +135,8 @@ export async function findManyByReference<K extends ReferencedType>(
         ),
       )
       .orderBy(t.id)
-      .for('update'),
-  )) as Rows[K][];
+      .for('update')) as Rows[K][];
+  });
   const byReference = new Map(rows.filter((r) => r.externalReference !== null).map((r) => [r.externalReference as string, r]));
   const byId = new Map(rows.map((r) => [r.id, r]));
   for (const reference of references) {

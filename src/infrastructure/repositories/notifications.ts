@@ -2,16 +2,11 @@ import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { deliveryAttempts, outboxEvents, subscriptions } from '../db/schema-notifications.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
-import { insertRow, type PageRequest, ROWS_PER_INSERT, selectOne, selectPage, updateRow } from './rows.js';
+import { appendRows, insertRow, type PageRequest, rawRows, selectOne, selectPage, updateRow } from './rows.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type SubscriptionValues = typeof subscriptions.$inferInsert;
 export type OutboxEventValues = typeof outboxEvents.$inferInsert;
-
-/** Rows of a raw statement, on either driver. */
-async function rowsOf<T>(q: Queryable, query: SQL): Promise<T[]> {
-  return ((await q.execute(query)) as unknown as { rows: T[] }).rows;
-}
 
 // ── subscriptions ────────────────────────────────────────────────────────────────────────────────
 
@@ -43,7 +38,7 @@ export async function restartPendingDeliveries(q: Queryable, subscriptionId: str
 
 /** Abandoned deliveries (since a moment) become pending again, due now; returns how many. */
 export async function redeliverAbandoned(q: Queryable, subscriptionId: string, since: Date | null): Promise<number> {
-  const rows = await rowsOf<{ id: string }>(
+  const rows = await rawRows<{ id: string }>(
     q,
     sql`update deliveries set status = 'pending', next_attempt_at = now(), due_since = now(), finished_at = null,
           lease_until = null, lease_id = null
@@ -62,7 +57,7 @@ export function listDeliveryAttempts(q: Queryable, subscriptionId: string, outco
 // ── the outbox ──────────────────────────────────────────────────────────────────────────────────
 
 export async function insertOutboxEvents(q: Queryable, events: OutboxEventValues[]): Promise<void> {
-  for (let i = 0; i < events.length; i += ROWS_PER_INSERT) await q.insert(outboxEvents).values(events.slice(i, i + ROWS_PER_INSERT));
+  await appendRows(q, outboxEvents, events);
 }
 
 /**
@@ -73,9 +68,9 @@ export async function insertOutboxEvents(q: Queryable, events: OutboxEventValues
  * dispatcher holds the lock).
  */
 export async function fanOut(q: Queryable, limit: number): Promise<number> {
-  const [lock] = await rowsOf<{ ok: boolean }>(q, sql`select pg_try_advisory_xact_lock(7244013) as ok`);
+  const [lock] = await rawRows<{ ok: boolean }>(q, sql`select pg_try_advisory_xact_lock(7244013) as ok`);
   if (!lock?.ok) return 0;
-  const events = await rowsOf<{ seq: string | number }>(
+  const events = await rawRows<{ seq: string | number }>(
     q,
     sql`select seq from outbox_events where fanned_out_at is null order by seq limit ${limit} for update`,
   );
@@ -119,7 +114,7 @@ export interface ClaimedDelivery {
  * is due again.
  */
 export async function claimDue(q: Queryable, limit: number, leaseMs: number, leaseId: string): Promise<ClaimedDelivery[]> {
-  const rows = await rowsOf<Record<string, unknown>>(
+  const rows = await rawRows<Record<string, unknown>>(
     q,
     sql`
     with due as (
@@ -174,7 +169,7 @@ export async function recordAttempt(
   attempt: AttemptValues,
   next: { delivered: true } | { delivered: false; nextAttemptAt: Date | null },
 ): Promise<boolean> {
-  const [row] = await rowsOf<{ lease_id: string | null }>(q, sql`select lease_id from deliveries where id = ${d.id} for update`);
+  const [row] = await rawRows<{ lease_id: string | null }>(q, sql`select lease_id from deliveries where id = ${d.id} for update`);
   if (!row) return false;
   await q.insert(deliveryAttempts).values(attempt);
   if (row.lease_id !== d.leaseId) return false;
@@ -191,7 +186,7 @@ export async function recordAttempt(
 
 /** The undelivered work: events not yet fanned out plus pending deliveries of active subscriptions, and the oldest one's age. */
 export async function backlog(q: Queryable): Promise<{ backlog: number; oldestUndeliveredAgeSeconds: number | null }> {
-  const [row] = await rowsOf<{ n: string | number; oldest: unknown }>(
+  const [row] = await rawRows<{ n: string | number; oldest: unknown }>(
     q,
     sql`
     with waiting as (

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gte, isNull, lte, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { openDataReleases, reportingAttestations, statisticsReleases } from '../db/schema-reporting.js';
 import type { TenantScope } from '../db/tenant.js';
-import { arrayParam, insertRow, type PageRequest, selectOne, selectPage, tenantRecords, updateRow } from './rows.js';
+import { arrayParam, insertRow, type PageRequest, rawRows, selectOne, selectPage, tenantRecords, updateRow } from './rows.js';
 
 export type AttestationRow = typeof reportingAttestations.$inferSelect;
 export type AttestationValues = typeof reportingAttestations.$inferInsert;
@@ -48,12 +48,13 @@ export const updateAttestation = (q: Queryable, id: string, values: Partial<Atte
 
 /** Actions of a municipality in a year in the given stages, from the rollup. */
 export async function countedActions(q: Queryable, municipalityCode: string, year: number, stages: readonly string[]): Promise<number> {
-  const res = (await q.execute(
+  const [row] = await rawRows<{ n: number }>(
+    q,
     sql`select coalesce(sum(actions), 0)::int as n from statistics_action_cells
         where municipality_code = ${municipalityCode} and year = ${year}
           and stage = any(${arrayParam(stages)})`,
-  )) as unknown as { rows: { n: number }[] };
-  return Number(res.rows[0]?.n ?? 0);
+  );
+  return Number(row?.n ?? 0);
 }
 
 /** Live attestations as "GM0363:2019" keys (every municipality in the caller's scope). */

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, lt, notExists, notInArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
-import { arrayParam } from './rows.js';
+import { arrayParam, rawRows } from './rows.js';
 
 export interface Candidate {
   id: string;
@@ -56,11 +56,11 @@ export async function destroyRecords(tx: Tx, type: keyof typeof TABLES, ids: str
   const blanked = new Map<string, number[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return blanked;
   const table = TABLES[type];
-  // ids are uuids (from the candidate queries), so they need no quoting inside the array literal
   await tx.delete(table).where(inArray(table.id, ids));
-  const result = (await tx.execute(
+  const destroyed = await rawRows<{ objectId: string; seq: number | string }>(
+    tx,
     sql`select destroyed_object_id as "objectId", destroyed_seq::bigint as seq from registry_destroy_trail(${type}, ${arrayParam(ids)}) order by 2`,
-  )) as unknown as { rows: { objectId: string; seq: number | string }[] };
-  for (const r of result.rows) blanked.get(r.objectId)?.push(Number(r.seq));
+  );
+  for (const r of destroyed) blanked.get(r.objectId)?.push(Number(r.seq));
   return blanked;
 }

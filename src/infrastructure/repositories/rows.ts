@@ -64,22 +64,32 @@ export async function insertRow<T extends PgTable>(q: Queryable, table: T, value
 }
 
 /**
- * Rows per INSERT of `insertRows`: PostgreSQL takes at most 65,535 parameters a statement, and the
- * widest table has about 30 columns.
+ * Rows per INSERT of `insertRows` and `appendRows`: PostgreSQL takes at most 65,535 parameters a
+ * statement, and the widest table has about 30 columns.
  */
 export const ROWS_PER_INSERT = 1000;
+
+function* chunksOf<V>(values: readonly V[]): Generator<V[]> {
+  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) yield values.slice(i, i + ROWS_PER_INSERT);
+}
 
 /** Inserts many rows (in statements of ROWS_PER_INSERT) and returns them as stored, in the order given. */
 export async function insertRows<T extends PgTable>(q: Queryable, table: T, values: T['$inferInsert'][]): Promise<T['$inferSelect'][]> {
   const stored: T['$inferSelect'][] = [];
-  for (let i = 0; i < values.length; i += ROWS_PER_INSERT) {
-    const rows = (await q
-      .insert(table as PgTable)
-      .values(values.slice(i, i + ROWS_PER_INSERT) as never)
-      .returning()) as T['$inferSelect'][];
-    stored.push(...rows);
+  for (const chunk of chunksOf(values)) {
+    stored.push(
+      ...((await q
+        .insert(table as PgTable)
+        .values(chunk as never)
+        .returning()) as T['$inferSelect'][]),
+    );
   }
   return stored;
+}
+
+/** Inserts many rows (in statements of ROWS_PER_INSERT) without reading them back; none is nothing. */
+export async function appendRows<T extends PgTable>(q: Queryable, table: T, values: readonly T['$inferInsert'][]): Promise<void> {
+  for (const chunk of chunksOf(values)) await q.insert(table as PgTable).values(chunk as never);
 }
 
 /** Updates the row whose key column holds `key` and returns it as stored. */

@@ -65,8 +65,6 @@ const SELECT_COLUMNS: Record<Dimension, { expr: string; alias: string }> = {
   stage: { expr: 'stage', alias: 'stage' },
 };
 
-const textArray = (values: readonly string[]) => arrayParam(values);
-
 function toCell(r: Record<string, unknown>, groupBy: readonly Dimension[]): Cell {
   const c: Cell = {
     actions: Number(r.actions),
@@ -127,7 +125,7 @@ export const statisticsRepository = {
               where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}`
         : sql`select min(year) as lo, max(year) as hi from ${statisticsActionCells}
               where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}
-                and municipality_code = any(${textArray(municipalityCodes)})`,
+                and municipality_code = any(${arrayParam(municipalityCodes)})`,
     );
     const r = res.rows[0] as { lo: unknown; hi: unknown } | undefined;
     if (!r || r.lo === null || r.lo === undefined) return null;
@@ -146,10 +144,10 @@ export const statisticsRepository = {
     const groupCols = dims.map((d) => d.alias).join(', ');
     const useRollup = wholeYears(q.decisionDateFrom, q.decisionDateTo);
     const filters = [
-      sql`municipality_code = any(${textArray(q.municipalityCodes)})`,
-      sql`stage = any(${textArray(q.stages)})`,
-      q.licenceStatuses ? sql`licence_status = any(${textArray(q.licenceStatuses)})` : undefined,
-      q.measures ? sql`measure = any(${textArray(q.measures)})` : undefined,
+      sql`municipality_code = any(${arrayParam(q.municipalityCodes)})`,
+      sql`stage = any(${arrayParam(q.stages)})`,
+      q.licenceStatuses ? sql`licence_status = any(${arrayParam(q.licenceStatuses)})` : undefined,
+      q.measures ? sql`measure = any(${arrayParam(q.measures)})` : undefined,
     ].filter(Boolean);
     let query: SQL;
     const national = useRollup && q.allMunicipalities && !q.groupBy.includes('municipality');
