@@ -286,9 +286,11 @@ for (const batchSize of [500, 2]) {
       'each with the licence status a POST derives, A-1 as line 4 left it',
     );
     const trail = await a.database.owner.execute(
-      sql`select object_id, action, reason, client_id from audit_log where object_type = 'enforcement_action' order by object_id, seq`,
+      sql`select object_id, action, reason, client_id, occurred_at from audit_log where object_type = 'enforcement_action' order by object_id, seq`,
     );
-    const entries = (trail as unknown as { rows: { object_id: string; action: string; reason: string; client_id: string }[] }).rows;
+    const entries = (
+      trail as unknown as { rows: { object_id: string; action: string; reason: string; client_id: string; occurred_at: unknown }[] }
+    ).rows;
     const ref = new Map(actions.map((x) => [x.id, x.externalReference]));
     t.same(
       entries.map((e) => `${ref.get(e.object_id)}:${e.action}`).sort(),
@@ -297,6 +299,12 @@ for (const batchSize of [500, 2]) {
     );
     const a1 = entries.filter((e) => ref.get(e.object_id) === 'A-1').map((e) => e.action);
     t.same(a1, ['create', 'update'], 'the create of A-1 comes before its update in the chain');
+    const commands = new Set(entries.filter((e) => e.action === 'create').map((e) => String(e.occurred_at)));
+    t.equal(
+      commands.size,
+      batchSize === 500 ? 1 : 3,
+      'the creates of a batch are one command (one time for their entries): one batch of 500, or three batches of 2 with a create',
+    );
     t.ok(
       entries.every((e) => e.reason === `import ${job.id}` && e.client_id === a.officer.id),
       'every entry names the officer and the import',
