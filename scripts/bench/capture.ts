@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { SCOPE_STATEMENT } from '../../src/infrastructure/db/client.js';
 
 /** One statement as the service sent it to PostgreSQL, with what came back. */
 export interface CapturedQuery {
@@ -6,6 +7,8 @@ export interface CapturedQuery {
   values: unknown[];
   fields: string[];
   rows: unknown[][];
+  /** Sent in one round trip with the next statement (a read's scope settings): pgbench sends the two as one pipeline. */
+  pipelinedWithNext?: boolean;
 }
 
 let sink: CapturedQuery[] | null = null;
@@ -24,12 +27,24 @@ function patch() {
     const text = typeof cfg === 'string' ? cfg : (cfg as { text?: string })?.text;
     const values = (Array.isArray(args[1]) ? args[1] : ((cfg as { values?: unknown[] })?.values ?? [])) as unknown[];
     if (!sink || typeof text !== 'string') return original.apply(this, args);
+    // A read's statement travels with its scope's settings (ScopedQuery in src/infrastructure/db/client.ts).
+    const scopeValues = (cfg as { scopeValues?: string[] }).scopeValues;
+    if (scopeValues) sink.push({ text: SCOPE_STATEMENT.text, values: [...scopeValues], fields: [], rows: [], pipelinedWithNext: true });
     const entry: CapturedQuery = { text, values: [...values], fields: [], rows: [] };
     sink.push(entry);
     const record = (r: pg.QueryResult | undefined) => {
       entry.fields = (r?.fields ?? []).map((f) => f.name);
       entry.rows = (r?.rows ?? []).map((row) => (Array.isArray(row) ? row : Object.values(row as object)));
     };
+    const submittable = cfg as { submit?: unknown; callback?: (err: unknown, r?: pg.QueryResult) => void };
+    if (typeof submittable.submit === 'function' && submittable.callback) {
+      const cb = submittable.callback;
+      submittable.callback = (err, r) => {
+        if (!err) record(r);
+        cb(err, r);
+      };
+      return original.apply(this, args);
+    }
     // pool.query() calls client.query(text, values, callback); drizzle's transactions use promises
     const cbIndex = args.findIndex((a) => typeof a === 'function');
     if (cbIndex >= 0) {
@@ -138,7 +153,11 @@ export function toPgbenchScript(a: CapturedQuery[], b: CapturedQuery[]): string 
   );
   rendered.forEach((sql, i) => {
     const oneLine = sql.replace(/\s+/g, ' ').trim();
-    lines.push(needGset.has(i) ? `${oneLine} \\gset q${i}_` : `${oneLine};`);
+    const line = needGset.has(i) ? `${oneLine} \\gset q${i}_` : `${oneLine};`;
+    // pgbench sends a pipeline's statements in one round trip, closed by one Sync: one implicit transaction, as the service does
+    if (b[i]?.pipelinedWithNext) lines.push('\\startpipeline', line);
+    else if (b[i - 1]?.pipelinedWithNext) lines.push(line, '\\endpipeline');
+    else lines.push(line);
   });
   const sets = [...fresh].map(([v, name]) =>
     Number.isInteger(JSON.parse(v)) ? `\\set ${name} random(-2147483648, 2147483647)` : `\\set ${name} random(1, 9000000000000000000)`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import t from 'tap';
 import { connectionRole, type Db, type Tx } from '../../src/infrastructure/db/client.js';
-import { APP_DB_ROLE, type TenantScope, withTenant } from '../../src/infrastructure/db/tenant.js';
+import { APP_DB_ROLE, readWithTenant, type TenantScope, withTenant } from '../../src/infrastructure/db/tenant.js';
 import { build, json, sample, usingPostgres } from '../support/helper.js';
 
 /**
@@ -64,6 +64,40 @@ t.test(
     t.same(codes(all), ['GM0363', 'GM0599'], 'the all-municipalities scope, set explicitly, sees both');
   },
 );
+
+t.test('a read outside a transaction is bound the same way, statement by statement, and leaves nothing behind', async (t) => {
+  const { database } = await twoMunicipalities(t);
+  const seen = await readWithTenant(database.db, OFFICER, async (q) => ({
+    user: (await rows<{ u: string }>(q, sql`select current_user as u`))[0]?.u,
+    actions: await rows<{ municipality_code: string }>(q, sql`select * from enforcement_actions`),
+    // a second statement of the same read, with a parameter: bound again
+    other: await rows<{ municipality_code: string }>(q, sql`select * from establishments where municipality_code = ${'GM0599'}`),
+  }));
+  t.equal(seen.user, APP_DB_ROLE, 'each statement runs as the non-superuser role');
+  t.same(codes(seen.actions), ['GM0363'], 'an unfiltered select returns only the officer’s municipality');
+  t.same(seen.other, [], 'another municipality asked for by name: nothing');
+
+  const failed = await refused(readWithTenant(database.db, OFFICER, (q) => rows(q, sql`select 1/0`)));
+  t.match(failed, /division by zero/, 'a failing statement fails the read');
+  // Every pooled connection, after those reads: no setting and no role is left behind.
+  const after = await Promise.all(
+    Array.from({ length: 4 }, () =>
+      rows<{ scope: string | null; municipality: string | null; role: string }>(
+        database.db,
+        sql`select current_setting('app.scope', true) as scope, current_setting('app.municipality', true) as municipality, current_user as role`,
+      ),
+    ),
+  );
+  for (const [r] of after) {
+    t.not(r?.scope, 'municipality', 'the scope ended with the statement');
+    t.not(r?.municipality, 'GM0363', 'the municipality ended with it');
+    t.not(r?.role, APP_DB_ROLE, 'and the role');
+  }
+  const again = await readWithTenant(database.db, { kind: 'all' }, (q) =>
+    rows<{ municipality_code: string }>(q, sql`select * from enforcement_actions`),
+  );
+  t.same(codes(again), ['GM0363', 'GM0599'], 'after a failure the next read works, in its own scope');
+});
 
 t.test('no scope, or an empty one, sees no rows at all (fail-closed)', async (t) => {
   const { database } = await twoMunicipalities(t);

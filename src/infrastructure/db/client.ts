@@ -56,122 +56,123 @@ export function dbOnConnection(client: pg.PoolClient): Db {
   return db;
 }
 
+/** The statement that binds a scope's settings, prepared once per connection (see ScopedQuery). */
+export const SCOPE_STATEMENT = {
+  name: 'er_scope',
+  text: "select set_config('app.scope', $1, true), set_config('app.municipality', $2, true), set_config('role', $3, true)",
+} as const;
+
+const PgQuery = createRequire(import.meta.url)('pg/lib/query.js') as new (
+  config: pg.QueryConfig & { queryMode?: string; callback?: (err: Error | null, result?: pg.QueryResult) => void },
+) => object;
+const prepareValue: (value: unknown) => string | Buffer | null = createRequire(import.meta.url)('pg/lib/utils.js').prepareValue;
+
+/** The parts of pg's wire connection a ScopedQuery writes to (pg/lib/connection.js). */
+interface WireConnection {
+  parsedStatements: Record<string, string>;
+  parse(m: { text: string; name: string; types: unknown[] }): void;
+  bind(m: { portal: string; statement: string; values: unknown[]; valueMapper: typeof prepareValue }): void;
+  execute(m: { portal: string; rows?: number }): void;
+}
+
+/**
+ * One statement preceded by the scope's settings in a single round trip: the extended-protocol
+ * messages of SCOPE_STATEMENT (Bind, Execute; Parse only the first time on a connection) and then
+ * those of the statement itself (pg's own: Parse the first time, Bind, Describe, Execute), closed
+ * by one Sync. PostgreSQL runs everything up to a Sync as one implicit transaction, so the
+ * transaction-local settings hold for the statement and end with it: fail-closed like BEGIN … COMMIT,
+ * in one round trip, with both statements prepared (parsed and planned once per connection).
+ * The settings' own row and command tag are not part of the answer.
+ */
+class ScopedQuery extends (PgQuery as new (
+  config: object,
+) => {
+  prepare(connection: WireConnection): void;
+  hasBeenParsed(connection: WireConnection): boolean;
+  handleDataRow(msg: unknown): void;
+  handleCommandComplete(msg: unknown, connection: unknown): void;
+}) {
+  /** Set when this round trip parsed a statement: a failure leaves the connection's bookkeeping of prepared statements unsure. */
+  parsedHere = false;
+  private settingsPending = true;
+
+  constructor(
+    config: pg.QueryConfig,
+    readonly scopeValues: readonly string[],
+    callback: (err: Error | null, result?: pg.QueryResult) => void,
+  ) {
+    super({ ...config, queryMode: 'extended', callback });
+  }
+
+  override prepare(connection: WireConnection): void {
+    if (connection.parsedStatements[SCOPE_STATEMENT.name] === undefined) {
+      connection.parse({ ...SCOPE_STATEMENT, types: [] });
+      connection.parsedStatements[SCOPE_STATEMENT.name] = SCOPE_STATEMENT.text;
+      this.parsedHere = true;
+    }
+    if (!this.hasBeenParsed(connection)) this.parsedHere = true;
+    connection.bind({ portal: '', statement: SCOPE_STATEMENT.name, values: [...this.scopeValues], valueMapper: prepareValue });
+    connection.execute({ portal: '' });
+    super.prepare(connection);
+  }
+
+  override handleDataRow(msg: unknown): void {
+    if (!this.settingsPending) super.handleDataRow(msg);
+  }
+
+  override handleCommandComplete(msg: unknown, connection: unknown): void {
+    if (this.settingsPending) this.settingsPending = false;
+    else super.handleCommandComplete(msg, connection);
+  }
+}
+
 interface ScopedConnection {
   db: Db;
-  /** The statement that opens every message (the scope's settings), set for each use. */
-  prefix: string;
+  /** The scope's values for SCOPE_STATEMENT, set for each use. */
+  scopeValues: readonly string[];
   /** Set when the connection failed (not a statement): it must not go back to the pool. */
   broken: Error | undefined;
 }
 
 const scopedConnections = new WeakMap<pg.PoolClient, ScopedConnection>();
-const prepareValue: (value: unknown) => string | Buffer | null = createRequire(import.meta.url)('pg/lib/utils.js').prepareValue;
 
 /**
- * A drizzle instance on one checked-out connection whose every statement is sent as one
- * simple-protocol message: `prefix` first, then the statement with its parameters as escaped
- * literals (the text pg would have sent for them, untyped like a parameter), and the answer is the
- * statement's. Used by readWithTenant (tenant.ts); made once per connection and reused.
+ * A drizzle instance on one checked-out connection whose every statement is sent as a ScopedQuery:
+ * the scope's settings and the statement in one round trip and one implicit transaction. Used by
+ * readWithTenant (tenant.ts); made once per connection and reused.
  */
-export function scopedStatements(client: pg.PoolClient, prefix: string): { db: Db; broken(): Error | undefined } {
+export function scopedStatements(client: pg.PoolClient, scopeValues: readonly string[]): { db: Db; broken(): Error | undefined } {
   let conn = scopedConnections.get(client);
   if (!conn) {
-    const state: ScopedConnection = { db: undefined as unknown as Db, prefix, broken: undefined };
-    const query = async (config: pg.QueryConfig, values?: unknown[]) => {
-      const text = state.prefix + inlineParameters(config.text, values ?? config.values ?? []);
-      try {
-        const results = (await client.query({
-          ...config,
-          name: undefined,
-          values: undefined,
-          queryMode: 'simple',
-          text,
-          traceText: config.text,
-        } as pg.QueryConfig)) as unknown as pg.QueryResult[];
-        return results[results.length - 1];
-      } catch (err) {
-        if (!(err instanceof pg.DatabaseError)) state.broken = err instanceof Error ? err : new Error(String(err));
-        throw err;
-      }
+    const state: ScopedConnection = { db: undefined as unknown as Db, scopeValues, broken: undefined };
+    const query = (config: pg.QueryConfig, values?: unknown[]) => {
+      const text = config.text;
+      const params = values ?? config.values ?? [];
+      const name = statementName(client, text, params.length);
+      return traceQuery(
+        'postgresql',
+        text,
+        () =>
+          new Promise<pg.QueryResult>((resolve, reject) => {
+            const q = new ScopedQuery({ ...config, name, values: params }, state.scopeValues, (err, result) => {
+              if (!err) return resolve(result as pg.QueryResult);
+              // A failed statement rolled back its own implicit transaction; the connection is given back
+              // unless it broke or this round trip parsed a statement (its prepared-statement bookkeeping is unsure then).
+              if (!(err instanceof pg.DatabaseError) || q.parsedHere) state.broken = err;
+              reject(err);
+            });
+            client.query(q as unknown as pg.QueryConfig);
+          }),
+      );
     };
     state.db = drizzlePg({ client: { query } as unknown as pg.PoolClient, schema }) as unknown as Db;
     conn = state;
     scopedConnections.set(client, conn);
   }
-  conn.prefix = prefix;
+  conn.scopeValues = scopeValues;
   conn.broken = undefined;
   const used = conn;
   return { db: used.db, broken: () => used.broken };
-}
-
-/** A parameter as an SQL literal: untyped like a bound parameter, escaped (pg.escapeLiteral). */
-function literal(value: unknown): string {
-  const prepared = prepareValue(value);
-  if (prepared === null) return 'NULL';
-  if (Buffer.isBuffer(prepared)) return `'\\x${prepared.toString('hex')}'`;
-  return pg.escapeLiteral(prepared);
-}
-
-/**
- * Replaces `$1`… in `text` by the literals of `values`, outside quoted strings, quoted identifiers,
- * comments and dollar-quoted bodies (where `$1` is text, not a parameter).
- */
-export function inlineParameters(text: string, values: readonly unknown[]): string {
-  if (values.length === 0) return text;
-  let out = '';
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text[i] as string;
-    if (c === "'" || c === '"') {
-      const end = closingQuote(text, i, c);
-      out += text.slice(i, end);
-      i = end;
-    } else if (c === '-' && text[i + 1] === '-') {
-      const end = text.indexOf('\n', i);
-      const stop = end === -1 ? n : end;
-      out += text.slice(i, stop);
-      i = stop;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      const stop = end === -1 ? n : end + 2;
-      out += text.slice(i, stop);
-      i = stop;
-    } else if (c === '$') {
-      const digits = /^\$(\d+)/.exec(text.slice(i, i + 12));
-      const tag = digits ? null : /^\$[A-Za-z_]*\$/.exec(text.slice(i, i + 64));
-      if (digits) {
-        const index = Number(digits[1]) - 1;
-        if (index < 0 || index >= values.length) throw new Error(`no value for parameter $${digits[1]}`);
-        out += literal(values[index]);
-        i += digits[0].length;
-      } else if (tag) {
-        const end = text.indexOf(tag[0], i + tag[0].length);
-        const stop = end === -1 ? n : end + tag[0].length;
-        out += text.slice(i, stop);
-        i = stop;
-      } else {
-        out += c;
-        i += 1;
-      }
-    } else {
-      out += c;
-      i += 1;
-    }
-  }
-  return out;
-}
-
-/** The index after the quote that closes the one at `start` (a doubled quote is part of the text). */
-function closingQuote(text: string, start: number, quote: string): number {
-  let i = start + 1;
-  while (i < text.length) {
-    if (text[i] === quote) {
-      if (text[i + 1] === quote) i += 2;
-      else return i + 1;
-    } else i += 1;
-  }
-  return text.length;
 }
 
 /** The migrations folder, resolved from this module so it works from src/, dist/ and any cwd. */
@@ -259,33 +260,46 @@ const MAX_NAMED_STATEMENTS = 256;
 /** Statements with more parameters than this are sent unnamed (planned for their values each time). */
 const MAX_NAMED_PARAMETERS = 64;
 
+const statementNames = new WeakMap<pg.PoolClient, Map<string, string>>();
+
 /**
- * Sends drizzle's queries as named (prepared) statements on this connection: PostgreSQL parses and
- * plans a statement text once per connection instead of on every execution. drizzle builds the same
- * text for the same query shape, so a connection holds a few dozen; texts beyond
- * MAX_NAMED_STATEMENTS, and bulk statements with more than MAX_NAMED_PARAMETERS values (an
- * import's many-row inserts), are sent unnamed, as before.
+ * The name under which `text` is a prepared statement on this connection, or undefined when it is
+ * sent unnamed: PostgreSQL parses and plans a named statement once per connection instead of on
+ * every execution. drizzle builds the same text for the same query shape, so a connection holds a
+ * few dozen; texts beyond MAX_NAMED_STATEMENTS, and bulk statements with more than
+ * MAX_NAMED_PARAMETERS values (an import's many-row inserts, whose text varies and whose best plan
+ * depends on the values), are sent unnamed.
  */
+function statementName(client: pg.PoolClient, text: string, parameters: number): string | undefined {
+  if (parameters > MAX_NAMED_PARAMETERS) return undefined;
+  let names = statementNames.get(client);
+  if (!names) {
+    names = new Map();
+    statementNames.set(client, names);
+  }
+  let name = names.get(text);
+  if (!name && names.size < MAX_NAMED_STATEMENTS) {
+    name = `er_${names.size + 1}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** Sends drizzle's queries on this connection as named statements (statementName), each in a client span when traced. */
 function useNamedStatements(client: pg.PoolClient): void {
-  const names = new Map<string, string>();
   // looked up per call, so that a wrapper installed on the prototype later (the benchmark's capture) still sees every query
   const send = (self: pg.PoolClient, ...args: unknown[]) => (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(self, args);
   (client as unknown as { query: unknown }).query = function (this: pg.PoolClient, config: unknown, ...rest: unknown[]) {
-    // A statement sent with its values inlined (scopedStatements) is traced by its text with placeholders.
-    const c0 = config as { text?: string; traceText?: string } | null;
-    const text = typeof config === 'string' ? config : (c0?.traceText ?? c0?.text ?? '');
+    // A query object of its own (a ScopedQuery, a COPY stream) is sent as it is; scopedStatements traces it.
+    if (config && typeof (config as { submit?: unknown }).submit === 'function') return send(this, config, ...rest);
+    const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
     let named = config;
     if (config && typeof config === 'object' && typeof (config as { text?: unknown }).text === 'string') {
       const c = config as { text: string; name?: string; queryMode?: string; values?: unknown[] };
       // drizzle passes the values beside the config: query({ text }, values)
       const values = c.values ?? (Array.isArray(rest[0]) ? rest[0] : []);
-      // Bulk statements (many-row inserts, long lists) vary in text and their best plan depends on the values.
-      if (!c.name && c.queryMode !== 'simple' && values.length <= MAX_NAMED_PARAMETERS) {
-        let name = names.get(c.text);
-        if (!name && names.size < MAX_NAMED_STATEMENTS) {
-          name = `er_${names.size + 1}`;
-          names.set(c.text, name);
-        }
+      if (!c.name && c.queryMode !== 'simple') {
+        const name = statementName(this, c.text, values.length);
         if (name) named = { ...c, name };
       }
     }

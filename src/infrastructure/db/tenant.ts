@@ -78,21 +78,19 @@ async function onPostgres<T>(pool: pg.Pool, kind: string, municipality: string, 
 
 /**
  * Runs the read `fn` bound to `scope`, like withTenant, in fewer round trips on PostgreSQL: each of
- * its statements is sent as one simple-protocol message that starts with the scope's settings
- * (`select set_config(…, true); <statement>`). PostgreSQL runs such a message as one implicit
- * transaction, so the settings hold for that statement and end with it: the same fail-closed
- * binding as a transaction, without BEGIN and COMMIT. Under READ COMMITTED every statement of a
- * transaction takes its own snapshot anyway, so a read of several statements sees what it saw
- * before. Only for reads: a statement that writes would commit on its own. On PGlite (in process,
- * no round trips) this is withTenant.
+ * its statements travels together with the scope's settings (`select set_config(…, true)`) in one
+ * extended-protocol round trip that PostgreSQL runs as one implicit transaction (a ScopedQuery,
+ * client.ts), so the settings hold for that statement and end with it: the same fail-closed binding
+ * as a transaction, without BEGIN and COMMIT, and both statements prepared once per connection.
+ * Under READ COMMITTED every statement of a transaction takes its own snapshot anyway, so a read of
+ * several statements sees what it saw before. Only for reads: a statement that writes would commit
+ * on its own. On PGlite (in process, no round trips) this is withTenant.
  */
 export async function readWithTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const pool = poolBehind.get(db);
   if (!pool) return withTenant(db, scope, fn);
   const client = await pool.connect();
-  const literal = (v: string) => pg.escapeLiteral(v);
-  const prefix = `select set_config('app.scope', ${literal(scope.kind)}, true), set_config('app.municipality', ${literal(scope.kind === 'municipality' ? scope.code : '')}, true), set_config('role', ${literal(APP_DB_ROLE)}, true);\n`;
-  const scoped = scopedStatements(client, prefix);
+  const scoped = scopedStatements(client, [scope.kind, scope.kind === 'municipality' ? scope.code : '', APP_DB_ROLE]);
   try {
     return await fn(scoped.db as unknown as Tx);
   } finally {
