@@ -7,6 +7,10 @@
  * are measured in alternating rounds (old, new, old, new, …), so that the load of a shared machine
  * falls on both alike; medians of the rounds, and the ratio new ÷ old.
  *
+ * The old build connects as the database's owner (it had no other way); this one as a plain login
+ * role (registry_bench, made when missing) with its migrations through the owner, as docker-compose,
+ * CI and docs/access.md have it.
+ *
  * Environment: DATABASE_URL (owner of a local PostgreSQL; default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 5), BENCH_CLIENTS (default 16).
  */
@@ -17,7 +21,7 @@ import path from 'node:path';
 import { scratchDatabase } from '../test/support/scratch-database.js';
 import { type LoadResult, type RequestSpec, runLoad } from './bench/load.js';
 import { DEFAULT_URL } from './bench/seed.js';
-import { ROOT, type RunningService, startService } from './bench/service.js';
+import { cpuMs, plainRoleUrl, postgresCpuMs, ROOT, type RunningService, startService } from './bench/service.js';
 
 const REF = process.argv[2] ?? 'b556e66';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -102,10 +106,15 @@ try {
   const env = (url: string) => ({ DATABASE_URL: url, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'warn' });
   const old = await startService(env((dbs[0] as { url: string }).url), 60_000, ref.root);
   services.push(old);
-  const current = await startService(env((dbs[1] as { url: string }).url), 60_000, ROOT);
+  // Each build as it is meant to run: the old one as the owner (it knew no other way), this one as a
+  // plain login role with its migrations through the owner (docs/access.md; docker-compose and CI).
+  const newUrl = (dbs[1] as { url: string }).url;
+  const current = await startService({ ...env(await plainRoleUrl(newUrl)), DATABASE_MIGRATION_URL: newUrl }, 60_000, ROOT);
   services.push(current);
   const specs = { old: await seed(old), new: await seed(current) };
   const results: Record<string, LoadResult[]> = {};
+  /** CPU milliseconds per request, per round: the service's own, and PostgreSQL's (every backend) while it was the one loaded. */
+  const cpu: Record<string, { service: number; postgres: number }[]> = {};
   for (const route of ['read', 'list'] as const) {
     for (const s of [old, current]) await runLoad(s.baseUrl, specs[s === old ? 'old' : 'new'][route], CLIENTS, 1); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
@@ -113,24 +122,38 @@ try {
         ['old', old],
         ['new', current],
       ] as const) {
+        const serviceBefore = cpuMs(s.child.pid as number);
+        const postgresBefore = postgresCpuMs();
         const r = await runLoad(s.baseUrl, specs[name][route], CLIENTS, SECONDS);
+        const used = { service: cpuMs(s.child.pid as number) - serviceBefore, postgres: postgresCpuMs() - postgresBefore };
         if (r.errors > 0) throw new Error(`${name} ${route}: ${r.errors} errors, first: ${r.firstError}`);
         const key = `${route}:${name}`;
         results[key] = [...(results[key] ?? []), r];
+        cpu[key] = [...(cpu[key] ?? []), { service: used.service / r.requests, postgres: used.postgres / r.requests }];
       }
     }
   }
   process.stdout.write(
     `\n${REF} (old) vs this checkout (new), PostgreSQL, ${CLIENTS} clients, ${ROUNDS} alternating rounds × ${SECONDS} s\n`,
   );
-  process.stdout.write('| route | old req/s | new req/s | new ÷ old | old p99 ms | new p99 ms |\n|---|---:|---:|---:|---:|---:|\n');
+  process.stdout.write(
+    '| route | old req/s | new req/s | new ÷ old | old p99 ms | new p99 ms | CPU ms/req old: service + PostgreSQL | new | new ÷ old (CPU) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n',
+  );
   for (const route of ['read', 'list']) {
     const o = results[`${route}:old`] ?? [];
     const n = results[`${route}:new`] ?? [];
     const ot = median(o.map((r) => r.throughput));
     const nt = median(n.map((r) => r.throughput));
+    const perRequest = (k: string) => {
+      const c = cpu[k] ?? [];
+      const service = median(c.map((x) => x.service));
+      const postgres = median(c.map((x) => x.postgres));
+      return { service, postgres, total: service + postgres, text: `${service.toFixed(2)} + ${postgres.toFixed(2)}` };
+    };
+    const oc = perRequest(`${route}:old`);
+    const nc = perRequest(`${route}:new`);
     process.stdout.write(
-      `| ${route} | ${ot.toFixed(0)} | ${nt.toFixed(0)} | ${(nt / ot).toFixed(2)} | ${median(o.map((r) => r.p99)).toFixed(1)} | ${median(n.map((r) => r.p99)).toFixed(1)} |\n`,
+      `| ${route} | ${ot.toFixed(0)} | ${nt.toFixed(0)} | ${(nt / ot).toFixed(2)} | ${median(o.map((r) => r.p99)).toFixed(1)} | ${median(n.map((r) => r.p99)).toFixed(1)} | ${oc.text} | ${nc.text} | ${(nc.total / oc.total).toFixed(2)} |\n`,
     );
   }
 } finally {

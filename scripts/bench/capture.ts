@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { SCOPE_STATEMENT } from '../../src/infrastructure/db/client.js';
+import type { Scope } from '../../src/infrastructure/db/client.js';
 
 /** One statement as the service sent it to PostgreSQL, with what came back. */
 export interface CapturedQuery {
@@ -28,8 +28,8 @@ function patch() {
     const values = (Array.isArray(args[1]) ? args[1] : ((cfg as { values?: unknown[] })?.values ?? [])) as unknown[];
     if (!sink || typeof text !== 'string') return original.apply(this, args);
     // A read's statement travels with its scope's settings (ScopedQuery in src/infrastructure/db/client.ts).
-    const scopeValues = (cfg as { scopeValues?: string[] }).scopeValues;
-    if (scopeValues) sink.push({ text: SCOPE_STATEMENT.text, values: [...scopeValues], fields: [], rows: [], pipelinedWithNext: true });
+    const scope = (cfg as { scope?: Scope }).scope;
+    if (scope) sink.push({ text: scope.statement.text, values: [...scope.values], fields: [], rows: [], pipelinedWithNext: true });
     const entry: CapturedQuery = { text, values: [...values], fields: [], rows: [] };
     sink.push(entry);
     const record = (r: pg.QueryResult | undefined) => {

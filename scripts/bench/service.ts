@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { freePort } from '../../test/support/free-port.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -9,6 +10,46 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU milliseconds used so far by every PostgreSQL process on this machine (backends, walwriter, …),
+ * from /proc. Differences over a load run in which only one service is busy are that load's share.
+ */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/**
+ * `url` with a plain login role in place of its user, the way production connects (docs/access.md):
+ * no superuser, no BYPASSRLS, owner of nothing. The role is created when missing (on the cluster of
+ * `url`, whose user must be allowed to); the service's migrations, run through
+ * DATABASE_MIGRATION_URL, make it a member of registry_app.
+ */
+export async function plainRoleUrl(url: string, role = 'registry_bench'): Promise<string> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
+        CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+      END IF; END $$`);
+  } finally {
+    await admin.end();
+  }
+  const plain = new URL(url);
+  plain.username = role;
+  plain.password = '';
+  return plain.toString();
 }
 
 /** Resident set size of a process in MB, from /proc (Linux). */

@@ -1,7 +1,16 @@
 import { eq, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { type Db, dbOnConnection, poolBehind, scopedStatements, type Tx } from './client.js';
+import {
+  type Db,
+  dbOnConnection,
+  loginBoundByPolicies,
+  poolBehind,
+  SCOPE_SETTINGS_STATEMENT,
+  SCOPE_STATEMENT,
+  scopedStatements,
+  type Tx,
+} from './client.js';
 
 /**
  * Which municipalities' rows a transaction may touch: one, or all. "All" is an explicit setting
@@ -84,13 +93,25 @@ async function onPostgres<T>(pool: pg.Pool, kind: string, municipality: string, 
  * as a transaction, without BEGIN and COMMIT, and both statements prepared once per connection.
  * Under READ COMMITTED every statement of a transaction takes its own snapshot anyway, so a read of
  * several statements sees what it saw before. Only for reads: a statement that writes would commit
- * on its own. On PGlite (in process, no round trips) this is withTenant.
+ * on its own. Where the login role is bound by the policies as it is (a plain role, as production
+ * and CI connect: loginBoundByPolicies), the switch to registry_app is left out: it changes
+ * nothing there and costs more than a primary-key read. On PGlite (in process, no round trips)
+ * this is withTenant.
  */
 export async function readWithTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const pool = poolBehind.get(db);
   if (!pool) return withTenant(db, scope, fn);
   const client = await pool.connect();
-  const scoped = scopedStatements(client, [scope.kind, scope.kind === 'municipality' ? scope.code : '', APP_DB_ROLE]);
+  const settings = [scope.kind, scope.kind === 'municipality' ? scope.code : ''];
+  let scoped: ReturnType<typeof scopedStatements>;
+  try {
+    scoped = (await loginBoundByPolicies(client, APP_DB_ROLE))
+      ? scopedStatements(client, { statement: SCOPE_SETTINGS_STATEMENT, values: settings })
+      : scopedStatements(client, { statement: SCOPE_STATEMENT, values: [...settings, APP_DB_ROLE] });
+  } catch (err) {
+    client.release(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
   try {
     return await fn(scoped.db as unknown as Tx);
   } finally {
