@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+import { bigint, bigserial, index, integer, jsonb, pgTable, smallint, text, uuid } from 'drizzle-orm/pg-core';
+import { changed, ts } from './schema-columns.js';
 
 /**
  * Notification subscriptions (webhooks): where to deliver which events. An officer's subscription
@@ -27,11 +26,7 @@ export const subscriptions = pgTable(
     previousSecretExpiresAt: ts('previous_secret_expires_at'),
     ownerClientId: uuid('owner_client_id').notNull(),
     ownerRole: text('owner_role').notNull(),
-    createdAt: ts('created_at').notNull(),
-    updatedAt: ts('updated_at').notNull(),
-    createdBy: uuid('created_by').notNull(),
-    updatedBy: uuid('updated_by').notNull(),
-    version: integer('version').notNull().default(1),
+    ...changed(),
   },
   (t) => [index('subscriptions_municipality_idx').on(t.municipalityCode)],
 );
