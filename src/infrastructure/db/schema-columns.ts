@@ -1,4 +1,4 @@
-import { integer, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { integer, type PgColumn, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Column builders the tables of every area share (spread into a table: `...changed()`). */
 
@@ -20,3 +20,6 @@ export const tombstone = () => ({
   deletedBy: uuid('deleted_by'),
   deleteReason: text('delete_reason'),
 });
+
+/** A row that is part of another: a required reference to it, and deleting that row deletes this one. */
+export const partOf = (name: string, key: () => PgColumn) => uuid(name).notNull().references(key, { onDelete: 'cascade' });

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, index, integer, jsonb, pgTable, smallint, text, uuid } from 'drizzle-orm/pg-core';
-import { changed, ts } from './schema-columns.js';
+import { changed, partOf, ts } from './schema-columns.js';
 
 /**
  * Notification subscriptions (webhooks): where to deliver which events. An officer's subscription
@@ -61,9 +61,7 @@ export const deliveries = pgTable(
   'deliveries',
   {
     id: uuid('id').primaryKey(),
-    subscriptionId: uuid('subscription_id')
-      .notNull()
-      .references(() => subscriptions.id, { onDelete: 'cascade' }),
+    subscriptionId: partOf('subscription_id', () => subscriptions.id),
     eventSeq: bigint('event_seq', { mode: 'number' })
       .notNull()
       .references(() => outboxEvents.seq),
@@ -90,9 +88,7 @@ export const deliveryAttempts = pgTable(
   'delivery_attempts',
   {
     id: uuid('id').primaryKey(),
-    deliveryId: uuid('delivery_id')
-      .notNull()
-      .references(() => deliveries.id, { onDelete: 'cascade' }),
+    deliveryId: partOf('delivery_id', () => deliveries.id),
     subscriptionId: uuid('subscription_id').notNull(),
     eventId: uuid('event_id').notNull(),
     eventType: text('event_type').notNull(),
