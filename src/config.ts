@@ -9,6 +9,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
 
+/** A whole number from the environment (a string there), between min and max inclusive. */
+const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
 const ROLE_NAMES = ['officer', 'analyst', 'admin'] as const;
 
 /** One trusted OpenID Connect issuer (OIDC_ISSUERS); docs/identity-providers.md explains each field. */
@@ -40,18 +43,18 @@ const jsonList = z
   .pipe(z.array(oidcIssuer).min(1).max(20));
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_READ_URL: postgresUrl.optional(),
   /** A privileged connection for migrations; the service itself may then log in as a plain role (DATABASE_URL). */
   DATABASE_MIGRATION_URL: postgresUrl.optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  DATABASE_POOL_SIZE: wholeNumber(1, 200).default(20),
   /** Write transactions let in at once (the rest wait in order); unset: twice this machine's cores. */
-  DATABASE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(200).optional(),
-  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  DATABASE_WRITE_CONCURRENCY: wholeNumber(1, 200).optional(),
+  DATABASE_CONNECT_TIMEOUT_MS: wholeNumber(100, 120_000).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: wholeNumber(100, 600_000).default(30_000),
   REGISTRY_ADMIN_TOKEN: z
     .string()
     .min(32, 'must be at least 32 characters')
@@ -60,40 +63,35 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Default: what the quick start serves, http://127.0.0.1:PORT/v1 (so the docs page's "Try it out" reaches it). */
   PUBLIC_BASE_URL: z.string().url().regex(/\/v1$/, 'must end in /v1').optional(),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(1_048_576),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
-  IDEMPOTENCY_TTL_HOURS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 30)
-    .default(24),
-  STATISTICS_SUPPRESSION_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(5),
+  BODY_LIMIT_BYTES: wholeNumber(1024, 10_485_760).default(1_048_576),
+  RATE_LIMIT_PER_MINUTE: wholeNumber(0, 1_000_000).default(600),
+  IDEMPOTENCY_TTL_HOURS: wholeNumber(1, 24 * 30).default(24),
+  STATISTICS_SUPPRESSION_THRESHOLD: wholeNumber(1, 1000).default(5),
   /** How long an authenticated token is trusted without asking the database again (0: never). */
-  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  AUTH_CACHE_TTL_MS: wholeNumber(0, 300_000).default(10_000),
   /** How long a token the database did not know is refused without asking it again (0: never). */
-  AUTH_UNKNOWN_TOKEN_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(30_000),
+  AUTH_UNKNOWN_TOKEN_TTL_MS: wholeNumber(0, 300_000).default(30_000),
   /** Failed authentications (malformed or unknown tokens) per source address per minute before 429 (0: no limit). */
-  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(30),
+  AUTH_FAILURES_PER_MINUTE: wholeNumber(0, 1_000_000).default(30),
   /** How long an address over that limit waits for its 429 (0: answered at once). */
-  AUTH_FAILURE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
+  AUTH_FAILURE_DELAY_MS: wholeNumber(0, 10_000).default(1000),
   /** After a client writes, its reads go to the primary for this long (read-your-own-writes). */
-  READ_YOUR_WRITES_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  READ_YOUR_WRITES_MS: wholeNumber(0, 600_000).default(5_000),
   /** Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints; or a file holding it. */
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** How often the chain head is signed (when it moved); 0: only on demand. */
-  AUDIT_CHECKPOINT_INTERVAL_S: z.coerce.number().int().min(0).max(604_800).default(3600),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  AUDIT_CHECKPOINT_INTERVAL_S: wholeNumber(0, 604_800).default(3600),
+  SHUTDOWN_GRACE_MS: wholeNumber(100, 120_000).default(10_000),
   // Bulk import and export: docs/import-export.md#configuration
   /** The largest import file (bytes); a larger upload is a 413. */
-  IMPORT_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(2_147_483_647).default(209_715_200),
+  IMPORT_BODY_LIMIT_BYTES: wholeNumber(1024, 2_147_483_647).default(209_715_200),
   /** Whether this process runs queued imports (several instances share the work safely). */
   IMPORT_WORKER: z.enum(['on', 'off']).default('on'),
   /** Records per transaction while an import is applied. */
-  IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  IMPORT_BATCH_SIZE: wholeNumber(1, 10_000).default(500),
   /** How long a stopped instance's claim on an import holds before another resumes it. */
-  IMPORT_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  IMPORT_LEASE_MS: wholeNumber(100, 3_600_000).default(30_000),
   // Notifications (webhooks): docs/notifications.md#configuration
   NOTIFICATIONS_DISPATCH: z.enum(['on', 'off']).default('on'),
   NOTIFICATIONS_SOURCE: z
@@ -110,27 +108,22 @@ const envSchema = z.object({
         .map((h) => h.replace(/^\[|\]$/g, '')),
     )
     .optional(),
-  NOTIFICATIONS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
-  NOTIFICATIONS_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
-  NOTIFICATIONS_GIVE_UP_AFTER_MS: z.coerce
-    .number()
-    .int()
-    .min(100)
-    .max(7 * 86_400_000)
-    .default(86_400_000),
-  NOTIFICATIONS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5000),
-  NOTIFICATIONS_RESPONSE_TIMEOUT_MS: z.coerce.number().int().min(50).max(120_000).default(10_000),
+  NOTIFICATIONS_POLL_MS: wholeNumber(10, 60_000).default(1000),
+  NOTIFICATIONS_BACKOFF_BASE_MS: wholeNumber(10, 3_600_000).default(5000),
+  NOTIFICATIONS_GIVE_UP_AFTER_MS: wholeNumber(100, 7 * 86_400_000).default(86_400_000),
+  NOTIFICATIONS_CONNECT_TIMEOUT_MS: wholeNumber(50, 60_000).default(5000),
+  NOTIFICATIONS_RESPONSE_TIMEOUT_MS: wholeNumber(50, 120_000).default(10_000),
   /** Prometheus metrics on their own port (unset: no metrics listener). Keep it off the public network. */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_PORT: wholeNumber(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Where rate-limit counts live: `auto` is PostgreSQL when DATABASE_URL is set (shared by every instance), else memory. */
   RATE_LIMIT_STORE: z.enum(['auto', 'memory', 'postgres']).default('auto'),
   /** OpenTelemetry traces: `none` (off), `otlp` (OTEL_EXPORTER_OTLP_* variables) or `console`. */
   OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'console']).default('none'),
   /** Retention periods (Archiefwet) in whole years, per record type, from the municipality's selection list; unset: kept. */
-  RETENTION_ENFORCEMENT_ACTION_YEARS: z.coerce.number().int().min(1).max(200).optional(),
-  RETENTION_LICENCE_YEARS: z.coerce.number().int().min(1).max(200).optional(),
-  RETENTION_ESTABLISHMENT_YEARS: z.coerce.number().int().min(1).max(200).optional(),
+  RETENTION_ENFORCEMENT_ACTION_YEARS: wholeNumber(1, 200).optional(),
+  RETENTION_LICENCE_YEARS: wholeNumber(1, 200).optional(),
+  RETENTION_ESTABLISHMENT_YEARS: wholeNumber(1, 200).optional(),
   /** Which selection list (and version) the periods come from: recorded in every destruction entry. */
   RETENTION_SELECTION_LIST: z.string().min(1).max(200).default('unspecified'),
   /** `production` turns the first-start hints off (unless REGISTRY_FIRST_START_HINTS says otherwise). */
@@ -149,7 +142,7 @@ const envSchema = z.object({
   /** Several issuers, or more settings per issuer: a JSON array (docs/identity-providers.md). */
   OIDC_ISSUERS: jsonList.optional(),
   /** Allowed clock skew for exp and nbf of a JWT. */
-  OIDC_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  OIDC_CLOCK_TOLERANCE_S: wholeNumber(0, 300).default(30),
 });
 
 export type Config = Omit<z.infer<typeof envSchema>, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL: string };

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { partOf, ts } from './schema-columns.js';
 
 /**
  * Bulk imports as jobs (docs/import-export.md). One row per uploaded file: who sent it, for which
@@ -52,9 +51,7 @@ export const imports = pgTable(
 export const importRows = pgTable(
   'import_rows',
   {
-    importId: uuid('import_id')
-      .notNull()
-      .references(() => imports.id, { onDelete: 'cascade' }),
+    importId: partOf('import_id', () => imports.id),
     ord: integer('ord').notNull(),
     /** The line of the file where the record starts (1 = the header line of a CSV file). */
     line: integer('line').notNull(),

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, jsonb, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+import { bigint, bigserial, index, integer, jsonb, pgTable, smallint, text, uuid } from 'drizzle-orm/pg-core';
+import { changed, partOf, ts } from './schema-columns.js';
 
 /**
  * Notification subscriptions (webhooks): where to deliver which events. An officer's subscription
@@ -27,11 +26,7 @@ export const subscriptions = pgTable(
     previousSecretExpiresAt: ts('previous_secret_expires_at'),
     ownerClientId: uuid('owner_client_id').notNull(),
     ownerRole: text('owner_role').notNull(),
-    createdAt: ts('created_at').notNull(),
-    updatedAt: ts('updated_at').notNull(),
-    createdBy: uuid('created_by').notNull(),
-    updatedBy: uuid('updated_by').notNull(),
-    version: integer('version').notNull().default(1),
+    ...changed(),
   },
   (t) => [index('subscriptions_municipality_idx').on(t.municipalityCode)],
 );
@@ -66,9 +61,7 @@ export const deliveries = pgTable(
   'deliveries',
   {
     id: uuid('id').primaryKey(),
-    subscriptionId: uuid('subscription_id')
-      .notNull()
-      .references(() => subscriptions.id, { onDelete: 'cascade' }),
+    subscriptionId: partOf('subscription_id', () => subscriptions.id),
     eventSeq: bigint('event_seq', { mode: 'number' })
       .notNull()
       .references(() => outboxEvents.seq),
@@ -95,9 +88,7 @@ export const deliveryAttempts = pgTable(
   'delivery_attempts',
   {
     id: uuid('id').primaryKey(),
-    deliveryId: uuid('delivery_id')
-      .notNull()
-      .references(() => deliveries.id, { onDelete: 'cascade' }),
+    deliveryId: partOf('delivery_id', () => deliveries.id),
     subscriptionId: uuid('subscription_id').notNull(),
     eventId: uuid('event_id').notNull(),
     eventType: text('event_type').notNull(),

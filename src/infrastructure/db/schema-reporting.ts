@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { municipalities } from './schema.js';
-
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+import { boolean, check, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { belongsToMunicipality } from './schema.js';
+import { changed, tombstone, ts } from './schema-columns.js';
 
 /**
  * Verklaringen van volledigheid: a municipality states that its records for a year are complete,
@@ -13,23 +12,15 @@ export const reportingAttestations = pgTable(
   'reporting_attestations',
   {
     id: uuid('id').primaryKey(),
-    municipalityCode: text('municipality_code')
-      .notNull()
-      .references(() => municipalities.code),
+    ...belongsToMunicipality(),
     year: integer('year').notNull(),
     complete: boolean('complete').notNull(),
     nothingToReport: boolean('nothing_to_report').notNull(),
     statement: text('statement'),
     attestedAt: ts('attested_at').notNull(),
     attestedBy: text('attested_by').notNull(),
-    createdAt: ts('created_at').notNull(),
-    updatedAt: ts('updated_at').notNull(),
-    createdBy: uuid('created_by').notNull(),
-    updatedBy: uuid('updated_by').notNull(),
-    version: integer('version').notNull().default(1),
-    deletedAt: ts('deleted_at'),
-    deletedBy: uuid('deleted_by'),
-    deleteReason: text('delete_reason'),
+    ...changed(),
+    ...tombstone(),
   },
   (t) => [
     uniqueIndex('reporting_attestations_live').on(t.municipalityCode, t.year).where(sql`${t.deletedAt} is null`),

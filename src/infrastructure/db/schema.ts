@@ -1,32 +1,20 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { changed, tombstone, ts } from './schema-columns.js';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
-
-/** Who made and last changed a record, and its version (the ETag). */
-const changed = () => ({
-  createdAt: ts('created_at').notNull(),
-  updatedAt: ts('updated_at').notNull(),
-  createdBy: uuid('created_by').notNull(),
-  updatedBy: uuid('updated_by').notNull(),
-  version: integer('version').notNull().default(1),
+/** A record of one municipality: the tenant column (row-level security). */
+export const belongsToMunicipality = () => ({
+  municipalityCode: text('municipality_code')
+    .notNull()
+    .references(() => municipalities.code),
 });
 
-/** Deleted records stay as tombstones: when, by whom and why. */
-const tombstone = () => ({
-  deletedAt: ts('deleted_at'),
-  deletedBy: uuid('deleted_by'),
-  deleteReason: text('delete_reason'),
-});
-
-/** A record of one establishment, and so of its municipality (the tenant column). */
+/** A record of one establishment, and so of its municipality. */
 const belongsToEstablishment = () => ({
   establishmentId: uuid('establishment_id')
     .notNull()
     .references(() => establishments.id),
-  municipalityCode: text('municipality_code')
-    .notNull()
-    .references(() => municipalities.code),
+  ...belongsToMunicipality(),
 });
 
 /** Gemeenten, keyed by CBS code (GM + 4 digits). */
@@ -69,9 +57,7 @@ export const establishments = pgTable(
   'establishments',
   {
     id: uuid('id').primaryKey(),
-    municipalityCode: text('municipality_code')
-      .notNull()
-      .references(() => municipalities.code),
+    ...belongsToMunicipality(),
     name: text('name').notNull(),
     kind: text('kind').notNull(),
     street: text('street').notNull(),

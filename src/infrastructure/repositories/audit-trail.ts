@@ -1,21 +1,14 @@
 import { and, asc, eq, gte, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
-import { type PageRequest, selectPage } from './rows.js';
+import { equalsWhereSet, type Filters, type PageRequest, selectPage } from './rows.js';
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
-export interface AuditTrailFilters {
-  clientId?: string | undefined;
-  /** The acting person's id (a token's subject, or the declared user_id). */
-  actorId?: string | undefined;
-  objectType?: string | undefined;
-  objectId?: string | undefined;
-  action?: string | undefined;
-  municipalityCode?: string | undefined;
-  occurredFrom?: string | undefined;
-  occurredUntil?: string | undefined;
-}
+/** The filters that match the column of the same name exactly (`actorId`: a token's subject, or the declared user_id). */
+const exactFilters = ['clientId', 'actorId', 'objectType', 'objectId', 'action', 'municipalityCode'] as const;
+
+export type AuditTrailFilters = Filters<(typeof exactFilters)[number] | 'occurredFrom' | 'occurredUntil'>;
 
 /** The establishment a licence entry belongs to, from its snapshots (licences are deleted outright). */
 const licenceEstablishmentId = sql`coalesce(${auditLog.after} ->> 'establishmentId', ${auditLog.before} ->> 'establishmentId')`;
@@ -42,12 +35,7 @@ export const searchTrail = (q: Queryable, f: AuditTrailFilters, page: PageReques
   pageOf(
     q,
     and(
-      f.clientId ? eq(auditLog.clientId, f.clientId) : undefined,
-      f.actorId ? eq(auditLog.actorId, f.actorId) : undefined,
-      f.objectType ? eq(auditLog.objectType, f.objectType) : undefined,
-      f.objectId ? eq(auditLog.objectId, f.objectId) : undefined,
-      f.action ? eq(auditLog.action, f.action) : undefined,
-      f.municipalityCode ? eq(auditLog.municipalityCode, f.municipalityCode) : undefined,
+      ...equalsWhereSet(auditLog, f, exactFilters),
       f.occurredFrom ? gte(auditLog.occurredAt, new Date(f.occurredFrom)) : undefined,
       f.occurredUntil ? lte(auditLog.occurredAt, new Date(f.occurredUntil)) : undefined,
     ),

@@ -2,21 +2,12 @@ import { and, arrayContains, asc, desc, eq, gte, isNull, lte } from 'drizzle-orm
 import type { Queryable } from '../db/client.js';
 import { enforcementActions } from '../db/schema.js';
 import type { TenantScope } from '../db/tenant.js';
-import { insertRow, insertRows, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
+import { equalsWhereSet, type Filters, insertRow, insertRows, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
-export interface EnforcementActionFilters {
-  municipalityCode?: string | undefined;
-  establishmentId?: string | undefined;
-  measure?: string | undefined;
-  ground?: string | undefined;
-  licenceStatus?: string | undefined;
-  stage?: string | undefined;
-  decisionDateFrom?: string | undefined;
-  decisionDateTo?: string | undefined;
-  /** Exact match on the linked ZGW zaak or besluit. */
-  zaakUrl?: string | undefined;
-  besluitUrl?: string | undefined;
-}
+/** The filters that match the column of the same name exactly (`zaakUrl`, `besluitUrl`: the linked ZGW zaak or besluit). */
+const exactFilters = ['municipalityCode', 'establishmentId', 'measure', 'licenceStatus', 'stage', 'zaakUrl', 'besluitUrl'] as const;
+
+export type EnforcementActionFilters = Filters<(typeof exactFilters)[number] | 'ground' | 'decisionDateFrom' | 'decisionDateTo'>;
 
 export type EnforcementActionRow = typeof enforcementActions.$inferSelect;
 export type EnforcementActionValues = typeof enforcementActions.$inferInsert;
@@ -42,14 +33,8 @@ export function listEnforcementActions(
 ) {
   const where = and(
     live(scope),
-    f.municipalityCode ? eq(t.municipalityCode, f.municipalityCode) : undefined,
-    f.establishmentId ? eq(t.establishmentId, f.establishmentId) : undefined,
-    f.measure ? eq(t.measure, f.measure) : undefined,
+    ...equalsWhereSet(t, f, exactFilters),
     f.ground ? arrayContains(t.grounds, [f.ground]) : undefined,
-    f.licenceStatus ? eq(t.licenceStatus, f.licenceStatus) : undefined,
-    f.stage ? eq(t.stage, f.stage) : undefined,
-    f.zaakUrl ? eq(t.zaakUrl, f.zaakUrl) : undefined,
-    f.besluitUrl ? eq(t.besluitUrl, f.besluitUrl) : undefined,
     f.decisionDateFrom ? gte(t.decisionDate, f.decisionDateFrom) : undefined,
     f.decisionDateTo ? lte(t.decisionDate, f.decisionDateTo) : undefined,
   );

@@ -1,15 +1,13 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
 import type { TenantScope } from '../db/tenant.js';
-import { insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
+import { equalsWhereSet, type Filters, insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
-export interface EstablishmentFilters {
-  municipalityCode?: string | undefined;
-  kind?: string | undefined;
-  name?: string | undefined;
-  postalCode?: string | undefined;
-}
+/** The filters that match the column of the same name exactly (`name`: a part of the name, in any case). */
+const exactFilters = ['municipalityCode', 'kind', 'postalCode'] as const;
+
+export type EstablishmentFilters = Filters<(typeof exactFilters)[number] | 'name'>;
 
 export type EstablishmentRow = typeof establishments.$inferSelect;
 export type EstablishmentValues = typeof establishments.$inferInsert;
@@ -30,9 +28,7 @@ export function listEstablishments(q: Queryable, scope: TenantScope, f: Establis
   const t = establishments;
   const where = and(
     live(scope),
-    f.municipalityCode ? eq(t.municipalityCode, f.municipalityCode) : undefined,
-    f.kind ? eq(t.kind, f.kind) : undefined,
-    f.postalCode ? eq(t.postalCode, f.postalCode) : undefined,
+    ...equalsWhereSet(t, f, exactFilters),
     f.name ? sql`${t.name} ilike ${`%${f.name.replace(/[\\%_]/g, '\\$&')}%`}` : undefined,
   );
   return selectPage(q, t, where, [asc(t.municipalityCode), asc(t.name), asc(t.id)], page);

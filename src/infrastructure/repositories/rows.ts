@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../db/client.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
@@ -39,6 +39,19 @@ export async function selectPage<T extends PgTable>(
     )[0]?.n ??
     0;
   return { rows, totalItems };
+}
+
+/** A list's filters: each optional, unset (or empty) means no condition. */
+export type Filters<K extends string> = { [P in K]?: string | undefined };
+
+/** `column = value` for each of these filters that is set, on the table's column of the same name. */
+export function equalsWhereSet<T extends PgTable, K extends keyof T['_']['columns'] & string>(
+  table: T,
+  f: Filters<K>,
+  keys: readonly K[],
+): (SQL | undefined)[] {
+  const columns = getTableColumns(table) as Record<K, PgColumn>;
+  return keys.map((k) => (f[k] ? eq(columns[k], f[k]) : undefined));
 }
 
 /**

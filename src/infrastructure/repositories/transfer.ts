@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
 
@@ -12,34 +13,36 @@ import { enforcementActions, establishments, licences } from '../db/schema.js';
 /** How a record refers to its establishment in a file: the establishment's own reference, else its id. */
 const establishmentReference = sql<string>`coalesce(${establishments.externalReference}, ${establishments.id}::text)`;
 
+/** The municipality's rows after `afterId` (all of them from the start when null). */
+const batchAfter = (
+  t: typeof establishments | typeof licences | typeof enforcementActions,
+  municipalityCode: string,
+  afterId: string | null,
+) => and(eq(t.municipalityCode, municipalityCode), afterId ? gt(t.id, afterId) : undefined);
+
 export function establishmentsAfter(q: Queryable, municipalityCode: string, afterId: string | null, limit: number) {
   const t = establishments;
   return q
     .select()
     .from(t)
-    .where(and(eq(t.municipalityCode, municipalityCode), afterId ? gt(t.id, afterId) : undefined))
+    .where(batchAfter(t, municipalityCode, afterId))
     .orderBy(asc(t.id))
     .limit(limit);
 }
 
-export function licencesAfter(q: Queryable, municipalityCode: string, afterId: string | null, limit: number) {
-  const t = licences;
-  return q
-    .select({ row: t, establishmentReference })
-    .from(t)
-    .innerJoin(establishments, eq(establishments.id, t.establishmentId))
-    .where(and(eq(t.municipalityCode, municipalityCode), afterId ? gt(t.id, afterId) : undefined))
-    .orderBy(asc(t.id))
-    .limit(limit);
+/** Reads of a table whose records belong to an establishment: each row with its establishment's reference. */
+function withEstablishmentReferenceAfter<T extends typeof licences | typeof enforcementActions>(t: T) {
+  type Batch = { row: T['$inferSelect']; establishmentReference: string }[];
+  return async (q: Queryable, municipalityCode: string, afterId: string | null, limit: number): Promise<Batch> =>
+    (await q
+      .select({ row: t as PgTable, establishmentReference })
+      .from(t as PgTable)
+      .innerJoin(establishments, eq(establishments.id, t.establishmentId))
+      .where(batchAfter(t, municipalityCode, afterId))
+      .orderBy(asc(t.id))
+      .limit(limit)) as Batch;
 }
 
-export function enforcementActionsAfter(q: Queryable, municipalityCode: string, afterId: string | null, limit: number) {
-  const t = enforcementActions;
-  return q
-    .select({ row: t, establishmentReference })
-    .from(t)
-    .innerJoin(establishments, eq(establishments.id, t.establishmentId))
-    .where(and(eq(t.municipalityCode, municipalityCode), afterId ? gt(t.id, afterId) : undefined))
-    .orderBy(asc(t.id))
-    .limit(limit);
-}
+export const licencesAfter = withEstablishmentReferenceAfter(licences);
+
+export const enforcementActionsAfter = withEstablishmentReferenceAfter(enforcementActions);

@@ -1,0 +1,25 @@
+import { integer, type PgColumn, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/** Column builders the tables of every area share (spread into a table: `...changed()`). */
+
+/** A point in time: timestamptz to the millisecond, read as a Date. */
+export const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+
+/** Who made and last changed a record, and its version (the ETag). */
+export const changed = () => ({
+  createdAt: ts('created_at').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+  createdBy: uuid('created_by').notNull(),
+  updatedBy: uuid('updated_by').notNull(),
+  version: integer('version').notNull().default(1),
+});
+
+/** Deleted records stay as tombstones: when, by whom and why. */
+export const tombstone = () => ({
+  deletedAt: ts('deleted_at'),
+  deletedBy: uuid('deleted_by'),
+  deleteReason: text('delete_reason'),
+});
+
+/** A row that is part of another: a required reference to it, and deleting that row deletes this one. */
+export const partOf = (name: string, key: () => PgColumn) => uuid(name).notNull().references(key, { onDelete: 'cascade' });
