@@ -1,3 +1,4 @@
+import { sanctionColumns } from '../domain/enforcement-actions.js';
 import type {
   ApiClient,
   AuditEntry,
@@ -107,14 +108,7 @@ export const enforcementActionColumns = (i: EnforcementActionInput) => ({
   grounds: i.grounds,
   stage: i.stage,
   decisionDate: i.decisionDate,
-  fineAmountCents: i.fine?.amountCents ?? null,
-  penaltyAmountCents: i.penalty?.amountCents ?? null,
-  penaltyUnit: i.penalty?.unit ?? null,
-  penaltyMaximumCents: i.penalty?.maximumCents ?? null,
-  penaltyComplianceDeadline: i.penalty?.complianceDeadline ?? null,
-  penaltyForfeitedCents: i.penalty ? (i.penalty.forfeitedCents ?? 0) : null,
-  closureStartDate: i.closure?.startDate ?? null,
-  closureEndDate: i.closure?.endDate ?? null,
+  ...sanctionColumns(i),
   legalBasis: i.legalBasis ?? null,
   caseReference: i.caseReference ?? null,
   zaakUrl: i.zaakUrl ?? null,

@@ -102,3 +102,18 @@ export function checkActionChange(before: { stage: StageName; establishmentId: s
   }
   return issues;
 }
+
+/**
+ * An action's fine, penalty order and closure as flat columns, null where it has none: how the
+ * table holds them and how the import and export files carry them.
+ */
+export const sanctionColumns = (a: Pick<EnforcementActionInput, 'fine' | 'penalty' | 'closure'>) => ({
+  fineAmountCents: a.fine?.amountCents ?? null,
+  penaltyAmountCents: a.penalty?.amountCents ?? null,
+  penaltyUnit: a.penalty?.unit ?? null,
+  penaltyMaximumCents: a.penalty?.maximumCents ?? null,
+  penaltyComplianceDeadline: a.penalty?.complianceDeadline ?? null,
+  penaltyForfeitedCents: a.penalty ? (a.penalty.forfeitedCents ?? 0) : null,
+  closureStartDate: a.closure?.startDate ?? null,
+  closureEndDate: a.closure?.endDate ?? null,
+});

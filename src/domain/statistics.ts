@@ -1,55 +1,13 @@
-import { type Cell, DIMENSIONS, type Dimension } from '../infrastructure/repositories/statistics.js';
+import { type Cell, DIMENSIONS, type Dimension, KEY_OF } from '../infrastructure/repositories/statistics.js';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from './codes.js';
 import { COUNTED_STAGES, type StageName } from './enforcement-actions.js';
 
-export { type Cell, DIMENSIONS, type Dimension, GROUNDS, LICENCE_STATUSES, MEASURES, STAGES };
+export { type Cell, DIMENSIONS, type Dimension, GROUNDS, KEY_OF, LICENCE_STATUSES, MEASURES, STAGES };
 
 /** Dimensions open data may be grouped by: each action counts once in them, so margins add up. */
 export const OPEN_DATA_DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure'] as const;
 export type OpenDataDimension = (typeof OPEN_DATA_DIMENSIONS)[number];
 export const DEFAULT_STAGES: readonly StageName[] = COUNTED_STAGES;
-
-/** Dutch labels, for CSV columns and observations. */
-export const LABELS = {
-  licenceStatus: { licensed: 'vergund', unlicensed: 'onvergund' } as Record<string, string>,
-  measure: {
-    closure: 'sluiting',
-    administrative_fine: 'bestuurlijke boete',
-    penalty_order: 'last onder dwangsom',
-    administrative_coercion: 'last onder bestuursdwang',
-    warning: 'waarschuwing',
-    licence_suspension: 'schorsing vergunning',
-    licence_revocation: 'intrekking vergunning',
-  } as Record<string, string>,
-  ground: {
-    no_manager_present: 'geen beheerder aanwezig',
-    licence_condition_breach: 'overtreding vergunningvoorschriften',
-    hygiene: 'hygiëne',
-    worker_without_valid_id: 'sekswerker zonder geldig identiteitsbewijs',
-    unlicensed_operation: 'exploitatie zonder vergunning',
-    underage_worker: 'minderjarige sekswerker',
-    trafficking_indicators: 'signalen mensenhandel',
-    other: 'overig',
-  } as Record<string, string>,
-  stage: {
-    intended: 'voornemen',
-    decided: 'besluit',
-    objection: 'bezwaar',
-    appeal: 'beroep',
-    final: 'onherroepelijk',
-    withdrawn: 'ingetrokken',
-    annulled: 'vernietigd',
-  } as Record<string, string>,
-};
-
-export const KEY_OF: Record<Dimension, keyof Cell> = {
-  year: 'year',
-  municipality: 'municipalityCode',
-  licenceStatus: 'licenceStatus',
-  measure: 'measure',
-  ground: 'ground',
-  stage: 'stage',
-};
 
 /** Orders dimension values the way the enumerations are listed (years and codes ascending). */
 const ORDER: Record<Dimension, readonly (string | number)[] | null> = {

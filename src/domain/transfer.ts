@@ -1,3 +1,4 @@
+import { sanctionColumns } from './enforcement-actions.js';
 import type { EnforcementAction, Establishment, Licence } from './records.js';
 
 /**
@@ -65,53 +66,22 @@ export type FlatRow = Record<string, Cell>;
 export const statusHistoryCell = (h: readonly { status: string; effectiveDate: string }[]) =>
   h.map((c) => `${c.status}:${c.effectiveDate}`).join(LIST_SEPARATOR);
 
-export function establishmentRow(e: Establishment): FlatRow {
-  return {
-    externalReference: e.externalReference ?? e.id,
-    municipalityCode: e.municipalityCode,
-    name: e.name,
-    kind: e.kind,
-    street: e.address.street,
-    houseNumber: e.address.houseNumber,
-    houseNumberAddition: e.address.houseNumberAddition,
-    postalCode: e.address.postalCode,
-    city: e.address.city,
-    kvkNumber: e.kvkNumber,
-    bagId: e.bagId,
-  };
+/**
+ * A record's row: the columns of its type, in their order, taken from its own fields and from
+ * `flat` (nested values flattened, the reference to its establishment). A record without an
+ * externalReference has its registry id in that column.
+ */
+function rowOf(type: RecordType, record: { id: string; externalReference: string | null }, flat: object): FlatRow {
+  const values: Record<string, unknown> = { ...record, ...flat, externalReference: record.externalReference ?? record.id };
+  return Object.fromEntries(COLUMNS[type].map((c) => [c, values[c] as Cell]));
 }
 
-export function licenceRow(l: Licence, establishmentReference: string): FlatRow {
-  return {
-    externalReference: l.externalReference ?? l.id,
-    establishmentReference,
-    licenceNumber: l.licenceNumber,
-    validFrom: l.validFrom,
-    validUntil: l.validUntil,
-    statusHistory: l.statusHistory,
-  };
-}
+export const establishmentRow = (e: Establishment): FlatRow => rowOf('establishments', e, e.address);
 
-export function enforcementActionRow(a: EnforcementAction, establishmentReference: string): FlatRow {
-  return {
-    externalReference: a.externalReference ?? a.id,
-    establishmentReference,
-    measure: a.measure,
-    grounds: a.grounds,
-    stage: a.stage,
-    decisionDate: a.decisionDate,
-    fineAmountCents: a.fine?.amountCents ?? null,
-    penaltyAmountCents: a.penalty?.amountCents ?? null,
-    penaltyUnit: a.penalty?.unit ?? null,
-    penaltyMaximumCents: a.penalty?.maximumCents ?? null,
-    penaltyComplianceDeadline: a.penalty?.complianceDeadline ?? null,
-    penaltyForfeitedCents: a.penalty?.forfeitedCents ?? null,
-    closureStartDate: a.closure?.startDate ?? null,
-    closureEndDate: a.closure?.endDate ?? null,
-    legalBasis: a.legalBasis,
-    caseReference: a.caseReference,
-  };
-}
+export const licenceRow = (l: Licence, establishmentReference: string): FlatRow => rowOf('licences', l, { establishmentReference });
+
+export const enforcementActionRow = (a: EnforcementAction, establishmentReference: string): FlatRow =>
+  rowOf('enforcement-actions', a, { ...sanctionColumns(a), establishmentReference });
 
 /** A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV Injection"). */
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);

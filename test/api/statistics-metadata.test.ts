@@ -1,7 +1,7 @@
 import t from 'tap';
-import { GROUND_TITLES, LICENCE_STATUS_TITLES, MEASURE_TITLES, STAGE_TITLES } from '../../src/domain/code-titles.js';
+import { dutchLabel, titleOf } from '../../src/domain/code-titles.js';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PROGRAMMES, STAGES } from '../../src/domain/codes.js';
-import { LABELS } from '../../src/domain/statistics.js';
+import { DIMENSIONS } from '../../src/domain/statistics.js';
 import { build, json, sample } from '../support/helper.js';
 import { checkResponse } from '../support/openapi.js';
 import { parseCsv } from '../support/statistics.js';
@@ -59,12 +59,16 @@ async function setUp(t: Parameters<typeof build>[0]) {
   return { ...ctx, analyst: await client('analyst') };
 }
 
-t.test('the Dutch titles are the labels the CSV columns use', async (t) => {
-  const dutch = (titles: Record<string, { nl: string }>) => Object.fromEntries(Object.entries(titles).map(([k, v]) => [k, v.nl]));
-  t.same(dutch(LICENCE_STATUS_TITLES), LABELS.licenceStatus);
-  t.same(dutch(MEASURE_TITLES), LABELS.measure);
-  t.same(dutch(GROUND_TITLES), LABELS.ground);
-  t.same(dutch(STAGE_TITLES), LABELS.stage);
+t.test('one title table: the Dutch titles are the labels the CSV columns use', async (t) => {
+  const titled = [...LICENCE_STATUSES, ...MEASURES, ...GROUNDS, ...STAGES, ...PROGRAMMES];
+  const names = [...DIMENSIONS, ...titled];
+  t.equal(new Set(names).size, names.length, 'no two code lists share a code, and no code is named like a dimension');
+  for (const code of titled) {
+    t.ok(titleOf(code).nl && titleOf(code).en, `${code} has both titles`);
+    t.equal(dutchLabel(code), titleOf(code).nl, `${code}: its label is its Dutch title`);
+  }
+  t.equal(dutchLabel('GM0363'), '', 'a value no code list has gets no label');
+  t.equal(dutchLabel('constructor'), '', 'nor does a name every object has');
 });
 
 t.test('metadata: every dimension’s codes with Dutch and English titles, units, the counting rule', async (t) => {

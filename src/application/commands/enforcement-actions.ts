@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkActionChange, checkEnforcementAction, type StageName } from '../../domain/enforcement-actions.js';
-import { assertNoInvalidParams, Conflict, type DomainError, NotFound, RuleViolation } from '../../domain/errors.js';
+import { assertNoInvalidParams, Conflict, type DomainError, RuleViolation } from '../../domain/errors.js';
 import { type LicencePeriod, licenceStatusOn } from '../../domain/licences.js';
 import type { EnforcementAction, EnforcementActionInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
@@ -18,16 +18,7 @@ import { type LicenceRow, licencesOf, licencesOfEstablishments } from '../../inf
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, toEnforcementAction } from '../records.js';
-import {
-  assertReferenceFree,
-  type Change,
-  type CommandRunner,
-  createdRecord,
-  type Revision,
-  revise,
-  stamps,
-  tombstoneColumns,
-} from './run.js';
+import { assertReferenceFree, type Change, type CommandRunner, createdRecord, type Revision, stamps, tombstoneColumns } from './run.js';
 
 const asPeriod = (r: LicenceRow): LicencePeriod => ({
   licenceNumber: r.licenceNumber,
@@ -180,35 +171,29 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
   });
 
   /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */
-  async function replace(
+  function replace(
     ctx: RequestContext,
     id: string,
     expectedVersion: number,
     revision: Revision<EnforcementAction, EnforcementActionInput>,
   ) {
-    let input: EnforcementActionInput;
-    const updated = await runner.change(ctx, {
+    return runner.correct(ctx, {
       ...common(ctx, id, expectedVersion),
-      action: 'update',
-      check: async (tx, current) => {
-        input = revise(revision, toEnforcementAction(current));
+      revision,
+      check: async (tx, current, input) => {
         assertNoInvalidParams([
           ...checkEnforcementAction(input, todayInNetherlands()),
           ...checkActionChange({ stage: current.stage as StageName, establishmentId: current.establishmentId }, input),
         ]);
         await assertReferenceFree(tx, 'enforcement_action', current.municipalityCode, input.externalReference, id);
       },
-      write: async (tx, current) =>
+      write: async (tx, current, input, stamped) =>
         updateEnforcementAction(tx, id, {
           ...enforcementActionColumns(input),
           licenceStatus: licenceStatusOn(await licenceHistory(tx, current.establishmentId), input.decisionDate),
-          updatedAt: new Date(),
-          updatedBy: ctx.actor.clientId as string,
-          version: current.version + 1,
+          ...stamped,
         }),
     });
-    if (!updated) throw new NotFound(`Enforcement action ${id}`);
-    return updated;
   }
 
   /** Deletes with a reason, keeping a tombstone: gone from lists and statistics, its trail stays. */

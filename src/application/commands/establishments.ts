@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Conflict, Forbidden, NotFound, RuleViolation } from '../../domain/errors.js';
+import { Conflict, Forbidden, RuleViolation } from '../../domain/errors.js';
 import type { Establishment, EstablishmentInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
@@ -12,7 +12,7 @@ import {
 import { findMunicipality } from '../../infrastructure/repositories/municipalities.js';
 import type { RequestContext } from '../context.js';
 import { establishmentColumns, toEstablishment } from '../records.js';
-import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, revise, stamps, tombstoneColumns } from './run.js';
+import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, stamps, tombstoneColumns } from './run.js';
 
 /** The municipality of a new record must be registered (a rule on the body, so a 400). */
 export async function assertMunicipalityRegistered(tx: Tx, code: string): Promise<void> {
@@ -48,30 +48,20 @@ export function createEstablishmentCommands(runner: CommandRunner) {
   }
 
   /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */
-  async function replace(ctx: RequestContext, id: string, expectedVersion: number, revision: Revision<Establishment, EstablishmentInput>) {
-    let input: EstablishmentInput;
-    const updated = await runner.change(ctx, {
+  function replace(ctx: RequestContext, id: string, expectedVersion: number, revision: Revision<Establishment, EstablishmentInput>) {
+    return runner.correct(ctx, {
       ...common(id),
-      action: 'update',
       expectedVersion,
       load: (tx) => findEstablishment(tx, ctx.scope, id, true),
-      check: async (tx, current) => {
-        input = revise(revision, toEstablishment(current));
+      revision,
+      check: async (tx, current, input) => {
         if (input.municipalityCode !== current.municipalityCode) {
           throw new Conflict('municipality-immutable', 'An establishment cannot move to another municipality; register it there anew.');
         }
         await assertReferenceFree(tx, 'establishment', current.municipalityCode, input.externalReference, id);
       },
-      write: (tx, current) =>
-        updateEstablishment(tx, id, {
-          ...establishmentColumns(input),
-          updatedAt: new Date(),
-          updatedBy: ctx.actor.clientId as string,
-          version: current.version + 1,
-        }),
+      write: (tx, _current, input, stamped) => updateEstablishment(tx, id, { ...establishmentColumns(input), ...stamped }),
     });
-    if (!updated) throw new NotFound(`Establishment ${id}`);
-    return updated;
   }
 
   /** Deletes an establishment that nothing refers to, keeping a tombstone and its trail. */

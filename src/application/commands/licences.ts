@@ -15,7 +15,7 @@ import {
 import type { RequestContext } from '../context.js';
 import { toLicence } from '../records.js';
 import { rederiveLicenceStatus } from './enforcement-actions.js';
-import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, revise, stamps } from './run.js';
+import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, stamps } from './run.js';
 
 /** Rejects a licence that would be in force on a day another licence of the establishment is. */
 async function assertNoOverlap(tx: Tx, establishmentId: string, candidate: LicencePeriod, exceptId?: string) {
@@ -81,37 +81,31 @@ export function createLicenceCommands(runner: CommandRunner) {
   });
 
   /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */
-  async function replace(
+  function replace(
     ctx: RequestContext,
     establishmentId: string,
     licenceId: string,
     expectedVersion: number,
     revision: Revision<Licence, LicenceInput>,
   ) {
-    let input: LicenceInput;
-    const updated = await runner.change(ctx, {
+    return runner.correct(ctx, {
       ...common(ctx, establishmentId, licenceId, expectedVersion),
-      action: 'update',
-      check: async (tx, current) => {
-        input = revise(revision, toLicence(current));
+      revision,
+      check: async (tx, current, input) => {
         assertNoInvalidParams(checkLicence(input));
         await assertNoOverlap(tx, establishmentId, period(input), licenceId);
         await assertReferenceFree(tx, 'licence', current.municipalityCode, input.externalReference, licenceId);
       },
-      write: (tx, current) =>
+      write: (tx, _current, input, stamped) =>
         updateLicence(tx, licenceId, {
           licenceNumber: input.licenceNumber,
           validFrom: input.validFrom,
           validUntil: input.validUntil ?? null,
           statusHistory: input.statusHistory,
           externalReference: input.externalReference ?? null,
-          updatedAt: new Date(),
-          updatedBy: ctx.actor.clientId as string,
-          version: current.version + 1,
+          ...stamped,
         }),
     });
-    if (!updated) throw new NotFound(`Licence ${licenceId}`);
-    return updated;
   }
 
   async function remove(ctx: RequestContext, establishmentId: string, licenceId: string, expectedVersion: number): Promise<void> {

@@ -53,6 +53,27 @@ export interface ChangeSpec<Row extends { version: number }, View> {
   followUp?(tx: Tx, current: Row, next: Row | null): Promise<Change[]>;
 }
 
+/**
+ * How to correct one stored record: a `change` that updates, its new content the revision applied
+ * to the stored record as the API shows it (see Revision); `check` and `write` get that content.
+ * `write` also gets the columns every correction stamps: who made it and when, and the next version.
+ */
+export interface CorrectionSpec<Row extends { version: number }, View, Input>
+  extends Omit<ChangeSpec<Row, View>, 'action' | 'check' | 'write'> {
+  revision: Revision<View, Input>;
+  /** Rules on the new content and the stored record: throw RuleViolation or Conflict. */
+  check(tx: Tx, current: Row, input: Input): Promise<void> | void;
+  /** The update with the new content and the stamps; returns the new row. */
+  write(tx: Tx, current: Row, input: Input, stamps: CorrectionStamps): Promise<Row | null>;
+}
+
+/** Who corrected a record and when, and its next version. */
+export interface CorrectionStamps {
+  updatedAt: Date;
+  updatedBy: string;
+  version: number;
+}
+
 /** How a command gets its transaction, bound to the caller's scope: its own (withTenant), or a share of an open one. */
 export type TenantTransaction = <T>(scope: TenantScope, work: (tx: Tx) => Promise<T>) => Promise<T>;
 
@@ -137,7 +158,27 @@ export function createCommandRunner(
     });
   }
 
-  return { run, create, change };
+  /** A correction (PUT, PATCH): the update of `change`, the new content worked out inside it; NotFound when the record is gone. */
+  async function correct<Row extends { version: number }, View, Input>(
+    ctx: RequestContext,
+    { revision, check, write, ...spec }: CorrectionSpec<Row, View, Input>,
+  ): Promise<View> {
+    let input: Input;
+    const updated = await change(ctx, {
+      ...spec,
+      action: 'update',
+      check: async (tx, current) => {
+        input = revise(revision, spec.view(current));
+        await check(tx, current, input);
+      },
+      write: (tx, current) =>
+        write(tx, current, input, { updatedAt: new Date(), updatedBy: ctx.actor.clientId as string, version: current.version + 1 }),
+    });
+    if (!updated) throw new NotFound(spec.what);
+    return updated;
+  }
+
+  return { run, create, change, correct };
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;

@@ -1,4 +1,3 @@
-import { NotFound } from '../../domain/errors.js';
 import type { ApiClient, Page, PageRequest } from '../../domain/records.js';
 import type { Database } from '../../infrastructure/db/client.js';
 import { findApiClient, findLiveClientByTokenHash, listApiClients } from '../../infrastructure/repositories/api-clients.js';
@@ -39,16 +38,11 @@ export function createApiClientQueries(database: Database, read: Reader, tokens:
     return principal;
   }
 
-  async function list(ctx: RequestContext, page: PageRequest): Promise<Page<ApiClient>> {
-    const { rows, totalItems } = await read.list(ctx, (tx) => listApiClients(tx, page));
-    return { items: rows.map(toApiClient), totalItems };
-  }
+  const list = (ctx: RequestContext, page: PageRequest): Promise<Page<ApiClient>> =>
+    read.page(ctx, (tx) => listApiClients(tx, page), toApiClient);
 
-  async function get(ctx: RequestContext, id: string): Promise<ApiClient> {
-    const row = await read.one(ctx, (tx) => findApiClient(tx, id));
-    if (!row) throw new NotFound(`API client ${id}`);
-    return toApiClient(row);
-  }
+  const get = (ctx: RequestContext, id: string): Promise<ApiClient> =>
+    read.record(ctx, `API client ${id}`, (tx) => findApiClient(tx, id), toApiClient);
 
   return { authenticate, list, get };
 }

@@ -1,5 +1,4 @@
 import { STAGES } from '../../domain/codes.js';
-import { NotFound } from '../../domain/errors.js';
 import type { EnforcementAction, Page, PageRequest } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
@@ -40,18 +39,15 @@ async function countFromRollups(tx: Tx, ctx: RequestContext, f: EnforcementActio
 }
 
 export function createEnforcementActionQueries(read: Reader) {
-  async function get(ctx: RequestContext, id: string): Promise<EnforcementAction> {
-    const row = await read.one(ctx, (tx) => findEnforcementAction(tx, ctx.scope, id));
-    if (!row) throw new NotFound(`Enforcement action ${id}`);
-    return toEnforcementAction(row);
-  }
+  const get = (ctx: RequestContext, id: string): Promise<EnforcementAction> =>
+    read.record(ctx, `Enforcement action ${id}`, (tx) => findEnforcementAction(tx, ctx.scope, id), toEnforcementAction);
 
-  async function list(ctx: RequestContext, filters: EnforcementActionFilters, page: PageRequest): Promise<Page<EnforcementAction>> {
-    const { rows, totalItems } = await read.list(ctx, (tx) =>
-      listEnforcementActions(tx, ctx.scope, filters, page, () => countFromRollups(tx, ctx, filters)),
+  const list = (ctx: RequestContext, filters: EnforcementActionFilters, page: PageRequest): Promise<Page<EnforcementAction>> =>
+    read.page(
+      ctx,
+      (tx) => listEnforcementActions(tx, ctx.scope, filters, page, () => countFromRollups(tx, ctx, filters)),
+      toEnforcementAction,
     );
-    return { items: rows.map(toEnforcementAction), totalItems };
-  }
 
   return { get, list };
 }

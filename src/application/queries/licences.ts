@@ -15,11 +15,8 @@ export function createLicenceQueries(read: Reader) {
     return { items: rows.map(toLicence), totalItems };
   }
 
-  async function get(ctx: RequestContext, establishmentId: string, licenceId: string): Promise<Licence> {
-    const row = await read.one(ctx, (tx) => findLicence(tx, ctx.scope, establishmentId, licenceId));
-    if (!row) throw new NotFound(`Licence ${licenceId}`);
-    return toLicence(row);
-  }
+  const get = (ctx: RequestContext, establishmentId: string, licenceId: string): Promise<Licence> =>
+    read.record(ctx, `Licence ${licenceId}`, (tx) => findLicence(tx, ctx.scope, establishmentId, licenceId), toLicence);
 
   return { list, get };
 }

@@ -1,4 +1,3 @@
-import { NotFound } from '../../domain/errors.js';
 import type { Municipality, Page, PageRequest } from '../../domain/records.js';
 import { findMunicipality, listMunicipalities } from '../../infrastructure/repositories/municipalities.js';
 import type { RequestContext } from '../context.js';
@@ -6,16 +5,11 @@ import { toMunicipality } from '../records.js';
 import type { Reader } from './read.js';
 
 export function createMunicipalityQueries(read: Reader) {
-  async function list(ctx: RequestContext, programme: string | undefined, page: PageRequest): Promise<Page<Municipality>> {
-    const { rows, totalItems } = await read.list(ctx, (tx) => listMunicipalities(tx, programme, page));
-    return { items: rows.map(toMunicipality), totalItems };
-  }
+  const list = (ctx: RequestContext, programme: string | undefined, page: PageRequest): Promise<Page<Municipality>> =>
+    read.page(ctx, (tx) => listMunicipalities(tx, programme, page), toMunicipality);
 
-  async function get(ctx: RequestContext, code: string): Promise<Municipality> {
-    const row = await read.one(ctx, (tx) => findMunicipality(tx, code));
-    if (!row) throw new NotFound(`Municipality ${code}`);
-    return toMunicipality(row);
-  }
+  const get = (ctx: RequestContext, code: string): Promise<Municipality> =>
+    read.record(ctx, `Municipality ${code}`, (tx) => findMunicipality(tx, code), toMunicipality);
 
   return { list, get };
 }

@@ -1,4 +1,3 @@
-import { NotFound } from '../../domain/errors.js';
 import type { Page, PageRequest } from '../../domain/records.js';
 import { type AttestationFilters, findAttestation, listAttestations } from '../../infrastructure/repositories/reporting.js';
 import { type ReportingAttestation, toReportingAttestation } from '../commands/reporting-attestations.js';
@@ -6,16 +5,11 @@ import type { RequestContext } from '../context.js';
 import type { Reader } from './read.js';
 
 export function createReportingAttestationQueries(read: Reader) {
-  async function get(ctx: RequestContext, id: string): Promise<ReportingAttestation> {
-    const row = await read.one(ctx, (tx) => findAttestation(tx, ctx.scope, id));
-    if (!row) throw new NotFound(`Reporting attestation ${id}`);
-    return toReportingAttestation(row);
-  }
+  const get = (ctx: RequestContext, id: string): Promise<ReportingAttestation> =>
+    read.record(ctx, `Reporting attestation ${id}`, (tx) => findAttestation(tx, ctx.scope, id), toReportingAttestation);
 
-  async function list(ctx: RequestContext, filters: AttestationFilters, page: PageRequest): Promise<Page<ReportingAttestation>> {
-    const { rows, totalItems } = await read.list(ctx, (tx) => listAttestations(tx, ctx.scope, filters, page));
-    return { items: rows.map(toReportingAttestation), totalItems };
-  }
+  const list = (ctx: RequestContext, filters: AttestationFilters, page: PageRequest): Promise<Page<ReportingAttestation>> =>
+    read.page(ctx, (tx) => listAttestations(tx, ctx.scope, filters, page), toReportingAttestation);
 
   return { get, list };
 }

@@ -1,4 +1,5 @@
-import { type Cell, cbsYear, DIMENSIONS, type Dimension, KEY_OF, LABELS } from '../../domain/statistics.js';
+import { dutchLabel } from '../../domain/code-titles.js';
+import { type Cell, cbsYear, DIMENSIONS, type Dimension, KEY_OF } from '../../domain/statistics.js';
 import { toCsv } from '../../lib/csv.js';
 import type { CellStatus } from './open-data.js';
 
@@ -16,7 +17,7 @@ function dimensionValues(d: Dimension, c: Record<string, unknown>, names: Names)
   const v = c[KEY_OF[d]];
   if (d === 'year') return [v];
   if (d === 'municipality') return [v, names.get(String(v)) ?? ''];
-  return [v, LABELS[d as 'measure'][String(v)] ?? ''];
+  return [v, dutchLabel(String(v))];
 }
 
 /** Grouped figures as CSV: grouped dimensions in canonical order (code and Dutch label), then the figures. */

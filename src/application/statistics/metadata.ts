@@ -1,13 +1,4 @@
-import {
-  GROUND_TITLES,
-  LICENCE_STATUS_TITLES,
-  MEASURE_TITLES,
-  PROGRAMME_TITLES,
-  STAGE_TITLES,
-  type Title,
-  TOTAL_CODE,
-  TOTAL_TITLE,
-} from '../../domain/code-titles.js';
+import { type Title, type TitledCode, TOTAL_CODE, TOTAL_TITLE, titleOf } from '../../domain/code-titles.js';
 import { PROGRAMMES } from '../../domain/codes.js';
 import {
   cbsYear,
@@ -15,6 +6,7 @@ import {
   DIMENSIONS,
   type Dimension,
   GROUNDS,
+  KEY_OF,
   LICENCE_STATUSES,
   MEASURES,
   STAGES,
@@ -80,43 +72,22 @@ const VALUE_ATTRIBUTE_TITLES: Record<ValueAttribute, { title: Title; symbol: str
   },
 };
 
-const DIMENSION_TEXT: Record<Dimension, { kind: DimensionMetadata['kind']; title: Title; description: Title }> = {
-  year: {
-    kind: 'TimeDimension',
-    title: { nl: 'Perioden', en: 'Periods' },
-    description: { nl: 'Kalenderjaar van de besluitdatum.', en: 'Calendar year of the decision date.' },
-  },
-  municipality: {
-    kind: 'GeoDimension',
-    title: { nl: 'Gemeenten', en: 'Municipalities' },
-    description: { nl: 'Gemeente (CBS-gemeentecode) van de inrichting.', en: 'Municipality (CBS code) of the establishment.' },
-  },
+const kindOf = (d: Dimension): DimensionMetadata['kind'] =>
+  d === 'year' ? 'TimeDimension' : d === 'municipality' ? 'GeoDimension' : 'Dimension';
+
+const DIMENSION_DESCRIPTIONS: Record<Dimension, Title> = {
+  year: { nl: 'Kalenderjaar van de besluitdatum.', en: 'Calendar year of the decision date.' },
+  municipality: { nl: 'Gemeente (CBS-gemeentecode) van de inrichting.', en: 'Municipality (CBS code) of the establishment.' },
   licenceStatus: {
-    kind: 'Dimension',
-    title: { nl: 'Vergunningstatus', en: 'Licence status' },
-    description: {
-      nl: 'Exploitatievergunning van kracht op de besluitdatum (niet de status van vandaag).',
-      en: 'Operating licence in force on the decision date (not today’s status).',
-    },
+    nl: 'Exploitatievergunning van kracht op de besluitdatum (niet de status van vandaag).',
+    en: 'Operating licence in force on the decision date (not today’s status).',
   },
-  measure: {
-    kind: 'Dimension',
-    title: { nl: 'Maatregel', en: 'Measure' },
-    description: { nl: 'Soort bestuurlijke handhavingsmaatregel.', en: 'Kind of administrative enforcement action.' },
-  },
+  measure: { nl: 'Soort bestuurlijke handhavingsmaatregel.', en: 'Kind of administrative enforcement action.' },
   ground: {
-    kind: 'Dimension',
-    title: { nl: 'Grond', en: 'Ground' },
-    description: {
-      nl: 'Grond van de maatregel; een maatregel met twee gronden telt bij elk één keer.',
-      en: 'Ground of the action; an action with two grounds counts once under each.',
-    },
+    nl: 'Grond van de maatregel; een maatregel met twee gronden telt bij elk één keer.',
+    en: 'Ground of the action; an action with two grounds counts once under each.',
   },
-  stage: {
-    kind: 'Dimension',
-    title: { nl: 'Fase', en: 'Stage' },
-    description: { nl: 'Fase van de maatregel.', en: 'Stage of the action.' },
-  },
+  stage: { nl: 'Fase van de maatregel.', en: 'Stage of the action.' },
 };
 
 const MEASURE_TEXT: Record<(typeof OBSERVATION_TOPICS)[number]['field'], Title> = {
@@ -124,6 +95,12 @@ const MEASURE_TEXT: Record<(typeof OBSERVATION_TOPICS)[number]['field'], Title> 
   fineAmountCents: { nl: 'Opgelegde bestuurlijke boetes', en: 'Administrative fines imposed' },
   penaltyMaximumCents: { nl: 'Maximaal te verbeuren dwangsommen', en: 'Maximum of the penalty orders' },
   penaltyForfeitedCents: { nl: 'Verbeurde dwangsommen', en: 'Penalties forfeited' },
+};
+
+/** The units of the measures: a count, or an amount in euro cents (with how to show it in euros). */
+const UNITS: Record<MeasureMetadata['unit'], Pick<MeasureMetadata, 'unitTitle' | 'decimals' | 'euro'>> = {
+  count: { unitTitle: { nl: 'aantal', en: 'count' }, decimals: 0, euro: null },
+  cent: { unitTitle: { nl: 'eurocent', en: 'euro cent' }, decimals: 0, euro: { factor: 0.01, decimals: 2 } },
 };
 
 /** The counting rule as data (the default; every answer states the rule it applied in countingRule). */
@@ -142,8 +119,8 @@ export const COUNTING_RULE_DATA = {
   },
 };
 
-const codesOf = <C extends string>(codes: readonly C[], titles: Record<C, Title>): DimensionCode[] => [
-  ...codes.map((c) => ({ identifier: c, value: c, title: titles[c] })),
+const codesOf = (codes: readonly TitledCode[]): DimensionCode[] => [
+  ...codes.map((c) => ({ identifier: c, value: c, title: titleOf(c) })),
   { identifier: TOTAL_CODE, value: null, title: TOTAL_TITLE },
 ];
 
@@ -176,44 +153,29 @@ export async function statisticsMetadata(read: Reader, ctx: RequestContext) {
       ...municipalities.map((m) => ({ identifier: m.code, value: m.code, title: { nl: m.name, en: m.name }, programmes: m.programmes })),
       { identifier: TOTAL_CODE, value: null, title: { nl: 'totaal (gemeenten in de selectie)', en: 'total (municipalities in scope)' } },
     ],
-    licenceStatus: codesOf(LICENCE_STATUSES, LICENCE_STATUS_TITLES),
-    measure: codesOf(MEASURES, MEASURE_TITLES),
-    ground: codesOf(GROUNDS, GROUND_TITLES),
-    stage: codesOf(STAGES, STAGE_TITLES),
+    licenceStatus: codesOf(LICENCE_STATUSES),
+    measure: codesOf(MEASURES),
+    ground: codesOf(GROUNDS),
+    stage: codesOf(STAGES),
   };
   const dimensions: DimensionMetadata[] = DIMENSIONS.map((d) => ({
     identifier: OBSERVATION_DIMENSIONS[d],
     groupBy: d,
-    ...DIMENSION_TEXT[d],
+    kind: kindOf(d),
+    title: titleOf(d),
+    description: DIMENSION_DESCRIPTIONS[d],
     codes: codes[d],
   }));
-  const measureCodes: MeasureMetadata[] = OBSERVATION_TOPICS.map((t) =>
-    t.field === 'actions'
-      ? {
-          identifier: t.code,
-          field: t.field,
-          title: MEASURE_TEXT[t.field],
-          unit: 'count',
-          unitTitle: { nl: 'aantal', en: 'count' },
-          decimals: 0,
-          euro: null,
-        }
-      : {
-          identifier: t.code,
-          field: t.field,
-          title: MEASURE_TEXT[t.field],
-          unit: 'cent',
-          unitTitle: { nl: 'eurocent', en: 'euro cent' },
-          decimals: 0,
-          euro: { factor: 0.01, decimals: 2 },
-        },
-  );
+  const measureCodes: MeasureMetadata[] = OBSERVATION_TOPICS.map((t) => {
+    const unit = t.field === 'actions' ? 'count' : 'cent';
+    return { identifier: t.code, field: t.field, title: MEASURE_TEXT[t.field], unit, ...UNITS[unit] };
+  });
   return {
     title: { nl: 'Bestuurlijke handhaving seksinrichtingen', en: 'Administrative enforcement against sex establishments' },
     dimensions,
     measureCodes,
     valueAttributes: VALUE_ATTRIBUTES.map((v) => ({ identifier: v, ...VALUE_ATTRIBUTE_TITLES[v] })),
-    programmes: PROGRAMMES.map((p) => ({ identifier: p, title: PROGRAMME_TITLES[p] })),
+    programmes: PROGRAMMES.map((p) => ({ identifier: p, title: titleOf(p) })),
     countingRule: COUNTING_RULE_DATA,
   };
 }
@@ -236,15 +198,6 @@ export interface OpenObservation {
   [dimension: string]: string | number | null;
 }
 
-const FIELD_OF: Record<Dimension, string> = {
-  year: 'year',
-  municipality: 'municipalityCode',
-  licenceStatus: 'licenceStatus',
-  measure: 'measure',
-  ground: 'ground',
-  stage: 'stage',
-};
-
 /**
  * The open-data table in CBS long format: one observation per published cell, margin and total. A
  * dimension summed over carries the total code T001, a withheld value is null with ValueAttribute
@@ -261,7 +214,7 @@ export function openObservations(table: PublishedTable): OpenObservation[] {
       value: v.value,
     };
     for (const d of dims) {
-      const raw = keys[FIELD_OF[d]];
+      const raw = keys[KEY_OF[d]];
       o[OBSERVATION_DIMENSIONS[d]] = summedOver(d) || raw === undefined ? TOTAL_CODE : d === 'year' ? cbsYear(raw as number) : String(raw);
     }
     out.push(o);

@@ -399,14 +399,26 @@ async function analystFigures(f) {
   const value = (row) => ({ value: row?.actions ?? 0, attribute: 'None' });
   const yl = byKeys(yearLicence.items, 'year', 'licenceStatus');
   const my = byKeys(municipalityYear.items, 'municipalityCode', 'year');
-  const ms = byKeys(measure.items, 'measure', 'licenceStatus');
-  const gs = byKeys(ground.items, 'ground', 'licenceStatus');
   const licenceSeries = () => licence.map((s) => ({ key: s, label: title('licenceStatus', s) }));
   const codes = (dimension, present) =>
     state.metadata.dimensions
       .find((d) => d.groupBy === dimension)
       .codes.filter((c) => c.value !== null && present.has(c.value))
       .map((c) => ({ key: c.value, label: c.title[state.lang] }));
+  // A code dimension's figure: its codes in the answer, a bar per licence status.
+  const byLicenceStatus = (dimension, answer, figureTitle) => {
+    const cells = byKeys(answer.items, dimension, 'licenceStatus');
+    return {
+      id: dimension,
+      title: figureTitle,
+      categoryLabel: t(dimension),
+      categories: codes(dimension, new Set(answer.items.map((r) => r[dimension]))),
+      series: licenceSeries(),
+      cell: (c, s) => value(cells.get(`${c}|${s}`)),
+      csv: urls[dimension],
+      csvLabel: t('download'),
+    };
+  };
   state.rule = rule;
   state.summary = { summary, amounts: yearLicence.items };
   return () => [
@@ -430,27 +442,8 @@ async function analystFigures(f) {
       csv: urls.municipalityYear,
       csvLabel: t('download'),
     },
-    {
-      id: 'measure',
-      title: t('figMeasure'),
-      categoryLabel: t('measure'),
-      categories: codes('measure', new Set(measure.items.map((r) => r.measure))),
-      series: licenceSeries(),
-      cell: (m, s) => value(ms.get(`${m}|${s}`)),
-      csv: urls.measure,
-      csvLabel: t('download'),
-    },
-    {
-      id: 'ground',
-      title: t('figGround'),
-      note: t('groundNote'),
-      categoryLabel: t('ground'),
-      categories: codes('ground', new Set(ground.items.map((r) => r.ground))),
-      series: licenceSeries(),
-      cell: (g, s) => value(gs.get(`${g}|${s}`)),
-      csv: urls.ground,
-      csvLabel: t('download'),
-    },
+    byLicenceStatus('measure', measure, t('figMeasure')),
+    { ...byLicenceStatus('ground', ground, t('figGround')), note: t('groundNote') },
   ];
 }
 

@@ -33,6 +33,19 @@ const ROLLUPS = {
   national: { plain: statisticsNationalCells, ground: statisticsNationalGroundCells },
 } as const;
 
+/** The field of a Cell that holds a dimension's value. */
+export const KEY_OF: Record<Dimension, keyof Cell> = {
+  year: 'year',
+  municipality: 'municipalityCode',
+  licenceStatus: 'licenceStatus',
+  measure: 'measure',
+  ground: 'ground',
+  stage: 'stage',
+};
+
+/** The column that holds a dimension's value in the rollups and the actions: its Cell field in snake case. */
+export const columnOf = (d: Dimension): string => KEY_OF[d].replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /** A resolved statistics question: scope, period, filters and grouping, all explicit. */
 export interface StatisticsQuery {
   groupBy: readonly Dimension[];
@@ -56,15 +69,6 @@ export interface MunicipalityRef {
 /** The rollup holds whole years: a question for whole calendar years can be answered from it. */
 export const wholeYears = (from: string, to: string) => from.endsWith('-01-01') && to.endsWith('-12-31');
 
-const SELECT_COLUMNS: Record<Dimension, { expr: string; alias: string }> = {
-  year: { expr: 'year', alias: 'year' },
-  municipality: { expr: 'municipality_code', alias: 'municipality_code' },
-  licenceStatus: { expr: 'licence_status', alias: 'licence_status' },
-  measure: { expr: 'measure', alias: 'measure' },
-  ground: { expr: 'ground', alias: 'ground' },
-  stage: { expr: 'stage', alias: 'stage' },
-};
-
 function toCell(r: Record<string, unknown>, groupBy: readonly Dimension[]): Cell {
   const c: Cell = {
     actions: Number(r.actions),
@@ -72,12 +76,11 @@ function toCell(r: Record<string, unknown>, groupBy: readonly Dimension[]): Cell
     penaltyMaximumCents: Number(r.penalty_maximum_cents),
     penaltyForfeitedCents: Number(r.penalty_forfeited_cents),
   };
-  if (groupBy.includes('year')) c.year = Number(r.year);
-  if (groupBy.includes('municipality')) c.municipalityCode = String(r.municipality_code);
-  if (groupBy.includes('licenceStatus')) c.licenceStatus = String(r.licence_status);
-  if (groupBy.includes('measure')) c.measure = String(r.measure);
-  if (groupBy.includes('ground')) c.ground = String(r.ground);
-  if (groupBy.includes('stage')) c.stage = String(r.stage);
+  for (const d of DIMENSIONS) {
+    if (!groupBy.includes(d)) continue;
+    const v = r[columnOf(d)];
+    (c as unknown as Record<string, unknown>)[KEY_OF[d]] = d === 'year' ? Number(v) : String(v);
+  }
   return c;
 }
 
@@ -140,8 +143,7 @@ export const statisticsRepository = {
   async aggregate(db: Queryable, q: StatisticsQuery): Promise<{ cells: Cell[]; source: 'rollup' | 'actions' }> {
     if (q.municipalityCodes.length === 0 && !q.allMunicipalities) return { cells: [], source: 'rollup' };
     const byGround = q.groupBy.includes('ground');
-    const dims = q.groupBy.map((d) => SELECT_COLUMNS[d]);
-    const groupCols = dims.map((d) => d.alias).join(', ');
+    const groupCols = q.groupBy.map(columnOf).join(', ');
     const useRollup = wholeYears(q.decisionDateFrom, q.decisionDateTo);
     const filters = [
       sql`municipality_code = any(${arrayParam(q.municipalityCodes)})`,
