@@ -57,6 +57,8 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
     body: CB;
     /** Extra route options, e.g. the fields a replayed create may not show again (`idempotencyWithheld`). */
     config?: object;
+    /** What a create answers when it shows more than the record: a token or secret shown only this once. */
+    answer?: z.ZodType;
     run: (ctx: RequestContext, body: Out<CB>, params: Out<CP>) => Promise<Created<Out<R>>>;
     location: (record: Out<R>, params: Out<CP>) => string;
   };
@@ -106,10 +108,10 @@ export function recordRoutes<
           return paged(request, reply, q as never, await find(contextOf(request), q, request.params as Out<CP>));
         },
       }),
-    create: ({ doc, more = [], body, config, run, location }: NonNullable<typeof spec.create>) =>
+    create: ({ doc, more = [], body, config, answer = record, run, location }: NonNullable<typeof spec.create>) =>
       server.post(path, {
         config: { ...write, ...config },
-        schema: withPathParams(createOne(doc, body, record, ...more)) as FastifySchema,
+        schema: withPathParams(createOne(doc, body, answer, ...more)) as FastifySchema,
         handler: async (request, reply) => {
           const at = request.params as Out<CP>;
           const created = await run(contextOf(request), request.body as Out<CB>, at);
