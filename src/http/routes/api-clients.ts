@@ -4,60 +4,52 @@ import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
 import { ApiClient, ApiClientCreate, ApiClientPage, ApiClientWithToken } from '../schemas/api-clients.js';
 import { Id, Pagination } from '../schemas/common.js';
-import { AUTH_PROBLEMS, BEARER, createOne, ifMatchHeaders, listOf, operations, problems, readOne, roles } from './operations.js';
-import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
+import { AUTH_PROBLEMS, BEARER, ifMatchHeaders, operations, problems, roles } from './operations.js';
+import { recordRoutes } from './records.js';
+import { expectedVersion, sendResource } from './replies.js';
 
-const tags = ['API clients'];
 const op = operations('API clients');
 const params = z.object({ id: Id });
 
 /** API clients and their tokens: admin only. A token is shown once, at creation. */
 const apiClientRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
-  app.post('/api-clients', {
-    config: { ...roles('admin'), idempotencyWithheld: ['token'] },
-    schema: createOne(
-      op(
+  recordRoutes(app, {
+    path: '/api-clients',
+    params,
+    record: ApiClient,
+    access: { read: ['admin'], write: ['admin'] },
+    create: {
+      doc: op(
         'createApiClient',
         'Create an API client and its token',
         'The response holds the bearer token; it is shown only this once and stored only as a hash. Officers need a municipalityCode.',
       ),
-      ApiClientCreate,
-      ApiClientWithToken,
-    ),
-    handler: async (request, reply) =>
-      sendCreated(request, reply, await commands.apiClients.create(contextOf(request), request.body), (c) => `/v1/api-clients/${c.id}`),
-  });
-
-  app.get('/api-clients', {
-    config: roles('admin'),
-    schema: listOf(
-      { operationId: 'listApiClients', summary: 'List API clients', description: 'Oldest first. Tokens are never shown again.', tags },
-      Pagination,
-      ApiClientPage,
-    ),
-    handler: async (request, reply) => {
-      const { page, pageSize } = request.query;
-      return paged(request, reply, { page, pageSize }, await queries.apiClients.list(contextOf(request), { page, pageSize }));
+      answer: ApiClientWithToken,
+      config: { idempotencyWithheld: ['token'] },
+      body: ApiClientCreate,
+      run: (ctx, body) => commands.apiClients.create(ctx, body),
+      location: (c) => `/v1/api-clients/${c.id}`,
     },
-  });
-
-  app.get('/api-clients/:id', {
-    config: roles('admin'),
-    schema: readOne(
-      { operationId: 'getApiClient', summary: 'Read an API client', description: 'One API client; its token is never shown again.', tags },
-      params,
-      ApiClient,
-    ),
-    handler: async (request, reply) => sendResource(request, reply, await queries.apiClients.get(contextOf(request), request.params.id)),
+    list: {
+      doc: op('listApiClients', 'List API clients', 'Oldest first. Tokens are never shown again.'),
+      query: Pagination,
+      page: ApiClientPage,
+      find: (ctx, page) => queries.apiClients.list(ctx, page),
+    },
+    read: {
+      doc: op('getApiClient', 'Read an API client', 'One API client; its token is never shown again.'),
+      find: (ctx, { id }) => queries.apiClients.get(ctx, id),
+    },
   });
 
   app.delete('/api-clients/:id', {
     config: roles('admin'),
     schema: {
-      operationId: 'revokeApiClient',
-      summary: 'Revoke an API client',
-      description: 'Its token stops working at once. The client stays listed, with revokedAt. Requires If-Match.',
-      tags,
+      ...op(
+        'revokeApiClient',
+        'Revoke an API client',
+        'Its token stops working at once. The client stays listed, with revokedAt. Requires If-Match.',
+      ),
       security: BEARER,
       params,
       headers: ifMatchHeaders,

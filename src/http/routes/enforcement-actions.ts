@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../application/services.js';
-import { contextOf } from '../plugins/auth.js';
 import { dateInput, Id, MunicipalityCode, Pagination } from '../schemas/common.js';
 import {
   ACTION_READ_ONLY,
@@ -16,26 +15,27 @@ import {
   Stage,
   zgwUrl,
 } from '../schemas/enforcement-actions.js';
-import { createOne, deleteOne, listOf, operations, patchOne, readOne, replaceOne, roles } from './operations.js';
-import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
-import { mergePatched, replacement } from './revisions.js';
+import { operations } from './operations.js';
+import { OWN_MUNICIPALITY, recordRoutes } from './records.js';
 
 const op = operations('Enforcement actions');
-const params = z.object({ id: Id.meta({ description: 'The enforcement action’s id.' }) });
 const RULES =
   ' Rules, each with its own code in invalidParams: amounts are whole cents above 0; a penalty order has a unit, an amount, a maximum of at least the amount and a compliance deadline not before the decision date; a closure does not end before it starts; the decision date is not in the future; grounds are not empty and do not repeat; fine, penalty and closure appear only with their measure; a warning cannot be in objection or appeal.';
 
 /** Bestuurlijke handhavingsmaatregelen: officers manage their own municipality's; admins may read all. */
 const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
-  app.get('/enforcement-actions', {
-    config: roles('officer', 'admin'),
-    schema: listOf(
-      op(
+  recordRoutes(app, {
+    path: '/enforcement-actions',
+    params: z.object({ id: Id.meta({ description: 'The enforcement action’s id.' }) }),
+    record: EnforcementAction,
+    access: OWN_MUNICIPALITY,
+    list: {
+      doc: op(
         'listEnforcementActions',
         'List enforcement actions (handhavingsmaatregelen)',
         'Newest decision first, then by id. Officers see only their own municipality’s; deleted actions are left out.',
       ),
-      Pagination.extend({
+      query: Pagination.extend({
         municipalityCode: MunicipalityCode.optional(),
         establishmentId: Id.optional(),
         measure: Measure.optional(),
@@ -47,98 +47,52 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         zaakUrl: zgwUrl('Only actions linked to this zaak (exact match).').optional(),
         besluitUrl: zgwUrl('Only actions linked to this besluit (exact match).').optional(),
       }),
-      EnforcementActionPage,
-    ),
-    handler: async (request, reply) =>
-      paged(request, reply, request.query, await queries.enforcementActions.list(contextOf(request), request.query, request.query)),
-  });
-
-  app.post('/enforcement-actions', {
-    config: roles('officer'),
-    schema: createOne(
-      op(
+      page: EnforcementActionPage,
+      find: (ctx, query) => queries.enforcementActions.list(ctx, query, query),
+    },
+    create: {
+      doc: op(
         'createEnforcementAction',
         'Record an enforcement action (handhavingsmaatregel)',
         `Records one decision of the burgemeester against one of the officer’s establishments. licenceStatus is derived from the licence history at decisionDate.${RULES}`,
       ),
-      EnforcementActionInput,
-      EnforcementAction,
-    ),
-    handler: async (request, reply) =>
-      sendCreated(
-        request,
-        reply,
-        await commands.enforcementActions.create(contextOf(request), request.body),
-        (a) => `/v1/enforcement-actions/${a.id}`,
-      ),
-  });
-
-  app.get('/enforcement-actions/:id', {
-    config: roles('officer', 'admin'),
-    schema: readOne(
-      op(
+      body: EnforcementActionInput,
+      run: (ctx, body) => commands.enforcementActions.create(ctx, body),
+      location: (a) => `/v1/enforcement-actions/${a.id}`,
+    },
+    read: {
+      doc: op(
         'getEnforcementAction',
         'Read an enforcement action (handhavingsmaatregel)',
         'One action with its derived licenceStatus and ETag. Another municipality’s action is a 404 for officers.',
       ),
-      params,
-      EnforcementAction,
-    ),
-    handler: async (request, reply) =>
-      sendResource(request, reply, await queries.enforcementActions.get(contextOf(request), request.params.id)),
-  });
-
-  app.put('/enforcement-actions/:id', {
-    config: roles('officer'),
-    schema: replaceOne(
-      op(
+      find: (ctx, { id }) => queries.enforcementActions.get(ctx, id),
+    },
+    replace: {
+      doc: op(
         'replaceEnforcementAction',
         'Correct an enforcement action (handhavingsmaatregel)',
         `Replaces the action’s fields: an optional field left out becomes null (to change a few fields, PATCH). A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match. The establishment cannot change; the stage moves only along the lifecycle (nothing leaves withdrawn or annulled).${RULES}`,
       ),
-      params,
-      EnforcementActionReplace,
-      EnforcementAction,
-    ),
-    handler: async (request, reply) => {
-      const revision = replacement(request.body, ACTION_READ_ONLY);
-      const updated = await commands.enforcementActions.replace(contextOf(request), request.params.id, expectedVersion(request), revision);
-      return sendResource(request, reply, updated);
+      body: EnforcementActionReplace,
     },
-  });
-
-  app.patch('/enforcement-actions/:id', {
-    config: roles('officer'),
-    schema: patchOne(
-      op(
+    patch: {
+      doc: op(
         'patchEnforcementAction',
         'Change some fields of an enforcement action (handhavingsmaatregel)',
         `JSON Merge Patch (RFC 7396, application/merge-patch+json), for example \`{"stage": "objection"}\` to move it into bezwaar: only the members sent change. Requires If-Match; the same rules as a PUT apply to the merged action.${RULES}`,
       ),
-      params,
-      EnforcementActionPatch,
-      EnforcementAction,
-    ),
-    handler: async (request, reply) => {
-      const revision = mergePatched(EnforcementActionReplace, request.body, ACTION_READ_ONLY);
-      const updated = await commands.enforcementActions.replace(contextOf(request), request.params.id, expectedVersion(request), revision);
-      return sendResource(request, reply, updated);
+      body: EnforcementActionPatch,
     },
-  });
-
-  app.delete('/enforcement-actions/:id', {
-    config: roles('officer'),
-    schema: deleteOne(
-      op(
+    readOnly: ACTION_READ_ONLY,
+    update: (ctx, { id }, version, revision) => commands.enforcementActions.replace(ctx, id, version, revision),
+    remove: {
+      doc: op(
         'deleteEnforcementAction',
         'Delete an enforcement action recorded in error',
         'Deletes the action: it leaves lists and statistics, but a tombstone and its audit trail remain. Requires If-Match and X-Audit-Reason. An action that was withdrawn or annulled should get that stage instead.',
       ),
-      params,
-    ),
-    handler: async (request, reply) => {
-      await commands.enforcementActions.remove(contextOf(request), request.params.id, expectedVersion(request));
-      return reply.code(204).send();
+      run: (ctx, { id }, version) => commands.enforcementActions.remove(ctx, id, version),
     },
   });
 };

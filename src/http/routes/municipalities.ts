@@ -1,65 +1,42 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../application/services.js';
-import { contextOf } from '../plugins/auth.js';
 import { MunicipalityCode, Pagination } from '../schemas/common.js';
 import { Municipality, MunicipalityCreate, MunicipalityPage, Programme } from '../schemas/municipalities.js';
-import { createOne, listOf, operations, readOne, roles } from './operations.js';
-import { paged, sendCreated, sendResource } from './replies.js';
+import { operations } from './operations.js';
+import { recordRoutes } from './records.js';
 
-const tags = ['Municipalities'];
 const op = operations('Municipalities');
 
 /** Gemeenten: reference data every client may read; admins add municipalities beyond the LPP ten. */
 const municipalityRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
-  app.get('/municipalities', {
-    config: roles('officer', 'analyst', 'admin'),
-    schema: listOf(
-      { operationId: 'listMunicipalities', summary: 'List municipalities (gemeenten)', description: 'Ordered by CBS code.', tags },
-      Pagination.extend({ programme: Programme.optional().meta({ description: 'Only members of this programme.' }) }),
-      MunicipalityPage,
-    ),
-    handler: async (request, reply) => {
-      const { page, pageSize, programme } = request.query;
-      return paged(
-        request,
-        reply,
-        { page, pageSize },
-        await queries.municipalities.list(contextOf(request), programme, { page, pageSize }),
-      );
+  recordRoutes(app, {
+    path: '/municipalities',
+    item: '/municipalities/:code',
+    params: z.object({ code: MunicipalityCode }),
+    record: Municipality,
+    access: { read: ['officer', 'analyst', 'admin'], write: ['admin'] },
+    list: {
+      doc: op('listMunicipalities', 'List municipalities (gemeenten)', 'Ordered by CBS code.'),
+      query: Pagination.extend({ programme: Programme.optional().meta({ description: 'Only members of this programme.' }) }),
+      page: MunicipalityPage,
+      find: (ctx, { programme, ...page }) => queries.municipalities.list(ctx, programme, page),
     },
-  });
-
-  app.get('/municipalities/:code', {
-    config: roles('officer', 'analyst', 'admin'),
-    schema: readOne(
-      op('getMunicipality', 'Read a municipality (gemeente)', 'One municipality by its CBS code, with its ETag.'),
-      z.object({ code: MunicipalityCode }),
-      Municipality,
-    ),
-    handler: async (request, reply) =>
-      sendResource(request, reply, await queries.municipalities.get(contextOf(request), request.params.code)),
-  });
-
-  app.post('/municipalities', {
-    config: roles('admin'),
-    schema: createOne(
-      op(
+    read: {
+      doc: op('getMunicipality', 'Read a municipality (gemeente)', 'One municipality by its CBS code, with its ETag.'),
+      find: (ctx, { code }) => queries.municipalities.get(ctx, code),
+    },
+    create: {
+      doc: op(
         'createMunicipality',
         'Add a municipality (gemeente)',
         'Adds a Dutch municipality by its CBS code, so its officers can record enforcement actions.',
       ),
-      MunicipalityCreate,
-      Municipality,
-      409,
-    ),
-    handler: async (request, reply) =>
-      sendCreated(
-        request,
-        reply,
-        await commands.municipalities.create(contextOf(request), request.body),
-        (m) => `/v1/municipalities/${m.code}`,
-      ),
+      body: MunicipalityCreate,
+      more: [409],
+      run: (ctx, body) => commands.municipalities.create(ctx, body),
+      location: (m) => `/v1/municipalities/${m.code}`,
+    },
   });
 };
 

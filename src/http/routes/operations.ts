@@ -114,13 +114,12 @@ export const createOne = <B extends z.ZodType, R extends z.ZodType>(doc: Operati
   response: { 201: record, ...problems(400, ...AUTH_PROBLEMS, ...more, ...WRITE_PROBLEMS) },
 });
 
+/** What a replace or a patch is declared with: its doc, path parameters, body, the record it answers and more problems. */
+type ChangeArgs<P, B, R> = [doc: OperationDoc, params: P, body: B, record: R, ...more: number[]];
+
 /** A full replacement under If-Match. */
 export const replaceOne = <P extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
-  doc: OperationDoc,
-  params: P,
-  body: B,
-  record: R,
-  ...more: number[]
+  ...[doc, params, body, record, ...more]: ChangeArgs<P, B, R>
 ) => ({
   ...doc,
   security: BEARER,
@@ -131,14 +130,8 @@ export const replaceOne = <P extends z.ZodType, B extends z.ZodType, R extends z
 });
 
 /** A JSON Merge Patch (RFC 7396, `application/merge-patch+json`) under If-Match. */
-export const patchOne = <P extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(
-  doc: OperationDoc,
-  params: P,
-  body: B,
-  record: R,
-  ...more: number[]
-) => ({
-  ...replaceOne(doc, params, body, record, ...more),
+export const patchOne = <P extends z.ZodType, B extends z.ZodType, R extends z.ZodType>(...args: ChangeArgs<P, B, R>) => ({
+  ...replaceOne(...args),
   consumes: [MERGE_PATCH],
 });
 

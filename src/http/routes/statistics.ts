@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { publicContext } from '../../application/context.js';
@@ -38,6 +38,9 @@ function toRequest(q: z.infer<typeof StatisticsFilters> & { groupBy?: Dimension[
   return { ...q, groupBy: q.groupBy ?? [] } as StatisticsRequest;
 }
 
+/** How an operation is named and explained (its tag is Statistics). */
+type OperationText = { operationId: string; summary: string; description: string };
+
 const csvOnly = (description: string) => ({ description, content: { 'text/csv': { schema: CsvBody } } });
 
 function sendCsv(reply: FastifyReply, name: string, body: string) {
@@ -48,6 +51,43 @@ function sendCsv(reply: FastifyReply, name: string, body: string) {
 const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   const { statistics } = services;
 
+  /**
+   * A table of figures at `path` (JSON, or CSV by Accept) and its twin at `${path}/csv` (always CSV,
+   * for clients that cannot set Accept): the same query and answer, documented as two operations.
+   * Without `access` both are public.
+   */
+  const figures = <Q extends z.ZodType>(spec: {
+    path: string;
+    access?: ReturnType<typeof roles>;
+    query: Q;
+    json: OperationText & { schema: z.ZodType; answer: string };
+    csv: OperationText & { answer: string };
+    send: (request: FastifyRequest & { query: z.output<Q> }, reply: FastifyReply, csv: boolean) => Promise<unknown>;
+  }) => {
+    const { path, access, query, json, csv, send } = spec;
+    const problemsOf = access ? problems(400, ...AUTH_PROBLEMS) : problems(400, 429, 503);
+    const describe = ({ operationId, summary, description }: OperationText) => ({
+      operationId,
+      summary,
+      description,
+      tags,
+      ...(access ? { security: BEARER } : {}),
+      querystring: query,
+    });
+    const server = app as unknown as FastifyInstance;
+    const call = (request: FastifyRequest) => request as FastifyRequest & { query: z.output<Q> };
+    server.get(path, {
+      config: access,
+      schema: { ...describe(json), response: { 200: jsonOrCsv(json.schema, json.answer), ...problemsOf } } as FastifySchema,
+      handler: (request, reply) => send(call(request), reply, wantsCsv(request.headers.accept)),
+    });
+    server.get(`${path}/csv`, {
+      config: access,
+      schema: { ...describe(csv), response: { 200: csvOnly(csv.answer), ...problemsOf } } as FastifySchema,
+      handler: (request, reply) => send(call(request), reply, true),
+    });
+  };
+
   const table = async (request: StatisticsCall, reply: FastifyReply, csv: boolean) => {
     const { rows, countingRule, resolved, reporting } = await statistics.table(contextOf(request), toRequest(request.query));
     const names = new Map(resolved.municipalities.map((m) => [m.code, m.name]));
@@ -56,32 +96,24 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     return reply.send({ countingRule, items, reporting } as never);
   };
 
-  app.get('/statistics/enforcement-actions', {
-    config: roles('officer', 'analyst', 'admin'),
-    schema: {
+  figures({
+    path: '/statistics/enforcement-actions',
+    access: roles('officer', 'analyst', 'admin'),
+    query: StatisticsQuery,
+    json: {
       operationId: 'getEnforcementActionStatistics',
       summary: 'Figures on enforcement actions (handhavingsstatistiek)',
       description: `Counts of enforcement actions (bestuurlijke handhavingsmaatregelen) and sums of fines and penalty orders, grouped by any of year, municipality, licenceStatus, measure, ground and stage. Analysts and admins see every municipality; an officer only their own (another municipality is a 403).${COUNTING}`,
-      tags,
-      security: BEARER,
-      querystring: StatisticsQuery,
-      response: { 200: jsonOrCsv(StatisticsTable, 'The figures and the counting rule.'), ...problems(400, ...AUTH_PROBLEMS) },
+      schema: StatisticsTable,
+      answer: 'The figures and the counting rule.',
     },
-    handler: (request, reply) => table(request, reply, wantsCsv(request.headers.accept)),
-  });
-
-  app.get('/statistics/enforcement-actions/csv', {
-    config: roles('officer', 'analyst', 'admin'),
-    schema: {
+    csv: {
       operationId: 'getEnforcementActionStatisticsCsv',
       summary: 'Figures on enforcement actions as CSV',
       description: `The same figures as /statistics/enforcement-actions, always as RFC 4180 CSV (codes and Dutch labels), for clients that cannot set Accept.${COUNTING}`,
-      tags,
-      security: BEARER,
-      querystring: StatisticsQuery,
-      response: { 200: csvOnly('The figures as CSV.'), ...problems(400, ...AUTH_PROBLEMS) },
+      answer: 'The figures as CSV.',
     },
-    handler: (request, reply) => table(request, reply, true),
+    send: table,
   });
 
   app.get('/statistics/enforcement-actions/summary', {
@@ -107,32 +139,24 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
   };
   const OBSERVATIONS = `The same figures as /statistics/enforcement-actions, one row per value: Measure (Handhavingsmaatregelen_1 count, OpgelegdeBoetes_2, MaximaleDwangsommen_3, VerbeurdeDwangsommen_4 in euro cents), Value, and the grouped dimensions as CBS-style codes: RegioS (GM0363), Perioden (2019JJ00), Vergunningstatus, Maatregel, Grond, Fase.${COUNTING}`;
 
-  app.get('/statistics/enforcement-actions/observations', {
-    config: roles('officer', 'analyst', 'admin'),
-    schema: {
+  figures({
+    path: '/statistics/enforcement-actions/observations',
+    access: roles('officer', 'analyst', 'admin'),
+    query: StatisticsQuery,
+    json: {
       operationId: 'listEnforcementActionObservations',
       summary: 'Figures as long-format observations (CBS StatLine style)',
       description: OBSERVATIONS,
-      tags,
-      security: BEARER,
-      querystring: StatisticsQuery,
-      response: { 200: jsonOrCsv(Observations, 'Observations and the counting rule.'), ...problems(400, ...AUTH_PROBLEMS) },
+      schema: Observations,
+      answer: 'Observations and the counting rule.',
     },
-    handler: (request, reply) => observed(request, reply, wantsCsv(request.headers.accept)),
-  });
-
-  app.get('/statistics/enforcement-actions/observations/csv', {
-    config: roles('officer', 'analyst', 'admin'),
-    schema: {
+    csv: {
       operationId: 'listEnforcementActionObservationsCsv',
       summary: 'Observations as CSV',
       description: `Always CSV. ${OBSERVATIONS}`,
-      tags,
-      security: BEARER,
-      querystring: StatisticsQuery,
-      response: { 200: csvOnly('The observations as CSV.'), ...problems(400, ...AUTH_PROBLEMS) },
+      answer: 'The observations as CSV.',
     },
-    handler: (request, reply) => observed(request, reply, true),
+    send: observed,
   });
 
   const OPEN_DATA = `No token needed. Counts of enforcement actions (bestuurlijke handhavingsmaatregelen) over every registered municipality and every year with data, in the default counted stages, grouped by up to year, municipality, licenceStatus and measure; with totals per value of each dimension and a grand total. Every grouping (and every margin and total) is a view of one table protected jointly: counts from 1 below the threshold (STATISTICS_SUPPRESSION_THRESHOLD, default 5) are suppressed, and further values are suppressed until no suppressed value of any grouping is a linear combination of the published values of all groupings together (exact check). status tells reported, zero, nothing_to_report (the municipality attested a year without actions), not_reported and suppressed apart; reporting lists every municipality-year's reporting status. Released daily at 00:00 UTC (release.moment) and served unchanged until the next release, so polling cannot reveal a single new action. The scope is fixed so that answers cannot be subtracted from each other; filter rows yourself. Analysts with a token get exact figures from /statistics/enforcement-actions.`;
@@ -149,28 +173,23 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     return reply.send(table as never);
   };
 
-  app.get('/open-data/enforcement-actions', {
-    schema: {
+  figures({
+    path: '/open-data/enforcement-actions',
+    query: OpenDataQuery,
+    json: {
       operationId: 'getOpenEnforcementActionStatistics',
       summary: 'Open data: publishable figures on enforcement actions',
       description: `${OPEN_DATA} CSV (cells only) by Accept: text/csv, or at /open-data/enforcement-actions/csv.`,
-      tags,
-      querystring: OpenDataQuery,
-      response: { 200: jsonOrCsv(OpenDataTable, 'The publishable table.'), ...problems(400, 429, 503) },
+      schema: OpenDataTable,
+      answer: 'The publishable table.',
     },
-    handler: (request, reply) => openData(request, reply, wantsCsv(request.headers.accept)),
-  });
-
-  app.get('/open-data/enforcement-actions/csv', {
-    schema: {
+    csv: {
       operationId: 'getOpenEnforcementActionStatisticsCsv',
       summary: 'Open data as CSV',
       description: `The cells of /open-data/enforcement-actions as RFC 4180 CSV. ${OPEN_DATA}`,
-      tags,
-      querystring: OpenDataQuery,
-      response: { 200: csvOnly('The publishable cells as CSV.'), ...problems(400, 429, 503) },
+      answer: 'The publishable cells as CSV.',
     },
-    handler: (request, reply) => openData(request, reply, true),
+    send: openData,
   });
 
   app.get('/open-data/enforcement-actions/observations', {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Role } from '../../application/context.js';
 import type { Services } from '../../application/services.js';
 import { contextOf } from '../plugins/auth.js';
 import { Id, Pagination } from '../schemas/common.js';
@@ -14,24 +15,14 @@ import {
   SubscriptionWithSecret,
   SubscriptionWrite,
 } from '../schemas/subscriptions.js';
-import {
-  AUTH_PROBLEMS,
-  BEARER,
-  createOne,
-  deleteOne,
-  ifMatchHeaders,
-  listOf,
-  operations,
-  problems,
-  readOne,
-  replaceOne,
-  roles,
-} from './operations.js';
-import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
+import { AUTH_PROBLEMS, BEARER, deleteOne, ifMatchHeaders, listOf, operations, problems, replaceOne, roles } from './operations.js';
+import { recordRoutes } from './records.js';
+import { expectedVersion, paged, sendResource } from './replies.js';
 
 const op = operations('Subscriptions');
 const params = z.object({ id: Id });
-const anyone = roles('officer', 'analyst', 'admin');
+const ANYONE: Role[] = ['officer', 'analyst', 'admin'];
+const anyone = roles(...ANYONE);
 
 /**
  * Webhook subscriptions (NL GOV CloudEvents, Standard Webhooks signatures): officers for their own
@@ -40,40 +31,37 @@ const anyone = roles('officer', 'analyst', 'admin');
 const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services }) => {
   const { commands, queries } = services;
 
-  app.post('/subscriptions', {
-    config: { ...anyone, idempotencyWithheld: ['secret'] },
-    schema: createOne(
-      op(
+  recordRoutes(app, {
+    path: '/subscriptions',
+    params,
+    record: Subscription,
+    access: { read: ANYONE, write: ANYONE },
+    create: {
+      doc: op(
         'createSubscription',
         'Subscribe to events',
         'Events of the chosen types are POSTed to callbackUrl as CloudEvents, signed (Standard Webhooks) with the secret in this response, shown only this once.',
       ),
-      SubscriptionWrite,
-      SubscriptionWithSecret,
-    ),
-    handler: async (request, reply) => {
-      const created = await commands.subscriptions.create(contextOf(request), request.body);
-      return sendCreated(request, reply, created, (s) => `/v1/subscriptions/${s.id}`);
+      answer: SubscriptionWithSecret,
+      config: { idempotencyWithheld: ['secret'] },
+      body: SubscriptionWrite,
+      run: (ctx, body) => commands.subscriptions.create(ctx, body),
+      location: (s) => `/v1/subscriptions/${s.id}`,
     },
-  });
-
-  app.get('/subscriptions', {
-    config: anyone,
-    schema: listOf(
-      op('listSubscriptions', 'List subscriptions', 'Officers see their municipality’s, analysts their own, admins all. Oldest first.'),
-      Pagination,
-      SubscriptionPage,
-    ),
-    handler: async (request, reply) => {
-      const { page, pageSize } = request.query;
-      return paged(request, reply, { page, pageSize }, await queries.subscriptions.list(contextOf(request), { page, pageSize }));
+    list: {
+      doc: op(
+        'listSubscriptions',
+        'List subscriptions',
+        'Officers see their municipality’s, analysts their own, admins all. Oldest first.',
+      ),
+      query: Pagination,
+      page: SubscriptionPage,
+      find: (ctx, page) => queries.subscriptions.list(ctx, page),
     },
-  });
-
-  app.get('/subscriptions/:id', {
-    config: anyone,
-    schema: readOne(op('getSubscription', 'Read a subscription', 'Its secret is never shown again.'), params, Subscription),
-    handler: async (request, reply) => sendResource(request, reply, await queries.subscriptions.get(contextOf(request), request.params.id)),
+    read: {
+      doc: op('getSubscription', 'Read a subscription', 'Its secret is never shown again.'),
+      find: (ctx, { id }) => queries.subscriptions.get(ctx, id),
+    },
   });
 
   app.put('/subscriptions/:id', {

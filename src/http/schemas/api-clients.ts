@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../../domain/codes.js';
-import { codeList, Id, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, Timestamp, text, Version } from './common.js';
+import { pageOf } from './records.js';
 
 export const ClientRole = codeList(
   'ClientRole',
@@ -32,4 +33,4 @@ export const ApiClientWithToken = ApiClient.extend({
   token: z.string().meta({ description: 'The bearer token. Shown only in this response: store it safely. Only its hash is kept.' }),
 }).meta({ id: 'ApiClientWithToken' });
 
-export const ApiClientPage = z.object({ items: z.array(ApiClient), ...PageMeta }).meta({ id: 'ApiClientPage' });
+export const ApiClientPage = pageOf(ApiClient, 'ApiClientPage');

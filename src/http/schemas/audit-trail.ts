@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, ROLES } from '../../domain/codes.js';
-import { codeList, Id, PageMeta, Timestamp } from './common.js';
+import { codeList, Id, Timestamp } from './common.js';
+import { pageOf } from './records.js';
 
 export const AuditAction = codeList(
   'AuditAction',
@@ -72,7 +73,7 @@ export const AuditEntry = z
       'One entry of the audit trail (audittrail): who changed which record, when, why, and the record before and after. Entries are append-only and hash-chained.',
   });
 
-export const AuditEntryPage = z.object({ items: z.array(AuditEntry), ...PageMeta }).meta({ id: 'AuditEntryPage' });
+export const AuditEntryPage = pageOf(AuditEntry, 'AuditEntryPage');
 
 export const AuditChainVerification = z
   .object({
@@ -126,7 +127,7 @@ export const AuditCheckpoint = z
       'A signed checkpoint of the audit chain (like a Certificate Transparency signed tree head): the service vouches that entry seq had headHash at signedAt. Keep copies outside the registry; a later rewrite or cut of the trail up to seq no longer matches it.',
   });
 
-export const AuditCheckpointPage = z.object({ items: z.array(AuditCheckpoint), ...PageMeta }).meta({ id: 'AuditCheckpointPage' });
+export const AuditCheckpointPage = pageOf(AuditCheckpoint, 'AuditCheckpointPage');
 
 export const AuditPublicKey = z
   .object({

@@ -133,16 +133,6 @@ export const AuditReasonHeader = z
     description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.',
   });
 
-/** A field the registry sets, accepted in a PUT or PATCH body only with its stored value. */
-export const readOnly = <T extends z.ZodType>(schema: T) =>
-  schema.optional().meta({ description: 'Read-only: may be sent back as read; a different value is invalid (code `read_only`).' });
-
-export const READ_ONLY_RULE =
-  'The read-only fields of the record (id, version, timestamps, derived fields) may be sent back exactly as a GET returned them, so that a read representation can be PUT after editing it; a different value is invalid (invalidParams code `read_only`).';
-
-export const MERGE_PATCH_RULE =
-  'Send it as `application/merge-patch+json` with If-Match: members present replace the stored ones (objects merge member by member, arrays are replaced whole), `null` removes an optional member, absent members stay. The merged record must be valid as a whole: the same rules as a PUT, every error listed together.';
-
 /** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */
 export const codeList = <const T extends readonly [string, ...string[]]>(id: string, codes: T, description: string) =>
   z.enum(codes).meta({ id, description });

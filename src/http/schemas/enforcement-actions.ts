@@ -2,21 +2,8 @@ import { z } from 'zod';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import {
-  codeList,
-  dateInput,
-  ExternalReference,
-  Id,
-  IsoDate,
-  MERGE_PATCH_RULE,
-  MunicipalityCode,
-  PageMeta,
-  READ_ONLY_RULE,
-  readOnly,
-  Timestamp,
-  text,
-  Version,
-} from './common.js';
+import { codeList, dateInput, ExternalReference, Id, IsoDate, MunicipalityCode, text } from './common.js';
+import { pageOf, RecordStamps, revisionBodies } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const Measure = codeList(
@@ -139,24 +126,18 @@ export const EnforcementActionInput = alongsideSchemaIssues(z.strictObject(actio
   description: 'A bestuurlijke handhavingsmaatregel as sent to create (POST) it.',
 });
 
-/** Fields the registry sets; a PUT or PATCH may carry them back only unchanged. */
-export const ACTION_READ_ONLY = ['id', 'municipalityCode', 'licenceStatus', 'createdAt', 'updatedAt', 'version'] as const;
-const actionReadOnly = {
-  id: readOnly(Id),
-  municipalityCode: readOnly(MunicipalityCode),
-  licenceStatus: readOnly(LicenceStatusAtDecision),
-  createdAt: readOnly(Timestamp),
-  updatedAt: readOnly(Timestamp),
-  version: readOnly(Version),
-};
-
-export const EnforcementActionReplace = alongsideSchemaIssues(z.strictObject({ ...actionFields, ...actionReadOnly }), actionRules).meta({
-  id: 'EnforcementActionReplace',
-  description: `A bestuurlijke handhavingsmaatregel as sent to replace (PUT) it: every field, as with a create. ${READ_ONLY_RULE}`,
-});
-
-export const EnforcementActionPatch = z
-  .strictObject({
+/** PUT and PATCH; id, the municipality, licenceStatus and the stamps are set by the registry. */
+export const {
+  readOnly: ACTION_READ_ONLY,
+  Replace: EnforcementActionReplace,
+  Patch: EnforcementActionPatch,
+} = revisionBodies({
+  id: 'EnforcementAction',
+  record: 'a bestuurlijke handhavingsmaatregel',
+  fields: actionFields,
+  readOnly: { id: Id, municipalityCode: MunicipalityCode, licenceStatus: LicenceStatusAtDecision, ...RecordStamps },
+  check: actionRules,
+  patch: {
     ...actionFields,
     establishmentId: actionFields.establishmentId.optional(),
     measure: Measure.optional(),
@@ -165,12 +146,8 @@ export const EnforcementActionPatch = z
     decisionDate: actionFields.decisionDate.optional(),
     penalty: PenaltyInput.partial().nullable().optional().meta({ description: 'Merged into the stored penalty; null removes it.' }),
     closure: ClosureInput.partial().nullable().optional().meta({ description: 'Merged into the stored closure; null removes it.' }),
-    ...actionReadOnly,
-  })
-  .meta({
-    id: 'EnforcementActionPatch',
-    description: `A JSON Merge Patch (RFC 7396) of a bestuurlijke handhavingsmaatregel. ${MERGE_PATCH_RULE}`,
-  });
+  },
+});
 
 export const EnforcementAction = z
   .object({
@@ -190,13 +167,11 @@ export const EnforcementAction = z
     zaakUrl: z.string().nullable().meta({ description: 'The linked zaak (Zaken API), or null.' }),
     besluitUrl: z.string().nullable().meta({ description: 'The linked besluit (Besluiten API), or null.' }),
     externalReference: z.string().nullable(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    version: Version,
+    ...RecordStamps,
   })
   .meta({
     id: 'EnforcementAction',
     description: 'One decision by the mayor (burgemeester) against one establishment: a bestuurlijke handhavingsmaatregel.',
   });
 
-export const EnforcementActionPage = z.object({ items: z.array(EnforcementAction), ...PageMeta }).meta({ id: 'EnforcementActionPage' });
+export const EnforcementActionPage = pageOf(EnforcementAction, 'EnforcementActionPage');

@@ -1,18 +1,7 @@
 import { z } from 'zod';
 import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
-import {
-  codeList,
-  ExternalReference,
-  Id,
-  MERGE_PATCH_RULE,
-  MunicipalityCode,
-  PageMeta,
-  READ_ONLY_RULE,
-  readOnly,
-  Timestamp,
-  text,
-  Version,
-} from './common.js';
+import { codeList, ExternalReference, Id, MunicipalityCode, text } from './common.js';
+import { pageOf, RecordStamps, revisionBodies } from './records.js';
 
 export const EstablishmentKind = codeList(
   'EstablishmentKind',
@@ -64,30 +53,24 @@ export const EstablishmentInput = z.strictObject(establishmentFields).meta({
   description: 'A seksinrichting as sent to create (POST) it.',
 });
 
-/** Fields the registry sets; a PUT or PATCH may carry them back only unchanged. */
-export const ESTABLISHMENT_READ_ONLY = ['id', 'createdAt', 'updatedAt', 'version'] as const;
-const establishmentReadOnly = {
-  id: readOnly(Id),
-  createdAt: readOnly(Timestamp),
-  updatedAt: readOnly(Timestamp),
-  version: readOnly(Version),
-};
-
-export const EstablishmentReplace = z.strictObject({ ...establishmentFields, ...establishmentReadOnly }).meta({
-  id: 'EstablishmentReplace',
-  description: `A seksinrichting as sent to replace (PUT) it: every field, as with a create. ${READ_ONLY_RULE}`,
-});
-
-export const EstablishmentPatch = z
-  .strictObject({
+/** PUT and PATCH; id and the stamps are set by the registry. */
+export const {
+  readOnly: ESTABLISHMENT_READ_ONLY,
+  Replace: EstablishmentReplace,
+  Patch: EstablishmentPatch,
+} = revisionBodies({
+  id: 'Establishment',
+  record: 'a seksinrichting',
+  fields: establishmentFields,
+  readOnly: { id: Id, ...RecordStamps },
+  patch: {
     ...establishmentFields,
     name: establishmentFields.name.optional(),
     municipalityCode: MunicipalityCode.optional(),
     kind: EstablishmentKind.optional(),
     address: AddressInput.partial().optional(),
-    ...establishmentReadOnly,
-  })
-  .meta({ id: 'EstablishmentPatch', description: `A JSON Merge Patch (RFC 7396) of a seksinrichting. ${MERGE_PATCH_RULE}` });
+  },
+});
 
 export const Establishment = z
   .object({
@@ -99,10 +82,8 @@ export const Establishment = z
     kvkNumber: z.string().nullable(),
     bagId: z.string().nullable(),
     externalReference: z.string().nullable(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    version: Version,
+    ...RecordStamps,
   })
   .meta({ id: 'Establishment', description: 'A sex establishment (seksinrichting / seksbedrijf).' });
 
-export const EstablishmentPage = z.object({ items: z.array(Establishment), ...PageMeta }).meta({ id: 'EstablishmentPage' });
+export const EstablishmentPage = pageOf(Establishment, 'EstablishmentPage');

@@ -1,19 +1,8 @@
 import { z } from 'zod';
 import { LICENCE_RECORD_STATUSES } from '../../domain/codes.js';
 import { checkLicence } from '../../domain/licences.js';
-import {
-  codeList,
-  dateInput,
-  ExternalReference,
-  Id,
-  IsoDate,
-  MERGE_PATCH_RULE,
-  PageMeta,
-  READ_ONLY_RULE,
-  readOnly,
-  Timestamp,
-  Version,
-} from './common.js';
+import { codeList, dateInput, ExternalReference, Id, IsoDate } from './common.js';
+import { pageOf, RecordStamps, revisionBodies } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const LicenceStatus = codeList(
@@ -51,32 +40,24 @@ export const LicenceInput = alongsideSchemaIssues(z.strictObject(licenceFields),
   description: 'An exploitatievergunning as sent to create it.',
 });
 
-/** Fields the registry sets; a PUT or PATCH may carry them back only unchanged. */
-export const LICENCE_READ_ONLY = ['id', 'establishmentId', 'status', 'statusDate', 'createdAt', 'updatedAt', 'version'] as const;
-const licenceReadOnly = {
-  id: readOnly(Id),
-  establishmentId: readOnly(Id),
-  status: readOnly(LicenceStatus),
-  statusDate: readOnly(IsoDate),
-  createdAt: readOnly(Timestamp),
-  updatedAt: readOnly(Timestamp),
-  version: readOnly(Version),
-};
-
-export const LicenceReplace = alongsideSchemaIssues(z.strictObject({ ...licenceFields, ...licenceReadOnly }), checkLicence).meta({
-  id: 'LicenceReplace',
-  description: `An exploitatievergunning as sent to replace (PUT) it: every field, as with a create. ${READ_ONLY_RULE}`,
-});
-
-export const LicencePatch = z
-  .strictObject({
+/** PUT and PATCH; id, the establishment, the current status and the stamps are set by the registry. */
+export const {
+  readOnly: LICENCE_READ_ONLY,
+  Replace: LicenceReplace,
+  Patch: LicencePatch,
+} = revisionBodies({
+  id: 'Licence',
+  record: 'an exploitatievergunning',
+  fields: licenceFields,
+  readOnly: { id: Id, establishmentId: Id, status: LicenceStatus, statusDate: IsoDate, ...RecordStamps },
+  check: checkLicence,
+  patch: {
     licenceNumber: licenceFields.licenceNumber.optional(),
     validFrom: licenceFields.validFrom.optional(),
     validUntil: licenceFields.validUntil,
     statusHistory: licenceFields.statusHistory.optional(),
-    ...licenceReadOnly,
-  })
-  .meta({ id: 'LicencePatch', description: `A JSON Merge Patch (RFC 7396) of an exploitatievergunning. ${MERGE_PATCH_RULE}` });
+  },
+});
 
 export const Licence = z
   .object({
@@ -89,10 +70,8 @@ export const Licence = z
     statusDate: IsoDate.meta({ description: 'The date the latest status took effect.' }),
     statusHistory: z.array(LicenceStatusChange),
     externalReference: z.string().nullable(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    version: Version,
+    ...RecordStamps,
   })
   .meta({ id: 'Licence', description: 'An exploitatievergunning of an establishment, with its history.' });
 
-export const LicencePage = z.object({ items: z.array(Licence), ...PageMeta }).meta({ id: 'LicencePage' });
+export const LicencePage = pageOf(Licence, 'LicencePage');

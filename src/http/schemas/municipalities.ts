@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROGRAMMES } from '../../domain/codes.js';
-import { codeList, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
+import { codeList, MunicipalityCode, Timestamp, text, Version } from './common.js';
+import { pageOf } from './records.js';
 
 export const Programme = codeList('Programme', PROGRAMMES, 'LPP: Landelijk Programma Prostitutie.');
 
@@ -27,4 +28,4 @@ export const MunicipalityCreate = z
   })
   .meta({ id: 'MunicipalityCreate' });
 
-export const MunicipalityPage = z.object({ items: z.array(Municipality), ...PageMeta }).meta({ id: 'MunicipalityPage' });
+export const MunicipalityPage = pageOf(Municipality, 'MunicipalityPage');

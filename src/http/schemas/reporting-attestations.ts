@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Id, MunicipalityCode, PageMeta, Timestamp, text, Version } from './common.js';
+import { Id, MunicipalityCode, Timestamp, text, Version } from './common.js';
+import { pageOf } from './records.js';
 
 const Year = z.number().int().min(1900).max(2200).meta({ description: 'The reporting year (verslagjaar), a calendar year.' });
 
@@ -40,6 +41,4 @@ export const ReportingAttestation = z
       'Verklaring van volledigheid: a municipality states that its records for a year are complete, possibly with nothing to report. Statistics then tell a true 0 (nothing_to_report) from a 0 without one (not_reported).',
   });
 
-export const ReportingAttestationPage = z
-  .object({ items: z.array(ReportingAttestation), ...PageMeta })
-  .meta({ id: 'ReportingAttestationPage' });
+export const ReportingAttestationPage = pageOf(ReportingAttestation, 'ReportingAttestationPage');

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
-import { IsoDate, MunicipalityCode, PageMeta, Timestamp, text } from './common.js';
+import { IsoDate, MunicipalityCode, Timestamp, text } from './common.js';
 import { LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
 import { Programme } from './municipalities.js';
+import { pageOf } from './records.js';
 import { CountingRule, Dimension, StatisticsRow } from './statistics.js';
 
 const Year = z.number().int().min(YEAR_FLOOR).max(YEAR_HORIZON);
@@ -50,6 +51,4 @@ export const StatisticsRelease = z.object({ ...releaseFields, items: z.array(Sta
 
 export const StatisticsReleaseSummary = z.object(releaseFields).meta({ id: 'StatisticsReleaseSummary' });
 
-export const StatisticsReleasePage = z
-  .object({ items: z.array(StatisticsReleaseSummary), ...PageMeta })
-  .meta({ id: 'StatisticsReleasePage' });
+export const StatisticsReleasePage = pageOf(StatisticsReleaseSummary, 'StatisticsReleasePage');

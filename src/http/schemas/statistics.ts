@@ -69,17 +69,14 @@ export const CountingRule = z
   })
   .meta({ id: 'CountingRule', description: 'What was counted, and how: enough to reproduce the figures.' });
 
+/** A count or a sum of euro cents, with what it counts. */
+const wholeNumber = (description: string) => z.number().int().meta({ description });
+
 const amounts = {
-  actions: z.number().int().meta({ description: 'Number of actions (with groupBy ground: actions per ground).' }),
-  fineAmountCents: z
-    .number()
-    .int()
-    .meta({ description: 'Total of the administrative fines (bestuurlijke boetes) imposed, in euro cents.' }),
-  penaltyMaximumCents: z
-    .number()
-    .int()
-    .meta({ description: 'Total maximum of the penalty orders (lasten onder dwangsom), in euro cents.' }),
-  penaltyForfeitedCents: z.number().int().meta({ description: 'Total forfeited (verbeurde dwangsommen) so far, in euro cents.' }),
+  actions: wholeNumber('Number of actions (with groupBy ground: actions per ground).'),
+  fineAmountCents: wholeNumber('Total of the administrative fines (bestuurlijke boetes) imposed, in euro cents.'),
+  penaltyMaximumCents: wholeNumber('Total maximum of the penalty orders (lasten onder dwangsom), in euro cents.'),
+  penaltyForfeitedCents: wholeNumber('Total forfeited (verbeurde dwangsommen) so far, in euro cents.'),
 };
 
 const dimensionFields = {
@@ -122,14 +119,11 @@ export const StatisticsTable = z
 
 const SummaryLine = {
   actions: z.number().int(),
-  municipalities: z.number().int().meta({ description: 'Municipalities in scope, with or without actions.' }),
-  years: z.number().int().meta({ description: 'Calendar years in the period.' }),
-  municipalityYears: z.number().int().meta({ description: 'municipalities × years: the denominator of the average.' }),
+  municipalities: wholeNumber('Municipalities in scope, with or without actions.'),
+  years: wholeNumber('Calendar years in the period.'),
+  municipalityYears: wholeNumber('municipalities × years: the denominator of the average.'),
   averagePerMunicipalityPerYear: z.number().meta({ description: 'actions ÷ municipalityYears, rounded to two decimals.' }),
-  municipalityYearsReporting: z
-    .number()
-    .int()
-    .meta({ description: 'Municipality-years that reported: with actions, or attested with nothing to report.' }),
+  municipalityYearsReporting: wholeNumber('Municipality-years that reported: with actions, or attested with nothing to report.'),
   averagePerReportingMunicipalityYear: z
     .number()
     .nullable()
@@ -146,12 +140,9 @@ export const StatisticsSummary = z
         rule: z.string().meta({ description: 'Which municipality-years the averages divide by, and by which rule, in words.' }),
         municipalityCodes: z.array(MunicipalityCode).meta({ description: 'The municipalities divided by (all in scope).' }),
         municipalityYears: z.number().int(),
-        reported: z.number().int().meta({ description: 'Municipality-years with actions.' }),
-        nothingToReport: z.number().int().meta({ description: 'Municipality-years without actions, attested complete.' }),
-        notReported: z
-          .number()
-          .int()
-          .meta({ description: 'Municipality-years with neither: counted as 0 in averagePerMunicipalityPerYear.' }),
+        reported: wholeNumber('Municipality-years with actions.'),
+        nothingToReport: wholeNumber('Municipality-years without actions, attested complete.'),
+        notReported: wholeNumber('Municipality-years with neither: counted as 0 in averagePerMunicipalityPerYear.'),
       })
       .meta({ id: 'StatisticsDivisor' }),
     reporting: Reporting,
@@ -211,10 +202,7 @@ export const OpenDataCell = z
 export const OpenDataTable = z
   .object({
     countingRule: CountingRule,
-    threshold: z
-      .number()
-      .int()
-      .meta({ description: 'Counts from 1 up to (not including) this are suppressed (STATISTICS_SUPPRESSION_THRESHOLD).' }),
+    threshold: wholeNumber('Counts from 1 up to (not including) this are suppressed (STATISTICS_SUPPRESSION_THRESHOLD).'),
     cells: z.array(OpenDataCell),
     margins: z
       .array(

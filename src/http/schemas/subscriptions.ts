@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DELIVERY_OUTCOMES, EVENT_TYPES, SUBSCRIPTION_STATUSES } from '../../domain/notifications.js';
-import { codeList, Id, MunicipalityCode, PageMeta, Pagination, Timestamp, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, Pagination, Timestamp, Version } from './common.js';
+import { pageOf } from './records.js';
 
 export const EventType = codeList(
   'EventType',
@@ -52,7 +53,7 @@ export const SubscriptionWithSecret = Subscription.extend({
   }),
 }).meta({ id: 'SubscriptionWithSecret' });
 
-export const SubscriptionPage = z.object({ items: z.array(Subscription), ...PageMeta }).meta({ id: 'SubscriptionPage' });
+export const SubscriptionPage = pageOf(Subscription, 'SubscriptionPage');
 
 export const SecretRotation = z
   .strictObject({
@@ -96,6 +97,6 @@ export const DeliveryAttempt = z
   })
   .meta({ id: 'DeliveryAttempt', description: 'One attempt to deliver one event.' });
 
-export const DeliveryAttemptPage = z.object({ items: z.array(DeliveryAttempt), ...PageMeta }).meta({ id: 'DeliveryAttemptPage' });
+export const DeliveryAttemptPage = pageOf(DeliveryAttempt, 'DeliveryAttemptPage');
 
 export const DeliveryQuery = Pagination.extend({ status: DeliveryOutcome.optional() });
