@@ -12,7 +12,8 @@
  * CI and docs/access.md have it.
  *
  * Environment: DATABASE_URL (owner of a local PostgreSQL; default postgres://postgres@127.0.0.1:5432/postgres),
- * BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 5), BENCH_CLIENTS (default 16).
+ * BENCH_SECONDS (per round, default 5), BENCH_ROUNDS (default 5), BENCH_CLIENTS (default 16), BENCH_ROUTES
+ * (default read,list), PROFILE_DIR (a V8 CPU profile of each service).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -29,6 +30,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const ACTIONS = 200;
+/** BENCH_ROUTES=read or =list measures one of the two (a profile of one route alone). */
+const ROUTES = (process.env.BENCH_ROUTES ?? 'read,list').split(',').filter((r): r is 'read' | 'list' => r === 'read' || r === 'list');
 const ADMIN_TOKEN = `bench-admin-${'y'.repeat(32)}`;
 const adminUrl = process.env.DATABASE_URL || DEFAULT_URL;
 
@@ -124,7 +127,7 @@ try {
   const results: Record<string, LoadResult[]> = {};
   /** CPU milliseconds per request, per round: the service's own, and PostgreSQL's (every backend) while it was the one loaded. */
   const cpu: Record<string, { service: number; postgres: number }[]> = {};
-  for (const route of ['read', 'list'] as const) {
+  for (const route of ROUTES) {
     for (const s of [old, current]) await runLoad(s.baseUrl, specs[s === old ? 'old' : 'new'][route], CLIENTS, 1); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, s] of [
@@ -148,7 +151,7 @@ try {
   process.stdout.write(
     '| route | old req/s | new req/s | new ÷ old | old p99 ms | new p99 ms | CPU ms/req old: service + PostgreSQL | new | new ÷ old (CPU) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n',
   );
-  for (const route of ['read', 'list']) {
+  for (const route of ROUTES) {
     const o = results[`${route}:old`] ?? [];
     const n = results[`${route}:new`] ?? [];
     const ot = median(o.map((r) => r.throughput));
