@@ -2,7 +2,7 @@ import { and, arrayContains, asc, desc, eq, gte, isNull, lte } from 'drizzle-orm
 import type { Queryable } from '../db/client.js';
 import { enforcementActions } from '../db/schema.js';
 import type { TenantScope } from '../db/tenant.js';
-import { equalsWhereSet, type Filters, insertRow, insertRows, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
+import { type Filters, insertRow, insertRows, type PageRequest, selectPage, tenantRecords, updateRow, type WhereShape } from './rows.js';
 
 /** The filters that match the column of the same name exactly (`zaakUrl`, `besluitUrl`: the linked ZGW zaak or besluit). */
 const exactFilters = ['municipalityCode', 'establishmentId', 'measure', 'licenceStatus', 'stage', 'zaakUrl', 'besluitUrl'] as const;
@@ -15,7 +15,6 @@ export type EnforcementActionValues = typeof enforcementActions.$inferInsert;
 const t = enforcementActions;
 
 const records = tenantRecords(t);
-const live = records.live;
 
 /** A live action in scope, or null; `forUpdate` locks it until the transaction ends. */
 export const findEnforcementAction = records.find;
@@ -23,7 +22,10 @@ export const findEnforcementAction = records.find;
 /** Any action in scope, live or a tombstone (its audit trail stays readable). */
 export const findEnforcementActionEver = records.findEver;
 
-/** Newest decision first, then by id. `total` may answer the count from elsewhere (the rollups). */
+/**
+ * Newest decision first, then by id. `total` may answer the count from elsewhere (the rollups). The
+ * condition is shaped (WhereShape): the filters set, with their values as placeholders.
+ */
 export function listEnforcementActions(
   q: Queryable,
   scope: TenantScope,
@@ -31,13 +33,21 @@ export function listEnforcementActions(
   page: PageRequest,
   total?: () => Promise<number | null>,
 ) {
-  const where = and(
-    live(scope),
-    ...equalsWhereSet(t, f, exactFilters),
-    f.ground ? arrayContains(t.grounds, [f.ground]) : undefined,
-    f.decisionDateFrom ? gte(t.decisionDate, f.decisionDateFrom) : undefined,
-    f.decisionDateTo ? lte(t.decisionDate, f.decisionDateTo) : undefined,
-  );
+  const set = (k: keyof EnforcementActionFilters) => Boolean(f[k]);
+  const exact = exactFilters.filter(set);
+  const where: WhereShape = {
+    shape: ['list', scope.kind, ...exact, ...(['ground', 'decisionDateFrom', 'decisionDateTo'] as const).filter(set)].join(':'),
+    build: (bind) =>
+      and(
+        isNull(t.deletedAt),
+        scope.kind === 'municipality' ? eq(t.municipalityCode, bind('scope')) : undefined,
+        ...exact.map((k) => eq(t[k], bind(k))),
+        f.ground ? arrayContains(t.grounds, bind('ground')) : undefined,
+        f.decisionDateFrom ? gte(t.decisionDate, bind('decisionDateFrom')) : undefined,
+        f.decisionDateTo ? lte(t.decisionDate, bind('decisionDateTo')) : undefined,
+      ),
+    values: { ...f, scope: scope.kind === 'municipality' ? scope.code : null, ground: f.ground ? [f.ground] : null },
+  };
   return selectPage(q, t, where, [desc(t.decisionDate), asc(t.id)], page, total);
 }
 

@@ -1,3 +1,4 @@
+import type { Placeholder } from 'drizzle-orm';
 import { and, count, eq, getTableColumns, getTableName, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../db/client.js';
@@ -16,29 +17,59 @@ export interface PageRequest {
 export async function selectPage<T extends PgTable>(
   q: Queryable,
   table: T,
-  where: SQL | undefined,
+  where: SQL | undefined | WhereShape,
   orderBy: (PgColumn | SQL)[],
   page: PageRequest,
   total?: () => Promise<number | null>,
 ): Promise<{ rows: T['$inferSelect'][]; totalItems: number }> {
-  const rows = (await q
-    .select()
-    .from(table as PgTable)
-    .where(where)
-    .orderBy(...orderBy)
-    .limit(page.pageSize)
-    .offset((page.page - 1) * page.pageSize)) as T['$inferSelect'][];
+  const pageOf = (w: SQL | undefined, limit: number | Placeholder, offset: number | Placeholder) =>
+    q
+      .select()
+      .from(table as PgTable)
+      .where(w)
+      .orderBy(...orderBy)
+      .limit(limit)
+      .offset(offset);
+  const countOf = (w: SQL | undefined) =>
+    q
+      .select({ n: count() })
+      .from(table as PgTable)
+      .where(w);
+  const limit = page.pageSize;
+  const offset = (page.page - 1) * page.pageSize;
+  // A shaped filter: both statements built once per handle and shape, run with the values (preparedOn).
+  const shaped = where && 'shape' in where ? where : null;
+  const key = shaped ? `${getTableName(table)}:${shaped.shape}` : '';
+  const rows = (
+    shaped
+      ? await preparedOn(q, `${key}:page`, () =>
+          pageOf(shaped.build(sql.placeholder), sql.placeholder('limit'), sql.placeholder('offset')),
+        ).execute({
+          ...shaped.values,
+          limit,
+          offset,
+        })
+      : await pageOf(where as SQL | undefined, limit, offset)
+  ) as T['$inferSelect'][];
   const known = total ? await total() : null;
-  const totalItems =
-    known ??
-    (
-      await q
-        .select({ n: count() })
-        .from(table as PgTable)
-        .where(where)
-    )[0]?.n ??
-    0;
-  return { rows, totalItems };
+  if (known !== null) return { rows, totalItems: known };
+  const counted = (
+    shaped
+      ? await preparedOn(q, `${key}:count`, () => countOf(shaped.build(sql.placeholder))).execute(shaped.values)
+      : await countOf(where as SQL | undefined)
+  ) as { n: number }[];
+  return { rows, totalItems: Number(counted[0]?.n ?? 0) };
+}
+
+/**
+ * A list's condition with its values apart: `build` makes it with a placeholder for each value, and
+ * `shape` names what `build` makes (which filters are set), so the statements are built once per
+ * shape and connection (preparedOn) instead of on every request.
+ */
+export interface WhereShape {
+  shape: string;
+  build(bind: (name: string) => Placeholder): SQL | undefined;
+  values: Record<string, unknown>;
 }
 
 /** A list's filters: each optional, unset (or empty) means no condition. */
