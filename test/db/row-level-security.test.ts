@@ -82,22 +82,27 @@ t.test('a read outside a transaction is bound the same way, statement by stateme
   t.same(codes(seen.actions), ['GM0363'], 'an unfiltered select returns only the officer’s municipality');
   t.same(seen.other, [], 'another municipality asked for by name: nothing');
 
+  // The pooled connections (the one that just read is handed out first): no setting and no role left behind.
+  const leftBehind = async (when: string) => {
+    const after = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        rows<{ scope: string | null; municipality: string | null; role: string }>(
+          database.db,
+          sql`select current_setting('app.scope', true) as scope, current_setting('app.municipality', true) as municipality, current_user as role`,
+        ),
+      ),
+    );
+    for (const [r] of after) {
+      t.not(r?.scope, 'municipality', `${when}: the scope ended with the statement`);
+      t.not(r?.municipality, 'GM0363', `${when}: the municipality ended with it`);
+      t.not(r?.role, APP_DB_ROLE, `${when}: and the role`);
+    }
+  };
+  await leftBehind('after a read');
+
   const failed = await refused(readWithTenant(database.db, OFFICER, (q) => rows(q, sql`select 1/0`)));
   t.match(failed, /division by zero/, 'a failing statement fails the read');
-  // Every pooled connection, after those reads: no setting and no role is left behind.
-  const after = await Promise.all(
-    Array.from({ length: 4 }, () =>
-      rows<{ scope: string | null; municipality: string | null; role: string }>(
-        database.db,
-        sql`select current_setting('app.scope', true) as scope, current_setting('app.municipality', true) as municipality, current_user as role`,
-      ),
-    ),
-  );
-  for (const [r] of after) {
-    t.not(r?.scope, 'municipality', 'the scope ended with the statement');
-    t.not(r?.municipality, 'GM0363', 'the municipality ended with it');
-    t.not(r?.role, APP_DB_ROLE, 'and the role');
-  }
+  await leftBehind('after a failed read');
   const again = await readWithTenant(database.db, { kind: 'all' }, (q) =>
     rows<{ municipality_code: string }>(q, sql`select * from enforcement_actions`),
   );
