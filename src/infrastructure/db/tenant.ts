@@ -1,4 +1,4 @@
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { eq, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import {
@@ -121,6 +121,13 @@ export async function readWithTenant<T>(db: Db, scope: TenantScope, fn: (tx: Tx)
   }
 }
 
-/** The one tenant predicate of the application's own queries (row-level security holds the same line). */
-export const inScope = (municipalityColumn: PgColumn, scope: TenantScope): SQL | undefined =>
-  scope.kind === 'municipality' ? eq(municipalityColumn, scope.code) : undefined;
+/**
+ * The one tenant predicate of the application's own queries (row-level security holds the same line).
+ * With `bind`, the municipality is the placeholder `scope` (a query built once and run many times,
+ * repositories/rows.ts preparedOn; its value: scopeValue).
+ */
+export const inScope = (municipalityColumn: PgColumn, scope: TenantScope, bind?: (name: 'scope') => Placeholder): SQL | undefined =>
+  scope.kind === 'municipality' ? eq(municipalityColumn, bind ? bind('scope') : scope.code) : undefined;
+
+/** The value of inScope's `scope` placeholder. */
+export const scopeValue = (scope: TenantScope): string | null => (scope.kind === 'municipality' ? scope.code : null);

@@ -1,7 +1,7 @@
 import { and, arrayContains, asc, desc, eq, gte, isNull, lte } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { enforcementActions } from '../db/schema.js';
-import type { TenantScope } from '../db/tenant.js';
+import { inScope, scopeValue, type TenantScope } from '../db/tenant.js';
 import { type Filters, insertRow, insertRows, type PageRequest, selectPage, tenantRecords, updateRow, type WhereShape } from './rows.js';
 
 /** The filters that match the column of the same name exactly (`zaakUrl`, `besluitUrl`: the linked ZGW zaak or besluit). */
@@ -40,13 +40,13 @@ export function listEnforcementActions(
     build: (bind) =>
       and(
         isNull(t.deletedAt),
-        scope.kind === 'municipality' ? eq(t.municipalityCode, bind('scope')) : undefined,
+        inScope(t.municipalityCode, scope, bind),
         ...exact.map((k) => eq(t[k], bind(k))),
         f.ground ? arrayContains(t.grounds, bind('ground')) : undefined,
         f.decisionDateFrom ? gte(t.decisionDate, bind('decisionDateFrom')) : undefined,
         f.decisionDateTo ? lte(t.decisionDate, bind('decisionDateTo')) : undefined,
       ),
-    values: { ...f, scope: scope.kind === 'municipality' ? scope.code : null, ground: f.ground ? [f.ground] : null },
+    values: { ...f, scope: scopeValue(scope), ground: f.ground ? [f.ground] : null },
   };
   return selectPage(q, t, where, [desc(t.decisionDate), asc(t.id)], page, total);
 }

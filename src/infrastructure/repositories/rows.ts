@@ -1,8 +1,7 @@
-import type { Placeholder } from 'drizzle-orm';
-import { and, count, eq, getTableColumns, getTableName, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, getTableName, inArray, isNull, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../db/client.js';
-import { inScope, type TenantScope } from '../db/tenant.js';
+import { inScope, scopeValue, type TenantScope } from '../db/tenant.js';
 
 export interface PageRequest {
   page: number;
@@ -212,13 +211,13 @@ export function tenantRecords<T extends TenantTable>(table: T) {
         .where(
           and(
             liveOnly ? isNull(table.deletedAt) : undefined,
-            scope.kind === 'municipality' ? eq(table.municipalityCode, sql.placeholder('municipality')) : undefined,
+            inScope(table.municipalityCode, scope, sql.placeholder),
             eq(table.id, sql.placeholder('id')),
           ),
         );
       return forUpdate ? select.for('update') : select;
     });
-    const [row] = await query.execute({ id, municipality: scope.kind === 'municipality' ? scope.code : null });
+    const [row] = await query.execute({ id, scope: scopeValue(scope) });
     return (row as T['$inferSelect'] | undefined) ?? null;
   };
   return {
