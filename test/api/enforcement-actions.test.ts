@@ -121,6 +121,7 @@ t.test('enforcement actions: each domain rule has its own code, and nothing is s
   for (const over of ok) {
     const res = await post(over);
     t.equal(res.statusCode, 201, `${JSON.stringify(over)}: ${res.body.slice(0, 300)}`);
+    t.equal(res.headers.location, `/v1/enforcement-actions/${json<{ id: string }>(res).id}`, 'Location names the new action');
   }
   const penaltyAction = json<{ penalty: { forfeitedCents: number } }>(await post({ measure: 'penalty_order', fine: undefined, penalty }));
   t.equal(penaltyAction.penalty.forfeitedCents, 0, 'forfeited defaults to 0');

@@ -24,6 +24,11 @@ t.test('licences: overlapping periods are a 409, a new licence after a revocatio
   });
   t.equal(first.statusCode, 201, first.body);
   t.match(json(first), { status: 'revoked', statusDate: '2018-06-01', version: 1 });
+  t.equal(
+    first.headers.location,
+    `/v1/establishments/${est.id}/licences/${json<{ id: string }>(first).id}`,
+    'Location names the new licence',
+  );
 
   const overlapping = await post({
     licenceNumber: 'EV-2',

@@ -28,7 +28,6 @@ const apiClientRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (ap
       config: { idempotencyWithheld: ['token'] },
       body: ApiClientCreate,
       run: (ctx, body) => commands.apiClients.create(ctx, body),
-      location: (c) => `/v1/api-clients/${c.id}`,
     },
     list: {
       doc: op('listApiClients', 'List API clients', 'Oldest first. Tokens are never shown again.'),

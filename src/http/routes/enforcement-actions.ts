@@ -58,7 +58,6 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       ),
       body: EnforcementActionInput,
       run: (ctx, body) => commands.enforcementActions.create(ctx, body),
-      location: (a) => `/v1/enforcement-actions/${a.id}`,
     },
     read: {
       doc: op(

@@ -49,7 +49,6 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       ),
       body: EstablishmentInput,
       run: (ctx, body) => commands.establishments.create(ctx, body),
-      location: (e) => `/v1/establishments/${e.id}`,
     },
     read: {
       doc: op(

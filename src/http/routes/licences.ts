@@ -36,7 +36,6 @@ const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app,
       body: LicenceInput,
       more: [404, 409],
       run: (ctx, body, { id }) => commands.licences.create(ctx, id, body),
-      location: (l, { id }) => `/v1/establishments/${id}/licences/${l.id}`,
     },
     read: {
       doc: op('getLicence', 'Read a licence (exploitatievergunning)', 'One licence with its status history and ETag.'),

@@ -13,6 +13,7 @@ const municipalityRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   recordRoutes(app, {
     path: '/municipalities',
     item: '/municipalities/:code',
+    key: 'code',
     params: z.object({ code: MunicipalityCode }),
     record: Municipality,
     access: { read: ['officer', 'analyst', 'admin'], write: ['admin'] },
@@ -35,7 +36,6 @@ const municipalityRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       body: MunicipalityCreate,
       more: [409],
       run: (ctx, body) => commands.municipalities.create(ctx, body),
-      location: (m) => `/v1/municipalities/${m.code}`,
     },
   });
 };

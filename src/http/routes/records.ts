@@ -47,6 +47,8 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
   item?: string;
   params: P;
   record: R;
+  /** The record's field that fills the item path's last parameter (`id` unless named): a create's Location. */
+  key?: Extract<keyof Out<R>, string>;
   access: Access;
   list?: Route & {
     query: Q;
@@ -60,7 +62,6 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
     /** What a create answers when it shows more than the record: a token or secret shown only this once. */
     answer?: z.ZodType;
     run: (ctx: RequestContext, body: Out<CB>, params: Out<CP>) => Promise<Created<Out<R>>>;
-    location: (record: Out<R>, params: Out<CP>) => string;
   };
   read?: Route & { find: (ctx: RequestContext, params: Out<P>) => Promise<Out<R>> };
   /** PUT and PATCH: both become a revision of the stored record (src/http/routes/revisions.ts), applied by `update`. */
@@ -86,7 +87,7 @@ export function recordRoutes<
   CB extends Schema,
   RB extends BodySchema,
 >(app: App, spec: RecordRoutes<CP, P, R, Q, CB, RB>) {
-  const { path, pathParams, item = `${path}/:id`, params, record, readOnly = [] } = spec;
+  const { path, pathParams, item = `${path}/:id`, params, record, key = 'id', readOnly = [] } = spec;
   const read = roles(...spec.access.read);
   const write = roles(...spec.access.write);
   const withPathParams = <S extends object>(schema: S) => (pathParams ? { ...schema, params: pathParams } : schema);
@@ -95,6 +96,15 @@ export function recordRoutes<
   if (spec.patch && !spec.replace) throw new Error(`${item}: a PATCH is validated by the PUT's schema`);
   const update = (request: FastifyRequest, revision: (current: object) => Out<RB>) =>
     (changes as NonNullable<typeof changes>)(contextOf(request), request.params as Out<P>, expectedVersion(request), revision);
+
+  // A created record's URL: the item path under this plugin's prefix (`/v1`), its parameters taken from
+  // the create's own path, the last one from the record.
+  const last = item.lastIndexOf(':');
+  const locationOf = (created: object, at: Record<string, unknown>) =>
+    app.prefix +
+    item.replace(/:(\w+)/g, (_, name: string, offset: number) =>
+      encodeURIComponent(String(offset === last ? (created as Record<string, unknown>)[key] : at[name])),
+    );
 
   // The schemas are generic here, which the zod type provider cannot resolve: the spec's callbacks carry the types instead.
   const server = app as unknown as FastifyInstance;
@@ -108,14 +118,14 @@ export function recordRoutes<
           return paged(request, reply, q as never, await find(contextOf(request), q, request.params as Out<CP>));
         },
       }),
-    create: ({ doc, more = [], body, config, answer = record, run, location }: NonNullable<typeof spec.create>) =>
+    create: ({ doc, more = [], body, config, answer = record, run }: NonNullable<typeof spec.create>) =>
       server.post(path, {
         config: { ...write, ...config },
         schema: withPathParams(createOne(doc, body, answer, ...more)) as FastifySchema,
         handler: async (request, reply) => {
           const at = request.params as Out<CP>;
           const created = await run(contextOf(request), request.body as Out<CB>, at);
-          return sendCreated(request, reply, created, (r) => location(r, at));
+          return sendCreated(request, reply, created, (r) => locationOf(r, at as Record<string, unknown>));
         },
       }),
     read: ({ doc, find }: NonNullable<typeof spec.read>) =>

@@ -38,7 +38,6 @@ const reportingAttestationRoutes: FastifyPluginAsyncZod<{ services: Services }> 
       body: ReportingAttestationInput,
       more: [409],
       run: (ctx, body) => commands.reportingAttestations.create(ctx, body),
-      location: (a) => `/v1/reporting-attestations/${a.id}`,
     },
     read: {
       doc: op(

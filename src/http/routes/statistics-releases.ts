@@ -14,6 +14,7 @@ const statisticsReleaseRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
   recordRoutes(app, {
     path: '/statistics/releases',
     item: '/statistics/releases/:number',
+    key: 'number',
     params: z.object({ number: z.coerce.number().int().min(1).max(2_147_483_647).meta({ description: 'The release number.' }) }),
     record: StatisticsRelease,
     access: { read: ['analyst', 'admin'], write: ['admin'] },
@@ -33,7 +34,6 @@ const statisticsReleaseRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       // The stored figures are typed loosely (Record<string, unknown>); the response schema checks them.
       run: (ctx, { title, ...question }) =>
         commands.statisticsReleases.publish(ctx, title, { ...question, groupBy: question.groupBy ?? [] } as StatisticsRequest) as never,
-      location: (r) => `/v1/statistics/releases/${r.number}`,
     },
     read: {
       doc: op('getStatisticsRelease', 'Read a statistics release', 'The release as published: the same figures, every time.'),

@@ -46,7 +46,6 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       config: { idempotencyWithheld: ['secret'] },
       body: SubscriptionWrite,
       run: (ctx, body) => commands.subscriptions.create(ctx, body),
-      location: (s) => `/v1/subscriptions/${s.id}`,
     },
     list: {
       doc: op(
