@@ -22,7 +22,11 @@ export const usingPostgres = Boolean(process.env.DATABASE_URL);
  * The database a test file runs the service on, and `owner`: a connection that may see and change
  * everything, for set-up and for inspecting (or tampering with) the tables from outside the service.
  */
-export type TestDatabase = Database & { owner: Db };
+export type TestDatabase = Database & {
+  owner: Db;
+  /** Where a process of its own (a script, a dump) reaches the same data: the owner's URL on PostgreSQL, the folder on PGlite (once closed). */
+  outside: { databaseUrl: string } | { dataDir: string } | null;
+};
 
 /**
  * A fresh PostgreSQL database for one test file, dropped afterwards. It is created and migrated
@@ -38,14 +42,20 @@ async function freshPostgres(t: TestLike): Promise<TestDatabase> {
   await prepareDatabase(database, scratch.ownerUrl);
   const owner = await openPostgres({ url: scratch.ownerUrl, ...options, poolSize: 2 });
   t.teardown(() => owner.close());
-  return Object.assign(database, { owner: owner.db });
+  return Object.assign(database, { owner: owner.db, outside: { databaseUrl: scratch.ownerUrl } });
 }
 
-/** A migrated database for one test file: PostgreSQL when DATABASE_URL is set, else PGlite (one superuser connection). */
-export async function testDatabase(t: TestLike): Promise<TestDatabase> {
+/**
+ * A migrated database for one test file: PostgreSQL when DATABASE_URL is set, else PGlite (one
+ * superuser connection), in memory or, with `dataDir`, in that folder.
+ */
+export async function testDatabase(t: TestLike, opts: { dataDir?: string } = {}): Promise<TestDatabase> {
+  const { dataDir } = opts;
   const database = usingPostgres
     ? await freshPostgres(t)
-    : await openPglite({ loadDataDir: await pgliteTemplate() }).then((d) => Object.assign(d, { owner: d.db }));
+    : await openPglite({ loadDataDir: await pgliteTemplate(), ...(dataDir ? { dataDir } : {}) }).then((d) =>
+        Object.assign(d, { owner: d.db, outside: dataDir ? { dataDir } : null }),
+      );
   t.teardown(() => database.close());
   return database;
 }
@@ -66,9 +76,9 @@ export interface TestContext {
 /** Builds the app on a fresh database, ready for `app.inject`; closed when the test ends. */
 export async function build(
   t: TestLike,
-  opts: { config?: Record<string, string>; auditSigningKey?: SigningKey; clock?: () => Date } = {},
+  opts: { config?: Record<string, string>; auditSigningKey?: SigningKey; clock?: () => Date; dataDir?: string } = {},
 ): Promise<TestContext> {
-  const database = await testDatabase(t);
+  const database = await testDatabase(t, opts);
   const config = loadConfig({ LOG_LEVEL: 'silent', ...opts.config });
   const { app, services } = await buildAppFor(database, config, {
     auditSigningKey: opts.auditSigningKey ?? null,

@@ -140,7 +140,7 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       ...op(
         'listAuditCheckpoints',
         'The signed checkpoints of the audit chain',
-        'Every signed checkpoint, oldest first. Public, without a token: a checkpoint is worth most when others keep copies of it (as Certificate Transparency monitors keep signed tree heads); it reveals only the number of entries and a hash. Verify one with the key at /audit-trail/public-key; `scripts/verify-audit-trail.ts` checks a database or a dump against them (docs/audit-trail.md).',
+        'Every signed checkpoint, oldest first. Public, without a token: a checkpoint is worth most when others keep copies of it (as Certificate Transparency monitors keep signed tree heads); it reveals only the number of entries and a hash. Verify one with the key at /audit-trail/public-key; `scripts/verify-audit-trail.mjs` checks a database or a dump against them (docs/audit-trail.md).',
       ),
       security: [],
       querystring: Pagination,

@@ -511,17 +511,16 @@ export async function openPglite(o: PgliteOptions): Promise<Database & { client:
     });
     traceEmbedded(client);
     const db = drizzlePglite({ client, schema }) as unknown as Db;
+    let closed: Promise<void> | undefined;
     return {
       kind: 'pglite',
       db,
       reader: () => db,
       client,
-      async close() {
-        try {
-          await client.close();
-        } finally {
-          release();
-        }
+      // Once: a second call (a shutdown hook after an explicit close) waits for the first.
+      close() {
+        closed ??= client.close().finally(release);
+        return closed;
       },
     };
   } catch (err) {

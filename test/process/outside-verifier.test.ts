@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { systemContext } from '../../src/application/context.js';
+import { retentionRules } from '../../src/domain/retention.js';
+import { asSuperuser } from '../support/audit.js';
+import { build, json, newSigningKey, sample } from '../support/helper.js';
+
+/**
+ * scripts/verify-audit-trail.mjs is what an outside party runs, with the public key and a copy of the
+ * data but none of the service's code (docs/audit-trail.md). It must agree with the service's own
+ * verification on a trail with everything the service writes into it.
+ */
+const SCRIPT = fileURLToPath(new URL('../../scripts/verify-audit-trail.mjs', import.meta.url));
+
+interface Report {
+  ok: boolean;
+  entriesChecked: number;
+  checkpointsChecked: number;
+  problem: string | null;
+}
+
+const runVerifier = (args: string[]) =>
+  new Promise<{ code: number; report: Report | null; stderr: string }>((resolve) => {
+    execFile(process.execPath, [SCRIPT, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? Number((err as { code?: unknown }).code ?? 2) : 0;
+      let report: Report | null = null;
+      try {
+        report = JSON.parse(stdout) as Report;
+      } catch {}
+      resolve({ code, report, stderr });
+    });
+  });
+
+t.test(
+  'the outside verifier accepts what the service wrote (acting persons, destructions, checkpoints) and finds a blanked entry',
+  async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'er-outside-verifier-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const { app, services, database, client } = await build(t, { auditSigningKey: newSigningKey(), dataDir: path.join(dir, 'data') });
+    const officer = await client('officer', 'GM0363');
+    const admin = await client('admin');
+    const post = async (url: string, payload: object, headers: Record<string, string> = {}) => {
+      const res = await app.inject({ method: 'POST', url, headers: { ...officer.auth, ...headers }, payload });
+      t.equal(res.statusCode, 201, res.body);
+      return json<{ id: string }>(res).id;
+    };
+
+    // An entry that names the acting person: its content hash covers the actor.
+    const kept = await post('/v1/establishments', sample.establishment(), {
+      'x-acting-user': 'p.bakker',
+      'x-acting-user-name': 'P. Bakker',
+    });
+    await post('/v1/enforcement-actions', sample.action(kept, { decisionDate: '2023-03-01' }));
+    // Records past retention, destroyed: their entries are blanked, a destroy entry lists them.
+    const old = await post('/v1/establishments', sample.establishment('GM0363', { name: 'Privéhuis Oost' }));
+    await post(
+      '/v1/enforcement-actions',
+      sample.action(old, { decisionDate: '2008-02-01', measure: 'warning', fine: undefined, stage: 'final' }),
+    );
+    const rules = retentionRules({ enforcementActionYears: 10, licenceYears: 10, establishmentYears: 1, selectionList: 'test' });
+    const destroyed = await services.commands.retention.destroyPastRetention(systemContext('verifier test'), rules, '2030-06-01');
+    t.same(destroyed.destroyed, { enforcement_action: 1, licence: 0, establishment: 1 }, 'the old establishment and its action');
+
+    t.equal((await app.inject({ method: 'POST', url: '/v1/audit-trail/checkpoints', headers: admin.auth })).statusCode, 201);
+    const keyFile = path.join(dir, 'public-key.pem');
+    writeFileSync(keyFile, json<{ pem: string }>(await app.inject({ url: '/v1/audit-trail/public-key' })).pem);
+    const checkpointsFile = path.join(dir, 'checkpoints.json');
+    writeFileSync(checkpointsFile, (await app.inject({ url: '/v1/audit-trail/checkpoints' })).body);
+    const service = json<{ ok: boolean; entriesChecked: number }>(
+      await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth }),
+    );
+    t.same([service.ok, service.entriesChecked > 0], [true, true], 'the service finds its trail intact');
+    const [actorEntry] = await asSuperuser<{ seq: number }>(database, "select seq::int from audit_log where actor_id = 'p.bakker'");
+    t.ok(actorEntry, 'the trail names the acting person');
+
+    const outside = database.outside;
+    if (!outside) throw new Error('the test database has no outside address');
+    const verify = async () => {
+      // An embedded database is read by one process at a time: the service lets go of the folder first.
+      if ('dataDir' in outside) {
+        await app.close();
+        await database.close();
+      }
+      const where = 'dataDir' in outside ? ['--data-dir', outside.dataDir] : ['--database-url', outside.databaseUrl];
+      return runVerifier(['--public-key', keyFile, '--checkpoints', checkpointsFile, ...where]);
+    };
+
+    const intact = await verify();
+    t.equal(intact.code, 0, `exit 0: ${JSON.stringify(intact.report)} ${intact.stderr}`);
+    t.match(intact.report, { ok: true, entriesChecked: service.entriesChecked, checkpointsChecked: 1, problem: null });
+
+    // A payload blanked without a destruction that records it is a break, as the service says too.
+    const blank = `alter table audit_log disable trigger audit_log_append_only;
+    update audit_log set "before" = null, "after" = null, reason = null where seq = ${actorEntry?.seq};`;
+    if ('dataDir' in outside) {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const copy = await PGlite.create({ dataDir: outside.dataDir });
+      await copy.exec(blank);
+      await copy.close();
+    } else {
+      for (const statement of blank.split(';').filter((s) => s.trim())) await asSuperuser(database, statement);
+    }
+    const broken = await verify();
+    t.equal(broken.code, 1, 'exit 1');
+    t.match(broken.report, {
+      ok: false,
+      problem: `entry ${actorEntry?.seq}: its payload is gone, and no destroy entry records its destruction`,
+    });
+  },
+);
