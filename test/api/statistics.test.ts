@@ -134,6 +134,7 @@ t.test('statistics: scope by role, counting rule, zero cells, validation', async
   t.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8');
   const names = json<{ invalidParams: { name: string }[] }>(bad).invalidParams.map((p) => p.name.split('.')[0]);
   for (const n of ['groupBy', 'yearFrom', 'measure', 'municipalityCode']) t.ok(names.includes(n), `invalidParams names ${n}`);
+  t.equal(json(bad).detail, `${names.length} invalid parameters in the request's query string; see invalidParams.`, 'detail says where');
   const crossed = await get('/v1/statistics/enforcement-actions?yearFrom=2019&yearTo=2018&municipalityCode=GM9999', analyst.auth);
   t.equal(crossed.statusCode, 400);
   t.same(

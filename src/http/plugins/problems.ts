@@ -7,6 +7,8 @@ import { HttpProblem, type InvalidParam, problemType, titleFor } from '../proble
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
+/** What part of the request an invalid parameter is in, in words (fastify's validation contexts). */
+const PART: Record<string, string> = { body: 'body', querystring: 'query string', params: 'path', headers: 'headers' };
 /** Writes a problem+json response (RFC 9457), bypassing the route's response schemas. */
 export function sendProblem(
   request: FastifyRequest,
@@ -141,7 +143,7 @@ export default fp(
           status: 400,
           code: 'invalid-input',
           title: 'Invalid input',
-          detail: `The request ${err.validationContext ?? 'input'} has ${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'}; see invalidParams.`,
+          detail: `${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'} in the request's ${PART[err.validationContext ?? ''] ?? 'input'}; see invalidParams.`,
           invalidParams,
         });
       }
