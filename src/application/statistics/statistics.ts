@@ -241,13 +241,18 @@ export function createStatisticsService(read: Reader) {
 
   /**
    * Every municipality-year in scope with its reporting status: reported when it has actions in the
-   * counted stages (whatever the licence-status or measure filter), nothing_to_report when it has
-   * none and a live attestation, not_reported otherwise.
+   * counted stages, or in the stages asked for, in that whole calendar year (whatever the period's
+   * months or the licence-status or measure filter: the status is the municipality-year's, the unit
+   * an attestation speaks for), nothing_to_report when it has none and a live attestation,
+   * not_reported otherwise.
    */
   async function reportingOf(tx: Tx, resolved: Resolved): Promise<MunicipalityYear[]> {
     const { cells } = await repo.aggregate(tx, {
       ...resolved.query,
       groupBy: ['year', 'municipality'],
+      decisionDateFrom: firstDayOf(resolved.years[0] as number),
+      decisionDateTo: lastDayOf(resolved.years[resolved.years.length - 1] as number),
+      stages: [...new Set([...DEFAULT_STAGES, ...resolved.query.stages])],
       licenceStatuses: null,
       measures: null,
     });
