@@ -146,8 +146,11 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
  * codes are public, so the refusal reveals nothing, and a silently empty answer would be a wrong figure.
  */
 export function createStatisticsService(read: Reader) {
-  /** Turns a request into an explicit question: who may see what, which municipalities, which dates. */
-  async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest): Promise<Resolved> {
+  /**
+   * Turns a request into an explicit question: who may see what, which municipalities, which dates.
+   * `forAnalysts`: the answer is for analysts whoever asks (a release), so the whole-months rule holds.
+   */
+  async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest, forAnalysts: boolean): Promise<Resolved> {
     const issues: InvalidParam[] = [];
     const usesYears = req.yearFrom !== undefined || req.yearTo !== undefined;
     const usesDates = req.decisionDateFrom !== undefined || req.decisionDateTo !== undefined;
@@ -160,7 +163,7 @@ export function createStatisticsService(read: Reader) {
     if (req.decisionDateFrom && req.decisionDateTo && req.decisionDateFrom > req.decisionDateTo) {
       issues.push({ name: 'decisionDateTo', code: 'before_decision_date_from', reason: 'decisionDateTo is before decisionDateFrom' });
     }
-    if (ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
+    if (forAnalysts || ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
     const all = await repo.municipalities(tx);
     const known = new Set(all.map((m) => m.code));
     const requested = req.municipalityCode ? [...new Set(req.municipalityCode)] : undefined;
@@ -292,10 +295,13 @@ export function createStatisticsService(read: Reader) {
     };
   }
 
-  /** The grouped figures with every cell the scope implies (zeros included), and the rule applied. */
-  function table(ctx: RequestContext, req: StatisticsRequest) {
+  /**
+   * The grouped figures with every cell the scope implies (zeros included), and the rule applied.
+   * `opts.forAnalysts`: analysts will read the answer whoever asks (a release): whole months only.
+   */
+  function table(ctx: RequestContext, req: StatisticsRequest, opts: { forAnalysts?: boolean } = {}) {
     return read.list(ctx, async (tx) => {
-      const resolved = await resolve(tx, ctx, req);
+      const resolved = await resolve(tx, ctx, req, opts.forAnalysts ?? false);
       const { cells, source } = await repo.aggregate(tx, resolved.query);
       const reporting = await reportingOf(tx, resolved);
       const statusOf = rowStatus(reporting);
