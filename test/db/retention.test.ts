@@ -111,6 +111,23 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
   t.equal(chain.recordsWithoutTrail, 0);
   t.equal(await figures(), statsBefore, 'statistics keep the counts of destroyed actions');
 
+  // Those counts live in the whole-year rollup only: a period of months cannot count A1 (May 2009)
+  // any more, so it is refused rather than answered with 1 beside the year's 2.
+  const months = async (from: string, to: string) =>
+    app.inject({
+      url: `/v1/statistics/enforcement-actions?groupBy=year&decisionDateFrom=${from}&decisionDateTo=${to}`,
+      headers: analyst.auth,
+    });
+  const partOf2009 = await months('2009-01-01', '2009-11-30');
+  t.equal(partOf2009.statusCode, 400, 'months of a year with destroyed actions');
+  t.match(json<{ invalidParams: unknown[] }>(partOf2009).invalidParams, [
+    { name: 'decisionDateFrom', code: 'destroyed_records_in_period', reason: /2009/ },
+  ]);
+  t.equal((await months('2008-06-01', '2010-05-31')).statusCode, 400, 'also when 2009 lies whole inside the months');
+  const partOf2023 = await months('2023-01-01', '2023-11-30');
+  t.equal(partOf2023.statusCode, 200, 'months of a year without destroyed actions are answered');
+  t.equal(json<{ items: { actions: number }[] }>(partOf2023).items[0]?.actions, 1);
+
   // A2 (2009, licensed under the destroyed L1) keeps its licence status: neither a licence change
   // elsewhere in the establishment's history nor a correction of A2 that keeps its decision date
   // can re-derive it from a history that no longer holds L1.

@@ -21,6 +21,7 @@ import {
   type MunicipalityRef,
   statisticsRepository as repo,
   type StatisticsQuery,
+  wholeYears,
 } from '../../infrastructure/repositories/statistics.js';
 import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
@@ -206,6 +207,19 @@ export function createStatisticsService(read: Reader) {
     const years = range(Number(from.slice(0, 4)), Number(to.slice(0, 4)));
     if (years.length > 100) {
       throw new RuleViolation([{ name: 'yearFrom', code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
+    }
+    if (!wholeYears(from, to)) {
+      // Destroyed actions are counted in the whole-year rollup only: months of their year cannot count them.
+      const destroyed = await repo.yearsWithDestroyedActions(tx, codes, from, to);
+      if (destroyed.length) {
+        throw new RuleViolation([
+          {
+            name: 'decisionDateFrom',
+            code: 'destroyed_records_in_period',
+            reason: `enforcement actions of ${destroyed.join(', ')} were destroyed under the Archiefwet; their counts are kept for whole years only: ask for whole years (yearFrom/yearTo)`,
+          },
+        ]);
+      }
     }
     const groupBy = canonicalGroupBy(req.groupBy);
     const query: Resolved['query'] = {

@@ -136,6 +136,30 @@ export const statisticsRepository = {
   },
 
   /**
+   * Years between `from` and `to` whose rollup counts more actions of these municipalities than the
+   * table holds: actions destroyed under the Archiefwet, whose counts the rollup keeps (migration
+   * 0013) and only whole years can answer. Compares every stage, so any destroyed action shows.
+   */
+  async yearsWithDestroyedActions(q: Queryable, municipalityCodes: readonly string[], from: string, to: string): Promise<number[]> {
+    const codes = arrayParam(municipalityCodes);
+    const res = await rows(
+      q,
+      sql`select r.year from (
+            select year, sum(actions) as n from ${statisticsActionCells}
+            where year between ${Number(from.slice(0, 4))} and ${Number(to.slice(0, 4))} and municipality_code = any(${codes})
+            group by year) r
+          left join (
+            select extract(year from decision_date)::int as year, count(*) as n from enforcement_actions
+            where deleted_at is null and municipality_code = any(${codes})
+              and decision_date between ${`${from.slice(0, 4)}-01-01`}::date and ${`${to.slice(0, 4)}-12-31`}::date
+            group by 1) a on a.year = r.year
+          where r.n <> coalesce(a.n, 0)
+          order by 1`,
+    );
+    return (res.rows as { year: unknown }[]).map((r) => Number(r.year));
+  },
+
+  /**
    * Counts and sums for the question, grouped. Whole calendar years come from the rollup (a few
    * rows per year and municipality); any other date range from enforcement_actions through its
    * decision_date index. Both apply the same rule; only non-empty groups are returned.
