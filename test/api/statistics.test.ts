@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { type Equation, type Item, isPrimary, suppress } from '../../src/domain/suppression.js';
 import { build, json, sample } from '../support/helper.js';
+import { records } from '../support/records.js';
 import { parseCsv, withoutAsOf } from '../support/statistics.js';
 
 type Row = Record<string, unknown> & { actions: number };
@@ -312,4 +313,30 @@ t.test('suppression: on random tables no equation has exactly one suppressed mem
     { numRuns: 500 },
   );
   t.pass('primary and secondary suppression hold on 500 random tables');
+});
+
+t.test('grouped by ground, an action’s amounts appear under each of its grounds, and the rule says so', async (t) => {
+  const { app, client } = await build(t);
+  const ams = await client('officer', 'GM0363');
+  const analyst = await client('analyst');
+  const rec = records(app);
+  const est = await rec.establishment(ams.auth);
+  await rec.action(ams.auth, est.id, { grounds: ['hygiene', 'no_manager_present'], fine: { amountCents: 100_000 } });
+  await rec.action(ams.auth, est.id, { grounds: ['hygiene'], fine: { amountCents: 50_000 } });
+  const byGround = json<{ items: Row[]; countingRule: { description: string } }>(
+    await app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=ground&yearFrom=2019&yearTo=2019', headers: analyst.auth }),
+  );
+  t.same(
+    byGround.items.filter((r) => r.actions).map((r) => [r.ground, r.actions, r.fineAmountCents]),
+    [
+      ['no_manager_present', 1, 100_000],
+      ['hygiene', 2, 150_000],
+    ],
+    'the 1000 euro fine is shown in full under both its grounds: the rows add up to 2500 of the 1500 imposed',
+  );
+  t.match(
+    byGround.countingRule.description,
+    /Grouped by ground[^.]*amounts/,
+    'the counting rule says the amounts, too, count under each ground (they must not be added up over grounds)',
+  );
 });

@@ -110,7 +110,7 @@ export const COUNTING_RULE_DATA = {
   period: 'year of decisionDate',
   licenceStatus: 'licence status on decisionDate',
   zeroCells: 'every municipality and year in scope appears; none counts as 0',
-  groundRows: 'an action counts once under each of its grounds',
+  groundRows: 'an action counts once under each of its grounds, with its full amounts: rows are not added up over grounds',
   averageDenominator: 'municipalities in scope × years in the period, including municipalities without actions',
   finestPeriodForAnalysts: 'month',
   description: {

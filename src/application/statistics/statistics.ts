@@ -91,7 +91,7 @@ function describe(r: Resolved, source: 'rollup' | 'actions'): string {
   if (q.measures) parts.push(`Only measures ${q.measures.join(', ')}.`);
   if (q.groupBy.includes('ground'))
     parts.push(
-      'Grouped by ground (grond): an action with two grounds counts once under each, so ground rows add up to more than the number of actions.',
+      'Grouped by ground (grond): an action with two grounds counts once under each, with its full amounts, so ground rows add up to more than the number of actions and their amounts to more than the total imposed: do not add them up over grounds.',
     );
   parts.push(
     'Sums: fineAmountCents is the total of administrative fines imposed; penaltyMaximumCents the total maximum of the penalty orders (dwangsommen); penaltyForfeitedCents the total forfeited so far. Penalty amounts per unit are not summed: their units differ.',
