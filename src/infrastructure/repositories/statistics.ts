@@ -102,15 +102,6 @@ export const statisticsRepository = {
     }));
   },
 
-  /** Municipalities that have registered at least one establishment: the others have not reported. */
-  async reportingMunicipalities(q: Queryable): Promise<Set<string>> {
-    const res = await rows(
-      q,
-      sql`select m.code from municipalities m where exists (select 1 from establishments e where e.municipality_code = m.code)`,
-    );
-    return new Set((res.rows as { code: string }[]).map((r) => r.code));
-  },
-
   /**
    * First and last year with any live action (any stage), from the rollup; null when empty. Only
    * years of the plausible date range count (src/lib/dates.ts): a stored date outside it (entered
