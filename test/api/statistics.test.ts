@@ -167,15 +167,21 @@ t.test('statistics: CSV and observations parse back with the same numbers', asyn
     'fine_amount_cents',
     'penalty_maximum_cents',
     'penalty_forfeited_cents',
+    'status',
   ]);
   t.equal(rows.length, asJson.length);
   rows.forEach((r, i) => {
     const j = asJson[i] as Row;
     t.same(
-      [Number(r[0]), r[1], r[2], r[3], r[5], Number(r[7]), Number(r[8])],
-      [j.year, j.municipalityCode, j.municipalityName, j.licenceStatus, j.measure, j.actions, j.fineAmountCents],
+      [Number(r[0]), r[1], r[2], r[3], r[5], Number(r[7]), Number(r[8]), r[11]],
+      [j.year, j.municipalityCode, j.municipalityName, j.licenceStatus, j.measure, j.actions, j.fineAmountCents, j.status],
     );
   });
+  t.same(
+    [...new Set(rows.map((r) => r[11]))].sort(),
+    ['not_reported', 'reported', 'zero'],
+    'the CSV tells a 0 nobody reported from a true 0, as the JSON does',
+  );
   const fineRow = rows.find((r) => r[1] === 'GM0518' && r[5] === 'administrative_fine');
   t.same(
     [fineRow?.[2], fineRow?.[6], fineRow?.[4]],

@@ -20,16 +20,27 @@ function dimensionValues(d: Dimension, c: Record<string, unknown>, names: Names)
   return [v, dutchLabel(String(v))];
 }
 
-/** Grouped figures as CSV: grouped dimensions in canonical order (code and Dutch label), then the figures. */
-export function tableCsv(groupBy: readonly Dimension[], rows: Cell[], names: Names): string {
+/**
+ * Grouped figures as CSV: grouped dimensions in canonical order (code and Dutch label), then the
+ * figures, then the row's status as in the JSON (a 0 nobody reported is not a true 0).
+ */
+export function tableCsv(groupBy: readonly Dimension[], rows: (Cell & { status: string })[], names: Names): string {
   const dims = DIMENSIONS.filter((d) => groupBy.includes(d));
-  const header = [...dims.flatMap(dimensionColumns), 'actions', 'fine_amount_cents', 'penalty_maximum_cents', 'penalty_forfeited_cents'];
+  const header = [
+    ...dims.flatMap(dimensionColumns),
+    'actions',
+    'fine_amount_cents',
+    'penalty_maximum_cents',
+    'penalty_forfeited_cents',
+    'status',
+  ];
   const body = rows.map((r) => [
     ...dims.flatMap((d) => dimensionValues(d, r as unknown as Record<string, unknown>, names)),
     r.actions,
     r.fineAmountCents,
     r.penaltyMaximumCents,
     r.penaltyForfeitedCents,
+    r.status,
   ]);
   return toCsv(header, body);
 }
