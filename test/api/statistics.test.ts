@@ -197,6 +197,17 @@ t.test('statistics: CSV and observations parse back with the same numbers', asyn
   ).items;
   const amsterdam = obs.find((o) => o.RegioS === 'GM0363' && o.measure === 'Handhavingsmaatregelen_1');
   t.match(amsterdam, { Perioden: '2018JJ00', value: 7, valueAttribute: 'None' });
+  // Groningen has no actions and no attestation for 2018: not reported, as in the open data's observations.
+  t.same(
+    obs.filter((o) => o.RegioS === 'GM0014').map((o) => [o.measure, o.valueAttribute, o.value]),
+    [
+      ['Handhavingsmaatregelen_1', 'NotReported', null],
+      ['OpgelegdeBoetes_2', 'NotReported', null],
+      ['MaximaleDwangsommen_3', 'NotReported', null],
+      ['VerbeurdeDwangsommen_4', 'NotReported', null],
+    ],
+    'a 0 nobody reported is NotReported, not an ordinary 0',
+  );
   const obsCsv = await app.inject({
     url: '/v1/statistics/enforcement-actions/observations?groupBy=year,municipality&yearFrom=2018&yearTo=2018',
     headers: { ...analyst.auth, accept: 'text/csv' },
