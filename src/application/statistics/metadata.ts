@@ -190,7 +190,7 @@ export interface OpenObservation {
 /**
  * The open-data table in CBS long format: one observation per published cell, margin and total. A
  * dimension summed over carries the total code T001, a withheld value is null with ValueAttribute
- * Confidential, a municipality without registered establishments NotReported.
+ * Confidential, a 0 nobody reported (no counted actions, no attestation) NotReported.
  */
 export function openObservations(table: PublishedTable): OpenObservation[] {
   const dims = DIMENSIONS.filter((d) => table.countingRule.groupBy.includes(d));
