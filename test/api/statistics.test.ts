@@ -144,6 +144,22 @@ t.test('statistics: scope by role, counting rule, zero cells, validation', async
     ['before_year_from', 'unknown_municipality'],
   );
   t.equal((await get('/v1/statistics/enforcement-actions?yearFrom=2018&decisionDateTo=2018-05-01', analyst.auth)).statusCode, 400);
+
+  // A municipality asked for by code but outside the programme asked for: a 400, not an empty scope
+  // whose average per municipality per year is 0 over 0 municipalities.
+  const almere = await app.inject({
+    method: 'POST',
+    url: '/v1/municipalities',
+    headers: admin.auth,
+    payload: { code: 'GM0034', name: 'Almere', programmes: [] },
+  });
+  t.equal(almere.statusCode, 201, almere.body);
+  const outside = await get('/v1/statistics/enforcement-actions/summary?programme=LPP&municipalityCode=GM0034,GM0363', analyst.auth);
+  t.equal(outside.statusCode, 400);
+  t.match(json<{ invalidParams: unknown[] }>(outside).invalidParams, [
+    { name: 'municipalityCode', code: 'not_in_programme', reason: /GM0034 .*LPP/ },
+  ]);
+  t.equal((await get('/v1/statistics/enforcement-actions?programme=LPP&municipalityCode=GM0363', analyst.auth)).statusCode, 200);
 });
 
 t.test('statistics: CSV and observations parse back with the same numbers', async (t) => {

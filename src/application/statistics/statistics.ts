@@ -166,11 +166,17 @@ export function createStatisticsService(read: Reader) {
     }
     if (forAnalysts || ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
     const all = await repo.municipalities(tx);
-    const known = new Set(all.map((m) => m.code));
     const requested = req.municipalityCode ? [...new Set(req.municipalityCode)] : undefined;
+    const programmesOf = new Map(all.map((m) => [m.code, m.programmes]));
     requested?.forEach((code) => {
-      if (!known.has(code))
+      if (!programmesOf.has(code))
         issues.push({ name: 'municipalityCode', code: 'unknown_municipality', reason: `municipality ${code} is not registered` });
+      else if (req.programme && !programmesOf.get(code)?.includes(req.programme))
+        issues.push({
+          name: 'municipalityCode',
+          code: 'not_in_programme',
+          reason: `municipality ${code} is not in programme ${req.programme}: leave out one of the two`,
+        });
     });
     if (issues.length) throw new RuleViolation(issues);
 
