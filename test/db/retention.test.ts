@@ -110,6 +110,10 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
   t.equal(chain.ok, true, `the chain still verifies (${chain.problem ?? 'ok'})`);
   t.equal(chain.recordsWithoutTrail, 0);
   t.equal(await figures(), statsBefore, 'statistics keep the counts of destroyed actions');
+  const list = json<{ items: unknown[]; totalItems: number }>(await get('/v1/enforcement-actions'));
+  t.same([list.items.length, list.totalItems], [2, 2], 'a list counts the actions that exist (A2, A3), not the destroyed ones');
+  await database.owner.execute(sql`select statistics_rebuild_rollups()`);
+  t.equal(await figures(), statsBefore, 'rebuilding the rollups after a destruction keeps the counts too');
 
   // Those counts live in the whole-year rollup only: a period of months cannot count A1 (May 2009)
   // any more, so it is refused rather than answered with 1 beside the year's 2.

@@ -4,6 +4,8 @@ import type { Queryable } from '../db/client.js';
 import {
   statisticsActionCells,
   statisticsActionGroundCells,
+  statisticsDestroyedCells,
+  statisticsDestroyedGroundCells,
   statisticsNationalCells,
   statisticsNationalGroundCells,
 } from '../db/schema-statistics.js';
@@ -33,6 +35,9 @@ const ROLLUPS = {
   national: { plain: statisticsNationalCells, ground: statisticsNationalGroundCells },
 } as const;
 
+/** The counts of destroyed actions (Archiefwet), per municipality: statistics add them to the rollups. */
+const DESTROYED = { plain: statisticsDestroyedCells, ground: statisticsDestroyedGroundCells } as const;
+
 /** The field of a Cell that holds a dimension's value. */
 export const KEY_OF: Record<Dimension, keyof Cell> = {
   year: 'year',
@@ -58,6 +63,8 @@ export interface StatisticsQuery {
   measures: readonly string[] | null;
   /** Every registered municipality is in scope: national rollups can answer without a municipality filter. */
   allMunicipalities: boolean;
+  /** Count the rows that exist only, without the counts of destroyed actions (a list's total). */
+  liveOnly?: boolean;
 }
 
 export interface MunicipalityRef {
@@ -112,14 +119,15 @@ export const statisticsRepository = {
     municipalityCodes: readonly string[],
     allMunicipalities: boolean,
   ): Promise<{ from: number; to: number } | null> {
+    const inScope = allMunicipalities ? sql`` : sql` and municipality_code = any(${arrayParam(municipalityCodes)})`;
     const res = await rows(
       q,
-      allMunicipalities
-        ? sql`select min(year) as lo, max(year) as hi from ${statisticsNationalCells}
-              where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}`
-        : sql`select min(year) as lo, max(year) as hi from ${statisticsActionCells}
-              where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}
-                and municipality_code = any(${arrayParam(municipalityCodes)})`,
+      sql`select min(year) as lo, max(year) as hi from (
+            select year from ${allMunicipalities ? statisticsNationalCells : statisticsActionCells}
+            where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}${inScope}
+            union all
+            select year from ${statisticsDestroyedCells}
+            where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}${inScope}) y`,
     );
     const r = res.rows[0] as { lo: unknown; hi: unknown } | undefined;
     if (!r || r.lo === null || r.lo === undefined) return null;
@@ -127,24 +135,15 @@ export const statisticsRepository = {
   },
 
   /**
-   * Years between `from` and `to` whose rollup counts more actions of these municipalities than the
-   * table holds: actions destroyed under the Archiefwet, whose counts the rollup keeps (migration
-   * 0013) and only whole years can answer. Compares every stage, so any destroyed action shows.
+   * Years between `from` and `to` with actions of these municipalities destroyed under the Archiefwet:
+   * their counts are kept per year only (migration 0020), so only whole years can answer for them.
    */
   async yearsWithDestroyedActions(q: Queryable, municipalityCodes: readonly string[], from: string, to: string): Promise<number[]> {
-    const codes = arrayParam(municipalityCodes);
     const res = await rows(
       q,
-      sql`select r.year from (
-            select year, sum(actions) as n from ${statisticsActionCells}
-            where year between ${Number(from.slice(0, 4))} and ${Number(to.slice(0, 4))} and municipality_code = any(${codes})
-            group by year) r
-          left join (
-            select extract(year from decision_date)::int as year, count(*) as n from enforcement_actions
-            where deleted_at is null and municipality_code = any(${codes})
-              and decision_date between ${`${from.slice(0, 4)}-01-01`}::date and ${`${to.slice(0, 4)}-12-31`}::date
-            group by 1) a on a.year = r.year
-          where r.n <> coalesce(a.n, 0)
+      sql`select distinct year from ${statisticsDestroyedCells}
+          where actions <> 0 and year between ${Number(from.slice(0, 4))} and ${Number(to.slice(0, 4))}
+            and municipality_code = any(${arrayParam(municipalityCodes)})
           order by 1`,
     );
     return (res.rows as { year: unknown }[]).map((r) => Number(r.year));
@@ -170,7 +169,24 @@ export const statisticsRepository = {
     const national = useRollup && q.allMunicipalities && !q.groupBy.includes('municipality');
     if (national) filters.shift(); // the national rollups hold every municipality together
     if (useRollup) {
-      const table = ROLLUPS[national ? 'national' : 'municipal'][byGround ? 'ground' : 'plain'];
+      const kind = byGround ? 'ground' : 'plain';
+      const live = ROLLUPS[national ? 'national' : 'municipal'][kind];
+      const columns = [
+        'year',
+        ...(national ? [] : ['municipality_code']),
+        'licence_status',
+        'measure',
+        'stage',
+        ...(byGround ? ['ground'] : []),
+        'actions',
+        'fine_amount_cents',
+        'penalty_maximum_cents',
+        'penalty_forfeited_cents',
+      ].join(', ');
+      // The counts of destroyed actions are kept apart and added here (the national ones summed from them).
+      const table = q.liveOnly
+        ? sql`${live}`
+        : sql`(select ${sql.raw(columns)} from ${live} union all select ${sql.raw(columns)} from ${DESTROYED[kind]}) cells`;
       const yearFrom = Number(q.decisionDateFrom.slice(0, 4));
       const yearTo = Number(q.decisionDateTo.slice(0, 4));
       query = sql`select ${sql.raw(groupCols ? `${groupCols}, ` : '')}
