@@ -215,7 +215,7 @@ export function createStatisticsService(read: Reader) {
       throw new RuleViolation([{ name: 'yearFrom', code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
     }
     if (!wholeYears(from, to)) {
-      // Destroyed actions are counted in the whole-year rollup only: months of their year cannot count them.
+      // Destroyed actions are counted per whole year only (their own cells): months of their year cannot count them.
       const destroyed = await repo.yearsWithDestroyedActions(tx, codes, from, to);
       if (destroyed.length) {
         throw new RuleViolation([
