@@ -167,3 +167,45 @@ t.test('statistics and open data tell reported, nothing to report and not report
     ],
   );
 });
+
+t.test('a municipality-year’s reporting status is the whole year’s, whatever stages or months are asked for', async (t) => {
+  const { app, gron, analyst, post } = await setUp(t);
+  t.equal((await post(gron.auth, '/v1/reporting-attestations', attest('GM0014', 2019))).statusCode, 201);
+  // GM0363 has six decided actions on 2019-03-01: it reported 2019, and a question about other
+  // stages or other months of 2019 finds a true 0 of a municipality that reported, not a 0 nobody reported.
+  for (const query of ['yearFrom=2019&yearTo=2019&stage=annulled', 'decisionDateFrom=2019-06-01&decisionDateTo=2019-08-31']) {
+    const summary = json<{ total: { actions: number; municipalityYearsReporting: number }; divisor: Record<string, unknown> }>(
+      await app.inject({ url: `/v1/statistics/enforcement-actions/summary?programme=LPP&${query}`, headers: analyst.auth }),
+    );
+    t.match(summary.total, { actions: 0, municipalityYearsReporting: 2 }, query);
+    t.match(summary.divisor, { reported: 1, nothingToReport: 1, notReported: 8 }, query);
+    const table = json<{
+      items: { municipalityCode: string; status: string }[];
+      reporting: { municipalityCode: string; status: string }[];
+    }>(await app.inject({ url: `/v1/statistics/enforcement-actions?groupBy=municipality&${query}`, headers: analyst.auth }));
+    t.equal(table.items.find((r) => r.municipalityCode === 'GM0363')?.status, 'zero', `${query}: GM0363's 0 is a true 0`);
+    t.equal(table.reporting.find((r) => r.municipalityCode === 'GM0363')?.status, 'reported', query);
+  }
+  // Actions in a stage asked for beyond the counted ones make their municipality-year reported too.
+  const est = json<{ id: string }>(await post(gron.auth, '/v1/establishments', sample.establishment('GM0014')));
+  const intended = await post(
+    gron.auth,
+    '/v1/enforcement-actions',
+    sample.action(est.id, { decisionDate: '2018-03-01', stage: 'intended' }),
+  );
+  t.equal(intended.statusCode, 201);
+  const table = json<{
+    items: { municipalityCode: string; actions: number; status: string }[];
+    reporting: { municipalityCode: string; status: string }[];
+  }>(
+    await app.inject({
+      url: '/v1/statistics/enforcement-actions?groupBy=municipality&yearFrom=2018&yearTo=2018&stage=intended',
+      headers: analyst.auth,
+    }),
+  );
+  t.match(
+    table.items.find((r) => r.municipalityCode === 'GM0014'),
+    { actions: 1, status: 'reported' },
+  );
+  t.equal(table.reporting.find((r) => r.municipalityCode === 'GM0014')?.status, 'reported');
+});

@@ -100,3 +100,28 @@ t.test('a numbered release gives the same figures forever; live answers say asOf
     ],
   );
 });
+
+t.test('a release is read by analysts, so its period is whole months at the finest', async (t) => {
+  const { app, client } = await build(t);
+  const ams = await client('officer', 'GM0363');
+  const admin = await client('admin');
+  const analyst = await client('analyst');
+  const post = (auth: Record<string, string>, url: string, payload: unknown) =>
+    app.inject({ method: 'POST', url, headers: auth, payload: payload as Record<string, unknown> });
+  const est = json<{ id: string }>(await post(ams.auth, '/v1/establishments', sample.establishment('GM0363')));
+  await post(ams.auth, '/v1/enforcement-actions', sample.action(est.id, { decisionDate: '2019-05-01', fine: { amountCents: 123_456 } }));
+
+  // The admin may ask for one day; an analyst may not, and must not get that day's table through a release.
+  const oneDay = { groupBy: ['municipality', 'measure'], decisionDateFrom: '2019-05-01', decisionDateTo: '2019-05-01' };
+  const refused = await post(admin.auth, '/v1/statistics/releases', { title: 'Eén dag', ...oneDay });
+  t.equal(refused.statusCode, 400, 'a one-day release is refused');
+  t.same(
+    json<{ invalidParams: { name: string; code: string }[] }>(refused).invalidParams.map((p) => [p.name, p.code]),
+    [['decisionDateTo', 'not_whole_months']],
+  );
+  const listed = json<{ items: unknown[] }>(await app.inject({ url: '/v1/statistics/releases', headers: analyst.auth }));
+  t.equal(listed.items.length, 0, 'nothing was published');
+
+  const month = await post(admin.auth, '/v1/statistics/releases', { title: 'Mei 2019', ...oneDay, decisionDateTo: '2019-05-31' });
+  t.equal(month.statusCode, 201, month.body);
+});

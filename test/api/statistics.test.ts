@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { type Equation, type Item, isPrimary, suppress } from '../../src/domain/suppression.js';
 import { build, json, sample } from '../support/helper.js';
+import { records } from '../support/records.js';
 import { parseCsv, withoutAsOf } from '../support/statistics.js';
 
 type Row = Record<string, unknown> & { actions: number };
@@ -144,6 +145,22 @@ t.test('statistics: scope by role, counting rule, zero cells, validation', async
     ['before_year_from', 'unknown_municipality'],
   );
   t.equal((await get('/v1/statistics/enforcement-actions?yearFrom=2018&decisionDateTo=2018-05-01', analyst.auth)).statusCode, 400);
+
+  // A municipality asked for by code but outside the programme asked for: a 400, not an empty scope
+  // whose average per municipality per year is 0 over 0 municipalities.
+  const almere = await app.inject({
+    method: 'POST',
+    url: '/v1/municipalities',
+    headers: admin.auth,
+    payload: { code: 'GM0034', name: 'Almere', programmes: [] },
+  });
+  t.equal(almere.statusCode, 201, almere.body);
+  const outside = await get('/v1/statistics/enforcement-actions/summary?programme=LPP&municipalityCode=GM0034,GM0363', analyst.auth);
+  t.equal(outside.statusCode, 400);
+  t.match(json<{ invalidParams: unknown[] }>(outside).invalidParams, [
+    { name: 'municipalityCode', code: 'not_in_programme', reason: /GM0034 .*LPP/ },
+  ]);
+  t.equal((await get('/v1/statistics/enforcement-actions?programme=LPP&municipalityCode=GM0363', analyst.auth)).statusCode, 200);
 });
 
 t.test('statistics: CSV and observations parse back with the same numbers', async (t) => {
@@ -167,15 +184,21 @@ t.test('statistics: CSV and observations parse back with the same numbers', asyn
     'fine_amount_cents',
     'penalty_maximum_cents',
     'penalty_forfeited_cents',
+    'status',
   ]);
   t.equal(rows.length, asJson.length);
   rows.forEach((r, i) => {
     const j = asJson[i] as Row;
     t.same(
-      [Number(r[0]), r[1], r[2], r[3], r[5], Number(r[7]), Number(r[8])],
-      [j.year, j.municipalityCode, j.municipalityName, j.licenceStatus, j.measure, j.actions, j.fineAmountCents],
+      [Number(r[0]), r[1], r[2], r[3], r[5], Number(r[7]), Number(r[8]), r[11]],
+      [j.year, j.municipalityCode, j.municipalityName, j.licenceStatus, j.measure, j.actions, j.fineAmountCents, j.status],
     );
   });
+  t.same(
+    [...new Set(rows.map((r) => r[11]))].sort(),
+    ['not_reported', 'reported', 'zero'],
+    'the CSV tells a 0 nobody reported from a true 0, as the JSON does',
+  );
   const fineRow = rows.find((r) => r[1] === 'GM0518' && r[5] === 'administrative_fine');
   t.same(
     [fineRow?.[2], fineRow?.[6], fineRow?.[4]],
@@ -191,6 +214,17 @@ t.test('statistics: CSV and observations parse back with the same numbers', asyn
   ).items;
   const amsterdam = obs.find((o) => o.RegioS === 'GM0363' && o.measure === 'Handhavingsmaatregelen_1');
   t.match(amsterdam, { Perioden: '2018JJ00', value: 7, valueAttribute: 'None' });
+  // Groningen has no actions and no attestation for 2018: not reported, as in the open data's observations.
+  t.same(
+    obs.filter((o) => o.RegioS === 'GM0014').map((o) => [o.measure, o.valueAttribute, o.value]),
+    [
+      ['Handhavingsmaatregelen_1', 'NotReported', null],
+      ['OpgelegdeBoetes_2', 'NotReported', null],
+      ['MaximaleDwangsommen_3', 'NotReported', null],
+      ['VerbeurdeDwangsommen_4', 'NotReported', null],
+    ],
+    'a 0 nobody reported is NotReported, not an ordinary 0',
+  );
   const obsCsv = await app.inject({
     url: '/v1/statistics/enforcement-actions/observations?groupBy=year,municipality&yearFrom=2018&yearTo=2018',
     headers: { ...analyst.auth, accept: 'text/csv' },
@@ -313,4 +347,30 @@ t.test('suppression: on random tables no equation has exactly one suppressed mem
     { numRuns: 500 },
   );
   t.pass('primary and secondary suppression hold on 500 random tables');
+});
+
+t.test('grouped by ground, an action’s amounts appear under each of its grounds, and the rule says so', async (t) => {
+  const { app, client } = await build(t);
+  const ams = await client('officer', 'GM0363');
+  const analyst = await client('analyst');
+  const rec = records(app);
+  const est = await rec.establishment(ams.auth);
+  await rec.action(ams.auth, est.id, { grounds: ['hygiene', 'no_manager_present'], fine: { amountCents: 100_000 } });
+  await rec.action(ams.auth, est.id, { grounds: ['hygiene'], fine: { amountCents: 50_000 } });
+  const byGround = json<{ items: Row[]; countingRule: { description: string } }>(
+    await app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=ground&yearFrom=2019&yearTo=2019', headers: analyst.auth }),
+  );
+  t.same(
+    byGround.items.filter((r) => r.actions).map((r) => [r.ground, r.actions, r.fineAmountCents]),
+    [
+      ['no_manager_present', 1, 100_000],
+      ['hygiene', 2, 150_000],
+    ],
+    'the 1000 euro fine is shown in full under both its grounds: the rows add up to 2500 of the 1500 imposed',
+  );
+  t.match(
+    byGround.countingRule.description,
+    /Grouped by ground[^.]*amounts/,
+    'the counting rule says the amounts, too, count under each ground (they must not be added up over grounds)',
+  );
 });

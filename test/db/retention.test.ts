@@ -110,6 +110,70 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
   t.equal(chain.ok, true, `the chain still verifies (${chain.problem ?? 'ok'})`);
   t.equal(chain.recordsWithoutTrail, 0);
   t.equal(await figures(), statsBefore, 'statistics keep the counts of destroyed actions');
+  const list = json<{ items: unknown[]; totalItems: number }>(await get('/v1/enforcement-actions'));
+  t.same([list.items.length, list.totalItems], [2, 2], 'a list counts the actions that exist (A2, A3), not the destroyed ones');
+  await database.owner.execute(sql`select statistics_rebuild_rollups()`);
+  t.equal(await figures(), statsBefore, 'rebuilding the rollups after a destruction keeps the counts too');
+
+  // Those counts live in the whole-year rollup only: a period of months cannot count A1 (May 2009)
+  // any more, so it is refused rather than answered with 1 beside the year's 2.
+  const months = async (from: string, to: string) =>
+    app.inject({
+      url: `/v1/statistics/enforcement-actions?groupBy=year&decisionDateFrom=${from}&decisionDateTo=${to}`,
+      headers: analyst.auth,
+    });
+  const partOf2009 = await months('2009-01-01', '2009-11-30');
+  t.equal(partOf2009.statusCode, 400, 'months of a year with destroyed actions');
+  t.match(json<{ invalidParams: unknown[] }>(partOf2009).invalidParams, [
+    { name: 'decisionDateFrom', code: 'destroyed_records_in_period', reason: /2009/ },
+  ]);
+  t.equal((await months('2008-06-01', '2010-05-31')).statusCode, 400, 'also when 2009 lies whole inside the months');
+  const partOf2023 = await months('2023-01-01', '2023-11-30');
+  t.equal(partOf2023.statusCode, 200, 'months of a year without destroyed actions are answered');
+  t.equal(json<{ items: { actions: number }[] }>(partOf2023).items[0]?.actions, 1);
+
+  // A2 (2009, licensed under the destroyed L1) keeps its licence status: neither a licence change
+  // elsewhere in the establishment's history nor a correction of A2 that keeps its decision date
+  // can re-derive it from a history that no longer holds L1.
+  const a2Status = async () => json<{ licenceStatus: string; version: number }>(await get(`/v1/enforcement-actions/${a2}`));
+  t.equal((await a2Status()).licenceStatus, 'licensed');
+  await post(
+    `/v1/establishments/${e1}/licences`,
+    sample.licence({
+      licenceNumber: 'EV-2024-001',
+      validFrom: '2024-01-01',
+      validUntil: '2028-12-31',
+      statusHistory: [{ status: 'granted', effectiveDate: '2024-01-01' }],
+    }),
+  );
+  t.equal((await a2Status()).licenceStatus, 'licensed', 'a licence from 2024 does not touch a 2009 action');
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: `/v1/enforcement-actions/${a2}`,
+    headers: {
+      ...officer.auth,
+      'content-type': 'application/merge-patch+json',
+      'if-match': `"${(await a2Status()).version}"`,
+      'x-audit-reason': 'appeal lodged',
+    },
+    payload: { stage: 'appeal' },
+  });
+  t.equal(patched.statusCode, 200, patched.body);
+  t.equal(json<{ licenceStatus: string }>(patched).licenceStatus, 'licensed', 'nor does a correction that keeps the decision date');
+  const licensed2009 = json<{ items: { licenceStatus: string; actions: number }[] }>(
+    await app.inject({
+      url: '/v1/statistics/enforcement-actions?yearFrom=2009&yearTo=2009&groupBy=licenceStatus',
+      headers: analyst.auth,
+    }),
+  ).items.map((r) => [r.licenceStatus, r.actions]);
+  t.same(
+    licensed2009,
+    [
+      ['licensed', 2],
+      ['unlicensed', 0],
+    ],
+    'so 2009 keeps its two licensed actions (A1 destroyed, A2 kept)',
+  );
 
   const again = await services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, '2030-06-01');
   t.same(again.destroyed, { enforcement_action: 0, licence: 0, establishment: 0 }, 'a second run finds nothing');

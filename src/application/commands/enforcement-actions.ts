@@ -20,7 +20,8 @@ import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, toEnforcementAction } from '../records.js';
 import { assertReferenceFree, type Change, type CommandRunner, createdRecord, type Revision, stamps, tombstoneColumns } from './run.js';
 
-const asPeriod = (r: LicenceRow): LicencePeriod => ({
+/** A stored licence as the domain's licence rules read it. */
+export const asPeriod = (r: LicenceRow): LicencePeriod => ({
   licenceNumber: r.licenceNumber,
   validFrom: r.validFrom,
   validUntil: r.validUntil,
@@ -30,16 +31,28 @@ const asPeriod = (r: LicenceRow): LicencePeriod => ({
 /** The establishment's licence history, as the domain's licence rules read it. */
 export const licenceHistory = async (tx: Tx, establishmentId: string) => (await licencesOf(tx, establishmentId)).map(asPeriod);
 
+/** Whether a date lies in a licence's validity period: only there can the licence put an action in force. */
+const withinValidity = (l: LicencePeriod, date: string) => date >= l.validFrom && (l.validUntil === null || date <= l.validUntil);
+
 /**
- * A command step after any change to a licence history: re-derives `licenceStatus` of the
- * establishment's live actions (the status on each decision date). Each action whose status changes
- * gets a new version, and its change is returned for the audit trail.
+ * A command step after a change to a licence history: re-derives `licenceStatus` of the
+ * establishment's live actions (the status on each decision date) whose decision date lies in the
+ * validity period of a changed licence (its version before or after the change): on any other date
+ * the change cannot alter the status. Actions outside are left as they are, which also keeps the
+ * status of actions whose licence was destroyed under the Archiefwet (the history no longer holds
+ * it). Each action whose status changes gets a new version, and its change is returned for the audit trail.
  */
-export async function rederiveLicenceStatus(tx: Tx, ctx: RequestContext, establishmentId: string): Promise<Change[]> {
+export async function rederiveLicenceStatus(
+  tx: Tx,
+  ctx: RequestContext,
+  establishmentId: string,
+  changed: readonly LicencePeriod[],
+): Promise<Change[]> {
   const history = await licenceHistory(tx, establishmentId);
   const changes: Change[] = [];
   const now = new Date();
   for (const a of await lockLiveActionsOf(tx, establishmentId)) {
+    if (!changed.some((l) => withinValidity(l, a.decisionDate))) continue;
     const derived = licenceStatusOn(history, a.decisionDate);
     if (derived === a.licenceStatus) continue;
     const updated = await updateEnforcementAction(tx, a.id, {
@@ -187,10 +200,15 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         ]);
         await assertReferenceFree(tx, 'enforcement_action', current.municipalityCode, input.externalReference, id);
       },
+      // The same decision date keeps the status stored (kept in step with every licence change):
+      // re-deriving it could only differ where the licence it rested on was destroyed.
       write: async (tx, current, input, stamped) =>
         updateEnforcementAction(tx, id, {
           ...enforcementActionColumns(input),
-          licenceStatus: licenceStatusOn(await licenceHistory(tx, current.establishmentId), input.decisionDate),
+          licenceStatus:
+            input.decisionDate === current.decisionDate
+              ? current.licenceStatus
+              : licenceStatusOn(await licenceHistory(tx, current.establishmentId), input.decisionDate),
           ...stamped,
         }),
     });

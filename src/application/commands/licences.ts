@@ -14,7 +14,7 @@ import {
 } from '../../infrastructure/repositories/licences.js';
 import type { RequestContext } from '../context.js';
 import { toLicence } from '../records.js';
-import { rederiveLicenceStatus } from './enforcement-actions.js';
+import { asPeriod, rederiveLicenceStatus } from './enforcement-actions.js';
 import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, stamps } from './run.js';
 
 /** Rejects a licence that would be in force on a day another licence of the establishment is. */
@@ -61,7 +61,7 @@ export function createLicenceCommands(runner: CommandRunner) {
         ...stamps(ctx),
       });
       const made = createdRecord('licence', row.id, row.municipalityCode, toLicence(row));
-      made.changes.push(...(await rederiveLicenceStatus(tx, ctx, establishmentId)));
+      made.changes.push(...(await rederiveLicenceStatus(tx, ctx, establishmentId, [period(input)])));
       return made;
     });
   }
@@ -77,7 +77,8 @@ export function createLicenceCommands(runner: CommandRunner) {
       await lockEstablishment(tx, ctx, establishmentId);
       return findLicence(tx, ctx.scope, establishmentId, licenceId, true);
     },
-    followUp: async (tx: Tx) => rederiveLicenceStatus(tx, ctx, establishmentId),
+    followUp: async (tx: Tx, before: LicenceRow, after: LicenceRow | null) =>
+      rederiveLicenceStatus(tx, ctx, establishmentId, [before, ...(after ? [after] : [])].map(asPeriod)),
   });
 
   /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */

@@ -36,7 +36,8 @@ export const toStatisticsRelease = (r: StatisticsReleaseRow): StatisticsRelease 
  */
 export function createStatisticsReleaseCommands(runner: CommandRunner, statistics: StatisticsService) {
   async function publish(ctx: RequestContext, title: string, request: StatisticsRequest) {
-    const { rows, countingRule, resolved } = await statistics.table(ctx, request);
+    // Analysts read releases: their period is whole months at the finest, whoever publishes.
+    const { rows, countingRule, resolved } = await statistics.table(ctx, request, { forAnalysts: true });
     const names = new Map(resolved.municipalities.map((m) => [m.code, m.name]));
     const items = rows.map((r) => (r.municipalityCode ? { ...r, municipalityName: names.get(r.municipalityCode) ?? '' } : r));
     return runner.create(ctx, async (tx) => {

@@ -34,6 +34,7 @@ async function countFromRollups(tx: Tx, ctx: RequestContext, f: EnforcementActio
     stages: f.stage ? [f.stage] : STAGES,
     licenceStatuses: f.licenceStatus ? [f.licenceStatus] : null,
     measures: f.measure ? [f.measure] : null,
+    liveOnly: true,
   });
   return cells.filter((c) => !f.ground || c.ground === f.ground).reduce((n, c) => n + c.actions, 0);
 }

@@ -2,6 +2,7 @@ import { dutchLabel } from '../../domain/code-titles.js';
 import { type Cell, cbsYear, DIMENSIONS, type Dimension, KEY_OF } from '../../domain/statistics.js';
 import { toCsv } from '../../lib/csv.js';
 import type { CellStatus } from './open-data.js';
+import type { RowStatus } from './statistics.js';
 
 type Names = Map<string, string>;
 
@@ -20,16 +21,27 @@ function dimensionValues(d: Dimension, c: Record<string, unknown>, names: Names)
   return [v, dutchLabel(String(v))];
 }
 
-/** Grouped figures as CSV: grouped dimensions in canonical order (code and Dutch label), then the figures. */
-export function tableCsv(groupBy: readonly Dimension[], rows: Cell[], names: Names): string {
+/**
+ * Grouped figures as CSV: grouped dimensions in canonical order (code and Dutch label), then the
+ * figures, then the row's status as in the JSON (a 0 nobody reported is not a true 0).
+ */
+export function tableCsv(groupBy: readonly Dimension[], rows: (Cell & { status: string })[], names: Names): string {
   const dims = DIMENSIONS.filter((d) => groupBy.includes(d));
-  const header = [...dims.flatMap(dimensionColumns), 'actions', 'fine_amount_cents', 'penalty_maximum_cents', 'penalty_forfeited_cents'];
+  const header = [
+    ...dims.flatMap(dimensionColumns),
+    'actions',
+    'fine_amount_cents',
+    'penalty_maximum_cents',
+    'penalty_forfeited_cents',
+    'status',
+  ];
   const body = rows.map((r) => [
     ...dims.flatMap((d) => dimensionValues(d, r as unknown as Record<string, unknown>, names)),
     r.actions,
     r.fineAmountCents,
     r.penaltyMaximumCents,
     r.penaltyForfeitedCents,
+    r.status,
   ]);
   return toCsv(header, body);
 }
@@ -47,6 +59,19 @@ export function openDataCsv(
     cells.map((c) => [...dims.flatMap((d) => dimensionValues(d, c, names)), c.value, c.status]),
   );
 }
+
+/** CBS StatLine's ValueAttribute: why a value is what it is. */
+export const VALUE_ATTRIBUTES = ['None', 'Confidential', 'NotReported'] as const;
+export type ValueAttribute = (typeof VALUE_ATTRIBUTES)[number];
+
+/** The ValueAttribute of a cell's status: a 0 nobody reported is NotReported, a withheld value Confidential. */
+export const VALUE_ATTRIBUTE_OF: Record<CellStatus, ValueAttribute> = {
+  reported: 'None',
+  zero: 'None',
+  nothing_to_report: 'None',
+  suppressed: 'Confidential',
+  not_reported: 'NotReported',
+};
 
 /** CBS-style codes for observations. */
 export const OBSERVATION_DIMENSIONS: Record<Dimension, string> = {
@@ -69,18 +94,24 @@ export const OBSERVATION_TOPICS = [
 export interface Observation {
   id: number;
   measure: string;
-  valueAttribute: 'None';
-  value: number;
-  [dimension: string]: string | number;
+  valueAttribute: 'None' | 'NotReported';
+  value: number | null;
+  [dimension: string]: string | number | null;
 }
 
-/** Long format: one row per cell and topic, dimensions as CBS-style codes (RegioS GM0363, Perioden 2019JJ00). */
-export function observations(groupBy: readonly Dimension[], rows: Cell[]): Observation[] {
+/**
+ * Long format: one row per cell and topic, dimensions as CBS-style codes (RegioS GM0363, Perioden
+ * 2019JJ00). A 0 nobody reported (no counted actions, no attestation) is NotReported without a
+ * value, as in the open data's observations; the exact figures have nothing withheld.
+ */
+export function observations(groupBy: readonly Dimension[], rows: (Cell & { status: RowStatus })[]): Observation[] {
   const dims = DIMENSIONS.filter((d) => groupBy.includes(d));
   const out: Observation[] = [];
   for (const r of rows) {
+    const valueAttribute = VALUE_ATTRIBUTE_OF[r.status] as Observation['valueAttribute'];
     for (const t of OBSERVATION_TOPICS) {
-      const o: Observation = { id: out.length, measure: t.code, valueAttribute: 'None', value: r[t.field] };
+      const value = valueAttribute === 'None' ? r[t.field] : null;
+      const o: Observation = { id: out.length, measure: t.code, valueAttribute, value };
       for (const d of dims) {
         const v = r[KEY_OF[d]] as string | number;
         o[OBSERVATION_DIMENSIONS[d]] = d === 'year' ? cbsYear(v as number) : v;

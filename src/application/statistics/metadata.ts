@@ -15,8 +15,9 @@ import { statisticsRepository as repo } from '../../infrastructure/repositories/
 import { toCsv } from '../../lib/csv.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
-import { OBSERVATION_DIMENSIONS, OBSERVATION_TOPICS } from './csv.js';
-import type { CellStatus, PublishedValue } from './open-data.js';
+import { OBSERVATION_DIMENSIONS, OBSERVATION_TOPICS, VALUE_ATTRIBUTE_OF, VALUE_ATTRIBUTES, type ValueAttribute } from './csv.js';
+
+import type { PublishedValue } from './open-data.js';
 
 /** One code of a dimension: the CBS-style identifier, the value the API's own parameters use, titles. */
 export interface DimensionCode {
@@ -44,18 +45,6 @@ export interface MeasureMetadata {
   decimals: 0;
   euro: { factor: number; decimals: number } | null;
 }
-
-/** CBS StatLine's ValueAttribute: why a value is what it is. */
-export const VALUE_ATTRIBUTES = ['None', 'Confidential', 'NotReported'] as const;
-export type ValueAttribute = (typeof VALUE_ATTRIBUTES)[number];
-
-const VALUE_ATTRIBUTE_OF: Record<CellStatus, ValueAttribute> = {
-  reported: 'None',
-  zero: 'None',
-  nothing_to_report: 'None',
-  suppressed: 'Confidential',
-  not_reported: 'NotReported',
-};
 
 const VALUE_ATTRIBUTE_TITLES: Record<ValueAttribute, { title: Title; symbol: string }> = {
   None: { title: { nl: 'waarde', en: 'value' }, symbol: '' },
@@ -110,7 +99,7 @@ export const COUNTING_RULE_DATA = {
   period: 'year of decisionDate',
   licenceStatus: 'licence status on decisionDate',
   zeroCells: 'every municipality and year in scope appears; none counts as 0',
-  groundRows: 'an action counts once under each of its grounds',
+  groundRows: 'an action counts once under each of its grounds, with its full amounts: rows are not added up over grounds',
   averageDenominator: 'municipalities in scope × years in the period, including municipalities without actions',
   finestPeriodForAnalysts: 'month',
   description: {
@@ -201,7 +190,7 @@ export interface OpenObservation {
 /**
  * The open-data table in CBS long format: one observation per published cell, margin and total. A
  * dimension summed over carries the total code T001, a withheld value is null with ValueAttribute
- * Confidential, a municipality without registered establishments NotReported.
+ * Confidential, a 0 nobody reported (no counted actions, no attestation) NotReported.
  */
 export function openObservations(table: PublishedTable): OpenObservation[] {
   const dims = DIMENSIONS.filter((d) => table.countingRule.groupBy.includes(d));

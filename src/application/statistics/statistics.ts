@@ -21,6 +21,7 @@ import {
   type MunicipalityRef,
   statisticsRepository as repo,
   type StatisticsQuery,
+  wholeYears,
 } from '../../infrastructure/repositories/statistics.js';
 import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
@@ -90,7 +91,7 @@ function describe(r: Resolved, source: 'rollup' | 'actions'): string {
   if (q.measures) parts.push(`Only measures ${q.measures.join(', ')}.`);
   if (q.groupBy.includes('ground'))
     parts.push(
-      'Grouped by ground (grond): an action with two grounds counts once under each, so ground rows add up to more than the number of actions.',
+      'Grouped by ground (grond): an action with two grounds counts once under each, with its full amounts, so ground rows add up to more than the number of actions and their amounts to more than the total imposed: do not add them up over grounds.',
     );
   parts.push(
     'Sums: fineAmountCents is the total of administrative fines imposed; penaltyMaximumCents the total maximum of the penalty orders (dwangsommen); penaltyForfeitedCents the total forfeited so far. Penalty amounts per unit are not summed: their units differ.',
@@ -146,8 +147,11 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
  * codes are public, so the refusal reveals nothing, and a silently empty answer would be a wrong figure.
  */
 export function createStatisticsService(read: Reader) {
-  /** Turns a request into an explicit question: who may see what, which municipalities, which dates. */
-  async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest): Promise<Resolved> {
+  /**
+   * Turns a request into an explicit question: who may see what, which municipalities, which dates.
+   * `forAnalysts`: the answer is for analysts whoever asks (a release), so the whole-months rule holds.
+   */
+  async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest, forAnalysts: boolean): Promise<Resolved> {
     const issues: InvalidParam[] = [];
     const usesYears = req.yearFrom !== undefined || req.yearTo !== undefined;
     const usesDates = req.decisionDateFrom !== undefined || req.decisionDateTo !== undefined;
@@ -160,13 +164,19 @@ export function createStatisticsService(read: Reader) {
     if (req.decisionDateFrom && req.decisionDateTo && req.decisionDateFrom > req.decisionDateTo) {
       issues.push({ name: 'decisionDateTo', code: 'before_decision_date_from', reason: 'decisionDateTo is before decisionDateFrom' });
     }
-    if (ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
+    if (forAnalysts || ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
     const all = await repo.municipalities(tx);
-    const known = new Set(all.map((m) => m.code));
     const requested = req.municipalityCode ? [...new Set(req.municipalityCode)] : undefined;
+    const programmesOf = new Map(all.map((m) => [m.code, m.programmes]));
     requested?.forEach((code) => {
-      if (!known.has(code))
+      if (!programmesOf.has(code))
         issues.push({ name: 'municipalityCode', code: 'unknown_municipality', reason: `municipality ${code} is not registered` });
+      else if (req.programme && !programmesOf.get(code)?.includes(req.programme))
+        issues.push({
+          name: 'municipalityCode',
+          code: 'not_in_programme',
+          reason: `municipality ${code} is not in programme ${req.programme}: leave out one of the two`,
+        });
     });
     if (issues.length) throw new RuleViolation(issues);
 
@@ -203,6 +213,19 @@ export function createStatisticsService(read: Reader) {
     const years = range(Number(from.slice(0, 4)), Number(to.slice(0, 4)));
     if (years.length > 100) {
       throw new RuleViolation([{ name: 'yearFrom', code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
+    }
+    if (!wholeYears(from, to)) {
+      // Destroyed actions are counted per whole year only (their own cells): months of their year cannot count them.
+      const destroyed = await repo.yearsWithDestroyedActions(tx, codes, from, to);
+      if (destroyed.length) {
+        throw new RuleViolation([
+          {
+            name: 'decisionDateFrom',
+            code: 'destroyed_records_in_period',
+            reason: `enforcement actions of ${destroyed.join(', ')} were destroyed under the Archiefwet; their counts are kept for whole years only: ask for whole years (yearFrom/yearTo)`,
+          },
+        ]);
+      }
     }
     const groupBy = canonicalGroupBy(req.groupBy);
     const query: Resolved['query'] = {
@@ -241,13 +264,18 @@ export function createStatisticsService(read: Reader) {
 
   /**
    * Every municipality-year in scope with its reporting status: reported when it has actions in the
-   * counted stages (whatever the licence-status or measure filter), nothing_to_report when it has
-   * none and a live attestation, not_reported otherwise.
+   * counted stages, or in the stages asked for, in that whole calendar year (whatever the period's
+   * months or the licence-status or measure filter: the status is the municipality-year's, the unit
+   * an attestation speaks for), nothing_to_report when it has none and a live attestation,
+   * not_reported otherwise.
    */
   async function reportingOf(tx: Tx, resolved: Resolved): Promise<MunicipalityYear[]> {
     const { cells } = await repo.aggregate(tx, {
       ...resolved.query,
       groupBy: ['year', 'municipality'],
+      decisionDateFrom: firstDayOf(resolved.years[0] as number),
+      decisionDateTo: lastDayOf(resolved.years[resolved.years.length - 1] as number),
+      stages: [...new Set([...DEFAULT_STAGES, ...resolved.query.stages])],
       licenceStatuses: null,
       measures: null,
     });
@@ -287,10 +315,13 @@ export function createStatisticsService(read: Reader) {
     };
   }
 
-  /** The grouped figures with every cell the scope implies (zeros included), and the rule applied. */
-  function table(ctx: RequestContext, req: StatisticsRequest) {
+  /**
+   * The grouped figures with every cell the scope implies (zeros included), and the rule applied.
+   * `opts.forAnalysts`: analysts will read the answer whoever asks (a release): whole months only.
+   */
+  function table(ctx: RequestContext, req: StatisticsRequest, opts: { forAnalysts?: boolean } = {}) {
     return read.list(ctx, async (tx) => {
-      const resolved = await resolve(tx, ctx, req);
+      const resolved = await resolve(tx, ctx, req, opts.forAnalysts ?? false);
       const { cells, source } = await repo.aggregate(tx, resolved.query);
       const reporting = await reportingOf(tx, resolved);
       const statusOf = rowStatus(reporting);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VALUE_ATTRIBUTES } from '../../application/statistics/metadata.js';
+import { VALUE_ATTRIBUTES } from '../../application/statistics/csv.js';
 import { DIMENSIONS } from '../../domain/statistics.js';
 import { CountingRule } from './statistics.js';
 

@@ -156,8 +156,11 @@ export const Observation = z
       description:
         'The quantity (onderwerp): Handhavingsmaatregelen_1 (count), OpgelegdeBoetes_2, MaximaleDwangsommen_3, VerbeurdeDwangsommen_4 (euro cents).',
     }),
-    valueAttribute: z.enum(['None']).meta({ description: 'As in CBS StatLine: None for an ordinary value.' }),
-    value: z.number().int(),
+    valueAttribute: z.enum(['None', 'NotReported']).meta({
+      description:
+        'As in CBS StatLine: None for a value (0 included); NotReported for a 0 nobody reported (no counted actions and no reporting attestation for the municipality-years it covers).',
+    }),
+    value: z.number().int().nullable().meta({ description: 'The value; null when valueAttribute is NotReported.' }),
     Perioden: z.string().optional().meta({ description: 'CBS period code, e.g. 2019JJ00.' }),
     RegioS: z.string().optional().meta({ description: 'CBS region code, e.g. GM0363.' }),
     Vergunningstatus: LicenceStatusAtDecision.optional(),

@@ -52,3 +52,24 @@ export const statisticsNationalGroundCells = pgTable(
   { ...nationalColumns, ground: text('ground').notNull() },
   (t) => [primaryKey({ name: 'statistics_national_ground_cells_pkey', columns: [t.year, t.licenceStatus, t.measure, t.stage, t.ground] })],
 );
+
+/**
+ * The counts of actions destroyed under the Archiefwet (retention): the same cells, kept apart from
+ * the live rollups, which count the rows that exist. Statistics add them (the figures of past years do
+ * not change by a destruction); a list's totalItems does not (the rows are gone). Written only by the
+ * trigger of a destroying delete (migration 0020).
+ */
+export const statisticsDestroyedCells = pgTable('statistics_destroyed_cells', cellColumns, (t) => [
+  primaryKey({ name: 'statistics_destroyed_cells_pkey', columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage] }),
+]);
+
+export const statisticsDestroyedGroundCells = pgTable(
+  'statistics_destroyed_ground_cells',
+  { ...cellColumns, ground: text('ground').notNull() },
+  (t) => [
+    primaryKey({
+      name: 'statistics_destroyed_ground_cells_pkey',
+      columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage, t.ground],
+    }),
+  ],
+);

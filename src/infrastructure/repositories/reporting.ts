@@ -46,11 +46,14 @@ export const insertAttestation = (q: Queryable, values: AttestationValues) => in
 export const updateAttestation = (q: Queryable, id: string, values: Partial<AttestationValues>) =>
   updateRow(q, reportingAttestations, reportingAttestations.id, id, values);
 
-/** Actions of a municipality in a year in the given stages, from the rollup. */
+/** Actions of a municipality in a year in the given stages, from the rollup and the counts of destroyed ones. */
 export async function countedActions(q: Queryable, municipalityCode: string, year: number, stages: readonly string[]): Promise<number> {
   const [row] = await rawRows<{ n: number }>(
     q,
-    sql`select coalesce(sum(actions), 0)::int as n from statistics_action_cells
+    sql`select coalesce(sum(actions), 0)::int as n from (
+          select actions, municipality_code, year, stage from statistics_action_cells
+          union all
+          select actions, municipality_code, year, stage from statistics_destroyed_cells) cells
         where municipality_code = ${municipalityCode} and year = ${year}
           and stage = any(${arrayParam(stages)})`,
   );

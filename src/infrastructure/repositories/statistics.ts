@@ -4,6 +4,8 @@ import type { Queryable } from '../db/client.js';
 import {
   statisticsActionCells,
   statisticsActionGroundCells,
+  statisticsDestroyedCells,
+  statisticsDestroyedGroundCells,
   statisticsNationalCells,
   statisticsNationalGroundCells,
 } from '../db/schema-statistics.js';
@@ -33,6 +35,9 @@ const ROLLUPS = {
   national: { plain: statisticsNationalCells, ground: statisticsNationalGroundCells },
 } as const;
 
+/** The counts of destroyed actions (Archiefwet), per municipality: statistics add them to the rollups. */
+const DESTROYED = { plain: statisticsDestroyedCells, ground: statisticsDestroyedGroundCells } as const;
+
 /** The field of a Cell that holds a dimension's value. */
 export const KEY_OF: Record<Dimension, keyof Cell> = {
   year: 'year',
@@ -58,6 +63,8 @@ export interface StatisticsQuery {
   measures: readonly string[] | null;
   /** Every registered municipality is in scope: national rollups can answer without a municipality filter. */
   allMunicipalities: boolean;
+  /** Count the rows that exist only, without the counts of destroyed actions (a list's total). */
+  liveOnly?: boolean;
 }
 
 export interface MunicipalityRef {
@@ -102,15 +109,6 @@ export const statisticsRepository = {
     }));
   },
 
-  /** Municipalities that have registered at least one establishment: the others have not reported. */
-  async reportingMunicipalities(q: Queryable): Promise<Set<string>> {
-    const res = await rows(
-      q,
-      sql`select m.code from municipalities m where exists (select 1 from establishments e where e.municipality_code = m.code)`,
-    );
-    return new Set((res.rows as { code: string }[]).map((r) => r.code));
-  },
-
   /**
    * First and last year with any live action (any stage), from the rollup; null when empty. Only
    * years of the plausible date range count (src/lib/dates.ts): a stored date outside it (entered
@@ -121,18 +119,34 @@ export const statisticsRepository = {
     municipalityCodes: readonly string[],
     allMunicipalities: boolean,
   ): Promise<{ from: number; to: number } | null> {
+    const inScope = allMunicipalities ? sql`` : sql` and municipality_code = any(${arrayParam(municipalityCodes)})`;
     const res = await rows(
       q,
-      allMunicipalities
-        ? sql`select min(year) as lo, max(year) as hi from ${statisticsNationalCells}
-              where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}`
-        : sql`select min(year) as lo, max(year) as hi from ${statisticsActionCells}
-              where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}
-                and municipality_code = any(${arrayParam(municipalityCodes)})`,
+      sql`select min(year) as lo, max(year) as hi from (
+            select year from ${allMunicipalities ? statisticsNationalCells : statisticsActionCells}
+            where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}${inScope}
+            union all
+            select year from ${statisticsDestroyedCells}
+            where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}${inScope}) y`,
     );
     const r = res.rows[0] as { lo: unknown; hi: unknown } | undefined;
     if (!r || r.lo === null || r.lo === undefined) return null;
     return { from: Number(r.lo), to: Number(r.hi) };
+  },
+
+  /**
+   * Years between `from` and `to` with actions of these municipalities destroyed under the Archiefwet:
+   * their counts are kept per year only (migration 0020), so only whole years can answer for them.
+   */
+  async yearsWithDestroyedActions(q: Queryable, municipalityCodes: readonly string[], from: string, to: string): Promise<number[]> {
+    const res = await rows(
+      q,
+      sql`select distinct year from ${statisticsDestroyedCells}
+          where actions <> 0 and year between ${Number(from.slice(0, 4))} and ${Number(to.slice(0, 4))}
+            and municipality_code = any(${arrayParam(municipalityCodes)})
+          order by 1`,
+    );
+    return (res.rows as { year: unknown }[]).map((r) => Number(r.year));
   },
 
   /**
@@ -155,7 +169,24 @@ export const statisticsRepository = {
     const national = useRollup && q.allMunicipalities && !q.groupBy.includes('municipality');
     if (national) filters.shift(); // the national rollups hold every municipality together
     if (useRollup) {
-      const table = ROLLUPS[national ? 'national' : 'municipal'][byGround ? 'ground' : 'plain'];
+      const kind = byGround ? 'ground' : 'plain';
+      const live = ROLLUPS[national ? 'national' : 'municipal'][kind];
+      const columns = [
+        'year',
+        ...(national ? [] : ['municipality_code']),
+        'licence_status',
+        'measure',
+        'stage',
+        ...(byGround ? ['ground'] : []),
+        'actions',
+        'fine_amount_cents',
+        'penalty_maximum_cents',
+        'penalty_forfeited_cents',
+      ].join(', ');
+      // The counts of destroyed actions are kept apart and added here (the national ones summed from them).
+      const table = q.liveOnly
+        ? sql`${live}`
+        : sql`(select ${sql.raw(columns)} from ${live} union all select ${sql.raw(columns)} from ${DESTROYED[kind]}) cells`;
       const yearFrom = Number(q.decisionDateFrom.slice(0, 4));
       const yearTo = Number(q.decisionDateTo.slice(0, 4));
       query = sql`select ${sql.raw(groupCols ? `${groupCols}, ` : '')}
