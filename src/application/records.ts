@@ -1,4 +1,5 @@
 import { sanctionColumns } from '../domain/enforcement-actions.js';
+import type { LicencePeriod } from '../domain/licences.js';
 import type {
   ApiClient,
   AuditEntry,
@@ -51,6 +52,14 @@ export const establishmentColumns = (i: EstablishmentInput) => ({
   kvkNumber: i.kvkNumber ?? null,
   bagId: i.bagId ?? null,
   externalReference: i.externalReference ?? null,
+});
+
+/** A stored licence as the domain's licence rules read it. */
+export const toLicencePeriod = (r: LicenceRow): LicencePeriod => ({
+  licenceNumber: r.licenceNumber,
+  validFrom: r.validFrom,
+  validUntil: r.validUntil,
+  statusHistory: r.statusHistory as LicencePeriod['statusHistory'],
 });
 
 export function toLicence(r: LicenceRow): Licence {

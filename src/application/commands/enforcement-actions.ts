@@ -14,22 +14,14 @@ import {
 } from '../../infrastructure/repositories/enforcement-actions.js';
 import { findEstablishment, findEstablishments } from '../../infrastructure/repositories/establishments.js';
 import { idsByExternalReference } from '../../infrastructure/repositories/external-references.js';
-import { type LicenceRow, licencesOf, licencesOfEstablishments } from '../../infrastructure/repositories/licences.js';
+import { licencesOf, licencesOfEstablishments } from '../../infrastructure/repositories/licences.js';
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
-import { enforcementActionColumns, toEnforcementAction } from '../records.js';
+import { enforcementActionColumns, toEnforcementAction, toLicencePeriod } from '../records.js';
 import { assertReferenceFree, type Change, type CommandRunner, createdRecord, type Revision, stamps, tombstoneColumns } from './run.js';
 
-/** A stored licence as the domain's licence rules read it. */
-export const asPeriod = (r: LicenceRow): LicencePeriod => ({
-  licenceNumber: r.licenceNumber,
-  validFrom: r.validFrom,
-  validUntil: r.validUntil,
-  statusHistory: r.statusHistory as LicencePeriod['statusHistory'],
-});
-
 /** The establishment's licence history, as the domain's licence rules read it. */
-export const licenceHistory = async (tx: Tx, establishmentId: string) => (await licencesOf(tx, establishmentId)).map(asPeriod);
+export const licenceHistory = async (tx: Tx, establishmentId: string) => (await licencesOf(tx, establishmentId)).map(toLicencePeriod);
 
 /** Whether a date lies in a licence's validity period: only there can the licence put an action in force. */
 const withinValidity = (l: LicencePeriod, date: string) => date >= l.validFrom && (l.validUntil === null || date <= l.validUntil);
@@ -132,7 +124,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
       }
       const histories = new Map<string, LicencePeriod[]>();
       for (const licence of await licencesOfEstablishments(tx, [...establishments.keys()])) {
-        histories.set(licence.establishmentId, [...(histories.get(licence.establishmentId) ?? []), asPeriod(licence)]);
+        histories.set(licence.establishmentId, [...(histories.get(licence.establishmentId) ?? []), toLicencePeriod(licence)]);
       }
       const values: Parameters<typeof insertEnforcementActions>[1] = [];
       const at: number[] = []; // the input of each row

@@ -13,8 +13,8 @@ import {
   updateLicence,
 } from '../../infrastructure/repositories/licences.js';
 import type { RequestContext } from '../context.js';
-import { toLicence } from '../records.js';
-import { asPeriod, rederiveLicenceStatus } from './enforcement-actions.js';
+import { toLicence, toLicencePeriod } from '../records.js';
+import { rederiveLicenceStatus } from './enforcement-actions.js';
 import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, stamps } from './run.js';
 
 /** Rejects a licence that would be in force on a day another licence of the establishment is. */
@@ -78,7 +78,7 @@ export function createLicenceCommands(runner: CommandRunner) {
       return findLicence(tx, ctx.scope, establishmentId, licenceId, true);
     },
     followUp: async (tx: Tx, before: LicenceRow, after: LicenceRow | null) =>
-      rederiveLicenceStatus(tx, ctx, establishmentId, [before, ...(after ? [after] : [])].map(asPeriod)),
+      rederiveLicenceStatus(tx, ctx, establishmentId, [before, ...(after ? [after] : [])].map(toLicencePeriod)),
   });
 
   /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */

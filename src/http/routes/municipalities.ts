@@ -12,7 +12,6 @@ const op = operations('Municipalities');
 const municipalityRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
   recordRoutes(app, {
     path: '/municipalities',
-    item: '/municipalities/:code',
     key: 'code',
     params: z.object({ code: MunicipalityCode }),
     record: Municipality,

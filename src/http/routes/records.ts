@@ -43,12 +43,12 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
   /** The collection, e.g. `/establishments`, and its path parameters (for records within another). */
   path: string;
   pathParams?: CP;
-  /** One record, at `${path}/:id` unless `item` names another path, and its path parameters. */
+  /** The record's field that names it (`id` unless named): the item path's last parameter, and a create's Location. */
+  key?: Extract<keyof Out<R>, string>;
+  /** One record, at `${path}/:${key}` unless `item` names another path, and its path parameters. */
   item?: string;
   params: P;
   record: R;
-  /** The record's field that fills the item path's last parameter (`id` unless named): a create's Location. */
-  key?: Extract<keyof Out<R>, string>;
   access: Access;
   list?: Route & {
     query: Q;
@@ -87,7 +87,7 @@ export function recordRoutes<
   CB extends Schema,
   RB extends BodySchema,
 >(app: App, spec: RecordRoutes<CP, P, R, Q, CB, RB>) {
-  const { path, pathParams, item = `${path}/:id`, params, record, key = 'id', readOnly = [] } = spec;
+  const { path, pathParams, key = 'id', item = `${path}/:${key}`, params, record, readOnly = [] } = spec;
   const read = roles(...spec.access.read);
   const write = roles(...spec.access.write);
   const withPathParams = <S extends object>(schema: S) => (pathParams ? { ...schema, params: pathParams } : schema);

@@ -13,7 +13,6 @@ const op = operations('Statistics');
 const statisticsReleaseRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
   recordRoutes(app, {
     path: '/statistics/releases',
-    item: '/statistics/releases/:number',
     key: 'number',
     params: z.object({ number: z.coerce.number().int().min(1).max(2_147_483_647).meta({ description: 'The release number.' }) }),
     record: StatisticsRelease,

@@ -1,4 +1,4 @@
-import { bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, bigint, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
 /**
  * Statistics rollups: counted per year (of decision_date) × municipality × licence status ×
@@ -18,24 +18,33 @@ const cellColumns = {
   penaltyForfeitedCents: bigint('penalty_forfeited_cents', { mode: 'number' }).notNull().default(0),
 };
 
-export const statisticsActionCells = pgTable('statistics_action_cells', cellColumns, (t) => [
-  primaryKey({ name: 'statistics_action_cells_pkey', columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage] }),
-  // A few municipalities over many years (an officer, the LPP ten): no scan of every municipality's cells.
-  index('statistics_action_cells_municipality_year_idx').on(t.municipalityCode, t.year),
-]);
+/**
+ * A table of cells per municipality, keyed by all five dimensions, and its twin with one row per
+ * ground (an action with two grounds is in two rows there). `byMunicipality` adds the index that
+ * reads a few municipalities over many years (an officer, the LPP ten) without a scan of every
+ * municipality's cells.
+ */
+function cellTables<C extends string, G extends string>(names: { cells: C; groundCells: G }, byMunicipality: boolean) {
+  const municipalityYear = (name: string, t: { municipalityCode: AnyPgColumn; year: AnyPgColumn }) =>
+    byMunicipality ? [index(`${name}_municipality_year_idx`).on(t.municipalityCode, t.year)] : [];
+  return {
+    cells: pgTable(names.cells, cellColumns, (t) => [
+      primaryKey({ name: `${names.cells}_pkey`, columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage] }),
+      ...municipalityYear(names.cells, t),
+    ]),
+    groundCells: pgTable(names.groundCells, { ...cellColumns, ground: text('ground').notNull() }, (t) => [
+      primaryKey({
+        name: `${names.groundCells}_pkey`,
+        columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage, t.ground],
+      }),
+      ...municipalityYear(names.groundCells, t),
+    ]),
+  };
+}
 
-/** One row per ground: an action with two grounds is in two rows here. */
-export const statisticsActionGroundCells = pgTable(
-  'statistics_action_ground_cells',
-  { ...cellColumns, ground: text('ground').notNull() },
-  (t) => [
-    primaryKey({
-      name: 'statistics_action_ground_cells_pkey',
-      columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage, t.ground],
-    }),
-    index('statistics_action_ground_cells_municipality_year_idx').on(t.municipalityCode, t.year),
-  ],
-);
+const live = cellTables({ cells: 'statistics_action_cells', groundCells: 'statistics_action_ground_cells' }, true);
+export const statisticsActionCells = live.cells;
+export const statisticsActionGroundCells = live.groundCells;
 
 /**
  * The same figures over all municipalities together (year × licence status × measure × stage),
@@ -59,17 +68,6 @@ export const statisticsNationalGroundCells = pgTable(
  * not change by a destruction); a list's totalItems does not (the rows are gone). Written only by the
  * trigger of a destroying delete (migration 0020).
  */
-export const statisticsDestroyedCells = pgTable('statistics_destroyed_cells', cellColumns, (t) => [
-  primaryKey({ name: 'statistics_destroyed_cells_pkey', columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage] }),
-]);
-
-export const statisticsDestroyedGroundCells = pgTable(
-  'statistics_destroyed_ground_cells',
-  { ...cellColumns, ground: text('ground').notNull() },
-  (t) => [
-    primaryKey({
-      name: 'statistics_destroyed_ground_cells_pkey',
-      columns: [t.year, t.municipalityCode, t.licenceStatus, t.measure, t.stage, t.ground],
-    }),
-  ],
-);
+const destroyed = cellTables({ cells: 'statistics_destroyed_cells', groundCells: 'statistics_destroyed_ground_cells' }, false);
+export const statisticsDestroyedCells = destroyed.cells;
+export const statisticsDestroyedGroundCells = destroyed.groundCells;
