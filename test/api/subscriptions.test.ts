@@ -217,3 +217,30 @@ t.test('a rolled-back write leaves no event', async (t) => {
   madeBy(await working.commands.establishments.create(ctx, sample.establishment() as never));
   t.equal(await outboxCount(), before + 1, 'the same write, committed, is announced (so the count above could have seen it)');
 });
+
+t.test('control characters in a callback URL or description are a 400 (control_character), never a 500', async (t) => {
+  const admin = await client('admin');
+  const subscriptions = async () =>
+    ((await database.owner.execute(sql`select count(*)::int as n from subscriptions`)) as unknown as { rows: { n: number }[] }).rows[0]?.n;
+  const before = await subscriptions();
+  const codes = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+  // Each was a 500 (PostgreSQL refuses NUL) or stored a line break in a one-line field.
+  for (const c of ['\u0000', '\n', '\u001b', '\u0085']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/subscriptions',
+      headers: admin.auth,
+      payload: body({ callbackUrl: `${HOOK}${c}`, description: `nightly${c}sync` }),
+    });
+    t.same([res.statusCode, codes(res)], [400, ['callbackUrl:control_character', 'description:control_character']], JSON.stringify(c));
+  }
+  t.equal(await subscriptions(), before, 'nothing was stored');
+  const fine = await app.inject({
+    method: 'POST',
+    url: '/v1/subscriptions',
+    headers: admin.auth,
+    payload: body({ description: 'Zaaksysteem “Rood” 🙈' }),
+  });
+  t.equal(fine.statusCode, 201, 'other unicode is fine');
+});

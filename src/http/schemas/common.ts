@@ -64,13 +64,16 @@ const noControl = {
  * stores), defined once: no control characters (invalidParams code `control_character`), then
  * trimmed, then between `min` and `max` characters.
  */
-export const text = (min: number, max: number) =>
+export const text = (min: number, max: number) => oneLine().trim().min(min).max(max);
+
+/**
+ * A string a client sends that the service keeps as it is (a URL, a header it stores): no control
+ * characters (invalidParams code `control_character`), not trimmed.
+ */
+export const oneLine = () =>
   z
     .string()
     .refine((s) => !hasControlCharacter(s), noControl)
-    .trim()
-    .min(min)
-    .max(max)
     .meta({ pattern: NO_CONTROL_PATTERN });
 
 /** The municipality's own reference of a record (import/export), unique per municipality and record type. */
@@ -124,14 +127,9 @@ export const Version = z.number().int().min(1).meta({
   description: 'Increases by one with every change; the ETag carries it. Send it back in If-Match.',
 });
 
-export const AuditReasonHeader = z
-  .string()
-  .refine((s) => !hasControlCharacter(s), noControl)
-  .max(500)
-  .meta({
-    pattern: NO_CONTROL_PATTERN,
-    description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.',
-  });
+export const AuditReasonHeader = oneLine().max(500).meta({
+  description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.',
+});
 
 /** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */
 export const codeList = <const T extends readonly [string, ...string[]]>(id: string, codes: T, description: string) =>
