@@ -492,3 +492,36 @@ t.test('tenancy: only officers import, each into and out of their own municipali
   t.equal(template.statusCode, 200);
   t.equal(template.body.trim().split('\r\n').length, 2);
 });
+
+t.test('an import updates what its file holds and keeps the ZGW links, which no column carries', async (t) => {
+  const a = await setUp(t);
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const links = { zaakUrl: 'https://zaken.example.nl/zaken/api/v1/zaken/1', besluitUrl: 'https://besluiten.example.nl/api/v1/besluiten/2' };
+  const action = await a.importFile(actionsNdjson, 'recordType=enforcement-actions', 'application/x-ndjson');
+  t.match(action.counts, { created: 2 });
+  const listed = json<{ items: { id: string; externalReference: string; version: number }[] }>(
+    await a.app.inject({ url: '/v1/enforcement-actions', headers: a.officer.auth }),
+  ).items;
+  const a1 = listed.find((x) => x.externalReference === 'A-1') as { id: string; version: number };
+  const linked = await a.app.inject({
+    method: 'PATCH',
+    url: `/v1/enforcement-actions/${a1.id}`,
+    headers: { ...a.officer.auth, 'if-match': `"${a1.version}"`, 'content-type': 'application/merge-patch+json' },
+    payload: JSON.stringify(links),
+  });
+  t.equal(linked.statusCode, 200, linked.body);
+
+  // The export of it, imported again: every record is as it was.
+  const exported = await a.exportOf('enforcement-actions', 'ndjson');
+  const again = await a.importFile(exported.body, 'recordType=enforcement-actions', 'application/x-ndjson');
+  t.match(again.counts, { created: 0, updated: 0, unchanged: 2 }, 'an export imports again unchanged');
+  // A changed record is updated in what the file says, and keeps its links.
+  const changed = await a.importFile(
+    actionsNdjson.replace('"decisionDate":"2019-05-01"', '"decisionDate":"2019-05-02"'),
+    'recordType=enforcement-actions',
+    'application/x-ndjson',
+  );
+  t.match(changed.counts, { updated: 1, unchanged: 1 });
+  const after = json(await a.app.inject({ url: `/v1/enforcement-actions/${a1.id}`, headers: a.officer.auth }));
+  t.match(after, { decisionDate: '2019-05-02', ...links });
+});

@@ -224,7 +224,13 @@ async function applyRecord(
     await commands.enforcementActions.create(ctx, input);
     return 'created';
   }
-  const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
+  // No column carries the ZGW links (zaakUrl, besluitUrl): a file leaves them as they are.
+  const wanted = {
+    ...input,
+    zaakUrl: current.row.zaakUrl,
+    besluitUrl: current.row.besluitUrl,
+    externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference,
+  };
   if (current.row.establishmentId === establishmentId && same(enforcementActionColumns(wanted), current.row)) return 'unchanged';
   await commands.enforcementActions.replace(ctx, current.row.id, current.row.version, wanted);
   return 'updated';
