@@ -525,3 +525,17 @@ t.test('an import updates what its file holds and keeps the ZGW links, which no 
   const after = json(await a.app.inject({ url: `/v1/enforcement-actions/${a1.id}`, headers: a.officer.auth }));
   t.match(after, { decisionDate: '2019-05-02', ...links });
 });
+
+t.test('a statusHistory item is status:date, nothing more', async (t) => {
+  const a = await setUp(t);
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const job = await a.importFile(
+    licencesCsv.replace('granted:2016-01-01|', 'granted:2016-01-01:2017-01-01|'),
+    'recordType=licences&dryRun=true',
+  );
+  t.match(job, { counts: { created: 0, rejected: 1 } }, 'a third part is not dropped silently');
+  t.same(
+    job.problems.map((p) => `${p.line}:${p.column}:${p.code}`),
+    ['2:statusHistory:invalid_format'],
+  );
+});
