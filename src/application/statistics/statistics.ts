@@ -8,6 +8,8 @@ import {
   GROUNDS,
   LICENCE_STATUSES,
   MEASURES,
+  periodIssues,
+  periodParameter,
   type ReportingStatus,
   reportingStatus,
   round,
@@ -148,18 +150,8 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 export function createStatisticsService(read: Reader) {
   /** Turns a request into an explicit question: who may see what, which municipalities, which dates. */
   async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest): Promise<Resolved> {
-    const issues: InvalidParam[] = [];
-    const usesYears = req.yearFrom !== undefined || req.yearTo !== undefined;
+    const issues: InvalidParam[] = periodIssues(req);
     const usesDates = req.decisionDateFrom !== undefined || req.decisionDateTo !== undefined;
-    if (usesYears && usesDates) {
-      issues.push({ name: 'yearFrom', code: 'period_twice', reason: 'give the period as years or as decision dates, not both' });
-    }
-    if (req.yearFrom !== undefined && req.yearTo !== undefined && req.yearFrom > req.yearTo) {
-      issues.push({ name: 'yearTo', code: 'before_year_from', reason: 'yearTo is before yearFrom' });
-    }
-    if (req.decisionDateFrom && req.decisionDateTo && req.decisionDateFrom > req.decisionDateTo) {
-      issues.push({ name: 'decisionDateTo', code: 'before_decision_date_from', reason: 'decisionDateTo is before decisionDateFrom' });
-    }
     if (ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
     const all = await repo.municipalities(tx);
     const known = new Set(all.map((m) => m.code));
@@ -202,7 +194,7 @@ export function createStatisticsService(read: Reader) {
     }
     const years = range(Number(from.slice(0, 4)), Number(to.slice(0, 4)));
     if (years.length > 100) {
-      throw new RuleViolation([{ name: 'yearFrom', code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
+      throw new RuleViolation([{ name: periodParameter(req), code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
     }
     const groupBy = canonicalGroupBy(req.groupBy);
     const query: Resolved['query'] = {
