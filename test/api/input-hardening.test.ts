@@ -116,6 +116,20 @@ t.test('hardened input', async (t) => {
     t.equal(fine.statusCode, 200, 'other unicode text is fine');
   });
 
+  t.test('a lone surrogate in free text is a 400 (invalid_unicode), not stored as U+FFFD', async (t) => {
+    // JSON may escape half of a UTF-16 pair ("\ud800"); UTF-8 cannot hold it, so it was stored as U+FFFD and answered 201.
+    for (const c of ['\ud800', '\udfff', 'x\udbff']) {
+      const shown = JSON.stringify(c);
+      const res = await send('POST', '/v1/establishments', officer.auth, sample.establishment('GM0363', { name: `Club${c}Rood` }));
+      t.same([res.statusCode, codes(res)], [400, ['name:invalid_unicode']], `name with ${shown}`);
+      const action = await send('POST', '/v1/enforcement-actions', officer.auth, sample.action(est.id, { legalBasis: `Awb${c}` }));
+      t.same([action.statusCode, codes(action)], [400, ['legalBasis:invalid_unicode']], `legalBasis with ${shown}`);
+    }
+    const pair = await send('POST', '/v1/establishments', officer.auth, sample.establishment('GM0363', { name: 'Club 𝕽ood' }));
+    t.equal(pair.statusCode, 201, 'a whole pair (a character beyond U+FFFF) is fine');
+    t.equal(json<{ name: string }>(pair).name, 'Club 𝕽ood');
+  });
+
   t.test('analysts’ periods are whole months (not_whole_months); officers and admins keep days', async (t) => {
     const issueQuery =
       '/v1/statistics/enforcement-actions?decisionDateFrom=2019-05-01&decisionDateTo=2019-05-01&groupBy=municipality,measure,ground,stage,licenceStatus';

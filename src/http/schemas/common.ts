@@ -59,10 +59,19 @@ const noControl = {
   abort: true, // the one thing to fix: no "too short" beside it for a value that is only a tab
 };
 
+/** Half of a UTF-16 surrogate pair on its own: JSON can escape it (`"\ud800"`), UTF-8 cannot store it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const wellFormed = {
+  message: 'must be well-formed Unicode: a lone surrogate (half of a UTF-16 pair) cannot be stored',
+  params: { rule: 'invalid_unicode' },
+  abort: true,
+};
+
 /**
  * Free text a client sends (a name, a street, a legal basis, a search term, a header the service
- * stores), defined once: no control characters (invalidParams code `control_character`), then
- * trimmed, then between `min` and `max` characters.
+ * stores), defined once: no control characters (invalidParams code `control_character`) and no lone
+ * surrogates (`invalid_unicode`), then trimmed, then between `min` and `max` characters.
  */
 export const text = (min: number, max: number) => oneLine().trim().min(min).max(max);
 
@@ -74,6 +83,7 @@ export const oneLine = () =>
   z
     .string()
     .refine((s) => !hasControlCharacter(s), noControl)
+    .refine((s) => !LONE_SURROGATE.test(s), wellFormed)
     .meta({ pattern: NO_CONTROL_PATTERN });
 
 /** The municipality's own reference of a record (import/export), unique per municipality and record type. */
