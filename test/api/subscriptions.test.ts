@@ -244,3 +244,23 @@ t.test('control characters in a callback URL or description are a 400 (control_c
   });
   t.equal(fine.statusCode, 201, 'other unicode is fine');
 });
+
+t.test('a redelivery’s since lies in the plausible range (out_of_range), never a 500', async (t) => {
+  const admin = await client('admin');
+  const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: admin.auth, payload: body() }));
+  const redeliver = (since: string) =>
+    app.inject({ method: 'POST', url: `/v1/subscriptions/${sub.id}/redeliveries`, headers: admin.auth, payload: { since } });
+  // 0000-01-01 was a 500 (no such date in the database); 9999-12-31 was taken.
+  for (const since of ['0000-01-01T00:00:00Z', '1989-12-31T23:59:59Z', '9999-12-31T23:59:59Z']) {
+    const res = await redeliver(since);
+    t.same(
+      [
+        res.statusCode,
+        (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`),
+      ],
+      [400, ['since:out_of_range']],
+      since,
+    );
+  }
+  t.equal((await redeliver('2019-01-01T00:00:00Z')).statusCode, 202);
+});

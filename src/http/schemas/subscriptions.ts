@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DELIVERY_OUTCOMES, EVENT_TYPES, SUBSCRIPTION_STATUSES } from '../../domain/notifications.js';
-import { codeList, Id, MunicipalityCode, oneLine, Pagination, Timestamp, text, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, oneLine, Pagination, Timestamp, text, timestampInput, Version } from './common.js';
 import { pageOf } from './records.js';
 
 export const EventType = codeList(
@@ -68,7 +68,8 @@ export const SecretRotation = z
 
 export const Redelivery = z
   .strictObject({
-    since: Timestamp.nullable()
+    since: timestampInput()
+      .nullable()
       .optional()
       .meta({ description: 'Only deliveries made since then; omit for every delivery that was given up.' }),
   })
