@@ -167,3 +167,20 @@ t.test('statistics and open data tell reported, nothing to report and not report
     ],
   );
 });
+
+t.test('an attested year lies in the plausible range of the statistics (out_of_range)', async (t) => {
+  const { admin, post } = await setUp(t);
+  // 1900 and 1989 were attested: years no statistics question can reach (yearFrom is 1990 at the earliest).
+  for (const year of [1900, 1989]) {
+    const res = await post(admin.auth, '/v1/reporting-attestations', attest('GM0014', year));
+    t.same(
+      [
+        res.statusCode,
+        (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`),
+      ],
+      [400, ['year:out_of_range']],
+      String(year),
+    );
+  }
+  t.equal((await post(admin.auth, '/v1/reporting-attestations', attest('GM0014', 1990))).statusCode, 201, 'the floor itself');
+});

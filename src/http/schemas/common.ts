@@ -27,16 +27,21 @@ export const dateInput = (description = '') =>
 export const timestampInput = (description = '') =>
   Timestamp.refine(plausible, outOfRange).meta({ description: `${description} ${RANGE_NOTE}`.trim() });
 
-/** A year a client sends (statistics filters): the years of the plausible date range. */
-export const yearInput = (description: string) =>
-  z.coerce
-    .number()
+/** A year within the years of the plausible date range, else invalidParams code `out_of_range`. */
+const plausibleYear = <T extends z.ZodNumber | z.ZodCoercedNumber>(schema: T, description: string) =>
+  schema
     .int()
     .refine((y) => y >= YEAR_FLOOR && y <= YEAR_HORIZON, {
       message: `must be a year from ${YEAR_FLOOR} to ${YEAR_HORIZON}`,
       params: { rule: 'out_of_range' },
     })
     .meta({ description, minimum: YEAR_FLOOR, maximum: YEAR_HORIZON });
+
+/** A year a client sends in a query (statistics filters): the years of the plausible date range. */
+export const yearInput = (description: string) => plausibleYear(z.coerce.number(), description);
+
+/** A year a client sends in a body (an attestation, a release's question), within the same years. */
+export const yearField = (description: string) => plausibleYear(z.number(), description);
 
 /**
  * C0 control characters (U+0000–U+001F, tab and line breaks included), DEL and the C1 controls

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, MunicipalityCode, Timestamp, text, Version } from './common.js';
+import { Id, MunicipalityCode, Timestamp, text, Version, yearField } from './common.js';
 import { pageOf } from './records.js';
 
 const Year = z.number().int().min(1900).max(2200).meta({ description: 'The reporting year (verslagjaar), a calendar year.' });
@@ -12,7 +12,7 @@ const Statement = text(1, 1000).nullable().optional().meta({
 export const ReportingAttestationInput = z
   .strictObject({
     municipalityCode: MunicipalityCode,
-    year: Year,
+    year: yearField('The reporting year (verslagjaar), a calendar year; not one that has yet to begin.'),
     complete: z.literal(true).meta({ description: 'The records of this municipality and year are complete. Must be true.' }),
     nothingToReport: z
       .boolean()
