@@ -130,6 +130,30 @@ t.test('hardened input', async (t) => {
     t.equal(json<{ name: string }>(pair).name, 'Club 𝕽ood');
   });
 
+  t.test('a whole number in a query or path is decimal digits: no hex, exponent, sign or blanks', async (t) => {
+    // Each was read as a number (Number()): page=0x10 was page 16, yearFrom=0x7e3 the figures of 2019, releases/0x1 release 1.
+    const url = '/v1/statistics/enforcement-actions';
+    for (const [path, auth, name] of [
+      ['/v1/enforcement-actions?page=0x10', officer.auth, 'page'],
+      ['/v1/enforcement-actions?pageSize=1e1', officer.auth, 'pageSize'],
+      ['/v1/enforcement-actions?page=%2B2', officer.auth, 'page'],
+      ['/v1/enforcement-actions?page=%202', officer.auth, 'page'],
+      [`${url}?yearFrom=0x7e3`, analyst.auth, 'yearFrom'],
+      [`${url}?yearTo=2019.0`, analyst.auth, 'yearTo'],
+      ['/v1/statistics/releases/0x1', analyst.auth, 'number'],
+      [`/v1/audit-trail/verification?anchorSeq=0b1&anchorHash=${'0'.repeat(64)}`, admin.auth, 'anchorSeq'],
+    ] as const) {
+      const res = await send('GET', path, auth);
+      t.same([res.statusCode, codes(res).map((c) => c.split(':')[0])], [400, [name]], path);
+    }
+    for (const [path, auth] of [
+      ['/v1/enforcement-actions?page=1&pageSize=007', officer.auth],
+      [`${url}?yearFrom=2019&yearTo=2019`, analyst.auth],
+    ] as const) {
+      t.equal((await send('GET', path, auth)).statusCode, 200, path);
+    }
+  });
+
   t.test('analysts’ periods are whole months (not_whole_months); officers and admins keep days', async (t) => {
     const issueQuery =
       '/v1/statistics/enforcement-actions?decisionDateFrom=2019-05-01&decisionDateTo=2019-05-01&groupBy=municipality,measure,ground,stage,licenceStatus';

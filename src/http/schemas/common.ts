@@ -27,9 +27,18 @@ export const dateInput = (description = '') =>
 export const timestampInput = (description = '') =>
   Timestamp.refine(plausible, outOfRange).meta({ description: `${description} ${RANGE_NOTE}`.trim() });
 
-/** A year within the years of the plausible date range, else invalidParams code `out_of_range`. */
-const plausibleYear = <T extends z.ZodNumber | z.ZodCoercedNumber>(schema: T, description: string) =>
-  schema
+/**
+ * A whole number in a query or path: decimal digits, with a minus sign at most. Anything else
+ * (`0x10`, `1e1`, `+2`, ` 2`, `2.0`, a repeated key) stays as sent, for `schema` to refuse;
+ * z.coerce would read each of them as some number.
+ */
+export const wholeNumberParam = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v), schema);
+
+/** A year a client sends in a body (an attestation): the years of the plausible date range, else `out_of_range`. */
+export const yearField = (description: string) =>
+  z
+    .number()
     .int()
     .refine((y) => y >= YEAR_FLOOR && y <= YEAR_HORIZON, {
       message: `must be a year from ${YEAR_FLOOR} to ${YEAR_HORIZON}`,
@@ -37,11 +46,8 @@ const plausibleYear = <T extends z.ZodNumber | z.ZodCoercedNumber>(schema: T, de
     })
     .meta({ description, minimum: YEAR_FLOOR, maximum: YEAR_HORIZON });
 
-/** A year a client sends in a query (statistics filters): the years of the plausible date range. */
-export const yearInput = (description: string) => plausibleYear(z.coerce.number(), description);
-
-/** A year a client sends in a body (an attestation, a release's question), within the same years. */
-export const yearField = (description: string) => plausibleYear(z.number(), description);
+/** A year a client sends in a query (statistics filters), within the same years. */
+export const yearInput = (description: string) => wholeNumberParam(yearField(description));
 
 /**
  * C0 control characters (U+0000–U+001F, tab and line breaks included), DEL and the C1 controls
@@ -127,8 +133,8 @@ export const Problem = z
   });
 
 export const Pagination = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1).meta({ description: 'The page to return, 1-based.' }),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page, at most 100.' }),
+  page: wholeNumberParam(z.number().int().min(1).max(1_000_000).default(1)).meta({ description: 'The page to return, 1-based.' }),
+  pageSize: wholeNumberParam(z.number().int().min(1).max(100).default(20)).meta({ description: 'Items per page, at most 100.' }),
 });
 
 export const PageMeta = {
