@@ -90,9 +90,14 @@ export const text = (min: number, max: number) => oneLine().trim().min(min).max(
  * A string a client sends that the service keeps as it is (a URL, a header it stores): no control
  * characters (invalidParams code `control_character`), not trimmed.
  */
-export const oneLine = () =>
-  z
-    .string()
+export const oneLine = () => storable(z.string());
+
+/**
+ * The text rules of oneLine() for a string schema of another kind (a URL): no control characters,
+ * no lone surrogates, each with its code.
+ */
+export const storable = <T extends z.ZodString | z.ZodURL>(schema: T) =>
+  schema
     .refine((s) => !hasControlCharacter(s), noControl)
     .refine((s) => !LONE_SURROGATE.test(s), wellFormed)
     .meta({ pattern: NO_CONTROL_PATTERN });
