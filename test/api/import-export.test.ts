@@ -539,3 +539,20 @@ t.test('a statusHistory item is status:date, nothing more', async (t) => {
     ['2:statusHistory:invalid_format'],
   );
 });
+
+t.test('an admin’s export of a municipality that is not registered is a 400, not an empty file', async (t) => {
+  const a = await setUp(t);
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const admin = await a.client('admin');
+  // Answered 200 with the header line only: a typo read as "no records".
+  const res = await a.exportOf('establishments', 'csv', admin.auth, '&municipality=GM0364');
+  t.equal(res.statusCode, 400, res.body);
+  t.match(res.headers['content-type'], /^application\/problem\+json/);
+  t.same(
+    json<{ invalidParams: { name: string; code: string }[] }>(res).invalidParams.map((p) => `${p.name}:${p.code}`),
+    ['municipality:unknown_municipality'],
+  );
+  const registered = await a.exportOf('establishments', 'csv', admin.auth, '&municipality=GM0599');
+  t.equal(registered.statusCode, 200, 'a registered municipality without records: an empty file');
+  t.equal(registered.body.trim().split('\r\n').length, 1);
+});

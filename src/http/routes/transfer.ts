@@ -154,7 +154,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       const ctx = contextOf(request);
       const { recordType } = request.params;
       const { format } = request.query;
-      const municipality = services.exports.municipalityOf(ctx, request.query.municipality);
+      const municipality = await services.exports.municipalityOf(ctx, request.query.municipality);
       const out = new PassThrough();
       /** Writes a chunk, waiting while the client is slower than the database; fails once the client is gone. */
       const push = (chunk: string) =>
