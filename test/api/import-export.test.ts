@@ -556,3 +556,15 @@ t.test('an admin’s export of a municipality that is not registered is a 400, n
   t.equal(registered.statusCode, 200, 'a registered municipality without records: an empty file');
   t.equal(registered.body.trim().split('\r\n').length, 1);
 });
+
+t.test('an import in another media type is a 415 that names the import’s types, whatever its body', async (t) => {
+  const a = await setUp(t);
+  // text/plain was told "Send the body as application/json."; a CSV sent as application/json was a 400 "not valid JSON".
+  for (const type of ['text/plain', 'application/json', 'application/merge-patch+json', 'application/octet-stream']) {
+    const res = await a.upload(establishmentsCsv, 'recordType=establishments', type);
+    t.equal(res.statusCode, 415, `${type}: ${res.body}`);
+    t.match(json<{ detail: string }>(res).detail, /text\/csv or application\/x-ndjson/, type);
+  }
+  const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
+  t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
+});

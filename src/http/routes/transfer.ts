@@ -23,11 +23,16 @@ const csvText = (type: RecordType, rows: FlatRow[], delimiter: ',' | ';') =>
 
 const csvHeader = (type: RecordType, delimiter: ',' | ';') => stringify([[...COLUMNS[type]]], { delimiter, record_delimiter: '\r\n' });
 
+const mediaTypeOf = (request: FastifyRequest) => (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+
 /** Which format a body is, from its Content-Type. */
 function formatOf(request: FastifyRequest): FileFormat {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  return type === 'application/x-ndjson' ? 'ndjson' : 'csv';
+  return mediaTypeOf(request) === 'application/x-ndjson' ? 'ndjson' : 'csv';
 }
+
+/** An import in another media type: refused before its body is read, so a CSV sent as JSON is not "invalid JSON". */
+const notAFile = () =>
+  new HttpProblem({ status: 415, code: 'unsupported-media-type', detail: 'Send the file as text/csv or application/x-ndjson.' });
 
 /** Bulk import (jobs), streamed export and the CSV templates: docs/import-export.md. */
 const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitBytes: number }> = async (
@@ -41,6 +46,11 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
     config: roles('officer'),
     // The body is the file as a stream, read by decodeUpload; the other parts are validated as usual.
     validatorCompiler: (req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(req as never)),
+    preParsing: async (request, _reply, payload) => {
+      const type = mediaTypeOf(request);
+      if (type !== 'text/csv' && type !== 'application/x-ndjson') throw notAFile();
+      return payload;
+    },
     schema: {
       consumes: ['text/csv', 'application/x-ndjson'],
       body: FileBody,
@@ -66,13 +76,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
         });
       }
       const body = request.body as unknown as AsyncIterable<Buffer> | undefined;
-      if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
-        throw new HttpProblem({
-          status: 415,
-          code: 'unsupported-media-type',
-          detail: 'Send the file as text/csv or application/x-ndjson.',
-        });
-      }
+      if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') throw notAFile();
       const { recordType, dryRun, mode } = request.query;
       const format = formatOf(request);
       const job = await services.imports.submit(
