@@ -133,3 +133,20 @@ t.test('a release’s period lies in the plausible range, as the live question�
   const edges = await publish('de randen', '1990-01-01', '2089-12-31');
   t.equal(edges.statusCode, 201, edges.body);
 });
+
+t.test('a release’s years outside the plausible range are out_of_range, as the live question’s', async (t) => {
+  const { app, client } = await build(t);
+  const admin = await client('admin');
+  const codes = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+  // They were too_small and too_big: another code than the live question gives for the same years.
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/statistics/releases',
+    headers: admin.auth,
+    payload: { title: 'buiten bereik', yearFrom: 1989, yearTo: 2101 },
+  });
+  const live = await app.inject({ url: '/v1/statistics/enforcement-actions?yearFrom=1989&yearTo=2101', headers: admin.auth });
+  t.same([res.statusCode, codes(res)], [400, ['yearFrom:out_of_range', 'yearTo:out_of_range']]);
+  t.same(codes(live), codes(res), 'the same codes as the live question');
+});
