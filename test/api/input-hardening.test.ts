@@ -116,6 +116,19 @@ t.test('hardened input', async (t) => {
     t.equal(fine.statusCode, 200, 'other unicode text is fine');
   });
 
+  t.test('a control character in one field does not hide the body’s other issues', async (t) => {
+    // Only legalBasis:control_character was listed: the refinement aborted the whole body, so the cross-field rules never ran.
+    const res = await send(
+      'POST',
+      '/v1/enforcement-actions',
+      officer.auth,
+      sample.action(est.id, { legalBasis: 'Awb\u00005:40', grounds: ['hygiene', 'hygiene'], decisionDate: '2099-01-01' }),
+    );
+    t.same([res.statusCode, codes(res).sort()], [400, ['decisionDate:in_future', 'grounds.1:duplicate', 'legalBasis:control_character']]);
+    const tab = await send('POST', '/v1/establishments', officer.auth, sample.establishment('GM0363', { name: '\t' }));
+    t.same([tab.statusCode, codes(tab)], [400, ['name:control_character']], 'still one issue per field: no too_small beside it');
+  });
+
   t.test('a lone surrogate in free text is a 400 (invalid_unicode), not stored as U+FFFD', async (t) => {
     // JSON may escape half of a UTF-16 pair ("\ud800"); UTF-8 cannot hold it, so it was stored as U+FFFD and answered 201.
     for (const c of ['\ud800', '\udfff', 'x\udbff']) {

@@ -64,11 +64,16 @@ export function hasControlCharacter(s: string): boolean {
 /** The same rule for the document, so that generated clients can check it too. */
 const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 
+// Not `abort: true`: that would stop the body's cross-field rules too (rules.ts), hiding their issues.
 const noControl = {
   message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)',
   params: { rule: 'control_character' },
-  abort: true, // the one thing to fix: no "too short" beside it for a value that is only a tab
 };
+
+/** A check of a text's length runs only when its characters are fine: no "too short" beside the one thing to fix. */
+const charactersFine = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+// zod runs `when` for any check; its types let only refinements name it.
+const lengthParams = charactersFine as { message?: string };
 
 /** Half of a UTF-16 surrogate pair on its own: JSON can escape it (`"\ud800"`), UTF-8 cannot store it. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -76,7 +81,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const wellFormed = {
   message: 'must be well-formed Unicode: a lone surrogate (half of a UTF-16 pair) cannot be stored',
   params: { rule: 'invalid_unicode' },
-  abort: true,
+  ...charactersFine,
 };
 
 /**
@@ -84,7 +89,7 @@ const wellFormed = {
  * stores), defined once: no control characters (invalidParams code `control_character`) and no lone
  * surrogates (`invalid_unicode`), then trimmed, then between `min` and `max` characters.
  */
-export const text = (min: number, max: number) => oneLine().trim().min(min).max(max);
+export const text = (min: number, max: number) => oneLine().trim().min(min, lengthParams).max(max, lengthParams);
 
 /**
  * A string a client sends that the service keeps as it is (a URL, a header it stores): no control
