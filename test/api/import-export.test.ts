@@ -568,3 +568,22 @@ t.test('an import in another media type is a 415 that names the import’s types
   const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
   t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
 });
+
+t.test('an import’s Idempotency-Key makes a retry answer the first job again, as the contract says', async (t) => {
+  const a = await setUp(t);
+  const headers = { ...a.officer.auth, 'content-type': 'text/csv', 'idempotency-key': 'upload-2019-batch-1' };
+  const send = (payload: string) => a.app.inject({ method: 'POST', url: '/v1/imports?recordType=establishments', headers, payload });
+  const jobs = async () =>
+    ((await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] }).rows[0]?.n;
+  // Each retry made another job, and another file under the same key was a 202 too.
+  const first = await send(establishmentsCsv);
+  t.equal(first.statusCode, 202, first.body);
+  const retry = await send(establishmentsCsv);
+  t.equal(retry.statusCode, 202, retry.body);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.equal(json<Job>(retry).id, json<Job>(first).id, 'the same job');
+  t.equal(retry.headers.location, first.headers.location);
+  const other = await send(establishmentsCsv.replace('Club Rood', 'Club Blauw'));
+  t.equal(other.statusCode, 422, 'another file under the same key');
+  t.equal(await jobs(), 1, 'one job');
+});

@@ -1,14 +1,17 @@
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyRequest } from 'fastify';
 import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Services } from '../../application/services.js';
 import { COLUMNS, csvCells, type FlatRow, type RecordType, TEMPLATE_EXAMPLES } from '../../domain/transfer.js';
+import { requestFingerprint } from '../../infrastructure/idempotency.js';
 import { contextOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { ExportParams, ExportQuery, FileBody, ImportJob, ImportParams, ImportQuery, TemplateParams } from '../schemas/transfer.js';
 import { decodeUpload, type FileFormat } from '../transfer-files.js';
 import { AUTH_PROBLEMS, BEARER, problems, roles } from './operations.js';
+import { sendCreated } from './replies.js';
 
 const tags = ['Import and export'];
 const CSV_TYPE = 'text/csv; charset=utf-8; header=present';
@@ -79,13 +82,23 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') throw notAFile();
       const { recordType, dryRun, mode } = request.query;
       const format = formatOf(request);
-      const job = await services.imports.submit(
+      // An Idempotency-Key's fingerprint is the file's: its bytes are hashed as they are read.
+      const hash = createHash('sha256');
+      const file = (async function* () {
+        for await (const chunk of body) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      })();
+      const created = await services.imports.submit(
         ctx,
         { recordType, format, dryRun, mode },
-        decodeUpload(body, format, recordType, ctx.municipalityCode as string, importLimitBytes),
+        decodeUpload(file, format, recordType, ctx.municipalityCode as string, importLimitBytes),
+        () => requestFingerprint(request.method, request.url, { format, sha256: hash.digest('hex') }),
       );
+      if (created.replayed) return sendCreated(request, reply, created, () => '');
       services.imports.worker.poke();
-      return reply.code(202).header('Location', `/v1/imports/${job.id}`).send(job);
+      return reply.code(202).header('Location', `/v1/imports/${created.value.id}`).send(created.value);
     },
   });
 
