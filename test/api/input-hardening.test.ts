@@ -129,6 +129,22 @@ t.test('hardened input', async (t) => {
     t.same([tab.statusCode, codes(tab)], [400, ['name:control_character']], 'still one issue per field: no too_small beside it');
   });
 
+  t.test('a declared acting person with a control character is a 400, not silently left out of the trail', async (t) => {
+    // Both were answered 201 with the acting person dropped: the change was recorded as made for no one.
+    for (const [header, value] of [
+      ['x-acting-user', 'j.de\tvries'],
+      ['x-acting-user-name', 'J.\u0085de Vries'],
+    ] as const) {
+      const res = await send(
+        'POST',
+        '/v1/establishments',
+        { ...officer.auth, 'x-acting-user': 'j.devries', [header]: value },
+        sample.establishment(),
+      );
+      t.same([res.statusCode, codes(res)], [400, [`${header}:control_character`]], header);
+    }
+  });
+
   t.test('a lone surrogate in free text is a 400 (invalid_unicode), not stored as U+FFFD', async (t) => {
     // JSON may escape half of a UTF-16 pair ("\ud800"); UTF-8 cannot hold it, so it was stored as U+FFFD and answered 201.
     for (const c of ['\ud800', '\udfff', 'x\udbff']) {
