@@ -264,3 +264,31 @@ t.test('a redelivery’s since lies in the plausible range (out_of_range), never
   }
   t.equal((await redeliver('2019-01-01T00:00:00Z')).statusCode, 202);
 });
+
+t.test('a redelivery’s Idempotency-Key makes a retry answer the first response again', async (t) => {
+  const admin = await client('admin');
+  const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: admin.auth, payload: body() }));
+  const redeliver = (payload: Row) =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/subscriptions/${sub.id}/redeliveries`,
+      headers: { ...admin.auth, 'idempotency-key': 'redeliver-once' },
+      payload,
+    });
+  const entries = async () =>
+    (
+      (await database.owner.execute(sql`select count(*)::int as n from audit_log where object_id = ${sub.id}`)) as unknown as {
+        rows: { n: number }[];
+      }
+    ).rows[0]?.n;
+  // The key was ignored: every retry redelivered (and audited) again, and another body under the key was a 202.
+  const first = await redeliver({});
+  t.equal(first.statusCode, 202, first.body);
+  const before = await entries();
+  const retry = await redeliver({});
+  t.equal(retry.statusCode, 202);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.same(json(retry), json(first));
+  t.equal(await entries(), before, 'the retry changed nothing');
+  t.equal((await redeliver({ since: '2019-01-01T00:00:00Z' })).statusCode, 422, 'another body under the same key');
+});
