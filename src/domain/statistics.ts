@@ -1,6 +1,7 @@
 import { type Cell, DIMENSIONS, type Dimension, KEY_OF } from '../infrastructure/repositories/statistics.js';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from './codes.js';
 import { COUNTED_STAGES, type StageName } from './enforcement-actions.js';
+import type { InvalidParam } from './errors.js';
 
 export { type Cell, DIMENSIONS, type Dimension, GROUNDS, KEY_OF, LICENCE_STATUSES, MEASURES, STAGES };
 
@@ -31,6 +32,42 @@ function compareCells(groupBy: readonly Dimension[]) {
     }
     return 0;
   };
+}
+
+/** The period of a statistics question as sent: years or decision dates. */
+export interface Period {
+  yearFrom?: unknown;
+  yearTo?: unknown;
+  decisionDateFrom?: unknown;
+  decisionDateTo?: unknown;
+}
+
+/**
+ * A period's cross-field rules: years or dates, not both; neither end before the other. Each end
+ * is judged only when it is well-formed (a number, a date string): its own issue is the schema's.
+ */
+export function periodIssues(p: Period): InvalidParam[] {
+  const issues: InvalidParam[] = [];
+  const usesYears = p.yearFrom !== undefined || p.yearTo !== undefined;
+  const usesDates = p.decisionDateFrom !== undefined || p.decisionDateTo !== undefined;
+  if (usesYears && usesDates) {
+    issues.push({ name: 'yearFrom', code: 'period_twice', reason: 'give the period as years or as decision dates, not both' });
+  }
+  if (typeof p.yearFrom === 'number' && typeof p.yearTo === 'number' && p.yearFrom > p.yearTo) {
+    issues.push({ name: 'yearTo', code: 'before_year_from', reason: 'yearTo is before yearFrom' });
+  }
+  if (typeof p.decisionDateFrom === 'string' && typeof p.decisionDateTo === 'string' && p.decisionDateFrom > p.decisionDateTo) {
+    issues.push({ name: 'decisionDateTo', code: 'before_decision_date_from', reason: 'decisionDateTo is before decisionDateFrom' });
+  }
+  return issues;
+}
+
+/** The parameter a too long period is named by: the first end the client sent, as years or as dates. */
+export function periodParameter(p: Period): string {
+  if (p.decisionDateFrom !== undefined || p.decisionDateTo !== undefined) {
+    return p.decisionDateFrom !== undefined ? 'decisionDateFrom' : 'decisionDateTo';
+  }
+  return p.yearTo !== undefined && p.yearFrom === undefined ? 'yearTo' : 'yearFrom';
 }
 
 /** Puts dimensions in canonical order without repeats. */

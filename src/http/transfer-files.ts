@@ -215,8 +215,9 @@ const list = (v: unknown) => (typeof v === 'string' ? v.split(LIST_SEPARATOR).ma
 const history = (v: unknown) =>
   typeof v === 'string'
     ? v.split(LIST_SEPARATOR).map((item) => {
-        const [status, effectiveDate] = item.trim().split(':');
-        return { status, effectiveDate };
+        // `status:date`; anything after a second colon stays in the date, for the schema to refuse.
+        const [status, ...date] = item.trim().split(':');
+        return { status, effectiveDate: date.length > 0 ? date.join(':') : undefined };
       })
     : v;
 const optional = (v: unknown) => (v === undefined ? null : v);

@@ -124,6 +124,16 @@ t.test('http hygiene: success responses carry API-Version, security headers and 
   t.equal(nm.headers['api-version'], API_VERSION);
   const other = await app.inject({ url: `/v1/establishments/${json(created).id}`, headers: { ...officer.auth, 'if-none-match': '"7"' } });
   t.equal(other.statusCode, 200, 'another ETag gets the resource');
+  // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"1" names version 1 too. It was answered 200 with the body.
+  for (const inm of ['W/"1"', '"7", W/"1"', ' W/"1" ']) {
+    const weak = await app.inject({ url: `/v1/establishments/${json(created).id}`, headers: { ...officer.auth, 'if-none-match': inm } });
+    t.equal(weak.statusCode, 304, `If-None-Match: ${inm}`);
+  }
+  const weakOther = await app.inject({
+    url: `/v1/establishments/${json(created).id}`,
+    headers: { ...officer.auth, 'if-none-match': 'W/"7"' },
+  });
+  t.equal(weakOther.statusCode, 200, 'W/"7" is another version');
 });
 
 t.test('http hygiene: HEAD is answered like GET without a body, and needs a token too', async (t) => {

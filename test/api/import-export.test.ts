@@ -492,3 +492,98 @@ t.test('tenancy: only officers import, each into and out of their own municipali
   t.equal(template.statusCode, 200);
   t.equal(template.body.trim().split('\r\n').length, 2);
 });
+
+t.test('an import updates what its file holds and keeps the ZGW links, which no column carries', async (t) => {
+  const a = await setUp(t);
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const links = { zaakUrl: 'https://zaken.example.nl/zaken/api/v1/zaken/1', besluitUrl: 'https://besluiten.example.nl/api/v1/besluiten/2' };
+  const action = await a.importFile(actionsNdjson, 'recordType=enforcement-actions', 'application/x-ndjson');
+  t.match(action.counts, { created: 2 });
+  const listed = json<{ items: { id: string; externalReference: string; version: number }[] }>(
+    await a.app.inject({ url: '/v1/enforcement-actions', headers: a.officer.auth }),
+  ).items;
+  const a1 = listed.find((x) => x.externalReference === 'A-1') as { id: string; version: number };
+  const linked = await a.app.inject({
+    method: 'PATCH',
+    url: `/v1/enforcement-actions/${a1.id}`,
+    headers: { ...a.officer.auth, 'if-match': `"${a1.version}"`, 'content-type': 'application/merge-patch+json' },
+    payload: JSON.stringify(links),
+  });
+  t.equal(linked.statusCode, 200, linked.body);
+
+  // The export of it, imported again: every record is as it was.
+  const exported = await a.exportOf('enforcement-actions', 'ndjson');
+  const again = await a.importFile(exported.body, 'recordType=enforcement-actions', 'application/x-ndjson');
+  t.match(again.counts, { created: 0, updated: 0, unchanged: 2 }, 'an export imports again unchanged');
+  // A changed record is updated in what the file says, and keeps its links.
+  const changed = await a.importFile(
+    actionsNdjson.replace('"decisionDate":"2019-05-01"', '"decisionDate":"2019-05-02"'),
+    'recordType=enforcement-actions',
+    'application/x-ndjson',
+  );
+  t.match(changed.counts, { updated: 1, unchanged: 1 });
+  const after = json(await a.app.inject({ url: `/v1/enforcement-actions/${a1.id}`, headers: a.officer.auth }));
+  t.match(after, { decisionDate: '2019-05-02', ...links });
+});
+
+t.test('a statusHistory item is status:date, nothing more', async (t) => {
+  const a = await setUp(t);
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const job = await a.importFile(
+    licencesCsv.replace('granted:2016-01-01|', 'granted:2016-01-01:2017-01-01|'),
+    'recordType=licences&dryRun=true',
+  );
+  t.match(job, { counts: { created: 0, rejected: 1 } }, 'a third part is not dropped silently');
+  t.same(
+    job.problems.map((p) => `${p.line}:${p.column}:${p.code}`),
+    ['2:statusHistory:invalid_format'],
+  );
+});
+
+t.test('an admin’s export of a municipality that is not registered is a 400, not an empty file', async (t) => {
+  const a = await setUp(t);
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const admin = await a.client('admin');
+  // Answered 200 with the header line only: a typo read as "no records".
+  const res = await a.exportOf('establishments', 'csv', admin.auth, '&municipality=GM0364');
+  t.equal(res.statusCode, 400, res.body);
+  t.match(res.headers['content-type'], /^application\/problem\+json/);
+  t.same(
+    json<{ invalidParams: { name: string; code: string }[] }>(res).invalidParams.map((p) => `${p.name}:${p.code}`),
+    ['municipality:unknown_municipality'],
+  );
+  const registered = await a.exportOf('establishments', 'csv', admin.auth, '&municipality=GM0599');
+  t.equal(registered.statusCode, 200, 'a registered municipality without records: an empty file');
+  t.equal(registered.body.trim().split('\r\n').length, 1);
+});
+
+t.test('an import in another media type is a 415 that names the import’s types, whatever its body', async (t) => {
+  const a = await setUp(t);
+  // text/plain was told "Send the body as application/json."; a CSV sent as application/json was a 400 "not valid JSON".
+  for (const type of ['text/plain', 'application/json', 'application/merge-patch+json', 'application/octet-stream']) {
+    const res = await a.upload(establishmentsCsv, 'recordType=establishments', type);
+    t.equal(res.statusCode, 415, `${type}: ${res.body}`);
+    t.match(json<{ detail: string }>(res).detail, /text\/csv or application\/x-ndjson/, type);
+  }
+  const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
+  t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
+});
+
+t.test('an import’s Idempotency-Key makes a retry answer the first job again, as the contract says', async (t) => {
+  const a = await setUp(t);
+  const headers = { ...a.officer.auth, 'content-type': 'text/csv', 'idempotency-key': 'upload-2019-batch-1' };
+  const send = (payload: string) => a.app.inject({ method: 'POST', url: '/v1/imports?recordType=establishments', headers, payload });
+  const jobs = async () =>
+    ((await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] }).rows[0]?.n;
+  // Each retry made another job, and another file under the same key was a 202 too.
+  const first = await send(establishmentsCsv);
+  t.equal(first.statusCode, 202, first.body);
+  const retry = await send(establishmentsCsv);
+  t.equal(retry.statusCode, 202, retry.body);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.equal(json<Job>(retry).id, json<Job>(first).id, 'the same job');
+  t.equal(retry.headers.location, first.headers.location);
+  const other = await send(establishmentsCsv.replace('Club Rood', 'Club Blauw'));
+  t.equal(other.statusCode, 422, 'another file under the same key');
+  t.equal(await jobs(), 1, 'one job');
+});

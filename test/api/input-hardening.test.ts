@@ -116,6 +116,73 @@ t.test('hardened input', async (t) => {
     t.equal(fine.statusCode, 200, 'other unicode text is fine');
   });
 
+  t.test('a control character in one field does not hide the body’s other issues', async (t) => {
+    // Only legalBasis:control_character was listed: the refinement aborted the whole body, so the cross-field rules never ran.
+    const res = await send(
+      'POST',
+      '/v1/enforcement-actions',
+      officer.auth,
+      sample.action(est.id, { legalBasis: 'Awb\u00005:40', grounds: ['hygiene', 'hygiene'], decisionDate: '2099-01-01' }),
+    );
+    t.same([res.statusCode, codes(res).sort()], [400, ['decisionDate:in_future', 'grounds.1:duplicate', 'legalBasis:control_character']]);
+    const tab = await send('POST', '/v1/establishments', officer.auth, sample.establishment('GM0363', { name: '\t' }));
+    t.same([tab.statusCode, codes(tab)], [400, ['name:control_character']], 'still one issue per field: no too_small beside it');
+  });
+
+  t.test('a declared acting person with a control character is a 400, not silently left out of the trail', async (t) => {
+    // Both were answered 201 with the acting person dropped: the change was recorded as made for no one.
+    for (const [header, value] of [
+      ['x-acting-user', 'j.de\tvries'],
+      ['x-acting-user-name', 'J.\u0085de Vries'],
+    ] as const) {
+      const res = await send(
+        'POST',
+        '/v1/establishments',
+        { ...officer.auth, 'x-acting-user': 'j.devries', [header]: value },
+        sample.establishment(),
+      );
+      t.same([res.statusCode, codes(res)], [400, [`${header}:control_character`]], header);
+    }
+  });
+
+  t.test('a lone surrogate in free text is a 400 (invalid_unicode), not stored as U+FFFD', async (t) => {
+    // JSON may escape half of a UTF-16 pair ("\ud800"); UTF-8 cannot hold it, so it was stored as U+FFFD and answered 201.
+    for (const c of ['\ud800', '\udfff', 'x\udbff']) {
+      const shown = JSON.stringify(c);
+      const res = await send('POST', '/v1/establishments', officer.auth, sample.establishment('GM0363', { name: `Club${c}Rood` }));
+      t.same([res.statusCode, codes(res)], [400, ['name:invalid_unicode']], `name with ${shown}`);
+      const action = await send('POST', '/v1/enforcement-actions', officer.auth, sample.action(est.id, { legalBasis: `Awb${c}` }));
+      t.same([action.statusCode, codes(action)], [400, ['legalBasis:invalid_unicode']], `legalBasis with ${shown}`);
+    }
+    const pair = await send('POST', '/v1/establishments', officer.auth, sample.establishment('GM0363', { name: 'Club 𝕽ood' }));
+    t.equal(pair.statusCode, 201, 'a whole pair (a character beyond U+FFFF) is fine');
+    t.equal(json<{ name: string }>(pair).name, 'Club 𝕽ood');
+  });
+
+  t.test('a whole number in a query or path is decimal digits: no hex, exponent, sign or blanks', async (t) => {
+    // Each was read as a number (Number()): page=0x10 was page 16, yearFrom=0x7e3 the figures of 2019, releases/0x1 release 1.
+    const url = '/v1/statistics/enforcement-actions';
+    for (const [path, auth, name] of [
+      ['/v1/enforcement-actions?page=0x10', officer.auth, 'page'],
+      ['/v1/enforcement-actions?pageSize=1e1', officer.auth, 'pageSize'],
+      ['/v1/enforcement-actions?page=%2B2', officer.auth, 'page'],
+      ['/v1/enforcement-actions?page=%202', officer.auth, 'page'],
+      [`${url}?yearFrom=0x7e3`, analyst.auth, 'yearFrom'],
+      [`${url}?yearTo=2019.0`, analyst.auth, 'yearTo'],
+      ['/v1/statistics/releases/0x1', analyst.auth, 'number'],
+      [`/v1/audit-trail/verification?anchorSeq=0b1&anchorHash=${'0'.repeat(64)}`, admin.auth, 'anchorSeq'],
+    ] as const) {
+      const res = await send('GET', path, auth);
+      t.same([res.statusCode, codes(res).map((c) => c.split(':')[0])], [400, [name]], path);
+    }
+    for (const [path, auth] of [
+      ['/v1/enforcement-actions?page=1&pageSize=007', officer.auth],
+      [`${url}?yearFrom=2019&yearTo=2019`, analyst.auth],
+    ] as const) {
+      t.equal((await send('GET', path, auth)).statusCode, 200, path);
+    }
+  });
+
   t.test('analysts’ periods are whole months (not_whole_months); officers and admins keep days', async (t) => {
     const issueQuery =
       '/v1/statistics/enforcement-actions?decisionDateFrom=2019-05-01&decisionDateTo=2019-05-01&groupBy=municipality,measure,ground,stage,licenceStatus';

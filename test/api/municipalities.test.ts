@@ -87,3 +87,19 @@ t.test('municipalities: an admin adds one; duplicates and bad codes are refused'
   });
   t.equal(officer.statusCode, 201);
 });
+
+t.test('municipalities: a programme listed twice is code duplicate, as a ground listed twice is', async (t) => {
+  const { app, client } = await build(t);
+  const admin = await client('admin');
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/municipalities',
+    headers: admin.auth,
+    payload: { code: 'GM0153', name: 'Enschede', programmes: ['LPP', 'LPP'] },
+  });
+  // The code was zod's generic "custom", which names no rule.
+  t.same(
+    [res.statusCode, json<{ invalidParams: { name: string; code: string }[] }>(res).invalidParams.map((p) => `${p.name}:${p.code}`)],
+    [400, ['programmes:duplicate']],
+  );
+});

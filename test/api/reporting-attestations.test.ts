@@ -67,8 +67,8 @@ t.test('attestations are records: who may attest, the rules, ETag, audit, withdr
     json<{ invalidParams: { name: string }[] }>(bad)
       .invalidParams.map((p) => p.name)
       .sort(),
-    ['complete'],
-    'the schema answers first: complete must be true',
+    ['complete', 'statement', 'year'],
+    'complete must be true, and the statement and year rules are listed with it (docs/api.md: schema and domain rules together)',
   );
   const personal = await post(gron.auth, '/v1/reporting-attestations', attest('GM0014', 2090, { statement: 'Bel 0612345678' }));
   t.same(
@@ -208,4 +208,34 @@ t.test('a municipality-year’s reporting status is the whole year’s, whatever
     { actions: 1, status: 'reported' },
   );
   t.equal(table.reporting.find((r) => r.municipalityCode === 'GM0014')?.status, 'reported');
+});
+
+t.test('an attested year lies in the plausible range of the statistics (out_of_range)', async (t) => {
+  const { admin, post } = await setUp(t);
+  // 1900 and 1989 were attested: years no statistics question can reach (yearFrom is 1990 at the earliest).
+  for (const year of [1900, 1989]) {
+    const res = await post(admin.auth, '/v1/reporting-attestations', attest('GM0014', year));
+    t.same(
+      [
+        res.statusCode,
+        (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`),
+      ],
+      [400, ['year:out_of_range']],
+      String(year),
+    );
+  }
+  t.equal((await post(admin.auth, '/v1/reporting-attestations', attest('GM0014', 1990))).statusCode, 201, 'the floor itself');
+});
+
+t.test('an attestation’s rules are listed with the schema’s issues', async (t) => {
+  const { admin, post } = await setUp(t);
+  // Only extra:unknown_field was listed: the statement and year rules ran after the schema had passed.
+  const res = await post(admin.auth, '/v1/reporting-attestations', attest('GM0014', 2099, { statement: 'bel 0612345678', extra: 1 }));
+  t.same(
+    [
+      res.statusCode,
+      (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`).sort(),
+    ],
+    [400, ['extra:unknown_field', 'statement:personal_data', 'year:in_the_future']],
+  );
 });

@@ -125,3 +125,53 @@ t.test('a release is read by analysts, so its period is whole months at the fine
   const month = await post(admin.auth, '/v1/statistics/releases', { title: 'Mei 2019', ...oneDay, decisionDateTo: '2019-05-31' });
   t.equal(month.statusCode, 201, month.body);
 });
+
+t.test('a release’s period lies in the plausible range, as the live question’s does (out_of_range)', async (t) => {
+  const { app, client, database } = await build(t);
+  const admin = await client('admin');
+  const releases = async () =>
+    ((await database.owner.execute(sql`select count(*)::int as n from statistics_releases`)) as unknown as { rows: { n: number }[] })
+      .rows[0]?.n;
+  const publish = (title: string, decisionDateFrom: string, decisionDateTo: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/statistics/releases',
+      headers: admin.auth,
+      payload: { title, decisionDateFrom, decisionDateTo },
+    });
+  const codes = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+  // Each was published (1900-01-01 to 1950-12-31: a release of years the registry never holds).
+  for (const [from, to] of [
+    ['1900-01-01', '1950-12-31'],
+    ['1989-12-31', '2101-01-01'],
+  ] as const) {
+    const res = await publish('te vroeg', from, to);
+    t.same([res.statusCode, codes(res)], [400, ['decisionDateFrom:out_of_range', 'decisionDateTo:out_of_range']], `${from} – ${to}`);
+    const live = await app.inject({
+      url: `/v1/statistics/enforcement-actions?decisionDateFrom=${from}&decisionDateTo=${to}`,
+      headers: admin.auth,
+    });
+    t.same([live.statusCode, codes(live)], [400, ['decisionDateFrom:out_of_range', 'decisionDateTo:out_of_range']], 'as the live question');
+  }
+  t.equal(await releases(), 0, 'nothing was published');
+  const edges = await publish('de randen', '1990-01-01', '2089-12-31');
+  t.equal(edges.statusCode, 201, edges.body);
+});
+
+t.test('a release’s years outside the plausible range are out_of_range, as the live question’s', async (t) => {
+  const { app, client } = await build(t);
+  const admin = await client('admin');
+  const codes = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+  // They were too_small and too_big: another code than the live question gives for the same years.
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/statistics/releases',
+    headers: admin.auth,
+    payload: { title: 'buiten bereik', yearFrom: 1989, yearTo: 2101 },
+  });
+  const live = await app.inject({ url: '/v1/statistics/enforcement-actions?yearFrom=1989&yearTo=2101', headers: admin.auth });
+  t.same([res.statusCode, codes(res)], [400, ['yearFrom:out_of_range', 'yearTo:out_of_range']]);
+  t.same(codes(live), codes(res), 'the same codes as the live question');
+});

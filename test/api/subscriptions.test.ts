@@ -217,3 +217,78 @@ t.test('a rolled-back write leaves no event', async (t) => {
   madeBy(await working.commands.establishments.create(ctx, sample.establishment() as never));
   t.equal(await outboxCount(), before + 1, 'the same write, committed, is announced (so the count above could have seen it)');
 });
+
+t.test('control characters in a callback URL or description are a 400 (control_character), never a 500', async (t) => {
+  const admin = await client('admin');
+  const subscriptions = async () =>
+    ((await database.owner.execute(sql`select count(*)::int as n from subscriptions`)) as unknown as { rows: { n: number }[] }).rows[0]?.n;
+  const before = await subscriptions();
+  const codes = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+  // Each was a 500 (PostgreSQL refuses NUL) or stored a line break in a one-line field.
+  for (const c of ['\u0000', '\n', '\u001b', '\u0085']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/subscriptions',
+      headers: admin.auth,
+      payload: body({ callbackUrl: `${HOOK}${c}`, description: `nightly${c}sync` }),
+    });
+    t.same([res.statusCode, codes(res)], [400, ['callbackUrl:control_character', 'description:control_character']], JSON.stringify(c));
+  }
+  t.equal(await subscriptions(), before, 'nothing was stored');
+  const fine = await app.inject({
+    method: 'POST',
+    url: '/v1/subscriptions',
+    headers: admin.auth,
+    payload: body({ description: 'Zaaksysteem “Rood” 🙈' }),
+  });
+  t.equal(fine.statusCode, 201, 'other unicode is fine');
+});
+
+t.test('a redelivery’s since lies in the plausible range (out_of_range), never a 500', async (t) => {
+  const admin = await client('admin');
+  const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: admin.auth, payload: body() }));
+  const redeliver = (since: string) =>
+    app.inject({ method: 'POST', url: `/v1/subscriptions/${sub.id}/redeliveries`, headers: admin.auth, payload: { since } });
+  // 0000-01-01 was a 500 (no such date in the database); 9999-12-31 was taken.
+  for (const since of ['0000-01-01T00:00:00Z', '1989-12-31T23:59:59Z', '9999-12-31T23:59:59Z']) {
+    const res = await redeliver(since);
+    t.same(
+      [
+        res.statusCode,
+        (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`),
+      ],
+      [400, ['since:out_of_range']],
+      since,
+    );
+  }
+  t.equal((await redeliver('2019-01-01T00:00:00Z')).statusCode, 202);
+});
+
+t.test('a redelivery’s Idempotency-Key makes a retry answer the first response again', async (t) => {
+  const admin = await client('admin');
+  const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: admin.auth, payload: body() }));
+  const redeliver = (payload: Row) =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/subscriptions/${sub.id}/redeliveries`,
+      headers: { ...admin.auth, 'idempotency-key': 'redeliver-once' },
+      payload,
+    });
+  const entries = async () =>
+    (
+      (await database.owner.execute(sql`select count(*)::int as n from audit_log where object_id = ${sub.id}`)) as unknown as {
+        rows: { n: number }[];
+      }
+    ).rows[0]?.n;
+  // The key was ignored: every retry redelivered (and audited) again, and another body under the key was a 202.
+  const first = await redeliver({});
+  t.equal(first.statusCode, 202, first.body);
+  const before = await entries();
+  const retry = await redeliver({});
+  t.equal(retry.statusCode, 202);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.same(json(retry), json(first));
+  t.equal(await entries(), before, 'the retry changed nothing');
+  t.equal((await redeliver({ since: '2019-01-01T00:00:00Z' })).statusCode, 422, 'another body under the same key');
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { build, json } from '../support/helper.js';
+import { build, json, sample } from '../support/helper.js';
 import { records } from '../support/records.js';
 
 /** zaakUrl and besluitUrl: optional absolute http(s) links to ZGW resources, set by create or PATCH, filterable. */
@@ -68,5 +68,34 @@ t.test('an action links its zaak and besluit; the list filters on them exactly',
     });
     t.equal(res.statusCode, 400, `${bad} is refused`);
     t.match(json(res), { invalidParams: [{ name: 'zaakUrl' }] });
+  }
+});
+
+t.test('a ZGW link or link filter with a control character or a lone surrogate is a 400, never a 500', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const est = await records(app).establishment(officer.auth);
+  const codes = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+  // NUL was a 500 (PostgreSQL refuses it), on a create and on the list filter; the others were stored as sent, or as U+FFFD.
+  // (A tab or line break is no such case: the URL standard drops them, and so does the schema.)
+  for (const [tail, code] of [
+    ['\u0000', 'control_character'],
+    ['\u001b', 'control_character'],
+    ['\u0085', 'control_character'],
+    ['\ud800', 'invalid_unicode'],
+  ] as const) {
+    const url = ZAAK.replace('/api/', `/api${tail}/`);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/enforcement-actions',
+      headers: officer.auth,
+      payload: sample.action(est.id, { measure: 'warning', fine: undefined, zaakUrl: url, besluitUrl: url }),
+    });
+    t.same([res.statusCode, codes(res)], [400, [`zaakUrl:${code}`, `besluitUrl:${code}`]], JSON.stringify(tail));
+    if (code === 'control_character') {
+      const list = await app.inject({ url: `/v1/enforcement-actions?besluitUrl=${encodeURIComponent(url)}`, headers: officer.auth });
+      t.same([list.statusCode, codes(list)], [400, [`besluitUrl:${code}`]], `filter with ${JSON.stringify(tail)}`);
+    }
   }
 });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { assertNoInvalidParams, Conflict, type InvalidParam } from '../../domain/errors.js';
+import { checkApiClient } from '../../domain/api-clients.js';
+import { assertNoInvalidParams, Conflict } from '../../domain/errors.js';
 import type { ApiClient, ApiClientInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
@@ -50,15 +51,8 @@ const insertBootstrapAdmin = (tx: Tx, tokenHash: string) =>
 /** API clients: registered and revoked by admins; the bootstrap admin comes from configuration. */
 export function createApiClientCommands(runner: CommandRunner, tokens: TokenCache<Principal>, unknownTokens?: UnknownTokenCache) {
   function create(ctx: RequestContext, input: ApiClientInput) {
-    const issues: InvalidParam[] = [];
     const code = input.municipalityCode ?? null;
-    if (input.role === 'officer' && !code) {
-      issues.push({ name: 'municipalityCode', code: 'required_for_officer', reason: 'an officer belongs to one municipality' });
-    }
-    if (input.role !== 'officer' && code) {
-      issues.push({ name: 'municipalityCode', code: 'only_for_officer', reason: `a ${input.role} is not bound to a municipality` });
-    }
-    assertNoInvalidParams(issues);
+    assertNoInvalidParams(checkApiClient(input));
     return runner.create(ctx, async (tx) => {
       if (code) await assertMunicipalityRegistered(tx, code);
       const token = newToken();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { COUNTED_STAGES } from '../../domain/enforcement-actions.js';
-import { Conflict, Forbidden, type InvalidParam, RuleViolation } from '../../domain/errors.js';
+import { Conflict, Forbidden, RuleViolation } from '../../domain/errors.js';
+import { checkAttestation } from '../../domain/reporting-attestations.js';
 import {
   type AttestationRow,
   countedActions,
@@ -53,24 +54,6 @@ export const toReportingAttestation = (r: AttestationRow): ReportingAttestation 
 });
 
 /**
- * A statement is about the records, never about people: refuse what looks like personal data (an
- * e-mail address, a BSN-like nine-digit number, a phone number).
- */
-function statementIssues(statement: string | null | undefined): InvalidParam[] {
-  if (!statement) return [];
-  const looksPersonal = /@|\b\d{9}\b|\b0\d{9}\b|\+31/.test(statement);
-  return looksPersonal
-    ? [
-        {
-          name: 'statement',
-          code: 'personal_data',
-          reason: 'the statement looks like it holds personal data (an e-mail, a number); say it without',
-        },
-      ]
-    : [];
-}
-
-/**
  * Verklaringen van volledigheid: an officer attests for their municipality (an admin for any) that
  * its records for a year are complete, possibly with nothing to report. Withdrawn, never edited:
  * a new statement is a new attestation after the old one is withdrawn (with a reason).
@@ -80,10 +63,7 @@ export function createReportingAttestationCommands(runner: CommandRunner) {
     if (ctx.municipalityCode && input.municipalityCode !== ctx.municipalityCode) {
       throw new Forbidden(`You may attest only for ${ctx.municipalityCode}.`);
     }
-    const issues = statementIssues(input.statement);
-    const thisYear = Number(todayInNetherlands().slice(0, 4));
-    if (input.year > thisYear)
-      issues.push({ name: 'year', code: 'in_the_future', reason: `a year can be attested once it has begun (now ${thisYear})` });
+    const issues = checkAttestation(input, todayInNetherlands());
     if (issues.length) throw new RuleViolation(issues);
     return runner.create(ctx, async (tx) => {
       await assertMunicipalityRegistered(tx, input.municipalityCode);

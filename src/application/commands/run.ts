@@ -3,7 +3,7 @@ import { Conflict, IdempotencyKeyReused, NotFound, VersionConflict } from '../..
 import { appendAudit } from '../../infrastructure/audit/chain.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { type TenantScope, withTenant } from '../../infrastructure/db/tenant.js';
-import { claimKey, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
+import { claimKey, type IdempotencyClaim, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
 import { idByExternalReference, type ReferencedType } from '../../infrastructure/repositories/external-references.js';
 import type { RequestContext } from '../context.js';
 
@@ -31,6 +31,27 @@ export type CommitHook = (tx: Tx, ctx: RequestContext, changes: readonly Change[
 
 /** A create's outcome: made now, or answered from the record of an earlier request with the same Idempotency-Key. */
 export type Created<T> = { replayed: false; value: T } | { replayed: true; record: IdempotencyRecord };
+
+/**
+ * Claims a create's Idempotency-Key in its transaction: a key in use by a concurrent request is a
+ * Conflict, a key stored for another request is IdempotencyKeyReused, a key stored for this one
+ * gives its record to answer again (and the create makes nothing); null: claimed, go on.
+ */
+export async function claimOrReplay(tx: Tx, claim: IdempotencyClaim): Promise<{ replayed: true; record: IdempotencyRecord } | null> {
+  const found = await claimKey(tx, claim);
+  if (found.kind === 'busy') {
+    throw new Conflict(
+      'idempotency-key-in-use',
+      'A request with this Idempotency-Key is still being processed. Retry after Retry-After seconds to get its response.',
+      { retryAfterSeconds: 1 },
+    );
+  }
+  if (found.kind === 'stored') {
+    if (found.record.fingerprint !== claim.fingerprint) throw new IdempotencyKeyReused();
+    return { replayed: true, record: found.record };
+  }
+  return null;
+}
 
 /** How to change one stored record: see `change` below. */
 export interface ChangeSpec<Row extends { version: number }, View> {
@@ -111,20 +132,8 @@ export function createCommandRunner(
   async function create<T>(ctx: RequestContext, work: (tx: Tx) => Promise<Written<T>>): Promise<Created<T>> {
     const claim = ctx.idempotency;
     const outcome = await transaction(ctx.scope, async (tx): Promise<Created<T>> => {
-      if (claim) {
-        const found = await claimKey(tx, claim);
-        if (found.kind === 'busy') {
-          throw new Conflict(
-            'idempotency-key-in-use',
-            'A request with this Idempotency-Key is still being processed. Retry after Retry-After seconds to get its response.',
-            { retryAfterSeconds: 1 },
-          );
-        }
-        if (found.kind === 'stored') {
-          if (found.record.fingerprint !== claim.fingerprint) throw new IdempotencyKeyReused();
-          return { replayed: true, record: found.record };
-        }
-      }
+      const replay = claim ? await claimOrReplay(tx, claim) : null;
+      if (replay) return replay;
       const { value, changes } = await work(tx);
       await finish(tx, ctx, changes);
       if (claim) await storeResponse(tx, claim, value);

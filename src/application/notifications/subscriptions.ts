@@ -23,7 +23,7 @@ import {
 } from '../../infrastructure/repositories/notifications.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks.js';
 import { assertMunicipalityRegistered } from '../commands/establishments.js';
-import { type CommandRunner, createdRecord, stamps } from '../commands/run.js';
+import { type CommandRunner, type Created, createdRecord, stamps } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 
@@ -163,9 +163,12 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     return { ...(updated as Subscription), secret };
   }
 
-  /** Deliveries that were given up (since a moment, or all) are attempted again, in order per subject. */
-  async function redeliver(ctx: RequestContext, id: string, since: Date | null): Promise<{ redelivered: number }> {
-    return runner.run(ctx, async (tx) => {
+  /**
+   * Deliveries that were given up (since a moment, or all) are attempted again, in order per subject.
+   * Run as a create, so that an Idempotency-Key makes a retry answer the first response again.
+   */
+  async function redeliver(ctx: RequestContext, id: string, since: Date | null): Promise<Created<{ redelivered: number }>> {
+    return runner.create(ctx, async (tx) => {
       const current = await findSubscription(tx, ctx.scope, ownerFilter(ctx), id, true);
       if (!current) throw new NotFound(`Subscription ${id}`);
       const redelivered = await redeliverAbandoned(tx, id, since);

@@ -8,6 +8,8 @@ import {
   GROUNDS,
   LICENCE_STATUSES,
   MEASURES,
+  periodIssues,
+  periodParameter,
   type ReportingStatus,
   reportingStatus,
   round,
@@ -152,18 +154,8 @@ export function createStatisticsService(read: Reader) {
    * `forAnalysts`: the answer is for analysts whoever asks (a release), so the whole-months rule holds.
    */
   async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest, forAnalysts: boolean): Promise<Resolved> {
-    const issues: InvalidParam[] = [];
-    const usesYears = req.yearFrom !== undefined || req.yearTo !== undefined;
+    const issues: InvalidParam[] = periodIssues(req);
     const usesDates = req.decisionDateFrom !== undefined || req.decisionDateTo !== undefined;
-    if (usesYears && usesDates) {
-      issues.push({ name: 'yearFrom', code: 'period_twice', reason: 'give the period as years or as decision dates, not both' });
-    }
-    if (req.yearFrom !== undefined && req.yearTo !== undefined && req.yearFrom > req.yearTo) {
-      issues.push({ name: 'yearTo', code: 'before_year_from', reason: 'yearTo is before yearFrom' });
-    }
-    if (req.decisionDateFrom && req.decisionDateTo && req.decisionDateFrom > req.decisionDateTo) {
-      issues.push({ name: 'decisionDateTo', code: 'before_decision_date_from', reason: 'decisionDateTo is before decisionDateFrom' });
-    }
     if (forAnalysts || ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
     const all = await repo.municipalities(tx);
     const requested = req.municipalityCode ? [...new Set(req.municipalityCode)] : undefined;
@@ -212,7 +204,7 @@ export function createStatisticsService(read: Reader) {
     }
     const years = range(Number(from.slice(0, 4)), Number(to.slice(0, 4)));
     if (years.length > 100) {
-      throw new RuleViolation([{ name: 'yearFrom', code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
+      throw new RuleViolation([{ name: periodParameter(req), code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
     }
     if (!wholeYears(from, to)) {
       // Destroyed actions are counted per whole year only (their own cells): months of their year cannot count them.

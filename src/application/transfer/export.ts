@@ -2,6 +2,7 @@ import { Forbidden, RuleViolation } from '../../domain/errors.js';
 import { enforcementActionRow, establishmentRow, type FlatRow, licenceRow, type RecordType } from '../../domain/transfer.js';
 import type { Database } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
+import { findMunicipality } from '../../infrastructure/repositories/municipalities.js';
 import { enforcementActionsAfter, establishmentsAfter, licencesAfter } from '../../infrastructure/repositories/transfer.js';
 import type { RequestContext } from '../context.js';
 import { toEnforcementAction, toEstablishment, toLicence } from '../records.js';
@@ -17,8 +18,11 @@ export const EXPORT_BATCH = 1000;
  * stays flat whatever the size.
  */
 export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
-  /** Which municipality an export is of: an officer's own; an admin names one. Analysts see no records. */
-  function municipalityOf(ctx: RequestContext, asked: string | undefined): string {
+  /**
+   * Which municipality an export is of: an officer's own; an admin names a registered one (an
+   * unknown code is a 400, not an empty file). Analysts see no records.
+   */
+  async function municipalityOf(ctx: RequestContext, asked: string | undefined): Promise<string> {
     if (ctx.actor.role === 'officer') {
       if (asked && asked !== ctx.municipalityCode) throw new Forbidden(`You may export only the records of ${ctx.municipalityCode}.`);
       return ctx.municipalityCode as string;
@@ -26,6 +30,9 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
     if (ctx.actor.role !== 'admin') throw new Forbidden('Exports hold establishment-level records: officers and admins only.');
     if (!asked) {
       throw new RuleViolation([{ name: 'municipality', code: 'required', reason: 'an admin names the municipality to export' }]);
+    }
+    if (!(await withTenant(database.db, ctx.scope, (tx) => findMunicipality(tx, asked)))) {
+      throw new RuleViolation([{ name: 'municipality', code: 'unknown_municipality', reason: `municipality ${asked} is not registered` }]);
     }
     return asked;
   }

@@ -4,6 +4,7 @@ import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '.
 import { columnOf, type ImportProblem, type RecordType } from '../../domain/transfer.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
+import { type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
 import { findByReference, findManyByReference } from '../../infrastructure/repositories/external-references.js';
 import {
   claimImport,
@@ -20,8 +21,16 @@ import {
 import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
 import type { createEstablishmentCommands } from '../commands/establishments.js';
 import type { createLicenceCommands } from '../commands/licences.js';
+import { type Created, claimOrReplay } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, establishmentColumns } from '../records.js';
+
+/** Rolls back a retried upload's transaction, carrying the first response to answer again. */
+class Replayed extends Error {
+  constructor(readonly replay: { replayed: true; record: IdempotencyRecord }) {
+    super('idempotent replay');
+  }
+}
 
 /** The record commands an import runs (services.ts hands them over, bound to the import's transaction). */
 export interface RecordCommands {
@@ -224,7 +233,13 @@ async function applyRecord(
     await commands.enforcementActions.create(ctx, input);
     return 'created';
   }
-  const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
+  // No column carries the ZGW links (zaakUrl, besluitUrl): a file leaves them as they are.
+  const wanted = {
+    ...input,
+    zaakUrl: current.row.zaakUrl,
+    besluitUrl: current.row.besluitUrl,
+    externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference,
+  };
   if (current.row.establishmentId === establishmentId && same(enforcementActionColumns(wanted), current.row)) return 'unchanged';
   await commands.enforcementActions.replace(ctx, current.row.id, current.row.version, wanted);
   return 'updated';
@@ -266,11 +281,22 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
   };
 
   /** Stores the decoded file and its job (queued) in one transaction: a broken upload leaves nothing. */
-  async function submit(ctx: RequestContext, request: ImportRequest, rows: AsyncIterable<DecodedRow>): Promise<ImportJob> {
+  /**
+   * Stores a job and its records. With an Idempotency-Key the key is claimed once the file has been
+   * read (its fingerprint is the file's: `fingerprint()`, known only then), in the same transaction:
+   * a retry of the same upload answers the first job again and stores nothing.
+   */
+  async function submit(
+    ctx: RequestContext,
+    request: ImportRequest,
+    rows: AsyncIterable<DecodedRow>,
+    fingerprint: () => string = () => '',
+  ): Promise<Created<ImportJob>> {
     const municipalityCode = ownMunicipality(ctx);
     const id = randomUUID();
     const now = new Date();
-    return withTenant(database.db, ctx.scope, async (tx) => {
+    const claim = ctx.idempotency;
+    const outcome = await withTenant(database.db, ctx.scope, async (tx): Promise<Created<ImportJob>> => {
       await insertImport(tx, {
         id,
         municipalityCode,
@@ -297,8 +323,19 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
         }
       }
       await insertImportRows(tx, batch);
-      return toJob(await updateImport(tx, id, { rowsTotal: ord }));
+      const job = toJob(await updateImport(tx, id, { rowsTotal: ord }));
+      if (!claim) return { replayed: false, value: job };
+      claim.fingerprint = fingerprint();
+      const replay = await claimOrReplay(tx, claim);
+      if (replay) throw new Replayed(replay);
+      await storeResponse(tx, claim, job);
+      return { replayed: false, value: job };
+    }).catch((err: unknown) => {
+      if (err instanceof Replayed) return err.replay; // the rows read are rolled back: the first job stands
+      throw err;
     });
+    if (claim && !outcome.replayed) claim.stored = true;
+    return outcome;
   }
 
   async function get(ctx: RequestContext, id: string): Promise<ImportJob> {

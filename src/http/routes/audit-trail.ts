@@ -13,7 +13,7 @@ import {
   AuditObjectType,
   AuditPublicKey,
 } from '../schemas/audit-trail.js';
-import { Id, MunicipalityCode, Pagination, text, timestampInput } from '../schemas/common.js';
+import { Id, MunicipalityCode, Pagination, text, timestampInput, wholeNumberParam } from '../schemas/common.js';
 import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './operations.js';
 import { paged } from './replies.js';
 
@@ -98,7 +98,7 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         'Walks the whole chain from seq 1: every seq present once, every prevHash equal to the previous entry’s hash, every contentHash equal to the SHA-256 of the entry’s canonical content and every hash equal to the SHA-256 of `seq:prevHash:contentHash` (entries of chain format 1, without contentHash: the SHA-256 of their canonical content with seq and prevHash). Reports the first entry that does not hold. It also checks that every establishment, licence and enforcement action has an entry for its current version, which finds a cut-off tail; and, given anchorSeq and anchorHash noted from an earlier report, that this entry is still there unchanged. Admins only; `npm run audit:verify` does the same from the command line.',
       ),
       z.object({
-        anchorSeq: z.coerce.number().int().min(1).optional().meta({
+        anchorSeq: wholeNumberParam(z.number().int().min(1)).optional().meta({
           description: 'The lastSeq of an earlier report, noted outside the registry; give anchorHash with it.',
         }),
         anchorHash: z

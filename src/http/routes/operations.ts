@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Role } from '../../application/context.js';
-import { AuditReasonHeader, Problem } from '../schemas/common.js';
+import { AuditReasonHeader, oneLine, Problem } from '../schemas/common.js';
 
 /**
  * How routes describe themselves in the OpenAPI document: who may call them, their headers and
@@ -39,7 +39,7 @@ export const BEARER = [{ bearerAuth: [] as string[] }];
 /** Problems any authenticated route can answer. */
 export const AUTH_PROBLEMS = [401, 403, 429, 503] as const;
 
-const actingUser = z.string().max(255).optional().meta({
+const actingUser = oneLine().max(255).optional().meta({
   description:
     'For an API-client token: the person (officer) this change is made for, such as an account name; kept in the audit trail as declared (actor.verified false). No personal data of sex workers. Ignored for OpenID Connect tokens, which carry the person themselves.',
   example: 'j.devries',
@@ -48,7 +48,7 @@ const actingUser = z.string().max(255).optional().meta({
 /** The acting person an API client may declare with a write (src/http/plugins/auth.ts). */
 const actingHeaders = {
   'x-acting-user': actingUser,
-  'x-acting-user-name': z.string().max(255).optional().meta({ description: 'Display name of X-Acting-User.', example: 'J. de Vries' }),
+  'x-acting-user-name': oneLine().max(255).optional().meta({ description: 'Display name of X-Acting-User.', example: 'J. de Vries' }),
 };
 
 export const ifMatchHeaders = z.object({

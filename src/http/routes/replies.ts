@@ -29,12 +29,16 @@ export function expectedVersion(request: FastifyRequest): number {
   return Number(m[1]);
 }
 
-/** Sends a single resource with its ETag; answers 304 when If-None-Match already names it. */
+/**
+ * Sends a single resource with its ETag; answers 304 when If-None-Match already names it, by the
+ * weak comparison RFC 9110 §13.1.2 prescribes for it (`W/"3"` names version 3 too).
+ */
 export function sendResource<T extends { version: number }>(request: FastifyRequest, reply: FastifyReply, resource: T, status = 200) {
   const tag = etag(resource.version);
   reply.header('ETag', tag);
   const inm = request.headers['if-none-match'];
-  if (status === 200 && typeof inm === 'string' && inm.split(',').some((t) => t.trim() === tag || t.trim() === '*')) {
+  const names = (t: string) => t === '*' || t.replace(/^W\//, '') === tag;
+  if (status === 200 && typeof inm === 'string' && inm.split(',').some((t) => names(t.trim()))) {
     return reply.code(304).send();
   }
   return reply.code(status).send(resource);

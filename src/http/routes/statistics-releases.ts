@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../application/services.js';
 import type { StatisticsRequest } from '../../application/statistics/statistics.js';
-import { Pagination } from '../schemas/common.js';
+import { Pagination, wholeNumberParam } from '../schemas/common.js';
 import { StatisticsRelease, StatisticsReleaseInput, StatisticsReleasePage } from '../schemas/statistics-releases.js';
 import { operations } from './operations.js';
 import { recordRoutes } from './records.js';
@@ -14,7 +14,7 @@ const statisticsReleaseRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
   recordRoutes(app, {
     path: '/statistics/releases',
     key: 'number',
-    params: z.object({ number: z.coerce.number().int().min(1).max(2_147_483_647).meta({ description: 'The release number.' }) }),
+    params: z.object({ number: wholeNumberParam(z.number().int().min(1).max(2_147_483_647)).meta({ description: 'The release number.' }) }),
     record: StatisticsRelease,
     access: { read: ['analyst', 'admin'], write: ['admin'] },
     list: {

@@ -1,14 +1,17 @@
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyRequest } from 'fastify';
 import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Services } from '../../application/services.js';
 import { COLUMNS, csvCells, type FlatRow, type RecordType, TEMPLATE_EXAMPLES } from '../../domain/transfer.js';
+import { requestFingerprint } from '../../infrastructure/idempotency.js';
 import { contextOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { ExportParams, ExportQuery, FileBody, ImportJob, ImportParams, ImportQuery, TemplateParams } from '../schemas/transfer.js';
 import { decodeUpload, type FileFormat } from '../transfer-files.js';
 import { AUTH_PROBLEMS, BEARER, problems, roles } from './operations.js';
+import { sendCreated } from './replies.js';
 
 const tags = ['Import and export'];
 const CSV_TYPE = 'text/csv; charset=utf-8; header=present';
@@ -23,11 +26,16 @@ const csvText = (type: RecordType, rows: FlatRow[], delimiter: ',' | ';') =>
 
 const csvHeader = (type: RecordType, delimiter: ',' | ';') => stringify([[...COLUMNS[type]]], { delimiter, record_delimiter: '\r\n' });
 
+const mediaTypeOf = (request: FastifyRequest) => (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+
 /** Which format a body is, from its Content-Type. */
 function formatOf(request: FastifyRequest): FileFormat {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  return type === 'application/x-ndjson' ? 'ndjson' : 'csv';
+  return mediaTypeOf(request) === 'application/x-ndjson' ? 'ndjson' : 'csv';
 }
+
+/** An import in another media type: refused before its body is read, so a CSV sent as JSON is not "invalid JSON". */
+const notAFile = () =>
+  new HttpProblem({ status: 415, code: 'unsupported-media-type', detail: 'Send the file as text/csv or application/x-ndjson.' });
 
 /** Bulk import (jobs), streamed export and the CSV templates: docs/import-export.md. */
 const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitBytes: number }> = async (
@@ -41,6 +49,11 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
     config: roles('officer'),
     // The body is the file as a stream, read by decodeUpload; the other parts are validated as usual.
     validatorCompiler: (req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(req as never)),
+    preParsing: async (request, _reply, payload) => {
+      const type = mediaTypeOf(request);
+      if (type !== 'text/csv' && type !== 'application/x-ndjson') throw notAFile();
+      return payload;
+    },
     schema: {
       consumes: ['text/csv', 'application/x-ndjson'],
       body: FileBody,
@@ -66,22 +79,26 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
         });
       }
       const body = request.body as unknown as AsyncIterable<Buffer> | undefined;
-      if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') {
-        throw new HttpProblem({
-          status: 415,
-          code: 'unsupported-media-type',
-          detail: 'Send the file as text/csv or application/x-ndjson.',
-        });
-      }
+      if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') throw notAFile();
       const { recordType, dryRun, mode } = request.query;
       const format = formatOf(request);
-      const job = await services.imports.submit(
+      // An Idempotency-Key's fingerprint is the file's: its bytes are hashed as they are read.
+      const hash = createHash('sha256');
+      const file = (async function* () {
+        for await (const chunk of body) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      })();
+      const created = await services.imports.submit(
         ctx,
         { recordType, format, dryRun, mode },
-        decodeUpload(body, format, recordType, ctx.municipalityCode as string, importLimitBytes),
+        decodeUpload(file, format, recordType, ctx.municipalityCode as string, importLimitBytes),
+        () => requestFingerprint(request.method, request.url, { format, sha256: hash.digest('hex') }),
       );
+      if (created.replayed) return sendCreated(request, reply, created, () => '');
       services.imports.worker.poke();
-      return reply.code(202).header('Location', `/v1/imports/${job.id}`).send(job);
+      return reply.code(202).header('Location', `/v1/imports/${created.value.id}`).send(created.value);
     },
   });
 
@@ -154,7 +171,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       const ctx = contextOf(request);
       const { recordType } = request.params;
       const { format } = request.query;
-      const municipality = services.exports.municipalityOf(ctx, request.query.municipality);
+      const municipality = await services.exports.municipalityOf(ctx, request.query.municipality);
       const out = new PassThrough();
       /** Writes a chunk, waiting while the client is slower than the database; fails once the client is gone. */
       const push = (chunk: string) =>

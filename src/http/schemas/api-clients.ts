@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { checkApiClient } from '../../domain/api-clients.js';
 import { ROLES } from '../../domain/codes.js';
 import { codeList, Id, MunicipalityCode, Timestamp, text, Version } from './common.js';
 import { pageOf } from './records.js';
+import { alongsideSchemaIssues } from './rules.js';
 
 export const ClientRole = codeList(
   'ClientRole',
@@ -9,13 +11,14 @@ export const ClientRole = codeList(
   'officer (handhaver of one municipality: its own records only), analyst (statistics for all municipalities, no establishment-level records), admin (municipalities and API clients).',
 );
 
-export const ApiClientCreate = z
-  .strictObject({
+export const ApiClientCreate = alongsideSchemaIssues(
+  z.strictObject({
     name: text(1, 100).meta({ description: 'A name for the system or team using the client, not a person’s name.' }),
     role: ClientRole,
     municipalityCode: MunicipalityCode.nullable().optional().meta({ description: 'Required for officers; not allowed for other roles.' }),
-  })
-  .meta({ id: 'ApiClientCreate' });
+  }),
+  checkApiClient,
+).meta({ id: 'ApiClientCreate' });
 
 export const ApiClient = z
   .object({

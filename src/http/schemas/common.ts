@@ -27,9 +27,17 @@ export const dateInput = (description = '') =>
 export const timestampInput = (description = '') =>
   Timestamp.refine(plausible, outOfRange).meta({ description: `${description} ${RANGE_NOTE}`.trim() });
 
-/** A year a client sends (statistics filters): the years of the plausible date range. */
-export const yearInput = (description: string) =>
-  z.coerce
+/**
+ * A whole number in a query or path: decimal digits, with a minus sign at most. Anything else
+ * (`0x10`, `1e1`, `+2`, ` 2`, `2.0`, a repeated key) stays as sent, for `schema` to refuse;
+ * z.coerce would read each of them as some number.
+ */
+export const wholeNumberParam = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v), schema);
+
+/** A year a client sends in a body (an attestation): the years of the plausible date range, else `out_of_range`. */
+export const yearField = (description: string) =>
+  z
     .number()
     .int()
     .refine((y) => y >= YEAR_FLOOR && y <= YEAR_HORIZON, {
@@ -37,6 +45,9 @@ export const yearInput = (description: string) =>
       params: { rule: 'out_of_range' },
     })
     .meta({ description, minimum: YEAR_FLOOR, maximum: YEAR_HORIZON });
+
+/** A year a client sends in a query (statistics filters), within the same years. */
+export const yearInput = (description: string) => wholeNumberParam(yearField(description));
 
 /**
  * C0 control characters (U+0000–U+001F, tab and line breaks included), DEL and the C1 controls
@@ -53,24 +64,47 @@ export function hasControlCharacter(s: string): boolean {
 /** The same rule for the document, so that generated clients can check it too. */
 const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 
+// Not `abort: true`: that would stop the body's cross-field rules too (rules.ts), hiding their issues.
 const noControl = {
   message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)',
   params: { rule: 'control_character' },
-  abort: true, // the one thing to fix: no "too short" beside it for a value that is only a tab
+};
+
+/** A check of a text's length runs only when its characters are fine: no "too short" beside the one thing to fix. */
+const charactersFine = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
+// zod runs `when` for any check; its types let only refinements name it.
+const lengthParams = charactersFine as { message?: string };
+
+/** Half of a UTF-16 surrogate pair on its own: JSON can escape it (`"\ud800"`), UTF-8 cannot store it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const wellFormed = {
+  message: 'must be well-formed Unicode: a lone surrogate (half of a UTF-16 pair) cannot be stored',
+  params: { rule: 'invalid_unicode' },
+  ...charactersFine,
 };
 
 /**
  * Free text a client sends (a name, a street, a legal basis, a search term, a header the service
- * stores), defined once: no control characters (invalidParams code `control_character`), then
- * trimmed, then between `min` and `max` characters.
+ * stores), defined once: no control characters (invalidParams code `control_character`) and no lone
+ * surrogates (`invalid_unicode`), then trimmed, then between `min` and `max` characters.
  */
-export const text = (min: number, max: number) =>
-  z
-    .string()
+export const text = (min: number, max: number) => oneLine().trim().min(min, lengthParams).max(max, lengthParams);
+
+/**
+ * A string a client sends that the service keeps as it is (a URL, a header it stores): no control
+ * characters (invalidParams code `control_character`), not trimmed.
+ */
+export const oneLine = () => storable(z.string());
+
+/**
+ * The text rules of oneLine() for a string schema of another kind (a URL): no control characters,
+ * no lone surrogates, each with its code.
+ */
+export const storable = <T extends z.ZodString | z.ZodURL>(schema: T) =>
+  schema
     .refine((s) => !hasControlCharacter(s), noControl)
-    .trim()
-    .min(min)
-    .max(max)
+    .refine((s) => !LONE_SURROGATE.test(s), wellFormed)
     .meta({ pattern: NO_CONTROL_PATTERN });
 
 /** The municipality's own reference of a record (import/export), unique per municipality and record type. */
@@ -109,8 +143,8 @@ export const Problem = z
   });
 
 export const Pagination = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).default(1).meta({ description: 'The page to return, 1-based.' }),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'Items per page, at most 100.' }),
+  page: wholeNumberParam(z.number().int().min(1).max(1_000_000).default(1)).meta({ description: 'The page to return, 1-based.' }),
+  pageSize: wholeNumberParam(z.number().int().min(1).max(100).default(20)).meta({ description: 'Items per page, at most 100.' }),
 });
 
 export const PageMeta = {
@@ -124,14 +158,9 @@ export const Version = z.number().int().min(1).meta({
   description: 'Increases by one with every change; the ETag carries it. Send it back in If-Match.',
 });
 
-export const AuditReasonHeader = z
-  .string()
-  .refine((s) => !hasControlCharacter(s), noControl)
-  .max(500)
-  .meta({
-    pattern: NO_CONTROL_PATTERN,
-    description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.',
-  });
+export const AuditReasonHeader = oneLine().max(500).meta({
+  description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.',
+});
 
 /** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */
 export const codeList = <const T extends readonly [string, ...string[]]>(id: string, codes: T, description: string) =>

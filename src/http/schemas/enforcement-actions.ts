@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import { codeList, dateInput, ExternalReference, Id, IsoDate, MunicipalityCode, text } from './common.js';
+import { codeList, dateInput, ExternalReference, Id, IsoDate, MunicipalityCode, storable, text } from './common.js';
 import { pageOf, RecordStamps, revisionBodies } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
 
@@ -80,9 +80,7 @@ export const Closure = z
 
 /** A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters. */
 export const zgwUrl = (description: string) =>
-  z
-    .url({ protocol: /^https?$/ })
-    .max(1000)
+  storable(z.url({ protocol: /^https?$/ }).max(1000))
     .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } })
     .meta({ description, example: 'https://zaken.gemeente.nl/zaken/api/v1/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0b6e4c6c1f2a' });
 

@@ -23,7 +23,7 @@ export const MunicipalityCreate = z
     programmes: z
       .array(Programme)
       .max(5)
-      .refine((a) => new Set(a).size === a.length, { message: 'must not repeat a programme' })
+      .refine((a) => new Set(a).size === a.length, { message: 'must not repeat a programme', params: { rule: 'duplicate' } })
       .default([]),
   })
   .meta({ id: 'MunicipalityCreate' });

@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { Id, MunicipalityCode, Timestamp, text, Version } from './common.js';
+import { checkAttestation } from '../../domain/reporting-attestations.js';
+import { todayInNetherlands } from '../../lib/dates.js';
+import { Id, MunicipalityCode, Timestamp, text, Version, yearField } from './common.js';
 import { pageOf } from './records.js';
+import { alongsideSchemaIssues } from './rules.js';
 
 const Year = z.number().int().min(1900).max(2200).meta({ description: 'The reporting year (verslagjaar), a calendar year.' });
 
@@ -9,17 +12,18 @@ const Statement = text(1, 1000).nullable().optional().meta({
     'A short statement about the records, e.g. "Geen handhavingsbesluiten genomen in 2019." Never personal data: no names, e-mail addresses, phone or ID numbers (text that looks like them is refused).',
 });
 
-export const ReportingAttestationInput = z
-  .strictObject({
+export const ReportingAttestationInput = alongsideSchemaIssues(
+  z.strictObject({
     municipalityCode: MunicipalityCode,
-    year: Year,
+    year: yearField('The reporting year (verslagjaar), a calendar year; not one that has yet to begin.'),
     complete: z.literal(true).meta({ description: 'The records of this municipality and year are complete. Must be true.' }),
     nothingToReport: z
       .boolean()
       .meta({ description: 'true: no enforcement actions were taken this year (nothing to report); refused when counted actions exist.' }),
     statement: Statement,
-  })
-  .meta({ id: 'ReportingAttestationWrite' });
+  }),
+  (body) => checkAttestation(body, todayInNetherlands()),
+).meta({ id: 'ReportingAttestationWrite' });
 
 export const ReportingAttestation = z
   .object({

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { DIMENSIONS, OPEN_DATA_DIMENSIONS } from '../../domain/statistics.js';
+import { DIMENSIONS, OPEN_DATA_DIMENSIONS, periodIssues } from '../../domain/statistics.js';
 import { codeList, dateInput, IsoDate, MunicipalityCode, Timestamp, yearInput } from './common.js';
 import { Ground, LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
 import { Programme } from './municipalities.js';
+import { alongsideSchemaIssues } from './rules.js';
 
 /**
  * A query value that may be repeated (`?a=x&a=y`) or a comma list (`?a=x,y`), validated per item.
@@ -22,7 +23,7 @@ const listOf = <T extends z.ZodType>(item: T, description: string) =>
     )
     .meta({ description });
 
-export const StatisticsFilters = z.object({
+const filters = z.object({
   yearFrom: yearInput('First year (of the decision date) in the period. Not with decisionDateFrom/To.').optional(),
   yearTo: yearInput('Last year in the period, inclusive.').optional(),
   decisionDateFrom: dateInput(
@@ -36,14 +37,20 @@ export const StatisticsFilters = z.object({
   stage: listOf(Stage, 'The stages (fasen) to count; default decided, objection, appeal, final. Deleted actions are never counted.'),
 });
 
+/** The filters, with the period's cross-field rules listed beside the schema's issues (rules.ts). */
+export const StatisticsFilters = alongsideSchemaIssues(filters, periodIssues);
+
 export const Dimension = codeList('StatisticsDimension', DIMENSIONS, 'A dimension figures can be grouped by.');
 
-export const StatisticsQuery = StatisticsFilters.extend({
-  groupBy: listOf(
-    Dimension,
-    `Dimensions to group by (${DIMENSIONS.join(', ')}): repeat the parameter (\`groupBy=year&groupBy=municipality\`) or give a comma list (\`groupBy=year,municipality\`). Without it: one row with the totals.`,
-  ),
-});
+export const StatisticsQuery = alongsideSchemaIssues(
+  filters.extend({
+    groupBy: listOf(
+      Dimension,
+      `Dimensions to group by (${DIMENSIONS.join(', ')}): repeat the parameter (\`groupBy=year&groupBy=municipality\`) or give a comma list (\`groupBy=year,municipality\`). Without it: one row with the totals.`,
+    ),
+  }),
+  periodIssues,
+);
 
 export const CountingRule = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DELIVERY_OUTCOMES, EVENT_TYPES, SUBSCRIPTION_STATUSES } from '../../domain/notifications.js';
-import { codeList, Id, MunicipalityCode, Pagination, Timestamp, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, oneLine, Pagination, Timestamp, text, timestampInput, Version } from './common.js';
 import { pageOf } from './records.js';
 
 export const EventType = codeList(
@@ -17,15 +17,14 @@ export const SubscriptionStatus = codeList(
 
 export const SubscriptionWrite = z
   .strictObject({
-    callbackUrl: z
-      .string()
+    callbackUrl: oneLine()
       .max(2000)
       .meta({ description: 'Where events are POSTed (CloudEvents structured mode). https only; redirects are not followed.' }),
     eventTypes: z.array(EventType).min(1).max(EVENT_TYPES.length),
     municipalityCode: MunicipalityCode.nullable().optional().meta({
       description: 'Only events of this municipality. Officers: always their own (the default). Admins and analysts: omit for all.',
     }),
-    description: z.string().max(200).nullable().optional().meta({ description: 'What the subscription is for. No personal data.' }),
+    description: text(0, 200).nullable().optional().meta({ description: 'What the subscription is for. No personal data.' }),
     status: SubscriptionStatus.optional().meta({ description: 'Default active. Setting a disabled subscription active re-enables it.' }),
   })
   .meta({ id: 'SubscriptionWrite' });
@@ -69,7 +68,8 @@ export const SecretRotation = z
 
 export const Redelivery = z
   .strictObject({
-    since: Timestamp.nullable()
+    since: timestampInput()
+      .nullable()
       .optional()
       .meta({ description: 'Only deliveries made since then; omit for every delivery that was given up.' }),
   })
