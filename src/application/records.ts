@@ -8,6 +8,7 @@ import type {
   Establishment,
   EstablishmentInput,
   Licence,
+  LicenceInput,
   Municipality,
   Snapshot,
 } from '../domain/records.js';
@@ -51,6 +52,15 @@ export const establishmentColumns = (i: EstablishmentInput) => ({
   city: i.address.city,
   kvkNumber: i.kvkNumber ?? null,
   bagId: i.bagId ?? null,
+  externalReference: i.externalReference ?? null,
+});
+
+/** A licence's content as stored columns. */
+export const licenceColumns = (i: LicenceInput) => ({
+  licenceNumber: i.licenceNumber,
+  validFrom: i.validFrom,
+  validUntil: i.validUntil ?? null,
+  statusHistory: i.statusHistory,
   externalReference: i.externalReference ?? null,
 });
 

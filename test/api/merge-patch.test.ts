@@ -115,13 +115,14 @@ t.test('licences: PATCH replaces the status history whole and re-derives the act
   t.match(json(res), { status: 'revoked', licenceNumber: lic.licenceNumber, version: 2 });
 });
 
-t.test('PUT of exactly what GET returned succeeds; a changed read-only field is named', async (t) => {
+t.test('PUT of exactly what GET returned, or a PATCH of {}, changes nothing; a changed read-only field is named', async (t) => {
   const { app, client } = await build(t);
   const officer = await client('officer', 'GM0363');
   const make = records(app);
   const est = await make.establishment(officer.auth, 'GM0363', { kvkNumber: '12345678' });
   const lic = await make.licence(officer.auth, est.id);
   const action = await make.action(officer.auth, est.id, { legalBasis: 'APV art. 3:4' });
+  const admin = await client('admin');
   for (const url of [
     `/v1/establishments/${est.id}`,
     `/v1/establishments/${est.id}/licences/${lic.id}`,
@@ -136,10 +137,25 @@ t.test('PUT of exactly what GET returned succeeds; a changed read-only field is 
       payload: body,
     });
     t.equal(put.statusCode, 200, `${url}: ${put.body}`);
-    const { version, updatedAt, ...rest } = json(put);
-    const { version: _v, updatedAt: _u, ...before } = body;
-    t.same(rest, before, `${url}: nothing lost`);
-    t.equal(version, 2);
+    t.same(json(put), body, `${url}: the record as it was, its version and updatedAt included`);
+    t.equal(put.headers.etag, '"1"');
+    const empty = await app.inject({ method: 'PATCH', url, headers: { ...officer.auth, ...MERGE, 'if-match': '"1"' }, payload: '{}' });
+    t.same([empty.statusCode, json(empty)], [200, body], `${url}: PATCH {} too`);
+    const trail = json<{ items: { action: string }[] }>(
+      await app.inject({ url: `/v1/audit-trail?objectId=${body.id}`, headers: admin.auth }),
+    );
+    t.same(
+      trail.items.map((e) => e.action),
+      ['create'],
+      `${url}: no audit entry for a change of nothing`,
+    );
+    const other = await app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...officer.auth, 'if-match': '"1"' },
+      payload: { ...body, externalReference: `ref-${body.id}` },
+    });
+    t.same([other.statusCode, other.headers.etag], [200, '"2"'], `${url}: one field changed is a new version`);
 
     const changed = await app.inject({
       method: 'PUT',

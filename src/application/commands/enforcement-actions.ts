@@ -192,6 +192,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         ]);
         await assertReferenceFree(tx, 'enforcement_action', current.municipalityCode, input.externalReference, id);
       },
+      columns: enforcementActionColumns,
       // The same decision date keeps the status stored (kept in step with every licence change):
       // re-deriving it could only differ where the licence it rested on was destroyed.
       write: async (tx, current, input, stamped) =>

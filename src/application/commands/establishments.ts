@@ -60,6 +60,7 @@ export function createEstablishmentCommands(runner: CommandRunner) {
         }
         await assertReferenceFree(tx, 'establishment', current.municipalityCode, input.externalReference, id);
       },
+      columns: establishmentColumns,
       write: (tx, _current, input, stamped) => updateEstablishment(tx, id, { ...establishmentColumns(input), ...stamped }),
     });
   }

@@ -13,7 +13,7 @@ import {
   updateLicence,
 } from '../../infrastructure/repositories/licences.js';
 import type { RequestContext } from '../context.js';
-import { toLicence, toLicencePeriod } from '../records.js';
+import { licenceColumns, toLicence, toLicencePeriod } from '../records.js';
 import { rederiveLicenceStatus } from './enforcement-actions.js';
 import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, stamps } from './run.js';
 
@@ -97,15 +97,8 @@ export function createLicenceCommands(runner: CommandRunner) {
         await assertNoOverlap(tx, establishmentId, period(input), licenceId);
         await assertReferenceFree(tx, 'licence', current.municipalityCode, input.externalReference, licenceId);
       },
-      write: (tx, _current, input, stamped) =>
-        updateLicence(tx, licenceId, {
-          licenceNumber: input.licenceNumber,
-          validFrom: input.validFrom,
-          validUntil: input.validUntil ?? null,
-          statusHistory: input.statusHistory,
-          externalReference: input.externalReference ?? null,
-          ...stamped,
-        }),
+      columns: licenceColumns,
+      write: (tx, _current, input, stamped) => updateLicence(tx, licenceId, { ...licenceColumns(input), ...stamped }),
     });
   }
 

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AuditAction, AuditObjectType } from '../../domain/codes.js';
 import { Conflict, IdempotencyKeyReused, NotFound, VersionConflict } from '../../domain/errors.js';
 import { appendAudit } from '../../infrastructure/audit/chain.js';
@@ -72,6 +73,8 @@ export interface ChangeSpec<Row extends { version: number }, View> {
   municipalityCode(row: Row): string | null;
   /** Follow-up changes in the same transaction (re-deriving other records). */
   followUp?(tx: Tx, current: Row, next: Row | null): Promise<Change[]>;
+  /** True when the write would change nothing: then nothing is written or audited, and the version stays. */
+  unchanged?(current: Row): boolean;
 }
 
 /**
@@ -84,6 +87,8 @@ export interface CorrectionSpec<Row extends { version: number }, View, Input>
   revision: Revision<View, Input>;
   /** Rules on the new content and the stored record: throw RuleViolation or Conflict. */
   check(tx: Tx, current: Row, input: Input): Promise<void> | void;
+  /** The stored columns the new content sets: when each equals the stored row's, nothing is written. */
+  columns(input: Input): Partial<Row>;
   /** The update with the new content and the stamps; returns the new row. */
   write(tx: Tx, current: Row, input: Input, stamps: CorrectionStamps): Promise<Row | null>;
 }
@@ -150,6 +155,7 @@ export function createCommandRunner(
       if (!current) throw new NotFound(spec.what);
       if (current.version !== spec.expectedVersion) throw new VersionConflict(spec.what, current.version, spec.expectedVersion);
       await spec.check?.(tx, current);
+      if (spec.unchanged?.(current)) return { value: spec.view(current), changes: [] };
       const next = await spec.write(tx, current);
       const after = next ? spec.view(next) : null;
       const changes: Change[] = [
@@ -170,7 +176,7 @@ export function createCommandRunner(
   /** A correction (PUT, PATCH): the update of `change`, the new content worked out inside it; NotFound when the record is gone. */
   async function correct<Row extends { version: number }, View, Input>(
     ctx: RequestContext,
-    { revision, check, write, ...spec }: CorrectionSpec<Row, View, Input>,
+    { revision, check, columns, write, ...spec }: CorrectionSpec<Row, View, Input>,
   ): Promise<View> {
     let input: Input;
     const updated = await change(ctx, {
@@ -180,6 +186,8 @@ export function createCommandRunner(
         input = revise(revision, spec.view(current));
         await check(tx, current, input);
       },
+      // The content sent is the content stored (a PATCH of {}, a PUT of what GET returned): no new version.
+      unchanged: (current) => sameColumns(columns(input), current),
       write: (tx, current) =>
         write(tx, current, input, { updatedAt: new Date(), updatedBy: ctx.actor.clientId as string, version: current.version + 1 }),
     });
@@ -191,6 +199,18 @@ export function createCommandRunner(
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;
+
+/** A value with its null and absent members left out, at every depth (jsonb keeps no nulls apart from absence either). */
+const present = (v: unknown): unknown =>
+  Array.isArray(v)
+    ? v.map(present)
+    : v !== null && typeof v === 'object' && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (x === null || x === undefined ? [] : [[k, present(x)]])))
+      : v;
+
+/** Whether every column the new content sets already holds that value in the stored row. */
+export const sameColumns = (columns: object, row: object): boolean =>
+  Object.entries(columns).every(([k, v]) => isDeepStrictEqual(present(v), present((row as Record<string, unknown>)[k])));
 
 /** The resource a create made; for callers that send no Idempotency-Key (the service itself, scripts, tests). */
 export function madeBy<T>(created: Created<T>): T {

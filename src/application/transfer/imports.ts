@@ -21,9 +21,9 @@ import {
 import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
 import type { createEstablishmentCommands } from '../commands/establishments.js';
 import type { createLicenceCommands } from '../commands/licences.js';
-import { type Created, claimOrReplay } from '../commands/run.js';
+import { type Created, claimOrReplay, sameColumns } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
-import { enforcementActionColumns, establishmentColumns } from '../records.js';
+import { enforcementActionColumns, establishmentColumns, licenceColumns } from '../records.js';
 
 /** Rolls back a retried upload's transaction, carrying the first response to answer again. */
 class Replayed extends Error {
@@ -161,9 +161,6 @@ function problemsOf(type: RecordType, line: number, err: unknown): ImportProblem
   throw err;
 }
 
-const same = (a: Record<string, unknown>, b: Record<string, unknown>) =>
-  Object.keys(a).every((k) => JSON.stringify(a[k] ?? null) === JSON.stringify(b[k] ?? null));
-
 class RowRejected extends Error {
   constructor(readonly problems: Omit<ImportProblem, 'line'>[]) {
     super('row rejected');
@@ -195,7 +192,7 @@ async function applyRecord(
     }
     // Found by its registry id (an export of a record without a reference): it keeps having none.
     const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
-    if (same(establishmentColumns(wanted), current.row)) return 'unchanged';
+    if (sameColumns(establishmentColumns(wanted), current.row)) return 'unchanged';
     await commands.establishments.replace(ctx, current.row.id, current.row.version, wanted);
     return 'updated';
   }
@@ -216,14 +213,7 @@ async function applyRecord(
       ]);
     }
     const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
-    const columns = {
-      licenceNumber: wanted.licenceNumber,
-      validFrom: wanted.validFrom,
-      validUntil: wanted.validUntil ?? null,
-      statusHistory: wanted.statusHistory,
-      externalReference: wanted.externalReference ?? null,
-    };
-    if (same(columns, current.row)) return 'unchanged';
+    if (sameColumns(licenceColumns(wanted), current.row)) return 'unchanged';
     await commands.licences.replace(ctx, establishmentId, current.row.id, current.row.version, wanted);
     return 'updated';
   }
@@ -240,7 +230,7 @@ async function applyRecord(
     besluitUrl: current.row.besluitUrl,
     externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference,
   };
-  if (current.row.establishmentId === establishmentId && same(enforcementActionColumns(wanted), current.row)) return 'unchanged';
+  if (current.row.establishmentId === establishmentId && sameColumns(enforcementActionColumns(wanted), current.row)) return 'unchanged';
   await commands.enforcementActions.replace(ctx, current.row.id, current.row.version, wanted);
   return 'updated';
 }
