@@ -195,14 +195,13 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
       columns: enforcementActionColumns,
       // The same decision date keeps the status stored (kept in step with every licence change):
       // re-deriving it could only differ where the licence it rested on was destroyed.
-      write: async (tx, current, input, stamped) =>
+      write: async (tx, current, input, values) =>
         updateEnforcementAction(tx, id, {
-          ...enforcementActionColumns(input),
+          ...values,
           licenceStatus:
             input.decisionDate === current.decisionDate
               ? current.licenceStatus
               : licenceStatusOn(await licenceHistory(tx, current.establishmentId), input.decisionDate),
-          ...stamped,
         }),
     });
   }

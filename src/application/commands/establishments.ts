@@ -61,7 +61,7 @@ export function createEstablishmentCommands(runner: CommandRunner) {
         await assertReferenceFree(tx, 'establishment', current.municipalityCode, input.externalReference, id);
       },
       columns: establishmentColumns,
-      write: (tx, _current, input, stamped) => updateEstablishment(tx, id, { ...establishmentColumns(input), ...stamped }),
+      write: (tx, _current, _input, values) => updateEstablishment(tx, id, values),
     });
   }
 

@@ -98,7 +98,7 @@ export function createLicenceCommands(runner: CommandRunner) {
         await assertReferenceFree(tx, 'licence', current.municipalityCode, input.externalReference, licenceId);
       },
       columns: licenceColumns,
-      write: (tx, _current, input, stamped) => updateLicence(tx, licenceId, { ...licenceColumns(input), ...stamped }),
+      write: (tx, _current, _input, values) => updateLicence(tx, licenceId, values),
     });
   }
 

@@ -89,8 +89,8 @@ export interface CorrectionSpec<Row extends { version: number }, View, Input>
   check(tx: Tx, current: Row, input: Input): Promise<void> | void;
   /** The stored columns the new content sets: when each equals the stored row's, nothing is written. */
   columns(input: Input): Partial<Row>;
-  /** The update with the new content and the stamps; returns the new row. */
-  write(tx: Tx, current: Row, input: Input, stamps: CorrectionStamps): Promise<Row | null>;
+  /** The update: those columns with the stamps (and what else the content implies); returns the new row. */
+  write(tx: Tx, current: Row, input: Input, values: Partial<Row> & CorrectionStamps): Promise<Row | null>;
 }
 
 /** Who corrected a record and when, and its next version. */
@@ -179,17 +179,24 @@ export function createCommandRunner(
     { revision, check, columns, write, ...spec }: CorrectionSpec<Row, View, Input>,
   ): Promise<View> {
     let input: Input;
+    let values: Partial<Row>;
     const updated = await change(ctx, {
       ...spec,
       action: 'update',
       check: async (tx, current) => {
         input = revise(revision, spec.view(current));
         await check(tx, current, input);
+        values = columns(input);
       },
       // The content sent is the content stored (a PATCH of {}, a PUT of what GET returned): no new version.
-      unchanged: (current) => sameColumns(columns(input), current),
+      unchanged: (current) => sameColumns(values, current),
       write: (tx, current) =>
-        write(tx, current, input, { updatedAt: new Date(), updatedBy: ctx.actor.clientId as string, version: current.version + 1 }),
+        write(tx, current, input, {
+          ...values,
+          updatedAt: new Date(),
+          updatedBy: ctx.actor.clientId as string,
+          version: current.version + 1,
+        }),
     });
     if (!updated) throw new NotFound(spec.what);
     return updated;

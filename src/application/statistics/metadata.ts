@@ -16,7 +16,6 @@ import { toCsv } from '../../lib/csv.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 import { OBSERVATION_DIMENSIONS, OBSERVATION_TOPICS, VALUE_ATTRIBUTE_OF, VALUE_ATTRIBUTES, type ValueAttribute } from './csv.js';
-
 import type { PublishedValue } from './open-data.js';
 
 /** One code of a dimension: the CBS-style identifier, the value the API's own parameters use, titles. */

@@ -45,7 +45,7 @@ export function sendResource<T extends { version: number }>(request: FastifyRequ
 }
 
 /** A stored create's response, sent again for a retry with the same Idempotency-Key (Idempotent-Replayed: true). */
-function replay(reply: FastifyReply, record: IdempotencyRecord) {
+export function replay(reply: FastifyReply, record: IdempotencyRecord) {
   const headers = record.responseHeaders as Record<string, string>;
   if (record.withheld && record.withheld.length > 0) {
     throw new HttpProblem({

@@ -11,7 +11,7 @@ import { HttpProblem } from '../problem.js';
 import { ExportParams, ExportQuery, FileBody, ImportJob, ImportParams, ImportQuery, TemplateParams } from '../schemas/transfer.js';
 import { decodeUpload, type FileFormat } from '../transfer-files.js';
 import { AUTH_PROBLEMS, BEARER, problems, roles } from './operations.js';
-import { sendCreated } from './replies.js';
+import { replay } from './replies.js';
 
 const tags = ['Import and export'];
 const CSV_TYPE = 'text/csv; charset=utf-8; header=present';
@@ -96,7 +96,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
         decodeUpload(file, format, recordType, ctx.municipalityCode as string, importLimitBytes),
         () => requestFingerprint(request.method, request.url, { format, sha256: hash.digest('hex') }),
       );
-      if (created.replayed) return sendCreated(request, reply, created, () => '');
+      if (created.replayed) return replay(reply, created.record);
       services.imports.worker.poke();
       return reply.code(202).header('Location', `/v1/imports/${created.value.id}`).send(created.value);
     },
