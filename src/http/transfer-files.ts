@@ -12,6 +12,7 @@ import {
   TEXT_COLUMNS,
   unprotectFormula,
 } from '../domain/transfer.js';
+import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
 import { EnforcementActionInput } from './schemas/enforcement-actions.js';
 import { EstablishmentInput } from './schemas/establishments.js';
@@ -33,23 +34,39 @@ const UNRESOLVED = '00000000-0000-4000-8000-000000000000';
 const fileProblem = (status: number, code: string, detail: string, invalidParams?: InvalidParam[]) =>
   new HttpProblem({ status, code, detail, ...(invalidParams ? { invalidParams } : {}) });
 
-/** The body as UTF-8 text, a chunk at a time; invalid UTF-8 or more than `limit` bytes stop it. The BOM is dropped. */
+/**
+ * The body as UTF-8 text, a chunk at a time; invalid UTF-8 or more than `limit` bytes stop it. The
+ * BOM is dropped. Invalid UTF-8 is reported with the line and byte where it starts, so an officer
+ * can find the character (typically an é saved as Windows-1252).
+ */
 async function* utf8(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
+  let lineFeedsBefore = 0;
+  let previous: Uint8Array = new Uint8Array(0);
   for await (const chunk of body) {
     const at = bytes;
     bytes += chunk.length;
     if (bytes > limit) throw fileProblem(413, 'payload-too-large', `An import file may have at most ${limit} bytes.`);
+    let text: string;
     try {
-      yield decoder.decode(chunk, { stream: true });
+      text = decoder.decode(chunk, { stream: true });
     } catch {
+      // The decoder may hold the start of a character from the previous chunk: look from there.
+      const carried = previous.subarray(lastCharacterStart(previous));
+      const window = Buffer.concat([carried, chunk]);
+      const offset = Math.max(firstInvalidUtf8Byte(window), 0);
+      const line = lineFeedsBefore - lineFeeds(carried) + lineFeeds(window, 0, offset) + 1;
+      const byte = at - carried.length + offset;
       throw fileProblem(
         400,
         'invalid-encoding',
-        `The file is not valid UTF-8 (near byte ${at}). Save it as UTF-8 (in Excel: "CSV UTF-8 (comma delimited)").`,
+        `The file is not valid UTF-8 at line ${line} (byte offset ${byte}: 0x${(window[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0')}). Save it as UTF-8 (in Excel: "CSV UTF-8 (comma delimited)").`,
       );
     }
+    lineFeedsBefore += lineFeeds(chunk);
+    previous = chunk;
+    yield text;
   }
   try {
     const rest = decoder.decode();

@@ -393,7 +393,7 @@ t.test('bad files get clear answers', async (t) => {
   ]);
   const encoding = await a.upload(latin1, 'recordType=establishments');
   t.equal(encoding.statusCode, 400);
-  t.match(json(encoding), { code: 'invalid-encoding' });
+  t.match(json(encoding), { code: 'invalid-encoding', detail: /at line 2 \(byte offset 130: 0xE9\)/ });
 
   const header = await a.upload('externalReference,naam,kind,colour\nE-1,x,club,red\n', 'recordType=establishments');
   t.equal(header.statusCode, 400);

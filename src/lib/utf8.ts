@@ -1,0 +1,32 @@
+const REPLACEMENT = '\uFFFD';
+const REPLACEMENT_BYTES = [0xef, 0xbf, 0xbd] as const;
+
+/**
+ * The offset of the first byte that is not valid UTF-8 in `bytes` (which must start at a character
+ * boundary; a character cut off at the end counts as invalid from its first byte), or -1 when all of
+ * it is valid. The non-fatal decoder turns each invalid sequence into U+FFFD, so walking its
+ * output finds the first U+FFFD the bytes did not spell.
+ */
+export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+  let offset = 0;
+  for (const ch of new TextDecoder('utf-8').decode(bytes)) {
+    if (ch === REPLACEMENT && REPLACEMENT_BYTES.some((b, i) => bytes[offset + i] !== b)) return offset;
+    offset += Buffer.byteLength(ch, 'utf8');
+  }
+  return -1;
+}
+
+/** How many line feeds `bytes` holds from `start` up to (not including) `end`. */
+export function lineFeeds(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let count = 0;
+  for (let i = bytes.indexOf(0x0a, start); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1)) count++;
+  return count;
+}
+
+/** The bytes at the end of `bytes` that may open a character not finished yet: its last character's, from its first byte. */
+export function lastCharacterStart(bytes: Uint8Array): number {
+  let i = bytes.length;
+  // Back over at most three continuation bytes (10xxxxxx) to the byte that opens the character.
+  while (i > 0 && bytes.length - i < 3 && ((bytes[i - 1] ?? 0) & 0xc0) === 0x80) i--;
+  return i > 0 ? i - 1 : 0;
+}

@@ -1,0 +1,66 @@
+import t from 'tap';
+import { decodeUpload } from '../../src/http/transfer-files.js';
+import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds } from '../../src/lib/utf8.js';
+
+const HEADER = 'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId';
+
+t.test('firstInvalidUtf8Byte finds the first byte that is not UTF-8', async (t) => {
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  t.equal(firstInvalidUtf8Byte(bytes('Café ☕ 😀')), -1, 'valid text');
+  t.equal(firstInvalidUtf8Byte(bytes('a\uFFFDb')), -1, 'a U+FFFD that is in the text is valid');
+  t.equal(firstInvalidUtf8Byte(bytes('Caf', [0xe9], 'x')), 3, 'a Windows-1252 é');
+  t.equal(firstInvalidUtf8Byte(bytes('\uFFFD', [0xff])), 3, 'after a real U+FFFD');
+  t.equal(firstInvalidUtf8Byte(bytes('ab', [0xe2, 0x98])), 2, 'a character cut off at the end, from its first byte');
+  t.equal(firstInvalidUtf8Byte(bytes('ab', [0xc0, 0xaf])), 2, 'an overlong encoding');
+  t.equal(firstInvalidUtf8Byte(bytes('ab', [0xed, 0xa0, 0x80])), 2, 'an encoded surrogate');
+});
+
+t.test('lineFeeds and lastCharacterStart', async (t) => {
+  const b = Buffer.from('a\nb\n\nc');
+  t.equal(lineFeeds(b), 3);
+  t.equal(lineFeeds(b, 2), 2);
+  t.equal(lineFeeds(b, 0, 3), 1, 'up to, not including, end');
+  t.equal(lastCharacterStart(Buffer.from('ab')), 1);
+  t.equal(lastCharacterStart(Buffer.from('a😀')), 1, 'the first byte of a four-byte character');
+  t.equal(lastCharacterStart(Buffer.from([0x61, 0xe2, 0x98])), 1, 'an unfinished character');
+  t.equal(lastCharacterStart(Buffer.alloc(0)), 0);
+});
+
+/** The problem decodeUpload throws for a body sent in the given pieces. */
+async function problemOf(pieces: Buffer[]): Promise<{ code?: string; message?: string }> {
+  async function* body() {
+    for (const p of pieces) yield p;
+  }
+  try {
+    for await (const _ of decodeUpload(body(), 'csv', 'establishments', 'GM0363', 1 << 20)) {
+      // read every record
+    }
+  } catch (err) {
+    return err as { code?: string; message?: string };
+  }
+  return {};
+}
+
+t.test('invalid UTF-8 is reported at its line and byte, however the upload is cut into pieces', async (t) => {
+  const before = Buffer.from(`${HEADER}\nE-1,GM0363,Café ☕,club,Kade,1,,1012DK,Amsterdam,,\nE-2,GM0363,Caf`);
+  const file = Buffer.concat([before, Buffer.from([0xe9]), Buffer.from(',club,Kade,2,,1012DK,Amsterdam,,\n')]);
+  const expected = `at line 3 (byte offset ${before.length}: 0xE9)`;
+  const whole = await problemOf([file]);
+  t.equal(whole.code, 'invalid-encoding');
+  t.match(whole.message, expected, 'in one piece');
+  const wrong: number[] = [];
+  for (let cut = 1; cut < file.length; cut++) {
+    const problem = await problemOf([file.subarray(0, cut), file.subarray(cut)]);
+    if (!problem.message?.includes(expected)) wrong.push(cut);
+  }
+  t.same(wrong, [], 'in two pieces, cut at every byte');
+  const bytewise = await problemOf([...file].map((b) => Buffer.from([b])));
+  t.match(bytewise.message, expected, 'a byte at a time');
+});
+
+t.test('a character cut off by the end of the file', async (t) => {
+  const problem = await problemOf([Buffer.concat([Buffer.from(`${HEADER}\nE-1,GM0363,x`), Buffer.from([0xe2, 0x98])])]);
+  t.equal(problem.code, 'invalid-encoding');
+  t.match(problem.message, 'ends inside a character');
+});
