@@ -20,7 +20,8 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_reject_change();
 --> statement-breakpoint
 
--- 2. The role the service's transactions run as (inTransaction: set_config('role', 'registry_app', true)).
+-- 2. The role the service's transactions run as (withTenant in src/infrastructure/db/tenant.ts:
+--    set_config('role', 'registry_app', true)).
 --    Superusers bypass row-level security, so the service switches to this NOLOGIN role per
 --    transaction. Roles are per cluster, databases are not: creation is idempotent and tolerates
 --    another database's migration creating it at the same moment.

@@ -22,7 +22,7 @@ ALTER TABLE "audit_log" ADD COLUMN "content_hash" text;--> statement-breakpoint
 -- COMMIT, inside the database: the lock is held only for the commit itself.
 --
 -- Chain format 2 (entries with content_hash): content_hash = SHA-256 (hex) of the RFC 8785
--- canonical JSON of the entry's content, computed by the service (src/services/audit.ts
+-- canonical JSON of the entry's content, computed by the service (src/infrastructure/audit/chain.ts
 -- contentHash); hash = SHA-256 (hex) of the UTF-8 text `seq:prev_hash:content_hash`.
 -- Entries written before this migration keep format 1 (content_hash null) and verify as before.
 CREATE OR REPLACE FUNCTION audit_chain_lock() RETURNS void

@@ -34,7 +34,7 @@ function candidatesFor(tx: Tx, rule: RetentionRule, cutOff: string): Promise<Can
 /**
  * Destruction under the Archiefwet: records past their retention period go (the row is deleted),
  * and so does the content of their audit entries (before, after and reason are blanked through
- * the database's one controlled path, migration 0015). Each destroyed record gets a `destroy` entry
+ * the database's one controlled path, migration 0013). Each destroyed record gets a `destroy` entry
  * in the chain recording what (type, id, municipality), when, under which rule (selection list,
  * period, what it runs from, the cut-off date) and which entries were blanked, so the chain still
  * verifies. The statistics keep their counts (the rollups are not decremented).

@@ -47,7 +47,7 @@ function invalidParamsFrom(err: FastifyError & { validation: unknown[] }, contex
       continue;
     }
     const name = path.join('.') || (context ?? 'body');
-    // A domain rule run alongside the schema (src/schemas/rules.ts) names its own code.
+    // A domain rule run alongside the schema (src/http/schemas/rules.ts) names its own code.
     const rule = (v.params.params as { rule?: unknown } | undefined)?.rule;
     out.push({ name, code: v.keyword === 'custom' && typeof rule === 'string' ? rule : v.keyword, reason: v.message });
   }

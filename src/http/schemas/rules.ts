@@ -4,8 +4,9 @@ import type { InvalidParam } from '../../domain/errors.js';
 /**
  * Lets a body's cross-field rules (src/domain) be listed together with its schema issues, so a
  * client sees every invalid field at once. The rules run here only when the schema already
- * failed; a body that passes the schema is checked by its repository, which also has the
- * database at hand. Each issue carries its rule code in `params.rule` (see plugins/problems.ts).
+ * failed; a body that passes the schema is checked by its command or query (src/application),
+ * which also has the database at hand. Each issue carries its rule code in `params.rule` (see
+ * plugins/problems.ts).
  */
 export function alongsideSchemaIssues<T extends z.ZodType>(schema: T, rules: (body: Record<string, unknown>) => InvalidParam[]): T {
   return schema.superRefine(

@@ -117,7 +117,7 @@ export interface ChainReport {
   problem: string | null;
 }
 
-/** An entry whose payload (before, after, reason) was blanked by a destruction (migration 0015). */
+/** An entry whose payload (before, after, reason) was blanked by a destruction (migration 0013). */
 const isBlanked = (row: AuditRow) => row.before === null && row.after === null && row.reason === null;
 
 /** The entries a `destroy` entry says it blanked. */

@@ -172,7 +172,8 @@ const auditEntryContent = () => ({
 /**
  * The audit trail: append-only, hash-chained. Each row's hash covers its content and the previous
  * row's hash, so an edited or removed row breaks the chain. Entries are chained at commit by the
- * database (migrations/0008_audit_chained_at_commit.sql); src/services/audit.ts has the formulas.
+ * database (migrations/0008_audit_chained_at_commit.sql); src/infrastructure/audit/chain.ts has the
+ * formulas.
  */
 export const auditLog = pgTable(
   'audit_log',

@@ -10,7 +10,6 @@ export type AttestationValues = typeof reportingAttestations.$inferInsert;
 const records = tenantRecords(reportingAttestations);
 
 export const findAttestation = records.find;
-export const findAttestationEver = records.findEver;
 
 export interface AttestationFilters {
   municipalityCode?: string | undefined;

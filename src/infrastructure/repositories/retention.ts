@@ -51,7 +51,7 @@ export async function establishmentsPastRetention(tx: Tx, cutOff: string, limit:
 
 const TABLES = { enforcement_action: enforcementActions, licence: licences, establishment: establishments } as const;
 
-/** Deletes the records, then blanks their audit entries' payloads (migration 0015): answers the blanked entries per record. */
+/** Deletes the records, then blanks their audit entries' payloads (migration 0013): answers the blanked entries per record. */
 export async function destroyRecords(tx: Tx, type: keyof typeof TABLES, ids: string[]): Promise<Map<string, number[]>> {
   const blanked = new Map<string, number[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return blanked;
