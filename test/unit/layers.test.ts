@@ -11,7 +11,7 @@ const LAYERS = ['lib', 'infrastructure', 'domain', 'application', 'http', 'compo
 
 function layerOf(file: string): (typeof LAYERS)[number] {
   const top = path.relative(SRC, file).split(path.sep)[0] ?? '';
-  return (LAYERS as readonly string[]).includes(top) ? (top as (typeof LAYERS)[number]) : 'composition'; // app, server, config, logger, cli
+  return (LAYERS as readonly string[]).includes(top) ? (top as (typeof LAYERS)[number]) : 'composition'; // every other top-level module and cli/ (docs/architecture.md)
 }
 
 function sources(dir: string): string[] {
