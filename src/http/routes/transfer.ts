@@ -46,7 +46,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
   app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
 
   app.post('/imports', {
-    config: roles('officer'),
+    config: { ...roles('officer'), idempotencyLocation: true },
     // The body is the file as a stream, read by decodeUpload; the other parts are validated as usual.
     validatorCompiler: (req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(req as never)),
     preParsing: async (request, _reply, payload) => {
