@@ -119,3 +119,44 @@ t.test('the response stored in the rotation’s own transaction has its status a
   t.same(row?.withheld, ['secret']);
   t.notOk(row?.responseBody.includes('whsec_'));
 });
+
+t.test('an import’s cancel: a retry with the same key answers the first response again', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const upload = async () =>
+    json<{ id: string }>(
+      await app.inject({
+        method: 'POST',
+        url: '/v1/imports?recordType=establishments',
+        headers: { ...officer.auth, 'content-type': 'text/csv' },
+        payload:
+          'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId\r\nE-1,GM0363,Club Rood,club,Kade,1,,1012DK,Amsterdam,,',
+      }),
+    );
+  const job = await upload();
+  const cancel = (id: string, payload?: Record<string, unknown>) =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/imports/${id}/cancel`,
+      headers: { ...officer.auth, 'idempotency-key': 'cancel-once' },
+      payload,
+    });
+
+  const first = await cancel(job.id);
+  t.equal(first.statusCode, 202, first.body);
+  t.match(json(first), { id: job.id, state: 'cancelled' });
+  const before = await state();
+  // The key was ignored: the retry was a 409 import-finished, not the first answer.
+  const retry = await cancel(job.id);
+  t.equal(retry.statusCode, 202, retry.body);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.equal(retry.body, first.body, 'the same body');
+  t.equal(retry.headers['content-type'], first.headers['content-type']);
+  t.equal(retry.headers.location, undefined, 'no Location, as the first had none');
+  t.same(await state(), before);
+
+  const another = await upload();
+  const otherPath = await cancel(another.id);
+  t.equal(otherPath.statusCode, 422, 'the same key for another import’s cancel');
+  t.match(json(await app.inject({ url: `/v1/imports/${another.id}`, headers: officer.auth })), { state: 'queued' });
+  t.equal((await cancel(job.id, { reason: 'again' })).statusCode, 422, 'another body under the same key');
+});

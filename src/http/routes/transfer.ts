@@ -129,7 +129,11 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       params: ImportParams,
       response: { 202: ImportJob, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 413, 415) },
     },
-    handler: async (request, reply) => reply.code(202).send(await services.imports.cancel(contextOf(request), request.params.id)),
+    handler: async (request, reply) => {
+      const cancelled = await services.imports.cancel(contextOf(request), request.params.id);
+      if (cancelled.replayed) return replay(reply, cancelled.record);
+      return reply.code(202).send(cancelled.value);
+    },
   });
 
   app.get('/imports/templates/:template', {
