@@ -160,3 +160,25 @@ t.test('an import’s cancel: a retry with the same key answers the first respon
   t.match(json(await app.inject({ url: `/v1/imports/${another.id}`, headers: officer.auth })), { state: 'queued' });
   t.equal((await cancel(job.id, { reason: 'again' })).statusCode, 422, 'another body under the same key');
 });
+
+t.test('a checkpoint: a retry with the same key answers the first one and signs no other', async (t) => {
+  const admin = await client('admin');
+  const sign = (payload?: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/v1/audit-trail/checkpoints', headers: { ...admin.auth, 'idempotency-key': 'sign-once' }, payload });
+  const first = await sign();
+  t.equal(first.statusCode, 201, first.body);
+  const before = await state();
+  // The key was ignored: every retry signed another checkpoint.
+  const retry = await sign();
+  t.equal(retry.statusCode, 201, retry.body);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.equal(retry.body, first.body, 'the same checkpoint');
+  t.equal(retry.headers['content-type'], first.headers['content-type']);
+  t.equal(retry.headers.location, undefined);
+  t.same(await state(), before, 'no second checkpoint');
+  t.equal((await sign({ note: 'another' })).statusCode, 422, 'another body under the same key');
+  t.same(await state(), before);
+  const unkeyed = await app.inject({ method: 'POST', url: '/v1/audit-trail/checkpoints', headers: admin.auth });
+  t.equal(unkeyed.statusCode, 201);
+  t.equal((await state())[2], before[2] + 1, 'without a key each call signs one');
+});
