@@ -35,7 +35,7 @@ export interface RequestContext {
   municipalityCode: string | null;
   /** A list may lag on a replica, except for a client that wrote moments ago (read-your-own-writes). */
   readFromPrimary: boolean;
-  /** The Idempotency-Key of a create, claimed in the create's own transaction. */
+  /** The Idempotency-Key of a POST, claimed in its command's own transaction. */
   idempotency: IdempotencyClaim | null;
 }
 

@@ -115,7 +115,7 @@ export function createServices(database: Database, options: ServiceOptions) {
     inOneTransaction: <T>(work: (commands: RecordCommands) => Promise<T>): Promise<T> =>
       database.db.transaction((tx) => work(commandsOn(tx))),
     /** Bulk import jobs and their worker, and streamed exports (docs/import-export.md). */
-    imports: createImports(database, commandsOn, { batchSize: 500, leaseMs: 30_000, pollMs: 1000, ...options.imports }),
+    imports: createImports(database, runner, commandsOn, { batchSize: 500, leaseMs: 30_000, pollMs: 1000, ...options.imports }),
     exports: createExporter(database),
     queries: {
       municipalities: createMunicipalityQueries(read),

@@ -43,8 +43,10 @@ export interface IdempotencyClaim {
   withheld: readonly string[];
   /** Set once the key is written in a transaction that committed. */
   stored: boolean;
-  /** The collection the create posts to (path without query): a created resource lives at `${collection}/${id}`. */
-  collection: string;
+  /** The status the request answers when it succeeds: 201 for a create, 200 or 202 for another POST. */
+  status: number;
+  /** The collection a create posts to (path without query), its resource at `${collection}/${id}` (Location); null: the answer has no Location. */
+  collection: string | null;
   /** What the transaction stored as the response: the final one is written again only if it differs. */
   storedResponse?: { body: string; headers: Record<string, string> };
 }
@@ -69,8 +71,8 @@ export async function claimKey(tx: Tx, claim: IdempotencyClaim): Promise<ClaimOu
 }
 
 /**
- * The last statement before commit: stores the key with the response derived from the created
- * resource, so that the key exists if and only if the create committed.
+ * The last statement before commit: stores the key with the response derived from the request's
+ * result (the created resource), so that the key exists if and only if the write committed.
  */
 export async function storeResponse(tx: Tx, claim: IdempotencyClaim, created: unknown): Promise<void> {
   const resource = (created ?? {}) as Record<string, unknown>;
@@ -78,7 +80,7 @@ export async function storeResponse(tx: Tx, claim: IdempotencyClaim, created: un
   for (const f of claim.withheld) delete body[f];
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   const id = resource.id ?? resource.code;
-  if (typeof id === 'string') headers.location = `${claim.collection}/${id}`;
+  if (typeof id === 'string' && claim.collection) headers.location = `${claim.collection}/${id}`;
   if (typeof resource.version === 'number') headers.etag = `"${resource.version}"`;
   const now = new Date();
   claim.storedResponse = { body: JSON.stringify(body), headers };
@@ -86,7 +88,7 @@ export async function storeResponse(tx: Tx, claim: IdempotencyClaim, created: un
     clientId: claim.clientId,
     key: claim.key,
     fingerprint: claim.fingerprint,
-    responseStatus: 201,
+    responseStatus: claim.status,
     responseBody: claim.storedResponse.body,
     responseHeaders: headers,
     withheld: claim.withheld.filter((f) => f in resource),
@@ -120,7 +122,7 @@ export async function recordFinalResponse(
   }
   const stored = claim.storedResponse;
   // Usually the transaction already stored these very bytes and headers: no second write.
-  if (status === 201 && stored?.body === body && canonicalize(stored.headers) === canonicalize(headers)) return false;
+  if (status === claim.status && stored?.body === body && canonicalize(stored.headers) === canonicalize(headers)) return false;
   await db
     .update(idempotencyKeys)
     .set({ responseStatus: status, responseBody: body, responseHeaders: headers })

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import { servicesFor } from '../../src/app.js';
+import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
 import { loadConfig } from '../../src/config.js';
 import { signingKeyFromPem } from '../../src/infrastructure/audit/checkpoints.js';
@@ -13,7 +14,7 @@ t.test('a signed checkpoint sets the last-checkpoint time in the metrics', async
   const gauge = async () =>
     /^registry_audit_last_checkpoint_timestamp_seconds (\S+)$/m.exec((await services.metrics.scrape()).body)?.[1] ?? null;
   t.equal(await gauge(), null, 'no checkpoint yet: no time');
-  const checkpoint = await services.commands.auditCheckpoints.sign(systemContext('test checkpoint'));
+  const checkpoint = madeBy(await services.commands.auditCheckpoints.sign(systemContext('test checkpoint')));
   const found = await gauge();
   t.equal(
     Number(found),

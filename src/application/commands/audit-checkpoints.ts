@@ -1,7 +1,7 @@
 import { Conflict, NotFound } from '../../domain/errors.js';
 import { type Checkpoint, type SigningKey, storeCheckpoint } from '../../infrastructure/audit/checkpoints.js';
 import type { RequestContext } from '../context.js';
-import type { CommandRunner } from './run.js';
+import type { CommandRunner, Created } from './run.js';
 
 const signingOff = () =>
   new Conflict(
@@ -21,10 +21,15 @@ export function createAuditCheckpointCommands(runner: CommandRunner, key: Signin
     return c;
   };
 
-  /** Signs the current head now. */
-  function sign(ctx: RequestContext): Promise<Checkpoint> {
+  /**
+   * Signs the current head now (an admin's request). Run as a create, so that a retry with the same
+   * Idempotency-Key answers the first checkpoint again and signs no other.
+   */
+  async function sign(ctx: RequestContext): Promise<Created<Checkpoint>> {
     if (!key) throw signingOff();
-    return runner.run(ctx, async (tx) => ({ value: (await storeCheckpoint(tx, key)) as Checkpoint, changes: [] })).then(noted);
+    const created = await runner.create(ctx, async (tx) => ({ value: (await storeCheckpoint(tx, key)) as Checkpoint, changes: [] }));
+    if (!created.replayed) noted(created.value);
+    return created;
   }
 
   /** Signs the current head unless the latest checkpoint already covers it (the periodic signer). */

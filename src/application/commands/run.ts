@@ -105,9 +105,9 @@ export type TenantTransaction = <T>(scope: TenantScope, work: (tx: Tx) => Promis
 
 /**
  * The one home of every write. Each command runs through here: one transaction bound to the
- * caller's tenant scope → (for a create with an Idempotency-Key) claim the key → the command's own
- * load, rules and write → its audit entries → the commit hooks → (for that create) the stored
- * response. Nothing of a write is outside the transaction, so nothing is half-done.
+ * caller's tenant scope → (for a create, or another POST run as one, with an Idempotency-Key) claim
+ * the key → the command's own load, rules and write → its audit entries → the commit hooks → (for
+ * that create) the stored response. Nothing of a write is outside the transaction, so nothing is half-done.
  */
 export function createCommandRunner(
   database: Database,
@@ -148,28 +148,24 @@ export function createCommandRunner(
     return outcome;
   }
 
-  /** Load for update → version check (If-Match) → rules → write → audit (before and after) → follow-ups. */
+  /** A change of one stored record (update or delete), its steps in `changed` below, then its audit entries. */
   function change<Row extends { version: number }, View>(ctx: RequestContext, spec: ChangeSpec<Row, View>): Promise<View | null> {
-    return run(ctx, async (tx) => {
-      const current = await spec.load(tx);
-      if (!current) throw new NotFound(spec.what);
-      if (current.version !== spec.expectedVersion) throw new VersionConflict(spec.what, current.version, spec.expectedVersion);
-      await spec.check?.(tx, current);
-      if (spec.unchanged?.(current)) return { value: spec.view(current), changes: [] };
-      const next = await spec.write(tx, current);
-      const after = next ? spec.view(next) : null;
-      const changes: Change[] = [
-        {
-          action: spec.action,
-          objectType: spec.objectType,
-          objectId: spec.objectId,
-          municipalityCode: spec.municipalityCode(current),
-          before: spec.view(current),
-          after,
-        },
-        ...((await spec.followUp?.(tx, current, next)) ?? []),
-      ];
-      return { value: after, changes };
+    return run(ctx, (tx) => changed(tx, spec));
+  }
+
+  /**
+   * A `change` that a POST makes (a secret's rotation), run as a create is: with an Idempotency-Key
+   * its first statement claims the key, and its response is stored with it, so that a retry answers
+   * the first response again and changes nothing. `answer` makes the response from the changed record.
+   */
+  function changeOnce<Row extends { version: number }, View, T>(
+    ctx: RequestContext,
+    spec: ChangeSpec<Row, View>,
+    answer: (view: View | null) => T,
+  ): Promise<Created<T>> {
+    return create(ctx, async (tx) => {
+      const { value, changes } = await changed(tx, spec);
+      return { value: answer(value), changes };
     });
   }
 
@@ -202,10 +198,33 @@ export function createCommandRunner(
     return updated;
   }
 
-  return { run, create, change, correct };
+  return { run, create, change, changeOnce, correct };
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;
+
+/** A change's steps in its transaction: load for update → version check (If-Match) → rules → write → its changes (before and after) → follow-ups. */
+async function changed<Row extends { version: number }, View>(tx: Tx, spec: ChangeSpec<Row, View>): Promise<Written<View | null>> {
+  const current = await spec.load(tx);
+  if (!current) throw new NotFound(spec.what);
+  if (current.version !== spec.expectedVersion) throw new VersionConflict(spec.what, current.version, spec.expectedVersion);
+  await spec.check?.(tx, current);
+  if (spec.unchanged?.(current)) return { value: spec.view(current), changes: [] };
+  const next = await spec.write(tx, current);
+  const after = next ? spec.view(next) : null;
+  const changes: Change[] = [
+    {
+      action: spec.action,
+      objectType: spec.objectType,
+      objectId: spec.objectId,
+      municipalityCode: spec.municipalityCode(current),
+      before: spec.view(current),
+      after,
+    },
+    ...((await spec.followUp?.(tx, current, next)) ?? []),
+  ];
+  return { value: after, changes };
+}
 
 /** A value with its null and absent members left out, at every depth (jsonb keeps no nulls apart from absence either). */
 const present = (v: unknown): unknown =>

@@ -145,22 +145,26 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
 
   /**
    * A new signing secret, shown once. The previous one stays valid for `overlapHours`: deliveries
-   * carry a signature with each, so a receiver can switch secrets without missing one.
+   * carry a signature with each, so a receiver can switch secrets without missing one. Run as a
+   * create (`changeOnce`), so that a retry with the same Idempotency-Key rotates nothing again.
    */
-  async function rotateSecret(ctx: RequestContext, id: string, expectedVersion: number, overlapHours: number) {
+  function rotateSecret(ctx: RequestContext, id: string, expectedVersion: number, overlapHours: number) {
     const secret = newWebhookSecret();
-    const updated = await runner.change(ctx, {
-      ...common(ctx, id, expectedVersion),
-      action: 'update',
-      write: (tx, current) =>
-        updateSubscription(tx, id, {
-          secret,
-          previousSecret: overlapHours > 0 ? current.secret : null,
-          previousSecretExpiresAt: overlapHours > 0 ? new Date(Date.now() + overlapHours * 3_600_000) : null,
-          ...touched(ctx, current),
-        }),
-    });
-    return { ...(updated as Subscription), secret };
+    return runner.changeOnce(
+      ctx,
+      {
+        ...common(ctx, id, expectedVersion),
+        action: 'update',
+        write: (tx, current) =>
+          updateSubscription(tx, id, {
+            secret,
+            previousSecret: overlapHours > 0 ? current.secret : null,
+            previousSecretExpiresAt: overlapHours > 0 ? new Date(Date.now() + overlapHours * 3_600_000) : null,
+            ...touched(ctx, current),
+          }),
+      },
+      (updated) => ({ ...(updated as Subscription), secret }),
+    );
   }
 
   /**

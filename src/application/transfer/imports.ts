@@ -21,7 +21,7 @@ import {
 import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
 import type { createEstablishmentCommands } from '../commands/establishments.js';
 import type { createLicenceCommands } from '../commands/licences.js';
-import { type Created, claimOrReplay, sameColumns } from '../commands/run.js';
+import { type CommandRunner, type Created, claimOrReplay, sameColumns } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, establishmentColumns, licenceColumns } from '../records.js';
 
@@ -257,7 +257,7 @@ export interface ImportOptions {
  *   service that stops mid-import leaves the job running under a lease; when the lease expires (at
  *   once after a graceful stop, which gives it up) any instance resumes it after the last commit.
  */
-export function createImports(database: Database, commandsOn: (tx: Tx) => RecordCommands, options: ImportOptions) {
+export function createImports(database: Database, runner: CommandRunner, commandsOn: (tx: Tx) => RecordCommands, options: ImportOptions) {
   const instance = randomUUID();
   /** Live progress of the validation pass, which commits nothing until it ends: job id → records done. */
   const validating = new Map<string, number>();
@@ -336,17 +336,27 @@ export function createImports(database: Database, commandsOn: (tx: Tx) => Record
     return live !== undefined && job.state === 'running' ? { ...job, rowsDone: live } : job;
   }
 
-  /** Cancels a job: at once while queued; a running one stops before its next batch (what committed stays, and the counts say so). */
-  async function cancel(ctx: RequestContext, id: string): Promise<ImportJob> {
-    const row = await withTenant(database.db, ctx.scope, async (tx) => {
+  /**
+   * Cancels a job: at once while queued; a running one stops before its next batch (what committed
+   * stays, and the counts say so). Run as a create, so that a retry with the same Idempotency-Key
+   * answers the first response again (not a 409 for the import it cancelled).
+   */
+  async function cancel(ctx: RequestContext, id: string): Promise<Created<ImportJob>> {
+    const outcome = await runner.create(ctx, async (tx) => {
       const current = await findImport(tx, ctx.scope, id, true);
       if (!current) throw new NotFound(`Import ${id}`);
-      if (current.state === 'queued') return updateImport(tx, id, { state: 'cancelled', finishedAt: new Date(), cancelRequested: true });
-      if (current.state === 'running') return updateImport(tx, id, { cancelRequested: true });
-      throw new Conflict('import-finished', `Import ${id} has finished (${current.state}); there is nothing to cancel.`);
+      if (current.state !== 'queued' && current.state !== 'running') {
+        throw new Conflict('import-finished', `Import ${id} has finished (${current.state}); there is nothing to cancel.`);
+      }
+      const row = await updateImport(
+        tx,
+        id,
+        current.state === 'queued' ? { state: 'cancelled', finishedAt: new Date(), cancelRequested: true } : { cancelRequested: true },
+      );
+      return { value: toJob(row), changes: [] };
     });
-    if (row.state === 'running') cancelled.add(id);
-    return toJob(row);
+    if (!outcome.replayed && outcome.value.state === 'running') cancelled.add(id);
+    return outcome;
   }
 
   const jobContext = (job: ImportRow): RequestContext => ({

@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Response fields an idempotent replay must not repeat because they are shown only once. */
     idempotencyWithheld?: readonly string[];
+    /** The answer's Location names the resource the request made, at the request's path + `/{id}` (creates, imports). */
+    idempotencyLocation?: boolean;
   }
 }
 
@@ -41,8 +43,9 @@ export interface IdempotencyOptions {
 /**
  * Idempotency-Key on every authenticated POST, as one mechanism: each POST route gets the header
  * (validated, documented with its 409 and 422), and a key sent with it goes into the request
- * context, where the command runner claims it in the create's own transaction
- * (src/application/commands/run.ts). A replay is answered by the route's `sendCreated`.
+ * context, where the command runner claims it in the command's own transaction (`create` and
+ * `changeOnce` in src/application/commands/run.ts). A replay is answered by `replay()` in
+ * routes/replies.ts (through `sendCreated` for a create).
  */
 export default fp(
   async function idempotency(app: FastifyInstance, opts: IdempotencyOptions) {
@@ -78,6 +81,12 @@ export default fp(
       responses[422] = problem(DOC_422);
 
       const withheld = route.config.idempotencyWithheld ?? [];
+      const located = route.config.idempotencyLocation === true;
+      // What a stored response answers before the handler's own bytes replace it: the route's success status.
+      const success = Object.keys(responses)
+        .map(Number)
+        .filter((s) => s >= 200 && s < 300);
+      const status = success.length > 0 ? Math.min(...success) : 201;
       const claimKey: preHandlerHookHandler = async (request: FastifyRequest) => {
         const raw = request.headers[IDEMPOTENCY_HEADER];
         if (typeof raw !== 'string' || !request.principal || !request.context) return;
@@ -88,7 +97,8 @@ export default fp(
           ttlHours: opts.ttlHours,
           withheld,
           stored: false,
-          collection: request.url.split('?')[0] ?? request.url,
+          status,
+          collection: located ? (request.url.split('?')[0] ?? request.url) : null,
         };
       };
       const existing = route.preHandler;

@@ -15,7 +15,7 @@ import {
 } from '../schemas/audit-trail.js';
 import { Id, MunicipalityCode, Pagination, text, timestampInput, wholeNumberParam } from '../schemas/common.js';
 import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './operations.js';
-import { paged } from './replies.js';
+import { paged, replay } from './replies.js';
 
 const op = operations('Audit trail');
 const TAMPER_NOTE =
@@ -127,12 +127,16 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       ...op(
         'createAuditCheckpoint',
         'Sign a checkpoint of the audit chain now',
-        'Signs the current chain head (seq, headHash, signedAt) with the service’s Ed25519 key and stores the checkpoint; the service also does this every AUDIT_CHECKPOINT_INTERVAL_S seconds when the chain moved. Each call signs a new checkpoint (a retry signs another, which does no harm). 409 audit-signing-off when no signing key is configured. Admins only.',
+        'Signs the current chain head (seq, headHash, signedAt) with the service’s Ed25519 key and stores the checkpoint; the service also does this every AUDIT_CHECKPOINT_INTERVAL_S seconds when the chain moved. Each call signs a new checkpoint; a retry with the same Idempotency-Key answers the first one again and signs no other. 409 audit-signing-off when no signing key is configured. Admins only.',
       ),
       security: BEARER,
       response: { 201: AuditCheckpoint, ...problems(400, ...AUTH_PROBLEMS, 409, 413, 415) },
     },
-    handler: async (request, reply) => reply.code(201).send(await checkpoints.sign(contextOf(request))),
+    handler: async (request, reply) => {
+      const signed = await checkpoints.sign(contextOf(request));
+      if (signed.replayed) return replay(reply, signed.record);
+      return reply.code(201).send(signed.value);
+    },
   });
 
   app.get('/audit-trail/checkpoints', {

@@ -120,7 +120,7 @@ export function recordRoutes<
       }),
     create: ({ doc, more = [], body, config, answer = record, run }: NonNullable<typeof spec.create>) =>
       server.post(path, {
-        config: { ...write, ...config },
+        config: { ...write, idempotencyLocation: true, ...config },
         schema: withPathParams(createOne(doc, body, answer, ...more)) as FastifySchema,
         handler: async (request, reply) => {
           const at = request.params as Out<CP>;

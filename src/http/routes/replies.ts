@@ -44,15 +44,22 @@ export function sendResource<T extends { version: number }>(request: FastifyRequ
   return reply.code(status).send(resource);
 }
 
-/** A stored create's response, sent again for a retry with the same Idempotency-Key (Idempotent-Replayed: true). */
+/**
+ * A stored response, sent again for a retry with the same Idempotency-Key (Idempotent-Replayed: true).
+ * One with a field shown only once (a token, a secret) is not stored whole: its retry is a 409.
+ */
 export function replay(reply: FastifyReply, record: IdempotencyRecord) {
   const headers = record.responseHeaders as Record<string, string>;
   if (record.withheld && record.withheld.length > 0) {
+    const fields = record.withheld.join(', ');
     throw new HttpProblem({
       status: 409,
       code: 'idempotent-replay-withheld',
       title: 'Conflict',
-      detail: `This Idempotency-Key already created ${headers.location ?? 'a resource'}; its ${record.withheld.join(', ')} was shown only once and is not stored. Revoke it if it was lost, and create another with a new key.`,
+      detail:
+        record.responseStatus === 201
+          ? `This Idempotency-Key already created ${headers.location ?? 'a resource'}; its ${fields} was shown only once and is not stored. Revoke it if it was lost, and create another with a new key.`
+          : `This Idempotency-Key was already used for this request, which succeeded; its ${fields} was shown only once and is not stored. If it was lost, send the request again with a new key.`,
       headers: headers.location ? { Location: headers.location } : {},
     });
   }

@@ -116,7 +116,8 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         expectedVersion(request),
         request.body.previousSecretValidHours,
       );
-      return sendResource(request, reply, rotated);
+      if (rotated.replayed) return replay(reply, rotated.record);
+      return sendResource(request, reply, rotated.value);
     },
   });
 

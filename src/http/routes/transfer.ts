@@ -46,7 +46,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
   app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload));
 
   app.post('/imports', {
-    config: roles('officer'),
+    config: { ...roles('officer'), idempotencyLocation: true },
     // The body is the file as a stream, read by decodeUpload; the other parts are validated as usual.
     validatorCompiler: (req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(req as never)),
     preParsing: async (request, _reply, payload) => {
@@ -129,7 +129,11 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       params: ImportParams,
       response: { 202: ImportJob, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 413, 415) },
     },
-    handler: async (request, reply) => reply.code(202).send(await services.imports.cancel(contextOf(request), request.params.id)),
+    handler: async (request, reply) => {
+      const cancelled = await services.imports.cancel(contextOf(request), request.params.id);
+      if (cancelled.replayed) return replay(reply, cancelled.record);
+      return reply.code(202).send(cancelled.value);
+    },
   });
 
   app.get('/imports/templates/:template', {
