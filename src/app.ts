@@ -15,6 +15,7 @@ import preconditions from './http/plugins/preconditions.js';
 import problems from './http/plugins/problems.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import readLog from './http/plugins/read-log.js';
+import strictQuery from './http/plugins/strict-query.js';
 import tracing from './http/plugins/tracing.js';
 import apiClientRoutes from './http/routes/api-clients.js';
 import auditTrailRoutes from './http/routes/audit-trail.js';
@@ -123,6 +124,7 @@ export async function buildApp(opts: BuildAppOptions) {
   if (opts.tracing) await app.register(tracing); // first: every later hook runs inside the request's span
   await app.register(metrics, { metrics: services.metrics });
   await app.register(problems);
+  await app.register(strictQuery);
   await app.register(httpHygiene);
   await app.register(preconditions);
   const issuers = trustedIssuers(config);

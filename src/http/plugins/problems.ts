@@ -4,6 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { Conflict, DomainError, Forbidden, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict } from '../../domain/errors.js';
 import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
 import { HttpProblem, type InvalidParam, problemType, titleFor } from '../problem.js';
+import { declaredQueryKeys } from './strict-query.js';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -35,15 +36,22 @@ export function sendProblem(
   return reply.code(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
+/** Why a key the schema does not have is refused; in the query string, with the keys the operation takes (strict-query.ts). */
+function unknownKeyReason(request: FastifyRequest, context: string | undefined): string {
+  if (context !== 'querystring') return 'this field is not part of the schema';
+  const keys = declaredQueryKeys(request.routeOptions.schema);
+  return `unknown query parameter; this operation takes${keys.length > 0 ? `: ${keys.join(', ')}` : ' none'}`;
+}
+
 /** zod issue → invalidParams entries; an unrecognised-keys issue names each key. */
-function invalidParamsFrom(err: FastifyError & { validation: unknown[] }, context: string | undefined): InvalidParam[] {
+function invalidParamsFrom(err: FastifyError & { validation: unknown[] }, request: FastifyRequest): InvalidParam[] {
+  const context = err.validationContext;
   const out: InvalidParam[] = [];
   for (const v of err.validation as { instancePath: string; keyword: string; message: string; params: Record<string, unknown> }[]) {
     const path = v.instancePath.split('/').filter(Boolean);
     if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params.keys)) {
-      for (const key of v.params.keys as string[]) {
-        out.push({ name: [...path, key].join('.'), code: 'unknown_field', reason: 'this field is not part of the schema' });
-      }
+      const reason = unknownKeyReason(request, context);
+      for (const key of v.params.keys as string[]) out.push({ name: [...path, key].join('.'), code: 'unknown_field', reason });
       continue;
     }
     const name = path.join('.') || (context ?? 'body');
@@ -138,7 +146,7 @@ export default fp(
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (hasZodFastifySchemaValidationErrors(err)) {
-        const invalidParams = invalidParamsFrom(err, err.validationContext);
+        const invalidParams = invalidParamsFrom(err, request);
         return sendProblem(request, reply, {
           status: 400,
           code: 'invalid-input',
