@@ -26,7 +26,7 @@ export const IdempotencyKeyHeader = z
   .refine((key) => key === '' || unquote(key) !== '', { message: 'must not be empty, also not `""`', params: { rule: 'empty_key' } })
   .meta({
     description:
-      'Makes this create safe to retry (IETF httpapi Idempotency-Key draft): a retry with the same key and body, within the key’s lifetime (24 hours by default), answers the first response again and creates nothing. The same key with another body is a 422; a retry while the first request is still being processed is a 409. Keys are scoped per API client. Use a fresh random value, such as a UUID, per new request.',
+      'Makes this request safe to retry (IETF httpapi Idempotency-Key draft): a retry with the same key and body, within the key’s lifetime (24 hours by default), answers the first response again and changes nothing. The same key with another body is a 422; a retry while the first request is still being processed is a 409. Keys are scoped per API client. Use a fresh random value, such as a UUID, per new request.',
     example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
   });
 
@@ -77,10 +77,14 @@ export default fp(
       schema.response ??= {};
       const responses = schema.response as Record<number, { description: string; content?: unknown }>;
       const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
-      responses[409] = problem(responses[409] ? `${responses[409].description} Also: ${DOC_409}.` : `${DOC_409}.`);
+      const withheld = route.config.idempotencyWithheld ?? [];
+      const doc409 =
+        withheld.length > 0
+          ? `${DOC_409}; or a retry of a request that succeeded, whose ${withheld.join(', ')} was shown only once and is not stored (idempotent-replay-withheld)`
+          : DOC_409;
+      responses[409] = problem(responses[409] ? `${responses[409].description} Also: ${doc409}.` : `${doc409}.`);
       responses[422] = problem(DOC_422);
 
-      const withheld = route.config.idempotencyWithheld ?? [];
       const located = route.config.idempotencyLocation === true;
       // What a stored response answers before the handler's own bytes replace it: the route's success status.
       const success = Object.keys(responses)
