@@ -29,6 +29,39 @@ export const titleFor = (status: number) => TITLES[status] ?? (status >= 500 ? '
 /** Problem types are stable URNs, so clients can switch on them. */
 export const problemType = (slug: string) => `urn:nl:enforcement-registry:problem:${slug}`;
 
+/** Why a body field the schema does not have is refused. */
+export const UNKNOWN_FIELD = 'this field is not part of the schema';
+
+/** What a zod issue says, as both zod and fastify's validation entries carry it. */
+export interface SchemaIssue {
+  path: readonly (string | number | symbol)[];
+  code: string;
+  message: string;
+  /** The keys of an `unrecognized_keys` issue. */
+  keys?: readonly string[] | undefined;
+  /** A refinement's params: `rule` names a domain rule run alongside the schema (src/http/schemas/rules.ts). */
+  params?: { rule?: unknown } | undefined;
+}
+
+/**
+ * zod issues → invalidParams entries, the one way every 400 names them: a field by its dotted path
+ * (`fallback` for the whole part), an unknown key as `unknown_field` with `unknownReason`, a domain
+ * rule by its own code.
+ */
+export function invalidParamsOf(issues: readonly SchemaIssue[], fallback: string, unknownReason: string): InvalidParam[] {
+  const out: InvalidParam[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys' && issue.keys) {
+      for (const key of issue.keys) out.push({ name: [...path, key].join('.'), code: 'unknown_field', reason: unknownReason });
+      continue;
+    }
+    const rule = issue.code === 'custom' ? issue.params?.rule : undefined;
+    out.push({ name: path.join('.') || fallback, code: typeof rule === 'string' ? rule : issue.code, reason: issue.message });
+  }
+  return out;
+}
+
 /**
  * An HTTP-level error (a missing token, a missing If-Match, …) answered as `application/problem+json`
  * (RFC 9457). Errors of the registry's own rules are domain errors (src/domain/errors.ts); the error

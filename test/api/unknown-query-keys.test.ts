@@ -106,6 +106,26 @@ t.test('unknown query keys', async (t) => {
     }
   });
 
+  t.test('invalid parameters in several parts of one request are listed together', async (t) => {
+    // Fastify stops at the first part that fails (path, body, query string, headers); one 400 lists them all.
+    const pathAndQuery = await get('/v1/establishments/not-a-uuid?expand=licences', officer.auth);
+    t.equal(pathAndQuery.statusCode, 400);
+    t.same(entries(pathAndQuery).sort(), ['expand:unknown_field', 'id:invalid_format']);
+    t.match(json(pathAndQuery), { detail: "2 invalid parameters in the request's path and query string; see invalidParams." });
+    const bodyQueryHeaders = await app.inject({
+      method: 'POST',
+      url: '/v1/establishments?notify=false',
+      headers: { ...officer.auth, 'idempotency-key': 'has space' },
+      payload: { ...sample.establishment(), kind: 'castle' },
+    });
+    t.equal(bodyQueryHeaders.statusCode, 400);
+    t.same(entries(bodyQueryHeaders).sort(), ['idempotency-key:invalid_format', 'kind:invalid_value', 'notify:unknown_field']);
+    t.match(json(bodyQueryHeaders), {
+      detail: "3 invalid parameters in the request's body and query string and headers; see invalidParams.",
+    });
+    t.equal(json<{ totalItems: number }>(await get('/v1/establishments', officer.auth)).totalItems, 1, 'nothing was created');
+  });
+
   t.test('repeated keys, bracketed array keys and several unknown keys', async (t) => {
     const twice = await get('/v1/statistics/enforcement-actions?yaer=2023&yaer=2024', analyst.auth);
     t.same(entries(twice), ['yaer:unknown_field'], 'a repeated unknown key is one entry');

@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, validatorCompiler } from 'fastify-type-provider-zod';
 import { Conflict, DomainError, Forbidden, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict } from '../../domain/errors.js';
 import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
-import { HttpProblem, type InvalidParam, problemType, titleFor } from '../problem.js';
+import { HttpProblem, type InvalidParam, invalidParamsOf, problemType, type SchemaIssue, titleFor, UNKNOWN_FIELD } from '../problem.js';
 import { declaredQueryKeys } from './strict-query.js';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -38,28 +38,53 @@ export function sendProblem(
 
 /** Why a key the schema does not have is refused; in the query string, with the keys the operation takes (strict-query.ts). */
 function unknownKeyReason(request: FastifyRequest, context: string | undefined): string {
-  if (context !== 'querystring') return 'this field is not part of the schema';
+  if (context !== 'querystring') return UNKNOWN_FIELD;
   const keys = declaredQueryKeys(request.routeOptions.schema);
   return `unknown query parameter; this operation takes${keys.length > 0 ? `: ${keys.join(', ')}` : ' none'}`;
 }
 
-/** zod issue → invalidParams entries; an unrecognised-keys issue names each key. */
-function invalidParamsFrom(err: FastifyError & { validation: unknown[] }, request: FastifyRequest): InvalidParam[] {
-  const context = err.validationContext;
-  const out: InvalidParam[] = [];
-  for (const v of err.validation as { instancePath: string; keyword: string; message: string; params: Record<string, unknown> }[]) {
-    const path = v.instancePath.split('/').filter(Boolean);
-    if (v.keyword === 'unrecognized_keys' && Array.isArray(v.params.keys)) {
-      const reason = unknownKeyReason(request, context);
-      for (const key of v.params.keys as string[]) out.push({ name: [...path, key].join('.'), code: 'unknown_field', reason });
-      continue;
-    }
-    const name = path.join('.') || (context ?? 'body');
-    // A domain rule run alongside the schema (src/http/schemas/rules.ts) names its own code.
-    const rule = (v.params.params as { rule?: unknown } | undefined)?.rule;
-    out.push({ name, code: v.keyword === 'custom' && typeof rule === 'string' ? rule : v.keyword, reason: v.message });
+type Validation = { instancePath: string; keyword: string; message: string; params: Record<string, unknown> }[];
+
+/** fastify's validation entries of one part of the request (zod issues, reshaped) → invalidParams entries. */
+function invalidParamsFrom(validation: Validation, context: string | undefined, request: FastifyRequest): InvalidParam[] {
+  const issues = validation.map((v) => ({
+    path: v.instancePath.split('/').filter(Boolean),
+    code: v.keyword,
+    message: v.message,
+    keys: Array.isArray(v.params.keys) ? (v.params.keys as string[]) : undefined,
+    params: v.params.params as SchemaIssue['params'],
+  }));
+  return invalidParamsOf(issues, context ?? 'body', unknownKeyReason(request, context));
+}
+
+/** The parts of a request in the order fastify validates them, each with its data. */
+const PARTS: [context: string, data: (r: FastifyRequest) => unknown][] = [
+  ['params', (r) => r.params],
+  ['body', (r) => r.body],
+  ['querystring', (r) => r.query],
+  ['headers', (r) => r.headers],
+];
+
+/**
+ * Every invalid parameter of the request, in every part. Fastify stops at the first part that
+ * fails (path, body, query string, headers); the parts after it are checked here against the
+ * route's own schemas, so one 400 lists everything the client must fix.
+ */
+function allInvalidParams(err: FastifyError & { validation: unknown[] }, request: FastifyRequest) {
+  const failed: string = err.validationContext ?? 'body';
+  const found = [{ context: failed, params: invalidParamsFrom(err.validation as Validation, failed, request) }];
+  const schema = request.routeOptions.schema as Record<string, unknown> | undefined;
+  const at = PARTS.findIndex(([context]) => context === failed);
+  for (const [context, data] of at === -1 ? [] : PARTS.slice(at + 1)) {
+    const partSchema = schema?.[context];
+    if (!partSchema) continue;
+    const result = validatorCompiler({ schema: partSchema } as never)(data(request)) as { error?: Validation };
+    if (result.error) found.push({ context, params: invalidParamsFrom(result.error, context, request) });
   }
-  return out;
+  return {
+    invalidParams: found.flatMap((f) => f.params),
+    parts: found.map((f) => PART[f.context] ?? 'input').join(' and '),
+  };
 }
 
 /**
@@ -146,12 +171,12 @@ export default fp(
 
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (hasZodFastifySchemaValidationErrors(err)) {
-        const invalidParams = invalidParamsFrom(err, request);
+        const { invalidParams, parts } = allInvalidParams(err, request);
         return sendProblem(request, reply, {
           status: 400,
           code: 'invalid-input',
           title: 'Invalid input',
-          detail: `${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'} in the request's ${PART[err.validationContext ?? ''] ?? 'input'}; see invalidParams.`,
+          detail: `${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'} in the request's ${parts}; see invalidParams.`,
           invalidParams,
         });
       }

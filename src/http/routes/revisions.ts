@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { type InvalidParam, RuleViolation } from '../../domain/errors.js';
 import { mergePatch } from '../../lib/merge-patch.js';
+import { invalidParamsOf, UNKNOWN_FIELD } from '../problem.js';
 
 /**
  * How a PUT body and a PATCH body become a record's new content, worked out against the stored
@@ -8,22 +9,6 @@ import { mergePatch } from '../../lib/merge-patch.js';
  */
 
 type Fields = Record<string, unknown>;
-
-/** zod issues as invalidParams, named and coded as the validation of a request names them (plugins/problems.ts). */
-export function invalidParamsOf(error: z.ZodError): InvalidParam[] {
-  const out: InvalidParam[] = [];
-  for (const issue of error.issues) {
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys)
-        out.push({ name: [...path, key].join('.'), code: 'unknown_field', reason: 'this field is not part of the schema' });
-      continue;
-    }
-    const rule = issue.code === 'custom' ? (issue.params as { rule?: unknown } | undefined)?.rule : undefined;
-    out.push({ name: path.join('.') || 'body', code: typeof rule === 'string' ? rule : issue.code, reason: issue.message });
-  }
-  return out;
-}
 
 /** Read-only fields sent with another value than the stored one: each an invalidParams entry. */
 function readOnlyIssues(body: Fields, current: Fields, readOnly: readonly string[]): InvalidParam[] {
@@ -56,7 +41,10 @@ export const mergePatched =
   (current: object): Omit<z.output<S>, K> => {
     const merged = mergePatch(current, patch) as Fields;
     const parsed = schema.safeParse(merged);
-    const issues = [...(parsed.success ? [] : invalidParamsOf(parsed.error)), ...readOnlyIssues(merged, current as Fields, readOnly)];
+    const issues = [
+      ...(parsed.success ? [] : invalidParamsOf(parsed.error.issues, 'body', UNKNOWN_FIELD)),
+      ...readOnlyIssues(merged, current as Fields, readOnly),
+    ];
     if (!parsed.success || issues.length > 0) throw new RuleViolation(issues);
     return withoutReadOnly(parsed.data, readOnly);
   };
