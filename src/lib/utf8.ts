@@ -5,11 +5,12 @@ const REPLACEMENT_BYTES = [0xef, 0xbf, 0xbd] as const;
  * The offset of the first byte that is not valid UTF-8 in `bytes` (which must start at a character
  * boundary; a character cut off at the end counts as invalid from its first byte), or -1 when all of
  * it is valid. The non-fatal decoder turns each invalid sequence into U+FFFD, so walking its
- * output finds the first U+FFFD the bytes did not spell.
+ * output finds the first U+FFFD the bytes did not spell. It keeps a leading byte-order mark
+ * (`ignoreBOM`), which it would otherwise drop from its output and so from the count of bytes.
  */
 export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
   let offset = 0;
-  for (const ch of new TextDecoder('utf-8').decode(bytes)) {
+  for (const ch of new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
     if (ch === REPLACEMENT && REPLACEMENT_BYTES.some((b, i) => bytes[offset + i] !== b)) return offset;
     offset += Buffer.byteLength(ch, 'utf8');
   }

@@ -394,6 +394,11 @@ t.test('bad files get clear answers', async (t) => {
   const encoding = await a.upload(latin1, 'recordType=establishments');
   t.equal(encoding.statusCode, 400);
   t.match(json(encoding), { code: 'invalid-encoding', detail: /at line 2 \(byte offset 130: 0xE9\)/ });
+  // Excel's "CSV UTF-8" opens the file with a byte-order mark: the report still names the line and byte.
+  const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), latin1]);
+  const bomEncoding = await a.upload(withBom, 'recordType=establishments');
+  t.equal(bomEncoding.statusCode, 400);
+  t.match(json(bomEncoding), { code: 'invalid-encoding', detail: /at line 2 \(byte offset 133: 0xE9\)/ });
 
   const header = await a.upload('externalReference,naam,kind,colour\nE-1,x,club,red\n', 'recordType=establishments');
   t.equal(header.statusCode, 400);

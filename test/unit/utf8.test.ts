@@ -14,6 +14,9 @@ t.test('firstInvalidUtf8Byte finds the first byte that is not UTF-8', async (t) 
   t.equal(firstInvalidUtf8Byte(bytes('ab', [0xe2, 0x98])), 2, 'a character cut off at the end, from its first byte');
   t.equal(firstInvalidUtf8Byte(bytes('ab', [0xc0, 0xaf])), 2, 'an overlong encoding');
   t.equal(firstInvalidUtf8Byte(bytes('ab', [0xed, 0xa0, 0x80])), 2, 'an encoded surrogate');
+  // The decoder drops a leading byte-order mark from its output: the offsets still count its three bytes.
+  t.equal(firstInvalidUtf8Byte(bytes([0xef, 0xbb, 0xbf], 'ab', [0xe9])), 5, 'after a byte-order mark');
+  t.equal(firstInvalidUtf8Byte(bytes([0xef, 0xbb, 0xbf])), -1, 'a byte-order mark alone is valid');
 });
 
 t.test('lineFeeds and lastCharacterStart', async (t) => {
@@ -57,6 +60,14 @@ t.test('invalid UTF-8 is reported at its line and byte, however the upload is cu
   t.same(wrong, [], 'in two pieces, cut at every byte');
   const bytewise = await problemOf([...file].map((b) => Buffer.from([b])));
   t.match(bytewise.message, expected, 'a byte at a time');
+});
+
+t.test('a file with a byte-order mark (Excel’s CSV UTF-8) is reported at the line and byte of the bad one', async (t) => {
+  const before = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${HEADER}\n`)]);
+  const file = Buffer.concat([before, Buffer.from([0xe9]), Buffer.from('-1,GM0363,Caf,club,Kade,2,,1012DK,Amsterdam,,\n')]);
+  const expected = `at line 2 (byte offset ${before.length}: 0xE9)`;
+  t.match((await problemOf([file])).message, expected, 'in one piece');
+  t.match((await problemOf([before, file.subarray(before.length)])).message, expected, 'the bad byte opening the second piece');
 });
 
 t.test('a character cut off by the end of the file', async (t) => {
