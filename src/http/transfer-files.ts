@@ -43,7 +43,9 @@ async function* utf8(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
   let lineFeedsBefore = 0;
-  let previous: Uint8Array = new Uint8Array(0);
+  // The bytes of the last character read so far, which the decoder may still hold unfinished; at
+  // most four, and they may come from more than one chunk (a client decides where its chunks end).
+  let carried: Uint8Array = new Uint8Array(0);
   for await (const chunk of body) {
     const at = bytes;
     bytes += chunk.length;
@@ -52,8 +54,7 @@ async function* utf8(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator
     try {
       text = decoder.decode(chunk, { stream: true });
     } catch {
-      // The decoder may hold the start of a character from the previous chunk: look from there.
-      const carried = previous.subarray(lastCharacterStart(previous));
+      // The decoder may hold the start of a character from before this chunk: look from there.
       const window = Buffer.concat([carried, chunk]);
       const offset = Math.max(firstInvalidUtf8Byte(window), 0);
       const line = lineFeedsBefore - lineFeeds(carried) + lineFeeds(window, 0, offset) + 1;
@@ -65,7 +66,8 @@ async function* utf8(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator
       );
     }
     lineFeedsBefore += lineFeeds(chunk);
-    previous = chunk;
+    const end = chunk.length >= 4 ? chunk.subarray(chunk.length - 4) : Buffer.concat([carried, chunk]);
+    carried = end.subarray(lastCharacterStart(end));
     yield text;
   }
   try {

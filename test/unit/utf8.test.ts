@@ -70,6 +70,22 @@ t.test('a file with a byte-order mark (Excel’s CSV UTF-8) is reported at the l
   t.match((await problemOf([before, file.subarray(before.length)])).message, expected, 'the bad byte opening the second piece');
 });
 
+t.test('a character begun more than one piece before the byte that breaks it', async (t) => {
+  // F0 opens a four-byte character, 9F continues it, and the comma after them breaks it: the
+  // character (and the report) starts at F0, however the upload is cut.
+  const before = Buffer.from(`${HEADER}\nE-1,GM0363,x`);
+  const file = Buffer.concat([before, Buffer.from([0xf0, 0x9f]), Buffer.from(',club,Kade,2,,1012DK,Amsterdam,,\n')]);
+  const expected = `at line 2 (byte offset ${before.length}: 0xF0)`;
+  t.match((await problemOf([file])).message, expected, 'in one piece');
+  t.match((await problemOf([...file].map((b) => Buffer.from([b])))).message, expected, 'a byte at a time');
+  const at = before.length;
+  t.match(
+    (await problemOf([file.subarray(0, at + 1), file.subarray(at + 1, at + 2), file.subarray(at + 2)])).message,
+    expected,
+    'in three pieces',
+  );
+});
+
 t.test('a character cut off by the end of the file', async (t) => {
   const problem = await problemOf([Buffer.concat([Buffer.from(`${HEADER}\nE-1,GM0363,x`), Buffer.from([0xe2, 0x98])])]);
   t.equal(problem.code, 'invalid-encoding');
