@@ -68,6 +68,27 @@ t.test('a secret’s rotation: a retry with the same key rotates nothing again, 
   t.same(await state(), before);
 });
 
+t.test('a rotation sent with If-None-Match shows its new secret, never a 304', async (t) => {
+  // sendResource answered 304 (no body) whenever If-None-Match named the new version, also to a
+  // POST: the rotation committed, its secret was shown nowhere, and a retry was the 409 withheld.
+  const admin = await client('admin');
+  const sub = await subscribe(admin.auth);
+  for (const [inm, version] of [
+    ['*', 1],
+    ['"3"', 2],
+  ] as const) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v1/subscriptions/${sub.id}/secrets`,
+      headers: { ...admin.auth, 'if-match': `"${version}"`, 'if-none-match': inm, 'idempotency-key': `rotate-inm-${version}` },
+      payload: {},
+    });
+    t.equal(res.statusCode, 200, `If-None-Match: ${inm}`);
+    t.match(json(res), { version: version + 1, secret: /^whsec_/ });
+    t.equal(res.headers.etag, `"${version + 1}"`);
+  }
+});
+
 t.test('concurrent rotations with one key rotate once', async (t) => {
   const admin = await client('admin');
   const sub = await subscribe(admin.auth);

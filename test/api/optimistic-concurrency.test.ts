@@ -79,6 +79,13 @@ t.test('ETag, If-None-Match, If-Match on every changeable resource', async (t) =
     t.same([a.statusCode, b.statusCode].sort(), [200, 412], `${r.name}: concurrent updates → one 200, one 412`);
     const winner = a.statusCode === 200 ? a : b;
     t.equal(winner.headers.etag, `"${Number(tag.slice(1, -1)) + 1}"`, `${r.name}: the version went up by one`);
+    // A PUT is answered with the resource it wrote, whatever If-None-Match names: it was a 304 without a body.
+    const current = winner.headers.etag as string;
+    for (const inm of ['*', current]) {
+      const put = await inject('PUT', r.url, { ...r.auth, 'if-match': current, 'if-none-match': inm }, r.body);
+      t.equal(put.statusCode, 200, `${r.name}: PUT with If-None-Match ${inm} → 200`);
+      t.equal(json<{ version: number }>(put).version, Number(current.slice(1, -1)), `${r.name}: with the resource`);
+    }
 
     const deleteMissing = await inject('DELETE', r.url, { ...r.auth, 'x-audit-reason': 'test' });
     t.equal(deleteMissing.statusCode, 428, `${r.name}: DELETE without If-Match → 428`);

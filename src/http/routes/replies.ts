@@ -30,15 +30,18 @@ export function expectedVersion(request: FastifyRequest): number {
 }
 
 /**
- * Sends a single resource with its ETag; answers 304 when If-None-Match already names it, by the
- * weak comparison RFC 9110 §13.1.2 prescribes for it (`W/"3"` names version 3 too).
+ * Sends a single resource with its ETag; answers a read (GET, HEAD) 304 when If-None-Match already
+ * names it, by the weak comparison RFC 9110 §13.1.2 prescribes for it (`W/"3"` names version 3 too).
+ * A write (PUT, DELETE, a rotation's POST) has been made by now: it is answered with what it wrote,
+ * never a 304 without a body (a rotated secret would be shown nowhere).
  */
 export function sendResource<T extends { version: number }>(request: FastifyRequest, reply: FastifyReply, resource: T, status = 200) {
   const tag = etag(resource.version);
   reply.header('ETag', tag);
   const inm = request.headers['if-none-match'];
   const names = (t: string) => t === '*' || t.replace(/^W\//, '') === tag;
-  if (status === 200 && typeof inm === 'string' && inm.split(',').some((t) => names(t.trim()))) {
+  const read = request.method === 'GET' || request.method === 'HEAD';
+  if (read && status === 200 && typeof inm === 'string' && inm.split(',').some((t) => names(t.trim()))) {
     return reply.code(304).send();
   }
   return reply.code(status).send(resource);
