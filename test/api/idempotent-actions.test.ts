@@ -57,6 +57,10 @@ t.test('a secret’s rotation: a retry with the same key rotates nothing again, 
   const retry = await rotate({ previousSecretValidHours: 2 });
   t.equal(retry.statusCode, 409, retry.body);
   t.match(json(retry), { code: 'idempotent-replay-withheld', detail: /secret was shown only once/ });
+  // What the detail tells a client that lost the secret must work: the same request with a new key
+  // is a 412 (its If-Match names the version before the rotation), so it names the current ETag.
+  t.match(json(retry), { detail: /new key.*If-Match.*current ETag/ });
+  t.equal((await rotate({ previousSecretValidHours: 2 }, 'rotate-once-lost')).statusCode, 412, 'the same request, a new key');
   t.notOk(retry.body.includes(secret));
   t.same(await state(), before, 'no second rotation, audit entry or event');
   const read = json<{ version: number }>(await app.inject({ url: `/v1/subscriptions/${sub.id}`, headers: admin.auth }));

@@ -62,7 +62,7 @@ export function replay(reply: FastifyReply, record: IdempotencyRecord) {
       detail:
         record.responseStatus === 201
           ? `This Idempotency-Key already created ${headers.location ?? 'a resource'}; its ${fields} was shown only once and is not stored. Revoke it if it was lost, and create another with a new key.`
-          : `This Idempotency-Key was already used for this request, which succeeded; its ${fields} was shown only once and is not stored. If it was lost, send the request again with a new key.`,
+          : `This Idempotency-Key was already used for this request, which succeeded and stands; its ${fields} was shown only once and is not stored. If it was lost, send the request again with a new key, and with If-Match the current ETag (the first request changed the version).`,
       headers: headers.location ? { Location: headers.location } : {},
     });
   }
