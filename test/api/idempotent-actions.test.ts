@@ -145,6 +145,29 @@ t.test('the response stored in the rotation’s own transaction has its status a
   t.notOk(row?.responseBody.includes('whsec_'));
 });
 
+t.test('a redelivery: a retry with the same key answers the first 202 again and redelivers nothing', async (t) => {
+  const admin = await client('admin');
+  const sub = await subscribe(admin.auth);
+  const redeliver = () =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/subscriptions/${sub.id}/redeliveries`,
+      headers: { ...admin.auth, 'idempotency-key': 'redeliver-once' },
+      payload: {},
+    });
+  const first = await redeliver();
+  t.equal(first.statusCode, 202, first.body);
+  const [row] = await database.owner.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'redeliver-once'));
+  t.equal(row?.responseStatus, 202, 'stored with the status it answered');
+  const before = await state();
+  const retry = await redeliver();
+  t.equal(retry.statusCode, 202, retry.body);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.equal(retry.body, first.body);
+  t.equal(retry.headers.location, undefined);
+  t.same(await state(), before, 'no second audit entry or event');
+});
+
 t.test('an import’s cancel: a retry with the same key answers the first response again', async (t) => {
   const officer = await client('officer', 'GM0363');
   const upload = async () =>
