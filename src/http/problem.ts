@@ -53,7 +53,8 @@ export function invalidParamsOf(issues: readonly SchemaIssue[], fallback: string
   for (const issue of issues) {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys' && issue.keys) {
-      for (const key of issue.keys) out.push({ name: [...path, key].join('.'), code: 'unknown_field', reason: unknownReason });
+      // An empty key (`?=1`) is named so that it can be seen.
+      for (const key of issue.keys) out.push({ name: [...path, key || '(empty)'].join('.'), code: 'unknown_field', reason: unknownReason });
       continue;
     }
     const rule = issue.code === 'custom' ? issue.params?.rule : undefined;

@@ -209,6 +209,7 @@ t.test('hardened input', async (t) => {
     for (const key of ['', '""']) {
       const res = await send('POST', '/v1/establishments', { ...officer.auth, 'idempotency-key': key }, sample.establishment());
       t.equal(res.statusCode, 400, `Idempotency-Key: ${key}`);
+      t.equal(codes(res).length, 1, `one entry: ${codes(res).join()}`);
       t.ok(codes(res)[0]?.startsWith('idempotency-key:'), codes(res).join());
     }
   });

@@ -131,6 +131,7 @@ t.test('unknown query keys', async (t) => {
     t.same(entries(twice), ['yaer:unknown_field'], 'a repeated unknown key is one entry');
     const brackets = await get('/v1/statistics/enforcement-actions?groupBy[]=year', analyst.auth);
     t.same(entries(brackets), ['groupBy[]:unknown_field'], 'groupBy[] is not groupBy: repeat the key or give a comma list');
+    t.same(entries(await get('/v1/statistics/metadata?=1', {})), ['(empty):unknown_field'], 'an empty key is named so');
     const several = await get('/v1/enforcement-actions?a=1&b=2&pageSize=5', admin.auth);
     t.same(entries(several).sort(), ['a:unknown_field', 'b:unknown_field']);
     // Repeated declared keys keep working as before: a list takes them, a single value refuses them.

@@ -19,7 +19,8 @@ const unquote = (key: string) => (key.length >= 2 && key.startsWith('"') && key.
 
 export const IdempotencyKeyHeader = z
   .string()
-  .min(1)
+  // An empty key fails here and nowhere else: one entry, not one per check.
+  .min(1, { abort: true })
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters without spaces')
   // A quoted key is read without its quotes (`"abc"` is `abc`), so `""` would be the empty key.
