@@ -1,6 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import t from 'tap';
+import { buildAppFor } from '../../src/app.js';
 import { clientContext } from '../../src/application/context.js';
+import { loadConfig } from '../../src/config.js';
 import { idempotencyKeys } from '../../src/infrastructure/db/schema-idempotency.js';
 import { build, json, newSigningKey } from '../support/helper.js';
 
@@ -229,4 +231,30 @@ t.test('a checkpoint: a retry with the same key answers the first one and signs 
   const unkeyed = await app.inject({ method: 'POST', url: '/v1/audit-trail/checkpoints', headers: admin.auth });
   t.equal(unkeyed.statusCode, 201);
   t.equal((await state())[2], before[2] + 1, 'without a key each call signs one');
+
+  // The operator switches the signing key off between the request and its retry: the retry still
+  // answers the checkpoint that was signed (it used to be a 409 audit-signing-off).
+  const keyless = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent' }), { auditSigningKey: null });
+  t.teardown(() => keyless.app.close());
+  const late = await keyless.app.inject({
+    method: 'POST',
+    url: '/v1/audit-trail/checkpoints',
+    headers: { ...admin.auth, 'idempotency-key': 'sign-once' },
+  });
+  t.equal(late.statusCode, 201, late.body);
+  t.equal(late.headers['idempotent-replayed'], 'true');
+  t.equal(late.body, first.body, 'the first checkpoint again');
+  const off = await keyless.app.inject({
+    method: 'POST',
+    url: '/v1/audit-trail/checkpoints',
+    headers: { ...admin.auth, 'idempotency-key': 'sign-after-off' },
+  });
+  t.equal(off.statusCode, 409, off.body);
+  t.equal(json(off).code, 'audit-signing-off', 'a new key with signing off is refused');
+  const reuse = await app.inject({
+    method: 'POST',
+    url: '/v1/audit-trail/checkpoints',
+    headers: { ...admin.auth, 'idempotency-key': 'sign-after-off' },
+  });
+  t.equal(reuse.statusCode, 201, 'the refused request claimed nothing: its key signs once the key is back');
 });

@@ -23,11 +23,14 @@ export function createAuditCheckpointCommands(runner: CommandRunner, key: Signin
 
   /**
    * Signs the current head now (an admin's request). Run as a create, so that a retry with the same
-   * Idempotency-Key answers the first checkpoint again and signs no other.
+   * Idempotency-Key answers the first checkpoint again and signs no other, even when the key has
+   * been switched off since: the stored answer is found before the key is asked for.
    */
   async function sign(ctx: RequestContext): Promise<Created<Checkpoint>> {
-    if (!key) throw signingOff();
-    const created = await runner.create(ctx, async (tx) => ({ value: (await storeCheckpoint(tx, key)) as Checkpoint, changes: [] }));
+    const created = await runner.create(ctx, async (tx) => {
+      if (!key) throw signingOff();
+      return { value: (await storeCheckpoint(tx, key)) as Checkpoint, changes: [] };
+    });
     if (!created.replayed) noted(created.value);
     return created;
   }
