@@ -8,8 +8,6 @@ import { declaredQueryKeys } from './strict-query.js';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-/** What part of the request an invalid parameter is in, in words (fastify's validation contexts). */
-const PART: Record<string, string> = { body: 'body', querystring: 'query string', params: 'path', headers: 'headers' };
 /** Writes a problem+json response (RFC 9457), bypassing the route's response schemas. */
 export function sendProblem(
   request: FastifyRequest,
@@ -57,12 +55,12 @@ function invalidParamsFrom(validation: Validation, context: string | undefined, 
   return invalidParamsOf(issues, context ?? 'body', unknownKeyReason(request, context));
 }
 
-/** The parts of a request in the order fastify validates them, each with its data. */
-const PARTS: [context: string, data: (r: FastifyRequest) => unknown][] = [
-  ['params', (r) => r.params],
-  ['body', (r) => r.body],
-  ['querystring', (r) => r.query],
-  ['headers', (r) => r.headers],
+/** The parts of a request in the order fastify validates them (its validation contexts), each in words and with its data. */
+const PARTS: { context: string; words: string; data: (r: FastifyRequest) => unknown }[] = [
+  { context: 'params', words: 'path', data: (r) => r.params },
+  { context: 'body', words: 'body', data: (r) => r.body },
+  { context: 'querystring', words: 'query string', data: (r) => r.query },
+  { context: 'headers', words: 'headers', data: (r) => r.headers },
 ];
 
 /**
@@ -74,8 +72,8 @@ function allInvalidParams(err: FastifyError & { validation: unknown[] }, request
   const failed: string = err.validationContext ?? 'body';
   const found = [{ context: failed, params: invalidParamsFrom(err.validation as Validation, failed, request) }];
   const schema = request.routeOptions.schema as Record<string, unknown> | undefined;
-  const at = PARTS.findIndex(([context]) => context === failed);
-  for (const [context, data] of at === -1 ? [] : PARTS.slice(at + 1)) {
+  const at = PARTS.findIndex((part) => part.context === failed);
+  for (const { context, data } of at === -1 ? [] : PARTS.slice(at + 1)) {
     const partSchema = schema?.[context];
     if (!partSchema) continue;
     const result = validatorCompiler({ schema: partSchema } as never)(data(request)) as { error?: Validation };
@@ -83,7 +81,7 @@ function allInvalidParams(err: FastifyError & { validation: unknown[] }, request
   }
   return {
     invalidParams: found.flatMap((f) => f.params),
-    parts: found.map((f) => PART[f.context] ?? 'input').join(' and '),
+    parts: found.map((f) => PARTS.find((part) => part.context === f.context)?.words ?? 'input').join(' and '),
   };
 }
 

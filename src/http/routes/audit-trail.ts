@@ -15,7 +15,7 @@ import {
 } from '../schemas/audit-trail.js';
 import { Id, MunicipalityCode, Pagination, text, timestampInput, wholeNumberParam } from '../schemas/common.js';
 import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './operations.js';
-import { paged, replay } from './replies.js';
+import { paged, sendOnce } from './replies.js';
 
 const op = operations('Audit trail');
 const TAMPER_NOTE =
@@ -133,9 +133,7 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       response: { 201: AuditCheckpoint, ...problems(400, ...AUTH_PROBLEMS, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const signed = await checkpoints.sign(contextOf(request));
-      if (signed.replayed) return replay(reply, signed.record);
-      return reply.code(201).send(signed.value);
+      return sendOnce(reply, await checkpoints.sign(contextOf(request)), 201);
     },
   });
 

@@ -71,6 +71,12 @@ export function replay(reply: FastifyReply, record: IdempotencyRecord) {
   return reply.code(record.responseStatus).send(record.responseBody);
 }
 
+/** Answers a POST that acts once (a checkpoint, a cancel, a redelivery): `status` with what it did, or the first response again for a replayed Idempotency-Key. */
+export function sendOnce<T>(reply: FastifyReply, outcome: Created<T>, status: number) {
+  if (outcome.replayed) return replay(reply, outcome.record);
+  return reply.code(status).send(outcome.value);
+}
+
 /** Answers a create: 201 with Location and ETag, or the first response again for a replayed Idempotency-Key. */
 export function sendCreated<T extends { version: number }>(
   request: FastifyRequest,

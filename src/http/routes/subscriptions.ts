@@ -17,7 +17,7 @@ import {
 } from '../schemas/subscriptions.js';
 import { AUTH_PROBLEMS, BEARER, deleteOne, ifMatchHeaders, listOf, operations, problems, replaceOne, roles } from './operations.js';
 import { recordRoutes } from './records.js';
-import { expectedVersion, paged, replay, sendResource } from './replies.js';
+import { expectedVersion, paged, replay, sendOnce, sendResource } from './replies.js';
 
 const op = operations('Subscriptions');
 const params = z.object({ id: Id });
@@ -137,9 +137,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
     },
     handler: async (request, reply) => {
       const since = request.body.since ? new Date(request.body.since) : null;
-      const result = await commands.subscriptions.redeliver(contextOf(request), request.params.id, since);
-      if (result.replayed) return replay(reply, result.record);
-      return reply.code(202).send(result.value);
+      return sendOnce(reply, await commands.subscriptions.redeliver(contextOf(request), request.params.id, since), 202);
     },
   });
 

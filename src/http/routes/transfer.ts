@@ -11,7 +11,7 @@ import { HttpProblem } from '../problem.js';
 import { ExportParams, ExportQuery, FileBody, ImportJob, ImportParams, ImportQuery, TemplateParams } from '../schemas/transfer.js';
 import { decodeUpload, type FileFormat } from '../transfer-files.js';
 import { AUTH_PROBLEMS, BEARER, problems, roles } from './operations.js';
-import { replay } from './replies.js';
+import { replay, sendOnce } from './replies.js';
 
 const tags = ['Import and export'];
 const CSV_TYPE = 'text/csv; charset=utf-8; header=present';
@@ -130,9 +130,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       response: { 202: ImportJob, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => {
-      const cancelled = await services.imports.cancel(contextOf(request), request.params.id);
-      if (cancelled.replayed) return replay(reply, cancelled.record);
-      return reply.code(202).send(cancelled.value);
+      return sendOnce(reply, await services.imports.cancel(contextOf(request), request.params.id), 202);
     },
   });
 
