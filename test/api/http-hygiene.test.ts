@@ -32,6 +32,13 @@ t.test('http hygiene: every error is problem+json with API-Version and security 
       check: (res) => t.equal(res.headers.allow, 'DELETE, GET, PATCH, PUT'),
     },
     {
+      // The URL's dot segments are removed first (RFC 3986 §5.2.4): this is a POST on …/establishments/licences.
+      what: 'a dot segment for a path parameter',
+      status: 405,
+      req: { method: 'POST', url: '/v1/establishments/%2e/licences', headers: officer.auth, payload: sample.licence() },
+      check: (res) => t.equal(res.headers.allow, 'DELETE, GET, PATCH, PUT'),
+    },
+    {
       what: 'text/plain body',
       status: 415,
       req: { method: 'POST', url: '/v1/establishments', headers: { ...officer.auth, 'content-type': 'text/plain' }, payload: 'hello' },
