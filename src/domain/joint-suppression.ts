@@ -6,7 +6,7 @@
  * published cell is therefore a sum of base cells, and an attacker who holds all groupings holds
  * one linear system over the base cells. The protection holds for that system as a whole:
  *
- * 1. primary: every cell (of any grouping) from 1 up to the threshold is suppressed;
+ * 1. primary: every cell (of any grouping) from 1 to the threshold − 1 is suppressed (isPrimary);
  * 2. secondary, per equation: in every "cell = sum of its children along one dimension" equation
  *    either nothing or at least two members are suppressed (domain/suppression.ts);
  * 3. exact audit: the unknowns are the suppressed base cells (published base cells are known, and
