@@ -9,7 +9,11 @@ export const MunicipalityCode = z
 /** Dates and timestamps as the registry answers them (stored data is shown as it is). */
 export const IsoDate = z.iso.date();
 export const Timestamp = z.iso.datetime({ offset: false });
-export const Id = z.uuid();
+/**
+ * A UUID, in any case (RFC 9562 §4: compared case-insensitively), lower-cased as the registry
+ * stores and answers it: `/establishments/ABC…` finds the record and its trail alike.
+ */
+export const Id = z.uuid().overwrite((s) => s.toLowerCase());
 
 const RANGE_NOTE = `Between ${DATE_FLOOR} and ${DATE_HORIZON}.`;
 const outOfRange = { message: `must be between ${DATE_FLOOR} and ${DATE_HORIZON}`, params: { rule: 'out_of_range' } };

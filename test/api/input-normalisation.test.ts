@@ -1,0 +1,37 @@
+import t from 'tap';
+import { build, json, sample } from '../support/helper.js';
+
+/**
+ * Hostile-input review: input a client may send that was misread (a different answer for the same
+ * question, mojibake stored, a silent replacement character) or refused for the wrong reason.
+ * Each case here failed before its fix.
+ */
+type Problem = { status: number; code: string; invalidParams?: { name: string; code: string }[] };
+const codes = (res: { body: string }) => (json<Problem>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`);
+
+const { app, client } = await build(t);
+const officer = await client('officer', 'GM0363');
+const est = json<{ id: string }>(
+  await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
+);
+const UPPER = est.id.toUpperCase();
+
+t.test('a UUID in upper case is the same id: path, body and query all find the record', async (t) => {
+  const read = await app.inject({ url: `/v1/establishments/${UPPER}`, headers: officer.auth });
+  t.equal(read.statusCode, 200);
+  t.equal(json(read).id, est.id);
+  const lower = json<{ totalItems: number }>(await app.inject({ url: `/v1/establishments/${est.id}/audit-trail`, headers: officer.auth }));
+  const upper = json<{ totalItems: number }>(await app.inject({ url: `/v1/establishments/${UPPER}/audit-trail`, headers: officer.auth }));
+  t.ok(lower.totalItems > 0);
+  t.equal(upper.totalItems, lower.totalItems, "the record's trail, whatever the case of its id");
+  const action = await app.inject({ method: 'POST', url: '/v1/enforcement-actions', headers: officer.auth, payload: sample.action(UPPER) });
+  t.equal(action.statusCode, 201, action.body);
+  t.equal(json(action).establishmentId, est.id, 'stored and answered in lower case');
+  const listed = json<{ totalItems: number }>(
+    await app.inject({ url: `/v1/enforcement-actions?establishmentId=${UPPER}`, headers: officer.auth }),
+  );
+  t.equal(listed.totalItems, 1);
+  const bad = await app.inject({ url: `/v1/establishments/${UPPER.slice(1)}`, headers: officer.auth });
+  t.equal(bad.statusCode, 400, 'a malformed id is still refused');
+  t.same(codes(bad), ['id:invalid_format']);
+});
