@@ -11,6 +11,7 @@ const codes = (res: { body: string }) => (json<Problem>(res).invalidParams ?? []
 
 const { app, client } = await build(t);
 const officer = await client('officer', 'GM0363');
+const admin = await client('admin');
 const est = json<{ id: string }>(
   await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
 );
@@ -34,4 +35,16 @@ t.test('a UUID in upper case is the same id: path, body and query all find the r
   const bad = await app.inject({ url: `/v1/establishments/${UPPER.slice(1)}`, headers: officer.auth });
   t.equal(bad.statusCode, 400, 'a malformed id is still refused');
   t.same(codes(bad), ['id:invalid_format']);
+});
+
+t.test('the audit-trail filter objectId finds a UUID given in upper case; a CBS code stays as given', async (t) => {
+  const search = async (q: string) => {
+    const res = await app.inject({ url: `/v1/audit-trail?${q}`, headers: admin.auth });
+    t.equal(res.statusCode, 200);
+    return json<{ totalItems: number; items: { objectId: string }[] }>(res);
+  };
+  const lower = await search(`objectId=${est.id}`);
+  t.ok(lower.totalItems > 0);
+  t.same(await search(`objectId=${UPPER}`), lower);
+  t.equal((await search('objectId=GM0363&objectType=municipality')).totalItems, 0, 'no municipality changed yet: nothing, and no error');
 });

@@ -18,6 +18,8 @@ import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './op
 import { paged, sendOnce } from './replies.js';
 
 const op = operations('Audit trail');
+/** A record id is a UUID, compared in any case (as Id does); the trail keeps it in lower case. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TAMPER_NOTE =
   ' Entries are append-only and hash-chained (each holds the SHA-256 of its content and of the previous entry), so an edited or removed entry is found by GET /audit-trail/verification.';
 
@@ -74,7 +76,10 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
           .optional()
           .meta({ description: 'Entries made by this person: the `actor.id` of the entries (a token’s subject, or a declared user_id).' }),
         objectType: AuditObjectType.optional(),
-        objectId: text(1, 100).optional().meta({ description: 'Entries about this record id.' }),
+        objectId: text(1, 100)
+          .overwrite((s) => (UUID.test(s) ? s.toLowerCase() : s))
+          .optional()
+          .meta({ description: 'Entries about this record id: a UUID in any case, or a CBS code for a municipality.' }),
         action: AuditAction.optional(),
         municipalityCode: MunicipalityCode.optional(),
         occurredFrom: timestampInput('Entries at or after this moment (UTC, e.g. 2026-01-01T00:00:00Z).').optional(),
