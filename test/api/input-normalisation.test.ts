@@ -12,6 +12,7 @@ const codes = (res: { body: string }) => (json<Problem>(res).invalidParams ?? []
 const { app, client } = await build(t);
 const officer = await client('officer', 'GM0363');
 const admin = await client('admin');
+const analyst = await client('analyst');
 const est = json<{ id: string }>(
   await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
 );
@@ -47,4 +48,18 @@ t.test('the audit-trail filter objectId finds a UUID given in upper case; a CBS 
   t.ok(lower.totalItems > 0);
   t.same(await search(`objectId=${UPPER}`), lower);
   t.equal((await search('objectId=GM0363&objectType=municipality')).totalItems, 0, 'no municipality changed yet: nothing, and no error');
+});
+
+t.test('statistics: an empty municipalityCode list is no filter, as an empty measure or stage list is', async (t) => {
+  const scope = async (who: { auth: Record<string, string> }, q: string) => {
+    const res = await app.inject({ url: `/v1/statistics/enforcement-actions?yearFrom=2019&yearTo=2019${q}`, headers: who.auth });
+    t.equal(res.statusCode, 200);
+    return json<{ countingRule: { municipalityCodes: string[] } }>(res).countingRule.municipalityCodes;
+  };
+  const all = await scope(analyst, '');
+  t.ok(all.length > 1);
+  t.same(await scope(analyst, '&municipalityCode='), all);
+  t.same(await scope(analyst, '&municipalityCode=,%20,'), all);
+  t.same(await scope(analyst, '&measure=&stage='), all, 'the other list filters, empty');
+  t.same(await scope(officer, '&municipalityCode='), ['GM0363'], "an officer's own, as without the filter");
 });

@@ -158,7 +158,8 @@ export function createStatisticsService(read: Reader) {
     const usesDates = req.decisionDateFrom !== undefined || req.decisionDateTo !== undefined;
     if (forAnalysts || ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
     const all = await repo.municipalities(tx);
-    const requested = req.municipalityCode ? [...new Set(req.municipalityCode)] : undefined;
+    // An empty list (`?municipalityCode=`, `?municipalityCode=,`) is no filter, as for stage, measure and licenceStatus.
+    const requested = req.municipalityCode?.length ? [...new Set(req.municipalityCode)] : undefined;
     const programmesOf = new Map(all.map((m) => [m.code, m.programmes]));
     requested?.forEach((code) => {
       if (!programmesOf.has(code))
