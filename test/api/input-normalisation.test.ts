@@ -63,3 +63,24 @@ t.test('statistics: an empty municipalityCode list is no filter, as an empty mea
   t.same(await scope(analyst, '&measure=&stage='), all, 'the other list filters, empty');
   t.same(await scope(officer, '&municipalityCode='), ['GM0363'], "an officer's own, as without the filter");
 });
+
+t.test('a GET or HEAD with a body of another kind or charset is answered: the body is ignored, never a 415', async (t) => {
+  for (const method of ['GET', 'HEAD'] as const) {
+    for (const type of ['text/plain', 'text/plain; charset=iso-8859-1', 'application/json; charset=utf-16', 'application/json']) {
+      const res = await app.inject({
+        method,
+        url: '/v1/establishments',
+        headers: { ...officer.auth, 'content-type': type },
+        payload: '{no',
+      });
+      t.equal(res.statusCode, 200, `${method} with ${type}`);
+    }
+  }
+  const post = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: { ...officer.auth, 'content-type': 'application/json; charset=iso-8859-1' },
+    payload: JSON.stringify(sample.establishment()),
+  });
+  t.equal(post.statusCode, 415, 'a body the service reads must still be UTF-8');
+});

@@ -47,9 +47,18 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
 
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 
+/** Methods whose body fastify never reads (its `bodyless` methods): a body sent with them is ignored, whatever its kind. */
+const BODY_IGNORED = new Set(['GET', 'HEAD', 'TRACE']);
+
+/** Whether the request has a body the service reads. */
+function readsBody(request: FastifyRequest): boolean {
+  if (BODY_IGNORED.has(request.method)) return false;
+  return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+}
+
 /** The charset parameter of a request that has a body, lower-cased and unquoted; null when none is given. */
 function bodyCharset(request: FastifyRequest): string | null {
-  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  const hasBody = readsBody(request);
   const type = request.headers['content-type'];
   if (!hasBody || typeof type !== 'string') return null;
   const m = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(type);
