@@ -1,3 +1,4 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import t from 'tap';
 import { build, json, sample } from '../support/helper.js';
 
@@ -83,4 +84,42 @@ t.test('a GET or HEAD with a body of another kind or charset is answered: the bo
     payload: JSON.stringify(sample.establishment()),
   });
   t.equal(post.statusCode, 415, 'a body the service reads must still be UTF-8');
+});
+
+t.test('a compressed body is a 415 naming the coding, not garbled JSON; nothing is stored', async (t) => {
+  const count = async () => json<{ totalItems: number }>(await app.inject({ url: '/v1/establishments', headers: officer.auth })).totalItems;
+  const before = await count();
+  const doc = JSON.stringify(sample.establishment('GM0363', { name: 'Compressed' }));
+  const cases: [string, Buffer | string][] = [
+    ['gzip', gzipSync(doc)],
+    ['br', brotliCompressSync(doc)],
+    ['GZIP', doc], // declared but not compressed: still not decoded, still refused
+    ['identity, gzip', gzipSync(doc)],
+  ];
+  for (const [coding, payload] of cases) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/establishments',
+      headers: { ...officer.auth, 'content-type': 'application/json', 'content-encoding': coding },
+      payload,
+    });
+    t.equal(res.statusCode, 415, coding);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.equal(json<Problem>(res).code, 'unsupported-content-encoding');
+    t.equal(res.headers['accept-encoding'], 'identity');
+  }
+  const plain = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: { ...officer.auth, 'content-type': 'application/json', 'content-encoding': 'identity' },
+    payload: doc,
+  });
+  t.equal(plain.statusCode, 201, 'identity is no coding');
+  t.equal(await count(), before + 1, 'only the uncompressed one was stored');
+  const get = await app.inject({
+    url: '/v1/establishments',
+    headers: { ...officer.auth, 'content-encoding': 'gzip' },
+    payload: gzipSync('{}'),
+  });
+  t.equal(get.statusCode, 200, "a GET's body is ignored, compressed or not");
 });

@@ -65,6 +65,17 @@ function bodyCharset(request: FastifyRequest): string | null {
   return m ? (m[2] ?? '').toLowerCase() : null;
 }
 
+/** The request's Content-Encoding when it names a coding other than identity (lower-cased); null when none or identity only. */
+function contentCoding(request: FastifyRequest): string | null {
+  const given = request.headers['content-encoding'];
+  if (given === undefined) return null;
+  const codings = String(given)
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  return codings.length > 0 ? codings.join(', ') : null;
+}
+
 export default fp(
   async function httpHygiene(app: FastifyInstance) {
     app.addHook('onRequest', async (request, reply) => {
@@ -78,6 +89,16 @@ export default fp(
       }
       // JSON is UTF-8 (RFC 8259 §8.1). The parser reads every body as UTF-8, so a body declared in
       // another charset would be silently misread: refuse it instead (US-ASCII is a subset of UTF-8).
+      // No body is decompressed here: a gzip or br body would be read as garbled JSON. RFC 7694 §3: 415, with the codings accepted.
+      const coding = readsBody(request) ? contentCoding(request) : null;
+      if (coding !== null) {
+        throw new HttpProblem({
+          status: 415,
+          code: 'unsupported-content-encoding',
+          detail: `Send the body uncompressed (Content-Encoding identity or none); ${coding.slice(0, 40)} is not decoded here.`,
+          headers: { 'Accept-Encoding': 'identity' },
+        });
+      }
       const charset = bodyCharset(request);
       if (charset !== null && !UTF8_CHARSETS.has(charset)) {
         throw new HttpProblem({
