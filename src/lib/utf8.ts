@@ -31,3 +31,23 @@ export function lastCharacterStart(bytes: Uint8Array): number {
   while (i > 0 && bytes.length - i < 3 && ((bytes[i - 1] ?? 0) & 0xc0) === 0x80) i--;
   return i > 0 ? i - 1 : 0;
 }
+
+/**
+ * A header value as Node gives it (each byte one character, latin1) read as the UTF-8 it was sent
+ * in: `cafÃ©` → `café`. The value as it is when it is plain ASCII or already holds characters no
+ * byte spells; null when its bytes are not valid UTF-8.
+ */
+export function headerAsUtf8(value: string): string | null {
+  let high = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff) return value;
+    if (c >= 0x80) high = true;
+  }
+  if (!high) return value;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return null;
+  }
+}

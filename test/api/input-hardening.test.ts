@@ -104,7 +104,9 @@ t.test('hardened input', async (t) => {
       t.same([muni.statusCode, codes(muni)], [400, ['name:control_character']], `municipality name with ${shown}`);
       const apiClient = await send('POST', '/v1/api-clients', admin.auth, { name: `team${c}`, role: 'analyst' });
       t.same([apiClient.statusCode, codes(apiClient)], [400, ['name:control_character']], `API client name with ${shown}`);
-      const reason = await send('POST', '/v1/establishments', { ...officer.auth, 'x-audit-reason': `why${c}` }, sample.establishment());
+      // A header arrives as bytes, one character each: U+0085 as the UTF-8 it is sent in (C2 85).
+      const wire = Buffer.from(`why${c}`, 'utf8').toString('latin1');
+      const reason = await send('POST', '/v1/establishments', { ...officer.auth, 'x-audit-reason': wire }, sample.establishment());
       t.same([reason.statusCode, codes(reason)], [400, ['x-audit-reason:control_character']], `X-Audit-Reason with ${shown}`);
       const q = encodeURIComponent(c);
       const search = await send('GET', `/v1/establishments?name=${q}`, officer.auth);
@@ -133,7 +135,7 @@ t.test('hardened input', async (t) => {
     // Both were answered 201 with the acting person dropped: the change was recorded as made for no one.
     for (const [header, value] of [
       ['x-acting-user', 'j.de\tvries'],
-      ['x-acting-user-name', 'J.\u0085de Vries'],
+      ['x-acting-user-name', 'J.\u00c2\u0085de Vries'], // U+0085 as its UTF-8 bytes C2 85, as Node hands a header over
     ] as const) {
       const res = await send(
         'POST',

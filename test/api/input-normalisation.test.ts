@@ -123,3 +123,45 @@ t.test('a compressed body is a 415 naming the coding, not garbled JSON; nothing 
   });
   t.equal(get.statusCode, 200, "a GET's body is ignored, compressed or not");
 });
+
+t.test(
+  'the audit headers are read as the UTF-8 they are sent in: no mojibake in the trail, and bytes that are not UTF-8 are a 400',
+  async (t) => {
+    // Node hands header bytes over one character per byte (latin1): this is what the socket gives for UTF-8.
+    const wire = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/establishments',
+      headers: {
+        ...officer.auth,
+        'x-audit-reason': wire('Überprüfung café – 検査'),
+        'x-acting-user': wire('jöns'),
+        'x-acting-user-name': wire('Jöns Ærø'),
+      },
+      payload: sample.establishment('GM0363', { name: 'Club Utf' }),
+    });
+    t.equal(created.statusCode, 201, created.body);
+    const id = json<{ id: string }>(created).id;
+    const trail = json<{ items: { reason: string; actor: { id: string; name: string } }[] }>(
+      await app.inject({ url: `/v1/audit-trail?objectId=${id}`, headers: admin.auth }),
+    );
+    t.equal(trail.items[0]?.reason, 'Überprüfung café – 検査');
+    t.same(trail.items[0]?.actor, { id: 'jöns', name: 'Jöns Ærø', verified: false });
+
+    const before = json<{ totalItems: number }>(await app.inject({ url: '/v1/audit-trail', headers: admin.auth })).totalItems;
+    const latin1 = await app.inject({
+      method: 'POST',
+      url: '/v1/establishments',
+      headers: { ...officer.auth, 'x-audit-reason': 'caf\u00e9', 'x-acting-user': 'j\u00f6ns' }, // the bytes E9 and F6: latin1, not UTF-8
+      payload: sample.establishment('GM0363', { name: 'Club Latin' }),
+    });
+    t.equal(latin1.statusCode, 400);
+    t.match(latin1.headers['content-type'], /^application\/problem\+json/);
+    t.same(codes(latin1), ['x-audit-reason:invalid_encoding', 'x-acting-user:invalid_encoding']);
+    t.equal(
+      json<{ totalItems: number }>(await app.inject({ url: '/v1/audit-trail', headers: admin.auth })).totalItems,
+      before,
+      'nothing stored',
+    );
+  },
+);

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { headerAsUtf8 } from '../../lib/utf8.js';
 import { API_VERSION } from '../../lib/version.js';
-import { HttpProblem } from '../problem.js';
+import { badRequest, HttpProblem, type InvalidParam } from '../problem.js';
 import { sendProblem } from './problems.js';
 
 /**
@@ -76,6 +77,28 @@ function contentCoding(request: FastifyRequest): string | null {
   return codings.length > 0 ? codings.join(', ') : null;
 }
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The headers the audit trail keeps as text (plugins/auth.ts): read as UTF-8, as they are sent. */
+const STORED_TEXT_HEADERS = ['x-audit-reason', 'x-acting-user', 'x-acting-user-name'] as const;
+
+/**
+ * Node hands header values over as latin1 (one character per byte), so `X-Audit-Reason: café` sent
+ * in UTF-8 would be stored as `cafÃ©`. Each stored header is decoded as UTF-8 in place; one whose
+ * bytes are not UTF-8 is a 400 (code `invalid_encoding`), never mojibake in the trail.
+ */
+function decodeStoredHeaders(request: FastifyRequest): void {
+  const invalid: InvalidParam[] = [];
+  for (const name of STORED_TEXT_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value !== 'string') continue;
+    const decoded = headerAsUtf8(value);
+    if (decoded === null) invalid.push({ name, code: 'invalid_encoding', reason: 'must be UTF-8 text' });
+    else request.headers[name] = decoded;
+  }
+  if (invalid.length > 0) throw badRequest(invalid);
+}
+
 export default fp(
   async function httpHygiene(app: FastifyInstance) {
     app.addHook('onRequest', async (request, reply) => {
@@ -99,6 +122,7 @@ export default fp(
           headers: { 'Accept-Encoding': 'identity' },
         });
       }
+      if (!READS.has(request.method)) decodeStoredHeaders(request); // a read stores no header
       const charset = bodyCharset(request);
       if (charset !== null && !UTF8_CHARSETS.has(charset)) {
         throw new HttpProblem({
