@@ -115,7 +115,8 @@ export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts):
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return bad('https_required', 'must use https');
   if (url.username || url.password) return bad('credentials_in_url', 'must not hold a user name or password');
-  if (url.hash) return bad('fragment_in_url', 'must not have a fragment');
+  // An empty fragment (`…/hook#`) leaves url.hash '' but is kept in the URL: refused all the same.
+  if (url.hash || url.href.includes('#')) return bad('fragment_in_url', 'must not have a fragment');
   return [];
 }
 

@@ -165,3 +165,23 @@ t.test(
     );
   },
 );
+
+t.test('a callbackUrl ending in a bare # (an empty fragment) is refused like any fragment', async (t) => {
+  const count = async () => json<{ totalItems: number }>(await app.inject({ url: '/v1/subscriptions', headers: officer.auth })).totalItems;
+  const before = await count();
+  for (const callbackUrl of [
+    'https://hooks.example/registry#',
+    'https://hooks.example/registry?x=1#',
+    'https://hooks.example/registry#part',
+  ]) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/subscriptions',
+      headers: officer.auth,
+      payload: { callbackUrl, eventTypes: ['nl.overheid.handhavingsregister.enforcement-action.created'] },
+    });
+    t.equal(res.statusCode, 400, callbackUrl);
+    t.same(codes(res), ['callbackUrl:fragment_in_url']);
+  }
+  t.equal(await count(), before, 'nothing stored');
+});
