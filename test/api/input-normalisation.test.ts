@@ -185,3 +185,45 @@ t.test('a callbackUrl ending in a bare # (an empty fragment) is refused like any
   }
   t.equal(await count(), before, 'nothing stored');
 });
+
+t.test('a redelivery declares and validates the acting-person headers it records, as every other write', async (t) => {
+  const doc = json<{ paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> }>(
+    await app.inject({ url: '/v1/openapi.json' }),
+  );
+  const headersOf = (path: string, method: string) =>
+    (doc.paths[path]?.[method]?.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+  const redelivery = headersOf('/subscriptions/{id}/redeliveries', 'post');
+  for (const name of ['x-audit-reason', 'x-acting-user', 'x-acting-user-name']) t.ok(redelivery.includes(name), name);
+  t.same(
+    redelivery.filter((n) => n.startsWith('x-')).sort(),
+    headersOf('/establishments', 'post')
+      .filter((n) => n.startsWith('x-'))
+      .sort(),
+    'the same audit headers as a create',
+  );
+
+  const sub = json<{ id: string }>(
+    await app.inject({
+      method: 'POST',
+      url: '/v1/subscriptions',
+      headers: officer.auth,
+      payload: {
+        callbackUrl: 'https://hooks.example/redeliver',
+        eventTypes: ['nl.overheid.handhavingsregister.enforcement-action.created'],
+      },
+    }),
+  );
+  const url = `/v1/subscriptions/${sub.id}/redeliveries`;
+  const bad = await app.inject({ method: 'POST', url, headers: { ...officer.auth, 'x-acting-user-name': 'J.\u0007' }, payload: {} });
+  t.equal(bad.statusCode, 400);
+  t.same(codes(bad), ['x-acting-user-name:control_character']);
+  const done = await app.inject({
+    method: 'POST',
+    url,
+    headers: { ...officer.auth, 'x-acting-user': 'j.devries', 'x-acting-user-name': 'J. de Vries' },
+    payload: {},
+  });
+  t.equal(done.statusCode, 202, done.body);
+  const trail = json<{ items: { actor: unknown }[] }>(await app.inject({ url: `/v1/audit-trail?objectId=${sub.id}`, headers: admin.auth }));
+  t.same(trail.items.at(-1)?.actor, { id: 'j.devries', name: 'J. de Vries', verified: false }, 'recorded in the audit entry');
+});

@@ -131,7 +131,8 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       ),
       security: BEARER,
       params,
-      headers: ifMatchHeaders.pick({ 'x-audit-reason': true }),
+      // The redelivery is an audit entry like any write: the acting person's headers too (plugins/auth.ts reads them).
+      headers: ifMatchHeaders.pick({ 'x-audit-reason': true, 'x-acting-user': true, 'x-acting-user-name': true }),
       body: Redelivery,
       response: { 202: RedeliveryResult, ...problems(400, ...AUTH_PROBLEMS, 404, 413, 415) },
     },
