@@ -227,3 +227,55 @@ t.test('a redelivery declares and validates the acting-person headers it records
   const trail = json<{ items: { actor: unknown }[] }>(await app.inject({ url: `/v1/audit-trail?objectId=${sub.id}`, headers: admin.auth }));
   t.same(trail.items.at(-1)?.actor, { id: 'j.devries', name: 'J. de Vries', verified: false }, 'recorded in the audit entry');
 });
+
+t.test('a JSON body must be UTF-8: invalid bytes are a 400 invalid-encoding, never stored as U+FFFD', async (t) => {
+  const count = async () => json<{ totalItems: number }>(await app.inject({ url: '/v1/establishments', headers: officer.auth })).totalItems;
+  const before = await count();
+  const withBytes = (name: number[]) => {
+    const [head, tail] = JSON.stringify(sample.establishment('GM0363', { name: 'Club @' })).split('@');
+    return Buffer.concat([Buffer.from(head as string), Buffer.from(name), Buffer.from(tail as string)]);
+  };
+  const cases: [string, number[], number][] = [
+    ['latin1 é', [0x43, 0x61, 0x66, 0xe9], 3],
+    ['a stray continuation byte', [0x80], 0],
+    ['a character cut short', [0xe2, 0x82], 0],
+    ['an overlong slash', [0xc0, 0xaf], 0],
+    ['an encoded surrogate', [0xed, 0xa0, 0x80], 0],
+  ];
+  const offset = JSON.stringify(sample.establishment('GM0363', { name: 'Club @' })).indexOf('@');
+  for (const [what, bytes, at] of cases) {
+    for (const type of ['application/json', 'application/json; charset=utf-8']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/establishments',
+        headers: { ...officer.auth, 'content-type': type },
+        payload: withBytes(bytes),
+      });
+      t.equal(res.statusCode, 400, `${what} (${type})`);
+      t.match(res.headers['content-type'], /^application\/problem\+json/);
+      t.equal(json<Problem>(res).code, 'invalid-encoding');
+      t.same(codes(res), ['body:invalid_encoding']);
+      t.match(json<{ detail: string }>(res).detail, `byte offset ${offset + at}`);
+    }
+  }
+  t.equal(await count(), before, 'nothing stored');
+
+  const est2 = json<{ id: string }>(await app.inject({ url: `/v1/establishments/${est.id}`, headers: officer.auth }));
+  const patch = await app.inject({
+    method: 'PATCH',
+    url: `/v1/establishments/${est2.id}`,
+    headers: { ...officer.auth, 'content-type': 'application/merge-patch+json', 'if-match': '"1"' },
+    payload: Buffer.concat([Buffer.from('{"name":"Club '), Buffer.from([0xff]), Buffer.from('"}')]),
+  });
+  t.equal(patch.statusCode, 400, 'a merge patch too');
+  t.equal(json<Problem>(patch).code, 'invalid-encoding');
+
+  const fine = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: { ...officer.auth, 'content-type': 'application/json' },
+    payload: Buffer.from(JSON.stringify(sample.establishment('GM0363', { name: 'Café 🙈 \ufffd' })), 'utf8'),
+  });
+  t.equal(fine.statusCode, 201, 'valid UTF-8, a U+FFFD the client meant included');
+  t.equal(json(fine).name, 'Café 🙈 \ufffd');
+});

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { headerAsUtf8 } from '../../lib/utf8.js';
+import { firstInvalidUtf8Byte, headerAsUtf8 } from '../../lib/utf8.js';
 import { API_VERSION } from '../../lib/version.js';
 import { badRequest, HttpProblem, type InvalidParam } from '../problem.js';
 import { sendProblem } from './problems.js';
@@ -134,8 +134,24 @@ export default fp(
     });
 
     // Only JSON bodies are accepted (and JSON Merge Patch for PATCH, plugins/preconditions.ts); anything else is a 415.
-    app.removeContentTypeParser('text/plain');
-    app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+    // Both are read as bytes and must be UTF-8 (RFC 8259 §8.1): decoding them as a string would turn
+    // each invalid byte into U+FFFD and store that, silently.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    const strictJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      const at = firstInvalidUtf8Byte(body);
+      if (at === -1) return parseJson(request, body.toString('utf8'), done);
+      const byte = `0x${(body[at] ?? 0).toString(16).toUpperCase().padStart(2, '0')}`;
+      done(
+        new HttpProblem({
+          status: 400,
+          code: 'invalid-encoding',
+          detail: `The body is not valid UTF-8 at byte offset ${at} (${byte}); send JSON in UTF-8.`,
+          invalidParams: [{ name: 'body', code: 'invalid_encoding', reason: `byte offset ${at} (${byte}) is not valid UTF-8` }],
+        }),
+      );
+    };
+    app.removeContentTypeParser(['text/plain', 'application/json']);
+    app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'buffer' }, strictJson);
   },
   { name: 'http-hygiene' },
 );
