@@ -279,3 +279,32 @@ t.test('a JSON body must be UTF-8: invalid bytes are a 400 invalid-encoding, nev
   t.equal(fine.statusCode, 201, 'valid UTF-8, a U+FFFD the client meant included');
   t.equal(json(fine).name, 'Café 🙈 \ufffd');
 });
+
+t.test('a query string that is not validly percent-encoded UTF-8 is a 400 naming each key, never read some other way', async (t) => {
+  const cases: [string, string[]][] = [
+    ['page=%E0%A4%A', ['page:malformed']],
+    ['name=%ZZ', ['name:malformed']],
+    ['name=%C3%28', ['name:malformed']],
+    ['name=%FF', ['name:malformed']],
+    ['name=Club%', ['name:malformed']],
+    ['na%ZZme=Club', ['na%ZZme:malformed']],
+    ['page=%E0%A4%A&name=%ZZ&kind=club', ['page:malformed', 'name:malformed']],
+  ];
+  for (const [query, expected] of cases) {
+    const res = await app.inject({ url: `/v1/establishments?${query}`, headers: officer.auth });
+    t.equal(res.statusCode, 400, query);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.same(codes(res), expected, query);
+  }
+  for (const query of ['name=%25ZZ', 'name=Caf%C3%A9', 'name=Club+Rood', 'name=Club%20Rood&page=1', '']) {
+    const res = await app.inject({ url: `/v1/establishments?${query}`, headers: officer.auth });
+    t.equal(res.statusCode, 200, `well-formed: ${query}`);
+  }
+  const write = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments?x=%ZZ',
+    headers: officer.auth,
+    payload: sample.establishment(),
+  });
+  t.equal(write.statusCode, 400, 'a write with one changes nothing');
+});

@@ -79,6 +79,40 @@ function contentCoding(request: FastifyRequest): string | null {
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** `+` is a space in a query (application/x-www-form-urlencoded); decodeURIComponent throws on a bad escape or bytes that are not UTF-8. */
+const decodeQueryPart = (part: string): string | null => {
+  try {
+    return decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The query keys whose key or value is not validly percent-encoded UTF-8 (`%ZZ`, `%E0%A4%A`, `%FF`):
+ * the query parser would keep such a value as it is or patch it up, and the request would then ask
+ * something the client did not write. Each is listed (a key that does not decode by its raw text).
+ */
+function malformedQueryKeys(url: string): InvalidParam[] {
+  const at = url.indexOf('?');
+  if (at === -1) return [];
+  const invalid: InvalidParam[] = [];
+  for (const pair of url.slice(at + 1).split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const rawKey = eq === -1 ? pair : pair.slice(0, eq);
+    const key = decodeQueryPart(rawKey);
+    const value = eq === -1 ? '' : decodeQueryPart(pair.slice(eq + 1));
+    if (key !== null && value !== null) continue;
+    invalid.push({
+      name: key ?? rawKey.slice(0, 40),
+      code: 'malformed',
+      reason: 'is not validly percent-encoded UTF-8: a % must be followed by two hex digits, and the bytes must be UTF-8',
+    });
+  }
+  return invalid;
+}
+
 /** The headers the audit trail keeps as text (plugins/auth.ts): read as UTF-8, as they are sent. */
 const STORED_TEXT_HEADERS = ['x-audit-reason', 'x-acting-user', 'x-acting-user-name'] as const;
 
@@ -112,6 +146,14 @@ export default fp(
       }
       // JSON is UTF-8 (RFC 8259 §8.1). The parser reads every body as UTF-8, so a body declared in
       // another charset would be silently misread: refuse it instead (US-ASCII is a subset of UTF-8).
+      // The contract's operations only, as strict-query.ts: outside /v1 query strings are not checked.
+      const malformed = request.url.startsWith('/v1/') ? malformedQueryKeys(request.url) : [];
+      if (malformed.length > 0) {
+        throw badRequest(
+          malformed,
+          `${malformed.length} query parameter${malformed.length === 1 ? ' is' : 's are'} not validly percent-encoded; see invalidParams.`,
+        );
+      }
       // No body is decompressed here: a gzip or br body would be read as garbled JSON. RFC 7694 §3: 415, with the codings accepted.
       const coding = readsBody(request) ? contentCoding(request) : null;
       if (coding !== null) {
