@@ -21,23 +21,49 @@ const HEADERS = {
     description: 'RFC 8288 links to the first, prev, next and last pages.',
     schema: { type: 'string' },
   },
-  Location: { description: 'The URL of the created resource.', schema: { type: 'string' } },
+  Location: {
+    description:
+      'The URL of the resource this request made (on a 409: the one an earlier request made, such as the create of a replayed Idempotency-Key).',
+    schema: { type: 'string' },
+  },
   'Idempotent-Replayed': {
     description: 'Present (`true`) when this is the stored response of an earlier request with the same Idempotency-Key.',
     schema: { type: 'string', enum: ['true'] },
   },
   'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+  CurrentETag: {
+    description: 'The ETag of the current version, when If-Match named an older one: read it again, or send this in If-Match.',
+    schema: { type: 'string', example: '"2"' },
+  },
   'Access-Control-Allow-Origin': { description: 'Always `*`: the document may be fetched from any origin.', schema: { type: 'string' } },
 };
 
 const SUCCESS_DESCRIPTIONS: Record<string, string> = {
   '200': 'OK.',
-  '201': 'Created: the new resource, with its ETag and Location.',
+  '201': 'Created: the new resource.',
   '204': 'Done; no content.',
   '304': 'Not modified since the ETag in If-None-Match.',
 };
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** The operation extension through which a route or plugin names the headers of some of its responses; read and removed here. */
+export const RESPONSE_HEADERS = 'x-response-headers';
+
+/** A header component of this document (HEADERS). */
+export type HeaderName = keyof typeof HEADERS;
+
+/**
+ * Declares that a route's `status` responses carry these headers (components of HEADERS), beside the
+ * ones completeDocument adds to every such response: for what only the route knows (a Location).
+ * Mutates and returns the route schema.
+ */
+export function declareResponseHeaders<S extends object>(schema: S, status: number, ...names: HeaderName[]): S {
+  const all = ((schema as Record<string, unknown>)[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
+  all[status] = [...new Set([...(all[status] ?? []), ...names])];
+  (schema as Record<string, unknown>)[RESPONSE_HEADERS] = all;
+  return schema;
+}
 
 /** The component a 2xx JSON response refers to, if any. */
 function responseComponent(response: Json): string | undefined {
@@ -124,8 +150,9 @@ function generatorFriendly(node: unknown): void {
 
 /**
  * Completes what route schemas cannot say: response headers (API-Version everywhere, ETag on
- * single resources, Link on pages, Location on creates, Retry-After on 429/503), shared
- * header components, and the CORS header of the document itself.
+ * single resources and on 412 with the current version, Link on pages, Retry-After on 429/503,
+ * and what routes declared with declareResponseHeaders), shared header components, and the CORS
+ * header of the document itself.
  */
 function completeDocument(doc: Json): Json {
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
@@ -135,6 +162,8 @@ function completeDocument(doc: Json): Json {
       const op = item[method];
       if (!op) continue;
       const responses = (op.responses ?? {}) as Record<string, Json>;
+      const declared = (op[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
+      delete op[RESPONSE_HEADERS];
       for (const [status, response] of Object.entries(responses)) {
         if (response.description === 'Default Response') response.description = SUCCESS_DESCRIPTIONS[status] ?? 'Success.';
         const headers: Record<string, unknown> = { 'API-Version': ref('API-Version') };
@@ -145,11 +174,9 @@ function completeDocument(doc: Json): Json {
           else if ('version' in props) headers.ETag = ref('ETag');
         }
         if (status === '304') headers.ETag = ref('ETag');
-        if (status === '201') {
-          headers.Location = ref('Location');
-          headers['Idempotent-Replayed'] = ref('Idempotent-Replayed');
-        }
+        if (status === '412') headers.ETag = ref('CurrentETag');
         if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
+        for (const name of declared[status] ?? []) headers[name] = ref(name);
         if (path === '/openapi.json' && status === '200') headers['access-control-allow-origin'] = ref('Access-Control-Allow-Origin'); // lower case: the ADR 2.1 linter matches it exactly
         response.headers = { ...((response.headers as Json | undefined) ?? {}), ...headers };
       }
