@@ -146,6 +146,35 @@ t.test('every contract header a response carries is declared on it, and a declar
   t.equal((await send(upload)).statusCode, 202);
   t.equal((await send(upload)).headers['idempotent-replayed'], 'true', 'a replayed import');
 
+  // Refused before the rate limiter counts them, with WWW-Authenticate on a 401; then files.
+  t.ok((await send({ url: '/v1/establishments' })).headers['www-authenticate'], 'a 401 names the scheme');
+  await send({ url: '/v1/establishments', headers: { authorization: 'Bearer unknown-token-of-twenty' } });
+  await send({ url: '/v1/api-clients', headers: officer.auth });
+  const analyst = await client('analyst');
+  const csv = await send({ url: '/v1/statistics/enforcement-actions/csv?yearFrom=2019&yearTo=2019', headers: analyst.auth });
+  t.match(csv.headers['content-disposition'], /^attachment/);
+  t.ok(csv.headers['x-ratelimit-remaining'], 'a counted request says what is left');
+  await send({ url: '/v1/statistics/enforcement-actions?yearFrom=2019&yearTo=2019', headers: { ...analyst.auth, accept: 'text/csv' } });
+  await send({ url: '/v1/open-data/enforcement-actions/csv' });
+  await send({ url: '/v1/exports/establishments?format=ndjson', headers: officer.auth });
+
   t.same(problems, [], 'every response as the document declares it');
   t.comment(seen.join('\n'));
+});
+
+t.test('a rate-limited client’s answers, its 429 too, declare the X-RateLimit headers they carry', async (t) => {
+  const { app, client } = await build(t, { config: { RATE_LIMIT_PER_MINUTE: '2' } });
+  const officer = await client('officer', 'GM0363');
+  const problems: string[] = [];
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ url: '/v1/establishments', headers: officer.auth });
+    statuses.push(res.statusCode);
+    problems.push(
+      ...checkResponse('GET', '/v1/establishments', res.statusCode, res.headers['content-type'] as string, res.body, res.headers),
+    );
+    t.ok(res.headers['x-ratelimit-limit'], `${res.statusCode}: X-RateLimit-Limit`);
+  }
+  t.same(statuses, [200, 200, 429]);
+  t.same(problems, [], 'as the document declares them');
 });

@@ -87,7 +87,19 @@ export function operationFor(method: string, url: string): Operation | undefined
  * The response headers of the contract: wherever one is sent, the document must declare it on that
  * response (a generated client reads only what is declared).
  */
-export const CONTRACT_HEADERS = ['api-version', 'etag', 'link', 'location', 'idempotent-replayed', 'retry-after'];
+export const CONTRACT_HEADERS = [
+  'api-version',
+  'etag',
+  'link',
+  'location',
+  'idempotent-replayed',
+  'retry-after',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'www-authenticate',
+  'content-disposition',
+];
 
 /** Headers a success declares only where it is sent: a client that reads a declared Location or ETag must find one. */
 const SENT_WHERE_DECLARED = ['etag', 'location'];
@@ -134,8 +146,8 @@ function checkBody(op: Operation, status: number, declared: Json, contentType: s
   const media = (contentType ?? '').split(';')[0]?.trim() ?? '';
   const entry = content[media];
   if (!entry) return [`${op.operationId} ${status} sent ${media}, the document declares ${Object.keys(content).join(', ')}`];
-  // A text body (text/csv) is a string by its schema; only JSON bodies are parsed and validated.
-  if (!/json$/.test(media)) return [];
+  // A text body (text/csv, NDJSON) is a string by its schema; only JSON documents are parsed and validated.
+  if (!/[/+]json$/.test(media)) return [];
   const validate = validatorFor(entry.schema);
   let parsed: unknown;
   try {

@@ -31,6 +31,21 @@ const HEADERS = {
     schema: { type: 'string', enum: ['true'] },
   },
   'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+  'X-RateLimit-Limit': {
+    description:
+      'How many requests this client may make per window (RATE_LIMIT_PER_MINUTE a minute). Sent on every request counted against the limit: an authenticated one, once its token and role are accepted; not when the limit is off.',
+    schema: { type: 'integer' },
+  },
+  'X-RateLimit-Remaining': { description: 'How many of those requests are left in this window.', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'Seconds until the window starts again.', schema: { type: 'integer' } },
+  'WWW-Authenticate': {
+    description: 'The authentication scheme to use (RFC 6750): a bearer token.',
+    schema: { type: 'string', example: 'Bearer realm="enforcement-registry"' },
+  },
+  'Content-Disposition': {
+    description: 'On a file (CSV, NDJSON): an attachment, with its file name.',
+    schema: { type: 'string', example: 'attachment; filename="enforcement-actions.csv"' },
+  },
   CurrentETag: {
     description: 'The ETag of the current version, when If-Match named an older one: read it again, or send this in If-Match.',
     schema: { type: 'string', example: '"2"' },
@@ -46,6 +61,26 @@ const SUCCESS_DESCRIPTIONS: Record<string, string> = {
 };
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+const RATE_LIMITED = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
+/** Answered before the rate limiter counts the request (src/http/plugins/rate-limit.ts): by auth, by the body's media type, or for a missing If-Match. */
+const UNCOUNTED = new Set(['401', '403', '415', '428']);
+const FILE_TYPES = ['text/csv', 'application/x-ndjson'];
+
+/**
+ * The headers the service's plugins send on a response, declared in one place: the rate limiter's on
+ * every counted answer of an authenticated operation, WWW-Authenticate on a 401, Content-Disposition
+ * on a file (CSV, NDJSON).
+ */
+function pluginHeaders(op: Json, status: string, response: Json): Record<string, unknown> {
+  const headers: Record<string, unknown> = {};
+  const authenticated = Array.isArray(op.security) && op.security.length > 0;
+  if (authenticated && !UNCOUNTED.has(status)) for (const name of RATE_LIMITED) headers[name] = ref(name);
+  if (status === '401') headers['WWW-Authenticate'] = ref('WWW-Authenticate');
+  const types = Object.keys((response.content as Json | undefined) ?? {});
+  if (/^2/.test(status) && types.some((t) => FILE_TYPES.includes(t))) headers['Content-Disposition'] = ref('Content-Disposition');
+  return headers;
+}
 
 /** The operation extension through which a route or plugin names the headers of some of its responses; read and removed here. */
 export const RESPONSE_HEADERS = 'x-response-headers';
@@ -151,7 +186,8 @@ function generatorFriendly(node: unknown): void {
 /**
  * Completes what route schemas cannot say: response headers (API-Version everywhere, ETag on
  * single resources and on 412 with the current version, Link on pages, Retry-After on 429/503,
- * and what routes declared with declareResponseHeaders), shared header components, and the CORS
+ * what routes declared with declareResponseHeaders and what plugins send: pluginHeaders), shared
+ * header components, and the CORS
  * header of the document itself.
  */
 function completeDocument(doc: Json): Json {
@@ -177,6 +213,7 @@ function completeDocument(doc: Json): Json {
         if (status === '412') headers.ETag = ref('CurrentETag');
         if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
         for (const name of declared[status] ?? []) headers[name] = ref(name);
+        Object.assign(headers, pluginHeaders(op, status, response));
         if (path === '/openapi.json' && status === '200') headers['access-control-allow-origin'] = ref('Access-Control-Allow-Origin'); // lower case: the ADR 2.1 linter matches it exactly
         response.headers = { ...((response.headers as Json | undefined) ?? {}), ...headers };
       }
