@@ -67,6 +67,9 @@ const RATE_LIMITED = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit
 const UNCOUNTED = new Set(['401', '403', '415', '428']);
 const FILE_TYPES = ['text/csv', 'application/x-ndjson'];
 
+/** Whether an operation needs a bearer token (and so is rate-limited, and may check a token with its identity provider). */
+const authenticated = (op: Json) => Array.isArray(op.security) && op.security.length > 0;
+
 /**
  * The headers the service's plugins send on a response, declared in one place: the rate limiter's on
  * every counted answer of an authenticated operation, WWW-Authenticate on a 401, Content-Disposition
@@ -74,8 +77,7 @@ const FILE_TYPES = ['text/csv', 'application/x-ndjson'];
  */
 function pluginHeaders(op: Json, status: string, response: Json): Record<string, unknown> {
   const headers: Record<string, unknown> = {};
-  const authenticated = Array.isArray(op.security) && op.security.length > 0;
-  if (authenticated && !UNCOUNTED.has(status)) for (const name of RATE_LIMITED) headers[name] = ref(name);
+  if (authenticated(op) && !UNCOUNTED.has(status)) for (const name of RATE_LIMITED) headers[name] = ref(name);
   if (status === '401') headers['WWW-Authenticate'] = ref('WWW-Authenticate');
   const types = Object.keys((response.content as Json | undefined) ?? {});
   if (/^2/.test(status) && types.some((t) => FILE_TYPES.includes(t))) headers['Content-Disposition'] = ref('Content-Disposition');
@@ -184,11 +186,41 @@ function generatorFriendly(node: unknown): void {
 }
 
 /**
+ * What an operation's 415 and 503 mean for its caller: which media types its body may have, and
+ * what may be unavailable (the database; for a token, the identity provider that issued it) and how
+ * to retry (a POST with the same Idempotency-Key).
+ */
+function describeProblems(op: Json, method: string, responses: Record<string, Json>): void {
+  const unsupported = responses['415'];
+  if (unsupported) {
+    const types = Object.keys(((op.requestBody as Json | undefined)?.content as Json | undefined) ?? {});
+    unsupported.description =
+      types.length > 0
+        ? `Unsupported Media Type: send the body as ${types.join(' or ')}, in UTF-8 (a charset other than utf-8 or us-ascii is refused).`
+        : 'Unsupported Media Type: this operation takes no body; send none, not a body of another media type.';
+  }
+  const unavailable = responses['503'];
+  if (unavailable) {
+    const cause = authenticated(op)
+      ? 'the database cannot be reached (database-unavailable), or the identity provider that issued an OpenID Connect token cannot be reached to check it (identity-provider-unavailable)'
+      : 'the database cannot be reached (database-unavailable)';
+    const retry: Record<string, string> = {
+      get: 'Retry after the seconds in Retry-After.',
+      post: 'Retry after the seconds in Retry-After, with the same Idempotency-Key: the change may or may not have been made.',
+    };
+    unavailable.description = `Service Unavailable for a moment: ${cause}. ${
+      retry[method] ??
+      'Retry after the seconds in Retry-After. The change may or may not have been made: a retry refused because it was (412, the version moved on; 404, already deleted) says so; read the resource again.'
+    }`;
+  }
+}
+
+/**
  * Completes what route schemas cannot say: response headers (API-Version everywhere, ETag on
  * single resources and on 412 with the current version, Link on pages, Retry-After on 429/503,
- * what routes declared with declareResponseHeaders and what plugins send: pluginHeaders), shared
- * header components, and the CORS
- * header of the document itself.
+ * what routes declared with declareResponseHeaders and what plugins send: pluginHeaders), clear
+ * 415 and 503 texts (describeProblems), shared header components, and the CORS header of the
+ * document itself.
  */
 function completeDocument(doc: Json): Json {
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
@@ -200,6 +232,7 @@ function completeDocument(doc: Json): Json {
       const responses = (op.responses ?? {}) as Record<string, Json>;
       const declared = (op[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
       delete op[RESPONSE_HEADERS];
+      describeProblems(op, method, responses);
       for (const [status, response] of Object.entries(responses)) {
         if (response.description === 'Default Response') response.description = SUCCESS_DESCRIPTIONS[status] ?? 'Success.';
         const headers: Record<string, unknown> = { 'API-Version': ref('API-Version') };
