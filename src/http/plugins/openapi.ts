@@ -197,7 +197,7 @@ function describeProblems(op: Json, method: string, responses: Record<string, Js
     unsupported.description =
       types.length > 0
         ? `Unsupported Media Type: send the body as ${types.join(' or ')}, in UTF-8 (a charset other than utf-8 or us-ascii is refused).`
-        : 'Unsupported Media Type: this operation takes no body; send none, not a body of another media type.';
+        : 'Unsupported Media Type: this operation takes no body; send none (an empty one with Content-Type application/json counts as none), not a body of another media type.';
   }
   const unavailable = responses['503'];
   if (unavailable) {
