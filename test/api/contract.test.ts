@@ -1,13 +1,14 @@
 import t from 'tap';
 import { freePort } from '../support/free-port.js';
-import { build, json } from '../support/helper.js';
+import { build, json, newSigningKey, sample } from '../support/helper.js';
+import { checkResponse } from '../support/openapi.js';
 import { records } from '../support/records.js';
 import { withoutAsOf } from '../support/statistics.js';
 
 /**
  * What generators read in the contract and what the server then does: required headers, int64,
- * groupBy as an array (repeated or comma list), CSV by path, and a `servers` entry that the docs
- * page's "Try it out" can reach after the quick start.
+ * groupBy as an array (repeated or comma list), CSV by path, the headers of every response, and a
+ * `servers` entry that the docs page's "Try it out" can reach after the quick start.
  */
 
 type Doc = {
@@ -87,4 +88,93 @@ t.test('the docs page’s "Try it out" request reaches the listening server', as
   // What swagger-ui sends for "Try it out": the first server's URL + the path, with the bearer token.
   const res = await fetch(`${doc.servers[0]?.url}/municipalities`, { headers: admin.auth });
   t.equal(res.status, 200, `${doc.servers[0]?.url}/municipalities`);
+});
+
+type Injected = { statusCode: number; headers: Record<string, unknown>; body: string };
+
+t.test('every contract header a response carries is declared on it, and a declared Location or ETag is sent', async (t) => {
+  const { app, client } = await build(t, { auditSigningKey: newSigningKey() });
+  const officer = await client('officer', 'GM0363');
+  const admin = await client('admin');
+  const seen: string[] = [];
+  const problems: string[] = [];
+  const send = async (opts: { method?: string; url: string; headers?: Record<string, string>; payload?: unknown }) => {
+    const method = opts.method ?? 'GET';
+    const res = (await app.inject({ ...opts, method, payload: opts.payload as string } as never)) as unknown as Injected;
+    seen.push(`${method} ${opts.url.split('?')[0]} ${res.statusCode}`);
+    problems.push(...checkResponse(method, opts.url, res.statusCode, res.headers['content-type'] as string, res.body, res.headers));
+    return res;
+  };
+  const once = (key: string) => ({ ...officer.auth, 'idempotency-key': key });
+
+  const created = await send({ method: 'POST', url: '/v1/establishments', headers: once('e-1'), payload: sample.establishment() });
+  const replayed = await send({ method: 'POST', url: '/v1/establishments', headers: once('e-1'), payload: sample.establishment() });
+  t.equal(replayed.headers['idempotent-replayed'], 'true', 'a replayed create');
+  const est = `/v1/establishments/${json<{ id: string }>(created).id}`;
+  await send({ url: est, headers: officer.auth });
+  await send({ url: est, headers: { ...officer.auth, 'if-none-match': '"1"' } });
+  await send({ url: '/v1/establishments', headers: officer.auth });
+  const stale = await send({ method: 'PUT', url: est, headers: { ...officer.auth, 'if-match': '"7"' }, payload: sample.establishment() });
+  t.equal(stale.headers.etag, '"1"', 'a 412 names the current version');
+
+  // A create whose token is shown once: its retry is a 409 with the Location of what the first made.
+  const apiClient = {
+    method: 'POST',
+    url: '/v1/api-clients',
+    headers: { ...admin.auth, 'idempotency-key': 'c-1' },
+    payload: { name: 'x', role: 'analyst' },
+  };
+  await send(apiClient);
+  t.ok((await send(apiClient)).headers.location, 'a withheld replay names what was made');
+  const attestation = { municipalityCode: 'GM0363', year: 2019, complete: true, nothingToReport: true, statement: 'Niets.' };
+  await send({ method: 'POST', url: '/v1/reporting-attestations', headers: officer.auth, payload: attestation });
+  t.ok((await send({ method: 'POST', url: '/v1/reporting-attestations', headers: officer.auth, payload: attestation })).headers.location);
+
+  // Answers without a Location: a checkpoint (signed, not a resource with a URL of its own), replayed.
+  const checkpoint = { method: 'POST', url: '/v1/audit-trail/checkpoints', headers: { ...admin.auth, 'idempotency-key': 'k-1' } };
+  t.equal((await send(checkpoint)).statusCode, 201);
+  await send(checkpoint);
+
+  // An import job: 202 with its Location, and again for a replay.
+  const template = await send({ url: '/v1/imports/templates/establishments.csv' });
+  const upload = {
+    method: 'POST',
+    url: '/v1/imports?recordType=establishments&dryRun=true',
+    headers: { ...once('i-1'), 'content-type': 'text/csv' },
+    payload: template.body,
+  };
+  t.equal((await send(upload)).statusCode, 202);
+  t.equal((await send(upload)).headers['idempotent-replayed'], 'true', 'a replayed import');
+
+  // Refused before the rate limiter counts them, with WWW-Authenticate on a 401; then files.
+  t.ok((await send({ url: '/v1/establishments' })).headers['www-authenticate'], 'a 401 names the scheme');
+  await send({ url: '/v1/establishments', headers: { authorization: 'Bearer unknown-token-of-twenty' } });
+  await send({ url: '/v1/api-clients', headers: officer.auth });
+  const analyst = await client('analyst');
+  const csv = await send({ url: '/v1/statistics/enforcement-actions/csv?yearFrom=2019&yearTo=2019', headers: analyst.auth });
+  t.match(csv.headers['content-disposition'], /^attachment/);
+  t.ok(csv.headers['x-ratelimit-remaining'], 'a counted request says what is left');
+  await send({ url: '/v1/statistics/enforcement-actions?yearFrom=2019&yearTo=2019', headers: { ...analyst.auth, accept: 'text/csv' } });
+  await send({ url: '/v1/open-data/enforcement-actions/csv' });
+  await send({ url: '/v1/exports/establishments?format=ndjson', headers: officer.auth });
+
+  t.same(problems, [], 'every response as the document declares it');
+  t.comment(seen.join('\n'));
+});
+
+t.test('a rate-limited client’s answers, its 429 too, declare the X-RateLimit headers they carry', async (t) => {
+  const { app, client } = await build(t, { config: { RATE_LIMIT_PER_MINUTE: '2' } });
+  const officer = await client('officer', 'GM0363');
+  const problems: string[] = [];
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ url: '/v1/establishments', headers: officer.auth });
+    statuses.push(res.statusCode);
+    problems.push(
+      ...checkResponse('GET', '/v1/establishments', res.statusCode, res.headers['content-type'] as string, res.body, res.headers),
+    );
+    t.ok(res.headers['x-ratelimit-limit'], `${res.statusCode}: X-RateLimit-Limit`);
+  }
+  t.same(statuses, [200, 200, 429]);
+  t.same(problems, [], 'as the document declares them');
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { build, json, sample } from '../support/helper.js';
+import { checkResponse } from '../support/openapi.js';
 import { records } from '../support/records.js';
 
 t.test('externalReference: set through the API, unique per municipality and record type among live records', async (t) => {
@@ -62,4 +63,38 @@ t.test('externalReference: set through the API, unique per municipality and reco
   });
   t.equal(gone.statusCode, 204);
   await make.action(officer.auth, est.id, { externalReference: 'INR-1' });
+});
+
+t.test('a PUT or PATCH of an enforcement action that takes another’s externalReference: a 409 the document declares', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  await make.action(officer.auth, est.id, { externalReference: 'HH-1' });
+  const action = await make.action(officer.auth, est.id);
+  const url = `/v1/enforcement-actions/${action.id}`;
+  const put = await app.inject({
+    method: 'PUT',
+    url,
+    headers: { ...officer.auth, 'if-match': '"1"' },
+    payload: sample.action(est.id, { externalReference: 'HH-1' }),
+  });
+  const patch = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: { ...officer.auth, 'if-match': '"1"', 'content-type': 'application/merge-patch+json' },
+    payload: JSON.stringify({ externalReference: 'HH-1' }),
+  });
+  for (const [method, res] of [
+    ['PUT', put],
+    ['PATCH', patch],
+  ] as const) {
+    t.equal(res.statusCode, 409, res.body);
+    t.match(json(res), { code: 'external-reference-taken' });
+    t.same(
+      checkResponse(method, url, res.statusCode, res.headers['content-type'] as string, res.body, res.headers),
+      [],
+      `${method}: as documented`,
+    );
+  }
 });

@@ -1,7 +1,8 @@
 import type { InjectOptions, LightMyRequestResponse as Response } from 'fastify';
 import t from 'tap';
 import { API_VERSION } from '../../src/lib/version.js';
-import { build, json, sample } from '../support/helper.js';
+import { build, json, newSigningKey, sample } from '../support/helper.js';
+import { records } from '../support/records.js';
 
 const PROBLEM_KEYS = ['type', 'title', 'status', 'detail', 'instance'];
 
@@ -99,6 +100,37 @@ t.test('http hygiene: every error is problem+json with API-Version and security 
   }
   t.equal((await app.inject({ url: '/v1/establishments', headers: officer.auth })).statusCode, 200, 'nothing above was stored');
   t.match(json(await app.inject({ url: '/v1/establishments', headers: officer.auth })), { totalItems: 0 });
+});
+
+t.test('http hygiene: an empty body with Content-Type application/json is no body where the operation takes none', async (t) => {
+  const { app, client } = await build(t, { auditSigningKey: newSigningKey() });
+  const officer = await client('officer', 'GM0363');
+  const admin = await client('admin');
+  const est = await records(app).establishment(officer.auth);
+  const emptyJson = { 'content-type': 'application/json' };
+  const checkpoint = await app.inject({
+    method: 'POST',
+    url: '/v1/audit-trail/checkpoints',
+    headers: { ...admin.auth, ...emptyJson },
+    payload: '',
+  });
+  t.equal(checkpoint.statusCode, 201, `a POST that acts: ${checkpoint.body}`);
+  const removed = await app.inject({
+    method: 'DELETE',
+    url: `/v1/establishments/${est.id}`,
+    headers: { ...officer.auth, ...emptyJson, 'content-length': '0', 'if-match': '"1"', 'x-audit-reason': 'entered twice' },
+  });
+  t.equal(removed.statusCode, 204, `a DELETE: ${removed.body}`);
+  const create = await app.inject({ method: 'POST', url: '/v1/establishments', headers: { ...officer.auth, ...emptyJson }, payload: '' });
+  t.equal(create.statusCode, 400, 'an operation that takes a body still needs one');
+  t.match(json(create), { code: 'empty-body' });
+  const other = await app.inject({
+    method: 'POST',
+    url: '/v1/audit-trail/checkpoints',
+    headers: { ...admin.auth, 'content-type': 'text/plain' },
+    payload: 'x',
+  });
+  t.equal(other.statusCode, 415, 'a body of another media type is still refused');
 });
 
 t.test('http hygiene: success responses carry API-Version, security headers and X-Request-Id', async (t) => {

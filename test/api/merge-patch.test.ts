@@ -1,5 +1,6 @@
 import t from 'tap';
 import { build, json } from '../support/helper.js';
+import { checkResponse, openapiDocument } from '../support/openapi.js';
 import { records } from '../support/records.js';
 
 /**
@@ -113,6 +114,24 @@ t.test('licences: PATCH replaces the status history whole and re-derives the act
   });
   t.equal(res.statusCode, 200, res.body);
   t.match(json(res), { status: 'revoked', licenceNumber: lic.licenceNumber, version: 2 });
+
+  // Its externalReference, as with a create or a PUT (LicencePatch declares it): set, then cleared.
+  const reference = (value: string | null, version: number) =>
+    app.inject({
+      method: 'PATCH',
+      url,
+      headers: { ...officer.auth, ...MERGE, 'if-match': `"${version}"` },
+      payload: JSON.stringify({ externalReference: value }),
+    });
+  const set = await reference('VERG-7', 2);
+  t.equal(set.statusCode, 200, set.body);
+  t.match(json(set), { externalReference: 'VERG-7', status: 'revoked', version: 3 });
+  t.same(checkResponse('PATCH', url, set.statusCode, set.headers['content-type'] as string, set.body, set.headers), [], 'as documented');
+  const cleared = await reference(null, 3);
+  t.equal(cleared.statusCode, 200, cleared.body);
+  t.equal(json(cleared).externalReference, null, 'null clears it');
+  const schemas = (openapiDocument.components as { schemas: Record<string, { properties: object }> }).schemas;
+  t.ok('externalReference' in (schemas.LicencePatch?.properties ?? {}), 'LicencePatch has externalReference');
 });
 
 t.test('PUT of exactly what GET returned, or a PATCH of {}, changes nothing; a changed read-only field is named', async (t) => {

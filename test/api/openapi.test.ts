@@ -70,6 +70,27 @@ t.test('openapi: every operation has a unique operationId, a summary and every r
   t.ok(operations >= 23, `${operations} operations`);
 });
 
+t.test('openapi: a 415 names the media types the operation reads; a 503 what is unavailable and how to retry', async (t) => {
+  for (const [p, item] of Object.entries(committed.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const where = `${method.toUpperCase()} ${p}`;
+      const described = (status: string) => (op.responses[status] as { description?: string } | undefined)?.description;
+      const unsupported = described('415');
+      if (unsupported) {
+        const types = Object.keys((op.requestBody as { content?: object } | undefined)?.content ?? {});
+        for (const type of types) t.match(unsupported, type, `${where} 415 names ${type}`);
+        if (types.length > 0) t.match(unsupported, /UTF-8/, `${where} 415 names the charset`);
+        else t.match(unsupported, /takes no body/, `${where} 415: no body`);
+      }
+      const unavailable = described('503');
+      if (!unavailable) continue;
+      t.match(unavailable, /database.*Retry-After/, `${where} 503: the database, Retry-After`);
+      if (op.security?.length) t.match(unavailable, /identity provider/, `${where} 503: the identity provider of a token`);
+      if (method === 'post') t.match(unavailable, /Idempotency-Key/, `${where} 503: retry with the same Idempotency-Key`);
+    }
+  }
+});
+
 t.test('openapi: the Dutch legal term appears where one applies', async (t) => {
   const terms: Record<string, RegExp> = {
     '/establishments': /seksinrichting/i,

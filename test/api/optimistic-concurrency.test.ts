@@ -14,7 +14,7 @@ t.test('ETag, If-None-Match, If-Match on every changeable resource', async (t) =
   const inject = (method: 'GET' | 'PUT' | 'DELETE' | 'POST', url: string, headers: Record<string, string>, payload?: object) =>
     app.inject({ method, url, headers, ...(payload ? { payload: payload as Record<string, unknown> } : {}) }).then((res) => {
       t.same(
-        checkResponse(method, url, res.statusCode, res.headers['content-type'] as string | undefined, res.body),
+        checkResponse(method, url, res.statusCode, res.headers['content-type'] as string | undefined, res.body, res.headers),
         [],
         `${method} ${url} ${res.statusCode} as documented`,
       );

@@ -84,22 +84,70 @@ export function operationFor(method: string, url: string): Operation | undefined
 }
 
 /**
- * Checks one response against the document: its status is one the operation declares, and its
- * body matches that status's schema for its media type. Returns what is wrong, or [].
+ * The response headers of the contract: wherever one is sent, the document must declare it on that
+ * response (a generated client reads only what is declared).
  */
-export function checkResponse(method: string, url: string, status: number, contentType: string | undefined, body: string): string[] {
+export const CONTRACT_HEADERS = [
+  'api-version',
+  'etag',
+  'link',
+  'location',
+  'idempotent-replayed',
+  'retry-after',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'www-authenticate',
+  'content-disposition',
+];
+
+/** Headers a success declares only where it is sent: a client that reads a declared Location or ETag must find one. */
+const SENT_WHERE_DECLARED = ['etag', 'location'];
+
+/** What is wrong with the headers of one response: a contract header sent but not declared, or (a success) declared but not sent. */
+function checkHeaders(where: string, status: number, declared: Json, headers: Record<string, unknown>): string[] {
+  const names = new Set(Object.keys((declared.headers as Json | undefined) ?? {}).map((h) => h.toLowerCase()));
+  const sent = (h: string) => headers[h] !== undefined;
+  const undeclared = CONTRACT_HEADERS.filter((h) => sent(h) && !names.has(h)).map((h) => `${where} sends ${h}, which it does not declare`);
+  const unsent =
+    status >= 200 && status < 300
+      ? SENT_WHERE_DECLARED.filter((h) => names.has(h) && !sent(h)).map((h) => `${where} declares ${h}, not sent`)
+      : [];
+  return [...undeclared, ...unsent];
+}
+
+/**
+ * Checks one response against the document: its status is one the operation declares, its body
+ * matches that status's schema for its media type and, when `headers` are given (lower-case names, as
+ * node gives them), its contract headers are declared. Returns what is wrong, or [].
+ */
+export function checkResponse(
+  method: string,
+  url: string,
+  status: number,
+  contentType: string | undefined,
+  body: string,
+  headers?: Record<string, unknown>,
+): string[] {
   const op = operationFor(method, url);
   if (!op) return [`${method} ${url} is not in the document`];
   const responses = op.op.responses as Record<string, Json>;
   const declared = responses[String(status)];
   if (!declared) return [`${op.operationId} answered ${status}, which the document does not declare`];
+  return [
+    ...(headers ? checkHeaders(`${op.operationId} ${status}`, status, declared, headers) : []),
+    ...checkBody(op, status, declared, contentType, body),
+  ];
+}
+
+function checkBody(op: Operation, status: number, declared: Json, contentType: string | undefined, body: string): string[] {
   const content = declared.content as Record<string, { schema: unknown }> | undefined;
   if (!content) return body === '' ? [] : [`${op.operationId} ${status} has a body the document does not declare`];
   const media = (contentType ?? '').split(';')[0]?.trim() ?? '';
   const entry = content[media];
   if (!entry) return [`${op.operationId} ${status} sent ${media}, the document declares ${Object.keys(content).join(', ')}`];
-  // A text body (text/csv) is a string by its schema; only JSON bodies are parsed and validated.
-  if (!/json$/.test(media)) return [];
+  // A text body (text/csv, NDJSON) is a string by its schema; only JSON documents are parsed and validated.
+  if (!/[/+]json$/.test(media)) return [];
   const validate = validatorFor(entry.schema);
   let parsed: unknown;
   try {

@@ -177,9 +177,12 @@ export default fp(
 
     // Only JSON bodies are accepted (and JSON Merge Patch for PATCH, plugins/preconditions.ts); anything else is a 415.
     // Both are read as bytes and must be UTF-8 (RFC 8259 §8.1): decoding them as a string would turn
-    // each invalid byte into U+FFFD and store that, silently.
+    // each invalid byte into U+FFFD and store that, silently. An operation without a body (a DELETE,
+    // a POST that acts) reads an empty body sent with a JSON Content-Type, as many HTTP clients send
+    // one, as no body; where a body is required it stays a 400 empty-body.
     const parseJson = app.getDefaultJsonParser('error', 'error');
     const strictJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      if (body.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined);
       const at = firstInvalidUtf8Byte(body);
       if (at === -1) return parseJson(request, body.toString('utf8'), done);
       const byte = `0x${(body[at] ?? 0).toString(16).toUpperCase().padStart(2, '0')}`;

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { type IdempotencyClaim, requestFingerprint } from '../../infrastructure/idempotency.js';
 import { Problem } from '../schemas/common.js';
+import { declareResponseHeaders } from './openapi.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -92,6 +93,11 @@ export default fp(
         .map(Number)
         .filter((s) => s >= 200 && s < 300);
       const status = success.length > 0 ? Math.min(...success) : 201;
+      // What the answers carry: a replay says so (one that withholds a field is a 409 instead, with the
+      // Location of what the first request made); a busy key's 409 says when to retry.
+      if (withheld.length === 0) declareResponseHeaders(schema, status, 'Idempotent-Replayed');
+      if (located) declareResponseHeaders(schema, status, 'Location');
+      declareResponseHeaders(schema, 409, 'Retry-After', ...(located && withheld.length > 0 ? (['Location'] as const) : []));
       const claimKey: preHandlerHookHandler = async (request: FastifyRequest) => {
         const raw = request.headers[IDEMPOTENCY_HEADER];
         if (typeof raw !== 'string' || !request.principal || !request.context) return;

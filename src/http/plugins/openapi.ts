@@ -21,23 +21,86 @@ const HEADERS = {
     description: 'RFC 8288 links to the first, prev, next and last pages.',
     schema: { type: 'string' },
   },
-  Location: { description: 'The URL of the created resource.', schema: { type: 'string' } },
+  Location: {
+    description:
+      'The URL of the resource this request made (on a 409: the one an earlier request made, such as the create of a replayed Idempotency-Key).',
+    schema: { type: 'string' },
+  },
   'Idempotent-Replayed': {
     description: 'Present (`true`) when this is the stored response of an earlier request with the same Idempotency-Key.',
     schema: { type: 'string', enum: ['true'] },
   },
   'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+  'X-RateLimit-Limit': {
+    description:
+      'How many requests this client may make per window (RATE_LIMIT_PER_MINUTE a minute). Sent on every request counted against the limit: an authenticated one, once its token and role are accepted; not when the limit is off.',
+    schema: { type: 'integer' },
+  },
+  'X-RateLimit-Remaining': { description: 'How many of those requests are left in this window.', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'Seconds until the window starts again.', schema: { type: 'integer' } },
+  'WWW-Authenticate': {
+    description: 'The authentication scheme to use (RFC 6750): a bearer token.',
+    schema: { type: 'string', example: 'Bearer realm="enforcement-registry"' },
+  },
+  'Content-Disposition': {
+    description: 'On a file (CSV, NDJSON): an attachment, with its file name.',
+    schema: { type: 'string', example: 'attachment; filename="enforcement-actions.csv"' },
+  },
+  CurrentETag: {
+    description: 'The ETag of the current version, when If-Match named an older one: read it again, or send this in If-Match.',
+    schema: { type: 'string', example: '"2"' },
+  },
   'Access-Control-Allow-Origin': { description: 'Always `*`: the document may be fetched from any origin.', schema: { type: 'string' } },
 };
 
 const SUCCESS_DESCRIPTIONS: Record<string, string> = {
   '200': 'OK.',
-  '201': 'Created: the new resource, with its ETag and Location.',
+  '201': 'Created: the new resource.',
   '204': 'Done; no content.',
   '304': 'Not modified since the ETag in If-None-Match.',
 };
 
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+const RATE_LIMITED = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
+/** Answered before the rate limiter counts the request (src/http/plugins/rate-limit.ts): by auth, by the body's media type, or for a missing If-Match. */
+const UNCOUNTED = new Set(['401', '403', '415', '428']);
+const FILE_TYPES = ['text/csv', 'application/x-ndjson'];
+
+/** Whether an operation needs a bearer token (and so is rate-limited, and may check a token with its identity provider). */
+const authenticated = (op: Json) => Array.isArray(op.security) && op.security.length > 0;
+
+/**
+ * The headers the service's plugins send on a response, declared in one place: the rate limiter's on
+ * every counted answer of an authenticated operation, WWW-Authenticate on a 401, Content-Disposition
+ * on a file (CSV, NDJSON).
+ */
+function pluginHeaders(op: Json, status: string, response: Json): Record<string, unknown> {
+  const headers: Record<string, unknown> = {};
+  if (authenticated(op) && !UNCOUNTED.has(status)) for (const name of RATE_LIMITED) headers[name] = ref(name);
+  if (status === '401') headers['WWW-Authenticate'] = ref('WWW-Authenticate');
+  const types = Object.keys((response.content as Json | undefined) ?? {});
+  if (/^2/.test(status) && types.some((t) => FILE_TYPES.includes(t))) headers['Content-Disposition'] = ref('Content-Disposition');
+  return headers;
+}
+
+/** The operation extension through which a route or plugin names the headers of some of its responses; read and removed here. */
+export const RESPONSE_HEADERS = 'x-response-headers';
+
+/** A header component of this document (HEADERS). */
+export type HeaderName = keyof typeof HEADERS;
+
+/**
+ * Declares that a route's `status` responses carry these headers (components of HEADERS), beside the
+ * ones completeDocument adds to every such response: for what only the route knows (a Location).
+ * Mutates and returns the route schema.
+ */
+export function declareResponseHeaders<S extends object>(schema: S, status: number, ...names: HeaderName[]): S {
+  const all = ((schema as Record<string, unknown>)[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
+  all[status] = [...new Set([...(all[status] ?? []), ...names])];
+  (schema as Record<string, unknown>)[RESPONSE_HEADERS] = all;
+  return schema;
+}
 
 /** The component a 2xx JSON response refers to, if any. */
 function responseComponent(response: Json): string | undefined {
@@ -123,9 +186,41 @@ function generatorFriendly(node: unknown): void {
 }
 
 /**
+ * What an operation's 415 and 503 mean for its caller: which media types its body may have, and
+ * what may be unavailable (the database; for a token, the identity provider that issued it) and how
+ * to retry (a POST with the same Idempotency-Key).
+ */
+function describeProblems(op: Json, method: string, responses: Record<string, Json>): void {
+  const unsupported = responses['415'];
+  if (unsupported) {
+    const types = Object.keys(((op.requestBody as Json | undefined)?.content as Json | undefined) ?? {});
+    unsupported.description =
+      types.length > 0
+        ? `Unsupported Media Type: send the body as ${types.join(' or ')}, in UTF-8 (a charset other than utf-8 or us-ascii is refused) and uncompressed (a Content-Encoding other than identity is refused).`
+        : 'Unsupported Media Type: this operation takes no body; send none (an empty one with Content-Type application/json counts as none), not a body of another media type.';
+  }
+  const unavailable = responses['503'];
+  if (unavailable) {
+    const cause = authenticated(op)
+      ? 'the database cannot be reached (database-unavailable), or the identity provider that issued an OpenID Connect token cannot be reached to check it (identity-provider-unavailable)'
+      : 'the database cannot be reached (database-unavailable)';
+    const retry: Record<string, string> = {
+      get: 'Retry after the seconds in Retry-After.',
+      post: 'Retry after the seconds in Retry-After, with the same Idempotency-Key: the change may or may not have been made.',
+    };
+    unavailable.description = `Service Unavailable for a moment: ${cause}. ${
+      retry[method] ??
+      'Retry after the seconds in Retry-After. The change may or may not have been made: a retry refused because it was (412, the version moved on; 404, already deleted) says so; read the resource again.'
+    }`;
+  }
+}
+
+/**
  * Completes what route schemas cannot say: response headers (API-Version everywhere, ETag on
- * single resources, Link on pages, Location on creates, Retry-After on 429/503), shared
- * header components, and the CORS header of the document itself.
+ * single resources and on 412 with the current version, Link on pages, Retry-After on 429/503,
+ * what routes declared with declareResponseHeaders and what plugins send: pluginHeaders), clear
+ * 415 and 503 texts (describeProblems), shared header components, and the CORS header of the
+ * document itself.
  */
 function completeDocument(doc: Json): Json {
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Json>>;
@@ -135,6 +230,9 @@ function completeDocument(doc: Json): Json {
       const op = item[method];
       if (!op) continue;
       const responses = (op.responses ?? {}) as Record<string, Json>;
+      const declared = (op[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
+      delete op[RESPONSE_HEADERS];
+      describeProblems(op, method, responses);
       for (const [status, response] of Object.entries(responses)) {
         if (response.description === 'Default Response') response.description = SUCCESS_DESCRIPTIONS[status] ?? 'Success.';
         const headers: Record<string, unknown> = { 'API-Version': ref('API-Version') };
@@ -145,11 +243,10 @@ function completeDocument(doc: Json): Json {
           else if ('version' in props) headers.ETag = ref('ETag');
         }
         if (status === '304') headers.ETag = ref('ETag');
-        if (status === '201') {
-          headers.Location = ref('Location');
-          headers['Idempotent-Replayed'] = ref('Idempotent-Replayed');
-        }
+        if (status === '412') headers.ETag = ref('CurrentETag');
         if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
+        for (const name of declared[status] ?? []) headers[name] = ref(name);
+        Object.assign(headers, pluginHeaders(op, status, response));
         if (path === '/openapi.json' && status === '200') headers['access-control-allow-origin'] = ref('Access-Control-Allow-Origin'); // lower case: the ADR 2.1 linter matches it exactly
         response.headers = { ...((response.headers as Json | undefined) ?? {}), ...headers };
       }

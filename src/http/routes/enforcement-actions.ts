@@ -20,7 +20,7 @@ import { OWN_MUNICIPALITY, recordRoutes } from './records.js';
 
 const op = operations('Enforcement actions');
 const RULES =
-  ' Rules, each with its own code in invalidParams: amounts are whole cents above 0; a penalty order has a unit, an amount, a maximum of at least the amount and a compliance deadline not before the decision date; a closure does not end before it starts; the decision date is not in the future; grounds are not empty and do not repeat; fine, penalty and closure appear only with their measure; a warning cannot be in objection or appeal.';
+  ' Rules, each with its own code in invalidParams: amounts are whole cents above 0; a penalty order has a unit, an amount, a maximum of at least the amount and a compliance deadline not before the decision date; a closure does not end before it starts; the decision date is not in the future; grounds are not empty and do not repeat; fine, penalty and closure appear only with their measure; a warning cannot be in objection or appeal. An externalReference that another live action of the municipality has is a 409 (external-reference-taken).';
 
 /** Bestuurlijke handhavingsmaatregelen: officers manage their own municipality's; admins may read all. */
 const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
@@ -74,6 +74,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         `Replaces the action’s fields: an optional field left out becomes null (to change a few fields, PATCH). A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match. The establishment cannot change; the stage moves only along the lifecycle (nothing leaves withdrawn or annulled).${RULES}`,
       ),
       body: EnforcementActionReplace,
+      more: [409],
     },
     patch: {
       doc: op(
@@ -82,6 +83,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         `JSON Merge Patch (RFC 7396, application/merge-patch+json), for example \`{"stage": "objection"}\` to move it into bezwaar: only the members sent change. Requires If-Match; the same rules as a PUT apply to the merged action.${RULES}`,
       ),
       body: EnforcementActionPatch,
+      more: [409],
     },
     readOnly: ACTION_READ_ONLY,
     update: (ctx, { id }, version, revision) => commands.enforcementActions.replace(ctx, id, version, revision),

@@ -7,6 +7,7 @@ import { AuditReasonHeader, oneLine, Problem } from '../schemas/common.js';
  * problem responses, and builders for the usual operations (read one, list, create, replace, delete).
  */
 
+// 415 and 503 are described per operation, from its body and its token (describeProblems in src/http/plugins/openapi.ts).
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input: every invalid parameter is listed in invalidParams.',
   401: 'No bearer token, or an unknown or revoked one.',
@@ -15,10 +16,8 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   409: 'The request conflicts with the current state of the registry.',
   412: 'If-Match does not name the current version: the resource changed since it was read.',
   413: 'The body is too large.',
-  415: 'The body is not application/json (application/merge-patch+json for PATCH) in UTF-8, or it is compressed (a Content-Encoding other than identity).',
   428: 'If-Match is required: send the ETag of the version you read.',
   429: 'Too many requests from this client, or too many unknown or malformed tokens from this address: wait Retry-After seconds.',
-  503: 'The database is unavailable for a moment: retry after Retry-After seconds.',
 };
 
 export const MERGE_PATCH = 'application/merge-patch+json';

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Created } from '../../application/commands/run.js';
 import type { RequestContext, Role } from '../../application/context.js';
 import { contextOf } from '../plugins/auth.js';
+import { declareResponseHeaders, type HeaderName } from '../plugins/openapi.js';
 import { createOne, deleteOne, listOf, type OperationDoc, patchOne, readOne, replaceOne, roles } from './operations.js';
 import { expectedVersion, paged, sendCreated, sendResource } from './replies.js';
 import { mergePatched, replacement } from './revisions.js';
@@ -38,6 +39,15 @@ interface Route {
   more?: number[];
 }
 
+/** Headers some responses of a route carry beyond the usual ones (declareResponseHeaders), by status. */
+type ResponseHeaders = Record<number, HeaderName[]>;
+
+/** A route's schema with the response headers it declares. */
+function withHeaders<S extends object>(schema: S, headers: ResponseHeaders = {}): S {
+  for (const [status, names] of Object.entries(headers)) declareResponseHeaders(schema, Number(status), ...names);
+  return schema;
+}
+
 /** The type parameters are the schemas' (their constraints are `recordRoutes`'): path parameters, record, list query, bodies. */
 export interface RecordRoutes<CP, P, R, Q, CB, RB> {
   /** The collection, e.g. `/establishments`, and its path parameters (for records within another). */
@@ -61,6 +71,8 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
     config?: object;
     /** What a create answers when it shows more than the record: a token or secret shown only this once. */
     answer?: z.ZodType;
+    /** Headers of its answers beyond the usual ones: a 409's Location of the record that is in the way. */
+    headers?: ResponseHeaders;
     run: (ctx: RequestContext, body: Out<CB>, params: Out<CP>) => Promise<Created<Out<R>>>;
   };
   read?: Route & { find: (ctx: RequestContext, params: Out<P>) => Promise<Out<R>> };
@@ -118,10 +130,10 @@ export function recordRoutes<
           return paged(request, reply, q as never, await find(contextOf(request), q, request.params as Out<CP>));
         },
       }),
-    create: ({ doc, more = [], body, config, answer = record, run }: NonNullable<typeof spec.create>) =>
+    create: ({ doc, more = [], body, config, answer = record, headers, run }: NonNullable<typeof spec.create>) =>
       server.post(path, {
         config: { ...write, idempotencyLocation: true, ...config },
-        schema: withPathParams(createOne(doc, body, answer, ...more)) as FastifySchema,
+        schema: withHeaders(withPathParams(createOne(doc, body, answer, ...more)), headers) as FastifySchema,
         handler: async (request, reply) => {
           const at = request.params as Out<CP>;
           const created = await run(contextOf(request), request.body as Out<CB>, at);

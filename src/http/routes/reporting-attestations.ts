@@ -33,10 +33,11 @@ const reportingAttestationRoutes: FastifyPluginAsyncZod<{ services: Services }> 
       doc: op(
         'createReportingAttestation',
         'Attest that a year’s records are complete (verklaring van volledigheid)',
-        'States for a municipality and year that its records are complete, with nothingToReport when no enforcement actions were taken. One live attestation per municipality and year (409 when one exists; withdraw it first). nothingToReport is refused (409) when the year has counted actions. Officers attest for their own municipality only (403 otherwise).',
+        'States for a municipality and year that its records are complete, with nothingToReport when no enforcement actions were taken. One live attestation per municipality and year (409 when one exists, with its Location; withdraw it first). nothingToReport is refused (409) when the year has counted actions. Officers attest for their own municipality only (403 otherwise).',
       ),
       body: ReportingAttestationInput,
       more: [409],
+      headers: { 409: ['Location'] }, // the attestation that exists
       run: (ctx, body) => commands.reportingAttestations.create(ctx, body),
     },
     read: {

@@ -52,9 +52,9 @@ export const {
   readOnly: { id: Id, establishmentId: Id, status: LicenceStatus, statusDate: IsoDate, ...RecordStamps },
   check: checkLicence,
   patch: {
+    ...licenceFields,
     licenceNumber: licenceFields.licenceNumber.optional(),
     validFrom: licenceFields.validFrom.optional(),
-    validUntil: licenceFields.validUntil,
     statusHistory: licenceFields.statusHistory.optional(),
   },
 });

@@ -28,6 +28,22 @@ export interface ScenarioResult {
 export const clientFor = (baseUrl: string, token: string, fetch: (input: Request) => Promise<Response>): RegistryClient =>
   createClient<paths>({ baseUrl, headers: { authorization: `Bearer ${token}` }, fetch });
 
+/** A response's headers as the document declares them for one answer of an operation. */
+type Headers<P extends keyof paths, M extends keyof paths[P], S extends number> = paths[P][M] extends { responses: infer R }
+  ? S extends keyof R
+    ? R[S] extends { headers: infer H }
+      ? H
+      : never
+    : never
+  : never;
+/** The names a header object declares (its `[name: string]: unknown` left out). */
+type Declared<H> = keyof { [K in keyof H as string extends K ? never : K]: H[K] } & string;
+
+/** Reads a header by a name the document declares for this answer: one it drops or renames fails tsc here. */
+function header<H>(response: Response, name: Declared<H>): string | null {
+  return response.headers.get(name);
+}
+
 function fail(step: string, error: unknown): never {
   throw new Error(`${step} failed: ${JSON.stringify(error)}`);
 }
@@ -46,6 +62,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   });
   if (!est.data) fail('create establishment', est.error);
   const establishmentId = est.data.id;
+  const location = header<Headers<'/establishments', 'post', 201>>(est.response, 'Location');
+  if (!location?.endsWith(`/establishments/${establishmentId}`)) fail('the Location of the establishment', location);
 
   const licence = await api.POST('/establishments/{id}/licences', {
     params: { path: { id: establishmentId } },
@@ -87,10 +105,13 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
 
   const list = await api.GET('/enforcement-actions', { params: { query: { establishmentId, pageSize: 10 } } });
   if (!list.data) fail('list actions', list.error);
+  const remaining = header<Headers<'/enforcement-actions', 'get', 200>>(list.response, 'X-RateLimit-Remaining');
+  if (remaining === null) fail('the rate limit left', remaining);
 
   const current = await api.GET('/enforcement-actions/{id}', { params: { path: { id: licensedFine.data.id } } });
   if (!current.data) fail('read action', current.error);
-  const etag = current.response.headers.get('etag') ?? `"${current.data.version}"`;
+  const etag = header<Headers<'/enforcement-actions/{id}', 'get', 200>>(current.response, 'ETag');
+  if (etag !== `"${current.data.version}"`) fail('the ETag of the action', etag);
   const updated = await api.PUT('/enforcement-actions/{id}', {
     params: { path: { id: current.data.id }, header: { 'if-match': etag, 'x-audit-reason': 'objection lodged' } },
     body: {
@@ -116,6 +137,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     },
   });
   if (stale.response.status !== 412 || !stale.error) fail('stale update must be 412', stale.response.status);
+  const currentTag = header<Headers<'/enforcement-actions/{id}', 'put', 412>>(stale.response, 'ETag');
+  if (currentTag !== `"${updated.data.version}"`) fail('the 412 names the current version', currentTag);
 
   const removed = await api.DELETE('/enforcement-actions/{id}', {
     params: {
