@@ -147,6 +147,14 @@ t.test(
     );
     t.equal(trail.items[0]?.reason, 'Überprüfung café – 検査');
     t.same(trail.items[0]?.actor, { id: 'jöns', name: 'Jöns Ærø', verified: false });
+    const byActor = json<{ items: { objectId: string }[] }>(
+      await app.inject({ url: `/v1/audit-trail?actorId=${encodeURIComponent(' jöns ')}`, headers: admin.auth }),
+    );
+    t.same(
+      byActor.items.map((e) => e.objectId),
+      [id],
+      'the actorId filter finds an actor id as it was declared, in any script',
+    );
 
     const before = json<{ totalItems: number }>(await app.inject({ url: '/v1/audit-trail', headers: admin.auth })).totalItems;
     const latin1 = await app.inject({

@@ -68,13 +68,10 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       ),
       Pagination.extend({
         clientId: Id.optional().meta({ description: 'Entries made by this API client.' }),
-        actorId: z
-          .string()
-          .min(1)
-          .max(255)
-          .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-          .optional()
-          .meta({ description: 'Entries made by this person: the `actor.id` of the entries (a token’s subject, or a declared user_id).' }),
+        // As an actor id can be (plugins/auth.ts): a token's subject, or X-Acting-User as declared (trimmed), in any script.
+        actorId: text(1, 255).optional().meta({
+          description: 'Entries made by this person: the `actor.id` of the entries (a token’s subject, or X-Acting-User as declared).',
+        }),
         objectType: AuditObjectType.optional(),
         objectId: text(1, 100)
           .overwrite((s) => (UUID.test(s) ? s.toLowerCase() : s))
