@@ -54,7 +54,7 @@ const actionsNdjson = [
 async function setUp(t: Parameters<typeof build>[0] & { equal: (a: unknown, b: unknown) => void }, config: Record<string, string> = {}) {
   const ctx = await build(t, { config });
   const officer = await ctx.client('officer', 'GM0363');
-  async function upload(body: string | Buffer, query: string, contentType = 'text/csv', auth = officer.auth) {
+  async function upload(body: string | Buffer, query: string, contentType = 'text/csv', auth: Record<string, string> = officer.auth) {
     return ctx.app.inject({
       method: 'POST',
       url: `/v1/imports?${query}`,
@@ -322,6 +322,39 @@ for (const batchSize of [500, 2]) {
     );
   });
 }
+
+t.test('the person an upload is made for is named in the audit entries of the records it writes', async (t) => {
+  const a = await setUp(t);
+  const wire = (s: string) => Buffer.from(s, 'utf8').toString('latin1'); // header bytes as the socket hands them over
+  const res = await a.upload(establishmentsCsv, 'recordType=establishments', 'text/csv', {
+    ...a.officer.auth,
+    'x-acting-user': wire('j.de.vries'),
+    'x-acting-user-name': wire('Jöns de Vries'),
+  });
+  t.equal(res.statusCode, 202, res.body);
+  while (await a.services.imports.worker.runOnce()) {
+    // until no job waits
+  }
+  const job = json<Job>(await a.app.inject({ url: res.headers.location as string, headers: a.officer.auth }));
+  t.match(job, { state: 'succeeded', counts: { created: 2 } });
+  const trail = json<{ items: { action: string; objectType: string; reason: string; actor?: unknown }[] }>(
+    await a.app.inject({ url: `/v1/audit-trail?actorId=j.de.vries`, headers: (await a.client('admin')).auth }),
+  );
+  const created = trail.items.filter((e) => e.objectType === 'establishment' && e.action === 'create');
+  t.equal(created.length, 2, 'both records the import created are found by the person');
+  t.same(
+    created.map((e) => [e.reason, e.actor]),
+    created.map(() => [`import ${job.id}`, { id: 'j.de.vries', name: 'Jöns de Vries', verified: false }]),
+  );
+
+  // Without the headers the entries name the client only, as before.
+  await a.importFile(establishmentsCsv.replace('Club Rood', 'Club Groen'), 'recordType=establishments');
+  const all = json<{ items: { action: string; actor?: unknown }[] }>(
+    await a.app.inject({ url: '/v1/audit-trail?action=update', headers: (await a.client('admin')).auth }),
+  );
+  t.equal(all.items.length, 1);
+  t.equal(all.items[0]?.actor, null, 'no person declared, none recorded');
+});
 
 t.test('a batch of more records than one INSERT holds: every action, audit entry and event is written', async (t) => {
   const a = await setUp(t, { IMPORT_BATCH_SIZE: '5000' });

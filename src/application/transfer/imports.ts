@@ -293,6 +293,10 @@ export function createImports(database: Database, runner: CommandRunner, command
         clientId: ctx.actor.clientId,
         clientRole: ctx.actor.role,
         requestId: ctx.actor.requestId,
+        // Who uploaded the file: the worker's audit entries name them, as a direct write's would.
+        actorId: ctx.actor.person?.id ?? null,
+        actorName: ctx.actor.person?.name ?? null,
+        actorVerified: ctx.actor.person?.verified ?? null,
         recordType: request.recordType,
         format: request.format,
         dryRun: request.dryRun,
@@ -360,7 +364,13 @@ export function createImports(database: Database, runner: CommandRunner, command
   }
 
   const jobContext = (job: ImportRow): RequestContext => ({
-    actor: { clientId: job.clientId, role: job.clientRole as 'officer', requestId: `import:${job.id}`, reason: `import ${job.id}` },
+    actor: {
+      clientId: job.clientId,
+      role: job.clientRole as 'officer',
+      requestId: `import:${job.id}`,
+      reason: `import ${job.id}`,
+      person: job.actorId === null ? null : { id: job.actorId, name: job.actorName, verified: job.actorVerified ?? false },
+    },
     scope: { kind: 'municipality', code: job.municipalityCode },
     municipalityCode: job.municipalityCode,
     readFromPrimary: true,

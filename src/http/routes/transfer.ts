@@ -10,7 +10,7 @@ import { contextOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { ExportParams, ExportQuery, FileBody, ImportJob, ImportParams, ImportQuery, TemplateParams } from '../schemas/transfer.js';
 import { decodeUpload, type FileFormat } from '../transfer-files.js';
-import { AUTH_PROBLEMS, BEARER, problems, roles } from './operations.js';
+import { AUTH_PROBLEMS, BEARER, ifMatchHeaders, problems, roles } from './operations.js';
 import { replay, sendOnce } from './replies.js';
 
 const tags = ['Import and export'];
@@ -63,6 +63,8 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       tags,
       security: BEARER,
       querystring: ImportQuery,
+      // The person the upload is made for: the audit entries of the records it writes name them (plugins/auth.ts).
+      headers: ifMatchHeaders.pick({ 'x-acting-user': true, 'x-acting-user-name': true }),
       response: {
         202: ImportJob,
         ...problems(400, ...AUTH_PROBLEMS, 413, 415),

@@ -1,4 +1,4 @@
-import { integer, type PgColumn, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, integer, type PgColumn, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Column builders the tables of every area share (spread into a table: `...changed()`). */
 
@@ -23,3 +23,14 @@ export const tombstone = () => ({
 
 /** A row that is part of another: a required reference to it, and deleting that row deletes this one. */
 export const partOf = (name: string, key: () => PgColumn) => uuid(name).notNull().references(key, { onDelete: 'cascade' });
+
+/**
+ * The acting person (an officer: never a sex worker), when known: a token's subject, or who a system
+ * declared (X-Acting-User). Kept with each audit entry, and with an import job for the entries its worker writes.
+ */
+export const actingPerson = () => ({
+  actorId: text('actor_id'),
+  actorName: text('actor_name'),
+  /** true: from a user token the service verified; false: declared by a system (claim or header). */
+  actorVerified: boolean('actor_verified'),
+});

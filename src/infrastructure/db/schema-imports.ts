@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
-import { partOf, ts } from './schema-columns.js';
+import { actingPerson, partOf, ts } from './schema-columns.js';
 
 /**
  * Bulk imports as jobs (docs/import-export.md). One row per uploaded file: who sent it, for which
@@ -16,6 +16,8 @@ export const imports = pgTable(
     clientId: uuid('client_id'),
     clientRole: text('client_role').notNull(),
     requestId: text('request_id'),
+    /** Who uploaded the file, when known (the audit entries of the records it writes name them; migration 0021). */
+    ...actingPerson(),
     recordType: text('record_type').notNull(),
     format: text('format').notNull(),
     dryRun: boolean('dry_run').notNull(),

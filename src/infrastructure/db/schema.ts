@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { changed, tombstone, ts } from './schema-columns.js';
+import { bigint, check, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { actingPerson, changed, tombstone, ts } from './schema-columns.js';
 
 /** A record of one municipality: the tenant column (row-level security). */
 export const belongsToMunicipality = () => ({
@@ -162,11 +162,7 @@ const auditEntryContent = () => ({
   after: jsonb('after'),
   reason: text('reason'),
   requestId: text('request_id'),
-  /** The acting person (an officer: never a sex worker), when known: a token's subject, or who a system declared. */
-  actorId: text('actor_id'),
-  actorName: text('actor_name'),
-  /** true: from a user token the service verified; false: declared by a system (claim or header). */
-  actorVerified: boolean('actor_verified'),
+  ...actingPerson(),
 });
 
 /**
