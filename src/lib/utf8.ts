@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 const REPLACEMENT = '\uFFFD';
 const REPLACEMENT_BYTES = [0xef, 0xbf, 0xbd] as const;
 
@@ -9,6 +11,7 @@ const REPLACEMENT_BYTES = [0xef, 0xbf, 0xbd] as const;
  * (`ignoreBOM`), which it would otherwise drop from its output and so from the count of bytes.
  */
 export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+  if (isUtf8(bytes)) return -1; // the common case, checked natively: the walk below is for finding where
   let offset = 0;
   for (const ch of new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)) {
     if (ch === REPLACEMENT && REPLACEMENT_BYTES.some((b, i) => bytes[offset + i] !== b)) return offset;

@@ -19,6 +19,35 @@ t.test('firstInvalidUtf8Byte finds the first byte that is not UTF-8', async (t) 
   t.equal(firstInvalidUtf8Byte(bytes([0xef, 0xbb, 0xbf])), -1, 'a byte-order mark alone is valid');
 });
 
+t.test('firstInvalidUtf8Byte agrees with a strict decoder on random bytes, valid or not', async (t) => {
+  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let seed = 20261203;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed >>> 12; // the high bits: a linear congruential generator's low bits repeat quickly
+  };
+  const samples = ['é', '☕', '😀', 'a', '\uFFFD', '\uFEFF'];
+  let disagreements = 0;
+  let invalid = 0;
+  for (let n = 0; n < 2000; n++) {
+    // Mostly valid text, sometimes with one stray byte: both kinds are asked.
+    const text = Array.from({ length: next() % 12 }, () => samples[next() % samples.length]).join('');
+    const bytes = Buffer.from(text);
+    const mixed = next() % 3 === 0 ? Buffer.concat([bytes, Buffer.from([next() % 256])]) : bytes;
+    let valid = true;
+    try {
+      strict.decode(mixed);
+    } catch {
+      valid = false;
+    }
+    const at = firstInvalidUtf8Byte(mixed);
+    if (!valid) invalid++;
+    if (valid !== (at === -1) || (!valid && (at < 0 || at >= mixed.length))) disagreements++;
+  }
+  t.ok(invalid > 100, `invalid cases were asked (${invalid})`);
+  t.equal(disagreements, 0);
+});
+
 t.test('lineFeeds and lastCharacterStart', async (t) => {
   const b = Buffer.from('a\nb\n\nc');
   t.equal(lineFeeds(b), 3);
