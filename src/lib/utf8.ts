@@ -36,11 +36,12 @@ export function lastCharacterStart(bytes: Uint8Array): number {
 }
 
 /**
- * A header value as Node gives it (each byte one character, latin1) read as the UTF-8 it was sent
- * in: `cafÃ©` → `café`. The value as it is when it is plain ASCII or already holds characters no
- * byte spells; null when its bytes are not valid UTF-8.
+ * A header value as Node gives it (each byte one character, latin1), read as the UTF-8 it was most
+ * likely sent in: `cafÃ©` → `café`. Bytes that are not valid UTF-8 were sent as ISO-8859-1, as
+ * HTTP's obs-text allows and Python's and Node's own clients send a string: that reading stands
+ * (`caf\u00e9` stays `café`). Plain ASCII, or a value already holding characters no byte spells, stays as it is.
  */
-export function headerAsUtf8(value: string): string | null {
+export function headerAsUtf8(value: string): string {
   let high = false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
@@ -48,9 +49,6 @@ export function headerAsUtf8(value: string): string | null {
     if (c >= 0x80) high = true;
   }
   if (!high) return value;
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.from(value, 'latin1'));
-  } catch {
-    return null;
-  }
+  const bytes = Buffer.from(value, 'latin1');
+  return isUtf8(bytes) ? bytes.toString('utf8') : value;
 }

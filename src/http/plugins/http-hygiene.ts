@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { firstInvalidUtf8Byte, headerAsUtf8 } from '../../lib/utf8.js';
 import { API_VERSION } from '../../lib/version.js';
 import { badRequest, HttpProblem, type InvalidParam } from '../problem.js';
-import { sendProblem } from './problems.js';
+import { schemaInvalidParams, sendProblem } from './problems.js';
 
 /**
  * Headers every response carries: API-Version (NL GOV ADR /core/version-header) and the security
@@ -118,19 +118,14 @@ const STORED_TEXT_HEADERS = ['x-audit-reason', 'x-acting-user', 'x-acting-user-n
 
 /**
  * Node hands header values over as latin1 (one character per byte), so `X-Audit-Reason: café` sent
- * in UTF-8 would be stored as `cafÃ©`. Each stored header is decoded as UTF-8 in place; one whose
- * bytes are not UTF-8 is a 400 (code `invalid_encoding`), never mojibake in the trail.
+ * in UTF-8 would be stored as `cafÃ©`. Each stored header that is valid UTF-8 is decoded as such in
+ * place; one that is not keeps its ISO-8859-1 reading (lib/utf8.ts): never mojibake in the trail.
  */
 function decodeStoredHeaders(request: FastifyRequest): void {
-  const invalid: InvalidParam[] = [];
   for (const name of STORED_TEXT_HEADERS) {
     const value = request.headers[name];
-    if (typeof value !== 'string') continue;
-    const decoded = headerAsUtf8(value);
-    if (decoded === null) invalid.push({ name, code: 'invalid_encoding', reason: 'must be UTF-8 text' });
-    else request.headers[name] = decoded;
+    if (typeof value === 'string') request.headers[name] = headerAsUtf8(value);
   }
-  if (invalid.length > 0) throw badRequest(invalid);
 }
 
 export default fp(
@@ -146,14 +141,6 @@ export default fp(
       }
       // JSON is UTF-8 (RFC 8259 §8.1). The parser reads every body as UTF-8, so a body declared in
       // another charset would be silently misread: refuse it instead (US-ASCII is a subset of UTF-8).
-      // The contract's operations only, as strict-query.ts: outside /v1 query strings are not checked.
-      const malformed = request.url.startsWith('/v1/') ? malformedQueryKeys(request.url) : [];
-      if (malformed.length > 0) {
-        throw badRequest(
-          malformed,
-          `${malformed.length} query parameter${malformed.length === 1 ? ' is' : 's are'} not validly percent-encoded; see invalidParams.`,
-        );
-      }
       // No body is decompressed here: a gzip or br body would be read as garbled JSON. RFC 7694 §3: 415, with the codings accepted.
       const coding = readsBody(request) ? contentCoding(request) : null;
       if (coding !== null) {
@@ -173,6 +160,21 @@ export default fp(
           detail: `Send the body as application/json in UTF-8; charset=${charset.slice(0, 40)} is not accepted.`,
         });
       }
+    });
+
+    // A query string that is not validly percent-encoded: checked once the route is known (after
+    // authentication, as every 400) and listed with whatever else the route's schemas find wrong, in
+    // one 400. The contract's operations only, as strict-query.ts: outside /v1 nothing is checked.
+    app.addHook('preValidation', async (request) => {
+      if (!request.routeOptions.url?.startsWith('/v1/')) return;
+      const malformed = malformedQueryKeys(request.url);
+      if (malformed.length === 0) return;
+      const named = new Set(malformed.map((p) => p.name));
+      const others = schemaInvalidParams(request).filter((p) => !named.has(p.name));
+      throw badRequest(
+        [...malformed, ...others],
+        `${malformed.length} query parameter${malformed.length === 1 ? ' is' : 's are'} not validly percent-encoded${others.length > 0 ? `, and ${others.length} other parameter${others.length === 1 ? ' is' : 's are'} invalid` : ''}; see invalidParams.`,
+      );
     });
 
     // Only JSON bodies are accepted (and JSON Merge Patch for PATCH, plugins/preconditions.ts); anything else is a 415.
