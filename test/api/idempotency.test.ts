@@ -153,3 +153,23 @@ t.test('concurrent duplicates create one record', async (t) => {
   t.equal(later.statusCode, 201);
   t.equal(json(later).id, [...ids][0]);
 });
+
+t.test('a retry that writes an id in another case is the same request: replayed, not a 422', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const est = json<{ id: string }>(
+    await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
+  );
+  const headers = { ...officer.auth, 'idempotency-key': randomUUID() };
+  const post = (id: string) => app.inject({ method: 'POST', url: `/v1/establishments/${id}/licences`, headers, payload: sample.licence() });
+  const first = await post(est.id.toUpperCase());
+  t.equal(first.statusCode, 201, first.body);
+  const retry = await post(est.id);
+  t.equal(retry.statusCode, 201, retry.body);
+  t.equal(retry.headers['idempotent-replayed'], 'true');
+  t.equal(retry.body, first.body, 'the first answer again');
+  t.equal(retry.headers.location, first.headers.location);
+  t.equal(retry.headers.location, `/v1/establishments/${est.id}/licences/${json<{ id: string }>(first).id}`, 'in lower case');
+  const licences = json<{ totalItems: number }>(await app.inject({ url: `/v1/establishments/${est.id}/licences`, headers: officer.auth }));
+  t.equal(licences.totalItems, 1, 'one licence');
+});

@@ -49,6 +49,19 @@ export interface IdempotencyOptions {
  * `changeOnce` in src/application/commands/run.ts). A replay is answered by `replay()` in
  * routes/replies.ts (through `sendCreated` for a create).
  */
+/** UUIDs in a path, in any case (RFC 9562: compared case-insensitively). */
+const PATH_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/**
+ * The request's URL with the UUIDs of its path lower-cased, as the Id schema does with the ids it
+ * reads: a retry that writes an id in another case is the same request, and a Location is canonical.
+ */
+function canonicalUrl(url: string): string {
+  const at = url.indexOf('?');
+  const path = at === -1 ? url : url.slice(0, at);
+  return path.replace(PATH_UUID, (id) => id.toLowerCase()) + (at === -1 ? '' : url.slice(at));
+}
+
 export default fp(
   async function idempotency(app: FastifyInstance, opts: IdempotencyOptions) {
     // The exact bytes, status, Location and ETag of a stored create, for its retries (on the POST routes only).
@@ -104,12 +117,12 @@ export default fp(
         request.context.idempotency = {
           clientId: request.principal.clientId,
           key: unquote(raw),
-          fingerprint: requestFingerprint(request.method, request.url, request.body),
+          fingerprint: requestFingerprint(request.method, canonicalUrl(request.url), request.body),
           ttlHours: opts.ttlHours,
           withheld,
           stored: false,
           status,
-          collection: located ? (request.url.split('?')[0] ?? request.url) : null,
+          collection: located ? (canonicalUrl(request.url).split('?')[0] ?? request.url) : null,
         };
       };
       const existing = route.preHandler;
