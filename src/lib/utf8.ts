@@ -42,13 +42,7 @@ export function lastCharacterStart(bytes: Uint8Array): number {
  * (`caf\u00e9` stays `café`). Plain ASCII, or a value already holding characters no byte spells, stays as it is.
  */
 export function headerAsUtf8(value: string): string {
-  let high = false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c > 0xff) return value;
-    if (c >= 0x80) high = true;
-  }
-  if (!high) return value;
+  if (!/[\x80-\xff]/.test(value) || /[\u0100-\uffff]/.test(value)) return value;
   const bytes = Buffer.from(value, 'latin1');
   return isUtf8(bytes) ? bytes.toString('utf8') : value;
 }

@@ -77,8 +77,6 @@ function contentCoding(request: FastifyRequest): string | null {
   return codings.length > 0 ? codings.join(', ') : null;
 }
 
-const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 /** `+` is a space in a query (application/x-www-form-urlencoded); decodeURIComponent throws on a bad escape or bytes that are not UTF-8. */
 const decodeQueryPart = (part: string): string | null => {
   try {
@@ -139,8 +137,6 @@ export default fp(
       if (path.length > 1 && path.endsWith('/')) {
         throw new HttpProblem({ status: 404, code: 'not-found', detail: `No resource at ${path}; paths have no trailing slash.` });
       }
-      // JSON is UTF-8 (RFC 8259 §8.1). The parser reads every body as UTF-8, so a body declared in
-      // another charset would be silently misread: refuse it instead (US-ASCII is a subset of UTF-8).
       // No body is decompressed here: a gzip or br body would be read as garbled JSON. RFC 7694 §3: 415, with the codings accepted.
       const coding = readsBody(request) ? contentCoding(request) : null;
       if (coding !== null) {
@@ -151,7 +147,9 @@ export default fp(
           headers: { 'Accept-Encoding': 'identity' },
         });
       }
-      if (!READS.has(request.method)) decodeStoredHeaders(request); // a read stores no header
+      decodeStoredHeaders(request);
+      // JSON is UTF-8 (RFC 8259 §8.1). The parser reads every body as UTF-8, so a body declared in
+      // another charset would be silently misread: refuse it instead (US-ASCII is a subset of UTF-8).
       const charset = bodyCharset(request);
       if (charset !== null && !UTF8_CHARSETS.has(charset)) {
         throw new HttpProblem({

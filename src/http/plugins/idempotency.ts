@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, 
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { type IdempotencyClaim, requestFingerprint } from '../../infrastructure/idempotency.js';
-import { Problem } from '../schemas/common.js';
+import { Problem, UUID_TEXT } from '../schemas/common.js';
 import { declareResponseHeaders } from './openapi.js';
 
 declare module 'fastify' {
@@ -42,15 +42,8 @@ export interface IdempotencyOptions {
   purgeExpired?: () => Promise<number>;
 }
 
-/**
- * Idempotency-Key on every authenticated POST, as one mechanism: each POST route gets the header
- * (validated, documented with its 409 and 422), and a key sent with it goes into the request
- * context, where the command runner claims it in the command's own transaction (`create` and
- * `changeOnce` in src/application/commands/run.ts). A replay is answered by `replay()` in
- * routes/replies.ts (through `sendCreated` for a create).
- */
 /** UUIDs in a path, in any case (RFC 9562: compared case-insensitively). */
-const PATH_UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const PATH_UUID = new RegExp(UUID_TEXT, 'gi');
 
 /**
  * The request's URL with the UUIDs of its path lower-cased, as the Id schema does with the ids it
@@ -62,6 +55,13 @@ function canonicalUrl(url: string): string {
   return path.replace(PATH_UUID, (id) => id.toLowerCase()) + (at === -1 ? '' : url.slice(at));
 }
 
+/**
+ * Idempotency-Key on every authenticated POST, as one mechanism: each POST route gets the header
+ * (validated, documented with its 409 and 422), and a key sent with it goes into the request
+ * context, where the command runner claims it in the command's own transaction (`create` and
+ * `changeOnce` in src/application/commands/run.ts). A replay is answered by `replay()` in
+ * routes/replies.ts (through `sendCreated` for a create).
+ */
 export default fp(
   async function idempotency(app: FastifyInstance, opts: IdempotencyOptions) {
     // The exact bytes, status, Location and ETag of a stored create, for its retries (on the POST routes only).
@@ -114,15 +114,16 @@ export default fp(
       const claimKey: preHandlerHookHandler = async (request: FastifyRequest) => {
         const raw = request.headers[IDEMPOTENCY_HEADER];
         if (typeof raw !== 'string' || !request.principal || !request.context) return;
+        const url = canonicalUrl(request.url);
         request.context.idempotency = {
           clientId: request.principal.clientId,
           key: unquote(raw),
-          fingerprint: requestFingerprint(request.method, canonicalUrl(request.url), request.body),
+          fingerprint: requestFingerprint(request.method, url, request.body),
           ttlHours: opts.ttlHours,
           withheld,
           stored: false,
           status,
-          collection: located ? (canonicalUrl(request.url).split('?')[0] ?? request.url) : null,
+          collection: located ? (url.split('?')[0] ?? url) : null,
         };
       };
       const existing = route.preHandler;

@@ -64,17 +64,17 @@ const PARTS: { context: string; words: string; data: (r: FastifyRequest) => unkn
   { context: 'headers', words: 'headers', data: (r) => r.headers },
 ];
 
-/** The invalid parameters of every part of the request, checked against the route's own schemas (for a 400 raised before fastify validates). */
-export function schemaInvalidParams(request: FastifyRequest): InvalidParam[] {
-  const schema = request.routeOptions.schema as Record<string, unknown> | undefined;
-  return PARTS.flatMap(({ context, data }) => {
-    const partSchema = schema?.[context];
-    const value = data(request);
-    if (!partSchema || value instanceof Readable) return []; // an upload's body is read by its route (routes/transfer.ts)
-    const result = validatorCompiler({ schema: partSchema } as never)(value) as { error?: Validation };
-    return result.error ? invalidParamsFrom(result.error, context, request) : [];
-  });
+/** What the route's own schema for one part of the request finds wrong with it (nothing when it has none). */
+function partInvalidParams(request: FastifyRequest, { context, data }: (typeof PARTS)[number]): InvalidParam[] {
+  const partSchema = (request.routeOptions.schema as Record<string, unknown> | undefined)?.[context];
+  const value = data(request);
+  if (!partSchema || value instanceof Readable) return []; // an upload's body is read by its route (routes/transfer.ts)
+  const result = validatorCompiler({ schema: partSchema } as never)(value) as { error?: Validation };
+  return result.error ? invalidParamsFrom(result.error, context, request) : [];
 }
+
+/** The invalid parameters of every part of the request (for a 400 raised before fastify validates). */
+export const schemaInvalidParams = (request: FastifyRequest): InvalidParam[] => PARTS.flatMap((part) => partInvalidParams(request, part));
 
 /**
  * Every invalid parameter of the request, in every part. Fastify stops at the first part that
@@ -84,13 +84,10 @@ export function schemaInvalidParams(request: FastifyRequest): InvalidParam[] {
 function allInvalidParams(err: FastifyError & { validation: unknown[] }, request: FastifyRequest) {
   const failed: string = err.validationContext ?? 'body';
   const found = [{ context: failed, params: invalidParamsFrom(err.validation as Validation, failed, request) }];
-  const schema = request.routeOptions.schema as Record<string, unknown> | undefined;
   const at = PARTS.findIndex((part) => part.context === failed);
-  for (const { context, data } of at === -1 ? [] : PARTS.slice(at + 1)) {
-    const partSchema = schema?.[context];
-    if (!partSchema) continue;
-    const result = validatorCompiler({ schema: partSchema } as never)(data(request)) as { error?: Validation };
-    if (result.error) found.push({ context, params: invalidParamsFrom(result.error, context, request) });
+  for (const part of at === -1 ? [] : PARTS.slice(at + 1)) {
+    const params = partInvalidParams(request, part);
+    if (params.length > 0) found.push({ context: part.context, params });
   }
   return {
     invalidParams: found.flatMap((f) => f.params),

@@ -13,13 +13,13 @@ import {
   AuditObjectType,
   AuditPublicKey,
 } from '../schemas/audit-trail.js';
-import { Id, MunicipalityCode, Pagination, text, timestampInput, wholeNumberParam } from '../schemas/common.js';
+import { Id, MunicipalityCode, Pagination, text, timestampInput, UUID_TEXT, wholeNumberParam } from '../schemas/common.js';
 import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './operations.js';
 import { paged, sendOnce } from './replies.js';
 
 const op = operations('Audit trail');
 /** A record id is a UUID, compared in any case (as Id does); the trail keeps it in lower case. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = new RegExp(`^${UUID_TEXT}$`, 'i');
 const TAMPER_NOTE =
   ' Entries are append-only and hash-chained (each holds the SHA-256 of its content and of the previous entry), so an edited or removed entry is found by GET /audit-trail/verification.';
 

@@ -15,6 +15,9 @@ export const Timestamp = z.iso.datetime({ offset: false });
  */
 export const Id = z.uuid().overwrite((s) => s.toLowerCase());
 
+/** A UUID's text, in any case (no anchors): to find ids in a path or tell a record id from a code. */
+export const UUID_TEXT = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
 const RANGE_NOTE = `Between ${DATE_FLOOR} and ${DATE_HORIZON}.`;
 const outOfRange = { message: `must be between ${DATE_FLOOR} and ${DATE_HORIZON}`, params: { rule: 'out_of_range' } };
 // A value that is not a date at all fails its format already; only well-formed ones are judged here.
