@@ -48,7 +48,15 @@ t.test('the audit-trail filter objectId finds a UUID given in upper case; a CBS 
   const lower = await search(`objectId=${est.id}`);
   t.ok(lower.totalItems > 0);
   t.same(await search(`objectId=${UPPER}`), lower);
-  t.equal((await search('objectId=GM0363&objectType=municipality')).totalItems, 0, 'no municipality changed yet: nothing, and no error');
+  const added = await app.inject({
+    method: 'POST',
+    url: '/v1/municipalities',
+    headers: admin.auth,
+    payload: { code: 'GM0153', name: 'Enschede' },
+  });
+  t.equal(added.statusCode, 201, added.body);
+  t.equal((await search('objectId=GM0153&objectType=municipality')).totalItems, 1, "a CBS code finds the municipality's entry");
+  t.equal((await search('objectId=gm0153&objectType=municipality')).totalItems, 0, 'and is not changed: it is no UUID');
 });
 
 t.test('statistics: an empty municipalityCode list is no filter, as an empty measure or stage list is', async (t) => {
