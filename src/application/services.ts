@@ -115,7 +115,14 @@ export function createServices(database: Database, options: ServiceOptions) {
     inOneTransaction: <T>(work: (commands: RecordCommands) => Promise<T>): Promise<T> =>
       database.db.transaction((tx) => work(commandsOn(tx))),
     /** Bulk import jobs and their worker, and streamed exports (docs/import-export.md). */
-    imports: createImports(database, runner, commandsOn, { batchSize: 500, leaseMs: 30_000, pollMs: 1000, ...options.imports }),
+    // An upload streams its file inside its transaction: its runner takes no write admission slot, so
+    // a slow client holds none while it sends.
+    imports: createImports(database, createCommandRunner(database, hooks), commandsOn, {
+      batchSize: 500,
+      leaseMs: 30_000,
+      pollMs: 1000,
+      ...options.imports,
+    }),
     exports: createExporter(database),
     queries: {
       municipalities: createMunicipalityQueries(read),

@@ -50,6 +50,7 @@ export const AUDIT_OBJECT_TYPES = [
   'reporting_attestation',
   'statistics_release',
   'open_data_release',
+  'import',
 ] as const;
 
 export type Role = (typeof ROLES)[number];

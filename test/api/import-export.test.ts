@@ -624,4 +624,42 @@ t.test('an import’s Idempotency-Key makes a retry answer the first job again, 
   const other = await send(establishmentsCsv.replace('Club Rood', 'Club Blauw'));
   t.equal(other.statusCode, 422, 'another file under the same key');
   t.equal(await jobs(), 1, 'one job');
+  const entries = await a.database.owner.execute(sql`select count(*)::int as n from audit_log where object_type = 'import'`);
+  t.equal((entries as unknown as { rows: { n: number }[] }).rows[0]?.n, 1, 'one audit entry: the retries wrote none');
+});
+
+t.test('an import job is attributable: its upload and its cancellation are in the audit trail with who did them', async (t) => {
+  const a = await setUp(t);
+  const colleague = await a.client('officer', 'GM0363');
+  const res = await a.upload(establishmentsCsv, 'recordType=establishments', 'text/csv', {
+    ...a.officer.auth,
+    'x-acting-user': 'j.de.vries',
+  });
+  t.equal(res.statusCode, 202, res.body);
+  const job = json<Job>(res);
+  const cancel = await a.app.inject({ method: 'POST', url: `/v1/imports/${job.id}/cancel`, headers: colleague.auth });
+  t.equal(cancel.statusCode, 202, cancel.body);
+
+  type Entry = { action: string; clientId: string; actor: unknown; municipalityCode: string; before: unknown; after: unknown };
+  const trail = json<{ items: Entry[] }>(
+    await a.app.inject({ url: `/v1/audit-trail?objectType=import&objectId=${job.id}`, headers: (await a.client('admin')).auth }),
+  );
+  t.equal(trail.items.length, 2, 'the upload and the cancellation');
+  const [created, cancelled] = [...trail.items].sort((x, y) => (x.action === 'create' ? -1 : y.action === 'create' ? 1 : 0));
+  t.match(created, {
+    action: 'create',
+    clientId: a.officer.id,
+    actor: { id: 'j.de.vries', verified: false },
+    municipalityCode: 'GM0363',
+    before: null,
+    after: { recordType: 'establishments', format: 'csv', dryRun: false, state: 'queued', rowsTotal: 2, cancelRequested: false },
+  });
+  t.match(cancelled, {
+    action: 'update',
+    clientId: colleague.id,
+    actor: null,
+    before: { state: 'queued', cancelRequested: false },
+    after: { state: 'cancelled', cancelRequested: true },
+  });
+  t.notOk(JSON.stringify(trail.items).includes('Club Rood'), 'the file’s content is not in the job’s entries');
 });

@@ -33,12 +33,19 @@ export type CommitHook = (tx: Tx, ctx: RequestContext, changes: readonly Change[
 /** A create's outcome: made now, or answered from the record of an earlier request with the same Idempotency-Key. */
 export type Created<T> = { replayed: false; value: T } | { replayed: true; record: IdempotencyRecord };
 
+/** Rolls back a create whose key turned out to be stored already, carrying the first response to answer again. */
+class Replayed extends Error {
+  constructor(readonly replay: { replayed: true; record: IdempotencyRecord }) {
+    super('idempotent replay');
+  }
+}
+
 /**
  * Claims a create's Idempotency-Key in its transaction: a key in use by a concurrent request is a
  * Conflict, a key stored for another request is IdempotencyKeyReused, a key stored for this one
  * gives its record to answer again (and the create makes nothing); null: claimed, go on.
  */
-export async function claimOrReplay(tx: Tx, claim: IdempotencyClaim): Promise<{ replayed: true; record: IdempotencyRecord } | null> {
+async function claimOrReplay(tx: Tx, claim: IdempotencyClaim): Promise<{ replayed: true; record: IdempotencyRecord } | null> {
   const found = await claimKey(tx, claim);
   if (found.kind === 'busy') {
     throw new Conflict(
@@ -148,6 +155,35 @@ export function createCommandRunner(
     return outcome;
   }
 
+  /**
+   * A create whose Idempotency-Key fingerprint is known only once its work has read the request (an
+   * uploaded file, hashed as it streams in): the key is claimed after the work, in the same
+   * transaction. A key stored for this request rolls the work back and answers the first response.
+   */
+  async function createThenClaim<T>(
+    ctx: RequestContext,
+    work: (tx: Tx) => Promise<Written<T>>,
+    fingerprint: () => string,
+  ): Promise<Created<T>> {
+    const claim = ctx.idempotency;
+    const outcome = await transaction(ctx.scope, async (tx): Promise<Created<T>> => {
+      const { value, changes } = await work(tx);
+      if (claim) {
+        claim.fingerprint = fingerprint();
+        const replay = await claimOrReplay(tx, claim);
+        if (replay) throw new Replayed(replay);
+      }
+      await finish(tx, ctx, changes);
+      if (claim) await storeResponse(tx, claim, value);
+      return { replayed: false, value };
+    }).catch((err: unknown) => {
+      if (err instanceof Replayed) return err.replay; // the work is rolled back: the first request's record stands
+      throw err;
+    });
+    if (claim && !outcome.replayed) claim.stored = true;
+    return outcome;
+  }
+
   /** A change of one stored record (update or delete), its steps in `changed` below, then its audit entries. */
   function change<Row extends { version: number }, View>(ctx: RequestContext, spec: ChangeSpec<Row, View>): Promise<View | null> {
     return run(ctx, (tx) => changed(tx, spec));
@@ -198,7 +234,7 @@ export function createCommandRunner(
     return updated;
   }
 
-  return { run, create, change, changeOnce, correct };
+  return { run, create, createThenClaim, change, changeOnce, correct };
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;

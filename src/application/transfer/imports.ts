@@ -4,7 +4,6 @@ import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '.
 import { columnOf, type ImportProblem, type RecordType } from '../../domain/transfer.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
-import { type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
 import { findByReference, findManyByReference } from '../../infrastructure/repositories/external-references.js';
 import {
   claimImport,
@@ -21,16 +20,9 @@ import {
 import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
 import type { createEstablishmentCommands } from '../commands/establishments.js';
 import type { createLicenceCommands } from '../commands/licences.js';
-import { type CommandRunner, type Created, claimOrReplay, sameColumns } from '../commands/run.js';
+import { type Change, type CommandRunner, type Created, sameColumns } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, establishmentColumns, licenceColumns } from '../records.js';
-
-/** Rolls back a retried upload's transaction, carrying the first response to answer again. */
-class Replayed extends Error {
-  constructor(readonly replay: { replayed: true; record: IdempotencyRecord }) {
-    super('idempotent replay');
-  }
-}
 
 /** The record commands an import runs (services.ts hands them over, bound to the import's transaction). */
 export interface RecordCommands {
@@ -102,6 +94,30 @@ const toJob = (r: ImportRow): ImportJob => ({
   updatedAt: r.updatedAt.toISOString(),
   finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
 });
+
+/**
+ * A job's audit entry: who uploaded or cancelled it, and what it was asked to do (its settings and
+ * state, never the file's content; that is in the entries of the records it writes).
+ */
+const jobChange = (action: 'create' | 'update', before: ImportJob | null, after: ImportJob): Change => {
+  const snapshot = (j: ImportJob) => ({
+    recordType: j.recordType,
+    format: j.format,
+    dryRun: j.dryRun,
+    mode: j.mode,
+    state: j.state,
+    rowsTotal: j.rowsTotal,
+    cancelRequested: j.cancelRequested,
+  });
+  return {
+    action,
+    objectType: 'import',
+    objectId: after.id,
+    municipalityCode: after.municipalityCode,
+    before: before && snapshot(before),
+    after: snapshot(after),
+  };
+};
 
 type Outcome = 'created' | 'updated' | 'unchanged';
 /** What became of one record of a file: applied, or rejected with its problems. */
@@ -270,11 +286,11 @@ export function createImports(database: Database, runner: CommandRunner, command
     return ctx.municipalityCode;
   };
 
-  /** Stores the decoded file and its job (queued) in one transaction: a broken upload leaves nothing. */
   /**
-   * Stores a job and its records. With an Idempotency-Key the key is claimed once the file has been
-   * read (its fingerprint is the file's: `fingerprint()`, known only then), in the same transaction:
-   * a retry of the same upload answers the first job again and stores nothing.
+   * Stores a job (queued) and its decoded records in one transaction: a broken upload leaves nothing.
+   * With an Idempotency-Key the key is claimed once the file has been read (its fingerprint is the
+   * file's: `fingerprint()`, known only then): a retry of the same upload answers the first job
+   * again and stores nothing. The job's audit entry names who uploaded it.
    */
   async function submit(
     ctx: RequestContext,
@@ -285,51 +301,44 @@ export function createImports(database: Database, runner: CommandRunner, command
     const municipalityCode = ownMunicipality(ctx);
     const id = randomUUID();
     const now = new Date();
-    const claim = ctx.idempotency;
-    const outcome = await withTenant(database.db, ctx.scope, async (tx): Promise<Created<ImportJob>> => {
-      await insertImport(tx, {
-        id,
-        municipalityCode,
-        clientId: ctx.actor.clientId,
-        clientRole: ctx.actor.role,
-        requestId: ctx.actor.requestId,
-        // Who uploaded the file: the worker's audit entries name them, as a direct write's would.
-        actorId: ctx.actor.person?.id ?? null,
-        actorName: ctx.actor.person?.name ?? null,
-        actorVerified: ctx.actor.person?.verified ?? null,
-        recordType: request.recordType,
-        format: request.format,
-        dryRun: request.dryRun,
-        mode: request.mode,
-        state: 'queued',
-        rowsTotal: 0,
-        problems: [],
-        createdAt: now,
-        updatedAt: now,
-      });
-      let ord = 0;
-      let batch: Parameters<typeof insertImportRows>[1] = [];
-      for await (const row of rows) {
-        batch.push({ importId: id, ord: ord++, line: row.line, municipalityCode, data: row.data, problems: row.problems });
-        if (batch.length >= 500) {
-          await insertImportRows(tx, batch);
-          batch = [];
+    return runner.createThenClaim(
+      ctx,
+      async (tx) => {
+        await insertImport(tx, {
+          id,
+          municipalityCode,
+          clientId: ctx.actor.clientId,
+          clientRole: ctx.actor.role,
+          requestId: ctx.actor.requestId,
+          // Who uploaded the file: the worker's audit entries name them, as a direct write's would.
+          actorId: ctx.actor.person?.id ?? null,
+          actorName: ctx.actor.person?.name ?? null,
+          actorVerified: ctx.actor.person?.verified ?? null,
+          recordType: request.recordType,
+          format: request.format,
+          dryRun: request.dryRun,
+          mode: request.mode,
+          state: 'queued',
+          rowsTotal: 0,
+          problems: [],
+          createdAt: now,
+          updatedAt: now,
+        });
+        let ord = 0;
+        let batch: Parameters<typeof insertImportRows>[1] = [];
+        for await (const row of rows) {
+          batch.push({ importId: id, ord: ord++, line: row.line, municipalityCode, data: row.data, problems: row.problems });
+          if (batch.length >= 500) {
+            await insertImportRows(tx, batch);
+            batch = [];
+          }
         }
-      }
-      await insertImportRows(tx, batch);
-      const job = toJob(await updateImport(tx, id, { rowsTotal: ord }));
-      if (!claim) return { replayed: false, value: job };
-      claim.fingerprint = fingerprint();
-      const replay = await claimOrReplay(tx, claim);
-      if (replay) throw new Replayed(replay);
-      await storeResponse(tx, claim, job);
-      return { replayed: false, value: job };
-    }).catch((err: unknown) => {
-      if (err instanceof Replayed) return err.replay; // the rows read are rolled back: the first job stands
-      throw err;
-    });
-    if (claim && !outcome.replayed) claim.stored = true;
-    return outcome;
+        await insertImportRows(tx, batch);
+        const job = toJob(await updateImport(tx, id, { rowsTotal: ord }));
+        return { value: job, changes: [jobChange('create', null, job)] };
+      },
+      fingerprint,
+    );
   }
 
   async function get(ctx: RequestContext, id: string): Promise<ImportJob> {
@@ -357,7 +366,8 @@ export function createImports(database: Database, runner: CommandRunner, command
         id,
         current.state === 'queued' ? { state: 'cancelled', finishedAt: new Date(), cancelRequested: true } : { cancelRequested: true },
       );
-      return { value: toJob(row), changes: [] };
+      const job = toJob(row);
+      return { value: job, changes: [jobChange('update', toJob(current), job)] };
     });
     if (!outcome.replayed && outcome.value.state === 'running') cancelled.add(id);
     return outcome;
