@@ -14,6 +14,7 @@ import {
   AuditPublicKey,
 } from '../schemas/audit-trail.js';
 import { Id, MunicipalityCode, Pagination, text, timestampInput, UUID_TEXT, wholeNumberParam } from '../schemas/common.js';
+import { orderedRanges } from '../schemas/rules.js';
 import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './operations.js';
 import { paged, sendOnce } from './replies.js';
 
@@ -66,22 +67,25 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         'Search the whole audit trail',
         `All entries of the registry, oldest first (by seq), filtered by client, object, action, municipality (gemeente) and time. Admins only.${TAMPER_NOTE}`,
       ),
-      Pagination.extend({
-        clientId: Id.optional().meta({ description: 'Entries made by this API client.' }),
-        // As an actor id can be (plugins/auth.ts): a token's subject, or X-Acting-User as declared (trimmed), in any script.
-        actorId: text(1, 255).optional().meta({
-          description: 'Entries made by this person: the `actor.id` of the entries (a token’s subject, or X-Acting-User as declared).',
+      orderedRanges(
+        Pagination.extend({
+          clientId: Id.optional().meta({ description: 'Entries made by this API client.' }),
+          // As an actor id can be (plugins/auth.ts): a token's subject, or X-Acting-User as declared (trimmed), in any script.
+          actorId: text(1, 255).optional().meta({
+            description: 'Entries made by this person: the `actor.id` of the entries (a token’s subject, or X-Acting-User as declared).',
+          }),
+          objectType: AuditObjectType.optional(),
+          objectId: text(1, 100)
+            .overwrite((s) => (UUID.test(s) ? s.toLowerCase() : s))
+            .optional()
+            .meta({ description: 'Entries about this record id: a UUID in any case, or a CBS code for a municipality.' }),
+          action: AuditAction.optional(),
+          municipalityCode: MunicipalityCode.optional(),
+          occurredFrom: timestampInput('Entries at or after this moment (UTC, e.g. 2026-01-01T00:00:00Z).').optional(),
+          occurredUntil: timestampInput('Entries at or before this moment (UTC).').optional(),
         }),
-        objectType: AuditObjectType.optional(),
-        objectId: text(1, 100)
-          .overwrite((s) => (UUID.test(s) ? s.toLowerCase() : s))
-          .optional()
-          .meta({ description: 'Entries about this record id: a UUID in any case, or a CBS code for a municipality.' }),
-        action: AuditAction.optional(),
-        municipalityCode: MunicipalityCode.optional(),
-        occurredFrom: timestampInput('Entries at or after this moment (UTC, e.g. 2026-01-01T00:00:00Z).').optional(),
-        occurredUntil: timestampInput('Entries at or before this moment (UTC).').optional(),
-      }),
+        ['occurredFrom', 'occurredUntil'],
+      ),
       AuditEntryPage,
     ),
     handler: async (request, reply) => {

@@ -15,6 +15,7 @@ import {
   Stage,
   zgwUrl,
 } from '../schemas/enforcement-actions.js';
+import { orderedRanges } from '../schemas/rules.js';
 import { operations } from './operations.js';
 import { OWN_MUNICIPALITY, recordRoutes } from './records.js';
 
@@ -35,18 +36,21 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         'List enforcement actions (handhavingsmaatregelen)',
         'Newest decision first, then by id. Officers see only their own municipality’s; deleted actions are left out.',
       ),
-      query: Pagination.extend({
-        municipalityCode: MunicipalityCode.optional(),
-        establishmentId: Id.optional(),
-        measure: Measure.optional(),
-        ground: Ground.optional(),
-        licenceStatus: LicenceStatusAtDecision.optional(),
-        stage: Stage.optional(),
-        decisionDateFrom: dateInput('Decisions on or after this date.').optional(),
-        decisionDateTo: dateInput('Decisions on or before this date.').optional(),
-        zaakUrl: zgwUrl('Only actions linked to this zaak (exact match).').optional(),
-        besluitUrl: zgwUrl('Only actions linked to this besluit (exact match).').optional(),
-      }),
+      query: orderedRanges(
+        Pagination.extend({
+          municipalityCode: MunicipalityCode.optional(),
+          establishmentId: Id.optional(),
+          measure: Measure.optional(),
+          ground: Ground.optional(),
+          licenceStatus: LicenceStatusAtDecision.optional(),
+          stage: Stage.optional(),
+          decisionDateFrom: dateInput('Decisions on or after this date.').optional(),
+          decisionDateTo: dateInput('Decisions on or before this date.').optional(),
+          zaakUrl: zgwUrl('Only actions linked to this zaak (exact match).').optional(),
+          besluitUrl: zgwUrl('Only actions linked to this besluit (exact match).').optional(),
+        }),
+        ['decisionDateFrom', 'decisionDateTo'],
+      ),
       page: EnforcementActionPage,
       find: (ctx, query) => queries.enforcementActions.list(ctx, query, query),
     },

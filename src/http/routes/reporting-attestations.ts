@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../application/services.js';
 import { Id, MunicipalityCode, Pagination, yearInput } from '../schemas/common.js';
 import { ReportingAttestation, ReportingAttestationInput, ReportingAttestationPage } from '../schemas/reporting-attestations.js';
+import { orderedRanges } from '../schemas/rules.js';
 import { operations } from './operations.js';
 import { recordRoutes } from './records.js';
 
@@ -21,11 +22,14 @@ const reportingAttestationRoutes: FastifyPluginAsyncZod<{ services: Services }> 
         'List reporting attestations (verklaringen van volledigheid)',
         'Live attestations, ordered by municipality, year and id. Officers see only their own municipality’s; withdrawn ones are not listed (their trail remains).',
       ),
-      query: Pagination.extend({
-        municipalityCode: MunicipalityCode.optional(),
-        yearFrom: yearInput('First reporting year.').optional(),
-        yearTo: yearInput('Last reporting year, inclusive.').optional(),
-      }),
+      query: orderedRanges(
+        Pagination.extend({
+          municipalityCode: MunicipalityCode.optional(),
+          yearFrom: yearInput('First reporting year.').optional(),
+          yearTo: yearInput('Last reporting year, inclusive.').optional(),
+        }),
+        ['yearFrom', 'yearTo'],
+      ),
       page: ReportingAttestationPage,
       find: (ctx, query) => queries.reportingAttestations.list(ctx, query, query),
     },

@@ -24,3 +24,28 @@ export function alongsideSchemaIssues<T extends z.ZodType>(schema: T, rules: (bo
     { when: (payload) => payload.issues.length > 0 },
   ) as T;
 }
+
+const snakeCase = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** A range end as a comparable number: a year as it is, a date or timestamp as its moment. */
+const position = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : Number.NaN);
+
+/**
+ * A list query's ranges, each given as `[from, to]` keys: a `to` before its `from` is an
+ * invalidParams entry at `to` with the code `before_<from>` (`before_decision_date_from`), as the
+ * statistics filters answer it, not an empty page. Judged when both ends are valid, beside any
+ * other issue of the query.
+ */
+export function orderedRanges<T extends z.ZodObject>(query: T, ...ranges: [from: string, to: string][]): T {
+  return query.superRefine(
+    (value, ctx) => {
+      const v = value as Record<string, unknown>;
+      for (const [from, to] of ranges) {
+        if (position(v[to]) < position(v[from])) {
+          ctx.addIssue({ code: 'custom', path: [to], message: `${to} is before ${from}`, params: { rule: `before_${snakeCase(from)}` } });
+        }
+      }
+    },
+    // Run beside the query's other issues, but only over ends that are themselves valid.
+    { when: (payload) => !payload.issues.some((i) => ranges.some((r) => r.includes(String(i.path?.[0])))) },
+  ) as T;
+}
