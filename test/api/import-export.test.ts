@@ -433,6 +433,20 @@ t.test('bad files get clear answers', async (t) => {
   t.equal(bomEncoding.statusCode, 400);
   t.match(json(bomEncoding), { code: 'invalid-encoding', detail: /at line 2 \(byte offset 133: 0xE9\)/ });
 
+  // dryRun is true or false as written: `yes`, `1` or `on` were read as true, and `off` as false.
+  for (const word of ['yes', '1', 'on', 'off', 'TRUE', '']) {
+    const res = await a.upload(establishmentsCsv, `recordType=establishments&dryRun=${word}`);
+    t.equal(res.statusCode, 400, `dryRun=${word}`);
+    t.same(
+      json<{ invalidParams: { name: string }[] }>(res).invalidParams.map((p) => p.name),
+      ['dryRun'],
+    );
+  }
+  t.equal(
+    ((await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] }).rows[0]?.n,
+    0,
+  );
+
   const header = await a.upload('externalReference,naam,kind,colour\nE-1,x,club,red\n', 'recordType=establishments');
   t.equal(header.statusCode, 400);
   t.match(json(header), { code: 'invalid-header' });
@@ -631,7 +645,7 @@ t.test('an import’s Idempotency-Key makes a retry answer the first job again, 
 t.test('an import job is attributable: its upload and its cancellation are in the audit trail with who did them', async (t) => {
   const a = await setUp(t);
   const colleague = await a.client('officer', 'GM0363');
-  const res = await a.upload(establishmentsCsv, 'recordType=establishments', 'text/csv', {
+  const res = await a.upload(establishmentsCsv, 'recordType=establishments&dryRun=false', 'text/csv', {
     ...a.officer.auth,
     'x-acting-user': 'j.de.vries',
   });

@@ -27,9 +27,11 @@ export const TemplateParams = z.object({
 
 export const ImportQuery = z.object({
   recordType: RecordType,
+  // true or false as written: not z.stringbool, which also takes yes, on, 1 and enabled (and is documented as any string).
   dryRun: z
-    .stringbool()
-    .default(false)
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
     .meta({ description: 'true: check every record with the API’s rules and report what would happen; nothing is written.' }),
   mode: z.enum(IMPORT_MODES).default('all-or-nothing').meta({
     description:
