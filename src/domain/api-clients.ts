@@ -12,7 +12,7 @@ export function checkApiClient(input: { role?: unknown; municipalityCode?: unkno
     issues.push({ name: 'municipalityCode', code: 'required_for_officer', reason: 'an officer belongs to one municipality' });
   }
   if (input.role !== 'officer' && (ROLES as readonly unknown[]).includes(input.role) && code) {
-    issues.push({ name: 'municipalityCode', code: 'only_for_officer', reason: `a ${input.role} is not bound to a municipality` });
+    issues.push({ name: 'municipalityCode', code: 'only_for_officer', reason: `an ${input.role} is not bound to a municipality` });
   }
   return issues;
 }
