@@ -33,7 +33,7 @@ export interface RecordCommands {
 
 export const IMPORT_MODES = ['all-or-nothing', 'row-by-row'] as const;
 export type ImportMode = (typeof IMPORT_MODES)[number];
-export const IMPORT_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+export const IMPORT_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
 
 /** At most this many problems are kept with a job (problemsTotal counts them all). */

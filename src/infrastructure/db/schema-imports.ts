@@ -22,7 +22,7 @@ export const imports = pgTable(
     format: text('format').notNull(),
     dryRun: boolean('dry_run').notNull(),
     mode: text('mode').notNull(),
-    /** queued | running | succeeded | failed | cancelled | interrupted */
+    /** queued | running | succeeded | failed | cancelled (migration 0022) */
     state: text('state').notNull(),
     /** While running: validating (nothing is kept) or applying (batches commit). */
     phase: text('phase'),
