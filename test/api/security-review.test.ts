@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { build, json } from '../support/helper.js';
 
@@ -7,7 +8,49 @@ import { build, json } from '../support/helper.js';
  */
 
 const P = 'nl.overheid.handhavingsregister';
-const { app, client } = await build(t);
+const { app, client, database } = await build(t);
+
+const CSV = [
+  'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId',
+  'E-1,GM0363,Club Rood,club,Oudezijds Achterburgwal,12,A,1012DK,Amsterdam,12345678,',
+].join('\r\n');
+
+const reasons = async (objectId: string) =>
+  (
+    (await database.owner.execute(sql`select reason from audit_log where object_id = ${objectId} order by seq`)) as unknown as {
+      rows: { reason: string | null }[];
+    }
+  ).rows.map((r) => r.reason);
+
+t.test('an import’s upload and cancellation take X-Audit-Reason by the same rules as every other write', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const upload = (headers: Record<string, string>) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/imports?recordType=establishments&dryRun=true',
+      headers: { ...officer.auth, 'content-type': 'text/csv', ...headers },
+      payload: CSV,
+    });
+
+  const tabbed = await upload({ 'x-audit-reason': 'monthly\tload' });
+  t.equal(tabbed.statusCode, 400, 'a control character in the reason is a 400, as on a POST of a record');
+  t.match(json(tabbed), { invalidParams: [{ name: 'x-audit-reason' }] });
+  const long = await upload({ 'x-audit-reason': 'x'.repeat(501) });
+  t.equal(long.statusCode, 400, 'a reason over 500 characters is a 400');
+
+  const ok = await upload({ 'x-audit-reason': 'monthly load' });
+  t.equal(ok.statusCode, 202, ok.body);
+  const job = json<{ id: string }>(ok);
+
+  const cancel = (reason: string) =>
+    app.inject({ method: 'POST', url: `/v1/imports/${job.id}/cancel`, headers: { ...officer.auth, 'x-audit-reason': reason } });
+  t.equal((await cancel('wrong\u0085file')).statusCode, 400, 'a C1 control character in a cancellation’s reason is a 400');
+  t.equal((await cancel('y'.repeat(2000))).statusCode, 400, 'an over-long cancellation reason is a 400');
+  const cancelled = await cancel('wrong file');
+  t.equal(cancelled.statusCode, 202, cancelled.body);
+
+  t.same(await reasons(job.id), ['monthly load', 'wrong file'], 'only valid reasons reach the trail');
+});
 
 t.test('an officer may see, but not change, a subscription an admin or analyst made for their municipality', async (t) => {
   const officer = await client('officer', 'GM0363');
