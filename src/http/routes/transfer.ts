@@ -159,7 +159,8 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
   });
 
   app.get('/exports/:recordType', {
-    config: roles('officer', 'admin'),
+    // Every record of a type in one answer: logged as a read of records, as a list of them is (plugins/read-log.ts).
+    config: { ...roles('officer', 'admin'), recordRead: true },
     schema: {
       operationId: 'exportRecords',
       summary: 'Export a municipality’s records',
