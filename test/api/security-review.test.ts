@@ -8,7 +8,7 @@ import { build, json } from '../support/helper.js';
  */
 
 const P = 'nl.overheid.handhavingsregister';
-const { app, client, database } = await build(t);
+const { app, client, database, services } = await build(t);
 
 const CSV = [
   'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId',
@@ -51,6 +51,49 @@ t.test('an import’s upload and cancellation take X-Audit-Reason by the same ru
 
   t.same(await reasons(job.id), ['monthly load', 'wrong file'], 'only valid reasons reach the trail');
 });
+
+t.test(
+  'an import’s stored file goes once its job has ended: a dry run, a cancelled or a finished import keeps no copy of the records',
+  async (t) => {
+    const officer = await client('officer', 'GM0363');
+    const stored = async (jobId: string) =>
+      (
+        (await database.owner.execute(sql`select count(*)::int as n from import_rows where import_id = ${jobId}`)) as unknown as {
+          rows: { n: number }[];
+        }
+      ).rows[0]?.n;
+    const upload = async (query: string) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/v1/imports?recordType=establishments&${query}`,
+        headers: { ...officer.auth, 'content-type': 'text/csv' },
+        payload: CSV,
+      });
+      t.equal(res.statusCode, 202, res.body);
+      return json<{ id: string }>(res).id;
+    };
+
+    const dry = await upload('dryRun=true');
+    const cancelled = await upload('dryRun=false');
+    t.equal(await stored(dry), 1, 'while it waits, the job has its file');
+    t.equal((await app.inject({ method: 'POST', url: `/v1/imports/${cancelled}/cancel`, headers: officer.auth })).statusCode, 202);
+    t.equal(await stored(cancelled), 0, 'a cancelled job keeps no copy');
+    while (await services.imports.worker.runOnce()) {
+      // until no job waits
+    }
+    const job = json<{ state: string; counts: { created: number } }>(
+      await app.inject({ url: `/v1/imports/${dry}`, headers: officer.auth }),
+    );
+    t.match(job, { state: 'succeeded', counts: { created: 1 } }, 'the dry run reports what it would do');
+    t.equal(await stored(dry), 0, 'a dry run, which writes nothing, keeps no copy of the file either');
+
+    const applied = await upload('dryRun=false');
+    while (await services.imports.worker.runOnce()) {
+      // until no job waits
+    }
+    t.equal(await stored(applied), 0, 'an applied import keeps the records, not a second copy of them (which retention would not destroy)');
+  },
+);
 
 t.test('an officer may see, but not change, a subscription an admin or analyst made for their municipality', async (t) => {
   const officer = await client('officer', 'GM0363');
