@@ -76,7 +76,8 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
    * whoever changes it: leaving municipalityCode out must not widen it to every municipality's events.
    */
   const replacementMunicipality = (ctx: RequestContext, input: SubscriptionInput, current: SubscriptionRow) => {
-    if (current.ownerRole !== 'officer') return municipalityOf(ctx, input);
+    // (One widened to every municipality before this rule may be given a municipality again.)
+    if (current.ownerRole !== 'officer' || current.municipalityCode === null) return municipalityOf(ctx, input);
     if (input.municipalityCode && input.municipalityCode !== current.municipalityCode) {
       throw new RuleViolation([
         {
