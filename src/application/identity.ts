@@ -94,7 +94,16 @@ export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): Token
       reason: `The token’s ${issuer.roleClaim} claim names no single role of this registry (officer, analyst or admin).`,
     };
   }
-  const municipality = text(claim(claims, issuer.municipalityClaim), 10) ?? issuer.municipalityCode ?? null;
+  const claimed = text(claim(claims, issuer.municipalityClaim), 10);
+  // An issuer that serves one municipality speaks for that one only: its own administrators can put
+  // any claim into its tokens, so a claim naming another municipality is refused, never obeyed.
+  if (role === 'officer' && issuer.municipalityCode && claimed !== null && claimed !== issuer.municipalityCode) {
+    return {
+      kind: 'forbidden',
+      reason: `This issuer serves ${issuer.municipalityCode} only; the token’s ${issuer.municipalityClaim} claim names another municipality.`,
+    };
+  }
+  const municipality = issuer.municipalityCode ?? claimed;
   if (role === 'officer' && !(municipality && /^GM[0-9]{4}$/.test(municipality))) {
     return {
       kind: 'forbidden',

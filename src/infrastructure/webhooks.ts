@@ -43,9 +43,32 @@ export interface PostResult {
 
 const EXCERPT_CHARS = 200;
 
+/**
+ * The IPv4 address an IPv4-mapped IPv6 address (`::ffff:0:0/96`) reaches, or null: dotted
+ * (`::ffff:169.254.169.254`, as DNS answers it) or in hex, as URL parsing writes a literal
+ * (`https://[::ffff:169.254.169.254]/` has the host `::ffff:a9fe:a9fe`), in any case and spelling.
+ */
+function mappedIPv4(address: string): string | null {
+  if (!net.isIPv6(address)) return null;
+  let text = address.toLowerCase();
+  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
+  if (quad) {
+    const [a = 0, b = 0, c = 0, d = 0] = quad.split('.').map(Number);
+    text = `${text.slice(0, -quad.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const part = (s: string | undefined) => (s ? s.split(':') : []);
+  const groups =
+    tail === undefined ? part(head) : [...part(head), ...Array(8 - part(head).length - part(tail).length).fill('0'), ...part(tail)];
+  const n = groups.map((g) => Number.parseInt(g, 16));
+  if (n.length !== 8 || n.slice(0, 5).some((g) => g !== 0) || n[5] !== 0xffff) return null;
+  const [hi = 0, lo = 0] = n.slice(6);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
 /** Why an address may not be called, or null. */
 export function blockedAddress(address: string, loopbackAllowed: boolean): string | null {
-  const v4 = address.startsWith('::ffff:') && net.isIPv4(address.slice(7)) ? address.slice(7) : address;
+  const v4 = mappedIPv4(address) ?? address;
   if (net.isIPv4(v4)) {
     const [a = 0, b = 0] = v4.split('.').map(Number);
     if (a === 169 && b === 254) return 'link-local or metadata address';

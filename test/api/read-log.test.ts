@@ -65,6 +65,54 @@ t.test('reads of establishment-level records are logged without their content', 
   );
 });
 
+t.test('an export, a bulk read of records, is logged like any read: who, which type, which municipality', async (t) => {
+  const { app, log, client } = await buildLogged(t, 'info');
+  const officer = await client('officer', 'GM0363');
+  const admin = await client('admin');
+  const created = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: officer.auth,
+    payload: sample.establishment('GM0363', { name: 'Secret Name BV' }),
+  });
+  t.equal(created.statusCode, 201, created.body);
+  log.lines.length = 0;
+
+  const own = await app.inject({ url: '/v1/exports/establishments', headers: { ...officer.auth, 'x-request-id': 'export-own' } });
+  t.equal(own.statusCode, 200, own.body);
+  t.match(own.body, /Secret Name BV/, 'the export holds the records');
+  const theirs = await app.inject({ url: '/v1/exports/enforcement-actions?municipality=GM0363&format=ndjson', headers: admin.auth });
+  t.equal(theirs.statusCode, 200, theirs.body);
+  await new Promise((resolve) => setTimeout(resolve, 50)); // a streamed answer's onResponse runs once the stream has closed
+
+  const reads = log.records().filter((r) => r.event === 'record-read');
+  t.match(
+    reads,
+    [
+      {
+        route: '/v1/exports/:recordType',
+        recordType: 'establishments',
+        clientId: officer.id,
+        clientRole: 'officer',
+        requestId: 'export-own',
+      },
+      {
+        route: '/v1/exports/:recordType',
+        recordType: 'enforcement-actions',
+        municipality: 'GM0363',
+        clientId: admin.id,
+        clientRole: 'admin',
+      },
+    ],
+    'one record-read line per export',
+  );
+  t.equal(reads.length, 2);
+  t.notOk(
+    log.lines.some((l) => l.includes('Secret Name BV')),
+    'the records’ content is not in the log',
+  );
+});
+
 t.test('the log never holds a token', async (t) => {
   const { app, log, client } = await buildLogged(t);
   const admin = await client('admin');

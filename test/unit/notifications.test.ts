@@ -64,6 +64,17 @@ t.test('blocked addresses: link-local, metadata, unspecified; loopback unless al
   t.equal(blockedAddress('2001:db8::1', false), null);
 });
 
+t.test('blocked addresses: an IPv4-mapped IPv6 literal in hex (as URL parsing writes it) is the IPv4 address', async (t) => {
+  // https://[::ffff:169.254.169.254]/ and https://[::ffff:127.0.0.1]/ reach their IPv4 addresses; URL writes them in hex.
+  const host = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '');
+  t.equal(host('https://[::ffff:169.254.169.254]/hook'), '::ffff:a9fe:a9fe');
+  t.ok(blockedAddress(host('https://[::ffff:169.254.169.254]/hook'), true), 'the metadata address in hex is blocked');
+  t.ok(blockedAddress(host('https://[::ffff:127.0.0.1]:8443/hook'), false), 'loopback in hex is blocked unless allowed');
+  t.ok(blockedAddress('0:0:0:0:0:ffff:a9fe:a9fe', true), 'written out in full too');
+  t.ok(blockedAddress('::FFFF:A9FE:A9FE', true), 'in upper case too');
+  t.equal(blockedAddress('::ffff:a01:203', false), null, 'a private network in hex is as fine as 10.1.2.3');
+});
+
 t.test('signatures verify with the standardwebhooks reference library', async (t) => {
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   const ts = Math.floor(Date.now() / 1000);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertNoInvalidParams, NotFound } from '../../domain/errors.js';
+import { assertNoInvalidParams, Forbidden, NotFound, RuleViolation } from '../../domain/errors.js';
 import {
   checkSubscription,
   type DeliveryAttempt,
@@ -61,6 +61,35 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
   /** An officer's subscription is always for their municipality. */
   const municipalityOf = (ctx: RequestContext, input: SubscriptionInput) => ctx.municipalityCode ?? input.municipalityCode ?? null;
 
+  /**
+   * Officers manage their municipality's subscriptions, the ones officers made; one an admin or an
+   * analyst made for it they may see, not change (its callback, secret and deliveries are not theirs).
+   */
+  const assertMayChange = (ctx: RequestContext, current: SubscriptionRow) => {
+    if (ctx.actor.role === 'officer' && current.ownerRole !== 'officer') {
+      throw new Forbidden(`Subscription ${current.id} was made by an ${current.ownerRole}; an officer may not change it.`);
+    }
+  };
+
+  /**
+   * The municipality a replacement is for. An officer-made subscription stays for its municipality
+   * whoever changes it: leaving municipalityCode out must not widen it to every municipality's events.
+   */
+  const replacementMunicipality = (ctx: RequestContext, input: SubscriptionInput, current: SubscriptionRow) => {
+    // (One widened to every municipality before this rule may be given a municipality again.)
+    if (current.ownerRole !== 'officer' || current.municipalityCode === null) return municipalityOf(ctx, input);
+    if (input.municipalityCode && input.municipalityCode !== current.municipalityCode) {
+      throw new RuleViolation([
+        {
+          name: 'municipalityCode',
+          code: 'not_your_municipality',
+          reason: `an officer's subscription is for ${current.municipalityCode} only`,
+        },
+      ]);
+    }
+    return current.municipalityCode;
+  };
+
   function create(ctx: RequestContext, input: SubscriptionInput) {
     check(ctx, input);
     return runner.create(ctx, async (tx) => {
@@ -92,6 +121,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     what: `Subscription ${id}`,
     expectedVersion,
     load: (tx: Tx) => findSubscription(tx, ctx.scope, ownerFilter(ctx), id, true),
+    check: (_tx: Tx, current: SubscriptionRow) => assertMayChange(ctx, current),
     view: toSubscription,
     municipalityCode: (r: SubscriptionRow) => r.municipalityCode,
   });
@@ -107,8 +137,9 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     const updated = await runner.change(ctx, {
       ...common(ctx, id, expectedVersion),
       action: 'update',
-      check: async (tx) => {
-        const code = municipalityOf(ctx, input);
+      check: async (tx, current) => {
+        assertMayChange(ctx, current);
+        const code = replacementMunicipality(ctx, input, current);
         if (code) await assertMunicipalityRegistered(tx, code);
       },
       write: async (tx, current) => {
@@ -118,7 +149,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
         return updateSubscription(tx, id, {
           callbackUrl: input.callbackUrl,
           eventTypes: [...new Set(input.eventTypes)],
-          municipalityCode: municipalityOf(ctx, input),
+          municipalityCode: replacementMunicipality(ctx, input, current),
           description: input.description ?? null,
           status,
           ...(status === 'active' ? { disabledAt: null, disabledReason: null } : {}),
@@ -175,6 +206,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     return runner.create(ctx, async (tx) => {
       const current = await findSubscription(tx, ctx.scope, ownerFilter(ctx), id, true);
       if (!current) throw new NotFound(`Subscription ${id}`);
+      assertMayChange(ctx, current);
       const redelivered = await redeliverAbandoned(tx, id, since);
       const view = toSubscription(current);
       return {

@@ -7,6 +7,7 @@ import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
 import { findByReference, findManyByReference } from '../../infrastructure/repositories/external-references.js';
 import {
   claimImport,
+  deleteImportRows,
   findImport,
   type ImportRecordRow,
   type ImportRow,
@@ -366,6 +367,8 @@ export function createImports(database: Database, runner: CommandRunner, command
         id,
         current.state === 'queued' ? { state: 'cancelled', finishedAt: new Date(), cancelRequested: true } : { cancelRequested: true },
       );
+      if (current.state === 'queued') await deleteImportRows(tx, id); // it will never run: its file goes now
+
       const job = toJob(row);
       return { value: job, changes: [jobChange('update', toJob(current), job)] };
     });
@@ -506,8 +509,19 @@ export function createImports(database: Database, runner: CommandRunner, command
   const owned = (job: ImportRow, values: Parameters<typeof updateImport>[2]) =>
     withTenant(database.db, { kind: 'all' }, (tx) => updateOwnedImport(tx, job.id, instance, values));
 
+  /** Ends a job this instance holds; its stored file goes with the same commit (the job's counts and problems stay). */
   const finish = (job: ImportRow, values: Parameters<typeof updateImport>[2]) =>
-    owned(job, { phase: null, ...values, finishedAt: new Date(), leaseOwner: null, leaseUntil: null });
+    withTenant(database.db, { kind: 'all' }, async (tx) => {
+      const ended = await updateOwnedImport(tx, job.id, instance, {
+        phase: null,
+        ...values,
+        finishedAt: new Date(),
+        leaseOwner: null,
+        leaseUntil: null,
+      });
+      if (ended) await deleteImportRows(tx, job.id);
+      return ended;
+    });
 
   /** Batches from rowsDone on, each one transaction with the job's progress; stops at a cancel. */
   async function apply(job: ImportRow): Promise<void> {

@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-/** Routes whose GETs read establishment-level records (establishments, licences, actions, their trails). */
+/** Routes whose GETs read establishment-level records (establishments, licences, actions, their trails); exports opt in with `recordRead`. */
 const RECORD_PREFIXES = ['/v1/establishments', '/v1/enforcement-actions'];
 
 /**
@@ -34,6 +34,8 @@ export default fp(
     };
     const logRead: onResponseHookHandler = async (request, reply) => {
       const params = (request.params ?? {}) as Record<string, string | undefined>;
+      // An export names its record type in the path and, for an admin, the municipality in the query.
+      const municipality = (request.query as Record<string, unknown> | undefined)?.municipality;
       request.log.info(
         {
           event: 'record-read',
@@ -43,6 +45,8 @@ export default fp(
           route: request.routeOptions.url,
           objectId: params.id ?? null,
           ...(params.licenceId ? { licenceId: params.licenceId } : {}),
+          ...(params.recordType && /^[a-z-]{1,40}$/.test(params.recordType) ? { recordType: params.recordType } : {}),
+          ...(typeof municipality === 'string' && /^GM[0-9]{4}$/.test(municipality) ? { municipality } : {}),
           ...(request.recordReadCount === null ? {} : { count: request.recordReadCount }),
           statusCode: reply.statusCode,
           requestId: request.id,

@@ -37,6 +37,9 @@ function formatOf(request: FastifyRequest): FileFormat {
 const notAFile = () =>
   new HttpProblem({ status: 415, code: 'unsupported-media-type', detail: 'Send the file as text/csv or application/x-ndjson.' });
 
+/** The headers plugins/auth.ts puts into an audit entry: X-Audit-Reason and the acting person, validated as on every write. */
+const AUDITED_POST_HEADERS = ifMatchHeaders.pick({ 'x-audit-reason': true, 'x-acting-user': true, 'x-acting-user-name': true });
+
 /** Bulk import (jobs), streamed export and the CSV templates: docs/import-export.md. */
 const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitBytes: number }> = async (
   app,
@@ -63,8 +66,9 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       tags,
       security: BEARER,
       querystring: ImportQuery,
-      // The person the upload is made for: the audit entries of the records it writes name them (plugins/auth.ts).
-      headers: ifMatchHeaders.pick({ 'x-acting-user': true, 'x-acting-user-name': true }),
+      // The person the upload is made for: the audit entries of the records it writes name them (plugins/auth.ts);
+      // the reason goes into the job's own entry, so it is checked as on every other write.
+      headers: AUDITED_POST_HEADERS,
       response: {
         202: ImportJob,
         ...problems(400, ...AUTH_PROBLEMS, 413, 415),
@@ -129,6 +133,8 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       tags,
       security: BEARER,
       params: ImportParams,
+      // The cancellation is an audit entry like any write: its reason and acting person are checked as everywhere.
+      headers: AUDITED_POST_HEADERS,
       response: { 202: ImportJob, ...problems(400, ...AUTH_PROBLEMS, 404, 409, 413, 415) },
     },
     handler: async (request, reply) => {
@@ -153,7 +159,8 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
   });
 
   app.get('/exports/:recordType', {
-    config: roles('officer', 'admin'),
+    // Every record of a type in one answer: logged as a read of records, as a list of them is (plugins/read-log.ts).
+    config: { ...roles('officer', 'admin'), recordRead: true },
     schema: {
       operationId: 'exportRecords',
       summary: 'Export a municipality’s records',

@@ -26,6 +26,14 @@ export async function updateImport(q: Queryable, id: string, values: Partial<Imp
   return row as ImportRow;
 }
 
+/**
+ * Deletes a job's stored file (its decoded records) once the job has ended: they are needed only to
+ * run or resume it, and a copy kept would outlive the records' own retention and deletion.
+ */
+export async function deleteImportRows(q: Queryable, importId: string): Promise<void> {
+  await q.delete(importRows).where(eq(importRows.importId, importId));
+}
+
 /** The file's records from `fromOrd` on, in file order. */
 export function importRowsFrom(q: Queryable, importId: string, fromOrd: number, limit: number) {
   return q
