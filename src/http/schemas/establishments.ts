@@ -6,7 +6,7 @@ import { pageOf, RecordStamps, revisionBodies } from './records.js';
 export const EstablishmentKind = codeList(
   'EstablishmentKind',
   ESTABLISHMENT_KINDS,
-  'Soort seksinrichting: window_brothel (raamprostitutie), club, private_house (privéhuis), escort_agency (escortbedrijf), massage_parlour (erotische massagesalon), home_based (thuiswerk), other.',
+  'Soort seksinrichting: window_brothel (raamprostitutie), club, private_house (privéhuis), escort_agency (escortbedrijf), massage_parlour (erotische massagesalon), home_based (thuiswerk: the licensed address only, never the name or other data of the person who works there), other.',
 );
 
 const AddressFields = {
@@ -22,15 +22,19 @@ const AddressFields = {
   city: text(1, 80).meta({ description: 'Woonplaats.' }),
 };
 
-export const AddressInput = z.strictObject(AddressFields).meta({ id: 'AddressWrite' });
+const ADDRESS = 'The address of the establishment, as its licence or the BAG names it (not of any person: no names, no c/o).';
+export const AddressInput = z.strictObject(AddressFields).meta({ id: 'AddressWrite', description: ADDRESS });
 export const Address = z
   .object({ ...AddressFields, houseNumberAddition: z.string().nullable() })
-  .meta({ id: 'Address', description: 'The address of the establishment (not of any person).' });
+  .meta({ id: 'Address', description: ADDRESS });
 
 const kvkNumber = z
   .string()
   .regex(/^[0-9]{8}$/, 'must be 8 digits')
-  .meta({ description: 'KvK-nummer (Chamber of Commerce), 8 digits.' });
+  .meta({
+    description:
+      'KvK-nummer (Chamber of Commerce) of the operator (exploitant), 8 digits. Leave it out when the operator is a sex worker’s own sole-trader registration (eenmanszaak): that number identifies the person.',
+  });
 const bagId = z
   .string()
   .regex(/^[0-9]{16}$/, 'must be 16 digits')
