@@ -290,3 +290,40 @@ t.test('outbound safety: no link-local or metadata addresses, no redirects', asy
   t.match(res.error, /redirect to http:\/\/169\.254\.169\.254\/ not followed/);
   t.ok((res.excerpt ?? '').length <= 200, 'only an excerpt is kept');
 });
+
+t.test('a revoked owner’s subscription sends nothing more, not even what was queued before the revocation', async (t) => {
+  const leaving = await client('officer', 'GM0363');
+  const own = await webhookReceiver();
+  t.teardown(() => own.close());
+  const sub = await subscribe(leaving.auth, own, 'leaving', { eventTypes: [`${P}.establishment.created`] });
+  own.behaviour = 'fail';
+  const d = services.notifications.dispatcher(log, { giveUpAfterMs: 60_000 });
+  t.teardown(() => d.stop());
+  await make.establishment(leaving.auth);
+  const attempts = async () =>
+    json<{ items: { outcome: string }[] }>(await app.inject({ url: `/v1/subscriptions/${sub.id}/deliveries`, headers: admin.auth })).items;
+  await until(async () => {
+    await d.tick();
+    return (await attempts()).length > 0;
+  }, 'a first, failed attempt');
+  t.same(
+    (await attempts()).map((a) => a.outcome),
+    ['failed'],
+    'queued for a retry',
+  );
+
+  const revoked = await app.inject({
+    method: 'DELETE',
+    url: `/v1/api-clients/${leaving.id}`,
+    headers: { ...admin.auth, 'if-match': '"1"', 'x-audit-reason': 'left the department' },
+  });
+  t.equal(revoked.statusCode, 200, revoked.body);
+  own.behaviour = 'ok';
+  // Well past the backoff (20 ms): the retry was due many times over.
+  for (let i = 0; i < 10; i++) {
+    await new Promise((r) => setTimeout(r, 30));
+    await d.tick();
+  }
+  t.same(own.at('leaving'), [], 'nothing reached the receiver after the revocation');
+  t.equal((await attempts()).length, 1, 'no attempt after the revocation');
+});

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { build, json, sample } from '../support/helper.js';
 import { AUDIENCE, type RunningProvider, startProvider, type TestClient, type TestUser } from '../support/oidc.js';
+import { webhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * OpenID Connect bearer JWTs against a real OpenID Provider (oidc-provider) started here on
@@ -115,4 +116,38 @@ t.test('API-client tokens still work, and may declare the acting person (not ver
   t.same(trail.items[0]?.actor, { id: 'p.bakker', name: 'P. Bakker', verified: false });
   const jwtShaped = await app.inject({ url: '/v1/establishments', headers: { authorization: 'Bearer aaaaaaaa.bbbbbbbb.cccccccc' } });
   t.equal(jwtShaped.statusCode, 401, 'a JWT without any trusted issuer configured');
+});
+
+t.test('a subscription made with an OpenID Connect token receives its events', async (t) => {
+  const idp = await start();
+  t.teardown(() => idp.close());
+  const receiver = await webhookReceiver();
+  t.teardown(() => receiver.close());
+  const issuers = JSON.stringify([{ issuer: idp.issuer, audience: AUDIENCE, jwksCooldownMs: 0 }]);
+  const { app, services } = await build(t, {
+    config: { OIDC_ISSUERS: issuers, NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1', PUBLIC_BASE_URL: 'https://registry.example/v1' },
+  });
+  const system = { authorization: `Bearer ${await idp.systemToken('zaaksysteem')}` };
+  const made = await app.inject({
+    method: 'POST',
+    url: '/v1/subscriptions',
+    headers: system,
+    payload: { callbackUrl: receiver.url('case-system'), eventTypes: ['nl.overheid.handhavingsregister.establishment.created'] },
+  });
+  t.equal(made.statusCode, 201, made.body);
+  receiver.accept('case-system', json<{ secret: string }>(made).secret);
+
+  // Its owner is no API client (the id is derived from issuer and client): the fan-out required one, so nothing was ever sent.
+  const created = await app.inject({ method: 'POST', url: '/v1/establishments', headers: system, payload: sample.establishment('GM0363') });
+  t.equal(created.statusCode, 201, created.body);
+  const d = services.notifications.dispatcher({ info: () => {}, warn: () => {}, error: () => {} });
+  t.teardown(() => d.stop());
+  await d.tick();
+  await d.tick();
+  t.same(
+    receiver.at('case-system').map((r) => r.event.subject),
+    [json<{ id: string }>(created).id],
+    'the event arrived, signed with the subscription’s secret',
+  );
+  t.same(receiver.rejected, []);
 });

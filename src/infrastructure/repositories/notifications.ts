@@ -61,6 +61,13 @@ export async function insertOutboxEvents(q: Queryable, events: OutboxEventValues
 }
 
 /**
+ * The subscription `s`'s owner is not a revoked API client. An owner that is no API client at all is
+ * an OpenID Connect client (its id derived from issuer and client, src/application/identity.ts): its
+ * tokens are the identity provider's to stop, so its subscriptions deliver until an admin deletes them.
+ */
+const ownerNotRevoked = sql`not exists (select 1 from api_clients c where c.id = s.owner_client_id and c.revoked_at is not null)`;
+
+/**
  * Makes the deliveries of the oldest events not yet fanned out: one per active subscription that
  * wants the event's type, for its municipality (or all), whose owner is not revoked and which
  * existed when the event occurred. One dispatcher at a time does this (a transaction-level advisory
@@ -83,8 +90,8 @@ export async function fanOut(q: Queryable, limit: number): Promise<number> {
     join subscriptions s on e.type = any (s.event_types)
       and (s.municipality_code is null or s.municipality_code = e.municipality_code)
       and s.created_at <= e.occurred_at
-    join api_clients c on c.id = s.owner_client_id and c.revoked_at is null
     where e.fanned_out_at is null and e.seq <= ${last}
+      and ${ownerNotRevoked}
     order by e.seq`);
   await q.execute(sql`update outbox_events set fanned_out_at = now() where fanned_out_at is null and seq <= ${last}`);
   return events.length;
@@ -109,7 +116,8 @@ export interface ClaimedDelivery {
 
 /**
  * Claims up to `limit` due deliveries for `leaseMs` (FOR UPDATE SKIP LOCKED: two dispatchers never
- * claim the same one). Only the oldest pending delivery of each subscription and subject is due, so
+ * claim the same one), of subscriptions whose owner is not revoked: what was queued before a revocation
+ * is not sent after it. Only the oldest pending delivery of each subscription and subject is due, so
  * one record's events never overtake each other; a delivery whose lease ran out (its dispatcher died)
  * is due again.
  */
@@ -121,6 +129,7 @@ export async function claimDue(q: Queryable, limit: number, leaseMs: number, lea
       select d.id from deliveries d
       join subscriptions s on s.id = d.subscription_id and s.status = 'active'
       where d.status = 'pending' and d.next_attempt_at <= now() and (d.lease_until is null or d.lease_until < now())
+        and ${ownerNotRevoked}
         and not exists (
           select 1 from deliveries e
           where e.subscription_id = d.subscription_id and e.subject = d.subject and e.status = 'pending' and e.event_seq < d.event_seq)
