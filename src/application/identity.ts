@@ -56,9 +56,16 @@ function hasControl(s: string): boolean {
 const text = (v: unknown, max = 255): string | null =>
   typeof v === 'string' && v.trim() !== '' && !hasControl(v) ? v.trim().slice(0, max) : null;
 
-/** A stable id of an issuer's client, in the uuid form the registry stores for API clients (createdBy, audit clientId). */
-export function oidcClientId(issuer: string, client: string): string {
-  const h = createHash('sha256').update(`oidc\n${issuer}\n${client}`).digest('hex');
+/**
+ * A stable id of an issuer's client, in the uuid form the registry stores for API clients (createdBy,
+ * audit clientId), per role and municipality: an application through which officers of several
+ * municipalities log in is, to the registry, one client per municipality and role, as API clients
+ * are. So their Idempotency-Keys, rate limits and subscriptions never meet.
+ */
+export function oidcClientId(issuer: string, client: string, role: Role, municipalityCode: string | null): string {
+  const h = createHash('sha256')
+    .update(`oidc\n${issuer}\n${client}\n${role}\n${municipalityCode ?? ''}`)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -113,7 +120,7 @@ export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): Token
   return {
     kind: 'ok',
     principal: {
-      clientId: oidcClientId(issuer.issuer, clientKey),
+      clientId: oidcClientId(issuer.issuer, clientKey, role, role === 'officer' ? municipality : null),
       name: `${clientKey} (${issuer.issuer})`,
       role,
       municipalityCode: role === 'officer' ? municipality : null,

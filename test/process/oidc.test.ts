@@ -25,7 +25,10 @@ const CLIENTS: TestClient[] = [
   { id: 'short-lived', ttl: 1, claims: { roles: ['officer'], municipality_code: 'GM0363' } },
   { id: 'other-api', audience: 'urn:another-api', claims: { roles: ['officer'], municipality_code: 'GM0363' } },
 ];
-const USERS: TestUser[] = [{ sub: 'a.jansen', claims: { roles: ['officer'], municipality_code: 'GM0363', name: 'A. Jansen' } }];
+const USERS: TestUser[] = [
+  { sub: 'a.jansen', claims: { roles: ['officer'], municipality_code: 'GM0363', name: 'A. Jansen' } },
+  { sub: 'r.deboer', claims: { roles: ['officer'], municipality_code: 'GM0599', name: 'R. de Boer' } },
+];
 
 const start = (port?: number) => startProvider({ clients: CLIENTS, users: USERS, ...(port ? { port } : {}) });
 
@@ -150,4 +153,31 @@ t.test('a subscription made with an OpenID Connect token receives its events', a
     'the event arrived, signed with the subscription’s secret',
   );
   t.same(receiver.rejected, []);
+});
+
+t.test('officers of two municipalities logging in through one application never share an Idempotency-Key', async (t) => {
+  const idp = await start();
+  t.teardown(() => idp.close());
+  const issuers = JSON.stringify([{ issuer: idp.issuer, audience: AUDIENCE, jwksCooldownMs: 0 }]);
+  const { app } = await build(t, { config: { OIDC_ISSUERS: issuers } });
+  const amsterdam = { authorization: `Bearer ${await idp.userToken('portal', 'a.jansen')}` };
+  const rotterdam = { authorization: `Bearer ${await idp.userToken('portal', 'r.deboer')}` };
+  const key = { 'idempotency-key': 'establishment-2026-001' };
+  const body = sample.establishment('GM0363');
+  const first = await app.inject({ method: 'POST', url: '/v1/establishments', headers: { ...amsterdam, ...key }, payload: body });
+  t.equal(first.statusCode, 201, first.body);
+
+  // The same key and body from Rotterdam: the portal was one client to the registry, so this was
+  // answered from Amsterdam's stored response, an Amsterdam record included.
+  const second = await app.inject({ method: 'POST', url: '/v1/establishments', headers: { ...rotterdam, ...key }, payload: body });
+  t.not(second.headers['idempotent-replayed'], 'true', 'not a replay of another municipality’s create');
+  t.notOk(second.body.includes(json<{ id: string }>(first).id), 'Amsterdam’s record is not shown to Rotterdam');
+  t.equal(second.statusCode, 403, 'judged as Rotterdam’s own request: not its municipality');
+  const own = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: { ...rotterdam, ...key },
+    payload: sample.establishment('GM0599'),
+  });
+  t.equal(own.statusCode, 201, 'the key is Rotterdam’s to use');
 });

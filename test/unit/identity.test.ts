@@ -34,3 +34,22 @@ t.test('an issuer without a fixed municipality takes the claim', async (t) => {
   });
   t.equal(identityFromClaims(shared, { sub: 'x', client_id: 'c', roles: 'officer' }).kind, 'forbidden', 'no municipality: 403');
 });
+
+t.test('one application is one registry client per role and municipality, stable across tokens', async (t) => {
+  const shared = issuer();
+  const idOf = (claims: Record<string, unknown>) => {
+    const identity = identityFromClaims(shared, { client_id: 'portal', ...claims });
+    if (identity.kind !== 'ok') throw new Error(identity.reason);
+    return identity.principal.clientId;
+  };
+  const amsterdam = idOf({ sub: 'a', roles: 'officer', municipality_code: 'GM0363' });
+  t.equal(idOf({ sub: 'b', roles: 'officer', municipality_code: 'GM0363' }), amsterdam, 'colleagues share their application’s client');
+  t.not(idOf({ sub: 'c', roles: 'officer', municipality_code: 'GM0599' }), amsterdam, 'another municipality: another client');
+  t.not(idOf({ sub: 'a', roles: 'analyst' }), amsterdam, 'another role: another client');
+  t.equal(
+    idOf({ sub: 'd', roles: 'analyst' }),
+    idOf({ sub: 'e', roles: 'analyst', municipality_code: 'GM0363' }),
+    'analysts have no municipality',
+  );
+  t.match(amsterdam, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID (version 8)');
+});
