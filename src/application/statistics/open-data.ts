@@ -1,4 +1,7 @@
-import { type BaseTable, protectCube } from '../../domain/joint-suppression.js';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BaseTable, ProtectedCube } from '../../domain/joint-suppression.js';
 import {
   KEY_OF,
   LICENCE_STATUSES,
@@ -45,6 +48,33 @@ export interface OpenDataRelease {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * protectCube (domain/joint-suppression.ts) in a worker thread. Its exact audit is CPU work that
+ * grows fast with the table (docs/performance.md, `npm run bench:open-data`: seconds at 100
+ * municipalities, minutes at every Dutch one), and run in the service's own thread it would hold
+ * every request for that long. The worker is the same module in this build: .ts under tsx and tap,
+ * .js from dist.
+ */
+export function protectOffThread(table: BaseTable, threshold: number, knownZero: (base: number) => boolean): Promise<ProtectedCube> {
+  const ext = extname(fileURLToPath(import.meta.url));
+  const worker = new URL(`./protect-worker${ext}`, import.meta.url);
+  const workerData = { table, threshold, knownZero: Uint8Array.from(table.values, (_, b) => (knownZero(b) ? 1 : 0)) };
+  // From source (tsx, tap) the worker registers tsx's TypeScript hooks itself first: hooks of the
+  // main thread do not reach a worker, and on Node 20 `--import` in its execArgv comes too late.
+  const thread =
+    ext === '.ts'
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker.href)}); })`,
+          { eval: true, workerData },
+        )
+      : new Worker(worker, { workerData });
+  return new Promise((resolve, reject) => {
+    thread.once('message', (cube: ProtectedCube) => resolve(cube));
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`the open-data protection worker stopped (exit code ${code})`)));
+  });
+}
+
 /** Open data is released daily at 00:00 UTC: the moment a given time belongs to. */
 export const releaseMomentOf = (now: Date) => new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
 
@@ -80,7 +110,7 @@ async function computeRelease(service: StatisticsService, read: Reader, threshol
     reportingStatus(n, attested.has(`${domains.municipality[i % perYear]}:${domains.year[Math.floor(i / perYear)]}`)),
   );
   const table: BaseTable = { sizes, values };
-  const cube = protectCube(table, threshold, (b) => myActions[myOf(b)] === 0);
+  const cube = await protectOffThread(table, threshold, (b) => myActions[myOf(b)] === 0);
   const groupings: OpenDataRelease['groupings'] = {};
   for (const [mask, g] of cube.groupings) {
     const members = cube.members.get(mask) as number[][];
