@@ -49,7 +49,7 @@ export const imports = pgTable(
   ],
 );
 
-/** The uploaded file, decoded: one row per record, in file order, kept until the job is deleted. */
+/** The uploaded file, decoded: one row per record, in file order, kept while its job waits or runs (deleted in the commit that ends it). */
 export const importRows = pgTable(
   'import_rows',
   {
