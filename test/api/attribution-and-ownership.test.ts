@@ -171,31 +171,21 @@ t.test('an officer may see, but not change, a subscription an admin or analyst m
     'but an officer’s subscription stays for its municipality: leaving municipalityCode out does not widen it to all',
   );
   t.equal((await app.inject({ url: `/v1/subscriptions/${own.id}`, headers: officer.auth })).statusCode, 200, 'and stays in sight');
-  const elsewhere = await app.inject({
-    method: 'PUT',
-    url: `/v1/subscriptions/${own.id}`,
-    headers: { ...admin.auth, 'if-match': '"4"' },
-    payload: {
-      callbackUrl: 'https://zaken.amsterdam.example/hook3',
-      eventTypes: [`${P}.establishment.created`],
-      municipalityCode: 'GM0599',
-    },
-  });
+  // An admin's replacement at version 4, naming a municipality.
+  const replaceFor = (municipalityCode: string) =>
+    app.inject({
+      method: 'PUT',
+      url: `/v1/subscriptions/${own.id}`,
+      headers: { ...admin.auth, 'if-match': '"4"' },
+      payload: { callbackUrl: 'https://zaken.amsterdam.example/hook3', eventTypes: [`${P}.establishment.created`], municipalityCode },
+    });
+  const elsewhere = await replaceFor('GM0599');
   t.equal(elsewhere.statusCode, 400, 'nor can it be moved to another municipality');
   t.match(json(elsewhere), { invalidParams: [{ name: 'municipalityCode', code: 'not_your_municipality' }] });
 
   // One an admin's PUT widened to every municipality before this rule: an admin can give it its municipality back.
   await database.owner.execute(sql`update subscriptions set municipality_code = null where id = ${own.id}`);
-  const repaired = await app.inject({
-    method: 'PUT',
-    url: `/v1/subscriptions/${own.id}`,
-    headers: { ...admin.auth, 'if-match': '"4"' },
-    payload: {
-      callbackUrl: 'https://zaken.amsterdam.example/hook3',
-      eventTypes: [`${P}.establishment.created`],
-      municipalityCode: 'GM0363',
-    },
-  });
+  const repaired = await replaceFor('GM0363');
   t.equal(repaired.statusCode, 200, repaired.body);
   t.equal(json<{ municipalityCode: string }>(repaired).municipalityCode, 'GM0363');
 });

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { captureLog } from '../support/audit.js';
 import { json, sample, testDatabase } from '../support/helper.js';
+import { records } from '../support/records.js';
 
 /** The app with a real pino logger writing into memory, at the most talkative level. */
 async function buildLogged(t: Parameters<typeof testDatabase>[0], level = 'trace') {
@@ -69,13 +70,7 @@ t.test('an export, a bulk read of records, is logged like any read: who, which t
   const { app, log, client } = await buildLogged(t, 'info');
   const officer = await client('officer', 'GM0363');
   const admin = await client('admin');
-  const created = await app.inject({
-    method: 'POST',
-    url: '/v1/establishments',
-    headers: officer.auth,
-    payload: sample.establishment('GM0363', { name: 'Secret Name BV' }),
-  });
-  t.equal(created.statusCode, 201, created.body);
+  await records(app).establishment(officer.auth, 'GM0363', { name: 'Secret Name BV' });
   log.lines.length = 0;
 
   const own = await app.inject({ url: '/v1/exports/establishments', headers: { ...officer.auth, 'x-request-id': 'export-own' } });
