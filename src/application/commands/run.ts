@@ -136,42 +136,29 @@ export function createCommandRunner(
   }
 
   /**
-   * A create. With an Idempotency-Key (ctx.idempotency) its first statement claims the key: a key
-   * in use by a concurrent request is a Conflict, a key already stored answers from its record
-   * (and creates nothing), a key stored for another request is IdempotencyKeyReused. The key is
-   * stored in the same transaction as the create.
+   * A create. With an Idempotency-Key (ctx.idempotency) the key is claimed in the create's
+   * transaction: a key in use by a concurrent request is a Conflict, a key already stored answers
+   * from its record (and creates nothing), a key stored for another request is
+   * IdempotencyKeyReused. The key is stored in the same transaction as the create.
+   *
+   * The claim is the first statement, unless the fingerprint is known only once the work has read
+   * the request (`fingerprintAfterWork`: an uploaded file, hashed as it streams in). Then the key is
+   * claimed after the work, and a key stored for this request rolls the work back.
    */
-  async function create<T>(ctx: RequestContext, work: (tx: Tx) => Promise<Written<T>>): Promise<Created<T>> {
-    const claim = ctx.idempotency;
-    const outcome = await transaction(ctx.scope, async (tx): Promise<Created<T>> => {
-      const replay = claim ? await claimOrReplay(tx, claim) : null;
-      if (replay) return replay;
-      const { value, changes } = await work(tx);
-      await finish(tx, ctx, changes);
-      if (claim) await storeResponse(tx, claim, value);
-      return { replayed: false, value };
-    });
-    if (claim && !outcome.replayed) claim.stored = true;
-    return outcome;
-  }
-
-  /**
-   * A create whose Idempotency-Key fingerprint is known only once its work has read the request (an
-   * uploaded file, hashed as it streams in): the key is claimed after the work, in the same
-   * transaction. A key stored for this request rolls the work back and answers the first response.
-   */
-  async function createThenClaim<T>(
+  async function create<T>(
     ctx: RequestContext,
     work: (tx: Tx) => Promise<Written<T>>,
-    fingerprint: () => string,
+    fingerprintAfterWork?: () => string,
   ): Promise<Created<T>> {
     const claim = ctx.idempotency;
     const outcome = await transaction(ctx.scope, async (tx): Promise<Created<T>> => {
+      const early = claim && !fingerprintAfterWork ? await claimOrReplay(tx, claim) : null;
+      if (early) return early;
       const { value, changes } = await work(tx);
-      if (claim) {
-        claim.fingerprint = fingerprint();
-        const replay = await claimOrReplay(tx, claim);
-        if (replay) throw new Replayed(replay);
+      if (claim && fingerprintAfterWork) {
+        claim.fingerprint = fingerprintAfterWork();
+        const late = await claimOrReplay(tx, claim);
+        if (late) throw new Replayed(late);
       }
       await finish(tx, ctx, changes);
       if (claim) await storeResponse(tx, claim, value);
@@ -234,7 +221,7 @@ export function createCommandRunner(
     return updated;
   }
 
-  return { run, create, createThenClaim, change, changeOnce, correct };
+  return { run, create, change, changeOnce, correct };
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;

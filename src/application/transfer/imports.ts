@@ -302,7 +302,7 @@ export function createImports(database: Database, runner: CommandRunner, command
     const municipalityCode = ownMunicipality(ctx);
     const id = randomUUID();
     const now = new Date();
-    return runner.createThenClaim(
+    return runner.create(
       ctx,
       async (tx) => {
         await insertImport(tx, {
