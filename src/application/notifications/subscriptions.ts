@@ -134,13 +134,14 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
   /** Replaces callback, types, filter, description and status; setting status active again re-enables it (and restarts its waiting deliveries). */
   async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: SubscriptionInput): Promise<Subscription> {
     check(ctx, input);
+    let municipalityCode: string | null = null; // decided by the check, written by the write
     const updated = await runner.change(ctx, {
       ...common(ctx, id, expectedVersion),
       action: 'update',
       check: async (tx, current) => {
         assertMayChange(ctx, current);
-        const code = replacementMunicipality(ctx, input, current);
-        if (code) await assertMunicipalityRegistered(tx, code);
+        municipalityCode = replacementMunicipality(ctx, input, current);
+        if (municipalityCode) await assertMunicipalityRegistered(tx, municipalityCode);
       },
       write: async (tx, current) => {
         const status = input.status ?? current.status;
@@ -149,7 +150,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
         return updateSubscription(tx, id, {
           callbackUrl: input.callbackUrl,
           eventTypes: [...new Set(input.eventTypes)],
-          municipalityCode: replacementMunicipality(ctx, input, current),
+          municipalityCode,
           description: input.description ?? null,
           status,
           ...(status === 'active' ? { disabledAt: null, disabledReason: null } : {}),
