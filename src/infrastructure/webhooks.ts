@@ -43,45 +43,27 @@ export interface PostResult {
 
 const EXCERPT_CHARS = 200;
 
-/**
- * The IPv4 address an IPv4-mapped IPv6 address (`::ffff:0:0/96`) reaches, or null: dotted
- * (`::ffff:169.254.169.254`, as DNS answers it) or in hex, as URL parsing writes a literal
- * (`https://[::ffff:169.254.169.254]/` has the host `::ffff:a9fe:a9fe`), in any case and spelling.
- */
-function mappedIPv4(address: string): string | null {
-  if (!net.isIPv6(address)) return null;
-  let text = address.toLowerCase();
-  const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
-  if (quad) {
-    const [a = 0, b = 0, c = 0, d = 0] = quad.split('.').map(Number);
-    text = `${text.slice(0, -quad.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const part = (s: string | undefined) => (s ? s.split(':') : []);
-  const groups =
-    tail === undefined ? part(head) : [...part(head), ...Array(8 - part(head).length - part(tail).length).fill('0'), ...part(tail)];
-  const n = groups.map((g) => Number.parseInt(g, 16));
-  if (n.length !== 8 || n.slice(0, 5).some((g) => g !== 0) || n[5] !== 0xffff) return null;
-  const [hi = 0, lo = 0] = n.slice(6);
-  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+/** One list per reason; `net.BlockList` matches every spelling of an address, IPv4-mapped IPv6 (`::ffff:a9fe:a9fe`) included. */
+function ranges(...subnets: [address: string, prefix: number, type: 'ipv4' | 'ipv6'][]): net.BlockList {
+  const list = new net.BlockList();
+  for (const [address, prefix, type] of subnets) list.addSubnet(address, prefix, type);
+  return list;
 }
+
+const BLOCKED: [reason: string, list: net.BlockList][] = [
+  ['link-local or metadata address', ranges(['169.254.0.0', 16, 'ipv4'])],
+  ['metadata address', ranges(['100.100.100.200', 32, 'ipv4'], ['fd00:ec2::254', 128, 'ipv6'])],
+  ['unspecified, multicast or reserved address', ranges(['0.0.0.0', 8, 'ipv4'], ['224.0.0.0', 3, 'ipv4'])],
+  ['link-local address', ranges(['fe80::', 10, 'ipv6'])],
+  ['unspecified or multicast address', ranges(['::', 128, 'ipv6'], ['ff00::', 8, 'ipv6'])],
+];
+const LOOPBACK = ranges(['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']);
 
 /** Why an address may not be called, or null. */
 export function blockedAddress(address: string, loopbackAllowed: boolean): string | null {
-  const v4 = mappedIPv4(address) ?? address;
-  if (net.isIPv4(v4)) {
-    const [a = 0, b = 0] = v4.split('.').map(Number);
-    if (a === 169 && b === 254) return 'link-local or metadata address';
-    if (v4 === '100.100.100.200') return 'metadata address';
-    if (a === 0 || a >= 224) return 'unspecified, multicast or reserved address';
-    if (a === 127 && !loopbackAllowed) return 'loopback address';
-    return null;
-  }
-  const lower = address.toLowerCase();
-  if (/^fe[89ab]/.test(lower)) return 'link-local address';
-  if (lower === 'fd00:ec2::254') return 'metadata address';
-  if (lower === '::' || lower.startsWith('ff')) return 'unspecified or multicast address';
-  if (lower === '::1' && !loopbackAllowed) return 'loopback address';
+  const type = net.isIPv6(address) ? 'ipv6' : 'ipv4';
+  for (const [reason, list] of BLOCKED) if (list.check(address, type)) return reason;
+  if (!loopbackAllowed && LOOPBACK.check(address, type)) return 'loopback address';
   return null;
 }
 

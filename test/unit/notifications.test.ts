@@ -62,6 +62,8 @@ t.test('blocked addresses: link-local, metadata, unspecified; loopback unless al
   t.equal(blockedAddress('127.0.0.1', true), null);
   t.equal(blockedAddress('10.1.2.3', false), null, 'private networks are where municipal systems live');
   t.equal(blockedAddress('2001:db8::1', false), null);
+  t.ok(blockedAddress('0:0:0:0:0:0:0:1', false), 'IPv6 loopback written out in full is loopback too');
+  t.ok(blockedAddress('FE80::1', true), 'link-local in upper case too');
 });
 
 t.test('blocked addresses: an IPv4-mapped IPv6 literal in hex (as URL parsing writes it) is the IPv4 address', async (t) => {
