@@ -78,9 +78,11 @@ t.test('an export, a bulk read of records, is logged like any read: who, which t
   t.match(own.body, /Secret Name BV/, 'the export holds the records');
   const theirs = await app.inject({ url: '/v1/exports/enforcement-actions?municipality=GM0363&format=ndjson', headers: admin.auth });
   t.equal(theirs.statusCode, 200, theirs.body);
-  await new Promise((resolve) => setTimeout(resolve, 50)); // a streamed answer's onResponse runs once the stream has closed
+  // A streamed answer's onResponse runs once the stream has closed, after inject resolved: wait for both lines.
+  const readLines = () => log.records().filter((r) => r.event === 'record-read');
+  for (let waited = 0; readLines().length < 2 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
 
-  const reads = log.records().filter((r) => r.event === 'record-read');
+  const reads = readLines();
   t.match(
     reads,
     [
