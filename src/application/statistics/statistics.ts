@@ -1,6 +1,7 @@
 import type { StageName } from '../../domain/enforcement-actions.js';
 import { Forbidden, type InvalidParam, RuleViolation } from '../../domain/errors.js';
 import {
+  averageOf,
   canonicalGroupBy,
   cellCount,
   DEFAULT_STAGES,
@@ -12,7 +13,6 @@ import {
   periodParameter,
   type ReportingStatus,
   reportingStatus,
-  round,
   withZeroCells,
   zeroStatus,
 } from '../../domain/statistics.js';
@@ -339,9 +339,9 @@ export function createStatisticsService(read: Reader) {
       municipalities,
       years,
       municipalityYears,
-      averagePerMunicipalityPerYear: municipalityYears === 0 ? 0 : round(actions / municipalityYears, 2),
+      averagePerMunicipalityPerYear: municipalityYears === 0 ? 0 : averageOf(actions, municipalityYears, 2),
       municipalityYearsReporting: reportingYears,
-      averagePerReportingMunicipalityYear: reportingYears === 0 ? null : round(actions / reportingYears, 2),
+      averagePerReportingMunicipalityYear: reportingYears === 0 ? null : averageOf(actions, reportingYears, 2),
     });
     return {
       countingRule: rule,
