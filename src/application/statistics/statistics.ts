@@ -171,9 +171,17 @@ export function createStatisticsService(read: Reader) {
           reason: `municipality ${code} is not in programme ${req.programme}: leave out one of the two`,
         });
     });
+    // An officer without municipalityCode asks about their own municipality: outside the programme
+    // the scope would be empty, as for a municipality named outside it.
+    const own = ctx.municipalityCode;
+    if (own && !requested && req.programme && !programmesOf.get(own)?.includes(req.programme))
+      issues.push({
+        name: 'programme',
+        code: 'not_in_programme',
+        reason: `your municipality ${own} is not in programme ${req.programme}: leave out programme`,
+      });
     if (issues.length) throw new RuleViolation(issues);
 
-    const own = ctx.municipalityCode;
     if (own && requested?.some((c) => c !== own)) {
       throw new Forbidden(`An officer may read statistics of their own municipality (${own}) only.`);
     }
