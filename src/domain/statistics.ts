@@ -96,10 +96,14 @@ export function withZeroCells(
 export const cellCount = (groupBy: readonly Dimension[], domains: Record<Dimension, readonly unknown[]>) =>
   groupBy.reduce((n, d) => n * domains[d].length, 1);
 
-/** Half-up rounding to a number of decimals, for averages. */
-export const round = (x: number, decimals: number) => {
+/**
+ * An average `total ÷ count` (whole numbers, count above 0) rounded half up to a number of decimals,
+ * in integer arithmetic: 23 ÷ 40 = 0.575 gives 0.58. Rounding the floating-point quotient instead
+ * gave 0.57, since 23 / 40 * 100 is 57.49999….
+ */
+export const averageOf = (total: number, count: number, decimals: number) => {
   const f = 10 ** decimals;
-  return Math.round(x * f + Number.EPSILON) / f;
+  return Math.floor((2 * total * f + count) / (2 * count)) / f;
 };
 
 /** CBS StatLine period code for a whole year: 2019 → 2019JJ00. */

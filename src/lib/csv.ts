@@ -21,18 +21,45 @@ export function toCsv(header: readonly string[], rows: readonly (readonly unknow
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8; header=present';
 
-/** Does the client prefer CSV? Only an explicit text/csv in Accept selects it; JSON stays the default. */
+/** One media range of an Accept header: type and subtype (either may be `*`), lower-cased, and its weight. */
+interface MediaRange {
+  type: string;
+  subtype: string;
+  q: number;
+}
+
+function mediaRanges(accept: string): MediaRange[] {
+  return accept.split(',').map((part) => {
+    const [range = '', ...params] = part.split(';').map((p) => p.trim());
+    const [type = '', subtype = ''] = range.toLowerCase().split('/');
+    // The weight parameter is q, case-insensitively (RFC 9110 §12.4.2); one that is not a number counts as 0.
+    const weight = params.find((p) => /^q=/i.test(p));
+    const q = weight === undefined ? 1 : Number(weight.slice(2));
+    return { type, subtype, q: Number.isFinite(q) ? Math.min(Math.max(q, 0), 1) : 0 };
+  });
+}
+
+/**
+ * The weight the client gives a media type: that of the most specific range that covers it
+ * (`text/csv` over `text/*` over `*\/*`, RFC 9110 §12.5.1); 0 when none does.
+ */
+function weightOf(ranges: readonly MediaRange[], type: string, subtype: string): number {
+  const exact = ranges.find((r) => r.type === type && r.subtype === subtype);
+  const ofType = ranges.find((r) => r.type === type && r.subtype === '*');
+  const any = ranges.find((r) => r.type === '*' && r.subtype === '*');
+  return (exact ?? ofType ?? any)?.q ?? 0;
+}
+
+/**
+ * Does the client prefer CSV? When it weighs CSV above JSON, each by the most specific range that
+ * covers it; on a tie only a text/csv named in Accept selects CSV, so that JSON stays the default
+ * (`*\/*`, no Accept).
+ */
 export function wantsCsv(accept: string | undefined): boolean {
   if (!accept) return false;
-  const types = accept.split(',').map((part) => {
-    const [type, ...params] = part.trim().split(';');
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return { type: (type ?? '').trim().toLowerCase(), q: q ? Number(q.slice(2)) : 1 };
-  });
-  const csv = types.find((t) => t.type === 'text/csv')?.q ?? 0;
-  const json = Math.max(
-    0,
-    ...types.filter((t) => t.type === 'application/json' || t.type === '*/*' || t.type === 'application/*').map((t) => t.q),
-  );
-  return csv > 0 && csv >= json;
+  const ranges = mediaRanges(accept);
+  const csv = weightOf(ranges, 'text', 'csv');
+  const json = weightOf(ranges, 'application', 'json');
+  const named = ranges.some((r) => r.type === 'text' && r.subtype === 'csv');
+  return csv > 0 && (csv > json || (csv === json && named));
 }

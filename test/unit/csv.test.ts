@@ -1,5 +1,5 @@
 import t from 'tap';
-import { csvField, toCsv } from '../../src/lib/csv.js';
+import { csvField, toCsv, wantsCsv } from '../../src/lib/csv.js';
 
 t.test('text cells starting with a formula character get a leading quote; numbers stay numbers', async (t) => {
   for (const prefix of ['=', '+', '-', '@', '\t', '\r']) {
@@ -13,4 +13,26 @@ t.test('text cells starting with a formula character get a leading quote; number
   t.equal(csvField('a=b'), 'a=b', 'only the first character counts');
   t.equal(csvField('=a,"b"'), `"'=a,""b"""`, 'quoted as RFC 4180 after neutralising');
   t.equal(toCsv(['name', 'n'], [['@x', -3]]), "name,n\r\n'@x,-3\r\n");
+});
+
+t.test('Accept: the most specific media range decides each type’s weight, and q is case-insensitive (RFC 9110 §12.5.1)', async (t) => {
+  const cases: [string | undefined, boolean][] = [
+    [undefined, false],
+    ['*/*', false],
+    ['application/json', false],
+    ['text/csv', true],
+    ['text/csv;charset=utf-8', true],
+    ['text/csv, application/json', true],
+    ['application/json, text/csv;q=0.5', false],
+    ['text/csv;q=0', false],
+    // A weight parameter named Q is q (§12.4.2): JSON is preferred here.
+    ['text/csv;Q=0.1, application/json', false],
+    // application/json;q=0 refuses JSON whatever */* says: CSV is the acceptable answer.
+    ['text/csv;q=0.5, application/json;q=0, */*', true],
+    ['application/json;q=0, */*', true],
+    // text/* covers text/csv and not JSON.
+    ['text/*', true],
+    ['text/*;q=0.5, application/json', false],
+  ];
+  for (const [accept, csv] of cases) t.equal(wantsCsv(accept), csv, `${accept ?? '(none)'} → ${csv ? 'CSV' : 'JSON'}`);
 });

@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
+import { eventsOf } from '../../src/application/notifications/outbox.js';
 import { backoffMs, checkCallbackUrl, EVENT_TYPES, eventFor } from '../../src/domain/notifications.js';
 import { blockedAddress, signatures } from '../../src/infrastructure/webhooks.js';
 
@@ -92,4 +93,31 @@ t.test('signatures verify with the standardwebhooks reference library', async (t
     new Webhook(secret).sign('msg_1', new Date(ts * 1000), body),
     'the same bytes as the reference',
   );
+});
+
+t.test('statistics.changed: a reporting attestation made or withdrawn changes the municipality-year’s statistics', async (t) => {
+  // A 0 nobody reported (status not_reported, observations NotReported without a value) becomes an
+  // attested 0 (nothing_to_report, value 0), and back on withdrawal: the answer at dataref changes.
+  const attestation = { id: 'a1', municipalityCode: 'GM0080', year: 2020, complete: true, nothingToReport: true };
+  const from = { source: 'urn:nld:enforcement-registry', publicBaseUrl: 'https://registry.example/v1' };
+  for (const [action, before, after] of [
+    ['create', null, attestation],
+    ['delete', attestation, null],
+  ] as const) {
+    const events = eventsOf(
+      [{ action, objectType: 'reporting_attestation', objectId: 'a1', municipalityCode: 'GM0080', before, after }],
+      from,
+    );
+    t.same(
+      events.map((e) => [e.type, e.subject, (e.event as { dataref: string }).dataref]),
+      [
+        [
+          'nl.overheid.handhavingsregister.statistics.changed',
+          'GM0080-2020',
+          'https://registry.example/v1/statistics/enforcement-actions?yearFrom=2020&yearTo=2020&municipalityCode=GM0080',
+        ],
+      ],
+      action,
+    );
+  }
 });

@@ -29,7 +29,7 @@ function pathOf(c: Change): string {
 /**
  * The CloudEvents (1.0, NL GOV profile) that a transaction's changes announce: one per change to an
  * establishment, licence or enforcement action (a licence status re-derivation included), and one
- * `statistics.changed` per municipality and year whose enforcement actions changed. `data` holds
+ * `statistics.changed` per municipality and year whose enforcement actions or reporting attestation changed. `data` holds
  * identifiers, the municipality code and the kind of change, never the record's content: a
  * receiver fetches `dataref` with its own token, so tenancy stays the API's job.
  */
@@ -49,6 +49,14 @@ export function eventsOf(changes: readonly Change[], from: EventSource, now = ne
     });
   };
   for (const c of changes) {
+    // An attestation made or withdrawn changes the municipality-year's reporting status, which its
+    // statistics show (a 0 not reported or attested: status, and ValueAttribute in observations).
+    if (c.objectType === 'reporting_attestation' && c.municipalityCode) {
+      for (const v of [c.before, c.after]) {
+        const year = v && typeof v === 'object' ? (v as Record<string, unknown>).year : undefined;
+        if (typeof year === 'number') years.set(`${c.municipalityCode}-${year}`, { municipalityCode: c.municipalityCode, year });
+      }
+    }
     const kind = eventFor(c.objectType, c.action);
     if (!kind) continue;
     const establishmentId =

@@ -1,6 +1,7 @@
 import type { StageName } from '../../domain/enforcement-actions.js';
 import { Forbidden, type InvalidParam, RuleViolation } from '../../domain/errors.js';
 import {
+  averageOf,
   canonicalGroupBy,
   cellCount,
   DEFAULT_STAGES,
@@ -12,7 +13,6 @@ import {
   periodParameter,
   type ReportingStatus,
   reportingStatus,
-  round,
   withZeroCells,
   zeroStatus,
 } from '../../domain/statistics.js';
@@ -171,9 +171,17 @@ export function createStatisticsService(read: Reader) {
           reason: `municipality ${code} is not in programme ${req.programme}: leave out one of the two`,
         });
     });
+    // An officer without municipalityCode asks about their own municipality: outside the programme
+    // the scope would be empty, as for a municipality named outside it.
+    const own = ctx.municipalityCode;
+    if (own && !requested && req.programme && !programmesOf.get(own)?.includes(req.programme))
+      issues.push({
+        name: 'programme',
+        code: 'not_in_programme',
+        reason: `your municipality ${own} is not in programme ${req.programme}: leave out programme`,
+      });
     if (issues.length) throw new RuleViolation(issues);
 
-    const own = ctx.municipalityCode;
     if (own && requested?.some((c) => c !== own)) {
       throw new Forbidden(`An officer may read statistics of their own municipality (${own}) only.`);
     }
@@ -339,9 +347,9 @@ export function createStatisticsService(read: Reader) {
       municipalities,
       years,
       municipalityYears,
-      averagePerMunicipalityPerYear: municipalityYears === 0 ? 0 : round(actions / municipalityYears, 2),
+      averagePerMunicipalityPerYear: municipalityYears === 0 ? 0 : averageOf(actions, municipalityYears, 2),
       municipalityYearsReporting: reportingYears,
-      averagePerReportingMunicipalityYear: reportingYears === 0 ? null : round(actions / reportingYears, 2),
+      averagePerReportingMunicipalityYear: reportingYears === 0 ? null : averageOf(actions, reportingYears, 2),
     });
     return {
       countingRule: rule,

@@ -27,8 +27,10 @@ const jsonOrCsv = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema }, 'text/csv': { schema: CsvBody } },
 });
-const COUNTING =
-  ' Counting rule (stated in every answer as countingRule): an action counts in the year of its decision date (besluitdatum); by default stages decided, objection, appeal and final are counted, never deleted actions; licensed or unlicensed is the licence status (exploitatievergunning) on the decision date; every municipality and year in scope appears, with 0 when it has no actions. Send `Accept: text/csv` (or use the `/csv` path) for RFC 4180 CSV with codes and Dutch labels.';
+const RULE =
+  ' Counting rule (stated in every answer as countingRule): an action counts in the year of its decision date (besluitdatum); by default stages decided, objection, appeal and final are counted, never deleted actions; licensed or unlicensed is the licence status (exploitatievergunning) on the decision date; every municipality and year in scope appears, with 0 when it has no actions.';
+/** The rule and how to get CSV: for the operations that answer CSV (the summary does not). */
+const COUNTING = `${RULE} Send \`Accept: text/csv\` (or use the \`/csv\` path) for RFC 4180 CSV with codes and Dutch labels.`;
 
 /** What the shared handlers read of a request: its query (parsed by the route's schema), id and headers. */
 type StatisticsCall = FastifyRequest & { query: z.output<typeof StatisticsQuery> };
@@ -121,7 +123,7 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     schema: {
       operationId: 'getEnforcementActionSummary',
       summary: 'Totals and averages per municipality per year (gemiddelde per gemeente per jaar)',
-      description: `Per licence status (vergund, onvergund): the number of actions, the municipalities and years in scope, and the average per municipality per year, where municipalities without any action count in the denominator. As in the letter of 24 March 2020: \`?programme=LPP&yearFrom=2017&yearTo=2019\`.${COUNTING}`,
+      description: `Per licence status (vergund, onvergund): the number of actions, the municipalities and years in scope, and the average per municipality per year, where municipalities without any action count in the denominator. As in the letter of 24 March 2020: \`?programme=LPP&yearFrom=2017&yearTo=2019\`. JSON only.${RULE}`,
       tags,
       security: BEARER,
       querystring: StatisticsFilters,

@@ -1,0 +1,25 @@
+import t from 'tap';
+import { build, json } from '../support/helper.js';
+
+type Operation = { description?: string; responses?: Record<string, { content?: Record<string, unknown> }> };
+
+// The summary's description ended in the shared counting-rule text, which says "Send `Accept:
+// text/csv` (or use the `/csv` path)"; the summary has neither (JSON only, /summary/csv is a 404).
+t.test('an operation whose description offers CSV answers text/csv', async (t) => {
+  const { app, client } = await build(t);
+  const doc = json<{ paths: Record<string, Record<string, Operation>> }>(await app.inject({ url: '/v1/openapi.json' }));
+  for (const [p, operations] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(operations)) {
+      if (!op.responses) continue;
+      const offers = /text\/csv|`\/csv` path/.test(op.description ?? '');
+      if (offers) t.ok(op.responses['200']?.content?.['text/csv'], `${method} ${p} offers CSV in its description and answers it`);
+    }
+  }
+  const analyst = await client('analyst');
+  const summary = await app.inject({
+    url: '/v1/statistics/enforcement-actions/summary',
+    headers: { ...analyst.auth, accept: 'text/csv' },
+  });
+  t.match(summary.headers['content-type'], /^application\/json/, 'the summary is JSON only');
+  t.equal((await app.inject({ url: '/v1/statistics/enforcement-actions/summary/csv', headers: analyst.auth })).statusCode, 404);
+});
