@@ -6,6 +6,7 @@ import t from 'tap';
 import { generateDemoData, LETTER } from '../support/demo-data.js';
 import { loadDemoData } from '../support/demo-load.js';
 import { build } from '../support/helper.js';
+import { records } from '../support/records.js';
 
 /**
  * The dashboard in a real browser: Debian's headless Chromium, driven by playwright-core, against a
@@ -179,6 +180,20 @@ t.test('the dashboard shows the API’s figures, follows its filters and downloa
   t.match(await page.textContent('h1'), /Administrative enforcement/);
   t.match(await page.textContent('[data-figure="year-licence"] h2'), /Actions per year, licensed and unlicensed/);
 
+  // A municipality-year attested with nothing to report (GM0080, 2020; an action of GM0363 in 2020 brings
+  // that year into the table): the open variant shows its 0 as a figure, as the API marks it.
+  const write = records(app);
+  const officer = await client('officer', 'GM0363');
+  const club = await write.establishment(officer.auth);
+  await write.action(officer.auth, club.id, { decisionDate: '2020-03-02' });
+  const attested = await app.inject({
+    method: 'POST',
+    url: '/v1/reporting-attestations',
+    headers: (await client('officer', 'GM0080')).auth,
+    payload: { municipalityCode: 'GM0080', year: 2020, complete: true, nothingToReport: true },
+  });
+  t.equal(attested.statusCode, 201, 'GM0080 attests 2020: nothing to report');
+
   // The public variant: open data, suppressed cells as x, no token.
   await page.goto(`${address}/dashboard/open`);
   await rendered(page, 0);
@@ -188,7 +203,11 @@ t.test('the dashboard shows the API’s figures, follows its filters and downloa
   const shownOpen = await readTable(page, 'municipality-year');
   const expectedOpen: Cells = {};
   for (const c of open.cells) expectedOpen[`${c.municipalityCode}|${c.year}`] = c.value ?? (c.status === 'suppressed' ? 'x' : '.');
-  t.same(shownOpen, expectedOpen, 'the open variant shows the published cells, withheld ones as x');
+  t.ok(
+    open.cells.some((c) => c.municipalityCode === 'GM0080' && c.year === 2020 && c.status === 'nothing_to_report'),
+    'the open data has the attested 0',
+  );
+  t.strictSame(shownOpen, expectedOpen, 'the open variant shows the published cells as figures, withheld ones as x');
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-open.png'), fullPage: true });
 
   t.same(problems, [], 'no console errors or warnings');

@@ -529,7 +529,7 @@ async function openFigures(f) {
   const [yearLicence, municipalityYear, measure] = await Promise.all(
     [urls.yearLicence, urls.municipalityYear, urls.measure].map((u) => api(u)),
   );
-  const attribute = { reported: 'None', zero: 'None', suppressed: 'Confidential', not_reported: 'NotReported' };
+  const attribute = { reported: 'None', zero: 'None', nothing_to_report: 'None', suppressed: 'Confidential', not_reported: 'NotReported' };
   const cellOf = (c) => (c ? { value: c.value, attribute: attribute[c.status] } : { value: null, attribute: 'NotReported' });
   const pick = (table) =>
     table.cells.filter(
