@@ -1,3 +1,4 @@
+import { protectFormula } from '../lib/csv.js';
 import { sanctionColumns } from './enforcement-actions.js';
 import type { EnforcementAction, Establishment, Licence } from './records.js';
 
@@ -82,15 +83,6 @@ export const licenceRow = (l: Licence, establishmentReference: string): FlatRow 
 
 export const enforcementActionRow = (a: EnforcementAction, establishmentReference: string): FlatRow =>
   rowOf('enforcement-actions', a, { ...sanctionColumns(a), establishmentReference });
-
-/** A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV Injection"). */
-const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
-
-/** A text cell for a CSV file: a leading single quote before a formula character, so Excel shows it as text. */
-export const protectFormula = (s: string) => (FORMULA_START.has(s.charAt(0)) ? `'${s}` : s);
-
-/** The reverse, for a CSV cell read back: `'=…` is the text `=…`. */
-export const unprotectFormula = (s: string) => (s.length > 1 && s.charAt(0) === "'" && FORMULA_START.has(s.charAt(1)) ? s.slice(1) : s);
 
 /** One row, flattened to CSV cells (strings; lists joined with `|`; text protected against formulas). */
 export function csvCells(type: RecordType, row: FlatRow): string[] {

@@ -3,15 +3,8 @@ import { parse } from 'csv-parse';
 import type { z } from 'zod';
 import type { DecodedRow } from '../application/transfer/imports.js';
 import type { InvalidParam } from '../domain/errors.js';
-import {
-  COLUMNS,
-  columnOf,
-  LIST_SEPARATOR,
-  REQUIRED_COLUMNS,
-  type RecordType,
-  TEXT_COLUMNS,
-  unprotectFormula,
-} from '../domain/transfer.js';
+import { COLUMNS, columnOf, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
+import { unprotectFormula } from '../lib/csv.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
 import { EnforcementActionInput } from './schemas/enforcement-actions.js';

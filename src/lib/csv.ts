@@ -1,22 +1,37 @@
 /** A text cell starting with one of these is read as a formula by spreadsheets (OWASP: CSV injection). */
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
 
+/** A text cell for a CSV file: a leading single quote before a formula character, so a spreadsheet shows it as text. */
+export const protectFormula = (s: string) => (FORMULA_START.has(s.charAt(0)) ? `'${s}` : s);
+
+/** The reverse, for a CSV cell read back: `'=…` is the text `=…`. */
+export const unprotectFormula = (s: string) => (s.length > 1 && s.charAt(0) === "'" && FORMULA_START.has(s.charAt(1)) ? s.slice(1) : s);
+
 /**
  * One RFC 4180 field: quoted when it holds a comma, quote or line break. A text cell that starts
  * with =, +, -, @, a tab or a carriage return gets a leading single quote, so that a spreadsheet
  * shows it as text instead of running it (OWASP "CSV Injection"). Numbers are written as numbers:
  * a negative number is not text and keeps its minus sign.
  */
-export function csvField(v: unknown): string {
+export function csvField(v: unknown, delimiter: ',' | ';' = ','): string {
   if (v === null || v === undefined) return '';
   let s = String(v);
-  if (typeof v !== 'number' && typeof v !== 'bigint' && FORMULA_START.has(s.charAt(0))) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (typeof v !== 'number' && typeof v !== 'bigint') s = protectFormula(s);
+  return /["\r\n]/.test(s) || s.includes(delimiter) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** RFC 4180 CSV with CRLF line ends and a header row: the one CSV writer of the service, every cell through csvField. */
-export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return `${[header, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+/**
+ * The CSV dialects of the figures: `csv` is RFC 4180 (comma); `csv-excel` the one Dutch Excel opens
+ * directly, as the record export writes it: `;` between fields and a UTF-8 byte-order mark first.
+ */
+export const CSV_FORMATS = ['csv', 'csv-excel'] as const;
+export type CsvFormat = (typeof CSV_FORMATS)[number];
+
+/** CSV with CRLF line ends and a header row: the one CSV writer of the figures, every cell through csvField. */
+export function toCsv(header: readonly string[], rows: readonly (readonly unknown[])[], format: CsvFormat = 'csv'): string {
+  const delimiter = format === 'csv-excel' ? ';' : ',';
+  const lines = [header, ...rows].map((r) => r.map((v) => csvField(v, delimiter)).join(delimiter));
+  return `${format === 'csv-excel' ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n`;
 }
 
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8; header=present';

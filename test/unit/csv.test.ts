@@ -36,3 +36,14 @@ t.test('Accept: the most specific media range decides each type’s weight, and 
   ];
   for (const [accept, csv] of cases) t.equal(wantsCsv(accept), csv, `${accept ?? '(none)'} → ${csv ? 'CSV' : 'JSON'}`);
 });
+
+t.test('the Excel dialect: a byte-order mark, semicolons, and a field quoted when it holds one', async (t) => {
+  const rows = [['x;y', 1, 'a,b', 'say "hi"']];
+  t.equal(toCsv(['name', 'n', 'list', 'quote'], rows), 'name,n,list,quote\r\nx;y,1,"a,b","say ""hi"""\r\n', 'RFC 4180: commas quoted');
+  t.equal(
+    toCsv(['name', 'n', 'list', 'quote'], rows, 'csv-excel'),
+    '\uFEFFname;n;list;quote\r\n"x;y";1;a,b;"say ""hi"""\r\n',
+    'Excel: semicolons quoted, commas not',
+  );
+  t.equal(csvField('=1;2', ';'), `"'=1;2"`, 'formula neutralised, then quoted for the delimiter');
+});

@@ -1,6 +1,6 @@
 import { dutchLabel } from '../../domain/code-titles.js';
 import { type Cell, cbsYear, DIMENSIONS, type Dimension, KEY_OF } from '../../domain/statistics.js';
-import { toCsv } from '../../lib/csv.js';
+import { type CsvFormat, toCsv } from '../../lib/csv.js';
 import type { CellStatus } from './open-data.js';
 import type { RowStatus } from './statistics.js';
 
@@ -25,7 +25,12 @@ function dimensionValues(d: Dimension, c: Record<string, unknown>, names: Names)
  * Grouped figures as CSV: grouped dimensions in canonical order (code and Dutch label), then the
  * figures, then the row's status as in the JSON (a 0 nobody reported is not a true 0).
  */
-export function tableCsv(groupBy: readonly Dimension[], rows: (Cell & { status: string })[], names: Names): string {
+export function tableCsv(
+  groupBy: readonly Dimension[],
+  rows: (Cell & { status: string })[],
+  names: Names,
+  format: CsvFormat = 'csv',
+): string {
   const dims = DIMENSIONS.filter((d) => groupBy.includes(d));
   const header = [
     ...dims.flatMap(dimensionColumns),
@@ -43,7 +48,7 @@ export function tableCsv(groupBy: readonly Dimension[], rows: (Cell & { status: 
     r.penaltyForfeitedCents,
     r.status,
   ]);
-  return toCsv(header, body);
+  return toCsv(header, body, format);
 }
 
 /** Open-data cells as CSV: value empty unless published, with its status. */
@@ -51,12 +56,14 @@ export function openDataCsv(
   groupBy: readonly Dimension[],
   cells: (Record<string, unknown> & { value: number | null; status: CellStatus })[],
   names: Names,
+  format: CsvFormat = 'csv',
 ): string {
   const dims = DIMENSIONS.filter((d) => groupBy.includes(d));
   const header = [...dims.flatMap(dimensionColumns), 'actions', 'status'];
   return toCsv(
     header,
     cells.map((c) => [...dims.flatMap((d) => dimensionValues(d, c, names)), c.value, c.status]),
+    format,
   );
 }
 
@@ -122,11 +129,12 @@ export function observations(groupBy: readonly Dimension[], rows: (Cell & { stat
   return out;
 }
 
-export function observationsCsv(groupBy: readonly Dimension[], obs: Observation[]): string {
+export function observationsCsv(groupBy: readonly Dimension[], obs: Observation[], format: CsvFormat = 'csv'): string {
   const dims = DIMENSIONS.filter((d) => groupBy.includes(d)).map((d) => OBSERVATION_DIMENSIONS[d]);
   const header = ['Id', 'Measure', 'ValueAttribute', 'Value', ...dims];
   return toCsv(
     header,
     obs.map((o) => [o.id, o.measure, o.valueAttribute, o.value, ...dims.map((d) => o[d])]),
+    format,
   );
 }

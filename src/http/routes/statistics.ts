@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { publicContext } from '../../application/context.js';
 import type { Services } from '../../application/services.js';
 import { observations, observationsCsv, openDataCsv, tableCsv } from '../../application/statistics/csv.js';
 import { openObservations, openObservationsCsv } from '../../application/statistics/metadata.js';
 import type { StatisticsRequest } from '../../application/statistics/statistics.js';
 import type { Dimension, OpenDataDimension } from '../../domain/statistics.js';
-import { CSV_CONTENT_TYPE, wantsCsv } from '../../lib/csv.js';
+import { CSV_CONTENT_TYPE, CSV_FORMATS, type CsvFormat, wantsCsv } from '../../lib/csv.js';
 import { contextOf } from '../plugins/auth.js';
 import {
   CsvBody,
@@ -30,15 +30,22 @@ const jsonOrCsv = <T extends z.ZodType>(schema: T, description: string) => ({
 const RULE =
   ' Counting rule (stated in every answer as countingRule): an action counts in the year of its decision date (besluitdatum); by default stages decided, objection, appeal and final are counted, never deleted actions; licensed or unlicensed is the licence status (exploitatievergunning) on the decision date; every municipality and year in scope appears, with 0 when it has no actions.';
 /** The rule and how to get CSV: for the operations that answer CSV (the summary does not). */
-const COUNTING = `${RULE} Send \`Accept: text/csv\` (or use the \`/csv\` path) for RFC 4180 CSV with codes and Dutch labels.`;
+const COUNTING = `${RULE} Send \`Accept: text/csv\` (or use the \`/csv\` path) for RFC 4180 CSV with codes and Dutch labels; \`/csv?format=csv-excel\` for the dialect Dutch Excel opens directly.`;
 
 /** What the shared handlers read of a request: its query (parsed by the route's schema), id and headers. */
 type StatisticsCall = FastifyRequest & { query: z.output<typeof StatisticsQuery> };
 type OpenDataCall = FastifyRequest & { query: z.output<typeof OpenDataQuery> };
 
-function toRequest(q: z.infer<typeof StatisticsFilters> & { groupBy?: Dimension[] | undefined }): StatisticsRequest {
-  return { ...q, groupBy: q.groupBy ?? [] } as StatisticsRequest;
+function toRequest(q: z.infer<typeof StatisticsFilters> & { groupBy?: Dimension[] | undefined; format?: CsvFormat }): StatisticsRequest {
+  const { format: _answeredAs, ...question } = q;
+  return { ...question, groupBy: q.groupBy ?? [] } as StatisticsRequest;
 }
+
+/** The `/csv` paths' dialect: RFC 4180, or Dutch Excel's (as the record export's format). */
+const CsvFormatParam = z.enum(CSV_FORMATS).default('csv').meta({
+  description:
+    'csv: RFC 4180 (comma, CRLF); csv-excel: the dialect Dutch Excel opens directly (semicolon, UTF-8 byte-order mark), as the record export writes it.',
+});
 
 /** How an operation is named and explained (its tag is Statistics). */
 type OperationText = { operationId: string; summary: string; description: string };
@@ -64,36 +71,39 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     query: Q;
     json: OperationText & { schema: z.ZodType; answer: string };
     csv: OperationText & { answer: string };
-    send: (request: FastifyRequest & { query: z.output<Q> }, reply: FastifyReply, csv: boolean) => Promise<unknown>;
+    /** Answers JSON, or CSV in the format given. */
+    send: (request: FastifyRequest & { query: z.output<Q> }, reply: FastifyReply, csv: CsvFormat | null) => Promise<unknown>;
   }) => {
     const { path, access, query, json, csv, send } = spec;
     const problemsOf = access ? problems(400, ...AUTH_PROBLEMS) : problems(400, 429, 503);
-    const describe = ({ operationId, summary, description }: OperationText) => ({
+    const describe = ({ operationId, summary, description }: OperationText, querystring: z.ZodType = query) => ({
       operationId,
       summary,
       description,
       tags,
       ...(access ? { security: BEARER } : {}),
-      querystring: query,
+      querystring,
     });
+    // The twin's query adds the CSV dialect (safeExtend keeps the query's cross-field rules).
+    const csvQuery = (query as unknown as z.ZodObject).safeExtend({ format: CsvFormatParam });
     const server = app as unknown as FastifyInstance;
     const call = (request: FastifyRequest) => request as FastifyRequest & { query: z.output<Q> };
     server.get(path, {
       config: access,
       schema: { ...describe(json), response: { 200: jsonOrCsv(json.schema, json.answer), ...problemsOf } } as FastifySchema,
-      handler: (request, reply) => send(call(request), reply, wantsCsv(request.headers.accept)),
+      handler: (request, reply) => send(call(request), reply, wantsCsv(request.headers.accept) ? 'csv' : null),
     });
     server.get(`${path}/csv`, {
       config: access,
-      schema: { ...describe(csv), response: { 200: csvOnly(csv.answer), ...problemsOf } } as FastifySchema,
-      handler: (request, reply) => send(call(request), reply, true),
+      schema: { ...describe(csv, csvQuery), response: { 200: csvOnly(csv.answer), ...problemsOf } } as FastifySchema,
+      handler: (request, reply) => send(call(request), reply, (request.query as { format: CsvFormat }).format),
     });
   };
 
-  const table = async (request: StatisticsCall, reply: FastifyReply, csv: boolean) => {
+  const table = async (request: StatisticsCall, reply: FastifyReply, csv: CsvFormat | null) => {
     const { rows, countingRule, resolved, reporting } = await statistics.table(contextOf(request), toRequest(request.query));
     const names = new Map(resolved.municipalities.map((m) => [m.code, m.name]));
-    if (csv) return sendCsv(reply, 'enforcement-actions', tableCsv(countingRule.groupBy, rows, names));
+    if (csv) return sendCsv(reply, 'enforcement-actions', tableCsv(countingRule.groupBy, rows, names, csv));
     const items = rows.map((r) => (r.municipalityCode ? { ...r, municipalityName: names.get(r.municipalityCode) ?? '' } : r));
     return reply.send({ countingRule, items, reporting } as never);
   };
@@ -112,7 +122,7 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     csv: {
       operationId: 'getEnforcementActionStatisticsCsv',
       summary: 'Figures on enforcement actions as CSV',
-      description: `The same figures as /statistics/enforcement-actions, always as RFC 4180 CSV (codes and Dutch labels), for clients that cannot set Accept.${COUNTING}`,
+      description: `The same figures as /statistics/enforcement-actions, always as CSV (codes and Dutch labels), for clients that cannot set Accept and for spreadsheets: RFC 4180, or Dutch Excel's dialect with format=csv-excel.${COUNTING}`,
       answer: 'The figures as CSV.',
     },
     send: table,
@@ -133,10 +143,10 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       reply.send((await statistics.summary(contextOf(request), request.query as StatisticsRequest)) as never),
   });
 
-  const observed = async (request: StatisticsCall, reply: FastifyReply, csv: boolean) => {
+  const observed = async (request: StatisticsCall, reply: FastifyReply, csv: CsvFormat | null) => {
     const { rows, countingRule } = await statistics.table(contextOf(request), toRequest(request.query));
     const obs = observations(countingRule.groupBy, rows);
-    if (csv) return sendCsv(reply, 'enforcement-action-observations', observationsCsv(countingRule.groupBy, obs));
+    if (csv) return sendCsv(reply, 'enforcement-action-observations', observationsCsv(countingRule.groupBy, obs, csv));
     return reply.send({ countingRule, items: obs } as never);
   };
   const OBSERVATIONS = `The same figures as /statistics/enforcement-actions, one row per value: Measure (Handhavingsmaatregelen_1 count, OpgelegdeBoetes_2, MaximaleDwangsommen_3, VerbeurdeDwangsommen_4 in euro cents), Value, and the grouped dimensions as CBS-style codes: RegioS (GM0363), Perioden (2019JJ00), Vergunningstatus, Maatregel, Grond, Fase.${COUNTING}`;
@@ -155,21 +165,21 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     csv: {
       operationId: 'listEnforcementActionObservationsCsv',
       summary: 'Observations as CSV',
-      description: `Always CSV. ${OBSERVATIONS}`,
+      description: `Always CSV: RFC 4180, or Dutch Excel's dialect with format=csv-excel. ${OBSERVATIONS}`,
       answer: 'The observations as CSV.',
     },
     send: observed,
   });
 
   const OPEN_DATA = `No token needed. Counts of enforcement actions (bestuurlijke handhavingsmaatregelen) over every registered municipality and every year with data, in the default counted stages, grouped by up to year, municipality, licenceStatus and measure; with totals per value of each dimension and a grand total. Every grouping (and every margin and total) is a view of one table protected jointly: counts from 1 below the threshold (STATISTICS_SUPPRESSION_THRESHOLD, default 5) are suppressed, and further values are suppressed until no suppressed value of any grouping is a linear combination of the published values of all groupings together (exact check). status tells reported, zero, nothing_to_report (the municipality attested a year without actions), not_reported and suppressed apart; reporting lists every municipality-year's reporting status. Released daily at 00:00 UTC (release.moment) and served unchanged until the next release, so polling cannot reveal a single new action. The scope is fixed so that answers cannot be subtracted from each other; filter rows yourself. Analysts with a token get exact figures from /statistics/enforcement-actions.`;
-  const openData = async (request: OpenDataCall, reply: FastifyReply, csv: boolean) => {
+  const openData = async (request: OpenDataCall, reply: FastifyReply, csv: CsvFormat | null) => {
     const groupBy = (request.query.groupBy ?? []) as OpenDataDimension[];
     const table = statistics.openData.view(await statistics.openData.current(), groupBy);
     if (csv) {
       return sendCsv(
         reply,
         'enforcement-actions-open-data',
-        openDataCsv(table.countingRule.groupBy, table.cells, await statistics.municipalityNames(publicContext(request.id))),
+        openDataCsv(table.countingRule.groupBy, table.cells, await statistics.municipalityNames(publicContext(request.id)), csv),
       );
     }
     return reply.send(table as never);
@@ -188,7 +198,7 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     csv: {
       operationId: 'getOpenEnforcementActionStatisticsCsv',
       summary: 'Open data as CSV',
-      description: `The cells of /open-data/enforcement-actions as RFC 4180 CSV. ${OPEN_DATA}`,
+      description: `The cells of /open-data/enforcement-actions as CSV: RFC 4180, or Dutch Excel's dialect with format=csv-excel. ${OPEN_DATA}`,
       answer: 'The publishable cells as CSV.',
     },
     send: openData,

@@ -1,0 +1,53 @@
+import { parse } from 'csv-parse/sync';
+import t from 'tap';
+import { build, json } from '../support/helper.js';
+import { records } from '../support/records.js';
+
+/**
+ * The figures' `/csv` paths in Dutch Excel's dialect (`format=csv-excel`): the same records as the
+ * RFC 4180 answer, with `;` between fields and a UTF-8 byte-order mark, as the record export writes
+ * them. Only the `/csv` paths take `format`; elsewhere it is an unknown parameter.
+ */
+t.test('format=csv-excel gives the same records as RFC 4180 CSV, in the dialect Excel opens', async (t) => {
+  const { app, client } = await build(t);
+  const write = records(app);
+  for (const code of ['GM0363', 'GM0518']) {
+    const officer = await client('officer', code);
+    const club = await write.establishment(officer.auth, code);
+    await write.action(officer.auth, club.id, { decisionDate: '2019-05-01' });
+    await write.action(officer.auth, club.id, { decisionDate: '2020-02-03', measure: 'warning', fine: undefined });
+  }
+  const analyst = await client('analyst');
+
+  for (const path of [
+    '/v1/statistics/enforcement-actions/csv?groupBy=year,municipality,measure',
+    '/v1/statistics/enforcement-actions/observations/csv?groupBy=year,municipality',
+    '/v1/open-data/enforcement-actions/csv?groupBy=year,municipality',
+  ]) {
+    const get = (url: string) => app.inject({ method: 'GET', url, headers: analyst.auth });
+    const plain = await get(path);
+    const excel = await get(`${path}&format=csv-excel`);
+    t.equal(plain.statusCode, 200, path);
+    t.equal(excel.statusCode, 200, `${path}&format=csv-excel`);
+    t.match(excel.headers['content-type'], /^text\/csv; charset=utf-8/);
+    t.not(plain.body.charAt(0), '\uFEFF', 'no byte-order mark in RFC 4180');
+    t.same([...excel.rawPayload.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'the Excel answer starts with the UTF-8 byte-order mark');
+    const fromPlain = parse(plain.body, { delimiter: ',' }) as string[][];
+    const fromExcel = parse(excel.body, { delimiter: ';', bom: true }) as string[][];
+    t.ok(fromPlain.length > 1, 'rows to compare');
+    t.strictSame(fromExcel, fromPlain, 'the same records');
+    t.equal(excel.body.slice(1).split('\r\n')[0], (fromPlain[0] as string[]).join(';'), 'the header line is ;-separated');
+  }
+});
+
+t.test('format is checked, and belongs to the /csv paths only', async (t) => {
+  const { app, client } = await build(t);
+  const analyst = await client('analyst');
+  const bad = await app.inject({ method: 'GET', url: '/v1/statistics/enforcement-actions/csv?format=xlsx', headers: analyst.auth });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.headers['content-type'], /^application\/problem\+json/);
+  t.match(json(bad).invalidParams, [{ name: 'format' }]);
+  const onJson = await app.inject({ method: 'GET', url: '/v1/statistics/enforcement-actions?format=csv-excel', headers: analyst.auth });
+  t.equal(onJson.statusCode, 400, 'the JSON path does not take format');
+  t.match(json(onJson).invalidParams, [{ name: 'format' }]);
+});
