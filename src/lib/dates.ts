@@ -12,6 +12,9 @@ export function todayInNetherlands(now: Date = new Date()): string {
   return NL_DATE.format(now);
 }
 
+/** The year of today's date in the Netherlands: from 23:00 UTC on 31 December already the next one. */
+export const yearInNetherlands = (now: Date = new Date()): number => Number(todayInNetherlands(now).slice(0, 4));
+
 /** The calendar date before an ISO date (YYYY-MM-DD). */
 export function dayBefore(isoDate: string): string {
   const d = new Date(`${isoDate}T00:00:00Z`);

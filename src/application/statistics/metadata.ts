@@ -13,6 +13,7 @@ import {
 } from '../../domain/statistics.js';
 import { statisticsRepository as repo } from '../../infrastructure/repositories/statistics.js';
 import { toCsv } from '../../lib/csv.js';
+import { yearInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 import { OBSERVATION_DIMENSIONS, OBSERVATION_TOPICS, VALUE_ATTRIBUTE_OF, VALUE_ATTRIBUTES, type ValueAttribute } from './csv.js';
@@ -127,7 +128,7 @@ export async function statisticsMetadata(read: Reader, ctx: RequestContext) {
     );
     return { municipalities: all, years: data };
   });
-  const thisYear = new Date().getUTCFullYear();
+  const thisYear = yearInNetherlands();
   const from = years?.from ?? thisYear;
   const to = years?.to ?? thisYear;
   const periods: DimensionCode[] = Array.from({ length: to - from + 1 }, (_, i) => from + i).map((y) => ({

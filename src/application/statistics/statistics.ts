@@ -25,7 +25,7 @@ import {
   type StatisticsQuery,
   wholeYears,
 } from '../../infrastructure/repositories/statistics.js';
-import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../../lib/dates.js';
+import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf, yearInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 
@@ -195,7 +195,7 @@ export function createStatisticsService(read: Reader) {
     let to: string;
     if (usesDates) {
       const data = await repo.dataYears(tx, codes, codes.length === all.length);
-      const thisYear = new Date().getUTCFullYear();
+      const thisYear = yearInNetherlands();
       const toYear = req.decisionDateTo ? Number(req.decisionDateTo.slice(0, 4)) : Number.POSITIVE_INFINITY;
       from = req.decisionDateFrom ?? firstDayOf(Math.min(data?.from ?? thisYear, toYear));
       to = req.decisionDateTo ?? lastDayOf(Math.max(data?.to ?? thisYear, Number(from.slice(0, 4))));
@@ -204,7 +204,7 @@ export function createStatisticsService(read: Reader) {
       let yt = req.yearTo;
       if (yf === undefined || yt === undefined) {
         const data = await repo.dataYears(tx, codes, codes.length === all.length);
-        const thisYear = new Date().getUTCFullYear();
+        const thisYear = yearInNetherlands();
         yf ??= Math.min(data?.from ?? thisYear, yt ?? Number.POSITIVE_INFINITY);
         yt ??= Math.max(data?.to ?? thisYear, yf);
       }
