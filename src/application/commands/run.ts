@@ -5,7 +5,11 @@ import { appendAudit } from '../../infrastructure/audit/chain.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { type TenantScope, withTenant } from '../../infrastructure/db/tenant.js';
 import { claimKey, type IdempotencyClaim, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
-import { idByExternalReference, type ReferencedType } from '../../infrastructure/repositories/external-references.js';
+import {
+  idByExternalReference,
+  lockExternalReferences,
+  type ReferencedType,
+} from '../../infrastructure/repositories/external-references.js';
 import type { RequestContext } from '../context.js';
 
 /** One change to one record: the audit trail keeps it, and commit hooks (e.g. an outbox) see it. */
@@ -292,7 +296,8 @@ export function createdRecord<T>(objectType: AuditObjectType, objectId: string, 
 
 /**
  * A rule of every record with a municipality's own reference: no other live record of its type in
- * the municipality has it (the partial unique indexes of migration 0016 hold the same line).
+ * the municipality has it (the partial unique indexes of migration 0016 hold the same line). The
+ * reference is locked first, so that a concurrent create or correction with it is a 409 too.
  */
 export async function assertReferenceFree(
   tx: Tx,
@@ -302,6 +307,7 @@ export async function assertReferenceFree(
   exceptId?: string,
 ): Promise<void> {
   if (!reference) return;
+  await lockExternalReferences(tx, type, municipalityCode, [reference]); // a concurrent writer of it commits first, and is seen
   const other = await idByExternalReference(tx, type, municipalityCode, reference, exceptId);
   if (other) {
     throw new Conflict(

@@ -8,6 +8,23 @@ const tables = { establishment: establishments, licence: licences, enforcement_a
 export type ReferencedType = keyof typeof tables;
 
 /**
+ * Serialises, until the transaction ends, the writers that would give a record of this type in the
+ * municipality one of these references: a transaction advisory lock per reference, taken in one
+ * order. Under READ COMMITTED the look-up after it sees what a writer before committed, so two
+ * concurrent creates with one reference are one record and a 409, not a unique violation (a 500).
+ */
+export async function lockExternalReferences(
+  q: Queryable,
+  type: ReferencedType,
+  municipalityCode: string,
+  references: readonly string[],
+): Promise<void> {
+  const keys = [...new Set(references)].sort().map((r) => `external_reference:${type}:${municipalityCode}:${r}`);
+  if (keys.length === 0) return;
+  await q.execute(sql`select pg_advisory_xact_lock(hashtext(k)) from unnest(${arrayParam(keys)}) with ordinality as u(k, n) order by n`);
+}
+
+/**
  * The id of the live record of this type in the municipality with this externalReference, or null
  * (except `exceptId`, when given: the record being replaced).
  */
