@@ -1,6 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditAction, AuditObjectType } from '../../domain/codes.js';
-import { Conflict, IdempotencyKeyReused, NotFound, VersionConflict } from '../../domain/errors.js';
+import {
+  Conflict,
+  DomainError,
+  IdempotencyKeyReused,
+  type InvalidParam,
+  NotFound,
+  RuleViolation,
+  VersionConflict,
+} from '../../domain/errors.js';
 import { appendAudit } from '../../infrastructure/audit/chain.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { type TenantScope, withTenant } from '../../infrastructure/db/tenant.js';
@@ -207,8 +215,17 @@ export function createCommandRunner(
       ...spec,
       action: 'update',
       check: async (tx, current) => {
-        input = revise(revision, spec.view(current));
-        await check(tx, current, input);
+        const revised = revise(revision, spec.view(current));
+        const [next, setAside] = revised instanceof Revised ? [revised.input, revised.issues] : [revised, []];
+        input = next;
+        // Issues the revision set aside (a read-only field sent with another value) are listed with the rules' own.
+        try {
+          await check(tx, current, input);
+        } catch (err) {
+          if (setAside.length === 0 || !(err instanceof DomainError)) throw err;
+          throw new RuleViolation(err instanceof RuleViolation ? [...setAside, ...err.invalidParams] : setAside);
+        }
+        if (setAside.length > 0) throw new RuleViolation(setAside);
         values = columns(input);
       },
       // The content sent is the content stored (a PATCH of {}, a PUT of what GET returned): no new version.
@@ -277,10 +294,22 @@ export function madeBy<T>(created: Created<T>): T {
  * merge patch applied to it, or a full representation whose read-only fields must equal it). A
  * revision throws RuleViolation, listing every invalid field, when the result is not valid input.
  */
-export type Revision<View, Input> = Input | ((current: View) => Input);
+export type Revision<View, Input> = Input | ((current: View) => Input | Revised<Input>);
 
-export const revise = <View, Input>(revision: Revision<View, Input>, current: View): Input =>
-  typeof revision === 'function' ? (revision as (current: View) => Input)(current) : revision;
+/**
+ * A revision's new content together with issues that do not keep the record's own rules from being
+ * checked on it (a read-only field sent with another value, which the content leaves out): the
+ * correction lists them with whatever those rules find, in one RuleViolation.
+ */
+export class Revised<Input> {
+  constructor(
+    readonly input: Input,
+    readonly issues: InvalidParam[],
+  ) {}
+}
+
+export const revise = <View, Input>(revision: Revision<View, Input>, current: View): Input | Revised<Input> =>
+  typeof revision === 'function' ? (revision as (current: View) => Input | Revised<Input>)(current) : revision;
 
 /** Who made a new record and when: its first change stamps. */
 export function stamps(ctx: RequestContext) {
