@@ -292,3 +292,36 @@ t.test('a redelivery’s Idempotency-Key makes a retry answer the first response
   t.equal(await entries(), before, 'the retry changed nothing');
   t.equal((await redeliver({ since: '2019-01-01T00:00:00Z' })).statusCode, 422, 'another body under the same key');
 });
+
+t.test('a PUT of what is stored changes nothing: same version and ETag, no audit entry', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const sent = body({ description: 'zaaksysteem', municipalityCode: 'GM0363' });
+  const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: sent }));
+  const url = `/v1/subscriptions/${sub.id}`;
+  const put = (payload: Row, version: number) =>
+    app.inject({ method: 'PUT', url, headers: { ...officer.auth, 'if-match': `"${version}"` }, payload });
+  const entries = async () =>
+    (
+      (await database.owner.execute(sql`select action from audit_log where object_id = ${sub.id} order by seq`)) as unknown as {
+        rows: { action: string }[];
+      }
+    ).rows.map((r) => r.action);
+
+  const same = await put(sent, 1);
+  t.equal(same.statusCode, 200, same.body);
+  t.equal(same.headers.etag, '"1"', 'the same version');
+  t.equal(json(same).version, 1);
+  const omitted = await put(body(), 1); // an officer's subscription stays for its municipality; status stays active
+  t.equal(omitted.statusCode, 200, omitted.body);
+  t.equal(json(omitted).version, 2, 'the description left out is removed: a change');
+  t.same(await entries(), ['create', 'update'], 'no audit entry for the change of nothing');
+  const again = await put(body(), 2);
+  t.same([again.statusCode, again.headers.etag], [200, '"2"'], 'the same again: nothing');
+  t.same(await entries(), ['create', 'update']);
+  const { statusCode } = await app.inject({
+    method: 'DELETE',
+    url,
+    headers: { ...officer.auth, 'if-match': '"2"', 'x-audit-reason': 'test clean-up' },
+  });
+  t.equal(statusCode, 204);
+});

@@ -23,7 +23,7 @@ import {
 } from '../../infrastructure/repositories/notifications.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks.js';
 import { assertMunicipalityRegistered } from '../commands/establishments.js';
-import { type CommandRunner, type Created, createdRecord, stamps } from '../commands/run.js';
+import { type CommandRunner, type Created, createdRecord, sameColumns, stamps } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 
@@ -131,10 +131,20 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     version: current.version + 1,
   });
 
-  /** Replaces callback, types, filter, description and status; setting status active again re-enables it (and restarts its waiting deliveries). */
+  /**
+   * Replaces callback, types, filter, description and status; setting status active again re-enables it (and restarts its waiting
+   * deliveries). A replacement with what is stored changes nothing: no new version, no audit entry.
+   */
   async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: SubscriptionInput): Promise<Subscription> {
     check(ctx, input);
     let municipalityCode: string | null = null; // decided by the check, written by the write
+    const content = (current: SubscriptionRow) => ({
+      callbackUrl: input.callbackUrl,
+      eventTypes: [...new Set(input.eventTypes)],
+      municipalityCode,
+      description: input.description ?? null,
+      status: input.status ?? current.status,
+    });
     const updated = await runner.change(ctx, {
       ...common(ctx, id, expectedVersion),
       action: 'update',
@@ -143,15 +153,13 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
         municipalityCode = replacementMunicipality(ctx, input, current);
         if (municipalityCode) await assertMunicipalityRegistered(tx, municipalityCode);
       },
+      unchanged: (current) => sameColumns(content(current), current),
       write: async (tx, current) => {
-        const status = input.status ?? current.status;
+        const { status, ...rest } = content(current);
         const reenabled = current.status === 'disabled' && status === 'active';
         if (reenabled) await restartPendingDeliveries(tx, id);
         return updateSubscription(tx, id, {
-          callbackUrl: input.callbackUrl,
-          eventTypes: [...new Set(input.eventTypes)],
-          municipalityCode,
-          description: input.description ?? null,
+          ...rest,
           status,
           ...(status === 'active' ? { disabledAt: null, disabledReason: null } : {}),
           ...(status === 'disabled' && current.status === 'active'
