@@ -325,3 +325,43 @@ t.test('a PUT of what is stored changes nothing: same version and ETag, no audit
   });
   t.equal(statusCode, 204);
 });
+
+t.test('a PUT of what GET returned is accepted; a changed read-only field is named with the other issues', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const sub = json<{ id: string }>(
+    await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: body({ status: 'disabled' }) }),
+  );
+  const url = `/v1/subscriptions/${sub.id}`;
+  const read = json<Row>(await app.inject({ url, headers: officer.auth }));
+  const put = (payload: Row, version: number) =>
+    app.inject({ method: 'PUT', url, headers: { ...officer.auth, 'if-match': `"${version}"` }, payload });
+
+  const asRead = await put(read, 1);
+  t.equal(asRead.statusCode, 200, asRead.body);
+  t.same(json(asRead), read, 'nothing changed: the same record and version');
+  const enabled = await put({ ...read, status: 'active' }, 1);
+  t.equal(enabled.statusCode, 200, enabled.body);
+  t.match(
+    json(enabled),
+    { status: 'active', disabledAt: null, disabledReason: null, version: 2 },
+    're-enabled from its read representation',
+  );
+
+  const wrong = await put(
+    { ...json<Row>(enabled), id: '00000000-0000-4000-8000-000000000000', callbackUrl: 'http://elsewhere.example/x' },
+    2,
+  );
+  t.equal(wrong.statusCode, 400, wrong.body);
+  t.same(
+    json<{ invalidParams: { name: string; code: string }[] }>(wrong)
+      .invalidParams.map((p) => `${p.name}:${p.code}`)
+      .sort(),
+    ['callbackUrl:https_required', 'id:read_only'],
+  );
+  const { statusCode } = await app.inject({
+    method: 'DELETE',
+    url,
+    headers: { ...officer.auth, 'if-match': '"2"', 'x-audit-reason': 'test clean-up' },
+  });
+  t.equal(statusCode, 204);
+});

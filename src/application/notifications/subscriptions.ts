@@ -23,7 +23,7 @@ import {
 } from '../../infrastructure/repositories/notifications.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks.js';
 import { assertMunicipalityRegistered } from '../commands/establishments.js';
-import { type CommandRunner, type Created, createdRecord, sameColumns, stamps } from '../commands/run.js';
+import { type CommandRunner, type Created, createdRecord, Revised, type Revision, revise, sameColumns, stamps } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 
@@ -135,9 +135,16 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
    * Replaces callback, types, filter, description and status; setting status active again re-enables it (and restarts its waiting
    * deliveries). A replacement with what is stored changes nothing: no new version, no audit entry.
    */
-  async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: SubscriptionInput): Promise<Subscription> {
-    check(ctx, input);
-    let municipalityCode: string | null = null; // decided by the check, written by the write
+  async function replace(
+    ctx: RequestContext,
+    id: string,
+    expectedVersion: number,
+    revision: Revision<Subscription, SubscriptionInput>,
+  ): Promise<Subscription> {
+    if (typeof revision !== 'function') check(ctx, revision);
+    // Decided by the check (the revision worked out against the stored subscription), written by the write.
+    let input = revision as SubscriptionInput;
+    let municipalityCode: string | null = null;
     const content = (current: SubscriptionRow) => ({
       callbackUrl: input.callbackUrl,
       eventTypes: [...new Set(input.eventTypes)],
@@ -150,6 +157,16 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
       action: 'update',
       check: async (tx, current) => {
         assertMayChange(ctx, current);
+        if (typeof revision === 'function') {
+          // A representation as GET returned it: its read-only fields listed with the subscription's own rules.
+          const revised = revise(revision, toSubscription(current));
+          const [next, setAside] = revised instanceof Revised ? [revised.input, revised.issues] : [revised, []];
+          input = next;
+          assertNoInvalidParams([
+            ...setAside,
+            ...checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts),
+          ]);
+        }
         municipalityCode = replacementMunicipality(ctx, input, current);
         if (municipalityCode) await assertMunicipalityRegistered(tx, municipalityCode);
       },

@@ -10,14 +10,17 @@ import {
   Redelivery,
   RedeliveryResult,
   SecretRotation,
+  SUBSCRIPTION_READ_ONLY,
   Subscription,
   SubscriptionPage,
+  SubscriptionReplace,
   SubscriptionWithSecret,
   SubscriptionWrite,
 } from '../schemas/subscriptions.js';
 import { AUTH_PROBLEMS, BEARER, deleteOne, ifMatchHeaders, listOf, operations, problems, replaceOne, roles } from './operations.js';
 import { recordRoutes } from './records.js';
 import { expectedVersion, paged, replay, sendOnce, sendResource } from './replies.js';
+import { replacement } from './revisions.js';
 
 const op = operations('Subscriptions');
 const params = z.object({ id: Id });
@@ -69,19 +72,16 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       op(
         'replaceSubscription',
         'Change a subscription',
-        'Replaces it; status active re-enables a disabled one and its waiting deliveries. Requires If-Match.',
+        'Replaces it; status active re-enables a disabled one and its waiting deliveries. A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match.',
       ),
       params,
-      SubscriptionWrite,
+      SubscriptionReplace,
       Subscription,
     ),
     handler: async (request, reply) => {
       const ctx = contextOf(request);
-      return sendResource(
-        request,
-        reply,
-        await commands.subscriptions.replace(ctx, request.params.id, expectedVersion(request), request.body),
-      );
+      const revision = replacement(request.body, SUBSCRIPTION_READ_ONLY);
+      return sendResource(request, reply, await commands.subscriptions.replace(ctx, request.params.id, expectedVersion(request), revision));
     },
   });
 
