@@ -13,7 +13,7 @@ import {
   updateEnforcementAction,
 } from '../../infrastructure/repositories/enforcement-actions.js';
 import { findEstablishment, findEstablishments } from '../../infrastructure/repositories/establishments.js';
-import { idsByExternalReference, lockExternalReferences } from '../../infrastructure/repositories/external-references.js';
+import { idsByExternalReference } from '../../infrastructure/repositories/external-references.js';
 import { licencesOf, licencesOfEstablishments } from '../../infrastructure/repositories/licences.js';
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
@@ -120,7 +120,6 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         const references = valid.flatMap((input) =>
           input.externalReference && establishments.get(input.establishmentId)?.municipalityCode === code ? [input.externalReference] : [],
         );
-        await lockExternalReferences(tx, 'enforcement_action', code, references);
         taken.set(code, await idsByExternalReference(tx, 'enforcement_action', code, references));
       }
       const histories = new Map<string, LicencePeriod[]>();

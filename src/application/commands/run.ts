@@ -15,8 +15,8 @@ import { type TenantScope, withTenant } from '../../infrastructure/db/tenant.js'
 import { claimKey, type IdempotencyClaim, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
 import {
   idByExternalReference,
-  lockExternalReferences,
   type ReferencedType,
+  referenceIndexViolated,
 } from '../../infrastructure/repositories/external-references.js';
 import type { RequestContext } from '../context.js';
 
@@ -44,6 +44,20 @@ export type CommitHook = (tx: Tx, ctx: RequestContext, changes: readonly Change[
 
 /** A create's outcome: made now, or answered from the record of an earlier request with the same Idempotency-Key. */
 export type Created<T> = { replayed: false; value: T } | { replayed: true; record: IdempotencyRecord };
+
+/**
+ * A write that ran into a unique index of externalReference: a concurrent create or correction
+ * with the same reference committed first, after this one's assertReferenceFree looked. The
+ * index waited for it and refused: the same 409 as when the look had seen it.
+ */
+function asReferenceConflict(err: unknown): never {
+  const type = referenceIndexViolated(err);
+  if (!type) throw err;
+  throw new Conflict(
+    'external-reference-taken',
+    `Another ${type.replace('_', ' ')} of the municipality has this externalReference: it was recorded at the same moment.`,
+  );
+}
 
 /** Rolls back a create whose key turned out to be stored already, carrying the first response to answer again. */
 class Replayed extends Error {
@@ -144,7 +158,7 @@ export function createCommandRunner(
       const { value, changes } = await work(tx);
       await finish(tx, ctx, changes);
       return value;
-    });
+    }).catch(asReferenceConflict);
   }
 
   /**
@@ -177,7 +191,7 @@ export function createCommandRunner(
       return { replayed: false, value };
     }).catch((err: unknown) => {
       if (err instanceof Replayed) return err.replay; // the work is rolled back: the first request's record stands
-      throw err;
+      return asReferenceConflict(err);
     });
     if (claim && !outcome.replayed) claim.stored = true;
     return outcome;
@@ -325,8 +339,8 @@ export function createdRecord<T>(objectType: AuditObjectType, objectId: string, 
 
 /**
  * A rule of every record with a municipality's own reference: no other live record of its type in
- * the municipality has it (the partial unique indexes of migration 0016 hold the same line). The
- * reference is locked first, so that a concurrent create or correction with it is a 409 too.
+ * the municipality has it (the partial unique indexes of migration 0016 hold the same line; a
+ * concurrent writer that passed this check too is stopped there: asReferenceConflict).
  */
 export async function assertReferenceFree(
   tx: Tx,
@@ -336,7 +350,6 @@ export async function assertReferenceFree(
   exceptId?: string,
 ): Promise<void> {
   if (!reference) return;
-  await lockExternalReferences(tx, type, municipalityCode, [reference]); // a concurrent writer of it commits first, and is seen
   const other = await idByExternalReference(tx, type, municipalityCode, reference, exceptId);
   if (other) {
     throw new Conflict(

@@ -1,5 +1,6 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { type Queryable, withPlansForPresentSize } from '../db/client.js';
+import { violatedUniqueIndex } from '../db/errors.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
 import { arrayParam, rawRows } from './rows.js';
 
@@ -7,21 +8,20 @@ import { arrayParam, rawRows } from './rows.js';
 const tables = { establishment: establishments, licence: licences, enforcement_action: enforcementActions } as const;
 export type ReferencedType = keyof typeof tables;
 
+/** The unique indexes of migration 0016: one live record per municipality, record type and externalReference. */
+const REFERENCE_INDEXES: Record<string, ReferencedType> = {
+  establishments_external_reference_key: 'establishment',
+  licences_external_reference_key: 'licence',
+  enforcement_actions_external_reference_key: 'enforcement_action',
+};
+
 /**
- * Serialises, until the transaction ends, the writers that would give a record of this type in the
- * municipality one of these references: a transaction advisory lock per reference, taken in one
- * order. Under READ COMMITTED the look-up after it sees what a writer before committed, so two
- * concurrent creates with one reference are one record and a 409, not a unique violation (a 500).
+ * The record type whose externalReference index a failed write ran into (a concurrent writer
+ * committed the same reference first), or null for any other error.
  */
-export async function lockExternalReferences(
-  q: Queryable,
-  type: ReferencedType,
-  municipalityCode: string,
-  references: readonly string[],
-): Promise<void> {
-  const keys = [...new Set(references)].sort().map((r) => `external_reference:${type}:${municipalityCode}:${r}`);
-  if (keys.length === 0) return;
-  await q.execute(sql`select pg_advisory_xact_lock(hashtext(k)) from unnest(${arrayParam(keys)}) with ordinality as u(k, n) order by n`);
+export function referenceIndexViolated(err: unknown): ReferencedType | null {
+  const index = violatedUniqueIndex(err);
+  return (index && REFERENCE_INDEXES[index]) || null;
 }
 
 /**
