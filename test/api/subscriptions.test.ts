@@ -365,3 +365,42 @@ t.test('a PUT of what GET returned is accepted; a changed read-only field is nam
   });
   t.equal(statusCode, 204);
 });
+
+t.test('a subscription’s own rules are listed with the schema’s issues, in one 400', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const analyst = await client('analyst');
+  const names = (res: { body: string }) =>
+    json<{ invalidParams: { name: string; code: string }[] }>(res)
+      .invalidParams.map((p) => `${p.name}:${p.code}`)
+      .sort();
+  const post = (auth: { authorization: string }, payload: Row) =>
+    app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload });
+
+  const officers = await post(
+    officer.auth,
+    body({ callbackUrl: 'http://hooks.example/x', municipalityCode: 'GM0599', description: 'a\tb' }),
+  );
+  t.equal(officers.statusCode, 400, officers.body);
+  t.same(names(officers), ['callbackUrl:https_required', 'description:control_character', 'municipalityCode:not_your_municipality']);
+  const analysts = await post(analyst.auth, body({ description: 7 }));
+  t.equal(analysts.statusCode, 400, analysts.body);
+  t.same(names(analysts), ['description:invalid_type', 'eventTypes.0:not_for_analysts']);
+  const control = await post(officer.auth, body({ callbackUrl: 'http://hooks.example/\u0000', description: 'a\tb' }));
+  t.same(names(control), ['callbackUrl:control_character', 'description:control_character'], 'one entry per field');
+
+  const sub = json<{ id: string }>(await post(officer.auth, body()));
+  const put = await app.inject({
+    method: 'PUT',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...officer.auth, 'if-match': '"1"' },
+    payload: body({ callbackUrl: 'https://hooks.example/x#frag', status: 'paused' }),
+  });
+  t.equal(put.statusCode, 400, put.body);
+  t.same(names(put), ['callbackUrl:fragment_in_url', 'status:invalid_value'], 'a PUT too');
+  const { statusCode } = await app.inject({
+    method: 'DELETE',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...officer.auth, 'if-match': '"1"', 'x-audit-reason': 'test clean-up' },
+  });
+  t.equal(statusCode, 204);
+});

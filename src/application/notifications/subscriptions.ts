@@ -54,10 +54,10 @@ export interface SubscriptionOptions {
 
 /** Webhook subscriptions: every write through the command runner (tenant, If-Match, audit). */
 export function createSubscriptionCommands(runner: CommandRunner, options: SubscriptionOptions) {
-  const check = (ctx: RequestContext, input: SubscriptionInput) =>
-    assertNoInvalidParams(
-      checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts),
-    );
+  /** The rules of a subscription for this subscriber, each broken one an invalidParams entry. */
+  const rules = (ctx: RequestContext, input: SubscriptionInput) =>
+    checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts);
+  const check = (ctx: RequestContext, input: SubscriptionInput) => assertNoInvalidParams(rules(ctx, input));
   /** An officer's subscription is always for their municipality. */
   const municipalityOf = (ctx: RequestContext, input: SubscriptionInput) => ctx.municipalityCode ?? input.municipalityCode ?? null;
 
@@ -162,10 +162,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
           const revised = revise(revision, toSubscription(current));
           const [next, setAside] = revised instanceof Revised ? [revised.input, revised.issues] : [revised, []];
           input = next;
-          assertNoInvalidParams([
-            ...setAside,
-            ...checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts),
-          ]);
+          assertNoInvalidParams([...setAside, ...rules(ctx, input)]);
         }
         municipalityCode = replacementMunicipality(ctx, input, current);
         if (municipalityCode) await assertMunicipalityRegistered(tx, municipalityCode);
@@ -278,7 +275,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     });
   }
 
-  return { create, replace, remove, rotateSecret, redeliver, disable };
+  return { create, replace, remove, rotateSecret, redeliver, disable, rules };
 }
 
 const toAttempt = (r: Awaited<ReturnType<typeof listDeliveryAttempts>>['rows'][number]): DeliveryAttempt => ({
