@@ -191,3 +191,50 @@ t.test('PUT of exactly what GET returned, or a PATCH of {}, changes nothing; a c
     });
   }
 });
+
+t.test('a read-only field sent with another value is listed with every rule the new content breaks', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  const lic = await make.licence(officer.auth, est.id);
+  const action = await make.action(officer.auth, est.id);
+  const names = (res: { body: string }) =>
+    json<{ invalidParams: { name: string; code: string }[] }>(res)
+      .invalidParams.map((p) => `${p.name}:${p.code}`)
+      .sort();
+
+  const url = `/v1/enforcement-actions/${action.id}`;
+  const read = json(await app.inject({ url, headers: officer.auth }));
+  const put = await app.inject({
+    method: 'PUT',
+    url,
+    headers: { ...officer.auth, 'if-match': '"1"' },
+    payload: { ...read, createdAt: '2001-01-01T00:00:00.000Z', decisionDate: '2099-01-01', stage: 'intended' },
+  });
+  t.equal(put.statusCode, 400, put.body);
+  t.same(names(put), ['createdAt:read_only', 'decisionDate:in_future', 'stage:transition_not_allowed'], 'PUT: all three at once');
+
+  const patch = await app.inject({
+    method: 'PATCH',
+    url,
+    headers: { ...officer.auth, ...MERGE, 'if-match': '"1"' },
+    payload: JSON.stringify({ version: 9, stage: 'intended', grounds: ['hygiene', 'hygiene'] }),
+  });
+  t.equal(patch.statusCode, 400, patch.body);
+  t.same(names(patch), ['grounds.1:duplicate', 'stage:transition_not_allowed', 'version:read_only'], 'PATCH: all three at once');
+
+  const licence = await app.inject({
+    method: 'PATCH',
+    url: `/v1/establishments/${est.id}/licences/${lic.id}`,
+    headers: { ...officer.auth, ...MERGE, 'if-match': '"1"' },
+    payload: JSON.stringify({ status: 'revoked', validUntil: '2015-01-01' }),
+  });
+  t.equal(licence.statusCode, 400, licence.body);
+  t.same(names(licence), ['status:read_only', 'validUntil:before_valid_from'], 'a licence too');
+
+  const trail = json<{ items: unknown[] }>(
+    await app.inject({ url: `/v1/audit-trail?objectId=${action.id}`, headers: (await client('admin')).auth }),
+  );
+  t.equal(trail.items.length, 1, 'nothing was written');
+});

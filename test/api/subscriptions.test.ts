@@ -292,3 +292,115 @@ t.test('a redelivery’s Idempotency-Key makes a retry answer the first response
   t.equal(await entries(), before, 'the retry changed nothing');
   t.equal((await redeliver({ since: '2019-01-01T00:00:00Z' })).statusCode, 422, 'another body under the same key');
 });
+
+t.test('a PUT of what is stored changes nothing: same version and ETag, no audit entry', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const sent = body({ description: 'zaaksysteem', municipalityCode: 'GM0363' });
+  const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: sent }));
+  const url = `/v1/subscriptions/${sub.id}`;
+  const put = (payload: Row, version: number) =>
+    app.inject({ method: 'PUT', url, headers: { ...officer.auth, 'if-match': `"${version}"` }, payload });
+  const entries = async () =>
+    (
+      (await database.owner.execute(sql`select action from audit_log where object_id = ${sub.id} order by seq`)) as unknown as {
+        rows: { action: string }[];
+      }
+    ).rows.map((r) => r.action);
+
+  const same = await put(sent, 1);
+  t.equal(same.statusCode, 200, same.body);
+  t.equal(same.headers.etag, '"1"', 'the same version');
+  t.equal(json(same).version, 1);
+  const omitted = await put(body(), 1); // an officer's subscription stays for its municipality; status stays active
+  t.equal(omitted.statusCode, 200, omitted.body);
+  t.equal(json(omitted).version, 2, 'the description left out is removed: a change');
+  t.same(await entries(), ['create', 'update'], 'no audit entry for the change of nothing');
+  const again = await put(body(), 2);
+  t.same([again.statusCode, again.headers.etag], [200, '"2"'], 'the same again: nothing');
+  t.same(await entries(), ['create', 'update']);
+  const { statusCode } = await app.inject({
+    method: 'DELETE',
+    url,
+    headers: { ...officer.auth, 'if-match': '"2"', 'x-audit-reason': 'test clean-up' },
+  });
+  t.equal(statusCode, 204);
+});
+
+t.test('a PUT of what GET returned is accepted; a changed read-only field is named with the other issues', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const sub = json<{ id: string }>(
+    await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: body({ status: 'disabled' }) }),
+  );
+  const url = `/v1/subscriptions/${sub.id}`;
+  const read = json<Row>(await app.inject({ url, headers: officer.auth }));
+  const put = (payload: Row, version: number) =>
+    app.inject({ method: 'PUT', url, headers: { ...officer.auth, 'if-match': `"${version}"` }, payload });
+
+  const asRead = await put(read, 1);
+  t.equal(asRead.statusCode, 200, asRead.body);
+  t.same(json(asRead), read, 'nothing changed: the same record and version');
+  const enabled = await put({ ...read, status: 'active' }, 1);
+  t.equal(enabled.statusCode, 200, enabled.body);
+  t.match(
+    json(enabled),
+    { status: 'active', disabledAt: null, disabledReason: null, version: 2 },
+    're-enabled from its read representation',
+  );
+
+  const wrong = await put(
+    { ...json<Row>(enabled), id: '00000000-0000-4000-8000-000000000000', callbackUrl: 'http://elsewhere.example/x' },
+    2,
+  );
+  t.equal(wrong.statusCode, 400, wrong.body);
+  t.same(
+    json<{ invalidParams: { name: string; code: string }[] }>(wrong)
+      .invalidParams.map((p) => `${p.name}:${p.code}`)
+      .sort(),
+    ['callbackUrl:https_required', 'id:read_only'],
+  );
+  const { statusCode } = await app.inject({
+    method: 'DELETE',
+    url,
+    headers: { ...officer.auth, 'if-match': '"2"', 'x-audit-reason': 'test clean-up' },
+  });
+  t.equal(statusCode, 204);
+});
+
+t.test('a subscription’s own rules are listed with the schema’s issues, in one 400', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const analyst = await client('analyst');
+  const names = (res: { body: string }) =>
+    json<{ invalidParams: { name: string; code: string }[] }>(res)
+      .invalidParams.map((p) => `${p.name}:${p.code}`)
+      .sort();
+  const post = (auth: { authorization: string }, payload: Row) =>
+    app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload });
+
+  const officers = await post(
+    officer.auth,
+    body({ callbackUrl: 'http://hooks.example/x', municipalityCode: 'GM0599', description: 'a\tb' }),
+  );
+  t.equal(officers.statusCode, 400, officers.body);
+  t.same(names(officers), ['callbackUrl:https_required', 'description:control_character', 'municipalityCode:not_your_municipality']);
+  const analysts = await post(analyst.auth, body({ description: 7 }));
+  t.equal(analysts.statusCode, 400, analysts.body);
+  t.same(names(analysts), ['description:invalid_type', 'eventTypes.0:not_for_analysts']);
+  const control = await post(officer.auth, body({ callbackUrl: 'http://hooks.example/\u0000', description: 'a\tb' }));
+  t.same(names(control), ['callbackUrl:control_character', 'description:control_character'], 'one entry per field');
+
+  const sub = json<{ id: string }>(await post(officer.auth, body()));
+  const put = await app.inject({
+    method: 'PUT',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...officer.auth, 'if-match': '"1"' },
+    payload: body({ callbackUrl: 'https://hooks.example/x#frag', status: 'paused' }),
+  });
+  t.equal(put.statusCode, 400, put.body);
+  t.same(names(put), ['callbackUrl:fragment_in_url', 'status:invalid_value'], 'a PUT too');
+  const { statusCode } = await app.inject({
+    method: 'DELETE',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...officer.auth, 'if-match': '"1"', 'x-audit-reason': 'test clean-up' },
+  });
+  t.equal(statusCode, 204);
+});

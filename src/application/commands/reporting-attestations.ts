@@ -8,6 +8,7 @@ import {
   findAttestation,
   findLiveAttestationFor,
   insertAttestation,
+  lockAttestationYear,
   updateAttestation,
 } from '../../infrastructure/repositories/reporting.js';
 import { todayInNetherlands } from '../../lib/dates.js';
@@ -67,6 +68,7 @@ export function createReportingAttestationCommands(runner: CommandRunner) {
     if (issues.length) throw new RuleViolation(issues);
     return runner.create(ctx, async (tx) => {
       await assertMunicipalityRegistered(tx, input.municipalityCode);
+      await lockAttestationYear(tx, input.municipalityCode, input.year);
       const existing = await findLiveAttestationFor(tx, input.municipalityCode, input.year);
       if (existing) {
         throw new Conflict(

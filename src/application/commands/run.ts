@@ -1,11 +1,23 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditAction, AuditObjectType } from '../../domain/codes.js';
-import { Conflict, IdempotencyKeyReused, NotFound, VersionConflict } from '../../domain/errors.js';
+import {
+  Conflict,
+  DomainError,
+  IdempotencyKeyReused,
+  type InvalidParam,
+  NotFound,
+  RuleViolation,
+  VersionConflict,
+} from '../../domain/errors.js';
 import { appendAudit } from '../../infrastructure/audit/chain.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { type TenantScope, withTenant } from '../../infrastructure/db/tenant.js';
 import { claimKey, type IdempotencyClaim, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
-import { idByExternalReference, type ReferencedType } from '../../infrastructure/repositories/external-references.js';
+import {
+  idByExternalReference,
+  type ReferencedType,
+  referenceIndexViolated,
+} from '../../infrastructure/repositories/external-references.js';
 import type { RequestContext } from '../context.js';
 
 /** One change to one record: the audit trail keeps it, and commit hooks (e.g. an outbox) see it. */
@@ -32,6 +44,20 @@ export type CommitHook = (tx: Tx, ctx: RequestContext, changes: readonly Change[
 
 /** A create's outcome: made now, or answered from the record of an earlier request with the same Idempotency-Key. */
 export type Created<T> = { replayed: false; value: T } | { replayed: true; record: IdempotencyRecord };
+
+/**
+ * A write that ran into a unique index of externalReference: a concurrent create or correction
+ * with the same reference committed first, after this one's assertReferenceFree looked. The
+ * index waited for it and refused: the same 409 as when the look had seen it.
+ */
+function asReferenceConflict(err: unknown): never {
+  const type = referenceIndexViolated(err);
+  if (!type) throw err;
+  throw new Conflict(
+    'external-reference-taken',
+    `Another ${type.replace('_', ' ')} of the municipality has this externalReference: it was recorded at the same moment.`,
+  );
+}
 
 /** Rolls back a create whose key turned out to be stored already, carrying the first response to answer again. */
 class Replayed extends Error {
@@ -132,7 +158,7 @@ export function createCommandRunner(
       const { value, changes } = await work(tx);
       await finish(tx, ctx, changes);
       return value;
-    });
+    }).catch(asReferenceConflict);
   }
 
   /**
@@ -165,7 +191,7 @@ export function createCommandRunner(
       return { replayed: false, value };
     }).catch((err: unknown) => {
       if (err instanceof Replayed) return err.replay; // the work is rolled back: the first request's record stands
-      throw err;
+      return asReferenceConflict(err);
     });
     if (claim && !outcome.replayed) claim.stored = true;
     return outcome;
@@ -203,8 +229,17 @@ export function createCommandRunner(
       ...spec,
       action: 'update',
       check: async (tx, current) => {
-        input = revise(revision, spec.view(current));
-        await check(tx, current, input);
+        const revised = revise(revision, spec.view(current));
+        const [next, setAside] = revised instanceof Revised ? [revised.input, revised.issues] : [revised, []];
+        input = next;
+        // Issues the revision set aside (a read-only field sent with another value) are listed with the rules' own.
+        try {
+          await check(tx, current, input);
+        } catch (err) {
+          if (setAside.length === 0 || !(err instanceof DomainError)) throw err;
+          throw new RuleViolation(err instanceof RuleViolation ? [...setAside, ...err.invalidParams] : setAside);
+        }
+        if (setAside.length > 0) throw new RuleViolation(setAside);
         values = columns(input);
       },
       // The content sent is the content stored (a PATCH of {}, a PUT of what GET returned): no new version.
@@ -273,10 +308,22 @@ export function madeBy<T>(created: Created<T>): T {
  * merge patch applied to it, or a full representation whose read-only fields must equal it). A
  * revision throws RuleViolation, listing every invalid field, when the result is not valid input.
  */
-export type Revision<View, Input> = Input | ((current: View) => Input);
+export type Revision<View, Input> = Input | ((current: View) => Input | Revised<Input>);
 
-export const revise = <View, Input>(revision: Revision<View, Input>, current: View): Input =>
-  typeof revision === 'function' ? (revision as (current: View) => Input)(current) : revision;
+/**
+ * A revision's new content together with issues that do not keep the record's own rules from being
+ * checked on it (a read-only field sent with another value, which the content leaves out): the
+ * correction lists them with whatever those rules find, in one RuleViolation.
+ */
+export class Revised<Input> {
+  constructor(
+    readonly input: Input,
+    readonly issues: InvalidParam[],
+  ) {}
+}
+
+export const revise = <View, Input>(revision: Revision<View, Input>, current: View): Input | Revised<Input> =>
+  typeof revision === 'function' ? (revision as (current: View) => Input | Revised<Input>)(current) : revision;
 
 /** Who made a new record and when: its first change stamps. */
 export function stamps(ctx: RequestContext) {
@@ -292,7 +339,8 @@ export function createdRecord<T>(objectType: AuditObjectType, objectId: string, 
 
 /**
  * A rule of every record with a municipality's own reference: no other live record of its type in
- * the municipality has it (the partial unique indexes of migration 0016 hold the same line).
+ * the municipality has it (the partial unique indexes of migration 0016 hold the same line; a
+ * concurrent writer that passed this check too is stopped there: asReferenceConflict).
  */
 export async function assertReferenceFree(
   tx: Tx,

@@ -23,7 +23,7 @@ import {
 } from '../../infrastructure/repositories/notifications.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks.js';
 import { assertMunicipalityRegistered } from '../commands/establishments.js';
-import { type CommandRunner, type Created, createdRecord, stamps } from '../commands/run.js';
+import { type CommandRunner, type Created, createdRecord, Revised, type Revision, revise, sameColumns, stamps } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 
@@ -54,10 +54,10 @@ export interface SubscriptionOptions {
 
 /** Webhook subscriptions: every write through the command runner (tenant, If-Match, audit). */
 export function createSubscriptionCommands(runner: CommandRunner, options: SubscriptionOptions) {
-  const check = (ctx: RequestContext, input: SubscriptionInput) =>
-    assertNoInvalidParams(
-      checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts),
-    );
+  /** The rules of a subscription for this subscriber, each broken one an invalidParams entry. */
+  const rules = (ctx: RequestContext, input: SubscriptionInput) =>
+    checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts);
+  const check = (ctx: RequestContext, input: SubscriptionInput) => assertNoInvalidParams(rules(ctx, input));
   /** An officer's subscription is always for their municipality. */
   const municipalityOf = (ctx: RequestContext, input: SubscriptionInput) => ctx.municipalityCode ?? input.municipalityCode ?? null;
 
@@ -131,27 +131,49 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     version: current.version + 1,
   });
 
-  /** Replaces callback, types, filter, description and status; setting status active again re-enables it (and restarts its waiting deliveries). */
-  async function replace(ctx: RequestContext, id: string, expectedVersion: number, input: SubscriptionInput): Promise<Subscription> {
-    check(ctx, input);
-    let municipalityCode: string | null = null; // decided by the check, written by the write
+  /**
+   * Replaces callback, types, filter, description and status; setting status active again re-enables it (and restarts its waiting
+   * deliveries). A replacement with what is stored changes nothing: no new version, no audit entry.
+   */
+  async function replace(
+    ctx: RequestContext,
+    id: string,
+    expectedVersion: number,
+    revision: Revision<Subscription, SubscriptionInput>,
+  ): Promise<Subscription> {
+    if (typeof revision !== 'function') check(ctx, revision);
+    // Decided by the check (the revision worked out against the stored subscription), written by the write.
+    let input = revision as SubscriptionInput;
+    let municipalityCode: string | null = null;
+    const content = (current: SubscriptionRow) => ({
+      callbackUrl: input.callbackUrl,
+      eventTypes: [...new Set(input.eventTypes)],
+      municipalityCode,
+      description: input.description ?? null,
+      status: input.status ?? current.status,
+    });
     const updated = await runner.change(ctx, {
       ...common(ctx, id, expectedVersion),
       action: 'update',
       check: async (tx, current) => {
         assertMayChange(ctx, current);
+        if (typeof revision === 'function') {
+          // A representation as GET returned it: its read-only fields listed with the subscription's own rules.
+          const revised = revise(revision, toSubscription(current));
+          const [next, setAside] = revised instanceof Revised ? [revised.input, revised.issues] : [revised, []];
+          input = next;
+          assertNoInvalidParams([...setAside, ...rules(ctx, input)]);
+        }
         municipalityCode = replacementMunicipality(ctx, input, current);
         if (municipalityCode) await assertMunicipalityRegistered(tx, municipalityCode);
       },
+      unchanged: (current) => sameColumns(content(current), current),
       write: async (tx, current) => {
-        const status = input.status ?? current.status;
+        const { status, ...rest } = content(current);
         const reenabled = current.status === 'disabled' && status === 'active';
         if (reenabled) await restartPendingDeliveries(tx, id);
         return updateSubscription(tx, id, {
-          callbackUrl: input.callbackUrl,
-          eventTypes: [...new Set(input.eventTypes)],
-          municipalityCode,
-          description: input.description ?? null,
+          ...rest,
           status,
           ...(status === 'active' ? { disabledAt: null, disabledReason: null } : {}),
           ...(status === 'disabled' && current.status === 'active'
@@ -253,7 +275,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     });
   }
 
-  return { create, replace, remove, rotateSecret, redeliver, disable };
+  return { create, replace, remove, rotateSecret, redeliver, disable, rules };
 }
 
 const toAttempt = (r: Awaited<ReturnType<typeof listDeliveryAttempts>>['rows'][number]): DeliveryAttempt => ({

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import type { Created } from '../../application/commands/run.js';
+import type { Created, Revised } from '../../application/commands/run.js';
 import type { RequestContext, Role } from '../../application/context.js';
 import { contextOf } from '../plugins/auth.js';
 import { declareResponseHeaders, type HeaderName } from '../plugins/openapi.js';
@@ -81,7 +81,12 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
   patch?: Route & { body: Schema };
   /** The fields the registry sets: a PUT or PATCH may carry them back only unchanged. */
   readOnly?: readonly string[];
-  update?: (ctx: RequestContext, params: Out<P>, version: number, revision: (current: object) => Out<RB>) => Promise<Out<R>>;
+  update?: (
+    ctx: RequestContext,
+    params: Out<P>,
+    version: number,
+    revision: (current: object) => Out<RB> | Revised<Out<RB>>,
+  ) => Promise<Out<R>>;
   remove?: Route & { run: (ctx: RequestContext, params: Out<P>, version: number) => Promise<void> };
 }
 
@@ -106,7 +111,7 @@ export function recordRoutes<
   const changes = spec.update;
   if ((spec.replace || spec.patch) && !changes) throw new Error(`${item}: a PUT or PATCH needs update`);
   if (spec.patch && !spec.replace) throw new Error(`${item}: a PATCH is validated by the PUT's schema`);
-  const update = (request: FastifyRequest, revision: (current: object) => Out<RB>) =>
+  const update = (request: FastifyRequest, revision: (current: object) => Out<RB> | Revised<Out<RB>>) =>
     (changes as NonNullable<typeof changes>)(contextOf(request), request.params as Out<P>, expectedVersion(request), revision);
 
   // A created record's URL: the item path under this plugin's prefix (`/v1`), its parameters taken from
@@ -151,7 +156,7 @@ export function recordRoutes<
         config: write,
         schema: replaceOne(doc, params, body, record, ...more) as FastifySchema,
         handler: async (request, reply) => {
-          const revision = replacement(request.body as Out<RB>, readOnly) as (current: object) => Out<RB>;
+          const revision = replacement(request.body as Out<RB>, readOnly) as (current: object) => Out<RB> | Revised<Out<RB>>;
           return sendResource(request, reply, await update(request, revision));
         },
       }),
@@ -161,7 +166,9 @@ export function recordRoutes<
         schema: patchOne(doc, params, body, record, ...more) as FastifySchema,
         handler: async (request, reply) => {
           const schema = (spec.replace as NonNullable<typeof spec.replace>).body;
-          const revision = mergePatched(schema, request.body as Record<string, unknown>, readOnly) as (current: object) => Out<RB>;
+          const revision = mergePatched(schema, request.body as Record<string, unknown>, readOnly) as (
+            current: object,
+          ) => Out<RB> | Revised<Out<RB>>;
           return sendResource(request, reply, await update(request, revision));
         },
       }),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { Revised } from '../../application/commands/run.js';
 import { type InvalidParam, RuleViolation } from '../../domain/errors.js';
 import { mergePatch } from '../../lib/merge-patch.js';
 import { invalidParamsOf, UNKNOWN_FIELD } from '../problem.js';
@@ -23,14 +24,14 @@ function withoutReadOnly<B extends Fields, K extends string>(body: B, readOnly: 
   return out as Omit<B, K>;
 }
 
+/** What a revision answers: the new content, with the read-only fields sent with another value (listed with the record's rules). */
+const revised = <T>(input: T, issues: InvalidParam[]): T | Revised<T> => (issues.length > 0 ? new Revised(input, issues) : input);
+
 /** A PUT body: the whole record; read-only fields may come back as read, and are then dropped. */
 export const replacement =
   <B extends Fields, K extends keyof B & string>(body: B, readOnly: readonly K[]) =>
-  (current: object): Omit<B, K> => {
-    const issues = readOnlyIssues(body, current as Fields, readOnly);
-    if (issues.length > 0) throw new RuleViolation(issues);
-    return withoutReadOnly(body, readOnly);
-  };
+  (current: object): Omit<B, K> | Revised<Omit<B, K>> =>
+    revised(withoutReadOnly(body, readOnly), readOnlyIssues(body, current as Fields, readOnly));
 
 /**
  * A PATCH body (RFC 7396): merged onto the stored record as the API shows it, then validated as a
@@ -38,13 +39,10 @@ export const replacement =
  */
 export const mergePatched =
   <S extends z.ZodType<Fields>, K extends keyof z.output<S> & string>(schema: S, patch: Fields, readOnly: readonly K[]) =>
-  (current: object): Omit<z.output<S>, K> => {
+  (current: object): Omit<z.output<S>, K> | Revised<Omit<z.output<S>, K>> => {
     const merged = mergePatch(current, patch) as Fields;
     const parsed = schema.safeParse(merged);
-    const issues = [
-      ...(parsed.success ? [] : invalidParamsOf(parsed.error.issues, 'body', UNKNOWN_FIELD)),
-      ...readOnlyIssues(merged, current as Fields, readOnly),
-    ];
-    if (!parsed.success || issues.length > 0) throw new RuleViolation(issues);
-    return withoutReadOnly(parsed.data, readOnly);
+    const readOnlyChanged = readOnlyIssues(merged, current as Fields, readOnly);
+    if (!parsed.success) throw new RuleViolation([...invalidParamsOf(parsed.error.issues, 'body', UNKNOWN_FIELD), ...readOnlyChanged]);
+    return revised(withoutReadOnly(parsed.data, readOnly), readOnlyChanged);
   };

@@ -18,7 +18,13 @@ export const RecordStamps = { createdAt: Timestamp, updatedAt: Timestamp, versio
 const readOnly = <T extends z.ZodType>(schema: T) =>
   schema.optional().meta({ description: 'Read-only: may be sent back as read; a different value is invalid (code `read_only`).' });
 
-const READ_ONLY_RULE =
+/** The read-only members of a PUT body, each accepted only with its stored value. */
+export const readOnlyMembers = <R extends Record<string, z.ZodType>>(fields: R) =>
+  Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, readOnly(schema)])) as {
+    [K in keyof R]: ReturnType<typeof readOnly<R[K]>>;
+  };
+
+export const READ_ONLY_RULE =
   'The read-only fields of the record (id, version, timestamps, derived fields) may be sent back exactly as a GET returned them, so that a read representation can be PUT after editing it; a different value is invalid (invalidParams code `read_only`).';
 
 const MERGE_PATCH_RULE =
@@ -40,19 +46,17 @@ export function revisionBodies<F extends z.ZodRawShape, R extends Record<string,
   patch: P;
   check?: (body: Record<string, unknown>) => InvalidParam[];
 }) {
-  const readOnlyMembers = Object.fromEntries(Object.entries(spec.readOnly).map(([name, schema]) => [name, readOnly(schema)])) as {
-    [K in keyof R]: ReturnType<typeof readOnly<R[K]>>;
-  };
-  const put = z.strictObject({ ...spec.fields, ...readOnlyMembers });
+  const members = readOnlyMembers(spec.readOnly);
+  const put = z.strictObject({ ...spec.fields, ...members });
   return {
     /** The names of the read-only fields, for the routes (src/http/routes/revisions.ts). */
-    readOnly: Object.keys(readOnlyMembers),
+    readOnly: Object.keys(members),
     Replace: (spec.check ? alongsideSchemaIssues(put, spec.check) : put).meta({
       id: `${spec.id}Replace`,
       description: `${capitalized(spec.record)} as sent to replace (PUT) it: every field, as with a create. ${READ_ONLY_RULE}`,
     }),
     Patch: z
-      .strictObject({ ...spec.patch, ...readOnlyMembers })
+      .strictObject({ ...spec.patch, ...members })
       .meta({ id: `${spec.id}Patch`, description: `A JSON Merge Patch (RFC 7396) of ${spec.record}. ${MERGE_PATCH_RULE}` }),
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DELIVERY_OUTCOMES, EVENT_TYPES, SUBSCRIPTION_STATUSES } from '../../domain/notifications.js';
 import { codeList, Id, MunicipalityCode, oneLine, Pagination, Timestamp, text, timestampInput, Version } from './common.js';
-import { pageOf } from './records.js';
+import { pageOf, READ_ONLY_RULE, readOnlyMembers } from './records.js';
 
 export const EventType = codeList(
   'EventType',
@@ -28,6 +28,25 @@ export const SubscriptionWrite = z
     status: SubscriptionStatus.optional().meta({ description: 'Default active. Setting a disabled subscription active re-enables it.' }),
   })
   .meta({ id: 'SubscriptionWrite' });
+
+/** What a subscription's GET shows beyond what is written: a PUT may carry it back unchanged. */
+const subscriptionReadOnly = readOnlyMembers({
+  id: Id,
+  disabledAt: Timestamp.nullable(),
+  disabledReason: z.string().nullable(),
+  previousSecretExpiresAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  version: Version,
+});
+
+/** The names of the read-only fields, for the route (src/http/routes/revisions.ts). */
+export const SUBSCRIPTION_READ_ONLY = Object.keys(subscriptionReadOnly) as (keyof typeof subscriptionReadOnly)[];
+
+export const SubscriptionReplace = SubscriptionWrite.extend(subscriptionReadOnly).meta({
+  id: 'SubscriptionReplace',
+  description: `A webhook subscription as sent to replace (PUT) it: the fields of a create. ${READ_ONLY_RULE}`,
+});
 
 export const Subscription = z
   .object({

@@ -26,3 +26,19 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The unique index (or constraint) a failed statement violated (SQLSTATE 23505), looking through
+ * the errors that wrap it (drizzle's DrizzleQueryError); null for any other error.
+ */
+export function violatedUniqueIndex(err: unknown): string | null {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const { code, constraint } = e as { code?: unknown; constraint?: unknown };
+    if (code === '23505') return typeof constraint === 'string' ? constraint : null;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
+}

@@ -1,11 +1,28 @@
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { type Queryable, withPlansForPresentSize } from '../db/client.js';
+import { violatedUniqueIndex } from '../db/errors.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
 import { arrayParam, rawRows } from './rows.js';
 
 /** The record types that carry a municipality's own reference, and their tables. */
 const tables = { establishment: establishments, licence: licences, enforcement_action: enforcementActions } as const;
 export type ReferencedType = keyof typeof tables;
+
+/** The unique indexes of migration 0016: one live record per municipality, record type and externalReference. */
+const REFERENCE_INDEXES: Record<string, ReferencedType> = {
+  establishments_external_reference_key: 'establishment',
+  licences_external_reference_key: 'licence',
+  enforcement_actions_external_reference_key: 'enforcement_action',
+};
+
+/**
+ * The record type whose externalReference index a failed write ran into (a concurrent writer
+ * committed the same reference first), or null for any other error.
+ */
+export function referenceIndexViolated(err: unknown): ReferencedType | null {
+  const index = violatedUniqueIndex(err);
+  return (index && REFERENCE_INDEXES[index]) || null;
+}
 
 /**
  * The id of the live record of this type in the municipality with this externalReference, or null

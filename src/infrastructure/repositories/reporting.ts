@@ -28,6 +28,14 @@ export function listAttestations(q: Queryable, scope: TenantScope, f: Attestatio
   return selectPage(q, t, where, [asc(t.municipalityCode), asc(t.year), asc(t.id)], page);
 }
 
+/**
+ * Serialises, until the transaction ends, the attestations of one municipality and year: the look-up
+ * after it sees one a concurrent create committed (a 409), instead of both inserting (a 500).
+ */
+export async function lockAttestationYear(q: Queryable, municipalityCode: string, year: number): Promise<void> {
+  await q.execute(sql`select pg_advisory_xact_lock(hashtext(${`reporting_attestation:${municipalityCode}:${year}`}))`);
+}
+
 /** The live attestation of a municipality and year, if any (for the one-per-year rule). */
 export const findLiveAttestationFor = (q: Queryable, municipalityCode: string, year: number) =>
   selectOne(
