@@ -16,7 +16,7 @@ export function checkAttestation(input: { statement?: unknown; year?: unknown },
   }
   const thisYear = Number(today.slice(0, 4));
   if (typeof input.year === 'number' && input.year > thisYear) {
-    issues.push({ name: 'year', code: 'in_the_future', reason: `a year can be attested once it has begun (now ${thisYear})` });
+    issues.push({ name: 'year', code: 'in_future', reason: `a year can be attested once it has begun (now ${thisYear})` });
   }
   return issues;
 }

@@ -75,7 +75,7 @@ t.test('attestations are records: who may attest, the rules, ETag, audit, withdr
     json<{ invalidParams: { name: string; code: string }[] }>(personal)
       .invalidParams.map((p) => `${p.name}:${p.code}`)
       .sort(),
-    ['statement:personal_data', 'year:in_the_future'],
+    ['statement:personal_data', 'year:in_future'],
     'every rule at once: no personal data, no future year',
   );
 
@@ -236,6 +236,6 @@ t.test('an attestation’s rules are listed with the schema’s issues', async (
       res.statusCode,
       (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`).sort(),
     ],
-    [400, ['extra:unknown_field', 'statement:personal_data', 'year:in_the_future']],
+    [400, ['extra:unknown_field', 'statement:personal_data', 'year:in_future']],
   );
 });
