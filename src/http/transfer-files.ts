@@ -7,6 +7,7 @@ import { COLUMNS, columnOf, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, T
 import { unprotectFormula } from '../lib/csv.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
+import { ExternalReference, hasControlCharacter } from './schemas/common.js';
 import { EnforcementActionInput } from './schemas/enforcement-actions.js';
 import { EstablishmentInput } from './schemas/establishments.js';
 import { LicenceInput } from './schemas/licences.js';
@@ -200,7 +201,11 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: 'each line must be one JSON object' }] };
     }
-    const unknown = Object.keys(parsed).filter((k) => !known.has(k));
+    // A key is named in the record's problem, which is stored (jsonb): its control characters (a NUL
+    // above all, which PostgreSQL cannot store) are shown as U+FFFD.
+    const unknown = Object.keys(parsed)
+      .filter((k) => !known.has(k))
+      .map((k) => [...k].map((c) => (hasControlCharacter(c) ? '\uFFFD' : c)).join(''));
     const values = Object.fromEntries(Object.entries(parsed).filter(([k, v]) => known.has(k) && v !== null && v !== ''));
     return {
       line: lineNo,
@@ -306,6 +311,14 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
   const { input, establishmentReference } = candidate(type, raw.values, municipalityCode);
   if (type !== 'establishments' && (typeof establishmentReference !== 'string' || establishmentReference.trim() === '')) {
     problems.push({ column: 'establishmentReference', code: 'required', reason: 'the reference of the establishment is required' });
+  } else if (type !== 'establishments') {
+    // A reference has the form of an externalReference (a registry id has it too); checked here, as the
+    // record's own, so that no other text is stored with the job or looked up.
+    const reference = ExternalReference.safeParse(establishmentReference);
+    if (!reference.success) {
+      for (const issue of reference.error.issues)
+        problems.push({ column: 'establishmentReference', code: issue.code, reason: issue.message });
+    }
   }
   if (input.externalReference === undefined) {
     problems.push({ column: 'externalReference', code: 'required', reason: 'every record needs its own reference' });

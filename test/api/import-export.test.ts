@@ -677,3 +677,28 @@ t.test('an import job is attributable: its upload and its cancellation are in th
   });
   t.notOk(JSON.stringify(trail.items).includes('Club Rood'), 'the file’s content is not in the job’s entries');
 });
+
+t.test('a NUL in a reference or an NDJSON key is a problem of its record, not a 500', async (t) => {
+  const a = await setUp(t);
+  const licences = `externalReference,establishmentReference,licenceNumber,validFrom,validUntil,statusHistory\nL-1,E-1\u0000,EV-1,2016-01-01,,granted:2016-01-01\n`;
+  const ndjson = `${JSON.stringify({ externalReference: 'E-1', 'name\u0000': 'x' })}\n`;
+  for (const [label, body, query, contentType, problem] of [
+    [
+      'a CSV establishmentReference',
+      licences,
+      'recordType=licences&dryRun=true',
+      'text/csv',
+      { line: 2, column: 'establishmentReference', code: 'invalid_format' },
+    ],
+    ['an NDJSON key', ndjson, 'recordType=establishments&dryRun=true', 'application/x-ndjson', { line: 1, code: 'unknown_column' }],
+  ] as const) {
+    const res = await a.upload(body, query, contentType);
+    t.equal(res.statusCode, 202, `${label}: ${res.body}`);
+    while (await a.services.imports.worker.runOnce()) {
+      // until no job waits
+    }
+    const job = json<Job>(await a.app.inject({ url: `/v1/imports/${json<Job>(res).id}`, headers: a.officer.auth }));
+    t.match(job, { state: 'succeeded', counts: { rejected: 1 } }, label);
+    t.match(job.problems[0], problem, label);
+  }
+});
