@@ -173,6 +173,13 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
   if (!header) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
 }
 
+/**
+ * Why a line is not JSON, without the line: V8's "Unexpected token 'J', "{"name": Jan de Vri"... is
+ * not valid JSON" quotes the record, and a job keeps its problems after its file is deleted (and a NUL
+ * quoted there could not be stored). Its other messages name a position only, and stay.
+ */
+const jsonSyntaxReason = (err: Error) => (/ is not valid JSON$/.test(err.message) ? 'Unexpected character: not valid JSON' : err.message);
+
 async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): AsyncGenerator<RawRecord> {
   const known = new Set<string>(COLUMNS[type]);
   let buffer = '';
@@ -196,7 +203,7 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
     try {
       parsed = JSON.parse(l);
     } catch (err) {
-      return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: (err as Error).message }] };
+      return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: jsonSyntaxReason(err as Error) }] };
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: 'each line must be one JSON object' }] };

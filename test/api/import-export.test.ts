@@ -702,3 +702,22 @@ t.test('a NUL in a reference or an NDJSON key is a problem of its record, not a 
     t.match(job.problems[0], problem, label);
   }
 });
+
+t.test('an NDJSON line that is not JSON is reported without its content, which the job keeps after the file is gone', async (t) => {
+  const a = await setUp(t);
+  const ndjson = ['{"externalReference":"E-1","name": Jan de Vries}', '\u0000', '{"externalReference":"E-2"'].join('\n');
+  const res = await a.upload(ndjson, 'recordType=establishments&dryRun=true', 'application/x-ndjson');
+  t.equal(res.statusCode, 202, res.body);
+  while (await a.services.imports.worker.runOnce()) {
+    // until no job waits
+  }
+  const job = json<Job>(await a.app.inject({ url: `/v1/imports/${json<Job>(res).id}`, headers: a.officer.auth }));
+  t.match(job, { state: 'succeeded', counts: { rejected: 3 } });
+  const invalid = job.problems.filter((p) => p.code === 'invalid_json');
+  t.same(
+    invalid.map((p) => p.line),
+    [1, 2, 3],
+    'each line named',
+  );
+  t.notOk(JSON.stringify(job).includes('Jan de'), 'no part of the line in the problems');
+});
