@@ -122,7 +122,16 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
     yield head;
     for await (const chunk of text) yield chunk;
   }
-  const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true });
+  // A line of empty cells only (`;;;;`, which Excel writes for cleared rows below the data) is an empty line.
+  const parser = parse({
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    info: true,
+    raw: true,
+  });
   const source = Readable.from(rest());
   source.on('error', (err) => parser.destroy(err));
   source.pipe(parser);

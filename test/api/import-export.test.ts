@@ -721,3 +721,31 @@ t.test('an NDJSON line that is not JSON is reported without its content, which t
   );
   t.notOk(JSON.stringify(job).includes('Jan de'), 'no part of the line in the problems');
 });
+
+t.test(
+  'rows of empty cells, as Excel writes below the data it saved, are empty lines: skipped, and later lines keep their numbers',
+  async (t) => {
+    const a = await setUp(t);
+    const empty = ';'.repeat(10);
+    const excel = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(
+        [
+          EST_HEADER.replaceAll(',', ';'),
+          'E-1;GM0363;Club Rood;club;Kade;1;;1012DK;Amsterdam;;',
+          empty,
+          'E-2;GM0363;Club Blauw;club;Kade;2;;1012DK;Amsterdam;;',
+          empty,
+          'E-3;GM0363;Club Groen;club;Kade;3;;1012D;Amsterdam;;',
+          empty,
+          empty,
+          '',
+        ].join('\r\n'),
+      ),
+    ]);
+    const job = await a.importFile(excel, 'recordType=establishments&mode=row-by-row');
+    t.match(job, { state: 'succeeded', rowsTotal: 3, counts: { created: 2, rejected: 1 } }, JSON.stringify(job.problems));
+    t.match(job.problems, [{ line: 6, column: 'postalCode' }]);
+    t.equal(job.problems.length, 1, 'no problem for the empty rows');
+  },
+);
