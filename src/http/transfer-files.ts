@@ -191,19 +191,19 @@ const jsonSyntaxReason = (err: Error) => (/ is not valid JSON$/.test(err.message
 
 async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): AsyncGenerator<RawRecord> {
   const known = new Set<string>(COLUMNS[type]);
-  let buffer = '';
+  // The line read so far, as the pieces of the chunks it came in: a chunk is searched for a line end
+  // once, never the whole line again, so a long line costs time linear in its length.
+  let pending: string[] = [];
   let lineNo = 0;
-  function* lines(final: boolean) {
-    let nl = buffer.indexOf('\n');
-    while (nl >= 0) {
-      yield buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      nl = buffer.indexOf('\n');
+  function* lines(chunk: string) {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      pending.push(chunk.slice(start, nl));
+      yield pending.join('');
+      pending = [];
+      start = nl + 1;
     }
-    if (final && buffer !== '') {
-      yield buffer;
-      buffer = '';
-    }
+    if (start < chunk.length) pending.push(chunk.slice(start));
   }
   function toRecord(l: string): RawRecord | null {
     lineNo += 1;
@@ -230,14 +230,13 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
     };
   }
   for await (const chunk of text) {
-    buffer += chunk;
-    for (const l of lines(false)) {
+    for (const l of lines(chunk)) {
       const r = toRecord(l);
       if (r) yield r;
     }
   }
-  for (const l of lines(true)) {
-    const r = toRecord(l);
+  if (pending.length > 0) {
+    const r = toRecord(pending.join(''));
     if (r) yield r;
   }
 }

@@ -120,3 +120,24 @@ t.test('a character cut off by the end of the file', async (t) => {
   t.equal(problem.code, 'invalid-encoding');
   t.match(problem.message, 'ends inside a character');
 });
+
+t.test('an NDJSON line of many chunks is read in time linear in its length', async (t) => {
+  // 32 MB as one line and as eight lines of 4 MB: the same bytes, the same chunks (64 KiB). Searching the
+  // whole line so far for its end at every chunk made one long line take quadratic time (minutes at the
+  // 200 MB limit, the event loop blocked in the meantime).
+  const time = async (lines: number) => {
+    const line = JSON.stringify({ externalReference: 'A', name: 'x'.repeat((32 << 20) / lines) });
+    const file = Buffer.from(`${Array.from({ length: lines }, () => line).join('\n')}\n`);
+    async function* body() {
+      for (let i = 0; i < file.length; i += 65536) yield file.subarray(i, i + 65536);
+    }
+    const start = performance.now();
+    let records = 0;
+    for await (const _ of decodeUpload(body(), 'ndjson', 'establishments', 'GM0363', file.length)) records++;
+    t.equal(records, lines);
+    return performance.now() - start;
+  };
+  const split = await time(8);
+  const one = await time(1);
+  t.ok(one < 4 * split + 500, `one line: ${Math.round(one)} ms; eight lines: ${Math.round(split)} ms`);
+});
