@@ -780,3 +780,24 @@ t.test('a text that starts with a quote and a formula character survives the rou
   );
   t.same(stored.items.map((e) => e.name).sort(), [...names].sort());
 });
+
+t.test('a cancel made on another instance stops a job that is validating, as one made on this instance does', async (t) => {
+  const a = await setUp(t);
+  for (const query of ['recordType=establishments&dryRun=true', 'recordType=establishments&mode=all-or-nothing']) {
+    const res = await a.upload(establishmentsCsv, query);
+    t.equal(res.statusCode, 202, res.body);
+    const { id } = json<Job>(res);
+    // Another instance validated it and stopped (its lease given up, or run out after a crash), and the
+    // cancel went to an instance that did not hold it: all that is left of the cancel is the job's row.
+    await a.database.owner.execute(
+      sql`update imports set state = 'running', phase = 'validating', cancel_requested = true, lease_owner = gen_random_uuid(), lease_until = now() - interval '1 second' where id = ${id}`,
+    );
+    while (await a.services.imports.worker.runOnce()) {
+      // this instance resumes it
+    }
+    const job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
+    t.equal(job.state, 'cancelled', `${query}: the cancel that was answered 202 stands`);
+  }
+  const stored = json<{ totalItems: number }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth }));
+  t.equal(stored.totalItems, 0, 'nothing was written');
+});

@@ -483,7 +483,10 @@ export function createImports(database: Database, runner: CommandRunner, command
           await attemptBatch(tx, ctx, job, rows, tally);
           ord += rows.length;
           validating.set(job.id, ord);
-          if (cancelled.has(job.id)) {
+          // A cancel made on this instance, or on another one (PostgreSQL: only the job's row says so).
+          const requested = async () =>
+            (await inTenant(tx, { kind: 'all' }, (t) => findImport(t, { kind: 'all' }, job.id)))?.cancelRequested === true;
+          if (cancelled.has(job.id) || (await requested())) {
             outcome = 'cancelled';
             break;
           }
