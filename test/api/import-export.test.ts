@@ -801,3 +801,30 @@ t.test('a cancel made on another instance stops a job that is validating, as one
   const stored = json<{ totalItems: number }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth }));
   t.equal(stored.totalItems, 0, 'nothing was written');
 });
+
+t.test('an import that stops on an internal error keeps the problems of the batches it committed', async (t) => {
+  const a = await setUp(t, { IMPORT_BATCH_SIZE: '2' });
+  // A fault that is not the file's: the database refuses one record (as a full disk or a lost connection would).
+  await a.database.owner.execute(sql`create function refuse_boom() returns trigger language plpgsql as $$
+    begin if new.name = 'BOOM' then raise exception 'disk full'; end if; return new; end $$`);
+  await a.database.owner.execute(
+    sql`create trigger refuse_boom before insert on establishments for each row execute function refuse_boom()`,
+  );
+  const file = [
+    EST_HEADER,
+    'E-1,GM0363,Club Rood,club,Kade,1,,1012 DK,Amsterdam,,',
+    'E-2,GM0363,Club Blauw,club,Kade,2,,1012DK,Amsterdam,,',
+    'E-3,GM0363,BOOM,club,Kade,3,,1012DK,Amsterdam,,',
+  ].join('\n');
+  const res = await a.upload(file, 'recordType=establishments&mode=row-by-row');
+  t.equal(res.statusCode, 202, res.body);
+  await a.services.imports.worker.runOnce().catch(() => undefined);
+  const job = json<Job>(await a.app.inject({ url: `/v1/imports/${json<Job>(res).id}`, headers: a.officer.auth }));
+  t.match(job, { state: 'failed', rowsDone: 2, counts: { created: 1, rejected: 1 } });
+  t.match(
+    job.problems.map((p) => `${p.line}:${p.code}`),
+    ['2:invalid_format', '0:internal_error'],
+    'the committed batch’s problem, then the stop',
+  );
+  t.equal(job.problemsTotal, job.problems.length, 'problemsTotal counts them all');
+});
