@@ -205,9 +205,11 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
     }
     if (start < chunk.length) pending.push(chunk.slice(start));
   }
+  let records = 0;
   function toRecord(l: string): RawRecord | null {
     lineNo += 1;
     if (l.trim() === '') return null;
+    records += 1;
     let parsed: unknown;
     try {
       parsed = JSON.parse(l);
@@ -239,6 +241,7 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
     const r = toRecord(pending.join(''));
     if (r) yield r;
   }
+  if (!records) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least one record, one JSON object a line.');
 }
 
 /** A number cell: digits become a number; anything else stays as it is, for the schema to name. */

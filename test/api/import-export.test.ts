@@ -828,3 +828,14 @@ t.test('an import that stops on an internal error keeps the problems of the batc
   );
   t.equal(job.problemsTotal, job.problems.length, 'problemsTotal counts them all');
 });
+
+t.test('an empty NDJSON file is a 400 empty-file, as an empty CSV file is', async (t) => {
+  const a = await setUp(t);
+  for (const body of ['', '\n\r\n', '\uFEFF']) {
+    const res = await a.upload(body, 'recordType=establishments', 'application/x-ndjson');
+    t.equal(res.statusCode, 400, JSON.stringify(body));
+    t.match(json(res), { code: 'empty-file' });
+  }
+  const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
+  t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
+});
