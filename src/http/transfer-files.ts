@@ -108,16 +108,17 @@ interface RawRecord {
 }
 
 async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): AsyncGenerator<RawRecord> {
-  // Read up to the end of the header line to see its separator.
+  // Read up to the end of the header line (LF, CRLF or a lone CR) to see its separator: each chunk
+  // is looked at once, and a file of CR line ends is not read whole before its first record.
   let head = '';
   let next = await text.next();
   while (!next.done) {
     head += next.value;
-    if (head.includes('\n')) break;
+    if (/[\r\n]/.test(next.value)) break;
     next = await text.next();
   }
   if (head.trim() === '') throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
-  const delimiter = separatorOf(head.split('\n', 1)[0] ?? '');
+  const delimiter = separatorOf(head.split(/\r|\n/, 1)[0] ?? '');
   async function* rest() {
     yield head;
     for await (const chunk of text) yield chunk;

@@ -141,3 +141,24 @@ t.test('an NDJSON line of many chunks is read in time linear in its length', asy
   const one = await time(1);
   t.ok(one < 4 * split + 500, `one line: ${Math.round(one)} ms; eight lines: ${Math.round(split)} ms`);
 });
+
+t.test('a CSV file with CR line ends (classic Mac Excel) is read as a stream, as one with LF or CRLF', async (t) => {
+  for (const eol of ['\n', '\r\n', '\r']) {
+    const rows = Array.from({ length: 20000 }, (_, i) => `E-${i},GM0363,Club Rood,club,Straat,12,A,1012DK,Amsterdam,,`);
+    const file = Buffer.from([HEADER, ...rows].join(eol) + eol);
+    let read = 0;
+    async function* body() {
+      for (let i = 0; i < file.length; i += 65536) {
+        read += 1;
+        yield file.subarray(i, i + 65536);
+      }
+    }
+    const records = decodeUpload(body(), 'csv', 'establishments', 'GM0363', file.length);
+    const first = await records.next();
+    t.match(first.value, { line: 2, data: { input: { externalReference: 'E-0' } } }, JSON.stringify(eol));
+    t.ok(read < 3, `${JSON.stringify(eol)}: the first record comes after ${read} of ${Math.ceil(file.length / 65536)} chunks`);
+    let lines = 2;
+    for await (const r of records) lines = r.line;
+    t.equal(lines, 20001, 'the last record’s line');
+  }
+});
