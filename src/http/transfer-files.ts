@@ -327,6 +327,8 @@ const SCHEMAS: Record<RecordType, z.ZodType> = {
 /** One raw record → what the import stores: the accepted body, or every problem the schema found. */
 export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode: string): DecodedRow {
   const problems = [...(raw.problems ?? [])];
+  // A line that is not a JSON object has no values to check: its one problem says so.
+  if (problems.some((p) => p.code === 'invalid_json')) return { line: raw.line, data: null, problems };
   const { input, establishmentReference } = candidate(type, raw.values, municipalityCode);
   if (type !== 'establishments' && (typeof establishmentReference !== 'string' || establishmentReference.trim() === '')) {
     problems.push({ column: 'establishmentReference', code: 'required', reason: 'the reference of the establishment is required' });

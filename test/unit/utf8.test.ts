@@ -162,3 +162,20 @@ t.test('a CSV file with CR line ends (classic Mac Excel) is read as a stream, as
     t.equal(lines, 20001, 'the last record’s line');
   }
 });
+
+t.test('an NDJSON line that is not a JSON object is one problem, not one for every column it could not hold', async (t) => {
+  const file = Buffer.from(['{"externalReference": "E-1",', '[1, 2]', '"E-3"'].join('\n'));
+  async function* body() {
+    yield file;
+  }
+  const decoded = [];
+  for await (const r of decodeUpload(body(), 'ndjson', 'establishments', 'GM0363', file.length)) decoded.push(r);
+  t.same(
+    decoded.map((r) => [r.line, r.problems?.map((p) => p.code)]),
+    [
+      [1, ['invalid_json']],
+      [2, ['invalid_json']],
+      [3, ['invalid_json']],
+    ],
+  );
+});
