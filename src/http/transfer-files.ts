@@ -7,6 +7,7 @@ import { COLUMNS, columnOf, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, T
 import { unprotectFormula } from '../lib/csv.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
+import { ExternalReference, hasControlCharacter } from './schemas/common.js';
 import { EnforcementActionInput } from './schemas/enforcement-actions.js';
 import { EstablishmentInput } from './schemas/establishments.js';
 import { LicenceInput } from './schemas/licences.js';
@@ -107,21 +108,31 @@ interface RawRecord {
 }
 
 async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): AsyncGenerator<RawRecord> {
-  // Read up to the end of the header line to see its separator.
+  // Read up to the end of the header line (LF, CRLF or a lone CR) to see its separator: each chunk
+  // is looked at once, and a file of CR line ends is not read whole before its first record.
   let head = '';
   let next = await text.next();
   while (!next.done) {
     head += next.value;
-    if (head.includes('\n')) break;
+    if (/[\r\n]/.test(next.value)) break;
     next = await text.next();
   }
   if (head.trim() === '') throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
-  const delimiter = separatorOf(head.split('\n', 1)[0] ?? '');
+  const delimiter = separatorOf(head.split(/\r|\n/, 1)[0] ?? '');
   async function* rest() {
     yield head;
     for await (const chunk of text) yield chunk;
   }
-  const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true, raw: true });
+  // A line of empty cells only (`;;;;`, which Excel writes for cleared rows below the data) is an empty line.
+  const parser = parse({
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    info: true,
+    raw: true,
+  });
   const source = Readable.from(rest());
   source.on('error', (err) => parser.destroy(err));
   source.pipe(parser);
@@ -172,35 +183,48 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
   if (!header) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
 }
 
+/**
+ * Why a line is not JSON, without the line: V8's "Unexpected token 'J', "{"name": Jan de Vri"... is
+ * not valid JSON" quotes the record, and a job keeps its problems after its file is deleted (and a NUL
+ * quoted there could not be stored). Its other messages name a position only, and stay.
+ */
+const jsonSyntaxReason = (err: Error) => (/ is not valid JSON$/.test(err.message) ? 'Unexpected character: not valid JSON' : err.message);
+
 async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): AsyncGenerator<RawRecord> {
   const known = new Set<string>(COLUMNS[type]);
-  let buffer = '';
+  // The line read so far, as the pieces of the chunks it came in: a chunk is searched for a line end
+  // once, never the whole line again, so a long line costs time linear in its length.
+  let pending: string[] = [];
   let lineNo = 0;
-  function* lines(final: boolean) {
-    let nl = buffer.indexOf('\n');
-    while (nl >= 0) {
-      yield buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      nl = buffer.indexOf('\n');
+  function* lines(chunk: string) {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      pending.push(chunk.slice(start, nl));
+      yield pending.join('');
+      pending = [];
+      start = nl + 1;
     }
-    if (final && buffer !== '') {
-      yield buffer;
-      buffer = '';
-    }
+    if (start < chunk.length) pending.push(chunk.slice(start));
   }
+  let records = 0;
   function toRecord(l: string): RawRecord | null {
     lineNo += 1;
     if (l.trim() === '') return null;
+    records += 1;
     let parsed: unknown;
     try {
       parsed = JSON.parse(l);
     } catch (err) {
-      return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: (err as Error).message }] };
+      return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: jsonSyntaxReason(err as Error) }] };
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: 'each line must be one JSON object' }] };
     }
-    const unknown = Object.keys(parsed).filter((k) => !known.has(k));
+    // A key is named in the record's problem, which is stored (jsonb): its control characters (a NUL
+    // above all, which PostgreSQL cannot store) are shown as U+FFFD.
+    const unknown = Object.keys(parsed)
+      .filter((k) => !known.has(k))
+      .map((k) => [...k].map((c) => (hasControlCharacter(c) ? '\uFFFD' : c)).join(''));
     const values = Object.fromEntries(Object.entries(parsed).filter(([k, v]) => known.has(k) && v !== null && v !== ''));
     return {
       line: lineNo,
@@ -209,16 +233,16 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
     };
   }
   for await (const chunk of text) {
-    buffer += chunk;
-    for (const l of lines(false)) {
+    for (const l of lines(chunk)) {
       const r = toRecord(l);
       if (r) yield r;
     }
   }
-  for (const l of lines(true)) {
-    const r = toRecord(l);
+  if (pending.length > 0) {
+    const r = toRecord(pending.join(''));
     if (r) yield r;
   }
+  if (!records) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least one record, one JSON object a line.');
 }
 
 /** A number cell: digits become a number; anything else stays as it is, for the schema to name. */
@@ -303,9 +327,19 @@ const SCHEMAS: Record<RecordType, z.ZodType> = {
 /** One raw record → what the import stores: the accepted body, or every problem the schema found. */
 export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode: string): DecodedRow {
   const problems = [...(raw.problems ?? [])];
+  // A line that is not a JSON object has no values to check: its one problem says so.
+  if (problems.some((p) => p.code === 'invalid_json')) return { line: raw.line, data: null, problems };
   const { input, establishmentReference } = candidate(type, raw.values, municipalityCode);
   if (type !== 'establishments' && (typeof establishmentReference !== 'string' || establishmentReference.trim() === '')) {
     problems.push({ column: 'establishmentReference', code: 'required', reason: 'the reference of the establishment is required' });
+  } else if (type !== 'establishments') {
+    // A reference has the form of an externalReference (a registry id has it too); checked here, as the
+    // record's own, so that no other text is stored with the job or looked up.
+    const reference = ExternalReference.safeParse(establishmentReference);
+    if (!reference.success) {
+      for (const issue of reference.error.issues)
+        problems.push({ column: 'establishmentReference', code: issue.code, reason: issue.message });
+    }
   }
   if (input.externalReference === undefined) {
     problems.push({ column: 'externalReference', code: 'required', reason: 'every record needs its own reference' });

@@ -1,11 +1,22 @@
 /** A text cell starting with one of these is read as a formula by spreadsheets (OWASP: CSV injection). */
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
 
-/** A text cell for a CSV file: a leading single quote before a formula character, so a spreadsheet shows it as text. */
-export const protectFormula = (s: string) => (FORMULA_START.has(s.charAt(0)) ? `'${s}` : s);
+/** Quotes, then a formula character: the text a protected cell starts with (`'=…`), and a text that only looks like one (`'-t …`). */
+const quotedFormula = (s: string) => {
+  let i = 0;
+  while (s.charAt(i) === "'") i++;
+  return i > 0 && FORMULA_START.has(s.charAt(i));
+};
 
-/** The reverse, for a CSV cell read back: `'=…` is the text `=…`. */
-export const unprotectFormula = (s: string) => (s.length > 1 && s.charAt(0) === "'" && FORMULA_START.has(s.charAt(1)) ? s.slice(1) : s);
+/**
+ * A text cell for a CSV file: a leading single quote before a formula character, so a spreadsheet
+ * shows it as text. A text that already starts with quotes before one gets one more, so that reading
+ * it back (unprotectFormula) gives the text it is: `'-t` → `''-t` → `'-t`.
+ */
+export const protectFormula = (s: string) => (FORMULA_START.has(s.charAt(0)) || quotedFormula(s) ? `'${s}` : s);
+
+/** The reverse, for a CSV cell read back: `'=…` is the text `=…`, `''-t` the text `'-t`. */
+export const unprotectFormula = (s: string) => (quotedFormula(s) ? s.slice(1) : s);
 
 /**
  * One RFC 4180 field: quoted when it holds a comma, quote or line break. A text cell that starts

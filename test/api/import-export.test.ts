@@ -677,3 +677,165 @@ t.test('an import job is attributable: its upload and its cancellation are in th
   });
   t.notOk(JSON.stringify(trail.items).includes('Club Rood'), 'the file’s content is not in the job’s entries');
 });
+
+t.test('a NUL in a reference or an NDJSON key is a problem of its record, not a 500', async (t) => {
+  const a = await setUp(t);
+  const licences = `externalReference,establishmentReference,licenceNumber,validFrom,validUntil,statusHistory\nL-1,E-1\u0000,EV-1,2016-01-01,,granted:2016-01-01\n`;
+  const ndjson = `${JSON.stringify({ externalReference: 'E-1', 'name\u0000': 'x' })}\n`;
+  for (const [label, body, query, contentType, problem] of [
+    [
+      'a CSV establishmentReference',
+      licences,
+      'recordType=licences&dryRun=true',
+      'text/csv',
+      { line: 2, column: 'establishmentReference', code: 'invalid_format' },
+    ],
+    ['an NDJSON key', ndjson, 'recordType=establishments&dryRun=true', 'application/x-ndjson', { line: 1, code: 'unknown_column' }],
+  ] as const) {
+    const res = await a.upload(body, query, contentType);
+    t.equal(res.statusCode, 202, `${label}: ${res.body}`);
+    while (await a.services.imports.worker.runOnce()) {
+      // until no job waits
+    }
+    const job = json<Job>(await a.app.inject({ url: `/v1/imports/${json<Job>(res).id}`, headers: a.officer.auth }));
+    t.match(job, { state: 'succeeded', counts: { rejected: 1 } }, label);
+    t.match(job.problems[0], problem, label);
+  }
+});
+
+t.test('an NDJSON line that is not JSON is reported without its content, which the job keeps after the file is gone', async (t) => {
+  const a = await setUp(t);
+  const ndjson = ['{"externalReference":"E-1","name": Jan de Vries}', '\u0000', '{"externalReference":"E-2"'].join('\n');
+  const res = await a.upload(ndjson, 'recordType=establishments&dryRun=true', 'application/x-ndjson');
+  t.equal(res.statusCode, 202, res.body);
+  while (await a.services.imports.worker.runOnce()) {
+    // until no job waits
+  }
+  const job = json<Job>(await a.app.inject({ url: `/v1/imports/${json<Job>(res).id}`, headers: a.officer.auth }));
+  t.match(job, { state: 'succeeded', counts: { rejected: 3 } });
+  const invalid = job.problems.filter((p) => p.code === 'invalid_json');
+  t.same(
+    invalid.map((p) => p.line),
+    [1, 2, 3],
+    'each line named',
+  );
+  t.notOk(JSON.stringify(job).includes('Jan de'), 'no part of the line in the problems');
+});
+
+t.test(
+  'rows of empty cells, as Excel writes below the data it saved, are empty lines: skipped, and later lines keep their numbers',
+  async (t) => {
+    const a = await setUp(t);
+    const empty = ';'.repeat(10);
+    const excel = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(
+        [
+          EST_HEADER.replaceAll(',', ';'),
+          'E-1;GM0363;Club Rood;club;Kade;1;;1012DK;Amsterdam;;',
+          empty,
+          'E-2;GM0363;Club Blauw;club;Kade;2;;1012DK;Amsterdam;;',
+          empty,
+          'E-3;GM0363;Club Groen;club;Kade;3;;1012D;Amsterdam;;',
+          empty,
+          empty,
+          '',
+        ].join('\r\n'),
+      ),
+    ]);
+    const job = await a.importFile(excel, 'recordType=establishments&mode=row-by-row');
+    t.match(job, { state: 'succeeded', rowsTotal: 3, counts: { created: 2, rejected: 1 } }, JSON.stringify(job.problems));
+    t.match(job.problems, [{ line: 6, column: 'postalCode' }]);
+    t.equal(job.problems.length, 1, 'no problem for the empty rows');
+  },
+);
+
+t.test('a text that starts with a quote and a formula character survives the round trip through CSV', async (t) => {
+  const a = await setUp(t);
+  const names = ["'-t Hoekje", "''=x", '-Kade', "'t Hoekje"];
+  const ndjson = names.map((name, i) =>
+    JSON.stringify({
+      externalReference: `E-${i}`,
+      name,
+      kind: 'club',
+      street: 'Kade',
+      houseNumber: 1,
+      postalCode: '1012DK',
+      city: 'Amsterdam',
+    }),
+  );
+  const job = await a.importFile(ndjson.join('\n'), 'recordType=establishments', 'application/x-ndjson');
+  t.match(job, { state: 'succeeded', counts: { created: names.length } }, JSON.stringify(job.problems));
+  for (const format of ['csv', 'csv-excel']) {
+    const exported = await a.exportOf('establishments', format);
+    const again = await a.importFile(exported.rawPayload, 'recordType=establishments');
+    t.match(
+      again,
+      { state: 'succeeded', counts: { unchanged: names.length, updated: 0 } },
+      `${format}: re-importing the export changes nothing`,
+    );
+  }
+  const stored = json<{ items: { name: string }[] }>(
+    await a.app.inject({ url: '/v1/establishments?pageSize=10', headers: a.officer.auth }),
+  );
+  t.same(stored.items.map((e) => e.name).sort(), [...names].sort());
+});
+
+t.test('a cancel made on another instance stops a job that is validating, as one made on this instance does', async (t) => {
+  const a = await setUp(t);
+  for (const query of ['recordType=establishments&dryRun=true', 'recordType=establishments&mode=all-or-nothing']) {
+    const res = await a.upload(establishmentsCsv, query);
+    t.equal(res.statusCode, 202, res.body);
+    const { id } = json<Job>(res);
+    // Another instance validated it and stopped (its lease given up, or run out after a crash), and the
+    // cancel went to an instance that did not hold it: all that is left of the cancel is the job's row.
+    await a.database.owner.execute(
+      sql`update imports set state = 'running', phase = 'validating', cancel_requested = true, lease_owner = gen_random_uuid(), lease_until = now() - interval '1 second' where id = ${id}`,
+    );
+    while (await a.services.imports.worker.runOnce()) {
+      // this instance resumes it
+    }
+    const job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
+    t.equal(job.state, 'cancelled', `${query}: the cancel that was answered 202 stands`);
+  }
+  const stored = json<{ totalItems: number }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth }));
+  t.equal(stored.totalItems, 0, 'nothing was written');
+});
+
+t.test('an import that stops on an internal error keeps the problems of the batches it committed', async (t) => {
+  const a = await setUp(t, { IMPORT_BATCH_SIZE: '2' });
+  // A fault that is not the file's: the database refuses one record (as a full disk or a lost connection would).
+  await a.database.owner.execute(sql`create function refuse_boom() returns trigger language plpgsql as $$
+    begin if new.name = 'BOOM' then raise exception 'disk full'; end if; return new; end $$`);
+  await a.database.owner.execute(
+    sql`create trigger refuse_boom before insert on establishments for each row execute function refuse_boom()`,
+  );
+  const file = [
+    EST_HEADER,
+    'E-1,GM0363,Club Rood,club,Kade,1,,1012 DK,Amsterdam,,',
+    'E-2,GM0363,Club Blauw,club,Kade,2,,1012DK,Amsterdam,,',
+    'E-3,GM0363,BOOM,club,Kade,3,,1012DK,Amsterdam,,',
+  ].join('\n');
+  const res = await a.upload(file, 'recordType=establishments&mode=row-by-row');
+  t.equal(res.statusCode, 202, res.body);
+  await a.services.imports.worker.runOnce().catch(() => undefined);
+  const job = json<Job>(await a.app.inject({ url: `/v1/imports/${json<Job>(res).id}`, headers: a.officer.auth }));
+  t.match(job, { state: 'failed', rowsDone: 2, counts: { created: 1, rejected: 1 } });
+  t.match(
+    job.problems.map((p) => `${p.line}:${p.code}`),
+    ['2:invalid_format', '0:internal_error'],
+    'the committed batch’s problem, then the stop',
+  );
+  t.equal(job.problemsTotal, job.problems.length, 'problemsTotal counts them all');
+});
+
+t.test('an empty NDJSON file is a 400 empty-file, as an empty CSV file is', async (t) => {
+  const a = await setUp(t);
+  for (const body of ['', '\n\r\n', '\uFEFF']) {
+    const res = await a.upload(body, 'recordType=establishments', 'application/x-ndjson');
+    t.equal(res.statusCode, 400, JSON.stringify(body));
+    t.match(json(res), { code: 'empty-file' });
+  }
+  const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
+  t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
+});

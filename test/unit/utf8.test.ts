@@ -120,3 +120,62 @@ t.test('a character cut off by the end of the file', async (t) => {
   t.equal(problem.code, 'invalid-encoding');
   t.match(problem.message, 'ends inside a character');
 });
+
+t.test('an NDJSON line of many chunks is read in time linear in its length', async (t) => {
+  // 32 MB as one line and as eight lines of 4 MB: the same bytes, the same chunks (64 KiB). Searching the
+  // whole line so far for its end at every chunk made one long line take quadratic time (minutes at the
+  // 200 MB limit, the event loop blocked in the meantime).
+  const time = async (lines: number) => {
+    const line = JSON.stringify({ externalReference: 'A', name: 'x'.repeat((32 << 20) / lines) });
+    const file = Buffer.from(`${Array.from({ length: lines }, () => line).join('\n')}\n`);
+    async function* body() {
+      for (let i = 0; i < file.length; i += 65536) yield file.subarray(i, i + 65536);
+    }
+    const start = performance.now();
+    let records = 0;
+    for await (const _ of decodeUpload(body(), 'ndjson', 'establishments', 'GM0363', file.length)) records++;
+    t.equal(records, lines);
+    return performance.now() - start;
+  };
+  const split = await time(8);
+  const one = await time(1);
+  t.ok(one < 4 * split + 500, `one line: ${Math.round(one)} ms; eight lines: ${Math.round(split)} ms`);
+});
+
+t.test('a CSV file with CR line ends (classic Mac Excel) is read as a stream, as one with LF or CRLF', async (t) => {
+  for (const eol of ['\n', '\r\n', '\r']) {
+    const rows = Array.from({ length: 20000 }, (_, i) => `E-${i},GM0363,Club Rood,club,Straat,12,A,1012DK,Amsterdam,,`);
+    const file = Buffer.from([HEADER, ...rows].join(eol) + eol);
+    let read = 0;
+    async function* body() {
+      for (let i = 0; i < file.length; i += 65536) {
+        read += 1;
+        yield file.subarray(i, i + 65536);
+      }
+    }
+    const records = decodeUpload(body(), 'csv', 'establishments', 'GM0363', file.length);
+    const first = await records.next();
+    t.match(first.value, { line: 2, data: { input: { externalReference: 'E-0' } } }, JSON.stringify(eol));
+    t.ok(read < 3, `${JSON.stringify(eol)}: the first record comes after ${read} of ${Math.ceil(file.length / 65536)} chunks`);
+    let lines = 2;
+    for await (const r of records) lines = r.line;
+    t.equal(lines, 20001, 'the last record’s line');
+  }
+});
+
+t.test('an NDJSON line that is not a JSON object is one problem, not one for every column it could not hold', async (t) => {
+  const file = Buffer.from(['{"externalReference": "E-1",', '[1, 2]', '"E-3"'].join('\n'));
+  async function* body() {
+    yield file;
+  }
+  const decoded = [];
+  for await (const r of decodeUpload(body(), 'ndjson', 'establishments', 'GM0363', file.length)) decoded.push(r);
+  t.same(
+    decoded.map((r) => [r.line, r.problems?.map((p) => p.code)]),
+    [
+      [1, ['invalid_json']],
+      [2, ['invalid_json']],
+      [3, ['invalid_json']],
+    ],
+  );
+});

@@ -483,7 +483,10 @@ export function createImports(database: Database, runner: CommandRunner, command
           await attemptBatch(tx, ctx, job, rows, tally);
           ord += rows.length;
           validating.set(job.id, ord);
-          if (cancelled.has(job.id)) {
+          // A cancel made on this instance, or on another one (PostgreSQL: only the job's row says so).
+          const requested = async () =>
+            (await inTenant(tx, { kind: 'all' }, (t) => findImport(t, { kind: 'all' }, job.id)))?.cancelRequested === true;
+          if (cancelled.has(job.id) || (await requested())) {
             outcome = 'cancelled';
             break;
           }
@@ -598,12 +601,16 @@ export function createImports(database: Database, runner: CommandRunner, command
     try {
       await process(job);
     } catch (err) {
+      // The problems so far are the job's row's (the batches committed since the claim added theirs), not the claim's.
+      const current =
+        (await withTenant(database.db, { kind: 'all' }, (tx) => findImport(tx, { kind: 'all' }, job.id)).catch(() => null)) ?? job;
       await finish(job, {
         state: 'failed',
         problems: [
-          ...job.problems,
+          ...current.problems.slice(0, PROBLEMS_KEPT - 1),
           { line: 0, column: null, code: 'internal_error', reason: `the import stopped: ${(err as Error).message}` },
         ],
+        problemsTotal: current.problemsTotal + 1,
       }).catch(() => undefined);
       throw err;
     } finally {
