@@ -232,6 +232,9 @@ function completeDocument(doc: Json): Json {
       const responses = (op.responses ?? {}) as Record<string, Json>;
       const declared = (op[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
       delete op[RESPONSE_HEADERS];
+      // A parameter whose schema is deprecated (an old name still accepted) is a deprecated parameter, where generators look for it.
+      for (const param of (op.parameters ?? []) as Json[])
+        if ((param.schema as Json | undefined)?.deprecated === true) param.deprecated = true;
       describeProblems(op, method, responses);
       for (const [status, response] of Object.entries(responses)) {
         if (response.description === 'Default Response') response.description = SUCCESS_DESCRIPTIONS[status] ?? 'Success.';
