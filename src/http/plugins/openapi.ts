@@ -13,6 +13,11 @@ const HEADERS = {
     description: 'The full semantic version of this API (NL GOV ADR /core/version-header).',
     schema: { type: 'string', example: API_VERSION },
   },
+  'X-Request-Id': {
+    description:
+      'The id of this request: the X-Request-Id the client sent when it is 1 to 64 letters, digits, dots, underscores or hyphens, else one the service made. Logged, kept in the audit trail (requestId) and in a problem’s instance; quote it when you report a problem.',
+    schema: { type: 'string', example: '6c11a1a0-2f4e-4a8e-9d3b-1f0c2b7a9e55' },
+  },
   ETag: {
     description: 'The version of the returned resource, quoted. Send it in If-Match to change or delete the resource.',
     schema: { type: 'string', example: '"1"' },
@@ -216,7 +221,7 @@ function describeProblems(op: Json, method: string, responses: Record<string, Js
 }
 
 /**
- * Completes what route schemas cannot say: response headers (API-Version everywhere, ETag on
+ * Completes what route schemas cannot say: response headers (API-Version and X-Request-Id everywhere, ETag on
  * single resources and on 412 with the current version, Link on pages, Retry-After on 429/503,
  * what routes declared with declareResponseHeaders and what plugins send: pluginHeaders), clear
  * 415 and 503 texts (describeProblems), shared header components, and the CORS header of the
@@ -238,7 +243,7 @@ function completeDocument(doc: Json): Json {
       describeProblems(op, method, responses);
       for (const [status, response] of Object.entries(responses)) {
         if (response.description === 'Default Response') response.description = SUCCESS_DESCRIPTIONS[status] ?? 'Success.';
-        const headers: Record<string, unknown> = { 'API-Version': ref('API-Version') };
+        const headers: Record<string, unknown> = { 'API-Version': ref('API-Version'), 'X-Request-Id': ref('X-Request-Id') };
         const component = responseComponent(response);
         if (/^2/.test(status) && component) {
           const props = (schemas[component]?.properties ?? {}) as Json;
