@@ -194,3 +194,23 @@ t.test('a public operation declares no 429: public routes are not rate-limited, 
     t.same(statuses, [200, 200, 200], `${url} is not limited`);
   }
 });
+
+t.test(
+  'a 403 of the operation’s own rules, answered after the request was counted, declares the X-RateLimit headers it carries',
+  async (t) => {
+    const { app, client } = await build(t);
+    const officer = await client('officer', 'GM0363');
+    const problems: string[] = [];
+    for (const url of [
+      '/v1/statistics/enforcement-actions?municipalityCode=GM0599', // another municipality's figures
+      '/v1/statistics/enforcement-actions/summary?municipalityCode=GM0599',
+      '/v1/exports/establishments?municipalityCode=GM0599', // another municipality's records
+    ]) {
+      const res = await app.inject({ url, headers: officer.auth });
+      t.equal(res.statusCode, 403, url);
+      t.ok(res.headers['x-ratelimit-remaining'], `${url}: counted against the limit`);
+      problems.push(...checkResponse('GET', url, res.statusCode, res.headers['content-type'] as string, res.body, res.headers));
+    }
+    t.same(problems, [], 'as the document declares them');
+  },
+);

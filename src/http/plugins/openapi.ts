@@ -68,8 +68,12 @@ const SUCCESS_DESCRIPTIONS: Record<string, string> = {
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
 const RATE_LIMITED = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
-/** Answered before the rate limiter counts the request (src/http/plugins/rate-limit.ts): by auth, by the body's media type, or for a missing If-Match. */
-const UNCOUNTED = new Set(['401', '403', '415', '428']);
+/**
+ * Answered before the rate limiter counts the request (src/http/plugins/rate-limit.ts): by auth, by the body's media type, or for a
+ * missing If-Match. Not 403: a role refused by auth is not counted, but a 403 of the operation's own rules (another
+ * municipality's figures or records) is answered after the request was counted, with the X-RateLimit headers.
+ */
+const UNCOUNTED = new Set(['401', '415', '428']);
 const FILE_TYPES = ['text/csv', 'application/x-ndjson'];
 
 /** Whether an operation needs a bearer token (and so is rate-limited, and may check a token with its identity provider). */
