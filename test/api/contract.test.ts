@@ -1,7 +1,7 @@
 import t from 'tap';
 import { freePort } from '../support/free-port.js';
 import { build, json, newSigningKey, sample } from '../support/helper.js';
-import { checkResponse, operations } from '../support/openapi.js';
+import { checkResponse, openapiDocument, operations } from '../support/openapi.js';
 import { records } from '../support/records.js';
 import { withoutAsOf } from '../support/statistics.js';
 
@@ -214,3 +214,10 @@ t.test(
     t.same(problems, [], 'as the document declares them');
   },
 );
+
+t.test('every version is an integer, as the ETag that carries it', async (t) => {
+  const schemas = (openapiDocument.components as { schemas: Record<string, { properties?: Record<string, { type?: string }> }> }).schemas;
+  const versions = Object.entries(schemas).flatMap(([name, s]) => (s.properties?.version ? [[name, s.properties.version] as const] : []));
+  t.ok(versions.length >= 8, `${versions.length} schemas with a version`);
+  for (const [name, version] of versions) t.equal(version.type, 'integer', `${name}.version`);
+});
