@@ -1,7 +1,7 @@
 import t from 'tap';
 import { freePort } from '../support/free-port.js';
 import { build, json, newSigningKey, sample } from '../support/helper.js';
-import { checkResponse } from '../support/openapi.js';
+import { checkResponse, openapiDocument, operations } from '../support/openapi.js';
 import { records } from '../support/records.js';
 import { withoutAsOf } from '../support/statistics.js';
 
@@ -177,4 +177,47 @@ t.test('a rate-limited client’s answers, its 429 too, declare the X-RateLimit 
   }
   t.same(statuses, [200, 200, 429]);
   t.same(problems, [], 'as the document declares them');
+});
+
+t.test('a public operation declares no 429: public routes are not rate-limited, so a client never gets one there', async (t) => {
+  const { app } = await build(t, { config: { RATE_LIMIT_PER_MINUTE: '1' } });
+  const publicOps = operations.filter((o) => !((o.op.security as unknown[] | undefined) ?? []).length);
+  t.ok(publicOps.length >= 8, `${publicOps.length} public operations`);
+  for (const o of publicOps) {
+    const responses = o.op.responses as Record<string, unknown>;
+    t.notOk('429' in responses, `${o.operationId} declares no 429`);
+  }
+  // The same public read, more often than the limit allows a client: never refused.
+  for (const url of ['/v1/open-data/enforcement-actions', '/v1/open-data/enforcement-actions/csv', '/v1/statistics/metadata']) {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await app.inject({ url })).statusCode);
+    t.same(statuses, [200, 200, 200], `${url} is not limited`);
+  }
+});
+
+t.test(
+  'a 403 of the operation’s own rules, answered after the request was counted, declares the X-RateLimit headers it carries',
+  async (t) => {
+    const { app, client } = await build(t);
+    const officer = await client('officer', 'GM0363');
+    const problems: string[] = [];
+    for (const url of [
+      '/v1/statistics/enforcement-actions?municipalityCode=GM0599', // another municipality's figures
+      '/v1/statistics/enforcement-actions/summary?municipalityCode=GM0599',
+      '/v1/exports/establishments?municipalityCode=GM0599', // another municipality's records
+    ]) {
+      const res = await app.inject({ url, headers: officer.auth });
+      t.equal(res.statusCode, 403, url);
+      t.ok(res.headers['x-ratelimit-remaining'], `${url}: counted against the limit`);
+      problems.push(...checkResponse('GET', url, res.statusCode, res.headers['content-type'] as string, res.body, res.headers));
+    }
+    t.same(problems, [], 'as the document declares them');
+  },
+);
+
+t.test('every version is an integer, as the ETag that carries it', async (t) => {
+  const schemas = (openapiDocument.components as { schemas: Record<string, { properties?: Record<string, { type?: string }> }> }).schemas;
+  const versions = Object.entries(schemas).flatMap(([name, s]) => (s.properties?.version ? [[name, s.properties.version] as const] : []));
+  t.ok(versions.length >= 8, `${versions.length} schemas with a version`);
+  for (const [name, version] of versions) t.equal(version.type, 'integer', `${name}.version`);
 });

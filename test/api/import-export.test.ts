@@ -4,6 +4,7 @@ import t from 'tap';
 import { clientContext } from '../../src/application/context.js';
 import { createExporter } from '../../src/application/transfer/export.js';
 import { build, json } from '../support/helper.js';
+import { openapiDocument } from '../support/openapi.js';
 import { comparable, type Dim, expectedTable, type RawAction, withoutAsOf } from '../support/statistics.js';
 
 type Job = {
@@ -607,6 +608,40 @@ t.test('an admin’s export of a municipality that is not registered is a 400, n
   const registered = await a.exportOf('establishments', 'csv', admin.auth, '&municipality=GM0599');
   t.equal(registered.statusCode, 200, 'a registered municipality without records: an empty file');
   t.equal(registered.body.trim().split('\r\n').length, 1);
+});
+
+t.test('an export names its municipality municipalityCode, as every other operation does; municipality stays, deprecated', async (t) => {
+  const a = await setUp(t);
+  await a.importFile(establishmentsCsv, 'recordType=establishments');
+  const admin = await a.client('admin');
+  const rows = (res: { body: string }) => res.body.trim().split('\r\n').length - 1;
+  const byCode = await a.exportOf('establishments', 'csv', admin.auth, '&municipalityCode=GM0363');
+  t.equal(byCode.statusCode, 200, byCode.body);
+  t.equal(rows(byCode), 2, 'the records of GM0363');
+  const byOldName = await a.exportOf('establishments', 'csv', admin.auth, '&municipality=GM0363');
+  t.equal(byOldName.statusCode, 200, 'the old name still answers');
+  t.equal(byOldName.body, byCode.body);
+  const both = await a.exportOf('establishments', 'csv', admin.auth, '&municipalityCode=GM0363&municipality=GM0599');
+  t.equal(both.statusCode, 400, 'two different municipalities: which one?');
+  const unknown = await a.exportOf('establishments', 'csv', admin.auth, '&municipalityCode=GM0364');
+  t.same(
+    json<{ invalidParams: { name: string; code: string }[] }>(unknown).invalidParams.map((p) => `${p.name}:${p.code}`),
+    ['municipalityCode:unknown_municipality'],
+    'the error names the parameter that was sent',
+  );
+  const officerOther = await a.exportOf('establishments', 'csv', a.officer.auth, '&municipalityCode=GM0599');
+  t.equal(officerOther.statusCode, 403);
+
+  const op = (
+    openapiDocument.paths as Record<
+      string,
+      Record<string, { parameters: { name: string; in: string; schema: { deprecated?: boolean } }[] }>
+    >
+  )['/exports/{recordType}']?.get;
+  const query = Object.fromEntries((op?.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p.schema]));
+  t.ok(query.municipalityCode, 'the document declares municipalityCode');
+  t.equal(query.municipalityCode?.deprecated, undefined);
+  t.equal(query.municipality?.deprecated, true, 'and municipality as deprecated');
 });
 
 t.test('an import in another media type is a 415 that names the import’s types, whatever its body', async (t) => {

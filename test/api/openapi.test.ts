@@ -114,3 +114,11 @@ t.test('openapi: /docs serves the interactive documentation', async (t) => {
   const script = await app.inject({ url: '/docs/static/swagger-initializer.js' });
   t.equal(script.statusCode, 200, 'its assets load');
 });
+
+t.test('openapi: the document is served without the database, and declares no 503 it cannot answer', async (t) => {
+  const { app, database } = await build(t);
+  await database.close();
+  const res = await app.inject({ url: '/v1/openapi.json' });
+  t.equal(res.statusCode, 200, 'the document needs no database');
+  t.notOk('503' in (committed.paths['/openapi.json']?.get?.responses ?? {}), 'getOpenApiDocument declares no 503');
+});

@@ -404,3 +404,28 @@ t.test('a subscription’s own rules are listed with the schema’s issues, in o
   });
   t.equal(statusCode, 204);
 });
+
+t.test('the delivery log filters by outcome, the name of the field it filters on; status stays, deprecated', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: body() }));
+  const url = `/v1/subscriptions/${sub.id}/deliveries`;
+  const get = (query: string) => app.inject({ url: `${url}?${query}`, headers: officer.auth });
+  const byOutcome = await get('outcome=failed');
+  t.equal(byOutcome.statusCode, 200, byOutcome.body);
+  t.equal((await get('status=failed')).statusCode, 200, 'the former name still answers');
+  t.equal((await get('outcome=failed&status=failed')).statusCode, 200, 'both, the same: one filter');
+  const both = await get('outcome=failed&status=succeeded');
+  t.equal(both.statusCode, 400, 'two different outcomes: which one?');
+  t.same(
+    json<{ invalidParams: { name: string; code: string }[] }>(both).invalidParams.map((p) => `${p.name}:${p.code}`),
+    ['status:duplicate'],
+  );
+  const doc = json<{ paths: Record<string, Record<string, { parameters: { name: string; in: string; deprecated?: boolean }[] }>> }>(
+    await app.inject({ url: '/v1/openapi.json' }),
+  );
+  const query = Object.fromEntries(
+    (doc.paths['/subscriptions/{id}/deliveries']?.get?.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p]),
+  );
+  t.ok(query.outcome, 'the document declares outcome');
+  t.equal(query.status?.deprecated, true, 'and status as deprecated');
+});

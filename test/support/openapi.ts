@@ -89,6 +89,7 @@ export function operationFor(method: string, url: string): Operation | undefined
  */
 export const CONTRACT_HEADERS = [
   'api-version',
+  'x-request-id',
   'etag',
   'link',
   'location',

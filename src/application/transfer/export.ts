@@ -22,17 +22,17 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
    * Which municipality an export is of: an officer's own; an admin names a registered one (an
    * unknown code is a 400, not an empty file). Analysts see no records.
    */
-  async function municipalityOf(ctx: RequestContext, asked: string | undefined): Promise<string> {
+  async function municipalityOf(ctx: RequestContext, asked: string | undefined, param = 'municipalityCode'): Promise<string> {
     if (ctx.actor.role === 'officer') {
       if (asked && asked !== ctx.municipalityCode) throw new Forbidden(`You may export only the records of ${ctx.municipalityCode}.`);
       return ctx.municipalityCode as string;
     }
     if (ctx.actor.role !== 'admin') throw new Forbidden('Exports hold establishment-level records: officers and admins only.');
     if (!asked) {
-      throw new RuleViolation([{ name: 'municipality', code: 'required', reason: 'an admin names the municipality to export' }]);
+      throw new RuleViolation([{ name: param, code: 'required', reason: 'an admin names the municipality to export' }]);
     }
     if (!(await withTenant(database.db, ctx.scope, (tx) => findMunicipality(tx, asked)))) {
-      throw new RuleViolation([{ name: 'municipality', code: 'unknown_municipality', reason: `municipality ${asked} is not registered` }]);
+      throw new RuleViolation([{ name: param, code: 'unknown_municipality', reason: `municipality ${asked} is not registered` }]);
     }
     return asked;
   }

@@ -13,6 +13,11 @@ const HEADERS = {
     description: 'The full semantic version of this API (NL GOV ADR /core/version-header).',
     schema: { type: 'string', example: API_VERSION },
   },
+  'X-Request-Id': {
+    description:
+      'The id of this request: the X-Request-Id the client sent when it is 1 to 64 letters, digits, dots, underscores or hyphens, else one the service made. Logged, kept in the audit trail (requestId) and in a problem’s instance; quote it when you report a problem.',
+    schema: { type: 'string', example: '6c11a1a0-2f4e-4a8e-9d3b-1f0c2b7a9e55' },
+  },
   ETag: {
     description: 'The version of the returned resource, quoted. Send it in If-Match to change or delete the resource.',
     schema: { type: 'string', example: '"1"' },
@@ -63,8 +68,12 @@ const SUCCESS_DESCRIPTIONS: Record<string, string> = {
 const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
 const RATE_LIMITED = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
-/** Answered before the rate limiter counts the request (src/http/plugins/rate-limit.ts): by auth, by the body's media type, or for a missing If-Match. */
-const UNCOUNTED = new Set(['401', '403', '415', '428']);
+/**
+ * Answered before the rate limiter counts the request (src/http/plugins/rate-limit.ts): by auth, by the body's media type, or for a
+ * missing If-Match. Not 403: a role refused by auth is not counted, but a 403 of the operation's own rules (another
+ * municipality's figures or records) is answered after the request was counted, with the X-RateLimit headers.
+ */
+const UNCOUNTED = new Set(['401', '415', '428']);
 const FILE_TYPES = ['text/csv', 'application/x-ndjson'];
 
 /** Whether an operation needs a bearer token (and so is rate-limited, and may check a token with its identity provider). */
@@ -216,7 +225,7 @@ function describeProblems(op: Json, method: string, responses: Record<string, Js
 }
 
 /**
- * Completes what route schemas cannot say: response headers (API-Version everywhere, ETag on
+ * Completes what route schemas cannot say: response headers (API-Version and X-Request-Id everywhere, ETag on
  * single resources and on 412 with the current version, Link on pages, Retry-After on 429/503,
  * what routes declared with declareResponseHeaders and what plugins send: pluginHeaders), clear
  * 415 and 503 texts (describeProblems), shared header components, and the CORS header of the
@@ -232,10 +241,13 @@ function completeDocument(doc: Json): Json {
       const responses = (op.responses ?? {}) as Record<string, Json>;
       const declared = (op[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
       delete op[RESPONSE_HEADERS];
+      // A parameter whose schema is deprecated (an old name still accepted) is a deprecated parameter, where generators look for it.
+      for (const param of (op.parameters ?? []) as Json[])
+        if ((param.schema as Json | undefined)?.deprecated === true) param.deprecated = true;
       describeProblems(op, method, responses);
       for (const [status, response] of Object.entries(responses)) {
         if (response.description === 'Default Response') response.description = SUCCESS_DESCRIPTIONS[status] ?? 'Success.';
-        const headers: Record<string, unknown> = { 'API-Version': ref('API-Version') };
+        const headers: Record<string, unknown> = { 'API-Version': ref('API-Version'), 'X-Request-Id': ref('X-Request-Id') };
         const component = responseComponent(response);
         if (/^2/.test(status) && component) {
           const props = (schemas[component]?.properties ?? {}) as Json;

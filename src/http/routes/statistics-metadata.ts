@@ -16,7 +16,7 @@ const statisticsMetadataRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       description:
         'No token needed. Shaped like a CBS StatLine (OData v4) table’s metadata: `dimensions` (CBS Dimensions) with every code and its Dutch and English title (periods, municipalities with CBS code and name, licence statuses, measures, grounds, stages; T001 is a total), `measureCodes` (CBS MeasureCodes) with each quantity’s unit (count, or euro cents with the factor to euros), `valueAttributes` (CBS ValueAttribute codes in observations), the programmes, and the default counting rule as data. Periods run from the first to the last year with data.',
       tags: ['Statistics'],
-      response: { 200: StatisticsMetadata, ...problems(429, 503) },
+      response: { 200: StatisticsMetadata, ...problems(503) },
     },
     handler: async (request, reply) => reply.send((await statisticsMetadata(read, publicContext(request.id))) as never),
   });

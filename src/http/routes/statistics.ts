@@ -75,7 +75,7 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     send: (request: FastifyRequest & { query: z.output<Q> }, reply: FastifyReply, csv: CsvFormat | null) => Promise<unknown>;
   }) => {
     const { path, access, query, json, csv, send } = spec;
-    const problemsOf = access ? problems(400, ...AUTH_PROBLEMS) : problems(400, 429, 503);
+    const problemsOf = access ? problems(400, ...AUTH_PROBLEMS) : problems(400, 503);
     const describe = ({ operationId, summary, description }: OperationText, querystring: z.ZodType = query) => ({
       operationId,
       summary,
@@ -212,7 +212,7 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         'No token needed. The table of /open-data/enforcement-actions (the same computation and the same moment), one row per published value: its cells, the totals per value of each dimension and the grand total, with T001 for a dimension summed over. ValueAttribute tells a value (None, 0 included) from a withheld one (Confidential) and a municipality-year that did not report (NotReported: no counted actions and no reporting attestation); Value is null for the last two. Codes and titles: /statistics/metadata. CSV by Accept: text/csv.',
       tags,
       querystring: OpenDataQuery,
-      response: { 200: jsonOrCsv(OpenObservations, 'The published values in long format.'), ...problems(400, 429, 503) },
+      response: { 200: jsonOrCsv(OpenObservations, 'The published values in long format.'), ...problems(400, 503) },
     },
     handler: async (request, reply) => {
       const table = statistics.openData.view(await statistics.openData.current(), (request.query.groupBy ?? []) as OpenDataDimension[]);

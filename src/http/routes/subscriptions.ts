@@ -168,7 +168,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         op(
           'listSubscriptionDeliveries',
           'The delivery log',
-          'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by status.',
+          'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by outcome.',
         ),
         DeliveryQuery,
         DeliveryAttemptPage,
@@ -177,8 +177,8 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       params,
     },
     handler: async (request, reply) => {
-      const { page, pageSize, status } = request.query;
-      const result = await queries.subscriptions.deliveries(contextOf(request), request.params.id, status, { page, pageSize });
+      const { page, pageSize, outcome, status } = request.query;
+      const result = await queries.subscriptions.deliveries(contextOf(request), request.params.id, outcome ?? status, { page, pageSize });
       return paged(request, reply, { page, pageSize }, result);
     },
   });

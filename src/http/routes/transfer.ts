@@ -182,7 +182,12 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       const ctx = contextOf(request);
       const { recordType } = request.params;
       const { format } = request.query;
-      const municipality = await services.exports.municipalityOf(ctx, request.query.municipality);
+      const { municipalityCode, municipality: formerName } = request.query;
+      const municipality = await services.exports.municipalityOf(
+        ctx,
+        municipalityCode ?? formerName,
+        municipalityCode === undefined && formerName !== undefined ? 'municipality' : 'municipalityCode',
+      );
       const out = new PassThrough();
       /** Writes a chunk, waiting while the client is slower than the database; fails once the client is gone. */
       const push = (chunk: string) =>

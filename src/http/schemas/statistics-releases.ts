@@ -46,7 +46,7 @@ const releaseFields = {
   asOf: Timestamp.meta({ description: 'When the figures held: the moment they were read.' }),
   query: StatisticsReleaseQuestion,
   countingRule: CountingRule,
-  version: z.literal(1).meta({ description: 'Always 1: a release never changes.' }),
+  version: z.number().int().min(1).max(1).meta({ description: 'Always 1: a release never changes.' }),
 };
 
 export const StatisticsRelease = z.object({ ...releaseFields, items: z.array(StatisticsRow) }).meta({

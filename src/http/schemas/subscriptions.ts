@@ -118,4 +118,14 @@ export const DeliveryAttempt = z
 
 export const DeliveryAttemptPage = pageOf(DeliveryAttempt, 'DeliveryAttemptPage');
 
-export const DeliveryQuery = Pagination.extend({ status: DeliveryOutcome.optional() });
+export const DeliveryQuery = Pagination.extend({
+  outcome: DeliveryOutcome.optional(),
+  status: DeliveryOutcome.optional().meta({
+    description: 'Deprecated: the former name of outcome, still accepted. Send outcome, the name of the field it filters on.',
+    deprecated: true,
+  }),
+}).refine((q) => !q.status || !q.outcome || q.status === q.outcome, {
+  message: 'status is the deprecated name of outcome: send one of them, not two different outcomes',
+  params: { rule: 'duplicate' },
+  path: ['status'],
+});

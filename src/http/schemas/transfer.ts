@@ -9,15 +9,26 @@ export const RecordType = z
 
 export const ExportParams = z.object({ recordType: RecordType });
 
-export const ExportQuery = z.object({
-  format: z.enum(['csv', 'csv-excel', 'ndjson']).default('csv').meta({
-    description:
-      'csv: RFC 4180 (comma, CRLF); csv-excel: the dialect Dutch Excel opens directly (semicolon, UTF-8 byte-order mark); ndjson: one JSON object per line.',
-  }),
-  municipality: MunicipalityCode.optional().meta({
-    description: 'The municipality to export: required for admins; an officer may leave it out (their own) or name their own.',
-  }),
-});
+export const ExportQuery = z
+  .object({
+    format: z.enum(['csv', 'csv-excel', 'ndjson']).default('csv').meta({
+      description:
+        'csv: RFC 4180 (comma, CRLF); csv-excel: the dialect Dutch Excel opens directly (semicolon, UTF-8 byte-order mark); ndjson: one JSON object per line.',
+    }),
+    municipalityCode: MunicipalityCode.optional().meta({
+      description: 'The municipality to export: required for admins; an officer may leave it out (their own) or name their own.',
+    }),
+    municipality: MunicipalityCode.optional().meta({
+      description:
+        'Deprecated: the former name of municipalityCode, still accepted. Send municipalityCode, as every other operation names it.',
+      deprecated: true,
+    }),
+  })
+  .refine((q) => !q.municipality || !q.municipalityCode || q.municipality === q.municipalityCode, {
+    message: 'municipality is the deprecated name of municipalityCode: send one of them, not two different codes',
+    params: { rule: 'duplicate' },
+    path: ['municipality'],
+  });
 
 export const TemplateParams = z.object({
   template: z
