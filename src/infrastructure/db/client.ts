@@ -360,6 +360,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
   poolBehind.set(db, pool);
   if (readPool) poolBehind.set(replicaDb, readPool);
   const listeners: { close(): Promise<void> }[] = [];
+  let closed: Promise<void> | undefined; // a second close waits for the first (pg's pool ends only once)
   return {
     kind: 'postgres',
     db,
@@ -370,8 +371,9 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
     },
     pool,
     ...(readPool ? { readPool } : {}),
-    async close() {
-      await Promise.all([pool.end(), readPool?.end(), ...listeners.map((l) => l.close())]);
+    close() {
+      closed ??= Promise.all([pool.end(), readPool?.end(), ...listeners.map((l) => l.close())]).then(() => undefined);
+      return closed;
     },
   };
 }
