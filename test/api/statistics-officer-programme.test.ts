@@ -1,5 +1,6 @@
 import t from 'tap';
-import { build, json, sample } from '../support/helper.js';
+import { build, json } from '../support/helper.js';
+import { records } from '../support/records.js';
 
 // An officer asks without municipalityCode and gets their own municipality. With a programme their
 // municipality is not in, the scope was empty: a 200 with 0 actions and an average of 0 over no
@@ -15,20 +16,8 @@ t.test('an officer whose municipality is not in the programme asked for gets not
   });
   t.equal(added.statusCode, 201, added.body);
   const officer = await client('officer', 'GM1900');
-  const est = await app.inject({
-    method: 'POST',
-    url: '/v1/establishments',
-    headers: officer.auth,
-    payload: sample.establishment('GM1900'),
-  });
-  t.equal(est.statusCode, 201, est.body);
-  const action = await app.inject({
-    method: 'POST',
-    url: '/v1/enforcement-actions',
-    headers: officer.auth,
-    payload: sample.action(json<{ id: string }>(est).id),
-  });
-  t.equal(action.statusCode, 201, action.body);
+  const write = records(app);
+  await write.action(officer.auth, (await write.establishment(officer.auth, 'GM1900')).id);
 
   for (const url of [
     '/v1/statistics/enforcement-actions/summary?programme=LPP&yearFrom=2019&yearTo=2019',
