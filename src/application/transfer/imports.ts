@@ -477,15 +477,15 @@ export function createImports(database: Database, runner: CommandRunner, command
     let outcome: Tally | 'cancelled' | 'stopped' = tally;
     try {
       await database.db.transaction(async (tx) => {
+        // A cancel made on this instance, or on another one (PostgreSQL: only the job's row says so).
+        const requested = async () =>
+          (await inTenant(tx, { kind: 'all' }, (t) => findImport(t, { kind: 'all' }, job.id)))?.cancelRequested === true;
         for (let ord = 0; ord < job.rowsTotal; ) {
           const rows = await inTenant(tx, ctx.scope, (t) => importRowsFrom(t, job.id, ord, options.batchSize));
           if (rows.length === 0) break;
           await attemptBatch(tx, ctx, job, rows, tally);
           ord += rows.length;
           validating.set(job.id, ord);
-          // A cancel made on this instance, or on another one (PostgreSQL: only the job's row says so).
-          const requested = async () =>
-            (await inTenant(tx, { kind: 'all' }, (t) => findImport(t, { kind: 'all' }, job.id)))?.cancelRequested === true;
           if (cancelled.has(job.id) || (await requested())) {
             outcome = 'cancelled';
             break;
