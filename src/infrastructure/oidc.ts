@@ -60,8 +60,9 @@ export function createOidcVerifier(opts: OidcOptions) {
       throw new IdentityProviderUnavailable(`discovery of ${i.issuer} failed: ${(err as Error).message}`);
     }
     if (!res.ok) throw new IdentityProviderUnavailable(`discovery of ${i.issuer} answered ${res.status}`);
-    const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown };
-    if (doc.issuer !== i.issuer || typeof doc.jwks_uri !== 'string') {
+    // An error page answered with 200 (a proxy's, a maintenance page) is an outage too, not a bad token.
+    const doc = (await res.json().catch(() => null)) as { issuer?: unknown; jwks_uri?: unknown } | null;
+    if (doc?.issuer !== i.issuer || typeof doc.jwks_uri !== 'string') {
       throw new IdentityProviderUnavailable(`the discovery document of ${i.issuer} names another issuer or no jwks_uri`);
     }
     return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: timeout, cooldownDuration: i.jwksCooldownMs ?? 30_000 });
@@ -99,7 +100,14 @@ export function createOidcVerifier(opts: OidcOptions) {
       return { ok: true, issuer, claims: payload };
     } catch (err) {
       if (err instanceof IdentityProviderUnavailable) return { ok: false, unavailable: true, reason: err.message };
-      if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && /fetch/i.test(err.message))) {
+      // jose's remote key set: a timeout, a network error, an answer other than 200 or not JSON (a plain
+      // JOSEError, which jose throws for nothing else), or no key set in it: the keys could not be read.
+      if (
+        err instanceof errors.JWKSTimeout ||
+        err instanceof errors.JWKSInvalid ||
+        (err instanceof errors.JOSEError && err.code === errors.JOSEError.code) ||
+        (err instanceof TypeError && /fetch/i.test(err.message))
+      ) {
         return { ok: false, unavailable: true, reason: `the keys of ${issuer.issuer} could not be fetched` };
       }
       if (err instanceof errors.JWTExpired) return { ok: false, unavailable: false, reason: 'the token has expired' };
