@@ -110,6 +110,19 @@ t.test('an export, a bulk read of records, is logged like any read: who, which t
   );
 });
 
+t.test('an admin’s export names its municipality in the log by either query name', async (t) => {
+  const { app, log, client } = await buildLogged(t, 'info');
+  const admin = await client('admin');
+  log.lines.length = 0;
+
+  // municipalityCode is the name the contract documents; municipality its deprecated former name.
+  const res = await app.inject({ url: '/v1/exports/establishments?municipalityCode=GM0599', headers: admin.auth });
+  t.equal(res.statusCode, 200, res.body);
+  const readLines = () => log.records().filter((r) => r.event === 'record-read');
+  for (let waited = 0; readLines().length < 1 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  t.match(readLines(), [{ route: '/v1/exports/:recordType', recordType: 'establishments', municipality: 'GM0599', clientId: admin.id }]);
+});
+
 t.test('the log never holds a token', async (t) => {
   const { app, log, client } = await buildLogged(t);
   const admin = await client('admin');

@@ -34,8 +34,10 @@ export default fp(
     };
     const logRead: onResponseHookHandler = async (request, reply) => {
       const params = (request.params ?? {}) as Record<string, string | undefined>;
-      // An export names its record type in the path and, for an admin, the municipality in the query.
-      const municipality = (request.query as Record<string, unknown> | undefined)?.municipality;
+      // An export names its record type in the path and, for an admin, the municipality in the query:
+      // municipalityCode, or its deprecated former name municipality.
+      const query = request.query as Record<string, unknown> | undefined;
+      const municipality = params.recordType ? (query?.municipalityCode ?? query?.municipality) : undefined;
       request.log.info(
         {
           event: 'record-read',
