@@ -713,6 +713,32 @@ t.test('an import job is attributable: its upload and its cancellation are in th
   t.notOk(JSON.stringify(trail.items).includes('Club Rood'), 'the file’s content is not in the job’s entries');
 });
 
+t.test('an import whose uploader was revoked before it ran writes nothing: revocation stops what its token started', async (t) => {
+  const a = await setUp(t);
+  const colleague = await a.client('officer', 'GM0363');
+  const admin = await a.client('admin');
+  const res = await a.upload(establishmentsCsv, 'recordType=establishments');
+  t.equal(res.statusCode, 202, res.body);
+  const job = json<Job>(res);
+
+  // The token turns out to be stolen: the admin revokes it while the job still waits.
+  const revoked = await a.app.inject({
+    method: 'DELETE',
+    url: `/v1/api-clients/${a.officer.id}`,
+    headers: { ...admin.auth, 'if-match': '"1"' },
+  });
+  t.equal(revoked.statusCode, 200, revoked.body);
+  while (await a.services.imports.worker.runOnce()) {
+    // until no job waits
+  }
+
+  const after = json<Job>(await a.app.inject({ url: `/v1/imports/${job.id}`, headers: colleague.auth }));
+  t.match(after, { state: 'cancelled', counts: { created: 0, updated: 0 } }, JSON.stringify(after));
+  t.match(after.problems, [{ line: 0, column: null, code: 'client_revoked' }], 'the job says why it stopped');
+  const list = json<{ totalItems: number }>(await a.app.inject({ url: '/v1/establishments', headers: colleague.auth }));
+  t.equal(list.totalItems, 0, 'no record was written for the revoked client');
+});
+
 t.test('a NUL in a reference or an NDJSON key is a problem of its record, not a 500', async (t) => {
   const a = await setUp(t);
   const licences = `externalReference,establishmentReference,licenceNumber,validFrom,validUntil,statusHistory\nL-1,E-1\u0000,EV-1,2016-01-01,,granted:2016-01-01\n`;

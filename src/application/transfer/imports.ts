@@ -4,6 +4,7 @@ import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '.
 import { columnOf, type ImportProblem, type RecordType } from '../../domain/transfer.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
+import { isRevokedClient } from '../../infrastructure/repositories/api-clients.js';
 import { findByReference, findManyByReference } from '../../infrastructure/repositories/external-references.js';
 import {
   claimImport,
@@ -533,9 +534,14 @@ export function createImports(database: Database, runner: CommandRunner, command
     let done = job.rowsDone;
     while (done < job.rowsTotal) {
       const stop = await database.db.transaction(async (tx) => {
-        const current = await inTenant(tx, { kind: 'all' }, (t) => findImport(t, { kind: 'all' }, job.id, true));
+        const [current, revoked] = await inTenant(tx, { kind: 'all' }, async (t) => [
+          await findImport(t, { kind: 'all' }, job.id, true),
+          await isRevokedClient(t, job.clientId),
+        ]);
         if (!current || current.leaseOwner !== instance) return 'lost' as const;
         if (current.cancelRequested) return 'cancelled' as const;
+        // Revoking a client stops what its token started: a stolen token's upload writes nothing more.
+        if (revoked) return 'revoked' as const;
         const rows = await inTenant(tx, ctx.scope, (t) => importRowsFrom(t, job.id, done, options.batchSize));
         await attemptBatch(tx, ctx, job, rows, tally);
         await inTenant(tx, { kind: 'all' }, (t) =>
@@ -551,6 +557,20 @@ export function createImports(database: Database, runner: CommandRunner, command
       if (stop === 'lost') return;
       if (stop === 'cancelled') {
         await finish(job, { state: 'cancelled' });
+        return;
+      }
+      if (stop === 'revoked') {
+        const problem = {
+          line: 0,
+          column: null,
+          code: 'client_revoked',
+          reason: 'the API client that uploaded the file was revoked: nothing more is written',
+        };
+        await finish(job, {
+          state: 'cancelled',
+          problems: [...tally.problems.slice(0, PROBLEMS_KEPT - 1), problem],
+          problemsTotal: tally.problemsTotal + 1,
+        });
         return;
       }
       if (stopping) return; // a graceful stop: give the lease up, so the next instance resumes at once
