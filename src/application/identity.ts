@@ -101,9 +101,17 @@ export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): Token
       reason: `The token’s ${issuer.roleClaim} claim names no single role of this registry (officer, analyst or admin).`,
     };
   }
-  const claimed = text(claim(claims, issuer.municipalityClaim), 10);
   // An issuer that serves one municipality speaks for that one only: its own administrators can put
-  // any claim into its tokens, so a claim naming another municipality is refused, never obeyed.
+  // any claim into its tokens. An admin or analyst reaches every municipality (an admin can make an
+  // officer client of any), so such an issuer makes officers only.
+  if (role !== 'officer' && issuer.municipalityCode) {
+    return {
+      kind: 'forbidden',
+      reason: `This issuer serves ${issuer.municipalityCode} only: its tokens may be officers’ only, not ${role}s’ (who reach every municipality).`,
+    };
+  }
+  const claimed = text(claim(claims, issuer.municipalityClaim), 10);
+  // So a claim naming another municipality is refused too, never obeyed.
   if (role === 'officer' && issuer.municipalityCode && claimed !== null && claimed !== issuer.municipalityCode) {
     return {
       kind: 'forbidden',

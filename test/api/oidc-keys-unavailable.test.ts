@@ -1,8 +1,6 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import t from 'tap';
 import { build } from '../support/helper.js';
+import { jwtIssuer } from '../support/jwt-issuer.js';
 
 /**
  * An identity provider whose discovery or key set cannot be read for a moment (a 5xx, an error
@@ -12,41 +10,8 @@ import { build } from '../support/helper.js';
 
 const AUDIENCE = 'urn:enforcement-registry';
 
-/** A minimal issuer on loopback whose discovery and key-set answers the test switches. */
-async function issuer() {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = { ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid: 'k1' };
-  const state = { discovery: 'ok' as 'ok' | 'html', keys: 200 };
-  const server = http.createServer((req, res) => {
-    if (req.url === '/.well-known/openid-configuration') {
-      if (state.discovery === 'html') {
-        res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
-      return;
-    }
-    if (req.url === '/jwks' && state.keys === 200) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
-      return;
-    }
-    res.writeHead(req.url === '/jwks' ? state.keys : 404).end('unavailable');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const token = () =>
-    new SignJWT({ roles: ['officer'], municipality_code: 'GM0363', client_id: 'zaaksysteem' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-      .setIssuer(url)
-      .setAudience(AUDIENCE)
-      .setSubject('zaaksysteem')
-      .setExpirationTime('5m')
-      .sign(privateKey);
-  return { url, state, token, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
 t.test('keys or discovery that cannot be read are a 503, and cost the caller nothing', async (t) => {
-  const idp = await issuer();
+  const idp = await jwtIssuer(AUDIENCE);
   t.teardown(idp.close);
   const { app } = await build(t, {
     config: {
@@ -55,7 +20,9 @@ t.test('keys or discovery that cannot be read are a 503, and cost the caller not
       AUTH_FAILURE_DELAY_MS: '0',
     },
   });
-  const headers = { authorization: `Bearer ${await idp.token()}` };
+  const headers = {
+    authorization: `Bearer ${await idp.token({ roles: ['officer'], municipality_code: 'GM0363', client_id: 'zaaksysteem' })}`,
+  };
 
   // Discovery first: once it has been read, the issuer's key set is what is fetched again.
   for (const outage of ['discovery answers an HTML page', 'keys answer 503', 'keys answer 500']) {
