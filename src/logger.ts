@@ -34,8 +34,9 @@ const withoutQuoted = (message: string) => message.replace(/"[^"]*"/g, '"…"');
 /**
  * The one error serializer: an error is logged with its type, code and a message that carries no
  * values, plus the stack frames (not the stack's first line, which repeats the message), and the
- * same for its cause. drizzle's query error (`query` + `params`, a message that lists the
- * parameters) keeps only its parameterised SQL text; a database error only the fields above.
+ * same for its cause. A query error (`query` + `params`: drizzle's, whose message lists the
+ * parameters, and PGlite's) keeps only its parameterised SQL text; a database error only the fields
+ * above and its message with quoted values blanked.
  */
 export function serializeError(err: unknown, depth = 0): Record<string, unknown> {
   if (!(err instanceof Error) || depth > 4) return { type: typeof err, message: String(err).slice(0, 200) };
@@ -44,13 +45,14 @@ export function serializeError(err: unknown, depth = 0): Record<string, unknown>
   const isQueryError = typeof e.query === 'string' && 'params' in e;
   const isDatabaseError = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && ('severity' in e || 'routine' in e);
   if (e.code !== undefined) out.code = e.code;
+  if (isQueryError) out.query = (e.query as string).slice(0, 500);
   if (typeof e.statusCode === 'number') out.statusCode = e.statusCode;
-  if (isQueryError) {
-    out.message = 'Failed query';
-    out.query = (e.query as string).slice(0, 500);
-  } else if (isDatabaseError) {
+  // A database error first: PGlite's carries the query and its parameters too, and its message is the one that says why.
+  if (isDatabaseError) {
     out.message = withoutQuoted(e.message);
     for (const f of DATABASE_FIELDS) if (e[f] !== undefined) out[f] = e[f];
+  } else if (isQueryError) {
+    out.message = 'Failed query';
   } else {
     out.message = e.message;
   }

@@ -117,7 +117,7 @@ async function main() {
 
   const url = await app.listen({ port: config.PORT, host: config.HOST });
   dispatcher?.start();
-  if (config.IMPORT_WORKER === 'on') services.imports.worker.start();
+  if (config.IMPORT_WORKER === 'on') services.imports.worker.start(logger.child({ component: 'imports' }));
   app.log.info(
     {
       url, // the bound address: with PORT=0 the only place the chosen port shows

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { clientContext } from '../../src/application/context.js';
 import { createExporter } from '../../src/application/transfer/export.js';
+import { serializeError } from '../../src/logger.js';
 import { build, json } from '../support/helper.js';
 import { openapiDocument } from '../support/openapi.js';
 import { comparable, type Dim, expectedTable, type RawAction, withoutAsOf } from '../support/statistics.js';
@@ -879,9 +880,23 @@ t.test('an import that stops on an internal error keeps the problems of the batc
   ].join('\n');
   const res = await a.upload(file, 'recordType=establishments&mode=row-by-row');
   t.equal(res.statusCode, 202, res.body);
-  await a.services.imports.worker.runOnce().catch(() => undefined);
-  const job = json<Job>(await a.app.inject({ url: `/v1/imports/${json<Job>(res).id}`, headers: a.officer.auth }));
+  const logged: object[] = [];
+  a.services.imports.worker.start({ error: (obj) => logged.push(obj) });
+  t.teardown(() => a.services.imports.worker.stop());
+  const id = json<Job>(res).id;
+  let job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
+  for (let i = 0; i < 500 && job.state !== 'failed'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
+  }
   t.match(job, { state: 'failed', rowsDone: 2, counts: { created: 1, rejected: 1 } });
+  const stop = job.problems.at(-1);
+  t.notMatch(stop?.reason, /disk full|insert|BOOM|Amsterdam/i, 'the database’s message (SQL, record values) stays out of the job');
+  t.match(stop?.reason, id, 'the job names where the error is: the service log under its id');
+  t.match(logged, [{ importId: id, err: Error }], 'the service log has the error, with the job’s id');
+  const written = JSON.stringify(serializeError((logged[0] as { err: unknown }).err));
+  t.match(written, /disk full/, 'as the service’s logger writes it: the cause');
+  t.notMatch(written, /BOOM|Amsterdam|1012DK/, 'but not the record’s values');
   t.match(
     job.problems.map((p) => `${p.line}:${p.code}`),
     ['2:invalid_format', '0:internal_error'],

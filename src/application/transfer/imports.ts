@@ -253,6 +253,13 @@ async function applyRecord(
   return 'updated';
 }
 
+/** The minimal logger the import worker writes to (pino's shape). Never record content: ids and the error. */
+export interface WorkerLog {
+  error(obj: object, msg: string): void;
+}
+
+const SILENT: WorkerLog = { error: () => undefined };
+
 export interface ImportOptions {
   /** Records per transaction while applying (each batch commits with the job's progress). */
   batchSize: number;
@@ -613,6 +620,7 @@ export function createImports(database: Database, runner: CommandRunner, command
   let started = false;
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
+  let log = SILENT;
 
   /** Claims and runs jobs until none waits; true when it ran one. */
   async function runOnce(): Promise<boolean> {
@@ -621,6 +629,9 @@ export function createImports(database: Database, runner: CommandRunner, command
     try {
       await process(job);
     } catch (err) {
+      // The error goes to the service log, never to the job: a database error's text can hold SQL and the
+      // values of the records (the import's own content), which its problems must not show.
+      log.error({ err, importId: job.id }, 'import stopped on an internal error');
       // The problems so far are the job's row's (the batches committed since the claim added theirs), not the claim's.
       const current =
         (await withTenant(database.db, { kind: 'all' }, (tx) => findImport(tx, { kind: 'all' }, job.id)).catch(() => null)) ?? job;
@@ -628,7 +639,12 @@ export function createImports(database: Database, runner: CommandRunner, command
         state: 'failed',
         problems: [
           ...current.problems.slice(0, PROBLEMS_KEPT - 1),
-          { line: 0, column: null, code: 'internal_error', reason: `the import stopped: ${(err as Error).message}` },
+          {
+            line: 0,
+            column: null,
+            code: 'internal_error',
+            reason: `the import stopped on an internal error; the service log has it under importId ${job.id}`,
+          },
         ],
         problemsTotal: current.problemsTotal + 1,
       }).catch(() => undefined);
@@ -647,7 +663,7 @@ export function createImports(database: Database, runner: CommandRunner, command
         try {
           ran = await runOnce();
         } catch {
-          ran = false; // logged in the job itself; look again later
+          ran = false; // logged, and written to the job; look again later
         }
         running = null;
         schedule(ran ? 0 : options.pollMs);
@@ -657,7 +673,9 @@ export function createImports(database: Database, runner: CommandRunner, command
   }
 
   const worker = {
-    start() {
+    /** Starts claiming jobs; an internal error that stops one is written to `to`. */
+    start(to: WorkerLog = SILENT) {
+      log = to;
       stopping = false;
       started = true;
       schedule(0);
