@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { madeBy } from '../../src/application/commands/run.js';
-import { clientContext } from '../../src/application/context.js';
+import { clientContext, systemContext } from '../../src/application/context.js';
 import { outboxHook } from '../../src/application/notifications/outbox.js';
 import { createServices } from '../../src/application/services.js';
+import { retentionRules } from '../../src/domain/retention.js';
 import { build, json, sample } from '../support/helper.js';
 import { records } from '../support/records.js';
 
@@ -216,6 +217,43 @@ t.test('a rolled-back write leaves no event', async (t) => {
   });
   madeBy(await working.commands.establishments.create(ctx, sample.establishment() as never));
   t.equal(await outboxCount(), before + 1, 'the same write, committed, is announced (so the count above could have seen it)');
+});
+
+t.test('a destruction under the Archiefwet announces each record with the URL of its place, its establishment named', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  const licence = await make.licence(officer.auth, est.id, {
+    validFrom: '2001-01-01',
+    validUntil: '2004-12-31',
+    statusHistory: [{ status: 'granted', effectiveDate: '2001-01-01' }],
+  });
+  const action = await make.action(officer.auth, est.id, { decisionDate: '2003-05-01', stage: 'final' });
+  // Only these two are past a 5-year period on 2010-06-01 (the other subtests' records are of 2016 and later).
+  const rules = retentionRules({ enforcementActionYears: 5, licenceYears: 5, selectionList: 'test' });
+  const report = await services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, '2010-06-01');
+  t.same(report.destroyed, { enforcement_action: 1, licence: 1 });
+  const events = (
+    (await database.owner.execute(
+      sql`select event from outbox_events where subject in (${licence.id}, ${action.id}) and type like '%.deleted' order by seq`,
+    )) as unknown as { rows: { event: Row & { data: Row } }[] }
+  ).rows.map((r) => r.event);
+  // The licence's dataref was …/establishments/undefined/licences/{id}: a destroy entry names no establishment.
+  t.same(
+    events.map((e) => [e.subject, e.dataref, e.data]),
+    [
+      [
+        action.id,
+        `https://registry.example/v1/enforcement-actions/${action.id}`,
+        { id: action.id, establishmentId: est.id, municipalityCode: 'GM0363', change: 'deleted' },
+      ],
+      [
+        licence.id,
+        `https://registry.example/v1/establishments/${est.id}/licences/${licence.id}`,
+        { id: licence.id, establishmentId: est.id, municipalityCode: 'GM0363', change: 'deleted' },
+      ],
+    ],
+  );
 });
 
 t.test('control characters in a callback URL or description are a 400 (control_character), never a 500', async (t) => {

@@ -64,6 +64,8 @@ export function createRetentionCommands(runner: CommandRunner) {
             municipalityCode: c.municipalityCode,
             before: null,
             after: {
+              // The establishment a licence or an action was under: its event's dataref is a URL below it.
+              ...(c.establishmentId ? { establishmentId: c.establishmentId } : {}),
               destroyedAt,
               rule: { selectionList: rule.selectionList, retentionYears: rule.years, runsFrom: rule.runsFrom, cutOffDate: cutOff },
               periodRanFrom: c.basis,

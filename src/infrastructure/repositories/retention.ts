@@ -6,6 +6,8 @@ import { arrayParam, rawRows } from './rows.js';
 export interface Candidate {
   id: string;
   municipalityCode: string;
+  /** The establishment of a licence or an enforcement action: its URL is under it (the event's `dataref`). */
+  establishmentId?: string;
   /** The date the retention period ran from. */
   basis: string;
 }
@@ -13,7 +15,12 @@ export interface Candidate {
 /** Enforcement actions decided on or before `cutOff`, not contested any more (tombstones included). */
 export function actionsPastRetention(tx: Tx, cutOff: string, keptStages: readonly string[], limit: number): Promise<Candidate[]> {
   return tx
-    .select({ id: enforcementActions.id, municipalityCode: enforcementActions.municipalityCode, basis: enforcementActions.decisionDate })
+    .select({
+      id: enforcementActions.id,
+      municipalityCode: enforcementActions.municipalityCode,
+      establishmentId: enforcementActions.establishmentId,
+      basis: enforcementActions.decisionDate,
+    })
     .from(enforcementActions)
     .where(and(sql`${enforcementActions.decisionDate} <= ${cutOff}`, notInArray(enforcementActions.stage, [...keptStages])))
     .orderBy(enforcementActions.decisionDate, enforcementActions.id)
@@ -23,7 +30,12 @@ export function actionsPastRetention(tx: Tx, cutOff: string, keptStages: readonl
 /** Licences that ended on or before `cutOff`. */
 export async function licencesPastRetention(tx: Tx, cutOff: string, limit: number): Promise<Candidate[]> {
   const rows = await tx
-    .select({ id: licences.id, municipalityCode: licences.municipalityCode, basis: licences.validUntil })
+    .select({
+      id: licences.id,
+      municipalityCode: licences.municipalityCode,
+      establishmentId: licences.establishmentId,
+      basis: licences.validUntil,
+    })
     .from(licences)
     .where(and(isNotNull(licences.validUntil), sql`${licences.validUntil} <= ${cutOff}`))
     .orderBy(licences.validUntil, licences.id)
