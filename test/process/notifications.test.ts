@@ -312,6 +312,7 @@ t.test('a revoked owner’s subscription sends nothing more, not even what was q
     'queued for a retry',
   );
 
+  const waiting = (await services.notifications.backlog()).backlog;
   const revoked = await app.inject({
     method: 'DELETE',
     url: `/v1/api-clients/${leaving.id}`,
@@ -326,4 +327,6 @@ t.test('a revoked owner’s subscription sends nothing more, not even what was q
   }
   t.same(own.at('leaving'), [], 'nothing reached the receiver after the revocation');
   t.equal((await attempts()).length, 1, 'no attempt after the revocation');
+  // It stayed in the backlog (and its age in oldestUndeliveredAgeSeconds) for good, though it is never sent.
+  t.equal((await services.notifications.backlog()).backlog, waiting - 1, 'what will never be sent is no backlog');
 });

@@ -193,7 +193,10 @@ export async function recordAttempt(
   return true;
 }
 
-/** The undelivered work: events not yet fanned out plus pending deliveries of active subscriptions, and the oldest one's age. */
+/**
+ * The undelivered work: events not yet fanned out plus pending deliveries of active subscriptions
+ * whose owner is not revoked (what a revoked owner's subscription had queued is never sent), and the oldest one's age.
+ */
 export async function backlog(q: Queryable): Promise<{ backlog: number; oldestUndeliveredAgeSeconds: number | null }> {
   const [row] = await rawRows<{ n: string | number; oldest: unknown }>(
     q,
@@ -204,7 +207,7 @@ export async function backlog(q: Queryable): Promise<{ backlog: number; oldestUn
       select e.occurred_at from deliveries d
         join subscriptions s on s.id = d.subscription_id and s.status = 'active'
         join outbox_events e on e.seq = d.event_seq
-      where d.status = 'pending')
+      where d.status = 'pending' and ${ownerNotRevoked})
     select count(*) as n, extract(epoch from now() - min(occurred_at))::float8 as oldest from waiting`,
   );
   const oldest = row?.oldest === null || row?.oldest === undefined ? null : Math.max(0, Math.round(Number(row.oldest)));
