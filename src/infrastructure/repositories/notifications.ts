@@ -2,7 +2,7 @@ import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { deliveryAttempts, outboxEvents, subscriptions } from '../db/schema-notifications.js';
 import { inScope, type TenantScope } from '../db/tenant.js';
-import { appendRows, insertRow, type PageRequest, rawRows, selectOne, selectPage, updateRow } from './rows.js';
+import { appendRows, arrayParam, insertRow, type PageRequest, rawRows, selectOne, selectPage, updateRow } from './rows.js';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type SubscriptionValues = typeof subscriptions.$inferInsert;
@@ -71,8 +71,8 @@ const ownerNotRevoked = sql`not exists (select 1 from api_clients c where c.id =
  * Makes the deliveries of the oldest events not yet fanned out: one per active subscription that
  * wants the event's type, for its municipality (or all), whose owner is not revoked and which
  * existed when the event occurred. One dispatcher at a time does this (a transaction-level advisory
- * lock), so deliveries are made in event order; returns how many events it handled (0 when another
- * dispatcher holds the lock).
+ * lock), so deliveries are made in event order (one that commits after higher-numbered ones were handled
+ * is handled in the next round); returns how many events it handled (0 when another dispatcher holds the lock).
  */
 export async function fanOut(q: Queryable, limit: number): Promise<number> {
   const [lock] = await rawRows<{ ok: boolean }>(q, sql`select pg_try_advisory_xact_lock(7244013) as ok`);
@@ -82,7 +82,10 @@ export async function fanOut(q: Queryable, limit: number): Promise<number> {
     sql`select seq from outbox_events where fanned_out_at is null order by seq limit ${limit} for update`,
   );
   if (events.length === 0) return 0;
-  const last = Math.max(...events.map((e) => Number(e.seq)));
+  // Exactly the events locked above, by their numbers (not "seq <= the highest"): each statement sees
+  // the commits made before it, so an event numbered lower that commits meanwhile (numbers are not
+  // commit order) would be marked done by the update without a delivery from the insert. It is the next round's.
+  const seqs = sql`${arrayParam(events.map((e) => String(e.seq)))}::bigint[]`;
   await q.execute(sql`
     insert into deliveries (id, subscription_id, event_seq, subject, status, attempts, next_attempt_at, created_at, due_since)
     select gen_random_uuid(), s.id, e.seq, e.subject, 'pending', 0, now(), now(), now()
@@ -90,10 +93,10 @@ export async function fanOut(q: Queryable, limit: number): Promise<number> {
     join subscriptions s on e.type = any (s.event_types)
       and (s.municipality_code is null or s.municipality_code = e.municipality_code)
       and s.created_at <= e.occurred_at
-    where e.fanned_out_at is null and e.seq <= ${last}
+    where e.seq = any (${seqs})
       and ${ownerNotRevoked}
     order by e.seq`);
-  await q.execute(sql`update outbox_events set fanned_out_at = now() where fanned_out_at is null and seq <= ${last}`);
+  await q.execute(sql`update outbox_events set fanned_out_at = now() where seq = any (${seqs})`);
   return events.length;
 }
 

@@ -1,0 +1,77 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import type { Tx } from '../../src/infrastructure/db/client.js';
+import { withTenant } from '../../src/infrastructure/db/tenant.js';
+import { fanOut } from '../../src/infrastructure/repositories/notifications.js';
+import { testDatabase, usingPostgres } from '../support/helper.js';
+
+const ALL = { kind: 'all' } as const;
+const TYPE = 'nl.overheid.handhavingsregister.establishment.created';
+
+t.test(
+  'an event committed while a fan-out runs, numbered before the events it handles, is fanned out later, never skipped',
+  { skip: !usingPostgres && 'needs PostgreSQL: two transactions at once' },
+  async (t) => {
+    const database = await testDatabase(t);
+    const { owner } = database;
+    const someone = '00000000-0000-4000-8000-000000000001';
+    await owner.execute(sql`
+      insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
+                                 created_at, updated_at, created_by, updated_by)
+      values (gen_random_uuid(), 'https://case-system.example/hook', array[${TYPE}], 'active', 'whsec_x', ${someone}, 'admin',
+              now() - interval '1 hour', now() - interval '1 hour', ${someone}, ${someone})`);
+    const event = (subject: string) =>
+      sql`insert into outbox_events (id, type, subject, occurred_at, event) values (gen_random_uuid(), ${TYPE}, ${subject}, now(), '{}'::jsonb)`;
+
+    // A command's transaction takes its event's number, then commits after a later one did
+    // (its COMMIT waits, e.g. for the audit chain): numbers are not commit order.
+    let commitLate = () => {};
+    const committing = new Promise<void>((resolve) => {
+      commitLate = resolve;
+    });
+    let numbered = () => {};
+    const hasNumber = new Promise<void>((resolve) => {
+      numbered = resolve;
+    });
+    const late = owner.transaction(async (tx) => {
+      await tx.execute(event('late'));
+      numbered();
+      await committing;
+    });
+    await hasNumber;
+    await owner.execute(event('early'));
+
+    // The late one commits while the fan-out runs: after its deliveries were made, before the events were marked done.
+    let statements = 0;
+    await withTenant(database.db, ALL, (tx) =>
+      fanOut(
+        new Proxy(tx, {
+          get(target, key) {
+            if (key !== 'execute') return Reflect.get(target, key);
+            return async (query: Parameters<Tx['execute']>[0]) => {
+              const result = await target.execute(query);
+              if (++statements === 3) {
+                commitLate();
+                await late;
+              }
+              return result;
+            };
+          },
+        }),
+        500,
+      ),
+    );
+    t.equal(statements, 4, 'lock, events, deliveries, marked done');
+    await withTenant(database.db, ALL, (tx) => fanOut(tx, 500));
+
+    const made = (await owner.execute(
+      sql`select e.subject from deliveries d join outbox_events e on e.seq = d.event_seq order by e.subject`,
+    )) as unknown as { rows: { subject: string }[] };
+    // The late event was marked fanned out without a delivery: lost for good.
+    t.same(
+      made.rows.map((r) => r.subject),
+      ['early', 'late'],
+      'each committed event has its delivery',
+    );
+  },
+);
