@@ -120,6 +120,21 @@ export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts):
   return [];
 }
 
+/** An analyst's subscription (whoever makes or replaces it) has events without record content only: statistics. */
+export function checkAnalystEventTypes(eventTypes: readonly string[]): InvalidParam[] {
+  return eventTypes.flatMap((type, i) =>
+    (STATISTICS_EVENT_TYPES as readonly string[]).includes(type)
+      ? []
+      : [
+          {
+            name: `eventTypes.${i}`,
+            code: 'not_for_analysts',
+            reason: 'analysts may subscribe only to events without record content (statistics)',
+          },
+        ],
+  );
+}
+
 /** Who may subscribe to what: analysts to figures only; officers for their own municipality only. */
 export function checkSubscription(
   input: SubscriptionInput,
@@ -127,17 +142,7 @@ export function checkSubscription(
   plainHttpHosts: PlainHttpHosts,
 ): InvalidParam[] {
   const issues = checkCallbackUrl(input.callbackUrl, plainHttpHosts);
-  if (subscriber.role === 'analyst') {
-    for (const [i, type] of input.eventTypes.entries()) {
-      if (!(STATISTICS_EVENT_TYPES as readonly string[]).includes(type)) {
-        issues.push({
-          name: `eventTypes.${i}`,
-          code: 'not_for_analysts',
-          reason: 'analysts may subscribe only to events without record content (statistics)',
-        });
-      }
-    }
-  }
+  if (subscriber.role === 'analyst') issues.push(...checkAnalystEventTypes(input.eventTypes));
   if (subscriber.role === 'officer' && input.municipalityCode && input.municipalityCode !== subscriber.municipalityCode) {
     issues.push({
       name: 'municipalityCode',

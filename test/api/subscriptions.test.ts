@@ -116,6 +116,35 @@ t.test('subscriptions: who may subscribe to what, and see which', async (t) => {
   t.equal((await list(admin.auth)).length, 4, 'an admin sees all');
 });
 
+t.test('an analyst’s subscription stays for events without record content, whoever replaces it', async (t) => {
+  const analyst = await client('analyst');
+  const admin = await client('admin');
+  const statistics = body({ eventTypes: [`${P}.statistics.changed`] });
+  const sub = json<{ id: string }>(
+    await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: analyst.auth, payload: statistics }),
+  );
+  // The admin's own rules allow any event: the analyst's receiver got events about records (200).
+  const widened = await app.inject({
+    method: 'PUT',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...admin.auth, 'if-match': '"1"' },
+    payload: body({ eventTypes: [`${P}.statistics.changed`, `${P}.enforcement-action.created`] }),
+  });
+  t.equal(widened.statusCode, 400, widened.body);
+  t.same(
+    (json<{ invalidParams?: { name: string; code: string }[] }>(widened).invalidParams ?? []).map((p) => `${p.name}:${p.code}`),
+    ['eventTypes.1:not_for_analysts'],
+  );
+  const kept = await app.inject({
+    method: 'PUT',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...admin.auth, 'if-match': '"1"' },
+    payload: { ...statistics, description: 'the ministry’s BI' },
+  });
+  t.equal(kept.statusCode, 200, 'an admin may change the rest');
+  await app.inject({ method: 'DELETE', url: `/v1/subscriptions/${sub.id}`, headers: { ...admin.auth, 'if-match': '"2"' } });
+});
+
 t.test('the outbox: each change is an event in the same transaction, in order, with minimal data', async (t) => {
   const officer = await client('officer', 'GM0363');
   const make = records(app);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { assertNoInvalidParams, Forbidden, NotFound, RuleViolation } from '../../domain/errors.js';
 import {
+  checkAnalystEventTypes,
   checkSubscription,
   type DeliveryAttempt,
   type DeliveryOutcome,
@@ -164,6 +165,9 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
           input = next;
           assertNoInvalidParams([...setAside, ...rules(ctx, input)]);
         }
+        // An analyst's subscription stays without record content whoever replaces it (an admin's own rules allow any event).
+        if (current.ownerRole === 'analyst' && ctx.actor.role !== 'analyst')
+          assertNoInvalidParams(checkAnalystEventTypes(input.eventTypes));
         municipalityCode = replacementMunicipality(ctx, input, current);
         if (municipalityCode) await assertMunicipalityRegistered(tx, municipalityCode);
       },
