@@ -36,7 +36,8 @@ rmSync(dataDir, { recursive: true, force: true });
 say(`Creating a fresh embedded database in ${dataDir} (the first creation takes a while: initdb in WebAssembly)…`);
 const database = await openPglite({ dataDir });
 await migrateDatabase(database);
-const { app, services } = await buildAppFor(database, config, { closeDatabase: true, logger: createLogger(config.LOG_LEVEL) });
+const logger = createLogger(config.LOG_LEVEL);
+const { app, services } = await buildAppFor(database, config, { closeDatabase: true, logger });
 say(`  ready in ${seconds(began)}`);
 
 const loading = performance.now();
@@ -51,6 +52,11 @@ const admin = madeBy(await services.commands.apiClients.create(actor, { name: 'd
 const officer = loaded.officers.get('GM0363') as DemoOfficer; // Amsterdam: the demo data always has it
 
 const origin = await app.listen({ port: config.PORT, host: config.HOST });
+// As src/server.ts does: imports sent to the demo run, and its subscriptions get their events.
+const dispatcher =
+  config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
+dispatcher?.start();
+if (config.IMPORT_WORKER === 'on') services.imports.worker.start(logger.child({ component: 'imports' }));
 const base = `${origin}/v1`;
 const letterPath = '/v1/statistics/enforcement-actions/summary?programme=LPP&yearFrom=2017&yearTo=2019';
 const letter = await app.inject({ url: letterPath, headers: { authorization: `Bearer ${analyst.token}` } });
@@ -83,6 +89,8 @@ Open data (no token; small counts suppressed):
 `);
 
 const stop = async () => {
+  await dispatcher?.stop();
+  if (config.IMPORT_WORKER === 'on') await services.imports.worker.stop();
   await app.close();
   process.exit(0);
 };
