@@ -190,7 +190,7 @@ function preparedOn(q: Queryable, key: string, build: () => { prepare(name: stri
   return query;
 }
 
-/** Reads of a municipality's records that are deleted as tombstones (establishments, enforcement actions). */
+/** Reads of a municipality's records that are deleted as tombstones (establishments, enforcement actions, reporting attestations). */
 export function tenantRecords<T extends TenantTable>(table: T) {
   /** Live records in scope (and with this id, when given). */
   const live = (scope: TenantScope, id?: string): SQL | undefined =>
