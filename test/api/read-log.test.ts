@@ -60,6 +60,13 @@ t.test('reads of establishment-level records are logged without their content', 
     'one line per read of a record, none for municipalities',
   );
   t.match(reads[0], { clientId: officer.id, clientRole: 'officer', method: 'GET', requestId: 'read-one' });
+  t.notOk('actorId' in (reads[0] ?? {}), 'no person named where none is known');
+
+  // A case system reading for one of its users names them (X-Acting-User): the person is in the line.
+  log.lines.length = 0;
+  await app.inject({ url: `/v1/establishments/${est.id}`, headers: { ...officer.auth, 'x-acting-user': 'j.de.vries' } });
+  const [declared] = log.records().filter((r) => r.event === 'record-read');
+  t.match(declared, { clientId: officer.id, actorId: 'j.de.vries', actorVerified: false }, 'who read, as the system declared');
   t.notOk(
     log.lines.some((l) => l.includes('Secret Name BV') || l.includes('Oudezijds')),
     'the record’s content is not in the log',

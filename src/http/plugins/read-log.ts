@@ -18,7 +18,7 @@ const RECORD_PREFIXES = ['/v1/establishments', '/v1/enforcement-actions'];
 /**
  * Access logging for establishment-level records: every GET under RECORD_PREFIXES (and any route
  * with `config.recordRead`) writes one `record-read` line when it has answered, with the client
- * id, its role, the route, the object id (or the number of items and the total for a list), the
+ * id, its role, the acting person's id when known, the route, the object id (or the number of items and the total for a list), the
  * status and the request id. Not the record's content, never a token.
  */
 export default fp(
@@ -43,6 +43,9 @@ export default fp(
           event: 'record-read',
           clientId: request.principal?.clientId ?? null,
           clientRole: request.principal?.role ?? null,
+          // The person behind the client when known (a user token's subject, or X-Acting-User): with an
+          // identity provider's tokens the client is the shared application, the person tells who read.
+          ...(request.principal?.person ? { actorId: request.principal.person.id, actorVerified: request.principal.person.verified } : {}),
           method: request.method,
           route: request.routeOptions.url,
           objectId: params.id ?? null,
