@@ -93,9 +93,11 @@ export function createServices(database: Database, options: ServiceOptions) {
   const read = createReader(database);
   const metrics = createMetrics(database, admission);
   const statistics = createStatisticsService(read);
-  const notifications = notificationServices(database, runner, read, options.notifications);
-  /** The record commands inside an open transaction (each binds its own tenant scope in it). */
-  const commandsOn = (tx: Tx) => recordCommands(createCommandRunner(database, hooks, (scope, fn) => inTenant(tx, scope, fn)));
+  /** A runner whose commands share an open transaction (each still binds its own tenant scope in it). */
+  const runnerOn = (tx: Tx) => createCommandRunner(database, hooks, (scope, fn) => inTenant(tx, scope, fn));
+  const notifications = notificationServices(database, runner, runnerOn, read, options.notifications);
+  /** The record commands inside an open transaction. */
+  const commandsOn = (tx: Tx) => recordCommands(runnerOn(tx));
   return {
     commands: {
       ...recordCommands(runner),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import type { DispatcherOptions } from '../../src/application/notifications/dispatcher.js';
 import { build, json, sample } from '../support/helper.js';
@@ -244,6 +245,53 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
     await app.inject({ url: `${url}/deliveries?status=succeeded`, headers: amsterdam.auth }),
   ).items;
   t.match(ok, [{ outcome: 'succeeded', statusCode: 204 }]);
+});
+
+t.test('giving a delivery up and disabling its subscription commit together, or neither does', async (t) => {
+  const failing = await webhookReceiver();
+  t.teardown(() => failing.close());
+  const sub = await subscribe(amsterdam.auth, failing, 'stuck', { eventTypes: [`${P}.establishment.created`] });
+  failing.behaviour = 'fail';
+  t.match(sub.id, /^[0-9a-f-]{36}$/);
+  // The disabling fails (as a lost connection or a crash between two transactions would leave it).
+  await ctx.database.owner.execute(sql`create function refuse_disable() returns trigger language plpgsql as $$
+    begin raise exception 'connection lost'; end $$`);
+  await ctx.database.owner.execute(
+    sql.raw(`create trigger refuse_disable before update on subscriptions for each row
+      when (new.status = 'disabled' and new.id = '${sub.id}') execute function refuse_disable()`),
+  );
+  const dropped = async () => {
+    await ctx.database.owner.execute(sql`drop trigger if exists refuse_disable on subscriptions`);
+    await ctx.database.owner.execute(sql`drop function if exists refuse_disable()`);
+  };
+  t.teardown(dropped);
+  await make.establishment(amsterdam.auth);
+  // Short timeouts make a short lease: a round that failed is retried within seconds.
+  const d = services.notifications.dispatcher(log, { giveUpAfterMs: 300, connectTimeoutMs: 200, responseTimeoutMs: 200 });
+  const statuses = async () =>
+    (
+      (await ctx.database.owner.execute(sql`select status from deliveries where subscription_id = ${sub.id}`)) as unknown as {
+        rows: { status: string }[];
+      }
+    ).rows.map((r) => r.status);
+  const status = async () =>
+    json<{ status: string }>(await app.inject({ url: `/v1/subscriptions/${sub.id}`, headers: amsterdam.auth })).status;
+  const deadline = Date.now() + 1500;
+  while (Date.now() < deadline) {
+    await d.tick().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.ok(failing.requests.length >= 2, `attempts were made (${failing.requests.length})`);
+  t.equal(await status(), 'active', 'the disabling did not commit');
+  t.same(await statuses(), ['pending'], 'so the give-up did not either: the delivery is still to be made');
+
+  await dropped();
+  await until(async () => {
+    await d.tick().catch(() => undefined);
+    return (await status()) === 'disabled';
+  }, 'disabled once it can be');
+  t.same(await statuses(), ['abandoned'], 'given up with it');
+  await d.stop();
 });
 
 t.test('secret rotation: both secrets sign during the overlap', async (t) => {

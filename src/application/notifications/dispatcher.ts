@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { backoffMs } from '../../domain/notifications.js';
-import type { Database } from '../../infrastructure/db/client.js';
+import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
-import { backlog, type ClaimedDelivery, claimDue, fanOut, recordAttempt } from '../../infrastructure/repositories/notifications.js';
+import {
+  backlog,
+  type ClaimedDelivery,
+  claimDue,
+  fanOut,
+  findSubscription,
+  recordAttempt,
+} from '../../infrastructure/repositories/notifications.js';
 import { createWebhookSender, type OutboundPolicy, signatures } from '../../infrastructure/webhooks.js';
 
 export interface DispatcherOptions extends OutboundPolicy {
@@ -39,7 +46,7 @@ export function createDispatcher(
   database: Database,
   options: DispatcherOptions,
   log: DispatchLog,
-  disable: (subscriptionId: string, reason: string) => Promise<void>,
+  disable: (tx: Tx, subscriptionId: string, reason: string) => Promise<void>,
 ) {
   const sender = createWebhookSender(options);
   // Longer than any one attempt can take, so a live dispatcher's lease never runs out under it.
@@ -92,18 +99,29 @@ export function createDispatcher(
     return { d, attempt, next, givingUp, error: result.error ?? `HTTP ${result.statusCode}` };
   }
 
-  /** Sends a round's deliveries at once, then records every outcome in one transaction, then disables what was given up. */
+  /**
+   * Sends a round's deliveries at once, then records every outcome in one transaction, which also
+   * disables the subscription of a delivery given up: the two commit together, so no subscription
+   * stays active over a delivery it abandoned (its owner would never learn to redeliver).
+   */
   async function deliver(claimed: ClaimedDelivery[]): Promise<void> {
     const outcomes = await Promise.all(claimed.map(send));
-    const held = await withTenant(database.db, ALL, async (tx) => {
-      const kept: boolean[] = [];
-      for (const o of outcomes) kept.push(await recordAttempt(tx, o.d, o.attempt, o.next));
-      return kept;
+    const givenUp = await withTenant(database.db, ALL, async (tx) => {
+      // The subscriptions to disable are locked first, in one order, as a PUT locks its subscription
+      // before its deliveries: no two transactions wait on each other.
+      const disabling = [...new Set(outcomes.filter((o) => o.givingUp).map((o) => o.d.subscriptionId))].sort();
+      for (const id of disabling) await findSubscription(tx, ALL, null, id, true);
+      const disabled: typeof outcomes = [];
+      for (const o of outcomes) {
+        const held = await recordAttempt(tx, o.d, o.attempt, o.next);
+        if (!o.givingUp || !held) continue;
+        const reason = `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${o.error}`;
+        await disable(tx, o.d.subscriptionId, reason.slice(0, 500));
+        disabled.push(o);
+      }
+      return disabled;
     });
-    for (const [i, o] of outcomes.entries()) {
-      if (!o.givingUp || !held[i]) continue;
-      const reason = `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${o.error}`;
-      await disable(o.d.subscriptionId, reason.slice(0, 500));
+    for (const o of givenUp) {
       log.error({ subscriptionId: o.d.subscriptionId, eventId: o.d.eventId }, 'webhook delivery given up; subscription disabled');
     }
   }

@@ -1,4 +1,4 @@
-import type { Database } from '../../infrastructure/db/client.js';
+import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
 import { backlog } from '../../infrastructure/repositories/notifications.js';
 import type { CommandRunner } from '../commands/run.js';
@@ -22,7 +22,13 @@ export const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
 };
 
 /** Subscriptions (commands, queries), the dispatcher and the backlog, built once with the services. */
-export function notificationServices(database: Database, runner: CommandRunner, read: Reader, given?: NotificationOptions) {
+export function notificationServices(
+  database: Database,
+  runner: CommandRunner,
+  runnerOn: (tx: Tx) => CommandRunner,
+  read: Reader,
+  given?: NotificationOptions,
+) {
   const options = given ?? DEFAULT_NOTIFICATION_OPTIONS;
   const commands = createSubscriptionCommands(runner, options);
   return {
@@ -30,8 +36,9 @@ export function notificationServices(database: Database, runner: CommandRunner, 
     queries: createSubscriptionQueries(read),
     /** A dispatcher on this database; the caller starts and stops it. */
     dispatcher: (log: DispatchLog, overrides: Partial<DispatcherOptions> = {}) =>
-      createDispatcher(database, { ...options, ...overrides }, log, (id, reason) =>
-        commands.disable(systemContext('notification deliveries kept failing'), id, reason),
+      // The disabling is a command of its own, run in the transaction that records the given-up attempt.
+      createDispatcher(database, { ...options, ...overrides }, log, (tx, id, reason) =>
+        createSubscriptionCommands(runnerOn(tx), options).disable(systemContext('notification deliveries kept failing'), id, reason),
       ),
     backlog: () => withTenant(database.db, { kind: 'all' }, (tx) => backlog(tx)),
   };
