@@ -231,10 +231,21 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
   const d2 = services.notifications.dispatcher(log, { giveUpAfterMs: 60_000, responseTimeoutMs: 300 });
   await d2.tick();
   await d2.stop();
-  const timedOut = json<{ items: { error: string }[] }>(
+  const timedOut = json<{ items: { error: string; attempt: number }[] }>(
     await app.inject({ url: `${url}/deliveries?status=failed&pageSize=1`, headers: amsterdam.auth }),
   ).items;
   t.match(timedOut[0]?.error, /no complete response within 300 ms/, 'a response timeout');
+  // Redelivery starts the delivery afresh: its attempts count from 1 and its retries wait the base backoff
+  // (20 ms here) again, not the long wait its earlier failures had built up.
+  t.equal(timedOut[0]?.attempt, 1, 'the first attempt of the new period');
+  const [wait] = (
+    (await ctx.database.owner.execute(
+      sql`select extract(epoch from d.next_attempt_at - a.attempted_at) * 1000 as ms from deliveries d
+          join delivery_attempts a on a.delivery_id = d.id where d.subscription_id = ${sub.id}
+          order by a.attempted_at desc limit 1`,
+    )) as unknown as { rows: { ms: number | string }[] }
+  ).rows;
+  t.ok(Number(wait?.ms) <= 25, `the next try waits the base backoff (${Number(wait?.ms).toFixed(0)} ms)`);
 
   flaky.behaviour = 'ok';
   dispatching(t);

@@ -29,18 +29,22 @@ export async function deleteSubscription(q: Queryable, id: string): Promise<void
   await q.delete(subscriptions).where(eq(subscriptions.id, id));
 }
 
-/** A re-enabled subscription's waiting deliveries are due now, and their give-up period starts again. */
+/**
+ * A re-enabled subscription's waiting deliveries are due now, and their give-up period starts again,
+ * with its attempts (and so its backoff) counted from the first.
+ */
 export async function restartPendingDeliveries(q: Queryable, subscriptionId: string): Promise<void> {
   await q.execute(
-    sql`update deliveries set next_attempt_at = now(), due_since = now() where subscription_id = ${subscriptionId} and status = 'pending'`,
+    sql`update deliveries set next_attempt_at = now(), due_since = now(), attempts = 0
+        where subscription_id = ${subscriptionId} and status = 'pending'`,
   );
 }
 
-/** Abandoned deliveries (since a moment) become pending again, due now; returns how many. */
+/** Abandoned deliveries (since a moment) become pending again, due now, attempts counted afresh; returns how many. */
 export async function redeliverAbandoned(q: Queryable, subscriptionId: string, since: Date | null): Promise<number> {
   const rows = await rawRows<{ id: string }>(
     q,
-    sql`update deliveries set status = 'pending', next_attempt_at = now(), due_since = now(), finished_at = null,
+    sql`update deliveries set status = 'pending', next_attempt_at = now(), due_since = now(), attempts = 0, finished_at = null,
           lease_until = null, lease_id = null
         where subscription_id = ${subscriptionId} and status = 'abandoned'
           and (${since ? since.toISOString() : null}::timestamptz is null or created_at >= ${since ? since.toISOString() : null}::timestamptz)
