@@ -86,8 +86,9 @@ function personOf(claims: Claims, system: boolean): ActingPerson | null {
     const id = text(claims.user_id);
     return id ? { id, name: text(claims.user_representation), verified: false } : null;
   }
-  const id = text(claims.sub) as string;
-  return { id, name: text(claims.name) ?? text(claims.preferred_username), verified: true };
+  // A subject that is blank or holds control characters names nobody: no person, rather than a verified nobody.
+  const id = text(claims.sub);
+  return id ? { id, name: text(claims.name) ?? text(claims.preferred_username), verified: true } : null;
 }
 
 export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): TokenIdentity {

@@ -53,3 +53,13 @@ t.test('one application is one registry client per role and municipality, stable
   );
   t.match(amsterdam, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID (version 8)');
 });
+
+t.test('a user token whose subject names nobody gives no person, not a verified one without an id', async (t) => {
+  for (const sub of ['', '   ', 'a\u0000b']) {
+    const identity = identityFromClaims(issuer(), { sub, client_id: 'portal', roles: 'analyst' });
+    t.match(identity, { kind: 'ok', principal: { role: 'analyst', person: null } }, JSON.stringify(sub));
+  }
+  t.match(identityFromClaims(issuer(), { sub: 'a.jansen', client_id: 'portal', roles: 'analyst' }), {
+    principal: { person: { id: 'a.jansen', verified: true } },
+  });
+});
