@@ -305,6 +305,47 @@ t.test('giving a delivery up and disabling its subscription commit together, or 
   await d.stop();
 });
 
+t.test('a narrowed subscription does not send what it no longer wants, nor bring it back on redelivery', async (t) => {
+  const narrowing = await webhookReceiver();
+  t.teardown(() => narrowing.close());
+  const types = [`${P}.establishment.created`, `${P}.enforcement-action.created`];
+  const sub = await subscribe(amsterdam.auth, narrowing, 'narrow', { eventTypes: types });
+  narrowing.behaviour = 'fail';
+  const d = services.notifications.dispatcher(log, { giveUpAfterMs: 60_000 });
+  t.teardown(() => d.stop());
+  const est = await make.establishment(amsterdam.auth);
+  await d.tick(); // fanned out and tried once: waiting for a retry
+  t.ok(narrowing.requests.length >= 1, 'tried while the receiver failed');
+
+  const put = await app.inject({
+    method: 'PUT',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...amsterdam.auth, 'if-match': `"${sub.version}"` },
+    payload: { callbackUrl: narrowing.url('narrow'), eventTypes: [`${P}.enforcement-action.created`] },
+  });
+  t.equal(put.statusCode, 200, put.body);
+  narrowing.behaviour = 'ok';
+  const action = await make.action(amsterdam.auth, est.id as string);
+  await until(async () => {
+    await d.tick();
+    return narrowing.at('narrow').some((r) => r.event.subject === action.id);
+  }, 'the wanted event arrives');
+  t.same(
+    narrowing.at('narrow').map((r) => r.event.type),
+    [`${P}.enforcement-action.created`],
+    'the establishment event that waited is not sent after the types were narrowed',
+  );
+  const redelivered = await app.inject({
+    method: 'POST',
+    url: `/v1/subscriptions/${sub.id}/redeliveries`,
+    headers: amsterdam.auth,
+    payload: {},
+  });
+  t.same(json(redelivered), { redelivered: 0 }, 'a redelivery brings back only what the subscription wants');
+  const health = json<{ notifications: { backlog: number } }>(await app.inject({ url: '/health/ready' }));
+  t.equal(health.notifications.backlog, 0, 'nothing is left waiting');
+});
+
 t.test('secret rotation: both secrets sign during the overlap', async (t) => {
   dispatching(t);
   const sub = await subscribe(admin.auth, receiver, 'rotating', { eventTypes: [`${P}.establishment.created`] });

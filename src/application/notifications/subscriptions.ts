@@ -13,6 +13,7 @@ import type { Page, PageRequest } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
   deleteSubscription,
+  dropUnwantedDeliveries,
   findSubscription,
   insertSubscription,
   listDeliveryAttempts,
@@ -176,7 +177,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
         const { status, ...rest } = content(current);
         const reenabled = current.status === 'disabled' && status === 'active';
         if (reenabled) await restartPendingDeliveries(tx, id);
-        return updateSubscription(tx, id, {
+        const row = await updateSubscription(tx, id, {
           ...rest,
           status,
           ...(status === 'active' ? { disabledAt: null, disabledReason: null } : {}),
@@ -185,6 +186,9 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
             : {}),
           ...touched(ctx, current),
         });
+        // The new filter applies to what is not delivered yet.
+        await dropUnwantedDeliveries(tx, id);
+        return row;
       },
     });
     return updated as Subscription;

@@ -91,7 +91,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       op(
         'replaceSubscription',
         'Change a subscription',
-        'Replaces it; status active re-enables a disabled one and its waiting deliveries. A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match.',
+        'Replaces it; status active re-enables a disabled one and its waiting deliveries. New eventTypes or municipalityCode apply to what is not delivered yet: waiting deliveries of events it no longer wants are not sent. A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match.',
       ),
       params,
       SubscriptionReplace,
@@ -146,7 +146,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       ...op(
         'redeliverSubscription',
         'Redeliver given-up events',
-        'Every delivery that was given up (since a moment, or all) is attempted again, in order per subject.',
+        'Every delivery that was given up (since a moment, or all) is attempted again, in order per subject, if the subscription still wants its event.',
       ),
       security: BEARER,
       params,

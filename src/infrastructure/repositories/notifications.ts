@@ -29,6 +29,9 @@ export async function deleteSubscription(q: Queryable, id: string): Promise<void
   await q.delete(subscriptions).where(eq(subscriptions.id, id));
 }
 
+/** The subscription `s` wants the event `e`: one of its types, for its municipality (or all). */
+const wants = sql`e.type = any (s.event_types) and (s.municipality_code is null or s.municipality_code = e.municipality_code)`;
+
 /**
  * A re-enabled subscription's waiting deliveries are due now, and their give-up period starts again,
  * with its attempts (and so its backoff) counted from the first.
@@ -40,7 +43,24 @@ export async function restartPendingDeliveries(q: Queryable, subscriptionId: str
   );
 }
 
-/** Abandoned deliveries (since a moment) become pending again, due now, attempts counted afresh; returns how many. */
+/**
+ * After a change of a subscription's types or municipality: its waiting deliveries of events it no
+ * longer wants are not sent (a receiver that refuses them would otherwise get it disabled over them).
+ */
+export async function dropUnwantedDeliveries(q: Queryable, subscriptionId: string): Promise<void> {
+  // Set aside as abandoned, lease cleared: an attempt in flight is logged but moves it no more.
+  await q.execute(
+    sql`update deliveries d set status = 'abandoned', finished_at = now(), lease_until = null, lease_id = null
+        from outbox_events e, subscriptions s
+        where d.subscription_id = ${subscriptionId} and d.status = 'pending' and e.seq = d.event_seq
+          and s.id = d.subscription_id and not (${wants})`,
+  );
+}
+
+/**
+ * Abandoned deliveries (since a moment) of events the subscription still wants become pending again,
+ * due now, attempts counted afresh; returns how many.
+ */
 export async function redeliverAbandoned(q: Queryable, subscriptionId: string, since: Date | null): Promise<number> {
   const rows = await rawRows<{ id: string }>(
     q,
@@ -48,6 +68,8 @@ export async function redeliverAbandoned(q: Queryable, subscriptionId: string, s
           lease_until = null, lease_id = null
         where subscription_id = ${subscriptionId} and status = 'abandoned'
           and (${since ? since.toISOString() : null}::timestamptz is null or created_at >= ${since ? since.toISOString() : null}::timestamptz)
+          and exists (select 1 from outbox_events e join subscriptions s on s.id = deliveries.subscription_id
+                      where e.seq = deliveries.event_seq and ${wants})
         returning id`,
   );
   return rows.length;
@@ -94,9 +116,7 @@ export async function fanOut(q: Queryable, limit: number): Promise<number> {
     insert into deliveries (id, subscription_id, event_seq, subject, status, attempts, next_attempt_at, created_at, due_since)
     select gen_random_uuid(), s.id, e.seq, e.subject, 'pending', 0, now(), now(), now()
     from outbox_events e
-    join subscriptions s on e.type = any (s.event_types)
-      and (s.municipality_code is null or s.municipality_code = e.municipality_code)
-      and s.created_at <= e.occurred_at
+    join subscriptions s on ${wants} and s.created_at <= e.occurred_at
     where e.seq = any (${seqs})
       and ${ownerNotRevoked}
     order by e.seq`);
