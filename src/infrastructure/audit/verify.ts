@@ -97,7 +97,12 @@ export interface CheckpointCheck {
 /** The chain walk plus the tail checks; used by the admin endpoint and `npm run audit:verify`. */
 export async function verifyDatabase(q: Queryable, anchor?: AuditAnchor, checkpoints?: CheckpointCheck): Promise<AuditVerification> {
   const chain = await verifyAuditChain(q);
-  const [last] = await q.select({ seq: auditLog.seq }).from(auditLog).orderBy(sql`${auditLog.seq} desc`).limit(1);
+  // An intact chain's head is the last entry the walk checked: entries committed since (the walk's
+  // statements are not one snapshot) must not pair a later lastSeq with this headHash, or the two,
+  // noted as an anchor, would later report a rewrite that never happened.
+  const [last] = chain.ok
+    ? [{ seq: chain.entriesChecked }].filter((e) => e.seq > 0)
+    : await q.select({ seq: auditLog.seq }).from(auditLog).orderBy(sql`${auditLog.seq} desc`).limit(1);
   const [head] = chain.entriesChecked
     ? await q.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, chain.entriesChecked))
     : [];
