@@ -84,3 +84,16 @@ t.test('a head noted earlier catches a cut-off tail that leaves no other trace',
   t.equal(badHash.statusCode, 400);
   t.equal(json<{ invalidParams: unknown[] }>(badHash).invalidParams.length, 2);
 });
+
+t.test('an entry whose version was made no number is reported broken (exit 1), not "could not run"', async (t) => {
+  const { app, client, database, cli } = await withHistory(t);
+  const admin = await client('admin');
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(database, `update audit_log set after = jsonb_set(after, '{version}', '"one"') where seq = 4`);
+  const res = await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth });
+  t.equal(res.statusCode, 200, res.body);
+  t.match(json(res), { ok: false, firstBrokenSeq: 4, problem: /content does not match/ });
+  const run = await cli();
+  t.equal(run.code, 1, run.out);
+  t.match(run.out, /BROKEN at seq 4/);
+});

@@ -38,30 +38,31 @@ const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (r
  * enforcement actions, municipalities (bar the seeded ten at version 1) and API clients. A trail
  * whose tail was cut off, or a record changed behind the service's back, shows up here: a rogue
  * admin client whose creation entry was removed is one. Run it in a transaction whose tenant scope
- * is all municipalities, or it sees no records (row-level security).
+ * is all municipalities, or it sees no records (row-level security). The version is compared as
+ * jsonb, never cast: an entry tampered into a version that is no number must count, not fail the run.
  */
 async function countRecordsWithoutTrail(q: Queryable): Promise<number> {
   const result = await q.execute(sql`
     select
       (select count(*)::int from establishments e where not exists (
          select 1 from audit_log l where l.object_type = 'establishment' and l.object_id = e.id::text
-           and (case when e.deleted_at is null then (l.after ->> 'version')::int = e.version else l.action = 'delete' end)))
+           and (case when e.deleted_at is null then l.after -> 'version' = to_jsonb(e.version) else l.action = 'delete' end)))
     + (select count(*)::int from licences c where not exists (
          select 1 from audit_log l where l.object_type = 'licence' and l.object_id = c.id::text
-           and (l.after ->> 'version')::int = c.version))
+           and l.after -> 'version' = to_jsonb(c.version)))
     + (select count(*)::int from enforcement_actions a where not exists (
          select 1 from audit_log l where l.object_type = 'enforcement_action' and l.object_id = a.id::text
-           and (case when a.deleted_at is null then (l.after ->> 'version')::int = a.version else l.action = 'delete' end)))
+           and (case when a.deleted_at is null then l.after -> 'version' = to_jsonb(a.version) else l.action = 'delete' end)))
     + (select count(*)::int from municipalities m where not exists (
          select 1 from audit_log l where l.object_type = 'municipality' and l.object_id = m.code
-           and (l.after ->> 'version')::int = m.version)
+           and l.after -> 'version' = to_jsonb(m.version))
          and not (m.version = 1 and m.code in (${sql.join(
            SEEDED_MUNICIPALITIES.map((c) => sql`${c}`),
            sql`, `,
          )})))
     + (select count(*)::int from api_clients k where not exists (
          select 1 from audit_log l where l.object_type = 'api_client' and l.object_id = k.id::text
-           and (l.after ->> 'version')::int = k.version))
+           and l.after -> 'version' = to_jsonb(k.version)))
     as n`);
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }
