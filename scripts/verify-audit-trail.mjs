@@ -41,6 +41,9 @@ async function connect(o) {
     const { default: pg } = await import('pg');
     const client = new pg.Client({ connectionString: o['database-url'] });
     await client.connect();
+    // One snapshot for every query (the database may be live): a checkpoint committed after the walk,
+    // of entries it never saw, would otherwise look like a cut-off trail.
+    await client.query('begin isolation level repeatable read read only');
     return { query: async (text, params) => (await client.query(text, params)).rows, close: () => client.end() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
