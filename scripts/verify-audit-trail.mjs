@@ -100,10 +100,17 @@ async function main() {
     // Blanked entries are accepted once a later destroy entry (whose own content holds) lists them.
     const unaccounted = new Set();
     walk: for (;;) {
-      const rows = await db.query('select * from audit_log where seq > $1 order by seq limit 1000', [seq]);
+      // The first batch from the lowest seq stored: an entry put in below seq 1 is no part of the chain.
+      const rows = await db.query('select * from audit_log where $1::bigint is null or seq > $1 order by seq limit 1000', [
+        seq === 0 ? null : seq,
+      ]);
       if (rows.length === 0) break;
       for (const r of rows) {
         const s = Number(r.seq);
+        if (s < 1) {
+          fail(`entry ${s} lies outside the chain, which starts at seq 1`);
+          break walk;
+        }
         if (s !== seq + 1) {
           fail(`entry ${seq + 1} is missing`);
           break walk;

@@ -97,3 +97,20 @@ t.test('an entry whose version was made no number is reported broken (exit 1), n
   t.equal(run.code, 1, run.out);
   t.match(run.out, /BROKEN at seq 4/);
 });
+
+t.test('an entry put in below seq 1 is found, not skipped by the walk', async (t) => {
+  const { database, verify, cli } = await withHistory(t);
+  // A forged deletion of an action at seq 0, inserted by someone with the database's superuser: the
+  // walk started above seq 0 and called the trail intact.
+  await asSuperuser(
+    database,
+    `insert into audit_log (seq, id, occurred_at, client_id, client_role, action, object_type, object_id, municipality_code,
+       "before", "after", reason, request_id, prev_hash, hash, content_hash)
+     select 0, gen_random_uuid(), occurred_at, client_id, client_role, 'delete', object_type, object_id, municipality_code,
+       "after", null, 'forged', null, repeat('0', 64), repeat('0', 64), repeat('0', 64)
+     from audit_log where object_type = 'enforcement_action' order by seq limit 1`,
+  );
+  t.match(await verify(), { ok: false, firstBrokenSeq: 0, problem: /outside the chain/ });
+  const run = await cli();
+  t.equal(run.code, 1, run.out);
+});

@@ -112,3 +112,38 @@ t.test(
     });
   },
 );
+
+t.test('the outside verifier finds an entry put in below seq 1', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'er-outside-verifier-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { app, database, client } = await build(t, { auditSigningKey: newSigningKey(), dataDir: path.join(dir, 'data') });
+  const officer = await client('officer', 'GM0363');
+  const res = await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() });
+  t.equal(res.statusCode, 201, res.body);
+  const keyFile = path.join(dir, 'public-key.pem');
+  writeFileSync(keyFile, json<{ pem: string }>(await app.inject({ url: '/v1/audit-trail/public-key' })).pem);
+  // A forged deletion at seq 0, inserted by someone with the database's superuser.
+  const forge = `insert into audit_log (seq, id, occurred_at, client_id, client_role, action, object_type, object_id,
+      municipality_code, "before", "after", reason, request_id, prev_hash, hash, content_hash)
+    select 0, gen_random_uuid(), occurred_at, client_id, client_role, 'delete', object_type, object_id, municipality_code,
+      "after", null, 'forged', null, repeat('0', 64), repeat('0', 64), repeat('0', 64)
+    from audit_log where object_type = 'establishment'`;
+  const outside = database.outside;
+  if (!outside) throw new Error('the test database has no outside address');
+  let where: string[];
+  if ('dataDir' in outside) {
+    await app.close();
+    await database.close();
+    const { PGlite } = await import('@electric-sql/pglite');
+    const copy = await PGlite.create({ dataDir: outside.dataDir });
+    await copy.exec(forge);
+    await copy.close();
+    where = ['--data-dir', outside.dataDir];
+  } else {
+    await asSuperuser(database, forge);
+    where = ['--database-url', outside.databaseUrl];
+  }
+  const broken = await runVerifier(['--public-key', keyFile, ...where]);
+  t.equal(broken.code, 1, `exit 1: ${JSON.stringify(broken.report)} ${broken.stderr}`);
+  t.match(broken.report, { ok: false, problem: 'entry 0 lies outside the chain, which starts at seq 1' });
+});

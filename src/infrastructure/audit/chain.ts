@@ -146,12 +146,15 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
     const batch = await db
       .select()
       .from(auditLog)
-      .where(gt(auditLog.seq, expectedSeq - 1))
+      // The first batch from the lowest seq stored: an entry put in below seq 1 is no part of the
+      // chain, and must not be skipped as if it were not there.
+      .where(expectedSeq === 1 ? undefined : gt(auditLog.seq, expectedSeq - 1))
       .orderBy(asc(auditLog.seq))
       .limit(batchSize);
     if (batch.length === 0) break;
     for (const row of batch) {
       const broken = (problem: string): ChainReport => ({ ok: false, entriesChecked: checked, firstBrokenSeq: row.seq, problem });
+      if (row.seq < 1) return broken(`entry ${row.seq} lies outside the chain, which starts at seq 1`);
       if (row.seq !== expectedSeq) {
         return { ok: false, entriesChecked: checked, firstBrokenSeq: expectedSeq, problem: `entry ${expectedSeq} is missing` };
       }
