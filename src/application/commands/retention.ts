@@ -57,7 +57,8 @@ export function createRetentionCommands(runner: CommandRunner) {
             candidates.map((c) => c.id),
           );
           const destroyedAt = new Date().toISOString();
-          const changes: Change[] = candidates.map((c) => ({
+          const gone = candidates.filter((c) => blanked.has(c.id)); // not those a concurrent run destroyed first
+          const changes: Change[] = gone.map((c) => ({
             action: 'destroy',
             objectType: rule.recordType,
             objectId: c.id,
@@ -72,11 +73,12 @@ export function createRetentionCommands(runner: CommandRunner) {
               auditEntries: blanked.get(c.id) ?? [],
             },
           }));
-          return { value: { records: candidates.length, entries: [...blanked.values()].reduce((n, s) => n + s.length, 0) }, changes };
+          const entries = [...blanked.values()].reduce((n, s) => n + s.length, 0);
+          return { value: { found: candidates.length, records: gone.length, entries }, changes };
         });
         report.destroyed[rule.recordType] = (report.destroyed[rule.recordType] ?? 0) + done.records;
         report.auditEntriesBlanked += done.entries;
-        if (done.records < BATCH) break;
+        if (done.found < BATCH) break;
       }
     }
     return report;

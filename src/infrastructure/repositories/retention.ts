@@ -63,15 +63,20 @@ export async function establishmentsPastRetention(tx: Tx, cutOff: string, limit:
 
 const TABLES = { enforcement_action: enforcementActions, licence: licences, establishment: establishments } as const;
 
-/** Deletes the records, then blanks their audit entries' payloads (migration 0013): answers the blanked entries per record. */
+/**
+ * Deletes the records, then blanks their audit entries' payloads (migration 0013): answers the blanked
+ * entries per record this transaction deleted. A record already gone (a concurrent run destroyed it
+ * after this one found it) is left out: its destruction is that run's.
+ */
 export async function destroyRecords(tx: Tx, type: keyof typeof TABLES, ids: string[]): Promise<Map<string, number[]>> {
-  const blanked = new Map<string, number[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return blanked;
+  if (ids.length === 0) return new Map();
   const table = TABLES[type];
-  await tx.delete(table).where(inArray(table.id, ids));
+  const deleted = (await tx.delete(table).where(inArray(table.id, ids)).returning({ id: table.id })).map((r) => r.id);
+  const blanked = new Map<string, number[]>(deleted.map((id) => [id, []]));
+  if (deleted.length === 0) return blanked;
   const destroyed = await rawRows<{ objectId: string; seq: number | string }>(
     tx,
-    sql`select destroyed_object_id as "objectId", destroyed_seq::bigint as seq from registry_destroy_trail(${type}, ${arrayParam(ids)}) order by 2`,
+    sql`select destroyed_object_id as "objectId", destroyed_seq::bigint as seq from registry_destroy_trail(${type}, ${arrayParam(deleted)}) order by 2`,
   );
   for (const r of destroyed) blanked.get(r.objectId)?.push(Number(r.seq));
   return blanked;
