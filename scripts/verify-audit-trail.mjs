@@ -119,6 +119,13 @@ async function main() {
           fail(`entry ${s}: prevHash does not match the previous entry's hash`);
           break walk;
         }
+        let entry;
+        try {
+          entry = content(r);
+        } catch {
+          fail(`entry ${s}: content cannot be read as an entry's`); // a time that is no time, say
+          break walk;
+        }
         let expected;
         if (r.content_hash == null) {
           if (formatTwo) {
@@ -126,14 +133,14 @@ async function main() {
             break walk;
           }
           // A blanked format-1 entry keeps its hash, which its content no longer gives.
-          expected = sha256(canonicalize({ seq: s, ...content(r), prevHash: r.prev_hash }));
+          expected = sha256(canonicalize({ seq: s, ...entry, prevHash: r.prev_hash }));
           if (expected !== r.hash && isBlanked(r)) {
             unaccounted.add(s);
             expected = r.hash;
           }
         } else {
           formatTwo = true;
-          if (sha256(canonicalize(content(r))) !== r.content_hash) {
+          if (sha256(canonicalize(entry)) !== r.content_hash) {
             if (!isBlanked(r)) {
               fail(`entry ${s}: content does not match its content hash`);
               break walk;

@@ -114,3 +114,13 @@ t.test('an entry put in below seq 1 is found, not skipped by the walk', async (t
   const run = await cli();
   t.equal(run.code, 1, run.out);
 });
+
+t.test('an entry whose time was made no time is reported broken (exit 1), not "could not run"', async (t) => {
+  const { database, verify, cli } = await withHistory(t);
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(database, "update audit_log set occurred_at = 'infinity' where seq = 4");
+  t.match(await verify(), { ok: false, firstBrokenSeq: 4, entriesChecked: 3 });
+  const run = await cli();
+  t.equal(run.code, 1, run.out);
+  t.match(run.out, /BROKEN at seq 4/);
+});

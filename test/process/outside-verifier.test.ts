@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { systemContext } from '../../src/application/context.js';
 import { retentionRules } from '../../src/domain/retention.js';
 import { asSuperuser } from '../support/audit.js';
@@ -113,7 +113,8 @@ t.test(
   },
 );
 
-t.test('the outside verifier finds an entry put in below seq 1', async (t) => {
+/** A trail of one establishment, changed by `tamper` (SQL, as the database's superuser), then verified from outside. */
+async function tampered(t: Test, tamper: string) {
   const dir = mkdtempSync(path.join(tmpdir(), 'er-outside-verifier-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const { app, database, client } = await build(t, { auditSigningKey: newSigningKey(), dataDir: path.join(dir, 'data') });
@@ -122,12 +123,6 @@ t.test('the outside verifier finds an entry put in below seq 1', async (t) => {
   t.equal(res.statusCode, 201, res.body);
   const keyFile = path.join(dir, 'public-key.pem');
   writeFileSync(keyFile, json<{ pem: string }>(await app.inject({ url: '/v1/audit-trail/public-key' })).pem);
-  // A forged deletion at seq 0, inserted by someone with the database's superuser.
-  const forge = `insert into audit_log (seq, id, occurred_at, client_id, client_role, action, object_type, object_id,
-      municipality_code, "before", "after", reason, request_id, prev_hash, hash, content_hash)
-    select 0, gen_random_uuid(), occurred_at, client_id, client_role, 'delete', object_type, object_id, municipality_code,
-      "after", null, 'forged', null, repeat('0', 64), repeat('0', 64), repeat('0', 64)
-    from audit_log where object_type = 'establishment'`;
   const outside = database.outside;
   if (!outside) throw new Error('the test database has no outside address');
   let where: string[];
@@ -136,14 +131,36 @@ t.test('the outside verifier finds an entry put in below seq 1', async (t) => {
     await database.close();
     const { PGlite } = await import('@electric-sql/pglite');
     const copy = await PGlite.create({ dataDir: outside.dataDir });
-    await copy.exec(forge);
+    await copy.exec(tamper);
     await copy.close();
     where = ['--data-dir', outside.dataDir];
   } else {
-    await asSuperuser(database, forge);
+    for (const statement of tamper.split(';').filter((s) => s.trim())) await asSuperuser(database, statement);
     where = ['--database-url', outside.databaseUrl];
   }
-  const broken = await runVerifier(['--public-key', keyFile, ...where]);
+  return runVerifier(['--public-key', keyFile, ...where]);
+}
+
+t.test('the outside verifier reports an entry whose time is no time as broken (exit 1), not "could not run"', async (t) => {
+  const broken = await tampered(
+    t,
+    `alter table audit_log disable trigger audit_log_append_only;
+    update audit_log set occurred_at = 'infinity' where object_type = 'establishment'`,
+  );
+  t.equal(broken.code, 1, `exit 1: ${JSON.stringify(broken.report)} ${broken.stderr}`);
+  t.match(broken.report, { ok: false, problem: /content cannot be read/ });
+});
+
+t.test('the outside verifier finds an entry put in below seq 1', async (t) => {
+  // A forged deletion at seq 0, inserted by someone with the database's superuser.
+  const broken = await tampered(
+    t,
+    `insert into audit_log (seq, id, occurred_at, client_id, client_role, action, object_type, object_id,
+      municipality_code, "before", "after", reason, request_id, prev_hash, hash, content_hash)
+    select 0, gen_random_uuid(), occurred_at, client_id, client_role, 'delete', object_type, object_id, municipality_code,
+      "after", null, 'forged', null, repeat('0', 64), repeat('0', 64), repeat('0', 64)
+    from audit_log where object_type = 'establishment'`,
+  );
   t.equal(broken.code, 1, `exit 1: ${JSON.stringify(broken.report)} ${broken.stderr}`);
   t.match(broken.report, { ok: false, problem: 'entry 0 lies outside the chain, which starts at seq 1' });
 });
