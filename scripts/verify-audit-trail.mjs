@@ -52,6 +52,14 @@ async function connect(o) {
 }
 
 const iso = (v) => (v instanceof Date ? v : new Date(v)).toISOString();
+/** A checkpoint's time as signed; one that is no time (tampered) fails its signature instead of stopping the run. */
+const signedAt = (v) => {
+  try {
+    return iso(v);
+  } catch {
+    return String(v);
+  }
+};
 
 /** The entry's content as the chain hashes it (format 2: contentHash over this canonical JSON). */
 const content = (r) => ({
@@ -177,7 +185,7 @@ async function main() {
           id: c.id,
           seq: Number(c.seq),
           headHash: c.head_hash,
-          signedAt: iso(c.signed_at),
+          signedAt: signedAt(c.signed_at),
           keyId: c.key_id,
           signature: c.signature,
         })),

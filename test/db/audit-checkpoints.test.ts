@@ -184,3 +184,13 @@ t.test('a checkpoint signed by another key is refused', async (t) => {
   t.match(await verify(), { ok: false, problem: /not signed by this service's audit key/ });
   await t.rejects(asSuperuser(database, 'delete from audit_checkpoints'), /append-only/, 'checkpoints are append-only');
 });
+
+t.test('a checkpoint whose time was made no time is reported broken (exit 1), not "could not run"', async (t) => {
+  const { database, checkpoint, verify, cli } = await registry(t);
+  const c = await checkpoint();
+  await asSuperuser(database, 'alter table audit_checkpoints disable trigger user');
+  await asSuperuser(database, `update audit_checkpoints set signed_at = 'infinity' where id = '${c.id}'`);
+  t.match(await verify(), { ok: false, firstBrokenSeq: c.seq, problem: /not signed by this service's audit key/ });
+  const run = await cli();
+  t.equal(run.code, 1, run.out);
+});

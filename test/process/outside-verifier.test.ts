@@ -151,6 +151,16 @@ t.test('the outside verifier reports an entry whose time is no time as broken (e
   t.match(broken.report, { ok: false, problem: /content cannot be read/ });
 });
 
+t.test('the outside verifier reports a checkpoint whose time is no time as broken (exit 1)', async (t) => {
+  const broken = await tampered(
+    t,
+    `insert into audit_checkpoints (id, seq, head_hash, signed_at, key_id, signature)
+    values (gen_random_uuid(), 1, repeat('0', 64), 'infinity', 'x', 'x')`,
+  );
+  t.equal(broken.code, 1, `exit 1: ${JSON.stringify(broken.report)} ${broken.stderr}`);
+  t.match(broken.report, { ok: false, problem: /is not signed by this key/ });
+});
+
 t.test('the outside verifier finds an entry put in below seq 1', async (t) => {
   // A forged deletion at seq 0, inserted by someone with the database's superuser.
   const broken = await tampered(

@@ -84,7 +84,8 @@ const toCheckpoint = (r: typeof auditCheckpoints.$inferSelect): Checkpoint => ({
   id: r.id,
   seq: r.seq,
   headHash: r.headHash,
-  signedAt: r.signedAt.toISOString(),
+  // A stored time that is no time (tampered) is no statement the key signed: its signature fails, it does not throw.
+  signedAt: Number.isNaN(r.signedAt.getTime()) ? String(r.signedAt) : r.signedAt.toISOString(),
   keyId: r.keyId,
   signature: r.signature,
 });
