@@ -38,7 +38,7 @@ t.test(
       for (;;) {
         const [row] = await asSuperuser<{ n: number }>(
           database,
-          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '${what}'`,
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '${what}'`,
         );
         if ((row?.n ?? 0) > 0) return;
         await new Promise((r) => setTimeout(r, 20));

@@ -53,7 +53,7 @@ t.test(
       await new Promise((r) => setTimeout(r, 50));
       const [row] = await asSuperuser<{ n: number }>(
         database,
-        "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%from audit_checkpoints%'",
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%from audit_checkpoints%'",
       );
       waiting = row?.n ?? 0;
     }
