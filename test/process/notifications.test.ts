@@ -198,10 +198,13 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
   const est = await make.establishment(amsterdam.auth);
   const url = `/v1/subscriptions/${sub.id}`;
   const read = async () =>
-    json<{ status: string; disabledReason: string | null; version: number }>(await app.inject({ url, headers: amsterdam.auth }));
+    json<{ status: string; disabledReason: string | null; version: number; disabledAt: string | null; updatedAt: string }>(
+      await app.inject({ url, headers: amsterdam.auth }),
+    );
   await until(async () => (await read()).status === 'disabled', 'disabled');
   const disabled = await read();
   t.equal(disabled.status, 'disabled', 'given up: the subscription is disabled');
+  t.equal(disabled.updatedAt, disabled.disabledAt, 'a change like any other: updatedAt moves with it');
   t.match(disabled.disabledReason, /HTTP 500/);
   const attempts = json<{ items: { attempt: number; outcome: string; statusCode: number; responseExcerpt: string }[] }>(
     await app.inject({ url: `${url}/deliveries?pageSize=100`, headers: amsterdam.auth }),

@@ -261,10 +261,13 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     await runner.run(ctx, async (tx) => {
       const current = await findSubscription(tx, ctx.scope, null, id, true);
       if (!current || current.status === 'disabled') return { value: undefined, changes: [] };
+      const now = new Date();
+      // updatedBy stays: it holds clients, and the service is none (its audit entry names it).
       const row = await updateSubscription(tx, id, {
         status: 'disabled',
-        disabledAt: new Date(),
+        disabledAt: now,
         disabledReason: reason,
+        updatedAt: now,
         version: current.version + 1,
       });
       return {

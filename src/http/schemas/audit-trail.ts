@@ -79,14 +79,10 @@ export const AuditChainVerification = z
   .object({
     ok: z.boolean().meta({ description: 'True when every check holds.' }),
     entriesChecked: z.number().int().meta({ description: 'Entries whose link held, from seq 1 on.' }),
-    lastSeq: z
-      .number()
-      .int()
-      .nullable()
-      .meta({
-        description:
-          'The last entry of the trail as verified (for an intact trail the entry headHash is the hash of: note the two together); null for an empty trail.',
-      }),
+    lastSeq: z.number().int().nullable().meta({
+      description:
+        'The last entry of the trail as verified (for an intact trail the entry headHash is the hash of: note the two together); null for an empty trail.',
+    }),
     headHash: z
       .string()
       .nullable()
