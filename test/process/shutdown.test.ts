@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { openPglite } from '../../src/infrastructure/db/client.js';
+import { pgliteTemplate } from '../support/helper.js';
+import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
+
+/**
+ * Graceful shutdown of the real process (`node dist/server.js` on the embedded database): SIGTERM
+ * finishes what is in flight, closes the HTTP server and the database and exits 0 within
+ * SHUTDOWN_GRACE_MS, whatever the clients and the webhook receivers do.
+ */
+t.setTimeout(240_000);
+ensureBuilt();
+
+const ADMIN_TOKEN = 'shutdown-delivery-admin-token-0123456789';
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'er-shutdown-'));
+t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+{
+  const seed = await openPglite({ dataDir, loadDataDir: await pgliteTemplate() });
+  await seed.close();
+}
+
+const env = {
+  PORT: '0',
+  LOG_LEVEL: 'info',
+  DATA_DIR: dataDir,
+  REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN,
+  SHUTDOWN_GRACE_MS: '4000',
+};
+
+function owned(s: ServerProcess): ServerProcess {
+  t.teardown(() => {
+    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+  });
+  return s;
+}
+
+/** A POST whose body arrives in two halves, so it is in flight for as long as we like. */
+function slowPost(url: string, body: string, headers: Record<string, string>, agent?: http.Agent) {
+  const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c) => {
+        text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+  });
+  const half = Math.floor(body.length / 2);
+  req.write(body.slice(0, half));
+  return { response, finish: () => req.end(body.slice(half)) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test(
+  'SIGTERM with a request in flight on a keep-alive connection: answered, then the connection closes and the process exits 0',
+  async (t) => {
+    const server = owned(startServer(env));
+    const base = await server.ready;
+    // A client that keeps idle connections open (a load balancer, a pooled HTTP client): without
+    // Connection: close on the answer, the server's close would wait for it until the grace ran out.
+    const agent = new http.Agent({ keepAlive: true });
+    t.teardown(() => agent.destroy());
+    const slow = slowPost(`${base}/v1/municipalities`, JSON.stringify({ code: 'GM0996', name: 'Kept alive' }), admin, agent);
+    await sleep(200);
+    const signalled = Date.now();
+    server.proc.kill('SIGTERM');
+    await sleep(300);
+    slow.finish();
+    const res = await slow.response;
+    t.equal(res.status, 201, `the in-flight request completed: ${res.body}`);
+    t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-1500)}`);
+    t.ok(Date.now() - signalled < 4000, 'within SHUTDOWN_GRACE_MS');
+    t.notMatch(server.output(), /killed by timeout/);
+  },
+);
