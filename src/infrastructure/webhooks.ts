@@ -39,6 +39,8 @@ export interface PostResult {
   error: string | null;
   /** The first few hundred characters of the response, printable only. */
   excerpt: string | null;
+  /** Set when the sender was stopped (`abort()`) before the receiver answered: the receiver is not to blame. */
+  aborted?: true;
 }
 
 const EXCERPT_CHARS = 200;
@@ -87,13 +89,17 @@ function guardedLookup(loopbackAllowed: boolean): net.LookupFunction {
 
 const printable = (s: string) => s.replace(/[^\x20-\x7e]+/g, ' ').slice(0, EXCERPT_CHARS);
 
-/** A webhook sender with keep-alive connections; `close()` ends them. */
+/** A webhook sender with keep-alive connections; `abort()` cuts the calls under way, `close()` ends the connections. */
 export function createWebhookSender(policy: OutboundPolicy) {
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const ABORTED = { statusCode: null, error: 'not answered: the sender stopped', excerpt: null, aborted: true } as const;
+  const underWay = new Set<() => void>();
+  let aborted = false;
 
   function post(target: string, body: string, headers: Record<string, string>): Promise<PostResult> {
     const started = performance.now();
     const done = (r: Omit<PostResult, 'durationMs'>): PostResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
+    if (aborted) return Promise.resolve(done(ABORTED));
     let url: URL;
     try {
       url = new URL(target);
@@ -116,6 +122,7 @@ export function createWebhookSender(policy: OutboundPolicy) {
         if (settled) return;
         settled = true;
         clearTimeout(overall);
+        underWay.delete(cut);
         resolve(done(r));
       };
       const req = lib.request(url, {
@@ -124,6 +131,11 @@ export function createWebhookSender(policy: OutboundPolicy) {
         lookup: guardedLookup(listed),
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       });
+      const cut = () => {
+        finish(ABORTED);
+        req.destroy();
+      };
+      underWay.add(cut);
       const overall = setTimeout(() => {
         finish({ statusCode: null, error: `no complete response within ${policy.responseTimeoutMs} ms`, excerpt: null });
         req.destroy();
@@ -166,6 +178,11 @@ export function createWebhookSender(policy: OutboundPolicy) {
 
   return {
     post,
+    /** Ends every call under way at once (each answers `aborted`), and every later one before it starts: for a shutdown. */
+    abort() {
+      aborted = true;
+      for (const cut of [...underWay]) cut();
+    },
     close() {
       agents.http.destroy();
       agents.https.destroy();

@@ -6,6 +6,7 @@ import t from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate } from '../support/helper.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
+import { webhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * Graceful shutdown of the real process (`node dist/server.js` on the embedded database): SIGTERM
@@ -25,7 +26,7 @@ t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   await seed.close();
 }
 
-const env = {
+const baseEnv = {
   PORT: '0',
   LOG_LEVEL: 'info',
   DATA_DIR: dataDir,
@@ -38,6 +39,13 @@ function owned(s: ServerProcess): ServerProcess {
     if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
   });
   return s;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = admin) {
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`${url}: ${res.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
 }
 
 /** A POST whose body arrives in two halves, so it is in flight for as long as we like. */
@@ -63,7 +71,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 t.test(
   'SIGTERM with a request in flight on a keep-alive connection: answered, then the connection closes and the process exits 0',
   async (t) => {
-    const server = owned(startServer(env));
+    const server = owned(startServer(baseEnv));
     const base = await server.ready;
     // A client that keeps idle connections open (a load balancer, a pooled HTTP client): without
     // Connection: close on the answer, the server's close would wait for it until the grace ran out.
@@ -82,3 +90,58 @@ t.test(
     t.notMatch(server.output(), /killed by timeout/);
   },
 );
+
+t.test('SIGTERM with a webhook delivery in flight: exits 0 in time, and the delivery is sent by the next process', async (t) => {
+  const receiver = await webhookReceiver();
+  t.teardown(() => receiver.close());
+  const env = {
+    ...baseEnv,
+    NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1',
+    NOTIFICATIONS_POLL_MS: '50',
+    // the receiver may take a minute to answer; the shutdown has 4 s
+    NOTIFICATIONS_RESPONSE_TIMEOUT_MS: '60000',
+  };
+  const server = owned(startServer(env));
+  const base = await server.ready;
+  const officer = await post(`${base}/v1/api-clients`, { name: 'Amsterdam', role: 'officer', municipalityCode: 'GM0363' });
+  const auth = { authorization: `Bearer ${officer.token}`, 'content-type': 'application/json' };
+  const sub = await post(
+    `${base}/v1/subscriptions`,
+    { callbackUrl: receiver.url('ams'), eventTypes: ['nl.overheid.handhavingsregister.establishment.created'] },
+    auth,
+  );
+  receiver.accept('ams', String(sub.secret));
+  receiver.behaviour = 'hang';
+  const est = await post(
+    `${base}/v1/establishments`,
+    {
+      municipalityCode: 'GM0363',
+      name: 'Club Rood',
+      kind: 'club',
+      address: { street: 'Oudezijds Achterburgwal', houseNumber: 12, postalCode: '1012DK', city: 'Amsterdam' },
+    },
+    auth,
+  );
+  await receiver.until(() => receiver.held.length === 1, 'the delivery is in flight');
+
+  const slow = slowPost(`${base}/v1/municipalities`, JSON.stringify({ code: 'GM0997', name: 'Graceful' }), admin);
+  await sleep(200);
+  const signalled = Date.now();
+  server.proc.kill('SIGTERM');
+  await sleep(300);
+  slow.finish();
+  const res = await slow.response;
+  t.equal(res.status, 201, `the in-flight request completed: ${res.body}`);
+  t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-2000)}`);
+  t.ok(Date.now() - signalled < 4000, 'within SHUTDOWN_GRACE_MS');
+  t.notMatch(server.output(), /killed by timeout/);
+
+  receiver.behaviour = 'ok';
+  const again = owned(startServer(env));
+  await again.ready;
+  const started = Date.now();
+  await receiver.until(() => receiver.at('ams').some((r) => r.event.subject === est.id), 'the event arrives after the restart', 20_000);
+  t.ok(Date.now() - started < 20_000, 'delivered by the next process, not lost');
+  again.proc.kill('SIGTERM');
+  t.equal(await again.exited, 0);
+});

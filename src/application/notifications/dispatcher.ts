@@ -9,6 +9,7 @@ import {
   fanOut,
   findSubscription,
   recordAttempt,
+  releaseDelivery,
 } from '../../infrastructure/repositories/notifications.js';
 import { createWebhookSender, type OutboundPolicy, signatures } from '../../infrastructure/webhooks.js';
 
@@ -69,6 +70,7 @@ export function createDispatcher(
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signatures(secrets, d.eventId, timestamp, body),
     });
+    if (result.aborted) return { d, aborted: true as const };
     const ok = result.error === null && result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const givingUp = !ok && Date.now() - d.dueSince.getTime() >= options.giveUpAfterMs;
     const next = ok
@@ -96,7 +98,7 @@ export function createDispatcher(
       const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
       log.warn({ ...about, statusCode: result.statusCode, error: result.error, givingUp }, 'webhook delivery failed');
     }
-    return { d, attempt, next, givingUp, error: result.error ?? `HTTP ${result.statusCode}` };
+    return { d, aborted: false as const, attempt, next, givingUp, error: result.error ?? `HTTP ${result.statusCode}` };
   }
 
   /**
@@ -105,8 +107,12 @@ export function createDispatcher(
    * stays active over a delivery it abandoned (its owner would never learn to redeliver).
    */
   async function deliver(claimed: ClaimedDelivery[]): Promise<void> {
-    const outcomes = await Promise.all(claimed.map(send));
+    const sent = await Promise.all(claimed.map(send));
+    const outcomes = sent.filter((o) => !o.aborted);
+    const cut = sent.filter((o) => o.aborted);
     const givenUp = await withTenant(database.db, ALL, async (tx) => {
+      // Calls a shutdown cut are no attempt of the receiver's: given back (the attempt not counted), due at once for the next dispatcher.
+      for (const o of cut) await releaseDelivery(tx, o.d);
       // The subscriptions to disable are locked first, in one order, as a PUT locks its subscription
       // before its deliveries: no two transactions wait on each other.
       const disabling = [...new Set(outcomes.filter((o) => o.givingUp).map((o) => o.d.subscriptionId))].sort();
@@ -169,10 +175,15 @@ export function createDispatcher(
       running = true;
       loop = run();
     },
-    /** Stops after the round under way (its deliveries finish or time out). */
+    /**
+     * Stops after the round under way. Its calls still waiting for an answer are cut, not waited for
+     * (a receiver may take NOTIFICATIONS_RESPONSE_TIMEOUT_MS, longer than a shutdown's grace): their
+     * deliveries are given back (the attempt not counted), due at once for the next dispatcher.(a receiver may get one twice).
+     */
     async stop() {
       running = false;
       wake?.();
+      sender.abort();
       await loop;
       sender.close();
     },

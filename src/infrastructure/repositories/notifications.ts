@@ -221,6 +221,15 @@ export async function recordAttempt(
 }
 
 /**
+ * Gives a claimed delivery back unattempted (its call was cut by a shutdown): due again at once for any
+ * dispatcher, instead of when the lease runs out. Only while this claim still holds it.
+ */
+export async function releaseDelivery(q: Queryable, d: { id: string; leaseId: string }): Promise<void> {
+  await q.execute(sql`update deliveries set lease_until = null, lease_id = null, attempts = attempts - 1
+    where id = ${d.id} and lease_id = ${d.leaseId}`);
+}
+
+/**
  * The undelivered work: events not yet fanned out plus pending deliveries of active subscriptions
  * whose owner is not revoked (what a revoked owner's subscription had queued is never sent), and the oldest one's age.
  */
