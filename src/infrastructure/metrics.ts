@@ -53,16 +53,25 @@ export function createMetrics(database: Database, writes?: Admission) {
     },
   });
 
-  const count = async (query: ReturnType<typeof sql>): Promise<number> => {
-    const result = (await database.db.execute(query)) as unknown as { rows: { n: number | string }[] };
-    return Number(result.rows[0]?.n ?? 0);
+  /**
+   * A figure read from the database, or null when it cannot answer: the gauge then keeps its last
+   * value, so a scrape during an outage still answers (the pool and process figures matter most then).
+   */
+  const count = async (query: ReturnType<typeof sql>): Promise<number | null> => {
+    try {
+      const result = (await database.db.execute(query)) as unknown as { rows: { n: number | string }[] };
+      return Number(result.rows[0]?.n ?? 0);
+    } catch {
+      return null;
+    }
   };
   new Gauge({
     name: 'registry_audit_chain_length',
     help: 'Entries in the audit chain (its highest seq).',
     registers: [registry],
     async collect() {
-      this.set(await count(sql`select coalesce(max(seq), 0) as n from audit_log`));
+      const n = await count(sql`select coalesce(max(seq), 0) as n from audit_log`);
+      if (n !== null) this.set(n);
     },
   });
   new Gauge({
@@ -70,7 +79,8 @@ export function createMetrics(database: Database, writes?: Admission) {
     help: 'Idempotency keys stored (live and not yet purged).',
     registers: [registry],
     async collect() {
-      this.set(await count(sql`select count(*)::int as n from idempotency_keys`));
+      const n = await count(sql`select count(*)::int as n from idempotency_keys`);
+      if (n !== null) this.set(n);
     },
   });
   // Set by the audit checkpoint code when it writes one; absent until the first checkpoint.

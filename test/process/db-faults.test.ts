@@ -79,6 +79,13 @@ t.test('database outages answer 503 and recover', { skip: usingPostgres ? false 
   t.equal(ready.statusCode, 503, 'not ready while down');
   t.ok(ready.headers['retry-after']);
   t.equal((await app.inject({ url: '/health/live' })).statusCode, 200, 'still alive');
+  // Metrics are wanted most during an outage: the scrape still answers, with the pool and the process.
+  const scraped = await services.metrics.scrape().then(
+    (m) => m.body,
+    (err: Error) => `scrape failed: ${err.message}`,
+  );
+  t.match(scraped, /^registry_db_pool_connections\{state="idle"\} \d+$/m, 'the scrape answers while down, with the pool');
+  t.match(scraped, /^process_cpu_user_seconds_total /m, 'and the process figures');
 
   // 2. A connection that never answers: the pool's connect timeout ends the wait.
   proxy.blackhole();
