@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { z } from 'zod';
 
 /**
@@ -7,10 +8,32 @@ import { z } from 'zod';
  */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL');
+/** pg's own reading of a connection string (no connection is made): what fails here would fail only when the pool connects. */
+const readableByPg = (url: string): boolean => {
+  try {
+    new pg.Client({ connectionString: url });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
-/** A whole number from the environment (a string there), between min and max inclusive. */
-const wholeNumber = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+  .refine(readableByPg, 'is not a valid URL (host, port 0-65535, percent-encoding)');
+
+/**
+ * A whole number from the environment (a string there), between min and max inclusive. Decimal
+ * digits only: Number() would read a blank as 0 (RATE_LIMIT_PER_MINUTE off, a random PORT), and
+ * hex or an exponent as something else than the operator meant.
+ */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, 'must be a whole number (decimal digits only)')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 
 const ROLE_NAMES = ['officer', 'analyst', 'admin'] as const;
 

@@ -64,6 +64,29 @@ t.test('config: bad values stop the start, naming the variable', async (t) => {
   t.match(errorOf({ BODY_LIMIT_BYTES: '10' }), /\bBODY_LIMIT_BYTES\b/, 'refused, naming BODY_LIMIT_BYTES');
   t.match(errorOf({ DATABASE_POOL_SIZE: '0' }), /\bDATABASE_POOL_SIZE\b/, 'refused, naming DATABASE_POOL_SIZE');
   t.match(errorOf({ SHUTDOWN_GRACE_MS: 'soon' }), /\bSHUTDOWN_GRACE_MS\b/, 'refused, naming SHUTDOWN_GRACE_MS');
+  // A postgres:// URL that is no URL would otherwise fail only when the pool connects: exit 1, unnamed.
+  for (const url of ['postgres://u:p@db:99999/registry', 'postgres://u:p@[db/registry']) {
+    const message = errorOf({ DATABASE_URL: url, DATABASE_READ_URL: url, DATABASE_MIGRATION_URL: url }) ?? '';
+    for (const name of ['DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_MIGRATION_URL']) {
+      t.match(message, new RegExp(`\\b${name}\\b`), `${url}: refused, naming ${name}`);
+    }
+  }
+  for (const url of ['postgres://u:p%20w@db:5432/registry', 'postgres://u:p w@db/registry', 'postgresql://u@/registry?host=/run/pg']) {
+    t.equal(loadConfig({ DATABASE_URL: url }).DATABASE_URL, url, `${url}: accepted, as pg reads it`);
+  }
+  // Whole numbers are decimal digits: a blank, hex or exponent is a mistake, not 0, 80 or 1000
+  // (a blank RATE_LIMIT_PER_MINUTE would have turned the limit off, a blank PORT picked a random one).
+  for (const [name, value] of [
+    ['PORT', ' '],
+    ['PORT', '0x50'],
+    ['PORT', '1e3'],
+    ['RATE_LIMIT_PER_MINUTE', ' '],
+    ['AUTH_FAILURES_PER_MINUTE', '\t'],
+    ['DATABASE_POOL_SIZE', '+5'],
+  ] as const) {
+    t.match(errorOf({ [name]: value }), new RegExp(`\\b${name}\\b`), `${name}=${JSON.stringify(value)}: refused, naming it`);
+  }
+  t.equal(loadConfig({ PORT: '0' }).PORT, 0, 'PORT=0 still picks a free port');
   // Several bad values: all are named.
   try {
     loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' });
