@@ -1,7 +1,8 @@
 /**
  * Is this error an outage of the database rather than a fault in the request? Connection-class
- * SQLSTATEs (08xxx), an administrator shutdown or a server starting up (57P01-57P03), and the
- * node-level errors of a refused or broken connection.
+ * SQLSTATEs (08xxx), an administrator shutdown or a server starting up (57P01-57P03), too many
+ * connections (53300), a statement cancelled (57014: past DATABASE_STATEMENT_TIMEOUT_MS, say behind
+ * a lock held elsewhere, or by an operator), and the node-level errors of a refused or broken connection.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const seen = new Set<unknown>();
@@ -11,6 +12,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
       if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
+      if (code === '57014') return true;
       if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
     }
     const message = (e as { message?: unknown }).message;

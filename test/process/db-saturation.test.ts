@@ -1,0 +1,58 @@
+import pg from 'pg';
+import t from 'tap';
+import { buildAppFor } from '../../src/app.js';
+import { madeBy } from '../../src/application/commands/run.js';
+import { systemContext } from '../../src/application/context.js';
+import { loadConfig } from '../../src/config.js';
+import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
+import { json, sample, usingPostgres } from '../support/helper.js';
+import { scratchForService } from '../support/scratch-database.js';
+
+/**
+ * A database that is up but cannot keep up: a lock held elsewhere (a migration, a DBA's session)
+ * stalls the statements, they hold every pooled connection, the next requests find none. Every
+ * answer is a 503 problem with Retry-After, never a 500: the requests stuck past
+ * DATABASE_STATEMENT_TIMEOUT_MS (SQLSTATE 57014) as much as those that found no connection.
+ */
+t.test(
+  'a stalled database: the pool exhausted and statements timed out answer 503',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    const scratch = await scratchForService('er_saturation');
+    t.teardown(() => scratch.drop());
+    const database = await openPostgres({ url: scratch.appUrl, poolSize: 2, connectTimeoutMs: 300, statementTimeoutMs: 1500 });
+    await prepareDatabase(database, scratch.ownerUrl);
+    const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_STORE: 'memory', AUTH_CACHE_TTL_MS: '60000' });
+    const { app, services } = await buildAppFor(database, config, { closeDatabase: true });
+    await app.ready();
+    t.teardown(() => app.close());
+    const officer = madeBy(
+      await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+    );
+    const auth = { authorization: `Bearer ${officer.token}` };
+    const list = () => app.inject({ url: '/v1/establishments', headers: auth });
+    t.equal((await list()).statusCode, 200, 'works before (and caches the token)');
+
+    const assert503 = (res: Awaited<ReturnType<typeof list>>, what: string) => {
+      t.equal(res.statusCode, 503, `${what}: 503 (${res.body.slice(0, 200)})`);
+      t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`);
+      t.match(res.headers['retry-after'], /^[1-9][0-9]*$/, `${what}: Retry-After`);
+      t.match(json(res), { status: 503, code: 'database-unavailable' }, what);
+    };
+
+    const dba = new pg.Client({ connectionString: scratch.ownerUrl });
+    await dba.connect();
+    t.teardown(() => dba.end());
+    await dba.query('begin');
+    await dba.query('lock table establishments in access exclusive mode');
+    const stalled = [list(), list()]; // they take both connections and wait for the lock
+    await new Promise((r) => setTimeout(r, 300));
+    assert503(await list(), 'no connection left');
+    assert503(await app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() }), 'a write');
+    const [first, second] = await Promise.all(stalled);
+    if (first) assert503(first, 'stuck past the statement timeout');
+    if (second) assert503(second, 'stuck past the statement timeout');
+    await dba.query('rollback');
+    t.equal((await list()).statusCode, 200, 'works again once the lock is gone');
+  },
+);
