@@ -90,9 +90,18 @@ async function main() {
   }
   const app = await buildApp({ config, services, closeDatabase: true, logger, tracing: tracing !== null });
   if (tracing) app.addHook('onClose', () => tracing.shutdown()); // flushes the last spans
-  const metricsServer =
-    config.METRICS_PORT === undefined ? null : await serveMetrics(services.metrics, config.METRICS_PORT, config.METRICS_HOST);
-  if (metricsServer) app.addHook('onClose', () => metricsServer.close());
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+  if (config.METRICS_PORT !== undefined) {
+    try {
+      metricsServer = await serveMetrics(services.metrics, config.METRICS_PORT, config.METRICS_HOST);
+    } catch (err) {
+      // Port taken, or a host this machine does not have: say which setting, and close the database.
+      logger.fatal({ err }, `cannot listen for metrics on METRICS_HOST ${config.METRICS_HOST}, METRICS_PORT ${config.METRICS_PORT}`);
+      await app.close();
+      process.exit(1);
+    }
+    app.addHook('onClose', () => metricsServer?.close());
+  }
   if (signing.key && config.AUDIT_CHECKPOINT_INTERVAL_S > 0) {
     const checkpoint = () =>
       services.commands.auditCheckpoints.signIfMoved(systemContext('periodic audit checkpoint')).then(
