@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import t from 'tap';
+import { usingPostgres } from '../support/helper.js';
+import { scratchForService } from '../support/scratch-database.js';
+import { ensureBuilt } from '../support/server.js';
+
+/**
+ * `npm run db:migrate` (dist/cli/migrate.js) with the service's own environment: DATABASE_URL the
+ * plain role, DATABASE_MIGRATION_URL the owner. It migrates through the owner, as a start does, and
+ * lets the plain role act as registry_app; the tables belong to the owner, never to the service's role
+ * (an owner would bypass row-level security).
+ */
+t.setTimeout(120_000);
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+t.test('db:migrate uses DATABASE_MIGRATION_URL', { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' }, async (t) => {
+  ensureBuilt();
+  const db = await scratchForService('er_migrate_cli');
+  t.teardown(db.drop);
+  const env = { PATH: process.env.PATH ?? '', DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl };
+  const out = await run(process.execPath, [path.join(ROOT, 'dist/cli/migrate.js')], { cwd: ROOT, env }).then(
+    (r) => ({ code: 0, text: r.stdout + r.stderr }),
+    (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? -1, text: `${err.stdout}${err.stderr}` }),
+  );
+  t.equal(out.code, 0, `exit 0: ${out.text.slice(0, 600)}`);
+  const app = new pg.Client({ connectionString: db.appUrl });
+  await app.connect();
+  t.teardown(() => app.end());
+  const { rows } = await app.query<{ owner: string; member: boolean; me: string }>(
+    `select (select tableowner from pg_tables where tablename = 'enforcement_actions') as owner,
+            pg_has_role(current_user, 'registry_app', 'member') as member, current_user as me`,
+  );
+  t.ok(rows[0]?.owner, 'migrated');
+  t.not(rows[0]?.owner, rows[0]?.me, "the tables are the owner's, not the service role's");
+  t.equal(rows[0]?.member, true, 'the service role may act as registry_app');
+});
