@@ -116,7 +116,12 @@ async function main() {
   const dispatcher =
     config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
 
-  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+  // Its own messages (the grace running out, a second signal) as JSON log lines too, not console text.
+  const graceLog = {
+    error: (m: unknown) => (m instanceof Error ? logger.error({ err: m }, 'error while shutting down') : logger.error(String(m))),
+  };
+  const onTimeout = (ms: number) => logger.error(`SHUTDOWN_GRACE_MS (${ms} ms) ran out before in-flight work finished: exiting`);
+  closeWithGrace({ delay: config.SHUTDOWN_GRACE_MS, logger: graceLog, onTimeout }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
     else app.log.info({ signal }, 'shutting down');
     await dispatcher?.stop();
