@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
@@ -51,6 +51,28 @@ t.test('a lock held by a live process with the recorded start time blocks', asyn
   // A lock of the older format (a bare pid) of a live process is honoured as before.
   writeFileSync(lockFile(dir), String(other.pid));
   t.throws(() => acquireDataDirLock(dir), /in use by another process/);
+});
+
+t.test('a lock from another pid namespace (a second container on the same volume) blocks while its holder keeps it fresh', async (t) => {
+  const dir = tempDir(t);
+  // In each container the service is pid 1, and a pid of another container cannot be looked up here:
+  // neither our own pid nor a pid that is not alive here says anything about the holder.
+  for (const pid of [process.pid, 2 ** 22 + 1]) {
+    writeFileSync(lockFile(dir), JSON.stringify({ pid, start: '12345', ns: 'pid:[1]' }));
+    t.throws(() => acquireDataDirLock(dir), /in use by another process/, `pid ${pid} of another namespace, refreshed just now: held`);
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lockFile(dir), aMinuteAgo, aMinuteAgo);
+    acquireDataDirLock(dir)();
+    t.pass(`pid ${pid} of another namespace, not refreshed for a minute: taken over (its container is gone)`);
+  }
+  // The holder keeps its lock fresh, and records its namespace.
+  const release = acquireDataDirLock(dir, { refreshMs: 50 });
+  t.teardown(release);
+  t.match(JSON.parse(readFileSync(lockFile(dir), 'utf8')), { pid: process.pid, ns: /^pid:\[\d+\]$/ });
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(lockFile(dir), old, old);
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(Date.now() - statSync(lockFile(dir)).mtimeMs < 5000, 'refreshed while held');
 });
 
 t.test('audit:verify on a locked data folder exits 2 (could not run), not 1 (broken)', async (t) => {

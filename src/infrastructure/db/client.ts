@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -386,20 +386,36 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
  * since been reused by an unrelated process. A lock of an older version holds only a pid: it is
  * stale when that process started after the lock file was written. Without /proc (not Linux), a
  * live pid is taken as the owner.
+ *
+ * Pids say nothing across pid namespaces: two containers on one volume both run the service as pid 1,
+ * and neither can look up the other's. So the lock also records the holder's pid namespace, and the
+ * holder refreshes the file's mtime every `refreshMs`: a lock from another namespace is held while it
+ * was refreshed within LOCK_STALE_MS, and taken over after that (its container is gone).
  */
-export function acquireDataDirLock(dataDir: string): () => void {
+export function acquireDataDirLock(dataDir: string, o: { refreshMs?: number } = {}): () => void {
   const lockPath = path.join(dataDir, 'registry.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, 'wx');
-      writeSync(fd, JSON.stringify({ pid: process.pid, start: processStart(process.pid) }));
+      writeSync(fd, JSON.stringify({ pid: process.pid, start: processStart(process.pid), ns: pidNamespace() }));
       closeSync(fd);
-      return () => rmSync(lockPath, { force: true });
+      const refresh = setInterval(() => {
+        try {
+          const now = new Date();
+          utimesSync(lockPath, now, now);
+        } catch {
+          // removed under us: nothing to keep fresh
+        }
+      }, o.refreshMs ?? LOCK_REFRESH_MS).unref();
+      return () => {
+        clearInterval(refresh);
+        rmSync(lockPath, { force: true });
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = readLockOwner(readFileSync(lockPath, 'utf8'));
-      if (owner && owner.pid !== process.pid && isHeldBy(owner, statSync(lockPath).mtimeMs)) {
-        throw new DataDirLockedError(dataDir, owner.pid);
+      if (owner && isHeldBy(owner, statSync(lockPath).mtimeMs)) {
+        throw new DataDirLockedError(dataDir, owner.pid, owner.ns !== null && owner.ns !== pidNamespace());
       }
       rmSync(lockPath, { force: true }); // stale: its process is gone
     }
@@ -407,18 +423,24 @@ export function acquireDataDirLock(dataDir: string): () => void {
   throw new DataDirLockedError(dataDir, -1);
 }
 
+/** How often a holder refreshes its lock's mtime, and how old a lock from another pid namespace must be to count as stale. */
+const LOCK_REFRESH_MS = 10_000;
+const LOCK_STALE_MS = 30_000;
+
 interface LockOwner {
   pid: number;
   start: string | null;
+  /** The holder's pid namespace (`pid:[4026531836]`); null in locks of older versions or without /proc. */
+  ns: string | null;
 }
 
-/** `{"pid":…,"start":…}`, or a bare pid as older versions wrote it; null for anything else (stale). */
+/** `{"pid":…,"start":…,"ns":…}`, or a bare pid as older versions wrote it; null for anything else (stale). */
 function readLockOwner(text: string): LockOwner | null {
   try {
-    const v = JSON.parse(text) as { pid?: unknown; start?: unknown } | number;
-    if (typeof v === 'number') return Number.isInteger(v) ? { pid: v, start: null } : null;
+    const v = JSON.parse(text) as { pid?: unknown; start?: unknown; ns?: unknown } | number;
+    if (typeof v === 'number') return Number.isInteger(v) ? { pid: v, start: null, ns: null } : null;
     if (!Number.isInteger(v.pid)) return null;
-    return { pid: v.pid as number, start: typeof v.start === 'string' ? v.start : null };
+    return { pid: v.pid as number, start: typeof v.start === 'string' ? v.start : null, ns: typeof v.ns === 'string' ? v.ns : null };
   } catch {
     return null;
   }
@@ -435,7 +457,20 @@ export function processStart(pid: number): string | null {
   }
 }
 
+/** This process's pid namespace, as /proc names it; null where there is no /proc. */
+function pidNamespace(): string | null {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+}
+
 function isHeldBy(owner: LockOwner, writtenAtMs: number): boolean {
+  const ours = pidNamespace();
+  // Another container's pid cannot be looked up here: only its refreshes tell that it still runs.
+  if (owner.ns !== null && ours !== null && owner.ns !== ours) return Date.now() - writtenAtMs < LOCK_STALE_MS;
+  if (owner.pid === process.pid) return false; // left by an earlier process that had this pid
   if (!isAlive(owner.pid)) return false;
   const now = processStart(owner.pid);
   if (now === null) return true; // no /proc: the pid is all there is to go by
@@ -466,9 +501,10 @@ function isAlive(pid: number): boolean {
 }
 
 export class DataDirLockedError extends Error {
-  constructor(dataDir: string, pid: number) {
+  constructor(dataDir: string, pid: number, otherNamespace = false) {
     super(
-      `The embedded database in ${path.resolve(dataDir)} is in use by another process (pid ${pid}). ` +
+      `The embedded database in ${path.resolve(dataDir)} is in use by another process (pid ${pid}` +
+        `${otherNamespace ? ` in another container or pid namespace, which refreshed the lock in the last ${LOCK_STALE_MS / 1000} s` : ''}). ` +
         'Stop that process or set DATA_DIR to another folder.',
     );
   }
