@@ -38,3 +38,16 @@ t.test('db:migrate uses DATABASE_MIGRATION_URL', { skip: usingPostgres ? false :
   t.not(rows[0]?.owner, rows[0]?.me, "the tables are the owner's, not the service role's");
   t.equal(rows[0]?.member, true, 'the service role may act as registry_app');
 });
+
+t.test('db:migrate with a bad configuration: exit 78 and the message, as the service', async (t) => {
+  ensureBuilt();
+  const env = { PATH: process.env.PATH ?? '', DATABASE_URL: 'mysql://u:Sup3rS3cret@db/registry' };
+  const out = await run(process.execPath, [path.join(ROOT, 'dist/cli/migrate.js')], { cwd: ROOT, env }).then(
+    (r) => ({ code: 0, text: r.stdout + r.stderr }),
+    (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? -1, text: `${err.stdout}${err.stderr}` }),
+  );
+  t.equal(out.code, 78, `exit 78 (EX_CONFIG): ${out.text.slice(0, 400)}`);
+  t.match(out.text, /Invalid configuration:\n {2}DATABASE_URL: /, 'naming the variable');
+  t.notMatch(out.text, /\n\s+at /, 'no stack trace');
+  t.notMatch(out.text, /Sup3rS3cret/, 'nor the value');
+});
