@@ -190,6 +190,8 @@ export const servicesFor = (database: Database, config: Config, auditSigningKey:
     unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
     writeConcurrency: config.DATABASE_WRITE_CONCURRENCY ?? 2 * availableParallelism(),
+    // On PostgreSQL a write waits for its turn as long as for a connection (then 503); the embedded database has no pool to time out on.
+    ...(database.kind === 'postgres' ? { writeAdmissionWaitMs: config.DATABASE_CONNECT_TIMEOUT_MS } : {}),
     ...notificationsFor(config), // the outbox hook and the webhook dispatcher's settings
     imports: { batchSize: config.IMPORT_BATCH_SIZE, leaseMs: config.IMPORT_LEASE_MS },
   });

@@ -50,6 +50,8 @@ export interface ServiceOptions {
   notifications?: NotificationOptions;
   /** Write transactions let in at once (src/infrastructure/db/admission.ts); unset: no limit beyond the pool. */
   writeConcurrency?: number;
+  /** How long a write waits for admission before it is answered as the database being unavailable (unset: no limit). */
+  writeAdmissionWaitMs?: number;
   /** The clock that decides which open-data release is current (tests set it). */
   clock?: () => Date;
   /** Bulk imports: batch size, lease and poll interval of the import worker (docs/import-export.md). */
@@ -85,7 +87,7 @@ export function createServices(database: Database, options: ServiceOptions) {
     up: () => tokens.trust(),
   });
   const hooks = options.commitHooks ?? [];
-  const admission = options.writeConcurrency ? createAdmission(options.writeConcurrency) : undefined;
+  const admission = options.writeConcurrency ? createAdmission(options.writeConcurrency, options.writeAdmissionWaitMs) : undefined;
   const runner = createCommandRunner(database, hooks, (scope, work) =>
     admission ? admission.run(() => withTenant(database.db, scope, work)) : withTenant(database.db, scope, work),
   );

@@ -56,3 +56,47 @@ t.test(
     t.equal((await list()).statusCode, 200, 'works again once the lock is gone');
   },
 );
+
+t.test(
+  'writes waiting for admission wait no longer than a connection would: 503, not a queue without end',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    const scratch = await scratchForService('er_admission');
+    t.teardown(() => scratch.drop());
+    const database = await openPostgres({ url: scratch.appUrl, poolSize: 4, connectTimeoutMs: 300, statementTimeoutMs: 2000 });
+    await prepareDatabase(database, scratch.ownerUrl);
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_STORE: 'memory',
+      AUTH_CACHE_TTL_MS: '60000',
+      DATABASE_WRITE_CONCURRENCY: '1',
+      DATABASE_CONNECT_TIMEOUT_MS: '300',
+    });
+    const { app, services } = await buildAppFor(database, config, { closeDatabase: true });
+    await app.ready();
+    t.teardown(() => app.close());
+    const officer = madeBy(
+      await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+    );
+    const auth = { authorization: `Bearer ${officer.token}` };
+    t.equal((await app.inject({ url: '/v1/establishments', headers: auth })).statusCode, 200, 'works before (and caches the token)');
+    const create = () => app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
+
+    const dba = new pg.Client({ connectionString: scratch.ownerUrl });
+    await dba.connect();
+    t.teardown(() => dba.end());
+    await dba.query('begin');
+    await dba.query('lock table establishments in access exclusive mode');
+    const first = create(); // takes the one admission slot and waits for the lock
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    const waiting = await create();
+    const waited = Date.now() - started;
+    t.equal(waiting.statusCode, 503, `the write behind it: 503 (${waiting.body.slice(0, 200)})`);
+    t.match(waiting.headers['retry-after'], /^[1-9][0-9]*$/, 'with Retry-After');
+    t.ok(waited < 1500, `answered after about DATABASE_CONNECT_TIMEOUT_MS (${waited} ms), not when the write ahead of it ended`);
+    await dba.query('rollback');
+    t.equal((await first).statusCode, 201, 'the write that was let in completes once the lock is gone');
+    t.equal((await create()).statusCode, 201, 'and writes are let in again');
+  },
+);

@@ -12,7 +12,18 @@ export interface Admission {
   stats(): { running: number; waiting: number };
 }
 
-export function createAdmission(limit: number): Admission {
+/**
+ * A write that waited `maxWaitMs` for admission: the database is not keeping up. Answered as the
+ * database being unavailable (503 with Retry-After), as a request that finds no pool connection is.
+ */
+export class AdmissionTimeout extends Error {
+  constructor(maxWaitMs: number) {
+    super(`no write admission within ${maxWaitMs} ms`);
+  }
+}
+
+/** `maxWaitMs`: how long a write waits for its turn before AdmissionTimeout (unset: as long as it takes). */
+export function createAdmission(limit: number, maxWaitMs?: number): Admission {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`admission limit must be a positive integer, not ${limit}`);
   let running = 0;
   const waiting: (() => void)[] = [];
@@ -26,7 +37,22 @@ export function createAdmission(limit: number): Admission {
     limit,
     async run<T>(work: () => Promise<T>): Promise<T> {
       if (running < limit) running += 1;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
+      else {
+        await new Promise<void>((resolve, reject) => {
+          const turn = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          const timer =
+            maxWaitMs === undefined
+              ? undefined
+              : setTimeout(() => {
+                  waiting.splice(waiting.indexOf(turn), 1); // never handed the slot: it stays with the others
+                  reject(new AdmissionTimeout(maxWaitMs));
+                }, maxWaitMs);
+          waiting.push(turn);
+        });
+      }
       try {
         return await work();
       } finally {

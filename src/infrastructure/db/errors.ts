@@ -1,14 +1,18 @@
+import { AdmissionTimeout } from './admission.js';
+
 /**
  * Is this error an outage of the database rather than a fault in the request? Connection-class
  * SQLSTATEs (08xxx), an administrator shutdown or a server starting up (57P01-57P03), too many
  * connections (53300), a statement cancelled (57014: past DATABASE_STATEMENT_TIMEOUT_MS, say behind
- * a lock held elsewhere, or by an operator), and the node-level errors of a refused or broken connection.
+ * a lock held elsewhere, or by an operator), no write admission in time (AdmissionTimeout), and the
+ * node-level errors of a refused or broken connection.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const seen = new Set<unknown>();
   let e: unknown = err;
   while (e && typeof e === 'object' && !seen.has(e)) {
     seen.add(e);
+    if (e instanceof AdmissionTimeout) return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
       if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
