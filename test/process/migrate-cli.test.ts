@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import t from 'tap';
+import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { usingPostgres } from '../support/helper.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt } from '../support/server.js';
@@ -51,3 +52,28 @@ t.test('db:migrate with a bad configuration: exit 78 and the message, as the ser
   t.notMatch(out.text, /\n\s+at /, 'no stack trace');
   t.notMatch(out.text, /Sup3rS3cret/, 'nor the value');
 });
+
+t.test(
+  'instances starting at once migrate one after another',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    const db = await scratchForService('er_migrate_race');
+    t.teardown(db.drop);
+    // Three instances of a rolling deploy on a new database: each migrates at its start.
+    const instances = await Promise.all(
+      [1, 2, 3].map(() => openPostgres({ url: db.appUrl, poolSize: 2, connectTimeoutMs: 5000, statementTimeoutMs: 60_000 })),
+    );
+    t.teardown(() => Promise.all(instances.map((d) => d.close())));
+    const results = await Promise.allSettled(instances.map((d) => prepareDatabase(d, db.ownerUrl)));
+    t.same(
+      results.map((r) => (r.status === 'fulfilled' ? 'ok' : String((r.reason as { cause?: Error }).cause?.message ?? r.reason))),
+      ['ok', 'ok', 'ok'],
+      'every instance starts',
+    );
+    // Twice more, as a start on a migrated database does: nothing left to apply, no error.
+    t.same(
+      (await Promise.allSettled(instances.slice(0, 2).map((d) => prepareDatabase(d, db.ownerUrl)))).map((r) => r.status),
+      ['fulfilled', 'fulfilled'],
+    );
+  },
+);

@@ -567,13 +567,32 @@ export async function openPglite(o: PgliteOptions): Promise<Database & { client:
   }
 }
 
+/** The session-level advisory lock under which one instance at a time migrates a PostgreSQL database. */
+const MIGRATION_LOCK = 7_240_099;
+
 export async function migrateDatabase(database: Database): Promise<void> {
   if (database.kind === 'pglite') {
     // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type
     await migratePglite(database.db as any, { migrationsFolder: MIGRATIONS_DIR });
-  } else {
+    return;
+  }
+  // Instances starting at once (a rolling deploy, several replicas) would apply the same pending
+  // migrations side by side, and all but one fail ("duplicate key … pg_namespace", "already exists").
+  // One connection holds the lock and migrates; the next sees the migrations applied and skips them.
+  const pool = poolBehind.get(database.db);
+  if (!pool) throw new Error('a PostgreSQL database without its pool');
+  const client = await pool.connect();
+  let failed: Error | undefined; // then the connection is closed, not pooled: it must not keep the lock
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type
-    await migratePg(database.db as any, { migrationsFolder: MIGRATIONS_DIR });
+    await migratePg(dbOnConnection(client) as any, { migrationsFolder: MIGRATIONS_DIR });
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  } catch (err) {
+    failed = err as Error;
+    throw err;
+  } finally {
+    client.release(failed);
   }
 }
 
