@@ -178,7 +178,7 @@ export function createDispatcher(
     /**
      * Stops after the round under way. Its calls still waiting for an answer are cut, not waited for
      * (a receiver may take NOTIFICATIONS_RESPONSE_TIMEOUT_MS, longer than a shutdown's grace): their
-     * deliveries are given back (the attempt not counted), due at once for the next dispatcher.(a receiver may get one twice).
+     * deliveries are given back (the attempt not counted), due at once for the next dispatcher (a receiver may get one twice).
      */
     async stop() {
       running = false;
