@@ -137,3 +137,53 @@ t.test('database outages answer 503 and recover', { skip: usingPostgres ? false 
   t.equal(p.totalCount - p.idleCount, 0, 'no connection is left checked out after the outages (drizzle leaked them when BEGIN failed)');
   t.comment(`pool errors seen (handled, no crash): ${poolErrors.length}`);
 });
+
+t.test(
+  'a replica that goes away: lists are read from the primary, not answered 503',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    const scratch = await scratchForService('er_replica_down');
+    t.teardown(() => scratch.drop());
+    const target = new URL(scratch.appUrl);
+    // The "replica" is the same database behind a proxy of its own: cutting the proxy is losing the replica.
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    const port = await proxy.start();
+    t.teardown(() => proxy.close());
+    const readUrl = new URL(scratch.appUrl);
+    readUrl.host = `127.0.0.1:${port}`;
+    const poolErrors: Error[] = [];
+    const database = await openPostgres({
+      url: scratch.appUrl,
+      readUrl: readUrl.toString(),
+      poolSize: 4,
+      connectTimeoutMs: 500,
+      statementTimeoutMs: 5000,
+      onPoolError: (err) => poolErrors.push(err),
+    });
+    await prepareDatabase(database, scratch.ownerUrl);
+    const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent', READ_YOUR_WRITES_MS: '0' }), {
+      closeDatabase: true,
+    });
+    await app.ready();
+    t.teardown(() => app.close());
+    const officer = madeBy(
+      await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+    );
+    const auth = { authorization: `Bearer ${officer.token}` };
+    const created = await app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
+    t.equal(created.statusCode, 201, created.body);
+    const list = () => app.inject({ url: '/v1/establishments', headers: auth });
+    t.equal(database.reader(false) === database.db, false, 'lists go to the replica');
+    t.equal(json<{ totalItems: number }>(await list()).totalItems, 1, 'read from the replica');
+
+    proxy.cut();
+    const during = await list();
+    t.equal(during.statusCode, 200, `the replica gone: still 200 (${during.body.slice(0, 200)})`);
+    t.equal(json<{ totalItems: number }>(during).totalItems, 1, 'the same records, from the primary');
+    t.equal(database.reader(false), database.db, 'for a while lists go to the primary without trying the replica');
+    const said = () => poolErrors.filter((e) => /read replica unavailable/.test(e.message)).length;
+    t.equal(said(), 1, 'said in the log');
+    t.equal((await list()).statusCode, 200);
+    t.equal(said(), 1, 'not again for every request');
+  },
+);

@@ -1,16 +1,29 @@
 import { NotFound } from '../../domain/errors.js';
 import type { Page } from '../../domain/records.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
+import { isDatabaseLost } from '../../infrastructure/db/errors.js';
 import { readWithTenant } from '../../infrastructure/db/tenant.js';
 import type { RequestContext } from '../context.js';
 
 /**
  * Every read is bound to the caller's tenant scope (readWithTenant: each statement carries the
- * scope's settings), so row-level security holds for reads too. Lists may go to a replica (`ctx.readFromPrimary` says when they may not); single
+ * scope's settings), so row-level security holds for reads too. Lists may go to a replica (`ctx.readFromPrimary` says when they may not,
+ * and a replica that is down sends them to the primary for a while); single
  * records are always read from the primary, which has the caller's latest write.
  */
 export function createReader(database: Database) {
-  const list = <T>(ctx: RequestContext, fn: (tx: Tx) => Promise<T>) => readWithTenant(database.reader(ctx.readFromPrimary), ctx.scope, fn);
+  /** A read that may go to the replica; one the replica cannot answer (it is down) is read from the primary instead. */
+  const list = async <T>(ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    const source = database.reader(ctx.readFromPrimary);
+    if (source === database.db) return readWithTenant(source, ctx.scope, fn);
+    try {
+      return await readWithTenant(source, ctx.scope, fn);
+    } catch (err) {
+      if (!isDatabaseLost(err)) throw err; // a busy replica (a statement past its timeout) is not sent on to the primary
+      database.replicaUnavailable?.(err);
+      return readWithTenant(database.db, ctx.scope, fn);
+    }
+  };
   const one = <T>(ctx: RequestContext, fn: (tx: Tx) => Promise<T>) => readWithTenant(database.db, ctx.scope, fn);
   return {
     list,

@@ -27,6 +27,11 @@ export interface Database {
    * primary (a client that wrote moments ago: see src/infrastructure/read-routing.ts), else `db`.
    */
   reader(needsPrimary: boolean): Db;
+  /**
+   * PostgreSQL with a replica only: a read on the replica found it unavailable. For REPLICA_PAUSE_MS
+   * `reader` answers the primary, so a lost replica slows nothing and fails nothing; then it tries again.
+   */
+  replicaUnavailable?(err: unknown): void;
   /** PostgreSQL only: the primary pool's connections (for metrics). */
   poolStats?(): { total: number; idle: number; waiting: number };
   /**
@@ -352,6 +357,9 @@ function useNamedStatements(client: pg.PoolClient): void {
   };
 }
 
+/** How long lists read the primary after the replica failed one, before the replica is tried again. */
+const REPLICA_PAUSE_MS = 10_000;
+
 export async function openPostgres(o: PostgresOptions): Promise<Database & { pool: pg.Pool; readPool?: pg.Pool }> {
   const pool = makePool(o.url, o);
   const readPool = o.readUrl ? makePool(o.readUrl, o) : undefined;
@@ -361,10 +369,20 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
   if (readPool) poolBehind.set(replicaDb, readPool);
   const listeners: { close(): Promise<void> }[] = [];
   let closed: Promise<void> | undefined; // a second close waits for the first (pg's pool ends only once)
+  let replicaPausedUntil = 0;
   return {
     kind: 'postgres',
     db,
-    reader: (needsPrimary) => (needsPrimary ? db : replicaDb),
+    reader: (needsPrimary) => (needsPrimary || Date.now() < replicaPausedUntil ? db : replicaDb),
+    ...(readPool
+      ? {
+          replicaUnavailable(err: unknown) {
+            if (Date.now() < replicaPausedUntil) return;
+            replicaPausedUntil = Date.now() + REPLICA_PAUSE_MS;
+            o.onPoolError?.(new Error(`read replica unavailable: lists read the primary for ${REPLICA_PAUSE_MS / 1000} s`, { cause: err }));
+          },
+        }
+      : {}),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     listen(channel, handlers) {
       listeners.push(listenChannel(channel, handlers, { url: o.url }));

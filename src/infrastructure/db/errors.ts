@@ -1,23 +1,24 @@
 import { AdmissionTimeout } from './admission.js';
 
 /**
- * Is this error an outage of the database rather than a fault in the request? Connection-class
- * SQLSTATEs (08xxx), an administrator shutdown or a server starting up (57P01-57P03), too many
- * connections (53300), a statement cancelled (57014: past DATABASE_STATEMENT_TIMEOUT_MS, say behind
- * a lock held elsewhere, or by an operator), no write admission in time (AdmissionTimeout), and the
- * node-level errors of a refused or broken connection.
+ * What kind of database outage an error is, looking through the errors that wrap it: `lost`, the
+ * server cannot be reached or went away (connection-class SQLSTATEs 08xxx, an administrator shutdown
+ * or a server starting up 57P01-57P03, the node-level errors of a refused or broken connection);
+ * `busy`, it is there but cannot take the work now (too many connections 53300, a statement
+ * cancelled 57014: past DATABASE_STATEMENT_TIMEOUT_MS, say behind a lock held elsewhere, or no write
+ * admission in time); null for anything else.
  */
-export function isDatabaseUnavailable(err: unknown): boolean {
+function outage(err: unknown): 'lost' | 'busy' | null {
   const seen = new Set<unknown>();
   let e: unknown = err;
   while (e && typeof e === 'object' && !seen.has(e)) {
     seen.add(e);
-    if (e instanceof AdmissionTimeout) return true;
+    if (e instanceof AdmissionTimeout) return 'busy';
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
-      if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300') return true;
-      if (code === '57014') return true;
-      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+      if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return 'lost';
+      if (code === '53300' || code === '57014') return 'busy';
+      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return 'lost';
     }
     const message = (e as { message?: unknown }).message;
     if (
@@ -26,12 +27,18 @@ export function isDatabaseUnavailable(err: unknown): boolean {
         message,
       )
     ) {
-      return true;
+      return 'lost';
     }
     e = (e as { cause?: unknown }).cause;
   }
-  return false;
+  return null;
 }
+
+/** Is this error an outage of the database (either kind) rather than a fault in the request? Answered 503. */
+export const isDatabaseUnavailable = (err: unknown): boolean => outage(err) !== null;
+
+/** Is the server unreachable or gone (not merely busy)? A read a replica failed so may go to the primary instead. */
+export const isDatabaseLost = (err: unknown): boolean => outage(err) === 'lost';
 
 /**
  * The unique index (or constraint) a failed statement violated (SQLSTATE 23505), looking through
