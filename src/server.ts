@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace';
+import { sql } from 'drizzle-orm';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
 import { ConfigError, firstStartHints, loadConfig } from './config.js';
@@ -6,6 +7,7 @@ import { firstStartLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
 import { connectionRole, type Database, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
+import { withTenant } from './infrastructure/db/tenant.js';
 import { createLogger } from './logger.js';
 import { startTracing } from './telemetry.js';
 
@@ -48,6 +50,20 @@ async function main() {
     logger.warn(
       'connected to PostgreSQL as a superuser: row-level security still binds (every transaction switches to registry_app), but run the service as a plain role with DATABASE_MIGRATION_URL for migrations (docs/operations.md)',
     );
+  }
+  if (database.kind === 'postgres') {
+    // The service's own connection must see what was migrated: a DATABASE_MIGRATION_URL naming another
+    // database would otherwise start a service, ready by its health check, whose every request fails.
+    try {
+      await withTenant(database.db, { kind: 'all' }, (tx) => tx.execute(sql`select 1 from audit_log limit 0`));
+    } catch (err) {
+      logger.fatal(
+        { err },
+        'the registry’s tables are not there on DATABASE_URL’s connection after migrating: DATABASE_MIGRATION_URL must name the same database as DATABASE_URL',
+      );
+      await database.close();
+      process.exit(1);
+    }
   }
   let signing: ReturnType<typeof resolveSigningKey>;
   try {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate } from '../support/helper.js';
+import { pgliteTemplate, usingPostgres } from '../support/helper.js';
+import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, startServer } from '../support/server.js';
 
 /**
@@ -46,3 +47,37 @@ t.test('METRICS_PORT in use: a fatal log line naming it, the database closed, ex
   t.match(fatal?.msg, /METRICS_PORT/, 'naming METRICS_PORT');
   t.notOk(existsSync(path.join(dataDir, 'registry.lock')), 'the database was closed (no lock left)');
 });
+
+t.test(
+  'DATABASE_MIGRATION_URL naming another database: a fatal line naming both, exit 1, not a service whose requests fail',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    const served = await scratchForService('er_start_served');
+    t.teardown(() => served.drop());
+    const migrated = await scratchForService('er_start_migrated');
+    t.teardown(() => migrated.drop());
+    const server = startServer({
+      PORT: '0',
+      DATABASE_URL: served.appUrl,
+      DATABASE_MIGRATION_URL: migrated.ownerUrl, // the typo: another database on the same server
+      REGISTRY_FIRST_START_HINTS: 'false',
+    });
+    const killed = setTimeout(() => server.proc.kill('SIGKILL'), 60_000);
+    t.teardown(() => {
+      clearTimeout(killed);
+      if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+    });
+    t.equal(await server.exited, 1, 'exit 1');
+    const fatal = server
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .find((l) => l.level === 60);
+    t.match(
+      fatal?.msg,
+      /DATABASE_MIGRATION_URL.*DATABASE_URL|DATABASE_URL.*DATABASE_MIGRATION_URL/,
+      `naming both:\n${server.output().slice(-1500)}`,
+    );
+  },
+);
