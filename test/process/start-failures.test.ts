@@ -6,7 +6,7 @@ import t from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate, usingPostgres } from '../support/helper.js';
 import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt, startServer } from '../support/server.js';
+import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
 /**
  * A start that fails after the database is open: the process says why in its JSON log, naming the
@@ -21,6 +21,15 @@ t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const seed = await openPglite({ dataDir, loadDataDir: await pgliteTemplate() });
   await seed.close();
 }
+
+/** The process's fatal JSON log line (pino level 60), if it wrote one. */
+const fatalLine = (server: ServerProcess) =>
+  server
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string })
+    .find((l) => l.level === 60);
 
 t.test('METRICS_PORT in use: a fatal log line naming it, the database closed, exit 1', async (t) => {
   const taken = net.createServer();
@@ -37,12 +46,7 @@ t.test('METRICS_PORT in use: a fatal log line naming it, the database closed, ex
     if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
   });
   t.equal(await server.exited, 1, 'exit 1');
-  const fatal = server
-    .stdout()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { level: number; msg: string })
-    .find((l) => l.level === 60);
+  const fatal = fatalLine(server);
   t.ok(fatal, `a fatal JSON log line:\n${server.output().slice(-1500)}`);
   t.match(fatal?.msg, /METRICS_PORT/, 'naming METRICS_PORT');
   t.notOk(existsSync(path.join(dataDir, 'registry.lock')), 'the database was closed (no lock left)');
@@ -68,12 +72,7 @@ t.test(
       if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
     });
     t.equal(await server.exited, 1, 'exit 1');
-    const fatal = server
-      .stdout()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { level: number; msg: string })
-      .find((l) => l.level === 60);
+    const fatal = fatalLine(server);
     t.match(
       fatal?.msg,
       /DATABASE_MIGRATION_URL.*DATABASE_URL|DATABASE_URL.*DATABASE_MIGRATION_URL/,
