@@ -179,6 +179,21 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 
 export class ConfigError extends Error {}
 
+/**
+ * For the command-line tools: the configuration, or null after saying on stderr what is wrong with it
+ * and setting exit code 78 (EX_CONFIG, as the service uses).
+ */
+export function loadConfigOrExitCode(): Config | null {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 78;
+    return null;
+  }
+}
+
 /** Secrets that may also be given as a file (`NAME_FILE=/run/secrets/…`), as Docker and Kubernetes secrets are mounted. */
 export const SECRET_VARIABLES = ['REGISTRY_ADMIN_TOKEN', 'DATABASE_URL', 'DATABASE_READ_URL', 'DATABASE_MIGRATION_URL'] as const;
 

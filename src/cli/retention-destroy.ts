@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { servicesFor } from '../app.js';
 import type { DestructionReport } from '../application/commands/retention.js';
 import { systemContext } from '../application/context.js';
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type Config, loadConfigOrExitCode } from '../config.js';
 import { retentionRules } from '../domain/retention.js';
 import { type Database, openDatabase, prepareDatabase } from '../infrastructure/db/client.js';
 
@@ -26,15 +26,8 @@ export async function runRetentionDestroy(database: Database, config: Config, to
  * (RETENTION_*), as of today or the date given. Exit 0 with a JSON report; 78 on bad configuration.
  */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exitCode = 78;
-    return;
-  }
+  const config = loadConfigOrExitCode();
+  if (!config) return; // with exit code 78
   const today = process.argv[2] ?? new Date().toISOString().slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) {
     process.stderr.write('usage: retention:destroy [YYYY-MM-DD]   (the day to destroy as of; default today)\n');
