@@ -158,7 +158,12 @@ t.test('admins search the whole trail by client, object type, action and time', 
   const { app, client } = await build(t);
   const officer = await client('officer', 'GM0363');
   const admin = await client('admin');
+  // Times are kept to the millisecond, rounded (PostgreSQL): a few ms either side of `before` keep the
+  // set-up's entries before it and the test's after it whatever the rounding.
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+  await pause();
   const before = new Date().toISOString();
+  await pause();
   const est = json(await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }));
   await app.inject({ method: 'POST', url: '/v1/enforcement-actions', headers: officer.auth, payload: sample.action(est.id as string) });
 
