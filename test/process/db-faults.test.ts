@@ -8,6 +8,7 @@ import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/clien
 import { isDatabaseUnavailable } from '../../src/infrastructure/db/errors.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import { json, sample, usingPostgres } from '../support/helper.js';
+import { appOnScratch } from '../support/scratch-app.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
@@ -142,41 +143,30 @@ t.test(
   'a replica that goes away: lists are read from the primary, not answered 503',
   { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
   async (t) => {
-    const scratch = await scratchForService('er_replica_down');
-    t.teardown(() => scratch.drop());
-    const target = new URL(scratch.appUrl);
     // The "replica" is the same database behind a proxy of its own: cutting the proxy is losing the replica.
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    const port = await proxy.start();
-    t.teardown(() => proxy.close());
-    const readUrl = new URL(scratch.appUrl);
-    readUrl.host = `127.0.0.1:${port}`;
+    let proxy: TcpProxy | undefined;
     const poolErrors: Error[] = [];
-    const database = await openPostgres({
-      url: scratch.appUrl,
-      readUrl: readUrl.toString(),
-      poolSize: 4,
-      connectTimeoutMs: 500,
-      statementTimeoutMs: 5000,
-      onPoolError: (err) => poolErrors.push(err),
-    });
-    await prepareDatabase(database, scratch.ownerUrl);
-    const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent', READ_YOUR_WRITES_MS: '0' }), {
-      closeDatabase: true,
-    });
-    await app.ready();
-    t.teardown(() => app.close());
-    const officer = madeBy(
-      await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+    const { database, app, auth } = await appOnScratch(
+      t,
+      'er_replica_down',
+      { poolSize: 4, connectTimeoutMs: 500, statementTimeoutMs: 5000, onPoolError: (err) => poolErrors.push(err) },
+      { READ_YOUR_WRITES_MS: '0' },
+      async (appUrl) => {
+        const target = new URL(appUrl);
+        proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+        const readUrl = new URL(appUrl);
+        readUrl.host = `127.0.0.1:${await proxy.start()}`;
+        t.teardown(() => proxy?.close());
+        return readUrl.toString();
+      },
     );
-    const auth = { authorization: `Bearer ${officer.token}` };
     const created = await app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
     t.equal(created.statusCode, 201, created.body);
     const list = () => app.inject({ url: '/v1/establishments', headers: auth });
     t.equal(database.reader(false) === database.db, false, 'lists go to the replica');
     t.equal(json<{ totalItems: number }>(await list()).totalItems, 1, 'read from the replica');
 
-    proxy.cut();
+    proxy?.cut();
     const during = await list();
     t.equal(during.statusCode, 200, `the replica gone: still 200 (${during.body.slice(0, 200)})`);
     t.equal(json<{ totalItems: number }>(during).totalItems, 1, 'the same records, from the primary');

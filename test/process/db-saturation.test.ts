@@ -1,12 +1,7 @@
 import pg from 'pg';
 import t from 'tap';
-import { buildAppFor } from '../../src/app.js';
-import { madeBy } from '../../src/application/commands/run.js';
-import { systemContext } from '../../src/application/context.js';
-import { loadConfig } from '../../src/config.js';
-import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
-import { json, sample, usingPostgres } from '../support/helper.js';
-import { scratchForService } from '../support/scratch-database.js';
+import { sample, usingPostgres } from '../support/helper.js';
+import { appOnScratch, assertDatabaseUnavailable } from '../support/scratch-app.js';
 
 /**
  * A database that is up but cannot keep up: a lock held elsewhere (a migration, a DBA's session)
@@ -18,27 +13,16 @@ t.test(
   'a stalled database: the pool exhausted and statements timed out answer 503',
   { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
   async (t) => {
-    const scratch = await scratchForService('er_saturation');
-    t.teardown(() => scratch.drop());
-    const database = await openPostgres({ url: scratch.appUrl, poolSize: 2, connectTimeoutMs: 300, statementTimeoutMs: 1500 });
-    await prepareDatabase(database, scratch.ownerUrl);
-    const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_STORE: 'memory', AUTH_CACHE_TTL_MS: '60000' });
-    const { app, services } = await buildAppFor(database, config, { closeDatabase: true });
-    await app.ready();
-    t.teardown(() => app.close());
-    const officer = madeBy(
-      await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+    const { scratch, app, auth } = await appOnScratch(
+      t,
+      'er_saturation',
+      { poolSize: 2, connectTimeoutMs: 300, statementTimeoutMs: 1500 },
+      { RATE_LIMIT_STORE: 'memory', AUTH_CACHE_TTL_MS: '60000' },
     );
-    const auth = { authorization: `Bearer ${officer.token}` };
     const list = () => app.inject({ url: '/v1/establishments', headers: auth });
     t.equal((await list()).statusCode, 200, 'works before (and caches the token)');
 
-    const assert503 = (res: Awaited<ReturnType<typeof list>>, what: string) => {
-      t.equal(res.statusCode, 503, `${what}: 503 (${res.body.slice(0, 200)})`);
-      t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`);
-      t.match(res.headers['retry-after'], /^[1-9][0-9]*$/, `${what}: Retry-After`);
-      t.match(json(res), { status: 503, code: 'database-unavailable' }, what);
-    };
+    const assert503 = (res: Awaited<ReturnType<typeof list>>, what: string) => assertDatabaseUnavailable(t, res, what);
 
     const dba = new pg.Client({ connectionString: scratch.ownerUrl });
     await dba.connect();
@@ -61,24 +45,12 @@ t.test(
   'writes waiting for admission wait no longer than a connection would: 503, not a queue without end',
   { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
   async (t) => {
-    const scratch = await scratchForService('er_admission');
-    t.teardown(() => scratch.drop());
-    const database = await openPostgres({ url: scratch.appUrl, poolSize: 4, connectTimeoutMs: 300, statementTimeoutMs: 2000 });
-    await prepareDatabase(database, scratch.ownerUrl);
-    const config = loadConfig({
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_STORE: 'memory',
-      AUTH_CACHE_TTL_MS: '60000',
-      DATABASE_WRITE_CONCURRENCY: '1',
-      DATABASE_CONNECT_TIMEOUT_MS: '300',
-    });
-    const { app, services } = await buildAppFor(database, config, { closeDatabase: true });
-    await app.ready();
-    t.teardown(() => app.close());
-    const officer = madeBy(
-      await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+    const { scratch, app, auth } = await appOnScratch(
+      t,
+      'er_admission',
+      { poolSize: 4, connectTimeoutMs: 300, statementTimeoutMs: 2000 },
+      { RATE_LIMIT_STORE: 'memory', AUTH_CACHE_TTL_MS: '60000', DATABASE_WRITE_CONCURRENCY: '1', DATABASE_CONNECT_TIMEOUT_MS: '300' },
     );
-    const auth = { authorization: `Bearer ${officer.token}` };
     t.equal((await app.inject({ url: '/v1/establishments', headers: auth })).statusCode, 200, 'works before (and caches the token)');
     const create = () => app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
 

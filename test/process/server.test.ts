@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate } from '../support/helper.js';
 import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
+import { ensureBuilt, type ServerProcess, sleep, slowPost, startServer } from '../support/server.js';
 
 /**
  * The real process: `node dist/server.js` listening on a free port (PORT=0), on the embedded
@@ -50,29 +49,6 @@ function owned(t: TestLike, s: ServerProcess): ServerProcess {
   });
   return s;
 }
-
-/** A POST whose body arrives in two halves, so it is in flight for as long as we like. */
-function slowPost(url: string, body: string, headers: Record<string, string>) {
-  const req = http.request(url, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-  });
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (c) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-  });
-  const half = Math.floor(body.length / 2);
-  req.write(body.slice(0, half));
-  return { response, finish: () => req.end(body.slice(half)) };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function databaseEnv(t: TestLike): Promise<Record<string, string>> {
   if (!usingPostgres) return { DATA_DIR: sharedDataDir };

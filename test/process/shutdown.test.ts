@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate } from '../support/helper.js';
-import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
+import { ensureBuilt, type ServerProcess, sleep, slowPost, startServer } from '../support/server.js';
 import { webhookReceiver } from '../support/webhook-receiver.js';
 
 /**
@@ -48,25 +48,23 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return JSON.parse(text) as Record<string, unknown>;
 }
 
-/** A POST whose body arrives in two halves, so it is in flight for as long as we like. */
-function slowPost(url: string, body: string, headers: Record<string, string>, agent?: http.Agent) {
-  const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } });
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (c) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-  });
-  const half = Math.floor(body.length / 2);
-  req.write(body.slice(0, half));
-  return { response, finish: () => req.end(body.slice(half)) };
+/**
+ * SIGTERM while a POST is in flight: the POST is answered 201, and the process exits 0 within the
+ * grace (SHUTDOWN_GRACE_MS) without the grace running out.
+ */
+async function sigtermDuringPost(t: Test, server: ServerProcess, url: string, body: object, agent?: http.Agent) {
+  const slow = slowPost(url, JSON.stringify(body), admin, agent);
+  await sleep(200);
+  const signalled = Date.now();
+  server.proc.kill('SIGTERM');
+  await sleep(300);
+  slow.finish();
+  const res = await slow.response;
+  t.equal(res.status, 201, `the in-flight request completed: ${res.body}`);
+  t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-2000)}`);
+  t.ok(Date.now() - signalled < 4000, 'within SHUTDOWN_GRACE_MS');
+  t.notMatch(server.output(), /ran out before in-flight work finished|killed by timeout/);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test(
   'SIGTERM with a request in flight on a keep-alive connection: answered, then the connection closes and the process exits 0',
@@ -77,17 +75,7 @@ t.test(
     // Connection: close on the answer, the server's close would wait for it until the grace ran out.
     const agent = new http.Agent({ keepAlive: true });
     t.teardown(() => agent.destroy());
-    const slow = slowPost(`${base}/v1/municipalities`, JSON.stringify({ code: 'GM0996', name: 'Kept alive' }), admin, agent);
-    await sleep(200);
-    const signalled = Date.now();
-    server.proc.kill('SIGTERM');
-    await sleep(300);
-    slow.finish();
-    const res = await slow.response;
-    t.equal(res.status, 201, `the in-flight request completed: ${res.body}`);
-    t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-1500)}`);
-    t.ok(Date.now() - signalled < 4000, 'within SHUTDOWN_GRACE_MS');
-    t.notMatch(server.output(), /ran out before in-flight work finished|killed by timeout/);
+    await sigtermDuringPost(t, server, `${base}/v1/municipalities`, { code: 'GM0996', name: 'Kept alive' }, agent);
   },
 );
 
@@ -124,17 +112,7 @@ t.test('SIGTERM with a webhook delivery in flight: exits 0 in time, and the deli
   );
   await receiver.until(() => receiver.held.length === 1, 'the delivery is in flight');
 
-  const slow = slowPost(`${base}/v1/municipalities`, JSON.stringify({ code: 'GM0997', name: 'Graceful' }), admin);
-  await sleep(200);
-  const signalled = Date.now();
-  server.proc.kill('SIGTERM');
-  await sleep(300);
-  slow.finish();
-  const res = await slow.response;
-  t.equal(res.status, 201, `the in-flight request completed: ${res.body}`);
-  t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-2000)}`);
-  t.ok(Date.now() - signalled < 4000, 'within SHUTDOWN_GRACE_MS');
-  t.notMatch(server.output(), /ran out before in-flight work finished|killed by timeout/);
+  await sigtermDuringPost(t, server, `${base}/v1/municipalities`, { code: 'GM0997', name: 'Graceful' });
 
   receiver.behaviour = 'ok';
   const again = owned(startServer(env));

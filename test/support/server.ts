@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -63,3 +64,27 @@ export function startServer(env: Record<string, string>, root = ROOT): ServerPro
   });
   return { proc, output: () => out, stdout: () => stdout, exited, ready };
 }
+
+/** A JSON POST whose body arrives in two halves, so it is in flight until `finish()` sends the rest. */
+export function slowPost(url: string, body: string, headers: Record<string, string>, agent?: http.Agent) {
+  const req = http.request(url, {
+    method: 'POST',
+    agent,
+    headers: { 'content-type': 'application/json', ...headers, 'content-length': Buffer.byteLength(body) },
+  });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c) => {
+        text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+  });
+  const half = Math.floor(body.length / 2);
+  req.write(body.slice(0, half));
+  return { response, finish: () => req.end(body.slice(half)) };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
