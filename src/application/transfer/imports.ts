@@ -4,7 +4,7 @@ import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '.
 import { columnOf, type ImportProblem, type RecordType } from '../../domain/transfer.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
-import { isRevokedClient } from '../../infrastructure/repositories/api-clients.js';
+import { findApiClient } from '../../infrastructure/repositories/api-clients.js';
 import { findByReference, findManyByReference } from '../../infrastructure/repositories/external-references.js';
 import {
   claimImport,
@@ -543,7 +543,8 @@ export function createImports(database: Database, runner: CommandRunner, command
       const stop = await database.db.transaction(async (tx) => {
         const [current, revoked] = await inTenant(tx, { kind: 'all' }, async (t) => [
           await findImport(t, { kind: 'all' }, job.id, true),
-          await isRevokedClient(t, job.clientId),
+          // An OpenID Connect client is no API client: none to revoke here (its provider stops its tokens).
+          job.clientId ? (await findApiClient(t, job.clientId))?.revokedAt != null : false,
         ]);
         if (!current || current.leaseOwner !== instance) return 'lost' as const;
         if (current.cancelRequested) return 'cancelled' as const;

@@ -101,9 +101,9 @@ export async function verifyDatabase(q: Queryable, anchor?: AuditAnchor, checkpo
   // An intact chain's head is the last entry the walk checked: entries committed since (the walk's
   // statements are not one snapshot) must not pair a later lastSeq with this headHash, or the two,
   // noted as an anchor, would later report a rewrite that never happened.
-  const [last] = chain.ok
-    ? [{ seq: chain.entriesChecked }].filter((e) => e.seq > 0)
-    : await q.select({ seq: auditLog.seq }).from(auditLog).orderBy(sql`${auditLog.seq} desc`).limit(1);
+  const lastSeq = chain.ok
+    ? chain.entriesChecked || null
+    : ((await q.select({ seq: auditLog.seq }).from(auditLog).orderBy(sql`${auditLog.seq} desc`).limit(1))[0]?.seq ?? null);
   const [head] = chain.entriesChecked
     ? await q.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, chain.entriesChecked))
     : [];
@@ -113,7 +113,7 @@ export async function verifyDatabase(q: Queryable, anchor?: AuditAnchor, checkpo
   const signed = publicKey && chain.ok ? await verifyCheckpoints(q, publicKey, checkpoints?.extra) : null;
   const report: AuditVerification = {
     ...chain,
-    lastSeq: last?.seq ?? null,
+    lastSeq,
     headHash: head?.hash ?? null,
     recordsWithoutTrail,
     entriesWithoutRecord,

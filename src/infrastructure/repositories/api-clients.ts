@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { apiClients } from '../db/schema.js';
 import { insertRow, type PageRequest, selectPage, updateRow } from './rows.js';
@@ -59,16 +59,6 @@ export const insertApiClient = (q: Queryable, values: ApiClientValues): Promise<
 
 export const updateApiClient = (q: Queryable, id: string, values: Partial<ApiClientValues>): Promise<ApiClientRow> =>
   updateRow(q, apiClients, apiClients.id, id, values);
-
-/** Whether `id` is an API client that has been revoked (an OpenID Connect client is none: false). */
-export async function isRevokedClient(q: Queryable, id: string | null): Promise<boolean> {
-  if (!id) return false;
-  const [row] = await q
-    .select({ id: apiClients.id })
-    .from(apiClients)
-    .where(and(eq(apiClients.id, id), isNotNull(apiClients.revokedAt)));
-  return row !== undefined;
-}
 
 /** Any client, revoked or not, that holds this token hash. */
 export async function findClientByTokenHash(q: Queryable, tokenHash: string): Promise<ApiClientRow | null> {
