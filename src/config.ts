@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { z } from 'zod';
+import { type Cidr, type PrivateNetworks, parseInternalCidr } from './lib/networks.js';
 
 /**
  * Configuration comes from the environment only, validated once at start.
@@ -131,6 +132,23 @@ const envSchema = z.object({
         .map((h) => h.replace(/^\[|\]$/g, '')),
     )
     .optional(),
+  /** Which private-network (and loopback) addresses callbacks may reach: `all`, `none`, or a comma list of CIDR ranges. */
+  NOTIFICATIONS_PRIVATE_NETWORKS: z
+    .string()
+    .transform((v, ctx): PrivateNetworks => {
+      const value = v.trim().toLowerCase();
+      if (value === 'all') return 'all';
+      if (value === 'none') return [];
+      const ranges: Cidr[] = [];
+      for (const [i, item] of value.split(',').entries()) {
+        const range = parseInternalCidr(item.trim());
+        // The position, not the value: configuration errors never quote what was set.
+        if (typeof range === 'string') ctx.addIssue({ code: 'custom', message: `range ${i + 1} ${range} (or set all, or none)` });
+        else ranges.push(range);
+      }
+      return ranges;
+    })
+    .default('all'),
   NOTIFICATIONS_POLL_MS: wholeNumber(10, 60_000).default(1000),
   NOTIFICATIONS_BACKOFF_BASE_MS: wholeNumber(10, 3_600_000).default(5000),
   NOTIFICATIONS_GIVE_UP_AFTER_MS: wholeNumber(100, 7 * 86_400_000).default(86_400_000),

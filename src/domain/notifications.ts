@@ -1,3 +1,4 @@
+import { type PrivateNetworks, refusedInternal } from '../lib/networks.js';
 import type { AuditAction, AuditObjectType, Role } from './codes.js';
 import type { InvalidParam } from './errors.js';
 
@@ -100,8 +101,12 @@ export interface DeliveryAttempt {
 /** Hosts (lower case) that may be called over plain http: loopback for tests and local development. */
 export type PlainHttpHosts = readonly string[];
 
-/** A callback URL's problems: https only (http for listed hosts), no credentials, no fragment. */
-export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts): InvalidParam[] {
+/**
+ * A callback URL's problems: https only (http for listed hosts), no credentials, no fragment, and no
+ * IP literal in a private network (or loopback) the operator does not allow. A host name is checked
+ * on what it resolves to, at every connection (src/infrastructure/webhooks.ts).
+ */
+export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, privateNetworks: PrivateNetworks = 'all'): InvalidParam[] {
   const bad = (code: string, reason: string): InvalidParam[] => [{ name: 'callbackUrl', code, reason }];
   let url: URL;
   try {
@@ -117,6 +122,9 @@ export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts):
   if (url.username || url.password) return bad('credentials_in_url', 'must not hold a user name or password');
   // An empty fragment (`…/hook#`) leaves url.hash '' but is kept in the URL: refused all the same.
   if (url.hash || url.href.includes('#')) return bad('fragment_in_url', 'must not have a fragment');
+  if (refusedInternal(host, privateNetworks)) {
+    return bad('private_network_refused', 'is an address in a private network this registry may not call (NOTIFICATIONS_PRIVATE_NETWORKS)');
+  }
   return [];
 }
 
@@ -140,8 +148,9 @@ export function checkSubscription(
   input: SubscriptionInput,
   subscriber: { role: Role | 'system'; municipalityCode: string | null },
   plainHttpHosts: PlainHttpHosts,
+  privateNetworks: PrivateNetworks = 'all',
 ): InvalidParam[] {
-  const issues = checkCallbackUrl(input.callbackUrl, plainHttpHosts);
+  const issues = checkCallbackUrl(input.callbackUrl, plainHttpHosts, privateNetworks);
   if (subscriber.role === 'analyst') issues.push(...checkAnalystEventTypes(input.eventTypes));
   if (subscriber.role === 'officer' && input.municipalityCode && input.municipalityCode !== subscriber.municipalityCode) {
     issues.push({

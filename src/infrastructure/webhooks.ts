@@ -3,13 +3,15 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { addressType, LOOPBACK_RANGES, type PrivateNetworks, rangeList, refusedInternal } from '../lib/networks.js';
 
 /**
  * Outbound webhook calls: Standard Webhooks signatures (https://www.standardwebhooks.com) and a
  * POST that is safe to point at a URL someone else chose: https only unless the host is listed,
  * no redirects followed, connect and response timeouts, a response size limit, and never to a
  * link-local, metadata or unspecified address (checked on the resolved address, so DNS cannot
- * smuggle one in). Loopback is reached only for hosts listed for plain http (tests, development).
+ * smuggle one in). Loopback is reached only for hosts listed for plain http (tests, development),
+ * and private networks (loopback too) only where the operator allows them (NOTIFICATIONS_PRIVATE_NETWORKS).
  */
 
 /** A new signing secret in the Standard Webhooks form: `whsec_` + base64 of 32 random bytes. */
@@ -28,6 +30,8 @@ export function signatures(secrets: readonly string[], id: string, timestampSeco
 export interface OutboundPolicy {
   /** Lower-case host names (or IP literals) that may be called over http, and the only ones that may resolve to loopback. */
   plainHttpHosts: readonly string[];
+  /** The private-network and loopback addresses calls may reach: `all`, or these ranges. */
+  privateNetworks: PrivateNetworks;
   connectTimeoutMs: number;
   responseTimeoutMs: number;
   maxResponseBytes: number;
@@ -46,11 +50,8 @@ export interface PostResult {
 const EXCERPT_CHARS = 200;
 
 /** One list per reason; `net.BlockList` matches every spelling of an address, IPv4-mapped IPv6 (`::ffff:a9fe:a9fe`) included. */
-function ranges(...subnets: [address: string, prefix: number, type: 'ipv4' | 'ipv6'][]): net.BlockList {
-  const list = new net.BlockList();
-  for (const [address, prefix, type] of subnets) list.addSubnet(address, prefix, type);
-  return list;
-}
+const ranges = (...subnets: [address: string, prefix: number, type: 'ipv4' | 'ipv6'][]): net.BlockList =>
+  rangeList(subnets.map(([address, prefix, type]) => ({ address, prefix, type })));
 
 const BLOCKED: [reason: string, list: net.BlockList][] = [
   ['link-local or metadata address', ranges(['169.254.0.0', 16, 'ipv4'])],
@@ -59,25 +60,29 @@ const BLOCKED: [reason: string, list: net.BlockList][] = [
   ['link-local address', ranges(['fe80::', 10, 'ipv6'])],
   ['unspecified or multicast address', ranges(['::', 128, 'ipv6'], ['ff00::', 8, 'ipv6'])],
 ];
-const LOOPBACK = ranges(['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']);
+const LOOPBACK = rangeList(LOOPBACK_RANGES);
 
-/** Why an address may not be called, or null. */
-export function blockedAddress(address: string, loopbackAllowed: boolean): string | null {
-  const type = net.isIPv6(address) ? 'ipv6' : 'ipv4';
+/**
+ * Why an address may not be called, or null. Loopback needs both: a host listed for plain http
+ * (`loopbackAllowed`) and a private-network setting that allows it.
+ */
+export function blockedAddress(address: string, loopbackAllowed: boolean, privateNetworks: PrivateNetworks = 'all'): string | null {
+  const type = addressType(address);
   for (const [reason, list] of BLOCKED) if (list.check(address, type)) return reason;
   if (!loopbackAllowed && LOOPBACK.check(address, type)) return 'loopback address';
+  if (refusedInternal(address, privateNetworks)) return 'private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS';
   return null;
 }
 
 class BlockedAddressError extends Error {}
 
 /** dns.lookup, refusing any address in the blocked ranges. */
-function guardedLookup(loopbackAllowed: boolean): net.LookupFunction {
+function guardedLookup(loopbackAllowed: boolean, privateNetworks: PrivateNetworks): net.LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 4);
       for (const a of addresses) {
-        const why = blockedAddress(a.address, loopbackAllowed);
+        const why = blockedAddress(a.address, loopbackAllowed, privateNetworks);
         if (why) return callback(new BlockedAddressError(`${hostname} resolves to a ${why}`), '', 4);
       }
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
@@ -112,7 +117,7 @@ export function createWebhookSender(policy: OutboundPolicy) {
       return Promise.resolve(done({ statusCode: null, error: 'plain http is not allowed for this host', excerpt: null }));
     }
     if (net.isIP(host)) {
-      const why = blockedAddress(host, listed);
+      const why = blockedAddress(host, listed, policy.privateNetworks);
       if (why) return Promise.resolve(done({ statusCode: null, error: `refused: ${why}`, excerpt: null }));
     }
     const lib = url.protocol === 'https:' ? https : http;
@@ -128,7 +133,7 @@ export function createWebhookSender(policy: OutboundPolicy) {
       const req = lib.request(url, {
         method: 'POST',
         agent: url.protocol === 'https:' ? agents.https : agents.http,
-        lookup: guardedLookup(listed),
+        lookup: guardedLookup(listed, policy.privateNetworks),
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       });
       const cut = () => {

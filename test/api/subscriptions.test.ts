@@ -14,8 +14,13 @@ const body = (over: Record<string, unknown> = {}) => ({ callbackUrl: HOOK, event
 type Row = Record<string, unknown>;
 
 // One app and database for the file (each fresh database costs seconds); the subtests leave no subscriptions behind that the next would count.
+// Private networks narrowed to one municipal range (and loopback): callbacks by name, as most here, are unaffected.
 const { app, client, database, services } = await build(t, {
-  config: { NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1', PUBLIC_BASE_URL: 'https://registry.example/v1' },
+  config: {
+    NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1',
+    NOTIFICATIONS_PRIVATE_NETWORKS: '10.20.0.0/16,127.0.0.0/8',
+    PUBLIC_BASE_URL: 'https://registry.example/v1',
+  },
 });
 const outboxCount = async () =>
   ((await database.owner.execute(sql`select count(*)::int as n from outbox_events`)) as unknown as { rows: { n: number }[] }).rows[0]?.n ??
@@ -496,3 +501,56 @@ t.test('the delivery log filters by outcome, the name of the field it filters on
   t.ok(query.outcome, 'the document declares outcome');
   t.equal(query.status?.deprecated, true, 'and status as deprecated');
 });
+
+t.test(
+  'a callback on a private-network address the operator does not allow is a 400 (private_network_refused), on POST and PUT',
+  async (t) => {
+    const officer = await client('officer', 'GM0363');
+    const post = (payload: Row) => app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload });
+    const problem = (res: { body: string }) => json<{ status: number; invalidParams: { name: string; code: string }[] }>(res);
+    for (const callbackUrl of [
+      'https://10.1.2.3/hook',
+      'https://[fd00::2]:8443/hook',
+      'https://192.168.0.10/hook',
+      'https://[::ffff:10.1.2.3]/',
+    ]) {
+      const res = await post(body({ callbackUrl }));
+      t.equal(res.statusCode, 400, `${callbackUrl}: ${res.body}`);
+      t.match(res.headers['content-type'], /^application\/problem\+json/);
+      t.same(
+        problem(res).invalidParams.map((p) => `${p.name}:${p.code}`),
+        ['callbackUrl:private_network_refused'],
+      );
+    }
+    const withSchemaIssue = await post(body({ callbackUrl: 'https://10.1.2.3/hook', description: 7 }));
+    t.same(
+      problem(withSchemaIssue)
+        .invalidParams.map((p) => `${p.name}:${p.code}`)
+        .sort(),
+      ['callbackUrl:private_network_refused', 'description:invalid_type'],
+      'listed with the schema’s issues',
+    );
+
+    const inRange = await post(body({ callbackUrl: 'https://10.20.0.5/hook' }));
+    t.equal(inRange.statusCode, 201, `inside the listed range: ${inRange.body}`);
+    const sub = json<{ id: string }>(inRange);
+    const put = await app.inject({
+      method: 'PUT',
+      url: `/v1/subscriptions/${sub.id}`,
+      headers: { ...officer.auth, 'if-match': '"1"' },
+      payload: body({ callbackUrl: 'https://172.16.5.5/hook' }),
+    });
+    t.equal(put.statusCode, 400, put.body);
+    t.same(
+      problem(put).invalidParams.map((p) => `${p.name}:${p.code}`),
+      ['callbackUrl:private_network_refused'],
+      'a PUT too',
+    );
+    const { statusCode } = await app.inject({
+      method: 'DELETE',
+      url: `/v1/subscriptions/${sub.id}`,
+      headers: { ...officer.auth, 'if-match': '"1"', 'x-audit-reason': 'test clean-up' },
+    });
+    t.equal(statusCode, 204);
+  },
+);

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import type { DispatcherOptions } from '../../src/application/notifications/dispatcher.js';
+import { type Cidr, type PrivateNetworks, parseInternalCidr } from '../../src/lib/networks.js';
 import { build, json, sample } from '../support/helper.js';
 import { records } from '../support/records.js';
 import { type Receiver, webhookReceiver } from '../support/webhook-receiver.js';
@@ -373,6 +374,7 @@ t.test('outbound safety: no link-local or metadata addresses, no redirects', asy
   const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
   const sender = createWebhookSender({
     plainHttpHosts: ['127.0.0.1'],
+    privateNetworks: 'all',
     connectTimeoutMs: 300,
     responseTimeoutMs: 300,
     maxResponseBytes: 1024,
@@ -432,4 +434,66 @@ t.test('a revoked owner’s subscription sends nothing more, not even what was q
   t.equal((await attempts()).length, 1, 'no attempt after the revocation');
   // It stayed in the backlog (and its age in oldestUndeliveredAgeSeconds) for good, though it is never sent.
   t.equal((await services.notifications.backlog()).backlog, waiting - 1, 'what will never be sent is no backlog');
+});
+
+t.test('private networks: the setting is held at every connection, to an address or a name that resolves to one', async (t) => {
+  const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
+  const only = (...ranges: string[]) => ranges.map((r) => parseInternalCidr(r) as Cidr);
+  const sender = (privateNetworks: PrivateNetworks) => {
+    const s = createWebhookSender({
+      plainHttpHosts: ['localhost'],
+      privateNetworks,
+      connectTimeoutMs: 300,
+      responseTimeoutMs: 300,
+      maxResponseBytes: 1024,
+    });
+    t.teardown(() => s.close());
+    return s;
+  };
+  const none = sender([]);
+  t.match(
+    (await none.post('https://10.1.2.3/hook', '{}', {})).error,
+    /refused: private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS/,
+  );
+  t.match((await none.post('https://[fd00::2]/hook', '{}', {})).error, /refused: private-network address/);
+  t.match((await sender(only('10.20.0.0/16')).post('https://[::ffff:10.1.2.3]/hook', '{}', {})).error, /refused: private-network/);
+  // A name is judged by what it resolves to: localhost (the system resolver, /etc/hosts) is loopback,
+  // which the private-network setting governs as well as NOTIFICATIONS_HTTP_HOSTS. So this is the
+  // path a DNS name resolving to 10.x takes, with no hosts file or DNS server of the test's own.
+  const url = `http://localhost:${receiver.port}/hooks/by-name`;
+  const refused = await sender(only('10.0.0.0/8')).post(url, '{}', {});
+  t.match(refused.error, /refused: localhost resolves to a private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS/);
+  t.equal(refused.statusCode, null);
+  t.notOk(receiver.requests.includes('/hooks/by-name'), 'nothing reached the receiver');
+  const allowed = await sender(only('127.0.0.0/8', '::1/128')).post(url, '{}', {});
+  t.equal(allowed.statusCode, 401, 'in a listed range: it connects (and the unsigned call is refused by the receiver)');
+  t.ok(receiver.requests.includes('/hooks/by-name'));
+});
+
+t.test('private networks: a subscription made before the setting narrowed is refused at delivery, in its log', async (t) => {
+  const officer = await client('officer', 'GM0080');
+  const own = await webhookReceiver();
+  t.teardown(() => own.close());
+  const sub = await subscribe(officer.auth, own, 'narrowed', { eventTypes: [`${P}.establishment.created`] });
+  // The operator restarts with NOTIFICATIONS_PRIVATE_NETWORKS=none; the callback (on 127.0.0.1) was accepted before.
+  const narrowed = services.notifications.dispatcher(log, { giveUpAfterMs: 60_000, privateNetworks: [] });
+  t.teardown(() => narrowed.stop());
+  await make.establishment(officer.auth, 'GM0080');
+  type Attempt = { outcome: string; statusCode: number | null; error: string | null; responseExcerpt: string | null };
+  const attempts = async () =>
+    json<{ items: Attempt[] }>(await app.inject({ url: `/v1/subscriptions/${sub.id}/deliveries`, headers: officer.auth })).items;
+  await until(async () => {
+    await narrowed.tick();
+    return (await attempts()).length > 0;
+  }, 'a refused attempt');
+  t.match(await attempts(), [
+    {
+      outcome: 'failed',
+      statusCode: null,
+      responseExcerpt: null,
+      error: /^refused: private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS$/,
+    },
+  ]);
+  t.same(own.requests, [], 'no connection was made');
+  await narrowed.stop();
 });

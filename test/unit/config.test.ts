@@ -97,6 +97,31 @@ t.test('config: bad values stop the start, naming the variable', async (t) => {
   }
 });
 
+t.test('config: NOTIFICATIONS_PRIVATE_NETWORKS is all, none or CIDR ranges inside private space', async (t) => {
+  t.equal(loadConfig({}).NOTIFICATIONS_PRIVATE_NETWORKS, 'all', 'all by default: existing deployments keep working');
+  t.equal(loadConfig({ NOTIFICATIONS_PRIVATE_NETWORKS: 'ALL' }).NOTIFICATIONS_PRIVATE_NETWORKS, 'all');
+  t.same(loadConfig({ NOTIFICATIONS_PRIVATE_NETWORKS: 'none' }).NOTIFICATIONS_PRIVATE_NETWORKS, [], 'none: no range');
+  t.same(loadConfig({ NOTIFICATIONS_PRIVATE_NETWORKS: '10.20.0.0/16, FD12:3456::/32,127.0.0.0/8' }).NOTIFICATIONS_PRIVATE_NETWORKS, [
+    { address: '10.20.0.0', prefix: 16, type: 'ipv4' },
+    { address: 'fd12:3456::', prefix: 32, type: 'ipv6' },
+    { address: '127.0.0.0', prefix: 8, type: 'ipv4' },
+  ]);
+  for (const [value, why] of [
+    ['10.0.0.0', /range 1 must be a range in CIDR notation/],
+    ['10.0.0.0/8,10.300.0.0/16', /range 2 must be a range in CIDR notation/],
+    ['10.0.0.0/33', /range 1 has a prefix longer than an IPv4 address/],
+    ['fd00::/129', /range 1 has a prefix longer than an IPv6 address/],
+    ['10.0.0.0/8,', /range 2 must be a range/],
+    ['8.8.8.0/24', /range 1 is not inside private or loopback address space/],
+    ['10.0.0.0/7', /range 1 is not inside private/],
+    ['some', /range 1 must be a range/],
+  ] as const) {
+    const message = errorOf({ NOTIFICATIONS_PRIVATE_NETWORKS: value }) ?? '';
+    t.match(message, /NOTIFICATIONS_PRIVATE_NETWORKS: /, `${value}: refused, naming the variable`);
+    t.match(message, why, `${value}: saying what is wrong`);
+  }
+});
+
 t.test('config: first-start hints are on by default, off in production or when switched off', async (t) => {
   t.equal(firstStartHints(loadConfig({})), true, 'on for someone trying it out');
   t.equal(firstStartHints(loadConfig({ NODE_ENV: 'production' })), false, 'off with NODE_ENV=production');

@@ -3,6 +3,10 @@ import t from 'tap';
 import { eventsOf } from '../../src/application/notifications/outbox.js';
 import { backoffMs, checkCallbackUrl, EVENT_TYPES, eventFor } from '../../src/domain/notifications.js';
 import { blockedAddress, signatures } from '../../src/infrastructure/webhooks.js';
+import { type Cidr, parseInternalCidr } from '../../src/lib/networks.js';
+
+/** NOTIFICATIONS_PRIVATE_NETWORKS as the configuration reads it. */
+const only = (...ranges: string[]): Cidr[] => ranges.map((r) => parseInternalCidr(r) as Cidr);
 
 t.test('backoff: exponential from the base, capped, with jitter in the upper half', async (t) => {
   t.equal(
@@ -65,6 +69,41 @@ t.test('blocked addresses: link-local, metadata, unspecified; loopback unless al
   t.equal(blockedAddress('2001:db8::1', false), null);
   t.ok(blockedAddress('0:0:0:0:0:0:0:1', false), 'IPv6 loopback written out in full is loopback too');
   t.ok(blockedAddress('FE80::1', true), 'link-local in upper case too');
+});
+
+t.test('private networks: all by default; none, or only the listed ranges; loopback needs both rules', async (t) => {
+  const internal = ['10.1.2.3', '172.16.0.1', '172.31.255.254', '192.168.1.1', '100.64.0.1', 'fd00::2', 'fc00::1', '::ffff:a01:203'];
+  for (const a of internal) {
+    t.equal(blockedAddress(a, false), null, `${a}: allowed by default (all)`);
+    t.match(blockedAddress(a, false, []), /private-network address/, `${a}: refused with none`);
+  }
+  const ranges = only('10.20.0.0/16', 'fd12:3456::/32');
+  t.equal(blockedAddress('10.20.7.8', false, ranges), null, 'inside a listed range');
+  t.equal(blockedAddress('::ffff:10.20.7.8', false, ranges), null, 'in its IPv4-mapped spelling too');
+  t.equal(blockedAddress('FD12:3456::1', false, ranges), null, 'an IPv6 range, in any case');
+  t.match(blockedAddress('10.21.0.1', false, ranges), /private-network/, 'the same /8, another /16');
+  t.match(blockedAddress('::ffff:a15:1', false, ranges), /private-network/, 'and in hex');
+  t.match(blockedAddress('fd12:3457::1', false, ranges), /private-network/);
+  t.equal(blockedAddress('172.32.0.1', false, []), null, 'just outside 172.16/12: public, never refused by this rule');
+  t.equal(blockedAddress('2001:db8::1', false, []), null);
+  t.match(blockedAddress('100.100.100.200', true, 'all'), /metadata/, 'the metadata address in CGNAT space stays blocked');
+  t.match(blockedAddress('127.0.0.1', true, []), /private-network/, 'loopback of a listed host: refused with none');
+  t.match(blockedAddress('127.0.0.1', true, ranges), /private-network/, 'and when the list leaves it out');
+  t.equal(blockedAddress('127.0.0.1', true, only('127.0.0.0/8')), null, 'allowed when listed for http and in the ranges');
+  t.match(blockedAddress('127.0.0.1', false, only('127.0.0.0/8')), /loopback/, 'the ranges never open loopback on their own');
+});
+
+t.test('callback URLs: an IP literal in a refused private network is a 400 at subscription time', async (t) => {
+  const ranges = only('10.20.0.0/16');
+  t.same(checkCallbackUrl('https://10.1.2.3/hook', []), [], 'all (the default): allowed');
+  t.match(checkCallbackUrl('https://10.1.2.3/hook', [], []), [{ name: 'callbackUrl', code: 'private_network_refused' }]);
+  t.match(checkCallbackUrl('https://[fd00::2]:8443/hook', [], ranges), [{ code: 'private_network_refused' }]);
+  t.match(checkCallbackUrl('https://[::ffff:10.1.2.3]/hook', [], ranges), [{ code: 'private_network_refused' }], 'IPv4-mapped');
+  t.match(checkCallbackUrl('https://0xa010203/hook', [], ranges), [{ code: 'private_network_refused' }], 'any spelling URL reads as IPv4');
+  t.same(checkCallbackUrl('https://10.20.0.5/hook', [], ranges), [], 'inside a listed range');
+  t.same(checkCallbackUrl('https://93.184.215.14/hook', [], []), [], 'a public address');
+  t.same(checkCallbackUrl('https://zaken.gemeente.example/hook', [], []), [], 'a name: judged by its address at the connection');
+  t.match(checkCallbackUrl('http://127.0.0.1:8080/hook', ['127.0.0.1'], ranges), [{ code: 'private_network_refused' }], 'loopback too');
 });
 
 t.test('blocked addresses: an IPv4-mapped IPv6 literal in hex (as URL parsing writes it) is the IPv4 address', async (t) => {

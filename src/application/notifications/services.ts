@@ -12,6 +12,7 @@ export type NotificationOptions = DispatcherOptions;
 /** Defaults for callers that configure nothing (scripts, tests): the service's defaults, see src/config.ts. */
 export const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
   plainHttpHosts: [],
+  privateNetworks: 'all',
   connectTimeoutMs: 5000,
   responseTimeoutMs: 10_000,
   maxResponseBytes: 65_536,

@@ -24,6 +24,7 @@ import {
   updateSubscription,
 } from '../../infrastructure/repositories/notifications.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks.js';
+import type { PrivateNetworks } from '../../lib/networks.js';
 import { assertMunicipalityRegistered } from '../commands/establishments.js';
 import { type CommandRunner, type Created, createdRecord, Revised, type Revision, revise, sameColumns, stamps } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
@@ -52,13 +53,19 @@ const ownerFilter = (ctx: RequestContext) => (ctx.actor.role === 'analyst' ? ctx
 
 export interface SubscriptionOptions {
   plainHttpHosts: PlainHttpHosts;
+  privateNetworks: PrivateNetworks;
 }
 
 /** Webhook subscriptions: every write through the command runner (tenant, If-Match, audit). */
 export function createSubscriptionCommands(runner: CommandRunner, options: SubscriptionOptions) {
   /** The rules of a subscription for this subscriber, each broken one an invalidParams entry. */
   const rules = (ctx: RequestContext, input: SubscriptionInput) =>
-    checkSubscription(input, { role: ctx.actor.role, municipalityCode: ctx.municipalityCode }, options.plainHttpHosts);
+    checkSubscription(
+      input,
+      { role: ctx.actor.role, municipalityCode: ctx.municipalityCode },
+      options.plainHttpHosts,
+      options.privateNetworks,
+    );
   const check = (ctx: RequestContext, input: SubscriptionInput) => assertNoInvalidParams(rules(ctx, input));
   /** An officer's subscription is always for their municipality. */
   const municipalityOf = (ctx: RequestContext, input: SubscriptionInput) => ctx.municipalityCode ?? input.municipalityCode ?? null;

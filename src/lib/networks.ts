@@ -1,0 +1,80 @@
+import net from 'node:net';
+
+/**
+ * Address ranges, and which internal ones a callback may reach (NOTIFICATIONS_PRIVATE_NETWORKS):
+ * pure address arithmetic, shared by the configuration, the rule on a callback URL at subscription
+ * time and the guard on the resolved address at every connection.
+ */
+
+export type AddressType = 'ipv4' | 'ipv6';
+
+/** One range: its network address, prefix length and family. */
+export interface Cidr {
+  address: string;
+  prefix: number;
+  type: AddressType;
+}
+
+export const addressType = (address: string): AddressType => (net.isIPv6(address) ? 'ipv6' : 'ipv4');
+
+/** One `net.BlockList` of these ranges: it matches every spelling of an address, IPv4-mapped IPv6 (`::ffff:a01:203`) included. */
+export function rangeList(cidrs: readonly Cidr[]): net.BlockList {
+  const list = new net.BlockList();
+  for (const { address, prefix, type } of cidrs) list.addSubnet(address, prefix, type);
+  return list;
+}
+
+const cidr = (address: string, prefix: number): Cidr => ({ address, prefix, type: addressType(address) });
+
+/** Loopback: reached only by hosts listed in NOTIFICATIONS_HTTP_HOSTS (and only where the private-network setting allows it). */
+export const LOOPBACK_RANGES: readonly Cidr[] = [cidr('127.0.0.0', 8), cidr('::1', 128)];
+
+/**
+ * Private address space: RFC 1918, shared address space (CGNAT, RFC 6598), IPv6 unique local
+ * addresses (RFC 4193) and their deprecated forerunner, site-local (RFC 3879). Where municipal case
+ * systems live, and where the hosting party's own internal services do.
+ */
+export const PRIVATE_RANGES: readonly Cidr[] = [
+  cidr('10.0.0.0', 8),
+  cidr('172.16.0.0', 12),
+  cidr('192.168.0.0', 16),
+  cidr('100.64.0.0', 10),
+  cidr('fc00::', 7),
+  cidr('fec0::', 10),
+];
+
+/** The internal space the setting governs: private networks and loopback. */
+const INTERNAL_RANGES = [...PRIVATE_RANGES, ...LOOPBACK_RANGES];
+const INTERNAL = rangeList(INTERNAL_RANGES);
+
+/** Which internal addresses callbacks may reach: all of them (the default), or those in these ranges (none: an empty list). */
+export type PrivateNetworks = 'all' | readonly Cidr[];
+
+/** Whether the address lies in private address space or loopback. */
+export const isInternal = (address: string): boolean => INTERNAL.check(address, addressType(address));
+
+/**
+ * Whether an internal address is outside what the setting allows. A public address is never refused
+ * here, nor a host name (it is judged by what it resolves to, at the connection).
+ */
+export function refusedInternal(address: string, allowed: PrivateNetworks): boolean {
+  if (allowed === 'all' || !net.isIP(address) || !isInternal(address)) return false;
+  return !rangeList(allowed).check(address, addressType(address));
+}
+
+/**
+ * `10.20.0.0/16` or `fd12:3456::/32` read as a range inside internal space, or why not. A range
+ * partly or wholly outside it would suggest an allow-list of every destination, which this is not.
+ */
+export function parseInternalCidr(text: string): Cidr | string {
+  const match = /^([0-9a-fA-F.:]+)\/([0-9]{1,3})$/.exec(text);
+  if (!match) return 'must be a range in CIDR notation, such as 10.20.0.0/16 or fd12:3456::/32';
+  const [, address = '', digits = ''] = match;
+  const prefix = Number(digits);
+  if (!net.isIP(address)) return 'must be a range in CIDR notation, such as 10.20.0.0/16 or fd12:3456::/32';
+  const type = addressType(address);
+  if (prefix > (type === 'ipv4' ? 32 : 128)) return `has a prefix longer than an ${type === 'ipv4' ? 'IPv4' : 'IPv6'} address`;
+  const inside = INTERNAL_RANGES.some((r) => r.type === type && prefix >= r.prefix && rangeList([r]).check(address, type));
+  if (!inside) return 'is not inside private or loopback address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, 127/8, ::1)';
+  return { address, prefix, type };
+}
