@@ -3,7 +3,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { addressType, LOOPBACK_RANGES, type PrivateNetworks, rangeList, refusedInternal } from '../lib/networks.js';
+import { addressType, isPrivate, LOOPBACK_RANGES, type PrivateNetworks, rangeList, refusedInternal } from '../lib/networks.js';
 
 /**
  * Outbound webhook calls: Standard Webhooks signatures (https://www.standardwebhooks.com) and a
@@ -41,7 +41,7 @@ export interface PostResult {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
-  /** The first few hundred characters of the response, printable only. */
+  /** The first few hundred characters of the response, printable only; none from a private-network address. */
   excerpt: string | null;
   /** Set when the sender was stopped (`abort()`) before the receiver answered: the receiver is not to blame. */
   aborted?: true;
@@ -160,11 +160,17 @@ export function createWebhookSender(policy: OutboundPolicy) {
       });
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
+        // An answer from a private network is never quoted (no excerpt, no redirect Location): with it, a
+        // subscriber could read internal services that answer a POST. The status code stays (the
+        // receiver's own failures need it).
+        const remote = res.socket?.remoteAddress;
+        const quotable = remote !== undefined && !isPrivate(remote);
         let received = 0;
         let text = '';
         const end = (error: string | null) => {
-          const redirect = status >= 300 && status < 400 ? `redirect to ${res.headers.location ?? '?'} not followed` : null;
-          finish({ statusCode: status, error: redirect ?? error, excerpt: text ? printable(text) : null });
+          const to = quotable ? ` to ${res.headers.location ?? '?'}` : '';
+          const redirect = status >= 300 && status < 400 ? `redirect${to} not followed` : null;
+          finish({ statusCode: status, error: redirect ?? error, excerpt: text && quotable ? printable(text) : null });
         };
         res.on('data', (chunk: Buffer) => {
           received += chunk.length;

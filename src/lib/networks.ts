@@ -50,6 +50,11 @@ const INTERNAL = rangeList(INTERNAL_RANGES);
 /** Which internal addresses callbacks may reach: all of them (the default), or those in these ranges (none: an empty list). */
 export type PrivateNetworks = 'all' | readonly Cidr[];
 
+const PRIVATE = rangeList(PRIVATE_RANGES);
+
+/** Whether the address lies in private address space (loopback not included). */
+export const isPrivate = (address: string): boolean => net.isIP(address) !== 0 && PRIVATE.check(address, addressType(address));
+
 /** Whether the address lies in private address space or loopback. */
 export const isInternal = (address: string): boolean => INTERNAL.check(address, addressType(address));
 

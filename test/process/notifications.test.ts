@@ -1,7 +1,9 @@
+import http from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import type { DispatcherOptions } from '../../src/application/notifications/dispatcher.js';
-import { type Cidr, type PrivateNetworks, parseInternalCidr } from '../../src/lib/networks.js';
+import { type Cidr, isPrivate, type PrivateNetworks, parseInternalCidr } from '../../src/lib/networks.js';
 import { build, json, sample } from '../support/helper.js';
 import { records } from '../support/records.js';
 import { type Receiver, webhookReceiver } from '../support/webhook-receiver.js';
@@ -385,7 +387,6 @@ t.test('outbound safety: no link-local or metadata addresses, no redirects', asy
   t.match((await sender.post('https://127.0.0.1/hook', '{}', {})).error, /^(?!refused)/, 'loopback allowed only for listed hosts');
   t.match((await sender.post('https://localhost:1/hook', '{}', {})).error, /refused: localhost resolves to a loopback/);
   t.match((await sender.post('http://example.org/hook', '{}', {})).error, /plain http is not allowed/);
-  const http = await import('node:http');
   const redirector = http.createServer((_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/' }).end('x'.repeat(5000)));
   await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
   t.teardown(() => redirector.close());
@@ -497,3 +498,38 @@ t.test('private networks: a subscription made before the setting narrowed is ref
   t.same(own.requests, [], 'no connection was made');
   await narrowed.stop();
 });
+
+// A real private-network address of this machine (an fd00::/8 or 10.x interface), if it has one: the
+// receiver must listen where the registry's calls really go. Without one the subtest is skipped, and says so.
+const privateAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && !i.internal && isPrivate(i.address))?.address;
+
+t.test(
+  'an answer from a private-network address is not quoted in the delivery log: status code only',
+  { skip: privateAddress ? false : 'this machine has no private-network address to listen on' },
+  async (t) => {
+    const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
+    const host = privateAddress as string;
+    const internal = http.createServer((req, res) => {
+      if (req.url === '/moved') res.writeHead(302, { location: 'https://intranet.example/admin?token=x' }).end();
+      else res.writeHead(500, { 'content-type': 'text/plain' }).end('internal billing service 4.2, database: billing-db-01');
+    });
+    await new Promise<void>((r) => internal.listen(0, host, r));
+    t.teardown(() => internal.close());
+    const port = (internal.address() as { port: number }).port;
+    const literal = host.includes(':') ? `[${host}]` : host;
+    const sender = createWebhookSender({
+      plainHttpHosts: [host],
+      privateNetworks: 'all',
+      connectTimeoutMs: 2000,
+      responseTimeoutMs: 2000,
+      maxResponseBytes: 1024,
+    });
+    t.teardown(() => sender.close());
+    const answered = await sender.post(`http://${literal}:${port}/`, '{}', {});
+    t.match(answered, { statusCode: 500, error: 'HTTP 500', excerpt: null }, `${host}: the status code, not the answer`);
+    const moved = await sender.post(`http://${literal}:${port}/moved`, '{}', {});
+    t.match(moved, { statusCode: 302, error: 'redirect not followed', excerpt: null }, 'nor where it redirects to');
+  },
+);

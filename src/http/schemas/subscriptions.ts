@@ -111,7 +111,9 @@ export const DeliveryAttempt = z
     statusCode: z.number().int().nullable(),
     durationMs: z.number().int(),
     error: z.string().nullable(),
-    responseExcerpt: z.string().nullable().meta({ description: 'The first 200 printable characters of the answer, at most.' }),
+    responseExcerpt: z.string().nullable().meta({
+      description: 'The first 200 printable characters of the answer, at most; null for an answer from a private-network address.',
+    }),
     attemptedAt: Timestamp,
   })
   .meta({ id: 'DeliveryAttempt', description: 'One attempt to deliver one event.' });
