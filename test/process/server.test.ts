@@ -132,4 +132,7 @@ t.test('server: a bad configuration stops the start, naming the variable', async
   t.not(await short.exited, 0);
   t.match(short.output(), /REGISTRY_ADMIN_TOKEN/);
   t.notMatch(short.output(), /short/, 'without echoing the secret');
+  const range = startServer({ NOTIFICATIONS_PRIVATE_NETWORKS: '10.20.0.0/16,10.30.0.0/33', DATA_DIR: tempDataDir(t) });
+  t.equal(await range.exited, 78, 'a bad private-network range: exit 78 (EX_CONFIG)');
+  t.match(range.output(), /NOTIFICATIONS_PRIVATE_NETWORKS: range 2 has a prefix longer than an IPv4 address/);
 });
