@@ -3,7 +3,15 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { addressType, isPrivate, LOOPBACK_RANGES, type PrivateNetworks, rangeList, refusedInternal } from '../lib/networks.js';
+import {
+  addressType,
+  isPrivate,
+  LOOPBACK_RANGES,
+  type PrivateNetworks,
+  rangeList,
+  reachedAddress,
+  refusedInternal,
+} from '../lib/networks.js';
 
 /**
  * Outbound webhook calls: Standard Webhooks signatures (https://www.standardwebhooks.com) and a
@@ -67,9 +75,10 @@ const LOOPBACK = rangeList(LOOPBACK_RANGES);
  * (`loopbackAllowed`) and a private-network setting that allows it.
  */
 export function blockedAddress(address: string, loopbackAllowed: boolean, privateNetworks: PrivateNetworks = 'all'): string | null {
-  const type = addressType(address);
-  for (const [reason, list] of BLOCKED) if (list.check(address, type)) return reason;
-  if (!loopbackAllowed && LOOPBACK.check(address, type)) return 'loopback address';
+  const reached = reachedAddress(address); // through NAT64, the IPv4 address behind it
+  const type = addressType(reached);
+  for (const [reason, list] of BLOCKED) if (list.check(reached, type)) return reason;
+  if (!loopbackAllowed && LOOPBACK.check(reached, type)) return 'loopback address';
   if (refusedInternal(address, privateNetworks)) return 'private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS';
   return null;
 }

@@ -26,6 +26,29 @@ export function rangeList(cidrs: readonly Cidr[]): net.BlockList {
 
 const cidr = (address: string, prefix: number): Cidr => ({ address, prefix, type: addressType(address) });
 
+/** NAT64's well-known prefix (RFC 6052): an address in it reaches the IPv4 address in its last 32 bits. */
+const NAT64 = rangeList([cidr('64:ff9b::', 96)]);
+
+/** The eight 16-bit groups of an IPv6 address, in any spelling (`::`, an embedded dotted quad, upper case). */
+function ipv6Groups(address: string): number[] {
+  const [head = '', tail] = new URL(`http://[${address}]/`).hostname.slice(1, -1).split('::');
+  const parts = (s: string) => (s ? s.split(':').map((g) => Number.parseInt(g, 16)) : []);
+  if (tail === undefined) return parts(head);
+  const [before, after] = [parts(head), parts(tail)];
+  return [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
+}
+
+/**
+ * The address a connection to this one really reaches: for an address in NAT64's well-known prefix,
+ * the IPv4 address the network's NAT64 gateway forwards it to (`64:ff9b::a01:203` is 10.1.2.3), so
+ * that a private, loopback or metadata address cannot come in through the IPv6 side; else itself.
+ */
+export function reachedAddress(address: string): string {
+  if (!net.isIPv6(address) || !NAT64.check(address, 'ipv6')) return address;
+  const [hi = 0, lo = 0] = ipv6Groups(address).slice(6);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
+
 /** Loopback: reached only by hosts listed in NOTIFICATIONS_HTTP_HOSTS (and only where the private-network setting allows it). */
 export const LOOPBACK_RANGES: readonly Cidr[] = [cidr('127.0.0.0', 8), cidr('::1', 128)];
 
@@ -53,10 +76,17 @@ export type PrivateNetworks = 'all' | readonly Cidr[];
 const PRIVATE = rangeList(PRIVATE_RANGES);
 
 /** Whether the address lies in private address space (loopback not included). */
-export const isPrivate = (address: string): boolean => net.isIP(address) !== 0 && PRIVATE.check(address, addressType(address));
+export const isPrivate = (address: string): boolean => {
+  if (!net.isIP(address)) return false;
+  const reached = reachedAddress(address);
+  return PRIVATE.check(reached, addressType(reached));
+};
 
-/** Whether the address lies in private address space or loopback. */
-export const isInternal = (address: string): boolean => INTERNAL.check(address, addressType(address));
+/** Whether the address (what it reaches) lies in private address space or loopback. */
+export const isInternal = (address: string): boolean => {
+  const reached = reachedAddress(address);
+  return INTERNAL.check(reached, addressType(reached));
+};
 
 /**
  * Whether an internal address is outside what the setting allows. A public address is never refused
@@ -64,7 +94,8 @@ export const isInternal = (address: string): boolean => INTERNAL.check(address, 
  */
 export function refusedInternal(address: string, allowed: PrivateNetworks): boolean {
   if (allowed === 'all' || !net.isIP(address) || !isInternal(address)) return false;
-  return !rangeList(allowed).check(address, addressType(address));
+  const reached = reachedAddress(address);
+  return !rangeList(allowed).check(reached, addressType(reached));
 }
 
 /**

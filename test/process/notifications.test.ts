@@ -457,6 +457,7 @@ t.test('private networks: the setting is held at every connection, to an address
     /refused: private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS/,
   );
   t.match((await none.post('https://[fd00::2]/hook', '{}', {})).error, /refused: private-network address/);
+  t.match((await none.post('https://[64:ff9b::10.1.2.3]/hook', '{}', {})).error, /refused: private-network/, 'nor behind NAT64');
   t.match((await sender(only('10.20.0.0/16')).post('https://[::ffff:10.1.2.3]/hook', '{}', {})).error, /refused: private-network/);
   // A name is judged by what it resolves to: localhost (the system resolver, /etc/hosts) is loopback,
   // which the private-network setting governs as well as NOTIFICATIONS_HTTP_HOSTS. So this is the

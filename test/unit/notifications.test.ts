@@ -93,6 +93,16 @@ t.test('private networks: all by default; none, or only the listed ranges; loopb
   t.match(blockedAddress('127.0.0.1', false, only('127.0.0.0/8')), /loopback/, 'the ranges never open loopback on their own');
 });
 
+t.test('NAT64: an address in 64:ff9b::/96 is judged as the IPv4 address the gateway forwards it to', async (t) => {
+  t.match(blockedAddress('64:ff9b::a9fe:a9fe', true), /link-local or metadata/, 'the metadata address behind NAT64');
+  t.match(blockedAddress('64:ff9b::169.254.169.254', true), /link-local or metadata/, 'in the dotted spelling too');
+  t.match(blockedAddress('64:ff9b::7f00:1', false), /loopback/, 'loopback behind NAT64');
+  t.match(blockedAddress('64:FF9B:0:0:0:0:A01:203', false, []), /private-network/, '10.1.2.3 behind NAT64, written out');
+  t.equal(blockedAddress('64:ff9b::a14:1', false, only('10.20.0.0/16')), null, 'inside a listed range');
+  t.equal(blockedAddress('64:ff9b::808:808', false, []), null, 'a public IPv4 address behind NAT64 is public');
+  t.match(checkCallbackUrl('https://[64:ff9b::10.1.2.3]/hook', [], []), [{ code: 'private_network_refused' }]);
+});
+
 t.test('callback URLs: an IP literal in a refused private network is a 400 at subscription time', async (t) => {
   const ranges = only('10.20.0.0/16');
   t.same(checkCallbackUrl('https://10.1.2.3/hook', []), [], 'all (the default): allowed');
