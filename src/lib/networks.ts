@@ -88,6 +88,14 @@ export const isInternal = (address: string): boolean => {
   return INTERNAL.check(reached, addressType(reached));
 };
 
+/** The setting's ranges as one list, built once per setting (it is checked at every connection). */
+const allowedLists = new WeakMap<readonly Cidr[], net.BlockList>();
+const allowedList = (ranges: readonly Cidr[]): net.BlockList => {
+  const list = allowedLists.get(ranges) ?? rangeList(ranges);
+  allowedLists.set(ranges, list);
+  return list;
+};
+
 /**
  * Whether an internal address is outside what the setting allows. A public address is never refused
  * here, nor a host name (it is judged by what it resolves to, at the connection).
@@ -95,22 +103,24 @@ export const isInternal = (address: string): boolean => {
 export function refusedInternal(address: string, allowed: PrivateNetworks): boolean {
   if (allowed === 'all' || !net.isIP(address) || !isInternal(address)) return false;
   const reached = reachedAddress(address);
-  return !rangeList(allowed).check(reached, addressType(reached));
+  return !allowedList(allowed).check(reached, addressType(reached));
 }
+
+const NOT_CIDR = 'must be a range in CIDR notation, such as 10.20.0.0/16 or fd12:3456::/32';
 
 /**
  * `10.20.0.0/16` or `fd12:3456::/32` read as a range inside internal space, or why not. A range
  * partly or wholly outside it would suggest an allow-list of every destination, which this is not.
  */
 export function parseInternalCidr(text: string): Cidr | string {
-  const match = /^([0-9a-fA-F.:]+)\/([0-9]{1,3})$/.exec(text);
-  if (!match) return 'must be a range in CIDR notation, such as 10.20.0.0/16 or fd12:3456::/32';
-  const [, address = '', digits = ''] = match;
+  const [, address = '', digits = ''] = /^([0-9a-fA-F.:]+)\/([0-9]{1,3})$/.exec(text) ?? [];
+  if (!net.isIP(address)) return NOT_CIDR;
   const prefix = Number(digits);
-  if (!net.isIP(address)) return 'must be a range in CIDR notation, such as 10.20.0.0/16 or fd12:3456::/32';
   const type = addressType(address);
   if (prefix > (type === 'ipv4' ? 32 : 128)) return `has a prefix longer than an ${type === 'ipv4' ? 'IPv4' : 'IPv6'} address`;
   const inside = INTERNAL_RANGES.some((r) => r.type === type && prefix >= r.prefix && rangeList([r]).check(address, type));
-  if (!inside) return 'is not inside private or loopback address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, 127/8, ::1)';
+  if (!inside) {
+    return 'is not inside private or loopback address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10, 127/8, ::1)';
+  }
   return { address, prefix, type };
 }
