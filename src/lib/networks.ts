@@ -83,7 +83,7 @@ export const isPrivate = (address: string): boolean => {
 };
 
 /** Whether the address (what it reaches) lies in private address space or loopback. */
-export const isInternal = (address: string): boolean => {
+const isInternal = (address: string): boolean => {
   const reached = reachedAddress(address);
   return INTERNAL.check(reached, addressType(reached));
 };
