@@ -17,7 +17,7 @@ export interface RetentionRule {
 /** What each record type's period runs from. */
 export const RUNS_FROM: Record<RetainedRecordType, string> = {
   enforcement_action: 'decisionDate (an action with objection or appeal pending is kept)',
-  licence: 'validUntil (a licence without an end date is kept)',
+  licence: 'validUntil (a licence without an end date is kept; one deleted without an end date: the day it was deleted)',
   establishment: 'its last change, once it has no licences or actions left',
 };
 

@@ -1,12 +1,15 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { systemContext } from '../../src/application/context.js';
+import { runRetentionDestroy } from '../../src/cli/retention-destroy.js';
+import { loadConfig } from '../../src/config.js';
 import { cutOffDate, retentionRules } from '../../src/domain/retention.js';
 import { verifyAuditChain } from '../../src/infrastructure/audit/chain.js';
 import { verifyDatabase } from '../../src/infrastructure/audit/verify.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import { asSuperuser } from '../support/audit.js';
 import { build, json, sample, usingPostgres } from '../support/helper.js';
+import { records } from '../support/records.js';
 
 const rows = async <T>(p: Promise<unknown>) => ((await p) as { rows: T[] }).rows;
 
@@ -228,4 +231,85 @@ t.test('the trail stays append-only: only a destruction blanks, and only of reco
   const report = await verifyAuditChain(database.owner);
   t.equal(report.ok, false, 'a blanked entry without a destroy entry breaks the chain');
   t.match(report.problem, /no destroy entry records its destruction/);
+});
+
+t.test('a licence deleted outright is destroyed too: its period runs from the validUntil it had, or from its deletion', async (t) => {
+  const { app, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  // Each deleted before the next is recorded (an establishment holds one licence at a time).
+  const deletedLicence = async (validFrom: string, validUntil: string | null, number: string) => {
+    const l = await make.licence(officer.auth, est.id, {
+      licenceNumber: number,
+      validFrom,
+      validUntil,
+      statusHistory: [{ status: 'granted', effectiveDate: validFrom }],
+    });
+    const res = await app.inject({
+      method: 'DELETE',
+      url: `/v1/establishments/${est.id}/licences/${l.id}`,
+      headers: { ...officer.auth, 'if-match': `"${l.version}"`, 'x-audit-reason': `withdrawn, file ${number}` },
+    });
+    t.equal(res.statusCode, 204, res.body);
+    return l;
+  };
+  const ended2010 = await deletedLicence('2005-01-01', '2010-12-31', 'EV-2005-017');
+  const openEnded = await deletedLicence('2011-01-01', null, 'EV-2011-018');
+  await deletedLicence('2024-01-01', '2025-12-31', 'EV-2024-019');
+  const deletedOn = new Date().toISOString().slice(0, 10);
+
+  // As `npm run retention:destroy` runs it: the service's own connection (on PostgreSQL the login
+  // role without row-level security bypass), the configuration's rules.
+  const config = loadConfig({ LOG_LEVEL: 'silent', RETENTION_LICENCE_YEARS: '10', RETENTION_SELECTION_LIST: 'test list' });
+  const first = await runRetentionDestroy(database, config, '2030-06-01');
+  t.same(first.destroyed, { licence: 1 }, 'the licence that ended in 2010; the open-ended one was deleted this year, the other ended 2025');
+
+  const trail = async (id: string) =>
+    asSuperuser<{ seq: number; action: string; before: unknown; after: Record<string, unknown> | null; reason: string | null }>(
+      database,
+      `select seq::int, action, "before", "after", reason from audit_log where object_id = '${id}' order by seq`,
+    );
+  const ofEnded = await trail(ended2010.id);
+  t.same(
+    ofEnded.map((e) => e.action),
+    ['create', 'delete', 'destroy'],
+  );
+  t.same(
+    ofEnded.slice(0, 2).map((e) => [e.before, e.after, e.reason]),
+    [
+      [null, null, null],
+      [null, null, null],
+    ],
+    'before, after and reason of its create and delete entries are gone',
+  );
+  t.match(
+    ofEnded[2]?.after,
+    {
+      establishmentId: est.id,
+      rule: { selectionList: 'test list', retentionYears: 10, cutOffDate: '2020-06-01' },
+      periodRanFrom: '2010-12-31',
+      auditEntries: ofEnded.slice(0, 2).map((e) => e.seq),
+    },
+    'a destroy entry: the rule, the date its period ran from, the entries it blanked',
+  );
+  t.notMatch(JSON.stringify(await trail(ended2010.id)), /EV-2005-017/, 'no content of it left in the trail');
+  t.match(JSON.stringify(await trail(openEnded.id)), /EV-2011-018/, 'the others keep theirs');
+
+  const verification = await withTenant(database.db, { kind: 'all' }, (tx) => verifyDatabase(tx));
+  t.same(
+    [verification.ok, verification.problem, verification.entriesWithoutRecord, verification.recordsWithoutTrail],
+    [true, null, 0, 0],
+    'the chain verifies, and every record in the trail is accounted for',
+  );
+
+  t.same((await runRetentionDestroy(database, config, '2030-06-01')).destroyed, { licence: 0 }, 'a second run finds nothing');
+
+  // Without an end date, a deleted licence can no longer end: its period runs from the day it was deleted.
+  const later = await runRetentionDestroy(database, config, cutOffDate(deletedOn, -10));
+  t.same(later.destroyed, { licence: 2 }, 'ten years after the deletion, the open-ended one goes (and the one of 2025)');
+  const [, , destroyOpenEnded] = await trail(openEnded.id);
+  t.match(destroyOpenEnded?.after, { periodRanFrom: deletedOn });
+  const after = await withTenant(database.db, { kind: 'all' }, (tx) => verifyDatabase(tx));
+  t.same([after.ok, after.problem, after.entriesWithoutRecord], [true, null, 0], 'and the chain still verifies');
 });

@@ -3,7 +3,9 @@ import type { Tx } from '../../infrastructure/db/client.js';
 import {
   actionsPastRetention,
   type Candidate,
+  deletedLicencesPastRetention,
   destroyRecords,
+  destroyTrails,
   establishmentsPastRetention,
   licencesPastRetention,
 } from '../../infrastructure/repositories/retention.js';
@@ -20,26 +22,68 @@ export interface DestructionReport {
 /** Records per transaction: a long backlog is destroyed in several commits, each complete in itself. */
 const BATCH = 200;
 
-function candidatesFor(tx: Tx, rule: RetentionRule, cutOff: string): Promise<Candidate[]> {
+/** Where a rule finds its records, and how it destroys them. */
+interface Source {
+  find(tx: Tx, cutOff: string): Promise<Candidate[]>;
+  destroy(tx: Tx, ids: string[]): Promise<Map<string, number[]>>;
+}
+
+function sourcesOf(rule: RetentionRule): Source[] {
+  const rows = (find: Source['find']): Source => ({ find, destroy: (tx, ids) => destroyRecords(tx, rule.recordType, ids) });
   switch (rule.recordType) {
     case 'enforcement_action':
-      return actionsPastRetention(tx, cutOff, STAGES_KEPT, BATCH);
+      return [rows((tx, cutOff) => actionsPastRetention(tx, cutOff, STAGES_KEPT, BATCH))];
     case 'licence':
-      return licencesPastRetention(tx, cutOff, BATCH);
+      return [
+        rows((tx, cutOff) => licencesPastRetention(tx, cutOff, BATCH)),
+        // Deleted outright, a licence left only its trail: that is what goes.
+        { find: (tx, cutOff) => deletedLicencesPastRetention(tx, cutOff, BATCH), destroy: (tx, ids) => destroyTrails(tx, 'licence', ids) },
+      ];
     case 'establishment':
-      return establishmentsPastRetention(tx, cutOff, BATCH);
+      return [rows((tx, cutOff) => establishmentsPastRetention(tx, cutOff, BATCH))];
   }
 }
 
 /**
- * Destruction under the Archiefwet: records past their retention period go (the row is deleted),
- * and so does the content of their audit entries (before, after and reason are blanked through
- * the database's one controlled path, migration 0013). Each destroyed record gets a `destroy` entry
- * in the chain recording what (type, id, municipality), when, under which rule (selection list,
- * period, what it runs from, the cut-off date) and which entries were blanked, so the chain still
- * verifies. The statistics keep their counts (the rollups are not decremented).
+ * Destruction under the Archiefwet: records past their retention period go (the row is deleted;
+ * a licence deleted outright has none left), and so does the content of their audit entries
+ * (before, after and reason are blanked through the database's one controlled path, migration
+ * 0013). Each destroyed record gets a `destroy` entry in the chain recording what (type, id,
+ * municipality), when, under which rule (selection list, period, what it runs from, the cut-off
+ * date) and which entries were blanked, so the chain still verifies. The statistics keep their
+ * counts (the rollups are not decremented).
  */
 export function createRetentionCommands(runner: CommandRunner) {
+  /** One transaction: up to BATCH records of one source destroyed, with their destroy entries. */
+  function destroyBatch(ctx: RequestContext, rule: RetentionRule, cutOff: string, source: Source) {
+    return runner.run(ctx, async (tx) => {
+      const candidates = await source.find(tx, cutOff);
+      const blanked = await source.destroy(
+        tx,
+        candidates.map((c) => c.id),
+      );
+      const destroyedAt = new Date().toISOString();
+      const gone = candidates.filter((c) => blanked.has(c.id)); // not those a concurrent run destroyed first
+      const changes: Change[] = gone.map((c) => ({
+        action: 'destroy',
+        objectType: rule.recordType,
+        objectId: c.id,
+        municipalityCode: c.municipalityCode,
+        before: null,
+        after: {
+          // The establishment a licence or an action was under: its event's dataref is a URL below it.
+          ...(c.establishmentId ? { establishmentId: c.establishmentId } : {}),
+          destroyedAt,
+          rule: { selectionList: rule.selectionList, retentionYears: rule.years, runsFrom: rule.runsFrom, cutOffDate: cutOff },
+          periodRanFrom: c.basis,
+          auditEntries: blanked.get(c.id) ?? [],
+        },
+      }));
+      const entries = [...blanked.values()].reduce((n, s) => n + s.length, 0);
+      return { value: { found: candidates.length, records: gone.length, entries }, changes };
+    });
+  }
+
   async function destroyPastRetention(ctx: RequestContext, rules: readonly RetentionRule[], today: string): Promise<DestructionReport> {
     const report: DestructionReport = { destroyed: {}, auditEntriesBlanked: 0 };
     // Actions and licences first: an establishment can only go once nothing refers to it.
@@ -48,37 +92,13 @@ export function createRetentionCommands(runner: CommandRunner) {
     for (const rule of sorted) {
       const cutOff = cutOffDate(today, rule.years);
       report.destroyed[rule.recordType] = 0;
-      for (;;) {
-        const done = await runner.run(ctx, async (tx) => {
-          const candidates = await candidatesFor(tx, rule, cutOff);
-          const blanked = await destroyRecords(
-            tx,
-            rule.recordType,
-            candidates.map((c) => c.id),
-          );
-          const destroyedAt = new Date().toISOString();
-          const gone = candidates.filter((c) => blanked.has(c.id)); // not those a concurrent run destroyed first
-          const changes: Change[] = gone.map((c) => ({
-            action: 'destroy',
-            objectType: rule.recordType,
-            objectId: c.id,
-            municipalityCode: c.municipalityCode,
-            before: null,
-            after: {
-              // The establishment a licence or an action was under: its event's dataref is a URL below it.
-              ...(c.establishmentId ? { establishmentId: c.establishmentId } : {}),
-              destroyedAt,
-              rule: { selectionList: rule.selectionList, retentionYears: rule.years, runsFrom: rule.runsFrom, cutOffDate: cutOff },
-              periodRanFrom: c.basis,
-              auditEntries: blanked.get(c.id) ?? [],
-            },
-          }));
-          const entries = [...blanked.values()].reduce((n, s) => n + s.length, 0);
-          return { value: { found: candidates.length, records: gone.length, entries }, changes };
-        });
-        report.destroyed[rule.recordType] = (report.destroyed[rule.recordType] ?? 0) + done.records;
-        report.auditEntriesBlanked += done.entries;
-        if (done.found < BATCH) break;
+      for (const source of sourcesOf(rule)) {
+        for (;;) {
+          const done = await destroyBatch(ctx, rule, cutOff, source);
+          report.destroyed[rule.recordType] = (report.destroyed[rule.recordType] ?? 0) + done.records;
+          report.auditEntriesBlanked += done.entries;
+          if (done.found < BATCH) break;
+        }
       }
     }
     return report;

@@ -43,6 +43,34 @@ export async function licencesPastRetention(tx: Tx, cutOff: string, limit: numbe
   return rows.map((r) => ({ ...r, basis: r.basis ?? cutOff }));
 }
 
+/**
+ * Licences deleted outright (the row is gone, the trail's last entry about them is a `delete`), not
+ * destroyed yet, whose period ran on or before `cutOff`: from the `validUntil` of their last state
+ * (the delete entry's `before`), or, without one, from the day (UTC) they were deleted, since they
+ * can no longer end. The trail is all that is left of them, so it is all retention can destroy.
+ *
+ * Two runs at once: a live record's destruction is serialised by the delete of its row, which a
+ * licence deleted outright no longer has. So one run at a time gets past this transaction lock,
+ * and the candidates are read after it, seeing the destroy entries of a run that committed meanwhile.
+ */
+export async function deletedLicencesPastRetention(tx: Tx, cutOff: string, limit: number): Promise<Candidate[]> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('retention: licences deleted outright'))`);
+  return rawRows<Candidate>(
+    tx,
+    sql`select id, "municipalityCode", "establishmentId", basis from (
+          select d.object_id as id, d.municipality_code as "municipalityCode", d."before" ->> 'establishmentId' as "establishmentId",
+            coalesce(d."before" ->> 'validUntil', (d.occurred_at at time zone 'UTC')::date::text) as basis
+          from audit_log d
+          where d.object_type = 'licence' and d.action = 'delete' and d."before" is not null
+            and not exists (select 1 from licences c where c.id::text = d.object_id)
+            and not exists (select 1 from audit_log n where n.object_type = 'licence' and n.object_id = d.object_id and n.seq > d.seq)
+        ) x
+        where basis <= ${cutOff}
+        order by basis, id
+        limit ${limit}`,
+  );
+}
+
 /** Establishments without licences or actions, last changed before the day after `cutOff`. */
 export async function establishmentsPastRetention(tx: Tx, cutOff: string, limit: number): Promise<Candidate[]> {
   const changedAt = sql<string>`greatest(${establishments.updatedAt}, coalesce(${establishments.deletedAt}, ${establishments.updatedAt}))`;
@@ -72,11 +100,19 @@ export async function destroyRecords(tx: Tx, type: keyof typeof TABLES, ids: str
   if (ids.length === 0) return new Map();
   const table = TABLES[type];
   const deleted = (await tx.delete(table).where(inArray(table.id, ids)).returning({ id: table.id })).map((r) => r.id);
-  const blanked = new Map<string, number[]>(deleted.map((id) => [id, []]));
-  if (deleted.length === 0) return blanked;
+  return destroyTrails(tx, type, deleted);
+}
+
+/**
+ * Blanks the payloads of the audit entries of records whose rows are gone (migration 0013 refuses
+ * otherwise): answers the blanked entries per record.
+ */
+export async function destroyTrails(tx: Tx, type: keyof typeof TABLES, ids: string[]): Promise<Map<string, number[]>> {
+  const blanked = new Map<string, number[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return blanked;
   const destroyed = await rawRows<{ objectId: string; seq: number | string }>(
     tx,
-    sql`select destroyed_object_id as "objectId", destroyed_seq::bigint as seq from registry_destroy_trail(${type}, ${arrayParam(deleted)}) order by 2`,
+    sql`select destroyed_object_id as "objectId", destroyed_seq::bigint as seq from registry_destroy_trail(${type}, ${arrayParam(ids)}) order by 2`,
   );
   for (const r of destroyed) blanked.get(r.objectId)?.push(Number(r.seq));
   return blanked;
