@@ -43,14 +43,22 @@ const CHANGE_OF: Record<AuditAction, ChangeKind> = {
   update: 'changed',
   delete: 'deleted',
   rederive: 'licence_status_rederived',
-  // Destruction after the retention period (Archiefwet): for a receiver the record is gone.
+  // Destruction after the retention period (Archiefwet): for a receiver the record is gone (unless it was already).
   destroy: 'deleted',
 };
 
-/** The event a change to a record announces, or null for records that announce nothing (API clients, municipalities). */
-export function eventFor(objectType: AuditObjectType, action: AuditAction): { type: EventType; change: ChangeKind } | null {
+/**
+ * The event a change to a record announces, or null: for records that announce nothing (API clients,
+ * municipalities), and for the destruction of a record that was deleted before (`deletedBefore`: a
+ * tombstone, a licence deleted outright), whose receivers had its `deleted` event when it was deleted.
+ */
+export function eventFor(
+  objectType: AuditObjectType,
+  action: AuditAction,
+  deletedBefore = false,
+): { type: EventType; change: ChangeKind } | null {
   const kind = KIND_OF[objectType];
-  if (!kind) return null;
+  if (!kind || (action === 'destroy' && deletedBefore)) return null;
   const change = CHANGE_OF[action];
   const suffix = action === 'rederive' ? 'licence-status-rederived' : change;
   return { type: `${P}.${kind}.${suffix}` as EventType, change };

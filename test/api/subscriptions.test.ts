@@ -257,11 +257,7 @@ t.test('a destruction under the Archiefwet announces each record with the URL of
   const officer = await client('officer', 'GM0363');
   const make = records(app);
   const est = await make.establishment(officer.auth);
-  const licence = await make.licence(officer.auth, est.id, {
-    validFrom: '2001-01-01',
-    validUntil: '2004-12-31',
-    statusHistory: [{ status: 'granted', effectiveDate: '2001-01-01' }],
-  });
+  const licence = await make.licenceValid(officer.auth, est.id, '2001-01-01', '2004-12-31');
   const action = await make.action(officer.auth, est.id, { decisionDate: '2003-05-01', stage: 'final' });
   // Only these two are past a 5-year period on 2010-06-01 (the other subtests' records are of 2016 and later).
   const rules = retentionRules({ enforcementActionYears: 5, licenceYears: 5, selectionList: 'test' });

@@ -64,12 +64,7 @@ t.test('a licence deleted outright, which has no row to delete, is destroyed onc
   const officer = await ctx.client('officer', 'GM0363');
   const make = records(ctx.app);
   const est = await make.establishment(officer.auth);
-  const validity = {
-    validFrom: '2001-01-01',
-    validUntil: '2005-12-31',
-    statusHistory: [{ status: 'granted', effectiveDate: '2001-01-01' }],
-  };
-  const licence = await make.licence(officer.auth, est.id, validity);
+  const licence = await make.licenceValid(officer.auth, est.id, '2001-01-01', '2005-12-31');
   const deleted = await ctx.app.inject({
     method: 'DELETE',
     url: `/v1/establishments/${est.id}/licences/${licence.id}`,

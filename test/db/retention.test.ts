@@ -108,6 +108,7 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
     },
     'what, when and under which rule, and which entries it blanked',
   );
+  t.notOk(forA1 && 'deletedAt' in forA1.after, 'a record destroyed while live was not deleted before');
 
   const chain = await withTenant(database.db, { kind: 'all' }, (tx) => verifyDatabase(tx));
   t.equal(chain.ok, true, `the chain still verifies (${chain.problem ?? 'ok'})`);
@@ -240,12 +241,7 @@ t.test('a licence deleted outright is destroyed too: its period runs from the va
   const est = await make.establishment(officer.auth);
   // Each deleted before the next is recorded (an establishment holds one licence at a time).
   const deletedLicence = async (validFrom: string, validUntil: string | null, number: string) => {
-    const l = await make.licence(officer.auth, est.id, {
-      licenceNumber: number,
-      validFrom,
-      validUntil,
-      statusHistory: [{ status: 'granted', effectiveDate: validFrom }],
-    });
+    const l = await make.licenceValid(officer.auth, est.id, validFrom, validUntil, { licenceNumber: number });
     const res = await app.inject({
       method: 'DELETE',
       url: `/v1/establishments/${est.id}/licences/${l.id}`,
@@ -287,6 +283,7 @@ t.test('a licence deleted outright is destroyed too: its period runs from the va
     ofEnded[2]?.after,
     {
       establishmentId: est.id,
+      deletedAt: /^\d{4}-\d\d-\d\dT/,
       rule: { selectionList: 'test list', retentionYears: 10, cutOffDate: '2020-06-01' },
       periodRanFrom: '2010-12-31',
       auditEntries: ofEnded.slice(0, 2).map((e) => e.seq),

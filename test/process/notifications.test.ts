@@ -1,9 +1,11 @@
 import http from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import t from 'tap';
+import { systemContext } from '../../src/application/context.js';
 import type { DispatcherOptions } from '../../src/application/notifications/dispatcher.js';
 import { type Cidr, isPrivate, type PrivateNetworks, parseInternalCidr } from '../../src/lib/networks.js';
+import { retentionRules } from '../../src/domain/retention.js';
 import { build, json, sample } from '../support/helper.js';
 import { records } from '../support/records.js';
 import { type Receiver, webhookReceiver } from '../support/webhook-receiver.js';
@@ -534,3 +536,52 @@ t.test(
     t.match(moved, { statusCode: 302, error: 'redirect not followed', excerpt: null }, 'nor where it redirects to');
   },
 );
+t.test('a destruction announces a live record as deleted, and nothing for one its receivers had seen deleted already', async (t) => {
+  dispatching(t);
+  const own = await webhookReceiver();
+  t.teardown(() => own.close());
+  await subscribe(amsterdam.auth, own, 'archive');
+  const outbox = async <T>(query: SQL) => ((await ctx.database.owner.execute(query)) as unknown as { rows: T[] }).rows;
+  const [since] = await outbox<{ seq: number }>(sql`select coalesce(max(seq), 0)::int as seq from outbox_events`);
+  const est = await make.establishment(amsterdam.auth);
+  const licence = await make.licenceValid(amsterdam.auth, est.id, '2001-01-01', '2002-12-31');
+  const live = await make.action(amsterdam.auth, est.id, { decisionDate: '2003-05-01', stage: 'final' });
+  const tombstone = await make.action(amsterdam.auth, est.id, { decisionDate: '2003-06-01', stage: 'final' });
+  for (const url of [`/v1/establishments/${est.id}/licences/${licence.id}`, `/v1/enforcement-actions/${tombstone.id}`]) {
+    const res = await app.inject({
+      method: 'DELETE',
+      url,
+      headers: { ...amsterdam.auth, 'if-match': '"1"', 'x-audit-reason': 'in error' },
+    });
+    t.equal(res.statusCode, 204, res.body);
+  }
+  const deletions = (subject: string) => own.at('archive').filter((r) => r.event.subject === subject && r.event.type.endsWith('.deleted'));
+  await own.until(() => deletions(licence.id).length + deletions(tombstone.id).length === 2, 'the two deletions');
+
+  // Only these three are past a 5-year period on 2010-06-01 (the other subtests' records are of 2016 and later).
+  const rules = retentionRules({ enforcementActionYears: 5, licenceYears: 5, selectionList: 'test' });
+  const report = await services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, '2010-06-01');
+  t.same(report.destroyed, { enforcement_action: 2, licence: 1 }, 'the live action, the tombstone and the licence deleted outright');
+  await own.until(() => deletions(live.id).length === 1, 'the live action’s destruction, as its deletion');
+  t.match(deletions(live.id)[0]?.event, { type: `${P}.enforcement-action.deleted`, data: { id: live.id, change: 'deleted' } });
+
+  // Each transaction's events are written with it, so the outbox shows all that ever will be sent.
+  const announced = await outbox<{ subject: string; type: string }>(
+    sql`select subject, type from outbox_events where subject in (${licence.id}, ${tombstone.id}) order by seq`,
+  );
+  const of = (id: string) => announced.filter((r) => r.subject === id).map((r) => r.type.slice(P.length + 1));
+  t.same(
+    [of(licence.id), of(tombstone.id)],
+    [
+      ['licence.created', 'licence.deleted'],
+      ['enforcement-action.created', 'enforcement-action.deleted'],
+    ],
+    'the records deleted before their destruction: their one deletion, no second',
+  );
+  // The receiver, once it has all the subscription's events, has those too.
+  const [all] = await outbox<{ n: number }>(
+    sql`select count(*)::int as n from outbox_events where seq > ${since?.seq ?? 0} and municipality_code = 'GM0363' and type not like '%.statistics.%'`,
+  );
+  await own.until(() => own.at('archive').length === all?.n, 'every event of the subscription');
+  t.same([deletions(licence.id).length, deletions(tombstone.id).length], [1, 1], 'and the receiver got one each');
+});

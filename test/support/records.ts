@@ -16,6 +16,13 @@ export function records(app: TestContext['app']) {
       post('/v1/establishments', auth, sample.establishment(municipalityCode, over)),
     licence: (auth: Auth, establishmentId: string, over: Record<string, unknown> = {}) =>
       post(`/v1/establishments/${establishmentId}/licences`, auth, sample.licence(over)),
+    /** A licence in force from `validFrom` to `validUntil` (null: open-ended), granted on its first day. */
+    licenceValid: (auth: Auth, establishmentId: string, validFrom: string, validUntil: string | null, over: Record<string, unknown> = {}) =>
+      post(
+        `/v1/establishments/${establishmentId}/licences`,
+        auth,
+        sample.licence({ validFrom, validUntil, statusHistory: [{ status: 'granted', effectiveDate: validFrom }], ...over }),
+      ),
     action: (auth: Auth, establishmentId: string, over: Record<string, unknown> = {}) =>
       post('/v1/enforcement-actions', auth, sample.action(establishmentId, over)),
   };

@@ -40,6 +40,9 @@ t.test('event types: reverse-DNS, one per kind of change', async (t) => {
     change: 'licence_status_rederived',
   });
   t.equal(eventFor('api_client', 'create'), null, 'API clients announce nothing');
+  t.match(eventFor('enforcement_action', 'destroy'), { change: 'deleted' }, 'a destruction is a deletion to a receiver');
+  t.equal(eventFor('enforcement_action', 'destroy', true), null, 'but not a second time, when the record was deleted before');
+  t.match(eventFor('enforcement_action', 'delete', true), { change: 'deleted' });
 });
 
 t.test('callback URLs: https, or http for listed hosts', async (t) => {

@@ -74,6 +74,8 @@ export function createRetentionCommands(runner: CommandRunner) {
           // The establishment a licence or an action was under: its event's dataref is a URL below it.
           ...(c.establishmentId ? { establishmentId: c.establishmentId } : {}),
           destroyedAt,
+          // Deleted before (a tombstone, a licence deleted outright): its `deleted` event went out then, so this announces nothing.
+          ...(c.deletedAt ? { deletedAt: c.deletedAt.toISOString() } : {}),
           rule: { selectionList: rule.selectionList, retentionYears: rule.years, runsFrom: rule.runsFrom, cutOffDate: cutOff },
           periodRanFrom: c.basis,
           auditEntries: blanked.get(c.id) ?? [],

@@ -57,7 +57,8 @@ export function eventsOf(changes: readonly Change[], from: EventSource, now = ne
         if (typeof year === 'number') years.set(`${c.municipalityCode}-${year}`, { municipalityCode: c.municipalityCode, year });
       }
     }
-    const kind = eventFor(c.objectType, c.action);
+    // A destroy entry names when the record was deleted, if it was before: that deletion was announced then.
+    const kind = eventFor(c.objectType, c.action, idOf(c.after, 'deletedAt') !== undefined);
     if (!kind) continue;
     const establishmentId =
       c.objectType === 'establishment' ? undefined : (idOf(c.after, 'establishmentId') ?? idOf(c.before, 'establishmentId'));

@@ -10,6 +10,8 @@ export interface Candidate {
   establishmentId?: string;
   /** The date the retention period ran from. */
   basis: string;
+  /** When it was deleted, if it was before its destruction (a tombstone, a licence deleted outright). */
+  deletedAt?: Date | null;
 }
 
 /** Enforcement actions decided on or before `cutOff`, not contested any more (tombstones included). */
@@ -20,6 +22,7 @@ export function actionsPastRetention(tx: Tx, cutOff: string, keptStages: readonl
       municipalityCode: enforcementActions.municipalityCode,
       establishmentId: enforcementActions.establishmentId,
       basis: enforcementActions.decisionDate,
+      deletedAt: enforcementActions.deletedAt,
     })
     .from(enforcementActions)
     .where(and(sql`${enforcementActions.decisionDate} <= ${cutOff}`, notInArray(enforcementActions.stage, [...keptStages])))
@@ -55,11 +58,11 @@ export async function licencesPastRetention(tx: Tx, cutOff: string, limit: numbe
  */
 export async function deletedLicencesPastRetention(tx: Tx, cutOff: string, limit: number): Promise<Candidate[]> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext('retention: licences deleted outright'))`);
-  return rawRows<Candidate>(
+  const rows = await rawRows<Candidate & { deletedAt: Date | string }>(
     tx,
-    sql`select id, "municipalityCode", "establishmentId", basis from (
+    sql`select id, "municipalityCode", "establishmentId", basis, "deletedAt" from (
           select d.object_id as id, d.municipality_code as "municipalityCode", d."before" ->> 'establishmentId' as "establishmentId",
-            coalesce(d."before" ->> 'validUntil', (d.occurred_at at time zone 'UTC')::date::text) as basis
+            coalesce(d."before" ->> 'validUntil', (d.occurred_at at time zone 'UTC')::date::text) as basis, d.occurred_at as "deletedAt"
           from audit_log d
           where d.object_type = 'licence' and d.action = 'delete' and d."before" is not null
             and not exists (select 1 from licences c where c.id::text = d.object_id)
@@ -69,13 +72,19 @@ export async function deletedLicencesPastRetention(tx: Tx, cutOff: string, limit
         order by basis, id
         limit ${limit}`,
   );
+  return rows.map((r) => ({ ...r, deletedAt: new Date(r.deletedAt) })); // a Date from either driver
 }
 
 /** Establishments without licences or actions, last changed before the day after `cutOff`. */
 export async function establishmentsPastRetention(tx: Tx, cutOff: string, limit: number): Promise<Candidate[]> {
   const changedAt = sql<string>`greatest(${establishments.updatedAt}, coalesce(${establishments.deletedAt}, ${establishments.updatedAt}))`;
   const rows = await tx
-    .select({ id: establishments.id, municipalityCode: establishments.municipalityCode, basis: sql<string>`(${changedAt})::date::text` })
+    .select({
+      id: establishments.id,
+      municipalityCode: establishments.municipalityCode,
+      basis: sql<string>`(${changedAt})::date::text`,
+      deletedAt: establishments.deletedAt,
+    })
     .from(establishments)
     .where(
       and(
