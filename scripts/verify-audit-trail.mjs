@@ -88,6 +88,12 @@ const blankedBy = (r) => {
   return Array.isArray(listed) ? listed.filter((n) => Number.isInteger(n)) : [];
 };
 
+/** The hash of what a destruction keeps of an entry: its content but before, after and reason, with its seq. */
+const keptFieldsHash = (s, entry) => {
+  const { before: _before, after: _after, reason: _reason, ...kept } = entry;
+  return sha256(canonicalize({ seq: s, ...kept }));
+};
+
 async function main() {
   const o = args();
   const keyText = readFileSync(o['public-key'], 'utf8').trim();
@@ -105,8 +111,9 @@ async function main() {
     let prev = GENESIS;
     let seq = 0;
     let formatTwo = false;
-    // Blanked entries are accepted once a later destroy entry (whose own content holds) lists them.
-    const unaccounted = new Set();
+    // Blanked entries are accepted once a later destroy entry (whose own content holds) lists them,
+    // and, when it recorded them (keptFieldsHashes), the hash of the fields they kept still matches.
+    const unaccounted = new Map();
     walk: for (;;) {
       // The first batch from the lowest seq stored: an entry put in below seq 1 is no part of the chain.
       const rows = await db.query('select * from audit_log where $1::bigint is null or seq > $1 order by seq limit 1000', [
@@ -143,7 +150,7 @@ async function main() {
           // A blanked format-1 entry keeps its hash, which its content no longer gives.
           expected = sha256(canonicalize({ seq: s, ...entry, prevHash: r.prev_hash }));
           if (expected !== r.hash && isBlanked(r)) {
-            unaccounted.add(s);
+            unaccounted.set(s, keptFieldsHash(s, entry));
             expected = r.hash;
           }
         } else {
@@ -153,9 +160,16 @@ async function main() {
               fail(`entry ${s}: content does not match its content hash`);
               break walk;
             }
-            unaccounted.add(s);
+            unaccounted.set(s, keptFieldsHash(s, entry));
           } else if (r.action === 'destroy') {
-            for (const n of blankedBy(r)) unaccounted.delete(n);
+            const recorded = r.after?.keptFieldsHashes;
+            for (const n of blankedBy(r)) {
+              if (unaccounted.has(n) && recorded && typeof recorded === 'object' && recorded[n] !== unaccounted.get(n)) {
+                fail(`entry ${n}: the fields it kept after its destruction do not match the hash destroy entry ${s} recorded`);
+                break walk;
+              }
+              unaccounted.delete(n);
+            }
           }
           expected = sha256(`${s}:${r.prev_hash}:${r.content_hash}`);
         }
@@ -170,7 +184,7 @@ async function main() {
       }
     }
     if (report.ok && unaccounted.size > 0) {
-      fail(`entry ${Math.min(...unaccounted)}: its payload is gone, and no destroy entry records its destruction`);
+      fail(`entry ${Math.min(...unaccounted.keys())}: its payload is gone, and no destroy entry records its destruction`);
     }
     report.lastSeq = seq;
     report.headHash = prev;

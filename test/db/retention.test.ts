@@ -4,7 +4,7 @@ import { systemContext } from '../../src/application/context.js';
 import { runRetentionDestroy } from '../../src/cli/retention-destroy.js';
 import { loadConfig } from '../../src/config.js';
 import { cutOffDate, retentionRules } from '../../src/domain/retention.js';
-import { verifyAuditChain } from '../../src/infrastructure/audit/chain.js';
+import { appendAudit, verifyAuditChain } from '../../src/infrastructure/audit/chain.js';
 import { verifyDatabase } from '../../src/infrastructure/audit/verify.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import { asSuperuser } from '../support/audit.js';
@@ -105,6 +105,7 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
       rule: { selectionList: 'Selectielijst gemeenten 2020, 1.2.3 (test)', retentionYears: 10, cutOffDate: '2020-06-01' },
       periodRanFrom: '2009-05-01',
       auditEntries: [a1After?.seq],
+      keptFieldsHashes: { [String(a1After?.seq)]: /^[0-9a-f]{64}$/ },
     },
     'what, when and under which rule, and which entries it blanked',
   );
@@ -232,6 +233,51 @@ t.test('the trail stays append-only: only a destruction blanks, and only of reco
   const report = await verifyAuditChain(database.owner);
   t.equal(report.ok, false, 'a blanked entry without a destroy entry breaks the chain');
   t.match(report.problem, /no destroy entry records its destruction/);
+
+  // A destroy entry as they were written before they recorded the kept fields' hashes: a plain seq list.
+  const blanked = await rows<{ seq: number }>(database.owner.execute(sql`select seq::int from audit_log where object_id = ${id}`));
+  await withTenant(database.db, { kind: 'all' }, (tx) =>
+    appendAudit(tx, { clientId: null, role: 'system', requestId: null, reason: 'an older destruction' }, [
+      {
+        action: 'destroy',
+        objectType: 'establishment',
+        objectId: id,
+        municipalityCode: 'GM0363',
+        before: null,
+        after: { auditEntries: blanked.map((b) => b.seq) },
+      },
+    ]),
+  );
+  t.same(
+    await verifyAuditChain(database.owner),
+    { ok: true, entriesChecked: 3, firstBrokenSeq: null, problem: null },
+    'it still accounts for them',
+  );
+});
+
+t.test('what a blanked entry keeps (who, when, what) stays covered by a hash: altered, it breaks the chain', async (t) => {
+  const { app, services, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  const action = await make.action(officer.auth, est.id, { decisionDate: '2009-05-01', stage: 'final' });
+  const rules = retentionRules({ enforcementActionYears: 10, selectionList: 'test' });
+  await services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, '2030-06-01');
+  t.match(await verifyAuditChain(database.owner), { ok: true }, 'intact after the destruction');
+
+  const [entry] = await asSuperuser<{ seq: number; client_role: string }>(
+    database,
+    `select seq::int, client_role from audit_log where object_id = '${action.id}' and action = 'create'`,
+  );
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(database, `update audit_log set client_role = 'admin' where seq = ${entry?.seq}`);
+  t.match(
+    await verifyAuditChain(database.owner),
+    { ok: false, firstBrokenSeq: entry?.seq, problem: new RegExp(`fields entry ${entry?.seq} kept after its destruction do not match`) },
+    'who made a destroyed record can no longer be changed unnoticed',
+  );
+  await asSuperuser(database, `update audit_log set client_role = '${entry?.client_role}' where seq = ${entry?.seq}`);
+  t.match(await verifyAuditChain(database.owner), { ok: true }, 'put back, it verifies again');
 });
 
 t.test('a licence deleted outright is destroyed too: its period runs from the validUntil it had, or from its deletion', async (t) => {

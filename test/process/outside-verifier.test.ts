@@ -76,6 +76,11 @@ t.test(
     t.same([service.ok, service.entriesChecked > 0], [true, true], 'the service finds its trail intact');
     const [actorEntry] = await asSuperuser<{ seq: number }>(database, "select seq::int from audit_log where actor_id = 'p.bakker'");
     t.ok(actorEntry, 'the trail names the acting person');
+    const [destroyedEntry] = await asSuperuser<{ seq: number; client_role: string }>(
+      database,
+      'select seq::int, client_role from audit_log where "after" is null and "before" is null and action <> \'destroy\' order by seq limit 1',
+    );
+    t.ok(destroyedEntry, 'an entry of a destroyed record');
 
     const outside = database.outside;
     if (!outside) throw new Error('the test database has no outside address');
@@ -93,17 +98,32 @@ t.test(
     t.equal(intact.code, 0, `exit 0: ${JSON.stringify(intact.report)} ${intact.stderr}`);
     t.match(intact.report, { ok: true, entriesChecked: service.entriesChecked, checkpointsChecked: 1, problem: null });
 
+    /** Runs SQL as the database's superuser, the append-only trigger off: on the folder once the service let go of it. */
+    const tamper = async (statements: string) => {
+      const script = `alter table audit_log disable trigger audit_log_append_only; ${statements}`;
+      if ('dataDir' in outside) {
+        const { PGlite } = await import('@electric-sql/pglite');
+        const copy = await PGlite.create({ dataDir: outside.dataDir });
+        await copy.exec(script);
+        await copy.close();
+      } else {
+        for (const statement of script.split(';').filter((s) => s.trim())) await asSuperuser(database, statement);
+      }
+    };
+
+    // Who made an entry of a destroyed record, altered: the hash its destroy entry recorded no longer matches.
+    await tamper(`update audit_log set client_role = 'admin' where seq = ${destroyedEntry?.seq}`);
+    const altered = await verify();
+    t.equal(altered.code, 1, 'exit 1');
+    t.match(altered.report, {
+      ok: false,
+      problem: new RegExp(`entry ${destroyedEntry?.seq}: the fields it kept after its destruction do not match`),
+    });
+    await tamper(`update audit_log set client_role = '${destroyedEntry?.client_role}' where seq = ${destroyedEntry?.seq}`);
+    t.equal((await verify()).code, 0, 'put back, intact again');
+
     // A payload blanked without a destruction that records it is a break, as the service says too.
-    const blank = `alter table audit_log disable trigger audit_log_append_only;
-    update audit_log set "before" = null, "after" = null, reason = null where seq = ${actorEntry?.seq};`;
-    if ('dataDir' in outside) {
-      const { PGlite } = await import('@electric-sql/pglite');
-      const copy = await PGlite.create({ dataDir: outside.dataDir });
-      await copy.exec(blank);
-      await copy.close();
-    } else {
-      for (const statement of blank.split(';').filter((s) => s.trim())) await asSuperuser(database, statement);
-    }
+    await tamper(`update audit_log set "before" = null, "after" = null, reason = null where seq = ${actorEntry?.seq}`);
     const broken = await verify();
     t.equal(broken.code, 1, 'exit 1');
     t.match(broken.report, {

@@ -1,4 +1,5 @@
 import { cutOffDate, type RetentionRule, STAGES_KEPT } from '../../domain/retention.js';
+import { keptFieldsHashes } from '../../infrastructure/audit/chain.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
   actionsPastRetention,
@@ -62,6 +63,7 @@ export function createRetentionCommands(runner: CommandRunner) {
         tx,
         candidates.map((c) => c.id),
       );
+      const kept = await keptFieldsHashes(tx, [...blanked.values()].flat());
       const destroyedAt = new Date().toISOString();
       const gone = candidates.filter((c) => blanked.has(c.id)); // not those a concurrent run destroyed first
       const changes: Change[] = gone.map((c) => ({
@@ -79,6 +81,8 @@ export function createRetentionCommands(runner: CommandRunner) {
           rule: { selectionList: rule.selectionList, retentionYears: rule.years, runsFrom: rule.runsFrom, cutOffDate: cutOff },
           periodRanFrom: c.basis,
           auditEntries: blanked.get(c.id) ?? [],
+          // Per blanked entry, the hash of what it keeps (who, when, what): still covered, though its content hash can no longer be recomputed.
+          keptFieldsHashes: Object.fromEntries((blanked.get(c.id) ?? []).map((seq) => [seq, kept.get(seq)])),
         },
       }));
       const entries = [...blanked.values()].reduce((n, s) => n + s.length, 0);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { asc, gt } from 'drizzle-orm';
+import { asc, gt, inArray } from 'drizzle-orm';
 import type { Queryable, Tx } from '../db/client.js';
 import { auditLog, auditPending } from '../db/schema.js';
 import { appendRows } from '../repositories/rows.js';
@@ -67,6 +67,29 @@ export function contentHash(e: AuditContent): string {
   return sha256(canonicalize(canonicalContent(e)) ?? '');
 }
 
+/**
+ * What a destruction keeps of an entry: everything of its content but the payload (`before`, `after`,
+ * `reason`), with its seq. A `destroy` entry records a hash of it per entry it blanked, so that these
+ * fields stay covered by a hash the verifier can recompute once the content hash no longer can be.
+ */
+export function keptFieldsHash(e: AuditRow): string {
+  const { before: _before, after: _after, reason: _reason, ...kept } = canonicalContent(e);
+  return sha256(canonicalize({ seq: e.seq, ...kept }) ?? '');
+}
+
+/** The kept-fields hashes of these entries as stored now (after their blanking), for their destroy entry to record. */
+export async function keptFieldsHashes(q: Queryable, seqs: readonly number[]): Promise<Map<number, string>> {
+  const hashes = new Map<number, string>();
+  for (let i = 0; i < seqs.length; i += 1000) {
+    const rows = await q
+      .select()
+      .from(auditLog)
+      .where(inArray(auditLog.seq, seqs.slice(i, i + 1000)));
+    for (const row of rows) hashes.set(row.seq, keptFieldsHash(row));
+  }
+  return hashes;
+}
+
 /** Chain format 2: the entry's hash, over its position, its predecessor's hash and its content hash. */
 export function chainHash(seq: number, prevHash: string, content: string): string {
   return sha256(`${seq}:${prevHash}:${content}`);
@@ -126,6 +149,12 @@ const blankedBy = (row: AuditRow): number[] => {
   return Array.isArray(listed) ? listed.filter((n): n is number => Number.isInteger(n)) : [];
 };
 
+/** The kept-fields hashes a `destroy` entry recorded, by seq; null for one written before it recorded them. */
+const keptFieldsHashesOf = (row: AuditRow): Record<string, unknown> | null => {
+  const recorded = (row.after as { keptFieldsHashes?: unknown } | null)?.keptFieldsHashes;
+  return recorded && typeof recorded === 'object' ? (recorded as Record<string, unknown>) : null;
+};
+
 /** A hash recomputed from an entry's stored content; null when that content is no entry's (a time that is no time). */
 function recomputed(hash: () => string): string | null {
   try {
@@ -140,17 +169,18 @@ function recomputed(hash: () => string): string | null {
  *
  * Destruction (Archiefwet) blanks the payload of a destroyed record's entries and keeps their
  * stored content hash, so such an entry's content can no longer be recomputed: it is accepted when
- * its payload is blank and a later `destroy` entry (whose own content verifies) lists its seq. Its
- * link in the chain (seq, prevHash, content hash → hash) is still checked. A payload blanked or
- * edited without such an entry breaks the chain as before.
+ * its payload is blank and a later `destroy` entry (whose own content verifies) lists its seq, and,
+ * when that entry recorded the hash of the fields it kept (`keptFieldsHashes`), those fields still
+ * give it. Its link in the chain (seq, prevHash, content hash → hash) is still checked. A payload
+ * blanked or edited without such an entry breaks the chain as before.
  */
 export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise<ChainReport> {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   let checked = 0;
   let formatTwoSeen = false;
-  /** Blanked entries not yet accounted for by a destroy entry. */
-  const unaccounted = new Set<number>();
+  /** Blanked entries not yet accounted for by a destroy entry, with the hash of the fields they kept. */
+  const unaccounted = new Map<number, string>();
   for (;;) {
     const batch = await db
       .select()
@@ -175,7 +205,7 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
         if (v1 === null) return broken('content cannot be read as an entry’s');
         if (v1 !== row.hash) {
           if (!isBlanked(row)) return broken('content does not match its hash');
-          unaccounted.add(row.seq);
+          unaccounted.set(row.seq, keptFieldsHash(row));
         }
       } else {
         formatTwoSeen = true;
@@ -183,9 +213,22 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
         if (content === null) return broken('content cannot be read as an entry’s');
         if (content !== row.contentHash) {
           if (!isBlanked(row)) return broken('content does not match its content hash');
-          unaccounted.add(row.seq);
+          unaccounted.set(row.seq, keptFieldsHash(row));
         } else if (row.action === 'destroy') {
-          for (const seq of blankedBy(row)) unaccounted.delete(seq);
+          // Since destroy entries record the kept fields' hashes, a blanked entry's who, when and what must still match.
+          const recorded = keptFieldsHashesOf(row);
+          for (const seq of blankedBy(row)) {
+            const kept = unaccounted.get(seq);
+            if (kept !== undefined && recorded && recorded[seq] !== kept) {
+              return {
+                ok: false,
+                entriesChecked: checked,
+                firstBrokenSeq: seq,
+                problem: `the fields entry ${seq} kept after its destruction do not match the hash destroy entry ${row.seq} recorded`,
+              };
+            }
+            unaccounted.delete(seq);
+          }
         }
         if (chainHash(row.seq, row.prevHash, row.contentHash) !== row.hash)
           return broken('hash does not match seq, prevHash and content hash');
@@ -196,7 +239,7 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
     }
   }
   if (unaccounted.size > 0) {
-    const first = Math.min(...unaccounted);
+    const first = Math.min(...unaccounted.keys());
     return {
       ok: false,
       entriesChecked: checked,
