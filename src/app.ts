@@ -7,6 +7,7 @@ import { createServices, type Services } from './application/services.js';
 import { type Config, trustedIssuers } from './config.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import auth from './http/plugins/auth.js';
+import closing from './http/plugins/closing.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
 import idempotency from './http/plugins/idempotency.js';
 import metrics from './http/plugins/metrics.js';
@@ -95,20 +96,15 @@ export async function buildApp(opts: BuildAppOptions) {
     },
     // one log line per request (onResponse below) instead of fastify's two: half the hot-path logging
     logController: new LogController({ disableRequestLogging: true }),
+    // A request arriving while the app closes is answered by plugins/closing.ts (problem+json, Retry-After), not fastify's plain 503.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  // A response sent while the app closes (a request in flight at SIGTERM) ends its connection. Node's
-  // server.close() ends only the connections idle at that moment: a keep-alive client (a load balancer,
-  // a pooled HTTP client) would otherwise hold the shutdown until SHUTDOWN_GRACE_MS and its exit 1.
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
+  await app.register(closing); // while closing: 503 shutting-down for new requests, Connection: close on every answer
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
-    if (closing) reply.header('Connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     // The path and the names of the query keys, never their values (search terms: `?name=`).

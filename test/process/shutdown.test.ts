@@ -5,7 +5,16 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate } from '../support/helper.js';
-import { ensureBuilt, type ServerProcess, sleep, slowPost, startServer } from '../support/server.js';
+import {
+  ensureBuilt,
+  halfSentRequest,
+  parseAnswer,
+  type ServerProcess,
+  sleep,
+  slowPost,
+  startServer,
+  untilRefused,
+} from '../support/server.js';
 import { webhookReceiver } from '../support/webhook-receiver.js';
 
 /**
@@ -78,6 +87,25 @@ t.test(
     await sigtermDuringPost(t, server, `${base}/v1/municipalities`, { code: 'GM0996', name: 'Kept alive' }, agent);
   },
 );
+
+t.test('a request that arrives while the process closes: 503 problem+json with Retry-After and Connection: close', async (t) => {
+  const server = owned(startServer(baseEnv));
+  const base = await server.ready;
+  // Its headers are on their way when SIGTERM comes (so the connection is not idle and stays open)
+  // and complete only after the server stopped listening: the request arrives during the close.
+  const late = halfSentRequest(base, '/v1/municipalities');
+  await fetch(`${base}/health/live`); // answered after the server read the half-sent headers
+  server.proc.kill('SIGTERM');
+  await untilRefused(base);
+  late.finish();
+  const res = parseAnswer(await late.answer);
+  t.equal(res.status, 503, `503 to the late request: ${res.body}`);
+  t.match(res.headers['content-type'], /^application\/problem\+json/, 'problem+json, not fastify’s own body');
+  t.match(res.headers['retry-after'], /^[1-9][0-9]*$/, 'Retry-After: a client or load balancer retries elsewhere');
+  t.equal(res.headers.connection, 'close', 'Connection: close');
+  t.match(JSON.parse(res.body), { status: 503, code: 'shutting-down' });
+  t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-2000)}`);
+});
 
 t.test('SIGTERM with a webhook delivery in flight: exits 0 in time, and the delivery is sent by the next process', async (t) => {
   const receiver = await webhookReceiver();

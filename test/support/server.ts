@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -88,3 +89,49 @@ export function slowPost(url: string, body: string, headers: Record<string, stri
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A GET on a connection of its own whose headers are sent all but the blank line that ends them: the
+ * server has a request in transmission on it (not an idle connection) until `finish()` sends the
+ * rest. `answer` resolves with the raw bytes the server sent before the connection closed.
+ */
+export function halfSentRequest(url: string, path: string) {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect(Number(port), hostname);
+  let text = '';
+  socket.on('data', (d: Buffer) => {
+    text += d.toString('latin1');
+  });
+  const answer = new Promise<string>((resolve) => {
+    socket.on('error', () => {}); // a reset ends it as a close does
+    socket.on('close', () => resolve(text));
+  });
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\n`);
+  return { answer, finish: () => socket.write('\r\n'), destroy: () => socket.destroy() };
+}
+
+/** A raw HTTP/1.1 answer: its status, its headers (names in lower case) and its body. */
+export function parseAnswer(raw: string) {
+  const [head = '', body = ''] = raw.split('\r\n\r\n', 2);
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1]), headers, body };
+}
+
+/** Resolves once the server at `url` refuses new connections: it has stopped listening (its close has begun). */
+export async function untilRefused(url: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = net.connect(Number(port), hostname);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.once('error', () => resolve(true));
+    });
+    if (refused) return;
+    await sleep(20);
+  }
+}
