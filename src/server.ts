@@ -6,7 +6,7 @@ import { ConfigError, firstStartHints, loadConfig } from './config.js';
 import { firstStartLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
-import { connectionRole, type Database, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
+import { connectionRole, type Database, databaseKind, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
 import { withTenant } from './infrastructure/db/tenant.js';
 import { createLogger } from './logger.js';
 import { startTracing } from './telemetry.js';
@@ -27,6 +27,17 @@ async function main() {
       process.exit(78); // EX_CONFIG
     }
     throw err;
+  }
+  // What can be checked without the database is checked before it is opened and migrated: a bad
+  // audit signing key stops the start with exit 78 and leaves the database as it was. (A revoked
+  // REGISTRY_ADMIN_TOKEN is known only to the database: it is found after migrating, below.)
+  let signing: ReturnType<typeof resolveSigningKey>;
+  try {
+    signing = resolveSigningKey(config, databaseKind(config), false);
+  } catch (err) {
+    if (!(err instanceof SigningKeyError)) throw err;
+    process.stderr.write(`Invalid configuration:\n  ${err.message}\n`);
+    process.exit(78); // EX_CONFIG
   }
   const logger = createLogger(config.LOG_LEVEL);
   const tracing = startTracing(config); // before the app: its spans need the provider
@@ -65,15 +76,8 @@ async function main() {
       process.exit(1);
     }
   }
-  let signing: ReturnType<typeof resolveSigningKey>;
-  try {
-    signing = resolveSigningKey(config, database.kind, true);
-  } catch (err) {
-    if (!(err instanceof SigningKeyError)) throw err;
-    process.stderr.write(`Invalid configuration:\n  ${err.message}\n`);
-    await database.close();
-    process.exit(78); // EX_CONFIG
-  }
+  // The embedded database's own key, generated into DATA_DIR on its first start (now that the folder is ours).
+  if (!signing.key && database.kind === 'pglite') signing = resolveSigningKey(config, database.kind, true);
   if (!signing.key) {
     logger.warn(
       'no AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE: audit checkpoints are off, so a rewritten or cut audit trail is found only against anchors kept by hand (docs/audit-trail.md)',

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import pg from 'pg';
+import t, { type Test } from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { pgliteTemplate, usingPostgres } from '../support/helper.js';
 import { scratchForService } from '../support/scratch-database.js';
@@ -10,7 +11,9 @@ import { ensureBuilt, type ServerProcess, startServer } from '../support/server.
 
 /**
  * A start that fails after the database is open: the process says why in its JSON log, naming the
- * variables to change, closes the database (the embedded one's lock file is gone) and exits 1.
+ * variables to change, closes the database (the embedded one's lock file is gone) and exits 1. A
+ * configuration that is wrong without looking at the database stops the start before the database is
+ * opened: exit 78, and nothing migrated.
  */
 t.setTimeout(180_000);
 ensureBuilt();
@@ -31,20 +34,30 @@ const fatalLine = (server: ServerProcess) =>
     .map((l) => JSON.parse(l) as { level: number; msg: string })
     .find((l) => l.level === 60);
 
+/** A server process this test ends: killed after a minute if it has not exited by then, and at teardown. */
+function owned(t: Test, server: ServerProcess): ServerProcess {
+  const killed = setTimeout(() => server.proc.kill('SIGKILL'), 60_000);
+  t.teardown(() => {
+    clearTimeout(killed);
+    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+  });
+  return server;
+}
+
 t.test('METRICS_PORT in use: a fatal log line naming it, the database closed, exit 1', async (t) => {
   const taken = net.createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   t.teardown(() => taken.close());
   const port = (taken.address() as net.AddressInfo).port;
-  const server = startServer({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    METRICS_PORT: String(port),
-    REGISTRY_FIRST_START_HINTS: 'false',
-  });
-  t.teardown(() => {
-    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
-  });
+  const server = owned(
+    t,
+    startServer({
+      PORT: '0',
+      DATA_DIR: dataDir,
+      METRICS_PORT: String(port),
+      REGISTRY_FIRST_START_HINTS: 'false',
+    }),
+  );
   t.equal(await server.exited, 1, 'exit 1');
   const fatal = fatalLine(server);
   t.ok(fatal, `a fatal JSON log line:\n${server.output().slice(-1500)}`);
@@ -60,17 +73,15 @@ t.test(
     t.teardown(() => served.drop());
     const migrated = await scratchForService('er_start_migrated');
     t.teardown(() => migrated.drop());
-    const server = startServer({
-      PORT: '0',
-      DATABASE_URL: served.appUrl,
-      DATABASE_MIGRATION_URL: migrated.ownerUrl, // the typo: another database on the same server
-      REGISTRY_FIRST_START_HINTS: 'false',
-    });
-    const killed = setTimeout(() => server.proc.kill('SIGKILL'), 60_000);
-    t.teardown(() => {
-      clearTimeout(killed);
-      if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
-    });
+    const server = owned(
+      t,
+      startServer({
+        PORT: '0',
+        DATABASE_URL: served.appUrl,
+        DATABASE_MIGRATION_URL: migrated.ownerUrl, // the typo: another database on the same server
+        REGISTRY_FIRST_START_HINTS: 'false',
+      }),
+    );
     t.equal(await server.exited, 1, 'exit 1');
     const fatal = fatalLine(server);
     t.match(
@@ -78,5 +89,45 @@ t.test(
       /DATABASE_MIGRATION_URL.*DATABASE_URL|DATABASE_URL.*DATABASE_MIGRATION_URL/,
       `naming both:\n${server.output().slice(-1500)}`,
     );
+  },
+);
+
+const NOT_A_KEY = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----';
+
+/** A start with an AUDIT_SIGNING_KEY that is no key: exit 78 and a line naming the variable, never its value. */
+async function badKeyStart(t: Test, env: Record<string, string>) {
+  const server = owned(t, startServer({ PORT: '0', REGISTRY_FIRST_START_HINTS: 'false', AUDIT_SIGNING_KEY: NOT_A_KEY, ...env }));
+  t.equal(await server.exited, 78, `exit 78 (EX_CONFIG):\n${server.output().slice(-1500)}`);
+  t.match(server.output(), /AUDIT_SIGNING_KEY: must be an Ed25519 private key/, 'a line naming AUDIT_SIGNING_KEY');
+  t.notMatch(server.output(), /bm90IGEga2V5/, 'not the value');
+}
+
+t.test('a bad AUDIT_SIGNING_KEY on the embedded database: exit 78 before the database is created or migrated', async (t) => {
+  const fresh = mkdtempSync(path.join(tmpdir(), 'er-start-key-'));
+  t.teardown(() => rmSync(fresh, { recursive: true, force: true }));
+  const dir = path.join(fresh, 'data');
+  await badKeyStart(t, { DATA_DIR: dir });
+  const after = await openPglite({ dataDir: dir });
+  t.teardown(() => after.close());
+  const { rows } = await after.client.query<{ found: string | null }>(
+    "select coalesce(to_regclass('public.audit_log')::text, to_regclass('drizzle.__drizzle_migrations')::text) as found",
+  );
+  t.equal(rows[0]?.found, null, 'no migration ran: neither the registry’s tables nor the migration journal exist');
+});
+
+t.test(
+  'a bad AUDIT_SIGNING_KEY on PostgreSQL: exit 78 before migrating, the database without tables',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    const scratch = await scratchForService('er_start_badkey');
+    t.teardown(() => scratch.drop());
+    await badKeyStart(t, { DATABASE_URL: scratch.appUrl, DATABASE_MIGRATION_URL: scratch.ownerUrl });
+    const c = new pg.Client({ connectionString: scratch.ownerUrl });
+    await c.connect();
+    t.teardown(() => c.end());
+    const { rows } = await c.query<{ n: number }>(
+      "select count(*)::int as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
+    );
+    t.equal(rows[0]?.n, 0, 'no migration ran: the scratch database has no tables');
   },
 );

@@ -624,6 +624,9 @@ export interface OpenDatabaseConfig {
 }
 
 /** PostgreSQL when DATABASE_URL is set, else the embedded PGlite database in DATA_DIR. */
+/** Which database openDatabase() opens for a configuration: PostgreSQL when DATABASE_URL is set, else the embedded one in DATA_DIR. */
+export const databaseKind = (c: Pick<OpenDatabaseConfig, 'DATABASE_URL'>): Database['kind'] => (c.DATABASE_URL ? 'postgres' : 'pglite');
+
 export function openDatabase(c: OpenDatabaseConfig, onPoolError?: (err: Error) => void): Promise<Database> {
   if (c.DATABASE_URL) {
     return openPostgres({
