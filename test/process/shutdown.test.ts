@@ -107,6 +107,33 @@ t.test('a request that arrives while the process closes: 503 problem+json with R
   t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-2000)}`);
 });
 
+t.test('SIGTERM with a scrape in flight on the metrics port: the process exits 0 well within the grace', async (t) => {
+  const server = owned(startServer({ ...baseEnv, METRICS_PORT: '0', SHUTDOWN_GRACE_MS: '20000' }));
+  await server.ready;
+  const ready = server
+    .stdout()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { msg?: string; metrics?: string })
+    .find((l) => l.msg === 'ready');
+  const metricsUrl = String(ready?.metrics);
+  // A scraper's connection with a request on its way that never completes (and one kept alive after
+  // an answered scrape): neither may hold the exit until SHUTDOWN_GRACE_MS runs out.
+  const stuck = halfSentRequest(metricsUrl, '/metrics');
+  t.teardown(() => stuck.destroy());
+  const agent = new http.Agent({ keepAlive: true });
+  t.teardown(() => agent.destroy());
+  const scraped = await new Promise<number>((resolve, reject) =>
+    http.get(metricsUrl, { agent }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0))).on('error', reject),
+  ); // answered after the server read the half-sent headers
+  t.equal(scraped, 200, 'a scrape on a keep-alive connection');
+  const signalled = Date.now();
+  server.proc.kill('SIGTERM');
+  t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-2000)}`);
+  const took = Date.now() - signalled;
+  t.ok(took < 10_000, `exited ${took} ms after SIGTERM, well within SHUTDOWN_GRACE_MS (20 s)`);
+});
+
 t.test('SIGTERM with a webhook delivery in flight: exits 0 in time, and the delivery is sent by the next process', async (t) => {
   const receiver = await webhookReceiver();
   t.teardown(() => receiver.close());
