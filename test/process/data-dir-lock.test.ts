@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import t, { type Test } from 'tap';
 import { acquireDataDirLock, processStart } from '../../src/infrastructure/db/client.js';
 
@@ -86,4 +89,74 @@ t.test('audit:verify on a locked data folder exits 2 (could not run), not 1 (bro
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit-verify.ts'], { cwd: ROOT, env, encoding: 'utf8' });
   t.equal(run.status, 2, `exit code (stderr: ${run.stderr.slice(0, 300)})`);
   t.match(run.stderr, /could not run: .*in use by another process/);
+});
+
+t.test('a takeover left half done by a process that died does not block the folder', async (t) => {
+  const dir = tempDir(t);
+  const dead = spawnSync('true').pid;
+  const stale = JSON.stringify({ pid: dead, start: '1' });
+  writeFileSync(lockFile(dir), stale);
+  // Its claim on the stale lock's removal (src/infrastructure/db/client.ts, removeStale), by a process now gone too.
+  const claim = `${lockFile(dir)}.takeover-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`;
+  writeFileSync(claim, JSON.stringify({ pid: dead, start: '2' }));
+  const release = acquireDataDirLock(dir);
+  t.match(JSON.parse(readFileSync(lockFile(dir), 'utf8')), { pid: process.pid }, 'taken over');
+  t.same(readdirSync(dir), ['registry.lock'], 'the dead claim is gone, and no file of the takeover is left');
+  release();
+});
+
+/**
+ * A process of its own (the lock's pid is the process's) that takes the lock of the folder named by
+ * each `go <dir>` line and answers `won` or `lost`, and lets it go on `release`.
+ */
+async function locker(t: Test) {
+  const client = pathToFileURL(path.join(ROOT, 'src/infrastructure/db/client.ts')).href;
+  const script = `
+    import { createInterface } from 'node:readline';
+    const { acquireDataDirLock, DataDirLockedError } = await import(${JSON.stringify(client)});
+    let release = null;
+    console.log('ready');
+    for await (const line of createInterface({ input: process.stdin })) {
+      if (line.startsWith('go ')) {
+        try {
+          release = acquireDataDirLock(line.slice(3));
+          console.log('won');
+        } catch (err) {
+          console.log(err instanceof DataDirLockedError ? 'lost' : 'error ' + err.message);
+        }
+      } else if (line === 'release') {
+        release?.();
+        release = null;
+        console.log('released');
+      }
+    }`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  t.teardown(() => child.kill());
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => String((await lines.next()).value);
+  t.equal(await next(), 'ready');
+  return { send: (line: string) => child.stdin.write(`${line}\n`), next };
+}
+
+t.test('two processes taking over one stale lock at the same instant: exactly one wins', async (t) => {
+  const [a, b] = [await locker(t), await locker(t)];
+  const dead = spawnSync('true').pid; // a registry process that died holding the lock
+  const rounds = 300;
+  const outcomes: Record<string, number> = {};
+  for (let round = 0; round < rounds; round++) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'er-lock-race-'));
+    writeFileSync(lockFile(dir), JSON.stringify({ pid: dead, start: '1' }));
+    a.send(`go ${dir}`);
+    b.send(`go ${dir}`);
+    const got = [await a.next(), await b.next()].sort().join(' and ');
+    outcomes[got] = (outcomes[got] ?? 0) + 1;
+    a.send('release');
+    b.send('release');
+    await Promise.all([a.next(), b.next()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  t.same(outcomes, { 'lost and won': rounds }, `of ${rounds} races, one winner each time: ${JSON.stringify(outcomes)}`);
 });

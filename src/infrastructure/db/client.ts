@@ -1,4 +1,17 @@
-import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -412,11 +425,9 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
  */
 export function acquireDataDirLock(dataDir: string, o: { refreshMs?: number } = {}): () => void {
   const lockPath = path.join(dataDir, 'registry.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, JSON.stringify({ pid: process.pid, start: processStart(process.pid), ns: pidNamespace() }));
-      closeSync(fd);
+  const mine = JSON.stringify({ pid: process.pid, start: processStart(process.pid), ns: pidNamespace() });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (createWhole(lockPath, mine)) {
       const refresh = setInterval(() => {
         try {
           const now = new Date();
@@ -429,16 +440,82 @@ export function acquireDataDirLock(dataDir: string, o: { refreshMs?: number } = 
         clearInterval(refresh);
         rmSync(lockPath, { force: true });
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = readLockOwner(readFileSync(lockPath, 'utf8'));
-      if (owner && isHeldBy(owner, statSync(lockPath).mtimeMs)) {
-        throw new DataDirLockedError(dataDir, owner.pid, owner.ns !== null && owner.ns !== pidNamespace());
-      }
-      rmSync(lockPath, { force: true }); // stale: its process is gone
     }
+    const found = readWritten(lockPath);
+    if (!found) continue; // released meanwhile: try again
+    const owner = readLockOwner(found.text);
+    if (owner && isHeldBy(owner, found.mtimeMs)) {
+      throw new DataDirLockedError(dataDir, owner.pid, owner.ns !== null && owner.ns !== pidNamespace());
+    }
+    removeStale(dataDir, lockPath, found.text, mine); // stale: its process is gone
   }
   throw new DataDirLockedError(dataDir, -1);
+}
+
+/**
+ * Creates `file` holding `text`, unless it exists: false then. Others never see it empty or half
+ * written: the text goes into a file of this process's own, which is then linked into place (a link
+ * fails when the name is taken, as an exclusive create does). Where the file system has no hard
+ * links, an exclusive create and a write.
+ */
+function createWhole(file: string, text: string): boolean {
+  const own = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  writeFileSync(own, text, { flag: 'wx' });
+  try {
+    linkSync(own, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, text);
+      closeSync(fd);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  } finally {
+    rmSync(own, { force: true });
+  }
+}
+
+/** A file's text and when it was last written; null when it is not there (any more). */
+function readWritten(file: string): { text: string; mtimeMs: number } | null {
+  try {
+    return { mtimeMs: statSync(file).mtimeMs, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Removes the stale lock `file` if it still holds `staleText`, so that of processes that found the
+ * same stale lock at once exactly one takes it over (each removing it and creating its own, the
+ * slower one would remove the faster one's new lock). The removal is claimed first, by creating
+ * `<file>.takeover-<hash of the stale text>` exclusively; the process that made the claim reads the
+ * lock again (one that judged it stale a while ago finds a new lock there and leaves it), removes
+ * it, then drops the claim. A live process's claim means it is taking the folder over: locked. A
+ * claim left by a process that died while holding it is stale in turn, and removed the same way.
+ */
+function removeStale(dataDir: string, file: string, staleText: string, mine: string, depth = 0): void {
+  const claim = `${file}.takeover-${createHash('sha256').update(staleText).digest('hex').slice(0, 16)}`;
+  if (!createWhole(claim, mine)) {
+    const found = readWritten(claim);
+    if (!found) return; // the claim was just dropped: look at the lock again
+    const claimant = readLockOwner(found.text);
+    if (claimant && isHeldBy(claimant, found.mtimeMs)) throw new DataDirLockedError(dataDir, claimant.pid);
+    if (depth < 3) removeStale(dataDir, claim, found.text, mine, depth + 1);
+    return;
+  }
+  try {
+    if (readWritten(file)?.text === staleText) rmSync(file, { force: true });
+  } finally {
+    rmSync(claim, { force: true });
+  }
 }
 
 /** How often a holder refreshes its lock's mtime, and how old a lock from another pid namespace must be to count as stale. */
