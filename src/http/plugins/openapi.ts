@@ -211,8 +211,8 @@ function describeProblems(op: Json, method: string, responses: Record<string, Js
   const unavailable = responses['503'];
   if (unavailable) {
     const cause = authenticated(op)
-      ? 'the database cannot be reached (database-unavailable), or the identity provider that issued an OpenID Connect token cannot be reached to check it (identity-provider-unavailable)'
-      : 'the database cannot be reached (database-unavailable)';
+      ? 'the database cannot be reached (database-unavailable), the identity provider that issued an OpenID Connect token cannot be reached to check it (identity-provider-unavailable), or the request reached an instance that is shutting down (shutting-down; another instance answers the retry)'
+      : 'the database cannot be reached (database-unavailable), or the request reached an instance that is shutting down (shutting-down; another instance answers the retry)';
     const retry: Record<string, string> = {
       get: 'Retry after the seconds in Retry-After.',
       post: 'Retry after the seconds in Retry-After, with the same Idempotency-Key: the change may or may not have been made.',
