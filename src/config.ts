@@ -255,6 +255,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(c.OIDC_ISSUER) !== Boolean(c.OIDC_AUDIENCE)) {
     throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER, OIDC_AUDIENCE: set both or neither');
   }
+  // Without DATABASE_URL the embedded database in DATA_DIR is opened: a replica or a migration URL
+  // beside it means PostgreSQL was meant, and would be ignored while an embedded database was made.
+  const withoutPrimary = (['DATABASE_READ_URL', 'DATABASE_MIGRATION_URL'] as const).filter((name) => c[name] && !c.DATABASE_URL);
+  if (withoutPrimary.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${withoutPrimary.join(', ')}: set DATABASE_URL too (without it the service uses the embedded database in DATA_DIR)`,
+    );
+  }
   return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT || 3000}/v1` };
 }
 

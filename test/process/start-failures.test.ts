@@ -92,6 +92,20 @@ t.test(
   },
 );
 
+/** How many tables a PostgreSQL database has outside the system catalogs. */
+async function tableCount(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: number }>(
+      "select count(*)::int as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
+    );
+    return rows[0]?.n ?? -1;
+  } finally {
+    await c.end();
+  }
+}
+
 const NOT_A_KEY = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----';
 
 /** A start with an AUDIT_SIGNING_KEY that is no key: exit 78 and a line naming the variable, never its value. */
@@ -122,12 +136,28 @@ t.test(
     const scratch = await scratchForService('er_start_badkey');
     t.teardown(() => scratch.drop());
     await badKeyStart(t, { DATABASE_URL: scratch.appUrl, DATABASE_MIGRATION_URL: scratch.ownerUrl });
-    const c = new pg.Client({ connectionString: scratch.ownerUrl });
-    await c.connect();
-    t.teardown(() => c.end());
-    const { rows } = await c.query<{ n: number }>(
-      "select count(*)::int as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
-    );
-    t.equal(rows[0]?.n, 0, 'no migration ran: the scratch database has no tables');
+    t.equal(await tableCount(scratch.ownerUrl), 0, 'no migration ran: the scratch database has no tables');
   },
 );
+
+t.test('DATABASE_MIGRATION_URL without DATABASE_URL: exit 78 before any database is made or migrated', async (t) => {
+  const fresh = mkdtempSync(path.join(tmpdir(), 'er-start-orphan-'));
+  t.teardown(() => rmSync(fresh, { recursive: true, force: true }));
+  const dir = path.join(fresh, 'data');
+  // PostgreSQL was meant (on the embedded suite a URL no one answers: it must not be used at all).
+  const scratch = usingPostgres ? await scratchForService('er_start_orphan') : null;
+  if (scratch) t.teardown(() => scratch.drop());
+  const server = owned(
+    t,
+    startServer({
+      PORT: '0',
+      REGISTRY_FIRST_START_HINTS: 'false',
+      DATA_DIR: dir,
+      DATABASE_MIGRATION_URL: scratch?.ownerUrl ?? 'postgres://owner@127.0.0.1:1/registry',
+    }),
+  );
+  t.equal(await server.exited, 78, `exit 78 (EX_CONFIG):\n${server.output().slice(-1500)}`);
+  t.match(server.output(), /DATABASE_MIGRATION_URL: set DATABASE_URL too/, 'a line naming both variables');
+  t.notOk(existsSync(dir), 'no embedded database was made in DATA_DIR');
+  if (scratch) t.equal(await tableCount(scratch.ownerUrl), 0, 'nothing migrated on PostgreSQL');
+});

@@ -87,6 +87,10 @@ t.test('config: bad values stop the start, naming the variable', async (t) => {
     t.match(errorOf({ [name]: value }), new RegExp(`\\b${name}\\b`), `${name}=${JSON.stringify(value)}: refused, naming it`);
   }
   t.equal(loadConfig({ PORT: '0' }).PORT, 0, 'PORT=0 still picks a free port');
+  // A replica or migration URL without DATABASE_URL: PostgreSQL was meant, not the embedded database.
+  for (const name of ['DATABASE_READ_URL', 'DATABASE_MIGRATION_URL']) {
+    t.match(errorOf({ [name]: 'postgres://u@db/registry' }), new RegExp(`\\b${name}\\b.*\\bDATABASE_URL\\b`), `${name} alone: refused`);
+  }
   // Several bad values: all are named.
   try {
     loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' });
