@@ -4,6 +4,7 @@ import t from 'tap';
 import { serveMetrics } from '../../src/http/metrics-server.js';
 import { idempotencyKeys } from '../../src/infrastructure/db/schema-idempotency.js';
 import { build, sample, usingPostgres } from '../support/helper.js';
+import { halfSentRequest, parseAnswer } from '../support/server.js';
 
 interface Sample {
   name: string;
@@ -99,4 +100,22 @@ t.test('GET /metrics on its own port: requests per route and status, database, a
   t.ok(one('nodejs_eventloop_lag_seconds'), 'event loop lag');
   t.equal((await fetch(listener.url.replace('/metrics', '/other'))).status, 404, 'only /metrics');
   t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404, 'not on the API port');
+});
+
+t.test('a scrape in flight when the metrics listener closes: answered, with Connection: close', async (t) => {
+  const { services } = await build(t);
+  // A grace long enough never to run out here: only the answer's Connection: close ends the connection.
+  const listener = await serveMetrics(services.metrics, 0, '127.0.0.1', 120_000);
+  t.teardown(() => listener.close());
+  const scrape = halfSentRequest(listener.url, '/metrics');
+  t.teardown(() => scrape.destroy());
+  const barrier = await fetch(listener.url); // answered after the listener read the half-sent headers
+  await barrier.text();
+  const closed = listener.close();
+  scrape.finish();
+  const res = parseAnswer(await scrape.answer);
+  t.equal(res.status, 200, 'the scrape is answered');
+  t.equal(res.headers.connection, 'close', 'and its connection ends with it, not kept alive for the next scrape');
+  await closed;
+  t.pass('the listener closed');
 });
