@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import t from 'tap';
-import { generateDemoData, LETTER } from '../support/demo-data.js';
-import { loadDemoData } from '../support/demo-load.js';
-import { build } from '../support/helper.js';
+import { CHROMIUM, consoleProblems, demoServer, launchChromium, rendered } from '../support/browser.js';
+import { LETTER } from '../support/demo-data.js';
 import { records } from '../support/records.js';
 
 /**
@@ -16,7 +14,6 @@ import { records } from '../support/records.js';
  */
 t.setTimeout(300_000); // ~1,500 writes of demo data, then a browser
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts');
 
 type Cells = Record<string, number | string>;
@@ -41,52 +38,20 @@ const readTable = (page: Page, figure: string): Promise<Cells> =>
     return out;
   });
 
-/** Waits until the page has drawn once more than `before` and is idle. */
-async function rendered(page: Page, before: number) {
-  await page.waitForFunction((n) => Number(document.body.dataset.renders) > n && document.body.dataset.state === 'ready', before);
-  return Number(await page.evaluate(() => document.body.dataset.renders));
-}
-
 t.test('the dashboard shows the API’s figures, follows its filters and downloads its CSV', async (t) => {
   t.ok(existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (CI installs it: apt-get install -y chromium)`);
   if (!existsSync(CHROMIUM)) return;
 
-  const { app, services, client } = await build(t);
-  await loadDemoData(services, generateDemoData());
-  const analyst = await client('analyst');
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const { app, client, address, analyst } = await demoServer(t);
   const api = async (url: string, accept = 'application/json') => {
     const res = await fetch(`${address}${url}`, { headers: { ...analyst.auth, accept } });
     t.equal(res.status, 200, url);
     return accept === 'text/csv' ? res.text() : res.json();
   };
 
-  const profile = mkdtempSync(path.join(tmpdir(), 'dashboard-chromium-'));
-  t.teardown(() => rmSync(profile, { recursive: true, force: true }));
   mkdirSync(ARTIFACTS, { recursive: true });
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptDownloads: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.teardown(() => browser.close());
-  const page = browser.pages()[0] ?? (await browser.newPage());
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  const { page } = await launchChromium(t, { acceptDownloads: true });
+  const problems = consoleProblems(page);
 
   // Without a token: the page says what to do and shows no figures.
   await page.goto(`${address}/dashboard`);
