@@ -378,6 +378,25 @@ function showError(err) {
   $('message-text').textContent = err ? t('error', { detail: err.message }) : '';
 }
 
+/**
+ * A table wider than its column scrolls sideways inside its own box (the page itself reflows, WCAG 1.4.10).
+ * Such a box is a named region in the Tab order, so the keyboard can scroll it (WCAG 2.1.1); one that fits is not.
+ */
+function markScrollingTables() {
+  for (const [i, box] of [...document.querySelectorAll('.dashboard-table')].entries()) {
+    const scrolls = box.scrollWidth > box.clientWidth;
+    const caption = box.querySelector('caption');
+    if (scrolls && caption) {
+      caption.id ||= `dashboard-table-caption-${i}`;
+      box.setAttribute('tabindex', '0');
+      box.setAttribute('role', 'region');
+      box.setAttribute('aria-labelledby', caption.id);
+    } else {
+      for (const a of ['tabindex', 'role', 'aria-labelledby']) box.removeAttribute(a);
+    }
+  }
+}
+
 // ---- the analyst's figures: exact, from /v1/statistics/enforcement-actions
 
 const byKeys = (items, ...keys) => new Map(items.map((r) => [keys.map((k) => r[k]).join('|'), r]));
@@ -606,6 +625,7 @@ function render() {
   renderTexts();
   $('figures').replaceChildren(...(build ? build().map(renderFigure) : []));
   renderSummary();
+  markScrollingTables();
   document.body.dataset.renders = String(Number(document.body.dataset.renders) + 1);
 }
 
@@ -632,6 +652,7 @@ async function refresh() {
 }
 
 async function start() {
+  addEventListener('resize', markScrollingTables);
   $('language').addEventListener('click', () => {
     state.lang = state.lang === 'nl' ? 'en' : 'nl';
     sessionStorage.setItem(LANG_KEY, state.lang);

@@ -98,17 +98,22 @@ ${
 }
 
 /** Layout only (grid and spacing); colours, type and components come from the design system. */
-export const DASHBOARD_CSS = `.utrecht-page { max-inline-size: 72rem; margin-inline: auto; padding: 1rem; }
+export const DASHBOARD_CSS = `.utrecht-page-body { margin: 0; grid-template-columns: minmax(0, 1fr); }
+.utrecht-page { box-sizing: border-box; inline-size: 100%; max-inline-size: 72rem; margin-inline: auto; padding: 1rem; }
 .dashboard-header { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: center; gap: 1rem; }
+.dashboard-header > *, .dashboard-filters > * { min-inline-size: 0; max-inline-size: 100%; }
+h1, h2, caption { overflow-wrap: break-word; }
+.dashboard-form input:not([type=checkbox]), .dashboard-form select { max-inline-size: 100%; }
 .dashboard-section { margin-block: 1.5rem; }
 .dashboard-filters { display: flex; flex-wrap: wrap; gap: 0 1.5rem; align-items: flex-end; }
 .dashboard-filters .utrecht-form-fieldset { flex-basis: 100%; }
 .dashboard-stage { display: inline-flex; align-items: center; gap: 0.375rem; margin-inline-end: 1.25rem; }
 .dashboard-figure { margin-block: 2rem; }
-.dashboard-figure-body { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1.5rem; align-items: start; }
+.dashboard-figure-body { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(20rem, 100%), 1fr)); gap: 1.5rem; align-items: start; }
 .dashboard-chart > svg { inline-size: 100%; block-size: auto; }
 [hidden] { display: none !important; }
 .dashboard-table { overflow-x: auto; }
+.dashboard-table[tabindex]:focus-visible { outline: 0.125rem solid; outline-offset: 0.125rem; }
 .dashboard-table td, .dashboard-table th[data-numeric] { text-align: end; font-variant-numeric: tabular-nums; }
 .dashboard-legend { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; padding: 0; list-style: none; }
 .dashboard-legend svg { vertical-align: -0.1em; }
