@@ -69,6 +69,7 @@ const TEXT = {
     fines: 'Opgelegde boetes',
     penaltyMax: 'Maximale dwangsommen',
     penaltyForfeited: 'Verbeurde dwangsommen',
+    resultShown: 'Cijfers getoond voor {from} tot en met {to}.',
     language: 'English',
   },
   en: {
@@ -130,6 +131,7 @@ const TEXT = {
     fines: 'Fines imposed',
     penaltyMax: 'Maximum of penalty orders',
     penaltyForfeited: 'Penalties forfeited',
+    resultShown: 'Figures shown for {from} to {to}.',
     language: 'Nederlands',
   },
 };
@@ -142,6 +144,8 @@ const state = {
   figures: [],
   rule: null,
   summary: null,
+  notice: null,
+  shown: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -374,8 +378,27 @@ async function download(url, name) {
 }
 
 function showError(err) {
-  $('message').hidden = !err;
-  $('message-text').textContent = err ? t('error', { detail: err.message }) : '';
+  state.notice = err ? { key: 'error', detail: err.message } : null;
+  renderNotice();
+}
+
+/**
+ * The alert above the figures, in the current language (it is drawn again when the language changes).
+ * An error's detail comes from the API, which writes English: it is marked lang="en" (WCAG 3.1.2).
+ */
+function renderNotice() {
+  const notice = state.notice;
+  $('message').hidden = !notice;
+  if (!notice) return $('message-text').replaceChildren();
+  if (notice.key !== 'error') return $('message-text').replaceChildren(t(notice.key));
+  const [before, after] = t('error', { detail: '\u0000' }).split('\u0000');
+  $('message-text').replaceChildren(before, el('span', { lang: 'en' }, notice.detail), after ?? '');
+}
+
+/** Announces what the figures now show (role="status": read out without moving the focus, WCAG 4.1.3). */
+function renderResult() {
+  const f = state.shown;
+  $('result-status').textContent = f ? t('resultShown', { from: f.yearFrom, to: f.yearTo }) : '';
 }
 
 /**
@@ -618,7 +641,10 @@ function renderTexts() {
   if ($('signin-status')) $('signin-status').textContent = state.token ? t('signedIn') : t('signedOut');
   $('filters-note').textContent = mode === 'open' ? t('openNote') : '';
   if (state.metadata) $('rule-summary').textContent = state.metadata.countingRule.description[state.lang];
-  $('rule-api').textContent = state.rule ? `${t('ruleFromApi')} ${state.rule.description}` : '';
+  // The API states its rule in English: only that part is marked lang="en" (WCAG 3.1.2).
+  $('rule-api').replaceChildren(...(state.rule ? [`${t('ruleFromApi')} `, el('span', { lang: 'en' }, state.rule.description)] : []));
+  renderNotice();
+  renderResult();
 }
 
 function render() {
@@ -631,23 +657,27 @@ function render() {
 
 async function refresh() {
   document.body.dataset.state = 'loading';
+  $('figures').setAttribute('aria-busy', 'true');
   showError(null);
   try {
     if (mode === 'analyst' && !state.token) {
       build = null;
       state.rule = null;
       state.summary = null;
-      $('message').hidden = false;
-      $('message-text').textContent = t('needToken');
+      state.notice = { key: 'needToken' };
     } else {
-      build = await (mode === 'open' ? openFigures(filters()) : analystFigures(filters()));
+      const f = filters();
+      build = await (mode === 'open' ? openFigures(f) : analystFigures(f));
+      state.shown = { yearFrom: f.yearFrom, yearTo: f.yearTo };
     }
   } catch (err) {
     build = null;
     state.summary = null;
     showError(err);
   }
+  if (!build) state.shown = null;
   render();
+  $('figures').removeAttribute('aria-busy');
   document.body.dataset.state = 'ready';
 }
 

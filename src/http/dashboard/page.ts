@@ -79,7 +79,7 @@ ${
 <section aria-labelledby="rule-title" class="dashboard-section">
   <h2 class="utrecht-heading-2" id="rule-title" data-i18n="countingRule">Telregel</h2>
   <p class="utrecht-paragraph" id="rule-summary"></p>
-  <p class="utrecht-paragraph" id="rule-api" lang="en"></p>
+  <p class="utrecht-paragraph" id="rule-api"></p>
 </section>
 ${
   analyst
@@ -89,6 +89,7 @@ ${
 </section>`
     : ''
 }
+<p class="utrecht-paragraph" id="result-status" role="status"></p>
 <div id="figures"></div>
 </main>
 </div>
