@@ -403,7 +403,8 @@ function renderResult() {
 
 /**
  * A table wider than its column scrolls sideways inside its own box (the page itself reflows, WCAG 1.4.10).
- * Such a box is a named region in the Tab order, so the keyboard can scroll it (WCAG 2.1.1); one that fits is not.
+ * Such a box is a named group in the Tab order, so the keyboard can scroll it (WCAG 2.1.1); one that fits is not.
+ * A group, not a region: the page would otherwise gain a landmark per table, one named like its section.
  */
 function markScrollingTables() {
   for (const [i, box] of [...document.querySelectorAll('.dashboard-table')].entries()) {
@@ -412,7 +413,7 @@ function markScrollingTables() {
     if (scrolls && caption) {
       caption.id ||= `dashboard-table-caption-${i}`;
       box.setAttribute('tabindex', '0');
-      box.setAttribute('role', 'region');
+      box.setAttribute('role', 'group');
       box.setAttribute('aria-labelledby', caption.id);
     } else {
       for (const a of ['tabindex', 'role', 'aria-labelledby']) box.removeAttribute(a);
