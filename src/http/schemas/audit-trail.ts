@@ -93,6 +93,10 @@ export const AuditChainVerification = z
       description:
         'Establishments, licences, enforcement actions, municipalities (bar the ten seeded ones) and API clients whose current version has no audit entry: a sign that the tail of the trail was cut off or a record was changed outside the service.',
     }),
+    recordsNotMatchingTrail: z.number().int().meta({
+      description:
+        'Live establishments, licences, enforcement actions, municipalities and API clients whose current content differs from the after of the audit entry for their current version, in a field that entry holds (fields derived when read, such as a licence’s status, are not compared): a record changed in the database without a new version, e.g. an action’s measure or decisionDate.',
+    }),
     entriesWithoutRecord: z.number().int().meta({
       description:
         'Records the trail names whose row is gone without a delete entry (licences are deleted outright after one; every other record keeps its row): a cut-off tail or a row removed outside the service.',

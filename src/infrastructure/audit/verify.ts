@@ -9,6 +9,8 @@ export interface AuditVerification extends ChainReport {
   lastSeq: number | null;
   headHash: string | null;
   recordsWithoutTrail: number;
+  /** Records whose current content differs from the `after` of the entry for their current version. */
+  recordsNotMatchingTrail: number;
   entriesWithoutRecord: number;
   /** Signed checkpoints the chain was checked against (0 without a key). */
   checkpointsChecked: number;
@@ -67,6 +69,97 @@ async function countRecordsWithoutTrail(q: Queryable): Promise<number> {
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }
 
+/** A timestamp as the API shows it (`Date.toISOString()`: UTC, milliseconds, `Z`), as jsonb. */
+const isoTime = (column: string) => `to_jsonb(to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
+
+/**
+ * Each record type's live rows as the API shows them: the fields of `toEstablishment`, `toLicence`,
+ * `toEnforcementAction`, `toMunicipality` and `toApiClient` (src/application/records.ts) that are
+ * stored, built in SQL so that the comparison runs in the database, one statement per type, in the
+ * verification's transaction. Left out: what is derived at read time (a licence's `status` and
+ * `statusDate`, the last of its `statusHistory`, which is compared) and tombstones (their current
+ * version's entry is the delete, whose `after` is null; bringing one back without an entry is
+ * counted by countRecordsWithoutTrail). test/db/audit-records-match.test.ts holds every projection
+ * to its mapping, so that a field added there and not here fails a test.
+ */
+export const RECORD_PROJECTIONS = {
+  establishment: {
+    table: 'establishments',
+    id: 'id::text',
+    live: 'deleted_at is null',
+    fields: `jsonb_build_object('id', id, 'municipalityCode', municipality_code, 'name', name, 'kind', kind,
+      'address', jsonb_build_object('street', street, 'houseNumber', house_number, 'houseNumberAddition', house_number_addition,
+        'postalCode', postal_code, 'city', city),
+      'kvkNumber', kvk_number, 'bagId', bag_id, 'externalReference', external_reference,
+      'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
+  },
+  licence: {
+    table: 'licences',
+    id: 'id::text',
+    live: 'true',
+    fields: `jsonb_build_object('id', id, 'establishmentId', establishment_id, 'licenceNumber', licence_number,
+      'validFrom', valid_from, 'validUntil', valid_until, 'statusHistory', status_history, 'externalReference', external_reference,
+      'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
+  },
+  enforcement_action: {
+    table: 'enforcement_actions',
+    id: 'id::text',
+    live: 'deleted_at is null',
+    fields: `jsonb_build_object('id', id, 'establishmentId', establishment_id, 'municipalityCode', municipality_code,
+      'licenceStatus', licence_status, 'measure', measure, 'grounds', grounds, 'stage', stage, 'decisionDate', decision_date,
+      'fine', case when fine_amount_cents is null then null else jsonb_build_object('amountCents', fine_amount_cents) end,
+      'penalty', case when penalty_amount_cents is null then null else jsonb_build_object('amountCents', penalty_amount_cents,
+        'unit', penalty_unit, 'maximumCents', penalty_maximum_cents, 'complianceDeadline', penalty_compliance_deadline,
+        'forfeitedCents', coalesce(penalty_forfeited_cents, 0)) end,
+      'closure', case when closure_start_date is null then null
+        else jsonb_build_object('startDate', closure_start_date, 'endDate', closure_end_date) end,
+      'legalBasis', legal_basis, 'caseReference', case_reference, 'zaakUrl', zaak_url, 'besluitUrl', besluit_url,
+      'externalReference', external_reference,
+      'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
+  },
+  municipality: {
+    table: 'municipalities',
+    id: 'code',
+    live: 'true',
+    fields: `jsonb_build_object('code', code, 'name', name, 'programmes', programmes,
+      'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
+  },
+  api_client: {
+    table: 'api_clients',
+    id: 'id::text',
+    live: 'true',
+    fields: `jsonb_build_object('id', id, 'name', name, 'role', role, 'municipalityCode', municipality_code,
+      'createdAt', ${isoTime('created_at')}, 'revokedAt', ${isoTime('revoked_at')}, 'version', version)`,
+  },
+} as const;
+
+/**
+ * Live records whose current content is not what the trail says it is: an entry for the current
+ * version exists (one without is counted by countRecordsWithoutTrail), but none has an `after`
+ * that equals the row (RECORD_PROJECTIONS) in every field it holds. A field the entry lacks is not
+ * compared: entries written before a column existed (`zaakUrl`, `besluitUrl` since migration 0015,
+ * `externalReference` since 0016) hold no such key, and their rows hold null there. A field an entry
+ * should hold and lacks changed its content hash, which the chain walk reports. So a measure or a
+ * decision date altered in the database without a new version, which would change the counts, is
+ * found. The seeded municipalities at version 1 have no entry, so nothing to compare with.
+ */
+async function countRecordsNotMatchingTrail(q: Queryable): Promise<number> {
+  let n = 0;
+  for (const [objectType, p] of Object.entries(RECORD_PROJECTIONS)) {
+    const result = await q.execute(
+      sql.raw(`
+      select count(*)::int as n from (select ${p.id} as object_id, version, ${p.fields} as fields from ${p.table} where ${p.live}) x
+      where exists (select 1 from audit_log l where l.object_type = '${objectType}' and l.object_id = x.object_id
+          and l.after -> 'version' = to_jsonb(x.version))
+        and not exists (select 1 from audit_log l where l.object_type = '${objectType}' and l.object_id = x.object_id
+          and l.after -> 'version' = to_jsonb(x.version)
+          and not exists (select 1 from jsonb_each(x.fields) f where l.after ? f.key and l.after -> f.key is distinct from f.value))`),
+    );
+    n += Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
+  }
+  return n;
+}
+
 /**
  * Records the trail says exist whose row is gone: every record type keeps its row (tombstones),
  * except licences, which are deleted outright after a delete entry. A licence whose delete entry
@@ -108,6 +201,7 @@ export async function verifyDatabase(q: Queryable, anchor?: AuditAnchor, checkpo
     ? await q.select({ hash: auditLog.hash }).from(auditLog).where(eq(auditLog.seq, chain.entriesChecked))
     : [];
   const recordsWithoutTrail = await countRecordsWithoutTrail(q);
+  const recordsNotMatchingTrail = await countRecordsNotMatchingTrail(q);
   const entriesWithoutRecord = await countEntriesWithoutRecord(q);
   const publicKey = checkpoints?.publicKey ?? null;
   const signed = publicKey && chain.ok ? await verifyCheckpoints(q, publicKey, checkpoints?.extra) : null;
@@ -116,6 +210,7 @@ export async function verifyDatabase(q: Queryable, anchor?: AuditAnchor, checkpo
     lastSeq,
     headHash: head?.hash ?? null,
     recordsWithoutTrail,
+    recordsNotMatchingTrail,
     entriesWithoutRecord,
     checkpointsChecked: signed?.checkpointsChecked ?? 0,
     checkpointKeyId: publicKey ? keyIdOf(publicKey) : null,
@@ -141,6 +236,10 @@ export async function verifyDatabase(q: Queryable, anchor?: AuditAnchor, checkpo
   if (report.ok && recordsWithoutTrail > 0) {
     report.ok = false;
     report.problem = `${recordsWithoutTrail} record(s) have no audit entry for their current version: the end of the trail may have been cut off, or records were changed outside the service`;
+  }
+  if (report.ok && recordsNotMatchingTrail > 0) {
+    report.ok = false;
+    report.problem = `${recordsNotMatchingTrail} record(s) differ from the audit entry for their current version: their content was changed outside the service without a new version`;
   }
   if (report.ok && entriesWithoutRecord > 0) {
     report.ok = false;
