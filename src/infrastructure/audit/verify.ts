@@ -72,6 +72,14 @@ async function countRecordsWithoutTrail(q: Queryable): Promise<number> {
 /** A timestamp as the API shows it (`Date.toISOString()`: UTC, milliseconds, `Z`), as jsonb. */
 const isoTime = (column: string) => `to_jsonb(to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
 
+/** One record type's projection: its table, the SQL of its id as the trail names it, which rows are live, and its fields. */
+const projection = (table: string, fields: string, o: { id?: string; live?: string } = {}) => ({
+  table,
+  id: o.id ?? 'id::text',
+  live: o.live ?? 'true',
+  fields,
+});
+
 /**
  * Each record type's live rows as the API shows them: the fields of `toEstablishment`, `toLicence`,
  * `toEnforcementAction`, `toMunicipality` and `toApiClient` (src/application/records.ts) that are
@@ -83,29 +91,24 @@ const isoTime = (column: string) => `to_jsonb(to_char(${column} at time zone 'UT
  * to its mapping, so that a field added there and not here fails a test.
  */
 export const RECORD_PROJECTIONS = {
-  establishment: {
-    table: 'establishments',
-    id: 'id::text',
-    live: 'deleted_at is null',
-    fields: `jsonb_build_object('id', id, 'municipalityCode', municipality_code, 'name', name, 'kind', kind,
+  establishment: projection(
+    'establishments',
+    `jsonb_build_object('id', id, 'municipalityCode', municipality_code, 'name', name, 'kind', kind,
       'address', jsonb_build_object('street', street, 'houseNumber', house_number, 'houseNumberAddition', house_number_addition,
         'postalCode', postal_code, 'city', city),
       'kvkNumber', kvk_number, 'bagId', bag_id, 'externalReference', external_reference,
       'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
-  },
-  licence: {
-    table: 'licences',
-    id: 'id::text',
-    live: 'true',
-    fields: `jsonb_build_object('id', id, 'establishmentId', establishment_id, 'licenceNumber', licence_number,
+    { live: 'deleted_at is null' },
+  ),
+  licence: projection(
+    'licences',
+    `jsonb_build_object('id', id, 'establishmentId', establishment_id, 'licenceNumber', licence_number,
       'validFrom', valid_from, 'validUntil', valid_until, 'statusHistory', status_history, 'externalReference', external_reference,
       'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
-  },
-  enforcement_action: {
-    table: 'enforcement_actions',
-    id: 'id::text',
-    live: 'deleted_at is null',
-    fields: `jsonb_build_object('id', id, 'establishmentId', establishment_id, 'municipalityCode', municipality_code,
+  ),
+  enforcement_action: projection(
+    'enforcement_actions',
+    `jsonb_build_object('id', id, 'establishmentId', establishment_id, 'municipalityCode', municipality_code,
       'licenceStatus', licence_status, 'measure', measure, 'grounds', grounds, 'stage', stage, 'decisionDate', decision_date,
       'fine', case when fine_amount_cents is null then null else jsonb_build_object('amountCents', fine_amount_cents) end,
       'penalty', case when penalty_amount_cents is null then null else jsonb_build_object('amountCents', penalty_amount_cents,
@@ -116,21 +119,19 @@ export const RECORD_PROJECTIONS = {
       'legalBasis', legal_basis, 'caseReference', case_reference, 'zaakUrl', zaak_url, 'besluitUrl', besluit_url,
       'externalReference', external_reference,
       'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
-  },
-  municipality: {
-    table: 'municipalities',
-    id: 'code',
-    live: 'true',
-    fields: `jsonb_build_object('code', code, 'name', name, 'programmes', programmes,
+    { live: 'deleted_at is null' },
+  ),
+  municipality: projection(
+    'municipalities',
+    `jsonb_build_object('code', code, 'name', name, 'programmes', programmes,
       'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
-  },
-  api_client: {
-    table: 'api_clients',
-    id: 'id::text',
-    live: 'true',
-    fields: `jsonb_build_object('id', id, 'name', name, 'role', role, 'municipalityCode', municipality_code,
+    { id: 'code' },
+  ),
+  api_client: projection(
+    'api_clients',
+    `jsonb_build_object('id', id, 'name', name, 'role', role, 'municipalityCode', municipality_code,
       'createdAt', ${isoTime('created_at')}, 'revokedAt', ${isoTime('revoked_at')}, 'version', version)`,
-  },
+  ),
 } as const;
 
 /**
