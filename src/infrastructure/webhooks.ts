@@ -154,8 +154,14 @@ export function createWebhookSender(policy: OutboundPolicy) {
         finish({ statusCode: null, error: `no complete response within ${policy.responseTimeoutMs} ms`, excerpt: null });
         req.destroy();
       }, policy.responseTimeoutMs);
+      // Where the call went: a failure there (a TLS error names the certificate's host names) is not quoted from a private network either.
+      let remote: string | undefined;
       req.on('socket', (socket) => {
-        if (!socket.connecting) return;
+        const note = () => {
+          remote = socket.remoteAddress ?? remote;
+        };
+        if (!socket.connecting) return note();
+        socket.once('connect', note);
         const timer = setTimeout(() => {
           finish({ statusCode: null, error: `no connection within ${policy.connectTimeoutMs} ms`, excerpt: null });
           req.destroy();
@@ -164,7 +170,13 @@ export function createWebhookSender(policy: OutboundPolicy) {
         socket.once('close', () => clearTimeout(timer));
       });
       req.on('error', (err) => {
-        const message = err instanceof BlockedAddressError ? `refused: ${err.message}` : err.message;
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        const message =
+          err instanceof BlockedAddressError
+            ? `refused: ${err.message}`
+            : remote !== undefined && isPrivate(remote)
+              ? `${code} (at a private-network address: no details kept)`
+              : err.message;
         finish({ statusCode: null, error: message, excerpt: null });
       });
       req.on('response', (res) => {

@@ -1,5 +1,9 @@
+import dns from 'node:dns';
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import { networkInterfaces } from 'node:os';
+import tls from 'node:tls';
 import { type SQL, sql } from 'drizzle-orm';
 import t from 'tap';
 import { systemContext } from '../../src/application/context.js';
@@ -585,3 +589,63 @@ t.test('a destruction announces a live record as deleted, and nothing for one it
   await own.until(() => own.at('archive').length === all?.n, 'every event of the subscription');
   t.same([deletions(licence.id).length, deletions(tombstone.id).length], [1, 1], 'and the receiver got one each');
 });
+
+// A certificate of an internal service, trusted here as an internal CA is where a registry calls a
+// municipal case system (NODE_EXTRA_CA_CERTS). A fixture: self-signed, valid for a century.
+const INTERNAL_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgiUH+4AXMFRyJf6ZZ
+o/c17kT+DYvQoPj2GujkVtVwBIGhRANCAASmO+a4eUIcu6GLrxnzCuOfUTM1zcm3
+EHMrENRPxFi8StxFDRuEi8sZUmmMMj70HopiiC0GqB97o3g0k1D7CPUQ
+-----END PRIVATE KEY-----
+`;
+const INTERNAL_CERT = `-----BEGIN CERTIFICATE-----
+MIIBzzCCAXSgAwIBAgIUTa5hoptMNHKL9OX3F+iWne/UNvQwCgYIKoZIzj0EAwIw
+JzElMCMGA1UEAwwcYmlsbGluZy1kYi0wMS5pbnRlcm4uZXhhbXBsZTAgFw0yNjEy
+MDQxOTU5MTVaGA8yMTI2MTExMDE5NTkxNVowJzElMCMGA1UEAwwcYmlsbGluZy1k
+Yi0wMS5pbnRlcm4uZXhhbXBsZTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABKY7
+5rh5Qhy7oYuvGfMK459RMzXNybcQcysQ1E/EWLxK3EUNG4SLyxlSaYwyPvQeimKI
+LQaoH3ujeDSTUPsI9RCjfDB6MB0GA1UdDgQWBBSqPsIGLCncjE7nCvthTXy+GrdL
+QTAfBgNVHSMEGDAWgBSqPsIGLCncjE7nCvthTXy+GrdLQTAPBgNVHRMBAf8EBTAD
+AQH/MCcGA1UdEQQgMB6CHGJpbGxpbmctZGItMDEuaW50ZXJuLmV4YW1wbGUwCgYI
+KoZIzj0EAwIDSQAwRgIhAMLsAyPRCqAJsf6yrfiQyylPC2ye62MhSv5SZArGhlwr
+AiEAnwzNwhFO0mZL5aiTSStTIJCPczKTrkEajMebb318oW8=
+-----END CERTIFICATE-----
+`;
+
+t.test(
+  'a failure at a private-network address does not quote it either: no certificate names of an internal service',
+  { skip: privateAddress ? false : 'this machine has no private-network address to listen on' },
+  async (t) => {
+    const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
+    const host = privateAddress as string;
+    const internal = https.createServer({ key: INTERNAL_KEY, cert: INTERNAL_CERT }, (_req, res) => res.end('ok'));
+    await new Promise<void>((r) => internal.listen(0, host, r));
+    t.teardown(() => internal.close());
+    const port = (internal.address() as { port: number }).port;
+    // A subscriber's own host name, which its DNS points at the internal service's address.
+    const lookup = dns.lookup;
+    dns.lookup = ((name: string, options: object, callback: (...a: unknown[]) => void) =>
+      name === 'hook.subscriber.example'
+        ? callback(null, [{ address: host, family: net.isIPv6(host) ? 6 : 4 }])
+        : lookup(name, options, callback as never)) as typeof dns.lookup;
+    // The registry trusts the internal CA (as NODE_EXTRA_CA_CERTS would make it).
+    const connect = tls.connect;
+    tls.connect = ((options: tls.ConnectionOptions) => connect({ ...options, ca: INTERNAL_CERT })) as typeof tls.connect;
+    t.teardown(() => {
+      dns.lookup = lookup;
+      tls.connect = connect;
+    });
+    const sender = createWebhookSender({
+      plainHttpHosts: [],
+      privateNetworks: 'all',
+      connectTimeoutMs: 2000,
+      responseTimeoutMs: 2000,
+      maxResponseBytes: 1024,
+    });
+    t.teardown(() => sender.close());
+    const failed = await sender.post(`https://hook.subscriber.example:${port}/`, '{}', {});
+    t.equal(failed.statusCode, null, 'no answer: the certificate is not the host name’s');
+    t.match(failed.error, /ERR_TLS_CERT_ALTNAME_INVALID/, 'what went wrong, by its code');
+    t.notMatch(failed.error, /billing-db-01|intern\.example/, 'not the names in the internal service’s certificate');
+  },
+);
