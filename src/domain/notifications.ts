@@ -114,7 +114,7 @@ export type PlainHttpHosts = readonly string[];
  * IP literal in a private network (or loopback) the operator does not allow. A host name is checked
  * on what it resolves to, at every connection (src/infrastructure/webhooks.ts).
  */
-export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, privateNetworks: PrivateNetworks = 'all'): InvalidParam[] {
+export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, privateNetworks: PrivateNetworks): InvalidParam[] {
   const bad = (code: string, reason: string): InvalidParam[] => [{ name: 'callbackUrl', code, reason }];
   let url: URL;
   try {
@@ -156,7 +156,7 @@ export function checkSubscription(
   input: SubscriptionInput,
   subscriber: { role: Role | 'system'; municipalityCode: string | null },
   plainHttpHosts: PlainHttpHosts,
-  privateNetworks: PrivateNetworks = 'all',
+  privateNetworks: PrivateNetworks,
 ): InvalidParam[] {
   const issues = checkCallbackUrl(input.callbackUrl, plainHttpHosts, privateNetworks);
   if (subscriber.role === 'analyst') issues.push(...checkAnalystEventTypes(input.eventTypes));

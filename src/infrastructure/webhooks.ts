@@ -74,7 +74,7 @@ const LOOPBACK = rangeList(LOOPBACK_RANGES);
  * Why an address may not be called, or null. Loopback needs both: a host listed for plain http
  * (`loopbackAllowed`) and a private-network setting that allows it.
  */
-export function blockedAddress(address: string, loopbackAllowed: boolean, privateNetworks: PrivateNetworks = 'all'): string | null {
+export function blockedAddress(address: string, loopbackAllowed: boolean, privateNetworks: PrivateNetworks): string | null {
   const reached = reachedAddress(address); // through NAT64, the IPv4 address behind it
   const type = addressType(reached);
   for (const [reason, list] of BLOCKED) if (list.check(reached, type)) return reason;

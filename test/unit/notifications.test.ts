@@ -46,11 +46,11 @@ t.test('event types: reverse-DNS, one per kind of change', async (t) => {
 });
 
 t.test('callback URLs: https, or http for listed hosts', async (t) => {
-  t.same(checkCallbackUrl('https://zaken.gemeente.example/hook', []), []);
-  t.match(checkCallbackUrl('http://zaken.gemeente.example/hook', []), [{ code: 'https_required' }]);
-  t.same(checkCallbackUrl('http://127.0.0.1:8080/hook', ['127.0.0.1']), []);
-  t.match(checkCallbackUrl('ftp://x.example/', []), [{ code: 'https_required' }]);
-  t.match(checkCallbackUrl('not a url', []), [{ code: 'invalid_url' }]);
+  t.same(checkCallbackUrl('https://zaken.gemeente.example/hook', [], 'all'), []);
+  t.match(checkCallbackUrl('http://zaken.gemeente.example/hook', [], 'all'), [{ code: 'https_required' }]);
+  t.same(checkCallbackUrl('http://127.0.0.1:8080/hook', ['127.0.0.1'], 'all'), []);
+  t.match(checkCallbackUrl('ftp://x.example/', [], 'all'), [{ code: 'https_required' }]);
+  t.match(checkCallbackUrl('not a url', [], 'all'), [{ code: 'invalid_url' }]);
 });
 
 t.test('blocked addresses: link-local, metadata, unspecified; loopback unless allowed', async (t) => {
@@ -64,20 +64,20 @@ t.test('blocked addresses: link-local, metadata, unspecified; loopback unless al
     '::',
     '100.100.100.200',
   ]) {
-    t.ok(blockedAddress(a, true), `${a} is blocked`);
+    t.ok(blockedAddress(a, true, 'all'), `${a} is blocked`);
   }
-  t.ok(blockedAddress('127.0.0.1', false));
-  t.equal(blockedAddress('127.0.0.1', true), null);
-  t.equal(blockedAddress('10.1.2.3', false), null, 'private networks are where municipal systems live');
-  t.equal(blockedAddress('2001:db8::1', false), null);
-  t.ok(blockedAddress('0:0:0:0:0:0:0:1', false), 'IPv6 loopback written out in full is loopback too');
-  t.ok(blockedAddress('FE80::1', true), 'link-local in upper case too');
+  t.ok(blockedAddress('127.0.0.1', false, 'all'));
+  t.equal(blockedAddress('127.0.0.1', true, 'all'), null);
+  t.equal(blockedAddress('10.1.2.3', false, 'all'), null, 'private networks are where municipal systems live');
+  t.equal(blockedAddress('2001:db8::1', false, 'all'), null);
+  t.ok(blockedAddress('0:0:0:0:0:0:0:1', false, 'all'), 'IPv6 loopback written out in full is loopback too');
+  t.ok(blockedAddress('FE80::1', true, 'all'), 'link-local in upper case too');
 });
 
 t.test('private networks: all by default; none, or only the listed ranges; loopback needs both rules', async (t) => {
   const internal = ['10.1.2.3', '172.16.0.1', '172.31.255.254', '192.168.1.1', '100.64.0.1', 'fd00::2', 'fc00::1', '::ffff:a01:203'];
   for (const a of internal) {
-    t.equal(blockedAddress(a, false), null, `${a}: allowed by default (all)`);
+    t.equal(blockedAddress(a, false, 'all'), null, `${a}: allowed with all (the default setting)`);
     t.match(blockedAddress(a, false, []), /private-network address/, `${a}: refused with none`);
   }
   const ranges = only('10.20.0.0/16', 'fd12:3456::/32');
@@ -97,9 +97,9 @@ t.test('private networks: all by default; none, or only the listed ranges; loopb
 });
 
 t.test('NAT64: an address in 64:ff9b::/96 is judged as the IPv4 address the gateway forwards it to', async (t) => {
-  t.match(blockedAddress('64:ff9b::a9fe:a9fe', true), /link-local or metadata/, 'the metadata address behind NAT64');
-  t.match(blockedAddress('64:ff9b::169.254.169.254', true), /link-local or metadata/, 'in the dotted spelling too');
-  t.match(blockedAddress('64:ff9b::7f00:1', false), /loopback/, 'loopback behind NAT64');
+  t.match(blockedAddress('64:ff9b::a9fe:a9fe', true, 'all'), /link-local or metadata/, 'the metadata address behind NAT64');
+  t.match(blockedAddress('64:ff9b::169.254.169.254', true, 'all'), /link-local or metadata/, 'in the dotted spelling too');
+  t.match(blockedAddress('64:ff9b::7f00:1', false, 'all'), /loopback/, 'loopback behind NAT64');
   t.match(blockedAddress('64:FF9B:0:0:0:0:A01:203', false, []), /private-network/, '10.1.2.3 behind NAT64, written out');
   t.equal(blockedAddress('64:ff9b::a14:1', false, only('10.20.0.0/16')), null, 'inside a listed range');
   t.equal(blockedAddress('64:ff9b::808:808', false, []), null, 'a public IPv4 address behind NAT64 is public');
@@ -108,7 +108,7 @@ t.test('NAT64: an address in 64:ff9b::/96 is judged as the IPv4 address the gate
 
 t.test('callback URLs: an IP literal in a refused private network is a 400 at subscription time', async (t) => {
   const ranges = only('10.20.0.0/16');
-  t.same(checkCallbackUrl('https://10.1.2.3/hook', []), [], 'all (the default): allowed');
+  t.same(checkCallbackUrl('https://10.1.2.3/hook', [], 'all'), [], 'all (the default): allowed');
   t.match(checkCallbackUrl('https://10.1.2.3/hook', [], []), [{ name: 'callbackUrl', code: 'private_network_refused' }]);
   t.match(checkCallbackUrl('https://[fd00::2]:8443/hook', [], ranges), [{ code: 'private_network_refused' }]);
   t.match(checkCallbackUrl('https://[::ffff:10.1.2.3]/hook', [], ranges), [{ code: 'private_network_refused' }], 'IPv4-mapped');
@@ -123,11 +123,11 @@ t.test('blocked addresses: an IPv4-mapped IPv6 literal in hex (as URL parsing wr
   // https://[::ffff:169.254.169.254]/ and https://[::ffff:127.0.0.1]/ reach their IPv4 addresses; URL writes them in hex.
   const host = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '');
   t.equal(host('https://[::ffff:169.254.169.254]/hook'), '::ffff:a9fe:a9fe');
-  t.ok(blockedAddress(host('https://[::ffff:169.254.169.254]/hook'), true), 'the metadata address in hex is blocked');
-  t.ok(blockedAddress(host('https://[::ffff:127.0.0.1]:8443/hook'), false), 'loopback in hex is blocked unless allowed');
-  t.ok(blockedAddress('0:0:0:0:0:ffff:a9fe:a9fe', true), 'written out in full too');
-  t.ok(blockedAddress('::FFFF:A9FE:A9FE', true), 'in upper case too');
-  t.equal(blockedAddress('::ffff:a01:203', false), null, 'a private network in hex is as fine as 10.1.2.3');
+  t.ok(blockedAddress(host('https://[::ffff:169.254.169.254]/hook'), true, 'all'), 'the metadata address in hex is blocked');
+  t.ok(blockedAddress(host('https://[::ffff:127.0.0.1]:8443/hook'), false, 'all'), 'loopback in hex is blocked unless allowed');
+  t.ok(blockedAddress('0:0:0:0:0:ffff:a9fe:a9fe', true, 'all'), 'written out in full too');
+  t.ok(blockedAddress('::FFFF:A9FE:A9FE', true, 'all'), 'in upper case too');
+  t.equal(blockedAddress('::ffff:a01:203', false, 'all'), null, 'a private network in hex is as fine as 10.1.2.3');
 });
 
 t.test('signatures verify with the standardwebhooks reference library', async (t) => {
