@@ -33,9 +33,7 @@ t.test(
     await new Promise((r) => setTimeout(r, 300));
     assert503(await list(), 'no connection left');
     assert503(await app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() }), 'a write');
-    const [first, second] = await Promise.all(stalled);
-    if (first) assert503(first, 'stuck past the statement timeout');
-    if (second) assert503(second, 'stuck past the statement timeout');
+    for (const stuck of await Promise.all(stalled)) assert503(stuck, 'stuck past the statement timeout');
     await dba.query('rollback');
     t.equal((await list()).statusCode, 200, 'works again once the lock is gone');
   },
