@@ -93,17 +93,21 @@ t.test('a request that arrives while the process closes: 503 problem+json with R
   const base = await server.ready;
   // Its headers are on their way when SIGTERM comes (so the connection is not idle and stays open)
   // and complete only after the server stopped listening: the request arrives during the close.
-  const late = halfSentRequest(base, '/v1/municipalities');
+  // One that needs the database and a token, one that needs neither (the contract declares this 503 for both).
+  const late = ['/v1/municipalities', '/v1/openapi.json'].map((p) => ({ path: p, request: halfSentRequest(base, p) }));
   await fetch(`${base}/health/live`); // answered after the server read the half-sent headers
   server.proc.kill('SIGTERM');
   await untilRefused(base);
-  late.finish();
-  const res = parseAnswer(await late.answer);
-  t.equal(res.status, 503, `503 to the late request: ${res.body}`);
-  t.match(res.headers['content-type'], /^application\/problem\+json/, 'problem+json, not fastify’s own body');
-  t.match(res.headers['retry-after'], /^[1-9][0-9]*$/, 'Retry-After: a client or load balancer retries elsewhere');
-  t.equal(res.headers.connection, 'close', 'Connection: close');
-  t.match(JSON.parse(res.body), { status: 503, code: 'shutting-down' });
+  for (const { request } of late) request.finish();
+  for (const { path, request } of late) {
+    const res = parseAnswer(await request.answer);
+    t.equal(res.status, 503, `503 to the late request for ${path}: ${res.body}`);
+    t.match(res.headers['content-type'], /^application\/problem\+json/, 'problem+json, not fastify’s own body');
+    t.match(res.headers['retry-after'], /^[1-9][0-9]*$/, 'Retry-After: a client or load balancer retries elsewhere');
+    t.ok(res.headers['api-version'] && res.headers['x-request-id'], 'API-Version and X-Request-Id, as the contract declares');
+    t.equal(res.headers.connection, 'close', 'Connection: close');
+    t.match(JSON.parse(res.body), { status: 503, code: 'shutting-down' });
+  }
   t.equal(await server.exited, 0, `exited 0:\n${server.output().slice(-2000)}`);
 });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { titleFor } from '../problem.js';
+import { setCommonHeaders } from './http-hygiene.js';
 import { sendProblem } from './problems.js';
 
 /** Seconds a client is told to wait before it retries a request this closing instance refused. */
@@ -25,6 +26,7 @@ export default fp(
     });
     app.addHook('onRequest', async (request, reply) => {
       if (!closing) return;
+      setCommonHeaders(request, reply); // this answer comes before http-hygiene's own hook would set them
       return sendProblem(request, reply, {
         status: 503,
         code: 'shutting-down',

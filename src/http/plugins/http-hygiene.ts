@@ -10,7 +10,7 @@ import { schemaInvalidParams, sendProblem } from './problems.js';
  * headers the Design Rules list (/core/transport/security-headers). The interactive docs under
  * /docs need scripts and styles of their own, so they get a looser Content-Security-Policy.
  */
-function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
+export function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
   reply.header('API-Version', API_VERSION);
   reply.header('X-Content-Type-Options', 'nosniff');
   reply.header('X-Frame-Options', 'DENY');

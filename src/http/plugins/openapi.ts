@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { API_VERSION } from '../../lib/version.js';
+import { SHUTTING_DOWN_ONLY } from '../routes/operations.js';
 
 type Json = Record<string, unknown>;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'];
@@ -209,7 +210,7 @@ function describeProblems(op: Json, method: string, responses: Record<string, Js
         : 'Unsupported Media Type: this operation takes no body; send none (an empty one with Content-Type application/json counts as none), not a body of another media type.';
   }
   const unavailable = responses['503'];
-  if (unavailable) {
+  if (unavailable && unavailable.description !== SHUTTING_DOWN_ONLY) {
     const cause = authenticated(op)
       ? 'the database cannot be reached (database-unavailable), the identity provider that issued an OpenID Connect token cannot be reached to check it (identity-provider-unavailable), or the request reached an instance that is shutting down (shutting-down; another instance answers the retry)'
       : 'the database cannot be reached (database-unavailable), or the request reached an instance that is shutting down (shutting-down; another instance answers the retry)';

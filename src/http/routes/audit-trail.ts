@@ -15,7 +15,7 @@ import {
 } from '../schemas/audit-trail.js';
 import { Id, MunicipalityCode, Pagination, text, timestampInput, UUID_TEXT, wholeNumberParam } from '../schemas/common.js';
 import { orderedRanges } from '../schemas/rules.js';
-import { AUTH_PROBLEMS, BEARER, listOf, operations, problems, roles } from './operations.js';
+import { AUTH_PROBLEMS, BEARER, closingOnly, listOf, operations, problems, roles } from './operations.js';
 import { paged, sendOnce } from './replies.js';
 
 const op = operations('Audit trail');
@@ -166,7 +166,7 @@ const auditTrailRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         'The Ed25519 public key of the audit signing key, as PEM and as JWK, with its key id. Public, without a token. 404 when no signing key is configured (checkpoints are off).',
       ),
       security: [],
-      response: { 200: AuditPublicKey, ...problems(404) },
+      response: { 200: AuditPublicKey, ...problems(404), ...closingOnly() },
     },
     handler: async () => checkpoints.publicKey(),
   });

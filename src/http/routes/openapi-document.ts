@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { closingOnly } from './operations.js';
 
 /** GET /v1/openapi.json: the contract, public and CORS-open (NL GOV ADR /core/publish-openapi). */
 const openapiDocumentRoute: FastifyPluginAsyncZod = async (app) => {
@@ -15,6 +16,7 @@ const openapiDocumentRoute: FastifyPluginAsyncZod = async (app) => {
           description: 'The OpenAPI document.',
           content: { 'application/json': { schema: z.object({}).catchall(z.unknown()) } },
         },
+        ...closingOnly(),
       },
     },
     handler: async (_request, reply) => {

@@ -20,6 +20,16 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   429: 'Too many requests from this client, or too many unknown or malformed tokens from this address: wait Retry-After seconds.',
 };
 
+/**
+ * The 503 of an operation that needs neither the database nor a token: only an instance that is
+ * shutting down answers it so (src/http/plugins/closing.ts). describeProblems leaves it as it is.
+ */
+export const SHUTTING_DOWN_ONLY =
+  'Service Unavailable for a moment: the request reached an instance that is shutting down (shutting-down; another instance answers the retry). Retry after the seconds in Retry-After.';
+
+/** The 503 response of an operation that needs no database (see SHUTTING_DOWN_ONLY). */
+export const closingOnly = () => ({ 503: { ...problems(503)[503], description: SHUTTING_DOWN_ONLY } });
+
 export const MERGE_PATCH = 'application/merge-patch+json';
 
 /** Problem responses in the document, as application/problem+json. */

@@ -10,7 +10,7 @@ import { contextOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
 import { ExportParams, ExportQuery, FileBody, ImportJob, ImportParams, ImportQuery, TemplateParams } from '../schemas/transfer.js';
 import { decodeUpload, type FileFormat } from '../transfer-files.js';
-import { AUTH_PROBLEMS, BEARER, ifMatchHeaders, problems, roles } from './operations.js';
+import { AUTH_PROBLEMS, BEARER, closingOnly, ifMatchHeaders, problems, roles } from './operations.js';
 import { replay, sendOnce } from './replies.js';
 
 const tags = ['Import and export'];
@@ -149,7 +149,11 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       description: 'The header line of a record type and one example record, as RFC 4180 CSV. No token needed.',
       tags,
       params: TemplateParams,
-      response: { 200: { description: 'The template.', content: { 'text/csv': { schema: FileBody } } }, ...problems(400, 404) },
+      response: {
+        200: { description: 'The template.', content: { 'text/csv': { schema: FileBody } } },
+        ...problems(400, 404),
+        ...closingOnly(),
+      },
     },
     handler: async (request, reply) => {
       const type = request.params.template.replace(/\.csv$/, '') as RecordType;
