@@ -135,6 +135,16 @@ async function main() {
   // Webhooks: this process delivers the outbox too (several instances share the work safely).
   const dispatcher =
     config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
+  if (dispatcher) {
+    // A setting narrowed since these subscriptions were made: say so now, not only in their failed deliveries.
+    const refused = await services.notifications.refusedCallbacks();
+    if (refused.length > 0) {
+      logger.warn(
+        { count: refused.length, subscriptions: refused.slice(0, 100) },
+        'active subscriptions whose callbackUrl NOTIFICATIONS_HTTP_HOSTS or NOTIFICATIONS_PRIVATE_NETWORKS now refuses: their deliveries fail until the subscription or the setting changes (docs/notifications.md)',
+      );
+    }
+  }
 
   // Its own messages (the grace running out, a second signal) as JSON log lines too, not console text.
   const graceLog = {

@@ -140,7 +140,11 @@ export function createServices(database: Database, options: ServiceOptions) {
       statisticsReleases: createStatisticsReleaseQueries(read),
     },
     /** The webhook dispatcher (started by the server) and the outbox backlog (readiness details). */
-    notifications: { dispatcher: notifications.dispatcher, backlog: notifications.backlog },
+    notifications: {
+      dispatcher: notifications.dispatcher,
+      backlog: notifications.backlog,
+      refusedCallbacks: notifications.refusedCallbacks,
+    },
     statistics: {
       ...statistics,
       /** Open data released at fixed moments (daily), protected jointly across every grouping. */

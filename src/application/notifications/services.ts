@@ -1,6 +1,7 @@
+import { checkCallbackUrl } from '../../domain/notifications.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
-import { backlog } from '../../infrastructure/repositories/notifications.js';
+import { activeCallbacks, backlog } from '../../infrastructure/repositories/notifications.js';
 import type { CommandRunner } from '../commands/run.js';
 import { systemContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
@@ -42,5 +43,17 @@ export function notificationServices(
         createSubscriptionCommands(runnerOn(tx), options).disable(systemContext('notification deliveries kept failing'), id, reason),
       ),
     backlog: () => withTenant(database.db, { kind: 'all' }, (tx) => backlog(tx)),
+    /**
+     * Active subscriptions whose callback URL the current settings would refuse at subscription time
+     * (NOTIFICATIONS_HTTP_HOSTS or NOTIFICATIONS_PRIVATE_NETWORKS narrowed since): their deliveries
+     * will fail. A host name is judged only when a delivery resolves it, so it is not listed here.
+     */
+    refusedCallbacks: () =>
+      withTenant(database.db, { kind: 'all' }, async (tx) =>
+        (await activeCallbacks(tx)).flatMap(({ id, callbackUrl }) => {
+          const [issue] = checkCallbackUrl(callbackUrl, options.plainHttpHosts, options.privateNetworks);
+          return issue ? [{ id, code: issue.code }] : [];
+        }),
+      ),
   };
 }

@@ -20,6 +20,14 @@ export const findSubscription = (q: Queryable, scope: TenantScope, ownerClientId
 export const listSubscriptions = (q: Queryable, scope: TenantScope, ownerClientId: string | null, page: PageRequest) =>
   selectPage(q, subscriptions, visible(scope, ownerClientId), [subscriptions.createdAt, subscriptions.id], page);
 
+/** Every active subscription's id and callback URL (system scope: the start-up check of the callback settings). */
+export const activeCallbacks = (q: Queryable) =>
+  q
+    .select({ id: subscriptions.id, callbackUrl: subscriptions.callbackUrl })
+    .from(subscriptions)
+    .where(eq(subscriptions.status, 'active'))
+    .orderBy(subscriptions.createdAt, subscriptions.id);
+
 export const insertSubscription = (q: Queryable, values: SubscriptionValues) => insertRow(q, subscriptions, values);
 
 export const updateSubscription = (q: Queryable, id: string, values: Partial<SubscriptionValues>) =>
