@@ -154,6 +154,8 @@ const envSchema = z.object({
   NOTIFICATIONS_GIVE_UP_AFTER_MS: wholeNumber(100, 7 * 86_400_000).default(86_400_000),
   NOTIFICATIONS_CONNECT_TIMEOUT_MS: wholeNumber(50, 60_000).default(5000),
   NOTIFICATIONS_RESPONSE_TIMEOUT_MS: wholeNumber(50, 120_000).default(10_000),
+  /** Days a finished delivery (its attempt log too) and a fanned-out event are kept; 0 keeps them for good. */
+  NOTIFICATIONS_KEEP_DAYS: wholeNumber(0, 36_500).default(90),
   /** Prometheus metrics on their own port (unset: no metrics listener). Keep it off the public network. */
   METRICS_PORT: wholeNumber(0, 65535).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),

@@ -18,5 +18,6 @@ export const notificationsFor = (config: Config): Pick<ServiceOptions, 'commitHo
     backoffBaseMs: config.NOTIFICATIONS_BACKOFF_BASE_MS,
     giveUpAfterMs: config.NOTIFICATIONS_GIVE_UP_AFTER_MS,
     batchSize: 16,
+    keepMs: config.NOTIFICATIONS_KEEP_DAYS * 86_400_000,
   },
 });

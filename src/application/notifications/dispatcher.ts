@@ -8,6 +8,7 @@ import {
   claimDue,
   fanOut,
   findSubscription,
+  pruneFinished,
   recordAttempt,
   releaseDelivery,
 } from '../../infrastructure/repositories/notifications.js';
@@ -22,6 +23,8 @@ export interface DispatcherOptions extends OutboundPolicy {
   giveUpAfterMs: number;
   /** Deliveries sent at once by one dispatcher. */
   batchSize: number;
+  /** How long finished deliveries (with their attempts) and fanned-out events are kept; 0 keeps them for good. */
+  keepMs: number;
 }
 
 /** The minimal logger the dispatcher writes to (pino's shape). Never record content: ids, types, codes. */
@@ -33,6 +36,9 @@ export interface DispatchLog {
 
 const BACKOFF_MAX_MS = 3_600_000;
 const FAN_OUT_BATCH = 500;
+/** Rows of each kind one prune removes; a full batch is followed by another at once, else the next comes an hour later. */
+const PRUNE_BATCH = 1000;
+const PRUNE_EVERY_MS = 3_600_000;
 const ALL = { kind: 'all' } as const;
 
 /**
@@ -56,6 +62,7 @@ export function createDispatcher(
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
   let lastReported = 0;
+  let nextPruneAt = 0;
 
   /** Sends one claimed delivery; returns what to record. */
   async function send(d: ClaimedDelivery) {
@@ -132,7 +139,19 @@ export function createDispatcher(
     }
   }
 
-  /** One round: fan out, claim, deliver. Returns how much it did (0: nothing to do). */
+  /** Removes what was finished more than keepMs ago, when a prune is due (each instance prunes; the deletes do not conflict). */
+  async function prune(): Promise<number> {
+    if (options.keepMs <= 0 || Date.now() < nextPruneAt) return 0;
+    const cutoff = new Date(Date.now() - options.keepMs);
+    const pruned = await withTenant(database.db, ALL, (tx) => pruneFinished(tx, cutoff, PRUNE_BATCH));
+    const full = pruned.deliveries === PRUNE_BATCH || pruned.events === PRUNE_BATCH;
+    if (!full) nextPruneAt = Date.now() + PRUNE_EVERY_MS;
+    if (pruned.deliveries + pruned.events > 0)
+      log.info({ ...pruned, before: cutoff.toISOString() }, 'pruned finished notification deliveries and events');
+    return pruned.deliveries + pruned.events;
+  }
+
+  /** One round: fan out, claim, deliver, prune when due. Returns how much it did (0: nothing to do). */
   async function tick(): Promise<number> {
     const fanned = await withTenant(database.db, ALL, (tx) => fanOut(tx, FAN_OUT_BATCH));
     const claimed = await withTenant(database.db, ALL, (tx) => claimDue(tx, options.batchSize, leaseMs, randomUUID()));
@@ -141,7 +160,7 @@ export function createDispatcher(
       lastReported = Date.now();
       log.info(await stats(), 'notification backlog');
     }
-    return fanned + claimed.length;
+    return fanned + claimed.length + (await prune());
   }
 
   const stats = () => withTenant(database.db, ALL, (tx) => backlog(tx));

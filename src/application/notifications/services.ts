@@ -21,6 +21,7 @@ export const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
   backoffBaseMs: 5000,
   giveUpAfterMs: 24 * 3_600_000,
   batchSize: 16,
+  keepMs: 90 * 86_400_000,
 };
 
 /** Subscriptions (commands, queries), the dispatcher and the backlog, built once with the services. */

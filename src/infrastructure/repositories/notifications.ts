@@ -257,3 +257,32 @@ export async function backlog(q: Queryable): Promise<{ backlog: number; oldestUn
   const oldest = row?.oldest === null || row?.oldest === undefined ? null : Math.max(0, Math.round(Number(row.oldest)));
   return { backlog: Number(row?.n ?? 0), oldestUndeliveredAgeSeconds: oldest };
 }
+
+/**
+ * Removes what notifications no longer need, finished before `cutoff`, at most `limit` rows of each
+ * kind: delivered and abandoned deliveries (their attempts go with them: ON DELETE CASCADE), then
+ * fanned-out events that no delivery refers to any more. Pending deliveries (a disabled subscription's
+ * too) and their events stay. The status test is repeated on the DELETE itself, so a delivery that a
+ * concurrent redelivery has just made pending again is re-checked on its new version and kept.
+ */
+export async function pruneFinished(q: Queryable, cutoff: Date, limit: number): Promise<{ deliveries: number; events: number }> {
+  const before = cutoff.toISOString();
+  const deliveries = await rawRows<{ id: string }>(
+    q,
+    sql`delete from deliveries
+        where id in (select id from deliveries where status <> 'pending' and finished_at < ${before}::timestamptz
+                     order by finished_at limit ${limit})
+          and status <> 'pending' and finished_at < ${before}::timestamptz
+        returning id`,
+  );
+  const events = await rawRows<{ seq: unknown }>(
+    q,
+    sql`delete from outbox_events e
+        where seq in (select o.seq from outbox_events o
+                      where o.fanned_out_at < ${before}::timestamptz
+                        and not exists (select 1 from deliveries d where d.event_seq = o.seq)
+                      order by o.seq limit ${limit})
+        returning seq`,
+  );
+  return { deliveries: deliveries.length, events: events.length };
+}

@@ -1,0 +1,138 @@
+import { sql } from 'drizzle-orm';
+import t from 'tap';
+import type { Db } from '../../src/infrastructure/db/client.js';
+import { build } from '../support/helper.js';
+
+/**
+ * NOTIFICATIONS_KEEP_DAYS: the dispatcher removes deliveries finished (delivered or given up) before
+ * the cutoff, with their attempt logs, and events no delivery refers to any more; what is pending,
+ * or finished within the period, stays.
+ */
+const TYPE = 'nl.overheid.handhavingsregister.establishment.created';
+const DAY = 86_400_000;
+const someone = '00000000-0000-4000-8000-000000000001';
+
+const rows = async <T>(owner: Db, query: ReturnType<typeof sql>) => ((await owner.execute(query)) as unknown as { rows: T[] }).rows;
+
+/** Two subscriptions (one disabled, its delivery still waiting) and events in every state that matters. */
+async function seed(owner: Db) {
+  const subscription = async (status: string) => {
+    const [row] = await rows<{ id: string }>(
+      owner,
+      sql`insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
+                                     created_at, updated_at, created_by, updated_by)
+          values (gen_random_uuid(), 'https://case-system.example/hook', array[${TYPE}], ${status}, 'whsec_x', ${someone}, 'admin',
+                  now() - interval '200 days', now() - interval '200 days', ${someone}, ${someone})
+          returning id`,
+    );
+    return String(row?.id);
+  };
+  const active = await subscription('active');
+  const disabled = await subscription('disabled');
+  const event = async (subject: string, fannedOutDaysAgo: number) => {
+    const [row] = await rows<{ seq: unknown }>(
+      owner,
+      sql`insert into outbox_events (id, type, subject, occurred_at, event, fanned_out_at)
+          values (gen_random_uuid(), ${TYPE}, ${subject}, now() - make_interval(days => ${fannedOutDaysAgo}), '{}'::jsonb,
+                  now() - make_interval(days => ${fannedOutDaysAgo}))
+          returning seq`,
+    );
+    return Number(row?.seq);
+  };
+  const delivery = async (subscriptionId: string, seq: number, status: string, finishedDaysAgo: number | null) => {
+    const [row] = await rows<{ id: string }>(
+      owner,
+      sql`insert into deliveries (id, subscription_id, event_seq, subject, status, attempts, next_attempt_at, created_at, due_since, finished_at)
+          values (gen_random_uuid(), ${subscriptionId}, ${seq}, 'subject', ${status}, 1, now(), now() - interval '200 days',
+                  now() - interval '200 days',
+                  case when ${finishedDaysAgo}::int is null then null else now() - make_interval(days => ${finishedDaysAgo}::int) end)
+          returning id`,
+    );
+    const id = String(row?.id);
+    await owner.execute(
+      sql`insert into delivery_attempts (id, delivery_id, subscription_id, event_id, event_type, subject, attempt, outcome, duration_ms, attempted_at)
+          values (gen_random_uuid(), ${id}, ${subscriptionId}, gen_random_uuid(), ${TYPE}, 'subject', 1, 'failed', 5, now() - interval '150 days')`,
+    );
+    return id;
+  };
+  const oldDelivered = await event('old-delivered', 120);
+  const shared = await event('old-shared-with-a-waiting-delivery', 120);
+  const recent = await event('recently-delivered', 5);
+  const unreferenced = await event('old-without-deliveries', 120);
+  const deliveries = {
+    delivered: await delivery(active, oldDelivered, 'delivered', 60),
+    abandoned: await delivery(active, shared, 'abandoned', 100),
+    waiting: await delivery(disabled, shared, 'pending', null),
+    recent: await delivery(active, recent, 'delivered', 1),
+  };
+  return { events: { oldDelivered, shared, recent, unreferenced }, deliveries };
+}
+
+const quiet = () => {
+  const lines: { obj: object; msg: string }[] = [];
+  const keep = (obj: object, msg: string) => lines.push({ obj, msg });
+  return { log: { info: keep, warn: keep, error: keep }, lines };
+};
+
+t.test('finished more than NOTIFICATIONS_KEEP_DAYS ago: removed with its attempts; pending or recent: kept', async (t) => {
+  const { services, database } = await build(t);
+  const { owner } = database;
+  const { events, deliveries } = await seed(owner);
+  const { log, lines } = quiet();
+  const dispatcher = services.notifications.dispatcher(log, { keepMs: 30 * DAY });
+  t.ok((await dispatcher.tick()) >= 3, 'the round reports the rows it removed as work done');
+
+  const left = await rows<{ id: string }>(owner, sql`select id from deliveries order by id`);
+  t.same(left.map((r) => r.id).sort(), [deliveries.waiting, deliveries.recent].sort(), 'the waiting and the recent delivery remain');
+  const attempts = await rows<{ delivery_id: string }>(owner, sql`select delivery_id from delivery_attempts`);
+  t.same(
+    attempts.map((r) => r.delivery_id).sort(),
+    [deliveries.waiting, deliveries.recent].sort(),
+    'the attempt logs of removed deliveries went with them; the others kept theirs',
+  );
+  const seqs = await rows<{ seq: unknown }>(owner, sql`select seq from outbox_events order by seq`);
+  t.same(
+    seqs.map((r) => Number(r.seq)),
+    [events.shared, events.recent],
+    'an event stays while a delivery refers to it; old ones without deliveries are removed',
+  );
+  t.match(
+    lines.find((l) => l.msg.startsWith('pruned')),
+    { obj: { deliveries: 2, events: 2 } },
+    'one log line with what was removed',
+  );
+
+  t.equal(await dispatcher.tick(), 0, 'the next prune is an hour away: a round with nothing to do does nothing');
+});
+
+t.test('NOTIFICATIONS_KEEP_DAYS=0 keeps everything', async (t) => {
+  const { services, database } = await build(t);
+  const { owner } = database;
+  await seed(owner);
+  const { log } = quiet();
+  const count = async () =>
+    (
+      await rows<{ d: unknown; a: unknown; e: unknown }>(
+        owner,
+        sql`select (select count(*) from deliveries) as d, (select count(*) from delivery_attempts) as a, (select count(*) from outbox_events) as e`,
+      )
+    ).map((r) => [Number(r.d), Number(r.a), Number(r.e)]);
+  t.equal(await services.notifications.dispatcher(log, { keepMs: 0 }).tick(), 0, 'nothing to do');
+  t.same(await count(), [[4, 4, 4]], 'every delivery, attempt and event is still there');
+});
+
+t.test(
+  'a configured period reaches the dispatcher: NOTIFICATIONS_KEEP_DAYS=30 prunes, the default of 90 days only what is older',
+  async (t) => {
+    for (const [config, remaining] of [
+      [{ NOTIFICATIONS_KEEP_DAYS: '30' }, 2],
+      [{}, 3],
+    ] as const) {
+      const { services, database } = await build(t, { config });
+      await seed(database.owner);
+      await services.notifications.dispatcher(quiet().log).tick();
+      const [row] = await rows<{ n: unknown }>(database.owner, sql`select count(*) as n from deliveries`);
+      t.equal(Number(row?.n), remaining, `${JSON.stringify(config)}: ${remaining} deliveries remain`);
+    }
+  },
+);
