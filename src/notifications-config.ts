@@ -19,5 +19,6 @@ export const notificationsFor = (config: Config): Pick<ServiceOptions, 'commitHo
     giveUpAfterMs: config.NOTIFICATIONS_GIVE_UP_AFTER_MS,
     batchSize: 16,
     keepMs: config.NOTIFICATIONS_KEEP_DAYS * 86_400_000,
+    pruneBatch: 1000,
   },
 });

@@ -57,8 +57,8 @@ async function seed(owner: Db) {
   };
   const oldDelivered = await event('old-delivered', 120);
   const shared = await event('old-shared-with-a-waiting-delivery', 120);
-  const recent = await event('recently-delivered', 5);
   const unreferenced = await event('old-without-deliveries', 120);
+  const recent = await event('recently-delivered', 5); // events are numbered in about the order of their fan-out
   const deliveries = {
     delivered: await delivery(active, oldDelivered, 'delivered', 60),
     abandoned: await delivery(active, shared, 'abandoned', 100),
@@ -74,27 +74,34 @@ const quiet = () => {
   return { log: { info: keep, warn: keep, error: keep }, lines };
 };
 
+/** What is left: delivery ids and the deliveries the attempt log refers to (sorted), and event numbers in order. */
+async function remaining(owner: Db) {
+  const ids = async (query: ReturnType<typeof sql>) => (await rows<{ v: unknown }>(owner, query)).map((r) => String(r.v)).sort();
+  return {
+    deliveries: await ids(sql`select id as v from deliveries`),
+    attempts: await ids(sql`select delivery_id as v from delivery_attempts`),
+    events: (await rows<{ seq: unknown }>(owner, sql`select seq from outbox_events order by seq`)).map((r) => Number(r.seq)),
+  };
+}
+
+/** After a prune with a 30-day period: the waiting and the recent delivery (each with its attempt) and their events. */
+const afterPrune = ({ events, deliveries }: Awaited<ReturnType<typeof seed>>) => {
+  const kept = [deliveries.waiting, deliveries.recent].sort();
+  return { deliveries: kept, attempts: kept, events: [events.shared, events.recent] };
+};
+
 t.test('finished more than NOTIFICATIONS_KEEP_DAYS ago: removed with its attempts; pending or recent: kept', async (t) => {
   const { services, database } = await build(t);
   const { owner } = database;
-  const { events, deliveries } = await seed(owner);
+  const seeded = await seed(owner);
   const { log, lines } = quiet();
   const dispatcher = services.notifications.dispatcher(log, { keepMs: 30 * DAY });
   t.ok((await dispatcher.tick()) >= 3, 'the round reports the rows it removed as work done');
 
-  const left = await rows<{ id: string }>(owner, sql`select id from deliveries order by id`);
-  t.same(left.map((r) => r.id).sort(), [deliveries.waiting, deliveries.recent].sort(), 'the waiting and the recent delivery remain');
-  const attempts = await rows<{ delivery_id: string }>(owner, sql`select delivery_id from delivery_attempts`);
   t.same(
-    attempts.map((r) => r.delivery_id).sort(),
-    [deliveries.waiting, deliveries.recent].sort(),
-    'the attempt logs of removed deliveries went with them; the others kept theirs',
-  );
-  const seqs = await rows<{ seq: unknown }>(owner, sql`select seq from outbox_events order by seq`);
-  t.same(
-    seqs.map((r) => Number(r.seq)),
-    [events.shared, events.recent],
-    'an event stays while a delivery refers to it; old ones without deliveries are removed',
+    await remaining(owner),
+    afterPrune(seeded),
+    'removed: old finished deliveries with their attempt logs, old events no delivery refers to; an event stays while a delivery refers to it',
   );
   t.match(
     lines.find((l) => l.msg.startsWith('pruned')),
@@ -103,6 +110,33 @@ t.test('finished more than NOTIFICATIONS_KEEP_DAYS ago: removed with its attempt
   );
 
   t.equal(await dispatcher.tick(), 0, 'the next prune is an hour away: a round with nothing to do does nothing');
+});
+
+t.test('in steps of two rows: the walk over the events goes on where it stopped, with the same result', async (t) => {
+  const { services, database } = await build(t);
+  const { owner } = database;
+  // More old events without deliveries, numbered before the seeded ones: the walk must go past them and on.
+  await owner.execute(
+    sql`insert into outbox_events (id, type, subject, occurred_at, event, fanned_out_at)
+        select gen_random_uuid(), ${TYPE}, 'late-' || g, now() - interval '100 days', '{}'::jsonb, now() - interval '100 days'
+        from generate_series(1, 5) g`,
+  );
+  const seeded = await seed(owner);
+  const { log, lines } = quiet();
+  const dispatcher = services.notifications.dispatcher(log, { keepMs: 30 * DAY, pruneBatch: 2 });
+  let rounds = 0;
+  while ((await dispatcher.tick()) > 0) rounds += 1;
+  t.ok(rounds >= 3, `${rounds} rounds: two deliveries at once, then the events two at a time`);
+  t.same(
+    await remaining(owner),
+    afterPrune(seeded),
+    'the same as in one step: every old event reached, wherever the walk stopped between steps',
+  );
+  t.match(
+    lines.filter((l) => l.msg.startsWith('pruned')),
+    [{ obj: { deliveries: 2, events: 7 } }],
+    'one log line for the whole prune',
+  );
 });
 
 t.test('NOTIFICATIONS_KEEP_DAYS=0 keeps everything', async (t) => {

@@ -8,7 +8,8 @@ import {
   claimDue,
   fanOut,
   findSubscription,
-  pruneFinished,
+  pruneDeliveries,
+  pruneEvents,
   recordAttempt,
   releaseDelivery,
 } from '../../infrastructure/repositories/notifications.js';
@@ -25,6 +26,8 @@ export interface DispatcherOptions extends OutboundPolicy {
   batchSize: number;
   /** How long finished deliveries (with their attempts) and fanned-out events are kept; 0 keeps them for good. */
   keepMs: number;
+  /** Rows one prune step removes or looks at: finished deliveries, or events in the walk. */
+  pruneBatch: number;
 }
 
 /** The minimal logger the dispatcher writes to (pino's shape). Never record content: ids, types, codes. */
@@ -36,8 +39,7 @@ export interface DispatchLog {
 
 const BACKOFF_MAX_MS = 3_600_000;
 const FAN_OUT_BATCH = 500;
-/** Rows of each kind one prune removes; a full batch is followed by another at once, else the next comes an hour later. */
-const PRUNE_BATCH = 1000;
+/** A prune runs at start, then this long after the last one finished. */
 const PRUNE_EVERY_MS = 3_600_000;
 const ALL = { kind: 'all' } as const;
 
@@ -63,6 +65,8 @@ export function createDispatcher(
   let wake: (() => void) | null = null;
   let lastReported = 0;
   let nextPruneAt = 0;
+  /** The prune under way: what it removed so far, and the event after which its walk goes on. */
+  let pass = { deliveries: 0, events: 0, after: 0 };
 
   /** Sends one claimed delivery; returns what to record. */
   async function send(d: ClaimedDelivery) {
@@ -139,16 +143,31 @@ export function createDispatcher(
     }
   }
 
-  /** Removes what was finished more than keepMs ago, when a prune is due (each instance prunes; the deletes do not conflict). */
+  /**
+   * Removes what was finished more than keepMs ago, one batch per round while a prune is due (at start,
+   * then hourly): finished deliveries first, then a step of the walk over the events. Each instance
+   * prunes; their deletes do not conflict. Returns the rows removed or looked at (0: nothing due).
+   */
   async function prune(): Promise<number> {
     if (options.keepMs <= 0 || Date.now() < nextPruneAt) return 0;
     const cutoff = new Date(Date.now() - options.keepMs);
-    const pruned = await withTenant(database.db, ALL, (tx) => pruneFinished(tx, cutoff, PRUNE_BATCH));
-    const full = pruned.deliveries === PRUNE_BATCH || pruned.events === PRUNE_BATCH;
-    if (!full) nextPruneAt = Date.now() + PRUNE_EVERY_MS;
-    if (pruned.deliveries + pruned.events > 0)
-      log.info({ ...pruned, before: cutoff.toISOString() }, 'pruned finished notification deliveries and events');
-    return pruned.deliveries + pruned.events;
+    const deliveries = await withTenant(database.db, ALL, (tx) => pruneDeliveries(tx, cutoff, options.pruneBatch));
+    pass.deliveries += deliveries;
+    if (deliveries === options.pruneBatch) return deliveries; // the events wait until their deliveries are gone
+    const events = await withTenant(database.db, ALL, (tx) => pruneEvents(tx, cutoff, pass.after, options.pruneBatch));
+    pass.events += events.removed;
+    pass.after = events.last;
+    if (events.done) {
+      if (pass.deliveries + pass.events > 0) {
+        log.info(
+          { deliveries: pass.deliveries, events: pass.events, before: cutoff.toISOString() },
+          'pruned finished notification deliveries and events',
+        );
+      }
+      pass = { deliveries: 0, events: 0, after: 0 };
+      nextPruneAt = Date.now() + PRUNE_EVERY_MS;
+    }
+    return deliveries + events.looked;
   }
 
   /** One round: fan out, claim, deliver, prune when due. Returns how much it did (0: nothing to do). */

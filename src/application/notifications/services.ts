@@ -22,6 +22,7 @@ export const DEFAULT_NOTIFICATION_OPTIONS: NotificationOptions = {
   giveUpAfterMs: 24 * 3_600_000,
   batchSize: 16,
   keepMs: 90 * 86_400_000,
+  pruneBatch: 1000,
 };
 
 /** Subscriptions (commands, queries), the dispatcher and the backlog, built once with the services. */

@@ -80,6 +80,10 @@ export const deliveries = pgTable(
   (t) => [
     index('deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index('deliveries_subject_idx').on(t.subscriptionId, t.subject, t.eventSeq).where(sql`status = 'pending'`),
+    // The prune (NOTIFICATIONS_KEEP_DAYS): finished deliveries oldest first, and whether an event is still referred to
+    // (also what the foreign key looks up when an event is deleted).
+    index('deliveries_finished_idx').on(t.finishedAt).where(sql`status <> 'pending'`),
+    index('deliveries_event_seq_idx').on(t.eventSeq),
   ],
 );
 
@@ -102,5 +106,9 @@ export const deliveryAttempts = pgTable(
     responseExcerpt: text('response_excerpt'),
     attemptedAt: ts('attempted_at').notNull(),
   },
-  (t) => [index('delivery_attempts_subscription_idx').on(t.subscriptionId, t.attemptedAt)],
+  (t) => [
+    index('delivery_attempts_subscription_idx').on(t.subscriptionId, t.attemptedAt),
+    // What ON DELETE CASCADE looks up when a delivery is pruned.
+    index('delivery_attempts_delivery_idx').on(t.deliveryId),
+  ],
 );

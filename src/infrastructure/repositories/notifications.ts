@@ -259,15 +259,14 @@ export async function backlog(q: Queryable): Promise<{ backlog: number; oldestUn
 }
 
 /**
- * Removes what notifications no longer need, finished before `cutoff`, at most `limit` rows of each
- * kind: delivered and abandoned deliveries (their attempts go with them: ON DELETE CASCADE), then
- * fanned-out events that no delivery refers to any more. Pending deliveries (a disabled subscription's
- * too) and their events stay. The status test is repeated on the DELETE itself, so a delivery that a
- * concurrent redelivery has just made pending again is re-checked on its new version and kept.
+ * Removes up to `limit` deliveries delivered or given up before `cutoff`, oldest first (their attempts
+ * go with them: ON DELETE CASCADE); pending ones, a disabled subscription's too, stay. The status test
+ * is repeated on the DELETE itself, so a delivery that a concurrent redelivery has just made pending
+ * again is re-checked on its new version and kept.
  */
-export async function pruneFinished(q: Queryable, cutoff: Date, limit: number): Promise<{ deliveries: number; events: number }> {
+export async function pruneDeliveries(q: Queryable, cutoff: Date, limit: number): Promise<number> {
   const before = cutoff.toISOString();
-  const deliveries = await rawRows<{ id: string }>(
+  const rows = await rawRows<{ id: string }>(
     q,
     sql`delete from deliveries
         where id in (select id from deliveries where status <> 'pending' and finished_at < ${before}::timestamptz
@@ -275,14 +274,42 @@ export async function pruneFinished(q: Queryable, cutoff: Date, limit: number): 
           and status <> 'pending' and finished_at < ${before}::timestamptz
         returning id`,
   );
-  const events = await rawRows<{ seq: unknown }>(
+  return rows.length;
+}
+
+/**
+ * Looks at the `limit` events after `after` in event order and removes those fanned out before
+ * `cutoff` that no delivery refers to any more. A walk in steps by the primary key, so each step costs
+ * its own events and their index look-ups, not a pass over both tables. `last` is where the next step
+ * starts; `done` when the step reached the end or events too recent to go (the order of events is
+ * roughly that of their fan-out), and the walk starts over at the next prune.
+ */
+export async function pruneEvents(
+  q: Queryable,
+  cutoff: Date,
+  after: number,
+  limit: number,
+): Promise<{ removed: number; looked: number; last: number; done: boolean }> {
+  const before = cutoff.toISOString();
+  const [row] = await rawRows<{ removed: unknown; looked: unknown; last: unknown; recent: unknown }>(
     q,
-    sql`delete from outbox_events e
-        where seq in (select o.seq from outbox_events o
-                      where o.fanned_out_at < ${before}::timestamptz
-                        and not exists (select 1 from deliveries d where d.event_seq = o.seq)
-                      order by o.seq limit ${limit})
-        returning seq`,
+    sql`with step as (
+          select seq, fanned_out_at from outbox_events where seq > ${after} order by seq limit ${limit}
+        ), gone as (
+          delete from outbox_events o using step
+          where o.seq = step.seq and o.fanned_out_at < ${before}::timestamptz
+            and not exists (select 1 from deliveries d where d.event_seq = o.seq)
+          returning o.seq
+        )
+        select (select count(*) from gone) as removed, (select count(*) from step) as looked,
+               (select max(seq) from step) as last,
+               (select count(*) from step where fanned_out_at is null or fanned_out_at >= ${before}::timestamptz) as recent`,
   );
-  return { deliveries: deliveries.length, events: events.length };
+  const looked = Number(row?.looked ?? 0);
+  return {
+    removed: Number(row?.removed ?? 0),
+    looked,
+    last: row?.last === null || row?.last === undefined ? after : Number(row.last),
+    done: looked < limit || Number(row?.recent ?? 0) > 0,
+  };
 }
