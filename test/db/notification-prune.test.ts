@@ -139,6 +139,32 @@ t.test('in steps of two rows: the walk over the events goes on where it stopped,
   );
 });
 
+t.test('two instances pruning at once: no error, each row removed once, the same result', async (t) => {
+  const { services, database } = await build(t);
+  const { owner } = database;
+  await owner.execute(
+    sql`insert into outbox_events (id, type, subject, occurred_at, event, fanned_out_at)
+        select gen_random_uuid(), ${TYPE}, 'late-' || g, now() - interval '100 days', '{}'::jsonb, now() - interval '100 days'
+        from generate_series(1, 40) g`,
+  );
+  const seeded = await seed(owner);
+  const instances = [1, 2].map(() => quiet());
+  const dispatchers = instances.map(({ log }) => services.notifications.dispatcher(log, { keepMs: 30 * DAY, pruneBatch: 3 }));
+  // Each loops until its own prune is done; a deadlock or a conflict would reject here.
+  await Promise.all(
+    dispatchers.map(async (d) => {
+      while ((await d.tick()) > 0);
+    }),
+  );
+  t.same(await remaining(owner), afterPrune(seeded), 'everything old went once, nothing else');
+  const removed = instances.flatMap(({ lines }) => lines.filter((l) => l.msg.startsWith('pruned')).map((l) => l.obj as { events: number }));
+  t.equal(
+    removed.reduce((n, r) => n + r.events, 0),
+    42,
+    'the two logs together count each removed event once',
+  );
+});
+
 t.test('NOTIFICATIONS_KEEP_DAYS=0 keeps everything', async (t) => {
   const { services, database } = await build(t);
   const { owner } = database;

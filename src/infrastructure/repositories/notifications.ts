@@ -260,9 +260,10 @@ export async function backlog(q: Queryable): Promise<{ backlog: number; oldestUn
 
 /**
  * Removes up to `limit` deliveries delivered or given up before `cutoff`, oldest first (their attempts
- * go with them: ON DELETE CASCADE); pending ones, a disabled subscription's too, stay. The status test
- * is repeated on the DELETE itself, so a delivery that a concurrent redelivery has just made pending
- * again is re-checked on its new version and kept.
+ * go with them: ON DELETE CASCADE); pending ones, a disabled subscription's too, stay. Rows another
+ * transaction holds are skipped (SKIP LOCKED: two instances pruning at once take different rows and
+ * cannot deadlock, and a redelivery under way keeps its row); the status test is repeated on the
+ * DELETE, so a row made pending again is re-checked on its new version and kept.
  */
 export async function pruneDeliveries(q: Queryable, cutoff: Date, limit: number): Promise<number> {
   const before = cutoff.toISOString();
@@ -270,7 +271,7 @@ export async function pruneDeliveries(q: Queryable, cutoff: Date, limit: number)
     q,
     sql`delete from deliveries
         where id in (select id from deliveries where status <> 'pending' and finished_at < ${before}::timestamptz
-                     order by finished_at limit ${limit})
+                     order by finished_at limit ${limit} for update skip locked)
           and status <> 'pending' and finished_at < ${before}::timestamptz
         returning id`,
   );
@@ -279,7 +280,7 @@ export async function pruneDeliveries(q: Queryable, cutoff: Date, limit: number)
 
 /**
  * Looks at the `limit` events after `after` in event order and removes those fanned out before
- * `cutoff` that no delivery refers to any more. A walk in steps by the primary key, so each step costs
+ * `cutoff` that no delivery refers to any more (skipping rows another transaction holds, as above). A walk in steps by the primary key, so each step costs
  * its own events and their index look-ups, not a pass over both tables. `last` is where the next step
  * starts; `done` when the step reached the end or events too recent to go (the order of events is
  * roughly that of their fan-out), and the walk starts over at the next prune.
@@ -295,11 +296,13 @@ export async function pruneEvents(
     q,
     sql`with step as (
           select seq, fanned_out_at from outbox_events where seq > ${after} order by seq limit ${limit}
-        ), gone as (
-          delete from outbox_events o using step
-          where o.seq = step.seq and o.fanned_out_at < ${before}::timestamptz
+        ), doomed as (
+          select o.seq from outbox_events o join step on step.seq = o.seq
+          where o.fanned_out_at < ${before}::timestamptz
             and not exists (select 1 from deliveries d where d.event_seq = o.seq)
-          returning o.seq
+          for update of o skip locked
+        ), gone as (
+          delete from outbox_events o using doomed where o.seq = doomed.seq returning o.seq
         )
         select (select count(*) from gone) as removed, (select count(*) from step) as looked,
                (select max(seq) from step) as last,
