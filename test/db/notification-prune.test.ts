@@ -74,6 +74,14 @@ const quiet = () => {
   return { log: { info: keep, warn: keep, error: keep }, lines };
 };
 
+/** `n` events fanned out 100 days ago that no delivery refers to (no subscription wanted them). */
+const oldEventsWithoutDeliveries = (owner: Db, n: number) =>
+  owner.execute(
+    sql`insert into outbox_events (id, type, subject, occurred_at, event, fanned_out_at)
+        select gen_random_uuid(), ${TYPE}, 'unwanted-' || g, now() - interval '100 days', '{}'::jsonb, now() - interval '100 days'
+        from generate_series(1, ${n}::int) g`,
+  );
+
 /** What is left: delivery ids and the deliveries the attempt log refers to (sorted), and event numbers in order. */
 async function remaining(owner: Db) {
   const ids = async (query: ReturnType<typeof sql>) => (await rows<{ v: unknown }>(owner, query)).map((r) => String(r.v)).sort();
@@ -116,11 +124,7 @@ t.test('in steps of two rows: the walk over the events goes on where it stopped,
   const { services, database } = await build(t);
   const { owner } = database;
   // More old events without deliveries, numbered before the seeded ones: the walk must go past them and on.
-  await owner.execute(
-    sql`insert into outbox_events (id, type, subject, occurred_at, event, fanned_out_at)
-        select gen_random_uuid(), ${TYPE}, 'late-' || g, now() - interval '100 days', '{}'::jsonb, now() - interval '100 days'
-        from generate_series(1, 5) g`,
-  );
+  await oldEventsWithoutDeliveries(owner, 5);
   const seeded = await seed(owner);
   const { log, lines } = quiet();
   const dispatcher = services.notifications.dispatcher(log, { keepMs: 30 * DAY, pruneBatch: 2 });
@@ -142,11 +146,7 @@ t.test('in steps of two rows: the walk over the events goes on where it stopped,
 t.test('two instances pruning at once: no error, each row removed once, the same result', async (t) => {
   const { services, database } = await build(t);
   const { owner } = database;
-  await owner.execute(
-    sql`insert into outbox_events (id, type, subject, occurred_at, event, fanned_out_at)
-        select gen_random_uuid(), ${TYPE}, 'late-' || g, now() - interval '100 days', '{}'::jsonb, now() - interval '100 days'
-        from generate_series(1, 40) g`,
-  );
+  await oldEventsWithoutDeliveries(owner, 40);
   const seeded = await seed(owner);
   const instances = [1, 2].map(() => quiet());
   const dispatchers = instances.map(({ log }) => services.notifications.dispatcher(log, { keepMs: 30 * DAY, pruneBatch: 3 }));
