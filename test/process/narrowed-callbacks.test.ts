@@ -42,7 +42,7 @@ const warningsOf = (s: ServerProcess): Warning[] =>
     .map((l) => JSON.parse(l) as Warning)
     .filter((l) => l.msg?.startsWith('active subscriptions whose callbackUrl'));
 
-const ids = { loopback: '', privateAddress: '', named: '' };
+const ids = { loopback: '', httpsLoopback: '', privateAddress: '', named: '' };
 
 t.test('first start, everything allowed (the default; plain http to loopback): subscriptions made, no warning', async (t) => {
   const first = owned(startServer({ ...baseEnv, NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1' }));
@@ -58,6 +58,7 @@ t.test('first start, everything allowed (the default; plain http to loopback): s
     return (JSON.parse(text) as { id: string }).id;
   };
   ids.loopback = await subscribe('http://127.0.0.1:9/hook');
+  ids.httpsLoopback = await subscribe('https://127.0.0.1:8443/hook');
   ids.privateAddress = await subscribe('https://10.20.30.40/hook');
   ids.named = await subscribe('https://case-system.example/hook');
   t.same(warningsOf(first), [], 'nothing to warn about while the settings allow every callback');
@@ -71,11 +72,12 @@ t.test('restarted with the private networks shut and plain http no longer allowe
   const [warning, ...more] = warningsOf(second);
   t.same(more, [], 'one warning');
   t.equal(warning?.level, 40, 'at warn level');
-  t.equal(warning?.count, 2);
+  t.equal(warning?.count, 3);
   t.same(
     warning?.subscriptions,
     [
       { id: ids.loopback, code: 'https_required' },
+      { id: ids.httpsLoopback, code: 'private_network_refused' },
       { id: ids.privateAddress, code: 'private_network_refused' },
     ],
     'by id and code, in the order they were made; no callback URL in the log',
@@ -88,6 +90,25 @@ t.test('restarted with the private networks shut and plain http no longer allowe
   second.proc.kill('SIGTERM');
   t.equal(await second.exited, 0);
 });
+
+t.test(
+  'restarted without NOTIFICATIONS_HTTP_HOSTS: both loopback callbacks named, the https one too (its host must be listed)',
+  async (t) => {
+    const server = owned(startServer(baseEnv));
+    await server.ready;
+    const [warning] = warningsOf(server);
+    t.same(
+      warning?.subscriptions,
+      [
+        { id: ids.loopback, code: 'https_required' },
+        { id: ids.httpsLoopback, code: 'address_refused', reason: 'loopback address' },
+      ],
+      'the connection guard’s verdict for an IP literal, not only the subscription rule',
+    );
+    server.proc.kill('SIGTERM');
+    t.equal(await server.exited, 0);
+  },
+);
 
 t.test('restarted with the subscriber’s range allowed: no warning', async (t) => {
   const third = owned(
