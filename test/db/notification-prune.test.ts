@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import type { Db } from '../../src/infrastructure/db/client.js';
-import { build } from '../support/helper.js';
+import { build, usingPostgres } from '../support/helper.js';
 
 /**
  * NOTIFICATIONS_KEEP_DAYS: the dispatcher removes deliveries finished (delivered or given up) before
@@ -81,6 +81,15 @@ const oldEventsWithoutDeliveries = (owner: Db, n: number) =>
         select gen_random_uuid(), ${TYPE}, 'unwanted-' || g, now() - interval '100 days', '{}'::jsonb, now() - interval '100 days'
         from generate_series(1, ${n}::int) g`,
   );
+
+/** A promise and the function that resolves it. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open: () => open(), opened };
+}
 
 /** What is left: delivery ids and the deliveries the attempt log refers to (sorted), and event numbers in order. */
 async function remaining(owner: Db) {
@@ -163,6 +172,59 @@ t.test('two instances pruning at once: no error, each row removed once, the same
     42,
     'the two logs together count each removed event once',
   );
+});
+
+t.test(
+  'a delivery another transaction holds (a redelivery under way) is passed over, not waited for, and goes at a later prune',
+  { skip: !usingPostgres && 'needs PostgreSQL: two transactions at once' },
+  async (t) => {
+    const { services, database } = await build(t);
+    const { owner } = database;
+    const seeded = await seed(owner);
+    const [held, released] = [gate(), gate()];
+    const holder = owner.transaction(async (tx) => {
+      await tx.execute(sql`select id from deliveries where id = ${seeded.deliveries.delivered} for update`);
+      held.open();
+      await released.opened;
+    });
+    await held.opened;
+    const { log } = quiet();
+    const first = services.notifications.dispatcher(log, { keepMs: 30 * DAY });
+    const waited = await Promise.race([
+      first.tick().then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 5000)),
+    ]);
+    t.notOk(waited, 'the prune did not wait for the held row');
+    const ids = (await remaining(owner)).deliveries;
+    t.ok(ids.includes(seeded.deliveries.delivered), 'the held delivery is still there');
+    t.notOk(ids.includes(seeded.deliveries.abandoned), 'the other old one is gone');
+    released.open();
+    await holder;
+    await services.notifications.dispatcher(log, { keepMs: 30 * DAY }).tick(); // a later prune (a new dispatcher's is due at once)
+    t.same(await remaining(owner), afterPrune(seeded), 'the next prune finishes the work');
+  },
+);
+
+t.test('a prune that fails does not fail the round; it is tried again an hour later, not every round', async (t) => {
+  const { services, database } = await build(t);
+  const { owner } = database;
+  await seed(owner);
+  await owner.execute(
+    sql.raw(`create function refuse_delete() returns trigger language plpgsql as $$ begin raise exception 'no deletes today'; end $$`),
+  );
+  await owner.execute(sql.raw('create trigger refuse_delete before delete on deliveries for each row execute function refuse_delete()'));
+  t.teardown(() => owner.execute(sql.raw('drop trigger if exists refuse_delete on deliveries')).then(() => undefined));
+  const { log, lines } = quiet();
+  const dispatcher = services.notifications.dispatcher(log, { keepMs: 30 * DAY });
+  t.equal(await dispatcher.tick(), 0, 'the round ends normally, with nothing else to do');
+  t.match(
+    lines.filter((l) => l.msg.startsWith('pruning')),
+    [{ msg: /failed; trying again in an hour/ }],
+    'one warning',
+  );
+  t.equal(await dispatcher.tick(), 0, 'the next round does not try again');
+  t.equal(lines.filter((l) => l.msg.startsWith('pruning')).length, 1, 'and logs nothing more');
+  t.equal((await remaining(owner)).deliveries.length, 4, 'nothing was removed');
 });
 
 t.test('NOTIFICATIONS_KEEP_DAYS=0 keeps everything', async (t) => {

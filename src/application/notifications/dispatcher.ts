@@ -151,6 +151,18 @@ export function createDispatcher(
   async function prune(): Promise<number> {
     if (options.keepMs <= 0 || Date.now() < nextPruneAt) return 0;
     const cutoff = new Date(Date.now() - options.keepMs);
+    try {
+      return await pruneStep(cutoff);
+    } catch (err) {
+      // Deliveries come first: a prune that fails (a statement timeout, the database away) is tried again in an hour.
+      log.warn({ err }, 'pruning notification deliveries failed; trying again in an hour');
+      pass = { deliveries: 0, events: 0, after: 0 };
+      nextPruneAt = Date.now() + PRUNE_EVERY_MS;
+      return 0;
+    }
+  }
+
+  async function pruneStep(cutoff: Date): Promise<number> {
     const deliveries = await withTenant(database.db, ALL, (tx) => pruneDeliveries(tx, cutoff, options.pruneBatch));
     pass.deliveries += deliveries;
     if (deliveries === options.pruneBatch) return deliveries; // the events wait until their deliveries are gone
