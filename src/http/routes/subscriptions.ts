@@ -146,7 +146,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       ...op(
         'redeliverSubscription',
         'Redeliver given-up events',
-        'Every delivery that was given up (since a moment, or all) is attempted again, in order per subject, if the subscription still wants its event.',
+        'Every delivery that was given up (since a moment, or all) is attempted again, in order per subject, if the subscription still wants its event. Deliveries given up longer ago than the registry keeps them (NOTIFICATIONS_KEEP_DAYS, by default 90 days) are gone and not redelivered.',
       ),
       security: BEARER,
       params,
@@ -168,7 +168,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         op(
           'listSubscriptionDeliveries',
           'The delivery log',
-          'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by outcome.',
+          'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by outcome. The attempts of a delivery that was delivered or given up longer ago than the registry keeps them (NOTIFICATIONS_KEEP_DAYS, by default 90 days) are no longer listed.',
         ),
         DeliveryQuery,
         DeliveryAttemptPage,
