@@ -149,10 +149,15 @@ const envSchema = z.object({
       return ranges;
     })
     .default('all'),
+  /** How often an idle dispatcher looks for new events: the usual delay between a commit and its delivery. */
   NOTIFICATIONS_POLL_MS: wholeNumber(10, 60_000).default(1000),
+  /** The first retry's wait; it doubles with each attempt (with jitter), up to an hour. */
   NOTIFICATIONS_BACKOFF_BASE_MS: wholeNumber(10, 3_600_000).default(5000),
+  /** A delivery failing this long is given up and its subscription disabled. */
   NOTIFICATIONS_GIVE_UP_AFTER_MS: wholeNumber(100, 7 * 86_400_000).default(86_400_000),
+  /** Connect timeout of one call to a receiver. */
   NOTIFICATIONS_CONNECT_TIMEOUT_MS: wholeNumber(50, 60_000).default(5000),
+  /** Time for a receiver's whole answer (read up to 64 KiB). */
   NOTIFICATIONS_RESPONSE_TIMEOUT_MS: wholeNumber(50, 120_000).default(10_000),
   /** Days a finished delivery (its attempt log too) and a fanned-out event are kept; 0 keeps them for good. */
   NOTIFICATIONS_KEEP_DAYS: wholeNumber(0, 36_500).default(90),
