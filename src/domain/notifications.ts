@@ -1,4 +1,4 @@
-import { type PrivateNetworks, refusedInternal } from '../lib/networks.js';
+import { hostOf, type PrivateNetworks, refusedInternal } from '../lib/networks.js';
 import type { AuditAction, AuditObjectType, Role } from './codes.js';
 import type { InvalidParam } from './errors.js';
 
@@ -122,7 +122,7 @@ export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, 
   } catch {
     return bad('invalid_url', 'must be an absolute URL');
   }
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  const host = hostOf(url);
   if (url.protocol === 'http:' && !plainHttpHosts.includes(host)) {
     return bad('https_required', 'must use https (plain http only for the hosts NOTIFICATIONS_HTTP_HOSTS lists)');
   }

@@ -5,6 +5,7 @@ import https from 'node:https';
 import net from 'node:net';
 import {
   addressType,
+  hostOf,
   isPrivate,
   LOOPBACK_RANGES,
   type PrivateNetworks,
@@ -83,6 +84,20 @@ export function blockedAddress(address: string, loopbackAllowed: boolean, privat
   return null;
 }
 
+/**
+ * Why the sender refuses a callback before connecting, or null: plain http to a host not listed, or an
+ * IP literal the guard refuses. What these settings allow can narrow after a subscription was made, so
+ * the same verdict names such subscriptions at start-up. A host name is judged at the connection, on the
+ * addresses it resolves to.
+ */
+export function refusedTarget(url: URL, policy: Pick<OutboundPolicy, 'plainHttpHosts' | 'privateNetworks'>): string | null {
+  const host = hostOf(url);
+  const listed = policy.plainHttpHosts.includes(host);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && listed)) return 'plain http is not allowed for this host';
+  const why = net.isIP(host) ? blockedAddress(host, listed, policy.privateNetworks) : null;
+  return why ? `refused: ${why}` : null;
+}
+
 class BlockedAddressError extends Error {}
 
 /** dns.lookup, refusing any address in the blocked ranges. */
@@ -120,15 +135,9 @@ export function createWebhookSender(policy: OutboundPolicy) {
     } catch {
       return Promise.resolve(done({ statusCode: null, error: 'invalid callback URL', excerpt: null }));
     }
-    const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-    const listed = policy.plainHttpHosts.includes(host);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && listed)) {
-      return Promise.resolve(done({ statusCode: null, error: 'plain http is not allowed for this host', excerpt: null }));
-    }
-    if (net.isIP(host)) {
-      const why = blockedAddress(host, listed, policy.privateNetworks);
-      if (why) return Promise.resolve(done({ statusCode: null, error: `refused: ${why}`, excerpt: null }));
-    }
+    const refused = refusedTarget(url, policy);
+    if (refused) return Promise.resolve(done({ statusCode: null, error: refused, excerpt: null }));
+    const listed = policy.plainHttpHosts.includes(hostOf(url));
     const lib = url.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
       let settled = false;

@@ -15,6 +15,9 @@ export interface Cidr {
   type: AddressType;
 }
 
+/** A URL's host as the rules compare it: lower case, an IPv6 literal without its brackets. */
+export const hostOf = (url: URL): string => url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+
 export const addressType = (address: string): AddressType => (net.isIPv6(address) ? 'ipv6' : 'ipv4');
 
 /** One `net.BlockList` of these ranges: it matches every spelling of an address, IPv4-mapped IPv6 (`::ffff:a01:203`) included. */

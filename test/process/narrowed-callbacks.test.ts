@@ -8,14 +8,15 @@ import { ensureBuilt, type ServerProcess, startServer } from '../support/server.
 
 /**
  * Subscriptions made while the outbound settings allowed their callback, and a restart with those
- * settings narrowed: the process names them in a warning at start-up (by id and the code their URL
- * would get today), instead of leaving the operator to find them in failed deliveries a day later.
+ * settings narrowed: the process names them in a warning at start-up (by id and the reason the delivery log
+ * would give), instead of leaving the operator to find them in failed deliveries a day later.
  */
 t.setTimeout(120_000);
 ensureBuilt();
 
 const ADMIN_TOKEN = 'narrowed-callbacks-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+const PLAIN_HTTP = 'plain http is not allowed for this host';
 const EVENT = 'nl.overheid.handhavingsregister.enforcement-action.created';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'er-narrowed-'));
@@ -33,7 +34,7 @@ function owned(s: ServerProcess): ServerProcess {
   return s;
 }
 
-type Warning = { msg?: string; level?: number; count?: number; subscriptions?: { id: string; code: string }[] };
+type Warning = { msg?: string; level?: number; count?: number; subscriptions?: { id: string; reason: string }[] };
 const warningsOf = (s: ServerProcess): Warning[] =>
   s
     .stdout()
@@ -76,11 +77,11 @@ t.test('restarted with the private networks shut and plain http no longer allowe
   t.same(
     warning?.subscriptions,
     [
-      { id: ids.loopback, code: 'https_required' },
-      { id: ids.httpsLoopback, code: 'private_network_refused' },
-      { id: ids.privateAddress, code: 'private_network_refused' },
+      { id: ids.loopback, reason: PLAIN_HTTP },
+      { id: ids.httpsLoopback, reason: 'refused: loopback address' },
+      { id: ids.privateAddress, reason: 'refused: private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS' },
     ],
-    'by id and code, in the order they were made; no callback URL in the log',
+    'by id and reason, in the order they were made; no callback URL in the log',
   );
   t.notMatch(second.stdout(), /10\.20\.30\.40|127\.0\.0\.1:9/, 'the callback URLs themselves are not logged');
   t.notOk(
@@ -100,8 +101,8 @@ t.test(
     t.same(
       warning?.subscriptions,
       [
-        { id: ids.loopback, code: 'https_required' },
-        { id: ids.httpsLoopback, code: 'address_refused', reason: 'loopback address' },
+        { id: ids.loopback, reason: PLAIN_HTTP },
+        { id: ids.httpsLoopback, reason: 'refused: loopback address' },
       ],
       'the connection guard’s verdict for an IP literal, not only the subscription rule',
     );

@@ -1,9 +1,7 @@
-import { isIP } from 'node:net';
-import { checkCallbackUrl } from '../../domain/notifications.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
 import { activeCallbacks, backlog } from '../../infrastructure/repositories/notifications.js';
-import { blockedAddress } from '../../infrastructure/webhooks.js';
+import { refusedTarget } from '../../infrastructure/webhooks.js';
 import type { CommandRunner } from '../commands/run.js';
 import { systemContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
@@ -48,19 +46,15 @@ export function notificationServices(
       ),
     backlog: () => withTenant(database.db, { kind: 'all' }, (tx) => backlog(tx)),
     /**
-     * Active subscriptions whose deliveries the current settings refuse (NOTIFICATIONS_HTTP_HOSTS or
-     * NOTIFICATIONS_PRIVATE_NETWORKS narrowed since they were made): the rule a new subscription meets,
-     * and for an IP literal the guard every connection passes (a loopback address over https needs its
-     * host listed too). A host name is judged only when a delivery resolves it, so it is not listed here.
+     * Active subscriptions whose deliveries the current settings refuse before connecting (NOTIFICATIONS_HTTP_HOSTS
+     * or NOTIFICATIONS_PRIVATE_NETWORKS narrowed since they were made), with the reason the delivery log would
+     * give. A host name is judged only when a delivery resolves it, so it is not listed here.
      */
     refusedCallbacks: () =>
       withTenant(database.db, { kind: 'all' }, async (tx) =>
         (await activeCallbacks(tx)).flatMap(({ id, callbackUrl }) => {
-          const [issue] = checkCallbackUrl(callbackUrl, options.plainHttpHosts, options.privateNetworks);
-          if (issue) return [{ id, code: issue.code }];
-          const host = new URL(callbackUrl).hostname.toLowerCase().replace(/^\[|\]$/g, '');
-          const refused = isIP(host) && blockedAddress(host, options.plainHttpHosts.includes(host), options.privateNetworks);
-          return refused ? [{ id, code: 'address_refused', reason: refused }] : [];
+          const reason = URL.canParse(callbackUrl) ? refusedTarget(new URL(callbackUrl), options) : 'invalid callback URL';
+          return reason ? [{ id, reason }] : [];
         }),
       ),
   };
