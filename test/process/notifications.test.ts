@@ -512,34 +512,37 @@ const privateAddress = Object.values(networkInterfaces())
   .flat()
   .find((i) => i && !i.internal && isPrivate(i.address))?.address;
 
-t.test(
-  'an answer from a private-network address is not quoted in the delivery log: status code only',
-  { skip: privateAddress ? false : 'this machine has no private-network address to listen on' },
-  async (t) => {
-    const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
-    const host = privateAddress as string;
-    const internal = http.createServer((req, res) => {
-      if (req.url === '/moved') res.writeHead(302, { location: 'https://intranet.example/admin?token=x' }).end();
-      else res.writeHead(500, { 'content-type': 'text/plain' }).end('internal billing service 4.2, database: billing-db-01');
-    });
-    await new Promise<void>((r) => internal.listen(0, host, r));
-    t.teardown(() => internal.close());
-    const port = (internal.address() as { port: number }).port;
-    const literal = host.includes(':') ? `[${host}]` : host;
-    const sender = createWebhookSender({
-      plainHttpHosts: [host],
-      privateNetworks: 'all',
-      connectTimeoutMs: 2000,
-      responseTimeoutMs: 2000,
-      maxResponseBytes: 1024,
-    });
-    t.teardown(() => sender.close());
-    const answered = await sender.post(`http://${literal}:${port}/`, '{}', {});
-    t.match(answered, { statusCode: 500, error: 'HTTP 500', excerpt: null }, `${host}: the status code, not the answer`);
-    const moved = await sender.post(`http://${literal}:${port}/moved`, '{}', {});
-    t.match(moved, { statusCode: 302, error: 'redirect not followed', excerpt: null }, 'nor where it redirects to');
-  },
-);
+const onPrivateAddress = { skip: privateAddress ? false : 'this machine has no private-network address to listen on' };
+
+/** Starts an internal service on the machine's private-network address, closed when the test ends; its port. */
+async function listenPrivately(t: { teardown(fn: () => unknown): void }, server: http.Server | https.Server, host: string) {
+  await new Promise<void>((r) => server.listen(0, host, r));
+  t.teardown(() => server.close());
+  return (server.address() as { port: number }).port;
+}
+
+t.test('an answer from a private-network address is not quoted in the delivery log: status code only', onPrivateAddress, async (t) => {
+  const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
+  const host = privateAddress as string;
+  const internal = http.createServer((req, res) => {
+    if (req.url === '/moved') res.writeHead(302, { location: 'https://intranet.example/admin?token=x' }).end();
+    else res.writeHead(500, { 'content-type': 'text/plain' }).end('internal billing service 4.2, database: billing-db-01');
+  });
+  const port = await listenPrivately(t, internal, host);
+  const literal = host.includes(':') ? `[${host}]` : host;
+  const sender = createWebhookSender({
+    plainHttpHosts: [host],
+    privateNetworks: 'all',
+    connectTimeoutMs: 2000,
+    responseTimeoutMs: 2000,
+    maxResponseBytes: 1024,
+  });
+  t.teardown(() => sender.close());
+  const answered = await sender.post(`http://${literal}:${port}/`, '{}', {});
+  t.match(answered, { statusCode: 500, error: 'HTTP 500', excerpt: null }, `${host}: the status code, not the answer`);
+  const moved = await sender.post(`http://${literal}:${port}/moved`, '{}', {});
+  t.match(moved, { statusCode: 302, error: 'redirect not followed', excerpt: null }, 'nor where it redirects to');
+});
 t.test('a destruction announces a live record as deleted, and nothing for one its receivers had seen deleted already', async (t) => {
   dispatching(t);
   const own = await webhookReceiver();
@@ -614,14 +617,12 @@ AiEAnwzNwhFO0mZL5aiTSStTIJCPczKTrkEajMebb318oW8=
 
 t.test(
   'a failure at a private-network address does not quote it either: no certificate names of an internal service',
-  { skip: privateAddress ? false : 'this machine has no private-network address to listen on' },
+  onPrivateAddress,
   async (t) => {
     const { createWebhookSender } = await import('../../src/infrastructure/webhooks.js');
     const host = privateAddress as string;
     const internal = https.createServer({ key: INTERNAL_KEY, cert: INTERNAL_CERT }, (_req, res) => res.end('ok'));
-    await new Promise<void>((r) => internal.listen(0, host, r));
-    t.teardown(() => internal.close());
-    const port = (internal.address() as { port: number }).port;
+    const port = await listenPrivately(t, internal, host);
     // A subscriber's own host name, which its DNS points at the internal service's address.
     const lookup = dns.lookup;
     dns.lookup = ((name: string, options: object, callback: (...a: unknown[]) => void) =>
