@@ -171,6 +171,17 @@ export function checkSubscription(
 }
 
 /**
+ * The CloudEvents `sequence` of an event (the Sequence extension): its place in the outbox, as 19
+ * digits with leading zeros, so that comparing two as strings orders them as numbers (any bigint fits).
+ * A change to a record holds the record's row lock until it commits, and its events are written after
+ * the change, so of two events about one record the higher sequence is the later change. Events about different records
+ * get theirs in the order their transactions wrote them, which need not be the order they committed in.
+ */
+export function sequenceOf(outboxSeq: number): string {
+  return String(outboxSeq).padStart(19, '0');
+}
+
+/**
  * The wait before the next attempt after `attempts` failed ones: exponential from `baseMs`, at most
  * `maxMs`, with "full jitter" in its upper half, so that many failed deliveries do not retry in step.
  */

@@ -133,6 +133,25 @@ t.test('created, re-derived, changed, deleted: delivered in order, signed, to th
     data: { id: action.id, establishmentId: est.id, municipalityCode: 'GM0363', change: 'created' },
   });
   t.equal(first?.headers['webhook-id'], first?.event.id, 'webhook-id is the event id (receivers de-duplicate by it)');
+  // sequence (the CloudEvents Sequence extension): the event's place in the outbox, whichever subscription gets it
+  const outbox = (
+    (await ctx.database.owner.execute(sql`select id, seq from outbox_events`)) as unknown as {
+      rows: { id: string; seq: number | string }[];
+    }
+  ).rows;
+  const positionOf = new Map(outbox.map((r) => [r.id, Number(r.seq)]));
+  const wrong = receiver.received.filter(
+    (r) => !/^[0-9]{19}$/.test(r.event.sequence) || Number(r.event.sequence) !== positionOf.get(r.event.id),
+  );
+  t.same(wrong, [], 'every event delivered carries its outbox position as its sequence, in 19 digits');
+  const sequences = ofAction.map((r) => r.event.sequence);
+  t.same([...new Set(sequences)].sort(), sequences, "the action's events: each sequence higher than the one before");
+  const toBoth = receiver.at('all').find((r) => receiver.at('ams').some((a) => a.event.id === r.event.id));
+  t.equal(
+    toBoth?.event.sequence,
+    receiver.at('ams').find((a) => a.event.id === toBoth?.event.id)?.event.sequence,
+    'one event has one sequence, whichever subscription receives it',
+  );
   t.notOk(
     receiver.at('ams').some((r) => r.event.data.municipalityCode !== 'GM0363' || r.event.subject === elsewhere.id),
     "Amsterdam's subscription never receives a Rotterdam event",

@@ -12,6 +12,8 @@ export interface Received {
     type: string;
     subject: string;
     time: string;
+    /** The CloudEvents Sequence extension: the event's place in the registry's outbox. */
+    sequence: string;
     dataref: string;
     datacontenttype: string;
     data: Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
 import { eventsOf } from '../../src/application/notifications/outbox.js';
-import { backoffMs, checkCallbackUrl, EVENT_TYPES, eventFor } from '../../src/domain/notifications.js';
+import { backoffMs, checkCallbackUrl, EVENT_TYPES, eventFor, sequenceOf } from '../../src/domain/notifications.js';
 import { blockedAddress, signatures } from '../../src/infrastructure/webhooks.js';
 import { type Cidr, parseInternalCidr } from '../../src/lib/networks.js';
 
@@ -172,4 +172,15 @@ t.test('statistics.changed: a reporting attestation made or withdrawn changes th
       action,
     );
   }
+});
+
+t.test('sequence: compared as strings, as the CloudEvents Sequence extension asks, it orders as the outbox does', async (t) => {
+  const positions = [1, 2, 9, 10, 99, 100, 123_456, 2 ** 31, Number.MAX_SAFE_INTEGER];
+  const sequences = positions.map(sequenceOf);
+  t.same([...sequences].reverse().sort(), sequences, 'string order is number order, across every number of digits');
+  t.ok(
+    sequences.every((s) => /^[0-9]{19}$/.test(s)),
+    '19 digits each: the largest bigint a PostgreSQL sequence gives (9223372036854775807) fits',
+  );
+  t.equal(sequenceOf(42), '0000000000000000042');
 });

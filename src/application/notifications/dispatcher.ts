@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { backoffMs } from '../../domain/notifications.js';
+import { backoffMs, sequenceOf } from '../../domain/notifications.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
 import {
@@ -70,7 +70,8 @@ export function createDispatcher(
 
   /** Sends one claimed delivery; returns what to record. */
   async function send(d: ClaimedDelivery) {
-    const body = JSON.stringify(d.event);
+    // The stored event, with its place in the outbox: the same body on every attempt of every delivery.
+    const body = JSON.stringify({ ...(d.event as object), sequence: sequenceOf(d.eventSeq) });
     const timestamp = Math.floor(Date.now() / 1000);
     const secrets = [d.secret];
     if (d.previousSecret && d.previousSecretExpiresAt && d.previousSecretExpiresAt.getTime() > Date.now()) secrets.push(d.previousSecret);

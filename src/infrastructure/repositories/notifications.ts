@@ -146,6 +146,8 @@ export interface ClaimedDelivery {
   eventId: string;
   eventType: string;
   subject: string;
+  /** The event's place in the outbox (`outbox_events.seq`). */
+  eventSeq: number;
   event: unknown;
 }
 
@@ -177,7 +179,7 @@ export async function claimDue(q: Queryable, limit: number, leaseMs: number, lea
       returning d.id, d.attempts, d.due_since, d.subscription_id, d.event_seq
     )
     select c.id, c.attempts, c.due_since, c.subscription_id, s.callback_url, s.secret, s.previous_secret, s.previous_secret_expires_at,
-           e.id as event_id, e.type as event_type, e.subject, e.event
+           e.id as event_id, e.type as event_type, e.subject, e.seq as event_seq, e.event
     from claimed c join subscriptions s on s.id = c.subscription_id join outbox_events e on e.seq = c.event_seq
     order by c.event_seq`,
   );
@@ -195,6 +197,7 @@ export async function claimDue(q: Queryable, limit: number, leaseMs: number, lea
     eventId: String(r.event_id),
     eventType: String(r.event_type),
     subject: String(r.subject),
+    eventSeq: Number(r.event_seq),
     event: typeof r.event === 'string' ? JSON.parse(r.event) : r.event,
   }));
 }
