@@ -25,6 +25,19 @@ declare const requestAnimationFrame: any;
 // biome-ignore lint/suspicious/noExplicitAny: the page's DOM, untyped here
 type Element = any;
 
+/** The WCAG contrast ratio of two colours as a browser computes them (`rgb(r, g, b)`). */
+function contrast(a: string, b: string): number {
+  const luminance = (c: string) => {
+    const [r = 0, g = 0, bl = 0] = (c.match(/[0-9.]+/g) ?? []).map(Number).map((v) => {
+      const s = v / 255;
+      return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
 /** A failing request, as the service answers one (problem+json). */
 const unavailable = {
   status: 503,
@@ -161,6 +174,40 @@ t.test('the dashboard has no WCAG 2.1 A or AA violation axe finds, in any state,
       await axe('open data, no metadata');
     });
   }
+
+  t.test('the charts: bars and swatches 3:1 against what they stand on (WCAG 1.4.11), their text 4.5:1 (1.4.3)', async (t) => {
+    // axe leaves graphics alone and SVG text mostly too: the colours the browser computed, measured here.
+    await page.goto(`${address}/dashboard/open`);
+    await rendered(page, 0);
+    const drawn = await page.evaluate(() => {
+      /** The colour an element stands on: the first ancestor with a background that is not transparent. */
+      const ground = (e: Element) => {
+        for (let a = e.parentElement; a; a = a.parentElement) {
+          const c = getComputedStyle(a).backgroundColor;
+          if (!/^rgba\(.*, 0\)$|^transparent$/.test(c)) return c;
+        }
+        return 'rgb(255, 255, 255)';
+      };
+      const chartOf = (e: Element) => e.closest('[data-figure]').dataset.figure;
+      return {
+        shapes: [...document.querySelectorAll('.dashboard-chart rect')]
+          .filter((r: Element) => r.getBBox().width > 0)
+          .map((r: Element) => ({ figure: chartOf(r), fill: getComputedStyle(r).fill, ground: ground(r.closest('svg')) })),
+        texts: [...document.querySelectorAll('.dashboard-chart svg text')].map((e: Element) => ({
+          figure: chartOf(e),
+          fill: getComputedStyle(e).fill,
+          ground: ground(e.closest('svg')),
+        })),
+      };
+    });
+    t.ok(drawn.shapes.length >= 8 && drawn.texts.length >= 8, `bars and labels drawn (${drawn.shapes.length}, ${drawn.texts.length})`);
+    const below = (items: { figure: string; fill: string; ground: string }[], least: number) =>
+      items
+        .filter((i) => contrast(i.fill, i.ground) < least)
+        .map((i) => `${i.figure}: ${i.fill} on ${i.ground} ${contrast(i.fill, i.ground).toFixed(2)}:1`);
+    t.same(below(drawn.shapes, 3), [], 'every bar and legend swatch at least 3:1');
+    t.same(below(drawn.texts, 4.5), [], 'every category label and value at least 4.5:1');
+  });
 
   t.test('the keyboard alone: every control in order, focus visible, sign in and load the figures', async (t) => {
     await page.goto(`${address}/dashboard`);
