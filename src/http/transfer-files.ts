@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import type { z } from 'zod';
 import type { DecodedRow } from '../application/transfer/imports.js';
 import type { InvalidParam } from '../domain/errors.js';
@@ -174,9 +174,11 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
     }
   } catch (err) {
     if (err instanceof HttpProblem) throw err;
-    const e = err as { code?: string; lines?: number; message?: string };
-    if (typeof e.code === 'string' && e.code.startsWith('CSV_')) {
-      throw fileProblem(400, 'malformed-csv', `The file is not valid CSV near line ${e.lines ?? '?'}: ${e.message ?? e.code}`);
+    if (err instanceof CsvError) {
+      // Every parse error is the file's (INVALID_OPENING_QUOTE too, the one code without CSV_); its message
+      // without the field's value, which may hold what the file holds.
+      const why = err.message.replace(/,? value is .*$/s, '');
+      throw fileProblem(400, 'malformed-csv', `The file is not valid CSV near line ${err.lines ?? '?'}: ${why}`);
     }
     throw err;
   }

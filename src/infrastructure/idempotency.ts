@@ -9,8 +9,30 @@ export type IdempotencyRecord = typeof idempotencyKeys.$inferSelect;
 /** The request a key was first used for: a retry must send the same one. */
 export function requestFingerprint(method: string, url: string, body: unknown): string {
   return createHash('sha256')
-    .update(`${method} ${url}\n${canonicalize(body ?? null) ?? ''}`)
+    .update(`${method} ${url}\n${bodyText(body)}`)
     .digest('hex');
+}
+
+/** Whether a body is data parsed from JSON (plain objects, arrays, scalars), not a stream or another object. */
+function isJsonData(body: unknown): boolean {
+  if (body === null || typeof body !== 'object') return true;
+  const proto = Object.getPrototypeOf(body);
+  return Array.isArray(body) || proto === Object.prototype || proto === null;
+}
+
+/**
+ * The body as its fingerprint sees it: RFC 8785 canonical JSON, so the order of keys does not matter.
+ * An upload stream is no body here (its route fingerprints the file as it reads it: POST /imports).
+ * JSON that canonicalization refuses (a lone surrogate, a number beyond a double) can reach this only
+ * in a body that no schema checks, which the operation ignores: it counts as JSON.stringify writes it.
+ */
+function bodyText(body: unknown): string {
+  if (body === undefined || !isJsonData(body)) return 'null';
+  try {
+    return canonicalize(body) ?? '';
+  } catch {
+    return `not canonical: ${JSON.stringify(body)}`;
+  }
 }
 
 /** Two 32-bit halves of a hash of (client, key), for pg_try_advisory_xact_lock(int, int). */

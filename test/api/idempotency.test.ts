@@ -4,7 +4,7 @@ import t from 'tap';
 import { auditLog, enforcementActions, establishments } from '../../src/infrastructure/db/schema.js';
 import { idempotencyKeys } from '../../src/infrastructure/db/schema-idempotency.js';
 import { purgeExpiredIdempotencyKeys } from '../../src/infrastructure/idempotency.js';
-import { build, json, sample, usingPostgres } from '../support/helper.js';
+import { build, json, newSigningKey, sample, usingPostgres } from '../support/helper.js';
 
 t.test('Idempotency-Key on creates', async (t) => {
   const { app, database, client } = await build(t);
@@ -172,4 +172,29 @@ t.test('a retry that writes an id in another case is the same request: replayed,
   t.equal(retry.headers.location, `/v1/establishments/${est.id}/licences/${json<{ id: string }>(first).id}`, 'in lower case');
   const licences = json<{ totalItems: number }>(await app.inject({ url: `/v1/establishments/${est.id}/licences`, headers: officer.auth }));
   t.equal(licences.totalItems, 1, 'one licence');
+});
+
+t.test('a body no schema reads, with a key: fingerprinted as sent, never a 500', async (t) => {
+  // POST /audit-trail/checkpoints takes no body and ignores one. Sent with a lone surrogate (which
+  // canonical JSON refuses) and an Idempotency-Key, it was a 500 (a fuzzing pass, 5 December 2026).
+  const { app, client } = await build(t, { auditSigningKey: newSigningKey() });
+  const admin = await client('admin');
+  const sign = (payload: string, key: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/audit-trail/checkpoints',
+      headers: { ...admin.auth, 'content-type': 'application/json', 'idempotency-key': key },
+      payload,
+    });
+  const lone = '{"a":"\\ud800"}';
+  const first = await sign(lone, 'sign-1');
+  t.equal(first.statusCode, 201, first.body);
+  const again = await sign(lone, 'sign-1');
+  t.equal(again.statusCode, 201);
+  t.equal(again.headers['idempotent-replayed'], 'true', 'the same body again: a replay');
+  t.equal(json(again).id, json(first).id);
+  const other = await sign('{"a":"\\ud801"}', 'sign-1');
+  t.equal(other.statusCode, 422, 'another body under the same key: the key was reused');
+  const huge = await sign('{"a":1e999}', 'sign-2');
+  t.equal(huge.statusCode, 201, 'a number beyond a double, in a body nobody reads');
 });

@@ -475,6 +475,16 @@ t.test('bad files get clear answers', async (t) => {
   const quote = await a.upload(`${EST_HEADER}\nE-1,GM0363,"Club,club`, 'recordType=establishments');
   t.equal(quote.statusCode, 400);
   t.match(json(quote), { code: 'malformed-csv' });
+  // A quote inside a field that does not start with one: csv-parse's one error code without CSV_ was a 500.
+  for (const dryRun of ['true', 'false']) {
+    const inside = await a.upload(
+      `${EST_HEADER}\nE-1,GM0363,Club "Rood,club,Kade,1,,1012DK,Amsterdam,,\n`,
+      `recordType=establishments&dryRun=${dryRun}`,
+    );
+    t.equal(inside.statusCode, 400, `a quote inside an unquoted field, dryRun=${dryRun}`);
+    t.match(json(inside), { code: 'malformed-csv', detail: /near line 2: Invalid Opening Quote/ });
+    t.notMatch(inside.body, /Club/, 'the field is not quoted back');
+  }
 
   const json415 = await a.app.inject({
     method: 'POST',
@@ -676,6 +686,32 @@ t.test('an import’s Idempotency-Key makes a retry answer the first job again, 
   t.equal(await jobs(), 1, 'one job');
   const entries = await a.database.owner.execute(sql`select count(*)::int as n from audit_log where object_type = 'import'`);
   t.equal((entries as unknown as { rows: { n: number }[] }).rows[0]?.n, 1, 'one audit entry: the retries wrote none');
+});
+
+t.test('an Idempotency-Key on an upload over a real connection: the first job again, not a 500', async (t) => {
+  // Through inject the upload stream could be hashed as if it were JSON; a socket's stream refers to
+  // itself, and every import with a key was a 500 (found by a fuzzing pass, 5 December 2026).
+  const a = await setUp(t);
+  const address = await a.app.listen({ port: 0, host: '127.0.0.1' });
+  const post = (path: string, body: string, contentType = 'text/csv', key = 'upload-over-http-1') =>
+    fetch(`${address}/v1${path}`, {
+      method: 'POST',
+      headers: { ...a.officer.auth, 'content-type': contentType, 'idempotency-key': key },
+      body,
+    });
+  const first = await post('/imports?recordType=establishments', establishmentsCsv);
+  t.equal(first.status, 202, await first.clone().text());
+  const retry = await post('/imports?recordType=establishments', establishmentsCsv);
+  t.equal(retry.status, 202);
+  t.equal(retry.headers.get('idempotent-replayed'), 'true');
+  const job = (await first.json()) as Job;
+  t.equal(((await retry.json()) as Job).id, job.id, 'the same job');
+  const other = await post('/imports?recordType=establishments', establishmentsCsv.replace('Club Rood', 'Club Blauw'));
+  t.equal(other.status, 422, 'another file under the same key');
+  // The cancellation takes no body; one sent as a file, with a key, is ignored as any other body is.
+  const unknown = await post('/imports/00000000-0000-4000-8000-000000000000/cancel', 'a,b\n', 'text/csv', 'cancel-1');
+  t.equal(unknown.status, 404, 'an unknown import: 404, with a file as its body and a key');
+  t.match(unknown.headers.get('content-type'), /^application\/problem\+json/);
 });
 
 t.test('an import job is attributable: its upload and its cancellation are in the audit trail with who did them', async (t) => {
