@@ -97,6 +97,34 @@ t.test('at trace, malformed requests are answered as problem+json and their byte
   t.notMatch(all, /aaaaaaaaaaaaaaaa/, 'no header bytes');
 });
 
+t.test('a client that hangs up mid-body is not logged as a database outage', async (t) => {
+  // Node ends the request stream with ECONNRESET "aborted"; it was taken for a database connection
+  // reset, logged as "database unavailable" and answered 503 (a fuzzing pass, 5 December 2026).
+  const { app, log, client } = await buildLogged(t, 'info');
+  const officer = await client('officer', 'GM0363');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as net.AddressInfo).port;
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.write(
+    `POST /v1/establishments HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${officer.token}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{}',
+  );
+  await new Promise((r) => setTimeout(r, 100));
+  socket.destroy();
+  const seen = async (msg: string) => {
+    for (let i = 0; i < 50 && !log.records().some((r) => r.msg === msg); i++) await new Promise((r) => setTimeout(r, 20));
+    return log.records().some((r) => r.msg === msg);
+  };
+  t.ok(await seen('the client closed the connection before its request was read'), 'logged as what it is, at info');
+  t.notOk(
+    log.records().some((r) => r.msg === 'database unavailable' || Number(r.level) >= 40),
+    'no "database unavailable", no warning or error',
+  );
+  const ok = await fetch(`http://127.0.0.1:${port}/v1/establishments`, { headers: officer.auth });
+  t.equal(ok.status, 200, 'the server carries on');
+});
+
 t.test('at info, a database error and search terms leave no record content, token or hash in the log', async (t) => {
   const { app, log, client, database } = await buildLogged(t, 'info');
   const officer = await client('officer', 'GM0363');

@@ -201,6 +201,17 @@ export default fp(
       }
       const known = err.code ? FASTIFY_CODES[err.code] : undefined;
       if (known) return sendProblem(request, reply, { ...known, title: titleFor(known.status) });
+      // The client closed the connection before its body was in: Node's own `aborted` (ECONNRESET) on the
+      // request stream, not a database connection reset. Nobody is left to answer; no outage to report.
+      if (err.code === 'ECONNRESET' && err.message === 'aborted' && request.raw.readableAborted) {
+        request.log.info({ code: 'client-aborted' }, 'the client closed the connection before its request was read');
+        return sendProblem(request, reply, {
+          status: 400,
+          code: 'incomplete-body',
+          title: titleFor(400),
+          detail: 'The connection closed before the whole body arrived.',
+        });
+      }
       if (isDatabaseUnavailable(err)) {
         request.log.warn({ err }, 'database unavailable');
         return sendProblem(request, reply, {
