@@ -5,7 +5,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { createTokenIdentities } from './application/identity.js';
 import { createServices, type Services } from './application/services.js';
 import { type Config, trustedIssuers } from './config.js';
-import { clientErrorHandler } from './http/client-errors.js';
+import { clientErrorHandler, refuseWhatNodeWould } from './http/client-errors.js';
 import auth from './http/plugins/auth.js';
 import closing from './http/plugins/closing.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
@@ -88,6 +88,7 @@ export async function buildApp(opts: BuildAppOptions) {
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     frameworkErrors, // a path the router cannot read (bad escape, over-long parameter): a 400 problem
     clientErrorHandler, // what Node's parser refuses (bad header byte, 431): problem+json, logged without the raw bytes
+    http: { requireHostHeader: false }, // a request without Host: refused as problem+json by plugins/http-hygiene.ts, not Node's empty 400
     ajv: undefined,
     // zod validates and serialises every route: without these factories fastify would load (and
     // compile the meta-schemas of) ajv and fast-json-stringify at start-up, for nothing.
@@ -102,6 +103,7 @@ export async function buildApp(opts: BuildAppOptions) {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  refuseWhatNodeWould(app); // Expect other than 100-continue, CONNECT, no Host: problem+json, not Node's empty answers
   await app.register(closing); // while closing: 503 shutting-down for new requests, Connection: close on every answer
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);

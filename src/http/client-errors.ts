@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { API_VERSION } from '../lib/version.js';
@@ -30,6 +30,11 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const p = classify(err.code);
   this.log.debug({ clientError: { code: err.code ?? null, status: p.status } }, 'malformed request refused');
+  refuse(socket, p);
+}
+
+/** Answers a problem on a socket fastify never turned into a request, and closes the connection. */
+function refuse(socket: Socket, p: { status: number; code: string; detail: string }, extra: string[] = []): void {
   if (socket.writable) {
     const body = JSON.stringify({ type: problemType(p.code), title: titleFor(p.status), status: p.status, detail: p.detail, code: p.code });
     const headers = [
@@ -39,9 +44,25 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
       `API-Version: ${API_VERSION}`,
       'X-Content-Type-Options: nosniff',
       "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'",
+      ...extra,
       'Connection: close',
     ];
     socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
   }
   socket.destroySoon?.();
+}
+
+/**
+ * The requests Node's HTTP server answers itself, with an empty body, unless told otherwise: an
+ * `Expect` other than 100-continue (417), CONNECT (the connection just closed) and an HTTP/1.1
+ * request without Host (400). Here they get problem+json like every other refusal (the server is
+ * created with `requireHostHeader: false`, so that the last reaches plugins/http-hygiene.ts).
+ */
+export function refuseWhatNodeWould(app: FastifyInstance): void {
+  app.server.on('checkExpectation', (req: IncomingMessage) => {
+    refuse(req.socket, { status: 417, code: 'expectation-failed', detail: 'The only Expect this service meets is 100-continue.' });
+  });
+  app.server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    refuse(socket, { status: 405, code: 'method-not-allowed', detail: 'CONNECT is not allowed: this is not a proxy.' });
+  });
 }

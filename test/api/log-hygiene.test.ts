@@ -97,6 +97,34 @@ t.test('at trace, malformed requests are answered as problem+json and their byte
   t.notMatch(all, /aaaaaaaaaaaaaaaa/, 'no header bytes');
 });
 
+t.test('what Node would answer itself, empty (Expect, CONNECT, no Host), is problem+json too', async (t) => {
+  const { app, client } = await buildLogged(t, 'info');
+  const officer = await client('officer', 'GM0363');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as net.AddressInfo).port;
+  const auth = `Authorization: Bearer ${officer.token}\r\n`;
+  const problem = (answer: string, status: number, code: string) => {
+    t.equal(statusOf(answer), status, `${code}: ${status}`);
+    t.match(answer, /content-type: application\/problem\+json/i, `${code}: problem+json`);
+    t.match(bodyOf(answer), { status, code, type: new RegExp(`problem:${code}$`) });
+    t.match(answer, /api-version: /i, `${code}: with API-Version`);
+  };
+  problem(
+    await rawRequest(port, `GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\n\r\n`),
+    417,
+    'expectation-failed',
+  );
+  problem(await rawRequest(port, `CONNECT 127.0.0.1:5432 HTTP/1.1\r\nHost: 127.0.0.1:5432\r\n\r\n`), 405, 'method-not-allowed');
+  problem(await rawRequest(port, `GET /v1/establishments HTTP/1.1\r\n${auth}Connection: close\r\n\r\n`), 400, 'missing-host');
+  const http10 = await rawRequest(port, `GET /health/live HTTP/1.0\r\n\r\n`);
+  t.equal(statusOf(http10.replace(/^HTTP\/1\.0/, 'HTTP/1.1')), 200, 'HTTP/1.0 needs no Host');
+  const ok = await rawRequest(
+    port,
+    `GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: 100-continue\r\nConnection: close\r\n\r\n`,
+  );
+  t.equal(statusOf(ok.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '')), 200, 'Expect: 100-continue is met as before');
+});
+
 t.test('a client that hangs up mid-body is not logged as a database outage', async (t) => {
   // Node ends the request stream with ECONNRESET "aborted"; it was taken for a database connection
   // reset, logged as "database unavailable" and answered 503 (a fuzzing pass, 5 December 2026).

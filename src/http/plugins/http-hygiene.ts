@@ -130,6 +130,10 @@ export default fp(
   async function httpHygiene(app: FastifyInstance) {
     app.addHook('onRequest', async (request, reply) => {
       setCommonHeaders(request, reply);
+      // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own check would answer an empty 400 (app.ts turns it off).
+      if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+        throw new HttpProblem({ status: 400, code: 'missing-host', detail: 'An HTTP/1.1 request needs a Host header.' });
+      }
       // A trailing slash names no resource (ADR /core/no-trailing-slash): 404, never a redirect.
       // Checked here, after the headers every response needs, because the router would read
       // `/establishments/` as an empty `:id`.
