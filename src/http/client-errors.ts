@@ -1,4 +1,4 @@
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { API_VERSION } from '../lib/version.js';
@@ -33,21 +33,28 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
   refuse(socket, p);
 }
 
+type Refusal = { status: number; code: string; detail: string };
+
+/** The body and headers of a refusal made outside fastify: problem+json with the headers every answer has. */
+function refusal(p: Refusal): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({ type: problemType(p.code), title: titleFor(p.status), status: p.status, detail: p.detail, code: p.code });
+  const headers = {
+    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'API-Version': API_VERSION,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    Connection: 'close',
+  };
+  return { body, headers };
+}
+
 /** Answers a problem on a socket fastify never turned into a request, and closes the connection. */
-function refuse(socket: Socket, p: { status: number; code: string; detail: string }, extra: string[] = []): void {
+function refuse(socket: Socket, p: Refusal): void {
   if (socket.writable) {
-    const body = JSON.stringify({ type: problemType(p.code), title: titleFor(p.status), status: p.status, detail: p.detail, code: p.code });
-    const headers = [
-      `HTTP/1.1 ${p.status} ${STATUS_CODES[p.status] ?? 'Bad Request'}`,
-      'Content-Type: application/problem+json; charset=utf-8',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      `API-Version: ${API_VERSION}`,
-      'X-Content-Type-Options: nosniff',
-      "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'",
-      ...extra,
-      'Connection: close',
-    ];
-    socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
+    const { body, headers } = refusal(p);
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+    socket.end(`HTTP/1.1 ${p.status} ${STATUS_CODES[p.status] ?? 'Bad Request'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`);
   }
   socket.destroySoon?.();
 }
@@ -59,8 +66,14 @@ function refuse(socket: Socket, p: { status: number; code: string; detail: strin
  * created with `requireHostHeader: false`, so that the last reaches plugins/http-hygiene.ts).
  */
 export function refuseWhatNodeWould(app: FastifyInstance): void {
-  app.server.on('checkExpectation', (req: IncomingMessage) => {
-    refuse(req.socket, { status: 417, code: 'expectation-failed', detail: 'The only Expect this service meets is 100-continue.' });
+  // Through the request's own response, which Node queues behind the answers still due on the connection.
+  app.server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    const { body, headers } = refusal({
+      status: 417,
+      code: 'expectation-failed',
+      detail: 'The only Expect this service meets is 100-continue.',
+    });
+    res.writeHead(417, headers).end(body);
   });
   app.server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     refuse(socket, { status: 405, code: 'method-not-allowed', detail: 'CONNECT is not allowed: this is not a proxy.' });

@@ -175,15 +175,26 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
   } catch (err) {
     if (err instanceof HttpProblem) throw err;
     if (err instanceof CsvError) {
-      // Every parse error is the file's (INVALID_OPENING_QUOTE too, the one code without CSV_); its message
-      // without the field's value, which may hold what the file holds.
-      const why = err.message.replace(/,? value is .*$/s, '');
-      throw fileProblem(400, 'malformed-csv', `The file is not valid CSV near line ${err.lines ?? '?'}: ${why}`);
+      // Every parse error is the file's (INVALID_OPENING_QUOTE too, the one code without CSV_). Said in
+      // words of our own: csv-parse's messages quote the file (a field's value, the character after a quote).
+      const why = CSV_ERRORS[err.code] ?? 'the parser stopped here';
+      throw fileProblem(400, 'malformed-csv', `The file is not valid CSV near line ${err.lines ?? '?'}: ${why} (${err.code}).`);
     }
     throw err;
   }
   if (!header) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
 }
+
+/** What csv-parse's errors mean, without its messages (they quote the file). */
+const CSV_ERRORS: Partial<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed',
+  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by something other than a separator or a line end',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a closing quote is followed by something other than a separator or a line end',
+  INVALID_OPENING_QUOTE: 'a quote inside a field that does not start with one (double it, and quote the field)',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'a record has another number of fields than the header',
+  CSV_RECORD_INCONSISTENT_COLUMNS: 'a record has another number of fields than the header',
+  CSV_MAX_RECORD_SIZE: 'a record is too long',
+};
 
 /**
  * Why a line is not JSON, without the line: V8's "Unexpected token 'J', "{"name": Jan de Vri"... is

@@ -23,15 +23,16 @@ function isJsonData(body: unknown): boolean {
 /**
  * The body as its fingerprint sees it: RFC 8785 canonical JSON, so the order of keys does not matter.
  * An upload stream is no body here (its route fingerprints the file as it reads it: POST /imports).
- * JSON that canonicalization refuses (a lone surrogate, a number beyond a double) can reach this only
- * in a body that no schema checks, which the operation ignores: it counts as JSON.stringify writes it.
+ * JSON that canonicalization refuses (a lone surrogate, a number beyond a double, nesting deeper than
+ * it recurses) can get here only in a body no schema reads, which its operation ignores: all such
+ * bodies count as one, so a retry replays and nothing here can fail.
  */
 function bodyText(body: unknown): string {
   if (body === undefined || !isJsonData(body)) return 'null';
   try {
     return canonicalize(body) ?? '';
   } catch {
-    return `not canonical: ${JSON.stringify(body)}`;
+    return 'a body canonical JSON refuses';
   }
 }
 

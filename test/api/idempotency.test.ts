@@ -174,7 +174,7 @@ t.test('a retry that writes an id in another case is the same request: replayed,
   t.equal(licences.totalItems, 1, 'one licence');
 });
 
-t.test('a body no schema reads, with a key: fingerprinted as sent, never a 500', async (t) => {
+t.test('a body no schema reads, with a key: never a 500, and a retry replays', async (t) => {
   // POST /audit-trail/checkpoints takes no body and ignores one. Sent with a lone surrogate (which
   // canonical JSON refuses) and an Idempotency-Key, it was a 500 (a fuzzing pass, 5 December 2026).
   const { app, client } = await build(t, { auditSigningKey: newSigningKey() });
@@ -193,8 +193,10 @@ t.test('a body no schema reads, with a key: fingerprinted as sent, never a 500',
   t.equal(again.statusCode, 201);
   t.equal(again.headers['idempotent-replayed'], 'true', 'the same body again: a replay');
   t.equal(json(again).id, json(first).id);
-  const other = await sign('{"a":"\\ud801"}', 'sign-1');
-  t.equal(other.statusCode, 422, 'another body under the same key: the key was reused');
   const huge = await sign('{"a":1e999}', 'sign-2');
   t.equal(huge.statusCode, 201, 'a number beyond a double, in a body nobody reads');
+  const deep = await sign(`${'['.repeat(20_000)}"\\ud800"${']'.repeat(20_000)}`, 'sign-3');
+  t.equal(deep.statusCode, 201, 'nested deeper than a serialiser recurses, around a lone surrogate');
+  const plain = await sign('{"a":1}', 'sign-2');
+  t.equal(plain.statusCode, 422, 'a readable body under the key of one canonical JSON refused: another request');
 });

@@ -114,6 +114,16 @@ t.test('what Node would answer itself, empty (Expect, CONNECT, no Host), is prob
     417,
     'expectation-failed',
   );
+  // Pipelined behind another request, the 417 comes after that one's answer, not in its place.
+  const pipelined = await rawRequest(
+    port,
+    `GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\n\r\n`,
+  );
+  t.same(
+    [...pipelined.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1])),
+    [200, 417],
+    'pipelined: the first request answered first, then the 417',
+  );
   problem(await rawRequest(port, `CONNECT 127.0.0.1:5432 HTTP/1.1\r\nHost: 127.0.0.1:5432\r\n\r\n`), 405, 'method-not-allowed');
   problem(await rawRequest(port, `GET /v1/establishments HTTP/1.1\r\n${auth}Connection: close\r\n\r\n`), 400, 'missing-host');
   const http10 = await rawRequest(port, `GET /health/live HTTP/1.0\r\n\r\n`);
