@@ -14,6 +14,12 @@ export interface Candidate {
   deletedAt?: Date | null;
 }
 
+/*
+ * The candidates are locked as they are found (FOR UPDATE): a change that commits meanwhile (an action
+ * objected to, a licence extended) is waited for and the row judged again as it is then, so a record
+ * that no longer qualifies is not destroyed; a run finding rows another run destroyed meanwhile skips them.
+ */
+
 /** Enforcement actions decided on or before `cutOff`, not contested any more (tombstones included). */
 export function actionsPastRetention(tx: Tx, cutOff: string, keptStages: readonly string[], limit: number): Promise<Candidate[]> {
   return tx
@@ -27,7 +33,8 @@ export function actionsPastRetention(tx: Tx, cutOff: string, keptStages: readonl
     .from(enforcementActions)
     .where(and(sql`${enforcementActions.decisionDate} <= ${cutOff}`, notInArray(enforcementActions.stage, [...keptStages])))
     .orderBy(enforcementActions.decisionDate, enforcementActions.id)
-    .limit(limit);
+    .limit(limit)
+    .for('update');
 }
 
 /** Licences that ended on or before `cutOff`. */
@@ -42,7 +49,8 @@ export async function licencesPastRetention(tx: Tx, cutOff: string, limit: numbe
     .from(licences)
     .where(and(isNotNull(licences.validUntil), sql`${licences.validUntil} <= ${cutOff}`))
     .orderBy(licences.validUntil, licences.id)
-    .limit(limit);
+    .limit(limit)
+    .for('update');
   return rows.map((r) => ({ ...r, basis: r.basis ?? cutOff }));
 }
 
@@ -94,7 +102,8 @@ export async function establishmentsPastRetention(tx: Tx, cutOff: string, limit:
       ),
     )
     .orderBy(establishments.id)
-    .limit(limit);
+    .limit(limit)
+    .for('update');
   return rows;
 }
 
