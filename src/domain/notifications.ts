@@ -1,4 +1,4 @@
-import { hostOf, type PrivateNetworks, refusedInternal } from '../lib/networks.js';
+import { hostOf, neverCalled, type PrivateNetworks, refusedInternal } from '../lib/networks.js';
 import type { AuditAction, AuditObjectType, Role } from './codes.js';
 import type { InvalidParam } from './errors.js';
 
@@ -110,8 +110,9 @@ export interface DeliveryAttempt {
 export type PlainHttpHosts = readonly string[];
 
 /**
- * A callback URL's problems: https only (http for listed hosts), no credentials, no fragment, and no
- * IP literal in a private network (or loopback) the operator does not allow. A host name is checked
+ * A callback URL's problems: https only (http for listed hosts), no credentials, no fragment, no port
+ * 0, no IP literal the sender never calls (link-local, metadata, unspecified, multicast), and none in a
+ * private network (or loopback) the operator does not allow. A host name is checked
  * on what it resolves to, at every connection (src/infrastructure/webhooks.ts).
  */
 export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, privateNetworks: PrivateNetworks): InvalidParam[] {
@@ -130,6 +131,10 @@ export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, 
   if (url.username || url.password) return bad('credentials_in_url', 'must not hold a user name or password');
   // An empty fragment (`…/hook#`) leaves url.hash '' but is kept in the URL: refused all the same.
   if (url.hash || url.href.includes('#')) return bad('fragment_in_url', 'must not have a fragment');
+  // Port 0 is no port to Node: the call would go to the scheme's default port instead.
+  if (url.port === '0') return bad('invalid_port', 'must not be port 0');
+  const never = neverCalled(host);
+  if (never) return bad('address_refused', `is a ${never}, which this registry never calls`);
   if (refusedInternal(host, privateNetworks)) {
     return bad('private_network_refused', 'is an address in a private network this registry may not call (NOTIFICATIONS_PRIVATE_NETWORKS)');
   }

@@ -8,6 +8,7 @@ import {
   hostOf,
   isPrivate,
   LOOPBACK_RANGES,
+  neverCalled,
   type PrivateNetworks,
   rangeList,
   reachedAddress,
@@ -58,17 +59,6 @@ export interface PostResult {
 
 const EXCERPT_CHARS = 200;
 
-/** One list per reason; `net.BlockList` matches every spelling of an address, IPv4-mapped IPv6 (`::ffff:a9fe:a9fe`) included. */
-const ranges = (...subnets: [address: string, prefix: number, type: 'ipv4' | 'ipv6'][]): net.BlockList =>
-  rangeList(subnets.map(([address, prefix, type]) => ({ address, prefix, type })));
-
-const BLOCKED: [reason: string, list: net.BlockList][] = [
-  ['link-local or metadata address', ranges(['169.254.0.0', 16, 'ipv4'])],
-  ['metadata address', ranges(['100.100.100.200', 32, 'ipv4'], ['fd00:ec2::254', 128, 'ipv6'])],
-  ['unspecified, multicast or reserved address', ranges(['0.0.0.0', 8, 'ipv4'], ['224.0.0.0', 3, 'ipv4'])],
-  ['link-local address', ranges(['fe80::', 10, 'ipv6'])],
-  ['unspecified or multicast address', ranges(['::', 128, 'ipv6'], ['ff00::', 8, 'ipv6'])],
-];
 const LOOPBACK = rangeList(LOOPBACK_RANGES);
 
 /**
@@ -76,10 +66,10 @@ const LOOPBACK = rangeList(LOOPBACK_RANGES);
  * (`loopbackAllowed`) and a private-network setting that allows it.
  */
 export function blockedAddress(address: string, loopbackAllowed: boolean, privateNetworks: PrivateNetworks): string | null {
-  const reached = reachedAddress(address); // through NAT64, the IPv4 address behind it
-  const type = addressType(reached);
-  for (const [reason, list] of BLOCKED) if (list.check(reached, type)) return reason;
-  if (!loopbackAllowed && LOOPBACK.check(reached, type)) return 'loopback address';
+  const never = neverCalled(address);
+  if (never) return never;
+  const reached = reachedAddress(address); // through NAT64 or 6to4, the IPv4 address behind it
+  if (!loopbackAllowed && LOOPBACK.check(reached, addressType(reached))) return 'loopback address';
   if (refusedInternal(address, privateNetworks)) return 'private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS';
   return null;
 }

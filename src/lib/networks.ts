@@ -47,9 +47,33 @@ function ipv6Groups(address: string): number[] {
  * that a private, loopback or metadata address cannot come in through the IPv6 side; else itself.
  */
 export function reachedAddress(address: string): string {
-  if (!net.isIPv6(address) || !NAT64.check(address, 'ipv6')) return address;
-  const [hi = 0, lo = 0] = ipv6Groups(address).slice(6);
-  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  if (!net.isIPv6(address)) return address;
+  const groups = ipv6Groups(address);
+  const ipv4 = (hi = 0, lo = 0) => [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  if (NAT64.check(address, 'ipv6')) return ipv4(groups[6], groups[7]);
+  // 6to4 (2002::/16) reaches the IPv4 address in its bits 16-47; an IPv4-compatible address (::/96,
+  // deprecated, RFC 4291) the one in its last 32 bits. Judged as those, as NAT64's are.
+  if (groups[0] === 0x2002) return ipv4(groups[1], groups[2]);
+  if (groups.slice(0, 6).every((g) => g === 0) && ((groups[6] ?? 0) > 0 || (groups[7] ?? 0) > 1)) return ipv4(groups[6], groups[7]);
+  return address;
+}
+
+/** Addresses never called, whatever the settings, with the reason: link-local, metadata, unspecified, multicast. */
+const NEVER: [reason: string, list: net.BlockList][] = [
+  ['link-local or metadata address', rangeList([cidr('169.254.0.0', 16)])],
+  ['metadata address', rangeList([cidr('100.100.100.200', 32), cidr('fd00:ec2::254', 128)])],
+  ['unspecified, multicast or reserved address', rangeList([cidr('0.0.0.0', 8), cidr('224.0.0.0', 3)])],
+  ['link-local address', rangeList([cidr('fe80::', 10)])],
+  ['unspecified or multicast address', rangeList([cidr('::', 128), cidr('ff00::', 8)])],
+];
+
+/** Why an address is never called (what it reaches, through NAT64 or 6to4 too), or null. */
+export function neverCalled(address: string): string | null {
+  if (!net.isIP(address)) return null;
+  const reached = reachedAddress(address);
+  const type = addressType(reached);
+  for (const [reason, list] of NEVER) if (list.check(reached, type)) return reason;
+  return null;
 }
 
 /** Loopback: reached only by hosts listed in NOTIFICATIONS_HTTP_HOSTS (and only where the private-network setting allows it). */

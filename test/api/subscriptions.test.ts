@@ -518,6 +518,19 @@ t.test(
         ['callbackUrl:private_network_refused'],
       );
     }
+    for (const [callbackUrl, code] of [
+      ['https://169.254.169.254/', 'address_refused'],
+      ['https://[fe80::1]/hook', 'address_refused'],
+      ['https://zaken.gemeente.example:0/hook', 'invalid_port'],
+    ]) {
+      const res = await post(body({ callbackUrl }));
+      t.equal(res.statusCode, 400, `${callbackUrl}: ${res.body}`);
+      t.same(
+        problem(res).invalidParams.map((p) => `${p.name}:${p.code}`),
+        [`callbackUrl:${code}`],
+        `${callbackUrl}: never called, so refused when made, whatever the settings`,
+      );
+    }
     const withSchemaIssue = await post(body({ callbackUrl: 'https://10.1.2.3/hook', description: 7 }));
     t.same(
       problem(withSchemaIssue)

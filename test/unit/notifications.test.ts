@@ -184,3 +184,38 @@ t.test('sequence: compared as strings, as the CloudEvents Sequence extension ask
   );
   t.equal(sequenceOf(42), '0000000000000000042');
 });
+
+t.test('callback URLs: an address the sender never calls, or port 0, is a 400 at subscription time too', async (t) => {
+  // Found by a fuzzing pass (5 December 2026): these were accepted and refused only at every delivery.
+  for (const url of [
+    'https://169.254.169.254/latest',
+    'https://2852039166/',
+    'https://0251.0376.0251.0376/',
+    'https://100.100.100.200/',
+    'https://[fd00:ec2::254]/',
+    'https://[fe80::1]/',
+    'https://[::ffff:a9fe:a9fe]/',
+    'https://[64:ff9b::a9fe:a9fe]/',
+    'https://[2002:a9fe:a9fe::]/',
+    'https://[::169.254.169.254]/',
+    'https://0.0.0.0/',
+    'https://[::]/',
+    'https://224.0.0.1/',
+    'https://[ff02::1]/',
+  ]) {
+    t.match(checkCallbackUrl(url, [], 'all'), [{ name: 'callbackUrl', code: 'address_refused' }], url);
+  }
+  t.match(checkCallbackUrl('http://127.0.0.1:0/', ['127.0.0.1'], 'all'), [{ code: 'invalid_port' }], 'port 0: Node would call port 80');
+  t.match(checkCallbackUrl('https://zaken.example:0/', [], 'all'), [{ code: 'invalid_port' }]);
+  t.same(checkCallbackUrl('https://zaken.example:8443/', [], 'all'), [], 'another port is fine');
+});
+
+t.test('6to4 and IPv4-compatible addresses are judged as the IPv4 address they reach, as NAT64 ones are', async (t) => {
+  t.match(blockedAddress('2002:a9fe:a9fe::1', true, 'all'), /link-local or metadata/, '6to4 around 169.254.169.254');
+  t.match(blockedAddress('2002:a00:1::', true, []), /private-network/, '6to4 around 10.0.0.1');
+  t.match(blockedAddress('::10.0.0.1', true, []), /private-network/, 'IPv4-compatible 10.0.0.1');
+  t.match(blockedAddress('::7f00:1', false, 'all'), /loopback/, 'IPv4-compatible 127.0.0.1');
+  t.match(blockedAddress('::1', false, 'all'), /loopback/, '::1 is IPv6 loopback still');
+  t.match(blockedAddress('::', true, 'all'), /unspecified/, ':: is unspecified still');
+  t.equal(blockedAddress('2002:808:808::', true, []), null, '6to4 around a public address is public');
+});
