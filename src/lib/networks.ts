@@ -42,20 +42,19 @@ function ipv6Groups(address: string): number[] {
 }
 
 /**
- * The address a connection to this one really reaches: for an address in NAT64's well-known prefix,
- * the IPv4 address the network's NAT64 gateway forwards it to (`64:ff9b::a01:203` is 10.1.2.3), so
- * that a private, loopback or metadata address cannot come in through the IPv6 side; else itself.
+ * The address a connection to this one really reaches, so that a private, loopback or metadata address
+ * cannot come in through the IPv6 side: for NAT64's well-known prefix (`64:ff9b::a01:203` is 10.1.2.3)
+ * and the deprecated IPv4-compatible form (`::10.1.2.3`, RFC 4291) the IPv4 address in the last 32 bits;
+ * for 6to4 (`2002::/16`) the one in bits 16-47; else the address itself.
  */
 export function reachedAddress(address: string): string {
   if (!net.isIPv6(address)) return address;
   const groups = ipv6Groups(address);
   const ipv4 = (hi = 0, lo = 0) => [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
-  if (NAT64.check(address, 'ipv6')) return ipv4(groups[6], groups[7]);
-  // 6to4 (2002::/16) reaches the IPv4 address in its bits 16-47; an IPv4-compatible address (::/96,
-  // deprecated, RFC 4291) the one in its last 32 bits. Judged as those, as NAT64's are.
   if (groups[0] === 0x2002) return ipv4(groups[1], groups[2]);
-  if (groups.slice(0, 6).every((g) => g === 0) && ((groups[6] ?? 0) > 0 || (groups[7] ?? 0) > 1)) return ipv4(groups[6], groups[7]);
-  return address;
+  const [hi = 0, lo = 0] = groups.slice(6);
+  const ipv4Compatible = groups.slice(0, 6).every((g) => g === 0) && (hi > 0 || lo > 1); // not :: nor ::1
+  return NAT64.check(address, 'ipv6') || ipv4Compatible ? ipv4(hi, lo) : address;
 }
 
 /** Addresses never called, whatever the settings, with the reason: link-local, metadata, unspecified, multicast. */
