@@ -455,6 +455,9 @@ t.test('a subscription’s own rules are listed with the schema’s issues, in o
   t.same(names(analysts), ['description:invalid_type', 'eventTypes.0:not_for_analysts']);
   const control = await post(officer.auth, body({ callbackUrl: 'http://hooks.example/\u0000', description: 'a\tb' }));
   t.same(names(control), ['callbackUrl:control_character', 'description:control_character'], 'one entry per field');
+  const repeated = await post(officer.auth, body({ eventTypes: [`${P}.licence.created`, `${P}.licence.created`] }));
+  t.equal(repeated.statusCode, 400, 'an event type listed twice is refused, as a repeated ground or programme is');
+  t.same(names(repeated), ['eventTypes:duplicate']);
 
   const sub = json<{ id: string }>(await post(officer.auth, body()));
   const put = await app.inject({

@@ -108,7 +108,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
       const row = await insertSubscription(tx, {
         id: randomUUID(),
         callbackUrl: input.callbackUrl,
-        eventTypes: [...new Set(input.eventTypes)],
+        eventTypes: input.eventTypes,
         municipalityCode,
         description: input.description ?? null,
         status: input.status ?? 'active',
@@ -156,7 +156,7 @@ export function createSubscriptionCommands(runner: CommandRunner, options: Subsc
     let municipalityCode: string | null = null;
     const content = (current: SubscriptionRow) => ({
       callbackUrl: input.callbackUrl,
-      eventTypes: [...new Set(input.eventTypes)],
+      eventTypes: input.eventTypes,
       municipalityCode,
       description: input.description ?? null,
       status: input.status ?? current.status,

@@ -96,7 +96,7 @@ const caseReference = z
 const actionFields = {
   establishmentId: Id.meta({ description: 'The establishment; cannot change after creation.' }),
   measure: Measure,
-  grounds: z.array(Ground).min(1).max(8).meta({ description: 'One or more grounds, without repeats.' }),
+  grounds: z.array(Ground).min(1).max(8).meta({ description: 'One or more grounds, without repeats.', uniqueItems: true }),
   stage: Stage,
   decisionDate: dateInput('Besluitdatum (of the voornemen while intended); not in the future.'),
   fine: Fine.nullable().optional().meta({ description: 'Required for administrative_fine, absent otherwise.' }),

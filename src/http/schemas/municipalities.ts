@@ -24,6 +24,7 @@ export const MunicipalityCreate = z
       .array(Programme)
       .max(5)
       .refine((a) => new Set(a).size === a.length, { message: 'must not repeat a programme', params: { rule: 'duplicate' } })
+      .meta({ uniqueItems: true })
       .default([]),
   })
   .meta({ id: 'MunicipalityCreate' });

@@ -20,7 +20,12 @@ export const SubscriptionWrite = z
     callbackUrl: oneLine()
       .max(2000)
       .meta({ description: 'Where events are POSTed (CloudEvents structured mode). https only; redirects are not followed.' }),
-    eventTypes: z.array(EventType).min(1).max(EVENT_TYPES.length),
+    eventTypes: z
+      .array(EventType)
+      .min(1)
+      .max(EVENT_TYPES.length)
+      .refine((a) => new Set(a).size === a.length, { message: 'must not repeat an event type', params: { rule: 'duplicate' } })
+      .meta({ description: 'The event types to deliver, each once.', uniqueItems: true }),
     municipalityCode: MunicipalityCode.nullable().optional().meta({
       description: 'Only events of this municipality. Officers: always their own (the default). Admins and analysts: omit for all.',
     }),
