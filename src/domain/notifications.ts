@@ -117,6 +117,8 @@ export type PlainHttpHosts = readonly string[];
  */
 export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, privateNetworks: PrivateNetworks): InvalidParam[] {
   const bad = (code: string, reason: string): InvalidParam[] => [{ name: 'callbackUrl', code, reason }];
+  // The URL parser drops spaces around a URL; the URL is kept as sent, so what is kept is what is called.
+  if (/^ | $/.test(value)) return bad('surrounding_space', 'must not begin or end with a space');
   let url: URL;
   try {
     url = new URL(value);

@@ -51,6 +51,9 @@ t.test('callback URLs: https, or http for listed hosts', async (t) => {
   t.same(checkCallbackUrl('http://127.0.0.1:8080/hook', ['127.0.0.1'], 'all'), []);
   t.match(checkCallbackUrl('ftp://x.example/', [], 'all'), [{ code: 'https_required' }]);
   t.match(checkCallbackUrl('not a url', [], 'all'), [{ code: 'invalid_url' }]);
+  // The URL parser would drop these spaces: the URL kept would not be the URL called.
+  t.match(checkCallbackUrl(' https://zaken.gemeente.example/hook', [], 'all'), [{ code: 'surrounding_space' }]);
+  t.match(checkCallbackUrl('https://zaken.gemeente.example/hook ', [], 'all'), [{ code: 'surrounding_space' }]);
 });
 
 t.test('blocked addresses: link-local, metadata, unspecified; loopback unless allowed', async (t) => {
