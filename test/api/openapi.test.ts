@@ -74,6 +74,25 @@ t.test('openapi: every operation has a unique operationId, a summary and every r
   t.ok(operations >= 23, `${operations} operations`);
 });
 
+t.test('openapi: `nullable` stands only beside a `type` (OpenAPI 3.0.3), where strict validators honour it', async (t) => {
+  const untyped: string[] = [];
+  const walk = (node: unknown, at: string): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (n.nullable === true && typeof n.type !== 'string') untyped.push(at);
+    for (const [k, v] of Object.entries(n)) walk(v, `${at}/${k}`);
+  };
+  walk(committed, '#');
+  t.same(untyped, [], 'no nullable without a type');
+  const schemas = (committed as unknown as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }).components
+    .schemas;
+  t.same(
+    schemas.EnforcementAction?.properties?.fine,
+    { anyOf: [{ $ref: '#/components/schemas/Fine' }, { type: 'string', nullable: true, enum: [null] }] },
+    'a nullable reference is an anyOf with a branch that admits null alone',
+  );
+});
+
 t.test('openapi: a 415 names the media types the operation reads; a 503 what is unavailable and how to retry', async (t) => {
   for (const [p, item] of Object.entries(committed.paths)) {
     for (const [method, op] of Object.entries(item)) {

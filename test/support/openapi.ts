@@ -11,22 +11,18 @@ export const openapiDocument = JSON.parse(readFileSync(DOCUMENT_PATH, 'utf8')) a
 
 /**
  * OpenAPI 3.0 schemas are not quite JSON Schema: `nullable: true` means "or null", and exclusive
- * bounds are booleans. Rewrite both so that ajv reads the schema as the document means it.
+ * bounds are booleans. Rewrite both so that ajv reads the schema as the document means it, and as
+ * strictly as OpenAPI 3.0.3 says: `nullable` adds null to the `type` beside it and does nothing
+ * where there is none, so a response that relies on it elsewhere fails here as in a strict client.
  */
 export function toJsonSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toJsonSchema);
   if (!node || typeof node !== 'object') return node;
   const out: Json = {};
   for (const [k, v] of Object.entries(node as Json)) out[k] = toJsonSchema(v);
-  if (out.nullable === true) {
-    delete out.nullable;
-    if (typeof out.type === 'string') {
-      out.type = [out.type, 'null'];
-      if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-    } else {
-      const { description, ...rest } = out;
-      return { ...(description ? { description } : {}), anyOf: [rest, { type: 'null' }] };
-    }
+  if (out.nullable === true && typeof out.type === 'string') {
+    out.type = [out.type, 'null'];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
   }
   delete out.nullable;
   // 3.0 (draft 4) writes exclusive bounds as booleans beside minimum/maximum.

@@ -176,9 +176,11 @@ const INT32_MAX = 2 ** 31 - 1;
 /**
  * Makes schemas what code generators handle well: an integer that can pass 2^31 (cents, sums,
  * totals, anything unbounded) is `format: int64`, without zod's ±(2^53 − 1) bounds, which are no
- * rule of this API and end up as examples. (A nullable reference stays `nullable: true` beside
- * `allOf: [$ref]`, the 3.0 form openapi-typescript and @hey-api/openapi-ts both read as `T | null`,
- * checked by their tests.)
+ * rule of this API and end up as examples. A nullable schema without a `type` of its own (zod's
+ * `nullable: true` beside `allOf: [$ref]`, or beside an `anyOf`) becomes an `anyOf` with a null
+ * branch: in OpenAPI 3.0.3 `nullable` acts only beside `type`, so strict validators (ajv) refuse the
+ * first form or, given a type, still refuse null through the reference; openapi-typescript and
+ * @hey-api/openapi-ts read the new form as `T | null` (their tests compile against it).
  */
 function generatorFriendly(node: unknown): void {
   if (Array.isArray(node)) {
@@ -187,12 +189,27 @@ function generatorFriendly(node: unknown): void {
   }
   if (typeof node !== 'object' || node === null) return;
   const n = node as Json;
+  if (n.nullable === true && n.type === undefined) nullBranch(n);
   if (n.type === 'integer') {
     if (n.minimum === -Number.MAX_SAFE_INTEGER) delete n.minimum;
     if (n.maximum === Number.MAX_SAFE_INTEGER) delete n.maximum;
     if (n.format === undefined && (typeof n.maximum !== 'number' || n.maximum > INT32_MAX)) n.format = 'int64';
   }
   for (const value of Object.values(n)) generatorFriendly(value);
+}
+
+/** A schema that admits JSON null and nothing else, in OpenAPI 3.0.3 terms. */
+const NULL_ONLY = { type: 'string', nullable: true, enum: [null] };
+
+/** `nullable` of an untyped schema, made a branch that OpenAPI 3.0.3 honours (see generatorFriendly). */
+function nullBranch(n: Json): void {
+  delete n.nullable;
+  const allOf = n.allOf as Json[] | undefined;
+  if (allOf?.length === 1 && n.anyOf === undefined) {
+    n.anyOf = [allOf[0], { ...NULL_ONLY }];
+    delete n.allOf;
+  } else if (Array.isArray(n.anyOf) && n.allOf === undefined) n.anyOf = [...n.anyOf, { ...NULL_ONLY }];
+  else throw new Error(`a nullable schema of a shape not foreseen: ${JSON.stringify(n)}`);
 }
 
 /**
