@@ -1,5 +1,6 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { finished } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { API_VERSION } from '../lib/version.js';
 import { problemType, titleFor } from './problem.js';
@@ -25,12 +26,32 @@ function classify(code: string | undefined): { status: number; code: string; det
  * default logs the error with `rawPacket`, the raw bytes, which hold the Authorization header;
  * this one logs the error's code only and answers with problem+json and the common headers like
  * every other error, then closes the connection (the parser cannot go on after such an error).
+ * Bytes the parser refuses may follow a request it took (a pipelined one, or a body longer than its
+ * Content-Length): that request's answer, perhaps of a write that commits, goes out first.
  */
 export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const p = classify(err.code);
   this.log.debug({ clientError: { code: err.code ?? null, status: p.status } }, 'malformed request refused');
-  refuse(socket, p);
+  afterAnswersDue(socket, () => refuse(socket, p));
+}
+
+/** The answer Node is sending on this connection, if any (Node's own client-error answer looks at the same field). */
+const inFlight = (socket: Socket) => (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
+
+/**
+ * Runs `then` once no answer is due on the connection to a request that arrived whole: when the one
+ * in flight has finished, Node hands the connection to the next pipelined one, so look again. A
+ * request whose body is still arriving is the one the error cut short (a client that hung up
+ * mid-body): it is refused at once, as its handler waits for bytes that will not come.
+ */
+function afterAnswersDue(socket: Socket, then: () => void): void {
+  const res = inFlight(socket);
+  if (!res || res.writableFinished || socket.destroyed || !res.req.complete) {
+    then();
+    return;
+  }
+  finished(res, () => afterAnswersDue(socket, then));
 }
 
 type Refusal = { status: number; code: string; detail: string };

@@ -135,6 +135,34 @@ t.test('what Node would answer itself, empty (Expect, CONNECT, no Host), is prob
   t.equal(statusOf(ok.replace(/^HTTP\/1\.1 100 Continue\r\n\r\n/, '')), 200, 'Expect: 100-continue is met as before');
 });
 
+t.test('bytes Node refuses behind a write: the write is answered first, then the refusal', async (t) => {
+  // They were answered in the write's place, so a client was told 400 (or 431) of a change that committed (a fuzzing pass).
+  const { app, client } = await buildLogged(t, 'info');
+  const officer = await client('officer', 'GM0363');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as net.AddressInfo).port;
+  const body = JSON.stringify(sample.establishment('GM0363'));
+  const post = `POST /v1/establishments HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${officer.token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const statuses = (answer: string) => [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+  const count = async () => json<{ totalItems: number }>(await app.inject({ url: '/v1/establishments', headers: officer.auth })).totalItems;
+
+  const before = await count();
+  const garbage = await rawRequest(port, `${post}garbage\r\n\r\n`);
+  t.same(statuses(garbage), [201, 400], 'the 201 of the create, then the 400 of what followed its body');
+  t.equal(await count(), before + 1, 'and the create it reported happened');
+  t.match(bodyOf(garbage.slice(garbage.indexOf('HTTP/1.1 400 '))), { status: 400, code: 'malformed-request' });
+
+  const overflow = await rawRequest(
+    port,
+    `${post}GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`,
+  );
+  t.same(statuses(overflow), [201, 431], 'behind a pipelined request whose headers are too large: 201, then 431');
+  t.equal(await count(), before + 2);
+
+  const two = await rawRequest(port, `GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n${post}garbage\r\n\r\n`);
+  t.same(statuses(two), [200, 201, 400], 'every answer due goes out, in order, before the refusal');
+});
+
 t.test('a client that hangs up mid-body is not logged as a database outage', async (t) => {
   // Node ends the request stream with ECONNRESET "aborted"; it was taken for a database connection
   // reset, logged as "database unavailable" and answered 503 (a fuzzing pass, 5 December 2026).
