@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -18,6 +17,7 @@ import rateLimit from './http/plugins/rate-limit.js';
 import readLog from './http/plugins/read-log.js';
 import strictQuery from './http/plugins/strict-query.js';
 import tracing from './http/plugins/tracing.js';
+import { requestIdFor } from './http/request-id.js';
 import apiClientRoutes from './http/routes/api-clients.js';
 import auditTrailRoutes from './http/routes/audit-trail.js';
 import dashboardRoutes from './http/routes/dashboard.js';
@@ -81,10 +81,7 @@ export async function buildApp(opts: BuildAppOptions) {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdFor,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     frameworkErrors, // a path the router cannot read (bad escape, over-long parameter): a 400 problem
     clientErrorHandler, // what Node's parser refuses (bad header byte, 431): problem+json, logged without the raw bytes

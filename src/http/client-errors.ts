@@ -4,6 +4,7 @@ import { finished } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { API_VERSION } from '../lib/version.js';
 import { problemType, titleFor } from './problem.js';
+import { requestIdFor } from './request-id.js';
 
 /** Node's parser errors (before fastify sees a request) → status, problem code and detail. */
 function classify(code: string | undefined): { status: number; code: string; detail: string } {
@@ -31,8 +32,8 @@ function classify(code: string | undefined): { status: number; code: string; det
  */
 export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const p = classify(err.code);
-  this.log.debug({ clientError: { code: err.code ?? null, status: p.status } }, 'malformed request refused');
+  const p = { ...classify(err.code), id: requestIdFor() };
+  this.log.debug({ reqId: p.id, clientError: { code: err.code ?? null, status: p.status } }, 'malformed request refused');
   afterAnswersDue(socket, () => refuse(socket, p));
 }
 
@@ -54,15 +55,24 @@ function afterAnswersDue(socket: Socket, then: () => void): void {
   finished(res, () => afterAnswersDue(socket, then));
 }
 
-type Refusal = { status: number; code: string; detail: string };
+/** A refusal made outside fastify; `path` is the request's path where one could be read, `id` its request id. */
+type Refusal = { status: number; code: string; detail: string; id: string; path?: string };
 
 /** The body and headers of a refusal made outside fastify: problem+json with the headers every answer has. */
 function refusal(p: Refusal): { body: string; headers: Record<string, string> } {
-  const body = JSON.stringify({ type: problemType(p.code), title: titleFor(p.status), status: p.status, detail: p.detail, code: p.code });
+  const body = JSON.stringify({
+    type: problemType(p.code),
+    title: titleFor(p.status),
+    status: p.status,
+    detail: p.detail,
+    instance: `${p.path ?? ''}#request-${p.id}`,
+    code: p.code,
+  });
   const headers = {
     'Content-Type': 'application/problem+json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
     'API-Version': API_VERSION,
+    'X-Request-Id': p.id,
     'X-Content-Type-Options': 'nosniff',
     'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
     Connection: 'close',
@@ -88,15 +98,18 @@ function refuse(socket: Socket, p: Refusal): void {
  */
 export function refuseWhatNodeWould(app: FastifyInstance): void {
   // Through the request's own response, which Node queues behind the answers still due on the connection.
-  app.server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+  app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const { body, headers } = refusal({
       status: 417,
       code: 'expectation-failed',
       detail: 'The only Expect this service meets is 100-continue.',
+      id: requestIdFor(req),
+      path: (req.url ?? '').split('?')[0],
     });
     res.writeHead(417, headers).end(body);
   });
-  app.server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-    refuse(socket, { status: 405, code: 'method-not-allowed', detail: 'CONNECT is not allowed: this is not a proxy.' });
+  app.server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    const id = requestIdFor(req);
+    refuse(socket, { status: 405, code: 'method-not-allowed', detail: 'CONNECT is not allowed: this is not a proxy.', id });
   });
 }

@@ -74,6 +74,9 @@ t.test('at trace, malformed requests are answered as problem+json and their byte
   t.match(badByte, /content-type: application\/problem\+json/i);
   t.match(bodyOf(badByte), { status: 400, code: 'malformed-request', type: /problem:malformed-request$/ });
   t.match(badByte, /api-version: /i, 'with the API-Version header like every answer');
+  const id = /x-request-id: ([\w-]+)/i.exec(badByte)?.[1];
+  t.ok(id, 'with a request id, like every answer');
+  t.equal(bodyOf(badByte).instance, `#request-${id}`, 'named in the instance a problem must have (no path could be read)');
 
   const overflow = await rawRequest(port, head(`X-Padding: ${'a'.repeat(20_000)}\r\n`));
   t.equal(statusOf(overflow), 431, 'headers over the limit: 431');
@@ -108,12 +111,19 @@ t.test('what Node would answer itself, empty (Expect, CONNECT, no Host), is prob
     t.match(answer, /content-type: application\/problem\+json/i, `${code}: problem+json`);
     t.match(bodyOf(answer), { status, code, type: new RegExp(`problem:${code}$`) });
     t.match(answer, /api-version: /i, `${code}: with API-Version`);
+    const id = /x-request-id: ([\w.-]+)/i.exec(answer)?.[1];
+    t.match(bodyOf(answer).instance, new RegExp(`#request-${id}$`), `${code}: its instance names the request id it was sent with`);
   };
   problem(
     await rawRequest(port, `GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\n\r\n`),
     417,
     'expectation-failed',
   );
+  const named = await rawRequest(
+    port,
+    `GET /v1/establishments?page=2 HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: case-42\r\nExpect: x\r\n\r\n`,
+  );
+  t.equal(bodyOf(named).instance, '/v1/establishments#request-case-42', "the 417's instance: the path and the client's X-Request-Id");
   // Pipelined behind another request, the 417 comes after that one's answer, not in its place.
   const pipelined = await rawRequest(
     port,
