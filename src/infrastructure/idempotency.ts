@@ -24,8 +24,9 @@ function isJsonData(body: unknown): boolean {
  * The body as its fingerprint sees it: RFC 8785 canonical JSON, so the order of keys does not matter.
  * An upload stream is no body here (its route fingerprints the file as it reads it: POST /imports).
  * JSON that canonicalization refuses (a lone surrogate, a number beyond a double, nesting deeper than
- * it recurses) can get here only in a body no schema reads, which its operation ignores: all such
- * bodies count as one, so a retry replays and nothing here can fail.
+ * it recurses) passes no route's schema, and an operation that takes no body refuses one
+ * (plugins/http-hygiene.ts): should one get here all the same, all such bodies count as one, so that
+ * nothing here can fail.
  */
 function bodyText(body: unknown): string {
   if (body === undefined || !isJsonData(body)) return 'null';

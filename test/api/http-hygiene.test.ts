@@ -133,6 +133,52 @@ t.test('http hygiene: an empty body with Content-Type application/json is no bod
   t.equal(other.statusCode, 415, 'a body of another media type is still refused');
 });
 
+t.test('http hygiene: a body sent to an operation that takes none is a 400 naming it, never ignored; {} counts as none', async (t) => {
+  // A fuzzing pass: DELETE /api-clients/{id} with {"revokedAt": …} revoked the client now, and a checkpoint took any JSON.
+  const { app, client } = await build(t, { auditSigningKey: newSigningKey() });
+  const admin = await client('admin');
+  const other = await client('officer', 'GM0363');
+  const codes = (res: Response) =>
+    json<{ invalidParams: { name: string; code: string }[] }>(res).invalidParams.map((p) => `${p.name}:${p.code}`);
+  const list = { url: '/v1/establishments', headers: other.auth };
+  const item = json<{ items: { id: string; name: string }[] }>(await app.inject({ url: '/v1/api-clients', headers: admin.auth })).items;
+  const id = item.find((c) => c.name.includes('officer'))?.id;
+  const revoke = (payload: unknown, extra: Record<string, string> = {}) =>
+    app.inject({
+      method: 'DELETE',
+      url: `/v1/api-clients/${id}`,
+      headers: { ...admin.auth, 'content-type': 'application/json', 'if-match': '"1"', ...extra },
+      payload: JSON.stringify(payload),
+    });
+
+  const dated = await revoke({ revokedAt: '2000-01-01T00:00:00Z', zzz: 1 });
+  t.equal(dated.statusCode, 400, dated.body);
+  t.same(codes(dated), ['revokedAt:unknown_field', 'zzz:unknown_field'], 'each member named');
+  t.equal((await app.inject(list)).statusCode, 200, 'nothing was done: the client is not revoked');
+  const withBadHeader = await revoke({ x: 1 }, { 'x-audit-reason': 'a\u0001b' });
+  t.same(codes(withBadHeader).sort(), ['x-audit-reason:control_character', 'x:unknown_field'], 'listed beside the other invalid fields');
+  for (const payload of [[1, 2], null, 7, 'x']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/audit-trail/checkpoints',
+      headers: { ...admin.auth, 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
+    t.equal(res.statusCode, 400, `a checkpoint with ${JSON.stringify(payload)}`);
+    t.same(codes(res), ['body:unexpected_body']);
+  }
+  const checkpoint = await app.inject({
+    method: 'POST',
+    url: '/v1/audit-trail/checkpoints',
+    headers: { ...admin.auth, 'content-type': 'application/json' },
+    payload: '{}',
+  });
+  t.equal(checkpoint.statusCode, 201, `{} is no body: ${checkpoint.body}`);
+  const revoked = await revoke({});
+  t.equal(revoked.statusCode, 200, `a DELETE with {}: ${revoked.body}`);
+  t.equal((await app.inject(list)).statusCode, 401, 'and that one was done');
+});
+
 t.test('http hygiene: success responses carry API-Version, security headers and X-Request-Id', async (t) => {
   const { app, client } = await build(t);
   const officer = await client('officer', 'GM0363');

@@ -208,7 +208,7 @@ t.test('an import’s cancel: a retry with the same key answers the first respon
   const otherPath = await cancel(another.id);
   t.equal(otherPath.statusCode, 422, 'the same key for another import’s cancel');
   t.match(json(await app.inject({ url: `/v1/imports/${another.id}`, headers: officer.auth })), { state: 'queued' });
-  t.equal((await cancel(job.id, { reason: 'again' })).statusCode, 422, 'another body under the same key');
+  t.equal((await cancel(job.id, { reason: 'again' })).statusCode, 400, 'a body, which a cancel does not take: refused, key or not');
 });
 
 t.test('a checkpoint: a retry with the same key answers the first one and signs no other', async (t) => {
@@ -226,7 +226,8 @@ t.test('a checkpoint: a retry with the same key answers the first one and signs 
   t.equal(retry.headers['content-type'], first.headers['content-type']);
   t.equal(retry.headers.location, undefined);
   t.same(await state(), before, 'no second checkpoint');
-  t.equal((await sign({ note: 'another' })).statusCode, 422, 'another body under the same key');
+  t.equal((await sign({ note: 'another' })).statusCode, 400, 'a body, which a checkpoint does not take: refused, key or not');
+  t.equal((await sign({})).statusCode, 201, '{} is no body: the same request, replayed');
   t.same(await state(), before);
   const unkeyed = await app.inject({ method: 'POST', url: '/v1/audit-trail/checkpoints', headers: admin.auth });
   t.equal(unkeyed.statusCode, 201);

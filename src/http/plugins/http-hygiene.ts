@@ -57,6 +57,20 @@ function readsBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 }
 
+/**
+ * A JSON body sent to an operation that takes none: null for `{}` (as none), else the 400 that names
+ * what it holds, beside whatever else of the request is invalid.
+ */
+function unwantedBody(request: FastifyRequest, parsed: unknown): HttpProblem | null {
+  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  if (isObject && Object.keys(parsed).length === 0) return null;
+  const reason = 'this operation takes no body';
+  const body = isObject
+    ? Object.keys(parsed).map((key) => ({ name: key || '(empty)', code: 'unknown_field', reason }))
+    : [{ name: 'body', code: 'unexpected_body', reason: `${reason}: send none (or {})` }];
+  return badRequest([...body, ...schemaInvalidParams(request)]);
+}
+
 /** The charset parameter of a request that has a body, lower-cased and unquoted; null when none is given. */
 function bodyCharset(request: FastifyRequest): string | null {
   const hasBody = readsBody(request);
@@ -183,11 +197,18 @@ export default fp(
     // Both are read as bytes and must be UTF-8 (RFC 8259 §8.1): decoding them as a string would turn
     // each invalid byte into U+FFFD and store that, silently. An operation without a body (a DELETE,
     // a POST that acts) reads an empty body sent with a JSON Content-Type, as many HTTP clients send
-    // one, as no body; where a body is required it stays a 400 empty-body.
+    // one, as no body, and so `{}`; anything else sent to it is a 400 naming what it holds, never
+    // ignored (a DELETE with {"revokedAt": …} does not do what its sender meant). Where a body is
+    // required an empty one stays a 400 empty-body.
     const parseJson = app.getDefaultJsonParser('error', 'error');
     const strictJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-      if (body.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined);
+      // (A path no route serves has no schema either: its 404 or 405 is answered, not a 400 for its body.)
+      const takesNone = !request.routeOptions.schema?.body && request.routeOptions.url !== undefined;
+      if (body.length === 0 && takesNone) return done(null, undefined);
       const at = firstInvalidUtf8Byte(body);
+      if (at === -1 && takesNone) {
+        return parseJson(request, body.toString('utf8'), (err, parsed) => done(err ?? unwantedBody(request, parsed), undefined));
+      }
       if (at === -1) return parseJson(request, body.toString('utf8'), done);
       const byte = `0x${(body[at] ?? 0).toString(16).toUpperCase().padStart(2, '0')}`;
       done(
