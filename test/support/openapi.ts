@@ -96,10 +96,11 @@ export const CONTRACT_HEADERS = [
   'x-ratelimit-reset',
   'www-authenticate',
   'content-disposition',
+  'vary',
 ];
 
-/** Headers a success declares only where it is sent: a client that reads a declared Location or ETag must find one. */
-const SENT_WHERE_DECLARED = ['etag', 'location'];
+/** Headers a success declares only where it is sent: a client that reads a declared Location, ETag or Vary must find one. */
+const SENT_WHERE_DECLARED = ['etag', 'location', 'vary'];
 
 /** What is wrong with the headers of one response: a contract header sent but not declared, or (a success) declared but not sent. */
 function checkHeaders(where: string, status: number, declared: Json, headers: Record<string, unknown>): string[] {

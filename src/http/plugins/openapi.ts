@@ -56,6 +56,10 @@ const HEADERS = {
     description: 'The ETag of the current version, when If-Match named an older one: read it again, or send this in If-Match.',
     schema: { type: 'string', example: '"2"' },
   },
+  Vary: {
+    description: 'Always `Accept`: the answer is JSON or CSV as the request’s Accept header asks, so a cache keeps one of each.',
+    schema: { type: 'string', example: 'Accept' },
+  },
   'Access-Control-Allow-Origin': { description: 'Always `*`: the document may be fetched from any origin.', schema: { type: 'string' } },
 };
 
@@ -83,7 +87,7 @@ const authenticated = (op: Json) => Array.isArray(op.security) && op.security.le
 /**
  * The headers the service's plugins send on a response, declared in one place: the rate limiter's on
  * every counted answer of an authenticated operation, WWW-Authenticate on a 401, Content-Disposition
- * on a file (CSV, NDJSON).
+ * on a file (CSV, NDJSON), Vary where Accept chooses between JSON and a file.
  */
 function pluginHeaders(op: Json, status: string, response: Json): Record<string, unknown> {
   const headers: Record<string, unknown> = {};
@@ -91,6 +95,7 @@ function pluginHeaders(op: Json, status: string, response: Json): Record<string,
   if (status === '401') headers['WWW-Authenticate'] = ref('WWW-Authenticate');
   const types = Object.keys((response.content as Json | undefined) ?? {});
   if (/^2/.test(status) && types.some((t) => FILE_TYPES.includes(t))) headers['Content-Disposition'] = ref('Content-Disposition');
+  if (/^2/.test(status) && types.includes('application/json') && types.some((t) => FILE_TYPES.includes(t))) headers.Vary = ref('Vary');
   return headers;
 }
 

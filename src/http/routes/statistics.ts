@@ -50,6 +50,12 @@ const CsvFormatParam = z.enum(CSV_FORMATS).default('csv').meta({
 /** How an operation is named and explained (its tag is Statistics). */
 type OperationText = { operationId: string; summary: string; description: string };
 
+/** On an answer that Accept made JSON or CSV (a success; a refusal is problem+json whatever it asks): `Vary: Accept`, for caches. */
+const varyByAccept = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  if (reply.statusCode < 300) reply.header('Vary', 'Accept');
+  return payload;
+};
+
 const csvOnly = (description: string) => ({ description, content: { 'text/csv': { schema: CsvBody } } });
 
 function sendCsv(reply: FastifyReply, name: string, body: string) {
@@ -91,6 +97,7 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     server.get(path, {
       config: access,
       schema: { ...describe(json), response: { 200: jsonOrCsv(json.schema, json.answer), ...problemsOf } } as FastifySchema,
+      onSend: varyByAccept,
       handler: (request, reply) => send(call(request), reply, wantsCsv(request.headers.accept) ? 'csv' : null),
     });
     server.get(`${path}/csv`, {
@@ -205,6 +212,7 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
   });
 
   app.get('/open-data/enforcement-actions/observations', {
+    onSend: varyByAccept,
     schema: {
       operationId: 'listOpenEnforcementActionObservations',
       summary: 'Open data as long-format observations (CBS StatLine style)',
