@@ -24,20 +24,20 @@ t.test('http hygiene: every error is problem+json with API-Version and security 
       what: 'unknown method on a known path',
       status: 405,
       req: { method: 'PATCH', url: '/v1/establishments', headers: officer.auth },
-      check: (res) => t.equal(res.headers.allow, 'GET, POST'),
+      check: (res) => t.equal(res.headers.allow, 'GET, HEAD, POST', 'HEAD too, which every GET answers'),
     },
     {
       what: 'unknown method on an item path',
       status: 405,
       req: { method: 'POST', url: '/v1/enforcement-actions/00000000-0000-4000-8000-000000000000', headers: officer.auth },
-      check: (res) => t.equal(res.headers.allow, 'DELETE, GET, PATCH, PUT'),
+      check: (res) => t.equal(res.headers.allow, 'DELETE, GET, HEAD, PATCH, PUT'),
     },
     {
       // The URL's dot segments are removed first (RFC 3986 §5.2.4): this is a POST on …/establishments/licences.
       what: 'a dot segment for a path parameter',
       status: 405,
       req: { method: 'POST', url: '/v1/establishments/%2e/licences', headers: officer.auth, payload: sample.licence() },
-      check: (res) => t.equal(res.headers.allow, 'DELETE, GET, PATCH, PUT'),
+      check: (res) => t.equal(res.headers.allow, 'DELETE, GET, HEAD, PATCH, PUT'),
     },
     {
       what: 'text/plain body',

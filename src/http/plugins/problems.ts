@@ -157,10 +157,8 @@ export default fp(
       const path = request.url.split('?')[0] ?? '';
       const match = routes.find((r) => r.pattern.test(path));
       if (match) {
-        const allow = [...match.methods]
-          .filter((m) => m !== 'HEAD')
-          .sort()
-          .join(', ');
+        // HEAD included: every GET route answers it (RFC 9110 §10.2.1: the methods the resource supports).
+        const allow = [...match.methods].sort().join(', ');
         return sendProblem(request, reply, {
           status: 405,
           code: 'method-not-allowed',
