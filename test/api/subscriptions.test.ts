@@ -476,6 +476,31 @@ t.test('a subscription’s own rules are listed with the schema’s issues, in o
   t.equal(statusCode, 204);
 });
 
+t.test('a PUT that leaves status out keeps the status the subscription has, as the contract says', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const sub = json<{ id: string }>(
+    await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: body({ status: 'disabled' }) }),
+  );
+  const put = await app.inject({
+    method: 'PUT',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...officer.auth, 'if-match': '"1"' },
+    payload: body({ description: 'new text' }),
+  });
+  t.equal(put.statusCode, 200, put.body);
+  t.match(
+    json(put),
+    { status: 'disabled', description: 'new text', version: 2 },
+    'still disabled: a PUT re-enables only when it says active',
+  );
+  const removed = await app.inject({
+    method: 'DELETE',
+    url: `/v1/subscriptions/${sub.id}`,
+    headers: { ...officer.auth, 'if-match': '"2"', 'x-audit-reason': 'test clean-up' },
+  });
+  t.equal(removed.statusCode, 204);
+});
+
 t.test('the delivery log filters by outcome, the name of the field it filters on; status stays, deprecated', async (t) => {
   const officer = await client('officer', 'GM0363');
   const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: body() }));

@@ -264,6 +264,8 @@ function completeDocument(doc: Json): Json {
       const responses = (op.responses ?? {}) as Record<string, Json>;
       const declared = (op[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
       delete op[RESPONSE_HEADERS];
+      // A public operation says so (`security: []`) rather than leaving it out, as the others name the bearer token.
+      op.security ??= [];
       // A parameter whose schema is deprecated (an old name still accepted) is a deprecated parameter, where generators look for it.
       for (const param of (op.parameters ?? []) as Json[])
         if ((param.schema as Json | undefined)?.deprecated === true) param.deprecated = true;

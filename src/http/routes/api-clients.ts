@@ -9,7 +9,7 @@ import { recordRoutes } from './records.js';
 import { expectedVersion, sendResource } from './replies.js';
 
 const op = operations('API clients');
-const params = z.object({ id: Id });
+const params = z.object({ id: Id.meta({ description: 'The API client’s id.' }) });
 
 /** API clients and their tokens: admin only. A token is shown once, at creation. */
 const apiClientRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {

@@ -63,7 +63,7 @@ const actingHeaders = {
 export const ifMatchHeaders = z.object({
   'if-match': z.string().meta({
     description:
-      'The ETag of the version being changed, as returned by the last read or write. Required: without it 428 (answered before the body is validated).',
+      'The ETag of the version being changed, as returned by the last read or write: the record’s version in double quotes, so `"3"` for a list item with version 3. Required: without it 428 (answered before the body is validated).',
     example: '"1"',
   }),
   'x-audit-reason': AuditReasonHeader.optional(),

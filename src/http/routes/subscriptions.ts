@@ -26,7 +26,7 @@ import { expectedVersion, paged, replay, sendOnce, sendResource } from './replie
 import { replacement } from './revisions.js';
 
 const op = operations('Subscriptions');
-const params = z.object({ id: Id });
+const params = z.object({ id: Id.meta({ description: 'The subscription’s id.' }) });
 const ANYONE: Role[] = ['officer', 'analyst', 'admin'];
 const anyone = roles(...ANYONE);
 

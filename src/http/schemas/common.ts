@@ -162,7 +162,7 @@ export const PageMeta = {
 };
 
 export const Version = z.number().int().min(1).meta({
-  description: 'Increases by one with every change; the ETag carries it. Send it back in If-Match.',
+  description: 'Increases by one with every change. The ETag is this number in double quotes (version 3: `"3"`): send that in If-Match.',
 });
 
 export const AuditReasonHeader = oneLine().max(500).meta({

@@ -30,7 +30,10 @@ export const SubscriptionWrite = z
       description: 'Only events of this municipality. Officers: always their own (the default). Admins and analysts: omit for all.',
     }),
     description: text(0, 200).nullable().optional().meta({ description: 'What the subscription is for. No personal data.' }),
-    status: SubscriptionStatus.optional().meta({ description: 'Default active. Setting a disabled subscription active re-enables it.' }),
+    status: SubscriptionStatus.optional().meta({
+      description:
+        'Left out: active on a create; on a PUT, the status it has (a subscription the registry disabled stays disabled). Setting a disabled subscription active re-enables it.',
+    }),
   })
   .meta({ id: 'SubscriptionWrite' });
 

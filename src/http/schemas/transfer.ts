@@ -50,7 +50,7 @@ export const ImportQuery = z.object({
   }),
 });
 
-export const ImportParams = z.object({ id: Id });
+export const ImportParams = z.object({ id: Id.meta({ description: 'The import job’s id.' }) });
 
 const ImportProblem = z
   .object({
