@@ -22,6 +22,11 @@ t.test('externalReference: set through the API, unique per municipality and reco
   });
   t.equal(taken.statusCode, 409, taken.body);
   t.match(json(taken), { code: 'external-reference-taken' });
+  t.same(
+    checkResponse('POST', '/v1/establishments', taken.statusCode, taken.headers['content-type'] as string, taken.body, taken.headers),
+    [],
+    'a create’s 409 as documented',
+  );
 
   // Another municipality, and another record type, may use the same reference.
   await make.establishment(other.auth, 'GM0599', { externalReference: 'INR-1' });

@@ -61,6 +61,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
         `Records one decision of the burgemeester against one of the officer’s establishments. licenceStatus is derived from the licence history at decisionDate.${RULES}`,
       ),
       body: EnforcementActionInput,
+      more: [409],
       run: (ctx, body) => commands.enforcementActions.create(ctx, body),
     },
     read: {

@@ -45,9 +45,10 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       doc: op(
         'createEstablishment',
         'Register an establishment (seksinrichting)',
-        'Registers a seksinrichting in the officer’s own municipality.',
+        'Registers a seksinrichting in the officer’s own municipality. An externalReference that another live establishment of the municipality has is a 409 (external-reference-taken).',
       ),
       body: EstablishmentInput,
+      more: [409],
       run: (ctx, body) => commands.establishments.create(ctx, body),
     },
     read: {
