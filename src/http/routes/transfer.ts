@@ -8,7 +8,16 @@ import { COLUMNS, csvCells, type FlatRow, type RecordType, TEMPLATE_EXAMPLES } f
 import { requestFingerprint } from '../../infrastructure/idempotency.js';
 import { contextOf } from '../plugins/auth.js';
 import { HttpProblem } from '../problem.js';
-import { ExportParams, ExportQuery, FileBody, ImportJob, ImportParams, ImportQuery, TemplateParams } from '../schemas/transfer.js';
+import {
+  ExportParams,
+  ExportQuery,
+  FileBody,
+  ImportJob,
+  ImportParams,
+  ImportQuery,
+  TemplateBody,
+  TemplateParams,
+} from '../schemas/transfer.js';
 import { decodeUpload, type FileFormat } from '../transfer-files.js';
 import { AUTH_PROBLEMS, BEARER, closingOnly, ifMatchHeaders, problems, roles } from './operations.js';
 import { replay, sendOnce } from './replies.js';
@@ -150,7 +159,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       tags,
       params: TemplateParams,
       response: {
-        200: { description: 'The template.', content: { 'text/csv': { schema: FileBody } } },
+        200: { description: 'The template.', content: { 'text/csv': { schema: TemplateBody } } },
         ...problems(400, 404),
         ...closingOnly(),
       },

@@ -95,3 +95,4 @@ export const ImportJob = z
   .meta({ id: 'ImportJob', description: 'A bulk import: its progress while it runs, its result when it is done.' });
 
 export const FileBody = z.string().meta({ description: 'The file: CSV (header line first) or NDJSON.' });
+export const TemplateBody = z.string().meta({ description: 'The header line and one example record, as RFC 4180 CSV.' });
