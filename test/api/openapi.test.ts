@@ -93,6 +93,23 @@ t.test('openapi: `nullable` stands only beside a `type` (OpenAPI 3.0.3), where s
   );
 });
 
+t.test('openapi: the parts of a merge patch are named components; a bare reference is not wrapped', async (t) => {
+  const schemas = (committed as unknown as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }).components
+    .schemas;
+  t.same(schemas.EstablishmentPatch?.properties?.address, { $ref: '#/components/schemas/AddressPatch' }, 'an address patch, by name');
+  t.match(schemas.EnforcementActionPatch?.properties?.penalty, { anyOf: [{ $ref: '#/components/schemas/PenaltyPatch' }] });
+  t.match(schemas.EnforcementActionPatch?.properties?.closure, { anyOf: [{ $ref: '#/components/schemas/ClosurePatch' }] });
+  const wrapped: string[] = [];
+  const walk = (node: unknown, at: string): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (Array.isArray(n.allOf) && n.allOf.length === 1 && Object.keys(n).length === 1) wrapped.push(at);
+    for (const [k, v] of Object.entries(n)) walk(v, `${at}/${k}`);
+  };
+  walk(committed, '#');
+  t.same(wrapped, [], 'no allOf of one reference with nothing beside it');
+});
+
 t.test('openapi: a 415 names the media types the operation reads; a 503 what is unavailable and how to retry', async (t) => {
   for (const [p, item] of Object.entries(committed.paths)) {
     for (const [method, op] of Object.entries(item)) {

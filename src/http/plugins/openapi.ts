@@ -195,6 +195,12 @@ function generatorFriendly(node: unknown): void {
   if (typeof node !== 'object' || node === null) return;
   const n = node as Json;
   if (n.nullable === true && n.type === undefined) nullBranch(n);
+  // zod wraps a reference in a one-entry allOf; with nothing beside it (no description), the reference alone says the same.
+  const only = Array.isArray(n.allOf) && n.allOf.length === 1 && Object.keys(n).length === 1 ? (n.allOf[0] as Json) : undefined;
+  if (only) {
+    delete n.allOf;
+    Object.assign(n, only);
+  }
   if (n.type === 'integer') {
     if (n.minimum === -Number.MAX_SAFE_INTEGER) delete n.minimum;
     if (n.maximum === Number.MAX_SAFE_INTEGER) delete n.maximum;

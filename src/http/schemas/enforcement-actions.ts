@@ -142,8 +142,16 @@ export const {
     grounds: actionFields.grounds.optional(),
     stage: Stage.optional(),
     decisionDate: actionFields.decisionDate.optional(),
-    penalty: PenaltyInput.partial().nullable().optional().meta({ description: 'Merged into the stored penalty; null removes it.' }),
-    closure: ClosureInput.partial().nullable().optional().meta({ description: 'Merged into the stored closure; null removes it.' }),
+    penalty: PenaltyInput.partial()
+      .meta({ id: 'PenaltyPatch', description: 'The members of a penalty to change; the others stay as stored.' })
+      .nullable()
+      .optional()
+      .meta({ description: 'Merged into the stored penalty; null removes it.' }),
+    closure: ClosureInput.partial()
+      .meta({ id: 'ClosurePatch', description: 'The members of a closure to change; the others stay as stored.' })
+      .nullable()
+      .optional()
+      .meta({ description: 'Merged into the stored closure; null removes it.' }),
   },
 });
 

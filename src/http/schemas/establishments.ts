@@ -72,7 +72,9 @@ export const {
     name: establishmentFields.name.optional(),
     municipalityCode: MunicipalityCode.optional(),
     kind: EstablishmentKind.optional(),
-    address: AddressInput.partial().optional(),
+    address: AddressInput.partial()
+      .meta({ id: 'AddressPatch', description: 'The members of the address to change; the others stay as stored.' })
+      .optional(),
   },
 });
 
