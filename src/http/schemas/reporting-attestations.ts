@@ -30,7 +30,7 @@ export const ReportingAttestation = z
     id: Id,
     municipalityCode: MunicipalityCode,
     year: Year,
-    complete: z.literal(true),
+    complete: z.literal(true).meta({ description: 'Always true: an attestation states that the records are complete.' }),
     nothingToReport: z.boolean(),
     statement: z.string().nullable(),
     attestedAt: Timestamp.meta({ description: 'When it was attested.' }),

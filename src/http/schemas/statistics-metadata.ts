@@ -57,7 +57,10 @@ export const StatisticsMetadata = z
       .array(
         z
           .object({
-            identifier: z.enum(VALUE_ATTRIBUTES),
+            identifier: z.enum(VALUE_ATTRIBUTES).meta({
+              description:
+                'None: a value (0 included); Confidential: withheld to protect small counts; NotReported: the municipality-year did not report.',
+            }),
             title: Title,
             symbol: z.string().meta({ description: 'The symbol a printed table shows instead of the value (CBS: x, .).' }),
           })

@@ -218,7 +218,9 @@ export const OpenDataTable = z
       .array(
         z
           .object({
-            dimension: z.enum(OPEN_DIMENSIONS),
+            dimension: z
+              .enum(OPEN_DIMENSIONS)
+              .meta({ description: 'The dimension this total is per value of; the other dimensions are summed over.' }),
             year: dimensionFields.year,
             municipalityCode: dimensionFields.municipalityCode,
             licenceStatus: dimensionFields.licenceStatus,

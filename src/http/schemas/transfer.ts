@@ -66,9 +66,12 @@ export const ImportJob = z
     id: Id,
     municipalityCode: MunicipalityCode,
     recordType: RecordType,
-    format: z.enum(['csv', 'ndjson']),
+    format: z.enum(['csv', 'ndjson']).meta({ description: 'How the file was read: CSV (either dialect) or NDJSON.' }),
     dryRun: z.boolean(),
-    mode: z.enum(IMPORT_MODES),
+    mode: z.enum(IMPORT_MODES).meta({
+      description:
+        'all-or-nothing: nothing is written when any record is rejected; row-by-row: valid records are written, rejected ones reported.',
+    }),
     state: z.enum(IMPORT_STATES).meta({
       description:
         'queued → running → succeeded | failed (all-or-nothing with rejected records: nothing written) | cancelled; a running import resumes after a restart.',
