@@ -342,3 +342,24 @@ t.test('a query string that is not validly percent-encoded UTF-8 is a 400 naming
   const outside = await app.inject({ url: '/health/live?x=%ZZ' });
   t.equal(outside.statusCode, 200, 'outside /v1 the query is not checked');
 });
+
+t.test(
+  'the charset of a body is read as a parameter: not from inside a quoted value, and of two the one that is not UTF-8 decides',
+  async (t) => {
+    const post = (contentType: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/establishments',
+        headers: { ...officer.auth, 'content-type': contentType },
+        payload: JSON.stringify(sample.establishment()),
+      });
+    for (const type of ['application/json; x="a;charset=latin1"', 'application/json; charset="UTF-8"', 'application/json;charset=utf-8']) {
+      t.equal((await post(type)).statusCode, 201, `${type}: UTF-8, accepted`);
+    }
+    for (const type of ['application/json; charset=utf-8; charset=latin1', 'application/json; charset=latin1; charset=utf-8']) {
+      const res = await post(type);
+      t.equal(res.statusCode, 415, `${type}: which one? not read as UTF-8 by chance`);
+      t.match(json<{ detail: string }>(res).detail, /charset=latin1/);
+    }
+  },
+);

@@ -71,13 +71,24 @@ function unwantedBody(request: FastifyRequest, parsed: unknown): HttpProblem | n
   return badRequest([...body, ...schemaInvalidParams(request)]);
 }
 
+/** A media-type parameter (RFC 9110 §5.6.6): a token name, and a token or quoted-string value. */
+const MEDIA_TYPE_PARAMETER = /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)/g;
+
 /** The charset parameter of a request that has a body, lower-cased and unquoted; null when none is given. */
 function bodyCharset(request: FastifyRequest): string | null {
   const hasBody = readsBody(request);
   const type = request.headers['content-type'];
   if (!hasBody || typeof type !== 'string') return null;
-  const m = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(type);
-  return m ? (m[2] ?? '').toLowerCase() : null;
+  // Every charset parameter (a quoted value is one value, whatever it holds); of several, one that is not UTF-8 decides.
+  const charsets = [...type.matchAll(MEDIA_TYPE_PARAMETER)]
+    .filter((m) => m[1]?.toLowerCase() === 'charset')
+    .map((m) =>
+      (m[2] ?? '')
+        .replace(/^"(.*)"$/, '$1')
+        .replace(/\\(.)/g, '$1')
+        .toLowerCase(),
+    );
+  return charsets.find((c) => !UTF8_CHARSETS.has(c)) ?? charsets[0] ?? null;
 }
 
 /** The request's Content-Encoding when it names a coding other than identity (lower-cased); null when none or identity only. */
