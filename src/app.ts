@@ -128,8 +128,8 @@ export async function buildApp(opts: BuildAppOptions) {
   await app.register(metrics, { metrics: services.metrics });
   await app.register(problems);
   await app.register(strictQuery);
+  await app.register(preconditions); // 415 for the wrong PATCH type, 428/412, a body where none is taken: before any other 400
   await app.register(httpHygiene);
-  await app.register(preconditions);
   const issuers = trustedIssuers(config);
   await app.register(auth, {
     authenticate: services.queries.apiClients.authenticate,

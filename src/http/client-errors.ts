@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { finished } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { API_VERSION } from '../lib/version.js';
+import { API_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from './headers.js';
 import { problemType, titleFor } from './problem.js';
 import { requestIdFor } from './request-id.js';
 
@@ -31,11 +32,17 @@ function classify(code: string | undefined): { status: number; code: string; det
  * Content-Length): that request's answer, perhaps of a write that commits, goes out first.
  */
 export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (err.code === 'ECONNRESET' || socket.destroyed || refusing.has(socket)) return;
+  // Node reports each later chunk again: one refusal a connection, and nothing more is read meanwhile.
+  refusing.add(socket);
+  socket.pause();
   const p = { ...classify(err.code), id: requestIdFor() };
   this.log.debug({ reqId: p.id, clientError: { code: err.code ?? null, status: p.status } }, 'malformed request refused');
   afterAnswersDue(socket, () => refuse(socket, p));
 }
+
+/** Connections whose refusal is made or waiting for the answers due before it. */
+const refusing = new WeakSet<Socket>();
 
 /** The answer Node is sending on this connection, if any (Node's own client-error answer looks at the same field). */
 const inFlight = (socket: Socket) => (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null;
@@ -55,8 +62,11 @@ function afterAnswersDue(socket: Socket, then: () => void): void {
   finished(res, () => afterAnswersDue(socket, then));
 }
 
-/** A refusal made outside fastify; `path` is the request's path where one could be read, `id` its request id. */
-type Refusal = { status: number; code: string; detail: string; id: string; path?: string };
+/**
+ * A refusal made outside fastify; `path` is the request's path where one could be read, `id` its
+ * request id; `keepAlive` when the connection may carry on (else it is closed after the answer).
+ */
+type Refusal = { status: number; code: string; detail: string; id: string; path?: string; keepAlive?: boolean };
 
 /** The body and headers of a refusal made outside fastify: problem+json with the headers every answer has. */
 function refusal(p: Refusal): { body: string; headers: Record<string, string> } {
@@ -73,9 +83,10 @@ function refusal(p: Refusal): { body: string; headers: Record<string, string> } 
     'Content-Length': String(Buffer.byteLength(body)),
     'API-Version': API_VERSION,
     'X-Request-Id': p.id,
-    'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-    Connection: 'close',
+    ...SECURITY_HEADERS,
+    'Content-Security-Policy': API_CONTENT_SECURITY_POLICY,
+    'Cache-Control': 'no-store',
+    ...(p.keepAlive ? {} : { Connection: 'close' }),
   };
   return { body, headers };
 }
@@ -99,12 +110,16 @@ function refuse(socket: Socket, p: Refusal): void {
 export function refuseWhatNodeWould(app: FastifyInstance): void {
   // Through the request's own response, which Node queues behind the answers still due on the connection.
   app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    // Without a body the connection carries on, so that a request pipelined behind gets its answer; a body the
+    // client may be holding back (as for 100-continue) is not waited for: then the connection closes.
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     const { body, headers } = refusal({
       status: 417,
       code: 'expectation-failed',
       detail: 'The only Expect this service meets is 100-continue.',
       id: requestIdFor(req),
       path: (req.url ?? '').split('?')[0],
+      keepAlive: !hasBody,
     });
     res.writeHead(417, headers).end(body);
   });

@@ -131,6 +131,13 @@ t.test('http hygiene: an empty body with Content-Type application/json is no bod
     payload: 'x',
   });
   t.equal(other.statusCode, 415, 'a body of another media type is still refused');
+  for (const [method, url, status] of [
+    ['POST', '/v1/nothing-here', 404],
+    ['DELETE', '/v1/establishments', 405],
+  ] as const) {
+    const res = await app.inject({ method, url, headers: { ...officer.auth, ...emptyJson }, payload: '' });
+    t.equal(res.statusCode, status, `${method} ${url} with an empty JSON body: still the ${status} of a path or method not served`);
+  }
 });
 
 t.test('http hygiene: a body sent to an operation that takes none is a 400 naming it, never ignored; {} counts as none', async (t) => {
@@ -155,6 +162,13 @@ t.test('http hygiene: a body sent to an operation that takes none is a 400 namin
   t.equal(dated.statusCode, 400, dated.body);
   t.same(codes(dated), ['revokedAt:unknown_field', 'zzz:unknown_field'], 'each member named');
   t.equal((await app.inject(list)).statusCode, 200, 'nothing was done: the client is not revoked');
+  const noIfMatch = await app.inject({
+    method: 'DELETE',
+    url: `/v1/api-clients/${id}?%ZZ=1`,
+    headers: { ...admin.auth, 'content-type': 'application/json' },
+    payload: '{"x":1}',
+  });
+  t.equal(noIfMatch.statusCode, 428, 'without If-Match: 428 first, whatever else is wrong with the body or query');
   const withBadHeader = await revoke({ x: 1 }, { 'x-audit-reason': 'a\u0001b' });
   t.same(codes(withBadHeader).sort(), ['x-audit-reason:control_character', 'x:unknown_field'], 'listed beside the other invalid fields');
   for (const payload of [[1, 2], null, 7, 'x']) {

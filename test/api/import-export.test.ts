@@ -712,9 +712,9 @@ t.test('an Idempotency-Key on an upload over a real connection: the first job ag
   t.equal(((await retry.json()) as Job).id, job.id, 'the same job');
   const other = await post('/imports?recordType=establishments', establishmentsCsv.replace('Club Rood', 'Club Blauw'));
   t.equal(other.status, 422, 'another file under the same key');
-  // The cancellation takes no body; one sent as a file, with a key, is ignored as any other body is.
+  // The cancellation takes no body; one sent as a file, with a key, is a 415, as a body of any other media type.
   const unknown = await post('/imports/00000000-0000-4000-8000-000000000000/cancel', 'a,b\n', 'text/csv', 'cancel-1');
-  t.equal(unknown.status, 404, 'an unknown import: 404, with a file as its body and a key');
+  t.equal(unknown.status, 415, 'a file where no body is taken: 415, with a key too, never a 500');
   t.match(unknown.headers.get('content-type'), /^application\/problem\+json/);
 });
 

@@ -74,6 +74,14 @@ t.test('at trace, malformed requests are answered as problem+json and their byte
   t.match(badByte, /content-type: application\/problem\+json/i);
   t.match(bodyOf(badByte), { status: 400, code: 'malformed-request', type: /problem:malformed-request$/ });
   t.match(badByte, /api-version: /i, 'with the API-Version header like every answer');
+  for (const header of [
+    'x-frame-options: DENY',
+    'strict-transport-security: ',
+    'referrer-policy: no-referrer',
+    'cache-control: no-store',
+  ]) {
+    t.match(badByte, new RegExp(header, 'i'), `and ${header.split(':')[0]}, as every answer`);
+  }
   const id = /x-request-id: ([\w-]+)/i.exec(badByte)?.[1];
   t.ok(id, 'with a request id, like every answer');
   t.equal(bodyOf(badByte).instance, `#request-${id}`, 'named in the instance a problem must have (no path could be read)');
@@ -115,24 +123,33 @@ t.test('what Node would answer itself, empty (Expect, CONNECT, no Host), is prob
     t.match(bodyOf(answer).instance, new RegExp(`#request-${id}$`), `${code}: its instance names the request id it was sent with`);
   };
   problem(
-    await rawRequest(port, `GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\n\r\n`),
+    await rawRequest(port, `GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\nConnection: close\r\n\r\n`),
     417,
     'expectation-failed',
   );
   const named = await rawRequest(
     port,
-    `GET /v1/establishments?page=2 HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: case-42\r\nExpect: x\r\n\r\n`,
+    `GET /v1/establishments?page=2 HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: case-42\r\nExpect: x\r\nConnection: close\r\n\r\n`,
   );
   t.equal(bodyOf(named).instance, '/v1/establishments#request-case-42', "the 417's instance: the path and the client's X-Request-Id");
   // Pipelined behind another request, the 417 comes after that one's answer, not in its place.
   const pipelined = await rawRequest(
     port,
-    `GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\n\r\n`,
+    `GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\nConnection: close\r\n\r\n`,
   );
   t.same(
     [...pipelined.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1])),
     [200, 417],
     'pipelined: the first request answered first, then the 417',
+  );
+  const behind = await rawRequest(
+    port,
+    `GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\n\r\nGET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
+  );
+  t.same(
+    [...behind.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1])),
+    [417, 200],
+    'a request pipelined behind a 417 without a body is answered too: the connection carries on',
   );
   problem(await rawRequest(port, `CONNECT 127.0.0.1:5432 HTTP/1.1\r\nHost: 127.0.0.1:5432\r\n\r\n`), 405, 'method-not-allowed');
   problem(await rawRequest(port, `GET /v1/establishments HTTP/1.1\r\n${auth}Connection: close\r\n\r\n`), 400, 'missing-host');

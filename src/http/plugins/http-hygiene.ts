@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { firstInvalidUtf8Byte, headerAsUtf8 } from '../../lib/utf8.js';
 import { API_VERSION } from '../../lib/version.js';
+import { API_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../headers.js';
 import { badRequest, HttpProblem, type InvalidParam } from '../problem.js';
 import { schemaInvalidParams, sendProblem } from './problems.js';
 
@@ -12,10 +13,7 @@ import { schemaInvalidParams, sendProblem } from './problems.js';
  */
 export function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): void {
   reply.header('API-Version', API_VERSION);
-  reply.header('X-Content-Type-Options', 'nosniff');
-  reply.header('X-Frame-Options', 'DENY');
-  reply.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-  reply.header('Referrer-Policy', 'no-referrer');
+  reply.headers(SECURITY_HEADERS);
   if (request.url.startsWith('/docs')) {
     reply.header(
       'Content-Security-Policy',
@@ -23,7 +21,7 @@ export function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): 
     );
     reply.header('Cache-Control', 'no-cache');
   } else {
-    reply.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    reply.header('Content-Security-Policy', API_CONTENT_SECURITY_POLICY);
     reply.header('Cache-Control', 'no-store');
   }
 }
@@ -57,19 +55,9 @@ function readsBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 }
 
-/**
- * A JSON body sent to an operation that takes none: null for `{}` (as none), else the 400 that names
- * what it holds, beside whatever else of the request is invalid.
- */
-function unwantedBody(request: FastifyRequest, parsed: unknown): HttpProblem | null {
-  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  if (isObject && Object.keys(parsed).length === 0) return null;
-  const reason = 'this operation takes no body';
-  const body = isObject
-    ? Object.keys(parsed).map((key) => ({ name: key || '(empty)', code: 'unknown_field', reason }))
-    : [{ name: 'body', code: 'unexpected_body', reason: `${reason}: send none (or {})` }];
-  return badRequest([...body, ...schemaInvalidParams(request)]);
-}
+/** `{}` sent where no body is read is no body (many clients send one); anything else stays for preconditions.ts to refuse. */
+const noneIfEmpty = (parsed: unknown) =>
+  typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.keys(parsed).length === 0 ? undefined : parsed;
 
 /** A media-type parameter (RFC 9110 §5.6.6): a token name, and a token or quoted-string value. */
 const MEDIA_TYPE_PARAMETER = /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)/g;
@@ -209,17 +197,16 @@ export default fp(
     // each invalid byte into U+FFFD and store that, silently. An operation without a body (a DELETE,
     // a POST that acts) reads an empty body sent with a JSON Content-Type, as many HTTP clients send
     // one, as no body, and so `{}`; anything else sent to it is a 400 naming what it holds, never
-    // ignored (a DELETE with {"revokedAt": …} does not do what its sender meant). Where a body is
-    // required an empty one stays a 400 empty-body.
+    // ignored (a DELETE with {"revokedAt": …} does not do what its sender meant; preconditions.ts).
+    // Where a body is required an empty one stays a 400 empty-body.
     const parseJson = app.getDefaultJsonParser('error', 'error');
     const strictJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-      // (A path no route serves has no schema either: its 404 or 405 is answered, not a 400 for its body.)
-      const takesNone = !request.routeOptions.schema?.body && request.routeOptions.url !== undefined;
+      // (A path no route serves has no schema either: preconditions.ts leaves it to its 404 or 405.)
+      const takesNone = !request.routeOptions.schema?.body;
       if (body.length === 0 && takesNone) return done(null, undefined);
       const at = firstInvalidUtf8Byte(body);
-      if (at === -1 && takesNone) {
-        return parseJson(request, body.toString('utf8'), (err, parsed) => done(err ?? unwantedBody(request, parsed), undefined));
-      }
+      // Parsed all the same, so that plugins/preconditions.ts can refuse it (after a missing If-Match's 428); {} is none.
+      if (at === -1 && takesNone) return parseJson(request, body.toString('utf8'), (err, parsed) => done(err, noneIfEmpty(parsed)));
       if (at === -1) return parseJson(request, body.toString('utf8'), done);
       const byte = `0x${(body[at] ?? 0).toString(16).toUpperCase().padStart(2, '0')}`;
       done(

@@ -220,7 +220,13 @@ function nullBranch(n: Json): void {
     n.anyOf = [allOf[0], { ...NULL_ONLY }];
     delete n.allOf;
   } else if (Array.isArray(n.anyOf) && n.allOf === undefined) n.anyOf = [...n.anyOf, { ...NULL_ONLY }];
-  else throw new Error(`a nullable schema of a shape not foreseen: ${JSON.stringify(n)}`);
+  else {
+    // Any other shape (oneOf, an untyped enum, {}): the schema as it is, or null.
+    const { description, ...rest } = n;
+    for (const key of Object.keys(n)) delete n[key];
+    if (description !== undefined) n.description = description;
+    n.anyOf = [rest, { ...NULL_ONLY }];
+  }
 }
 
 /**

@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpProblem } from '../problem.js';
+import { badRequest, HttpProblem } from '../problem.js';
 import { MERGE_PATCH } from '../routes/operations.js';
 import { expectedVersion } from '../routes/replies.js';
+import { schemaInvalidParams } from './problems.js';
 
 /** Whether the route's header schema declares If-Match (every PUT, PATCH and DELETE of a versioned resource). */
 function declaresIfMatch(headers: unknown): boolean {
@@ -10,12 +12,27 @@ function declaresIfMatch(headers: unknown): boolean {
   return shape !== undefined && 'if-match' in shape;
 }
 
+/**
+ * A JSON body sent to an operation that takes none (plugins/http-hygiene.ts parses it, `{}` as none):
+ * the 400 that names what it holds, beside whatever else of the request is invalid.
+ */
+function unwantedBody(body: unknown, others: ReturnType<typeof schemaInvalidParams>) {
+  const reason = 'this operation takes no body';
+  const named =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? Object.keys(body).map((key) => ({ name: key || '(empty)', code: 'unknown_field', reason }))
+      : [{ name: 'body', code: 'unexpected_body', reason: `${reason}: send none (or {})` }];
+  return badRequest([...named, ...others]);
+}
+
 const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
 /**
  * Before the body is validated: a PATCH body must be a merge patch (and only a PATCH body may be
  * one), and a route that declares If-Match answers 428 without it (412 when it cannot match), so
- * that a client learns it first, whatever else is wrong with its body.
+ * that a client learns it first, whatever else is wrong with its body or query; then a body sent
+ * to an operation that takes none is a 400. Registered before http-hygiene.ts, whose malformed-query
+ * 400 comes after these.
  */
 export default fp(
   async function preconditions(app: FastifyInstance) {
@@ -38,6 +55,15 @@ export default fp(
         });
       }
       if (declaresIfMatch(schema.headers)) expectedVersion(request);
+      if (!schema.body && request.body instanceof Readable) {
+        // A file (text/csv, NDJSON: the import's parsers hand over a stream) where no body is taken.
+        throw new HttpProblem({
+          status: 415,
+          code: 'unsupported-media-type',
+          detail: 'This operation takes no body; send none, not a file.',
+        });
+      }
+      if (!schema.body && request.body !== undefined) throw unwantedBody(request.body, schemaInvalidParams(request));
     });
   },
   { name: 'preconditions' },
