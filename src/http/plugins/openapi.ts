@@ -180,16 +180,17 @@ const INT32_MAX = 2 ** 31 - 1;
 
 /**
  * Makes schemas what code generators handle well: an integer that can pass 2^31 (cents, sums,
- * totals, anything unbounded) is `format: int64`, without zod's ±(2^53 − 1) bounds, which are no
- * rule of this API and end up as examples. A nullable schema without a `type` of its own (zod's
+ * totals, anything unbounded) is `format: int64`, without zod's ±(2^53 − 1) bounds in schemas, where
+ * they are no rule of this API and end up as examples (a parameter keeps them: the service refuses
+ * a value beyond). A nullable schema without a `type` of its own (zod's
  * `nullable: true` beside `allOf: [$ref]`, or beside an `anyOf`) becomes an `anyOf` with a null
  * branch: in OpenAPI 3.0.3 `nullable` acts only beside `type`, so strict validators (ajv) refuse the
  * first form or, given a type, still refuse null through the reference; openapi-typescript and
  * @hey-api/openapi-ts read the new form as `T | null` (their tests compile against it).
  */
-function generatorFriendly(node: unknown): void {
+function generatorFriendly(node: unknown, inParameters = false): void {
   if (Array.isArray(node)) {
-    for (const item of node) generatorFriendly(item);
+    for (const item of node) generatorFriendly(item, inParameters);
     return;
   }
   if (typeof node !== 'object' || node === null) return;
@@ -202,11 +203,12 @@ function generatorFriendly(node: unknown): void {
     Object.assign(n, only);
   }
   if (n.type === 'integer') {
-    if (n.minimum === -Number.MAX_SAFE_INTEGER) delete n.minimum;
-    if (n.maximum === Number.MAX_SAFE_INTEGER) delete n.maximum;
+    // A parameter keeps them: there they are the service's rule (a larger value is a 400 too_big).
+    if (n.minimum === -Number.MAX_SAFE_INTEGER && !inParameters) delete n.minimum;
+    if (n.maximum === Number.MAX_SAFE_INTEGER && !inParameters) delete n.maximum;
     if (n.format === undefined && (typeof n.maximum !== 'number' || n.maximum > INT32_MAX)) n.format = 'int64';
   }
-  for (const value of Object.values(n)) generatorFriendly(value);
+  for (const [key, value] of Object.entries(n)) generatorFriendly(value, inParameters || key === 'parameters');
 }
 
 /** A schema that admits JSON null and nothing else, in OpenAPI 3.0.3 terms. */
