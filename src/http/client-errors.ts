@@ -41,6 +41,15 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
   afterAnswersDue(socket, () => refuse(socket, p));
 }
 
+/** The path of a request target, also of one in absolute form (`GET http://host/v1/x`): no scheme or host in an instance. */
+function pathOf(target: string | undefined): string {
+  try {
+    return new URL(target ?? '', 'http://localhost').pathname;
+  } catch {
+    return '';
+  }
+}
+
 /** Connections whose refusal is made or waiting for the answers due before it. */
 const refusing = new WeakSet<Socket>();
 
@@ -110,16 +119,15 @@ function refuse(socket: Socket, p: Refusal): void {
 export function refuseWhatNodeWould(app: FastifyInstance): void {
   // Through the request's own response, which Node queues behind the answers still due on the connection.
   app.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    // Without a body the connection carries on, so that a request pipelined behind gets its answer; a body the
-    // client may be holding back (as for 100-continue) is not waited for: then the connection closes.
-    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    // The connection carries on (Node reads past this request's body, if any): a request pipelined behind it has run
+    // by the time a closed connection would drop its answer. A client that held its body back may send it or close.
     const { body, headers } = refusal({
       status: 417,
       code: 'expectation-failed',
       detail: 'The only Expect this service meets is 100-continue.',
       id: requestIdFor(req),
-      path: (req.url ?? '').split('?')[0],
-      keepAlive: !hasBody,
+      path: pathOf(req.url),
+      keepAlive: true,
     });
     res.writeHead(417, headers).end(body);
   });

@@ -135,9 +135,23 @@ t.test('http hygiene: an empty body with Content-Type application/json is no bod
     ['POST', '/v1/nothing-here', 404],
     ['DELETE', '/v1/establishments', 405],
   ] as const) {
-    const res = await app.inject({ method, url, headers: { ...officer.auth, ...emptyJson }, payload: '' });
-    t.equal(res.statusCode, status, `${method} ${url} with an empty JSON body: still the ${status} of a path or method not served`);
+    for (const payload of ['', '{', '\xff', '{"a":1}']) {
+      const res = await app.inject({ method, url, headers: { ...officer.auth, ...emptyJson }, payload });
+      t.equal(
+        res.statusCode,
+        status,
+        `${method} ${url} with the JSON body ${JSON.stringify(payload)}: the ${status} of what is not served`,
+      );
+    }
   }
+  const merged = await app.inject({ url: '/v1/openapi.json', headers: { 'content-type': 'application/merge-patch+json' } });
+  t.equal(merged.statusCode, 200, 'a GET with a stray merge-patch Content-Type: its body (none) is ignored, whatever its type');
+  const typedNothing = await app.inject({
+    method: 'POST',
+    url: '/v1/audit-trail/checkpoints',
+    headers: { ...admin.auth, 'content-type': 'text/plain' },
+  });
+  t.equal(typedNothing.statusCode, 201, `a Content-Type and no body: no body, not a 415 (${typedNothing.body.slice(0, 120)})`);
 });
 
 t.test('http hygiene: a body sent to an operation that takes none is a 400 naming it, never ignored; {} counts as none', async (t) => {

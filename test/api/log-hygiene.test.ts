@@ -60,6 +60,8 @@ function logText(lines: string[]): string {
 }
 
 const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
+/** The status of every answer on a connection, in order. */
+const statusesOf = (answer: string) => [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
 const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
 
 t.test('at trace, malformed requests are answered as problem+json and their bytes are not logged', async (t) => {
@@ -137,20 +139,28 @@ t.test('what Node would answer itself, empty (Expect, CONNECT, no Host), is prob
     port,
     `GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\nConnection: close\r\n\r\n`,
   );
-  t.same(
-    [...pipelined.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1])),
-    [200, 417],
-    'pipelined: the first request answered first, then the 417',
-  );
+  t.same(statusesOf(pipelined), [200, 417], 'pipelined: the first request answered first, then the 417');
   const behind = await rawRequest(
     port,
     `GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\n\r\nGET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`,
   );
-  t.same(
-    [...behind.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1])),
-    [417, 200],
-    'a request pipelined behind a 417 without a body is answered too: the connection carries on',
+  t.same(statusesOf(behind), [417, 200], 'a request pipelined behind a 417 without a body is answered too: the connection carries on');
+  const est = JSON.stringify(sample.establishment('GM0363'));
+  const withBody = await rawRequest(
+    port,
+    `POST /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Expect: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(est)}\r\n\r\n${est}` +
+      `POST /v1/establishments HTTP/1.1\r\nHost: localhost\r\n${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(est)}\r\nConnection: close\r\n\r\n${est}`,
   );
+  t.same(
+    statusesOf(withBody),
+    [417, 201],
+    'behind a 417 with a body too: the write that ran is answered (it was run and its answer dropped)',
+  );
+  const absolute = await rawRequest(
+    port,
+    `GET http://elsewhere.example/v1/establishments HTTP/1.1\r\nHost: localhost\r\nExpect: x\r\nConnection: close\r\n\r\n`,
+  );
+  t.match(bodyOf(absolute).instance, /^\/v1\/establishments#request-/, 'an absolute-form target: the path alone in the instance');
   problem(await rawRequest(port, `CONNECT 127.0.0.1:5432 HTTP/1.1\r\nHost: 127.0.0.1:5432\r\n\r\n`), 405, 'method-not-allowed');
   problem(await rawRequest(port, `GET /v1/establishments HTTP/1.1\r\n${auth}Connection: close\r\n\r\n`), 400, 'missing-host');
   const http10 = await rawRequest(port, `GET /health/live HTTP/1.0\r\n\r\n`);
@@ -170,12 +180,11 @@ t.test('bytes Node refuses behind a write: the write is answered first, then the
   const port = (app.server.address() as net.AddressInfo).port;
   const body = JSON.stringify(sample.establishment('GM0363'));
   const post = `POST /v1/establishments HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${officer.token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-  const statuses = (answer: string) => [...answer.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
   const count = async () => json<{ totalItems: number }>(await app.inject({ url: '/v1/establishments', headers: officer.auth })).totalItems;
 
   const before = await count();
   const garbage = await rawRequest(port, `${post}garbage\r\n\r\n`);
-  t.same(statuses(garbage), [201, 400], 'the 201 of the create, then the 400 of what followed its body');
+  t.same(statusesOf(garbage), [201, 400], 'the 201 of the create, then the 400 of what followed its body');
   t.equal(await count(), before + 1, 'and the create it reported happened');
   t.match(bodyOf(garbage.slice(garbage.indexOf('HTTP/1.1 400 '))), { status: 400, code: 'malformed-request' });
 
@@ -183,11 +192,11 @@ t.test('bytes Node refuses behind a write: the write is answered first, then the
     port,
     `${post}GET /v1/establishments HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`,
   );
-  t.same(statuses(overflow), [201, 431], 'behind a pipelined request whose headers are too large: 201, then 431');
+  t.same(statusesOf(overflow), [201, 431], 'behind a pipelined request whose headers are too large: 201, then 431');
   t.equal(await count(), before + 2);
 
   const two = await rawRequest(port, `GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n${post}garbage\r\n\r\n`);
-  t.same(statuses(two), [200, 201, 400], 'every answer due goes out, in order, before the refusal');
+  t.same(statusesOf(two), [200, 201, 400], 'every answer due goes out, in order, before the refusal');
 });
 
 t.test('a client that hangs up mid-body is not logged as a database outage', async (t) => {

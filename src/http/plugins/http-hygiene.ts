@@ -164,6 +164,11 @@ export default fp(
           headers: { 'Accept-Encoding': 'identity' },
         });
       }
+      // A Content-Type with no body, sent to an operation that takes none, describes nothing: fastify would look for
+      // its parser and answer 415 (a DELETE with Content-Type text/plain); dropped, the request is one without a body.
+      // (Where a body is required, its absence stays a 400 empty-body, or a 415 for a type no operation reads.)
+      const takesNone = !request.routeOptions.schema?.body && request.routeOptions.url !== undefined;
+      if (takesNone && !readsBody(request) && !BODY_IGNORED.has(request.method)) delete request.raw.headers['content-type'];
       decodeStoredHeaders(request);
       // JSON is UTF-8 (RFC 8259 §8.1). The parser reads every body as UTF-8, so a body declared in
       // another charset would be silently misread: refuse it instead (US-ASCII is a subset of UTF-8).
@@ -201,7 +206,8 @@ export default fp(
     // Where a body is required an empty one stays a 400 empty-body.
     const parseJson = app.getDefaultJsonParser('error', 'error');
     const strictJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-      // (A path no route serves has no schema either: preconditions.ts leaves it to its 404 or 405.)
+      // A path or method no route serves: its 404 or 405, whatever the body holds (it is not read).
+      if (request.routeOptions.url === undefined) return done(null, undefined);
       const takesNone = !request.routeOptions.schema?.body;
       if (body.length === 0 && takesNone) return done(null, undefined);
       const at = firstInvalidUtf8Byte(body);

@@ -40,6 +40,8 @@ export default fp(
       const schema = request.routeOptions.schema;
       if (!schema) return; // not a route of the API (404, 405, docs): their own answers
       const type = mediaType(request.headers['content-type']);
+      // The media type of a GET or HEAD body does not matter: the body is ignored (and with none, there is no type).
+      if (request.method === 'GET' || request.method === 'HEAD') return;
       if (request.method === 'PATCH' && type !== MERGE_PATCH) {
         throw new HttpProblem({
           status: 415,
