@@ -9,58 +9,39 @@ import { SHUTTING_DOWN_ONLY } from '../routes/operations.js';
 type Json = Record<string, unknown>;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
+/** A header whose value is text, with an example where one helps; one whose value is a whole number. */
+const text = (description: string, example?: string) => ({ description, schema: { type: 'string', ...(example ? { example } : {}) } });
+const whole = (description: string) => ({ description, schema: { type: 'integer' } });
+
 const HEADERS = {
-  'API-Version': {
-    description: 'The full semantic version of this API (NL GOV ADR /core/version-header).',
-    schema: { type: 'string', example: API_VERSION },
-  },
-  'X-Request-Id': {
-    description:
-      'The id of this request: the X-Request-Id the client sent when it is 1 to 64 letters, digits, dots, underscores or hyphens, else one the service made. Logged, kept in the audit trail (requestId) and in a problem’s instance; quote it when you report a problem.',
-    schema: { type: 'string', example: '6c11a1a0-2f4e-4a8e-9d3b-1f0c2b7a9e55' },
-  },
-  ETag: {
-    description: 'The version of the returned resource, quoted. Send it in If-Match to change or delete the resource.',
-    schema: { type: 'string', example: '"1"' },
-  },
-  Link: {
-    description: 'RFC 8288 links to the first, prev, next and last pages.',
-    schema: { type: 'string' },
-  },
-  Location: {
-    description:
-      'The URL of the resource this request made (on a 409: the one an earlier request made, such as the create of a replayed Idempotency-Key).',
-    schema: { type: 'string' },
-  },
+  'API-Version': text('The full semantic version of this API (NL GOV ADR /core/version-header).', API_VERSION),
+  'X-Request-Id': text(
+    'The id of this request: the X-Request-Id the client sent when it is 1 to 64 letters, digits, dots, underscores or hyphens, else one the service made. Logged, kept in the audit trail (requestId) and in a problem’s instance; quote it when you report a problem.',
+    '6c11a1a0-2f4e-4a8e-9d3b-1f0c2b7a9e55',
+  ),
+  ETag: text('The version of the returned resource, quoted. Send it in If-Match to change or delete the resource.', '"1"'),
+  Link: text('RFC 8288 links to the first, prev, next and last pages.'),
+  Location: text(
+    'The URL of the resource this request made (on a 409: the one an earlier request made, such as the create of a replayed Idempotency-Key).',
+  ),
   'Idempotent-Replayed': {
     description: 'Present (`true`) when this is the stored response of an earlier request with the same Idempotency-Key.',
     schema: { type: 'string', enum: ['true'] },
   },
-  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
-  'X-RateLimit-Limit': {
-    description:
-      'How many requests this client may make per window (RATE_LIMIT_PER_MINUTE a minute). Sent on every request counted against the limit: an authenticated one, once its token and role are accepted; not when the limit is off.',
-    schema: { type: 'integer' },
-  },
-  'X-RateLimit-Remaining': { description: 'How many of those requests are left in this window.', schema: { type: 'integer' } },
-  'X-RateLimit-Reset': { description: 'Seconds until the window starts again.', schema: { type: 'integer' } },
-  'WWW-Authenticate': {
-    description: 'The authentication scheme to use (RFC 6750): a bearer token.',
-    schema: { type: 'string', example: 'Bearer realm="enforcement-registry"' },
-  },
-  'Content-Disposition': {
-    description: 'On a file (CSV, NDJSON): an attachment, with its file name.',
-    schema: { type: 'string', example: 'attachment; filename="enforcement-actions.csv"' },
-  },
-  CurrentETag: {
-    description: 'The ETag of the current version, when If-Match named an older one: read it again, or send this in If-Match.',
-    schema: { type: 'string', example: '"2"' },
-  },
-  Vary: {
-    description: 'Always `Accept`: the answer is JSON or CSV as the request’s Accept header asks, so a cache keeps one of each.',
-    schema: { type: 'string', example: 'Accept' },
-  },
-  'Access-Control-Allow-Origin': { description: 'Always `*`: the document may be fetched from any origin.', schema: { type: 'string' } },
+  'Retry-After': whole('Seconds to wait before retrying.'),
+  'X-RateLimit-Limit': whole(
+    'How many requests this client may make per window (RATE_LIMIT_PER_MINUTE a minute). Sent on every request counted against the limit: an authenticated one, once its token and role are accepted; not when the limit is off.',
+  ),
+  'X-RateLimit-Remaining': whole('How many of those requests are left in this window.'),
+  'X-RateLimit-Reset': whole('Seconds until the window starts again.'),
+  'WWW-Authenticate': text('The authentication scheme to use (RFC 6750): a bearer token.', 'Bearer realm="enforcement-registry"'),
+  'Content-Disposition': text(
+    'On a file (CSV, NDJSON): an attachment, with its file name.',
+    'attachment; filename="enforcement-actions.csv"',
+  ),
+  CurrentETag: text('The ETag of the current version, when If-Match named an older one: read it again, or send this in If-Match.', '"2"'),
+  Vary: text('Always `Accept`: the answer is JSON or CSV as the request’s Accept header asks, so a cache keeps one of each.', 'Accept'),
+  'Access-Control-Allow-Origin': text('Always `*`: the document may be fetched from any origin.'),
 };
 
 const SUCCESS_DESCRIPTIONS: Record<string, string> = {

@@ -124,6 +124,15 @@ export const EnforcementActionInput = alongsideSchemaIssues(z.strictObject(actio
   description: 'A bestuurlijke handhavingsmaatregel as sent to create (POST) it.',
 });
 
+/** A part of an action's merge patch (its penalty, its closure): the members to change, named, or null to remove it. */
+const patchPart = <T extends z.ZodObject>(part: T, id: string, what: string) =>
+  part
+    .partial()
+    .meta({ id, description: `The members of a ${what} to change; the others stay as stored.` })
+    .nullable()
+    .optional()
+    .meta({ description: `Merged into the stored ${what}; null removes it.` });
+
 /** PUT and PATCH; id, the municipality, licenceStatus and the stamps are set by the registry. */
 export const {
   readOnly: ACTION_READ_ONLY,
@@ -142,16 +151,8 @@ export const {
     grounds: actionFields.grounds.optional(),
     stage: Stage.optional(),
     decisionDate: actionFields.decisionDate.optional(),
-    penalty: PenaltyInput.partial()
-      .meta({ id: 'PenaltyPatch', description: 'The members of a penalty to change; the others stay as stored.' })
-      .nullable()
-      .optional()
-      .meta({ description: 'Merged into the stored penalty; null removes it.' }),
-    closure: ClosureInput.partial()
-      .meta({ id: 'ClosurePatch', description: 'The members of a closure to change; the others stay as stored.' })
-      .nullable()
-      .optional()
-      .meta({ description: 'Merged into the stored closure; null removes it.' }),
+    penalty: patchPart(PenaltyInput, 'PenaltyPatch', 'penalty'),
+    closure: patchPart(ClosureInput, 'ClosurePatch', 'closure'),
   },
 });
 
