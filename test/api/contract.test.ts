@@ -36,7 +36,11 @@ t.test('the document declares what the server requires', async (t) => {
   const row = doc.components.schemas.StatisticsRow?.properties ?? {};
   for (const f of ['actions', 'fineAmountCents', 'penaltyMaximumCents', 'penaltyForfeitedCents'])
     t.equal(row[f]?.format, 'int64', `${f} is int64`);
-  t.notMatch(JSON.stringify(doc), /9007199254740991/, 'no 2^53 − 1 bounds or examples');
+  t.notMatch(
+    JSON.stringify(doc.components),
+    /9007199254740991/,
+    'no 2^53 − 1 bounds or examples in schemas (parameters keep the bound they have)',
+  );
   t.equal(doc.servers[0]?.url, 'http://127.0.0.1:3000/v1', 'the default server is the quick start');
 });
 
