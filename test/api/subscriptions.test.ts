@@ -22,6 +22,9 @@ const { app, client, database, services } = await build(t, {
     PUBLIC_BASE_URL: 'https://registry.example/v1',
   },
 });
+/** PUT a subscription under If-Match `version`. */
+const replace = (auth: { authorization: string }, id: string, version: number, payload: Row) =>
+  app.inject({ method: 'PUT', url: `/v1/subscriptions/${id}`, headers: { ...auth, 'if-match': `"${version}"` }, payload });
 const outboxCount = async () =>
   ((await database.owner.execute(sql`select count(*)::int as n from outbox_events`)) as unknown as { rows: { n: number }[] }).rows[0]?.n ??
   0;
@@ -481,12 +484,7 @@ t.test('a PUT that leaves status out keeps the status the subscription has, as t
   const sub = json<{ id: string }>(
     await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: officer.auth, payload: body({ status: 'disabled' }) }),
   );
-  const put = await app.inject({
-    method: 'PUT',
-    url: `/v1/subscriptions/${sub.id}`,
-    headers: { ...officer.auth, 'if-match': '"1"' },
-    payload: body({ description: 'new text' }),
-  });
+  const put = await replace(officer.auth, sub.id, 1, body({ description: 'new text' }));
   t.equal(put.statusCode, 200, put.body);
   t.match(
     json(put),
@@ -571,12 +569,7 @@ t.test(
     const inRange = await post(body({ callbackUrl: 'https://10.20.0.5/hook' }));
     t.equal(inRange.statusCode, 201, `inside the listed range: ${inRange.body}`);
     const sub = json<{ id: string }>(inRange);
-    const put = await app.inject({
-      method: 'PUT',
-      url: `/v1/subscriptions/${sub.id}`,
-      headers: { ...officer.auth, 'if-match': '"1"' },
-      payload: body({ callbackUrl: 'https://172.16.5.5/hook' }),
-    });
+    const put = await replace(officer.auth, sub.id, 1, body({ callbackUrl: 'https://172.16.5.5/hook' }));
     t.equal(put.statusCode, 400, put.body);
     t.same(
       problem(put).invalidParams.map((p) => `${p.name}:${p.code}`),
