@@ -70,6 +70,41 @@ t.test('PATCH merges onto the stored record and keeps what it does not name', as
   t.match(names.join(' '), /colour:unknown_field/, 'an unknown member');
 });
 
+t.test('null in a part of a merge patch removes that member: a penalty without forfeitedCents has forfeited 0', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth, 'GM0363');
+  const penalty = { amountCents: 250_000, unit: 'per_violation', maximumCents: 1_000_000, complianceDeadline: '2025-05-15' };
+  const action = await make.action(officer.auth, est.id, {
+    measure: 'penalty_order',
+    fine: null,
+    decisionDate: '2025-04-01',
+    penalty: { ...penalty, forfeitedCents: 500_000 },
+  });
+  t.match(action.penalty, { forfeitedCents: 500_000 });
+
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: `/v1/enforcement-actions/${action.id}`,
+    headers: { ...officer.auth, ...MERGE, 'if-match': `"${action.version}"` },
+    payload: JSON.stringify({ penalty: { forfeitedCents: null } }),
+  });
+  t.equal(patched.statusCode, 200, patched.body);
+  t.same(json(patched).penalty, { ...penalty, forfeitedCents: 0 }, 'removed, so 0 as when it was never sent; the rest kept');
+  const url = `/v1/enforcement-actions/${action.id}`;
+  t.same(checkResponse('PATCH', url, 200, patched.headers['content-type'] as string, patched.body, patched.headers), [], 'as documented');
+
+  const required = await app.inject({
+    method: 'PATCH',
+    url: `/v1/enforcement-actions/${action.id}`,
+    headers: { ...officer.auth, ...MERGE, 'if-match': `"${action.version + 1}"` },
+    payload: JSON.stringify({ penalty: { amountCents: null } }),
+  });
+  t.equal(required.statusCode, 400, 'a member the penalty cannot go without cannot be removed');
+  t.match(json(required).invalidParams, [{ name: 'penalty.amountCents' }]);
+});
+
 t.test('a merged record breaking a rule lists every error; the stage moves by PATCH', async (t) => {
   const { app, client } = await build(t);
   const officer = await client('officer', 'GM0363');

@@ -124,6 +124,22 @@ t.test('openapi: the parts of a merge patch are named components; a bare referen
   t.same(wrapped, [], 'no allOf of one reference with nothing beside it');
 });
 
+t.test('openapi: in every merge patch, a member its write schema lets one leave out may be null, which removes it', async (t) => {
+  type Schema = { properties?: Record<string, Schema>; required?: string[]; nullable?: boolean; anyOf?: Schema[] };
+  const schemas = (committed as unknown as { components: { schemas: Record<string, Schema> } }).components.schemas;
+  const acceptsNull = (s: Schema | undefined) => s?.nullable === true || Boolean(s?.anyOf?.some((branch) => branch.nullable === true));
+  const pairs = Object.keys(schemas)
+    .filter((name) => name.endsWith('Patch') && schemas[name.replace(/Patch$/, 'Write')])
+    .map((name) => [name.replace(/Patch$/, 'Write'), name] as const);
+  t.ok(pairs.length >= 5, `write and patch schemas paired: ${pairs.map(([, p]) => p).join(', ')}`);
+  const notRemovable: string[] = [];
+  for (const [write, patch] of pairs) {
+    const optional = Object.keys(schemas[write]?.properties ?? {}).filter((m) => !schemas[write]?.required?.includes(m));
+    for (const member of optional) if (!acceptsNull(schemas[patch]?.properties?.[member])) notRemovable.push(`${patch}.${member}`);
+  }
+  t.same(notRemovable, [], 'null accepted for every optional member');
+});
+
 t.test('openapi: a 415 names the media types the operation reads; a 503 what is unavailable and how to retry', async (t) => {
   for (const [p, item] of Object.entries(committed.paths)) {
     for (const [method, op] of Object.entries(item)) {

@@ -3,7 +3,7 @@ import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../.
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
 import { codeList, dateInput, ExternalReference, Id, IsoDate, MunicipalityCode, storable, text } from './common.js';
-import { pageOf, RecordStamps, revisionBodies } from './records.js';
+import { mergePatchOf, pageOf, RecordStamps, revisionBodies } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 export const Measure = codeList(
@@ -126,9 +126,7 @@ export const EnforcementActionInput = alongsideSchemaIssues(z.strictObject(actio
 
 /** A part of an action's merge patch (its penalty, its closure): the members to change, named, or null to remove it. */
 const patchPart = <T extends z.ZodObject>(part: T, id: string, what: string) =>
-  part
-    .partial()
-    .meta({ id, description: `The members of a ${what} to change; the others stay as stored.` })
+  mergePatchOf(part, id, `a ${what}`)
     .nullable()
     .optional()
     .meta({ description: `Merged into the stored ${what}; null removes it.` });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
 import { codeList, ExternalReference, Id, MunicipalityCode, text } from './common.js';
-import { pageOf, RecordStamps, revisionBodies } from './records.js';
+import { mergePatchOf, pageOf, RecordStamps, revisionBodies } from './records.js';
 
 export const EstablishmentKind = codeList(
   'EstablishmentKind',
@@ -72,9 +72,7 @@ export const {
     name: establishmentFields.name.optional(),
     municipalityCode: MunicipalityCode.optional(),
     kind: EstablishmentKind.optional(),
-    address: AddressInput.partial()
-      .meta({ id: 'AddressPatch', description: 'The members of the address to change; the others stay as stored.' })
-      .optional(),
+    address: mergePatchOf(AddressInput, 'AddressPatch', 'the address').optional(),
   },
 });
 

@@ -30,6 +30,22 @@ export const READ_ONLY_RULE =
 const MERGE_PATCH_RULE =
   'Send it as `application/merge-patch+json` with If-Match: members present replace the stored ones (objects merge member by member, arrays are replaced whole), `null` removes an optional member, absent members stay. The merged record must be valid as a whole: the same rules as a PUT, every error listed together.';
 
+/**
+ * The merge patch of a part of a record (its address, its penalty): each member may be left out (it
+ * stays as stored), and a member the part may go without may also be null, which removes it (RFC 7396).
+ */
+export const mergePatchOf = <T extends z.ZodObject>(part: T, id: string, what: string) => {
+  const removable = Object.fromEntries(
+    Object.entries(part.shape as Record<string, z.ZodType>)
+      .filter(([, member]) => member.safeParse(undefined).success && !member.safeParse(null).success)
+      .map(([name, member]) => [name, member.nullable()]),
+  );
+  return part
+    .partial()
+    .extend(removable)
+    .meta({ id, description: `The members of ${what} to change; the others stay as stored.` });
+};
+
 const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
