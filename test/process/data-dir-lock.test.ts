@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,6 +55,24 @@ t.test('a lock held by a live process with the recorded start time blocks', asyn
   // A lock of the older format (a bare pid) of a live process is honoured as before.
   writeFileSync(lockFile(dir), String(other.pid));
   t.throws(() => acquireDataDirLock(dir), /in use by another process/);
+});
+
+t.test('a lock of a process that was killed but not yet reaped by its parent (a zombie) does not block', async (t) => {
+  const dir = tempDir(t);
+  // The shell starts a short sleep, prints its pid and becomes a long sleep, which never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.teardown(() => parent.kill());
+  const [line] = await once(createInterface({ input: parent.stdout }), 'line');
+  const pid = Number(line);
+  const start = processStart(pid);
+  t.ok(start, 'the holder runs');
+  writeFileSync(lockFile(dir), JSON.stringify({ pid, start }));
+  t.throws(() => acquireDataDirLock(dir), /in use by another process/, 'held while it runs');
+  const state = () => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+  for (let i = 0; i < 100 && state() !== 'Z'; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(state(), 'Z', 'it has exited and is not reaped');
+  acquireDataDirLock(dir)();
+  t.pass('its lock is taken over');
 });
 
 t.test('a lock from another pid namespace (a second container on the same volume) blocks while its holder keeps it fresh', async (t) => {
@@ -112,7 +131,8 @@ t.test('a takeover left half done by a process that died does not block the fold
 async function locker(t: Test) {
   const client = pathToFileURL(path.join(ROOT, 'src/infrastructure/db/client.ts')).href;
   const script = `
-    import { createInterface } from 'node:readline';
+    import { once } from 'node:events';
+import { createInterface } from 'node:readline';
     const { acquireDataDirLock, DataDirLockedError } = await import(${JSON.stringify(client)});
     let release = null;
     console.log('ready');

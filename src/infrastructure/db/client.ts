@@ -413,8 +413,8 @@ export async function openPostgres(o: PostgresOptions): Promise<Database & { poo
  * A lock file beside the embedded database: PGlite lets two processes open one folder and
  * corrupt it. The lock holds the owner's pid and, on Linux, that process's start time (field 22
  * of /proc/<pid>/stat, in clock ticks since boot). It is held only while a process with that pid
- * and that start time lives: a lock left by a killed process is taken over, also when its pid has
- * since been reused by an unrelated process. A lock of an older version holds only a pid: it is
+ * and that start time lives: a lock left by a killed process is taken over, also before its parent
+ * has reaped it (a zombie holds nothing) and when its pid has since been reused by an unrelated process. A lock of an older version holds only a pid: it is
  * stale when that process started after the lock file was written. Without /proc (not Linux), a
  * live pid is taken as the owner.
  *
@@ -543,10 +543,19 @@ function readLockOwner(text: string): LockOwner | null {
 
 /** The start time of a process (clock ticks since boot) from /proc; null where there is no /proc. */
 export function processStart(pid: number): string | null {
+  return processStat(pid)?.start ?? null;
+}
+
+/**
+ * A process's state (R, S, D, Z, …) and start time: fields 3 and 22 of /proc/<pid>/stat; null where
+ * there is no /proc (or no such process).
+ */
+function processStat(pid: number): { state: string; start: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid …": comm may hold spaces and parentheses, so count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] && fields[19] ? { state: fields[0], start: fields[19] } : null;
   } catch {
     return null;
   }
@@ -567,8 +576,11 @@ function isHeldBy(owner: LockOwner, writtenAtMs: number): boolean {
   if (owner.ns !== null && ours !== null && owner.ns !== ours) return Date.now() - writtenAtMs < LOCK_STALE_MS;
   if (owner.pid === process.pid) return false; // left by an earlier process that had this pid
   if (!isAlive(owner.pid)) return false;
-  const now = processStart(owner.pid);
-  if (now === null) return true; // no /proc: the pid is all there is to go by
+  const stat = processStat(owner.pid);
+  if (stat === null) return true; // no /proc: the pid is all there is to go by
+  // A process killed but not yet reaped by its parent (a zombie) has let go of everything it held.
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  const now = stat.start;
   if (owner.start !== null) return now === owner.start;
   // A bare pid: the process holding that pid now must have started before the lock was written.
   const startedAtMs = bootTimeMs() + (Number(now) * 1000) / CLOCK_TICKS_PER_SECOND;
