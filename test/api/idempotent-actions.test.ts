@@ -79,20 +79,22 @@ t.test('a rotation sent with If-None-Match shows its new secret, never a 304', a
   // POST: the rotation committed, its secret was shown nowhere, and a retry was the 409 withheld.
   const admin = await client('admin');
   const sub = await subscribe(admin.auth);
-  for (const [inm, version] of [
-    ['*', 1],
-    ['"3"', 2],
-  ] as const) {
-    const res = await app.inject({
+  const rotate = (inm: string, key: string) =>
+    app.inject({
       method: 'POST',
       url: `/v1/subscriptions/${sub.id}/secrets`,
-      headers: { ...admin.auth, 'if-match': `"${version}"`, 'if-none-match': inm, 'idempotency-key': `rotate-inm-${version}` },
+      headers: { ...admin.auth, 'if-match': '"1"', 'if-none-match': inm, 'idempotency-key': key },
       payload: {},
     });
-    t.equal(res.statusCode, 200, `If-None-Match: ${inm}`);
-    t.match(json(res), { version: version + 1, secret: /^whsec_/ });
-    t.equal(res.headers.etag, `"${version + 1}"`);
-  }
+  // `*` cannot hold beside If-Match (RFC 9110 §13.1.2): refused before anything rotates.
+  const refused = await rotate('*', 'rotate-inm-any');
+  t.equal(refused.statusCode, 412, 'If-None-Match: *');
+  t.match(json(refused), { code: 'version-mismatch', detail: /If-None-Match/ });
+  t.notMatch(refused.body, /whsec_/);
+  const res = await rotate('"2"', 'rotate-inm-new');
+  t.equal(res.statusCode, 200, 'If-None-Match naming the version the rotation makes; If-Match "1" still current');
+  t.match(json(res), { version: 2, secret: /^whsec_/ });
+  t.equal(res.headers.etag, '"2"');
 });
 
 t.test('concurrent rotations with one key rotate once', async (t) => {

@@ -26,8 +26,23 @@ export function expectedVersion(request: FastifyRequest): number {
       detail: 'If-Match must be one strong ETag as returned by this API, such as "3".',
     });
   }
-  return Number(m[1]);
+  const version = Number(m[1]);
+  // If-None-Match beside it (RFC 9110 §13.1.2): `*`, or the very version If-Match names, cannot hold
+  // when If-Match does, so the write is refused as a failed precondition; other tags let it through.
+  const inm = request.headers['if-none-match'];
+  if (typeof inm === 'string' && inm.split(',').some((t) => namesVersion(t.trim(), version))) {
+    throw new HttpProblem({
+      status: 412,
+      code: 'version-mismatch',
+      title: 'Precondition Failed',
+      detail: 'If-None-Match names the version If-Match asks for (or is *): both cannot hold, so nothing was changed.',
+    });
+  }
+  return version;
 }
+
+/** Whether an entity tag of If-None-Match names `version`, by the weak comparison (`W/"3"` names 3); `*` names any. */
+const namesVersion = (tag: string, version: number) => tag === '*' || tag.replace(/^W\//, '') === etag(version);
 
 /**
  * Sends a single resource with its ETag; answers a read (GET, HEAD) 304 when If-None-Match already
@@ -39,9 +54,8 @@ export function sendResource<T extends { version: number }>(request: FastifyRequ
   const tag = etag(resource.version);
   reply.header('ETag', tag);
   const inm = request.headers['if-none-match'];
-  const names = (t: string) => t === '*' || t.replace(/^W\//, '') === tag;
   const read = request.method === 'GET' || request.method === 'HEAD';
-  if (read && status === 200 && typeof inm === 'string' && inm.split(',').some((t) => names(t.trim()))) {
+  if (read && status === 200 && typeof inm === 'string' && inm.split(',').some((t) => namesVersion(t.trim(), resource.version))) {
     return reply.code(304).send();
   }
   return reply.code(status).send(resource);
