@@ -110,7 +110,7 @@ t.test('the dashboard shows the API’s figures, follows its filters and downloa
     };
     const shown = await readTable(page, figure);
     const expected: Cells = {};
-    for (const r of body.items) expected[`${r[category]}|${r[series]}`] = r.actions as number;
+    for (const r of body.items) expected[`${r[category]}|${r[series]}`] = r.status === 'not_reported' ? '.' : (r.actions as number);
     t.same(shown, expected, `${figure}: the page shows the API’s numbers (${Object.keys(expected).length} cells)`);
     return shown;
   };
@@ -158,6 +158,26 @@ t.test('the dashboard shows the API’s figures, follows its filters and downloa
     payload: { municipalityCode: 'GM0080', year: 2020, complete: true, nothingToReport: true },
   });
   t.equal(attested.statusCode, 201, 'GM0080 attests 2020: nothing to report');
+
+  // The analyst's view of 2020: Amsterdam's action, GM0080's attested 0, and a 0 nobody reported (the
+  // other LPP municipalities) shown as not reported, not as a figure.
+  await page.goto(`${address}/dashboard`);
+  n = await rendered(page, 0);
+  await page.selectOption('#municipality', '');
+  await page.selectOption('#programme', 'LPP');
+  await page.selectOption('#yearFrom', '2020');
+  await page.selectOption('#yearTo', '2020');
+  await page.click('#filters button[type=submit]');
+  n = await rendered(page, n);
+  const year2020 = await expectTable(
+    'municipality-year',
+    'year,municipality',
+    'yearFrom=2020&yearTo=2020&programme=LPP',
+    'municipalityCode',
+    'year',
+  );
+  t.match(year2020, { 'GM0363|2020': 1, 'GM0080|2020': 0 }, 'a counted action and an attested 0 are figures');
+  t.ok(Object.values(year2020).filter((v) => v === '.').length >= 5, 'the municipality-years nobody reported are marked, not shown as 0');
 
   // The public variant: open data, suppressed cells as x, no token.
   await page.goto(`${address}/dashboard/open`);

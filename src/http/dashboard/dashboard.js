@@ -439,7 +439,8 @@ async function analystFigures(f) {
   );
   const rule = yearLicence.countingRule;
   const licence = ['licensed', 'unlicensed'].filter((s) => !rule.licenceStatuses || rule.licenceStatuses.includes(s));
-  const value = (row) => ({ value: row?.actions ?? 0, attribute: 'None' });
+  // A 0 nobody reported (no actions, no attestation) is shown as not reported, as the API marks it.
+  const value = (row) => ({ value: row?.actions ?? 0, attribute: row?.status === 'not_reported' ? 'NotReported' : 'None' });
   const yl = byKeys(yearLicence.items, 'year', 'licenceStatus');
   const my = byKeys(municipalityYear.items, 'municipalityCode', 'year');
   const licenceSeries = () => licence.map((s) => ({ key: s, label: title('licenceStatus', s) }));
