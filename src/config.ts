@@ -51,6 +51,7 @@ const oidcIssuer = z.strictObject({
     .optional(),
   discoveryUrl: z.string().url().optional(),
   jwksCooldownMs: z.number().int().min(0).max(600_000).optional(),
+  jwksMaxAgeMs: z.number().int().min(100).max(86_400_000).optional(),
 });
 export type OidcIssuerConfig = z.infer<typeof oidcIssuer>;
 

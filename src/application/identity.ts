@@ -111,9 +111,13 @@ export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): Token
       reason: `This issuer serves ${issuer.municipalityCode} only: its tokens may be officers’ only, not ${role}s’ (who reach every municipality).`,
     };
   }
-  const claimed = text(claim(claims, issuer.municipalityClaim), 10);
-  // So a claim naming another municipality is refused too, never obeyed.
-  if (role === 'officer' && issuer.municipalityCode && claimed !== null && claimed !== issuer.municipalityCode) {
+  const raw = claim(claims, issuer.municipalityClaim);
+  const claimed = text(raw, 10);
+  // So a claim naming another municipality is refused too, never obeyed; so is one that is not a
+  // municipality's code at all (a list, a number, a text with control characters).
+  const absent = raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+  const names = typeof raw === 'string' ? raw.trim() : raw;
+  if (role === 'officer' && issuer.municipalityCode && !absent && names !== issuer.municipalityCode) {
     return {
       kind: 'forbidden',
       reason: `This issuer serves ${issuer.municipalityCode} only; the token’s ${issuer.municipalityClaim} claim names another municipality.`,

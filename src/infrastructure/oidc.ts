@@ -1,10 +1,17 @@
-import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
 
 /**
  * OpenID Connect / OAuth 2 bearer JWTs from the identity providers a deployment trusts. Per issuer
  * the discovery document is fetched once (on its first token) for its `jwks_uri`, and jose's remote
  * key set caches the keys: a token signed with a key id it does not know makes it fetch the set
- * again (at most once per cool-down), so an identity provider can rotate its keys without a restart.
+ * again (at most once per cool-down), so an identity provider can rotate its keys without a restart,
+ * and the set is fetched again before use once it is older than its maximum age, so a key the provider
+ * withdrew stops verifying within that age at the latest.
+ *
+ * When the provider cannot be reached (discovery or keys), its issuer counts as down for the cool-down,
+ * at most the 503's Retry-After (5 s): its tokens are checked against the keys last fetched, if still within their maximum
+ * age, and nothing is fetched, so a flood of tokens during an outage does not become a flood of requests
+ * to the provider. A token whose key is not among them is a 503 until the provider answers again.
  */
 
 export interface TrustedIssuer {
@@ -24,6 +31,8 @@ export interface TrustedIssuer {
   discoveryUrl?: string | undefined;
   /** The least time between two fetches of the key set (jose's cooldownDuration); default 30 s. */
   jwksCooldownMs?: number | undefined;
+  /** How old the fetched key set may grow before it is fetched again (jose's cacheMaxAge); default 10 min. */
+  jwksMaxAgeMs?: number | undefined;
 }
 
 export interface OidcOptions {
@@ -33,6 +42,9 @@ export interface OidcOptions {
   /** For tests: how discovery and keys are fetched. */
   fetchTimeoutMs?: number;
 }
+
+/** What a 503 for an unreachable identity provider asks a client to wait, in seconds (Retry-After). */
+export const IDENTITY_PROVIDER_RETRY_AFTER_S = 5;
 
 /** The result of checking a JWT: its verified claims, or why it is not accepted. */
 export type JwtCheck = { ok: true; issuer: TrustedIssuer; claims: JWTPayload } | { ok: false; unavailable: boolean; reason: string };
@@ -50,6 +62,8 @@ export function createOidcVerifier(opts: OidcOptions) {
   const byIssuer = new Map(opts.issuers.map((i) => [i.issuer, i]));
   const keySets = new Map<string, Promise<ReturnType<typeof createRemoteJWKSet>>>();
   const timeout = opts.fetchTimeoutMs ?? 5000;
+  /** Per issuer: until when its provider counts as down (nothing is fetched from it meanwhile). */
+  const downUntil = new Map<string, number>();
 
   async function discover(i: TrustedIssuer) {
     const url = i.discoveryUrl ?? `${i.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
@@ -65,7 +79,11 @@ export function createOidcVerifier(opts: OidcOptions) {
     if (doc?.issuer !== i.issuer || typeof doc.jwks_uri !== 'string') {
       throw new IdentityProviderUnavailable(`the discovery document of ${i.issuer} names another issuer or no jwks_uri`);
     }
-    return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: timeout, cooldownDuration: i.jwksCooldownMs ?? 30_000 });
+    return createRemoteJWKSet(new URL(doc.jwks_uri), {
+      timeoutDuration: timeout,
+      cooldownDuration: i.jwksCooldownMs ?? 30_000,
+      cacheMaxAge: i.jwksMaxAgeMs ?? 600_000,
+    });
   }
 
   /** The issuer's key set; a failed discovery is forgotten, so the next token tries again. */
@@ -88,8 +106,9 @@ export function createOidcVerifier(opts: OidcOptions) {
     }
     const issuer = typeof iss === 'string' ? byIssuer.get(iss) : undefined;
     if (!issuer) return { ok: false, unavailable: false, reason: 'the token’s issuer is not trusted here' };
+    const down = Date.now() < (downUntil.get(issuer.issuer) ?? 0);
     try {
-      const keys = await keysOf(issuer);
+      const keys = down ? await lastKnownKeys(issuer) : await keysOf(issuer);
       const { payload } = await jwtVerify(token, keys, {
         issuer: issuer.issuer,
         audience: issuer.audience,
@@ -99,16 +118,10 @@ export function createOidcVerifier(opts: OidcOptions) {
       });
       return { ok: true, issuer, claims: payload };
     } catch (err) {
-      if (err instanceof IdentityProviderUnavailable) return { ok: false, unavailable: true, reason: err.message };
-      // jose's remote key set: a timeout, a network error, an answer other than 200 or not JSON (a plain
-      // JOSEError, which jose throws for nothing else), or no key set in it: the keys could not be read.
-      if (
-        err instanceof errors.JWKSTimeout ||
-        err instanceof errors.JWKSInvalid ||
-        (err instanceof errors.JOSEError && err.code === errors.JOSEError.code) ||
-        (err instanceof TypeError && /fetch/i.test(err.message))
-      ) {
-        return { ok: false, unavailable: true, reason: `the keys of ${issuer.issuer} could not be fetched` };
+      const unavailable = providerUnavailable(err, issuer, down);
+      if (unavailable) {
+        if (!down) downUntil.set(issuer.issuer, Date.now() + outageMsOf(issuer));
+        return { ok: false, unavailable: true, reason: unavailable };
       }
       if (err instanceof errors.JWTExpired) return { ok: false, unavailable: false, reason: 'the token has expired' };
       if (err instanceof errors.JWTClaimValidationFailed)
@@ -119,7 +132,39 @@ export function createOidcVerifier(opts: OidcOptions) {
     }
   }
 
+  /**
+   * While an issuer is down: the keys fetched before, as a local set (no fetch), if they are within their
+   * maximum age; otherwise the provider is as unavailable as it was.
+   */
+  async function lastKnownKeys(i: TrustedIssuer) {
+    const remote = await keySets.get(i.issuer);
+    const known = remote?.fresh ? remote.jwks() : undefined;
+    if (!known) throw new IdentityProviderUnavailable(`${i.issuer} could not be reached a moment ago`);
+    return createLocalJWKSet(known);
+  }
+
   return { verify, trusts: (iss: string) => byIssuer.has(iss) };
+}
+
+/** How long an issuer whose provider could not be reached counts as down: its cool-down, at most the 503's Retry-After. */
+const outageMsOf = (i: TrustedIssuer) => Math.min(i.jwksCooldownMs ?? 30_000, IDENTITY_PROVIDER_RETRY_AFTER_S * 1000);
+
+/** Why the provider behind `issuer` could not answer, or null when `err` is about the token itself. */
+function providerUnavailable(err: unknown, issuer: TrustedIssuer, down: boolean): string | null {
+  if (err instanceof IdentityProviderUnavailable) return err.message;
+  // Down, and the token's key is not among those last fetched: it may be a new one, which cannot be fetched now.
+  if (down && err instanceof errors.JWKSNoMatchingKey) return `${issuer.issuer} could not be reached a moment ago`;
+  // jose's remote key set: a timeout, a network error, an answer other than 200 or not JSON (a plain
+  // JOSEError, which jose throws for nothing else), or no key set in it: the keys could not be read.
+  if (
+    err instanceof errors.JWKSTimeout ||
+    err instanceof errors.JWKSInvalid ||
+    (err instanceof errors.JOSEError && err.code === errors.JOSEError.code) ||
+    (err instanceof TypeError && /fetch/i.test(err.message))
+  ) {
+    return `the keys of ${issuer.issuer} could not be fetched`;
+  }
+  return null;
 }
 
 export type OidcVerifier = ReturnType<typeof createOidcVerifier>;

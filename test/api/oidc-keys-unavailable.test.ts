@@ -39,3 +39,69 @@ t.test('keys or discovery that cannot be read are a 503, and cost the caller not
   const back = await app.inject({ url: '/v1/municipalities', headers });
   t.equal(back.statusCode, 200, `the provider is back: the same token is accepted, its address not held to a failure limit (${back.body})`);
 });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('an outage costs the provider one request per cool-down, not one per token; keys fetched before still verify', async (t) => {
+  const idp = await jwtIssuer(AUDIENCE);
+  const unreachable = await jwtIssuer(AUDIENCE);
+  t.teardown(idp.close);
+  t.teardown(unreachable.close);
+  unreachable.state.discovery = 'html';
+  const cooldown = 1000; // the least time between two fetches, and so how long a failed provider rests
+  const { app } = await build(t, {
+    config: {
+      OIDC_ISSUERS: JSON.stringify([
+        { issuer: idp.url, audience: AUDIENCE, jwksCooldownMs: cooldown },
+        { issuer: unreachable.url, audience: AUDIENCE, jwksCooldownMs: cooldown },
+      ]),
+    },
+  });
+  const claims = { roles: ['officer'], municipality_code: 'GM0363', client_id: 'zaaksysteem' };
+  const ask = async (token: string) =>
+    (await app.inject({ url: '/v1/municipalities', headers: { authorization: `Bearer ${token}` } })).statusCode;
+  const known = await idp.token(claims);
+  const unknownKey = await idp.token(claims, 'zaaksysteem', 'k9');
+
+  t.equal(await ask(known), 200);
+  t.same(idp.requests, { discovery: 1, keys: 1 });
+  await sleep(cooldown + 100);
+  idp.state.keys = 500;
+  const during: number[] = [];
+  for (let i = 0; i < 10; i++) during.push(await ask(unknownKey));
+  t.same(during, Array(10).fill(503), 'a key it does not know cannot be checked while the provider is down: 503 each time');
+  t.equal(idp.requests.keys, 2, 'and the key set was asked for once');
+  t.equal(await ask(known), 200, 'a token signed with a key fetched before is still checked, from memory');
+  t.equal(idp.requests.keys, 2);
+
+  const refused: number[] = [];
+  for (let i = 0; i < 10; i++) refused.push(await ask(await unreachable.token(claims)));
+  t.same(refused, Array(10).fill(503), 'a provider whose discovery fails: 503 each time');
+  t.equal(unreachable.requests.discovery, 1, 'and its discovery was asked for once');
+
+  await sleep(cooldown + 100);
+  idp.state.keys = 200;
+  t.equal(await ask(unknownKey), 401, 'after the rest, the provider is asked again: the key is not its');
+  t.equal(idp.requests.keys, 3);
+  unreachable.state.discovery = 'ok';
+  t.equal(await ask(await unreachable.token(claims)), 200, 'and a provider back from its outage is used again');
+});
+
+t.test('a key the provider withdrew stops verifying within jwksMaxAgeMs, without a token that asks for a new key', async (t) => {
+  const idp = await jwtIssuer(AUDIENCE);
+  t.teardown(idp.close);
+  const maxAge = 300;
+  const { app } = await build(t, {
+    config: { OIDC_ISSUERS: JSON.stringify([{ issuer: idp.url, audience: AUDIENCE, jwksMaxAgeMs: maxAge }]) },
+  });
+  const claims = { roles: ['officer'], municipality_code: 'GM0363', client_id: 'zaaksysteem' };
+  const ask = async (token: string) => app.inject({ url: '/v1/municipalities', headers: { authorization: `Bearer ${token}` } });
+  const old = await idp.token(claims);
+  t.equal((await ask(old)).statusCode, 200);
+  idp.state.served = ['k2']; // k1 withdrawn (say it leaked), k2 in its place
+  await sleep(maxAge + 100);
+  const withdrawn = await ask(old);
+  t.equal(withdrawn.statusCode, 401, 'the withdrawn key no longer verifies');
+  t.match(withdrawn.body, /no key of the issuer matches/);
+  t.equal((await ask(await idp.token(claims, 'zaaksysteem', 'k2'))).statusCode, 200, 'its successor does');
+});

@@ -9,11 +9,18 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
  * OpenID Provider see oidc.ts (test/process/oidc.test.ts).
  */
 export async function jwtIssuer(audience: string) {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = { ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid: 'k1' };
-  const state = { discovery: 'ok' as 'ok' | 'html', keys: 200 };
+  const pairs = { k1: await generateKeyPair('ES256'), k2: await generateKeyPair('ES256') };
+  const jwks = {
+    k1: { ...(await exportJWK(pairs.k1.publicKey)), alg: 'ES256', use: 'sig', kid: 'k1' },
+    k2: { ...(await exportJWK(pairs.k2.publicKey)), alg: 'ES256', use: 'sig', kid: 'k2' },
+  };
+  /** `served`: the key ids the key set publishes (a rotation takes one out). */
+  const state = { discovery: 'ok' as 'ok' | 'html', keys: 200, served: ['k1'] as ('k1' | 'k2')[] };
+  /** How often each was asked for: what an outage costs the provider. */
+  const requests = { discovery: 0, keys: 0 };
   const server = http.createServer((req, res) => {
     if (req.url === '/.well-known/openid-configuration') {
+      requests.discovery += 1;
       if (state.discovery === 'html') {
         res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
         return;
@@ -21,22 +28,26 @@ export async function jwtIssuer(audience: string) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
       return;
     }
+    if (req.url === '/jwks') requests.keys += 1;
     if (req.url === '/jwks' && state.keys === 200) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.served.map((k) => jwks[k]) }));
       return;
     }
     res.writeHead(req.url === '/jwks' ? state.keys : 404).end('unavailable');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  /** A signed token of `sub` with these claims, valid for five minutes. */
-  const token = (claims: Record<string, unknown>, sub = 'zaaksysteem') =>
+  /**
+   * A signed token of `sub` with these claims, valid for five minutes, signed with key `kid`; a kid the
+   * issuer never had (`k9`) is signed with k1's key.
+   */
+  const token = (claims: Record<string, unknown>, sub = 'zaaksysteem', kid = 'k1') =>
     new SignJWT(claims)
-      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setProtectedHeader({ alg: 'ES256', kid })
       .setIssuer(url)
       .setAudience(audience)
       .setSubject(sub)
       .setExpirationTime('5m')
-      .sign(privateKey);
-  return { url, state, token, close: () => new Promise((resolve) => server.close(resolve)) };
+      .sign((kid === 'k2' ? pairs.k2 : pairs.k1).privateKey);
+  return { url, state, requests, token, close: () => new Promise((resolve) => server.close(resolve)) };
 }

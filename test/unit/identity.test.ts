@@ -24,6 +24,12 @@ t.test('an issuer that serves one municipality cannot speak for another', async 
   const other = identityFromClaims(amsterdam, { ...officer, municipality_code: 'GM0599' });
   t.equal(other.kind, 'forbidden', 'a claim naming another municipality is refused, never obeyed');
   t.notMatch(other, { principal: { municipalityCode: 'GM0599' } });
+  // A claim that is not a municipality's code at all is no agreement either.
+  for (const odd of [['GM0599'], ['GM0363'], 599, 'GM0599\u0001', { code: 'GM0363' }, true]) {
+    const res = identityFromClaims(amsterdam, { ...officer, municipality_code: odd });
+    t.equal(res.kind, 'forbidden', `municipality_code ${JSON.stringify(odd)} is refused`);
+  }
+  t.equal(identityFromClaims(amsterdam, { ...officer, municipality_code: '' }).kind, 'ok', 'an empty claim is no claim');
 });
 
 t.test('an issuer without a fixed municipality takes the claim', async (t) => {

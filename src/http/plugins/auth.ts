@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { type ActingPerson, clientContext, type Principal, type RequestContext, type Role } from '../../application/context.js';
 import type { TokenIdentities } from '../../application/identity.js';
 import type { FailureCounter } from '../../infrastructure/auth-failures.js';
-import { looksLikeJwt } from '../../infrastructure/oidc.js';
+import { IDENTITY_PROVIDER_RETRY_AFTER_S, looksLikeJwt } from '../../infrastructure/oidc.js';
 import { RecentWriters } from '../../infrastructure/read-routing.js';
 import { HttpProblem } from '../problem.js';
 import { hasControlCharacter } from '../schemas/common.js';
@@ -128,7 +128,7 @@ export default fp(
             status: 503,
             code: 'identity-provider-unavailable',
             detail: 'The identity provider that issued the token cannot be reached to check it; retry in a moment.',
-            headers: { 'Retry-After': '5' },
+            headers: { 'Retry-After': String(IDENTITY_PROVIDER_RETRY_AFTER_S) },
           });
         } else refusal = `The token is not accepted: ${identity.reason}.`;
       } else if (token && token.length <= 512) {
