@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { InjectOptions, LightMyRequestResponse as Response } from 'fastify';
 import t from 'tap';
 import { API_VERSION } from '../../src/lib/version.js';
@@ -205,6 +207,46 @@ t.test('http hygiene: a body sent to an operation that takes none is a 400 namin
   const revoked = await revoke({});
   t.equal(revoked.statusCode, 200, `a DELETE with {}: ${revoked.body}`);
   t.equal((await app.inject(list)).statusCode, 401, 'and that one was done');
+});
+
+t.test('http hygiene: Authorization or Content-Type sent twice is a 400 naming it, not the first one read', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  // Node would keep the first of each and drop the second without a word.
+  const send = (headers: string[], method = 'GET', body?: string) =>
+    new Promise<{ status: number; body: string; type: string | undefined }>((resolve, reject) => {
+      // Headers as a list, as they go on the wire (then Node adds no Host of its own).
+      const list = ['Host', `127.0.0.1:${port}`, ...headers];
+      const req = http.request({ host: '127.0.0.1', port, method, path: '/v1/establishments', headers: list }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, type: res.headers['content-type'] }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const token = officer.auth.authorization;
+  t.equal((await send(['Authorization', token])).status, 200, 'one token: read');
+  for (const pair of [
+    [token, 'Bearer er_someone_else_entirely_000000'],
+    ['Bearer er_someone_else_entirely_000000', token],
+  ]) {
+    const res = await send(['Authorization', pair[0] as string, 'authorization', pair[1] as string]);
+    t.equal(res.status, 400, 'two tokens, in either order: 400');
+    t.match(res.type, /^application\/problem\+json/);
+    t.match(JSON.parse(res.body), { code: 'invalid-input', invalidParams: [{ name: 'authorization', code: 'repeated_header' }] });
+  }
+  const body = JSON.stringify(sample.establishment());
+  const twoTypes = await send(['Authorization', token, 'Content-Type', 'application/json', 'Content-Type', 'text/csv'], 'POST', body);
+  t.equal(twoTypes.status, 400, 'two body types: 400, nothing created');
+  t.match(JSON.parse(twoTypes.body), { invalidParams: [{ name: 'content-type', code: 'repeated_header' }] });
+  const list = JSON.parse((await send(['Authorization', token])).body) as { totalItems: number };
+  t.equal(list.totalItems, 0, 'nothing was created');
 });
 
 t.test('http hygiene: success responses carry API-Version, security headers and X-Request-Id', async (t) => {

@@ -124,6 +124,26 @@ function malformedQueryKeys(url: string): InvalidParam[] {
   return invalid;
 }
 
+/**
+ * Headers that hold one value, not a list (RFC 9110 §5.3), of which Node keeps the first when one is
+ * sent twice and silently drops the rest: a request with two tokens or two body types is ambiguous.
+ */
+const ONE_VALUE_ONLY = new Set(['authorization', 'content-type']);
+
+/** Each one-value header the request sends more than once, as an invalid parameter. */
+function repeatedHeaders(request: FastifyRequest): InvalidParam[] {
+  const raw = request.raw.rawHeaders;
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    if (!ONE_VALUE_ONLY.has(name)) continue;
+    if (seen.has(name)) repeated.add(name);
+    seen.add(name);
+  }
+  return [...repeated].map((name) => ({ name, code: 'repeated_header', reason: 'is sent more than once; send it once' }));
+}
+
 /** The headers the audit trail keeps as text (plugins/auth.ts): read as UTF-8, as they are sent. */
 const STORED_TEXT_HEADERS = ['x-audit-reason', 'x-acting-user', 'x-acting-user-name'] as const;
 
@@ -147,6 +167,8 @@ export default fp(
       if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
         throw new HttpProblem({ status: 400, code: 'missing-host', detail: 'An HTTP/1.1 request needs a Host header.' });
       }
+      const repeated = repeatedHeaders(request);
+      if (repeated.length > 0) throw badRequest(repeated);
       // A trailing slash names no resource (ADR /core/no-trailing-slash): 404, never a redirect.
       // Checked here, after the headers every response needs, because the router would read
       // `/establishments/` as an empty `:id`.
