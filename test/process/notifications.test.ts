@@ -271,11 +271,14 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
   t.equal(timedOut[0]?.attempt, 1, 'the first attempt of the new period');
   const [wait] = (
     (await ctx.database.owner.execute(
-      sql`select extract(epoch from d.next_attempt_at - a.attempted_at) * 1000 as ms from deliveries d
+      // attempted_at is when the call was made; the wait counts from its end (duration_ms later).
+      sql`select extract(epoch from d.next_attempt_at - a.attempted_at) * 1000 - a.duration_ms as ms, a.duration_ms as took from deliveries d
           join delivery_attempts a on a.delivery_id = d.id where d.subscription_id = ${sub.id}
           order by a.attempted_at desc limit 1`,
-    )) as unknown as { rows: { ms: number | string }[] }
+    )) as unknown as { rows: { ms: number | string; took: number }[] }
   ).rows;
+  t.ok(Number(wait?.took) >= 300, 'the attempt took the response timeout');
+  t.ok(Number(wait?.ms) >= 0, 'its time is when the call was made: the retry is due after the call ended, not before');
   t.ok(Number(wait?.ms) <= 25, `the next try waits the base backoff (${Number(wait?.ms).toFixed(0)} ms)`);
 
   flaky.behaviour = 'ok';
@@ -287,6 +290,30 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
     await app.inject({ url: `${url}/deliveries?status=succeeded`, headers: amsterdam.auth }),
   ).items;
   t.match(ok, [{ outcome: 'succeeded', statusCode: 204 }]);
+});
+
+t.test('a receiver that does not answer holds up no other: theirs arrive while its call is still open', async (t) => {
+  const slow = await webhookReceiver();
+  const quick = await webhookReceiver();
+  t.teardown(() => slow.close());
+  t.teardown(() => quick.close());
+  slow.behaviour = 'hang';
+  const stalled = await subscribe(amsterdam.auth, slow, 'stalled');
+  await subscribe(amsterdam.auth, quick, 'quick');
+  dispatching(t, { responseTimeoutMs: 10_000 });
+
+  const first = await make.establishment(amsterdam.auth);
+  await slow.until(() => slow.held.length === 1, 'the stalled receiver holds the first event’s call open');
+  await quick.until(() => quick.at('quick').some((r) => r.event.subject === first.id), 'the first event at the quick receiver');
+  // Sent while the stalled call is open (its receiver answers nothing for 10 s): made, fanned out, sent.
+  const second = await make.establishment(amsterdam.auth);
+  await quick.until(() => quick.at('quick').some((r) => r.event.subject === second.id), 'the second event at the quick receiver', 8000);
+  const [attempts] = (
+    (await ctx.database.owner.execute(
+      sql`select count(*)::int as n from delivery_attempts where subscription_id = ${stalled.id}`,
+    )) as unknown as { rows: { n: number }[] }
+  ).rows;
+  t.equal(Number(attempts?.n), 0, 'the stalled call has no outcome yet: the quick receiver did not wait for it');
 });
 
 t.test('giving a delivery up and disabling its subscription commit together, or neither does', async (t) => {

@@ -46,7 +46,8 @@ const ALL = { kind: 'all' } as const;
 /**
  * Delivers the outbox: fans events out into deliveries, claims due deliveries under a lease (FOR
  * UPDATE SKIP LOCKED, so instances on one database never send one attempt twice), sends each as a
- * signed CloudEvent, and records the outcome: delivered, retried after a backoff with jitter, or
+ * signed CloudEvent (up to batchSize at once, a new one claimed as soon as one is done), and records
+ * each outcome as its answer comes: delivered, retried after a backoff with jitter, or
  * given up after `giveUpAfterMs` (the subscription is then disabled through `disable`). A process
  * killed mid-delivery leaves a lease that runs out; the delivery is then attempted again (at least
  * once: receivers de-duplicate by the event's `id`).
@@ -72,7 +73,8 @@ export function createDispatcher(
   async function send(d: ClaimedDelivery) {
     // The stored event, with its place in the outbox: the same body on every attempt of every delivery.
     const body = JSON.stringify({ ...(d.event as object), sequence: sequenceOf(d.eventSeq) });
-    const timestamp = Math.floor(Date.now() / 1000);
+    const attemptedAt = new Date();
+    const timestamp = Math.floor(attemptedAt.getTime() / 1000);
     const secrets = [d.secret];
     if (d.previousSecret && d.previousSecretExpiresAt && d.previousSecretExpiresAt.getTime() > Date.now()) secrets.push(d.previousSecret);
     const result = await sender.post(d.callbackUrl, body, {
@@ -104,7 +106,7 @@ export function createDispatcher(
       durationMs: result.durationMs,
       error: result.error?.slice(0, 500) ?? null,
       responseExcerpt: result.excerpt,
-      attemptedAt: new Date(),
+      attemptedAt,
     };
     if (!ok) {
       const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
@@ -113,13 +115,44 @@ export function createDispatcher(
     return { d, aborted: false as const, attempt, next, givingUp, error: result.error ?? `HTTP ${result.statusCode}` };
   }
 
+  type Outcome = Awaited<ReturnType<typeof send>>;
+  /** Deliveries this dispatcher is sending: at most batchSize at once. */
+  const inFlight = new Set<Promise<void>>();
+  /** Outcomes of finished calls, not yet recorded. */
+  const finished: Outcome[] = [];
+
   /**
-   * Sends a round's deliveries at once, then records every outcome in one transaction, which also
-   * disables the subscription of a delivery given up: the two commit together, so no subscription
-   * stays active over a delivery it abandoned (its owner would never learn to redeliver).
+   * Claims as many due deliveries as there are free places and starts sending each; a call that ends
+   * leaves its outcome in `finished` and wakes the loop, so a slow receiver holds up no other delivery.
+   * Returns the sends started.
    */
-  async function deliver(claimed: ClaimedDelivery[]): Promise<void> {
-    const sent = await Promise.all(claimed.map(send));
+  async function claimAndStart(): Promise<Promise<void>[]> {
+    const free = options.batchSize - inFlight.size;
+    if (free <= 0) return [];
+    const claimed = await withTenant(database.db, ALL, (tx) => claimDue(tx, free, leaseMs, randomUUID()));
+    return claimed.map((d) => {
+      const sending: Promise<void> = send(d)
+        .then((o) => {
+          finished.push(o);
+        })
+        .finally(() => {
+          inFlight.delete(sending);
+          wake?.();
+        });
+      inFlight.add(sending);
+      return sending;
+    });
+  }
+
+  /**
+   * Records the outcomes of the calls that ended since the last time, in one transaction, which also
+   * disables the subscription of a delivery given up: the two commit together, so no subscription
+   * stays active over a delivery it abandoned (its owner would never learn to redeliver). Not recorded
+   * (the database away): their leases run out and the deliveries are attempted again (at least once).
+   */
+  async function recordFinished(): Promise<number> {
+    const sent = finished.splice(0);
+    if (sent.length === 0) return 0;
     const outcomes = sent.filter((o) => !o.aborted);
     const cut = sent.filter((o) => o.aborted);
     const givenUp = await withTenant(database.db, ALL, async (tx) => {
@@ -142,6 +175,7 @@ export function createDispatcher(
     for (const o of givenUp) {
       log.error({ subscriptionId: o.d.subscriptionId, eventId: o.d.eventId }, 'webhook delivery given up; subscription disabled');
     }
+    return sent.length;
   }
 
   /**
@@ -183,17 +217,28 @@ export function createDispatcher(
     return deliveries + events.looked;
   }
 
-  /** One round: fan out, claim, deliver, prune when due. Returns how much it did (0: nothing to do). */
-  async function tick(): Promise<number> {
+  /**
+   * One round: fan out, claim due deliveries for the free places and start sending them, prune when due.
+   * `waitForSends`: return once this round's deliveries are recorded (tick(), for tests and tools); the
+   * running loop does not wait, so a receiver that is slow to answer holds up no other delivery.
+   * Returns how much it did (0: nothing to do).
+   */
+  async function round(waitForSends: boolean): Promise<number> {
+    const recorded = await recordFinished();
     const fanned = await withTenant(database.db, ALL, (tx) => fanOut(tx, FAN_OUT_BATCH));
-    const claimed = await withTenant(database.db, ALL, (tx) => claimDue(tx, options.batchSize, leaseMs, randomUUID()));
-    if (claimed.length > 0) await deliver(claimed);
-    if (fanned + claimed.length > 0 && Date.now() - lastReported > 10_000) {
+    const started = await claimAndStart();
+    if (waitForSends) {
+      await Promise.all(started);
+      await recordFinished();
+    }
+    if (fanned + started.length > 0 && Date.now() - lastReported > 10_000) {
       lastReported = Date.now();
       log.info(await stats(), 'notification backlog');
     }
-    return fanned + claimed.length + (await prune());
+    return recorded + fanned + started.length + (await prune());
   }
+
+  const tick = () => round(true);
 
   const stats = () => withTenant(database.db, ALL, (tx) => backlog(tx));
 
@@ -201,11 +246,12 @@ export function createDispatcher(
     while (running) {
       let worked = 0;
       try {
-        worked = await tick();
+        worked = await round(false);
       } catch (err) {
         log.error({ err }, 'notification dispatcher round failed');
       }
-      if (worked === 0 && running) {
+      // Nothing to do, or every place taken: wait for a place to free up, or pollMs at most.
+      if ((worked === 0 || inFlight.size >= options.batchSize) && running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, options.pollMs);
           wake = () => {
@@ -216,6 +262,9 @@ export function createDispatcher(
         wake = null;
       }
     }
+    // Cut by stop(): given back before the loop ends.
+    await Promise.all(inFlight);
+    await recordFinished().catch((err) => log.error({ err }, 'recording the last webhook deliveries failed'));
   }
 
   return {
