@@ -136,7 +136,10 @@ export async function buildApp(opts: BuildAppOptions) {
     readYourWritesMs: config.READ_YOUR_WRITES_MS,
     identify:
       issuers.length > 0
-        ? createTokenIdentities(createOidcVerifier({ issuers, clockToleranceSeconds: config.OIDC_CLOCK_TOLERANCE_S ?? 30 }))
+        ? createTokenIdentities(
+            createOidcVerifier({ issuers, clockToleranceSeconds: config.OIDC_CLOCK_TOLERANCE_S ?? 30 }),
+            services.queries.municipalities.registered,
+          )
         : undefined,
     refusalDelayMs: config.AUTH_FAILURE_DELAY_MS ?? 0,
     ...(config.AUTH_FAILURES_PER_MINUTE ? { failures: new MemoryFailureCounter(config.AUTH_FAILURES_PER_MINUTE) } : {}),

@@ -142,13 +142,25 @@ export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): Token
   };
 }
 
-/** Verifies a bearer JWT and says who it speaks for. */
-export function createTokenIdentities(verifier: OidcVerifier) {
+/**
+ * Verifies a bearer JWT and says who it speaks for. An officer's municipality must be registered here
+ * (`registered`): a code the identity provider got wrong would otherwise read as a municipality with
+ * no records, where an API client's officer can only be made for a registered one.
+ */
+export function createTokenIdentities(verifier: OidcVerifier, registered: (municipalityCode: string) => Promise<boolean>) {
   return async function identify(token: string): Promise<TokenIdentity> {
     const checked = await verifier.verify(token);
     if (!checked.ok)
       return checked.unavailable ? { kind: 'unavailable', reason: checked.reason } : { kind: 'invalid', reason: checked.reason };
-    return identityFromClaims(checked.issuer, checked.claims as Claims);
+    const identity = identityFromClaims(checked.issuer, checked.claims as Claims);
+    const code = identity.kind === 'ok' ? identity.principal.municipalityCode : null;
+    if (code && !(await registered(code))) {
+      return {
+        kind: 'forbidden',
+        reason: `The token’s municipality ${code} is not registered in this registry (GET /v1/municipalities lists those that are).`,
+      };
+    }
+    return identity;
   };
 }
 

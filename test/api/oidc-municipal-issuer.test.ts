@@ -36,3 +36,29 @@ t.test('a municipality’s own identity provider makes officers of that municipa
   const analyst = await app.inject({ url: '/v1/statistics/enforcement-actions?municipalityCode=GM0599', headers: await bearer('analyst') });
   t.equal(analyst.statusCode, 403, 'nor an analyst who reads every municipality’s figures');
 });
+
+t.test('an officer token naming a municipality that is not registered is a 403 naming it, not an empty registry', async (t) => {
+  const idp = await jwtIssuer(AUDIENCE);
+  t.teardown(idp.close);
+  const { app } = await build(t, { config: { OIDC_ISSUERS: JSON.stringify([{ issuer: idp.url, audience: AUDIENCE }]) } });
+  const as = async (code: string) => ({
+    authorization: `Bearer ${await idp.token({ roles: 'officer', municipality_code: code, client_id: 'zaaksysteem' })}`,
+  });
+
+  const registered = await app.inject({ url: '/v1/establishments', headers: await as('GM0363') });
+  t.equal(registered.statusCode, 200, 'a registered municipality’s officer works');
+  for (const url of ['/v1/establishments', '/v1/statistics/enforcement-actions']) {
+    const res = await app.inject({ url, headers: await as('GM9999') });
+    t.equal(res.statusCode, 403, `${url}: ${res.body}`);
+    t.match(json(res), { code: 'forbidden', detail: /GM9999 is not registered/ });
+  }
+  // Registered later (an admin adds it): its officers work from then on.
+  const admin = await app.inject({
+    method: 'POST',
+    url: '/v1/municipalities',
+    headers: { authorization: `Bearer ${await idp.token({ roles: 'admin', client_id: 'beheer' })}` },
+    payload: { code: 'GM9999', name: 'Nieuwe gemeente' },
+  });
+  t.equal(admin.statusCode, 201, admin.body);
+  t.equal((await app.inject({ url: '/v1/establishments', headers: await as('GM9999') })).statusCode, 200, 'once registered: 200');
+});
