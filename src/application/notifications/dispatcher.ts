@@ -132,9 +132,13 @@ export function createDispatcher(
     const claimed = await withTenant(database.db, ALL, (tx) => claimDue(tx, free, leaseMs, randomUUID()));
     return claimed.map((d) => {
       const sending: Promise<void> = send(d)
-        .then((o) => {
-          finished.push(o);
-        })
+        .then(
+          (o) => {
+            finished.push(o);
+          },
+          // Nothing to record: the lease runs out and the delivery is attempted again.
+          (err) => log.error({ err, deliveryId: d.id, eventId: d.eventId }, 'sending a webhook delivery failed'),
+        )
         .finally(() => {
           inFlight.delete(sending);
           wake?.();
