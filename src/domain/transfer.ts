@@ -47,7 +47,7 @@ export const COLUMNS = {
   ],
 } as const satisfies Record<RecordType, readonly string[]>;
 
-/** Columns a file must have; every other column of the record type may be left out (empty). */
+/** Columns whose cells must hold a value; the others may be empty (every column must be in a file's header). */
 export const REQUIRED_COLUMNS: Record<RecordType, readonly string[]> = {
   establishments: ['externalReference', 'name', 'kind', 'street', 'houseNumber', 'postalCode', 'city'],
   licences: ['externalReference', 'establishmentReference', 'licenceNumber', 'validFrom', 'statusHistory'],

@@ -78,7 +78,11 @@ export function separatorOf(headerLine: string): ',' | ';' {
   return count(';') > count(',') ? ';' : ',';
 }
 
-/** Checks a header: every column known, none twice, the required ones there; every fault listed. */
+/**
+ * Checks a header: every column known, none twice, and every column of the template there, optional
+ * ones too: an update replaces the record with the file's row, so a column left out would clear what it
+ * holds (an empty cell in a column that is there is how a file clears a value). Every fault listed.
+ */
 function checkHeader(type: RecordType, header: string[]): void {
   const known = new Set<string>(COLUMNS[type]);
   const issues: InvalidParam[] = [];
@@ -88,8 +92,12 @@ function checkHeader(type: RecordType, header: string[]): void {
     else if (seen.has(h)) issues.push({ name: h, code: 'duplicate_column', reason: 'this column appears twice' });
     seen.add(h);
   }
-  for (const r of REQUIRED_COLUMNS[type]) {
-    if (!seen.has(r)) issues.push({ name: r, code: 'missing_column', reason: 'this column is required' });
+  for (const c of COLUMNS[type]) {
+    if (seen.has(c)) continue;
+    const reason = REQUIRED_COLUMNS[type].includes(c)
+      ? 'this column is required'
+      : 'this column must be there, empty where there is no value: an update replaces the whole record';
+    issues.push({ name: c, code: 'missing_column', reason });
   }
   if (issues.length > 0) {
     throw fileProblem(

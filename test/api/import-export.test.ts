@@ -454,9 +454,13 @@ t.test('bad files get clear answers', async (t) => {
   t.match(json(header), { code: 'invalid-header' });
   const names = json<{ invalidParams: { name: string; code: string }[] }>(header).invalidParams.map((p) => `${p.name}:${p.code}`);
   t.same(names.sort(), [
+    'bagId:missing_column',
     'city:missing_column',
     'colour:unknown_column',
     'houseNumber:missing_column',
+    'houseNumberAddition:missing_column',
+    'kvkNumber:missing_column',
+    'municipalityCode:missing_column',
     'naam:unknown_column',
     'name:missing_column',
     'postalCode:missing_column',
@@ -527,6 +531,29 @@ t.test('bad files get clear answers', async (t) => {
   t.match(job, { state: 'succeeded', counts: { created: 1 } }, JSON.stringify(job.problems));
   const stored = json<{ items: { name: string }[] }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth }));
   t.equal(stored.items[0]?.name, '=1+1', 'stored as the text it is');
+});
+
+t.test('an optional column left out of the header is a 400, not a cleared value on every record the file updates', async (t) => {
+  const a = await setUp(t);
+  const withKvk = await a.importFile(
+    `${EST_HEADER}
+KVK-1,GM0363,Club,club,Kade,1,,1012DK,Amsterdam,12345678,
+`,
+    'recordType=establishments',
+  );
+  t.match(withKvk, { state: 'succeeded', counts: { created: 1 } });
+  const withoutKvk = await a.upload(
+    `${EST_HEADER.replace(',kvkNumber', '')}
+KVK-1,GM0363,Club,club,Kade,1,,1012DK,Amsterdam,
+`,
+    'recordType=establishments',
+  );
+  t.equal(withoutKvk.statusCode, 400, 'a file without the kvkNumber column');
+  t.match(json(withoutKvk), { code: 'invalid-header', invalidParams: [{ name: 'kvkNumber', code: 'missing_column' }] });
+  const kept = json<{ items: { externalReference: string; kvkNumber: string | null }[] }>(
+    await a.app.inject({ url: '/v1/establishments?pageSize=100', headers: a.officer.auth }),
+  ).items.find((e) => e.externalReference === 'KVK-1');
+  t.equal(kept?.kvkNumber, '12345678', 'the stored KvK number stays');
 });
 
 t.test('tenancy: only officers import, each into and out of their own municipality', async (t) => {
