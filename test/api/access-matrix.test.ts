@@ -75,7 +75,8 @@ t.test('access matrix: every route × role', async (t) => {
   const sharedRelease = json<{ number: number }>(
     await app.inject({ method: 'POST', url: '/v1/statistics/releases', headers: admin.auth, payload: { title: 'shared' } }),
   ).number;
-  const importFile = 'externalReference,name,kind,street,houseNumber,postalCode,city\nM-1,Club Matrix,club,Kade,1,1012DK,Amsterdam\n';
+  const importFile =
+    'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId\nM-1,,Club Matrix,club,Kade,1,,1012DK,Amsterdam,,\n';
   const csvUpload = { 'content-type': 'text/csv' };
   const freshImport = async () =>
     json<{ id: string }>(
