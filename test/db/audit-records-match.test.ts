@@ -211,6 +211,33 @@ t.test('an untouched registry with every record type, corrected and deleted, rep
   t.match(await verify(), { ok: true, recordsWithoutTrail: 0, recordsNotMatchingTrail: 0, entriesWithoutRecord: 0, problem: null });
 });
 
+t.test('a record put back to an earlier version, or a licence deleted outright put back, is counted', async (t) => {
+  const { verify, database } = await busyRegistry(t);
+  t.match(await verify(), { ok: true, recordsWithoutTrail: 0 });
+
+  // An API client revoked, then un-revoked in the database with its version-1 content (whose entry exists).
+  const [rogue] = await asSuperuser<{ id: string; revoked: string }>(
+    database,
+    "select id, revoked_at::text as revoked from api_clients where name = 'kort'",
+  );
+  await asSuperuser(database, `update api_clients set revoked_at = null, version = 1 where id = '${rogue?.id}'`);
+  t.match(await verify(), { ok: false, recordsWithoutTrail: 1 }, 'an API client un-revoked behind the service’s back: found');
+  await asSuperuser(database, `update api_clients set revoked_at = '${rogue?.revoked}', version = 2 where id = '${rogue?.id}'`);
+  t.match(await verify(), { ok: true, recordsWithoutTrail: 0 }, 'revoked again, as the trail has it: fine');
+
+  // A licence deleted outright (its delete entry holds it as it was), inserted again from that entry.
+  await asSuperuser(
+    database,
+    `insert into licences (id, establishment_id, municipality_code, licence_number, valid_from, valid_until, status_history,
+       external_reference, created_at, updated_at, created_by, updated_by, version)
+     select (before->>'id')::uuid, (before->>'establishmentId')::uuid, 'GM0363', before->>'licenceNumber', (before->>'validFrom')::date,
+       (before->>'validUntil')::date, before->'statusHistory', before->>'externalReference', (before->>'createdAt')::timestamptz,
+       (before->>'updatedAt')::timestamptz, client_id::uuid, client_id::uuid, (before->>'version')::int
+     from audit_log where object_type = 'licence' and action = 'delete'`,
+  );
+  t.match(await verify(), { ok: false, recordsWithoutTrail: 1 }, 'a licence deleted outright, back again: found');
+});
+
 t.test('each projection is the record as the API shows it, bar the fields derived when read', async (t) => {
   const { app, admin, officer, database, made } = await busyRegistry(t);
   const urls: Record<string, (r: Record<string, unknown>) => string> = {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
 import { type ChainReport, verifyAuditChain } from './chain.js';
@@ -34,37 +34,47 @@ const SEEDED_MUNICIPALITIES = ['GM0363', 'GM0202', 'GM0518', 'GM0014', 'GM0796',
 
 const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
+/** The version in the `after` of a record's latest entry that has one (jsonb; null when none). */
+const latestVersion = (objectType: string, id: SQL) =>
+  sql`(select l.after -> 'version' from audit_log l where l.object_type = ${objectType} and l.object_id = ${id}
+        and l.after ? 'version' order by l.seq desc limit 1)`;
+/** The action of a record's latest entry (null when none). */
+const latestAction = (objectType: string, id: SQL) =>
+  sql`(select l.action from audit_log l where l.object_type = ${objectType} and l.object_id = ${id} order by l.seq desc limit 1)`;
+/** Whether the row's version is that of its latest entry: a row put back to an earlier version (with its content) is not. */
+const atLatestVersion = (objectType: string, id: SQL, version: SQL) => sql`${latestVersion(objectType, id)} = to_jsonb(${version})`;
+
 /**
- * Live rows of every record type whose current state has no audit entry: the latest version must
- * appear in some entry's `after` (for a tombstone: a delete entry). Establishments, licences,
- * enforcement actions, municipalities (bar the seeded ten at version 1) and API clients. A trail
- * whose tail was cut off, or a record changed behind the service's back, shows up here: a rogue
- * admin client whose creation entry was removed is one. Run it in a transaction whose tenant scope
- * is all municipalities, or it sees no records (row-level security). The version is compared as
- * jsonb, never cast: an entry tampered into a version that is no number must count, not fail the run.
+ * Live rows of every record type whose current state is not the last the trail records: the latest
+ * entry with a version must be for the row's version (for a tombstone, the latest entry is its
+ * delete), so a record changed behind the service's back counts, and so does one put back to an
+ * earlier version with that version's content (an API client un-revoked, a tombstone brought back).
+ * A licence, deleted outright after its delete entry, counts when its row is there again.
+ * Establishments, licences, enforcement actions, municipalities (bar the seeded ten at version 1) and
+ * API clients. A trail whose tail was cut off shows up here too: a rogue admin client whose creation
+ * entry was removed is one. Run it in a transaction whose tenant scope is all municipalities, or it
+ * sees no records (row-level security). The version is compared as jsonb, never cast: an entry
+ * tampered into a version that is no number must count, not fail the run.
  */
 async function countRecordsWithoutTrail(q: Queryable): Promise<number> {
+  // A record kept as a tombstone once deleted: live, at its latest version; deleted, its latest entry the delete.
+  const liveOrDeleted = (objectType: string, alias: 'e' | 'a') => {
+    const id = sql.raw(`${alias}.id::text`);
+    const live = atLatestVersion(objectType, id, sql.raw(`${alias}.version`));
+    return sql`case when ${sql.raw(alias)}.deleted_at is null then ${live} else ${latestAction(objectType, id)} = 'delete' end`;
+  };
   const result = await q.execute(sql`
     select
-      (select count(*)::int from establishments e where not exists (
-         select 1 from audit_log l where l.object_type = 'establishment' and l.object_id = e.id::text
-           and (case when e.deleted_at is null then l.after -> 'version' = to_jsonb(e.version) else l.action = 'delete' end)))
-    + (select count(*)::int from licences c where not exists (
-         select 1 from audit_log l where l.object_type = 'licence' and l.object_id = c.id::text
-           and l.after -> 'version' = to_jsonb(c.version)))
-    + (select count(*)::int from enforcement_actions a where not exists (
-         select 1 from audit_log l where l.object_type = 'enforcement_action' and l.object_id = a.id::text
-           and (case when a.deleted_at is null then l.after -> 'version' = to_jsonb(a.version) else l.action = 'delete' end)))
-    + (select count(*)::int from municipalities m where not exists (
-         select 1 from audit_log l where l.object_type = 'municipality' and l.object_id = m.code
-           and l.after -> 'version' = to_jsonb(m.version))
+      (select count(*)::int from establishments e where not coalesce(${liveOrDeleted('establishment', 'e')}, false))
+    + (select count(*)::int from licences c where not coalesce(
+         ${atLatestVersion('licence', sql`c.id::text`, sql`c.version`)} and ${latestAction('licence', sql`c.id::text`)} <> 'delete', false))
+    + (select count(*)::int from enforcement_actions a where not coalesce(${liveOrDeleted('enforcement_action', 'a')}, false))
+    + (select count(*)::int from municipalities m where not coalesce(${atLatestVersion('municipality', sql`m.code`, sql`m.version`)}, false)
          and not (m.version = 1 and m.code in (${sql.join(
            SEEDED_MUNICIPALITIES.map((c) => sql`${c}`),
            sql`, `,
          )})))
-    + (select count(*)::int from api_clients k where not exists (
-         select 1 from audit_log l where l.object_type = 'api_client' and l.object_id = k.id::text
-           and l.after -> 'version' = to_jsonb(k.version)))
+    + (select count(*)::int from api_clients k where not coalesce(${atLatestVersion('api_client', sql`k.id::text`, sql`k.version`)}, false))
     as n`);
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }
