@@ -193,7 +193,9 @@ async function main() {
     if (report.ok) {
       const stored = await db.query('select id, seq, head_hash, signed_at, key_id, signature from audit_checkpoints order by seq');
       const kept = o.checkpoints ? JSON.parse(readFileSync(o.checkpoints, 'utf8')) : [];
-      const byId = new Map();
+      // A kept copy identical to a stored checkpoint counts once; a stored one that differs from the
+      // kept copy of the same id is checked too (and fails: only the kept one is what was signed).
+      const distinct = new Map();
       for (const c of [
         ...stored.map((c) => ({
           id: c.id,
@@ -205,8 +207,8 @@ async function main() {
         })),
         ...(Array.isArray(kept) ? kept : kept.items),
       ])
-        byId.set(c.id, c); // a kept copy of a stored checkpoint counts once
-      for (const c of [...byId.values()].sort((a, b) => a.seq - b.seq)) {
+        distinct.set(JSON.stringify([c.id, c.seq, c.headHash, c.signedAt, c.keyId, c.signature]), c);
+      for (const c of [...distinct.values()].sort((a, b) => a.seq - b.seq)) {
         const statement = Buffer.from(canonicalize({ format: FORMAT, headHash: c.headHash, seq: c.seq, signedAt: c.signedAt }), 'utf8');
         const which = `checkpoint ${c.id} (seq ${c.seq}, signed at ${c.signedAt})`;
         if (c.keyId !== keyId || !verify(null, statement, publicKey, Buffer.from(c.signature, 'base64url'))) {

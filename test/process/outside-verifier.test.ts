@@ -81,6 +81,7 @@ t.test(
       'select seq::int, client_role from audit_log where "after" is null and "before" is null and action <> \'destroy\' order by seq limit 1',
     );
     t.ok(destroyedEntry, 'an entry of a destroyed record');
+    const [checkpoint] = await asSuperuser<{ id: string; head_hash: string }>(database, 'select id, head_hash from audit_checkpoints');
 
     const outside = database.outside;
     if (!outside) throw new Error('the test database has no outside address');
@@ -110,6 +111,18 @@ t.test(
         for (const statement of script.split(';').filter((s) => s.trim())) await asSuperuser(database, statement);
       }
     };
+
+    // The stored checkpoint altered, while the auditor holds a true copy of it: the stored one is checked too.
+    await tamper(
+      `alter table audit_checkpoints disable trigger audit_checkpoints_append_only; update audit_checkpoints set head_hash = '${'b'.repeat(64)}'`,
+    );
+    const forgedCheckpoint = await verify();
+    t.equal(forgedCheckpoint.code, 1, 'a stored checkpoint altered: exit 1, though a kept copy of it is true');
+    t.match(forgedCheckpoint.report, { ok: false, problem: new RegExp(`checkpoint ${checkpoint?.id} .* is not signed by this key`) });
+    await tamper(
+      `alter table audit_checkpoints disable trigger audit_checkpoints_append_only; update audit_checkpoints set head_hash = '${checkpoint?.head_hash}'`,
+    );
+    t.equal((await verify()).code, 0, 'put back, intact again');
 
     // Who made an entry of a destroyed record, altered: the hash its destroy entry recorded no longer matches.
     await tamper(`update audit_log set client_role = 'admin' where seq = ${destroyedEntry?.seq}`);
