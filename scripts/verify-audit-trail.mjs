@@ -82,6 +82,9 @@ const content = (r) => ({
 /** A payload blanked by a destruction (Archiefwet): its content can no longer be recomputed. */
 const isBlanked = (r) => r.before == null && r.after == null && r.reason == null;
 
+/** The record types retention destroys: no other has destroy entries. */
+const DESTROYED_TYPES = new Set(['enforcement_action', 'licence', 'establishment']);
+
 /** The entries a `destroy` entry says it blanked. */
 const blankedBy = (r) => {
   const listed = r.after?.auditEntries;
@@ -150,7 +153,7 @@ async function main() {
           // A blanked format-1 entry keeps its hash, which its content no longer gives.
           expected = sha256(canonicalize({ seq: s, ...entry, prevHash: r.prev_hash }));
           if (expected !== r.hash && isBlanked(r)) {
-            unaccounted.set(s, keptFieldsHash(s, entry));
+            unaccounted.set(s, { kept: keptFieldsHash(s, entry), record: `${r.object_type}:${r.object_id}` });
             expected = r.hash;
           }
         } else {
@@ -160,11 +163,20 @@ async function main() {
               fail(`entry ${s}: content does not match its content hash`);
               break walk;
             }
-            unaccounted.set(s, keptFieldsHash(s, entry));
+            unaccounted.set(s, { kept: keptFieldsHash(s, entry), record: `${r.object_type}:${r.object_id}` });
           } else if (r.action === 'destroy') {
+            // Retention destroys records of three types, each with the entries of that record only.
+            if (!DESTROYED_TYPES.has(r.object_type)) {
+              fail(`entry ${s}: a destroy entry about a ${r.object_type}, which is never destroyed`);
+              break walk;
+            }
             const recorded = r.after?.keptFieldsHashes;
             for (const n of blankedBy(r)) {
-              if (unaccounted.has(n) && recorded && typeof recorded === 'object' && recorded[n] !== unaccounted.get(n)) {
+              if (unaccounted.has(n) && unaccounted.get(n).record !== `${r.object_type}:${r.object_id}`) {
+                fail(`entry ${n}: destroy entry ${s} lists it, but it is about another record`);
+                break walk;
+              }
+              if (unaccounted.has(n) && recorded && typeof recorded === 'object' && recorded[n] !== unaccounted.get(n).kept) {
                 fail(`entry ${n}: the fields it kept after its destruction do not match the hash destroy entry ${s} recorded`);
                 break walk;
               }

@@ -1,7 +1,8 @@
-import { asc, gte, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { asc, desc, gte, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { runAuditVerify } from '../../src/cli/audit-verify.js';
-import { chainHash, contentHash } from '../../src/infrastructure/audit/chain.js';
+import { chainHash, contentHash, keptFieldsHash } from '../../src/infrastructure/audit/chain.js';
 import { type Checkpoint, checkpointSignedBy, publicKeyFrom, signCheckpoint } from '../../src/infrastructure/audit/checkpoints.js';
 import { auditLog } from '../../src/infrastructure/db/schema.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
@@ -164,6 +165,52 @@ t.test('a chain rewritten with recomputed hashes up to a checkpoint is found, ci
   t.equal(run.code, 1);
   t.match(run.out, /rewritten/);
 });
+
+t.test(
+  'a destruction forged to cover an altered entry is found: a destroy entry is about a destroyable record, and lists its entries only',
+  async (t) => {
+    const { database, checkpoint, verify, cli } = await registry(t);
+    await checkpoint();
+    await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+    // Under the checkpoint: the establishment's create entry, its author changed and its payload blanked (so
+    // its content hash can no longer be recomputed, and its link in the chain still holds).
+    const [target] = await database.owner.select().from(auditLog).where(sql`object_type = 'establishment' and action = 'create'`);
+    if (!target) throw new Error('no establishment entry');
+    await database.owner.execute(
+      sql`update audit_log set "before" = null, "after" = null, reason = null, client_role = 'admin' where seq = ${target.seq}`,
+    );
+    const altered = { ...target, before: null, after: null, reason: null, clientRole: 'admin' };
+    /** Appends a destroy entry listing the altered one, with the kept-fields hash of what it now holds and every hash recomputed. */
+    const forgeDestruction = async (objectType: string, objectId: string) => {
+      const [head] = await database.owner.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+      if (!head) throw new Error('no head');
+      const row = {
+        ...head,
+        seq: head.seq + 1,
+        id: randomUUID(),
+        action: 'destroy',
+        objectType,
+        objectId,
+        before: null,
+        reason: null,
+        after: { auditEntries: [target.seq], keptFieldsHashes: { [target.seq]: keptFieldsHash(altered) } },
+        prevHash: head.hash,
+      };
+      const content = contentHash(row);
+      await database.owner.insert(auditLog).values({ ...row, contentHash: content, hash: chainHash(row.seq, head.hash, content) });
+      return row.seq;
+    };
+
+    const aboutClient = await forgeDestruction('api_client', randomUUID());
+    t.match(await verify(), { ok: false, problem: /a destroy entry about a api_client, which is never destroyed/ });
+    t.equal((await cli()).code, 1);
+    await database.owner.execute(sql`delete from audit_log where seq = ${aboutClient}`);
+
+    await forgeDestruction('establishment', randomUUID());
+    t.match(await verify(), { ok: false, problem: new RegExp(`lists entry ${target.seq}, which is about another record`) });
+    t.equal((await cli()).code, 1);
+  },
+);
 
 t.test('a trail cut after a checkpoint is found, citing the checkpoint', async (t) => {
   const { database, checkpoint, verify } = await registry(t);

@@ -1,11 +1,15 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { desc, eq } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { systemContext } from '../../src/application/context.js';
 import { retentionRules } from '../../src/domain/retention.js';
+import { chainHash, contentHash, keptFieldsHash } from '../../src/infrastructure/audit/chain.js';
+import { auditLog } from '../../src/infrastructure/db/schema.js';
 import { asSuperuser } from '../support/audit.js';
 import { build, json, newSigningKey, sample } from '../support/helper.js';
 
@@ -82,6 +86,36 @@ t.test(
     );
     t.ok(destroyedEntry, 'an entry of a destroyed record');
     const [checkpoint] = await asSuperuser<{ id: string; head_hash: string }>(database, 'select id, head_hash from audit_checkpoints');
+    // Destructions forged to cover the acting person's entry once blanked, every hash recomputed: made now, while the
+    // database is open, and put in at the end (the trail's head does not change meanwhile).
+    const rows = database.owner ?? database.db;
+    const [head] = await rows.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+    const [covered] = await rows
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.seq, actorEntry?.seq ?? 0));
+    if (!head || !covered) throw new Error('no entries');
+    const blankedKept = keptFieldsHash({ ...covered, before: null, after: null, reason: null });
+    const forgedDestruction = (objectType: string) => {
+      const row = {
+        ...head,
+        seq: head.seq + 1,
+        id: randomUUID(),
+        action: 'destroy',
+        objectType,
+        objectId: randomUUID(),
+        before: null,
+        reason: null,
+        after: { auditEntries: [covered.seq], keptFieldsHashes: { [covered.seq]: blankedKept } },
+        prevHash: head.hash,
+      };
+      const content = contentHash(row);
+      return `create table forged as select * from audit_log where seq = ${head.seq};
+        update forged set seq = ${row.seq}, id = '${row.id}', action = 'destroy', object_type = '${objectType}', object_id = '${row.objectId}',
+          "before" = null, reason = null, "after" = '${JSON.stringify(row.after)}'::jsonb, prev_hash = '${head.hash}',
+          content_hash = '${content}', hash = '${chainHash(row.seq, head.hash, content)}';
+        insert into audit_log select * from forged; drop table forged`;
+    };
 
     const outside = database.outside;
     if (!outside) throw new Error('the test database has no outside address');
@@ -142,6 +176,21 @@ t.test(
     t.match(broken.report, {
       ok: false,
       problem: `entry ${actorEntry?.seq}: its payload is gone, and no destroy entry records its destruction`,
+    });
+
+    // A destruction forged to account for it: retention never destroys an API client, and an
+    // establishment's destruction lists only its own entries.
+    await tamper(forgedDestruction('api_client'));
+    const aboutClient = await verify();
+    t.equal(aboutClient.code, 1, 'a forged destruction of an API client: exit 1');
+    t.match(aboutClient.report, { ok: false, problem: /a destroy entry about a api_client, which is never destroyed/ });
+    await tamper(`delete from audit_log where seq = ${head.seq + 1}`);
+    await tamper(forgedDestruction('establishment'));
+    const aboutAnother = await verify();
+    t.equal(aboutAnother.code, 1, 'a forged destruction of another establishment: exit 1');
+    t.match(aboutAnother.report, {
+      ok: false,
+      problem: new RegExp(`entry ${covered.seq}: destroy entry ${head.seq + 1} lists it, but it is about another record`),
     });
   },
 );

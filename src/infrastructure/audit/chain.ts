@@ -143,6 +143,9 @@ export interface ChainReport {
 /** An entry whose payload (before, after, reason) was blanked by a destruction (migration 0013). */
 const isBlanked = (row: AuditRow) => row.before === null && row.after === null && row.reason === null;
 
+/** The record types retention destroys (RetainedRecordType, src/domain/retention.ts): no other has destroy entries. */
+const DESTROYED_TYPES = new Set(['enforcement_action', 'licence', 'establishment']);
+
 /** The entries a `destroy` entry says it blanked. */
 const blankedBy = (row: AuditRow): number[] => {
   const listed = (row.after as { auditEntries?: unknown } | null)?.auditEntries;
@@ -179,8 +182,9 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
   let expectedSeq = 1;
   let checked = 0;
   let formatTwoSeen = false;
-  /** Blanked entries not yet accounted for by a destroy entry, with the hash of the fields they kept. */
-  const unaccounted = new Map<number, string>();
+  /** Blanked entries not yet accounted for by a destroy entry: the hash of the fields they kept, and their record. */
+  const unaccounted = new Map<number, { kept: string; record: string }>();
+  const recordOf = (row: AuditRow) => `${row.objectType}:${row.objectId}`;
   for (;;) {
     const batch = await db
       .select()
@@ -205,7 +209,7 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
         if (v1 === null) return broken('content cannot be read as an entry’s');
         if (v1 !== row.hash) {
           if (!isBlanked(row)) return broken('content does not match its hash');
-          unaccounted.set(row.seq, keptFieldsHash(row));
+          unaccounted.set(row.seq, { kept: keptFieldsHash(row), record: recordOf(row) });
         }
       } else {
         formatTwoSeen = true;
@@ -213,12 +217,18 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
         if (content === null) return broken('content cannot be read as an entry’s');
         if (content !== row.contentHash) {
           if (!isBlanked(row)) return broken('content does not match its content hash');
-          unaccounted.set(row.seq, keptFieldsHash(row));
+          unaccounted.set(row.seq, { kept: keptFieldsHash(row), record: recordOf(row) });
         } else if (row.action === 'destroy') {
+          // Retention destroys records of three types, each with the entries of that record only.
+          if (!DESTROYED_TYPES.has(row.objectType)) return broken(`a destroy entry about a ${row.objectType}, which is never destroyed`);
           // Since destroy entries record the kept fields' hashes, a blanked entry's who, when and what must still match.
           const recorded = keptFieldsHashesOf(row);
           for (const seq of blankedBy(row)) {
-            const kept = unaccounted.get(seq);
+            const blanked = unaccounted.get(seq);
+            if (blanked !== undefined && blanked.record !== recordOf(row)) {
+              return broken(`destroy entry ${row.seq} lists entry ${seq}, which is about another record`);
+            }
+            const kept = blanked?.kept;
             if (kept !== undefined && recorded && recorded[seq] !== kept) {
               return {
                 ok: false,
