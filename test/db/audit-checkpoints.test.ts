@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { asc, desc, gte, sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { runAuditVerify } from '../../src/cli/audit-verify.js';
-import { chainHash, contentHash, keptFieldsHash } from '../../src/infrastructure/audit/chain.js';
+import { chainHash, contentHash } from '../../src/infrastructure/audit/chain.js';
 import { type Checkpoint, checkpointSignedBy, publicKeyFrom, signCheckpoint } from '../../src/infrastructure/audit/checkpoints.js';
 import { auditLog } from '../../src/infrastructure/db/schema.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
-import { asSuperuser } from '../support/audit.js';
+import { asSuperuser, forgedDestruction } from '../support/audit.js';
 import { build, json, newSigningKey, sample } from '../support/helper.js';
 
 /**
@@ -179,25 +179,13 @@ t.test(
     await database.owner.execute(
       sql`update audit_log set "before" = null, "after" = null, reason = null, client_role = 'admin' where seq = ${target.seq}`,
     );
-    const altered = { ...target, before: null, after: null, reason: null, clientRole: 'admin' };
+    const altered = { ...target, clientRole: 'admin' };
     /** Appends a destroy entry listing the altered one, with the kept-fields hash of what it now holds and every hash recomputed. */
     const forgeDestruction = async (objectType: string, objectId: string) => {
       const [head] = await database.owner.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
       if (!head) throw new Error('no head');
-      const row = {
-        ...head,
-        seq: head.seq + 1,
-        id: randomUUID(),
-        action: 'destroy',
-        objectType,
-        objectId,
-        before: null,
-        reason: null,
-        after: { auditEntries: [target.seq], keptFieldsHashes: { [target.seq]: keptFieldsHash(altered) } },
-        prevHash: head.hash,
-      };
-      const content = contentHash(row);
-      await database.owner.insert(auditLog).values({ ...row, contentHash: content, hash: chainHash(row.seq, head.hash, content) });
+      const row = forgedDestruction(head, altered, objectType, objectId);
+      await database.owner.insert(auditLog).values(row);
       return row.seq;
     };
 

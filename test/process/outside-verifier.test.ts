@@ -8,9 +8,8 @@ import { desc, eq } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { systemContext } from '../../src/application/context.js';
 import { retentionRules } from '../../src/domain/retention.js';
-import { chainHash, contentHash, keptFieldsHash } from '../../src/infrastructure/audit/chain.js';
 import { auditLog } from '../../src/infrastructure/db/schema.js';
-import { asSuperuser } from '../support/audit.js';
+import { asSuperuser, forgedDestruction } from '../support/audit.js';
 import { build, json, newSigningKey, sample } from '../support/helper.js';
 
 /**
@@ -95,25 +94,12 @@ t.test(
       .from(auditLog)
       .where(eq(auditLog.seq, actorEntry?.seq ?? 0));
     if (!head || !covered) throw new Error('no entries');
-    const blankedKept = keptFieldsHash({ ...covered, before: null, after: null, reason: null });
-    const forgedDestruction = (objectType: string) => {
-      const row = {
-        ...head,
-        seq: head.seq + 1,
-        id: randomUUID(),
-        action: 'destroy',
-        objectType,
-        objectId: randomUUID(),
-        before: null,
-        reason: null,
-        after: { auditEntries: [covered.seq], keptFieldsHashes: { [covered.seq]: blankedKept } },
-        prevHash: head.hash,
-      };
-      const content = contentHash(row);
+    const forgedDestructionSql = (objectType: string) => {
+      const row = forgedDestruction(head, covered, objectType, randomUUID());
       return `create table forged as select * from audit_log where seq = ${head.seq};
         update forged set seq = ${row.seq}, id = '${row.id}', action = 'destroy', object_type = '${objectType}', object_id = '${row.objectId}',
           "before" = null, reason = null, "after" = '${JSON.stringify(row.after)}'::jsonb, prev_hash = '${head.hash}',
-          content_hash = '${content}', hash = '${chainHash(row.seq, head.hash, content)}';
+          content_hash = '${row.contentHash}', hash = '${row.hash}';
         insert into audit_log select * from forged; drop table forged`;
     };
 
@@ -180,12 +166,12 @@ t.test(
 
     // A destruction forged to account for it: retention never destroys an API client, and an
     // establishment's destruction lists only its own entries.
-    await tamper(forgedDestruction('api_client'));
+    await tamper(forgedDestructionSql('api_client'));
     const aboutClient = await verify();
     t.equal(aboutClient.code, 1, 'a forged destruction of an API client: exit 1');
     t.match(aboutClient.report, { ok: false, problem: /a destroy entry about a api_client, which is never destroyed/ });
     await tamper(`delete from audit_log where seq = ${head.seq + 1}`);
-    await tamper(forgedDestruction('establishment'));
+    await tamper(forgedDestructionSql('establishment'));
     const aboutAnother = await verify();
     t.equal(aboutAnother.code, 1, 'a forged destruction of another establishment: exit 1');
     t.match(aboutAnother.report, {

@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import type { Test } from 'tap';
 import { runAuditVerify } from '../../src/cli/audit-verify.js';
+import { chainHash, contentHash, keptFieldsHash } from '../../src/infrastructure/audit/chain.js';
 import type { Database, Db } from '../../src/infrastructure/db/client.js';
+import type { auditLog } from '../../src/infrastructure/db/schema.js';
+
+type AuditRow = typeof auditLog.$inferSelect;
+
 import { build, json, sample } from './helper.js';
 
 /**
@@ -67,4 +73,27 @@ export async function withHistory(t: Test) {
     return { code, out: out.join('') };
   };
   return { ...ctx, verify, cli };
+}
+
+/**
+ * A `destroy` entry forged after `head` by someone who knows the formulas: it lists `covered` (blanked,
+ * as it now is) with the kept-fields hash of what it holds, about `objectType` / `objectId`, with its
+ * content hash and chain hash recomputed. Returns the row to insert.
+ */
+export function forgedDestruction(head: AuditRow, covered: AuditRow, objectType: string, objectId: string) {
+  const kept = keptFieldsHash({ ...covered, before: null, after: null, reason: null });
+  const row = {
+    ...head,
+    seq: head.seq + 1,
+    id: randomUUID(),
+    action: 'destroy',
+    objectType,
+    objectId,
+    before: null,
+    reason: null,
+    after: { auditEntries: [covered.seq], keptFieldsHashes: { [covered.seq]: kept } },
+    prevHash: head.hash,
+  };
+  const content = contentHash(row);
+  return { ...row, contentHash: content, hash: chainHash(row.seq, head.hash, content) };
 }
