@@ -134,6 +134,9 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
   // A line of empty cells only (`;;;;`, which Excel writes for cleared rows below the data) is an empty line.
   const parser = parse({
     delimiter,
+    // Every line end, in any mix (a header typed on one system above rows pasted from another): csv-parse
+    // would otherwise take the first one it meets for the whole file.
+    record_delimiter: ['\r\n', '\n', '\r'],
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,

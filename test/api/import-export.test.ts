@@ -533,6 +533,30 @@ t.test('bad files get clear answers', async (t) => {
   t.equal(stored.items[0]?.name, '=1+1', 'stored as the text it is');
 });
 
+t.test('line ends mixed in one file (a header typed on one system, rows pasted from another) are each a line end', async (t) => {
+  const a = await setUp(t);
+  const rows = [
+    'MIX-1,GM0363,Club Een,club,Kade,1,,1012DK,Amsterdam,,',
+    'MIX-2,GM0363,Club Twee,castle,Kade,2,,1012DK,Amsterdam,,', // line 3: a kind that is no kind
+    'MIX-3,GM0363,Club Drie,club,Kade,3,,1012DK,Amsterdam,,',
+  ];
+  for (const [header, between] of [
+    ['\n', '\r\n'],
+    ['\r\n', '\n'],
+    ['\n', '\r'],
+  ]) {
+    const file = `${EST_HEADER}${header}${rows.join(between)}${between}`;
+    const dry = await a.importFile(file, 'recordType=establishments&dryRun=true');
+    const ends = JSON.stringify([header, between]);
+    t.match(dry, { state: 'succeeded', rowsTotal: 3, counts: { created: 2, rejected: 1 } }, `${ends}: three records`);
+    t.same(
+      dry.problems.map((p) => `${p.line}:${p.column}:${p.code}`),
+      ['3:kind:invalid_value'],
+      `${ends}: the one problem, on its line; no carriage return left in a last cell`,
+    );
+  }
+});
+
 t.test('an optional column left out of the header is a 400, not a cleared value on every record the file updates', async (t) => {
   const a = await setUp(t);
   const withKvk = await a.importFile(
