@@ -131,12 +131,18 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
     yield head;
     for await (const chunk of text) yield chunk;
   }
+  let lastEnd = 0;
   // A line of empty cells only (`;;;;`, which Excel writes for cleared rows below the data) is an empty line.
   const parser = parse({
     delimiter,
     // Every line end, in any mix (a header typed on one system above rows pasted from another): csv-parse
     // would otherwise take the first one it meets for the whole file.
     record_delimiter: ['\r\n', '\n', '\r'],
+    // The line the last record parsed ended on (csv-parse's count), as it is parsed: a quote left open began after it.
+    on_record: (record, context) => {
+      lastEnd = context.lines;
+      return record;
+    },
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
@@ -189,7 +195,10 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
       // Every parse error is the file's (INVALID_OPENING_QUOTE too, the one code without CSV_). Said in
       // words of our own: csv-parse's messages quote the file (a field's value, the character after a quote).
       const why = CSV_ERRORS[err.code] ?? 'the parser stopped here';
-      throw fileProblem(400, 'malformed-csv', `The file is not valid CSV near line ${err.lines ?? '?'}: ${why} (${err.code}).`);
+      // An open quote runs to the end of the file, where the parser notices: name the record it began in.
+      const where =
+        err.code === 'CSV_QUOTE_NOT_CLOSED' ? `in the record that starts after line ${lastEnd}` : `near line ${err.lines ?? '?'}`;
+      throw fileProblem(400, 'malformed-csv', `The file is not valid CSV ${where}: ${why} (${err.code}).`);
     }
     throw err;
   }

@@ -479,6 +479,14 @@ t.test('bad files get clear answers', async (t) => {
   const quote = await a.upload(`${EST_HEADER}\nE-1,GM0363,"Club,club`, 'recordType=establishments');
   t.equal(quote.statusCode, 400);
   t.match(json(quote), { code: 'malformed-csv', detail: /a quoted field is not closed \(CSV_QUOTE_NOT_CLOSED\)/ });
+  // Its quote left open on line 3, with more lines after it: the answer names where it began, not the file's end.
+  const rows = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => `E-${from + i},GM0363,Club,club,Kade,1,,1012DK,Amsterdam,,`).join('\n');
+  const early = await a.upload(
+    `${EST_HEADER}\n${rows(1, 1)}\nE-2,GM0363,"Cafe,club,Kade,1,,1012DK,Amsterdam,,\n${rows(3, 9)}\n`,
+    'recordType=establishments',
+  );
+  t.match(json(early), { code: 'malformed-csv', detail: /in the record that starts after line 2: a quoted field is not closed/ });
   // csv-parse's message quotes the character after the quote; the answer does not.
   const closing = await a.upload(`${EST_HEADER}\nE-1,GM0363,"Club"X,club,Kade,1,,1012DK,Amsterdam,,\n`, 'recordType=establishments');
   t.match(json(closing), { code: 'malformed-csv', detail: /near line 2: a closing quote is followed by something other/ });
