@@ -383,6 +383,11 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
       const name = issue.path.join('.');
       if (name === 'externalReference' && input.externalReference === undefined) continue; // said above
       const rule = (issue as { params?: { rule?: unknown } }).params?.rule;
+      // An empty cell where a value is required: `required`, as for the references, not zod's "received undefined".
+      if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
+        problems.push({ column: columnOf(type, name), code: 'required', reason: 'a value is required' });
+        continue;
+      }
       problems.push({
         column: columnOf(type, name),
         code: issue.code === 'custom' && typeof rule === 'string' ? rule : issue.code,
@@ -397,6 +402,16 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
     data: establishmentReference === undefined ? { input: data } : { input: data, establishmentReference: String(establishmentReference) },
     problems: null,
   };
+}
+
+/** The value at `path` in a candidate record (undefined where nothing is). */
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<PropertyKey, unknown>)[key];
+  }
+  return at;
 }
 
 /** The decoded records of an uploaded file, one at a time. */

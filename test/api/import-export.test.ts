@@ -565,6 +565,19 @@ t.test('line ends mixed in one file (a header typed on one system, rows pasted f
   }
 });
 
+t.test('an empty cell where a value is required is a problem with code required, whichever column', async (t) => {
+  const a = await setUp(t);
+  const dry = await a.importFile(
+    `${EST_HEADER}\nREQ-1,GM0363,,club,,1,,1012DK,,,\n,GM0363,Club,club,Kade,1,,1012DK,Amsterdam,,\n`,
+    'recordType=establishments&dryRun=true',
+  );
+  t.same(
+    dry.problems.map((p) => `${p.line}:${p.column}:${p.code}`).sort(),
+    ['2:city:required', '2:name:required', '2:street:required', '3:externalReference:required'],
+    'name, street, city and the reference alike',
+  );
+});
+
 t.test('an optional column left out of the header is a 400, not a cleared value on every record the file updates', async (t) => {
   const a = await setUp(t);
   const withKvk = await a.importFile(
