@@ -64,6 +64,8 @@ export function createOidcVerifier(opts: OidcOptions) {
   const timeout = opts.fetchTimeoutMs ?? 5000;
   /** Per issuer: until when its provider counts as down (nothing is fetched from it meanwhile). */
   const downUntil = new Map<string, number>();
+  /** Per issuer that is down: the keys fetched before it went down, as a local set, made once per outage. */
+  const lastKnown = new Map<string, Promise<ReturnType<typeof createLocalJWKSet>>>();
 
   async function discover(i: TrustedIssuer) {
     const url = i.discoveryUrl ?? `${i.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
@@ -120,7 +122,10 @@ export function createOidcVerifier(opts: OidcOptions) {
     } catch (err) {
       const unavailable = providerUnavailable(err, issuer, down);
       if (unavailable) {
-        if (!down) downUntil.set(issuer.issuer, Date.now() + outageMsOf(issuer));
+        if (!down) {
+          downUntil.set(issuer.issuer, Date.now() + outageMsOf(issuer));
+          lastKnown.delete(issuer.issuer);
+        }
         return { ok: false, unavailable: true, reason: unavailable };
       }
       if (err instanceof errors.JWTExpired) return { ok: false, unavailable: false, reason: 'the token has expired' };
@@ -136,11 +141,18 @@ export function createOidcVerifier(opts: OidcOptions) {
    * While an issuer is down: the keys fetched before, as a local set (no fetch), if they are within their
    * maximum age; otherwise the provider is as unavailable as it was.
    */
-  async function lastKnownKeys(i: TrustedIssuer) {
-    const remote = await keySets.get(i.issuer);
-    const known = remote?.fresh ? remote.jwks() : undefined;
-    if (!known) throw new IdentityProviderUnavailable(`${i.issuer} could not be reached a moment ago`);
-    return createLocalJWKSet(known);
+  function lastKnownKeys(i: TrustedIssuer) {
+    let keys = lastKnown.get(i.issuer);
+    if (!keys) {
+      keys = (async () => {
+        const remote = await keySets.get(i.issuer);
+        const known = remote?.fresh ? remote.jwks() : undefined;
+        if (!known) throw new IdentityProviderUnavailable(`${i.issuer} could not be reached a moment ago`);
+        return createLocalJWKSet(known);
+      })();
+      lastKnown.set(i.issuer, keys);
+    }
+    return keys;
   }
 
   return { verify, trusts: (iss: string) => byIssuer.has(iss) };
