@@ -5,7 +5,7 @@ import type { DecodedRow } from '../application/transfer/imports.js';
 import type { InvalidParam } from '../domain/errors.js';
 import { COLUMNS, columnOf, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
 import { unprotectFormula } from '../lib/csv.js';
-import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds } from '../lib/utf8.js';
+import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds, looksLikeMisreadUtf8 } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
 import { ExternalReference, hasControlCharacter } from './schemas/common.js';
 import { EnforcementActionInput } from './schemas/enforcement-actions.js';
@@ -154,6 +154,7 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
   source.on('error', (err) => parser.destroy(err));
   source.pipe(parser);
   let header: string[] | null = null;
+  let padding = 0;
   // csv-parse counts the line where a record ends (info.lines), but counts a CRLF inside a quoted
   // field twice; so: its count, less those CRLFs so far, less the line breaks inside the record.
   let doubleCounted = 0;
@@ -168,26 +169,28 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
           .match(/\n/g)?.length ?? 0;
       const line = info.lines - doubleCounted - inside;
       if (!header) {
-        header = record.map((h) => h.trim());
+        const names = record.map((h) => h.trim());
+        // Empty cells after the last named one are no column: the separator a spreadsheet writes at the end
+        // of every line once a cell right of the data was used. The records' cells under them must be empty.
+        header = names.slice(0, names.findLastIndex((h) => h !== '') + 1);
+        padding = names.length - header.length;
         checkHeader(type, header);
         continue;
       }
       const values: Record<string, unknown> = {};
+      const problems: NonNullable<DecodedRow['problems']> = [];
       header.forEach((h, i) => {
         const v = record[i];
-        if (v !== undefined && v !== '') values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v;
+        if (v === undefined || v === '') return;
+        values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v;
+        if (looksLikeMisreadUtf8(v)) problems.push({ column: h, code: 'garbled_text', reason: GARBLED });
       });
-      const problems =
-        record.length !== header.length
-          ? [
-              {
-                column: null,
-                code: 'wrong_field_count',
-                reason: `this record has ${record.length} fields, the header ${header.length}`,
-              },
-            ]
-          : null;
-      yield { line, values, problems };
+      const padded = record.length > header.length && record.length <= header.length + padding;
+      if (record.length !== header.length && !(padded && record.slice(header.length).every((v) => v.trim() === ''))) {
+        const width = padding > 0 ? `${header.length} named columns` : `the header ${header.length}`;
+        problems.unshift({ column: null, code: 'wrong_field_count', reason: `this record has ${record.length} fields, ${width}` });
+      }
+      yield { line, values, problems: problems.length > 0 ? problems : null };
     }
   } catch (err) {
     if (err instanceof HttpProblem) throw err;
@@ -204,6 +207,9 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
   }
   if (!header) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
 }
+
+const GARBLED =
+  'this looks like UTF-8 text read as Windows-1252 ("CafÃ©" for "Café"): the file was opened in a program that did not read it as UTF-8. Export it again with format=csv-excel (which Excel reads as UTF-8) and edit that, or open the file as UTF-8 (in Excel: Data > From Text/CSV, file origin 65001: Unicode (UTF-8))';
 
 /** What csv-parse's errors mean, without its messages (they quote the file). */
 const CSV_ERRORS: Partial<Record<string, string>> = {

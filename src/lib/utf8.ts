@@ -46,3 +46,19 @@ export function headerAsUtf8(value: string): string {
   const bytes = Buffer.from(value, 'latin1');
   return isUtf8(bytes) ? bytes.toString('utf8') : value;
 }
+
+/** What a UTF-8 continuation byte (0x80–0xBF) becomes when the bytes are read as Windows-1252. */
+const CONTINUATION_AS_1252 =
+  '[\u00A0-\u00BF\u20AC\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u017D\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u017E\u0178]';
+const MISREAD_UTF8 = new RegExp(
+  `[\u00C2-\u00D4]${CONTINUATION_AS_1252}|[\u00E0-\u00EF]${CONTINUATION_AS_1252}{2}|[\u00F0-\u00F4]${CONTINUATION_AS_1252}{3}`,
+);
+
+/**
+ * Whether a text holds UTF-8 that was read as Windows-1252 and saved again ("mojibake"): `Café` as
+ * `CafÃ©`, `–` as `â€“`. What a spreadsheet does to a UTF-8 file without a byte-order mark; valid
+ * UTF-8 by then, so only the pattern gives it away: a character that opens a multi-byte sequence
+ * followed by as many that continue one. Two-byte sequences only of Latin, Greek and Cyrillic letters
+ * (lead bytes C2–D4: Â…Ô), so that a real `Ü»` is not taken for one. Real text has such pairs almost never.
+ */
+export const looksLikeMisreadUtf8 = (text: string): boolean => MISREAD_UTF8.test(text);

@@ -4,21 +4,11 @@ import t from 'tap';
 import { clientContext } from '../../src/application/context.js';
 import { createExporter } from '../../src/application/transfer/export.js';
 import { serializeError } from '../../src/logger.js';
-import { build, json } from '../support/helper.js';
+import { json } from '../support/helper.js';
+import { EST_HEADER, type Job, setUp } from '../support/imports.js';
 import { openapiDocument } from '../support/openapi.js';
 import { comparable, type Dim, expectedTable, type RawAction, withoutAsOf } from '../support/statistics.js';
 
-type Job = {
-  id: string;
-  state: string;
-  rowsTotal: number;
-  rowsDone: number;
-  counts: { created: number; updated: number; unchanged: number; rejected: number };
-  problems: { line: number; column: string | null; code: string; reason: string }[];
-  problemsTotal: number;
-};
-
-const EST_HEADER = 'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId';
 const establishmentsCsv = [
   EST_HEADER,
   'E-1,GM0363,Club Rood,club,Oudezijds Achterburgwal,12,A,1012DK,Amsterdam,12345678,',
@@ -52,34 +42,6 @@ const actionsNdjson = [
     legalBasis: '=HYPERLINK("http://x")',
   }),
 ].join('\n');
-
-async function setUp(t: Parameters<typeof build>[0] & { equal: (a: unknown, b: unknown) => void }, config: Record<string, string> = {}) {
-  const ctx = await build(t, { config });
-  const officer = await ctx.client('officer', 'GM0363');
-  async function upload(body: string | Buffer, query: string, contentType = 'text/csv', auth: Record<string, string> = officer.auth) {
-    return ctx.app.inject({
-      method: 'POST',
-      url: `/v1/imports?${query}`,
-      headers: { ...auth, 'content-type': contentType },
-      payload: body,
-    });
-  }
-  /** Uploads, runs the worker until the job is done, and returns the job. */
-  async function importFile(body: string | Buffer, query: string, contentType = 'text/csv'): Promise<Job> {
-    const res = await upload(body, query, contentType);
-    if (res.statusCode !== 202) throw new Error(`upload answered ${res.statusCode}: ${res.body}`);
-    t.equal(res.headers.location, `/v1/imports/${json<Job>(res).id}`);
-    while (await ctx.services.imports.worker.runOnce()) {
-      // until no job waits
-    }
-    const got = await ctx.app.inject({ url: res.headers.location as string, headers: officer.auth });
-    return json<Job>(got);
-  }
-  async function exportOf(type: string, format = 'csv', auth = officer.auth, extra = '') {
-    return ctx.app.inject({ url: `/v1/exports/${type}?format=${format}${extra}`, headers: auth });
-  }
-  return { ...ctx, officer, upload, importFile, exportOf };
-}
 
 t.test('import CSV and NDJSON, re-import, update, export, round trip into an empty registry', async (t) => {
   const a = await setUp(t);

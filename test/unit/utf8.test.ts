@@ -1,6 +1,6 @@
 import t from 'tap';
 import { decodeUpload } from '../../src/http/transfer-files.js';
-import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds } from '../../src/lib/utf8.js';
+import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds, looksLikeMisreadUtf8 } from '../../src/lib/utf8.js';
 
 const HEADER = 'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId';
 
@@ -178,4 +178,35 @@ t.test('an NDJSON line that is not a JSON object is one problem, not one for eve
       [3, ['invalid_json']],
     ],
   );
+});
+
+/** Bytes read as Windows-1252 (0x80–0x9F are the code page's own; the five it leaves undefined kept as C1 controls). */
+const CP1252 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
+const asWindows1252 = (bytes: Uint8Array) =>
+  String.fromCharCode(...bytes).replace(/[\u0080-\u009F]/g, (c) => CP1252[c.charCodeAt(0) - 0x80] ?? c);
+
+t.test('UTF-8 read as Windows-1252 is recognised, and real text is not', async (t) => {
+  const real = [
+    'Café Noël',
+    'Zoë’s “Hoekje” – ’t Wapen',
+    'Ærø Straße 5½',
+    'Ölçek & Müller',
+    'Señor Ñandú',
+    'Łódź',
+    'Ü» pas op «Ü',
+    'São Paulo à la carte',
+    'Club Rood',
+    '€ 1.500,00 per dag',
+  ];
+  for (const text of real) t.notOk(looksLikeMisreadUtf8(text), `as written: ${text}`);
+  for (const text of real.filter((s) => /[^\x20-\x7e]/.test(s))) {
+    const misread = asWindows1252(Buffer.from(text, 'utf8'));
+    t.ok(looksLikeMisreadUtf8(misread), `misread: ${text} → ${misread}`);
+  }
+  // Every letter of Latin-1 and Latin Extended-A, alone: what a spreadsheet makes of each is recognised.
+  for (let code = 0xa0; code <= 0x17f; code++) {
+    const misread = asWindows1252(Buffer.from(String.fromCharCode(code), 'utf8'));
+    if (/[\u0080-\u009F]/.test(misread)) continue; // a byte the code page leaves undefined: a control character, refused as such
+    t.ok(looksLikeMisreadUtf8(misread), `U+${code.toString(16)} → ${misread}`);
+  }
 });

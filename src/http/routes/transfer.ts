@@ -237,10 +237,11 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
             out.destroy(err);
           },
         );
-      const extension = format === 'ndjson' ? 'ndjson' : 'csv';
+      // The two CSV dialects are told apart by name: only the Excel one is safe to open in Excel and save again.
+      const file = { csv: 'csv', 'csv-excel': 'excel.csv', ndjson: 'ndjson' }[format];
       return reply
         .type(format === 'ndjson' ? NDJSON_TYPE : CSV_TYPE)
-        .header('Content-Disposition', `attachment; filename="${recordType}-${municipality}.${extension}"`)
+        .header('Content-Disposition', `attachment; filename="${recordType}-${municipality}.${file}"`)
         .send(out as never);
     },
   });

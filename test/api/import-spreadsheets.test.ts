@@ -1,0 +1,92 @@
+import t from 'tap';
+import { json } from '../support/helper.js';
+import { EST_HEADER, setUp } from '../support/imports.js';
+
+/**
+ * What a spreadsheet does to a file an officer exported, edited and saves again (docs/import-export.md,
+ * "Bad files"): what the service must read as the officer meant it, and what it must refuse rather than
+ * store changed.
+ */
+
+const rows = [
+  'XL-1,GM0363,Club Rood,club,Kade,1,,1012DK,Amsterdam,12345678,',
+  'XL-2,GM0363,Huis Noord,private_house,Dijk,2,A,1015AB,Amsterdam,,',
+];
+const problemsOf = (job: { problems: { line: number; column: string | null; code: string }[] }) =>
+  job.problems.map((p) => `${p.line}:${p.column}:${p.code}`);
+
+t.test('a separator after the last column, on the header or on every line, is no column: the file is read as meant', async (t) => {
+  const a = await setUp(t);
+  for (const [what, file] of [
+    ['on the header only', `${EST_HEADER},\n${rows.join('\n')}\n`],
+    ['on every line', `${EST_HEADER},\n${rows.map((r) => `${r},`).join('\n')}\n`],
+    ['two, on every line', `${EST_HEADER},,\n${rows.map((r) => `${r},,`).join('\n')}\n`],
+  ] as const) {
+    const dry = await a.importFile(file, 'recordType=establishments&dryRun=true');
+    t.match(dry, { state: 'succeeded', rowsTotal: 2, counts: { created: 2, rejected: 0 }, problems: [] }, what);
+  }
+  const applied = await a.importFile(
+    `${EST_HEADER};\n`.replaceAll(',', ';') + rows.map((r) => `${r.replaceAll(',', ';')};`).join('\n'),
+    'recordType=establishments',
+  );
+  t.match(applied, { state: 'succeeded', counts: { created: 2 } }, 'the semicolon dialect alike, applied');
+  const stored = json<{ items: { externalReference: string; kvkNumber: string | null; bagId: string | null }[] }>(
+    await a.app.inject({ url: '/v1/establishments?pageSize=10', headers: a.officer.auth }),
+  ).items.find((e) => e.externalReference === 'XL-1');
+  t.match(stored, { kvkNumber: '12345678', bagId: null }, 'the last columns hold what the file holds, nothing shifted');
+});
+
+t.test('a value under a column without a name, an empty name between columns, or a record too short are still refused', async (t) => {
+  const a = await setUp(t);
+  const dry = await a.importFile(
+    `${EST_HEADER},\n${rows[0]},Opmerking\n${rows[1]}\nXL-3,GM0363,Club,club,Kade,3,,1012DK,Amsterdam\n`,
+    'recordType=establishments&dryRun=true',
+  );
+  t.same(
+    problemsOf(dry),
+    ['2:null:wrong_field_count', '4:null:wrong_field_count'],
+    'a value past the named columns; nine fields of eleven',
+  );
+  t.match(dry.problems[0]?.reason, /12 fields, 11 named columns/);
+  t.match(dry, { counts: { created: 1, rejected: 2 } }, 'the record that fits is read');
+
+  const gap = await a.upload(`${EST_HEADER.replace(',kvkNumber', ',,kvkNumber')}\n`, 'recordType=establishments');
+  t.equal(gap.statusCode, 400, 'an empty name between two columns');
+  t.match(json(gap), { code: 'invalid-header', invalidParams: [{ name: '(empty)', code: 'unknown_column' }] });
+});
+
+t.test('UTF-8 that a spreadsheet read as Windows-1252 and saved again is a problem of its cell, not a changed name', async (t) => {
+  const a = await setUp(t);
+  const created = await a.importFile(
+    `${EST_HEADER}\nGB-1,GM0363,Café Noël – Zoë’s,club,Kade,1,,1012DK,Amsterdam,,\n`,
+    'recordType=establishments',
+  );
+  t.match(created, { state: 'succeeded', counts: { created: 1 } }, 'the name as written, in UTF-8');
+  // Its UTF-8 bytes read as Windows-1252 (what Excel shows of a UTF-8 file without a byte-order mark), saved again.
+  const back = await a.importFile(
+    `${EST_HEADER}\nGB-1,GM0363,CafÃ© NoÃ«l â€“ ZoÃ«â€™s,club,KadÃ©,1,,1012DK,Amsterdam,,\n`,
+    'recordType=establishments',
+  );
+  t.same(problemsOf(back), ['2:name:garbled_text', '2:street:garbled_text'], 'each garbled cell, named');
+  t.match(back.problems[0]?.reason, /UTF-8 text read as Windows-1252.*format=csv-excel/);
+  t.match(back, { counts: { updated: 0, rejected: 1 } });
+  const stored = json<{ items: { name: string }[] }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth })).items;
+  t.same(
+    stored.map((e) => e.name),
+    ['Café Noël – Zoë’s'],
+    'the stored name is unchanged',
+  );
+});
+
+t.test('the two CSV dialects of an export have names of their own: only the Excel one is safe to open in Excel', async (t) => {
+  const a = await setUp(t);
+  const names = [];
+  for (const format of ['csv', 'csv-excel', 'ndjson']) {
+    names.push((await a.exportOf('establishments', format)).headers['content-disposition']);
+  }
+  t.same(names, [
+    'attachment; filename="establishments-GM0363.csv"',
+    'attachment; filename="establishments-GM0363.excel.csv"',
+    'attachment; filename="establishments-GM0363.ndjson"',
+  ]);
+});
