@@ -120,6 +120,13 @@ export interface ImportProblem {
   reason: string;
 }
 
+/** A record an import updated (or, in a dry run, would update): where in the file, and which of its columns change. */
+export interface ImportChange {
+  line: number;
+  externalReference: string;
+  columns: string[];
+}
+
 /** The example row of each template (/v1/imports/templates/{recordType}.csv): a valid record, as a file has it. */
 export const TEMPLATE_EXAMPLES: Record<RecordType, FlatRow> = {
   establishments: {

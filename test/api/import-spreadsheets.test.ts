@@ -90,3 +90,53 @@ t.test('the two CSV dialects of an export have names of their own: only the Exce
     'attachment; filename="establishments-GM0363.ndjson"',
   ]);
 });
+
+t.test('a job lists the records it updates and which columns change: a dry run shows what a spreadsheet altered', async (t) => {
+  const a = await setUp(t);
+  const licences = (...lines: string[]) =>
+    ['externalReference,establishmentReference,licenceNumber,validFrom,validUntil,statusHistory', ...lines].join('\n');
+  const actions = (...lines: string[]) =>
+    [
+      'externalReference,establishmentReference,measure,grounds,stage,decisionDate,fineAmountCents,penaltyAmountCents,penaltyUnit,penaltyMaximumCents,penaltyComplianceDeadline,penaltyForfeitedCents,closureStartDate,closureEndDate,legalBasis,caseReference',
+      ...lines,
+    ].join('\n');
+  t.match(await a.importFile(`${EST_HEADER}\n${rows.join('\n')}\n`, 'recordType=establishments'), { counts: { created: 2 }, changes: [] });
+  t.match(await a.importFile(licences('L-1,XL-1,12-2016,2016-01-01,,granted:2016-01-01'), 'recordType=licences'), {
+    counts: { created: 1 },
+  });
+  t.match(await a.importFile(actions('A-1,XL-1,warning,hygiene,decided,2019-05-01,,,,,,,,,,2019-08'), 'recordType=enforcement-actions'), {
+    counts: { created: 1 },
+  });
+
+  // Saved again by a spreadsheet: a name edited on purpose, a KvK number that lost its last digit's precision.
+  const edited = [rows[0]?.replace('Club Rood', 'Club Rood-Wit').replace('12345678', '12345670'), rows[1]];
+  const dry = await a.importFile(`${EST_HEADER}\n${edited.join('\n')}\n`, 'recordType=establishments&dryRun=true');
+  t.match(dry, { counts: { updated: 1, unchanged: 1 } });
+  t.same(dry.changes, [{ line: 2, externalReference: 'XL-1', columns: ['name', 'kvkNumber'] }], 'the one record, its two columns');
+  const applied = await a.importFile(`${EST_HEADER}\n${edited.join('\n')}\n`, 'recordType=establishments');
+  t.same(applied.changes, dry.changes, 'applied: the same list');
+  t.same(
+    (await a.importFile(`${EST_HEADER}\n${edited.join('\n')}\n`, 'recordType=establishments')).changes,
+    [],
+    'once more: nothing changes',
+  );
+
+  // A licence number and a case reference that a spreadsheet took for dates.
+  const licence = await a.importFile(licences('L-1,XL-1,dec-16,2016-01-01,,granted:2016-01-01'), 'recordType=licences&dryRun=true');
+  t.same(licence.changes, [{ line: 2, externalReference: 'L-1', columns: ['licenceNumber'] }]);
+  const action = await a.importFile(
+    actions('A-1,XL-1,warning,hygiene,decided,2019-05-01,,,,,,,,,,aug-19'),
+    'recordType=enforcement-actions&dryRun=true',
+  );
+  t.same(action.changes, [{ line: 2, externalReference: 'A-1', columns: ['caseReference'] }]);
+  // An action moved to another establishment is no change but a refusal, as a PUT's.
+  const moved = await a.importFile(
+    actions('A-1,XL-2,warning,hygiene,decided,2019-05-01,,,,,,,,,,2019-08'),
+    'recordType=enforcement-actions&dryRun=true',
+  );
+  t.match(moved, {
+    counts: { unchanged: 0, rejected: 1 },
+    changes: [],
+    problems: [{ column: 'establishmentReference', code: 'immutable' }],
+  });
+});

@@ -9,6 +9,7 @@ export type Job = {
   counts: { created: number; updated: number; unchanged: number; rejected: number };
   problems: { line: number; column: string | null; code: string; reason: string }[];
   problemsTotal: number;
+  changes: { line: number; externalReference: string; columns: string[] }[];
 };
 
 /** The header of an establishments CSV file: every column of the template, in its order. */

@@ -292,9 +292,12 @@ const present = (v: unknown): unknown =>
       ? Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (x === null || x === undefined ? [] : [[k, present(x)]])))
       : v;
 
+/** The columns the new content sets to another value than the stored row holds. */
+export const changedColumns = (columns: object, row: object): string[] =>
+  Object.entries(columns).flatMap(([k, v]) => (isDeepStrictEqual(present(v), present((row as Record<string, unknown>)[k])) ? [] : [k]));
+
 /** Whether every column the new content sets already holds that value in the stored row. */
-export const sameColumns = (columns: object, row: object): boolean =>
-  Object.entries(columns).every(([k, v]) => isDeepStrictEqual(present(v), present((row as Record<string, unknown>)[k])));
+export const sameColumns = (columns: object, row: object): boolean => changedColumns(columns, row).length === 0;
 
 /** The resource a create made; for callers that send no Idempotency-Key (the service itself, scripts, tests). */
 export function madeBy<T>(created: Created<T>): T {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Conflict, DomainError, Forbidden, NotFound, RuleViolation } from '../../domain/errors.js';
 import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '../../domain/records.js';
-import { columnOf, type ImportProblem, type RecordType } from '../../domain/transfer.js';
+import { COLUMNS, columnOf, type ImportChange, type ImportProblem, type RecordType } from '../../domain/transfer.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
 import { findApiClient } from '../../infrastructure/repositories/api-clients.js';
@@ -22,7 +22,7 @@ import {
 import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
 import type { createEstablishmentCommands } from '../commands/establishments.js';
 import type { createLicenceCommands } from '../commands/licences.js';
-import { type Change, type CommandRunner, type Created, sameColumns } from '../commands/run.js';
+import { type Change, type CommandRunner, type Created, changedColumns } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, establishmentColumns, licenceColumns } from '../records.js';
 
@@ -38,7 +38,7 @@ export type ImportMode = (typeof IMPORT_MODES)[number];
 export const IMPORT_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
 
-/** At most this many problems are kept with a job (problemsTotal counts them all). */
+/** At most this many problems are kept with a job (problemsTotal counts them all); as many changes (counts.updated counts them all). */
 export const PROBLEMS_KEPT = 1000;
 
 /** One record of an uploaded file, as the HTTP layer decoded it against the API's write schema. */
@@ -71,6 +71,7 @@ export interface ImportJob {
   counts: { created: number; updated: number; unchanged: number; rejected: number };
   problems: ImportProblem[];
   problemsTotal: number;
+  changes: ImportChange[];
   cancelRequested: boolean;
   createdAt: string;
   updatedAt: string;
@@ -91,6 +92,7 @@ const toJob = (r: ImportRow): ImportJob => ({
   counts: { created: r.created, updated: r.updated, unchanged: r.unchanged, rejected: r.rejected },
   problems: r.problems,
   problemsTotal: r.problemsTotal,
+  changes: r.changes,
   cancelRequested: r.cancelRequested,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
@@ -121,7 +123,8 @@ const jobChange = (action: 'create' | 'update', before: ImportJob | null, after:
   };
 };
 
-type Outcome = 'created' | 'updated' | 'unchanged';
+/** What became of one record: created, left alone, or updated in these columns (the file's names). */
+type Outcome = 'created' | 'unchanged' | { updated: string[] };
 /** What became of one record of a file: applied, or rejected with its problems. */
 type RecordOutcome = Outcome | { problems: ImportProblem[] };
 
@@ -133,6 +136,7 @@ class Tally {
   rejected = 0;
   problems: ImportProblem[] = [];
   problemsTotal = 0;
+  changes: ImportChange[] = [];
   constructor(from?: ImportRow) {
     if (from) {
       this.created = from.created;
@@ -141,11 +145,16 @@ class Tally {
       this.rejected = from.rejected;
       this.problems = [...from.problems];
       this.problemsTotal = from.problemsTotal;
+      this.changes = [...from.changes];
     }
   }
-  add(outcome: RecordOutcome) {
+  add(outcome: RecordOutcome, record: ImportRecordRow) {
     if (typeof outcome === 'string') this[outcome] += 1;
-    else this.reject(outcome.problems);
+    else if ('updated' in outcome) {
+      this.updated += 1;
+      const externalReference = String((record.data as NonNullable<DecodedRow['data']>).input.externalReference);
+      if (this.changes.length < PROBLEMS_KEPT) this.changes.push({ line: record.line, externalReference, columns: outcome.updated });
+    } else this.reject(outcome.problems);
   }
   reject(found: ImportProblem[]) {
     this.rejected += 1;
@@ -160,6 +169,7 @@ class Tally {
       rejected: this.rejected,
       problems: this.problems,
       problemsTotal: this.problemsTotal,
+      changes: this.changes,
     };
   }
 }
@@ -184,6 +194,12 @@ class RowRejected extends Error {
     super('row rejected');
   }
 }
+
+/** Changed columns in the order of the file's template (the stored columns the template lacks, if any, after them). */
+const inTemplateOrder = (type: RecordType, changed: string[]): string[] => {
+  const template: readonly string[] = COLUMNS[type];
+  return [...template.filter((c) => changed.includes(c)), ...changed.filter((c) => !template.includes(c))];
+};
 
 const unknownReference = (column: string, type: string, reference: string) =>
   new RowRejected([{ column, code: 'unknown_reference', reason: `no ${type} of this municipality has reference ${reference}` }]);
@@ -210,9 +226,10 @@ async function applyRecord(
     }
     // Found by its registry id (an export of a record without a reference): it keeps having none.
     const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
-    if (sameColumns(establishmentColumns(wanted), current.row)) return 'unchanged';
+    const changed = changedColumns(establishmentColumns(wanted), current.row);
+    if (changed.length === 0) return 'unchanged';
     await commands.establishments.replace(ctx, current.row.id, current.row.version, wanted);
-    return 'updated';
+    return { updated: inTemplateOrder(type, changed) };
   }
   const establishmentReference = data.establishmentReference as string;
   const establishment = await findByReference(tx, 'establishment', municipality, establishmentReference);
@@ -231,9 +248,10 @@ async function applyRecord(
       ]);
     }
     const wanted = { ...input, externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference };
-    if (sameColumns(licenceColumns(wanted), current.row)) return 'unchanged';
+    const changed = changedColumns(licenceColumns(wanted), current.row);
+    if (changed.length === 0) return 'unchanged';
     await commands.licences.replace(ctx, establishmentId, current.row.id, current.row.version, wanted);
-    return 'updated';
+    return { updated: inTemplateOrder(type, changed) };
   }
   const input = { ...(data.input as unknown as EnforcementActionInput), establishmentId };
   const current = await findByReference(tx, 'enforcement_action', municipality, input.externalReference as string);
@@ -248,9 +266,13 @@ async function applyRecord(
     besluitUrl: current.row.besluitUrl,
     externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference,
   };
-  if (current.row.establishmentId === establishmentId && sameColumns(enforcementActionColumns(wanted), current.row)) return 'unchanged';
+  const changed = [
+    ...(current.row.establishmentId === establishmentId ? [] : ['establishmentReference']),
+    ...changedColumns(enforcementActionColumns(wanted), current.row),
+  ];
+  if (changed.length === 0) return 'unchanged';
   await commands.enforcementActions.replace(ctx, current.row.id, current.row.version, wanted);
-  return 'updated';
+  return { updated: inTemplateOrder(type, changed) };
 }
 
 /** The minimal logger the import worker writes to (pino's shape). Never record content: ids and the error. */
@@ -423,7 +445,7 @@ export function createImports(database: Database, runner: CommandRunner, command
     const outcomes: (RecordOutcome | undefined)[] = new Array(records.length);
     const oneByOne = type === 'enforcement-actions' ? await createActionsTogether(tx, ctx, records, outcomes) : records.map((_, i) => i);
     for (const i of oneByOne) outcomes[i] = await attempt(tx, ctx, type, records[i] as ImportRecordRow);
-    for (const outcome of outcomes) tally.add(outcome as RecordOutcome);
+    for (const [i, outcome] of outcomes.entries()) tally.add(outcome as RecordOutcome, records[i] as ImportRecordRow);
   }
 
   /** Creates the batch's new actions with one command; returns the indexes of the records left for `attempt`. */

@@ -61,6 +61,19 @@ const ImportProblem = z
   })
   .meta({ id: 'ImportProblem' });
 
+const ImportChange = z
+  .object({
+    line: z.number().int().meta({ description: 'The line of the file where the record starts (the CSV header is line 1).' }),
+    externalReference: z.string().meta({ description: 'The record’s reference, as the file gives it.' }),
+    columns: z
+      .array(z.string())
+      .meta({ description: 'The columns whose stored value the file changes (or, in a dry run, would change), in the template’s order.' }),
+  })
+  .meta({
+    id: 'ImportChange',
+    description: 'A record the import updated, or in a dry run would update: check these before applying a file a spreadsheet has saved.',
+  });
+
 export const ImportJob = z
   .object({
     id: Id,
@@ -90,6 +103,9 @@ export const ImportJob = z
     }),
     problems: z.array(ImportProblem).meta({ description: 'The problems found, at most 1000; problemsTotal counts them all.' }),
     problemsTotal: z.number().int(),
+    changes: z.array(ImportChange).meta({
+      description: 'The records updated (in a dry run: that would be), in file order, at most 1000; counts.updated counts them all.',
+    }),
     cancelRequested: z.boolean(),
     createdAt: Timestamp,
     updatedAt: Timestamp,

@@ -35,6 +35,8 @@ export const imports = pgTable(
     /** The first problems found ({line, column, code, reason}), capped; problems_total counts them all. */
     problems: jsonb('problems').$type<{ line: number; column: string | null; code: string; reason: string }[]>().notNull(),
     problemsTotal: integer('problems_total').notNull().default(0),
+    /** The first records updated ({line, externalReference, columns}), capped as the problems are (migration 0024). */
+    changes: jsonb('changes').$type<{ line: number; externalReference: string; columns: string[] }[]>().notNull().default([]),
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     /** The instance working on the job and until when its claim holds (renewed with every batch). */
     leaseOwner: uuid('lease_owner'),
