@@ -26,6 +26,7 @@ interface Job {
   counts: { created: number; updated: number; unchanged: number; rejected: number };
   problems: { line: number; column: string | null; code: string; reason: string }[];
   problemsTotal: number;
+  changes: { line: number; externalReference: string; columns: string[] }[];
 }
 
 const usage = `usage: npm run import -- FILE [--dry-run] [--record-type establishments|licences|enforcement-actions] [--mode all-or-nothing|row-by-row]
@@ -69,6 +70,11 @@ function summary(job: Job): string {
     for (const p of job.problems.slice(0, 20)) {
       lines.push(`    line ${p.line}${p.column ? `, ${p.column}` : ''}: ${p.code}: ${p.reason}`);
     }
+  }
+  if (c.updated > 0) {
+    // What a dry run would change, to check before applying: a spreadsheet alters cells nobody edited.
+    lines.push(`  ${job.dryRun ? 'would change' : 'changed'}: ${c.updated}${c.updated > 20 ? ' (the first 20)' : ''}`);
+    for (const u of job.changes.slice(0, 20)) lines.push(`    line ${u.line}, ${u.externalReference}: ${u.columns.join(', ')}`);
   }
   if (job.state === 'failed' && job.mode === 'all-or-nothing' && !job.dryRun) {
     lines.push('  nothing was written (all-or-nothing); fix the records above, or import with --mode row-by-row');

@@ -184,6 +184,7 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
         if (v === undefined || v === '') return;
         values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v;
         if (looksLikeMisreadUtf8(v)) problems.push({ column: h, code: 'garbled_text', reason: GARBLED });
+        if (SPREADSHEET_ERROR.test(v.trim())) problems.push({ column: h, code: 'spreadsheet_error', reason: SPREADSHEET_ERROR_REASON });
       });
       const padded = record.length > header.length && record.length <= header.length + padding;
       if (record.length !== header.length && !(padded && record.slice(header.length).every((v) => v.trim() === ''))) {
@@ -207,6 +208,12 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
   }
   if (!header) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
 }
+
+/** The error values a spreadsheet shows (and saves) for a formula that failed: Excel's in English and Dutch, LibreOffice's Err:NNN. */
+const SPREADSHEET_ERROR =
+  /^(#(NULL!|DIV\/0!|VALUE!|REF!|NAME\?|NUM!|N\/A|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|LEEG!|DEEL\/0!|WAARDE!|VERW!|NAAM\?|GETAL!|N\/B|OVERLOOP!|BEREKENEN!)|Err:\d{3})$/i;
+const SPREADSHEET_ERROR_REASON =
+  'this is the error value a spreadsheet shows for a formula that failed (such as #NAAM?), not a value: put the value itself in the cell, as text';
 
 const GARBLED =
   'this looks like UTF-8 text read as Windows-1252 ("CafÃ©" for "Café"): the file was opened in a program that did not read it as UTF-8. Export it again with format=csv-excel (which Excel reads as UTF-8) and edit that, or open the file as UTF-8 (in Excel: Data > From Text/CSV, file origin 65001: Unicode (UTF-8))';
@@ -390,8 +397,14 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
       if (name === 'externalReference' && input.externalReference === undefined) continue; // said above
       const rule = (issue as { params?: { rule?: unknown } }).params?.rule;
       // An empty cell where a value is required: `required`, as for the references, not zod's "received undefined".
-      if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
+      const value = valueAt(input, issue.path);
+      if (issue.code === 'invalid_type' && value === undefined) {
         problems.push({ column: columnOf(type, name), code: 'required', reason: 'a value is required' });
+        continue;
+      }
+      // A number cell that is not digits (what a spreadsheet makes of a number: 1,5E+05, 1.500, € 1.500,00).
+      if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof value === 'string') {
+        problems.push({ column: columnOf(type, name), code: 'invalid_type', reason: NOT_DIGITS });
         continue;
       }
       problems.push({
@@ -409,6 +422,9 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
     problems: null,
   };
 }
+
+const NOT_DIGITS =
+  'must be a whole number in digits only: no separators, decimals, spaces or currency (amounts are in euro cents: 150000 for € 1.500,00)';
 
 /** The value at `path` in a candidate record (undefined where nothing is). */
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

@@ -140,3 +140,39 @@ t.test('a job lists the records it updates and which columns change: a dry run s
     problems: [{ column: 'establishmentReference', code: 'immutable' }],
   });
 });
+
+t.test('what a spreadsheet makes of dates, numbers, codes and failed formulas is refused with what to write instead', async (t) => {
+  const a = await setUp(t);
+  t.match(await a.importFile(`${EST_HEADER}\n${rows[0]}\n`, 'recordType=establishments'), { counts: { created: 1 } });
+  const dry = await a.importFile(
+    [
+      'externalReference,establishmentReference,measure,grounds,stage,decisionDate,fineAmountCents,penaltyAmountCents,penaltyUnit,penaltyMaximumCents,penaltyComplianceDeadline,penaltyForfeitedCents,closureStartDate,closureEndDate,legalBasis,caseReference',
+      'S-1,XL-1,administrative_fine,hygiene,decided,1-3-2021,"1,5E+05",,,,,,,,,',
+      'S-2,XL-1,administrative_fine,hygiene,decided,2021-03-01,€ 1.500,,,,,,,,#NAAM?,',
+      'S-3,XL-1,warning,hygiene,decided,2021-03-01 00:00:00,,,,,,,,,Err:502,',
+    ].join('\n'),
+    'recordType=enforcement-actions&dryRun=true',
+  );
+  const reasons = Object.fromEntries(dry.problems.map((p) => [`${p.line}:${p.column}:${p.code}`, p.reason]));
+  t.same(Object.keys(reasons).sort(), [
+    '2:decisionDate:invalid_format',
+    '2:fineAmountCents:invalid_type',
+    '3:fineAmountCents:invalid_type',
+    '3:legalBasis:spreadsheet_error',
+    '4:decisionDate:invalid_format',
+    '4:legalBasis:spreadsheet_error',
+  ]);
+  t.match(reasons['2:decisionDate:invalid_format'], /YYYY-MM-DD, for example 2021-03-01/, 'a date says how to write it');
+  t.match(reasons['2:fineAmountCents:invalid_type'], /digits only.*euro cents: 150000 for € 1\.500,00/, 'an amount says how to write it');
+  t.match(reasons['3:legalBasis:spreadsheet_error'], /formula that failed/, 'a failed formula is named as one');
+
+  const kvk = await a.importFile(
+    `${EST_HEADER}\nXL-1,GM0363,Club Rood,club,Kade,1,,1012DK,Amsterdam,1234567,363010000123456\n`,
+    'recordType=establishments&dryRun=true',
+  );
+  t.same(
+    kvk.problems.map((p) => `${p.column}: ${p.reason}`),
+    ['kvkNumber: must be 8 digits, a leading 0 included', 'bagId: must be 16 digits, a leading 0 included'],
+    'a number that lost its leading 0',
+  );
+});

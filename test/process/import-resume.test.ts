@@ -92,6 +92,12 @@ t.test('CLI, restart mid-import, cancel', async (t) => {
   t.match(ok.stdout, /created 40, updated 0, unchanged 0, rejected 0/);
   const again = await runCli([good], cliEnv);
   t.match(again.stdout, /created 0, updated 0, unchanged 40, rejected 0/);
+  // A dry run of an edited file names what it would change, record by record.
+  const edited = path.join(dir, 'establishments-edited.csv');
+  writeFileSync(edited, establishments('G', 40).replace('G-7,GM0363,Club G 7,club,Kade,8,', 'G-7,GM0363,Club G 7,club,Dijk,80,'));
+  const changes = await runCli([edited, '--dry-run'], cliEnv);
+  t.equal(changes.code, 0, changes.stderr);
+  t.match(changes.stdout, /would change: 1\n {4}line 9, G-7: street, houseNumber\n/);
   const noToken = await runCli([good], { REGISTRY_URL: base });
   t.equal(noToken.code, 2);
 

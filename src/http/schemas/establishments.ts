@@ -30,14 +30,14 @@ export const Address = z
 
 const kvkNumber = z
   .string()
-  .regex(/^[0-9]{8}$/, 'must be 8 digits')
+  .regex(/^[0-9]{8}$/, 'must be 8 digits, a leading 0 included')
   .meta({
     description:
       'KvK-nummer (Chamber of Commerce) of the operator (exploitant), 8 digits. Leave it out when the operator is a sex worker’s own sole-trader registration (eenmanszaak): that number identifies the person.',
   });
 const bagId = z
   .string()
-  .regex(/^[0-9]{16}$/, 'must be 16 digits')
+  .regex(/^[0-9]{16}$/, 'must be 16 digits, a leading 0 included')
   .meta({ description: 'BAG verblijfsobject-identificatie, 16 digits.' });
 
 const establishmentFields = {
