@@ -121,6 +121,13 @@ t.test('a job lists the records it updates and which columns change: a dry run s
     'once more: nothing changes',
   );
 
+  // A row copied and edited where a new record was meant: the copy would update the original, and says so.
+  const copied = await a.importFile(
+    `${EST_HEADER}\n${edited.join('\n')}\n${edited[0]?.replace('Club Rood-Wit', 'Club Blauw')}\n`,
+    'recordType=establishments&dryRun=true',
+  );
+  t.same(copied.changes, [{ line: 4, externalReference: 'XL-1', columns: ['name'] }], 'the copy, on its own line');
+
   // A licence number and a case reference that a spreadsheet took for dates.
   const licence = await a.importFile(licences('L-1,XL-1,dec-16,2016-01-01,,granted:2016-01-01'), 'recordType=licences&dryRun=true');
   t.same(licence.changes, [{ line: 2, externalReference: 'L-1', columns: ['licenceNumber'] }]);
