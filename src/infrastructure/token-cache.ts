@@ -10,8 +10,9 @@
  * - Revoking or re-keying a client forgets its entries, and every look-up that was under way at that
  *   moment is not cached when it returns (the generation it started in is over): a look-up that read
  *   the client's row just before the revocation committed cannot put the token back.
- * - Only successful look-ups are cached (unknown tokens always reach the database, so guessing
- *   cannot fill memory), and at most `maxEntries` clients are held (oldest dropped first).
+ * - Only successful look-ups are cached here, at most `maxEntries` tokens (oldest dropped first).
+ *   Tokens nobody holds are remembered apart, briefly and in bounded number (`UnknownTokenCache`,
+ *   AUTH_UNKNOWN_TOKEN_TTL_MS), so that guessing can neither fill memory nor reach the database each time.
  */
 export class TokenCache<P extends { clientId: string }> {
   private readonly entries = new Map<string, { principal: P; expires: number }>();

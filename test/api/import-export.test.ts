@@ -979,6 +979,27 @@ t.test('an import that stops on an internal error keeps the problems of the batc
   t.equal(job.problemsTotal, job.problems.length, 'problemsTotal counts them all');
 });
 
+t.test('a worker that cannot claim a job says so in the log, and claims it once it can', async (t) => {
+  const a = await setUp(t);
+  const res = await a.upload(`${EST_HEADER}\nW-1,GM0363,Club Rood,club,Kade,1,,1012DK,Amsterdam,,\n`, 'recordType=establishments');
+  t.equal(res.statusCode, 202, res.body);
+  // The claim's statement fails (as it would with the table locked away or a lost connection).
+  await a.database.owner.execute(sql`alter table imports rename column lease_until to lease_until_away`);
+  const logged: { msg: string; err: unknown }[] = [];
+  a.services.imports.worker.start({ error: (obj, msg) => logged.push({ msg, err: (obj as { err?: unknown }).err }) });
+  t.teardown(() => a.services.imports.worker.stop());
+  for (let i = 0; i < 500 && logged.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  t.match(logged[0], { msg: 'import worker could not claim a job; it looks again', err: Error }, 'logged, with the error');
+  await a.database.owner.execute(sql`alter table imports rename column lease_until_away to lease_until`);
+  const id = json<Job>(res).id;
+  let job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
+  for (let i = 0; i < 1000 && job.state !== 'succeeded'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
+  }
+  t.match(job, { state: 'succeeded', counts: { created: 1 } }, 'the job runs once the claim works again');
+});
+
 t.test('an empty NDJSON file is a 400 empty-file, as an empty CSV file is', async (t) => {
   const a = await setUp(t);
   for (const body of ['', '\n\r\n', '\uFEFF']) {

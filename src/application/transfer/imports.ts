@@ -275,6 +275,13 @@ async function applyRecord(
   return { updated: inTemplateOrder(type, changed) };
 }
 
+/** An error that stopped a job, already logged and written to the job. */
+class JobFailed extends Error {
+  constructor(readonly error: unknown) {
+    super('import job failed', { cause: error });
+  }
+}
+
 /** The minimal logger the import worker writes to (pino's shape). Never record content: ids and the error. */
 export interface WorkerLog {
   error(obj: object, msg: string): void;
@@ -658,6 +665,7 @@ export function createImports(database: Database, runner: CommandRunner, command
       // The problems so far are the job's row's (the batches committed since the claim added theirs), not the claim's.
       const current =
         (await withTenant(database.db, { kind: 'all' }, (tx) => findImport(tx, { kind: 'all' }, job.id)).catch(() => null)) ?? job;
+      // Should the database still fail, the job stays running under its lease and is resumed when the lease ends.
       await finish(job, {
         state: 'failed',
         problems: [
@@ -670,8 +678,10 @@ export function createImports(database: Database, runner: CommandRunner, command
           },
         ],
         problemsTotal: current.problemsTotal + 1,
-      }).catch(() => undefined);
-      throw err;
+      }).catch((finishErr: unknown) =>
+        log.error({ err: finishErr, importId: job.id }, 'import could not be marked failed; its lease will expire'),
+      );
+      throw new JobFailed(err);
     } finally {
       cancelled.delete(job.id);
     }
@@ -685,8 +695,10 @@ export function createImports(database: Database, runner: CommandRunner, command
         let ran = false;
         try {
           ran = await runOnce();
-        } catch {
-          ran = false; // logged, and written to the job; look again later
+        } catch (err) {
+          // A job's own error is logged and written to it in runOnce; this logs the rest (a claim that failed).
+          if (!(err instanceof JobFailed)) log.error({ err }, 'import worker could not claim a job; it looks again');
+          ran = false;
         }
         running = null;
         schedule(ran ? 0 : options.pollMs);
