@@ -35,7 +35,7 @@ const database = await openPostgres({ url: scratch.url, ...options });
 await prepareDatabase(database);
 const config = loadConfig({ LOG_LEVEL: 'silent', NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1', NOTIFICATIONS_POLL_MS: '10' });
 const services = servicesFor(database, config);
-const plain = createServices(database, { authCacheTtlMs: 10_000, suppressionThreshold: 5 }); // no outbox hook
+const plain = createServices(database, { authCacheTtlMs: 10_000, unknownTokenTtlMs: 0, suppressionThreshold: 5 }); // no outbox hook
 
 let delivered = 0;
 const receiver = http.createServer((req, res) => {

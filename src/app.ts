@@ -40,25 +40,25 @@ import { createOidcVerifier } from './infrastructure/oidc.js';
 import { postgresRateLimitStore } from './infrastructure/rate-limit-store.js';
 import { notificationsFor } from './notifications-config.js';
 
+/** What the HTTP app reads of the configuration: as loadConfig gives it, defaults applied (config.ts is their one home). */
 export type AppConfig = Pick<
   Config,
-  'PUBLIC_BASE_URL' | 'BODY_LIMIT_BYTES' | 'IDEMPOTENCY_TTL_HOURS' | 'RATE_LIMIT_PER_MINUTE' | 'READ_YOUR_WRITES_MS'
-> &
-  Partial<
-    Pick<
-      Config,
-      | 'AUTH_FAILURES_PER_MINUTE'
-      | 'AUTH_FAILURE_DELAY_MS'
-      | 'RATE_LIMIT_STORE'
-      | 'OIDC_ISSUER'
-      | 'OIDC_AUDIENCE'
-      | 'OIDC_ROLE_CLAIM'
-      | 'OIDC_MUNICIPALITY_CLAIM'
-      | 'OIDC_ISSUERS'
-      | 'OIDC_CLOCK_TOLERANCE_S'
-      | 'IMPORT_BODY_LIMIT_BYTES'
-    >
-  >;
+  | 'PUBLIC_BASE_URL'
+  | 'BODY_LIMIT_BYTES'
+  | 'IDEMPOTENCY_TTL_HOURS'
+  | 'RATE_LIMIT_PER_MINUTE'
+  | 'READ_YOUR_WRITES_MS'
+  | 'AUTH_FAILURES_PER_MINUTE'
+  | 'AUTH_FAILURE_DELAY_MS'
+  | 'RATE_LIMIT_STORE'
+  | 'OIDC_ISSUER'
+  | 'OIDC_AUDIENCE'
+  | 'OIDC_ROLE_CLAIM'
+  | 'OIDC_MUNICIPALITY_CLAIM'
+  | 'OIDC_ISSUERS'
+  | 'OIDC_CLOCK_TOLERANCE_S'
+  | 'IMPORT_BODY_LIMIT_BYTES'
+>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -137,15 +137,15 @@ export async function buildApp(opts: BuildAppOptions) {
     identify:
       issuers.length > 0
         ? createTokenIdentities(
-            createOidcVerifier({ issuers, clockToleranceSeconds: config.OIDC_CLOCK_TOLERANCE_S ?? 30 }),
+            createOidcVerifier({ issuers, clockToleranceSeconds: config.OIDC_CLOCK_TOLERANCE_S }),
             services.queries.municipalities.registered,
           )
         : undefined,
-    refusalDelayMs: config.AUTH_FAILURE_DELAY_MS ?? 0,
+    refusalDelayMs: config.AUTH_FAILURE_DELAY_MS,
     ...(config.AUTH_FAILURES_PER_MINUTE ? { failures: new MemoryFailureCounter(config.AUTH_FAILURES_PER_MINUTE) } : {}),
   });
   const sharedCounts =
-    config.RATE_LIMIT_STORE === 'postgres' || ((config.RATE_LIMIT_STORE ?? 'auto') === 'auto' && services.database.kind === 'postgres');
+    config.RATE_LIMIT_STORE === 'postgres' || (config.RATE_LIMIT_STORE === 'auto' && services.database.kind === 'postgres');
   await app.register(rateLimit, {
     perMinute: config.RATE_LIMIT_PER_MINUTE,
     store: sharedCounts ? postgresRateLimitStore(() => services.database.db) : undefined,
@@ -170,7 +170,7 @@ export async function buildApp(opts: BuildAppOptions) {
       await v1.register(subscriptionRoutes, { services });
       await v1.register(reportingAttestationRoutes, { services });
       await v1.register(statisticsReleaseRoutes, { services });
-      await v1.register(transferRoutes, { services, importLimitBytes: config.IMPORT_BODY_LIMIT_BYTES ?? 209_715_200 });
+      await v1.register(transferRoutes, { services, importLimitBytes: config.IMPORT_BODY_LIMIT_BYTES });
     },
     { prefix: '/v1' },
   );
@@ -185,7 +185,7 @@ export const servicesFor = (database: Database, config: Config, auditSigningKey:
     auditSigningKey,
     ...(clock ? { clock } : {}),
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
-    unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS ?? 0,
+    unknownTokenTtlMs: config.AUTH_UNKNOWN_TOKEN_TTL_MS,
     suppressionThreshold: config.STATISTICS_SUPPRESSION_THRESHOLD,
     writeConcurrency: config.DATABASE_WRITE_CONCURRENCY ?? 2 * availableParallelism(),
     // On PostgreSQL a write waits for its turn as long as for a connection (then 503); the embedded database has no pool to time out on.

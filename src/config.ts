@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { z } from 'zod';
+import { ROLES } from './domain/codes.js';
 import { type Cidr, type PrivateNetworks, parseInternalCidr } from './lib/networks.js';
 
 /**
@@ -36,15 +37,13 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
-const ROLE_NAMES = ['officer', 'analyst', 'admin'] as const;
-
 /** One trusted OpenID Connect issuer (OIDC_ISSUERS); docs/identity-providers.md explains each field. */
 const oidcIssuer = z.strictObject({
   issuer: z.string().url(),
   audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   roleClaim: z.string().min(1).default('roles'),
   municipalityClaim: z.string().min(1).default('municipality_code'),
-  roleMap: z.record(z.string(), z.enum(ROLE_NAMES)).optional(),
+  roleMap: z.record(z.string(), z.enum(ROLES)).optional(),
   municipalityCode: z
     .string()
     .regex(/^GM[0-9]{4}$/)

@@ -39,7 +39,7 @@ export interface ServiceOptions {
   /** How long an authenticated token is trusted without asking the database again (0: never). */
   authCacheTtlMs: number;
   /** How long a token the database did not know is refused from memory (0: never). */
-  unknownTokenTtlMs?: number;
+  unknownTokenTtlMs: number;
   /** Open data: counts below this are suppressed. */
   suppressionThreshold: number;
   /** The Ed25519 key that signs audit checkpoints; null or absent: checkpoints are off. */
@@ -79,7 +79,7 @@ export type Commands = RecordCommands;
  */
 export function createServices(database: Database, options: ServiceOptions) {
   const tokens = new TokenCache<Principal>(options.authCacheTtlMs);
-  const unknownTokens = new UnknownTokenCache(options.unknownTokenTtlMs ?? 0);
+  const unknownTokens = new UnknownTokenCache(options.unknownTokenTtlMs);
   // Several instances: hear every instance's revocations; while deaf, trust no cached token.
   database.listen?.(API_CLIENT_CHANGES, {
     message: (clientId) => tokens.forgetClient(clientId),

@@ -236,6 +236,7 @@ t.test('a rolled-back write leaves no event', async (t) => {
   const ctx = clientContext(principal, { requestId: null, reason: null });
   const failing = createServices(database, {
     authCacheTtlMs: 0,
+    unknownTokenTtlMs: 0,
     suppressionThreshold: 5,
     commitHooks: [
       outboxHook({ source: 'urn:test', publicBaseUrl: 'https://x/v1' }),
@@ -249,6 +250,7 @@ t.test('a rolled-back write leaves no event', async (t) => {
   t.equal(await outboxCount(), before, 'the event was written, then rolled back with the establishment');
   const working = createServices(database, {
     authCacheTtlMs: 0,
+    unknownTokenTtlMs: 0,
     suppressionThreshold: 5,
     commitHooks: [outboxHook({ source: 'urn:test', publicBaseUrl: 'https://x/v1' })],
   });
