@@ -39,9 +39,16 @@ export interface RequestContext {
   idempotency: IdempotencyClaim | null;
 }
 
-/** Officers see their own municipality; analysts and admins all of them. */
-const scopeOf = (p: Pick<Principal, 'role' | 'municipalityCode'>): Scope =>
-  p.role === 'officer' && p.municipalityCode ? { kind: 'municipality', code: p.municipalityCode } : { kind: 'all' };
+/**
+ * Officers see their own municipality; analysts and admins all of them. An officer without one cannot
+ * be made (a check on api_clients, and identity.ts for tokens); should one appear, it is refused here
+ * rather than given the widest scope.
+ */
+function scopeOf(p: Pick<Principal, 'role' | 'municipalityCode'>): Scope {
+  if (p.role !== 'officer') return { kind: 'all' };
+  if (!p.municipalityCode) throw new Error('an officer without a municipality has no scope');
+  return { kind: 'municipality', code: p.municipalityCode };
+}
 
 export function clientContext(
   p: Principal,

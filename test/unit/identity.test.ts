@@ -1,4 +1,5 @@
 import t from 'tap';
+import { clientContext } from '../../src/application/context.js';
 import { identityFromClaims } from '../../src/application/identity.js';
 import type { TrustedIssuer } from '../../src/infrastructure/oidc.js';
 
@@ -68,4 +69,14 @@ t.test('a user token whose subject names nobody gives no person, not a verified 
   t.match(identityFromClaims(issuer(), { sub: 'a.jansen', client_id: 'portal', roles: 'analyst' }), {
     principal: { person: { id: 'a.jansen', verified: true } },
   });
+});
+
+t.test('a request’s scope: an officer’s own municipality, all for the others, and never all for an officer without one', async (t) => {
+  const request = { requestId: null, reason: null };
+  const as = (role: 'officer' | 'analyst' | 'admin', municipalityCode: string | null) =>
+    clientContext({ clientId: '00000000-0000-4000-8000-000000000001', name: 'x', role, municipalityCode }, request).scope;
+  t.same(as('officer', 'GM0363'), { kind: 'municipality', code: 'GM0363' });
+  t.same(as('analyst', null), { kind: 'all' });
+  t.same(as('admin', null), { kind: 'all' });
+  t.throws(() => as('officer', null), /an officer without a municipality has no scope/, 'refused, not widened');
 });
