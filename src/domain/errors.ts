@@ -20,15 +20,17 @@ export class NotFound extends DomainError {
   }
 }
 
+/** The detail of a 400 that lists its invalid parameters: the one wording, for the domain's and the HTTP layer's. */
+export const invalidParamsDetail = (count: number) =>
+  `The request has ${count} invalid parameter${count === 1 ? '' : 's'}; see invalidParams.`;
+
 /** The input breaks one or more rules; every one is listed. */
 export class RuleViolation extends DomainError {
   constructor(
     readonly invalidParams: InvalidParam[],
     detail?: string,
   ) {
-    super(
-      detail ?? `The request has ${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'}; see invalidParams.`,
-    );
+    super(detail ?? invalidParamsDetail(invalidParams.length));
   }
 }
 

@@ -1,8 +1,8 @@
-import type { InvalidParam } from '../domain/errors.js';
+import { type InvalidParam, invalidParamsDetail } from '../domain/errors.js';
 
 export type { InvalidParam };
 
-/** The one table of problem titles (RFC 9110 reason phrases). */
+/** The one table of problem titles (RFC 9110 reason phrases); a 400 that lists invalid parameters is titled INVALID_INPUT's 'Invalid input'. */
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -72,7 +72,6 @@ export function invalidParamsOf(issues: readonly SchemaIssue[], fallback: string
 export class HttpProblem extends Error {
   readonly status: number;
   readonly title: string;
-  readonly type: string;
   readonly code: string;
   readonly invalidParams: InvalidParam[] | undefined;
   readonly headers: Record<string, string>;
@@ -89,18 +88,13 @@ export class HttpProblem extends Error {
     this.status = o.status;
     this.code = o.code;
     this.title = o.title ?? titleFor(o.status);
-    this.type = problemType(o.code);
     this.invalidParams = o.invalidParams;
     this.headers = o.headers ?? {};
   }
 }
 
+/** A 400 that lists invalid parameters: its code and title, the same wherever it is made. */
+export const INVALID_INPUT = { status: 400, code: 'invalid-input', title: 'Invalid input' } as const;
+
 export const badRequest = (invalidParams: InvalidParam[], detail?: string) =>
-  new HttpProblem({
-    status: 400,
-    code: 'invalid-input',
-    title: 'Invalid input',
-    detail:
-      detail ?? `The request has ${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'}; see invalidParams.`,
-    invalidParams,
-  });
+  new HttpProblem({ ...INVALID_INPUT, detail: detail ?? invalidParamsDetail(invalidParams.length), invalidParams });

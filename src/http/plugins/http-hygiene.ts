@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { firstInvalidUtf8Byte, headerAsUtf8 } from '../../lib/utf8.js';
 import { API_VERSION } from '../../lib/version.js';
 import { API_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../headers.js';
-import { badRequest, HttpProblem, type InvalidParam } from '../problem.js';
+import { badRequest, HttpProblem, INVALID_INPUT, type InvalidParam } from '../problem.js';
 import { schemaInvalidParams, sendProblem } from './problems.js';
 
 /**
@@ -36,9 +36,7 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   // Always 400 (never an undocumented 414): the path itself is the invalid input.
   const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
   return sendProblem(request, reply, {
-    status: 400,
-    code: 'invalid-input',
-    title: 'Invalid input',
+    ...INVALID_INPUT,
     detail: tooLong ? 'A path parameter is too long.' : 'The URL is not validly percent-encoded or cannot be routed.',
     invalidParams: [{ name: 'path', code: tooLong ? 'too_long' : 'malformed', reason: err.message }],
   });

@@ -4,7 +4,16 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, validatorCompiler } from 'fastify-type-provider-zod';
 import { Conflict, DomainError, Forbidden, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict } from '../../domain/errors.js';
 import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
-import { HttpProblem, type InvalidParam, invalidParamsOf, problemType, type SchemaIssue, titleFor, UNKNOWN_FIELD } from '../problem.js';
+import {
+  HttpProblem,
+  INVALID_INPUT,
+  type InvalidParam,
+  invalidParamsOf,
+  problemType,
+  type SchemaIssue,
+  titleFor,
+  UNKNOWN_FIELD,
+} from '../problem.js';
 import { declaredQueryKeys } from './strict-query.js';
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -109,7 +118,8 @@ export function fromDomainError(err: DomainError) {
     ...extra,
   });
   if (err instanceof NotFound) return problem(404, 'not-found');
-  if (err instanceof RuleViolation) return problem(400, 'invalid-input', { title: 'Invalid input', invalidParams: err.invalidParams });
+  if (err instanceof RuleViolation)
+    return problem(400, INVALID_INPUT.code, { title: INVALID_INPUT.title, invalidParams: err.invalidParams });
   if (err instanceof VersionConflict) return problem(412, 'version-mismatch', { headers: { ETag: `"${err.storedVersion}"` } });
   if (err instanceof Conflict) {
     const headers: Record<string, string> = {};
@@ -179,9 +189,7 @@ export default fp(
       if (hasZodFastifySchemaValidationErrors(err)) {
         const { invalidParams, parts } = allInvalidParams(err, request);
         return sendProblem(request, reply, {
-          status: 400,
-          code: 'invalid-input',
-          title: 'Invalid input',
+          ...INVALID_INPUT,
           detail: `${invalidParams.length} invalid parameter${invalidParams.length === 1 ? '' : 's'} in the request's ${parts}; see invalidParams.`,
           invalidParams,
         });
