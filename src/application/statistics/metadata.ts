@@ -92,6 +92,13 @@ const UNITS: Record<MeasureMetadata['unit'], Pick<MeasureMetadata, 'unitTitle' |
   cent: { unitTitle: { nl: 'eurocent', en: 'euro cent' }, decimals: 0, euro: { factor: 0.01, decimals: 2 } },
 };
 
+/** The stages counted by default (or the others), by their titles in one language: `a, b, c and d`. */
+function stagesIn(language: 'nl' | 'en', counted: boolean): string {
+  const titles = STAGES.filter((s) => DEFAULT_STAGES.includes(s) === counted).map((s) => titleOf(s)[language]);
+  const and = language === 'nl' ? 'en' : 'and';
+  return titles.length > 1 ? `${titles.slice(0, -1).join(', ')} ${and} ${titles.at(-1)}` : (titles[0] ?? '');
+}
+
 /** The counting rule as data (the default; every answer states the rule it applied in countingRule). */
 export const COUNTING_RULE_DATA = {
   countedStages: [...DEFAULT_STAGES],
@@ -103,8 +110,8 @@ export const COUNTING_RULE_DATA = {
   averageDenominator: 'municipalities in scope × years in the period, including municipalities without actions',
   finestPeriodForAnalysts: 'month',
   description: {
-    nl: 'Een maatregel telt in het kalenderjaar van de besluitdatum. Standaard tellen de fasen besluit, bezwaar, beroep en onherroepelijk; voornemens, ingetrokken en vernietigde besluiten en verwijderde maatregelen tellen niet. Vergund of onvergund is de vergunningstatus op de besluitdatum. Elke gemeente en elk jaar in de selectie telt mee, ook met 0. Het gemiddelde per gemeente per jaar deelt door het aantal gemeenten maal het aantal jaren.',
-    en: 'An action counts in the calendar year of its decision date. By default the stages decided, objection, appeal and final count; intended, withdrawn and annulled actions and deleted actions do not. Licensed or unlicensed is the licence status on the decision date. Every municipality and year in scope counts, with 0 if it has no actions. The average per municipality per year divides by the municipalities times the years.',
+    nl: `Een maatregel telt in het kalenderjaar van de besluitdatum. Standaard tellen de fasen ${stagesIn('nl', true)}; de andere fasen (${stagesIn('nl', false)}) en verwijderde maatregelen tellen niet. Vergund of onvergund is de vergunningstatus op de besluitdatum. Elke gemeente en elk jaar in de selectie telt mee, ook met 0. Het gemiddelde per gemeente per jaar deelt door het aantal gemeenten maal het aantal jaren.`,
+    en: `An action counts in the calendar year of its decision date. By default the stages ${stagesIn('en', true)} count; the other stages (${stagesIn('en', false)}) and deleted actions do not. Licensed or unlicensed is the licence status on the decision date. Every municipality and year in scope counts, with 0 if it has no actions. The average per municipality per year divides by the municipalities times the years.`,
   },
 };
 
