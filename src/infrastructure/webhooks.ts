@@ -220,5 +220,3 @@ export function createWebhookSender(policy: OutboundPolicy) {
     },
   };
 }
-
-export type WebhookSender = ReturnType<typeof createWebhookSender>;

@@ -123,5 +123,3 @@ export function createReportingAttestationCommands(runner: CommandRunner) {
 
   return { create, withdraw };
 }
-
-export type ReportingAttestationCommands = ReturnType<typeof createReportingAttestationCommands>;

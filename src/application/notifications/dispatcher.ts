@@ -293,5 +293,3 @@ export function createDispatcher(
     },
   };
 }
-
-export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -236,5 +236,3 @@ export function createOpenData(deps: {
 
   return { current, publish, view: openDataView };
 }
-
-export type OpenData = ReturnType<typeof createOpenData>;
