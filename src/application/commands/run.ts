@@ -137,10 +137,14 @@ export interface CorrectionStamps {
 export type TenantTransaction = <T>(scope: TenantScope, work: (tx: Tx) => Promise<T>) => Promise<T>;
 
 /**
- * The one home of every write. Each command runs through here: one transaction bound to the
+ * The one home of every change to a record (and to municipalities, API clients, subscriptions,
+ * attestations, releases, import jobs). Each command runs through here: one transaction bound to the
  * caller's tenant scope → (for a create, or another POST run as one, with an Idempotency-Key) claim
  * the key → the command's own load, rules and write → its audit entries → the commit hooks → (for
  * that create) the stored response. Nothing of a write is outside the transaction, so nothing is half-done.
+ * The service's own bookkeeping is written beside this path, each in a transaction of its own and never
+ * a record: an idempotency key's stored response and its purge (infrastructure/idempotency.ts), the
+ * dispatcher's deliveries, the import worker's progress, the day's open-data release (a cache of figures).
  */
 export function createCommandRunner(
   database: Database,
