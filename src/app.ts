@@ -45,6 +45,7 @@ export type AppConfig = Pick<
   Config,
   | 'PUBLIC_BASE_URL'
   | 'BODY_LIMIT_BYTES'
+  | 'REQUEST_TIMEOUT_MS'
   | 'IDEMPOTENCY_TTL_HOURS'
   | 'RATE_LIMIT_PER_MINUTE'
   | 'READ_YOUR_WRITES_MS'
@@ -85,7 +86,14 @@ export async function buildApp(opts: BuildAppOptions) {
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
     frameworkErrors, // a path the router cannot read (bad escape, over-long parameter): a 400 problem
     clientErrorHandler, // what Node's parser refuses (bad header byte, 431): problem+json, logged without the raw bytes
-    http: { requireHostHeader: false }, // a request without Host: refused as problem+json by plugins/http-hygiene.ts, not Node's empty 400
+    // A request that has not arrived whole in time (a body that stalls, a slow sender): 408, connection closed
+    // (client-errors.ts). Node looks at its connections every connectionsCheckingInterval.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: {
+      requireHostHeader: false, // a request without Host: refused as problem+json by plugins/http-hygiene.ts, not Node's empty 400
+      headersTimeout: Math.min(60_000, config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.REQUEST_TIMEOUT_MS / 4))),
+    },
     ajv: undefined,
     // zod validates and serialises every route: without these factories fastify would load (and
     // compile the meta-schemas of) ajv and fast-json-stringify at start-up, for nothing.

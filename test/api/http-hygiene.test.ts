@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { InjectOptions, LightMyRequestResponse as Response } from 'fastify';
 import t from 'tap';
 import { API_VERSION } from '../../src/lib/version.js';
@@ -316,3 +316,66 @@ t.test('http hygiene: all invalid fields of one part are listed together', async
   // The unknown key is listed with the invalid values, not dropped (docs/api.md).
   t.same([...new Set(names)].sort(), ['decisionDateFrom', 'measure', 'page', 'pageSize', 'unknownKey']);
 });
+
+/** Writes raw bytes to a listening app and collects what comes back until the server closes the connection. */
+function rawExchange(port: number, bytes: string | Buffer, waitMs: number) {
+  return new Promise<{ text: string; closedAfterMs: number | null }>((resolve) => {
+    const started = Date.now();
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => {
+      text += c;
+    });
+    socket.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closedAfterMs: null });
+    }, waitMs);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closedAfterMs: Date.now() - started });
+    });
+  });
+}
+
+t.test('http hygiene: a body that stops arriving is a 408 problem after REQUEST_TIMEOUT_MS, and the connection closes', async (t) => {
+  const { app, client } = await build(t, { config: { REQUEST_TIMEOUT_MS: '1000' } });
+  const officer = await client('officer', 'GM0363');
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const head = (length: string) =>
+    `POST /v1/establishments HTTP/1.1\r\nHost: x\r\nAuthorization: ${officer.auth.authorization}\r\nContent-Type: application/json\r\n${length}\r\n\r\n`;
+  for (const [what, bytes] of [
+    ['Content-Length: 100 and two bytes of it', `${head('Content-Length: 100')}{}`],
+    ['a chunked body that never ends', `${head('Transfer-Encoding: chunked')}1\r\n{\r\n`],
+  ] as const) {
+    const res = await rawExchange(port, bytes, 10_000);
+    t.match(res.text, /^HTTP\/1\.1 408 /, `${what}: 408`);
+    t.match(res.text, /content-type: application\/problem\+json/i);
+    t.match(res.text, /"code":"request-timeout"/);
+    t.ok(res.closedAfterMs !== null && res.closedAfterMs < 5000, `${what}: closed within seconds (${res.closedAfterMs} ms)`);
+  }
+});
+
+t.test(
+  'http hygiene: an import refused before its file arrived whole closes the connection, so the next request does not wait',
+  async (t) => {
+    const { app, client } = await build(t);
+    const officer = await client('officer', 'GM0363');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    // A header line that is refused at once, then 2 MB of records the service never needs to read.
+    const file = Buffer.from(`colour,size\n${'a,b\n'.repeat(500_000)}`);
+    const res = await fetch(`http://127.0.0.1:${port}/v1/imports?recordType=establishments`, {
+      method: 'POST',
+      headers: { ...officer.auth, 'content-type': 'text/csv' },
+      body: file,
+    });
+    t.equal(res.status, 400);
+    t.equal(res.headers.get('connection'), 'close', 'answered with Connection: close');
+    t.match(await res.json(), { code: 'invalid-header' });
+    const after = await fetch(`http://127.0.0.1:${port}/v1/establishments`, { headers: officer.auth });
+    t.equal(after.status, 200, 'the next request is answered');
+  },
+);

@@ -202,6 +202,14 @@ export default fp(
       }
     });
 
+    // An error answered before the request's body arrived whole (an import refused at its header line, a 413):
+    // Node no longer reads that body once a route began to, so the next request on the connection would wait
+    // behind it. The connection closes after the answer instead.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (reply.statusCode >= 400 && !request.raw.complete) reply.header('Connection', 'close');
+      return payload;
+    });
+
     // A query string that is not validly percent-encoded: checked once the route is known (after
     // authentication, as every 400) and listed with whatever else the route's schemas find wrong, in
     // one 400. The contract's operations only, as strict-query.ts: outside /v1 nothing is checked.
