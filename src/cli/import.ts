@@ -2,6 +2,8 @@ import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import type { ImportJob } from '../application/transfer/imports.js';
+import { RECORD_TYPES, type RecordType } from '../domain/transfer.js';
 
 /**
  * `npm run import -- FILE [--dry-run] [--record-type TYPE] [--mode MODE]`: uploads a file to the
@@ -11,23 +13,8 @@ import { parseArgs } from 'node:util';
  * (usage, connection, a refused upload). See docs/import-export.md.
  */
 
-const RECORD_TYPES = ['establishments', 'licences', 'enforcement-actions'];
-
-interface Job {
-  id: string;
-  recordType: string;
-  format: string;
-  mode: string;
-  dryRun: boolean;
-  state: string;
-  phase: string | null;
-  rowsTotal: number;
-  rowsDone: number;
-  counts: { created: number; updated: number; unchanged: number; rejected: number };
-  problems: { line: number; column: string | null; code: string; reason: string }[];
-  problemsTotal: number;
-  changes: { line: number; externalReference: string; columns: string[] }[];
-}
+/** A job as GET /v1/imports/{id} returns it (the API's ImportJob). */
+type Job = ImportJob;
 
 const usage = `usage: npm run import -- FILE [--dry-run] [--record-type establishments|licences|enforcement-actions] [--mode all-or-nothing|row-by-row]
   REGISTRY_URL   the API, ending in /v1 (default http://127.0.0.1:3000/v1)
@@ -41,7 +28,7 @@ function fail(message: string): never {
 /** The record type from the option, else from the file name (e.g. licences-2024.csv). */
 function recordTypeOf(file: string, given: string | undefined): string {
   if (given) {
-    if (!RECORD_TYPES.includes(given)) fail(`--record-type must be one of ${RECORD_TYPES.join(', ')}`);
+    if (!RECORD_TYPES.includes(given as RecordType)) fail(`--record-type must be one of ${RECORD_TYPES.join(', ')}`);
     return given;
   }
   const name = path.basename(file).toLowerCase();

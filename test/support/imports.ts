@@ -1,16 +1,8 @@
+import type { ImportJob } from '../../src/application/transfer/imports.js';
 import { build, json } from './helper.js';
 
 /** An import job as GET /v1/imports/{id} returns it. */
-export type Job = {
-  id: string;
-  state: string;
-  rowsTotal: number;
-  rowsDone: number;
-  counts: { created: number; updated: number; unchanged: number; rejected: number };
-  problems: { line: number; column: string | null; code: string; reason: string }[];
-  problemsTotal: number;
-  changes: { line: number; externalReference: string; columns: string[] }[];
-};
+export type Job = ImportJob;
 
 /** The header of an establishments CSV file: every column of the template, in its order. */
 export const EST_HEADER =
