@@ -186,8 +186,9 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
         if (looksLikeMisreadUtf8(v)) problems.push({ column: h, code: 'garbled_text', reason: GARBLED });
         if (SPREADSHEET_ERROR.test(v.trim())) problems.push({ column: h, code: 'spreadsheet_error', reason: SPREADSHEET_ERROR_REASON });
       });
-      const padded = record.length > header.length && record.length <= header.length + padding;
-      if (record.length !== header.length && !(padded && record.slice(header.length).every((v) => v.trim() === ''))) {
+      // As many fields as the header, or more where it had empty trailing cells, those left empty.
+      const extra = record.slice(header.length);
+      if (record.length < header.length || extra.length > padding || extra.some((v) => v.trim() !== '')) {
         const width = padding > 0 ? `${header.length} named columns` : `the header ${header.length}`;
         problems.unshift({ column: null, code: 'wrong_field_count', reason: `this record has ${record.length} fields, ${width}` });
       }
