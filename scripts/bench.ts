@@ -20,6 +20,7 @@ import pg from 'pg';
 import { buildAppFor } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openPostgres } from '../src/infrastructure/db/client.js';
+import { sample } from '../test/support/basics.js';
 import { scratchDatabase } from '../test/support/scratch-database.js';
 import { captureQueries, toPgbenchScript } from './bench/capture.js';
 import { type LoadResult, type RequestSpec, runLoad } from './bench/load.js';
@@ -90,15 +91,7 @@ const bearer = (t: string) => ({ ...json, authorization: `Bearer ${t}` });
 let keys = 0;
 const idempotencyKey = () => ({ 'idempotency-key': `bench-${process.pid}-${++keys}` });
 
-const actionBody = (establishmentId: string) =>
-  JSON.stringify({
-    establishmentId,
-    measure: 'administrative_fine',
-    grounds: ['hygiene'],
-    stage: 'decided',
-    decisionDate: '2019-05-01',
-    fine: { amountCents: 150_000 },
-  });
+const actionBody = (establishmentId: string) => JSON.stringify(sample.action(establishmentId));
 
 /** PATCHes of one field over `actions`, each sent with its current ETag and never two at once on one action. */
 function patchSpec(f: Fixture, actions: { id: string; etag: string }[]): RequestSpec {

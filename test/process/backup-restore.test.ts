@@ -10,7 +10,8 @@ import { systemContext } from '../../src/application/context.js';
 import { verifyDatabase } from '../../src/infrastructure/audit/verify.js';
 import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
-import { build, sample, testConfig, usingPostgres } from '../support/helper.js';
+import { sample, usingPostgres } from '../support/basics.js';
+import { build, testConfig } from '../support/helper.js';
 import { scratchDatabase } from '../support/scratch-database.js';
 
 /**

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { hashToken } from '../../src/application/commands/api-clients.js';
-import { openPglite } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate } from '../support/helper.js';
+import { seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
@@ -29,8 +28,7 @@ async function databaseEnv(): Promise<Record<string, string>> {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'er-bootstrap-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const seed = await openPglite({ dataDir: dir, loadDataDir: await pgliteTemplate() }); // no initdb in the server
-  await seed.close();
+  await seedDataDir(dir); // no initdb in the server
   return { DATA_DIR: dir };
 }
 

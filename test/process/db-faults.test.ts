@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { isDatabaseUnavailable } from '../../src/infrastructure/db/errors.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
-import { json, sample, usingPostgres } from '../support/helper.js';
+import { json, sample, usingPostgres } from '../support/basics.js';
 import { appOnScratch } from '../support/scratch-app.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { TcpProxy } from '../support/tcp-proxy.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import t from 'tap';
-import { sample, usingPostgres } from '../support/helper.js';
+import { sample, usingPostgres } from '../support/basics.js';
 import { appOnScratch, assertDatabaseUnavailable } from '../support/scratch-app.js';
 
 /**

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { hashToken } from '../../src/application/commands/api-clients.js';
 import { openPglite, openPostgres } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate } from '../support/helper.js';
+import { seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, startServer } from '../support/server.js';
 
@@ -46,7 +46,7 @@ if (!usingPostgres) {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'er-first-'));
     t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
     // A migrated folder, as after initdb (10-40 s on a loaded machine); the server still migrates it itself.
-    await (await openPglite({ dataDir, loadDataDir: await pgliteTemplate() })).close();
+    await seedDataDir(dataDir);
 
     const production = await run(t, { DATA_DIR: dataDir, NODE_ENV: 'production' });
     t.notMatch(production.output, HINTS, 'NODE_ENV=production: no token, no plain lines');

@@ -3,9 +3,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { openPglite } from '../../src/infrastructure/db/client.js';
 import { copyOf, dockerfileStages, ROOT } from '../support/dockerfile.js';
-import { pgliteTemplate } from '../support/helper.js';
+import { seedDataDir } from '../support/pglite-template.js';
 import { ensureBuilt, startServer } from '../support/server.js';
 
 /**
@@ -60,7 +59,7 @@ t.test('the runtime stage, performed in a scratch folder, starts, gets ready and
   t.notOk(existsSync(path.join(app, 'node_modules/tap')), 'no test runner in it');
 
   const dataDir = path.join(app, 'data');
-  await (await openPglite({ dataDir, loadDataDir: await pgliteTemplate() })).close();
+  await seedDataDir(dataDir);
   const server = startServer(
     { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info' },
     app,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { usingPostgres } from '../support/helper.js';
+import { usingPostgres } from '../support/basics.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, startServer } from '../support/server.js';
 

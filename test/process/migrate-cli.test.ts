@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import t from 'tap';
 import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
-import { usingPostgres } from '../support/helper.js';
+import { usingPostgres } from '../support/basics.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt } from '../support/server.js';
 

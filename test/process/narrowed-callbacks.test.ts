@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { openPglite } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate } from '../support/helper.js';
+import { seedDataDir } from '../support/pglite-template.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
 /**
@@ -21,10 +20,7 @@ const EVENT = 'nl.overheid.handhavingsregister.enforcement-action.created';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'er-narrowed-'));
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-{
-  const seed = await openPglite({ dataDir, loadDataDir: await pgliteTemplate() });
-  await seed.close();
-}
+await seedDataDir(dataDir);
 const baseEnv = { PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN };
 
 function owned(s: ServerProcess): ServerProcess {

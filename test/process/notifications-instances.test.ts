@@ -5,7 +5,7 @@ import { madeBy } from '../../src/application/commands/run.js';
 import { clientContext, systemContext } from '../../src/application/context.js';
 import { loadConfig } from '../../src/config.js';
 import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
-import { sample, usingPostgres } from '../support/helper.js';
+import { sample, usingPostgres } from '../support/basics.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, startServer } from '../support/server.js';
 import { webhookReceiver } from '../support/webhook-receiver.js';

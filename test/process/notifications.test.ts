@@ -10,7 +10,8 @@ import { systemContext } from '../../src/application/context.js';
 import type { DispatcherOptions } from '../../src/application/notifications/dispatcher.js';
 import { retentionRules } from '../../src/domain/retention.js';
 import { type Cidr, isPrivate, type PrivateNetworks, parseInternalCidr } from '../../src/lib/networks.js';
-import { build, json, sample } from '../support/helper.js';
+import { json, sample } from '../support/basics.js';
+import { build } from '../support/helper.js';
 import { records } from '../support/records.js';
 import { type Receiver, webhookReceiver } from '../support/webhook-receiver.js';
 

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { build, json, sample } from '../support/helper.js';
+import { json, sample } from '../support/basics.js';
+import { build } from '../support/helper.js';
 import { AUDIENCE, type RunningProvider, startProvider, type TestClient, type TestUser } from '../support/oidc.js';
 import { webhookReceiver } from '../support/webhook-receiver.js';
 

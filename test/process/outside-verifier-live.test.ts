@@ -7,7 +7,8 @@ import pg from 'pg';
 import t from 'tap';
 import { signCheckpoint } from '../../src/infrastructure/audit/checkpoints.js';
 import { asSuperuser } from '../support/audit.js';
-import { build, json, newSigningKey, sample, usingPostgres } from '../support/helper.js';
+import { json, sample, usingPostgres } from '../support/basics.js';
+import { build, newSigningKey } from '../support/helper.js';
 
 /**
  * scripts/verify-audit-trail.mjs may be pointed at the live database (--database-url) while the

@@ -10,7 +10,8 @@ import { systemContext } from '../../src/application/context.js';
 import { retentionRules } from '../../src/domain/retention.js';
 import { auditLog } from '../../src/infrastructure/db/schema.js';
 import { asSuperuser, forgedDestruction } from '../support/audit.js';
-import { build, json, newSigningKey, sample } from '../support/helper.js';
+import { json, sample } from '../support/basics.js';
+import { build, newSigningKey } from '../support/helper.js';
 
 /**
  * scripts/verify-audit-trail.mjs is what an outside party runs, with the public key and a copy of the

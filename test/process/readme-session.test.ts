@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { openPglite } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate } from '../support/helper.js';
+import { seedDataDir } from '../support/pglite-template.js';
 import { ensureBuilt, startServer } from '../support/server.js';
 
 /**
@@ -32,7 +31,7 @@ const skip = process.env.DATABASE_URL ? 'the example session is the embedded fir
 t.test('the README example session runs top to bottom against a first start', { skip }, async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'er-readme-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  await (await openPglite({ dataDir, loadDataDir: await pgliteTemplate() })).close(); // migrated, as after initdb
+  await seedDataDir(dataDir); // migrated, as after initdb
 
   const server = startServer({ PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir });
   t.teardown(() => {

@@ -5,7 +5,7 @@ import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
 import { loadConfig } from '../../src/config.js';
 import { migrateDatabase, openPostgres } from '../../src/infrastructure/db/client.js';
-import { sample } from '../support/helper.js';
+import { sample } from '../support/basics.js';
 import { postgresBinDir, startPrimaryWithReplica } from '../support/replica.js';
 
 const why = !process.env.DATABASE_URL

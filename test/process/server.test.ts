@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { openPglite } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate } from '../support/helper.js';
+import { seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, type ServerProcess, sleep, slowPost, startServer } from '../support/server.js';
 
@@ -31,10 +30,7 @@ t.teardown(() => rmSync(sharedDataDir, { recursive: true, force: true }));
 // Seeded from the tests' migrated template, so the server reopens a folder instead of running
 // initdb (10-40 s on a loaded machine, which put this file near tap's per-file timeout).
 // The server still applies the migrations itself, as on every start.
-{
-  const seed = await openPglite({ dataDir: sharedDataDir, loadDataDir: await pgliteTemplate() });
-  await seed.close();
-}
+await seedDataDir(sharedDataDir);
 
 function tempDataDir(t: TestLike): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'er-server-'));

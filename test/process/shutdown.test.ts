@@ -3,8 +3,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { openPglite } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate } from '../support/helper.js';
+import { seedDataDir } from '../support/pglite-template.js';
 import {
   ensureBuilt,
   halfSentRequest,
@@ -30,10 +29,7 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'applica
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'er-shutdown-'));
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-{
-  const seed = await openPglite({ dataDir, loadDataDir: await pgliteTemplate() });
-  await seed.close();
-}
+await seedDataDir(dataDir);
 
 const baseEnv = {
   PORT: '0',

@@ -5,7 +5,8 @@ import path from 'node:path';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate, usingPostgres } from '../support/helper.js';
+import { usingPostgres } from '../support/basics.js';
+import { seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
@@ -20,10 +21,7 @@ ensureBuilt();
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'er-start-'));
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-{
-  const seed = await openPglite({ dataDir, loadDataDir: await pgliteTemplate() });
-  await seed.close();
-}
+await seedDataDir(dataDir);
 
 /** The process's fatal JSON log line (pino level 60), if it wrote one. */
 const fatalLine = (server: ServerProcess) =>

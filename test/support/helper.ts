@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type App, buildAppFor } from '../../src/app.js';
 import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
@@ -6,7 +9,8 @@ import type { Services } from '../../src/application/services.js';
 import { loadConfig } from '../../src/config.js';
 import { type SigningKey, signingKeyFromPem } from '../../src/infrastructure/audit/checkpoints.js';
 import { type Database, type Db, openPglite, openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
-import { pgliteTemplate } from './pglite-template.js';
+import { usingPostgres } from './basics.js';
+import { seedDataDir } from './pglite-template.js';
 import { scratchForService } from './scratch-database.js';
 
 /** The subset of tap's Test this helper needs. */
@@ -14,9 +18,8 @@ interface TestLike {
   teardown(fn: () => unknown): void;
 }
 
-export { pgliteTemplate };
-
-export const usingPostgres = Boolean(process.env.DATABASE_URL);
+export { json, sample, usingPostgres } from './basics.js';
+export { seedDataDir };
 
 /**
  * The database a test file runs the service on, and `owner`: a connection that may see and change
@@ -47,17 +50,23 @@ async function freshPostgres(t: TestLike): Promise<TestDatabase> {
 
 /**
  * A migrated database for one test file: PostgreSQL when DATABASE_URL is set, else PGlite (one
- * superuser connection), in memory or, with `dataDir`, in that folder.
+ * superuser connection) in a copy of the migrated template: in `dataDir` when given (kept for the
+ * test to read), else in a folder of its own, removed once the database is closed.
  */
 export async function testDatabase(t: TestLike, opts: { dataDir?: string } = {}): Promise<TestDatabase> {
-  const { dataDir } = opts;
-  const database = usingPostgres
-    ? await freshPostgres(t)
-    : await openPglite({ loadDataDir: await pgliteTemplate(), ...(dataDir ? { dataDir } : {}) }).then((d) =>
-        Object.assign(d, { owner: d.db, outside: dataDir ? { dataDir } : null }),
-      );
-  t.teardown(() => database.close());
-  return database;
+  if (usingPostgres) {
+    const database = await freshPostgres(t);
+    t.teardown(() => database.close());
+    return database;
+  }
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'er-test-'));
+  await seedDataDir(dataDir);
+  const database = Object.assign(await openPglite({ dataDir }), { outside: opts.dataDir ? { dataDir } : null });
+  t.teardown(async () => {
+    await database.close();
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+  return Object.assign(database, { owner: database.db });
 }
 
 export const testConfig = () => loadConfig({ LOG_LEVEL: 'silent' });
@@ -104,36 +113,6 @@ export async function build(
     },
   };
 }
-
-/** Bodies for tests: valid by default, overridable per field. */
-export const sample = {
-  establishment: (municipalityCode = 'GM0363', over: Record<string, unknown> = {}) => ({
-    municipalityCode,
-    name: 'Club Rood',
-    kind: 'club',
-    address: { street: 'Oudezijds Achterburgwal', houseNumber: 12, postalCode: '1012DK', city: 'Amsterdam' },
-    ...over,
-  }),
-  licence: (over: Record<string, unknown> = {}) => ({
-    licenceNumber: 'EV-2016-001',
-    validFrom: '2016-01-01',
-    validUntil: '2020-12-31',
-    statusHistory: [{ status: 'granted', effectiveDate: '2016-01-01' }],
-    ...over,
-  }),
-  action: (establishmentId: string, over: Record<string, unknown> = {}) => ({
-    establishmentId,
-    measure: 'administrative_fine',
-    grounds: ['hygiene'],
-    stage: 'decided',
-    decisionDate: '2019-05-01',
-    fine: { amountCents: 150_000 },
-    ...over,
-  }),
-};
-
-/** Parses a JSON response body. */
-export const json = <T = Record<string, unknown>>(res: { body: string }): T => JSON.parse(res.body) as T;
 
 /** A fresh Ed25519 audit signing key, for tests of the signed checkpoints. */
 export const newSigningKey = (): SigningKey =>

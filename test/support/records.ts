@@ -1,5 +1,5 @@
+import { json, sample } from './basics.js';
 import type { TestContext } from './helper.js';
-import { json, sample } from './helper.js';
 
 type Auth = { authorization: string };
 type Rec = Record<string, unknown> & { id: string; version: number };

@@ -639,8 +639,6 @@ function traceEmbedded(client: PGlite): void {
 export interface PgliteOptions {
   /** A folder for the data; undefined keeps it in memory. */
   dataDir?: string | undefined;
-  /** A dump made by `dumpDataDir()`, loaded instead of running initdb (fast test start-up). */
-  loadDataDir?: Blob | undefined;
 }
 
 export async function openPglite(o: PgliteOptions): Promise<Database & { client: PGlite }> {
@@ -650,10 +648,7 @@ export async function openPglite(o: PgliteOptions): Promise<Database & { client:
     release = acquireDataDirLock(o.dataDir);
   }
   try {
-    const client = await PGlite.create({
-      ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-      ...(o.loadDataDir ? { loadDataDir: o.loadDataDir } : {}),
-    });
+    const client = await PGlite.create(o.dataDir ? { dataDir: o.dataDir } : {});
     traceEmbedded(client);
     const db = drizzlePglite({ client, schema }) as unknown as Db;
     let closed: Promise<void> | undefined;
