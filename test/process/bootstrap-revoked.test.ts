@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import t from 'tap';
 import { hashToken } from '../../src/application/commands/api-clients.js';
-import { seedDataDir } from '../support/pglite-template.js';
+import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
@@ -26,7 +24,7 @@ async function databaseEnv(): Promise<Record<string, string>> {
     t.teardown(db.drop);
     return { DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl };
   }
-  const dir = mkdtempSync(path.join(tmpdir(), 'er-bootstrap-'));
+  const dir = scratchFolder('er-bootstrap-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   await seedDataDir(dir); // no initdb in the server
   return { DATA_DIR: dir };

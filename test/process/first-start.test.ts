@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { hashToken } from '../../src/application/commands/api-clients.js';
 import { openPglite, openPostgres } from '../../src/infrastructure/db/client.js';
-import { seedDataDir } from '../support/pglite-template.js';
+import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, startServer } from '../support/server.js';
 
@@ -43,7 +41,7 @@ async function run(t: Test, env: Record<string, string>, use: (base: string, out
 
 if (!usingPostgres) {
   t.test('embedded: the first start prints a working admin token once; production and later starts do not', async (t) => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'er-first-'));
+    const dataDir = scratchFolder('er-first-');
     t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
     // A migrated folder, as after initdb (10-40 s on a loaded machine); the server still migrates it itself.
     await seedDataDir(dataDir);

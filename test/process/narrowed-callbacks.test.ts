@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import t from 'tap';
-import { seedDataDir } from '../support/pglite-template.js';
+import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
 /**
@@ -18,7 +16,7 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'applica
 const PLAIN_HTTP = 'plain http is not allowed for this host';
 const EVENT = 'nl.overheid.handhavingsregister.enforcement-action.created';
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'er-narrowed-'));
+const dataDir = scratchFolder('er-narrowed-');
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
 await seedDataDir(dataDir);
 const baseEnv = { PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN };

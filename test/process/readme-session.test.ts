@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { seedDataDir } from '../support/pglite-template.js';
+import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import { ensureBuilt, startServer } from '../support/server.js';
 
 /**
@@ -29,7 +28,7 @@ function exampleSession(readme: string): string {
 const skip = process.env.DATABASE_URL ? 'the example session is the embedded first start' : false;
 
 t.test('the README example session runs top to bottom against a first start', { skip }, async (t) => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'er-readme-'));
+  const dataDir = scratchFolder('er-readme-');
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   await seedDataDir(dataDir); // migrated, as after initdb
 

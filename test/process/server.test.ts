@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { seedDataDir } from '../support/pglite-template.js';
+import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, type ServerProcess, sleep, slowPost, startServer } from '../support/server.js';
 
@@ -25,7 +25,7 @@ t.setTimeout(300_000);
 ensureBuilt();
 
 /** One embedded data folder for the whole file. */
-const sharedDataDir = mkdtempSync(path.join(tmpdir(), 'er-server-'));
+const sharedDataDir = scratchFolder('er-server-');
 t.teardown(() => rmSync(sharedDataDir, { recursive: true, force: true }));
 // Seeded from the tests' migrated template, so the server reopens a folder instead of running
 // initdb (10-40 s on a loaded machine, which put this file near tap's per-file timeout).

@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import t, { type Test } from 'tap';
-import { seedDataDir } from '../support/pglite-template.js';
+import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import {
   ensureBuilt,
   halfSentRequest,
@@ -27,7 +25,7 @@ ensureBuilt();
 const ADMIN_TOKEN = 'shutdown-delivery-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'er-shutdown-'));
+const dataDir = scratchFolder('er-shutdown-');
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
 await seedDataDir(dataDir);
 

@@ -6,7 +6,7 @@ import pg from 'pg';
 import t, { type Test } from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { usingPostgres } from '../support/basics.js';
-import { seedDataDir } from '../support/pglite-template.js';
+import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
 
@@ -19,7 +19,7 @@ import { ensureBuilt, type ServerProcess, startServer } from '../support/server.
 t.setTimeout(180_000);
 ensureBuilt();
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'er-start-'));
+const dataDir = scratchFolder('er-start-');
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
 await seedDataDir(dataDir);
 

@@ -1,7 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { type App, buildAppFor } from '../../src/app.js';
 import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
@@ -10,7 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { type SigningKey, signingKeyFromPem } from '../../src/infrastructure/audit/checkpoints.js';
 import { type Database, type Db, openPglite, openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { usingPostgres } from './basics.js';
-import { seedDataDir } from './pglite-template.js';
+import { scratchFolder, seedDataDir } from './pglite-template.js';
 import { scratchForService } from './scratch-database.js';
 
 /** The subset of tap's Test this helper needs. */
@@ -59,7 +57,7 @@ export async function testDatabase(t: TestLike, opts: { dataDir?: string } = {})
     t.teardown(() => database.close());
     return database;
   }
-  const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'er-test-'));
+  const dataDir = opts.dataDir ?? scratchFolder('er-test-');
   await seedDataDir(dataDir);
   const database = Object.assign(await openPglite({ dataDir }), { outside: opts.dataDir ? { dataDir } : null });
   t.teardown(async () => {
