@@ -17,7 +17,6 @@ interface TestLike {
 }
 
 export { json, sample, usingPostgres } from './basics.js';
-export { seedDataDir };
 
 /**
  * The database a test file runs the service on, and `owner`: a connection that may see and change
@@ -59,12 +58,13 @@ export async function testDatabase(t: TestLike, opts: { dataDir?: string } = {})
   }
   const dataDir = opts.dataDir ?? scratchFolder('er-test-');
   await seedDataDir(dataDir);
-  const database = Object.assign(await openPglite({ dataDir }), { outside: opts.dataDir ? { dataDir } : null });
+  const opened = await openPglite({ dataDir });
+  const database = Object.assign(opened, { owner: opened.db, outside: opts.dataDir ? { dataDir } : null });
   t.teardown(async () => {
     await database.close();
     if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
-  return Object.assign(database, { owner: database.db });
+  return database;
 }
 
 export const testConfig = () => loadConfig({ LOG_LEVEL: 'silent' });
