@@ -1,9 +1,6 @@
-import { rmSync } from 'node:fs';
 import t from 'tap';
 import { hashToken } from '../../src/application/commands/api-clients.js';
-import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
-import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
+import { ensureBuilt, owned, serverDatabase, startServer } from '../support/server.js';
 
 /**
  * Issue 11, finding 7: revoking the bootstrap admin used to stop the next start (a second admin
@@ -18,31 +15,12 @@ ensureBuilt();
 const FIRST = 'bootstrap-revoked-first-token-0123456789abcdef';
 const SECOND = 'bootstrap-revoked-second-token-9876543210zyxwv';
 
-async function databaseEnv(): Promise<Record<string, string>> {
-  if (process.env.DATABASE_URL) {
-    const db = await scratchForService('er_bootstrap');
-    t.teardown(db.drop);
-    return { DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl };
-  }
-  const dir = scratchFolder('er-bootstrap-');
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  await seedDataDir(dir); // no initdb in the server
-  return { DATA_DIR: dir };
-}
-
-function owned(s: ServerProcess): ServerProcess {
-  t.teardown(() => {
-    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-  });
-  return s;
-}
-
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 t.test('revoking the bootstrap admin: the next start with its token exits 78 with a clear message', async (t) => {
-  const env = { PORT: '0', LOG_LEVEL: 'info', ...(await databaseEnv()) };
+  const env = { PORT: '0', LOG_LEVEL: 'info', ...(await serverDatabase(t, 'bootstrap')) };
 
-  const first = owned(startServer({ ...env, REGISTRY_ADMIN_TOKEN: FIRST }));
+  const first = owned(t, startServer({ ...env, REGISTRY_ADMIN_TOKEN: FIRST }));
   const base = await first.ready;
   const list = (await (await fetch(`${base}/v1/api-clients`, { headers: bearer(FIRST) })).json()) as {
     items: { id: string; name: string; version: number }[];
@@ -58,7 +36,7 @@ t.test('revoking the bootstrap admin: the next start with its token exits 78 wit
   first.proc.kill('SIGTERM');
   t.equal(await first.exited, 0);
 
-  const again = owned(startServer({ ...env, REGISTRY_ADMIN_TOKEN: FIRST }));
+  const again = owned(t, startServer({ ...env, REGISTRY_ADMIN_TOKEN: FIRST }));
   t.equal(await again.exited, 78, 'the start with the revoked token exits 78 (EX_CONFIG)');
   const out = again.output();
   t.match(out, /REGISTRY_ADMIN_TOKEN/, 'naming the variable');
@@ -68,7 +46,7 @@ t.test('revoking the bootstrap admin: the next start with its token exits 78 wit
   t.notOk(out.includes(hashToken(FIRST)), 'nor its hash');
   t.notMatch(out, /23505|duplicate key/, 'not a database error');
 
-  const fresh = owned(startServer({ ...env, REGISTRY_ADMIN_TOKEN: SECOND }));
+  const fresh = owned(t, startServer({ ...env, REGISTRY_ADMIN_TOKEN: SECOND }));
   const base3 = await fresh.ready;
   t.equal((await fetch(`${base3}/v1/api-clients`, { headers: bearer(SECOND) })).status, 200, 'a new token registers a new admin');
   t.equal((await fetch(`${base3}/v1/api-clients`, { headers: bearer(FIRST) })).status, 401, 'the revoked token stays revoked');

@@ -1,11 +1,9 @@
-import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { hashToken } from '../../src/application/commands/api-clients.js';
 import { openPglite, openPostgres } from '../../src/infrastructure/db/client.js';
-import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt, startServer } from '../support/server.js';
+import { ensureBuilt, owned, seededDataDir, startServer } from '../support/server.js';
 
 /**
  * The first start as a newcomer sees it: `node dist/server.js` without REGISTRY_ADMIN_TOKEN. On the
@@ -22,10 +20,7 @@ const HINTS = /REGISTRY_ADMIN_TOKEN=|Enforcement registry running|\/docs/;
 
 /** One start: waits for ready and the plain lines that follow it on stderr, runs `use`, stops the server. */
 async function run(t: Test, env: Record<string, string>, use: (base: string, output: () => string) => Promise<void> = async () => {}) {
-  const s = startServer({ PORT: '0', LOG_LEVEL: 'info', ...env });
-  t.teardown(() => {
-    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-  });
+  const s = owned(t, startServer({ PORT: '0', LOG_LEVEL: 'info', ...env }));
   const base = await s.ready;
   for (let i = 0; i < 20 && !/turns them off/.test(s.output()); i++) await new Promise((r) => setTimeout(r, 100));
   await use(base, s.output);
@@ -41,10 +36,8 @@ async function run(t: Test, env: Record<string, string>, use: (base: string, out
 
 if (!usingPostgres) {
   t.test('embedded: the first start prints a working admin token once; production and later starts do not', async (t) => {
-    const dataDir = scratchFolder('er-first-');
-    t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
     // A migrated folder, as after initdb (10-40 s on a loaded machine); the server still migrates it itself.
-    await seedDataDir(dataDir);
+    const dataDir = await seededDataDir(t, 'first');
 
     const production = await run(t, { DATA_DIR: dataDir, NODE_ENV: 'production' });
     t.notMatch(production.output, HINTS, 'NODE_ENV=production: no token, no plain lines');

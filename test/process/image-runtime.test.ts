@@ -5,7 +5,7 @@ import path from 'node:path';
 import t from 'tap';
 import { copyOf, dockerfileStages, ROOT } from '../support/dockerfile.js';
 import { seedDataDir } from '../support/pglite-template.js';
-import { ensureBuilt, startServer } from '../support/server.js';
+import { ensureBuilt, owned, startServer } from '../support/server.js';
 
 /**
  * No Docker engine runs here, so this performs the Dockerfile's runtime stage by hand in a scratch
@@ -60,13 +60,13 @@ t.test('the runtime stage, performed in a scratch folder, starts, gets ready and
 
   const dataDir = path.join(app, 'data');
   await seedDataDir(dataDir);
-  const server = startServer(
-    { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info' },
-    app,
+  const server = owned(
+    t,
+    startServer(
+      { NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'info' },
+      app,
+    ),
   );
-  t.teardown(() => {
-    if (server.proc.exitCode === null) server.proc.kill('SIGKILL');
-  });
   const url = await server.ready;
   const ready = await fetch(`${url}/health/ready`);
   t.equal(ready.status, 200, 'ready (the HEALTHCHECK’s request)');

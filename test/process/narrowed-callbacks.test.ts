@@ -1,7 +1,5 @@
-import { rmSync } from 'node:fs';
 import t from 'tap';
-import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
-import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
+import { ensureBuilt, owned, type ServerProcess, serverDatabase, startServer } from '../support/server.js';
 
 /**
  * Subscriptions made while the outbound settings allowed their callback, and a restart with those
@@ -16,17 +14,7 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'applica
 const PLAIN_HTTP = 'plain http is not allowed for this host';
 const EVENT = 'nl.overheid.handhavingsregister.enforcement-action.created';
 
-const dataDir = scratchFolder('er-narrowed-');
-t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-await seedDataDir(dataDir);
-const baseEnv = { PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir, REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN };
-
-function owned(s: ServerProcess): ServerProcess {
-  t.teardown(() => {
-    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-  });
-  return s;
-}
+const baseEnv = { PORT: '0', LOG_LEVEL: 'info', REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, ...(await serverDatabase(t, 'narrowed')) };
 
 type Warning = { msg?: string; level?: number; count?: number; subscriptions?: { id: string; reason: string }[] };
 const warningsOf = (s: ServerProcess): Warning[] =>
@@ -40,7 +28,7 @@ const warningsOf = (s: ServerProcess): Warning[] =>
 const ids = { loopback: '', httpsLoopback: '', privateAddress: '', named: '' };
 
 t.test('first start, everything allowed (the default; plain http to loopback): subscriptions made, no warning', async (t) => {
-  const first = owned(startServer({ ...baseEnv, NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1' }));
+  const first = owned(t, startServer({ ...baseEnv, NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1' }));
   const base = await first.ready;
   const subscribe = async (callbackUrl: string) => {
     const res = await fetch(`${base}/v1/subscriptions`, {
@@ -62,7 +50,7 @@ t.test('first start, everything allowed (the default; plain http to loopback): s
 });
 
 t.test('restarted with the private networks shut and plain http no longer allowed: both callbacks named, the host name not', async (t) => {
-  const second = owned(startServer({ ...baseEnv, NOTIFICATIONS_PRIVATE_NETWORKS: 'none' }));
+  const second = owned(t, startServer({ ...baseEnv, NOTIFICATIONS_PRIVATE_NETWORKS: 'none' }));
   await second.ready;
   const [warning, ...more] = warningsOf(second);
   t.same(more, [], 'one warning');
@@ -89,7 +77,7 @@ t.test('restarted with the private networks shut and plain http no longer allowe
 t.test(
   'restarted without NOTIFICATIONS_HTTP_HOSTS: both loopback callbacks named, the https one too (its host must be listed)',
   async (t) => {
-    const server = owned(startServer(baseEnv));
+    const server = owned(t, startServer(baseEnv));
     await server.ready;
     const [warning] = warningsOf(server);
     t.same(
@@ -107,6 +95,7 @@ t.test(
 
 t.test('restarted with the subscriber’s range allowed: no warning', async (t) => {
   const third = owned(
+    t,
     startServer({ ...baseEnv, NOTIFICATIONS_HTTP_HOSTS: '127.0.0.1', NOTIFICATIONS_PRIVATE_NETWORKS: '10.0.0.0/8,127.0.0.0/8' }),
   );
   await third.ready;

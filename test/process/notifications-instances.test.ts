@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { sample, usingPostgres } from '../support/basics.js';
 import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt, startServer } from '../support/server.js';
+import { ensureBuilt, owned, startServer } from '../support/server.js';
 import { webhookReceiver } from '../support/webhook-receiver.js';
 
 /**
@@ -104,8 +104,7 @@ t.test('SIGKILL of the service during a delivery loses nothing', { skip: !usingP
   t.teardown(() => receiver.close());
   receiver.behaviour = 'hang';
 
-  const first = startServer(env);
-  t.teardown(() => first.proc.exitCode === null && first.proc.signalCode === null && first.proc.kill('SIGKILL'));
+  const first = owned(t, startServer(env));
   const base = await first.ready;
   const call = async (method: string, url: string, token: string, body: unknown) => {
     const res = await fetch(`${base}${url}`, {
@@ -128,8 +127,7 @@ t.test('SIGKILL of the service during a delivery loses nothing', { skip: !usingP
   const inFlight = receiver.held[0] as string;
   receiver.behaviour = 'ok';
 
-  const second = startServer(env);
-  t.teardown(() => second.proc.exitCode === null && second.proc.signalCode === null && second.proc.kill('SIGKILL'));
+  const second = owned(t, startServer(env));
   await second.ready;
   await receiver.until(() => new Set(receiver.at('k').map((r) => r.event.id)).size === 3, 'every event, after the lease ran out', 30_000);
   t.ok(

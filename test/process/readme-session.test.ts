@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
-import { ensureBuilt, startServer } from '../support/server.js';
+import { ensureBuilt, owned, seededDataDir, startServer } from '../support/server.js';
 
 /**
  * The README's example session, exactly as written: the sh block under the `example-session`
@@ -28,14 +27,9 @@ function exampleSession(readme: string): string {
 const skip = process.env.DATABASE_URL ? 'the example session is the embedded first start' : false;
 
 t.test('the README example session runs top to bottom against a first start', { skip }, async (t) => {
-  const dataDir = scratchFolder('er-readme-');
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  await seedDataDir(dataDir); // migrated, as after initdb
+  const dataDir = await seededDataDir(t, 'readme'); // migrated, as after initdb
 
-  const server = startServer({ PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir });
-  t.teardown(() => {
-    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
-  });
+  const server = owned(t, startServer({ PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir }));
   const port = new URL(await server.ready).port;
   for (let i = 0; i < 20 && !/export REGISTRY_ADMIN_TOKEN=/.test(server.output()); i++) await new Promise((r) => setTimeout(r, 100));
   const token = /export REGISTRY_ADMIN_TOKEN=(\S+)/.exec(server.output())?.[1];

@@ -2,16 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
-import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt, type ServerProcess, sleep, slowPost, startServer } from '../support/server.js';
+import { usingPostgres } from '../support/basics.js';
+import { ensureBuilt, owned, seededDataDir, serverDatabase, sleep, slowPost, startServer } from '../support/server.js';
 
 /**
  * The real process: `node dist/server.js` listening on a free port (PORT=0), on the embedded
  * database in a temporary DATA_DIR, or on a fresh PostgreSQL database when DATABASE_URL is set.
  */
 const ADMIN_TOKEN = 'server-test-admin-token-0123456789abcdef';
-const usingPostgres = Boolean(process.env.DATABASE_URL);
 
 /** The subset of tap's Test these helpers need. */
 interface TestLike {
@@ -24,37 +22,14 @@ t.setTimeout(300_000);
 
 ensureBuilt();
 
-/** One embedded data folder for the whole file. */
-const sharedDataDir = scratchFolder('er-server-');
-t.teardown(() => rmSync(sharedDataDir, { recursive: true, force: true }));
-// Seeded from the tests' migrated template, so the server reopens a folder instead of running
-// initdb (10-40 s on a loaded machine, which put this file near tap's per-file timeout).
-// The server still applies the migrations itself, as on every start.
-await seedDataDir(sharedDataDir);
-
 function tempDataDir(t: TestLike): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'er-server-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
-/** Kills a still-running server when the test ends, so a failure never leaves one behind. */
-function owned(t: TestLike, s: ServerProcess): ServerProcess {
-  t.teardown(() => {
-    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-  });
-  return s;
-}
-
-async function databaseEnv(t: TestLike): Promise<Record<string, string>> {
-  if (!usingPostgres) return { DATA_DIR: sharedDataDir };
-  const db = await scratchForService('er_server');
-  t.teardown(db.drop);
-  return { DATABASE_URL: db.appUrl, DATABASE_MIGRATION_URL: db.ownerUrl };
-}
-
 t.test('server: serves the document over the network, and finishes in-flight requests on SIGTERM', async (t) => {
-  const env = { PORT: '0', LOG_LEVEL: 'info', REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, ...(await databaseEnv(t)) };
+  const env = { PORT: '0', LOG_LEVEL: 'info', REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, ...(await serverDatabase(t, 'server')) };
   const server = owned(t, startServer(env));
   const base = await server.ready;
   t.match(base, /^http:\/\/127\.0\.0\.1:\d+$/, 'the ready log names the bound address');
@@ -110,7 +85,7 @@ async function refusesSecondProcess(t: Test, env: Record<string, string>, base: 
 
 if (usingPostgres) {
   t.test('server: a second process on the same embedded data folder is refused and does no harm', async (t) => {
-    const env = { PORT: '0', LOG_LEVEL: 'info', REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, DATA_DIR: sharedDataDir };
+    const env = { PORT: '0', LOG_LEVEL: 'info', REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN, DATA_DIR: await seededDataDir(t, 'server') };
     const first = owned(t, startServer(env));
     const base = await first.ready;
     await refusesSecondProcess(t, env, base);

@@ -1,12 +1,12 @@
-import { rmSync } from 'node:fs';
 import http from 'node:http';
 import t, { type Test } from 'tap';
-import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import {
   ensureBuilt,
   halfSentRequest,
+  owned,
   parseAnswer,
   type ServerProcess,
+  serverDatabase,
   sleep,
   slowPost,
   startServer,
@@ -15,9 +15,10 @@ import {
 import { webhookReceiver } from '../support/webhook-receiver.js';
 
 /**
- * Graceful shutdown of the real process (`node dist/server.js` on the embedded database): SIGTERM
- * finishes what is in flight, closes the HTTP server and the database and exits 0 within
- * SHUTDOWN_GRACE_MS, whatever the clients and the webhook receivers do.
+ * Graceful shutdown of the real process (`node dist/server.js`, on the embedded database or, in the
+ * PostgreSQL run, on a scratch PostgreSQL database): SIGTERM finishes what is in flight, closes the
+ * HTTP server and the database and exits 0 within SHUTDOWN_GRACE_MS, whatever the clients and the
+ * webhook receivers do.
  */
 t.setTimeout(240_000);
 ensureBuilt();
@@ -25,24 +26,13 @@ ensureBuilt();
 const ADMIN_TOKEN = 'shutdown-delivery-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
-const dataDir = scratchFolder('er-shutdown-');
-t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-await seedDataDir(dataDir);
-
 const baseEnv = {
   PORT: '0',
   LOG_LEVEL: 'info',
-  DATA_DIR: dataDir,
+  ...(await serverDatabase(t, 'shutdown')),
   REGISTRY_ADMIN_TOKEN: ADMIN_TOKEN,
   SHUTDOWN_GRACE_MS: '4000',
 };
-
-function owned(s: ServerProcess): ServerProcess {
-  t.teardown(() => {
-    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-  });
-  return s;
-}
 
 async function post(url: string, body: unknown, headers: Record<string, string> = admin) {
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -72,7 +62,7 @@ async function sigtermDuringPost(t: Test, server: ServerProcess, url: string, bo
 t.test(
   'SIGTERM with a request in flight on a keep-alive connection: answered, then the connection closes and the process exits 0',
   async (t) => {
-    const server = owned(startServer(baseEnv));
+    const server = owned(t, startServer(baseEnv));
     const base = await server.ready;
     // A client that keeps idle connections open (a load balancer, a pooled HTTP client): without
     // Connection: close on the answer, the server's close would wait for it until the grace ran out.
@@ -83,7 +73,7 @@ t.test(
 );
 
 t.test('a request that arrives while the process closes: 503 problem+json with Retry-After and Connection: close', async (t) => {
-  const server = owned(startServer(baseEnv));
+  const server = owned(t, startServer(baseEnv));
   const base = await server.ready;
   // Its headers are on their way when SIGTERM comes (so the connection is not idle and stays open)
   // and complete only after the server stopped listening: the request arrives during the close.
@@ -106,7 +96,7 @@ t.test('a request that arrives while the process closes: 503 problem+json with R
 });
 
 t.test('SIGTERM with a scrape in flight on the metrics port: the process exits 0 well within the grace', async (t) => {
-  const server = owned(startServer({ ...baseEnv, METRICS_PORT: '0', SHUTDOWN_GRACE_MS: '20000' }));
+  const server = owned(t, startServer({ ...baseEnv, METRICS_PORT: '0', SHUTDOWN_GRACE_MS: '20000' }));
   await server.ready;
   const ready = server
     .stdout()
@@ -142,7 +132,7 @@ t.test('SIGTERM with a webhook delivery in flight: exits 0 in time, and the deli
     // the receiver may take a minute to answer; the shutdown has 4 s
     NOTIFICATIONS_RESPONSE_TIMEOUT_MS: '60000',
   };
-  const server = owned(startServer(env));
+  const server = owned(t, startServer(env));
   const base = await server.ready;
   const officer = await post(`${base}/v1/api-clients`, { name: 'Amsterdam', role: 'officer', municipalityCode: 'GM0363' });
   const auth = { authorization: `Bearer ${officer.token}`, 'content-type': 'application/json' };
@@ -168,7 +158,7 @@ t.test('SIGTERM with a webhook delivery in flight: exits 0 in time, and the deli
   await sigtermDuringPost(t, server, `${base}/v1/municipalities`, { code: 'GM0997', name: 'Graceful' });
 
   receiver.behaviour = 'ok';
-  const again = owned(startServer(env));
+  const again = owned(t, startServer(env));
   await again.ready;
   const started = Date.now();
   await receiver.until(() => receiver.at('ams').some((r) => r.event.subject === est.id), 'the event arrives after the restart', 20_000);
@@ -178,7 +168,7 @@ t.test('SIGTERM with a webhook delivery in flight: exits 0 in time, and the deli
 });
 
 t.test('a request that outlives SHUTDOWN_GRACE_MS: exit 1, and the reason is a JSON log line too', async (t) => {
-  const server = owned(startServer({ ...baseEnv, SHUTDOWN_GRACE_MS: '1000', REGISTRY_FIRST_START_HINTS: 'false' }));
+  const server = owned(t, startServer({ ...baseEnv, SHUTDOWN_GRACE_MS: '1000', REGISTRY_FIRST_START_HINTS: 'false' }));
   const base = await server.ready;
   const stuck = slowPost(`${base}/v1/municipalities`, JSON.stringify({ code: 'GM0995', name: 'Never sent' }), admin);
   stuck.response.catch(() => undefined); // the connection is cut when the process exits

@@ -6,9 +6,8 @@ import pg from 'pg';
 import t, { type Test } from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { usingPostgres } from '../support/basics.js';
-import { scratchFolder, seedDataDir } from '../support/pglite-template.js';
 import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt, type ServerProcess, startServer } from '../support/server.js';
+import { ensureBuilt, type ServerProcess, seededDataDir, startServer } from '../support/server.js';
 
 /**
  * A start that fails after the database is open: the process says why in its JSON log, naming the
@@ -19,9 +18,7 @@ import { ensureBuilt, type ServerProcess, startServer } from '../support/server.
 t.setTimeout(180_000);
 ensureBuilt();
 
-const dataDir = scratchFolder('er-start-');
-t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-await seedDataDir(dataDir);
+const dataDir = await seededDataDir(t, 'start');
 
 /** The process's fatal JSON log line (pino level 60), if it wrote one. */
 const fatalLine = (server: ServerProcess) =>
