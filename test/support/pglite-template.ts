@@ -63,13 +63,41 @@ const scratchRoot = (() => {
   }
 })();
 
-/** A new empty folder for a test database, named `prefix…`, in memory where possible. */
-export const scratchFolder = (prefix: string): string => mkdtempSync(path.join(scratchRoot, prefix));
+/**
+ * A new empty folder for a test database, named `prefix<pid>-…`, in memory where possible. The
+ * process id lets the next run remove what a killed test process left behind (sweepScratchFolders).
+ */
+export const scratchFolder = (prefix: string): string => mkdtempSync(path.join(scratchRoot, `${prefix}${process.pid}-`));
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process: leave its folder
+  }
+};
+
+/**
+ * Removes the scratch folders of test processes that are gone: a file killed by tap's timeout, or a
+ * run stopped with Ctrl-C, skips its teardown and would leave ~40 MB in /dev/shm (memory) each time.
+ * A folder whose process still runs (another test run on this machine) is left alone.
+ */
+export function sweepScratchFolders(): void {
+  for (const name of readdirSync(scratchRoot)) {
+    const pid = /^er-[a-z-]+?-(\d+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
+    if (pid && !alive(Number(pid))) rmSync(path.join(scratchRoot, name), { recursive: true, force: true });
+  }
+}
 
 /** Fills `dataDir` (made if missing, empty if present) with the migrated template: a registry as after its first start. */
 export async function seedDataDir(dataDir: string): Promise<void> {
   cpSync(await pgliteTemplateDir(), dataDir, { recursive: true });
 }
 
-// Run as a program by test/support/before.ts: makes the template before any test file starts.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await pgliteTemplateDir();
+// Run as a program by test/support/before.ts: clears what killed runs left, and makes the template
+// before any test file starts.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  sweepScratchFolders();
+  await pgliteTemplateDir();
+}
