@@ -144,7 +144,8 @@ export type TenantTransaction = <T>(scope: TenantScope, work: (tx: Tx) => Promis
  * that create) the stored response. Nothing of a write is outside the transaction, so nothing is half-done.
  * The service's own bookkeeping is written beside this path, each in a transaction of its own and never
  * a record: an idempotency key's stored response and its purge (infrastructure/idempotency.ts), the
- * dispatcher's deliveries, the import worker's progress, the day's open-data release (a cache of figures).
+ * dispatcher's deliveries, the import worker's progress. (The day's open-data release comes through
+ * here, with its audit entry: application/statistics/open-data.ts.)
  */
 export function createCommandRunner(
   database: Database,
