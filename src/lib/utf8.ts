@@ -47,18 +47,98 @@ export function headerAsUtf8(value: string): string {
   return isUtf8(bytes) ? bytes.toString('utf8') : value;
 }
 
+/** Windows-1252's characters for the bytes 0x80–0x9F (null: the five it leaves undefined); 0xA0–0xFF are Latin-1's. */
+const CP1252_80_9F = [
+  0x20ac,
+  null,
+  0x201a,
+  0x0192,
+  0x201e,
+  0x2026,
+  0x2020,
+  0x2021,
+  0x02c6,
+  0x2030,
+  0x0160,
+  0x2039,
+  0x0152,
+  null,
+  0x017d,
+  null,
+  null,
+  0x2018,
+  0x2019,
+  0x201c,
+  0x201d,
+  0x2022,
+  0x2013,
+  0x2014,
+  0x02dc,
+  0x2122,
+  0x0161,
+  0x203a,
+  0x0153,
+  null,
+  0x017e,
+  0x0178,
+];
+/** The byte each character stands for when bytes were read as Windows-1252. */
+const BYTE_IN_1252 = new Map<string, number>([
+  ...CP1252_80_9F.flatMap((c, i) => (c === null ? [] : [[String.fromCodePoint(c), 0x80 + i] as const])),
+  ...Array.from({ length: 0x60 }, (_, i) => [String.fromCharCode(0xa0 + i), 0xa0 + i] as const),
+]);
+
 /** What a UTF-8 continuation byte (0x80–0xBF) becomes when the bytes are read as Windows-1252. */
-const CONTINUATION_AS_1252 =
-  '[\u00A0-\u00BF\u20AC\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u017D\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u017E\u0178]';
-const MISREAD_UTF8 = new RegExp(
-  `[\u00C2-\u00D4]${CONTINUATION_AS_1252}|[\u00E0-\u00EF]${CONTINUATION_AS_1252}{2}|[\u00F0-\u00F4]${CONTINUATION_AS_1252}{3}`,
+const CONTINUATION_AS_1252 = `[${[...BYTE_IN_1252].flatMap(([c, byte]) => (byte <= 0xbf ? [c] : [])).join('')}]`;
+/** A character that opens a UTF-8 sequence (as Windows-1252 shows its byte), followed by as many that continue one. */
+const MISREAD_CANDIDATE = new RegExp(
+  `[\u00C2-\u00DF]${CONTINUATION_AS_1252}|[\u00E0-\u00EF]${CONTINUATION_AS_1252}{2}|[\u00F0-\u00F4]${CONTINUATION_AS_1252}{3}`,
+  'g',
 );
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The characters a misread sequence stands for when it is one a registry's text plausibly holds:
+ * letters of the scripts of Europe and of the names an establishment in the Netherlands may carry,
+ * the typographic punctuation spreadsheets and word processors put in, the euro sign.
+ */
+const PLAUSIBLE: readonly (readonly [number, number])[] = [
+  [0x00a0, 0x017f], // Latin-1 Supplement, Latin Extended-A (é, ë, ç, ł, ş, ő, …)
+  [0x0218, 0x021b], // Romanian ș ț
+  [0x0386, 0x03ce], // Greek
+  [0x0400, 0x045f], // Cyrillic
+  [0x05d0, 0x05ea], // Hebrew letters
+  [0x0620, 0x064a], // Arabic letters
+  [0x0e01, 0x0e5b], // Thai
+  [0x2010, 0x2044], // dashes, quotation marks, bullet, ellipsis, per mille
+  [0x20ac, 0x20ac], // €
+  [0x2122, 0x2122], // ™
+  [0x4e00, 0x9fff], // CJK ideographs
+  [0x10000, 0x10ffff], // beyond the BMP (emoji)
+];
+
+/** The character `candidate` spells when its characters are taken for the Windows-1252 bytes they stand for, if UTF-8. */
+function misreadAs(candidate: string): number | null {
+  const bytes = Uint8Array.from([...candidate], (c) => BYTE_IN_1252.get(c) ?? 0);
+  try {
+    return STRICT_UTF8.decode(bytes).codePointAt(0) ?? null;
+  } catch {
+    return null; // not UTF-8 (an overlong or surrogate form): no misreading spells it
+  }
+}
 
 /**
  * Whether a text holds UTF-8 that was read as Windows-1252 and saved again ("mojibake"): `Café` as
  * `CafÃ©`, `–` as `â€“`. What a spreadsheet does to a UTF-8 file without a byte-order mark; valid
  * UTF-8 by then, so only the pattern gives it away: a character that opens a multi-byte sequence
- * followed by as many that continue one. Two-byte sequences only of Latin, Greek and Cyrillic letters
- * (lead bytes C2–D4: Â…Ô), so that a real `Ü»` is not taken for one. Real text has such pairs almost never.
+ * followed by as many that continue one, which together spell a character real text holds (see
+ * PLAUSIBLE). Real text has such pairs too (`CAFÉ’S`, `«CAFÉ»`, `Ü»`, `à\u00A0«`), but they spell
+ * characters nobody writes there (IPA letters, Syriac, Samaritan), so they are not taken for one.
  */
-export const looksLikeMisreadUtf8 = (text: string): boolean => MISREAD_UTF8.test(text);
+export function looksLikeMisreadUtf8(text: string): boolean {
+  for (const [candidate] of text.matchAll(MISREAD_CANDIDATE)) {
+    const code = misreadAs(candidate);
+    if (code !== null && PLAUSIBLE.some(([from, to]) => code >= from && code <= to)) return true;
+  }
+  return false;
+}

@@ -183,3 +183,30 @@ t.test('what a spreadsheet makes of dates, numbers, codes and failed formulas is
     'a number that lost its leading 0',
   );
 });
+
+t.test(
+  'a name with an accented capital before typographic punctuation is no garbled text: its export imports again, unchanged',
+  async (t) => {
+    const a = await setUp(t);
+    const names = ['CAFÉ’S HOEK', '«CAFÉ» ROOD', 'CAFÉ\u00A0NOIR', 'Chez Marie à\u00A0« La Rose »'];
+    for (const [i, name] of names.entries()) {
+      const res = await a.app.inject({
+        method: 'POST',
+        url: '/v1/establishments',
+        headers: a.officer.auth,
+        payload: {
+          municipalityCode: 'GM0363',
+          name,
+          kind: 'club',
+          address: { street: 'Singel', houseNumber: i + 1, postalCode: '1015AB', city: 'Amsterdam' },
+          externalReference: `RT-${i + 1}`,
+        },
+      });
+      t.equal(res.statusCode, 201, `${name}: stored through the API`);
+    }
+    const exported = await a.exportOf('establishments');
+    t.equal(exported.statusCode, 200);
+    const again = await a.importFile(exported.body, 'recordType=establishments&dryRun=true');
+    t.match(again, { state: 'succeeded', counts: { unchanged: names.length, rejected: 0 }, problems: [] }, 'every record unchanged');
+  },
+);
