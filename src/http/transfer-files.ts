@@ -5,7 +5,7 @@ import type { DecodedRow } from '../application/transfer/imports.js';
 import type { InvalidParam } from '../domain/errors.js';
 import { COLUMNS, columnOf, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
 import { unprotectFormula } from '../lib/csv.js';
-import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds, looksLikeMisreadUtf8 } from '../lib/utf8.js';
+import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
 import { ExternalReference, hasControlCharacter } from './schemas/common.js';
 import { EnforcementActionInput } from './schemas/enforcement-actions.js';
@@ -36,7 +36,8 @@ const fileProblem = (status: number, code: string, detail: string, invalidParams
 async function* utf8(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let bytes = 0;
-  let lineFeedsBefore = 0;
+  let lineBreaksBefore = 0;
+  let lastByte: number | undefined; // of the chunks so far: a CR there and an LF next are one line end
   // The bytes of the last character read so far, which the decoder may still hold unfinished; at
   // most four, and they may come from more than one chunk (a client decides where its chunks end).
   let carried: Uint8Array = new Uint8Array(0);
@@ -51,7 +52,8 @@ async function* utf8(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator
       // The decoder may hold the start of a character from before this chunk: look from there.
       const window = Buffer.concat([carried, chunk]);
       const offset = Math.max(firstInvalidUtf8Byte(window), 0);
-      const line = lineFeedsBefore - lineFeeds(carried) + lineFeeds(window, 0, offset) + 1;
+      // What of `carried` lies at or after `offset` belongs to the broken character: no line end there.
+      const line = lineBreaksBefore + lineBreaks(chunk, 0, Math.max(offset - carried.length, 0), lastByte) + 1;
       const byte = at - carried.length + offset;
       throw fileProblem(
         400,
@@ -59,7 +61,8 @@ async function* utf8(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator
         `The file is not valid UTF-8 at line ${line} (byte offset ${byte}: 0x${(window[offset] ?? 0).toString(16).toUpperCase().padStart(2, '0')}). Save it as UTF-8 (in Excel: "CSV UTF-8 (comma delimited)").`,
       );
     }
-    lineFeedsBefore += lineFeeds(chunk);
+    lineBreaksBefore += lineBreaks(chunk, 0, chunk.length, lastByte);
+    lastByte = chunk.at(-1) ?? lastByte;
     const end = chunk.length >= 4 ? chunk.subarray(chunk.length - 4) : Buffer.concat([carried, chunk]);
     carried = end.subarray(lastCharacterStart(end));
     yield text;
@@ -165,8 +168,8 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
       const inside =
         raw
           .replace(/^[\r\n]+/, '')
-          .replace(/\r?\n$/, '')
-          .match(/\n/g)?.length ?? 0;
+          .replace(/(\r\n|\r|\n)$/, '')
+          .match(/\r\n|\r|\n/g)?.length ?? 0;
       const line = info.lines - doubleCounted - inside;
       if (!header) {
         const names = record.map((h) => h.trim());
@@ -377,11 +380,16 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
   // A line that is not a JSON object has no values to check: its one problem says so.
   if (problems.some((p) => p.code === 'invalid_json')) return { line: raw.line, data: null, problems };
   const { input, establishmentReference } = candidate(type, raw.values, municipalityCode);
-  if (type !== 'establishments' && (typeof establishmentReference !== 'string' || establishmentReference.trim() === '')) {
+  const noReference =
+    establishmentReference === undefined ||
+    establishmentReference === null ||
+    (typeof establishmentReference === 'string' && establishmentReference.trim() === '');
+  if (type !== 'establishments' && noReference) {
     problems.push({ column: 'establishmentReference', code: 'required', reason: 'the reference of the establishment is required' });
   } else if (type !== 'establishments') {
-    // A reference has the form of an externalReference (a registry id has it too); checked here, as the
-    // record's own, so that no other text is stored with the job or looked up.
+    // A reference has the form of an externalReference (a registry id has it too), and is text (an NDJSON
+    // number or list is `invalid_type`); checked here, as the record's own, so that no other text is
+    // stored with the job or looked up.
     const reference = ExternalReference.safeParse(establishmentReference);
     if (!reference.success) {
       for (const issue of reference.error.issues)

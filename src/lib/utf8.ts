@@ -20,10 +20,17 @@ export function firstInvalidUtf8Byte(bytes: Uint8Array): number {
   return -1;
 }
 
-/** How many line feeds `bytes` holds from `start` up to (not including) `end`. */
-export function lineFeeds(bytes: Uint8Array, start = 0, end = bytes.length): number {
+/**
+ * How many line ends `bytes` holds from `start` up to (not including) `end`: LF, CRLF and a lone CR
+ * (classic Mac) each one. `before` is the byte before `start`, when a stream was cut there: a CR
+ * there and an LF at `start` are one CRLF, counted with the CR.
+ */
+export function lineBreaks(bytes: Uint8Array, start = 0, end = bytes.length, before?: number): number {
   let count = 0;
-  for (let i = bytes.indexOf(0x0a, start); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1)) count++;
+  for (let i = bytes.indexOf(0x0a, start); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1)) {
+    if ((i > start ? bytes[i - 1] : before) !== 0x0d) count++;
+  }
+  for (let i = bytes.indexOf(0x0d, start); i !== -1 && i < end; i = bytes.indexOf(0x0d, i + 1)) count++;
   return count;
 }
 

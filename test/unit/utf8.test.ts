@@ -1,6 +1,6 @@
 import t from 'tap';
 import { decodeUpload } from '../../src/http/transfer-files.js';
-import { firstInvalidUtf8Byte, lastCharacterStart, lineFeeds, looksLikeMisreadUtf8 } from '../../src/lib/utf8.js';
+import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../../src/lib/utf8.js';
 
 const HEADER = 'externalReference,municipalityCode,name,kind,street,houseNumber,houseNumberAddition,postalCode,city,kvkNumber,bagId';
 
@@ -48,11 +48,14 @@ t.test('firstInvalidUtf8Byte agrees with a strict decoder on random bytes, valid
   t.equal(disagreements, 0);
 });
 
-t.test('lineFeeds and lastCharacterStart', async (t) => {
+t.test('lineBreaks and lastCharacterStart', async (t) => {
   const b = Buffer.from('a\nb\n\nc');
-  t.equal(lineFeeds(b), 3);
-  t.equal(lineFeeds(b, 2), 2);
-  t.equal(lineFeeds(b, 0, 3), 1, 'up to, not including, end');
+  t.equal(lineBreaks(b), 3);
+  t.equal(lineBreaks(b, 2), 2);
+  t.equal(lineBreaks(b, 0, 3), 1, 'up to, not including, end');
+  t.equal(lineBreaks(Buffer.from('a\r\nb\rc\n\r\r\nd')), 5, 'LF, CRLF and a lone CR are each one line end');
+  const crlf = Buffer.from('a\r\nb');
+  t.equal(lineBreaks(crlf, 0, 2) + lineBreaks(crlf, 2, crlf.length, crlf[1]), 1, 'a CRLF cut between its two bytes, once');
   t.equal(lastCharacterStart(Buffer.from('ab')), 1);
   t.equal(lastCharacterStart(Buffer.from('a😀')), 1, 'the first byte of a four-byte character');
   t.equal(lastCharacterStart(Buffer.from([0x61, 0xe2, 0x98])), 1, 'an unfinished character');
@@ -160,6 +163,34 @@ t.test('a CSV file with CR line ends (classic Mac Excel) is read as a stream, as
     let lines = 2;
     for await (const r of records) lines = r.line;
     t.equal(lines, 20001, 'the last record’s line');
+  }
+});
+
+t.test('a record with line breaks in a quoted field is named by the line it starts on, whatever the line ends', async (t) => {
+  for (const eol of ['\n', '\r\n', '\r']) {
+    const file = [
+      HEADER,
+      `Q-1,GM0363,"Club${eol}Rood",club,Kade,1,,1012DK,Amsterdam,,`, // lines 2-3
+      'Q-2,GM0363,Club,club,Kade,2,,1012DK,Amsterdam,,', // line 4
+      `Q-3,GM0363,"Club${eol}${eol}Noord",club,Kade,3,,1012DK,Amsterdam,,`, // lines 5-7
+      'Q-4,GM0363,Club,club,Kade,4,,1012DK,Amsterdam,,', // line 8
+    ].join(eol);
+    async function* body() {
+      yield Buffer.from(file + eol);
+    }
+    const lines = [];
+    for await (const r of decodeUpload(body(), 'csv', 'establishments', 'GM0363', file.length + 2)) lines.push(r.line);
+    t.same(lines, [2, 4, 5, 8], JSON.stringify(eol));
+  }
+});
+
+t.test('invalid UTF-8 is reported on its line whatever the line ends, and however the file is cut', async (t) => {
+  for (const eol of ['\n', '\r\n', '\r']) {
+    const before = Buffer.from([HEADER, 'E-1,GM0363,Club,club,Kade,1,,1012DK,Amsterdam,,', 'E-2,GM0363,Caf'].join(eol));
+    const file = Buffer.concat([before, Buffer.from([0xe9]), Buffer.from(`,club,Kade,2,,1012DK,Amsterdam,,${eol}`)]);
+    const expected = `at line 3 (byte offset ${before.length}: 0xE9)`;
+    t.match((await problemOf([file])).message, expected, `${JSON.stringify(eol)}, in one piece`);
+    t.match((await problemOf([...file].map((b) => Buffer.from([b])))).message, expected, `${JSON.stringify(eol)}, a byte at a time`);
   }
 });
 
