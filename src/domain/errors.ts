@@ -64,7 +64,7 @@ export class Forbidden extends DomainError {}
 /** An Idempotency-Key sent again with another request than the first. */
 export class IdempotencyKeyReused extends DomainError {
   constructor() {
-    super('This Idempotency-Key was already used for a different request (another path or body). Use a new key for a new request.');
+    super('This Idempotency-Key was already used for a different request (another path, query or body). Use a new key for a new request.');
   }
 }
 

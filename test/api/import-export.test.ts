@@ -708,7 +708,8 @@ t.test('an import in another media type is a 415 that names the import’s types
 t.test('an import’s Idempotency-Key makes a retry answer the first job again, as the contract says', async (t) => {
   const a = await setUp(t);
   const headers = { ...a.officer.auth, 'content-type': 'text/csv', 'idempotency-key': 'upload-2019-batch-1' };
-  const send = (payload: string) => a.app.inject({ method: 'POST', url: '/v1/imports?recordType=establishments', headers, payload });
+  const send = (payload: string, query = 'recordType=establishments') =>
+    a.app.inject({ method: 'POST', url: `/v1/imports?${query}`, headers, payload });
   const jobs = async () =>
     ((await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] }).rows[0]?.n;
   // Each retry made another job, and another file under the same key was a 202 too.
@@ -719,6 +720,15 @@ t.test('an import’s Idempotency-Key makes a retry answer the first job again, 
   t.equal(retry.headers['idempotent-replayed'], 'true');
   t.equal(json<Job>(retry).id, json<Job>(first).id, 'the same job');
   t.equal(retry.headers.location, first.headers.location);
+  // The query as the route reads it: keys in another order, or a default written out, ask the same.
+  for (const query of ['mode=all-or-nothing&recordType=establishments', 'dryRun=false&recordType=establishments&mode=all-or-nothing']) {
+    const same = await send(establishmentsCsv, query);
+    t.equal(same.statusCode, 202, `${query}: ${same.body}`);
+    t.equal(same.headers['idempotent-replayed'], 'true', `${query}: the same request, replayed`);
+    t.equal(json<Job>(same).id, json<Job>(first).id, `${query}: the same job`);
+  }
+  const dryRun = await send(establishmentsCsv, 'dryRun=true&recordType=establishments');
+  t.equal(dryRun.statusCode, 422, 'the same file with another question under the same key');
   const other = await send(establishmentsCsv.replace('Club Rood', 'Club Blauw'));
   t.equal(other.statusCode, 422, 'another file under the same key');
   t.equal(await jobs(), 1, 'one job');

@@ -33,7 +33,7 @@ export const IdempotencyKeyHeader = z
   });
 
 const DOC_409 = 'A request with the same Idempotency-Key is still being processed (retry after Retry-After seconds)';
-const DOC_422 = 'The Idempotency-Key was already used for a different request (another path or body).';
+const DOC_422 = 'The Idempotency-Key was already used for a different request (another path, query or body).';
 
 export interface IdempotencyOptions {
   ttlHours: number;
@@ -46,13 +46,17 @@ export interface IdempotencyOptions {
 const PATH_UUID = new RegExp(UUID_TEXT, 'gi');
 
 /**
- * The request's URL with the UUIDs of its path lower-cased, as the Id schema does with the ids it
- * reads: a retry that writes an id in another case is the same request, and a Location is canonical.
+ * The request's path with its UUIDs lower-cased, as the Id schema does with the ids it reads, and
+ * its query as the route's schema read it (keys sorted, defaults in): a retry that writes an id in
+ * another case, or the query's keys in another order, is the same request. A Location is canonical.
  */
-function canonicalUrl(url: string): string {
-  const at = url.indexOf('?');
-  const path = at === -1 ? url : url.slice(0, at);
-  return path.replace(PATH_UUID, (id) => id.toLowerCase()) + (at === -1 ? '' : url.slice(at));
+export function canonicalTarget(request: FastifyRequest): { path: string; url: string } {
+  const path = (request.url.split('?')[0] ?? '').replace(PATH_UUID, (id) => id.toLowerCase());
+  const query = Object.entries((request.query ?? {}) as Record<string, unknown>)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, value]): [string, string] => [key, String(value)]);
+  return { path, url: query.length > 0 ? `${path}?${new URLSearchParams(query)}` : path };
 }
 
 /**
@@ -114,7 +118,7 @@ export default fp(
       const claimKey: preHandlerHookHandler = async (request: FastifyRequest) => {
         const raw = request.headers[IDEMPOTENCY_HEADER];
         if (typeof raw !== 'string' || !request.principal || !request.context) return;
-        const url = canonicalUrl(request.url);
+        const { path, url } = canonicalTarget(request);
         request.context.idempotency = {
           clientId: request.principal.clientId,
           key: unquote(raw),
@@ -123,7 +127,7 @@ export default fp(
           withheld,
           stored: false,
           status,
-          collection: located ? (url.split('?')[0] ?? url) : null,
+          collection: located ? path : null,
         };
       };
       const existing = route.preHandler;

@@ -7,6 +7,7 @@ import type { Services } from '../../application/services.js';
 import { COLUMNS, csvCells, type FlatRow, type RecordType, TEMPLATE_EXAMPLES } from '../../domain/transfer.js';
 import { requestFingerprint } from '../../infrastructure/idempotency.js';
 import { contextOf } from '../plugins/auth.js';
+import { canonicalTarget } from '../plugins/idempotency.js';
 import { HttpProblem } from '../problem.js';
 import {
   ExportParams,
@@ -109,7 +110,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
         ctx,
         { recordType, format, dryRun, mode },
         decodeUpload(file, format, recordType, ctx.municipalityCode as string, importLimitBytes),
-        () => requestFingerprint(request.method, request.url, { format, sha256: hash.digest('hex') }),
+        () => requestFingerprint(request.method, canonicalTarget(request).url, { format, sha256: hash.digest('hex') }),
       );
       if (created.replayed) return replay(reply, created.record);
       services.imports.worker.poke();
