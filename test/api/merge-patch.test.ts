@@ -224,6 +224,26 @@ t.test('PUT of exactly what GET returned, or a PATCH of {}, changes nothing; a c
         { name: 'createdAt', code: 'read_only' },
       ],
     });
+
+    // A timestamp is an instant: the stored one written with more digits is the stored value.
+    const now = await app.inject({ url, headers: officer.auth });
+    const stored = json<{ createdAt: string; updatedAt: string }>(now);
+    const digits = (stamp: string, more: string) => stamp.replace(/Z$/, `${more}Z`);
+    const same = await app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...officer.auth, 'if-match': now.headers.etag as string },
+      payload: { ...stored, createdAt: digits(stored.createdAt, '000'), updatedAt: digits(stored.updatedAt, '0') },
+    });
+    t.same([same.statusCode, same.headers.etag], [200, now.headers.etag], `${url}: …511000Z is …511Z (${same.body})`);
+    const another = await app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...officer.auth, 'if-match': now.headers.etag as string },
+      payload: { ...stored, createdAt: digits(stored.createdAt, '1') },
+    });
+    t.equal(another.statusCode, 400, `${url}: …5111Z is another instant`);
+    t.match(json(another), { invalidParams: [{ name: 'createdAt', code: 'read_only' }] });
   }
 });
 

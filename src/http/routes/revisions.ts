@@ -11,10 +11,23 @@ import { invalidParamsOf, UNKNOWN_FIELD } from '../problem.js';
 
 type Fields = Record<string, unknown>;
 
+/** A UTC timestamp as the contract writes it (any number of fractional digits). */
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/;
+
+/**
+ * A value as read-only fields compare it: a timestamp as the instant it names, to the last digit
+ * sent (`…09.511000Z` is `…09.511Z`; `…09.5111Z` is another instant), everything else as it is.
+ */
+function comparable(value: unknown): string {
+  const text = value instanceof Date ? value.toISOString() : value;
+  const stamp = typeof text === 'string' ? TIMESTAMP.exec(text) : null;
+  return stamp ? `${stamp[1]}.${(stamp[2] ?? '').replace(/0+$/, '')}Z` : JSON.stringify(text);
+}
+
 /** Read-only fields sent with another value than the stored one: each an invalidParams entry. */
 function readOnlyIssues(body: Fields, current: Fields, readOnly: readonly string[]): InvalidParam[] {
   return readOnly
-    .filter((k) => body[k] !== undefined && JSON.stringify(body[k]) !== JSON.stringify(current[k]))
+    .filter((k) => body[k] !== undefined && comparable(body[k]) !== comparable(current[k]))
     .map((k) => ({ name: k, code: 'read_only', reason: `read-only: the stored value is ${JSON.stringify(current[k])}` }));
 }
 
