@@ -359,7 +359,23 @@ t.test(
     for (const type of ['application/json; charset=utf-8; charset=latin1', 'application/json; charset=latin1; charset=utf-8']) {
       const res = await post(type);
       t.equal(res.statusCode, 415, `${type}: which one? not read as UTF-8 by chance`);
-      t.match(json<{ detail: string }>(res).detail, /charset=latin1/);
+      t.match(json<{ detail: string }>(res).detail, /^Send the body as application\/json in UTF-8; charset=latin1/);
+    }
+    // The answer names the media types the operation reads: an import is a file, a PATCH a merge patch.
+    for (const [method, url, type, named] of [
+      ['POST', '/v1/imports?recordType=establishments', 'text/csv; charset=latin1', 'text/csv'],
+      ['POST', '/v1/imports?recordType=establishments', 'application/x-ndjson; charset=latin1', 'application/x-ndjson'],
+      ['POST', '/v1/imports?recordType=establishments', 'text/plain; charset=latin1', 'text/csv or application/x-ndjson'],
+      [
+        'PATCH',
+        '/v1/establishments/00000000-0000-4000-8000-000000000000',
+        'application/json; charset=latin1',
+        'application/merge-patch+json',
+      ],
+    ] as const) {
+      const res = await app.inject({ method, url, headers: { ...officer.auth, 'content-type': type }, payload: 'x' });
+      t.equal(res.statusCode, 415, `${method} ${url}, ${type}`);
+      t.match(json<{ detail: string }>(res).detail, `Send the body as ${named} in UTF-8; charset=latin1 is not accepted.`, type);
     }
   },
 );

@@ -60,6 +60,13 @@ const noneIfEmpty = (parsed: unknown) =>
 /** A media-type parameter (RFC 9110 §5.6.6): a token name, and a token or quoted-string value. */
 const MEDIA_TYPE_PARAMETER = /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)/g;
 
+/** The media type to name in an answer about a request's body: the one it sent where the operation reads it, else those it reads. */
+function bodyTypeFor(request: FastifyRequest): string {
+  const sent = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const read = (request.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? ['application/json'];
+  return read.includes(sent) ? sent : read.join(' or ');
+}
+
 /** The charset parameter of a request that has a body, lower-cased and unquoted; null when none is given. */
 function bodyCharset(request: FastifyRequest): string | null {
   const hasBody = readsBody(request);
@@ -197,7 +204,7 @@ export default fp(
         throw new HttpProblem({
           status: 415,
           code: 'unsupported-media-type',
-          detail: `Send the body as application/json in UTF-8; charset=${charset.slice(0, 40)} is not accepted.`,
+          detail: `Send the body as ${bodyTypeFor(request)} in UTF-8; charset=${charset.slice(0, 40)} is not accepted.`,
         });
       }
     });
