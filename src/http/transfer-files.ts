@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { DecodedRow } from '../application/transfer/imports.js';
 import type { InvalidParam } from '../domain/errors.js';
 import { COLUMNS, columnOf, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
-import { unprotectFormula } from '../lib/csv.js';
+import { SPREADSHEET_ERROR, unprotectFormula } from '../lib/csv.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
 import { ExternalReference, hasControlCharacter } from './schemas/common.js';
@@ -213,9 +213,6 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
   if (!header) throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
 }
 
-/** The error values a spreadsheet shows (and saves) for a formula that failed: Excel's in English and Dutch, LibreOffice's Err:NNN. */
-const SPREADSHEET_ERROR =
-  /^(#(NULL!|DIV\/0!|VALUE!|REF!|NAME\?|NUM!|N\/A|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|LEEG!|DEEL\/0!|WAARDE!|VERW!|NAAM\?|GETAL!|N\/B|OVERLOOP!|BEREKENEN!)|Err:\d{3})$/i;
 const SPREADSHEET_ERROR_REASON =
   'this is the error value a spreadsheet shows for a formula that failed (such as #NAAM?), not a value: put the value itself in the cell, as text';
 

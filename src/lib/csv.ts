@@ -1,21 +1,29 @@
 /** A text cell starting with one of these is read as a formula by spreadsheets (OWASP: CSV injection). */
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
 
-/** Quotes, then a formula character: the text a protected cell starts with (`'=…`), and a text that only looks like one (`'-t …`). */
+/** The error values a spreadsheet shows (and saves) for a formula that failed: Excel's in English and Dutch, LibreOffice's Err:NNN. */
+export const SPREADSHEET_ERROR =
+  /^(#(NULL!|DIV\/0!|VALUE!|REF!|NAME\?|NUM!|N\/A|SPILL!|CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|LEEG!|DEEL\/0!|WAARDE!|VERW!|NAAM\?|GETAL!|N\/B|OVERLOOP!|BEREKENEN!)|Err:\d{3})$/i;
+
+/** Text a spreadsheet would not show as it is: a formula, or (read as one) an error value such as `#N/B`. */
+const readAsFormula = (s: string) => FORMULA_START.has(s.charAt(0)) || SPREADSHEET_ERROR.test(s.trim());
+
+/** Quotes, then such text: what a protected cell holds (`'=…`, `'#N/B`), or a text that only looks like one (`'-t …`). */
 const quotedFormula = (s: string) => {
   let i = 0;
   while (s.charAt(i) === "'") i++;
-  return i > 0 && FORMULA_START.has(s.charAt(i));
+  return i > 0 && readAsFormula(s.slice(i));
 };
 
 /**
- * A text cell for a CSV file: a leading single quote before a formula character, so a spreadsheet
- * shows it as text. A text that already starts with quotes before one gets one more, so that reading
- * it back (unprotectFormula) gives the text it is: `'-t` → `''-t` → `'-t`.
+ * A text cell for a CSV file: a leading single quote before a formula character, or before a text
+ * that is a spreadsheet's error value, so a spreadsheet shows it as text. A text that already starts
+ * with quotes before one gets one more, so that reading it back (unprotectFormula) gives the text it
+ * is: `'-t` → `''-t` → `'-t`.
  */
-export const protectFormula = (s: string) => (FORMULA_START.has(s.charAt(0)) || quotedFormula(s) ? `'${s}` : s);
+export const protectFormula = (s: string) => (readAsFormula(s) || quotedFormula(s) ? `'${s}` : s);
 
-/** The reverse, for a CSV cell read back: `'=…` is the text `=…`, `''-t` the text `'-t`. */
+/** The reverse, for a CSV cell read back: `'=…` is the text `=…`, `'#N/B` the text `#N/B`, `''-t` the text `'-t`. */
 export const unprotectFormula = (s: string) => (quotedFormula(s) ? s.slice(1) : s);
 
 /**

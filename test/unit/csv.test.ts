@@ -1,5 +1,5 @@
 import t from 'tap';
-import { csvField, toCsv, wantsCsv } from '../../src/lib/csv.js';
+import { csvField, protectFormula, toCsv, unprotectFormula, wantsCsv } from '../../src/lib/csv.js';
 
 t.test('text cells starting with a formula character get a leading quote; numbers stay numbers', async (t) => {
   for (const prefix of ['=', '+', '-', '@', '\t', '\r']) {
@@ -13,6 +13,16 @@ t.test('text cells starting with a formula character get a leading quote; number
   t.equal(csvField('a=b'), 'a=b', 'only the first character counts');
   t.equal(csvField('=a,"b"'), `"'=a,""b"""`, 'quoted as RFC 4180 after neutralising');
   t.equal(toCsv(['name', 'n'], [['@x', -3]]), "name,n\r\n'@x,-3\r\n");
+});
+
+t.test('a text that is a spreadsheet error value is protected as a formula is, and reads back as itself', async (t) => {
+  for (const text of ['#N/B', '#n/a', '#REF!', '#NAAM?', 'Err:502', "'#N/B", "''=1", '=1', '-', "'x", '#1 Club', 'N/B']) {
+    const cell = protectFormula(text);
+    t.equal(unprotectFormula(cell), text, `${JSON.stringify(text)} → ${JSON.stringify(cell)} → itself`);
+  }
+  t.equal(protectFormula('#N/B'), "'#N/B", 'Excel would show #N/B as its error value');
+  t.equal(protectFormula('#1 Club'), '#1 Club', 'a text that only starts with # is text');
+  t.equal(unprotectFormula("'x"), "'x", 'a quote before ordinary text is the text');
 });
 
 t.test('Accept: the most specific media range decides each type’s weight, and q is case-insensitive (RFC 9110 §12.5.1)', async (t) => {
