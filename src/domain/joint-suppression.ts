@@ -16,12 +16,21 @@
  *    Gaussian elimination. While any suppressed cell is determined, one more cell next to it is
  *    suppressed and steps 2–3 run again. It ends: at worst everything is suppressed.
  *
+ * 4. bounds, per equation: the public may know that some groups of base cells hold at least 1 each
+ *    (`atLeastOne`: a municipality-year whose reporting status says it has actions). A withheld cell
+ *    is then at least the number of such groups inside it. In an equation whose total is published,
+ *    the withheld parts sum to the total less the published parts; when that rest equals the sum of
+ *    their lower bounds, each is pinned to its bound. One more part is withheld (the smallest
+ *    published one, else the total) and steps 2–4 run again.
+ *
  * Cells known to be 0 from elsewhere (`knownZero` base cells) are never withheld and count as known.
  *
  * Guarantee: no suppressed cell of any grouping equals a linear combination of published cells
  * (including the known zeros), so no combination of sums and differences of published figures
- * gives it exactly. Not guaranteed: interval width. Non-negativity can still bound a suppressed
- * cell (it is at most the smallest published cell that contains it, and at least 0).
+ * gives it exactly; and no single equation pins its withheld parts by their lower bounds.
+ * Not guaranteed: interval width, and bounds combined across several equations (a linear-programming
+ * audit would find those). A withheld cell is at most the smallest published cell that contains it
+ * less the bounds of its withheld siblings, and at least its own bound.
  */
 import { type Equation, type Item, isPrimary, suppress } from './suppression.js';
 
@@ -261,9 +270,15 @@ export function determinedCells(
  * Protects the base table and every coarser grouping of it jointly (see the module comment).
  * Deterministic: the same table gives the same suppression pattern.
  */
-export function protectCube(table: BaseTable, threshold: number, knownZero: (base: number) => boolean = () => false): ProtectedCube {
+export function protectCube(
+  table: BaseTable,
+  threshold: number,
+  knownZero: (base: number) => boolean = () => false,
+  atLeastOne: readonly (readonly number[])[] = [],
+): ProtectedCube {
   const lat = lattice(table);
   const equations = oneStepEquations(table, lat);
+  const bound = lowerBounds(table, lat, atLeastOne);
   const all: Item[] = [...lat.groupings.values()].flatMap((g) => g.cells);
   for (const i of all) if (isPrimary(i.value, threshold)) i.suppressed = true;
   // Cells the public knows to be 0 anyway (e.g. a municipality-year that reported no actions) are
@@ -285,6 +300,17 @@ export function protectCube(table: BaseTable, threshold: number, knownZero: (bas
   let rounds = 0;
   for (;;) {
     suppress(all, equations, threshold);
+    const pinned = pinnedByBounds(equations, bound);
+    if (pinned.length > 0) {
+      rounds += 1;
+      for (const eq of pinned) {
+        if (pinnedByBounds([eq], bound).length === 0) continue; // an earlier pick this round opened it
+        let pick: Item | undefined;
+        for (const p of eq.parts) if (!p.suppressed && !p.notReported && p.value > 0 && (!pick || p.value < pick.value)) pick = p;
+        (pick ?? eq.total).suppressed = true;
+      }
+      continue;
+    }
     const determined = determinedCells(table, lat.groupings, lat.members);
     if (determined.length === 0) break;
     rounds += 1;
@@ -312,6 +338,42 @@ export function protectCube(table: BaseTable, threshold: number, knownZero: (bas
     }
   }
   return { groupings: lat.groupings, members: lat.members, auditRounds: rounds };
+}
+
+/** How much the public knows each cell holds at least: the `atLeastOne` groups wholly inside it, 1 each. */
+function lowerBounds(table: BaseTable, lat: ReturnType<typeof lattice>, atLeastOne: readonly (readonly number[])[]): Map<Item, number> {
+  const bound = new Map<Item, number>();
+  for (const group of atLeastOne) {
+    const first = group[0];
+    if (first === undefined) continue;
+    for (const g of lat.groupings.values()) {
+      const cell = groupIndex(table.sizes, g.dims, lat.coords[first] as number[]);
+      if (!group.every((b) => groupIndex(table.sizes, g.dims, lat.coords[b] as number[]) === cell)) continue;
+      const item = g.cells[cell] as Item;
+      bound.set(item, (bound.get(item) ?? 0) + 1);
+    }
+  }
+  return bound;
+}
+
+/**
+ * The equations with a published total whose withheld parts are pinned by their lower bounds: the
+ * rest (total less the published parts) equals what the public knows they hold at least.
+ */
+export function pinnedByBounds(equations: readonly Equation[], bound: ReadonlyMap<Item, number>): Equation[] {
+  return equations.filter((eq) => {
+    if (eq.total.suppressed) return false;
+    let rest = eq.total.value;
+    let atLeast = 0;
+    let withheld = 0;
+    for (const p of eq.parts) {
+      if (p.suppressed) {
+        withheld += 1;
+        atLeast += bound.get(p) ?? 0;
+      } else rest -= p.value;
+    }
+    return withheld > 0 && atLeast >= rest;
+  });
 }
 
 /** For tests and callers: which base cells each cell of each grouping covers. */

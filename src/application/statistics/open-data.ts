@@ -55,10 +55,15 @@ const DAY_MS = 86_400_000;
  * every request for that long. The worker is the same module in this build: .ts under tsx and tap,
  * .js from dist.
  */
-export function protectOffThread(table: BaseTable, threshold: number, knownZero: (base: number) => boolean): Promise<ProtectedCube> {
+export function protectOffThread(
+  table: BaseTable,
+  threshold: number,
+  knownZero: (base: number) => boolean,
+  atLeastOne: readonly (readonly number[])[] = [],
+): Promise<ProtectedCube> {
   const ext = extname(fileURLToPath(import.meta.url));
   const worker = new URL(`./protect-worker${ext}`, import.meta.url);
-  const workerData = { table, threshold, knownZero: Uint8Array.from(table.values, (_, b) => (knownZero(b) ? 1 : 0)) };
+  const workerData = { table, threshold, knownZero: Uint8Array.from(table.values, (_, b) => (knownZero(b) ? 1 : 0)), atLeastOne };
   // From source (tsx, tap) the worker registers tsx's TypeScript hooks itself first: hooks of the
   // main thread do not reach a worker, and on Node 20 `--import` in its execArgv comes too late.
   const thread =
@@ -110,7 +115,12 @@ async function computeRelease(service: StatisticsService, read: Reader, threshol
     reportingStatus(n, attested.has(`${domains.municipality[i % perYear]}:${domains.year[Math.floor(i / perYear)]}`)),
   );
   const table: BaseTable = { sizes, values };
-  const cube = await protectOffThread(table, threshold, (b) => myActions[myOf(b)] === 0);
+  // The reporting list is public: a municipality-year without actions is a known 0, and one with
+  // actions holds at least 1 (a lower bound the protection must not let pin a withheld count).
+  const withActions = myActions.flatMap((n, my) =>
+    n > 0 ? [Array.from({ length: cellsPerMunicipalityYear }, (_, j) => my * cellsPerMunicipalityYear + j)] : [],
+  );
+  const cube = await protectOffThread(table, threshold, (b) => myActions[myOf(b)] === 0, withActions);
   const groupings: OpenDataRelease['groupings'] = {};
   for (const [mask, g] of cube.groupings) {
     const members = cube.members.get(mask) as number[][];
