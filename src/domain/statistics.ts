@@ -120,12 +120,13 @@ export const reportingStatus = (actions: number, attested: boolean): ReportingSt
   actions > 0 ? 'reported' : attested ? 'nothing_to_report' : 'not_reported';
 
 /**
- * The status of a 0 from the municipality-years it covers: `nothing_to_report` when every one is
- * attested without actions; `not_reported` when none has reported or attested; else `zero` (a
- * true 0 of municipalities that did report).
+ * The status of a 0 from the municipality-years it covers: `not_reported` when any one of them has
+ * neither actions nor an attestation (its part of the 0 is not a known figure, so neither is the
+ * sum); else `nothing_to_report` when every one is attested without actions; else `zero` (a true 0
+ * of municipality-years that all reported or attested).
  */
 export function zeroStatus(covered: readonly ReportingStatus[]): 'zero' | 'nothing_to_report' | 'not_reported' {
-  if (covered.length > 0 && covered.every((s) => s === 'nothing_to_report')) return 'nothing_to_report';
-  if (covered.every((s) => s === 'not_reported')) return 'not_reported';
+  if (covered.length === 0 || covered.some((s) => s === 'not_reported')) return 'not_reported';
+  if (covered.every((s) => s === 'nothing_to_report')) return 'nothing_to_report';
   return 'zero';
 }

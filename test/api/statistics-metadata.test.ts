@@ -56,6 +56,8 @@ async function setUp(t: Parameters<typeof build>[0]) {
     sample.action(illegal.id, { measure: 'closure', fine: undefined, closure: { startDate: '2019-02-01' }, decisionDate: '2019-01-15' }),
   );
   for (let i = 0; i < 3; i++) await post(rdam.auth, '/v1/enforcement-actions', sample.action(rdamEst.id, { decisionDate: '2018-11-11' }));
+  // Rotterdam's 2019 has no actions: attested, so its 0s over 2018–2019 are true 0s.
+  await post(rdam.auth, '/v1/reporting-attestations', { municipalityCode: 'GM0599', year: 2019, complete: true, nothingToReport: true });
   return { ...ctx, analyst: await client('analyst') };
 }
 

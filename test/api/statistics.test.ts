@@ -248,7 +248,22 @@ t.test('statistics: CSV and observations parse back with the same numbers', asyn
 });
 
 t.test('open data: no token, small counts suppressed, totals cannot reveal them', async (t) => {
-  const { app, analyst } = await setUp(t);
+  const { app, analyst, rdam } = await setUp(t);
+  // Rotterdam has actions in 2018 only: its 0 licensed actions over 2018–2019 is a true 0 once it
+  // attests 2019, not before (its 2019 part of the 0 is not a known figure until then).
+  const rotterdamLicensed = async () =>
+    json<{ items: Row[] }>(
+      await app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=municipality,licenceStatus', headers: analyst.auth }),
+    ).items.find((r) => r.municipalityCode === 'GM0599' && r.licenceStatus === 'licensed')?.status;
+  t.equal(await rotterdamLicensed(), 'not_reported', 'a 0 over 2018, which reported, and 2019, which did not');
+  const attested = await app.inject({
+    method: 'POST',
+    url: '/v1/reporting-attestations',
+    headers: rdam.auth,
+    payload: { municipalityCode: 'GM0599', year: 2019, complete: true, nothingToReport: true },
+  });
+  t.equal(attested.statusCode, 201, attested.body);
+  t.equal(await rotterdamLicensed(), 'zero', 'every year of it reported or attested: a true 0');
   const res = await app.inject({ url: '/v1/open-data/enforcement-actions?groupBy=municipality,licenceStatus' });
   t.equal(res.statusCode, 200, res.body);
   const table = json<{

@@ -113,7 +113,7 @@ const Reporting = z
 const RowStatus = z.enum(['reported', 'zero', 'nothing_to_report', 'not_reported']).meta({
   id: 'StatisticsRowStatus',
   description:
-    'reported: actions > 0; for a 0, what the municipality-years it covers say: nothing_to_report (all attested without actions), not_reported (none reported or attested: the 0 is not a known figure), zero (a true 0 of municipalities that reported).',
+    'reported: actions > 0; for a 0, what the municipality-years it covers say: not_reported (one or more has neither actions nor an attestation: the 0 is not a known figure), nothing_to_report (all attested without actions), zero (a true 0: every one reported or attested).',
 });
 
 export const StatisticsRow = z
@@ -195,7 +195,7 @@ const Published = {
   status: z.enum(['reported', 'zero', 'nothing_to_report', 'suppressed', 'not_reported']).meta({
     id: 'PublicationStatus',
     description:
-      'reported: a published count above 0; zero: 0 actions, from municipality-years that reported (had actions or attested); nothing_to_report: 0, and every municipality-year it covers has an attestation that its records are complete; not_reported: 0 but no municipality-year it covers has actions or an attestation, so no figure is known (value null); suppressed: withheld (below the threshold, or because the published values of all groupings together would give a withheld value away).',
+      'reported: a published count above 0; zero: 0 actions, and every municipality-year it covers reported (had actions) or attested; nothing_to_report: 0, and every municipality-year it covers has an attestation that its records are complete; not_reported: 0, and one or more municipality-years it covers has neither actions nor an attestation, so no figure is known (value null); suppressed: withheld (below the threshold, or because the published values of all groupings together would give a withheld value away).',
   }),
 };
 
