@@ -76,14 +76,18 @@ t.test('openapi: every operation has a unique operationId, a summary and every r
 
 t.test('openapi: `nullable` stands only beside a `type` (OpenAPI 3.0.3), where strict validators honour it', async (t) => {
   const untyped: string[] = [];
+  const enumsWithoutNull: string[] = [];
   const walk = (node: unknown, at: string): void => {
     if (!node || typeof node !== 'object') return;
     const n = node as Record<string, unknown>;
     if (n.nullable === true && typeof n.type !== 'string') untyped.push(at);
+    if (n.nullable === true && Array.isArray(n.enum) && !n.enum.includes(null)) enumsWithoutNull.push(at);
     for (const [k, v] of Object.entries(n)) walk(v, `${at}/${k}`);
   };
   walk(committed, '#');
   t.same(untyped, [], 'no nullable without a type');
+  // The 3.0.3 clarification: `enum` still decides, so a nullable enum lists null (ImportJob.phase is null between phases).
+  t.same(enumsWithoutNull, [], 'every nullable enum lists null');
   const schemas = (committed as unknown as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }).components
     .schemas;
   t.same(

@@ -18,17 +18,29 @@ const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 const unquote = (key: string) => (key.length >= 2 && key.startsWith('"') && key.endsWith('"') ? key.slice(1, -1) : key);
 
-export const IdempotencyKeyHeader = z
+/** Keys are 1 to 255 printable ASCII characters; a quoted key is read without its quotes. */
+const IdempotencyKey = z
   .string()
   // An empty key fails here and nowhere else: one entry, not one per check.
   .min(1, { abort: true })
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'must be 1 to 255 printable ASCII characters without spaces')
   // A quoted key is read without its quotes (`"abc"` is `abc`), so `""` would be the empty key.
-  .refine((key) => key === '' || unquote(key) !== '', { message: 'must not be empty, also not `""`', params: { rule: 'empty_key' } })
-  .meta({
+  .refine((key) => key === '' || unquote(key) !== '', { message: 'must not be empty, also not `""`', params: { rule: 'empty_key' } });
+
+const KEY_RULES =
+  'The same key with another body is a 422; a retry while the first request is still being processed is a 409. Keys are scoped per API client. Use a fresh random value, such as a UUID, per new request.';
+
+/**
+ * The Idempotency-Key header of one operation. Where the answer shows something only once (a token, a
+ * secret: `withheld`), a retry cannot answer it again: it changes nothing and says so with a 409.
+ */
+const idempotencyKeyHeader = (withheld: readonly string[]) =>
+  IdempotencyKey.meta({
     description:
-      'Makes this request safe to retry (IETF httpapi Idempotency-Key draft): a retry with the same key and body, within the key’s lifetime (24 hours by default), answers the first response again and changes nothing. The same key with another body is a 422; a retry while the first request is still being processed is a 409. Keys are scoped per API client. Use a fresh random value, such as a UUID, per new request.',
+      withheld.length === 0
+        ? `Makes this request safe to retry (IETF httpapi Idempotency-Key draft): a retry with the same key and body, within the key’s lifetime (24 hours by default), answers the first response again and changes nothing. ${KEY_RULES}`
+        : `Makes this request safe to retry (IETF httpapi Idempotency-Key draft): a retry with the same key and body, within the key’s lifetime (24 hours by default), changes nothing; since the first response’s ${withheld.join(', ')} was shown only once and is not stored, the retry is a 409 (idempotent-replay-withheld) naming what the first request did. ${KEY_RULES}`,
     example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
   });
 
@@ -92,11 +104,11 @@ export default fp(
       route.schema ??= {};
       const schema = route.schema as Record<string, unknown>;
       const headers = schema.headers as z.ZodObject | undefined;
-      schema.headers = (headers ?? z.object({})).extend({ [IDEMPOTENCY_HEADER]: IdempotencyKeyHeader.optional() });
+      const withheld = route.config.idempotencyWithheld ?? [];
+      schema.headers = (headers ?? z.object({})).extend({ [IDEMPOTENCY_HEADER]: idempotencyKeyHeader(withheld).optional() });
       schema.response ??= {};
       const responses = schema.response as Record<number, { description: string; content?: unknown }>;
       const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
-      const withheld = route.config.idempotencyWithheld ?? [];
       const doc409 =
         withheld.length > 0
           ? `${DOC_409}; or a retry of a request that succeeded, whose ${withheld.join(', ')} was shown only once and is not stored (idempotent-replay-withheld)`

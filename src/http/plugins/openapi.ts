@@ -177,6 +177,8 @@ function generatorFriendly(node: unknown, inParameters = false): void {
   if (typeof node !== 'object' || node === null) return;
   const n = node as Json;
   if (n.nullable === true && n.type === undefined) nullBranch(n);
+  // A typed nullable enum: OpenAPI 3.0.3 (its "nullable" clarification) lets `enum` decide, so null must be one of its values.
+  if (n.nullable === true && Array.isArray(n.enum) && !n.enum.includes(null)) n.enum = [...n.enum, null];
   // zod wraps a reference in a one-entry allOf; with nothing beside it (no description), the reference alone says the same.
   const only = Array.isArray(n.allOf) && n.allOf.length === 1 && Object.keys(n).length === 1 ? (n.allOf[0] as Json) : undefined;
   if (only) {

@@ -14,7 +14,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   403: 'The client’s role may not do this.',
   404: 'No such resource, or not one this client may see.',
   409: 'The request conflicts with the current state of the registry.',
-  412: 'If-Match does not name the current version: the resource changed since it was read.',
+  412: 'If-Match does not name the current version: the resource changed since it was read (or If-Match is not one strong ETag of a version, such as `*` or `W/"3"`). A stale version is answered with the current ETag.',
   413: 'The body is too large.',
   428: 'If-Match is required: send the ETag of the version you read.',
   429: 'Too many requests from this client, or too many unknown or malformed tokens from this address: wait Retry-After seconds.',
@@ -63,7 +63,7 @@ const actingHeaders = {
 export const ifMatchHeaders = z.object({
   'if-match': z.string().meta({
     description:
-      'The ETag of the version being changed, as returned by the last read or write: the record’s version in double quotes, so `"3"` for a list item with version 3. Required: without it 428 (answered before the body is validated).',
+      'The ETag of the version being changed, as returned by the last read or write: the record’s version in double quotes, so `"3"` for a list item with version 3 (one strong ETag: `"` 1 to 10 digits `"`). Required: without it 428 (answered before the body is validated). Any other value (another version, `*`, a weak `W/"3"`, a list) is a 412: a change must name the version it changes.',
     example: '"1"',
   }),
   'x-audit-reason': AuditReasonHeader.optional(),

@@ -79,10 +79,16 @@ export const Closure = z
   .meta({ id: 'Closure', description: 'Sluiting: from startDate up to and including endDate.' });
 
 /** A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters. */
-export const zgwUrl = (description: string) =>
+/** Examples of the two ZGW links: a zaak in the Zaken API, a besluit in the Besluiten API. */
+const ZGW_EXAMPLES = {
+  zaak: 'https://zaken.gemeente.nl/zaken/api/v1/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0b6e4c6c1f2a',
+  besluit: 'https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/0b2f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+} as const;
+
+export const zgwUrl = (kind: keyof typeof ZGW_EXAMPLES, description: string) =>
   storable(z.url({ protocol: /^https?$/ }).max(1000))
     .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } })
-    .meta({ description, example: 'https://zaken.gemeente.nl/zaken/api/v1/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0b6e4c6c1f2a' });
+    .meta({ description, example: ZGW_EXAMPLES[kind] });
 
 const legalBasis = text(1, 200).meta({
   description: 'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data.',
@@ -105,11 +111,13 @@ const actionFields = {
   legalBasis: legalBasis.nullable().optional(),
   caseReference: caseReference.nullable().optional(),
   zaakUrl: zgwUrl(
+    'zaak',
     'The zaak this decision belongs to, in the municipality’s Zaken API (ZGW), e.g. `https://zaken.gemeente.nl/zaken/api/v1/zaken/{uuid}`. Absolute http(s) URL.',
   )
     .nullable()
     .optional(),
   besluitUrl: zgwUrl(
+    'besluit',
     'The besluit that records this decision, in the municipality’s Besluiten API (ZGW), e.g. `https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/{uuid}`. Absolute http(s) URL.',
   )
     .nullable()
