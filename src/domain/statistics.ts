@@ -106,6 +106,20 @@ export const averageOf = (total: number, count: number, decimals: number) => {
   return Math.floor((2 * total * f + count) / (2 * count)) / f;
 };
 
+/**
+ * A period's length in years, as the fraction `numerator / denominator` (whole numbers, so averages
+ * over it stay exact): whole calendar months ÷ 12 when it runs from a month's first day to a month's
+ * last (three years before March 2020, 2017-03-01 to 2020-02-29: 36 ÷ 12 = 3), else days ÷ 365.25.
+ */
+export function periodInYears(from: string, to: string): { numerator: number; denominator: number } {
+  const [y1, m1, d1] = from.split('-').map(Number) as [number, number, number];
+  const [y2, m2, d2] = to.split('-').map(Number) as [number, number, number];
+  const lastDay = new Date(Date.UTC(y2, m2, 0)).getUTCDate();
+  if (d1 === 1 && d2 === lastDay) return { numerator: (y2 - y1) * 12 + (m2 - m1) + 1, denominator: 12 };
+  const days = Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86_400_000) + 1;
+  return { numerator: 4 * days, denominator: 1461 };
+}
+
 /** CBS StatLine period code for a whole year: 2019 → 2019JJ00. */
 export const cbsYear = (year: number) => `${year}JJ00`;
 

@@ -72,6 +72,26 @@ t.test('the demo data gives the letter’s figures through the API', async (t) =
   t.equal(unlicensed?.averagePerMunicipalityPerYear.toFixed(1), '20.3', '“gemiddeld twintig keer per jaar per gemeente”');
   t.equal(Math.round(licensed?.averagePerMunicipalityPerYear ?? 0), 3);
   t.equal(Math.round(unlicensed?.averagePerMunicipalityPerYear ?? 0), 20);
+  t.equal((licensed as { periodYears?: number } | undefined)?.periodYears, 3, 'three whole calendar years');
+
+  // The letter's own period, "the three years before March 2020": 36 months, so 3 years, though it
+  // touches four calendar years; the average divides by 10 × 3, not by 10 × 4.
+  const literal = json<{
+    items: { licenceStatus: string; actions: number; years: number; periodYears: number; averagePerMunicipalityPerYear: number }[];
+    divisor: { rule: string };
+  }>(
+    await app.inject({
+      url: '/v1/statistics/enforcement-actions/summary?programme=LPP&decisionDateFrom=2017-03-01&decisionDateTo=2020-02-29',
+      headers: analyst.auth,
+    }),
+  );
+  for (const item of literal.items) {
+    t.match(item, { years: 4, periodYears: 3 }, `${item.licenceStatus}: four calendar years touched, three years long`);
+    const exact = Math.floor((2 * item.actions * 100 + 30) / 60) / 100; // actions ÷ 30, half up
+    t.equal(item.averagePerMunicipalityPerYear, exact, `${item.licenceStatus}: ${item.actions} ÷ (10 × 3)`);
+  }
+  t.match(literal.divisor.rule, /× the period's length, 3 years \(2017-03-01 to 2020-02-29\)/);
+
   t.same(body.countingRule.stages, ['decided', 'objection', 'appeal', 'final']);
   t.equal(body.countingRule.municipalityCodes.length, LETTER.municipalities);
   t.same(body.countingRule.years, [2017, 2018, 2019]);

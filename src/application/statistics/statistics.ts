@@ -9,6 +9,7 @@ import {
   GROUNDS,
   LICENCE_STATUSES,
   MEASURES,
+  periodInYears,
   periodIssues,
   periodParameter,
   type ReportingStatus,
@@ -342,21 +343,31 @@ export function createStatisticsService(read: Reader) {
     const nothingToReport = count('nothing_to_report');
     const notReported = count('not_reported');
     const reportingYears = reported + nothingToReport;
+    // The averages are per year of the period's own length (= years for whole calendar years); the
+    // reporting statuses stay per calendar year, so the reporting average is scaled by length ÷ years.
+    const length = periodInYears(resolved.query.decisionDateFrom, resolved.query.decisionDateTo);
+    const periodYears = Math.round((length.numerator / length.denominator) * 10_000) / 10_000;
     const line = (actions: number) => ({
       actions,
       municipalities,
       years,
+      periodYears,
       municipalityYears,
-      averagePerMunicipalityPerYear: municipalityYears === 0 ? 0 : averageOf(actions, municipalityYears, 2),
+      averagePerMunicipalityPerYear:
+        municipalities === 0 ? 0 : averageOf(actions * length.denominator, municipalities * length.numerator, 2),
       municipalityYearsReporting: reportingYears,
-      averagePerReportingMunicipalityYear: reportingYears === 0 ? null : averageOf(actions, reportingYears, 2),
+      averagePerReportingMunicipalityYear:
+        reportingYears === 0 ? null : averageOf(actions * years * length.denominator, reportingYears * length.numerator, 2),
     });
+    const partial = periodYears !== years;
     return {
       countingRule: rule,
       items: rows.map((r) => ({ licenceStatus: r.licenceStatus as 'licensed' | 'unlicensed', ...line(r.actions) })),
       total: line(rows.reduce((n, r) => n + r.actions, 0)),
       divisor: {
-        rule: `averagePerMunicipalityPerYear divides by every municipality-year in scope: ${municipalities} municipalities (${resolved.municipalities.map((m) => m.code).join(', ')}) × ${years} years = ${municipalityYears}, including ${notReported} not reported (no actions and no attestation), counted as 0 as in the letter of 24 March 2020. averagePerReportingMunicipalityYear divides by the ${reportingYears} municipality-years that reported: ${reported} with actions and ${nothingToReport} attested with nothing to report.`,
+        rule: partial
+          ? `averagePerMunicipalityPerYear divides by every municipality in scope, ${municipalities} (${resolved.municipalities.map((m) => m.code).join(', ')}), × the period's length, ${periodYears} years (${resolved.query.decisionDateFrom} to ${resolved.query.decisionDateTo}), municipalities without actions included, as in the letter of 24 March 2020. The period touches ${years} calendar years, ${municipalityYears} municipality-years, of which ${notReported} not reported (no actions and no attestation in that calendar year, counted as 0). averagePerReportingMunicipalityYear divides by the ${reportingYears} calendar municipality-years that reported (${reported} with actions, ${nothingToReport} attested with nothing to report) × ${periodYears} ÷ ${years}, the part of them the period covers.`
+          : `averagePerMunicipalityPerYear divides by every municipality-year in scope: ${municipalities} municipalities (${resolved.municipalities.map((m) => m.code).join(', ')}) × ${years} years = ${municipalityYears}, including ${notReported} not reported (no actions and no attestation), counted as 0 as in the letter of 24 March 2020. averagePerReportingMunicipalityYear divides by the ${reportingYears} municipality-years that reported: ${reported} with actions and ${nothingToReport} attested with nothing to report.`,
         municipalityCodes: resolved.municipalities.map((m) => m.code),
         municipalityYears,
         reported,

@@ -127,14 +127,24 @@ export const StatisticsTable = z
 const SummaryLine = {
   actions: z.number().int(),
   municipalities: wholeNumber('Municipalities in scope, with or without actions.'),
-  years: wholeNumber('Calendar years in the period.'),
-  municipalityYears: wholeNumber('municipalities × years: the denominator of the average.'),
-  averagePerMunicipalityPerYear: z.number().meta({ description: 'actions ÷ municipalityYears, rounded to two decimals.' }),
+  years: wholeNumber('Calendar years the period touches (each municipality-year has one reporting status).'),
+  periodYears: z.number().meta({
+    description:
+      'The period’s length in years, to four decimals: whole months ÷ 12 (2017-03-01 to 2020-02-29 is 3), else days ÷ 365.25. Equals years for a period of whole calendar years.',
+    example: 3,
+  }),
+  municipalityYears: wholeNumber(
+    'municipalities × years: the calendar municipality-years in scope (the denominator of the average when periodYears equals years).',
+  ),
+  averagePerMunicipalityPerYear: z.number().meta({
+    description:
+      'actions ÷ (municipalities × periodYears), exact, rounded half up to two decimals: actions ÷ municipalityYears for whole calendar years.',
+  }),
   municipalityYearsReporting: wholeNumber('Municipality-years that reported: with actions, or attested with nothing to report.'),
-  averagePerReportingMunicipalityYear: z
-    .number()
-    .nullable()
-    .meta({ description: 'actions ÷ municipalityYearsReporting, rounded to two decimals; null when none reported.' }),
+  averagePerReportingMunicipalityYear: z.number().nullable().meta({
+    description:
+      'actions ÷ (municipalityYearsReporting × periodYears ÷ years), rounded half up to two decimals: actions ÷ municipalityYearsReporting for whole calendar years; null when none reported.',
+  }),
 };
 
 export const StatisticsSummary = z
