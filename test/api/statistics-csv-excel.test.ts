@@ -51,3 +51,35 @@ t.test('format is checked, and belongs to the /csv paths only', async (t) => {
   t.equal(onJson.statusCode, 400, 'the JSON path does not take format');
   t.match(json(onJson).invalidParams, [{ name: 'format' }]);
 });
+
+t.test('a CSV answer links to the same question in JSON, whose countingRule states the rule its figures follow', async (t) => {
+  const { app, client } = await build(t);
+  const write = records(app);
+  const officer = await client('officer', 'GM0363');
+  const club = await write.establishment(officer.auth, 'GM0363');
+  await write.action(officer.auth, club.id, { decisionDate: '2019-05-01' });
+  const analyst = await client('analyst');
+  const get = (url: string, accept?: string) =>
+    app.inject({ method: 'GET', url, headers: { ...analyst.auth, ...(accept ? { accept } : {}) } });
+  const question = 'groupBy=year,stage&stage=withdrawn,annulled&yearFrom=2019&yearTo=2019';
+  for (const [url, accept] of [
+    [`/v1/statistics/enforcement-actions?${question}`, 'text/csv'],
+    [`/v1/statistics/enforcement-actions/csv?${question}&format=csv-excel`, undefined],
+    ['/v1/statistics/enforcement-actions/observations/csv?groupBy=year', undefined],
+    ['/v1/open-data/enforcement-actions?groupBy=year', 'text/csv'],
+    ['/v1/open-data/enforcement-actions/observations?groupBy=year', 'text/csv'],
+  ] as const) {
+    const csv = await get(url, accept);
+    t.equal(csv.statusCode, 200, url);
+    t.match(csv.headers['content-type'], /^text\/csv/, url);
+    const link = /^<([^>]+)>; rel="describedby"; type="application\/json"$/.exec(String(csv.headers.link));
+    t.ok(link, `${url}: ${csv.headers.link}`);
+    const described = await get(link?.[1] as string);
+    t.equal(described.statusCode, 200, `${link?.[1]}: JSON`);
+    const rule = json<{ countingRule: { description: string; stages: string[] } }>(described).countingRule;
+    t.match(rule.description, /decision date/, `${link?.[1]}: the counting rule in words`);
+    if (url.includes('stage=')) t.same(rule.stages, ['withdrawn', 'annulled'], 'of the stages the CSV counted, not the default ones');
+  }
+  const plain = await get(`/v1/statistics/enforcement-actions?${question}`);
+  t.equal(plain.headers.link, undefined, 'the JSON answer states its rule itself');
+});

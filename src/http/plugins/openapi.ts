@@ -21,6 +21,10 @@ const HEADERS = {
   ),
   ETag: text('The version of the returned resource, quoted. Send it in If-Match to change or delete the resource.', '"1"'),
   Link: text('RFC 8288 links to the first, prev, next and last pages.'),
+  DescribedBy: text(
+    'On a CSV answer: an RFC 8288 link (rel="describedby", type application/json) to the same question answered in JSON, whose countingRule states the rule these figures follow (what counts, the period, the municipalities in scope). The CSV holds figures only.',
+    '</v1/statistics/enforcement-actions?groupBy=year>; rel="describedby"; type="application/json"',
+  ),
   Location: text(
     'The URL of the resource this request made (on a 409: the one an earlier request made, such as the create of a replayed Idempotency-Key).',
   ),
@@ -79,6 +83,9 @@ function pluginHeaders(op: Json, status: string, response: Json): Record<string,
   if (/^2/.test(status) && types.includes('application/json') && types.some((t) => FILE_TYPES.includes(t))) headers.Vary = ref('Vary');
   return headers;
 }
+
+/** Header components that document another use of a header: the name the header has on the wire. */
+const HEADER_NAME: Partial<Record<HeaderName, string>> = { DescribedBy: 'Link' };
 
 /** The operation extension through which a route or plugin names the headers of some of its responses; read and removed here. */
 export const RESPONSE_HEADERS = 'x-response-headers';
@@ -279,7 +286,7 @@ function completeDocument(doc: Json): Json {
         if (status === '304') headers.ETag = ref('ETag');
         if (status === '412') headers.ETag = ref('CurrentETag');
         if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
-        for (const name of declared[status] ?? []) headers[name] = ref(name);
+        for (const name of declared[status] ?? []) headers[HEADER_NAME[name] ?? name] = ref(name);
         Object.assign(headers, pluginHeaders(op, status, response));
         if (path === '/openapi.json' && status === '200') headers['access-control-allow-origin'] = ref('Access-Control-Allow-Origin'); // lower case: the ADR 2.1 linter matches it exactly
         response.headers = { ...((response.headers as Json | undefined) ?? {}), ...headers };

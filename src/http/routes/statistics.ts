@@ -9,6 +9,7 @@ import type { StatisticsRequest } from '../../application/statistics/statistics.
 import type { Dimension, OpenDataDimension } from '../../domain/statistics.js';
 import { CSV_CONTENT_TYPE, CSV_FORMATS, type CsvFormat, wantsCsv } from '../../lib/csv.js';
 import { contextOf } from '../plugins/auth.js';
+import { declareResponseHeaders } from '../plugins/openapi.js';
 import {
   CsvBody,
   Observations,
@@ -58,6 +59,17 @@ const varyByAccept = async (_request: FastifyRequest, reply: FastifyReply, paylo
 
 const csvOnly = (description: string) => ({ description, content: { 'text/csv': { schema: CsvBody } } });
 
+/**
+ * A CSV answer's link to the same question in JSON (RFC 8288 describedby, as CSV on the Web links a
+ * table to its metadata): the CSV holds figures only, the JSON also the counting rule they follow.
+ */
+function describedBy(path: string, request: FastifyRequest): string {
+  const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+  query.delete('format'); // the CSV dialect of the /csv path; the JSON answer has none
+  const rest = query.toString();
+  return `</v1${path}${rest ? `?${rest}` : ''}>; rel="describedby"; type="application/json"`;
+}
+
 function sendCsv(reply: FastifyReply, name: string, body: string) {
   return reply.type(CSV_CONTENT_TYPE).header('Content-Disposition', `attachment; filename="${name}.csv"`).send(body);
 }
@@ -96,14 +108,29 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     const call = (request: FastifyRequest) => request as FastifyRequest & { query: z.output<Q> };
     server.get(path, {
       config: access,
-      schema: { ...describe(json), response: { 200: jsonOrCsv(json.schema, json.answer), ...problemsOf } } as FastifySchema,
+      schema: declareResponseHeaders(
+        { ...describe(json), response: { 200: jsonOrCsv(json.schema, json.answer), ...problemsOf } },
+        200,
+        'DescribedBy',
+      ) as FastifySchema,
       onSend: varyByAccept,
-      handler: (request, reply) => send(call(request), reply, wantsCsv(request.headers.accept) ? 'csv' : null),
+      handler: (request, reply) => {
+        const csv = wantsCsv(request.headers.accept);
+        if (csv) reply.header('Link', describedBy(path, request));
+        return send(call(request), reply, csv ? 'csv' : null);
+      },
     });
     server.get(`${path}/csv`, {
       config: access,
-      schema: { ...describe(csv, csvQuery), response: { 200: csvOnly(csv.answer), ...problemsOf } } as FastifySchema,
-      handler: (request, reply) => send(call(request), reply, (request.query as { format: CsvFormat }).format),
+      schema: declareResponseHeaders(
+        { ...describe(csv, csvQuery), response: { 200: csvOnly(csv.answer), ...problemsOf } },
+        200,
+        'DescribedBy',
+      ) as FastifySchema,
+      handler: (request, reply) => {
+        reply.header('Link', describedBy(path, request));
+        return send(call(request), reply, (request.query as { format: CsvFormat }).format);
+      },
     });
   };
 
@@ -213,20 +240,26 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
 
   app.get('/open-data/enforcement-actions/observations', {
     onSend: varyByAccept,
-    schema: {
-      operationId: 'listOpenEnforcementActionObservations',
-      summary: 'Open data as long-format observations (CBS StatLine style)',
-      description:
-        'No token needed. The table of /open-data/enforcement-actions (the same computation and the same moment), one row per published value: its cells, the totals per value of each dimension and the grand total, with T001 for a dimension summed over. ValueAttribute tells a value (None, 0 included) from a withheld one (Confidential) and a municipality-year that did not report (NotReported: no counted actions and no reporting attestation); Value is null for the last two. Codes and titles: /statistics/metadata. CSV by Accept: text/csv.',
-      tags,
-      querystring: OpenDataQuery,
-      response: { 200: jsonOrCsv(OpenObservations, 'The published values in long format.'), ...problems(400, 503) },
-    },
+    schema: declareResponseHeaders(
+      {
+        operationId: 'listOpenEnforcementActionObservations',
+        summary: 'Open data as long-format observations (CBS StatLine style)',
+        description:
+          'No token needed. The table of /open-data/enforcement-actions (the same computation and the same moment), one row per published value: its cells, the totals per value of each dimension and the grand total, with T001 for a dimension summed over. ValueAttribute tells a value (None, 0 included) from a withheld one (Confidential) and a municipality-year that did not report (NotReported: no counted actions and no reporting attestation); Value is null for the last two. Codes and titles: /statistics/metadata. CSV by Accept: text/csv.',
+        tags,
+        querystring: OpenDataQuery,
+        response: { 200: jsonOrCsv(OpenObservations, 'The published values in long format.'), ...problems(400, 503) },
+      },
+      200,
+      'DescribedBy',
+    ),
     handler: async (request, reply) => {
       const table = statistics.openData.view(await statistics.openData.current(), (request.query.groupBy ?? []) as OpenDataDimension[]);
       const items = openObservations(table);
-      if (wantsCsv(request.headers.accept))
+      if (wantsCsv(request.headers.accept)) {
+        reply.header('Link', describedBy('/open-data/enforcement-actions/observations', request));
         return sendCsv(reply, 'enforcement-actions-open-data-observations', openObservationsCsv(table.countingRule.groupBy, items));
+      }
       return reply.send({ countingRule: table.countingRule, threshold: table.threshold, items } as never);
     },
   });
