@@ -125,8 +125,9 @@ export const cbsYear = (year: number) => `${year}JJ00`;
 
 /**
  * Whether a municipality has reported for a year: `reported` when it has counted actions,
- * `nothing_to_report` when it has none and a live attestation says its records are complete,
- * `not_reported` when it has neither (its 0 is not a known figure).
+ * `nothing_to_report` when it has none and a live attestation says its records are complete with
+ * nothing to report (`attested`), `not_reported` otherwise (its 0 is not a known figure; also when an
+ * attestation says there is something to report and no counted action is recorded).
  */
 export type ReportingStatus = 'reported' | 'nothing_to_report' | 'not_reported';
 

@@ -168,6 +168,25 @@ t.test('statistics and open data tell reported, nothing to report and not report
   );
 });
 
+t.test('an attestation that there is something to report, with no action recorded, makes no 0 a known figure', async (t) => {
+  const { app, analyst, post, client } = await setUp(t);
+  const leeuwarden = await client('officer', 'GM0080');
+  const res = await post(
+    leeuwarden.auth,
+    '/v1/reporting-attestations',
+    attest('GM0080', 2019, { nothingToReport: false, statement: null }),
+  );
+  t.equal(res.statusCode, 201, res.body);
+  const summary = json<{ divisor: { reported: number; nothingToReport: number; notReported: number } }>(
+    await app.inject({ url: '/v1/statistics/enforcement-actions/summary?programme=LPP&yearFrom=2019&yearTo=2019', headers: analyst.auth }),
+  );
+  t.match(summary.divisor, { reported: 1, nothingToReport: 0, notReported: 9 }, 'its records are evidently not complete yet');
+  const table = json<{ items: { municipalityCode: string; status: string }[] }>(
+    await app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=municipality&yearFrom=2019&yearTo=2019', headers: analyst.auth }),
+  );
+  t.equal(table.items.find((r) => r.municipalityCode === 'GM0080')?.status, 'not_reported');
+});
+
 t.test('a municipality-year’s reporting status is the whole year’s, whatever stages or months are asked for', async (t) => {
   const { app, gron, analyst, post } = await setUp(t);
   t.equal((await post(gron.auth, '/v1/reporting-attestations', attest('GM0014', 2019))).statusCode, 201);

@@ -12,7 +12,7 @@ import {
   reportingStatus,
   zeroStatus,
 } from '../../domain/statistics.js';
-import { attestedYears, findOpenDataRelease, insertOpenDataRelease } from '../../infrastructure/repositories/reporting.js';
+import { findOpenDataRelease, insertOpenDataRelease, nothingToReportYears } from '../../infrastructure/repositories/reporting.js';
 import type { CommandRunner } from '../commands/run.js';
 import { publicContext, systemContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
@@ -86,7 +86,7 @@ export const releaseMomentOf = (now: Date) => new Date(Math.floor(now.getTime() 
 async function computeRelease(service: StatisticsService, read: Reader, threshold: number, moment: Date): Promise<OpenDataRelease> {
   const ctx = publicContext(null);
   const { resolved, rows, countingRule } = await service.table(ctx, { groupBy: [...OPEN_DATA_DIMENSIONS] });
-  const attested = await read.list(ctx, (tx) => attestedYears(tx));
+  const attested = await read.list(ctx, (tx) => nothingToReportYears(tx));
   const domains = {
     year: resolved.years,
     municipality: resolved.municipalities.map((m) => m.code),

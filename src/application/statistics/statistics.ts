@@ -18,7 +18,7 @@ import {
   zeroStatus,
 } from '../../domain/statistics.js';
 import type { Tx } from '../../infrastructure/db/client.js';
-import { attestedYears } from '../../infrastructure/repositories/reporting.js';
+import { nothingToReportYears } from '../../infrastructure/repositories/reporting.js';
 import {
   type Cell,
   type MunicipalityRef,
@@ -282,7 +282,7 @@ export function createStatisticsService(read: Reader) {
       measures: null,
     });
     const actions = new Map(cells.map((c) => [`${c.municipalityCode}:${c.year}`, c.actions]));
-    const attested = await attestedYears(tx);
+    const attested = await nothingToReportYears(tx);
     return resolved.years.flatMap((year) =>
       resolved.municipalities.map((m) => {
         const key = `${m.code}:${year}`;

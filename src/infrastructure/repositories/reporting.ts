@@ -67,12 +67,16 @@ export async function countedActions(q: Queryable, municipalityCode: string, yea
   return Number(row?.n ?? 0);
 }
 
-/** Live attestations as "GM0363:2019" keys (every municipality in the caller's scope). */
-export async function attestedYears(q: Queryable): Promise<Set<string>> {
+/**
+ * The municipality-years a live attestation says have nothing to report, as "GM0363:2019" keys (every
+ * municipality in the caller's scope). One that says there is something (nothingToReport false)
+ * makes no 0 a known figure.
+ */
+export async function nothingToReportYears(q: Queryable): Promise<Set<string>> {
   const rows = await q
     .select({ code: reportingAttestations.municipalityCode, year: reportingAttestations.year })
     .from(reportingAttestations)
-    .where(isNull(reportingAttestations.deletedAt));
+    .where(and(isNull(reportingAttestations.deletedAt), eq(reportingAttestations.nothingToReport, true)));
   return new Set(rows.map((r) => `${r.code}:${r.year}`));
 }
 
