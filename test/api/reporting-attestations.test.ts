@@ -258,3 +258,13 @@ t.test('an attestation’s rules are listed with the schema’s issues', async (
     [400, ['extra:unknown_field', 'statement:personal_data', 'year:in_future']],
   );
 });
+
+t.test('without a period, a municipality’s attested years are in its default period: a true 0 is data', async (t) => {
+  const { app, gron, post } = await setUp(t);
+  t.equal((await post(gron.auth, '/v1/reporting-attestations', attest('GM0014', 2018))).statusCode, 201);
+  const answer = json<{ countingRule: { years: number[] }; items: { year: number; actions: number; status: string }[] }>(
+    await app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=year', headers: gron.auth }),
+  );
+  t.same(answer.countingRule.years, [2018], 'Groningen has no actions; its one attested year is its period, not this year');
+  t.match(answer.items, [{ year: 2018, actions: 0, status: 'nothing_to_report' }]);
+});

@@ -1,6 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
 import type { Queryable } from '../db/client.js';
+import { reportingAttestations } from '../db/schema-reporting.js';
 import {
   statisticsActionCells,
   statisticsActionGroundCells,
@@ -110,9 +111,10 @@ export const statisticsRepository = {
   },
 
   /**
-   * First and last year with any live action (any stage), from the rollup; null when empty. Only
-   * years of the plausible date range count (src/lib/dates.ts): a stored date outside it (entered
-   * before the range was enforced) cannot stretch everyone's default period.
+   * First and last year with any live action (any stage), from the rollup, or with a live reporting
+   * attestation (a year attested with nothing to report is data too: a true 0); null when neither.
+   * Only years of the plausible date range count (src/lib/dates.ts): a stored date outside it
+   * (entered before the range was enforced) cannot stretch everyone's default period.
    */
   async dataYears(
     q: Queryable,
@@ -127,7 +129,10 @@ export const statisticsRepository = {
             where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}${inScope}
             union all
             select year from ${statisticsDestroyedCells}
-            where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}${inScope}) y`,
+            where actions <> 0 and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}${inScope}
+            union all
+            select year from ${reportingAttestations}
+            where deleted_at is null and year between ${YEAR_FLOOR} and ${YEAR_HORIZON}${inScope}) y`,
     );
     const r = res.rows[0] as { lo: unknown; hi: unknown } | undefined;
     if (!r || r.lo === null || r.lo === undefined) return null;
