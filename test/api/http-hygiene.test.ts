@@ -245,6 +245,12 @@ t.test('http hygiene: Authorization or Content-Type sent twice is a 400 naming i
   const twoTypes = await send(['Authorization', token, 'Content-Type', 'application/json', 'Content-Type', 'text/csv'], 'POST', body);
   t.equal(twoTypes.status, 400, 'two body types: 400, nothing created');
   t.match(JSON.parse(twoTypes.body), { invalidParams: [{ name: 'content-type', code: 'repeated_header' }] });
+  // The headers the audit trail keeps: two of them would be stored joined ("a, b"), naming nobody.
+  for (const name of ['X-Acting-User', 'X-Acting-User-Name', 'X-Audit-Reason']) {
+    const twice = await send(['Authorization', token, 'Content-Type', 'application/json', name, 'a', name, 'b'], 'POST', body);
+    t.equal(twice.status, 400, `two ${name}: 400, nothing created`);
+    t.match(JSON.parse(twice.body), { invalidParams: [{ name: name.toLowerCase(), code: 'repeated_header' }] });
+  }
   const list = JSON.parse((await send(['Authorization', token])).body) as { totalItems: number };
   t.equal(list.totalItems, 0, 'nothing was created');
 });
