@@ -156,7 +156,7 @@ export interface ClaimedDelivery {
  * claim the same one), of subscriptions whose owner is not revoked: what was queued before a revocation
  * is not sent after it. Only the oldest pending delivery of each subscription and subject is due, so
  * one record's events never overtake each other; a delivery whose lease ran out (its dispatcher died)
- * is due again.
+ * is due again. A delivery's first claim sets `due_since`, from which NOTIFICATIONS_GIVE_UP_AFTER_MS counts.
  */
 export async function claimDue(q: Queryable, limit: number, leaseMs: number, leaseId: string): Promise<ClaimedDelivery[]> {
   const rows = await rawRows<Record<string, unknown>>(
@@ -174,7 +174,10 @@ export async function claimDue(q: Queryable, limit: number, leaseMs: number, lea
       limit ${limit}
       for update of d skip locked
     ), claimed as (
-      update deliveries d set lease_until = now() + make_interval(secs => ${leaseMs / 1000}), lease_id = ${leaseId}, attempts = d.attempts + 1
+      -- A first attempt starts the give-up clock: a delivery that waited behind an earlier one of its
+      -- subject (in order, as above) has not been failing while it waited.
+      update deliveries d set lease_until = now() + make_interval(secs => ${leaseMs / 1000}), lease_id = ${leaseId},
+             attempts = d.attempts + 1, due_since = case when d.attempts = 0 then now() else d.due_since end
       from due where d.id = due.id
       returning d.id, d.attempts, d.due_since, d.subscription_id, d.event_seq
     )
