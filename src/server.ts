@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { sql } from 'drizzle-orm';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
@@ -74,6 +75,15 @@ async function main() {
       );
       await database.close();
       process.exit(1);
+    }
+  }
+  if (database.kind === 'pglite') {
+    const mode = statSync(config.DATA_DIR).mode & 0o777;
+    if (mode & 0o077) {
+      logger.warn(
+        { dataDir: config.DATA_DIR, mode: mode.toString(8) },
+        'DATA_DIR is open to other accounts on this machine: whoever can read it reads every municipality’s records, and whoever can write it can alter the audit trail; make it the service’s alone (chmod 700, docs/operations.md)',
+      );
     }
   }
   // The embedded database's own key, generated into DATA_DIR on its first start (now that the folder is ours).

@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { hashToken } from '../../src/application/commands/api-clients.js';
@@ -39,8 +40,12 @@ if (!usingPostgres) {
     // A migrated folder, as after initdb (10-40 s on a loaded machine); the server still migrates it itself.
     const dataDir = await seededDataDir(t, 'first');
 
+    // A data folder other accounts may open (PGlite's own files are 0666 in it): a warning that says so.
+    chmodSync(dataDir, 0o755);
     const production = await run(t, { DATA_DIR: dataDir, NODE_ENV: 'production' });
     t.notMatch(production.output, HINTS, 'NODE_ENV=production: no token, no plain lines');
+    t.match(production.stdout, /"level":40,[^\n]*"mode":"755"[^\n]*DATA_DIR is open to other accounts/, 'DATA_DIR open to others: warned');
+    chmodSync(dataDir, 0o700);
 
     let token = '';
     const first = await run(t, { DATA_DIR: dataDir }, async (base, output) => {
@@ -63,6 +68,7 @@ if (!usingPostgres) {
       first.stdout.split('\n').some((l) => l.includes('"msg":"ready"')),
       'the JSON ready line is there as always',
     );
+    t.notMatch(first.stdout, /DATA_DIR is open/, 'DATA_DIR the service’s alone (700): no warning');
 
     const second = await run(t, { DATA_DIR: dataDir }, async (base) => {
       const res = await fetch(`${base}/v1/api-clients`, { headers: { authorization: `Bearer ${token}` } });

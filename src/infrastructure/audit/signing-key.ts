@@ -56,7 +56,7 @@ export function resolveSigningKey(
   const file = path.join(config.DATA_DIR, GENERATED_KEY_FILE);
   if (existsSync(file)) return { key: parse(`${GENERATED_KEY_FILE} in DATA_DIR`, readFileSync(file, 'utf8')), source: 'DATA_DIR' };
   if (!generate) return { key: null, source: 'none' };
-  mkdirSync(config.DATA_DIR, { recursive: true });
+  mkdirSync(config.DATA_DIR, { recursive: true, mode: 0o700 });
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });

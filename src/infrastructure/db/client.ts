@@ -644,7 +644,9 @@ export interface PgliteOptions {
 export async function openPglite(o: PgliteOptions): Promise<Database & { client: PGlite }> {
   let release = () => {};
   if (o.dataDir) {
-    mkdirSync(o.dataDir, { recursive: true });
+    // The owner's alone: PGlite writes its files world-readable and -writable (0666), and whoever can
+    // open the folder is the database's superuser (every municipality's records, the audit trail).
+    mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
     release = acquireDataDirLock(o.dataDir);
   }
   try {
