@@ -360,7 +360,7 @@ function lowerBounds(table: BaseTable, lat: ReturnType<typeof lattice>, atLeastO
  * The equations with a published total whose withheld parts are pinned by their lower bounds: the
  * rest (total less the published parts) equals what the public knows they hold at least.
  */
-export function pinnedByBounds(equations: readonly Equation[], bound: ReadonlyMap<Item, number>): Equation[] {
+function pinnedByBounds(equations: readonly Equation[], bound: ReadonlyMap<Item, number>): Equation[] {
   return equations.filter((eq) => {
     if (eq.total.suppressed) return false;
     let rest = eq.total.value;

@@ -1,4 +1,5 @@
 import { type Cell, DIMENSIONS, type Dimension, KEY_OF } from '../infrastructure/repositories/statistics.js';
+import { isFirstOfMonth, isLastOfMonth } from '../lib/dates.js';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from './codes.js';
 import { COUNTED_STAGES, type StageName } from './enforcement-actions.js';
 import type { InvalidParam } from './errors.js';
@@ -112,11 +113,10 @@ export const averageOf = (total: number, count: number, decimals: number) => {
  * last (three years before March 2020, 2017-03-01 to 2020-02-29: 36 ÷ 12 = 3), else days ÷ 365.25.
  */
 export function periodInYears(from: string, to: string): { numerator: number; denominator: number } {
-  const [y1, m1, d1] = from.split('-').map(Number) as [number, number, number];
-  const [y2, m2, d2] = to.split('-').map(Number) as [number, number, number];
-  const lastDay = new Date(Date.UTC(y2, m2, 0)).getUTCDate();
-  if (d1 === 1 && d2 === lastDay) return { numerator: (y2 - y1) * 12 + (m2 - m1) + 1, denominator: 12 };
-  const days = Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86_400_000) + 1;
+  const [y1, m1] = from.split('-').map(Number) as [number, number];
+  const [y2, m2] = to.split('-').map(Number) as [number, number];
+  if (isFirstOfMonth(from) && isLastOfMonth(to)) return { numerator: (y2 - y1) * 12 + (m2 - m1) + 1, denominator: 12 };
+  const days = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
   return { numerator: 4 * days, denominator: 1461 };
 }
 

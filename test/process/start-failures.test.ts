@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import { openPglite } from '../../src/infrastructure/db/client.js';
 import { usingPostgres } from '../support/basics.js';
 import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt, type ServerProcess, seededDataDir, startServer } from '../support/server.js';
+import { ensureBuilt, owned, type ServerProcess, seededDataDir, startServer } from '../support/server.js';
 
 /**
  * A start that fails after the database is open: the process says why in its JSON log, naming the
@@ -30,13 +30,10 @@ const fatalLine = (server: ServerProcess) =>
     .find((l) => l.level === 60);
 
 /** A server process this test ends: killed after a minute if it has not exited by then, and at teardown. */
-function owned(t: Test, server: ServerProcess): ServerProcess {
+function ended(t: Test, server: ServerProcess): ServerProcess {
   const killed = setTimeout(() => server.proc.kill('SIGKILL'), 60_000);
-  t.teardown(() => {
-    clearTimeout(killed);
-    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
-  });
-  return server;
+  t.teardown(() => clearTimeout(killed));
+  return owned(t, server);
 }
 
 t.test('METRICS_PORT in use: a fatal log line naming it, the database closed, exit 1', async (t) => {
@@ -44,7 +41,7 @@ t.test('METRICS_PORT in use: a fatal log line naming it, the database closed, ex
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   t.teardown(() => taken.close());
   const port = (taken.address() as net.AddressInfo).port;
-  const server = owned(
+  const server = ended(
     t,
     startServer({
       PORT: '0',
@@ -68,7 +65,7 @@ t.test(
     t.teardown(() => served.drop());
     const migrated = await scratchForService('er_start_migrated');
     t.teardown(() => migrated.drop());
-    const server = owned(
+    const server = ended(
       t,
       startServer({
         PORT: '0',
@@ -105,7 +102,7 @@ const NOT_A_KEY = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE K
 
 /** A start with an AUDIT_SIGNING_KEY that is no key: exit 78 and a line naming the variable, never its value. */
 async function badKeyStart(t: Test, env: Record<string, string>) {
-  const server = owned(t, startServer({ PORT: '0', REGISTRY_FIRST_START_HINTS: 'false', AUDIT_SIGNING_KEY: NOT_A_KEY, ...env }));
+  const server = ended(t, startServer({ PORT: '0', REGISTRY_FIRST_START_HINTS: 'false', AUDIT_SIGNING_KEY: NOT_A_KEY, ...env }));
   t.equal(await server.exited, 78, `exit 78 (EX_CONFIG):\n${server.output().slice(-1500)}`);
   t.match(server.output(), /AUDIT_SIGNING_KEY: must be an Ed25519 private key/, 'a line naming AUDIT_SIGNING_KEY');
   t.notMatch(server.output(), /bm90IGEga2V5/, 'not the value');
@@ -142,7 +139,7 @@ t.test('DATABASE_MIGRATION_URL without DATABASE_URL: exit 78 before any database
   // PostgreSQL was meant (on the embedded suite a URL no one answers: it must not be used at all).
   const scratch = usingPostgres ? await scratchForService('er_start_orphan') : null;
   if (scratch) t.teardown(() => scratch.drop());
-  const server = owned(
+  const server = ended(
     t,
     startServer({
       PORT: '0',

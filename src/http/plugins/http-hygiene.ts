@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { mediaTypeOf } from '../../lib/media-type.js';
 import { firstInvalidUtf8Byte, headerAsUtf8 } from '../../lib/utf8.js';
 import { API_VERSION } from '../../lib/version.js';
 import { API_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../headers.js';
@@ -62,7 +63,7 @@ const MEDIA_TYPE_PARAMETER = /;\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\
 
 /** The media type to name in an answer about a request's body: the one it sent where the operation reads it, else those it reads. */
 function bodyTypeFor(request: FastifyRequest): string {
-  const sent = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const sent = mediaTypeOf(request.headers['content-type']);
   const read = (request.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? ['application/json'];
   return read.includes(sent) ? sent : read.join(' or ');
 }

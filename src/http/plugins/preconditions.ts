@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { mediaTypeOf } from '../../lib/media-type.js';
 import { badRequest, HttpProblem } from '../problem.js';
 import { MERGE_PATCH } from '../routes/operations.js';
 import { expectedVersion } from '../routes/replies.js';
@@ -25,8 +26,6 @@ function unwantedBody(body: unknown, others: ReturnType<typeof schemaInvalidPara
   return badRequest([...named, ...others]);
 }
 
-const mediaType = (header: string | undefined) => (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-
 /**
  * Before the body is validated: a PATCH body must be a merge patch (and only a PATCH body may be
  * one), and a route that declares If-Match answers 428 without it (412 when it cannot match), so
@@ -39,7 +38,7 @@ export default fp(
     app.addHook('preValidation', async (request) => {
       const schema = request.routeOptions.schema;
       if (!schema) return; // not a route of the API (404, 405, docs): their own answers
-      const type = mediaType(request.headers['content-type']);
+      const type = mediaTypeOf(request.headers['content-type']);
       // The media type of a GET or HEAD body does not matter: the body is ignored (and with none, there is no type).
       if (request.method === 'GET' || request.method === 'HEAD') return;
       if (request.method === 'PATCH' && type !== MERGE_PATCH) {

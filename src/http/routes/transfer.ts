@@ -6,6 +6,7 @@ import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-prov
 import type { Services } from '../../application/services.js';
 import { COLUMNS, csvCells, type FlatRow, type RecordType, TEMPLATE_EXAMPLES } from '../../domain/transfer.js';
 import { requestFingerprint } from '../../infrastructure/idempotency.js';
+import { mediaTypeOf } from '../../lib/media-type.js';
 import { contextOf } from '../plugins/auth.js';
 import { canonicalTarget } from '../plugins/idempotency.js';
 import { HttpProblem } from '../problem.js';
@@ -36,11 +37,9 @@ const csvText = (type: RecordType, rows: FlatRow[], delimiter: ',' | ';') =>
 
 const csvHeader = (type: RecordType, delimiter: ',' | ';') => stringify([[...COLUMNS[type]]], { delimiter, record_delimiter: '\r\n' });
 
-const mediaTypeOf = (request: FastifyRequest) => (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-
 /** Which format a body is, from its Content-Type. */
 function formatOf(request: FastifyRequest): FileFormat {
-  return mediaTypeOf(request) === 'application/x-ndjson' ? 'ndjson' : 'csv';
+  return mediaTypeOf(request.headers['content-type']) === 'application/x-ndjson' ? 'ndjson' : 'csv';
 }
 
 /** An import in another media type: refused before its body is read, so a CSV sent as JSON is not "invalid JSON". */
@@ -63,7 +62,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
     // The body is the file as a stream, read by decodeUpload; the other parts are validated as usual.
     validatorCompiler: (req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(req as never)),
     preParsing: async (request, _reply, payload) => {
-      const type = mediaTypeOf(request);
+      const type = mediaTypeOf(request.headers['content-type']);
       if (type !== 'text/csv' && type !== 'application/x-ndjson') throw notAFile();
       return payload;
     },
