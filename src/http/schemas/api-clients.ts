@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkApiClient } from '../../domain/api-clients.js';
 import { ROLES } from '../../domain/codes.js';
-import { codeList, Id, MunicipalityCode, Timestamp, text, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, prose, Timestamp, Version } from './common.js';
 import { pageOf } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
 
@@ -13,7 +13,9 @@ export const ClientRole = codeList(
 
 export const ApiClientCreate = alongsideSchemaIssues(
   z.strictObject({
-    name: text(1, 100).meta({ description: 'A name for the system or team using the client, not a person’s name.' }),
+    name: prose(1, 100).meta({
+      description: 'A name for the system or team using the client, not a person’s name (nor an e-mail address or phone number).',
+    }),
     role: ClientRole,
     municipalityCode: MunicipalityCode.nullable().optional().meta({ description: 'Required for officers; not allowed for other roles.' }),
   }),

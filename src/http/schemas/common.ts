@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { personalDataIn } from '../../domain/personal-data.js';
 import { DATE_FLOOR, DATE_HORIZON, isPlausibleDate, YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
 
 export const MunicipalityCode = z
@@ -99,6 +100,26 @@ const wellFormed = {
 export const text = (min: number, max: number) => oneLine().trim().min(min, lengthParams).max(max, lengthParams);
 
 /**
+ * Free text the registry keeps about records and their changes (a legal basis, a statement, a
+ * reason, a description): text() that holds no e-mail address, phone number or BSN
+ * (src/domain/personal-data.ts; invalidParams code `personal_data`).
+ */
+export const prose = (min: number, max: number) => withoutPersonalData(text(min, max));
+
+/** The personal-data rule of prose() for a string kept as sent (a header). */
+const withoutPersonalData = <T extends z.ZodType<string>>(schema: T) =>
+  schema.superRefine((value, ctx) => {
+    const kind = personalDataIn(value);
+    if (kind) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `looks like it holds personal data (${kind}); the registry keeps none: leave it out`,
+        params: { rule: 'personal_data' },
+      });
+    }
+  }, charactersFine);
+
+/**
  * A string a client sends that the service keeps as it is (a URL, a header it stores): no control
  * characters (invalidParams code `control_character`), not trimmed.
  */
@@ -165,8 +186,9 @@ export const Version = z.number().int().min(1).meta({
   description: 'Increases by one with every change. The ETag is this number in double quotes (version 3: `"3"`): send that in If-Match.',
 });
 
-export const AuditReasonHeader = oneLine().max(500).meta({
-  description: 'Why this change is made; stored in the audit trail. Do not put personal data in it.',
+export const AuditReasonHeader = withoutPersonalData(oneLine().max(500)).meta({
+  description:
+    'Why this change is made; stored in the audit trail. No personal data: text that looks like an e-mail address, a phone number or a BSN is refused.',
 });
 
 /** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */

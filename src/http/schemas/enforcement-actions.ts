@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import { codeList, dateInput, ExternalReference, Id, IsoDate, MunicipalityCode, storable, text } from './common.js';
+import { codeList, dateInput, ExternalReference, Id, IsoDate, MunicipalityCode, prose, storable } from './common.js';
 import { mergePatchOf, pageOf, RecordStamps, revisionBodies } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
 
@@ -90,8 +90,9 @@ export const zgwUrl = (kind: keyof typeof ZGW_EXAMPLES, description: string) =>
     .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } })
     .meta({ description, example: ZGW_EXAMPLES[kind] });
 
-const legalBasis = text(1, 200).meta({
-  description: 'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data.',
+const legalBasis = prose(1, 200).meta({
+  description:
+    'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data (text that looks like an e-mail address, a phone number or a BSN is refused).',
 });
 
 const caseReference = z

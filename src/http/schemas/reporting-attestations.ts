@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { checkAttestation } from '../../domain/reporting-attestations.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import { Id, MunicipalityCode, Timestamp, text, Version, yearField } from './common.js';
+import { Id, MunicipalityCode, prose, Timestamp, Version, yearField } from './common.js';
 import { pageOf } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
 
 const Year = z.number().int().min(1900).max(2200).meta({ description: 'The reporting year (verslagjaar), a calendar year.' });
 
-const Statement = text(1, 1000).nullable().optional().meta({
+const Statement = prose(1, 1000).nullable().optional().meta({
   description:
     'A short statement about the records, e.g. "Geen handhavingsbesluiten genomen in 2019." Never personal data: no names, e-mail addresses, phone or ID numbers (text that looks like them is refused).',
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
-import { dateInput, IsoDate, MunicipalityCode, Timestamp, text, yearField } from './common.js';
+import { dateInput, IsoDate, MunicipalityCode, prose, Timestamp, yearField } from './common.js';
 import { LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
 import { Programme } from './municipalities.js';
 import { pageOf } from './records.js';
@@ -24,7 +24,7 @@ const questionFields = {
 
 export const StatisticsReleaseInput = z
   .strictObject({
-    title: text(1, 200).meta({ description: 'What the table shows, to cite it by, e.g. "Handhaving LPP 2017–2019 per gemeente".' }),
+    title: prose(1, 200).meta({ description: 'What the table shows, to cite it by, e.g. "Handhaving LPP 2017–2019 per gemeente".' }),
     ...questionFields,
     // Years and dates sent lie in the plausible range, as the live question's (docs/api.md "Dates"); a stored release shows its own.
     yearFrom: yearField('First year (of the decision date) in the period.').optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DELIVERY_OUTCOMES, EVENT_TYPES, SUBSCRIPTION_STATUSES } from '../../domain/notifications.js';
-import { codeList, Id, MunicipalityCode, oneLine, Pagination, Timestamp, text, timestampInput, Version } from './common.js';
+import { codeList, Id, MunicipalityCode, oneLine, Pagination, prose, Timestamp, timestampInput, Version } from './common.js';
 import { pageOf, READ_ONLY_RULE, readOnlyMembers } from './records.js';
 
 export const EventType = codeList(
@@ -29,7 +29,10 @@ export const SubscriptionWrite = z
     municipalityCode: MunicipalityCode.nullable().optional().meta({
       description: 'Only events of this municipality. Officers: always their own (the default). Admins and analysts: omit for all.',
     }),
-    description: text(0, 200).nullable().optional().meta({ description: 'What the subscription is for. No personal data.' }),
+    description: prose(0, 200)
+      .nullable()
+      .optional()
+      .meta({ description: 'What the subscription is for. No personal data (an e-mail address, a phone number or a BSN is refused).' }),
     status: SubscriptionStatus.optional().meta({
       description:
         'Left out: active on a create; on a PUT, the status it has (a subscription the registry disabled stays disabled). Setting a disabled subscription active re-enables it.',
