@@ -47,7 +47,7 @@ export function checkEnforcementAction(input: object, today: string): InvalidPar
   if (Array.isArray(a.grounds)) {
     a.grounds.forEach((g, i) => {
       if (typeof g === 'string' && seen.has(g))
-        issues.push({ name: `grounds.${i}`, code: 'duplicate', reason: `ground ${g} is listed twice` });
+        issues.push({ name: `grounds.${i}`, code: 'duplicate', reason: 'this ground is already listed' });
       seen.add(g);
     });
   }

@@ -1,47 +1,57 @@
 /**
  * The registry records establishments and decisions, never people (docs/api.md). Free text it keeps
- * (a legal basis, a statement, an audit reason, a description) is refused when it holds what points
- * to a person beyond reasonable doubt: an e-mail address, a Dutch phone number or a BSN (nine digits
- * that pass the elfproef). Names cannot be told from other words, so the fields' descriptions ask for
- * none; identifiers (external references, case numbers) are not judged, as their formats cannot be
- * told from a BSN.
+ * (a name, a legal basis, a statement, an audit reason, a description) is refused when it holds what
+ * points to a person beyond reasonable doubt:
+ *
+ * - an e-mail address, also spaced or spelled out (`anna @ example.nl`, `anna [at] example [dot] nl`);
+ * - a Dutch mobile number (06, +31 6, 0031 6) in any common spelling (`06-12345678`, `06 12 34 56 78`,
+ *   `+31 (0)6 1234 5678`), the number a sex worker is reached on; landline numbers are left alone,
+ *   as they are mostly offices' and cannot be told from references such as `0363-123456`;
+ * - a BSN: nine digits (or eight, its leading zero left out) that pass the elfproef, when the text
+ *   names it (`BSN`, `burgerservicenummer`, `sofinummer`) or writes it as BSNs are written
+ *   (`123.456.782`, `1234.56.782`). A bare nine-digit number is left alone: one in eleven case
+ *   numbers (`202306781/1/A3` of the Raad van State) passes the elfproef by chance.
+ *
+ * The text is judged as NFKC with invisible characters removed, so full-width digits, no-break and
+ * zero-width spaces hide nothing. Names cannot be told from other words; the fields' descriptions ask
+ * for none. Identifiers (external references, case numbers) are not judged.
  */
 export type PersonalDataKind = 'an e-mail address' | 'a phone number' | 'a BSN';
 
+const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
+
 const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
+const SPELLED_AT = /\s*(?:@|[[({]\s*at\s*[\])}])\s*/giu;
+const SPELLED_DOT = /\s*[[({]\s*(?:dot|punt)\s*[\])}]\s*/giu;
 
-/** A run of digit groups joined by one space, dot or hyphen, maybe after a country code (+31, 0031, with "(0)"). */
-const NUMBER_RUN = /(?<![\p{L}\p{N}])((?:\+|00)31 ?(?:\(0\) ?)?)?(\d+(?:[ .-]\d+)*)(?![\p{L}\p{N}])/gu;
+/** What may stand between the digits of a phone number: spaces, dots, slashes, hyphens, dashes, brackets. */
+const SEP = '[\\s./()\\u2010-\\u2013-]';
+/**
+ * 06 and eight digits, or +31/0031 6 and eight digits, with separators anywhere; not a piece of a
+ * longer number or of a date (`12-06-2024 10.00` is no phone number: 06 follows a digit and a dash).
+ */
+const MOBILE = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?<!\\d[./\\u2010-\\u2013-])(?:(?:\\+|00)${SEP}?31${SEP}{0,3}(?:\\(0\\)${SEP}{0,2})?|0)6(?:${SEP}{0,3}\\d){8}(?![./\\u2010-\\u2013-]?\\d)`,
+  'u',
+);
 
-/** What in `text` looks like personal data, the first kind found, or null. */
-export function personalDataIn(text: string): PersonalDataKind | null {
-  if (EMAIL.test(text)) return 'an e-mail address';
-  for (const [, countryCode, run] of text.matchAll(NUMBER_RUN)) {
-    const groups = (run as string).split(/[ .-]/);
-    if (countryCode) {
-      // +31 6 12345678: nine digits after the country code, the first not 0.
-      if (spans(groups, 0, 4).some((d) => d.length === 9 && d[0] !== '0')) return 'a phone number';
-      continue;
-    }
-    for (let start = 0; start < groups.length; start++) {
-      const candidates = spans(groups, start, 3);
-      // 06-12345678, 020 123 4567: ten digits, 0 then an area or mobile code.
-      if (candidates.some((d) => d.length === 10 && /^0[1-9]/.test(d))) return 'a phone number';
-      if (candidates.some((d) => d.length === 9 && passesElfproef(d))) return 'a BSN';
+const BSN_NAMED = /(?<!\p{L})(?:bsn|burgerservicenummer|sofi-?nummer|sofi)(?!\p{L})/iu;
+/** Digits in groups joined by one space, dot or hyphen. */
+const DIGIT_RUN = /(?<![\p{L}\p{N}])\d+(?:[\s.-]\d+)*/gu;
+/** The two ways a BSN is written with dots. */
+const BSN_WRITTEN = /(?<![\p{L}\p{N}]|\d[.,])(?:\d{3}\.\d{3}\.\d{3}|\d{4}\.\d{2}\.\d{3})(?![.,]?\d)/gu;
+
+/** Whether some groups of a run (up to four, one after another) make a BSN. */
+function holdsBsn(run: string): boolean {
+  const groups = run.split(/[\s.-]/);
+  for (let start = 0; start < groups.length; start++) {
+    let digits = '';
+    for (let i = start; i < Math.min(groups.length, start + 4); i++) {
+      digits += groups[i];
+      if ((digits.length === 9 && passesElfproef(digits)) || (digits.length === 8 && passesElfproef(`0${digits}`))) return true;
     }
   }
-  return null;
-}
-
-/** The digits of groups[start], groups[start..start+1], … up to `most` groups. */
-function spans(groups: string[], start: number, most: number): string[] {
-  const out: string[] = [];
-  let digits = '';
-  for (let i = start; i < Math.min(groups.length, start + most); i++) {
-    digits += groups[i];
-    out.push(digits);
-  }
-  return out;
+  return false;
 }
 
 /** The BSN's check (elfproef): 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11, and not all zeros. */
@@ -50,4 +60,14 @@ function passesElfproef(nineDigits: string): boolean {
   let sum = -Number(nineDigits[8]);
   for (let i = 0; i < 8; i++) sum += (9 - i) * Number(nineDigits[i]);
   return sum % 11 === 0;
+}
+
+/** What in `text` looks like personal data, the first kind found, or null. */
+export function personalDataIn(text: string): PersonalDataKind | null {
+  const plain = text.normalize('NFKC').replace(INVISIBLE, '');
+  if (EMAIL.test(plain.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.'))) return 'an e-mail address';
+  if (MOBILE.test(plain)) return 'a phone number';
+  const candidates = BSN_NAMED.test(plain) ? plain.matchAll(DIGIT_RUN) : plain.matchAll(BSN_WRITTEN);
+  if ([...candidates].some(([digits]) => holdsBsn(digits))) return 'a BSN';
+  return null;
 }

@@ -3,6 +3,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { z } from 'zod';
 import type { DecodedRow } from '../application/transfer/imports.js';
 import type { InvalidParam } from '../domain/errors.js';
+import { personalDataIn } from '../domain/personal-data.js';
 import { COLUMNS, columnOf, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
 import { SPREADSHEET_ERROR, unprotectFormula } from '../lib/csv.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../lib/utf8.js';
@@ -20,6 +21,8 @@ import { LicenceInput } from './schemas/licences.js';
  * syntax) is an HttpProblem; a problem with one record is reported with its line.
  */
 
+/** How a problem names an unknown NDJSON key that holds personal data: the key itself is not stored. */
+const WITHHELD_KEY = '(a key that holds personal data)';
 export type FileFormat = 'csv' | 'ndjson';
 
 /** A stand-in establishment id while a record's establishmentReference is not resolved yet (the worker does that). */
@@ -268,10 +271,11 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
       return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: 'each line must be one JSON object' }] };
     }
     // A key is named in the record's problem, which is stored (jsonb): its control characters (a NUL
-    // above all, which PostgreSQL cannot store) are shown as U+FFFD.
+    // above all, which PostgreSQL cannot store) are shown as U+FFFD, and a key that holds personal
+    // data (domain/personal-data.ts) is not repeated at all.
     const unknown = Object.keys(parsed)
       .filter((k) => !known.has(k))
-      .map((k) => [...k].map((c) => (hasControlCharacter(c) ? '\uFFFD' : c)).join(''));
+      .map((k) => (personalDataIn(k) ? WITHHELD_KEY : [...k].map((c) => (hasControlCharacter(c) ? '\uFFFD' : c)).join('')));
     const values = Object.fromEntries(Object.entries(parsed).filter(([k, v]) => known.has(k) && v !== null && v !== ''));
     return {
       line: lineNo,

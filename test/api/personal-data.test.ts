@@ -82,9 +82,23 @@ t.test('free text with personal data is a 400 (personal_data) and changes nothin
       send('POST', '/v1/subscriptions', officer.auth, {
         callbackUrl: 'https://zaken.example/hook',
         eventTypes: ['nl.overheid.handhavingsregister.statistics.changed'],
-        description: 'storingen: 020 123 4567',
+        description: 'storingen: 06 12 34 56 78',
       }),
       ['description:personal_data'],
+    ],
+    [
+      'an establishment whose name and address hold a phone number and an e-mail address',
+      send(
+        'POST',
+        '/v1/establishments',
+        officer.auth,
+        sample.establishment('GM0363', {
+          name: 'Studio 06-12345678',
+          kind: 'home_based',
+          address: { street: 'Kerkstraat c/o anna@example.nl', houseNumber: 1, postalCode: '1012DK', city: 'Amsterdam' },
+        }),
+      ),
+      ['address.street:personal_data', 'name:personal_data'],
     ],
     [
       'an API client named by an e-mail address',
@@ -129,4 +143,41 @@ t.test('free text with personal data is a 400 (personal_data) and changes nothin
     JSON.stringify(job.problems),
   );
   t.match(job.counts, { created: 1, rejected: 1 });
+
+  // A line's problems never repeat what it held: not a repeated ground's value, not an unknown key.
+  const quoted = await importFile(
+    [
+      JSON.stringify({
+        externalReference: 'A-3',
+        establishmentReference: 'E-1',
+        measure: 'warning',
+        grounds: ['0612345678', '0612345678'],
+        stage: 'decided',
+        decisionDate: '2019-05-01',
+      }),
+      JSON.stringify({
+        externalReference: 'A-4',
+        establishmentReference: 'E-1',
+        measure: 'warning',
+        grounds: ['hygiene'],
+        stage: 'decided',
+        decisionDate: '2019-05-01',
+        'tel 06-12345678': 1,
+        colour: 'red',
+      }),
+    ].join('\n'),
+    'recordType=enforcement-actions&mode=row-by-row',
+    'application/x-ndjson',
+  );
+  t.same(
+    quoted.problems.map((p) => `${p.line}:${p.column}:${p.code}`).sort(),
+    [
+      '1:grounds:duplicate',
+      '1:grounds:invalid_value',
+      '1:grounds:invalid_value',
+      '2:(a key that holds personal data):unknown_column',
+      '2:colour:unknown_column',
+    ].sort(),
+  );
+  t.notOk(JSON.stringify(quoted.problems).includes('12345678'), 'no problem quotes the phone number');
 });

@@ -101,7 +101,7 @@ export const text = (min: number, max: number) => oneLine().trim().min(min, leng
 
 /**
  * Free text the registry keeps about records and their changes (a legal basis, a statement, a
- * reason, a description): text() that holds no e-mail address, phone number or BSN
+ * reason, a description): text() that holds no e-mail address, mobile number or BSN
  * (src/domain/personal-data.ts; invalidParams code `personal_data`).
  */
 export const prose = (min: number, max: number) => withoutPersonalData(text(min, max));
@@ -188,7 +188,7 @@ export const Version = z.number().int().min(1).meta({
 
 export const AuditReasonHeader = withoutPersonalData(oneLine().max(500)).meta({
   description:
-    'Why this change is made; stored in the audit trail. No personal data: text that looks like an e-mail address, a phone number or a BSN is refused.',
+    'Why this change is made; stored in the audit trail. No personal data: text that looks like an e-mail address, a mobile number or a BSN is refused.',
 });
 
 /** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */

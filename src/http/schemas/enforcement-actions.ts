@@ -92,7 +92,7 @@ export const zgwUrl = (kind: keyof typeof ZGW_EXAMPLES, description: string) =>
 
 const legalBasis = prose(1, 200).meta({
   description:
-    'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data (text that looks like an e-mail address, a phone number or a BSN is refused).',
+    'Juridische grondslag, for example `APV art. 3:4; Awb 5:32`. Legal references only: never names or other personal data (text that looks like an e-mail address, a mobile number or a BSN is refused).',
 });
 
 const caseReference = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ESTABLISHMENT_KINDS } from '../../domain/codes.js';
-import { codeList, ExternalReference, Id, MunicipalityCode, text } from './common.js';
+import { codeList, ExternalReference, Id, MunicipalityCode, prose, text } from './common.js';
 import { mergePatchOf, pageOf, RecordStamps, revisionBodies } from './records.js';
 
 export const EstablishmentKind = codeList(
@@ -23,7 +23,10 @@ const AddressFields = {
 };
 
 const ADDRESS = 'The address of the establishment, as its licence or the BAG names it (not of any person: no names, no c/o).';
-export const AddressInput = z.strictObject(AddressFields).meta({ id: 'AddressWrite', description: ADDRESS });
+/** As sent: street and city are free text that names no one (prose()); as read, the address as stored. */
+export const AddressInput = z
+  .strictObject({ ...AddressFields, street: prose(1, 120), city: prose(1, 80).meta({ description: 'Woonplaats.' }) })
+  .meta({ id: 'AddressWrite', description: ADDRESS });
 export const Address = z
   .object({ ...AddressFields, houseNumberAddition: z.string().nullable() })
   .meta({ id: 'Address', description: ADDRESS });
@@ -42,8 +45,9 @@ const bagId = z
 
 const establishmentFields = {
   municipalityCode: MunicipalityCode,
-  name: text(1, 200).meta({
-    description: 'The trade name of the establishment (handelsnaam). Never the name of a sex worker or other person.',
+  name: prose(1, 200).meta({
+    description:
+      'The trade name of the establishment (handelsnaam). Never the name of a sex worker or other person, nor an e-mail address, mobile number or BSN (refused).',
   }),
   kind: EstablishmentKind,
   address: AddressInput,

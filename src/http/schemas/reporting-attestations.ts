@@ -9,7 +9,7 @@ const Year = z.number().int().min(1900).max(2200).meta({ description: 'The repor
 
 const Statement = prose(1, 1000).nullable().optional().meta({
   description:
-    'A short statement about the records, e.g. "Geen handhavingsbesluiten genomen in 2019." Never personal data: no names, e-mail addresses, phone or ID numbers (text that looks like them is refused).',
+    'A short statement about the records, e.g. "Geen handhavingsbesluiten genomen in 2019." Never personal data: no names, e-mail addresses, phone numbers or BSNs (an e-mail address, a mobile number or a BSN is refused).',
 });
 
 export const ReportingAttestationInput = alongsideSchemaIssues(

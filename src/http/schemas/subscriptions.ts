@@ -32,7 +32,7 @@ export const SubscriptionWrite = z
     description: prose(0, 200)
       .nullable()
       .optional()
-      .meta({ description: 'What the subscription is for. No personal data (an e-mail address, a phone number or a BSN is refused).' }),
+      .meta({ description: 'What the subscription is for. No personal data (an e-mail address, a mobile number or a BSN is refused).' }),
     status: SubscriptionStatus.optional().meta({
       description:
         'Left out: active on a create; on a PUT, the status it has (a subscription the registry disabled stays disabled). Setting a disabled subscription active re-enables it.',
