@@ -38,7 +38,7 @@ t.test('tracing: one trace per request, its database spans below it, traceparent
 
   const created = await app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
   t.equal(created.statusCode, 201);
-  const listed = await app.inject({ method: 'GET', url: '/v1/establishments', headers: auth });
+  const listed = await app.inject({ method: 'GET', url: '/v1/establishments?name=Club%20Rood', headers: auth });
   t.equal(listed.statusCode, 200);
   const incomingTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
   const continued = await app.inject({
@@ -78,6 +78,11 @@ t.test('tracing: one trace per request, its database spans below it, traceparent
     listDb.some((s) => String(s.attributes['db.query.text']).includes("'GM0363'")),
     'a read sent with its values inlined (one round trip on PostgreSQL) is still recorded with placeholders',
   );
+  t.equal(requests[1]?.attributes['url.path'], '/v1/establishments', 'the URL path without its query (a search term stays out)');
+  t.notOk(
+    spans.some((s) => JSON.stringify(s.attributes).includes('Club')),
+    'no span carries the search term',
+  );
   const [post] = requests;
   const postDb = spans.filter((s) => s.spanContext().traceId === post?.spanContext().traceId && s.kind === SpanKind.CLIENT);
   t.ok(
@@ -101,4 +106,21 @@ t.test('tracing: one trace per request, its database spans below it, traceparent
     requests.map((s) => s.spanContext().traceId),
     'each request’s log line carries its trace id',
   );
+});
+
+t.test('a failed database call’s span names the error’s kind, not its message (which may quote a value)', async (t) => {
+  const { trace, SpanStatusCode } = await import('@opentelemetry/api');
+  const { traceQuery } = await import('../../src/infrastructure/db/tracing.js');
+  exporter.reset();
+  const failure = Object.assign(new Error('invalid input syntax for type integer: "06-12345678"'), { code: '22P02' });
+  await trace.getTracer('test').startActiveSpan('request', async (parent) => {
+    await t.rejects(
+      traceQuery('postgresql', 'SELECT $1::int', () => Promise.reject(failure)),
+      failure,
+      'the error still reaches the caller',
+    );
+    parent.end();
+  });
+  const [db] = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+  t.same(db?.status, { code: SpanStatusCode.ERROR, message: 'Error 22P02' });
 });

@@ -8,14 +8,19 @@ import fp from 'fastify-plugin';
  * opens a span per request, continuing the caller's trace from a W3C `traceparent` header, with a
  * child span for the route handler; the database spans (src/infrastructure/db/tracing.ts) hang
  * below. Every response carries `traceparent` (its request span), and the request's log lines carry
- * `traceId` and `spanId`. Health probes are not traced.
+ * `traceId` and `spanId`. Health probes are not traced. No span carries a query string or a value.
  */
 export default fp(
   async function tracing(app: FastifyInstance) {
     const instrumentation = new FastifyOtelInstrumentation({
       instrumentHooks: false, // one span per request and one for its handler, not one per hook
       ignorePaths: ({ url }) => url.startsWith('/health/'),
-      requestHook: (span, request) => span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`),
+      requestHook: (span, request) => {
+        span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`);
+        // @fastify/otel records the URL with its query, where a search term (?name=…) may stand: the
+        // path only, as the logs keep it (src/logger.ts).
+        span.setAttribute('url.path', request.url.split('?')[0] ?? '');
+      },
     });
     await app.register(instrumentation.plugin());
     app.addHook('onRequest', async (request) => {

@@ -10,6 +10,16 @@ const operationOf = (text: string) => /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpper
  * any trace (start-up, background work) and every call while tracing is off costs a context look-up
  * only. PGlite is PostgreSQL too, so both report `postgresql`. The span carries the statement text (parameters are sent apart and never recorded).
  */
+/**
+ * A failed call's status: the error's type and SQLSTATE, never its message, which may quote a value
+ * (`invalid input syntax for type integer: "…"`). The log has the message, with values blanked.
+ */
+const errorKind = (err: unknown) => {
+  const code = (err as { code?: unknown })?.code;
+  const type = err instanceof Error ? err.constructor.name : typeof err;
+  return typeof code === 'string' ? `${type} ${code}` : type;
+};
+
 export function traceQuery<T>(system: 'postgresql', text: string, run: () => T): T {
   if (!trace.getSpan(context.active())) return run();
   const span = tracer.startSpan(operationOf(text), {
@@ -17,7 +27,7 @@ export function traceQuery<T>(system: 'postgresql', text: string, run: () => T):
     attributes: { 'db.system.name': system, 'db.system': system, 'db.query.text': text, 'db.operation.name': operationOf(text) },
   });
   const end = (err?: unknown) => {
-    if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: errorKind(err) });
     span.end();
   };
   try {
