@@ -44,3 +44,20 @@ export function firstStartLines(s: FirstStart): string {
   );
   return lines.join('\n');
 }
+
+/**
+ * The token of a first admin made at a start that then failed (its port taken, say): printed as the
+ * process exits, since the next start cannot show it again.
+ */
+export function unshownTokenLines(token: string): string {
+  return [
+    '',
+    'The service stopped before it was ready, but not before it created a first admin. Its token, shown',
+    'this once (only its hash is stored):',
+    '',
+    `  export REGISTRY_ADMIN_TOKEN=${token}`,
+    '',
+    'Keep it, put right what the log above names, and start again.',
+    '',
+  ].join('\n');
+}

@@ -1,10 +1,10 @@
-import { statSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { sql } from 'drizzle-orm';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
 import { ConfigError, firstStartHints, loadConfig } from './config.js';
-import { firstStartLines } from './first-start.js';
+import { firstStartLines, unshownTokenLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
 import { connectionRole, type Database, databaseKind, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
@@ -105,6 +105,14 @@ async function main() {
     );
     if (firstAdmin) logger.info({ clientId: firstAdmin.id }, 'created the bootstrap admin; its token is printed once on stderr');
   }
+  // The new token's only copy: a start that fails before the lines after `ready` still shows it.
+  let tokenShown = false;
+  if (firstAdmin) {
+    const { token } = firstAdmin;
+    process.once('exit', () => {
+      if (!tokenShown) writeSync(2, unshownTokenLines(token));
+    });
+  }
   if (config.REGISTRY_ADMIN_TOKEN) {
     try {
       await services.commands.apiClients.ensureBootstrapAdmin(
@@ -192,6 +200,7 @@ async function main() {
         tokenConfigured: Boolean(config.REGISTRY_ADMIN_TOKEN),
       }),
     );
+    tokenShown = true;
   }
 }
 

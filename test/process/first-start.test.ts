@@ -1,4 +1,5 @@
 import { chmodSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { hashToken } from '../../src/application/commands/api-clients.js';
@@ -86,6 +87,22 @@ if (!usingPostgres) {
       [hashToken(token)],
       'the database holds only the token’s hash',
     );
+  });
+  t.test('embedded: a first start that fails after making the admin (its port taken) still prints the token', async (t) => {
+    const dataDir = await seededDataDir(t, 'first-fails');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const port = String((taken.address() as AddressInfo).port);
+    const failed = owned(t, startServer({ PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir }));
+    t.not(await failed.exited, 0, 'the start fails: the port is taken');
+    const token = TOKEN_LINE.exec(failed.output())?.[1] ?? '';
+    t.ok(token, `the token is printed as it exits:\n${failed.output().slice(-600)}`);
+    t.match(failed.output(), /stopped before it was ready/, 'and says the service did not start');
+    await run(t, { DATA_DIR: dataDir }, async (base) => {
+      const res = await fetch(`${base}/v1/api-clients`, { headers: { authorization: `Bearer ${token}` } });
+      t.equal(res.status, 200, 'the printed token is the admin’s: it works at the next start');
+    });
   });
 } else {
   t.test('PostgreSQL: no admin is made and nothing is printed without REGISTRY_ADMIN_TOKEN', async (t) => {
