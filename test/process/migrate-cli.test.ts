@@ -54,6 +54,24 @@ t.test('db:migrate with a bad configuration: exit 78 and the message, as the ser
 });
 
 t.test(
+  'db:migrate as the plain role alone: one line that names the fix, exit 1',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    ensureBuilt();
+    const db = await scratchForService('er_migrate_plain');
+    t.teardown(db.drop);
+    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: db.appUrl };
+    const out = await run(process.execPath, [path.join(ROOT, 'dist/cli/migrate.js')], { cwd: ROOT, env }).then(
+      (r) => ({ code: 0, text: r.stdout + r.stderr }),
+      (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? -1, text: `${err.stdout}${err.stderr}` }),
+    );
+    t.equal(out.code, 1, `exit 1: ${out.text.slice(0, 600)}`);
+    t.match(out.text, /^migrations not applied: permission denied[^\n]*\[42501\][^\n]*set DATABASE_MIGRATION_URL/, 'the cause and the fix');
+    t.equal(out.text.trim().split('\n').length, 1, 'in one line: no stack trace');
+  },
+);
+
+t.test(
   'instances starting at once migrate one after another',
   { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
   async (t) => {
