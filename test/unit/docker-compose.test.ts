@@ -12,6 +12,8 @@ type Service = {
   command?: string;
   ports?: string[];
   volumes?: string[];
+  healthcheck?: { test?: string[] | string };
+  restart?: string;
 };
 const root = path.resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
@@ -64,7 +66,13 @@ t.test('docker-compose: the service on PostgreSQL as a plain role, migrations as
     'the admin token has no default: compose refuses to start without one',
   );
   t.same(postgres.ports ?? [], [], 'PostgreSQL is not published on the host');
-  t.match(JSON.stringify(registry.depends_on), /postgres/, 'the service starts after the database');
+  t.match(JSON.stringify(registry.depends_on), /service_healthy/, 'the service starts after the database is healthy');
+  t.match(
+    [postgres.healthcheck?.test ?? []].flat().join(' '),
+    /pg_isready -h 127\.0\.0\.1 /,
+    'healthy means reachable over TCP: the image’s temporary init-time server listens on its socket only',
+  );
+  t.match(registry.restart ?? '', /^(on-failure|unless-stopped|always)/, 'a start the database refused is tried again');
   t.match(env.HOST, /^0\.0\.0\.0$/, 'listens beyond the container');
 });
 
