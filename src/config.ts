@@ -264,6 +264,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(c.OIDC_ISSUER) !== Boolean(c.OIDC_AUDIENCE)) {
     throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER, OIDC_AUDIENCE: set both or neither');
   }
+  // As for the secrets above: two sources of one key is a mistake to name, not a precedence to guess.
+  if (c.AUDIT_SIGNING_KEY && c.AUDIT_SIGNING_KEY_FILE) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUDIT_SIGNING_KEY_FILE: set either AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE, not both',
+    );
+  }
   // Without DATABASE_URL the embedded database in DATA_DIR is opened: a replica or a migration URL
   // beside it means PostgreSQL was meant, and would be ignored while an embedded database was made.
   const withoutPrimary = (['DATABASE_READ_URL', 'DATABASE_MIGRATION_URL'] as const).filter((name) => c[name] && !c.DATABASE_URL);

@@ -166,6 +166,11 @@ t.test('config: secrets from files (*_FILE), and errors never print a value', as
     /either REGISTRY_ADMIN_TOKEN or REGISTRY_ADMIN_TOKEN_FILE/,
     'both set: refused',
   );
+  t.match(
+    errorOf({ AUDIT_SIGNING_KEY: 'pem', AUDIT_SIGNING_KEY_FILE: path.join(dir, 'token') }),
+    /AUDIT_SIGNING_KEY_FILE: set either AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE, not both/,
+    'the audit signing key too: not one silently winning over the other',
+  );
   writeFileSync(path.join(dir, 'short'), 'short-secret-value\n');
   const fromFile = errorOf({ REGISTRY_ADMIN_TOKEN_FILE: path.join(dir, 'short') });
   t.match(fromFile, /\bREGISTRY_ADMIN_TOKEN\b/, 'a bad secret from a file names the variable');

@@ -33,7 +33,7 @@ function parse(variable: string, pem: string): SigningKey {
 }
 
 /**
- * The audit signing key: AUDIT_SIGNING_KEY (PEM), else the file AUDIT_SIGNING_KEY_FILE, else — on
+ * The audit signing key: AUDIT_SIGNING_KEY (PEM) or the file AUDIT_SIGNING_KEY_FILE (not both: config.ts), else — on
  * the embedded database only — DATA_DIR/audit-signing-key.pem, generated (mode 0600) on first start
  * when `generate` is set. On PostgreSQL without a key: none (checkpoints off; the server warns).
  */
