@@ -1,6 +1,6 @@
 # The enforcement registry as an image: build with the dev dependencies, run with the production ones.
 #   docker build -t enforcement-registry .
-#   docker run -p 3000:3000 -e REGISTRY_ADMIN_TOKEN=… -v registry-data:/data enforcement-registry
+#   docker run -p 127.0.0.1:3000:3000 -e REGISTRY_ADMIN_TOKEN=… -v registry-data:/data enforcement-registry
 # Nothing is fetched when the container starts: dependencies, the compiled service and the migrations
 # are all in the image. test/unit/dockerfile.test.ts checks these rules, and
 # test/process/image-runtime.test.ts performs the runtime stage's steps in a scratch folder.
