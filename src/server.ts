@@ -177,7 +177,15 @@ async function main() {
     await app.close();
   });
 
-  const url = await app.listen({ port: config.PORT, host: config.HOST });
+  let url: string;
+  try {
+    url = await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    // Port taken, or a host this machine does not have: say which setting, as for the metrics listener.
+    logger.fatal({ err }, `cannot listen on HOST ${config.HOST}, PORT ${config.PORT}`);
+    await app.close();
+    process.exit(1);
+  }
   dispatcher?.start();
   if (config.IMPORT_WORKER === 'on') services.imports.worker.start(logger.child({ component: 'imports' }));
   app.log.info(

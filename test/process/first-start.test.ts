@@ -99,6 +99,11 @@ if (!usingPostgres) {
     const token = TOKEN_LINE.exec(failed.output())?.[1] ?? '';
     t.ok(token, `the token is printed as it exits:\n${failed.output().slice(-600)}`);
     t.match(failed.output(), /stopped before it was ready/, 'and says the service did not start');
+    t.match(
+      failed.stdout(),
+      new RegExp(`"level":60,[^\\n]*cannot listen on HOST 127\\.0\\.0\\.1, PORT ${port}`),
+      'the fatal line names the setting',
+    );
     await run(t, { DATA_DIR: dataDir }, async (base) => {
       const res = await fetch(`${base}/v1/api-clients`, { headers: { authorization: `Bearer ${token}` } });
       t.equal(res.status, 200, 'the printed token is the admin’s: it works at the next start');
