@@ -1,8 +1,9 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import {
   addressType,
   hostOf,
@@ -27,14 +28,13 @@ import {
 /** A new signing secret in the Standard Webhooks form: `whsec_` + base64 of 32 random bytes. */
 export const newWebhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
-/** `v1,<base64 HMAC-SHA256 of id.timestamp.body>` for each secret, space-separated (rotation: old and new). */
+/**
+ * `v1,<base64 HMAC-SHA256 of id.timestamp.body>` for each secret, space-separated (rotation: old and
+ * new), signed by the scheme's reference library, the one receivers verify with.
+ */
 export function signatures(secrets: readonly string[], id: string, timestampSeconds: number, body: string): string {
-  return secrets
-    .map((s) => {
-      const key = Buffer.from(s.replace(/^whsec_/, ''), 'base64');
-      return `v1,${createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')}`;
-    })
-    .join(' ');
+  const at = new Date(timestampSeconds * 1000);
+  return secrets.map((secret) => new Webhook(secret).sign(id, at, body)).join(' ');
 }
 
 export interface OutboundPolicy {
