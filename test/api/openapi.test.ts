@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { build, json } from '../support/helper.js';
+import { build, json, newSigningKey } from '../support/helper.js';
 
 type Operation = {
   operationId?: string;
@@ -196,7 +196,8 @@ t.test('openapi: /docs serves the interactive documentation', async (t) => {
 });
 
 t.test('openapi: the operations whose 503 names no database answer without one', async (t) => {
-  const { app, database } = await build(t);
+  // With a signing key, so that the public key has something to show.
+  const { app, database } = await build(t, { auditSigningKey: newSigningKey() });
   await database.close();
   const urls: Record<(typeof NEEDS_NO_DATABASE)[number], string> = {
     getOpenApiDocument: '/v1/openapi.json',
@@ -205,7 +206,6 @@ t.test('openapi: the operations whose 503 names no database answer without one',
   };
   for (const [operationId, url] of Object.entries(urls)) {
     const res = await app.inject({ url });
-    t.not(res.statusCode, 503, `${operationId} needs no database: ${res.statusCode}`);
-    t.ok(res.statusCode < 500, `${operationId} answers without the database: ${res.statusCode}`);
+    t.equal(res.statusCode, 200, `${operationId} answers, the database closed: ${res.statusCode}`);
   }
 });

@@ -85,6 +85,11 @@ t.test('the demo data gives the letter’s figures through the API', async (t) =
       headers: analyst.auth,
     }),
   );
+  t.same(
+    literal.items.map((i) => i.licenceStatus).sort(),
+    ['licensed', 'unlicensed'],
+    'a row for each licence status (the checks below run on both)',
+  );
   for (const item of literal.items) {
     t.match(item, { years: 4, periodYears: 3 }, `${item.licenceStatus}: four calendar years touched, three years long`);
     const exact = Math.floor((2 * item.actions * 100 + 30) / 60) / 100; // actions ÷ 30, half up

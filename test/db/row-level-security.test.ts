@@ -130,6 +130,8 @@ t.test('no scope, or an empty one, sees no rows at all (fail-closed)', async (t)
   t.same(await asApp(sql`select set_config('app.scope', 'everything', true)`), [{ n: 0 }], 'an unknown scope: nothing');
 
   const role = await connectionRole(database).catch(() => null);
+  if (usingPostgres) t.ok(role, 'the login role is known on PostgreSQL (else the check below would not run)');
+  if (usingPostgres && process.env.CI) t.notOk(role?.superuser, 'CI connects as a plain role (.ci/run: registry_ci), so it runs there');
   if (role && !role.superuser) {
     // The service's own login role (CI: registry_ci), outside any transaction: policies bind it too.
     const outside = await rows<{ n: number }>(database.db, sql`select count(*)::int as n from enforcement_actions`);

@@ -14,6 +14,12 @@ const why = !process.env.DATABASE_URL
     ? 'PostgreSQL server binaries (initdb, pg_basebackup) not found'
     : false;
 
+// In CI (.ci/run sets CI=true) a machine without the server binaries fails here rather than skip in
+// silence: the PostgreSQL suite would pass without ever trying a replica.
+if (process.env.CI && process.env.DATABASE_URL && !postgresBinDir()) {
+  t.fail('CI: PostgreSQL server binaries (initdb, pg_basebackup) under /usr/lib/postgresql/<major>/bin are needed for the replica test');
+}
+
 // Longer than .taprc's default: initdb, a primary, pg_basebackup and a replica (each start up to 30 s
 // by pg_ctl -t, each command up to 60 s by execFileSync) before the test proper.
 t.setTimeout(300_000);

@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port.js';
 
-/** The PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) of the local installation. */
+/** The PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) of the local installation: Debian's, the newest major. */
 export function postgresBinDir(): string | null {
-  for (const v of ['15', '16', '17']) {
-    const dir = `/usr/lib/postgresql/${v}/bin`;
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)) : [];
+  for (const v of majors.sort((a, b) => Number(b) - Number(a))) {
+    const dir = path.join(root, v, 'bin');
     if (existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_basebackup'))) return dir;
   }
   return null;
