@@ -375,8 +375,3 @@ function pinnedByBounds(equations: readonly Equation[], bound: ReadonlyMap<Item,
     return withheld > 0 && atLeast >= rest;
   });
 }
-
-/** For tests and callers: which base cells each cell of each grouping covers. */
-export function coverOf(table: BaseTable): Map<number, number[][]> {
-  return lattice(table).members;
-}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import t from 'tap';
-import { type BaseTable, coverOf, protectCube } from '../../src/domain/joint-suppression.js';
+import { type BaseTable, protectCube } from '../../src/domain/joint-suppression.js';
 import { type Equation, type Item, isPrimary, suppress } from '../../src/domain/suppression.js';
 import { pinnedCells } from '../support/bounded-audit.js';
 import { type PublishedCell, recoverableCells } from '../support/linear-audit.js';
@@ -23,13 +23,49 @@ const table = fc
       .map((values): BaseTable => ({ sizes, values })),
   );
 
+/** A cell's coordinates from its index in row-major order over these sizes (the last varies fastest). */
+function coordinates(index: number, sizes: readonly number[]): number[] {
+  const out = new Array<number>(sizes.length).fill(0);
+  for (let d = sizes.length - 1; d >= 0; d--) {
+    out[d] = index % (sizes[d] as number);
+    index = Math.floor(index / (sizes[d] as number));
+  }
+  return out;
+}
+
+/**
+ * Which base cells each cell of each grouping sums, from the definitions alone (written apart from
+ * the code under test): base cells in row-major order over every dimension, a grouping's cells in
+ * row-major order over the dimensions it keeps (bit d of its mask).
+ */
+function coverOf(tb: BaseTable): Map<number, number[][]> {
+  const k = tb.sizes.length;
+  const base = tb.values.map((_, b) => coordinates(b, tb.sizes));
+  const cover = new Map<number, number[][]>();
+  for (let mask = 0; mask < 1 << k; mask++) {
+    const kept = Array.from({ length: k }, (_, d) => d).filter((d) => (mask >> d) & 1);
+    const sizes = kept.map((d) => tb.sizes[d] as number);
+    const cells = sizes.reduce((n, s) => n * s, 1);
+    cover.set(
+      mask,
+      Array.from({ length: cells }, (_, i) => {
+        const at = coordinates(i, sizes);
+        return base.flatMap((c, b) => (kept.every((d, j) => c[d] === at[j]) ? [b] : []));
+      }),
+    );
+  }
+  return cover;
+}
+
 /** Every published cell of every grouping, as the attacker holds them. */
 function attackerView(tb: BaseTable, groupings: ReturnType<typeof protectCube>['groupings']) {
   const cover = coverOf(tb);
   const cells: (PublishedCell & { item: Item; trueValue: number })[] = [];
   for (const [mask, g] of groupings) {
+    const groups = cover.get(mask) as number[][];
+    if (g.cells.length !== groups.length) throw new Error(`grouping ${mask}: ${g.cells.length} cells, ${groups.length} by definition`);
     g.cells.forEach((item, i) => {
-      const members = (cover.get(mask) as number[][])[i] as number[];
+      const members = groups[i] as number[];
       const trueValue = members.reduce((n, b) => n + (tb.values[b] as number), 0);
       cells.push({ members, value: item.suppressed ? null : item.value, item, trueValue });
     });
