@@ -23,6 +23,7 @@ import { LicenceInput } from './schemas/licences.js';
 
 /** How a problem names an unknown NDJSON key that holds personal data: the key itself is not stored. */
 const WITHHELD_KEY = '(a key that holds personal data)';
+
 export type FileFormat = 'csv' | 'ndjson';
 
 /** A stand-in establishment id while a record's establishmentReference is not resolved yet (the worker does that). */
