@@ -23,6 +23,8 @@ import { LicenceInput } from './schemas/licences.js';
 
 /** How a problem names an unknown NDJSON key that holds personal data: the key itself is not stored. */
 const WITHHELD_KEY = '(a key that holds personal data)';
+/** Longer unknown keys are named by their length only: the stored problem stays small. */
+const LONGEST_KEY = 100;
 
 export type FileFormat = 'csv' | 'ndjson';
 
@@ -272,11 +274,17 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
       return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: 'each line must be one JSON object' }] };
     }
     // A key is named in the record's problem, which is stored (jsonb): its control characters (a NUL
-    // above all, which PostgreSQL cannot store) are shown as U+FFFD, and a key that holds personal
-    // data (domain/personal-data.ts) is not repeated at all.
+    // above all, which PostgreSQL cannot store) are shown as U+FFFD; a key that holds personal data
+    // (domain/personal-data.ts) is not repeated at all, nor is a key longer than any column name.
     const unknown = Object.keys(parsed)
       .filter((k) => !known.has(k))
-      .map((k) => (personalDataIn(k) ? WITHHELD_KEY : [...k].map((c) => (hasControlCharacter(c) ? '\uFFFD' : c)).join('')));
+      .map((k) =>
+        k.length > LONGEST_KEY
+          ? `(a key of ${k.length} characters)`
+          : personalDataIn(k)
+            ? WITHHELD_KEY
+            : [...k].map((c) => (hasControlCharacter(c) ? '\uFFFD' : c)).join(''),
+      );
     const values = Object.fromEntries(Object.entries(parsed).filter(([k, v]) => known.has(k) && v !== null && v !== ''));
     return {
       line: lineNo,
