@@ -7,13 +7,14 @@
  * - a Dutch mobile number (06, +31 6, 0031 6) in any common spelling (`06-12345678`, `06 12 34 56 78`,
  *   `+31 (0)6 1234 5678`), the number a sex worker is reached on; landline numbers are left alone,
  *   as they are mostly offices' and cannot be told from references such as `0363-123456`;
- * - a BSN: nine digits (or eight, its leading zero left out) that pass the elfproef, when the text
- *   names it (`BSN`, `burgerservicenummer`, `sofinummer`) or writes it as BSNs are written
- *   (`123.456.782`, `1234.56.782`). A bare nine-digit number is left alone: one in eleven case
- *   numbers (`202306781/1/A3` of the Raad van State) passes the elfproef by chance.
+ * - a BSN: nine digits that pass the elfproef, when the text names it (`BSN`, `burgerservicenummer`,
+ *   `sofinummer`) or writes it as BSNs are written (`123.456.782`, `1234.56.782`). A bare nine-digit
+ *   number is left alone: one in eleven case numbers (`202306781/1/A3` of the Raad van State) passes
+ *   the elfproef by chance; so is an eight-digit one, which a KvK number is.
  *
- * The text is judged as NFKC with invisible characters removed, so full-width digits, no-break and
- * zero-width spaces hide nothing. Names cannot be told from other words; the fields' descriptions ask
+ * Dates are read as dates first (`06-12-2024 10:00` holds no mobile number). The text is judged as
+ * NFKC with invisible characters removed, so full-width digits, no-break and zero-width spaces hide
+ * nothing. Names cannot be told from other words; the fields' descriptions ask
  * for none. Identifiers (external references, case numbers) are not judged.
  */
 export type PersonalDataKind = 'an e-mail address' | 'a phone number' | 'a BSN';
@@ -23,38 +24,40 @@ const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 // Each pattern may start only where its run starts (the lookbehinds), so a long text is read once,
 // not once from every position (a quadratic read of a 100,000-character text took 12 s; test/unit/personal-data.test.ts).
 const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
-const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*at\s*[\])}])\s*/giu;
+const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*a(?:t)?\s*[\])}])\s*/giu;
 const SPELLED_DOT = /(?<!\s)\s*[[({]\s*(?:dot|punt)\s*[\])}]\s*/giu;
 
 /** What may stand between the digits of a phone number: spaces, dots, slashes, hyphens, dashes, brackets. */
-const SEP = '[\\s./()\\u2010-\\u2013-]';
+const SEP = '[\\s./()\\u2010-\\u2014-]';
 /**
  * 06 and eight digits, or +31/0031 6 and eight digits, with separators anywhere; not a piece of a
  * longer number or of a date (`12-06-2024 10.00` is no phone number: 06 follows a digit and a dash).
  */
 const MOBILE = new RegExp(
-  `(?<![\\p{L}\\p{N}])(?<!\\d[./\\u2010-\\u2013-])(?:(?:\\+|00)${SEP}?31${SEP}{0,3}(?:\\(0\\)${SEP}{0,2})?|0)6(?:${SEP}{0,3}\\d){8}(?![./\\u2010-\\u2013-]?\\d)`,
+  `(?<![\\p{L}\\p{N}])(?<!\\d[./\\u2010-\\u2014-])(?:(?:\\+|00)${SEP}?31${SEP}{0,3}(?:\\(0\\)${SEP}{0,2})?|0)6(?:${SEP}{0,3}\\d){8}(?![./\\u2010-\\u2014-]?\\d)`,
   'u',
 );
 
-const BSN_NAMED = /(?<!\p{L})(?:bsn|burgerservicenummer|sofi-?nummer|sofi)(?!\p{L})/iu;
-/** Digits in groups joined by one space, dot or hyphen. */
-const DIGIT_RUN = /(?<![\p{L}\p{N}])\d+(?:[\s.-]\d+)*/gu;
-/** The two ways a BSN is written with dots. */
-const BSN_WRITTEN = /(?<![\p{L}\p{N}]|\d[.,])(?:\d{3}\.\d{3}\.\d{3}|\d{4}\.\d{2}\.\d{3})(?![.,]?\d)/gu;
+/**
+ * A date (`06-12-2024`, `6/12/24`, `2024-12-06`, `06.12.2024`), read as a date before any number is
+ * looked for, so that `06-12-2024 10:00` is no mobile number and no BSN. A run that goes on
+ * (`06-12-34-56-78`) is no date.
+ */
+const DATE = /(?<!\p{N}[-/.]?)(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?![-/.]?\p{N})/gu;
 
-/** Whether some groups of a run (up to four, one after another) make a BSN. */
-function holdsBsn(run: string): boolean {
-  const groups = run.split(/[\s.-]/);
-  for (let start = 0; start < groups.length; start++) {
-    let digits = '';
-    for (let i = start; i < Math.min(groups.length, start + 4); i++) {
-      digits += groups[i];
-      if ((digits.length === 9 && passesElfproef(digits)) || (digits.length === 8 && passesElfproef(`0${digits}`))) return true;
-    }
-  }
-  return false;
-}
+/** Words that name a BSN: BSN, b.s.n., burgerservicenummer (-nr), sofinummer (sofi-nummer, sofinr). */
+const BSN_NAMED = /(?<!\p{L})(?:bsn|b\.s\.n\.?|burgerservicen(?:umme)?r|sofi-?n(?:umme)?r)(?!\p{L})/iu;
+/** Digits in groups joined by one space, dot or hyphen (a word may stand right before them: `bsn123456782`). */
+const DIGIT_RUN = /(?<!\p{N})\d+(?:[ .-]\d+)*(?![.-]?\p{N})/gu;
+/**
+ * The two ways a BSN is written with dots: 123.456.782 and 1234.56.782 (as on a passport); not a
+ * year, month and number (`2024.01.005`, a reference).
+ */
+const BSN_WRITTEN =
+  /(?<![\p{L}\p{N}]|\d[.,])(?:\d{3}\.\d{3}\.\d{3}|(?!(?:19|20)\d\d\.(?:0[1-9]|1[0-2])\.)\d{4}\.\d{2}\.\d{3})(?![.,]?\d)/gu;
+
+/** Whether a run of digit groups is, as a whole, nine digits that pass the elfproef. */
+const isBsn = (run: string) => passesElfproef(run.replace(/[ .-]/g, ''));
 
 /** The BSN's check (elfproef): 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11, and not all zeros. */
 function passesElfproef(nineDigits: string): boolean {
@@ -68,8 +71,9 @@ function passesElfproef(nineDigits: string): boolean {
 export function personalDataIn(text: string): PersonalDataKind | null {
   const plain = text.normalize('NFKC').replace(INVISIBLE, '');
   if (EMAIL.test(plain.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.'))) return 'an e-mail address';
-  if (MOBILE.test(plain)) return 'a phone number';
-  const candidates = BSN_NAMED.test(plain) ? plain.matchAll(DIGIT_RUN) : plain.matchAll(BSN_WRITTEN);
-  if ([...candidates].some(([digits]) => holdsBsn(digits))) return 'a BSN';
+  const undated = plain.replace(DATE, '#');
+  if (MOBILE.test(undated)) return 'a phone number';
+  const candidates = BSN_NAMED.test(undated) ? undated.matchAll(DIGIT_RUN) : undated.matchAll(BSN_WRITTEN);
+  if ([...candidates].some(([digits]) => isBsn(digits))) return 'a BSN';
   return null;
 }

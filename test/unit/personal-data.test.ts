@@ -9,6 +9,7 @@ t.test('e-mail addresses, mobile numbers and BSNs are found in free text, howeve
     ['anna[at]example.nl', 'an e-mail address'],
     ['anna (at) example (dot) nl', 'an e-mail address'],
     ['anna＠example.nl', 'an e-mail address'], // a full-width @
+    ['anna.devries(a)gmail.com', 'an e-mail address'],
     ['Bel 0612345678', 'a phone number'],
     ['tel. 06-12345678 (avond)', 'a phone number'],
     ['06 12 34 56 78', 'a phone number'],
@@ -16,6 +17,8 @@ t.test('e-mail addresses, mobile numbers and BSNs are found in free text, howeve
     ['06 - 1234 5678', 'a phone number'],
     ['06/12345678', 'a phone number'],
     ['(06) 12345678', 'a phone number'],
+    ['06 —12345678', 'a phone number'], // an em dash
+    ['06-12-34-56-78', 'a phone number'], // shaped like a date at first, but it goes on
     ['+31 6 12345678', 'a phone number'],
     ['+31612345678', 'a phone number'],
     ['+31-6-12345678', 'a phone number'],
@@ -28,7 +31,11 @@ t.test('e-mail addresses, mobile numbers and BSNs are found in free text, howeve
     ['BSN 111222333', 'a BSN'],
     ['bsn: 123456782.', 'a BSN'],
     ['BSN 11 12 22 333', 'a BSN'],
-    ['burgerservicenummer 11222335', 'a BSN'], // eight digits, the leading zero left out
+    ['burgerservicenr. 111.222.333', 'a BSN'],
+    ['b.s.n. 111222333', 'a BSN'],
+    ['bsn123456782', 'a BSN'],
+    ['BSN1234.56.782', 'a BSN'],
+    ['sofinr 123456782', 'a BSN'],
     ['sofinummer 1234.56.782', 'a BSN'],
     ['123.456.782', 'a BSN'],
     ['zie 1234.56.782', 'a BSN'],
@@ -48,6 +55,16 @@ t.test('legal references, dates, times, amounts, case numbers and offices’ num
     'zaak 2024 123456782',
     'besluit van 01-01-2024 12 maanden',
     'controle 12-06-2024 10.00-12.00 uur',
+    'Controle 06-12-2024 10:00', // a date on the 6th, then a time: ten digits after 06
+    'herinspectie 06-01-2025 09:30',
+    '06/12/2024 10:00 controle',
+    'Besluit d.d. 06-03-2024 14:30 ingetrokken',
+    'gewijzigd 06-12-2024 10u',
+    'Gesloten per 06.12.2024 10.00 uur',
+    'BSN niet vastgelegd; controle 18-01-2024 10:00', // a BSN named, but no nine digits that are one
+    'Reden: geen BSN; KvK 11222335', // eight digits: a KvK number, not a BSN
+    'Naam gewijzigd in Club Sofi, KvK 11222335',
+    'kenmerk 2024.01.005', // year, month and number: a reference written like a BSN
     '2024-06-12 345678',
     'Sluiting 12.03.2024 tot 12.06.2024',
     'geopend 09.00-17.00 uur',
