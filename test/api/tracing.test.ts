@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { buildAppFor } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -122,5 +123,38 @@ t.test('a failed database call’s span names the error’s kind, not its messag
     parent.end();
   });
   const [db] = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
-  t.same(db?.status, { code: SpanStatusCode.ERROR, message: 'Error 22P02' });
+  t.same(db?.status, { code: SpanStatusCode.ERROR }, 'an error, with no message');
+  t.match(db?.attributes, { 'error.type': '22P02', 'db.response.status_code': '22P02' }, 'its kind in attributes');
+  t.notOk(JSON.stringify({ a: db?.attributes, s: db?.status, e: db?.events }).includes('12345678'), 'the value is nowhere in the span');
+});
+
+t.test('an error the service did not expect (a 500) leaves no value in any span', async (t) => {
+  const database = await testDatabase(t);
+  const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent' }), { tracing: true });
+  await app.ready();
+  t.teardown(() => app.close());
+  const { madeBy } = await import('../../src/application/commands/run.js');
+  const { systemContext } = await import('../../src/application/context.js');
+  const officer = madeBy(
+    await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+  );
+  // A rule the service does not know of, added behind its back: its insert fails with a database error.
+  await database.owner.execute(sql`alter table establishments add constraint test_no_verboden check (name <> 'Club Verboden')`);
+  exporter.reset();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: { authorization: `Bearer ${officer.token}` },
+    payload: sample.establishment('GM0363', { name: 'Club Verboden' }),
+  });
+  t.equal(res.statusCode, 500, 'an error the service did not expect');
+  const spans = exporter.getFinishedSpans();
+  t.ok(
+    spans.some((s) => s.kind === SpanKind.SERVER && s.status.code === SpanStatusCode.ERROR),
+    'the request span says it failed',
+  );
+  t.notOk(
+    spans.some((s) => JSON.stringify({ a: s.attributes, s: s.status, e: s.events }).includes('Verboden')),
+    'but no span holds the value: no status message, no exception event',
+  );
 });

@@ -14,6 +14,7 @@ export default fp(
   async function tracing(app: FastifyInstance) {
     const instrumentation = new FastifyOtelInstrumentation({
       instrumentHooks: false, // one span per request and one for its handler, not one per hook
+      recordExceptions: false, // an exception event holds the error's message, which may quote values (telemetry.ts)
       ignorePaths: ({ url }) => url.startsWith('/health/'),
       requestHook: (span, request) => {
         span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`);

@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 
 const tracer = trace.getTracer('enforcement-registry/db');
 
@@ -6,20 +6,22 @@ const tracer = trace.getTracer('enforcement-registry/db');
 const operationOf = (text: string) => /^\s*([A-Za-z]+)/.exec(text)?.[1]?.toUpperCase() ?? 'QUERY';
 
 /**
+ * A failed call's span: status ERROR, and what kind of error in attributes (`error.type`, and the
+ * SQLSTATE as `db.response.status_code`), never its message, which may quote a value
+ * (`invalid input syntax for type integer: "…"`). The log has the message, with values blanked.
+ */
+const failed = (span: Span, err: unknown) => {
+  const code = (err as { code?: unknown } | null)?.code;
+  span.setStatus({ code: SpanStatusCode.ERROR });
+  if (typeof code === 'string') span.setAttributes({ 'error.type': code, 'db.response.status_code': code });
+  else span.setAttribute('error.type', err instanceof Error ? err.name : typeof err);
+};
+
+/**
  * Runs one database call in a client span, when it happens inside a traced request: a call outside
  * any trace (start-up, background work) and every call while tracing is off costs a context look-up
  * only. PGlite is PostgreSQL too, so both report `postgresql`. The span carries the statement text (parameters are sent apart and never recorded).
  */
-/**
- * A failed call's status: the error's type and SQLSTATE, never its message, which may quote a value
- * (`invalid input syntax for type integer: "…"`). The log has the message, with values blanked.
- */
-const errorKind = (err: unknown) => {
-  const code = (err as { code?: unknown })?.code;
-  const type = err instanceof Error ? err.constructor.name : typeof err;
-  return typeof code === 'string' ? `${type} ${code}` : type;
-};
-
 export function traceQuery<T>(system: 'postgresql', text: string, run: () => T): T {
   if (!trace.getSpan(context.active())) return run();
   const span = tracer.startSpan(operationOf(text), {
@@ -27,7 +29,7 @@ export function traceQuery<T>(system: 'postgresql', text: string, run: () => T):
     attributes: { 'db.system.name': system, 'db.system': system, 'db.query.text': text, 'db.operation.name': operationOf(text) },
   });
   const end = (err?: unknown) => {
-    if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: errorKind(err) });
+    if (err) failed(span, err);
     span.end();
   };
   try {
