@@ -9,6 +9,15 @@ import { createLogger } from '../../src/logger.js';
 import { registerTracing } from '../../src/telemetry.js';
 import { sample, testDatabase } from '../support/helper.js';
 
+/** An officer of GM0363, made through its command (the app's own, traced). */
+async function officerOf(services: Awaited<ReturnType<typeof buildAppFor>>['services']) {
+  const { madeBy } = await import('../../src/application/commands/run.js');
+  const { systemContext } = await import('../../src/application/context.js');
+  return madeBy(
+    await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+  );
+}
+
 // The global tracer provider of this test process, with an in-memory exporter.
 const exporter = new InMemorySpanExporter();
 const provider = registerTracing(new SimpleSpanProcessor(exporter));
@@ -29,11 +38,7 @@ t.test('tracing: one trace per request, its database spans below it, traceparent
   const { app, services } = await buildAppFor(database, loadConfig({}), { tracing: true, logger });
   await app.ready();
   t.teardown(() => app.close());
-  const { madeBy } = await import('../../src/application/commands/run.js');
-  const { systemContext } = await import('../../src/application/context.js');
-  const officer = madeBy(
-    await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
-  );
+  const officer = await officerOf(services);
   exporter.reset();
   const auth = { authorization: `Bearer ${officer.token}` };
 
@@ -133,11 +138,7 @@ t.test('an error the service did not expect (a 500) leaves no value in any span'
   const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent' }), { tracing: true });
   await app.ready();
   t.teardown(() => app.close());
-  const { madeBy } = await import('../../src/application/commands/run.js');
-  const { systemContext } = await import('../../src/application/context.js');
-  const officer = madeBy(
-    await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
-  );
+  const officer = await officerOf(services);
   // A rule the service does not know of, added behind its back: its insert fails with a database error.
   await database.owner.execute(sql`alter table establishments add constraint test_no_verboden check (name <> 'Club Verboden')`);
   exporter.reset();
