@@ -8,10 +8,25 @@ export interface FirstStart {
   /** The bound address, e.g. http://127.0.0.1:3000. */
   url: string;
   dataDir: string;
-  /** A token made at this start for a new bootstrap admin (its only copy), or null. */
-  newAdminToken: string | null;
+  /** Whether this start made the bootstrap admin (its token was printed then: newAdminLines()). */
+  adminCreated: boolean;
   /** Whether REGISTRY_ADMIN_TOKEN is set. */
   tokenConfigured: boolean;
+}
+
+/**
+ * The token of the bootstrap admin this start has just made, printed at once, before the service
+ * listens: its only copy, which a start that fails or is stopped afterwards (a port taken, Ctrl-C)
+ * must not take with it.
+ */
+export function newAdminLines(token: string): string {
+  return [
+    '',
+    'A first admin was created. Its token, shown this once (only its hash is stored):',
+    '',
+    `  export REGISTRY_ADMIN_TOKEN=${token}`,
+    '',
+  ].join('\n');
 }
 
 export function firstStartLines(s: FirstStart): string {
@@ -20,15 +35,8 @@ export function firstStartLines(s: FirstStart): string {
     'and go on with "An example session" in README.md.',
   ];
   const lines = ['', `Enforcement registry running at ${s.url} (embedded database in ${s.dataDir}).`];
-  if (s.newAdminToken) {
-    lines.push(
-      'A first admin was created. Its token, shown this once (only its hash is stored):',
-      '',
-      `  export REGISTRY_ADMIN_TOKEN=${s.newAdminToken}`,
-      '',
-      'Next, in another terminal: paste that export line, then',
-      ...next,
-    );
+  if (s.adminCreated) {
+    lines.push("Next, in another terminal: paste the export line printed above (the first admin's token), then", ...next);
   } else if (s.tokenConfigured) {
     lines.push('Next, with REGISTRY_ADMIN_TOKEN exported in your shell:', ...next);
   } else {
@@ -43,21 +51,4 @@ export function firstStartLines(s: FirstStart): string {
     '',
   );
   return lines.join('\n');
-}
-
-/**
- * The token of a first admin made at a start that then failed (its port taken, say): printed as the
- * process exits, since the next start cannot show it again.
- */
-export function unshownTokenLines(token: string): string {
-  return [
-    '',
-    'The service stopped before it was ready, but not before it created a first admin. Its token, shown',
-    'this once (only its hash is stored):',
-    '',
-    `  export REGISTRY_ADMIN_TOKEN=${token}`,
-    '',
-    'Keep it, put right what the log above names, and start again.',
-    '',
-  ].join('\n');
 }

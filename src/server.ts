@@ -1,10 +1,10 @@
-import { statSync, writeSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { sql } from 'drizzle-orm';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
 import { ConfigError, firstStartHints, loadConfig } from './config.js';
-import { firstStartLines, unshownTokenLines } from './first-start.js';
+import { firstStartLines, newAdminLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
 import { connectionRole, type Database, databaseKind, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
@@ -103,15 +103,10 @@ async function main() {
     firstAdmin = await services.commands.apiClients.ensureFirstAdmin(
       systemContext('first start on the embedded database without REGISTRY_ADMIN_TOKEN'),
     );
-    if (firstAdmin) logger.info({ clientId: firstAdmin.id }, 'created the bootstrap admin; its token is printed once on stderr');
-  }
-  // The new token's only copy: a start that fails before the lines after `ready` still shows it.
-  let tokenShown = false;
-  if (firstAdmin) {
-    const { token } = firstAdmin;
-    process.once('exit', () => {
-      if (!tokenShown) writeSync(2, unshownTokenLines(token));
-    });
+    if (firstAdmin) {
+      logger.info({ clientId: firstAdmin.id }, 'created the bootstrap admin; its token is printed once on stderr');
+      process.stderr.write(newAdminLines(firstAdmin.token));
+    }
   }
   if (config.REGISTRY_ADMIN_TOKEN) {
     try {
@@ -204,11 +199,10 @@ async function main() {
       firstStartLines({
         url,
         dataDir: config.DATA_DIR,
-        newAdminToken: firstAdmin?.token ?? null,
+        adminCreated: firstAdmin !== null,
         tokenConfigured: Boolean(config.REGISTRY_ADMIN_TOKEN),
       }),
     );
-    tokenShown = true;
   }
 }
 
