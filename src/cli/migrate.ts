@@ -12,7 +12,10 @@ if (!config) process.exit(); // with exit code 78
 /** The innermost cause's message and SQLSTATE: a driver's error wrapped by drizzle's "Failed query". */
 function reasonOf(err: unknown): { message: string; code?: string } {
   let e = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  // A host with several addresses fails with one error per address (AggregateError): the first says why.
+  while (e instanceof Error && (e.cause instanceof Error || (e instanceof AggregateError && e.errors[0] instanceof Error))) {
+    e = e instanceof AggregateError && !(e.cause instanceof Error) ? e.errors[0] : e.cause;
+  }
   const code = (e as { code?: unknown })?.code;
   return { message: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' ? { code } : {}) };
 }
@@ -25,7 +28,8 @@ try {
       `migrations applied to ${database.kind === 'postgres' ? 'PostgreSQL' : `the embedded database in ${config.DATA_DIR}`}\n`,
     );
   } finally {
-    await database.close();
+    // Closing cannot undo what was applied: its own failure is not this command's answer.
+    await database.close().catch(() => {});
   }
 } catch (err) {
   const { message, code } = reasonOf(err);
