@@ -24,7 +24,7 @@ const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 // Each pattern may start only where its run starts (the lookbehinds), so a long text is read once,
 // not once from every position (a quadratic read of a 100,000-character text took 12 s; test/unit/personal-data.test.ts).
 const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
-const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*a(?:t)?\s*[\])}])\s*/giu;
+const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*at?\s*[\])}])\s*/giu;
 const SPELLED_DOT = /(?<!\s)\s*[[({]\s*(?:dot|punt)\s*[\])}]\s*/giu;
 
 /** What may stand between the digits of a phone number: spaces, dots, slashes, hyphens, dashes, brackets. */
