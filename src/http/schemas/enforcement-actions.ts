@@ -78,13 +78,13 @@ export const Closure = z
   .object({ startDate: IsoDate, endDate: IsoDate.nullable() })
   .meta({ id: 'Closure', description: 'Sluiting: from startDate up to and including endDate.' });
 
-/** A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters. */
 /** Examples of the two ZGW links: a zaak in the Zaken API, a besluit in the Besluiten API. */
 const ZGW_EXAMPLES = {
   zaak: 'https://zaken.gemeente.nl/zaken/api/v1/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0b6e4c6c1f2a',
   besluit: 'https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/0b2f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
 } as const;
 
+/** A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters. */
 export const zgwUrl = (kind: keyof typeof ZGW_EXAMPLES, description: string) =>
   storable(z.url({ protocol: /^https?$/ }).max(1000))
     .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } })
