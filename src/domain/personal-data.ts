@@ -1,3 +1,5 @@
+import type { AuditObjectType } from './codes.js';
+
 /**
  * The registry records establishments and decisions, never people (docs/api.md). Free text it keeps
  * (a name, a legal basis, a statement, an audit reason, a description) is refused when it holds what
@@ -76,4 +78,54 @@ export function personalDataIn(text: string): PersonalDataKind | null {
   const candidates = BSN_NAMED.test(undated) ? undated.matchAll(DIGIT_RUN) : undated.matchAll(BSN_WRITTEN);
   if ([...candidates].some(([digits]) => isBsn(digits))) return 'a BSN';
   return null;
+}
+
+/**
+ * The free text the rule judges in each kind of record, as the API names it (a path into the record
+ * as the API shows it, and as audit entries keep it in `before` and `after`). The schemas apply the
+ * rule to the same fields as they are sent (`prose()` in src/http/schemas/common.ts;
+ * test/unit/personal-data.test.ts holds the two together); a tombstone's `deleteReason` and an
+ * entry's `reason` are the X-Audit-Reason of a write, judged as it is sent.
+ */
+export const FREE_TEXT_FIELDS = {
+  establishment: ['name', 'address.street', 'address.city'],
+  enforcement_action: ['legalBasis'],
+  reporting_attestation: ['statement'],
+  subscription: ['description'],
+  api_client: ['name'],
+  statistics_release: ['title'],
+} as const satisfies Partial<Record<AuditObjectType, readonly string[]>>;
+
+export type FreeTextObjectType = keyof typeof FREE_TEXT_FIELDS;
+
+export interface PersonalDataFinding {
+  /** The field as the API names it (`address.street`), or `reason`, `deleteReason`. */
+  field: string;
+  found: PersonalDataKind;
+}
+
+/** What the rule finds in the free text of a record as the API shows it; no other field is read. */
+export function personalDataInRecord(objectType: string, record: unknown): PersonalDataFinding[] {
+  const fields: readonly string[] = FREE_TEXT_FIELDS[objectType as FreeTextObjectType] ?? [];
+  return personalDataInTexts(Object.fromEntries(fields.map((field) => [field, textAt(record, field)])));
+}
+
+/** What the rule finds in named texts (null or absent ones are skipped). */
+export function personalDataInTexts(texts: Readonly<Record<string, unknown>>): PersonalDataFinding[] {
+  const findings: PersonalDataFinding[] = [];
+  for (const [field, text] of Object.entries(texts)) {
+    const found = typeof text === 'string' ? personalDataIn(text) : null;
+    if (found) findings.push({ field, found });
+  }
+  return findings;
+}
+
+/** The value at a dotted path of a JSON value, or undefined. */
+function textAt(value: unknown, path: string): unknown {
+  let at = value;
+  for (const key of path.split('.')) {
+    if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }

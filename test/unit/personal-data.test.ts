@@ -1,5 +1,12 @@
 import t from 'tap';
-import { personalDataIn } from '../../src/domain/personal-data.js';
+import type { z } from 'zod';
+import { FREE_TEXT_FIELDS, personalDataIn, personalDataInRecord } from '../../src/domain/personal-data.js';
+import { ApiClientCreate } from '../../src/http/schemas/api-clients.js';
+import { EnforcementActionInput } from '../../src/http/schemas/enforcement-actions.js';
+import { EstablishmentInput } from '../../src/http/schemas/establishments.js';
+import { ReportingAttestationInput } from '../../src/http/schemas/reporting-attestations.js';
+import { StatisticsReleaseInput } from '../../src/http/schemas/statistics-releases.js';
+import { SubscriptionWrite } from '../../src/http/schemas/subscriptions.js';
 
 t.test('e-mail addresses, mobile numbers and BSNs are found in free text, however written', async (t) => {
   const found: [string, string][] = [
@@ -103,4 +110,36 @@ t.test('a long text is judged in one reading, whatever it repeats', { timeout: 2
     'a named BSN and its groups': [`bsn ${'12.'.repeat(n / 3)}`, null],
   };
   for (const [what, [text, kind]] of Object.entries(texts)) t.equal(personalDataIn(text), kind, what);
+});
+
+// The stored-data report (npm run personal-data:report) reads the fields FREE_TEXT_FIELDS names; the
+// schemas must refuse personal data in each of them as it is sent, or the report would judge text the
+// API lets in.
+t.test('the schemas refuse personal data in every field the stored-data report reads', async (t) => {
+  const schemas: Record<keyof typeof FREE_TEXT_FIELDS, z.ZodType> = {
+    establishment: EstablishmentInput,
+    enforcement_action: EnforcementActionInput,
+    reporting_attestation: ReportingAttestationInput,
+    subscription: SubscriptionWrite,
+    api_client: ApiClientCreate,
+    statistics_release: StatisticsReleaseInput,
+  };
+  for (const [objectType, fields] of Object.entries(FREE_TEXT_FIELDS)) {
+    for (const field of fields) {
+      const body: Record<string, unknown> = {};
+      const keys = field.split('.');
+      keys.reduce<Record<string, unknown>>((at, key, i) => {
+        at[key] = i === keys.length - 1 ? 'vragen: anna@example.nl' : {};
+        return at[key] as Record<string, unknown>;
+      }, body);
+      const result = schemas[objectType as keyof typeof FREE_TEXT_FIELDS].safeParse(body);
+      const flagged = (result.error?.issues ?? []).filter(
+        (i) => i.path.join('.') === field && (i as { params?: { rule?: string } }).params?.rule === 'personal_data',
+      );
+      t.equal(flagged.length, 1, `${objectType} ${field}`);
+      t.same(personalDataInRecord(objectType, body), [{ field, found: 'an e-mail address' }], `the report reads ${objectType} ${field}`);
+    }
+  }
+  t.same(personalDataInRecord('licence', { licenceNumber: 'anna@example.nl' }), [], 'a type without free text: nothing is read');
+  t.same(personalDataInRecord('establishment', { address: 'anna@example.nl' }), [], 'a path that does not hold: nothing');
 });

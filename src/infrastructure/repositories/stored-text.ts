@@ -1,0 +1,133 @@
+import { asc, gt, isNotNull, or, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Queryable } from '../db/client.js';
+import { apiClients, auditLog, enforcementActions, establishments } from '../db/schema.js';
+import { subscriptions } from '../db/schema-notifications.js';
+import { reportingAttestations, statisticsReleases } from '../db/schema-reporting.js';
+
+/** The free text one record keeps, by the field's API name (`address.street`), with its identity. */
+export interface StoredText {
+  objectId: string;
+  municipalityCode: string | null;
+  /** A tombstone: deleted, its content kept for its trail. */
+  deleted: boolean;
+  texts: Record<string, string | null>;
+}
+
+interface TextSource {
+  /** The key, text or number, that pages are read in the order of. */
+  key: PgColumn;
+  municipalityCode: SQL<string | null>;
+  deleted: SQL<boolean>;
+  texts: Record<string, PgColumn>;
+}
+
+const NO_MUNICIPALITY = sql<string | null>`null::text`;
+const LIVE = sql<boolean>`false`;
+
+/** Where each kind of record keeps its free text: the columns of the API's fields (FREE_TEXT_FIELDS), and the reason of a deletion. */
+const SOURCES = {
+  establishment: {
+    key: establishments.id,
+    municipalityCode: sql`${establishments.municipalityCode}`,
+    deleted: sql`${establishments.deletedAt} is not null`,
+    texts: {
+      name: establishments.name,
+      'address.street': establishments.street,
+      'address.city': establishments.city,
+      deleteReason: establishments.deleteReason,
+    },
+  },
+  enforcement_action: {
+    key: enforcementActions.id,
+    municipalityCode: sql`${enforcementActions.municipalityCode}`,
+    deleted: sql`${enforcementActions.deletedAt} is not null`,
+    texts: { legalBasis: enforcementActions.legalBasis, deleteReason: enforcementActions.deleteReason },
+  },
+  reporting_attestation: {
+    key: reportingAttestations.id,
+    municipalityCode: sql`${reportingAttestations.municipalityCode}`,
+    deleted: sql`${reportingAttestations.deletedAt} is not null`,
+    texts: { statement: reportingAttestations.statement, deleteReason: reportingAttestations.deleteReason },
+  },
+  subscription: {
+    key: subscriptions.id,
+    municipalityCode: sql`${subscriptions.municipalityCode}`,
+    deleted: LIVE,
+    texts: { description: subscriptions.description },
+  },
+  api_client: {
+    key: apiClients.id,
+    municipalityCode: sql`${apiClients.municipalityCode}`,
+    deleted: LIVE,
+    texts: { name: apiClients.name },
+  },
+  statistics_release: {
+    key: statisticsReleases.number,
+    municipalityCode: NO_MUNICIPALITY,
+    deleted: LIVE,
+    texts: { title: statisticsReleases.title },
+  },
+} satisfies Record<string, TextSource>;
+
+export type TextSourceName = keyof typeof SOURCES;
+export const TEXT_SOURCES = Object.keys(SOURCES) as TextSourceName[];
+
+/**
+ * The next `limit` records of one kind after `after` (a key as returned in `objectId`; null: from the
+ * start), in key order, with the free text they keep. Rows row-level security hides are not read.
+ */
+export async function storedTextPage(q: Queryable, kind: TextSourceName, after: string | null, limit: number): Promise<StoredText[]> {
+  const source: TextSource = SOURCES[kind];
+  const numericKey = kind === 'statistics_release';
+  const fields = Object.entries(source.texts);
+  const rows = await q
+    .select({
+      objectId: sql<string>`${source.key}::text`,
+      municipalityCode: source.municipalityCode,
+      deleted: source.deleted,
+      ...Object.fromEntries(fields.map(([, column], i) => [`t${i}`, column])),
+    })
+    .from(source.key.table)
+    .where(after === null ? undefined : gt(source.key, numericKey ? Number(after) : after))
+    .orderBy(asc(source.key))
+    .limit(limit);
+  return rows.map((row) => {
+    const r = row as Record<string, unknown>;
+    return {
+      objectId: String(r.objectId),
+      municipalityCode: (r.municipalityCode as string | null) ?? null,
+      deleted: r.deleted === true,
+      texts: Object.fromEntries(fields.map(([field], i) => [field, (r[`t${i}`] as string | null) ?? null])),
+    };
+  });
+}
+
+/** An audit entry's free text: its reason, and the records it keeps before and after the change. */
+export interface EntryText {
+  seq: number;
+  objectType: string;
+  objectId: string;
+  municipalityCode: string | null;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+/** The next `limit` audit entries after `afterSeq` that keep any content (a destruction blanks it), in seq order. */
+export function entryTextPage(q: Queryable, afterSeq: number, limit: number): Promise<EntryText[]> {
+  return q
+    .select({
+      seq: auditLog.seq,
+      objectType: auditLog.objectType,
+      objectId: auditLog.objectId,
+      municipalityCode: auditLog.municipalityCode,
+      reason: auditLog.reason,
+      before: auditLog.before,
+      after: auditLog.after,
+    })
+    .from(auditLog)
+    .where(sql`${gt(auditLog.seq, afterSeq)} and ${or(isNotNull(auditLog.reason), isNotNull(auditLog.before), isNotNull(auditLog.after))}`)
+    .orderBy(asc(auditLog.seq))
+    .limit(limit);
+}
