@@ -15,6 +15,7 @@ import { createEnforcementActionCommands } from './commands/enforcement-actions.
 import { createEstablishmentCommands } from './commands/establishments.js';
 import { createLicenceCommands } from './commands/licences.js';
 import { createMunicipalityCommands } from './commands/municipalities.js';
+import { createRedactionCommands } from './commands/redaction.js';
 import { createReportingAttestationCommands } from './commands/reporting-attestations.js';
 import { createRetentionCommands } from './commands/retention.js';
 import { type CommandRunner, type CommitHook, createCommandRunner } from './commands/run.js';
@@ -106,6 +107,7 @@ export function createServices(database: Database, options: ServiceOptions) {
       auditCheckpoints: createAuditCheckpointCommands(runner, options.auditSigningKey ?? null, (at) => metrics.auditCheckpointWritten(at)),
       subscriptions: notifications.commands,
       retention: createRetentionCommands(runner),
+      redaction: createRedactionCommands(runner),
       reportingAttestations: createReportingAttestationCommands(runner),
       statisticsReleases: createStatisticsReleaseCommands(runner, statistics),
     },

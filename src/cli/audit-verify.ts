@@ -4,8 +4,8 @@ import { loadConfig } from '../config.js';
 import { resolveSigningKey } from '../infrastructure/audit/signing-key.js';
 import { type AuditAnchor, verifyDatabase } from '../infrastructure/audit/verify.js';
 import type { Database } from '../infrastructure/db/client.js';
-import { openDatabase } from '../infrastructure/db/client.js';
 import { withTenant } from '../infrastructure/db/tenant.js';
+import { runOnDatabase } from './on-database.js';
 
 /**
  * Verifies the audit trail of a database and writes the report as one JSON line.
@@ -43,21 +43,17 @@ async function main(): Promise<void> {
     }
     anchor = { seq: Number(seqArg), hash: hashArg as string };
   }
-  let database: Database | undefined;
-  try {
-    // Opening fails too (a data folder locked by a running service, an unreachable server): that
-    // is "could not run", exit 2, never "broken".
-    const config = loadConfig();
-    database = await openDatabase(config);
-    // The signed checkpoints are checked with the service's own key (configured, or DATA_DIR's).
-    const checkpointKey = resolveSigningKey(config, database.kind, false).key?.publicKey ?? null;
-    process.exitCode = await runAuditVerify(database, (line) => process.stdout.write(line), anchor, checkpointKey);
-  } catch (err) {
-    process.stderr.write(`audit:verify could not run: ${(err as Error).message}\n`);
-    process.exitCode = 2;
-  } finally {
-    await database?.close();
-  }
+  // Opening fails too (a data folder locked by a running service, an unreachable server): that is
+  // "could not run", exit 2, never "broken".
+  await runOnDatabase(
+    'audit:verify',
+    () => loadConfig(),
+    (database, config) => {
+      // The signed checkpoints are checked with the service's own key (configured, or DATA_DIR's).
+      const checkpointKey = resolveSigningKey(config, database.kind, false).key?.publicKey ?? null;
+      return runAuditVerify(database, (line) => process.stdout.write(line), anchor, checkpointKey);
+    },
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

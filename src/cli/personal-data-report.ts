@@ -1,7 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { findStoredPersonalData } from '../application/queries/stored-personal-data.js';
 import { loadConfig } from '../config.js';
-import { type Database, openDatabase } from '../infrastructure/db/client.js';
+import type { Database } from '../infrastructure/db/client.js';
+import { runOnDatabase } from './on-database.js';
 
 /**
  * Reports the personal data the database keeps that the rule would refuse now: one JSON line per
@@ -22,23 +23,19 @@ export async function runPersonalDataReport(database: Database, write: (line: st
   return 1;
 }
 
-const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** `1 record`, `2 records`: a count and its noun. */
+export const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * `npm run personal-data:report`: reads the configured database (stop the server first on the
  * embedded one); exits 1 when it found personal data, 2 when it could not run.
  */
 async function main(): Promise<void> {
-  let database: Database | undefined;
-  try {
-    database = await openDatabase(loadConfig());
-    process.exitCode = await runPersonalDataReport(database, (line) => process.stdout.write(line));
-  } catch (err) {
-    process.stderr.write(`personal-data:report could not run: ${(err as Error).message}\n`);
-    process.exitCode = 2;
-  } finally {
-    await database?.close();
-  }
+  await runOnDatabase(
+    'personal-data:report',
+    () => loadConfig(),
+    (database) => runPersonalDataReport(database, (line) => process.stdout.write(line)),
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -39,7 +39,7 @@ export const PROGRAMMES = ['LPP'] as const;
 /** Who may do what: officers (one municipality), analysts (figures only), admins. */
 export const ROLES = ['officer', 'analyst', 'admin'] as const;
 /** The audit trail's kinds of change and of record. */
-export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'rederive', 'destroy'] as const;
+export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'rederive', 'destroy', 'redact'] as const;
 export const AUDIT_OBJECT_TYPES = [
   'establishment',
   'licence',

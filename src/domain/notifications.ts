@@ -38,18 +38,19 @@ const KIND_OF: Partial<Record<AuditObjectType, string>> = {
   licence: 'licence',
   enforcement_action: 'enforcement-action',
 };
-const CHANGE_OF: Record<AuditAction, ChangeKind> = {
+const CHANGE_OF: Partial<Record<AuditAction, ChangeKind>> = {
   create: 'created',
   update: 'changed',
   delete: 'deleted',
   rederive: 'licence_status_rederived',
   // Destruction after the retention period (Archiefwet): for a receiver the record is gone (unless it was already).
   destroy: 'deleted',
+  // redact: personal data removed from audit entries (src/domain/personal-data.ts); the record itself is unchanged.
 };
 
 /**
  * The event a change to a record announces, or null: for records that announce nothing (API clients,
- * municipalities), and for the destruction of a record that was deleted before (`deletedBefore`: a
+ * municipalities), for a redaction of their audit entries, and for the destruction of a record that was deleted before (`deletedBefore`: a
  * tombstone, a licence deleted outright), whose receivers had its `deleted` event when it was deleted.
  */
 export function eventFor(
@@ -58,8 +59,8 @@ export function eventFor(
   deletedBefore = false,
 ): { type: EventType; change: ChangeKind } | null {
   const kind = KIND_OF[objectType];
-  if (!kind || (action === 'destroy' && deletedBefore)) return null;
   const change = CHANGE_OF[action];
+  if (!kind || !change || (action === 'destroy' && deletedBefore)) return null;
   const suffix = action === 'rederive' ? 'licence-status-rederived' : change;
   return { type: `${P}.${kind}.${suffix}` as EventType, change };
 }

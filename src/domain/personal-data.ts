@@ -121,11 +121,22 @@ export function personalDataInTexts(texts: Readonly<Record<string, unknown>>): P
 }
 
 /** The value at a dotted path of a JSON value, or undefined. */
-function textAt(value: unknown, path: string): unknown {
+export function textAt(value: unknown, path: string): unknown {
   let at = value;
   for (const key of path.split('.')) {
     if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
     at = (at as Record<string, unknown>)[key];
   }
   return at;
+}
+
+/**
+ * Whether `field` of an audit entry about a record of `objectType` may be redacted: its `reason`, or
+ * the free text of the record it keeps in `before` or `after` (`after.address.street`).
+ */
+export function isRedactableField(objectType: string, field: string): boolean {
+  if (field === 'reason') return true;
+  const [side, ...path] = field.split('.');
+  const fields: readonly string[] = FREE_TEXT_FIELDS[objectType as FreeTextObjectType] ?? [];
+  return (side === 'before' || side === 'after') && fields.includes(path.join('.'));
 }

@@ -1,9 +1,12 @@
 import t from 'tap';
 import { madeBy } from '../../src/application/commands/run.js';
-import { clientContext } from '../../src/application/context.js';
+import { clientContext, systemContext } from '../../src/application/context.js';
+import { runPersonalDataRedact } from '../../src/cli/personal-data-redact.js';
 import { runPersonalDataReport } from '../../src/cli/personal-data-report.js';
+import { RuleViolation } from '../../src/domain/errors.js';
 import type { EnforcementActionInput, EstablishmentInput } from '../../src/domain/records.js';
-import { build, json, sample } from '../support/helper.js';
+import { asSuperuser } from '../support/audit.js';
+import { build, json, sample, testConfig } from '../support/helper.js';
 
 /**
  * `npm run personal-data:report`: text the registry kept before the rule (src/domain/personal-data.ts)
@@ -127,4 +130,161 @@ t.test('the report names stored personal data in records and audit entries, neve
     found.findings.map((f) => where(f as Record<string, unknown>)).sort(),
     'pages of any size find the same',
   );
+});
+
+/**
+ * `npm run personal-data:redact`: what the report finds in audit entries is replaced there by a fixed
+ * text, through the database's one path (migration 0025), recorded by a `redact` entry; the chain
+ * still verifies, and a change to a redacted entry beyond the redaction is still found.
+ */
+t.test('redaction removes personal data from audit entries and the chain still verifies', async (t) => {
+  const { app, services, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const admin = await client('admin');
+  const { commands } = services;
+  const as = (reason: string | null) =>
+    clientContext({ clientId: officer.id, name: 'officer', role: 'officer', municipalityCode: 'GM0363' }, { requestId: null, reason });
+  const { id: estId } = madeBy(
+    await commands.establishments.create(as('tip van anna@example.nl'), {
+      ...(sample.establishment() as EstablishmentInput),
+      address: { street: 'Achterom, bel 06-12345678', houseNumber: 3, postalCode: '1012DK', city: 'Amsterdam' },
+    }),
+  );
+  const patched = await app.inject({
+    method: 'PATCH',
+    url: `/v1/establishments/${estId}`,
+    headers: { ...officer.auth, 'if-match': '"1"', 'content-type': 'application/merge-patch+json' },
+    payload: { address: { street: 'Achterom' } },
+  });
+  t.equal(patched.statusCode, 200, 'the record mended');
+  const { id: actionId } = madeBy(
+    await commands.enforcementActions.create(as(null), {
+      ...(sample.action(estId) as EnforcementActionInput),
+      legalBasis: 'Awb, bsn 123456782',
+    }),
+  );
+  const entries = async (objectId: string) =>
+    asSuperuser<{ seq: number; action: string; reason: string | null; before: unknown; after: unknown; actor_id: string | null }>(
+      database,
+      `select seq::int, action, reason, "before", "after", actor_id from audit_log where object_id = '${objectId}' order by seq`,
+    );
+  const [created, update] = await entries(estId);
+  const [actionCreated] = await entries(actionId);
+  if (!created || !update || !actionCreated) throw new Error('no entries');
+
+  // Refused, all or nothing: every problem listed, nothing changed.
+  const refused = await commands.redaction
+    .redact(systemContext('test'), [
+      { seq: created.seq, fields: ['reason', 'after.address.street', 'after.kind', 'after.name'] },
+      { seq: actionCreated.seq, fields: ['after.legalBasis'] },
+      { seq: 999_999, fields: ['reason'] },
+    ])
+    .catch((err: unknown) => err);
+  t.ok(refused instanceof RuleViolation, `a rule violation: ${refused}`);
+  t.same(
+    (refused as RuleViolation).invalidParams.map((p) => `${p.name}:${p.code}`),
+    [
+      `${created.seq}.after.kind:not_redactable`,
+      `${created.seq}.after.name:no_personal_data`,
+      `${actionCreated.seq}.after.legalBasis:record_holds_it`,
+      '999999:not_found',
+    ],
+  );
+  t.same(await entries(estId), [created, update], 'nothing was redacted');
+
+  // The dry run says what it would do; --apply does it.
+  const run = async (apply: boolean) => {
+    const lines: string[] = [];
+    const code = await runPersonalDataRedact(database, testConfig(), { by: 'fg.devries', reason: 'AVG: verzoek FG 2026-14', apply }, (l) =>
+      lines.push(l),
+    );
+    return { code, lines: lines.join('').trimEnd().split('\n') };
+  };
+  const dry = await run(false);
+  t.equal(dry.code, 1, 'findings left');
+  t.same(
+    dry.lines.filter((l) => l.includes('wouldRedact')).map((l) => JSON.parse(l)),
+    [
+      { wouldRedact: created.seq, fields: ['reason', 'after.address.street'] },
+      { wouldRedact: update.seq, fields: ['before.address.street'] },
+    ],
+  );
+  t.match(dry.lines.at(-1), /^dry run: 2 audit entries would be redacted, 2 findings left/);
+  t.same(await entries(estId), [created, update], 'a dry run changes nothing');
+
+  const applied = await run(true);
+  t.equal(applied.code, 1, 'the action still holds its BSN: left, so exit 1');
+  t.match(applied.lines.at(-1), /^redacted 2 audit entries; 2 findings left$/);
+  t.ok(
+    applied.lines.some((l) => l.includes('"left":"record"') && l.includes(actionId)),
+    'the record to mend is named',
+  );
+  const [createdNow, updateNow, redaction] = await entries(estId);
+  const marker = '[removed: personal data]';
+  t.equal(createdNow?.reason, marker, 'the reason replaced');
+  t.match(
+    createdNow?.after,
+    { name: 'Club Rood', address: { street: marker, city: 'Amsterdam', houseNumber: 3 } },
+    'only the street replaced',
+  );
+  t.match(updateNow?.before, { address: { street: marker } });
+  t.match(updateNow?.after, { address: { street: 'Achterom' } }, 'the mended text stays');
+  t.match(redaction, {
+    action: 'redact',
+    reason: 'AVG: verzoek FG 2026-14',
+    actor_id: 'fg.devries',
+    before: null,
+    after: { redactedEntries: [{ seq: created.seq, fields: ['reason', 'after.address.street'] }, { seq: update.seq }] },
+  });
+
+  // A deleted record's trail: the reason of its delete redacted, it is still a tombstone whose latest change is its delete.
+  const { id: goneId } = madeBy(await commands.establishments.create(as(null), sample.establishment() as EstablishmentInput));
+  await commands.establishments.remove(as('dubbel, zie 06-12345678'), goneId, 1);
+  const [, deleted] = await entries(goneId);
+  await commands.redaction.redact(systemContext('AVG: verzoek FG 2026-14'), [{ seq: deleted?.seq ?? 0, fields: ['reason'] }]);
+
+  const verification = json<{ ok: boolean; problem: string | null; recordsWithoutTrail: number; recordsNotMatchingTrail: number }>(
+    await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth }),
+  );
+  t.match(verification, { ok: true, problem: null, recordsWithoutTrail: 0, recordsNotMatchingTrail: 0 }, 'the chain verifies');
+  const trail = json<{ items: { action: string; reason: string | null; actor: { id: string } | null }[] }>(
+    await app.inject({ url: `/v1/establishments/${estId}/audit-trail`, headers: officer.auth }),
+  );
+  t.match(
+    trail.items.at(-1),
+    { action: 'redact', reason: 'AVG: verzoek FG 2026-14', actor: { id: 'fg.devries', verified: false } },
+    'in the trail',
+  );
+
+  const report = await run(false);
+  t.same(
+    report.lines.filter((l) => l.includes('wouldRedact')),
+    [],
+    'nothing more to redact until the action is mended',
+  );
+
+  // The one path writes only the fixed text, and only over a text.
+  const noText = await asSuperuser(database, `select registry_redact_entry(${created.seq}, array['after.address.houseNumber'])`).catch(
+    (err: Error) => err,
+  );
+  t.match(noText, { message: /after.address.houseNumber of audit entry \d+ is no free text/ });
+  const aCode = await asSuperuser(database, `select registry_redact_entry(${created.seq}, array['after.kind'])`).catch((err: Error) => err);
+  t.match(aCode, { message: /after.kind of audit entry \d+ is no free text/, code: '22023' }, 'not over a code');
+  const noValue = await asSuperuser(database, `select registry_redact_entry(${created.seq}, array['before.name'])`).catch(
+    (err: Error) => err,
+  );
+  t.match(noValue, { message: /holds no text at before.name/ }, 'a create has no before');
+  const ofRedaction = await asSuperuser(database, `select registry_redact_entry(${redaction?.seq}, array['reason'])`).catch(
+    (err: Error) => err,
+  );
+  t.match(ofRedaction, { message: /is not redacted/ });
+
+  // A redacted entry changed beyond its redaction: found, as any change to an entry.
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(database, `update audit_log set "after" = jsonb_set("after", '{name}', '"Club Blauw"') where seq = ${created.seq}`);
+  await asSuperuser(database, 'alter table audit_log enable trigger audit_log_append_only');
+  const tampered = json<{ ok: boolean; firstBrokenSeq: number; problem: string }>(
+    await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth }),
+  );
+  t.match(tampered, { ok: false, firstBrokenSeq: created.seq, problem: /content does not match its content hash/ });
 });

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { desc, eq } from 'drizzle-orm';
 import t, { type Test } from 'tap';
-import { systemContext } from '../../src/application/context.js';
+import { madeBy } from '../../src/application/commands/run.js';
+import { clientContext, systemContext } from '../../src/application/context.js';
+import type { EstablishmentInput } from '../../src/domain/records.js';
 import { retentionRules } from '../../src/domain/retention.js';
 import { auditLog } from '../../src/infrastructure/db/schema.js';
 import { asSuperuser, forgedDestruction } from '../support/audit.js';
@@ -68,6 +70,14 @@ t.test(
     const rules = retentionRules({ enforcementActionYears: 10, licenceYears: 10, establishmentYears: 1, selectionList: 'test' });
     const destroyed = await services.commands.retention.destroyPastRetention(systemContext('verifier test'), rules, '2030-06-01');
     t.same(destroyed.destroyed, { enforcement_action: 1, licence: 0, establishment: 1 }, 'the old establishment and its action');
+    // Personal data written before the rule refused it, redacted from the entry that kept it: a redact entry records it.
+    const officerContext = clientContext(
+      { clientId: officer.id, name: 'officer', role: 'officer', municipalityCode: 'GM0363' },
+      { requestId: null, reason: 'tip van anna@example.nl' },
+    );
+    const pre = madeBy(await services.commands.establishments.create(officerContext, sample.establishment() as EstablishmentInput));
+    const [preEntry] = await asSuperuser<{ seq: number }>(database, `select seq::int from audit_log where object_id = '${pre.id}'`);
+    await services.commands.redaction.redact(systemContext('AVG: verzoek FG'), [{ seq: preEntry?.seq ?? 0, fields: ['reason'] }]);
 
     t.equal((await app.inject({ method: 'POST', url: '/v1/audit-trail/checkpoints', headers: admin.auth })).statusCode, 201);
     const keyFile = path.join(dir, 'public-key.pem');
@@ -154,6 +164,14 @@ t.test(
       problem: new RegExp(`entry ${destroyedEntry?.seq}: the fields it kept after its destruction do not match`),
     });
     await tamper(`update audit_log set client_role = '${destroyedEntry?.client_role}' where seq = ${destroyedEntry?.seq}`);
+    t.equal((await verify()).code, 0, 'put back, intact again');
+
+    // A redacted entry changed beyond its redaction: its content no longer gives the hash the redact entry recorded.
+    await tamper(`update audit_log set "after" = jsonb_set("after", '{name}', '"Club Blauw"') where seq = ${preEntry?.seq}`);
+    const beyond = await verify();
+    t.equal(beyond.code, 1, 'exit 1');
+    t.match(beyond.report, { ok: false, problem: `entry ${preEntry?.seq}: content does not match its content hash` });
+    await tamper(`update audit_log set "after" = jsonb_set("after", '{name}', '"Club Rood"') where seq = ${preEntry?.seq}`);
     t.equal((await verify()).code, 0, 'put back, intact again');
 
     // A payload blanked without a destruction that records it is a break, as the service says too.

@@ -42,6 +42,7 @@ t.test('event types: reverse-DNS, one per kind of change', async (t) => {
   t.equal(eventFor('api_client', 'create'), null, 'API clients announce nothing');
   t.match(eventFor('enforcement_action', 'destroy'), { change: 'deleted' }, 'a destruction is a deletion to a receiver');
   t.equal(eventFor('enforcement_action', 'destroy', true), null, 'but not a second time, when the record was deleted before');
+  t.equal(eventFor('establishment', 'redact'), null, 'a redaction of its audit entries: the record did not change');
   t.match(eventFor('enforcement_action', 'delete', true), { change: 'deleted' });
 });
 

@@ -6,7 +6,7 @@ import { pageOf } from './records.js';
 export const AuditAction = codeList(
   'AuditAction',
   AUDIT_ACTIONS,
-  'What happened: create, update (a correction), delete (a tombstone for establishments and actions; revocation for API clients), rederive (licenceStatus of an action re-derived because its establishment’s licence history (vergunninghistorie) was corrected), or destroy (the record was destroyed past its retention period under the Archiefwet (vernietiging): after names the rule, the entries whose before, after and reason were blanked (auditEntries) with a hash of the fields each kept (keptFieldsHashes), and deletedAt when the record had been deleted before).',
+  'What happened: create, update (a correction), delete (a tombstone for establishments and actions; revocation for API clients), rederive (licenceStatus of an action re-derived because its establishment’s licence history (vergunninghistorie) was corrected), or destroy (the record was destroyed past its retention period under the Archiefwet (vernietiging): after names the rule, the entries whose before, after and reason were blanked (auditEntries) with a hash of the fields each kept (keptFieldsHashes), and deletedAt when the record had been deleted before), or redact (personal data stored before the rule refused it was removed from earlier entries of the record: after lists them in redactedEntries, each with its seq, the fields whose text became "[removed: personal data]" and the content hash it has since; the record itself is unchanged).',
 );
 
 export const AuditObjectType = codeList('AuditObjectType', AUDIT_OBJECT_TYPES, 'The kind of record the entry is about.');

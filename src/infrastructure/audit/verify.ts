@@ -38,9 +38,10 @@ const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (r
 const latestVersion = (objectType: string, id: SQL) =>
   sql`(select l.after -> 'version' from audit_log l where l.object_type = ${objectType} and l.object_id = ${id}
         and l.after ? 'version' order by l.seq desc limit 1)`;
-/** The action of a record's latest entry (null when none). */
+/** The action of a record's latest entry that changed it (null when none): a redaction changes only its entries. */
 const latestAction = (objectType: string, id: SQL) =>
-  sql`(select l.action from audit_log l where l.object_type = ${objectType} and l.object_id = ${id} order by l.seq desc limit 1)`;
+  sql`(select l.action from audit_log l where l.object_type = ${objectType} and l.object_id = ${id} and l.action <> 'redact'
+        order by l.seq desc limit 1)`;
 /** Whether the row's version is that of its latest entry: a row put back to an earlier version (with its content) is not. */
 const atLatestVersion = (objectType: string, id: SQL, version: SQL) => sql`${latestVersion(objectType, id)} = to_jsonb(${version})`;
 

@@ -1,4 +1,4 @@
-import { asc, gt, isNotNull, or, type SQL, sql } from 'drizzle-orm';
+import { asc, eq, gt, isNotNull, or, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../db/client.js';
 import { apiClients, auditLog, enforcementActions, establishments } from '../db/schema.js';
@@ -77,9 +77,22 @@ export const TEXT_SOURCES = Object.keys(SOURCES) as TextSourceName[];
  * The next `limit` records of one kind after `after` (a key as returned in `objectId`; null: from the
  * start), in key order, with the free text they keep. Rows row-level security hides are not read.
  */
-export async function storedTextPage(q: Queryable, kind: TextSourceName, after: string | null, limit: number): Promise<StoredText[]> {
+export function storedTextPage(q: Queryable, kind: TextSourceName, after: string | null, limit: number): Promise<StoredText[]> {
+  const numeric = kind === 'statistics_release';
+  const key = SOURCES[kind].key;
+  return storedText(q, kind, after === null ? undefined : gt(key, numeric ? Number(after) : after), limit);
+}
+
+/** The free text one record keeps now (a tombstone's too), or null when there is no such record. */
+export async function storedTextOf(q: Queryable, kind: TextSourceName, id: string): Promise<StoredText | null> {
+  const numeric = kind === 'statistics_release';
+  if (numeric ? !/^[0-9]{1,9}$/.test(id) : !/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [found] = await storedText(q, kind, eq(SOURCES[kind].key, numeric ? Number(id) : id), 1);
+  return found ?? null;
+}
+
+async function storedText(q: Queryable, kind: TextSourceName, where: SQL | undefined, limit: number): Promise<StoredText[]> {
   const source: TextSource = SOURCES[kind];
-  const numericKey = kind === 'statistics_release';
   const fields = Object.entries(source.texts);
   const rows = await q
     .select({
@@ -89,7 +102,7 @@ export async function storedTextPage(q: Queryable, kind: TextSourceName, after: 
       ...Object.fromEntries(fields.map(([, column], i) => [`t${i}`, column])),
     })
     .from(source.key.table)
-    .where(after === null ? undefined : gt(source.key, numericKey ? Number(after) : after))
+    .where(where)
     .orderBy(asc(source.key))
     .limit(limit);
   return rows.map((row) => {
