@@ -22,6 +22,8 @@ import canonicalize from 'canonicalize';
 
 const GENESIS = '0'.repeat(64);
 const FORMAT = 'enforcement-registry/audit-checkpoint/v1';
+/** What a redaction leaves in place of a text (docs/audit-trail.md#redaction-of-personal-data). */
+const REDACTED = '[removed: personal data]';
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 
 function args() {
@@ -119,17 +121,35 @@ async function main() {
     const unaccounted = new Map();
     // A redaction (personal data removed) changes an entry's content in place of texts: accepted when a
     // later `redact` entry about the same record lists its seq with the content hash it gives now.
+    // Every field it names must hold the redaction's fixed text now, and a destroy or redact entry is never redacted.
     const claims = new Map();
     for (const r of await db.query(`select seq, object_type, object_id, "after" from audit_log where action = 'redact'`)) {
       const listed = r.after?.redactedEntries;
       for (const item of Array.isArray(listed) ? listed : []) {
         if (!Number.isInteger(item?.seq)) continue;
-        const claim = { by: Number(r.seq), record: `${r.object_type}:${r.object_id}`, contentHash: item.contentHash };
+        const claim = { by: Number(r.seq), record: `${r.object_type}:${r.object_id}`, fields: item.fields, contentHash: item.contentHash };
         claims.set(item.seq, [...(claims.get(item.seq) ?? []), claim]);
       }
     }
+    const valueAt = (r, field) => {
+      if (field === 'reason') return r.reason;
+      const [side, ...path] = field.split('.');
+      let at = side === 'before' ? r.before : side === 'after' ? r.after : undefined;
+      for (const key of path) at = at !== null && typeof at === 'object' && !Array.isArray(at) ? at[key] : undefined;
+      return at;
+    };
     const redacted = (s, r, hash) =>
-      (claims.get(s) ?? []).some((c) => c.by > s && c.record === `${r.object_type}:${r.object_id}` && c.contentHash === hash);
+      r.action !== 'destroy' &&
+      r.action !== 'redact' &&
+      (claims.get(s) ?? []).some(
+        (c) =>
+          c.by > s &&
+          c.record === `${r.object_type}:${r.object_id}` &&
+          Array.isArray(c.fields) &&
+          c.fields.length > 0 &&
+          c.fields.every((f) => typeof f === 'string' && valueAt(r, f) === REDACTED) &&
+          c.contentHash === hash,
+      );
     walk: for (;;) {
       // The first batch from the lowest seq stored: an entry put in below seq 1 is no part of the chain.
       const rows = await db.query('select * from audit_log where $1::bigint is null or seq > $1 order by seq limit 1000', [

@@ -121,7 +121,7 @@ export function personalDataInTexts(texts: Readonly<Record<string, unknown>>): P
 }
 
 /** The value at a dotted path of a JSON value, or undefined. */
-export function textAt(value: unknown, path: string): unknown {
+function textAt(value: unknown, path: string): unknown {
   let at = value;
   for (const key of path.split('.')) {
     if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;

@@ -1,3 +1,4 @@
+import { desc, eq } from 'drizzle-orm';
 import t from 'tap';
 import { madeBy } from '../../src/application/commands/run.js';
 import { clientContext, systemContext } from '../../src/application/context.js';
@@ -5,7 +6,9 @@ import { runPersonalDataRedact } from '../../src/cli/personal-data-redact.js';
 import { runPersonalDataReport } from '../../src/cli/personal-data-report.js';
 import { RuleViolation } from '../../src/domain/errors.js';
 import type { EnforcementActionInput, EstablishmentInput } from '../../src/domain/records.js';
-import { asSuperuser } from '../support/audit.js';
+import { retentionRules } from '../../src/domain/retention.js';
+import { auditLog } from '../../src/infrastructure/db/schema.js';
+import { asSuperuser, forgedRedaction } from '../support/audit.js';
 import { build, json, sample, testConfig } from '../support/helper.js';
 
 /**
@@ -243,17 +246,36 @@ t.test('redaction removes personal data from audit entries and the chain still v
   const [, deleted] = await entries(goneId);
   await commands.redaction.redact(systemContext('AVG: verzoek FG 2026-14'), [{ seq: deleted?.seq ?? 0, fields: ['reason'] }]);
 
+  // A licence deleted outright with a reason from before the rule, that reason redacted: retention still destroys it.
+  const { id: licenceId } = madeBy(
+    await commands.licences.create(as(null), estId, {
+      licenceNumber: 'EV-2005-001',
+      validFrom: '2005-01-01',
+      validUntil: '2010-12-31',
+      statusHistory: [{ status: 'granted', effectiveDate: '2005-01-01' }],
+    }),
+  );
+  await commands.licences.remove(as('ingetrokken, zie 06-12345678'), estId, licenceId, 1);
+  const [, licenceDeleted] = await entries(licenceId);
+  await commands.redaction.redact(systemContext('AVG: verzoek FG 2026-14'), [{ seq: licenceDeleted?.seq ?? 0, fields: ['reason'] }]);
+  const destroyed = await commands.retention.destroyPastRetention(
+    systemContext('retention test'),
+    retentionRules({ licenceYears: 10, selectionList: 'Selectielijst gemeenten 2020 (test)' }),
+    '2030-06-01',
+  );
+  t.same(destroyed.destroyed, { licence: 1 }, 'the redacted licence is destroyed in its time');
+
   const verification = json<{ ok: boolean; problem: string | null; recordsWithoutTrail: number; recordsNotMatchingTrail: number }>(
     await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth }),
   );
   t.match(verification, { ok: true, problem: null, recordsWithoutTrail: 0, recordsNotMatchingTrail: 0 }, 'the chain verifies');
-  const trail = json<{ items: { action: string; reason: string | null; actor: { id: string } | null }[] }>(
+  const trail = json<{ items: { action: string; objectId: string; reason: string | null; actor: { id: string } | null }[] }>(
     await app.inject({ url: `/v1/establishments/${estId}/audit-trail`, headers: officer.auth }),
   );
   t.match(
-    trail.items.at(-1),
-    { action: 'redact', reason: 'AVG: verzoek FG 2026-14', actor: { id: 'fg.devries', verified: false } },
-    'in the trail',
+    trail.items.filter((i) => i.action === 'redact' && i.objectId === estId),
+    [{ reason: 'AVG: verzoek FG 2026-14', actor: { id: 'fg.devries', verified: false } }],
+    'in the establishment’s trail, once',
   );
 
   const report = await run(false);
@@ -287,4 +309,19 @@ t.test('redaction removes personal data from audit entries and the chain still v
     await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth }),
   );
   t.match(tampered, { ok: false, firstBrokenSeq: created.seq, problem: /content does not match its content hash/ });
+
+  // A redact entry forged to account for it: the field it names must hold the redaction's fixed text.
+  const owner = database.owner;
+  const [head] = await owner.select().from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+  const [covered] = await owner.select().from(auditLog).where(eq(auditLog.seq, created.seq));
+  if (!head || !covered) throw new Error('no entries');
+  await owner.insert(auditLog).values(forgedRedaction(head, covered, ['after.name']));
+  const forged = json<{ ok: boolean; firstBrokenSeq: number; problem: string }>(
+    await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth }),
+  );
+  t.match(
+    forged,
+    { ok: false, firstBrokenSeq: created.seq, problem: /content does not match its content hash/ },
+    'a forged redaction of a name',
+  );
 });

@@ -11,7 +11,7 @@ import { clientContext, systemContext } from '../../src/application/context.js';
 import type { EstablishmentInput } from '../../src/domain/records.js';
 import { retentionRules } from '../../src/domain/retention.js';
 import { auditLog } from '../../src/infrastructure/db/schema.js';
-import { asSuperuser, forgedDestruction } from '../support/audit.js';
+import { asSuperuser, forgedDestruction, forgedRedaction } from '../support/audit.js';
 import { json, sample } from '../support/basics.js';
 import { build, newSigningKey } from '../support/helper.js';
 
@@ -104,7 +104,11 @@ t.test(
       .select()
       .from(auditLog)
       .where(eq(auditLog.seq, actorEntry?.seq ?? 0));
-    if (!head || !covered) throw new Error('no entries');
+    const [preRow] = await rows
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.seq, preEntry?.seq ?? 0));
+    if (!head || !covered || !preRow) throw new Error('no entries');
     const forgedDestructionSql = (objectType: string) => {
       const row = forgedDestruction(head, covered, objectType, randomUUID());
       return `create table forged as select * from audit_log where seq = ${head.seq};
@@ -171,6 +175,17 @@ t.test(
     const beyond = await verify();
     t.equal(beyond.code, 1, 'exit 1');
     t.match(beyond.report, { ok: false, problem: `entry ${preEntry?.seq}: content does not match its content hash` });
+    // A redact entry forged to account for it: the field it names must hold the redaction's fixed text.
+    const forged = forgedRedaction(head, { ...preRow, after: { ...(preRow.after as object), name: 'Club Blauw' } }, ['after.name']);
+    await tamper(`create table forged as select * from audit_log where seq = ${head.seq};
+      update forged set seq = ${forged.seq}, id = '${forged.id}', action = 'redact', object_type = '${forged.objectType}',
+        object_id = '${forged.objectId}', "before" = null, reason = 'forged', "after" = '${JSON.stringify(forged.after)}'::jsonb,
+        prev_hash = '${head.hash}', content_hash = '${forged.contentHash}', hash = '${forged.hash}';
+      insert into audit_log select * from forged; drop table forged`);
+    const forgedClaim = await verify();
+    t.equal(forgedClaim.code, 1, 'a forged redaction of a name: exit 1');
+    t.match(forgedClaim.report, { ok: false, problem: `entry ${preEntry?.seq}: content does not match its content hash` });
+    await tamper(`delete from audit_log where seq = ${forged.seq}`);
     await tamper(`update audit_log set "after" = jsonb_set("after", '{name}', '"Club Rood"') where seq = ${preEntry?.seq}`);
     t.equal((await verify()).code, 0, 'put back, intact again');
 

@@ -97,3 +97,24 @@ export function forgedDestruction(head: AuditRow, covered: AuditRow, objectType:
   const content = contentHash(row);
   return { ...row, contentHash: content, hash: chainHash(row.seq, head.hash, content) };
 }
+
+/**
+ * A `redact` entry forged after `head`: it claims `fields` of `covered` were redacted, with the content
+ * hash `covered` gives as it now is, about its record, hashes recomputed. Returns the row to insert.
+ */
+export function forgedRedaction(head: AuditRow, covered: AuditRow, fields: string[]) {
+  const row = {
+    ...head,
+    seq: head.seq + 1,
+    id: randomUUID(),
+    action: 'redact',
+    objectType: covered.objectType,
+    objectId: covered.objectId,
+    before: null,
+    reason: 'forged',
+    after: { redactedEntries: [{ seq: covered.seq, fields, contentHash: contentHash(covered) }] },
+    prevHash: head.hash,
+  };
+  const content = contentHash(row);
+  return { ...row, contentHash: content, hash: chainHash(row.seq, head.hash, content) };
+}

@@ -1,6 +1,7 @@
 import type { AuditObjectType } from '../../domain/codes.js';
 import { type InvalidParam, RuleViolation } from '../../domain/errors.js';
-import { isRedactableField, personalDataIn, textAt } from '../../domain/personal-data.js';
+import { isRedactableField, personalDataIn } from '../../domain/personal-data.js';
+import { valueAt } from '../../infrastructure/audit/chain.js';
 import { type AuditEntryRow, entryAt, redactEntry } from '../../infrastructure/audit/redaction.js';
 import { storedTextOf, TEXT_SOURCES, type TextSourceName } from '../../infrastructure/repositories/stored-text.js';
 import type { RequestContext } from '../context.js';
@@ -19,13 +20,6 @@ export interface RedactedEntry {
   fields: string[];
   /** The content hash the entry has since; its `redact` entry records it for the verifier. */
   contentHash: string;
-}
-
-/** The text an entry holds at `field`: its reason, or a path into the record it keeps before or after. */
-function textOf(entry: AuditEntryRow, field: string): unknown {
-  if (field === 'reason') return entry.reason;
-  const [side, ...path] = field.split('.');
-  return textAt(side === 'before' ? entry.before : side === 'after' ? entry.after : undefined, path.join('.'));
 }
 
 /**
@@ -61,7 +55,7 @@ export function createRedactionCommands(runner: CommandRunner) {
         const ok: string[] = [];
         for (const field of new Set(fields)) {
           const problem = (code: string, reason: string) => problems.push({ name: `${seq}.${field}`, code, reason });
-          const text = textOf(entry, field);
+          const text = valueAt(entry, field);
           if (!isRedactableField(entry.objectType, field)) {
             problem('not_redactable', 'only an entry’s reason and the free text of its record are redacted');
           } else if (typeof text !== 'string' || text.length === 0) {

@@ -158,12 +158,41 @@ const keptFieldsHashesOf = (row: AuditRow): Record<string, unknown> | null => {
   return recorded && typeof recorded === 'object' ? (recorded as Record<string, unknown>) : null;
 };
 
-/** What a `redact` entry says of one entry it redacted: the content hash it has since, and who says so. */
+/** What a redaction leaves in place of a text (migration 0025 writes the same). */
+export const REDACTED_TEXT = '[removed: personal data]';
+
+/** What a `redact` entry says of one entry it redacted: the fields replaced, the content hash it has since, and who says so. */
 interface RedactionClaim {
   by: number;
   record: string;
+  fields: unknown;
   contentHash: unknown;
 }
+
+/** The value of an entry's `reason`, or at a path into its `before` or `after` (`after.address.street`). */
+export function valueAt(row: AuditRow, field: string): unknown {
+  if (field === 'reason') return row.reason;
+  const [side, ...path] = field.split('.');
+  let at: unknown = side === 'before' ? row.before : side === 'after' ? row.after : undefined;
+  for (const key of path)
+    at = at !== null && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[key] : undefined;
+  return at;
+}
+
+/**
+ * Whether a claim accounts for a redacted entry as it is now: made by a later entry about the same
+ * record, of an entry a redaction may change (no destroy or redact entry), every field it names
+ * holding the fixed text now, and the entry's content giving the hash it recorded.
+ */
+const accountsFor = (c: RedactionClaim, row: AuditRow, record: string, content: string) =>
+  c.by > row.seq &&
+  c.record === record &&
+  row.action !== 'destroy' &&
+  row.action !== 'redact' &&
+  Array.isArray(c.fields) &&
+  c.fields.length > 0 &&
+  c.fields.every((f) => typeof f === 'string' && valueAt(row, f) === REDACTED_TEXT) &&
+  c.contentHash === content;
 
 /**
  * Every redaction claim in the trail, by the seq of the entry redacted. Read before the walk, as a
@@ -179,9 +208,9 @@ async function redactionClaims(db: Queryable): Promise<Map<number, RedactionClai
   for (const row of rows) {
     const listed = (row.after as { redactedEntries?: unknown } | null)?.redactedEntries;
     for (const item of Array.isArray(listed) ? listed : []) {
-      const { seq, contentHash } = (item ?? {}) as { seq?: unknown; contentHash?: unknown };
+      const { seq, fields, contentHash } = (item ?? {}) as { seq?: unknown; fields?: unknown; contentHash?: unknown };
       if (typeof seq !== 'number' || !Number.isInteger(seq)) continue;
-      const claim = { by: row.seq, record: `${row.objectType}:${row.objectId}`, contentHash };
+      const claim = { by: row.seq, record: `${row.objectType}:${row.objectId}`, fields, contentHash };
       claims.set(seq, [...(claims.get(seq) ?? []), claim]);
     }
   }
@@ -208,8 +237,8 @@ function recomputed(hash: () => string): string | null {
  * blanked or edited without such an entry breaks the chain as before.
  *
  * A redaction (personal data removed, migration 0025) changes an entry's content in place of texts;
- * such an entry is accepted when a later `redact` entry about the same record lists its seq with the
- * content hash its content gives now.
+ * such an entry is accepted when a later `redact` entry about the same record lists its seq, fields
+ * that hold the redaction's fixed text now, and the content hash its content gives now.
  */
 export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise<ChainReport> {
   let prevHash = GENESIS_HASH;
@@ -221,8 +250,7 @@ export async function verifyAuditChain(db: Queryable, batchSize = 1000): Promise
   const recordOf = (row: AuditRow) => `${row.objectType}:${row.objectId}`;
   // Read again when an entry is not covered: a redaction may have committed since (a walk outside one snapshot).
   let claims = await redactionClaims(db);
-  const claimed = (row: AuditRow, content: string) =>
-    (claims.get(row.seq) ?? []).some((c) => c.by > row.seq && c.record === recordOf(row) && c.contentHash === content);
+  const claimed = (row: AuditRow, content: string) => (claims.get(row.seq) ?? []).some((c) => accountsFor(c, row, recordOf(row), content));
   const redacted = async (row: AuditRow, content: string) => {
     if (claimed(row, content)) return true;
     claims = await redactionClaims(db);

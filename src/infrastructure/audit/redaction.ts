@@ -16,7 +16,7 @@ export async function entryAt(q: Queryable, seq: number): Promise<AuditEntryRow 
 }
 
 /**
- * Puts the fixed text of a redaction in place of each named text of one entry, through the
+ * Puts the fixed text of a redaction (REDACTED_TEXT) in place of each named text of one entry, through the
  * database's one controlled path (registry_redact_entry(), migration 0025), and answers the content
  * hash the entry has since: its `redact` entry records it for the verifier.
  */

@@ -55,7 +55,7 @@ export async function licencesPastRetention(tx: Tx, cutOff: string, limit: numbe
 }
 
 /**
- * Licences deleted outright (the row is gone, the trail's last entry about them is a `delete`), not
+ * Licences deleted outright (the row is gone, the trail's last change of them is a `delete`), not
  * destroyed yet, whose period ran on or before `cutOff`: from the `validUntil` of their last state
  * (the delete entry's `before`), or, without one, from the day (UTC) they were deleted, since they
  * can no longer end. The trail is all that is left of them, so it is all retention can destroy.
@@ -74,7 +74,9 @@ export async function deletedLicencesPastRetention(tx: Tx, cutOff: string, limit
           from audit_log d
           where d.object_type = 'licence' and d.action = 'delete' and d."before" is not null
             and not exists (select 1 from licences c where c.id::text = d.object_id)
-            and not exists (select 1 from audit_log n where n.object_type = 'licence' and n.object_id = d.object_id and n.seq > d.seq)
+            -- nothing after the delete but a redaction of its entries (a destroy entry: destroyed already)
+            and not exists (select 1 from audit_log n where n.object_type = 'licence' and n.object_id = d.object_id and n.seq > d.seq
+                              and n.action <> 'redact')
         ) x
         where basis <= ${cutOff}
         order by basis, id
