@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -99,16 +99,36 @@ t.test('a lock from another pid namespace (a second container on the same volume
 
 t.test('audit:verify on a locked data folder exits 2 (could not run), not 1 (broken)', async (t) => {
   const dir = tempDir(t);
+  writeFileSync(path.join(dir, 'PG_VERSION'), '18\n'); // a database folder, as far as the command can tell before it opens it
   const release = acquireDataDirLock(dir); // held by this (live) test process
   t.teardown(release);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit-verify.ts'], {
+    cwd: ROOT,
+    env: embedded(dir),
+    encoding: 'utf8',
+  });
+  t.equal(run.status, 2, `exit code (stderr: ${run.stderr.slice(0, 300)})`);
+  t.match(run.stderr, /could not run: .*in use by another process/);
+});
+
+t.test('a command that reads the registry makes no embedded database where there is none', async (t) => {
+  const dir = path.join(tempDir(t), 'data');
+  for (const cli of ['audit-verify', 'personal-data-report']) {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', `src/cli/${cli}.ts`], { cwd: ROOT, env: embedded(dir), encoding: 'utf8' });
+    t.equal(run.status, 2, `${cli}: exit 2 (stderr: ${run.stderr.slice(0, 300)})`);
+    t.match(run.stderr, /could not run: there is no embedded database in DATA_DIR/, cli);
+    t.notOk(existsSync(dir), `${cli}: no folder made`);
+  }
+});
+
+/** The environment of a command on the embedded database in `dir`. */
+function embedded(dir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent' };
   delete env.DATABASE_URL;
   delete env.DATABASE_READ_URL;
   delete env.DATABASE_MIGRATION_URL;
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/audit-verify.ts'], { cwd: ROOT, env, encoding: 'utf8' });
-  t.equal(run.status, 2, `exit code (stderr: ${run.stderr.slice(0, 300)})`);
-  t.match(run.stderr, /could not run: .*in use by another process/);
-});
+  return env;
+}
 
 t.test('a takeover left half done by a process that died does not block the folder', async (t) => {
   const dir = tempDir(t);
