@@ -4,8 +4,8 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import { type Database, openDatabase, prepareDatabase } from '../infrastructure/db/client.js';
 
-/** Why the configured database holds no registry to read, or null when it does. */
-async function noRegistry(config: Config, open: () => Promise<Database>): Promise<{ reason: string } | { database: Database }> {
+/** The configured database, opened, when it holds a registry; else why not (and nothing is left open or made). */
+async function openRegistry(config: Config, open: () => Promise<Database>): Promise<{ reason: string } | { database: Database }> {
   // Opening an embedded database in a folder that is not there would make an empty one.
   if (!config.DATABASE_URL && !existsSync(path.join(config.DATA_DIR, 'PG_VERSION'))) {
     return { reason: `there is no embedded database in DATA_DIR (${path.resolve(config.DATA_DIR)})` };
@@ -45,7 +45,7 @@ export async function runOnDatabase(
       database = await openDatabase(loaded);
       await prepareDatabase(database, loaded.DATABASE_MIGRATION_URL);
     } else {
-      const found = await noRegistry(loaded, () => openDatabase(loaded));
+      const found = await openRegistry(loaded, () => openDatabase(loaded));
       if ('reason' in found) throw new Error(found.reason);
       database = found.database;
     }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { servicesFor } from '../app.js';
 import type { RedactionRequest } from '../application/commands/redaction.js';
 import { type RequestContext, systemContext } from '../application/context.js';
-import { findStoredPersonalData, type StoredPersonalData } from '../application/queries/stored-personal-data.js';
+import { findStoredPersonalData } from '../application/queries/stored-personal-data.js';
 import { type Config, loadConfig } from '../config.js';
 import { DomainError, RuleViolation } from '../domain/errors.js';
 import { personalDataIn } from '../domain/personal-data.js';
@@ -34,28 +34,32 @@ export async function runPersonalDataRedact(
   options: RedactOptions,
   write: (line: string) => void,
 ): Promise<number> {
-  const findings: StoredPersonalData[] = [];
-  await findStoredPersonalData(database.db, (f) => findings.push(f));
-  const inRecords = new Set(findings.flatMap((f) => (f.in === 'record' ? [`${f.objectType}:${f.objectId}:${f.field}`] : [])));
+  // The report hands over every record's findings before any entry's: an entry's text the record
+  // still holds is known to be left by the time the entry comes.
+  const inRecords = new Set<string>();
   const bySeq = new Map<number, string[]>();
   let left = 0;
-  for (const f of findings) {
+  const leave = (line: object) => {
+    left += 1;
+    write(`${JSON.stringify(line)}\n`);
+  };
+  await findStoredPersonalData(database.db, (f) => {
     if (f.in === 'record') {
-      left += 1;
+      inRecords.add(`${f.objectType}:${f.objectId}:${f.field}`);
       const how = f.deleted ? 'a deleted record (tombstone) keeps it: not redacted' : 'mend the record (PATCH)';
-      write(`${JSON.stringify({ left: 'record', objectType: f.objectType, objectId: f.objectId, field: f.field, found: f.found, how })}\n`);
-      continue;
+      leave({ left: 'record', objectType: f.objectType, objectId: f.objectId, field: f.field, found: f.found, how });
+    } else if (f.field !== 'reason' && inRecords.has(`${f.objectType}:${f.objectId}:${f.field.replace(/^(before|after)\./, '')}`)) {
+      leave({
+        left: 'audit-entry',
+        seq: f.seq,
+        field: f.field,
+        found: f.found,
+        how: 'the record holds personal data here too: mend it first',
+      });
+    } else {
+      bySeq.set(f.seq, [...(bySeq.get(f.seq) ?? []), f.field]);
     }
-    const recordField = f.field.replace(/^(before|after)\./, '');
-    if (f.field !== 'reason' && inRecords.has(`${f.objectType}:${f.objectId}:${recordField}`)) {
-      left += 1;
-      write(
-        `${JSON.stringify({ left: 'audit-entry', seq: f.seq, field: f.field, found: f.found, how: 'the record holds personal data here too: mend it first' })}\n`,
-      );
-      continue;
-    }
-    bySeq.set(f.seq, [...(bySeq.get(f.seq) ?? []), f.field]);
-  }
+  });
   const requests: RedactionRequest[] = [...bySeq].map(([seq, fields]) => ({ seq, fields }));
   if (!options.apply) {
     for (const r of requests) write(`${JSON.stringify({ wouldRedact: r.seq, fields: r.fields })}\n`);

@@ -3,7 +3,7 @@ import { type InvalidParam, RuleViolation } from '../../domain/errors.js';
 import { isRedactableField, personalDataIn } from '../../domain/personal-data.js';
 import { valueAt } from '../../infrastructure/audit/chain.js';
 import { type AuditEntryRow, entryAt, redactEntry } from '../../infrastructure/audit/redaction.js';
-import { storedTextOf, TEXT_SOURCES, type TextSourceName } from '../../infrastructure/repositories/stored-text.js';
+import { type StoredText, storedTextOf, TEXT_SOURCES, type TextSourceName } from '../../infrastructure/repositories/stored-text.js';
 import type { RequestContext } from '../context.js';
 import type { Change, CommandRunner } from './run.js';
 
@@ -39,6 +39,14 @@ export function createRedactionCommands(runner: CommandRunner) {
     return runner.run(ctx, async (tx) => {
       const problems: InvalidParam[] = [];
       const accepted: { entry: AuditEntryRow; fields: string[] }[] = [];
+      // The text each record holds now, read once per record however many of its entries are named.
+      const records = new Map<string, Promise<StoredText | null>>();
+      const recordOf = (entry: AuditEntryRow) => {
+        const kind = TEXT_SOURCES.includes(entry.objectType as TextSourceName) ? (entry.objectType as TextSourceName) : null;
+        const key = `${entry.objectType}:${entry.objectId}`;
+        if (!records.has(key)) records.set(key, kind ? storedTextOf(tx, kind, entry.objectId) : Promise.resolve(null));
+        return records.get(key) as Promise<StoredText | null>;
+      };
       for (const { seq, fields } of requests) {
         const entry = await entryAt(tx, seq);
         if (!entry) {
@@ -50,8 +58,7 @@ export function createRedactionCommands(runner: CommandRunner) {
           problems.push({ name: `${seq}`, code: 'not_redactable', reason: `${why} is not redacted` });
           continue;
         }
-        const kind = TEXT_SOURCES.includes(entry.objectType as TextSourceName) ? (entry.objectType as TextSourceName) : null;
-        const record = kind ? await storedTextOf(tx, kind, entry.objectId) : null;
+        const record = await recordOf(entry);
         const ok: string[] = [];
         for (const field of new Set(fields)) {
           const problem = (code: string, reason: string) => problems.push({ name: `${seq}.${field}`, code, reason });
