@@ -88,7 +88,7 @@ const envSchema = z.object({
   /** Default: what the quick start serves, http://127.0.0.1:PORT/v1 (so the docs page's "Try it out" reaches it). */
   PUBLIC_BASE_URL: z.string().url().regex(/\/v1$/, 'must end in /v1').optional(),
   BODY_LIMIT_BYTES: wholeNumber(1024, 10_485_760).default(1_048_576),
-  /** How long a request, headers and body, may take to arrive (then 408 and the connection closes); imports too. */
+  /** How long a whole request, headers and body, may take to arrive (then 408 and the connection closes); imports too. The headers alone get at most 60 s. */
   REQUEST_TIMEOUT_MS: wholeNumber(1000, 3_600_000).default(300_000),
   RATE_LIMIT_PER_MINUTE: wholeNumber(0, 1_000_000).default(600),
   IDEMPOTENCY_TTL_HOURS: wholeNumber(1, 24 * 30).default(24),
