@@ -26,9 +26,9 @@ const messageOf = (err: unknown): string => {
 };
 
 /**
- * A command line's run on the configured database: opens it (and migrates it first when `migrate`;
- * else it must hold a registry already: an embedded one is never made where there is none), runs
- * `work` and exits with the code it returns. A configuration it cannot load or a database it cannot
+ * A command line's run on the configured database: opens it (it must hold a registry already: an
+ * embedded one is never made where there is none), migrates it first when `migrate` (a command that
+ * needs the newest functions), runs `work` and exits with the code it returns. A configuration it cannot load or a database it cannot
  * open (a data folder a running service holds, an unreachable server) is exit 2, "could not run", in
  * one line naming `name` and the database's own message; the database is closed in every case.
  */
@@ -41,14 +41,10 @@ export async function runOnDatabase(
   let database: Database | undefined;
   try {
     const loaded = config();
-    if (migrate) {
-      database = await openDatabase(loaded);
-      await prepareDatabase(database, loaded.DATABASE_MIGRATION_URL);
-    } else {
-      const found = await openRegistry(loaded, () => openDatabase(loaded));
-      if ('reason' in found) throw new Error(found.reason);
-      database = found.database;
-    }
+    const found = await openRegistry(loaded, () => openDatabase(loaded));
+    if ('reason' in found) throw new Error(found.reason);
+    database = found.database;
+    if (migrate) await prepareDatabase(database, loaded.DATABASE_MIGRATION_URL);
     process.exitCode = await work(database, loaded);
   } catch (err) {
     process.stderr.write(`${name} could not run: ${messageOf(err)}\n`);

@@ -111,10 +111,19 @@ t.test('audit:verify on a locked data folder exits 2 (could not run), not 1 (bro
   t.match(run.stderr, /could not run: .*in use by another process/);
 });
 
-t.test('a command that reads the registry makes no embedded database where there is none', async (t) => {
+t.test('a command on the registry makes no embedded database where there is none', async (t) => {
   const dir = path.join(tempDir(t), 'data');
-  for (const cli of ['audit-verify', 'personal-data-report']) {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', `src/cli/${cli}.ts`], { cwd: ROOT, env: embedded(dir), encoding: 'utf8' });
+  const commands = [
+    { cli: 'audit-verify', args: [] },
+    { cli: 'personal-data-report', args: [] },
+    { cli: 'personal-data-redact', args: ['--by', 'fg', '--reason', 'AVG', '--apply'] }, // it migrates: a registry first
+  ];
+  for (const { cli, args } of commands) {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', `src/cli/${cli}.ts`, ...args], {
+      cwd: ROOT,
+      env: embedded(dir),
+      encoding: 'utf8',
+    });
     t.equal(run.status, 2, `${cli}: exit 2 (stderr: ${run.stderr.slice(0, 300)})`);
     t.match(run.stderr, /could not run: there is no embedded database in DATA_DIR/, cli);
     t.notOk(existsSync(dir), `${cli}: no folder made`);
