@@ -48,6 +48,8 @@ export async function runPersonalDataRedact(
       inRecords.add(`${f.objectType}:${f.objectId}:${f.field}`);
       const how = f.deleted ? 'a deleted record (tombstone) keeps it: not redacted' : 'mend the record (PATCH)';
       leave({ left: 'record', objectType: f.objectType, objectId: f.objectId, field: f.field, found: f.found, how });
+    } else if (f.notRedactable) {
+      leave({ left: 'audit-entry', seq: f.seq, field: f.field, found: f.found, how: f.notRedactable });
     } else if (f.field !== 'reason' && inRecords.has(`${f.objectType}:${f.objectId}:${f.field.replace(/^(before|after)\./, '')}`)) {
       leave({
         left: 'audit-entry',

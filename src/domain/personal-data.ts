@@ -140,3 +140,14 @@ export function isRedactableField(objectType: string, field: string): boolean {
   const fields: readonly string[] = FREE_TEXT_FIELDS[objectType as FreeTextObjectType] ?? [];
   return (side === 'before' || side === 'after') && fields.includes(path.join('.'));
 }
+
+/**
+ * Why no field of an audit entry may be redacted, or null when its fields may be: an entry of chain
+ * format 1 (its hash covers its content, so a changed text breaks the chain for good), a destruction
+ * (its content is already blanked) and a redaction (it names entries, it keeps no text of a record).
+ */
+export function whyEntryNotRedactable(entry: { action: string; hasContentHash: boolean }): string | null {
+  if (!entry.hasContentHash) return 'an entry of chain format 1 (its hash covers its content) is not redacted';
+  if (entry.action === 'destroy' || entry.action === 'redact') return `a ${entry.action} entry is not redacted`;
+  return null;
+}

@@ -9,7 +9,7 @@ import { RuleViolation } from '../../src/domain/errors.js';
 import type { EnforcementActionInput, EstablishmentInput } from '../../src/domain/records.js';
 import { retentionRules } from '../../src/domain/retention.js';
 import { auditLog } from '../../src/infrastructure/db/schema.js';
-import { asSuperuser, forgedRedaction } from '../support/audit.js';
+import { asSuperuser, forgedRedaction, rechain } from '../support/audit.js';
 import { build, json, sample, testConfig } from '../support/helper.js';
 
 /**
@@ -258,6 +258,14 @@ t.test('redaction removes personal data from audit entries and the chain still v
   await commands.licences.remove(as('ingetrokken, zie 06-12345678'), estId, licenceId, 1);
   const [, licenceDeleted] = await entries(licenceId);
   await commands.redaction.redact(systemContext('AVG: verzoek FG 2026-14'), [{ seq: licenceDeleted?.seq ?? 0, fields: ['reason'] }]);
+  const establishmentTrail = json<{ items: { action: string; objectId: string; after: unknown }[] }>(
+    await app.inject({ url: `/v1/establishments/${estId}/audit-trail?pageSize=100`, headers: officer.auth }),
+  );
+  t.match(
+    establishmentTrail.items.filter((i) => i.objectId === licenceId).map((i) => i.action),
+    ['create', 'delete', 'redact'],
+    'a licence’s redaction shows in its establishment’s trail, the only trail an officer reads it in',
+  );
   const destroyed = await commands.retention.destroyPastRetention(
     systemContext('retention test'),
     retentionRules({ licenceYears: 10, selectionList: 'Selectielijst gemeenten 2020 (test)' }),
@@ -324,4 +332,48 @@ t.test('redaction removes personal data from audit entries and the chain still v
     { ok: false, firstBrokenSeq: created.seq, problem: /content does not match its content hash/ },
     'a forged redaction of a name',
   );
+});
+
+t.test('an entry of chain format 1 is reported as not redactable and left, and the rest is redacted', async (t) => {
+  const { services, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const { commands } = services;
+  const as = (reason: string) =>
+    clientContext({ clientId: officer.id, name: 'officer', role: 'officer', municipalityCode: 'GM0363' }, { requestId: null, reason });
+  const older = madeBy(await commands.establishments.create(as('tip van anna@example.nl'), sample.establishment() as EstablishmentInput));
+  await rechain(database, () => true); // everything so far written before migration 0008
+  const newer = madeBy(await commands.establishments.create(as('melding, zie 06-12345678'), sample.establishment() as EstablishmentInput));
+  const seqOf = async (objectId: string) =>
+    (await asSuperuser<{ seq: number }>(database, `select seq::int from audit_log where object_id = '${objectId}' order by seq`))[0]?.seq;
+  const [olderSeq, newerSeq] = [await seqOf(older.id), await seqOf(newer.id)];
+
+  const lines: string[] = [];
+  t.equal(await runPersonalDataReport(database, (l) => lines.push(l)), 1);
+  const findings = lines.filter((l) => l.startsWith('{"in"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.match(findings, [
+    { in: 'audit-entry', seq: olderSeq, field: 'reason', notRedactable: /chain format 1/ },
+    { in: 'audit-entry', seq: newerSeq, field: 'reason' },
+  ]);
+  t.notOk('notRedactable' in (findings[1] ?? {}), 'a redactable entry’s finding says nothing of it');
+
+  const out: string[] = [];
+  const code = await runPersonalDataRedact(
+    database,
+    testConfig(),
+    { by: 'fg.devries', reason: 'AVG: verzoek FG 2026-14', apply: true },
+    (l) => out.push(l),
+  );
+  const text = out.join('');
+  t.equal(code, 1, `a finding is left, so exit 1: ${text}`);
+  t.match(text, new RegExp(`"left":"audit-entry","seq":${olderSeq},"field":"reason".*chain format 1`));
+  t.match(text, /^redacted 1 audit entry; 1 finding left$/m, 'the format-2 entry is redacted all the same');
+  const reasons = await asSuperuser<{ seq: number; reason: string }>(
+    database,
+    `select seq::int, reason from audit_log where seq in (${olderSeq}, ${newerSeq}) order by seq`,
+  );
+  t.same(
+    reasons.map((r) => r.reason),
+    ['tip van anna@example.nl', '[removed: personal data]'],
+  );
+  t.match(await services.queries.auditTrail.verify(systemContext('test')), { ok: true }, 'the chain verifies');
 });

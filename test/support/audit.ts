@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Test } from 'tap';
 import { runAuditVerify } from '../../src/cli/audit-verify.js';
-import { chainHash, contentHash, keptFieldsHash } from '../../src/infrastructure/audit/chain.js';
+import { chainHash, contentHash, entryHashV1, GENESIS_HASH, keptFieldsHash } from '../../src/infrastructure/audit/chain.js';
 import type { Database, Db } from '../../src/infrastructure/db/client.js';
-import type { auditLog } from '../../src/infrastructure/db/schema.js';
+import { auditLog } from '../../src/infrastructure/db/schema.js';
 
 type AuditRow = typeof auditLog.$inferSelect;
 
@@ -20,6 +20,27 @@ export async function asSuperuser<T = Record<string, unknown>>(database: Databas
     throw err.cause instanceof Error ? err.cause : err; // the database's own message, not drizzle's wrapper
   });
   return ((result as unknown as { rows: T[] }).rows ?? []) as T[];
+}
+
+/**
+ * Rewrites the chain as if the entries `formatOne` picks had been written before migration 0008 (no
+ * content hash; the hash covers the content), re-linking every later entry. The append-only trigger
+ * is on again afterwards.
+ */
+export async function rechain(database: Database & { owner: Db }, formatOne: (seq: number) => boolean) {
+  const rows = await database.owner.select().from(auditLog).orderBy(asc(auditLog.seq));
+  let prevHash = GENESIS_HASH;
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  for (const row of rows) {
+    const v1 = formatOne(row.seq);
+    const hash = v1 ? entryHashV1({ ...row, prevHash }) : chainHash(row.seq, prevHash, contentHash(row));
+    await database.owner
+      .update(auditLog)
+      .set({ prevHash, hash, contentHash: v1 ? null : contentHash(row) })
+      .where(eq(auditLog.seq, row.seq));
+    prevHash = hash;
+  }
+  await asSuperuser(database, 'alter table audit_log enable trigger audit_log_append_only');
 }
 
 /** A pino destination that keeps every line, for asserting on the service log. */

@@ -1,6 +1,6 @@
 import type { AuditObjectType } from '../../domain/codes.js';
 import { type InvalidParam, RuleViolation } from '../../domain/errors.js';
-import { isRedactableField, personalDataIn } from '../../domain/personal-data.js';
+import { isRedactableField, personalDataIn, whyEntryNotRedactable } from '../../domain/personal-data.js';
 import { valueAt } from '../../infrastructure/audit/chain.js';
 import { type AuditEntryRow, entryAt, redactEntry } from '../../infrastructure/audit/redaction.js';
 import { type StoredText, storedTextOf, TEXT_SOURCES, type TextSourceName } from '../../infrastructure/repositories/stored-text.js';
@@ -34,6 +34,12 @@ export interface RedactedEntry {
  * mended first (a PATCH), so that the entry of its current version keeps matching it. All or nothing,
  * in one transaction: a RuleViolation lists every field that cannot be redacted, and nothing changes.
  */
+/** `{establishmentId}` when the entry's record names the establishment it is under (a licence, an action). */
+function establishmentOf(entry: AuditEntryRow): { establishmentId?: string } {
+  const id = valueAt(entry, 'after.establishmentId') ?? valueAt(entry, 'before.establishmentId');
+  return typeof id === 'string' ? { establishmentId: id } : {};
+}
+
 export function createRedactionCommands(runner: CommandRunner) {
   function redact(ctx: RequestContext, requests: readonly RedactionRequest[]): Promise<RedactedEntry[]> {
     return runner.run(ctx, async (tx) => {
@@ -53,9 +59,9 @@ export function createRedactionCommands(runner: CommandRunner) {
           problems.push({ name: `${seq}`, code: 'not_found', reason: 'there is no audit entry with this seq' });
           continue;
         }
-        if (entry.contentHash === null || entry.action === 'destroy' || entry.action === 'redact') {
-          const why = entry.contentHash === null ? 'an entry of chain format 1 (its hash covers its content)' : `a ${entry.action} entry`;
-          problems.push({ name: `${seq}`, code: 'not_redactable', reason: `${why} is not redacted` });
+        const why = whyEntryNotRedactable({ action: entry.action, hasContentHash: entry.contentHash !== null });
+        if (why) {
+          problems.push({ name: `${seq}`, code: 'not_redactable', reason: why });
           continue;
         }
         const record = await recordOf(entry);
@@ -95,7 +101,9 @@ export function createRedactionCommands(runner: CommandRunner) {
         objectId: entry.objectId,
         municipalityCode: entry.municipalityCode,
         before: null,
-        after: { redactedEntries: items },
+        // The establishment a licence or an action is under, as a destruction names it: a licence's
+        // redaction then shows in its establishment's trail (repositories/audit-trail.ts).
+        after: { ...establishmentOf(entry), redactedEntries: items },
       }));
       return { value: redacted, changes };
     });

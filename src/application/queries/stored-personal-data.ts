@@ -1,4 +1,4 @@
-import { type PersonalDataKind, personalDataInRecord, personalDataInTexts } from '../../domain/personal-data.js';
+import { type PersonalDataKind, personalDataInRecord, personalDataInTexts, whyEntryNotRedactable } from '../../domain/personal-data.js';
 import type { Db } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
 import { entryTextPage, storedTextPage, TEXT_SOURCES } from '../../infrastructure/repositories/stored-text.js';
@@ -27,6 +27,8 @@ export type StoredPersonalData =
       /** `reason`, or the field in the record the entry keeps: `before.address.street`, `after.legalBasis`. */
       field: string;
       found: PersonalDataKind;
+      /** Only on an entry whose text `personal-data:redact` cannot remove: why (an entry of chain format 1). */
+      notRedactable?: string;
     };
 
 export interface StoredPersonalDataSummary {
@@ -66,13 +68,14 @@ export async function findStoredPersonalData(
 
   for (let afterSeq = 0; ; ) {
     const page = await read((tx) => entryTextPage(tx, afterSeq, pageSize));
-    for (const { before, after, reason, ...entry } of page) {
+    for (const { before, after, reason, action, hasContentHash, ...entry } of page) {
+      const why = whyEntryNotRedactable({ action, hasContentHash });
       const findings = [
         ...personalDataInTexts({ reason }),
         ...personalDataInRecord(entry.objectType, before).map((f) => ({ ...f, field: `before.${f.field}` })),
         ...personalDataInRecord(entry.objectType, after).map((f) => ({ ...f, field: `after.${f.field}` })),
       ];
-      for (const finding of findings) report({ in: 'audit-entry', ...entry, ...finding });
+      for (const finding of findings) report({ in: 'audit-entry', ...entry, ...finding, ...(why ? { notRedactable: why } : {}) });
       if (findings.length > 0) summary.entriesWithPersonalData += 1;
     }
     summary.entriesRead += page.length;

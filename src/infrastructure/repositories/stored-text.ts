@@ -122,6 +122,9 @@ export interface EntryText {
   objectType: string;
   objectId: string;
   municipalityCode: string | null;
+  action: string;
+  /** False for an entry of chain format 1 (before migration 0008), whose hash covers its content. */
+  hasContentHash: boolean;
   reason: string | null;
   before: unknown;
   after: unknown;
@@ -135,6 +138,8 @@ export function entryTextPage(q: Queryable, afterSeq: number, limit: number): Pr
       objectType: auditLog.objectType,
       objectId: auditLog.objectId,
       municipalityCode: auditLog.municipalityCode,
+      action: auditLog.action,
+      hasContentHash: sql<boolean>`${auditLog.contentHash} is not null`,
       reason: auditLog.reason,
       before: auditLog.before,
       after: auditLog.after,
