@@ -5,12 +5,15 @@ import type { AuditObjectType } from './codes.js';
  * (a name, a legal basis, a statement, an audit reason, a description) is refused when it holds what
  * points to a person beyond reasonable doubt:
  *
- * - an e-mail address, also spaced or spelled out (`anna @ example.nl`, `anna [at] example [dot] nl`);
+ * - an e-mail address, also spaced or spelled out (`anna @ example.nl`, `anna [at] example [dot] nl`,
+ *   `anna(@)example.nl`, `anna@ziggo. nl`);
  * - a Dutch mobile number (06, +31 6, 0031 6) in any common spelling (`06-12345678`, `06 12 34 56 78`,
- *   `+31 (0)6 1234 5678`), the number a sex worker is reached on; landline numbers are left alone,
- *   as they are mostly offices' and cannot be told from references such as `0363-123456`;
+ *   `+31 (0)6 1234 5678`, `tel06-12345678`, two joined by a slash), the number a sex worker is reached
+ *   on; landline numbers are left alone, as they are mostly offices' and cannot be told from
+ *   references such as `0363-123456`;
  * - a BSN: nine digits that pass the elfproef, when the text names it (`BSN`, `burgerservicenummer`,
- *   `sofinummer`) or writes it as BSNs are written (`123.456.782`, `1234.56.782`). A bare nine-digit
+ *   `sofinummer`; nine digits in a row of groups: `BSN 123456782 2 personen`) or writes it as BSNs are
+ *   written (`123.456.782`, `1234.56.782`). A bare nine-digit
  *   number is left alone: one in eleven case numbers (`202306781/1/A3` of the Raad van State) passes
  *   the elfproef by chance; so is an eight-digit one, which a KvK number is.
  *
@@ -26,18 +29,27 @@ const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 // Each pattern may start only where its run starts (the lookbehinds), so a long text is read once,
 // not once from every position (a quadratic read of a 100,000-character text took 12 s; test/unit/personal-data.test.ts).
 const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
-const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*at?\s*[\])}])\s*/giu;
+const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*(?:at?|@)\s*[\])}])\s*/giu;
 const SPELLED_DOT = /(?<!\s)\s*[[({]\s*(?:dot|punt)\s*[\])}]\s*/giu;
+/** A dot with spaces around it before a common top-level domain (`anna@ziggo. nl`, `anna@example .nl`). */
+const SPACED_DOT = /(?<!\s)(?:\s+\.\s*|\.\s+)(?=(?:nl|com|net|org|eu|be|info)(?![\p{L}\p{N}]))/giu;
 
 /** What may stand between the digits of a phone number: spaces, dots, slashes, hyphens, dashes, brackets. */
 const SEP = '[\\s./()\\u2010-\\u2014-]';
+/** Words a number may be written right after (`tel06-12345678`, `T+31612345678`); after any other letter it is part of an identifier. */
+const PHONE_WORD = '(?:tel|mob|mobiel|gsm|sms|app|nr|t|m)';
+/** Where another mobile number starts, after a slash (`06-12345678/06-87654321`). */
+const MOBILE_START = `${SEP}{0,2}(?:0${SEP}{0,3}6|\\+|00)`;
 /**
- * 06 and eight digits, or +31/0031 6 and eight digits, with separators anywhere; not a piece of a
- * longer number or of a date (`12-06-2024 10.00` is no phone number: 06 follows a digit and a dash).
+ * 06 and eight digits, or +31/0031 6 (or 06) and eight digits, with separators anywhere; not a piece
+ * of a longer number or of a date (`12-06-2024 10.00` is no phone number: 06 follows a digit and a
+ * dash), but one of two numbers joined by a slash is.
  */
 const MOBILE = new RegExp(
-  `(?<![\\p{L}\\p{N}])(?<!\\d[./\\u2010-\\u2014-])(?:(?:\\+|00)${SEP}?31${SEP}{0,3}(?:\\(0\\)${SEP}{0,2})?|0)6(?:${SEP}{0,3}\\d){8}(?![./\\u2010-\\u2014-]?\\d)`,
-  'u',
+  `(?:(?<![\\p{L}\\p{N}])|(?<=(?<!\\p{L})${PHONE_WORD}))(?<!\\d[./\\u2010-\\u2014-])` +
+    `(?:(?:\\+|00)${SEP}?31${SEP}{0,3}(?:(?:\\(0\\)|0)${SEP}{0,2})?|0)6(?:${SEP}{0,3}\\d){8}` +
+    `(?!(?:[.\\u2010-\\u2014-]|/(?!${MOBILE_START}))?\\d)`,
+  'iu',
 );
 
 /**
@@ -45,12 +57,19 @@ const MOBILE = new RegExp(
  * looked for, so that `06-12-2024 10:00` is no mobile number and no BSN. A run that goes on
  * (`06-12-34-56-78`) is no date.
  */
-const DATE = /(?<!\p{N}[-/.]?)(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?![-/.]?\p{N})/gu;
+const DATE =
+  /(?<!\p{N}[-/.]?)(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{1,2} ?[-/.] ?\d{1,2} ?[-/.] ?(?:19|20)\d\d|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?![-/.]?\p{N})/gu;
 
-/** Words that name a BSN: BSN, b.s.n., burgerservicenummer (-nr), sofinummer (sofi-nummer, sofinr). */
-const BSN_NAMED = /(?<!\p{L})(?:bsn|b\.s\.n\.?|burgerservicen(?:umme)?r|sofi-?n(?:umme)?r)(?!\p{L})/iu;
-/** Digits in groups joined by one space, dot or hyphen (a word may stand right before them: `bsn123456782`). */
-const DIGIT_RUN = /(?<!\p{N})\d+(?:[ .-]\d+)*(?![.-]?\p{N})/gu;
+/**
+ * Words that name a BSN: BSN (BSN-nummer, BSNnr), b.s.n., burgerservicenummer (burger service nummer,
+ * -nr), sofinummer (sofi-nummer, sofi nummer, sofinr).
+ */
+const BSN_NAMED = /(?<!\p{L})(?:bsn(?:-?n(?:umme)?r)?|b\.s\.n\.?|burger[- ]?service[- ]?n(?:umme)?r|sofi[- ]?n(?:umme)?r)(?!\p{L})/iu;
+/**
+ * Digits in groups joined by up to two spaces, or a dot or hyphen with a space either side (a word may
+ * stand right before them: `bsn123456782`).
+ */
+const DIGIT_RUN = /(?<!\p{N})\d+(?:(?: ?[.-] ?| {1,2})\d+)*(?![.-]?\p{N})/gu;
 /**
  * The two ways a BSN is written with dots: 123.456.782 and 1234.56.782 (as on a passport); not a
  * year, month and number (`2024.01.005`, a reference).
@@ -60,6 +79,20 @@ const BSN_WRITTEN =
 
 /** Whether a run of digit groups is, as a whole, nine digits that pass the elfproef. */
 const isBsn = (run: string) => passesElfproef(run.replace(/[ .-]/g, ''));
+
+/**
+ * Whether some groups in a row of a run of digit groups are nine digits that pass the elfproef: where
+ * the text names a BSN, `123456782 2 personen` and `123 456 782 2` hold one.
+ */
+function holdsBsn(run: string): boolean {
+  const groups = run.split(/[ .-]+/);
+  for (let first = 0; first < groups.length; first++) {
+    let digits = '';
+    for (let last = first; last < groups.length && digits.length < 9; last++) digits += groups[last];
+    if (digits.length === 9 && passesElfproef(digits)) return true;
+  }
+  return false;
+}
 
 /** The BSN's check (elfproef): 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11, and not all zeros. */
 function passesElfproef(nineDigits: string): boolean {
@@ -72,11 +105,11 @@ function passesElfproef(nineDigits: string): boolean {
 /** What in `text` looks like personal data, the first kind found, or null. */
 export function personalDataIn(text: string): PersonalDataKind | null {
   const plain = text.normalize('NFKC').replace(INVISIBLE, '');
-  if (EMAIL.test(plain.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.'))) return 'an e-mail address';
+  if (EMAIL.test(plain.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.').replace(SPACED_DOT, '.'))) return 'an e-mail address';
   const undated = plain.replace(DATE, '#');
   if (MOBILE.test(undated)) return 'a phone number';
-  const candidates = BSN_NAMED.test(undated) ? undated.matchAll(DIGIT_RUN) : undated.matchAll(BSN_WRITTEN);
-  if ([...candidates].some(([digits]) => isBsn(digits))) return 'a BSN';
+  if ([...undated.matchAll(BSN_WRITTEN)].some(([digits]) => isBsn(digits))) return 'a BSN';
+  if (BSN_NAMED.test(undated) && [...undated.matchAll(DIGIT_RUN)].some(([run]) => holdsBsn(run))) return 'a BSN';
   return null;
 }
 

@@ -17,6 +17,10 @@ t.test('e-mail addresses, mobile numbers and BSNs are found in free text, howeve
     ['anna (at) example (dot) nl', 'an e-mail address'],
     ['anna＠example.nl', 'an e-mail address'], // a full-width @
     ['anna.devries(a)gmail.com', 'an e-mail address'],
+    ['anna(@)example.nl', 'an e-mail address'],
+    ['anna[@]example.nl', 'an e-mail address'],
+    ['anna@ziggo. nl', 'an e-mail address'],
+    ['anna @ ziggo .nl', 'an e-mail address'],
     ['Bel 0612345678', 'a phone number'],
     ['tel. 06-12345678 (avond)', 'a phone number'],
     ['06 12 34 56 78', 'a phone number'],
@@ -35,6 +39,15 @@ t.test('e-mail addresses, mobile numbers and BSNs are found in free text, howeve
     ['06\u00a012345678', 'a phone number'], // a no-break space, as pasted from a word processor
     ['06\u200b12345678', 'a phone number'], // a zero-width space
     ['０６-１２３４５６７８', 'a phone number'], // full-width digits
+    ['06-12345678/06-87654321', 'a phone number'], // two numbers joined by a slash
+    ['0612345678/0687654321', 'a phone number'],
+    ['+31-06-12345678', 'a phone number'], // the country code and the 0 as well
+    ['0031-06-12345678', 'a phone number'],
+    ['+31.06.12345678', 'a phone number'],
+    ['tel06-12345678', 'a phone number'], // a word that names a number, written against it
+    ['T06-12345678', 'a phone number'],
+    ['mob06 12345678', 'a phone number'],
+    ['tel+31612345678', 'a phone number'],
     ['BSN 111222333', 'a BSN'],
     ['bsn: 123456782.', 'a BSN'],
     ['BSN 11 12 22 333', 'a BSN'],
@@ -44,6 +57,16 @@ t.test('e-mail addresses, mobile numbers and BSNs are found in free text, howeve
     ['BSN1234.56.782', 'a BSN'],
     ['sofinr 123456782', 'a BSN'],
     ['sofinummer 1234.56.782', 'a BSN'],
+    ['BSN 123456782 2 personen aangetroffen', 'a BSN'], // a number after it, one space on
+    ['bsn: 123456782 3', 'a BSN'],
+    ['BSN: 123.456.782 2 personen', 'a BSN'],
+    ['identiteit: 123.456.782 2 personen', 'a BSN'],
+    ['bsn 123  456  782', 'a BSN'],
+    ['bsn 123 - 456 - 782', 'a BSN'],
+    ['burger service nummer 123456782', 'a BSN'],
+    ['BSNnummer 123456782', 'a BSN'],
+    ['BSN-nr 123456782', 'a BSN'],
+    ['sofi nummer 123456782', 'a BSN'],
     ['123.456.782', 'a BSN'],
     ['zie 1234.56.782', 'a BSN'],
   ];
@@ -88,13 +111,20 @@ t.test('legal references, dates, times, amounts, case numbers and offices’ num
     'team@', // no address
     '+32 6 1234 5678', // not a Dutch number
     'Herhaalde overtreding; zie voornemen 2023/17',
+    '06 - 12 - 2024 10:00', // a date written with spaces, then a time
+    'IBAN NL02RABO0612345678', // a letter against it: part of an identifier
+    'kenmerk AB0612345678',
+    'zaak 2024/06/12345678',
+    '06-12345678/9', // a slash and a digit: one longer reference
+    'Zie gemeente. nl beleid', // a spaced dot, but no address
+    'via @politie. De rest',
   ];
   for (const text of clean) t.equal(personalDataIn(text), null, JSON.stringify(text));
 });
 
 // A hang guard, not a speed target: each pattern is tried only where its run starts, so a long text is
-// read once. Read from every position, these ten texts took 12 to 19 s each (6 December 2026); now
-// milliseconds. The subtest's timeout is twenty seconds for all ten together.
+// read once. Read from every position, the first ten of these texts took 12 to 19 s each (6 December
+// 2026); now milliseconds. The subtest's timeout is twenty seconds for all of them together.
 t.test('a long text is judged in one reading, whatever it repeats', { timeout: 20_000 }, async (t) => {
   const n = 100_000;
   const texts: Record<string, [string, string | null]> = {
@@ -108,6 +138,10 @@ t.test('a long text is judged in one reading, whatever it repeats', { timeout: 2
     'country codes': ['+31 '.repeat(n / 4), null],
     'spelled at-signs': [' [at] '.repeat(n / 6), null],
     'a named BSN and its groups': [`bsn ${'12.'.repeat(n / 3)}`, null],
+    'a named BSN and groups in spaces': [`bsn ${'1 - '.repeat(n / 4)}`, null],
+    'numbers joined by slashes': ['06/'.repeat(n / 3), 'a phone number'], // 06/06/06/06/06 is 06 and eight digits
+    'words that name a number': ['tel'.repeat(n / 3), null],
+    'spaced dots': [`a@${'a . '.repeat(n / 4)}`, null],
   };
   for (const [what, [text, kind]] of Object.entries(texts)) t.equal(personalDataIn(text), kind, what);
 });
