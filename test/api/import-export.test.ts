@@ -1,10 +1,11 @@
+import http from 'node:http';
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { clientContext } from '../../src/application/context.js';
 import { createExporter } from '../../src/application/transfer/export.js';
 import { serializeError } from '../../src/logger.js';
-import { json } from '../support/helper.js';
+import { json, sample } from '../support/helper.js';
 import { EST_HEADER, type Job, setUp } from '../support/imports.js';
 import { openapiDocument } from '../support/openapi.js';
 import { comparable, type Dim, expectedTable, type RawAction, withoutAsOf } from '../support/statistics.js';
@@ -760,6 +761,54 @@ t.test('an Idempotency-Key on an upload over a real connection: the first job ag
   const unknown = await post('/imports/00000000-0000-4000-8000-000000000000/cancel', 'a,b\n', 'text/csv', 'cancel-1');
   t.equal(unknown.status, 415, 'a file where no body is taken: 415, with a key too, never a 500');
   t.match(unknown.headers.get('content-type'), /^application\/problem\+json/);
+});
+
+t.test('an upload that arrives slowly holds no database connection: reads, writes and readiness are answered meanwhile', async (t) => {
+  // On the embedded database (one connection) an upload read inside its transaction held the service
+  // for as long as its sender took, up to REQUEST_TIMEOUT_MS (found by a probing review, 6 December 2026).
+  const a = await setUp(t);
+  const address = await a.app.listen({ port: 0, host: '127.0.0.1' });
+  const { hostname, port } = new URL(address);
+  const upload = http.request({
+    host: hostname,
+    port,
+    method: 'POST',
+    path: '/v1/imports?recordType=establishments&dryRun=true',
+    headers: { ...a.officer.auth, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+  });
+  const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    upload.on('error', reject);
+    upload.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+  });
+  const [header, first, second] = establishmentsCsv.split('\r\n');
+  upload.write(`${header}\r\n${first}\r\n`); // the header and one record; the rest waits
+  await new Promise((r) => setTimeout(r, 300)); // the service is reading it by now
+  const within = { signal: AbortSignal.timeout(10_000) };
+  try {
+    const read = await fetch(`${address}/v1/establishments`, { headers: a.officer.auth, ...within });
+    t.equal(read.status, 200, 'a read is answered while the upload is still arriving');
+    const write = await fetch(`${address}/v1/establishments`, {
+      method: 'POST',
+      headers: { ...a.officer.auth, 'content-type': 'application/json' },
+      body: JSON.stringify(sample.establishment('GM0363', { externalReference: 'E-9' })),
+      ...within,
+    });
+    t.equal(write.status, 201, 'so is a write');
+    const ready = await fetch(`${address}/health/ready`, within);
+    t.equal(ready.status, 200, 'and readiness');
+  } finally {
+    upload.end(`${second}\r\n`); // a probe that timed out fails the test; the upload ends either way
+  }
+  const job = await answered;
+  t.equal(job.status, 202, job.body);
+  t.match(JSON.parse(job.body), { state: 'queued', rowsTotal: 2 }, 'the whole file is the job');
 });
 
 t.test('an import job is attributable: its upload and its cancellation are in the audit trail with who did them', async (t) => {

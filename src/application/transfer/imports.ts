@@ -19,6 +19,7 @@ import {
   updateImport,
   updateOwnedImport,
 } from '../../infrastructure/repositories/imports.js';
+import { type Spool, spool } from '../../infrastructure/spool.js';
 import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
 import type { createEstablishmentCommands } from '../commands/establishments.js';
 import type { createLicenceCommands } from '../commands/licences.js';
@@ -326,9 +327,12 @@ export function createImports(database: Database, runner: CommandRunner, command
 
   /**
    * Stores a job (queued) and its decoded records in one transaction: a broken upload leaves nothing.
-   * With an Idempotency-Key the key is claimed once the file has been read (its fingerprint is the
-   * file's: `fingerprint()`, known only then): a retry of the same upload answers the first job
-   * again and stores nothing. The job's audit entry names who uploaded it.
+   * The upload is read whole first (spooled: in memory, a large one on disk), and only then is the
+   * transaction begun, so a sender as slow as the request timeout allows holds no database connection
+   * and no write admission while it sends. With an Idempotency-Key the key is claimed once the file
+   * has been read (its fingerprint is the file's: `fingerprint()`, known only then): a retry of the
+   * same upload answers the first job again and stores nothing. The job's audit entry names who
+   * uploaded it.
    */
   async function submit(
     ctx: RequestContext,
@@ -337,6 +341,22 @@ export function createImports(database: Database, runner: CommandRunner, command
     fingerprint: () => string = () => '',
   ): Promise<Created<ImportJob>> {
     const municipalityCode = ownMunicipality(ctx);
+    const received = await spool(rows);
+    try {
+      return await store(ctx, request, municipalityCode, received, fingerprint);
+    } finally {
+      await received.remove();
+    }
+  }
+
+  /** The job and its spooled records, written in one create. */
+  function store(
+    ctx: RequestContext,
+    request: ImportRequest,
+    municipalityCode: string,
+    received: Spool<DecodedRow>,
+    fingerprint: () => string,
+  ): Promise<Created<ImportJob>> {
     const id = randomUUID();
     const now = new Date();
     return runner.create(
@@ -364,7 +384,7 @@ export function createImports(database: Database, runner: CommandRunner, command
         });
         let ord = 0;
         let batch: Parameters<typeof insertImportRows>[1] = [];
-        for await (const row of rows) {
+        for await (const row of received.items()) {
           batch.push({ importId: id, ord: ord++, line: row.line, municipalityCode, data: row.data, problems: row.problems });
           if (batch.length >= 500) {
             await insertImportRows(tx, batch);
