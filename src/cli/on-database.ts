@@ -28,9 +28,10 @@ const messageOf = (err: unknown): string => {
 /**
  * A command line's run on the configured database: opens it (it must hold a registry already: an
  * embedded one is never made where there is none), migrates it first when `migrate` (a command that
- * needs the newest functions), runs `work` and exits with the code it returns. A configuration it cannot load or a database it cannot
- * open (a data folder a running service holds, an unreachable server) is exit 2, "could not run", in
- * one line naming `name` and the database's own message; the database is closed in every case.
+ * needs the newest functions), runs `work` and exits with the code it returns. A configuration it
+ * cannot load or a database it cannot open (a data folder a running service holds, an unreachable
+ * server) is exit 2, "could not run", in one line naming `name` and the database's own message; the
+ * database is closed in every case.
  */
 export async function runOnDatabase(
   name: string,

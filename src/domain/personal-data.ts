@@ -13,9 +13,9 @@ import type { AuditObjectType } from './codes.js';
  *   references such as `0363-123456`;
  * - a BSN: nine digits that pass the elfproef, when the text names it (`BSN`, `burgerservicenummer`,
  *   `sofinummer`; nine digits in a row of groups: `BSN 123456782 2 personen`) or writes it as BSNs are
- *   written (`123.456.782`, `1234.56.782`). A bare nine-digit
- *   number is left alone: one in eleven case numbers (`202306781/1/A3` of the Raad van State) passes
- *   the elfproef by chance; so is an eight-digit one, which a KvK number is.
+ *   written (`123.456.782`, `1234.56.782`). A bare nine-digit number is left alone: one in eleven
+ *   case numbers (`202306781/1/A3` of the Raad van State) passes the elfproef by chance; so is an
+ *   eight-digit one, which a KvK number is.
  *
  * Dates are read as dates first (`06-12-2024 10:00` holds no mobile number). The text is judged as
  * NFKC with invisible characters removed, so full-width digits, no-break and zero-width spaces hide

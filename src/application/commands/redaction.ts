@@ -22,6 +22,12 @@ export interface RedactedEntry {
   contentHash: string;
 }
 
+/** `{establishmentId}` when the entry's record names the establishment it is under (a licence, an action). */
+function establishmentOf(entry: AuditEntryRow): { establishmentId?: string } {
+  const id = valueAt(entry, 'after.establishmentId') ?? valueAt(entry, 'before.establishmentId');
+  return typeof id === 'string' ? { establishmentId: id } : {};
+}
+
 /**
  * Redaction of personal data from the audit trail (docs/audit-trail.md#redaction): text stored before
  * the personal-data rule refused it is replaced, in the entries that keep it, by a fixed text, through
@@ -34,12 +40,6 @@ export interface RedactedEntry {
  * mended first (a PATCH), so that the entry of its current version keeps matching it. All or nothing,
  * in one transaction: a RuleViolation lists every field that cannot be redacted, and nothing changes.
  */
-/** `{establishmentId}` when the entry's record names the establishment it is under (a licence, an action). */
-function establishmentOf(entry: AuditEntryRow): { establishmentId?: string } {
-  const id = valueAt(entry, 'after.establishmentId') ?? valueAt(entry, 'before.establishmentId');
-  return typeof id === 'string' ? { establishmentId: id } : {};
-}
-
 export function createRedactionCommands(runner: CommandRunner) {
   function redact(ctx: RequestContext, requests: readonly RedactionRequest[]): Promise<RedactedEntry[]> {
     return runner.run(ctx, async (tx) => {
