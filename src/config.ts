@@ -114,8 +114,11 @@ const envSchema = z.object({
   IMPORT_BODY_LIMIT_BYTES: wholeNumber(1024, 2_147_483_647).default(209_715_200),
   /** Whether this process runs queued imports (several instances share the work safely). */
   IMPORT_WORKER: z.enum(['on', 'off']).default('on'),
-  /** Records per transaction while an import is applied. */
-  IMPORT_BATCH_SIZE: wholeNumber(1, 10_000).default(500),
+  /**
+   * Records per transaction while an import is applied. Default: 500 on PostgreSQL; 100 on the
+   * embedded database, whose one connection a batch holds (requests wait a batch, not five seconds).
+   */
+  IMPORT_BATCH_SIZE: wholeNumber(1, 10_000).optional(),
   /** How long a stopped instance's claim on an import holds before another resumes it. */
   IMPORT_LEASE_MS: wholeNumber(100, 3_600_000).default(30_000),
   // Notifications (webhooks): docs/notifications.md#configuration
@@ -195,7 +198,10 @@ const envSchema = z.object({
   OIDC_CLOCK_TOLERANCE_S: wholeNumber(0, 300).default(30),
 });
 
-export type Config = Omit<z.infer<typeof envSchema>, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL: string };
+export type Config = Omit<z.infer<typeof envSchema>, 'PUBLIC_BASE_URL' | 'IMPORT_BATCH_SIZE'> & {
+  PUBLIC_BASE_URL: string;
+  IMPORT_BATCH_SIZE: number;
+};
 
 /** Empty strings count as unset, so `FOO= npm start` behaves like no FOO at all. */
 function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -278,7 +284,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `Invalid configuration:\n  ${withoutPrimary.join(', ')}: set DATABASE_URL too (without it the service uses the embedded database in DATA_DIR)`,
     );
   }
-  return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT || 3000}/v1` };
+  return {
+    ...c,
+    PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://127.0.0.1:${c.PORT || 3000}/v1`,
+    IMPORT_BATCH_SIZE: c.IMPORT_BATCH_SIZE ?? (c.DATABASE_URL ? 500 : 100),
+  };
 }
 
 /** Every trusted issuer: OIDC_ISSUER (with the OIDC_*_CLAIM settings) and those of OIDC_ISSUERS. */

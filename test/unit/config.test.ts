@@ -24,6 +24,9 @@ t.test('config: defaults', async (t) => {
   t.equal(c.LOG_LEVEL, 'info');
   t.equal(c.BODY_LIMIT_BYTES, 1_048_576);
   t.match(c.PUBLIC_BASE_URL, /\/v1$/);
+  t.equal(c.IMPORT_BATCH_SIZE, 100, 'imports in batches of 100 on the embedded database, whose one connection a batch holds');
+  t.equal(loadConfig({ DATABASE_URL: 'postgres://localhost/registry' }).IMPORT_BATCH_SIZE, 500, 'and of 500 on PostgreSQL');
+  t.equal(loadConfig({ IMPORT_BATCH_SIZE: '20' }).IMPORT_BATCH_SIZE, 20, 'unless set');
   for (const v of CONFIG_VARIABLES) t.ok(v in c || c[v] === undefined, `${v} is known`);
   t.same(loadConfig({ PORT: '', LOG_LEVEL: '' }), loadConfig({}), 'empty strings count as unset');
   t.same(loadConfig({ UNRELATED: 'x' }), loadConfig({}), 'other variables are ignored');
