@@ -19,13 +19,18 @@ const pageOf = (q: Queryable, where: SQL | undefined, page: PageRequest) => sele
 export const trailOf = (q: Queryable, objectType: string, objectId: string, page: PageRequest) =>
   pageOf(q, and(eq(auditLog.objectType, objectType), eq(auditLog.objectId, objectId)), page);
 
-/** The entries about one establishment and about its licences, deleted ones included. */
+/**
+ * The entries about one establishment and about its licences, deleted ones included. The object types
+ * are written into the statement, not sent as values: a generic plan of the prepared statement could
+ * not use the licences' partial index (migration 0002) for a value, and read the whole trail (74–89 ms
+ * at 327 000 entries against 0.2 ms, measured by a review on 6 December 2026).
+ */
 export const trailOfEstablishment = (q: Queryable, id: string, page: PageRequest) =>
   pageOf(
     q,
     or(
-      and(eq(auditLog.objectType, 'establishment'), eq(auditLog.objectId, id)),
-      and(eq(auditLog.objectType, 'licence'), sql`${licenceEstablishmentId} = ${id}`),
+      and(sql`${auditLog.objectType} = 'establishment'`, eq(auditLog.objectId, id)),
+      and(sql`${auditLog.objectType} = 'licence'`, sql`${licenceEstablishmentId} = ${id}`),
     ),
     page,
   );
