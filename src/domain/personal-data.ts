@@ -12,7 +12,7 @@ import type { AuditObjectType } from './codes.js';
  *   on; landline numbers are left alone, as they are mostly offices' and cannot be told from
  *   references such as `0363-123456`;
  * - a BSN: nine digits that pass the elfproef, when the text names it (`BSN`, `burgerservicenummer`,
- *   `sofinummer`; nine digits in a row of groups: `BSN 123456782 2 personen`) or writes it as BSNs are
+ *   `sofinummer`; also nine digits with a number after them: `BSN 123456782 2 personen`) or writes it as BSNs are
  *   written (`123.456.782`, `1234.56.782`). A bare nine-digit number is left alone: one in eleven
  *   case numbers (`202306781/1/A3` of the Raad van State) passes the elfproef by chance; so is an
  *   eight-digit one, which a KvK number is.
@@ -31,8 +31,16 @@ const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
 const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
 const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*(?:at?|@)\s*[\])}])\s*/giu;
 const SPELLED_DOT = /(?<!\s)\s*[[({]\s*(?:dot|punt)\s*[\])}]\s*/giu;
-/** A dot with spaces around it before a common top-level domain (`anna@ziggo. nl`, `anna@example .nl`). */
-const SPACED_DOT = /(?<!\s)(?:\s+\.\s*|\.\s+)(?=(?:nl|com|net|org|eu|be|info)(?![\p{L}\p{N}]))/giu;
+/**
+ * A dot with spaces around it before a common top-level domain in lower case (`anna@ziggo. nl`,
+ * `anna@example .nl`); it joins the two only in an address's domain (`joinSpacedDots`), not at a
+ * sentence's end (`onder (a) Wabo. EU-richtlijn`).
+ */
+const SPACED_DOT = /(?<=[\p{L}\p{N}])(?:\s+\.\s*|\.\s+)(?=(?:nl|com|net|org|eu|be|info)(?![\p{L}\p{N}]))/gu;
+/** An address's domain up to where a spaced dot stands (looked for in at most a domain's length before it). */
+const DOMAIN_SO_FAR = /@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*$/u;
+const joinSpacedDots = (text: string) =>
+  text.replace(SPACED_DOT, (dot: string, at: number) => (DOMAIN_SO_FAR.test(text.slice(Math.max(0, at - 254), at)) ? '.' : dot));
 
 /** What may stand between the digits of a phone number: spaces, dots, slashes, hyphens, dashes, brackets. */
 const SEP = '[\\s./()\\u2010-\\u2014-]';
@@ -65,11 +73,13 @@ const DATE =
  * -nr), sofinummer (sofi-nummer, sofi nummer, sofinr).
  */
 const BSN_NAMED = /(?<!\p{L})(?:bsn(?:-?n(?:umme)?r)?|b\.s\.n\.?|burger[- ]?service[- ]?n(?:umme)?r|sofi[- ]?n(?:umme)?r)(?!\p{L})/iu;
-/**
- * Digits in groups joined by up to two spaces, or a dot or hyphen with a space either side (a word may
- * stand right before them: `bsn123456782`).
- */
-const DIGIT_RUN = /(?<!\p{N})\d+(?:(?: ?[.-] ?| {1,2})\d+)*(?![.-]?\p{N})/gu;
+/** Digits in groups joined by one space, dot or hyphen (a word may stand right before them: `bsn123456782`). */
+const DIGIT_RUN = /(?<!\p{N})\d+(?:[ .-]\d+)*(?![.-]?\p{N})/gu;
+/** Nine digits on their own, whatever follows after a space (`123456782 2 personen`). */
+const NINE_DIGITS = /(?<!\p{N})\d{9}(?![.-]?\p{N})/gu;
+/** Nine digits in the groups a BSN is written in (3-3-3, 4-2-3), spaced more loosely (`123  456 - 782`). */
+const BSN_GROUPS_SPACED =
+  /(?<!\p{N}[.-]?)(?:\d{3}(?: {1,2}| ?[.-] ?)\d{3}|\d{4}(?: {1,2}| ?[.-] ?)\d{2})(?: {1,2}| ?[.-] ?)\d{3}(?![.-]?\p{N})/gu;
 /**
  * The two ways a BSN is written with dots: 123.456.782 and 1234.56.782 (as on a passport); not a
  * year, month and number (`2024.01.005`, a reference).
@@ -81,18 +91,16 @@ const BSN_WRITTEN =
 const isBsn = (run: string) => passesElfproef(run.replace(/[ .-]/g, ''));
 
 /**
- * Whether some groups in a row of a run of digit groups are nine digits that pass the elfproef: where
- * the text names a BSN, `123456782 2 personen` and `123 456 782 2` hold one.
+ * Where the text names a BSN, what may be one: a run of digit groups that is nine digits as a whole, nine
+ * digits on their own (`BSN 123456782 2 personen`), or the groups a BSN is written in, loosely spaced.
+ * Not any nine digits among the groups of a longer run: a case number (`2024-12345-67`) would hold one
+ * that passes the elfproef one time in eleven.
  */
-function holdsBsn(run: string): boolean {
-  const groups = run.split(/[ .-]+/);
-  for (let first = 0; first < groups.length; first++) {
-    let digits = '';
-    for (let last = first; last < groups.length && digits.length < 9; last++) digits += groups[last];
-    if (digits.length === 9 && passesElfproef(digits)) return true;
-  }
-  return false;
-}
+const namedBsnCandidates = (text: string) => [
+  ...text.matchAll(DIGIT_RUN),
+  ...text.matchAll(NINE_DIGITS),
+  ...text.matchAll(BSN_GROUPS_SPACED),
+];
 
 /** The BSN's check (elfproef): 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11, and not all zeros. */
 function passesElfproef(nineDigits: string): boolean {
@@ -105,11 +113,11 @@ function passesElfproef(nineDigits: string): boolean {
 /** What in `text` looks like personal data, the first kind found, or null. */
 export function personalDataIn(text: string): PersonalDataKind | null {
   const plain = text.normalize('NFKC').replace(INVISIBLE, '');
-  if (EMAIL.test(plain.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.').replace(SPACED_DOT, '.'))) return 'an e-mail address';
+  if (EMAIL.test(joinSpacedDots(plain.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.')))) return 'an e-mail address';
   const undated = plain.replace(DATE, '#');
   if (MOBILE.test(undated)) return 'a phone number';
   if ([...undated.matchAll(BSN_WRITTEN)].some(([digits]) => isBsn(digits))) return 'a BSN';
-  if (BSN_NAMED.test(undated) && [...undated.matchAll(DIGIT_RUN)].some(([run]) => holdsBsn(run))) return 'a BSN';
+  if (BSN_NAMED.test(undated) && namedBsnCandidates(undated).some(([digits]) => isBsn(digits))) return 'a BSN';
   return null;
 }
 

@@ -118,6 +118,14 @@ t.test('legal references, dates, times, amounts, case numbers and offices’ num
     '06-12345678/9', // a slash and a digit: one longer reference
     'Zie gemeente. nl beleid', // a spaced dot, but no address
     'via @politie. De rest',
+    'Overtreding van artikel 3, lid 1, onder (a) Wabo. EU-dienstenrichtlijn niet van toepassing.', // (a) is no @ of an address
+    'artikel 2:10 (a) APV. EU',
+    'sub (a) APV. Nl. wetgeving',
+    'Controle [a] Zuid. Info volgt',
+    'BSN niet opgenomen. Zaak 2024-12345-67', // a BSN named: not any nine digits among a case number's groups
+    'BSN verwijderd, zaak 2024-01234-1',
+    'BSN niet opgenomen. Zaak 2024 - 12345',
+    'BSN onbekend; KvK 12345678  1',
   ];
   for (const text of clean) t.equal(personalDataIn(text), null, JSON.stringify(text));
 });
