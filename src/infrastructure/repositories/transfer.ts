@@ -61,10 +61,9 @@ function withEstablishmentReferenceAfter<T extends typeof licences | typeof enfo
         .where(sql`${establishments.id} = any(${arrayParam(ids, 'uuid')})`);
       for (const f of found) references.set(f.id, f.establishmentReference);
     }
-    return rows.flatMap((row) => {
-      const establishmentReference = references.get(row.establishmentId);
-      return establishmentReference === undefined ? [] : [{ row, establishmentReference }];
-    });
+    // Every row stays (the exporter ends at a page shorter than asked); an establishment not found,
+    // which its foreign key rules out, would be named by its id, as one without a reference is.
+    return rows.map((row) => ({ row, establishmentReference: references.get(row.establishmentId) ?? row.establishmentId }));
   };
 }
 
