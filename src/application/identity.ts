@@ -81,14 +81,23 @@ function isSystemToken(claims: Claims, client: string | null): boolean {
   return typeof username === 'string' && username.startsWith('service-account-');
 }
 
-function personOf(claims: Claims, system: boolean): ActingPerson | null {
+/**
+ * The person a token names. A user's id is the token's subject, which is unique only within its
+ * issuer; a subject from an issuer that serves one municipality is written `sub@GM0363`, so that the
+ * administrators of that issuer, who decide its claims, cannot mint a subject that the audit trail
+ * takes for a verified person of the central issuer or of another municipality.
+ */
+function personOf(issuer: TrustedIssuer, claims: Claims, system: boolean): ActingPerson | null {
   if (system) {
     const id = text(claims.user_id);
     return id ? { id, name: text(claims.user_representation), verified: false } : null;
   }
   // A subject that is blank or holds control characters names nobody: no person, rather than a verified nobody.
-  const id = text(claims.sub);
-  return id ? { id, name: text(claims.name) ?? text(claims.preferred_username), verified: true } : null;
+  const qualifier = issuer.municipalityCode ? `@${issuer.municipalityCode}` : '';
+  const sub = text(claims.sub, 255 - qualifier.length); // the id stays within what ?actorId= takes
+  if (!sub) return null;
+  const id = `${sub}${qualifier}`;
+  return { id, name: text(claims.name) ?? text(claims.preferred_username), verified: true };
 }
 
 export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): TokenIdentity {
@@ -137,7 +146,7 @@ export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): Token
       name: `${clientKey} (${issuer.issuer})`,
       role,
       municipalityCode: role === 'officer' ? municipality : null,
-      person: personOf(claims, system),
+      person: personOf(issuer, claims, system),
     },
   };
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { build, json } from '../support/helper.js';
+import { build, json, sample } from '../support/helper.js';
 import { jwtIssuer } from '../support/jwt-issuer.js';
 
 /**
@@ -61,4 +61,38 @@ t.test('an officer token naming a municipality that is not registered is a 403 n
   });
   t.equal(admin.statusCode, 201, admin.body);
   t.equal((await app.inject({ url: '/v1/establishments', headers: await as('GM9999') })).statusCode, 200, 'once registered: 200');
+});
+
+t.test('a user of a municipality’s own identity provider is recorded as sub@municipality, never as a central issuer’s user', async (t) => {
+  // Its administrators decide its claims: a subject copied from a central issuer's user (seen in the
+  // municipality's own audit trail) must not make its changes that user's, verified.
+  const central = await jwtIssuer(AUDIENCE);
+  const amsterdam = await jwtIssuer(AUDIENCE);
+  t.teardown(central.close);
+  t.teardown(amsterdam.close);
+  const { app, client } = await build(t, {
+    config: {
+      OIDC_ISSUERS: JSON.stringify([
+        { issuer: central.url, audience: AUDIENCE },
+        { issuer: amsterdam.url, audience: AUDIENCE, municipalityCode: 'GM0363' },
+      ]),
+    },
+  });
+  const admin = await client('admin');
+  const create = async (token: string, name: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/establishments',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { ...sample.establishment('GM0363'), name },
+    });
+  const alice = { roles: 'officer', municipality_code: 'GM0363', name: 'Alice', client_id: 'portal' };
+  t.equal((await create(await central.token(alice, 'alice'), 'Club Centraal')).statusCode, 201);
+  t.equal((await create(await amsterdam.token(alice, 'alice'), 'Club Gemeente')).statusCode, 201);
+  const actors = async (actorId: string) =>
+    json<{ items: { actor: { id: string; verified: boolean } }[] }>(
+      await app.inject({ url: `/v1/audit-trail?actorId=${encodeURIComponent(actorId)}&objectType=establishment`, headers: admin.auth }),
+    ).items.map((i) => i.actor);
+  t.same(await actors('alice'), [{ id: 'alice', name: 'Alice', verified: true }], 'the central issuer’s user: her change only');
+  t.same(await actors('alice@GM0363'), [{ id: 'alice@GM0363', name: 'Alice', verified: true }], 'the municipality’s: its own id');
 });

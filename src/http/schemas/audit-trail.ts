@@ -22,9 +22,11 @@ const Snapshot = z
 
 export const AuditActor = z
   .object({
-    id: z
-      .string()
-      .meta({ description: 'gebruikersId: the subject of a user token, or the user_id a system declared.', example: 'j.devries' }),
+    id: z.string().meta({
+      description:
+        'gebruikersId: the subject of a user token (sub@GM0363 from an issuer that serves one municipality), or the user_id a system declared.',
+      example: 'j.devries',
+    }),
     name: z.string().nullable().meta({ description: 'gebruikersWeergave: display name, when given.', example: 'J. de Vries (handhaving)' }),
     verified: z.boolean().meta({
       description:
