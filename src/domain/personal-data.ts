@@ -75,8 +75,8 @@ const DATE =
 const BSN_NAMED = /(?<!\p{L})(?:bsn(?:-?n(?:umme)?r)?|b\.s\.n\.?|burger[- ]?service[- ]?n(?:umme)?r|sofi[- ]?n(?:umme)?r)(?!\p{L})/iu;
 /** Digits in groups joined by one space, dot or hyphen (a word may stand right before them: `bsn123456782`). */
 const DIGIT_RUN = /(?<!\p{N})\d+(?:[ .-]\d+)*(?![.-]?\p{N})/gu;
-/** Nine digits on their own, whatever follows after a space (`123456782 2 personen`). */
-const NINE_DIGITS = /(?<!\p{N})\d{9}(?![.-]?\p{N})/gu;
+/** Nine digits on their own, whatever follows after a space (`123456782 2 personen`); not a group of a hyphenated number. */
+const NINE_DIGITS = /(?<!\p{N}[.-]?)\d{9}(?![.-]?\p{N})/gu;
 /** Nine digits in the groups a BSN is written in (3-3-3, 4-2-3), spaced more loosely (`123  456 - 782`). */
 const BSN_GROUPS_SPACED =
   /(?<!\p{N}[.-]?)(?:\d{3}(?: {1,2}| ?[.-] ?)\d{3}|\d{4}(?: {1,2}| ?[.-] ?)\d{2})(?: {1,2}| ?[.-] ?)\d{3}(?![.-]?\p{N})/gu;

@@ -126,6 +126,7 @@ t.test('legal references, dates, times, amounts, case numbers and offices’ num
     'BSN verwijderd, zaak 2024-01234-1',
     'BSN niet opgenomen. Zaak 2024 - 12345',
     'BSN onbekend; KvK 12345678  1',
+    'BSN niet opgenomen; zaak 2024-123456782', // nine digits, but a group of a longer number
   ];
   for (const text of clean) t.equal(personalDataIn(text), null, JSON.stringify(text));
 });
