@@ -1,35 +1,46 @@
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 
 /** What a spool holds: its items, read back in their order as often as asked, and how to let them go. */
 export interface Spool<T> {
   count: number;
   items(): AsyncIterable<T>;
-  /** Removes its file, if it made one. Call it once the items are no longer needed, whatever happened. */
+  /** Lets go of its file, if it made one. Call it once the items are no longer needed, whatever happened. */
   remove(): Promise<void>;
 }
 
+const CHUNK_BYTES = 64 * 1024;
+
 /**
  * Reads `source` to its end and holds its items (each as JSON): in memory up to `memoryBytes`, the
- * rest in a file of its own under the system's temporary folder (mode 600). For work that must not
- * wait on a slow producer while holding something scarce: an upload arriving at the sender's pace is
- * read whole first, and only then is a database connection taken (src/application/transfer/imports.ts).
- * An error of `source` removes what was held and is thrown.
+ * rest in a file of its own under the system's temporary folder (mode 600) whose name is removed as
+ * soon as it is open, so nothing is left behind however the process ends (even `kill -9`): the system
+ * frees the file when its descriptor closes. For work that must not wait on a slow producer while
+ * holding something scarce: an upload arriving at the sender's pace is read whole first, and only then
+ * is a database connection taken (src/application/transfer/imports.ts).
+ * An error of `source` (or of the disk) lets go of what was held and is thrown.
  */
 export async function spool<T>(source: AsyncIterable<T>, memoryBytes = 8 * 1024 * 1024): Promise<Spool<T>> {
   const held: string[] = [];
   let heldBytes = 0;
   let count = 0;
-  let file: { dir: string; path: string; out: WriteStream } | null = null;
-  let failure: Error | null = null;
+  let file: FileHandle | null = null;
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let closed = false;
   const remove = async () => {
-    if (!file) return;
-    file.out.destroy();
-    await rm(file.dir, { recursive: true, force: true });
+    if (!file || closed) return;
+    closed = true;
+    await file.close();
+  };
+  const flush = async () => {
+    if (!file || pendingBytes === 0) return;
+    const chunk = pending.join('');
+    pending = [];
+    pendingBytes = 0;
+    await file.write(chunk);
   };
   try {
     for await (const item of source) {
@@ -41,37 +52,48 @@ export async function spool<T>(source: AsyncIterable<T>, memoryBytes = 8 * 1024 
         heldBytes += bytes;
         continue;
       }
-      if (!file) {
-        const dir = await mkdtemp(path.join(tmpdir(), 'registry-spool-'));
-        const out = createWriteStream(path.join(dir, 'items.ndjson'), { mode: 0o600 });
-        // A write that fails (a full disk) is thrown at the next item or the end; a stream destroyed
-        // by remove() fails its queued writes, which nothing waits for any more.
-        out.on('error', (err) => {
-          failure ??= err;
-        });
-        file = { dir, path: path.join(dir, 'items.ndjson'), out };
-      }
-      if (failure) throw failure;
-      if (!file.out.write(line)) await once(file.out, 'drain');
+      file ??= await unnamedFile();
+      pending.push(line);
+      pendingBytes += bytes;
+      if (pendingBytes >= CHUNK_BYTES) await flush();
     }
-    if (failure) throw failure;
-    if (file) {
-      const { out } = file;
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    }
+    await flush();
   } catch (err) {
     await remove();
     throw err;
   }
-  const spilled = file?.path ?? null;
+  const spilled = file;
   return {
     count,
     async *items() {
       for (const line of held) yield JSON.parse(line) as T;
-      if (!spilled) return;
-      const lines = createInterface({ input: createReadStream(spilled, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-      for await (const line of lines) if (line !== '') yield JSON.parse(line) as T;
+      if (spilled === null) return;
+      // From the start each time, by position through the one descriptor (the file has no name).
+      const buffer = Buffer.alloc(CHUNK_BYTES);
+      const decoder = new StringDecoder('utf8');
+      let position = 0;
+      let rest = '';
+      for (;;) {
+        const { bytesRead } = await spilled.read(buffer, 0, CHUNK_BYTES, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        const lines = (rest + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) yield JSON.parse(line) as T;
+      }
+      rest += decoder.end();
+      if (rest !== '') yield JSON.parse(rest) as T;
     },
     remove,
   };
+}
+
+/** A new file, readable and writable by this user only, open and already without a name. */
+async function unnamedFile(): Promise<FileHandle> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'registry-spool-'));
+  try {
+    return await open(path.join(dir, 'items.ndjson'), 'wx+', 0o600);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
