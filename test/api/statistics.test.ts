@@ -236,6 +236,37 @@ t.test('statistics: CSV and observations parse back with the same numbers', asyn
     obsRows.find((r) => r[5] === 'GM0363' && r[1] === 'Handhavingsmaatregelen_1'),
     [String(amsterdam?.id), 'Handhavingsmaatregelen_1', 'None', '7', '2018JJ00', 'GM0363'],
   );
+  // 2019JJ00 is CBS's code for the whole of 2019: December alone may not carry it.
+  const codesOf = (res: { json(): unknown }) =>
+    (res.json() as { invalidParams: { name: string; code: string }[] }).invalidParams.map((p) => `${p.name}:${p.code}`);
+  for (const csv of [false, true]) {
+    const partYear = await app.inject({
+      url: '/v1/statistics/enforcement-actions/observations?groupBy=year&decisionDateFrom=2019-12-01&decisionDateTo=2020-01-31',
+      headers: { ...analyst.auth, accept: csv ? 'text/csv' : 'application/json' },
+    });
+    t.same(
+      [partYear.statusCode, codesOf(partYear)],
+      [400, ['decisionDateFrom:not_whole_years', 'decisionDateTo:not_whole_years']],
+      `a part-year period grouped by year is refused, not labelled 2019JJ00 (${csv ? 'CSV' : 'JSON'})`,
+    );
+  }
+  const december = json<{ items: Record<string, unknown>[] }>(
+    await app.inject({
+      url: '/v1/statistics/enforcement-actions/observations?groupBy=municipality&decisionDateFrom=2019-12-01&decisionDateTo=2019-12-31',
+      headers: analyst.auth,
+    }),
+  ).items;
+  t.ok(december.length > 0 && december.every((o) => !('Perioden' in o)), 'without year in groupBy a part-year period is answered');
+  t.equal(
+    (
+      await app.inject({
+        url: '/v1/statistics/enforcement-actions/observations?groupBy=year&decisionDateFrom=2018-01-01&decisionDateTo=2019-12-31',
+        headers: analyst.auth,
+      })
+    ).statusCode,
+    200,
+    'whole years by date are answered',
+  );
   t.equal(
     (
       await app.inject({

@@ -142,6 +142,26 @@ function wholeMonthIssues(req: StatisticsRequest): InvalidParam[] {
   return issues;
 }
 
+/**
+ * A period labelled per year as a whole one (observations' Perioden 2019JJ00) starts on 1 January and
+ * ends on 31 December; yearFrom/yearTo always do.
+ */
+function wholeYearIssues(req: StatisticsRequest): InvalidParam[] {
+  const issues: InvalidParam[] = [];
+  const reason = (day: string) =>
+    `observations grouped by year label each year as a whole one (Perioden 2019JJ00), so the period ${day}: ask for whole years (yearFrom/yearTo), or leave year out of groupBy`;
+  if (req.decisionDateFrom !== undefined && !req.decisionDateFrom.endsWith('-01-01'))
+    issues.push({ name: 'decisionDateFrom', code: 'not_whole_years', reason: reason('starts on 1 January') });
+  if (req.decisionDateTo !== undefined && !req.decisionDateTo.endsWith('-12-31'))
+    issues.push({ name: 'decisionDateTo', code: 'not_whole_years', reason: reason('ends on 31 December') });
+  return issues;
+}
+
+interface TableOptions {
+  forAnalysts?: boolean;
+  yearCodes?: boolean;
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /**
@@ -153,11 +173,14 @@ export function createStatisticsService(read: Reader) {
   /**
    * Turns a request into an explicit question: who may see what, which municipalities, which dates.
    * `forAnalysts`: the answer is for analysts whoever asks (a release), so the whole-months rule holds.
+   * `yearCodes`: the answer labels each year as a whole one (the CBS period code 2019JJ00), so a period
+   * grouped by year must be whole calendar years.
    */
-  async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest, forAnalysts: boolean): Promise<Resolved> {
+  async function resolve(tx: Tx, ctx: RequestContext, req: StatisticsRequest, opts: TableOptions): Promise<Resolved> {
     const issues: InvalidParam[] = periodIssues(req);
     const usesDates = req.decisionDateFrom !== undefined || req.decisionDateTo !== undefined;
-    if (forAnalysts || ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
+    if (opts.forAnalysts || ctx.actor.role === 'analyst') issues.push(...wholeMonthIssues(req));
+    if (opts.yearCodes && req.groupBy?.includes('year')) issues.push(...wholeYearIssues(req));
     const all = await repo.municipalities(tx);
     // An empty list (`?municipalityCode=`, `?municipalityCode=,`) is no filter, as for stage, measure and licenceStatus.
     const requested = req.municipalityCode?.length ? [...new Set(req.municipalityCode)] : undefined;
@@ -319,11 +342,11 @@ export function createStatisticsService(read: Reader) {
 
   /**
    * The grouped figures with every cell the scope implies (zeros included), and the rule applied.
-   * `opts.forAnalysts`: analysts will read the answer whoever asks (a release): whole months only.
+   * `opts`: see resolve().
    */
-  function table(ctx: RequestContext, req: StatisticsRequest, opts: { forAnalysts?: boolean } = {}) {
+  function table(ctx: RequestContext, req: StatisticsRequest, opts: TableOptions = {}) {
     return read.list(ctx, async (tx) => {
-      const resolved = await resolve(tx, ctx, req, opts.forAnalysts ?? false);
+      const resolved = await resolve(tx, ctx, req, opts);
       const { cells, source } = await repo.aggregate(tx, resolved.query);
       const reporting = await reportingOf(tx, resolved);
       const statusOf = rowStatus(reporting);

@@ -178,12 +178,12 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
   });
 
   const observed = async (request: StatisticsCall, reply: FastifyReply, csv: CsvFormat | null) => {
-    const { rows, countingRule } = await statistics.table(contextOf(request), toRequest(request.query));
+    const { rows, countingRule } = await statistics.table(contextOf(request), toRequest(request.query), { yearCodes: true });
     const obs = observations(countingRule.groupBy, rows);
     if (csv) return sendCsv(reply, 'enforcement-action-observations', observationsCsv(countingRule.groupBy, obs, csv));
     return reply.send({ countingRule, items: obs } as never);
   };
-  const OBSERVATIONS = `The same figures as /statistics/enforcement-actions, one row per value: Measure (Handhavingsmaatregelen_1 count, OpgelegdeBoetes_2, MaximaleDwangsommen_3, VerbeurdeDwangsommen_4 in euro cents), Value, and the grouped dimensions as CBS-style codes: RegioS (GM0363), Perioden (2019JJ00), Vergunningstatus, Maatregel, Grond, Fase.${COUNTING}`;
+  const OBSERVATIONS = `The same figures as /statistics/enforcement-actions, one row per value: Measure (Handhavingsmaatregelen_1 count, OpgelegdeBoetes_2, MaximaleDwangsommen_3, VerbeurdeDwangsommen_4 in euro cents), Value, and the grouped dimensions as CBS-style codes: RegioS (GM0363), Perioden (2019JJ00: grouped by year, the period is whole calendar years), Vergunningstatus, Maatregel, Grond, Fase.${COUNTING}`;
 
   figures({
     path: '/statistics/enforcement-actions/observations',
