@@ -29,7 +29,7 @@ const IdempotencyKey = z
   .refine((key) => key === '' || unquote(key) !== '', { message: 'must not be empty, also not `""`', params: { rule: 'empty_key' } });
 
 const KEY_RULES =
-  'The same key with another body is a 422; a retry while the first request is still being processed is a 409. Keys are scoped per API client. Use a fresh random value, such as a UUID, per new request.';
+  'The same key with another body is a 422; a retry while the first request is still being processed is a 409 on PostgreSQL (on the embedded database, which runs one write at a time, it waits for the first and gets its response). Keys are scoped per API client. Use a fresh random value, such as a UUID, per new request.';
 
 /**
  * The Idempotency-Key header of one operation. Where the answer shows something only once (a token, a

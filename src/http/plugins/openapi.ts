@@ -33,6 +33,10 @@ const HEADERS = {
     schema: { type: 'string', enum: ['true'] },
   },
   'Retry-After': whole('Seconds to wait before retrying.'),
+  'Accept-Encoding': text(
+    'On a 415 for a compressed body (unsupported-content-encoding, RFC 7694): the content codings accepted, only identity. Send the body uncompressed.',
+    'identity',
+  ),
   'X-RateLimit-Limit': whole(
     'How many requests this client may make per window (RATE_LIMIT_PER_MINUTE a minute). Sent on every request counted against the limit: an authenticated one, once its token and role are accepted; not when the limit is off.',
   ),
@@ -253,7 +257,7 @@ function describeProblems(op: Json, method: string, responses: Record<string, Js
 
 /**
  * Completes what route schemas cannot say: response headers (API-Version and X-Request-Id everywhere, ETag on
- * single resources and on 412 with the current version, Link on pages, Retry-After on 429/503,
+ * single resources and on 412 with the current version, Link on pages, Retry-After on 429/503, Accept-Encoding on 415,
  * what routes declared with declareResponseHeaders and what plugins send: pluginHeaders), clear
  * 415 and 503 texts (describeProblems), shared header components, and the CORS header of the
  * document itself.
@@ -286,6 +290,7 @@ function completeDocument(doc: Json): Json {
         if (status === '304') headers.ETag = ref('ETag');
         if (status === '412') headers.ETag = ref('CurrentETag');
         if (status === '429' || status === '503') headers['Retry-After'] = ref('Retry-After');
+        if (status === '415') headers['Accept-Encoding'] = ref('Accept-Encoding');
         for (const name of declared[status] ?? []) headers[HEADER_NAME[name] ?? name] = ref(name);
         Object.assign(headers, pluginHeaders(op, status, response));
         if (path === '/openapi.json' && status === '200') headers['access-control-allow-origin'] = ref('Access-Control-Allow-Origin'); // lower case: the ADR 2.1 linter matches it exactly
