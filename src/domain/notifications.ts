@@ -1,4 +1,4 @@
-import { hostOf, neverCalled, type PrivateNetworks, refusedInternal } from '../lib/networks.js';
+import { hostOf, isLoopback, neverCalled, type PrivateNetworks, refusedInternal } from '../lib/networks.js';
 import type { AuditAction, AuditObjectType, Role } from './codes.js';
 import type { InvalidParam } from './errors.js';
 
@@ -112,8 +112,9 @@ export type PlainHttpHosts = readonly string[];
 
 /**
  * A callback URL's problems: https only (http for listed hosts), no credentials, no fragment, no port
- * 0, no IP literal the sender never calls (link-local, metadata, unspecified, multicast), and none in a
- * private network (or loopback) the operator does not allow. A host name is checked
+ * 0, no IP literal the sender never calls (link-local, metadata, unspecified, multicast), none in a
+ * private network (or loopback) the operator does not allow, and loopback (`localhost` too) only for a
+ * listed host. A host name is checked
  * on what it resolves to, at every connection (src/infrastructure/webhooks.ts).
  */
 export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, privateNetworks: PrivateNetworks): InvalidParam[] {
@@ -140,6 +141,10 @@ export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, 
   if (never) return bad('address_refused', `is a ${never}, which this registry never calls`);
   if (refusedInternal(host, privateNetworks)) {
     return bad('private_network_refused', 'is an address in a private network this registry may not call (NOTIFICATIONS_PRIVATE_NETWORKS)');
+  }
+  // As the sender judges it before it connects (blockedAddress in src/infrastructure/webhooks.ts): loopback only for a listed host.
+  if (isLoopback(host) && !plainHttpHosts.includes(host)) {
+    return bad('loopback_refused', 'is a loopback address, which this registry calls only for the hosts NOTIFICATIONS_HTTP_HOSTS lists');
   }
   return [];
 }

@@ -4,17 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import {
-  addressType,
-  hostOf,
-  isPrivate,
-  LOOPBACK_RANGES,
-  neverCalled,
-  type PrivateNetworks,
-  rangeList,
-  reachedAddress,
-  refusedInternal,
-} from '../lib/networks.js';
+import { hostOf, isLoopback, isPrivate, neverCalled, type PrivateNetworks, refusedInternal } from '../lib/networks.js';
 
 /**
  * Outbound webhook calls: Standard Webhooks signatures (https://www.standardwebhooks.com) and a
@@ -59,8 +49,6 @@ export interface PostResult {
 
 const EXCERPT_CHARS = 200;
 
-const LOOPBACK = rangeList(LOOPBACK_RANGES);
-
 /**
  * Why an address may not be called, or null. Loopback needs both: a host listed for plain http
  * (`loopbackAllowed`) and a private-network setting that allows it.
@@ -68,8 +56,7 @@ const LOOPBACK = rangeList(LOOPBACK_RANGES);
 export function blockedAddress(address: string, loopbackAllowed: boolean, privateNetworks: PrivateNetworks): string | null {
   const never = neverCalled(address);
   if (never) return never;
-  const reached = reachedAddress(address); // through NAT64 or 6to4, the IPv4 address behind it
-  if (!loopbackAllowed && LOOPBACK.check(reached, addressType(reached))) return 'loopback address';
+  if (!loopbackAllowed && isLoopback(address)) return 'loopback address';
   if (refusedInternal(address, privateNetworks)) return 'private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS';
   return null;
 }

@@ -77,6 +77,17 @@ export function neverCalled(address: string): string | null {
 
 /** Loopback: reached only by hosts listed in NOTIFICATIONS_HTTP_HOSTS (and only where the private-network setting allows it). */
 export const LOOPBACK_RANGES: readonly Cidr[] = [cidr('127.0.0.0', 8), cidr('::1', 128)];
+const LOOPBACK = rangeList(LOOPBACK_RANGES);
+
+/**
+ * Whether a host is loopback: an address that reaches it (through NAT64 or 6to4 too), or a name that
+ * always resolves to it (`localhost` and names under it, RFC 6761).
+ */
+export function isLoopback(host: string): boolean {
+  if (!net.isIP(host)) return host === 'localhost' || host.endsWith('.localhost');
+  const reached = reachedAddress(host);
+  return LOOPBACK.check(reached, addressType(reached));
+}
 
 /**
  * Private address space: RFC 1918, shared address space (CGNAT, RFC 6598), IPv6 unique local

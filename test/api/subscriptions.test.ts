@@ -586,3 +586,30 @@ t.test(
     t.equal(statusCode, 204);
   },
 );
+
+t.test('a loopback callback is a 400 (loopback_refused) unless its host is listed for plain http, as the sender judges it', async (t) => {
+  const officer = await client('officer', 'GM0363');
+  const post = (callbackUrl: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/subscriptions',
+      headers: officer.auth,
+      payload: { callbackUrl, eventTypes: ['nl.overheid.handhavingsregister.establishment.created'] },
+    });
+  // The setting allows 127.0.0.0/8, but only 127.0.0.1 is listed: the sender would refuse every delivery to the others.
+  for (const callbackUrl of [
+    'https://127.0.0.2/hook',
+    'https://[::ffff:127.0.0.1]/hook',
+    'https://localhost/hook',
+    'https://a.localhost/',
+  ]) {
+    const res = await post(callbackUrl);
+    t.same(
+      [res.statusCode, json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams?.map((p) => `${p.name}:${p.code}`)],
+      [400, ['callbackUrl:loopback_refused']],
+      `${callbackUrl}: refused when made, not acknowledged and then never delivered`,
+    );
+  }
+  const listed = await post('http://127.0.0.1:9/hook');
+  t.equal(listed.statusCode, 201, `the listed host: ${listed.body}`);
+});

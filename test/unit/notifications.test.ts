@@ -55,6 +55,18 @@ t.test('callback URLs: https, or http for listed hosts', async (t) => {
   // The URL parser would drop these spaces: the URL kept would not be the URL called.
   t.match(checkCallbackUrl(' https://zaken.gemeente.example/hook', [], 'all'), [{ code: 'surrounding_space' }]);
   t.match(checkCallbackUrl('https://zaken.gemeente.example/hook ', [], 'all'), [{ code: 'surrounding_space' }]);
+  // Loopback, which the sender calls only for a listed host: refused when made, as it would be at every delivery.
+  for (const url of [
+    'https://127.0.0.1/hook',
+    'https://[::1]/',
+    'https://[::ffff:7f00:1]/',
+    'https://[64:ff9b::7f00:1]/',
+    'https://localhost/',
+  ]) {
+    t.match(checkCallbackUrl(url, [], 'all'), [{ code: 'loopback_refused' }], url);
+  }
+  t.same(checkCallbackUrl('https://[::1]/', ['::1'], 'all'), [], 'a listed loopback host');
+  t.same(checkCallbackUrl('https://localhost.example/', [], 'all'), [], 'only localhost and names under it are loopback by name');
 });
 
 t.test('blocked addresses: link-local, metadata, unspecified; loopback unless allowed', async (t) => {
