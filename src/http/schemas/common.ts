@@ -58,23 +58,24 @@ export const yearField = (description: string) =>
 export const yearInput = (description: string) => wholeNumberParam(yearField(description));
 
 /**
- * C0 control characters (U+0000–U+001F, tab and line breaks included), DEL and the C1 controls
- * (U+007F–U+009F): no text field of the registry is multi-line, and PostgreSQL refuses NUL.
+ * C0 control characters (U+0000–U+001F, tab and line breaks included), DEL, the C1 controls
+ * (U+007F–U+009F) and Unicode's line and paragraph separators (U+2028, U+2029): no text field of the
+ * registry is multi-line, and PostgreSQL refuses NUL.
  */
 export function hasControlCharacter(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
   }
   return false;
 }
 
 /** The same rule for the document, so that generated clients can check it too. */
-const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$';
 
 // Not `abort: true`: that would stop the body's cross-field rules too (rules.ts), hiding their issues.
 const noControl = {
-  message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F)',
+  message: 'must not contain control characters (U+0000–U+001F, U+007F–U+009F) or line separators (U+2028, U+2029)',
   params: { rule: 'control_character' },
 };
 
@@ -92,12 +93,25 @@ const wellFormed = {
   ...charactersFine,
 };
 
+/** Whitespace and invisible format characters (zero-width space and joiners, soft hyphen, word joiner, …). */
+const VISIBLE = /[^\p{White_Space}\p{Cf}]/u;
+
 /**
  * Free text a client sends (a name, a street, a legal basis, a search term, a header the service
  * stores), defined once: no control characters (invalidParams code `control_character`) and no lone
- * surrogates (`invalid_unicode`), then trimmed, then between `min` and `max` characters.
+ * surrogates (`invalid_unicode`), then trimmed and composed (Unicode NFC, so that `é` typed one way or
+ * the other is one value), then between `min` and `max` characters, and when required at least one of
+ * them visible (a zero-width space alone is `too_small`).
  */
-export const text = (min: number, max: number) => oneLine().trim().min(min, lengthParams).max(max, lengthParams);
+export const text = (min: number, max: number) => {
+  const sized = oneLine().trim().normalize('NFC').min(min, lengthParams).max(max, lengthParams);
+  if (min < 1) return sized;
+  return sized.refine((s) => VISIBLE.test(s), {
+    message: 'must hold at least one visible character',
+    params: { rule: 'too_small' },
+    ...charactersFine,
+  });
+};
 
 /**
  * Free text the registry keeps about records and their changes (a legal basis, a statement, a
