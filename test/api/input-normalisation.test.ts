@@ -411,3 +411,21 @@ t.test('text is one line of visible characters, composed: é sent decomposed is 
   const zwj = await create('Club \u{1F468}\u200d\u{1F469} Venus');
   t.equal(zwj.statusCode, 201, 'a joiner inside visible text is fine');
 });
+
+t.test('a __proto__ member is refused by name as a forbidden member, not called malformed JSON', async (t) => {
+  const post = (payload: string) =>
+    app.inject({ method: 'POST', url: '/v1/establishments', headers: { ...officer.auth, 'content-type': 'application/json' }, payload });
+  const before = json<{ totalItems: number }>(await app.inject({ url: '/v1/establishments', headers: officer.auth })).totalItems;
+  for (const payload of [
+    '{"name":"x","__proto__":{"polluted":true}}',
+    '{"name":"x","address":{"constructor":{"prototype":{"polluted":true}}}}',
+  ]) {
+    const res = await post(payload);
+    const problem = json<Problem>(res);
+    t.same([res.statusCode, problem.code, codes(res)], [400, 'invalid-input', ['body:forbidden_member']], payload);
+  }
+  const plain = await post('{"name":"x","constructor":"y"}');
+  t.ok(codes(plain).includes('constructor:unknown_field'), 'a member named constructor holding no prototype is just an unknown field');
+  const after = json<{ totalItems: number }>(await app.inject({ url: '/v1/establishments', headers: officer.auth })).totalItems;
+  t.equal(after, before, 'nothing stored');
+});

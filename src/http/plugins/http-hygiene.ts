@@ -241,7 +241,24 @@ export default fp(
     // one, as no body, and so `{}`; anything else sent to it is a 400 naming what it holds, never
     // ignored (a DELETE with {"revokedAt": …} does not do what its sender meant; preconditions.ts).
     // Where a body is required an empty one stays a 400 empty-body.
-    const parseJson = app.getDefaultJsonParser('error', 'error');
+    const secureParse = app.getDefaultJsonParser('error', 'error');
+    // Valid JSON all the same: a member that could change an object's prototype once read (`__proto__`,
+    // `constructor.prototype`) is refused by name, not called malformed.
+    const parseJson: typeof secureParse = (request, body, done) =>
+      secureParse(request, body, (err, parsed) => {
+        if (!err || !isJson(body)) return done(err, parsed);
+        const reason = 'a member named __proto__, or a constructor member holding prototype, is refused anywhere in the body';
+        done(badRequest([{ name: 'body', code: 'forbidden_member', reason }], `The body is JSON, but ${reason}: leave it out.`));
+      });
+    /** Whether the text is JSON to the plain parser, which makes a `__proto__` member an own property and sets no prototype. */
+    const isJson = (text: string | Buffer) => {
+      try {
+        JSON.parse(text.toString());
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const strictJson = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => {
       // A path or method no route serves: its 404 or 405, whatever the body holds (it is not read).
       if (request.routeOptions.url === undefined) return done(null, undefined);
