@@ -53,11 +53,7 @@ export function createLicenceCommands(runner: CommandRunner) {
         id: randomUUID(),
         establishmentId,
         municipalityCode: establishment.municipalityCode,
-        licenceNumber: input.licenceNumber,
-        validFrom: input.validFrom,
-        validUntil: input.validUntil ?? null,
-        statusHistory: input.statusHistory,
-        externalReference: input.externalReference ?? null,
+        ...licenceColumns(input),
         ...stamps(ctx),
       });
       const made = createdRecord('licence', row.id, row.municipalityCode, toLicence(row));
