@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { BOOTSTRAP_ADMIN_NAME, hashToken } from '../../src/application/commands/api-clients.js';
+import { BOOTSTRAP_ADMIN_NAME } from '../../src/application/commands/api-clients.js';
 import { systemContext } from '../../src/application/context.js';
+import { hashToken } from '../../src/infrastructure/repositories/api-clients.js';
 import { build, json } from '../support/helper.js';
 
 const rowsOf = (r: unknown) => (r as { rows: Record<string, unknown>[] }).rows;

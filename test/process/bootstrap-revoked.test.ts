@@ -1,5 +1,5 @@
 import t from 'tap';
-import { hashToken } from '../../src/application/commands/api-clients.js';
+import { hashToken } from '../../src/infrastructure/repositories/api-clients.js';
 import { ensureBuilt, owned, serverDatabase, startServer } from '../support/server.js';
 
 /**

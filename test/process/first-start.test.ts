@@ -2,8 +2,8 @@ import { chmodSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
-import { hashToken } from '../../src/application/commands/api-clients.js';
 import { openPglite, openPostgres } from '../../src/infrastructure/db/client.js';
+import { hashToken } from '../../src/infrastructure/repositories/api-clients.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { ensureBuilt, owned, seededDataDir, startServer } from '../support/server.js';
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { checkApiClient } from '../../domain/api-clients.js';
 import { assertNoInvalidParams, Conflict } from '../../domain/errors.js';
 import type { ApiClient, ApiClientInput } from '../../domain/records.js';
@@ -7,6 +7,7 @@ import {
   announceClientChange,
   findApiClient,
   findClientByTokenHash,
+  hashToken,
   hasLiveAdmin,
   insertApiClient,
   lockBootstrapAdmin,
@@ -20,8 +21,6 @@ import { toApiClient } from '../records.js';
 import { assertMunicipalityRegistered } from './establishments.js';
 import { type CommandRunner, createdRecord } from './run.js';
 
-/** Tokens are 256 random bits, so one SHA-256 is enough to store them safely (no slow hash needed). */
-export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 const newToken = () => `er_${randomBytes(32).toString('base64url')}`;
 
 export const BOOTSTRAP_ADMIN_NAME = 'bootstrap-admin';

@@ -1,9 +1,8 @@
 import type { ApiClient, Page, PageRequest } from '../../domain/records.js';
 import type { Database } from '../../infrastructure/db/client.js';
-import { findApiClient, findLiveClientByTokenHash, listApiClients } from '../../infrastructure/repositories/api-clients.js';
+import { findApiClient, findLiveClientByTokenHash, hashToken, listApiClients } from '../../infrastructure/repositories/api-clients.js';
 import type { TokenCache } from '../../infrastructure/token-cache.js';
 import type { UnknownTokenCache } from '../../infrastructure/unknown-token-cache.js';
-import { hashToken } from '../commands/api-clients.js';
 import type { Principal, RequestContext } from '../context.js';
 import { toApiClient } from '../records.js';
 import type { Reader } from './read.js';

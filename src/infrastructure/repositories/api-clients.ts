@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { apiClients } from '../db/schema.js';
 import { insertRow, type PageRequest, selectPage, updateRow } from './rows.js';
+
+/**
+ * How a token is stored and looked up: tokens are 256 random bits, so one SHA-256 is enough to store
+ * them safely (no slow hash needed).
+ */
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export type ApiClientRow = typeof apiClients.$inferSelect;
 export type ApiClientValues = typeof apiClients.$inferInsert;
