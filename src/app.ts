@@ -156,7 +156,12 @@ export async function buildApp(opts: BuildAppOptions) {
     config.RATE_LIMIT_STORE === 'postgres' || (config.RATE_LIMIT_STORE === 'auto' && services.database.kind === 'postgres');
   await app.register(rateLimit, {
     perMinute: config.RATE_LIMIT_PER_MINUTE,
-    store: sharedCounts ? postgresRateLimitStore(() => services.database.db) : undefined,
+    store: sharedCounts
+      ? postgresRateLimitStore(
+          () => services.database.db,
+          (err) => app.log.warn({ err }, 'old rate-limit counters could not be swept; the next sweep tries again'),
+        )
+      : undefined,
   });
   await app.register(readLog);
   await app.register(idempotency, { ttlHours: config.IDEMPOTENCY_TTL_HOURS, ...services.idempotency });

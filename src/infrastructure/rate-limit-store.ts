@@ -99,12 +99,15 @@ function leasedCounter(database: () => Db, key: string, onLease: (windowMs: numb
 /** Past this many keys, the counters of keys with nothing held are dropped (they start again from the table). */
 const MAX_KEYS = 10_000;
 
-/** The store class @fastify/rate-limit instantiates, counting in this database (looked up at first use). */
-export function postgresRateLimitStore(database: () => Db) {
+/**
+ * The store class @fastify/rate-limit instantiates, counting in this database (looked up at first use).
+ * `sweepFailed` hears of a sweep of old counters that failed (the next one tries again; counting goes on).
+ */
+export function postgresRateLimitStore(database: () => Db, sweepFailed: (err: unknown) => void) {
   let leases = 0;
   const onLease = (windowMs: number) => {
     leases += 1;
-    if (leases % SWEEP_EVERY === 0) sweepCounters(database(), Math.max(windowMs, 3_600_000)).catch(() => {});
+    if (leases % SWEEP_EVERY === 0) sweepCounters(database(), Math.max(windowMs, 3_600_000)).catch(sweepFailed);
   };
   const counters = new Map<string, ReturnType<typeof leasedCounter>>();
   const store = (prefix: string): RateLimitStore => ({

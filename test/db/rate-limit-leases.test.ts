@@ -10,8 +10,18 @@ const incr = (store: Store, key: string, max: number) =>
   new Promise<number>((resolve, reject) =>
     store.incr(key, (err, r) => (err ? reject(err) : resolve(r?.current ?? Number.NaN)), 60_000, max),
   );
+/** Sweeps that failed: none should. */
+const sweepFailures: unknown[] = [];
+t.teardown(() => {
+  if (sweepFailures.length > 0) throw new Error(`${sweepFailures.length} counter sweeps failed: ${String(sweepFailures[0])}`);
+});
 const newStore = (db: Awaited<ReturnType<typeof testDatabase>>) => {
-  const Store = postgresRateLimitStore(() => db.db);
+  const Store = postgresRateLimitStore(
+    () => db.db,
+    (err) => {
+      sweepFailures.push(err);
+    },
+  );
   return new Store({}) as unknown as Store;
 };
 const sharedCount = async (db: Awaited<ReturnType<typeof testDatabase>>, key: string) => {

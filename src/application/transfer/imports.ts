@@ -740,7 +740,9 @@ export function createImports(database: Database, runner: CommandRunner, command
       stopping = true;
       if (timer) clearTimeout(timer);
       await running;
-      await withTenant(database.db, { kind: 'all' }, (tx) => releaseLeases(tx, instance)).catch(() => undefined);
+      await withTenant(database.db, { kind: 'all' }, (tx) => releaseLeases(tx, instance)).catch((err) =>
+        log.error({ err }, 'import leases could not be given up at stop; another instance takes them when they expire'),
+      );
     },
     /** Wakes an idle worker at once (after an upload). */
     poke() {
