@@ -95,3 +95,22 @@ t.test('the domain is pure: no database, no HTTP, no I/O', async (t) => {
     );
   t.same(impure, [], 'domain modules import only other modules of src/: no package, no node: module');
 });
+
+t.test('the domain is pure all the way down: no chain of imports from it loads a database, HTTP or I/O package', async (t) => {
+  // node:net only for its address arithmetic (isIP, BlockList) in lib/networks.ts: it opens nothing.
+  const ALLOWED = new Set(['node:net']);
+  const reached = new Map<string, string>();
+  const seen = new Set<string>();
+  const visit = (f: string, via: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    const chain = via ? `${via} → ${rel(f)}` : rel(f);
+    for (const s of specifiersOf(f)) {
+      if (/^\.{1,2}\//.test(s)) visit(path.resolve(path.dirname(f), s.replace(/\.js$/, '.ts')), chain);
+      else if (!ALLOWED.has(s)) reached.set(s, chain);
+    }
+  };
+  for (const f of files.filter((f) => layerOf(f) === 'domain')) visit(f, '');
+  t.ok(seen.size > files.filter((f) => layerOf(f) === 'domain').length, 'it follows imports out of the domain');
+  t.same(Object.fromEntries(reached), {}, 'each package reached, with the chain that reaches it');
+});

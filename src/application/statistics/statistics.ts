@@ -20,12 +20,12 @@ import {
 import type { Tx } from '../../infrastructure/db/client.js';
 import { nothingToReportYears } from '../../infrastructure/repositories/reporting.js';
 import {
-  type Cell,
   type MunicipalityRef,
   statisticsRepository as repo,
   type StatisticsQuery,
   wholeYears,
 } from '../../infrastructure/repositories/statistics.js';
+import type { Cell } from '../../infrastructure/repositories/statistics-cells.js';
 import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf, yearInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';

@@ -11,24 +11,7 @@ import {
   statisticsNationalGroundCells,
 } from '../db/schema-statistics.js';
 import { arrayParam } from './rows.js';
-
-/** The dimensions the rollups keep and a question can group by, in the canonical (column) order. */
-export const DIMENSIONS = ['year', 'municipality', 'licenceStatus', 'measure', 'ground', 'stage'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-
-/** One group of an answer: the dimension values it is grouped by and what it holds. */
-export interface Cell {
-  year?: number;
-  municipalityCode?: string;
-  licenceStatus?: string;
-  measure?: string;
-  ground?: string;
-  stage?: string;
-  actions: number;
-  fineAmountCents: number;
-  penaltyMaximumCents: number;
-  penaltyForfeitedCents: number;
-}
+import { type Cell, columnOf, DIMENSIONS, type Dimension, KEY_OF } from './statistics-cells.js';
 
 /** The rollup tables by scope (per municipality or national) and by whether ground is a dimension. */
 const ROLLUPS = {
@@ -38,19 +21,6 @@ const ROLLUPS = {
 
 /** The counts of destroyed actions (Archiefwet), per municipality: statistics add them to the rollups. */
 const DESTROYED = { plain: statisticsDestroyedCells, ground: statisticsDestroyedGroundCells } as const;
-
-/** The field of a Cell that holds a dimension's value. */
-export const KEY_OF: Record<Dimension, keyof Cell> = {
-  year: 'year',
-  municipality: 'municipalityCode',
-  licenceStatus: 'licenceStatus',
-  measure: 'measure',
-  ground: 'ground',
-  stage: 'stage',
-};
-
-/** The column that holds a dimension's value in the rollups and the actions: its Cell field in snake case. */
-export const columnOf = (d: Dimension): string => KEY_OF[d].replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** A resolved statistics question: scope, period, filters and grouping, all explicit. */
 export interface StatisticsQuery {
