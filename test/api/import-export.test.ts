@@ -997,6 +997,54 @@ t.test('a cancel made on another instance stops a job that is validating, as one
   t.equal(stored.totalItems, 0, 'nothing was written');
 });
 
+t.test(
+  'all-or-nothing: a record the registry refuses after validation stops the import, and nothing of its batch is written',
+  async (t) => {
+    const a = await setUp(t, { IMPORT_BATCH_SIZE: '2' });
+    const refs = ['E-1', 'E-2', 'E-3', 'E-4'];
+    const est = [EST_HEADER, ...refs.map((r, i) => `${r},GM0363,Club ${r},club,Kade,${i + 1},,1012DK,Amsterdam,,`)].join('\n');
+    t.match(await a.importFile(est, 'recordType=establishments'), { state: 'succeeded', counts: { created: 4 } });
+    const licences = [
+      'externalReference,establishmentReference,licenceNumber,validFrom,validUntil,statusHistory',
+      ...refs.map((r, i) => `L-${i + 1},${r},EV-${i + 1},2016-01-01,,granted:2016-01-01`),
+    ].join('\n');
+    const res = await a.upload(licences, 'recordType=licences&mode=all-or-nothing');
+    t.equal(res.statusCode, 202, res.body);
+    const { id } = json<Job>(res);
+    // Validated (every record fine then), and before it is written an officer registers a licence for E-3
+    // over the same period: the registry has changed under the file.
+    await a.database.owner.execute(sql`update imports set phase = 'applying' where id = ${id}`);
+    const [e3] = (
+      (await a.database.owner.execute(sql`select id from establishments where external_reference = 'E-3'`)) as unknown as {
+        rows: { id: string }[];
+      }
+    ).rows;
+    const meanwhile = await a.app.inject({
+      method: 'POST',
+      url: `/v1/establishments/${e3?.id}/licences`,
+      headers: a.officer.auth,
+      payload: { licenceNumber: 'EV-OTHER', validFrom: '2015-01-01', statusHistory: [{ status: 'granted', effectiveDate: '2015-01-01' }] },
+    });
+    t.equal(meanwhile.statusCode, 201, meanwhile.body);
+    while (await a.services.imports.worker.runOnce()) {
+      // until no job waits
+    }
+    const job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
+    t.match(job, { state: 'failed', rowsDone: 2, counts: { created: 2, updated: 0, unchanged: 0, rejected: 1 } });
+    t.same(
+      job.problems.map((p) => p.line),
+      [4],
+      'the refused record (L-3, line 4) is reported',
+    );
+    const stored = (
+      (await a.database.owner.execute(
+        sql`select external_reference from licences where external_reference is not null order by 1`,
+      )) as unknown as { rows: { external_reference: string }[] }
+    ).rows.map((r) => r.external_reference);
+    t.same(stored, ['L-1', 'L-2'], 'the batch before it is written; nothing of its own batch (L-4 after it included)');
+  },
+);
+
 t.test('an import that stops on an internal error keeps the problems of the batches it committed', async (t) => {
   const a = await setUp(t, { IMPORT_BATCH_SIZE: '2' });
   // A fault that is not the file's: the database refuses one record (as a full disk or a lost connection would).

@@ -162,6 +162,18 @@ class Tally {
     this.problemsTotal += found.length;
     for (const p of found) if (this.problems.length < PROBLEMS_KEPT) this.problems.push(p);
   }
+  /** Adds a batch's tally; `rejectionsOnly`: the batch was not written, so only its rejections count. */
+  merge(batch: Tally, rejectionsOnly = false) {
+    if (!rejectionsOnly) {
+      this.created += batch.created;
+      this.updated += batch.updated;
+      this.unchanged += batch.unchanged;
+      for (const c of batch.changes) if (this.changes.length < PROBLEMS_KEPT) this.changes.push(c);
+    }
+    this.rejected += batch.rejected;
+    this.problemsTotal += batch.problemsTotal;
+    for (const p of batch.problems) if (this.problems.length < PROBLEMS_KEPT) this.problems.push(p);
+  }
   columns() {
     return {
       created: this.created,
@@ -600,18 +612,35 @@ export function createImports(database: Database, runner: CommandRunner, command
         // Revoking a client stops what its token started: a stolen token's upload writes nothing more.
         if (revoked) return 'revoked' as const;
         const rows = await inTenant(tx, ctx.scope, (t) => importRowsFrom(t, job.id, done, options.batchSize));
-        await attemptBatch(tx, ctx, job, rows, tally);
+        const batch = new Tally();
+        // All-or-nothing checked every record first, but the registry may have changed since (an officer's
+        // edit): a record refused now stops the import, and nothing of its batch is written.
+        const refused = () => job.mode === 'all-or-nothing' && batch.rejected > 0;
+        try {
+          await tx.transaction(async (sp) => {
+            await attemptBatch(sp, ctx, job, rows, batch);
+            if (refused()) throw new Rollback();
+          });
+        } catch (err) {
+          if (!(err instanceof Rollback)) throw err;
+        }
+        tally.merge(batch, refused());
         await inTenant(tx, { kind: 'all' }, (t) =>
           updateImport(t, job.id, {
-            rowsDone: done + rows.length,
+            rowsDone: refused() ? done : done + rows.length,
             ...tally.columns(),
             leaseUntil: new Date(Date.now() + options.leaseMs),
           }),
         );
+        if (refused()) return 'refused' as const;
         done += rows.length;
         return rows.length === 0 ? ('lost' as const) : null;
       });
       if (stop === 'lost') return;
+      if (stop === 'refused') {
+        await finish(job, { state: 'failed' });
+        return;
+      }
       if (stop === 'cancelled') {
         await finish(job, { state: 'cancelled' });
         return;
