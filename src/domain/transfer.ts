@@ -44,10 +44,23 @@ export const COLUMNS = {
     'closureEndDate',
     'legalBasis',
     'caseReference',
+    'zaakUrl',
+    'besluitUrl',
   ],
 } as const satisfies Record<RecordType, readonly string[]>;
 
-/** Columns whose cells must hold a value; the others may be empty (every column must be in a file's header). */
+/**
+ * Columns a file may leave out of its header (an NDJSON line, out of its keys): a record then keeps what
+ * it holds there. An action's ZGW links came later than the format; files written before them import as
+ * they did. Where the column is there, an empty cell clears the value, as in every other column.
+ */
+export const KEEP_IF_ABSENT: Record<RecordType, readonly string[]> = {
+  establishments: [],
+  licences: [],
+  'enforcement-actions': ['zaakUrl', 'besluitUrl'],
+};
+
+/** Columns whose cells must hold a value; the others may be empty (every other column must be in a file's header). */
 export const REQUIRED_COLUMNS: Record<RecordType, readonly string[]> = {
   establishments: ['externalReference', 'name', 'kind', 'street', 'houseNumber', 'postalCode', 'city'],
   licences: ['externalReference', 'establishmentReference', 'licenceNumber', 'validFrom', 'statusHistory'],

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { DecodedRow } from '../application/transfer/imports.js';
 import type { InvalidParam } from '../domain/errors.js';
 import { personalDataIn } from '../domain/personal-data.js';
-import { COLUMNS, columnOf, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
+import { COLUMNS, columnOf, KEEP_IF_ABSENT, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
 import { SPREADSHEET_ERROR, unprotectFormula } from '../lib/csv.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
@@ -102,7 +102,7 @@ function checkHeader(type: RecordType, header: string[]): void {
     seen.add(h);
   }
   for (const c of COLUMNS[type]) {
-    if (seen.has(c)) continue;
+    if (seen.has(c) || KEEP_IF_ABSENT[type].includes(c)) continue;
     const reason = REQUIRED_COLUMNS[type].includes(c)
       ? 'this column is required'
       : 'this column must be there, empty where there is no value: an update replaces the whole record';
@@ -190,6 +190,7 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
       const problems: NonNullable<DecodedRow['problems']> = [];
       header.forEach((h, i) => {
         const v = record[i];
+        if (KEEP_IF_ABSENT[type].includes(h) && (v === undefined || v === '')) values[h] = null; // there, and empty: clears
         if (v === undefined || v === '') return;
         values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v;
         if (looksLikeMisreadUtf8(v)) problems.push({ column: h, code: 'garbled_text', reason: GARBLED });
@@ -285,7 +286,11 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
             ? WITHHELD_KEY
             : [...k].map((c) => (hasControlCharacter(c) ? '\uFFFD' : c)).join(''),
       );
-    const values = Object.fromEntries(Object.entries(parsed).filter(([k, v]) => known.has(k) && v !== null && v !== ''));
+    const values = Object.fromEntries(
+      Object.entries(parsed)
+        .filter(([k, v]) => known.has(k) && ((v !== null && v !== '') || KEEP_IF_ABSENT[type].includes(k)))
+        .map(([k, v]) => [k, v === '' ? null : v]), // a key kept if absent, there and empty: clears
+    );
     return {
       line: lineNo,
       values,
@@ -373,6 +378,9 @@ function candidate(type: RecordType, v: Record<string, unknown>, municipalityCod
       closure: has('closureStartDate', 'closureEndDate') ? { startDate: v.closureStartDate, endDate: optional(v.closureEndDate) } : null,
       legalBasis: optional(v.legalBasis),
       caseReference: optional(v.caseReference),
+      // Left out of the file: no key, and the import keeps the stored link (KEEP_IF_ABSENT).
+      ...('zaakUrl' in v ? { zaakUrl: v.zaakUrl } : {}),
+      ...('besluitUrl' in v ? { besluitUrl: v.besluitUrl } : {}),
       externalReference: v.externalReference,
     },
   };

@@ -596,38 +596,82 @@ t.test('tenancy: only officers import, each into and out of their own municipali
   t.equal(template.body.trim().split('\r\n').length, 2);
 });
 
-t.test('an import updates what its file holds and keeps the ZGW links, which no column carries', async (t) => {
-  const a = await setUp(t);
-  await a.importFile(establishmentsCsv, 'recordType=establishments');
-  const links = { zaakUrl: 'https://zaken.example.nl/zaken/api/v1/zaken/1', besluitUrl: 'https://besluiten.example.nl/api/v1/besluiten/2' };
-  const action = await a.importFile(actionsNdjson, 'recordType=enforcement-actions', 'application/x-ndjson');
-  t.match(action.counts, { created: 2 });
-  const listed = json<{ items: { id: string; externalReference: string; version: number }[] }>(
-    await a.app.inject({ url: '/v1/enforcement-actions', headers: a.officer.auth }),
-  ).items;
-  const a1 = listed.find((x) => x.externalReference === 'A-1') as { id: string; version: number };
-  const linked = await a.app.inject({
-    method: 'PATCH',
-    url: `/v1/enforcement-actions/${a1.id}`,
-    headers: { ...a.officer.auth, 'if-match': `"${a1.version}"`, 'content-type': 'application/merge-patch+json' },
-    payload: JSON.stringify(links),
-  });
-  t.equal(linked.statusCode, 200, linked.body);
+t.test(
+  'the ZGW links: exported, imported into an empty registry, kept by a file without their columns, cleared by an empty cell',
+  async (t) => {
+    const a = await setUp(t);
+    await a.importFile(establishmentsCsv, 'recordType=establishments');
+    const links = {
+      zaakUrl: 'https://zaken.example.nl/zaken/api/v1/zaken/1',
+      besluitUrl: 'https://besluiten.example.nl/api/v1/besluiten/2',
+    };
+    const action = await a.importFile(actionsNdjson, 'recordType=enforcement-actions', 'application/x-ndjson');
+    t.match(action.counts, { created: 2 });
+    const listed = json<{ items: { id: string; externalReference: string; version: number }[] }>(
+      await a.app.inject({ url: '/v1/enforcement-actions', headers: a.officer.auth }),
+    ).items;
+    const a1 = listed.find((x) => x.externalReference === 'A-1') as { id: string; version: number };
+    const linked = await a.app.inject({
+      method: 'PATCH',
+      url: `/v1/enforcement-actions/${a1.id}`,
+      headers: { ...a.officer.auth, 'if-match': `"${a1.version}"`, 'content-type': 'application/merge-patch+json' },
+      payload: JSON.stringify(links),
+    });
+    t.equal(linked.statusCode, 200, linked.body);
 
-  // The export of it, imported again: every record is as it was.
-  const exported = await a.exportOf('enforcement-actions', 'ndjson');
-  const again = await a.importFile(exported.body, 'recordType=enforcement-actions', 'application/x-ndjson');
-  t.match(again.counts, { created: 0, updated: 0, unchanged: 2 }, 'an export imports again unchanged');
-  // A changed record is updated in what the file says, and keeps its links.
-  const changed = await a.importFile(
-    actionsNdjson.replace('"decisionDate":"2019-05-01"', '"decisionDate":"2019-05-02"'),
-    'recordType=enforcement-actions',
-    'application/x-ndjson',
-  );
-  t.match(changed.counts, { updated: 1, unchanged: 1 });
-  const after = json(await a.app.inject({ url: `/v1/enforcement-actions/${a1.id}`, headers: a.officer.auth }));
-  t.match(after, { decisionDate: '2019-05-02', ...links });
-});
+    // The export of it, imported again: every record is as it was.
+    const exported = await a.exportOf('enforcement-actions', 'ndjson');
+    const again = await a.importFile(exported.body, 'recordType=enforcement-actions', 'application/x-ndjson');
+    t.match(again.counts, { created: 0, updated: 0, unchanged: 2 }, 'an export imports again unchanged');
+    // A changed record is updated in what the file says, and keeps its links.
+    const changed = await a.importFile(
+      actionsNdjson.replace('"decisionDate":"2019-05-01"', '"decisionDate":"2019-05-02"'),
+      'recordType=enforcement-actions',
+      'application/x-ndjson',
+    );
+    t.match(changed.counts, { updated: 1, unchanged: 1 });
+    const after = json(await a.app.inject({ url: `/v1/enforcement-actions/${a1.id}`, headers: a.officer.auth }));
+    t.match(after, { decisionDate: '2019-05-02', ...links }, 'a file without the link columns keeps them');
+
+    // Exported in both formats, and into an empty registry with the rest: the links arrive too.
+    const csv = await a.exportOf('enforcement-actions', 'csv');
+    const [header, ...rows] = csv.body.trim().split('\r\n');
+    t.ok(header?.endsWith(',caseReference,zaakUrl,besluitUrl'), `the CSV has the link columns: ${header}`);
+    t.ok(
+      rows.some((r) => r.endsWith(`,${links.zaakUrl},${links.besluitUrl}`)),
+      'and A-1’s links',
+    );
+    const b = await setUp(t);
+    await b.importFile((await a.exportOf('establishments', 'csv')).body, 'recordType=establishments');
+    t.match(await b.importFile(csv.body, 'recordType=enforcement-actions'), { state: 'succeeded', counts: { created: 2 } });
+    const moved = json<{ items: { externalReference: string; zaakUrl: string | null; besluitUrl: string | null }[] }>(
+      await b.app.inject({ url: '/v1/enforcement-actions', headers: b.officer.auth }),
+    ).items;
+    t.match(
+      moved.find((x) => x.externalReference === 'A-1'),
+      links,
+      'moved with its links',
+    );
+    t.equal((await b.exportOf('enforcement-actions', 'csv')).body.split('\r\n').sort().join(), csv.body.split('\r\n').sort().join());
+
+    // Where the column is there, an empty cell clears the link, as any other cell does.
+    const cleared = csv.body.replace(`,${links.zaakUrl},${links.besluitUrl}`, `,,${links.besluitUrl}`);
+    t.match(await a.importFile(cleared, 'recordType=enforcement-actions'), { counts: { updated: 1, unchanged: 1 } });
+    t.match(json(await a.app.inject({ url: `/v1/enforcement-actions/${a1.id}`, headers: a.officer.auth })), {
+      zaakUrl: null,
+      besluitUrl: links.besluitUrl,
+    });
+    const nd = (await a.exportOf('enforcement-actions', 'ndjson')).body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    t.match(
+      nd.find((r) => r.externalReference === 'A-1'),
+      { zaakUrl: null, besluitUrl: links.besluitUrl },
+      'NDJSON carries them as keys',
+    );
+  },
+);
 
 t.test('a statusHistory item is status:date, nothing more', async (t) => {
   const a = await setUp(t);

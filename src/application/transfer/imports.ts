@@ -272,11 +272,11 @@ async function applyRecord(
     await commands.enforcementActions.create(ctx, input);
     return 'created';
   }
-  // No column carries the ZGW links (zaakUrl, besluitUrl): a file leaves them as they are.
+  // A file without the ZGW link columns (KEEP_IF_ABSENT) leaves the stored links as they are.
   const wanted = {
     ...input,
-    zaakUrl: current.row.zaakUrl,
-    besluitUrl: current.row.besluitUrl,
+    zaakUrl: 'zaakUrl' in input ? (input.zaakUrl ?? null) : current.row.zaakUrl,
+    besluitUrl: 'besluitUrl' in input ? (input.besluitUrl ?? null) : current.row.besluitUrl,
     externalReference: current.matchedBy === 'id' ? current.row.externalReference : input.externalReference,
   };
   const changed = [
