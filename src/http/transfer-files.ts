@@ -135,7 +135,18 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
     next = await text.next();
   }
   if (head.trim() === '') throw fileProblem(400, 'empty-file', 'The file is empty: it needs at least a header line.');
-  const delimiter = separatorOf(head.split(/\r|\n/, 1)[0] ?? '');
+  const headerLine = head.split(/\r|\n/, 1)[0] ?? '';
+  const delimiter = separatorOf(headerLine);
+  const count = (c: string) => headerLine.split(c).length - 1;
+  // Excel's "Text (tab delimited)": said as such, not as one unknown column or a quote error further on.
+  if (count('\t') > count(delimiter)) {
+    throw fileProblem(
+      400,
+      'invalid-header',
+      `The header line is separated by tabs: this file is tab-delimited text, which is not read here. Save it as CSV (in Excel: "CSV UTF-8"), or use the template at /v1/imports/templates/${type}.csv.`,
+      [{ name: 'header', code: 'tab_separated', reason: 'columns are separated by tabs; use commas or semicolons (CSV)' }],
+    );
+  }
   async function* rest() {
     yield head;
     for await (const chunk of text) yield chunk;

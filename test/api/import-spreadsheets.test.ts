@@ -55,6 +55,24 @@ t.test('a value under a column without a name, an empty name between columns, or
   t.match(json(gap), { code: 'invalid-header', invalidParams: [{ name: '(empty)', code: 'unknown_column' }] });
 });
 
+t.test('a tab-delimited file (Excel "Text") is refused as such, whatever its cells hold', async (t) => {
+  const a = await setUp(t);
+  const tabbed = (r: string) => r.replaceAll(',', '\t');
+  for (const [what, file] of [
+    ['plain cells', [EST_HEADER, ...rows].map(tabbed).join('\r\n')],
+    ['a quote in a cell', [EST_HEADER, ...rows, 'XL-3,GM0363,Club "Zon",club,Kade,3,,1012DK,Amsterdam,,'].map(tabbed).join('\r\n')],
+  ] as const) {
+    const res = await a.upload(file, 'recordType=establishments');
+    t.equal(res.statusCode, 400, what);
+    t.match(json(res), { code: 'invalid-header', invalidParams: [{ name: 'header', code: 'tab_separated' }] }, what);
+  }
+  const commas = await a.upload(
+    [EST_HEADER, ...rows.map((r) => r.replace('Club Rood', 'Club\tRood'))].join('\n'),
+    'recordType=establishments&dryRun=true',
+  );
+  t.equal(commas.statusCode, 202, 'a tab inside a CSV cell is the cell’s business, not the separator');
+});
+
 t.test('UTF-8 that a spreadsheet read as Windows-1252 and saved again is a problem of its cell, not a changed name', async (t) => {
   const a = await setUp(t);
   const created = await a.importFile(
