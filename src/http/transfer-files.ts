@@ -201,8 +201,10 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
       const problems: NonNullable<DecodedRow['problems']> = [];
       header.forEach((h, i) => {
         const v = record[i];
-        if (KEEP_IF_ABSENT[type].includes(h) && (v === undefined || v === '')) values[h] = null; // there, and empty: clears
-        if (v === undefined || v === '') return;
+        // A cell of spaces only is an empty cell: what a spreadsheet leaves where a value was typed away.
+        const empty = v === undefined || v.trim() === '';
+        if (KEEP_IF_ABSENT[type].includes(h) && empty) values[h] = null; // there, and empty: clears
+        if (empty) return;
         values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v;
         if (looksLikeMisreadUtf8(v)) problems.push({ column: h, code: 'garbled_text', reason: GARBLED });
         if (SPREADSHEET_ERROR.test(v.trim())) problems.push({ column: h, code: 'spreadsheet_error', reason: SPREADSHEET_ERROR_REASON });

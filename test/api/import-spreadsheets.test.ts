@@ -202,6 +202,22 @@ t.test('what a spreadsheet makes of dates, numbers, codes and failed formulas is
   );
 });
 
+t.test('a cell of spaces only is an empty cell: an optional value absent, a required one required', async (t) => {
+  const a = await setUp(t);
+  const file = [
+    EST_HEADER,
+    'SP-1,GM0363,Club Rood,club,Kade,1,  ,1012DK,Amsterdam, ,',
+    'SP-2,GM0363,   ,club,Kade,2,,1012DK,Amsterdam,,',
+  ].join('\n');
+  const job = await a.importFile(file, 'recordType=establishments&mode=row-by-row');
+  t.match(job, { counts: { created: 1, rejected: 1 } });
+  t.same(problemsOf(job), ['3:name:required'], 'the name of spaces is missing, said as for an empty cell');
+  const stored = json<{
+    items: { externalReference: string; address: { houseNumberAddition: string | null }; kvkNumber: string | null }[];
+  }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth })).items;
+  t.match(stored, [{ externalReference: 'SP-1', address: { houseNumberAddition: null }, kvkNumber: null }]);
+});
+
 t.test('texts a spreadsheet heuristic could misjudge are stored as written, and their export imports again, unchanged', async (t) => {
   const a = await setUp(t);
   // Accented capitals before typographic punctuation (no garbled text), and a street that is a spreadsheet's error value.
