@@ -120,10 +120,12 @@ export function createServices(database: Database, options: ServiceOptions) {
      */
     inOneTransaction: <T>(work: (commands: RecordCommands) => Promise<T>): Promise<T> =>
       database.db.transaction((tx) => work(commandsOn(tx))),
-    /** Bulk import jobs and their worker, and streamed exports (docs/import-export.md). */
-    // An upload streams its file inside its transaction: its runner takes no write admission slot, so
-    // a slow client holds none while it sends.
-    imports: createImports(database, createCommandRunner(database, hooks), commandsOn, {
+    /**
+     * Bulk import jobs and their worker, and streamed exports (docs/import-export.md). An upload is read
+     * whole before its transaction, and a cancel is a request's write: both wait their turn for write
+     * admission, as every command of a request does; the worker's batches run in transactions of their own.
+     */
+    imports: createImports(database, runner, commandsOn, {
       batchSize: 500,
       leaseMs: 30_000,
       pollMs: 1000,
