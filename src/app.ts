@@ -130,6 +130,9 @@ export async function buildApp(opts: BuildAppOptions) {
       'request completed',
     );
   });
+  // A closing service stops the open-data computation in progress (a worker thread, minutes at national
+  // scale) at once: its waiting requests get a 503 shutting-down rather than holding the shutdown up.
+  app.addHook('preClose', async () => services.statistics.openData.stop());
   if (opts.closeDatabase) app.addHook('onClose', async () => services.database.close());
 
   if (opts.tracing) await app.register(tracing); // first: every later hook runs inside the request's span

@@ -72,3 +72,13 @@ export class IdempotencyKeyReused extends DomainError {
 export function assertNoInvalidParams(params: InvalidParam[]): void {
   if (params.length > 0) throw new RuleViolation(params);
 }
+
+/** This instance is stopping and will not finish the work asked for: another instance answers a retry. */
+export class ShuttingDown extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}

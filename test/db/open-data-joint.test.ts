@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import t from 'tap';
 import { madeBy } from '../../src/application/commands/run.js';
 import { clientContext, type RequestContext } from '../../src/application/context.js';
+import { protectOffThread } from '../../src/application/statistics/open-data.js';
+import { ShuttingDown } from '../../src/domain/errors.js';
 import { build, json, sample } from '../support/helper.js';
 import { type PublishedCell, recoverableCells } from '../support/linear-audit.js';
 
@@ -189,4 +191,33 @@ t.test('open data is a daily release: a new action changes nothing until the nex
     trail.items.some((e) => e.objectId === '2026-05-11T00:00:00.000Z'),
     'each release is in the audit trail',
   );
+});
+
+t.test('a closing service ends the open-data computation in progress: its waiting request gets a 503, not a wait', async (t) => {
+  const { app } = await build(t);
+  const asked = app.inject({ url: '/v1/open-data/enforcement-actions?groupBy=year' });
+  // Let the request reach the computation (its queries, then the worker thread starting) before closing.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const closed = app.close();
+  const res = await asked;
+  await closed;
+  t.equal(res.statusCode, 503, res.body);
+  t.match(json(res), { code: 'shutting-down' });
+  t.equal(res.headers['retry-after'], '1');
+});
+
+t.test('protectOffThread: a stop ends the worker thread, which would otherwise finish', async (t) => {
+  const table = { sizes: [1, 2, 2, 7], values: Array.from({ length: 28 }, (_, i) => i % 5) };
+  const done = await protectOffThread(table, 5, () => false);
+  t.ok(done.groupings.size > 0, 'run to its end, it answers');
+  const stop = new AbortController();
+  const running = protectOffThread(table, 5, () => false, [], stop.signal);
+  stop.abort();
+  const failure = async (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (err: unknown) => err,
+    );
+  t.ok((await failure(running)) instanceof ShuttingDown, 'stopped: the thread was terminated, not awaited');
+  t.ok((await failure(protectOffThread(table, 5, () => false, [], stop.signal))) instanceof ShuttingDown, 'already stopped: none started');
 });

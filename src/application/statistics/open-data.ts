@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { ShuttingDown } from '../../domain/errors.js';
 import type { BaseTable, ProtectedCube } from '../../domain/joint-suppression.js';
 import {
   KEY_OF,
@@ -60,7 +61,9 @@ export function protectOffThread(
   threshold: number,
   knownZero: (base: number) => boolean,
   atLeastOne: readonly (readonly number[])[] = [],
+  signal?: AbortSignal,
 ): Promise<ProtectedCube> {
+  if (signal?.aborted) return Promise.reject(stopped());
   const ext = extname(fileURLToPath(import.meta.url));
   const worker = new URL(`./protect-worker${ext}`, import.meta.url);
   const workerData = { table, threshold, knownZero: Uint8Array.from(table.values, (_, b) => (knownZero(b) ? 1 : 0)), atLeastOne };
@@ -73,17 +76,35 @@ export function protectOffThread(
           { eval: true, workerData },
         )
       : new Worker(worker, { workerData });
-  return new Promise((resolve, reject) => {
+  // Stopped (the service closes): the thread ends now, not when its minutes of work are done.
+  const stop = () => {
+    void thread.terminate();
+  };
+  signal?.addEventListener('abort', stop, { once: true });
+  return new Promise<ProtectedCube>((resolve, reject) => {
     thread.once('message', (cube: ProtectedCube) => resolve(cube));
     thread.once('error', reject);
-    thread.once('exit', (code) => reject(new Error(`the open-data protection worker stopped (exit code ${code})`)));
-  });
+    thread.once('exit', (code) =>
+      reject(signal?.aborted ? stopped() : new Error(`the open-data protection worker stopped (exit code ${code})`)),
+    );
+  }).finally(() => signal?.removeEventListener('abort', stop));
 }
+
+const stopped = () =>
+  new ShuttingDown(
+    'This instance is shutting down before it finished computing the open data of this moment; another instance answers a retry.',
+  );
 
 /** Open data is released daily at 00:00 UTC: the moment a given time belongs to. */
 export const releaseMomentOf = (now: Date) => new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
 
-async function computeRelease(service: StatisticsService, read: Reader, threshold: number, moment: Date): Promise<OpenDataRelease> {
+async function computeRelease(
+  service: StatisticsService,
+  read: Reader,
+  threshold: number,
+  moment: Date,
+  signal: AbortSignal,
+): Promise<OpenDataRelease> {
   const ctx = publicContext(null);
   const { resolved, rows, countingRule } = await service.table(ctx, { groupBy: [...OPEN_DATA_DIMENSIONS] });
   const attested = await read.list(ctx, (tx) => nothingToReportYears(tx));
@@ -120,7 +141,7 @@ async function computeRelease(service: StatisticsService, read: Reader, threshol
   const withActions = myActions.flatMap((n, my) =>
     n > 0 ? [Array.from({ length: cellsPerMunicipalityYear }, (_, j) => my * cellsPerMunicipalityYear + j)] : [],
   );
-  const cube = await protectOffThread(table, threshold, (b) => myActions[myOf(b)] === 0, withActions);
+  const cube = await protectOffThread(table, threshold, (b) => myActions[myOf(b)] === 0, withActions, signal);
   const groupings: OpenDataRelease['groupings'] = {};
   for (const [mask, g] of cube.groupings) {
     const members = cube.members.get(mask) as number[][];
@@ -197,6 +218,7 @@ export function createOpenData(deps: {
   clock: () => Date;
 }) {
   const pending = new Map<string, Promise<OpenDataRelease>>();
+  const stopping = new AbortController();
 
   async function stored(moment: Date): Promise<OpenDataRelease | null> {
     const row = await deps.read.one(publicContext(null), (tx) => findOpenDataRelease(tx, moment));
@@ -207,7 +229,7 @@ export function createOpenData(deps: {
   async function publish(moment: Date): Promise<OpenDataRelease> {
     const existing = await stored(moment);
     if (existing) return existing;
-    const release = await computeRelease(deps.service, deps.read, deps.threshold, moment);
+    const release = await computeRelease(deps.service, deps.read, deps.threshold, moment, stopping.signal);
     await deps.runner.run(systemContext('open data release'), async (tx) => {
       const inserted = await insertOpenDataRelease(tx, moment, new Date(release.computedAt), release);
       const summary = { moment: release.moment, computedAt: release.computedAt, threshold: release.threshold };
@@ -244,5 +266,8 @@ export function createOpenData(deps: {
     }
   }
 
-  return { current, publish, view: openDataView };
+  /** Ends a computation in progress (its worker thread) as the service closes; the requests waiting get a 503. */
+  const stop = () => stopping.abort();
+
+  return { current, publish, view: openDataView, stop };
 }

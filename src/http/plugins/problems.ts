@@ -2,7 +2,16 @@ import { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, validatorCompiler } from 'fastify-type-provider-zod';
-import { Conflict, DomainError, Forbidden, IdempotencyKeyReused, NotFound, RuleViolation, VersionConflict } from '../../domain/errors.js';
+import {
+  Conflict,
+  DomainError,
+  Forbidden,
+  IdempotencyKeyReused,
+  NotFound,
+  RuleViolation,
+  ShuttingDown,
+  VersionConflict,
+} from '../../domain/errors.js';
 import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
 import {
   HttpProblem,
@@ -129,6 +138,7 @@ export function fromDomainError(err: DomainError) {
   }
   if (err instanceof Forbidden) return problem(403, 'forbidden');
   if (err instanceof IdempotencyKeyReused) return problem(422, 'idempotency-key-reused');
+  if (err instanceof ShuttingDown) return problem(503, 'shutting-down', { headers: { 'Retry-After': String(err.retryAfterSeconds) } });
   return problem(500, 'internal-error');
 }
 
