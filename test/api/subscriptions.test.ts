@@ -122,6 +122,20 @@ t.test('subscriptions: who may subscribe to what, and see which', async (t) => {
   );
   t.equal((await list(analyst.auth)).length, 1, 'an analyst sees their own');
   t.equal((await list(admin.auth)).length, 4, 'an admin sees all');
+
+  // The admin's subscription for Rotterdam: Rotterdam's officers see it, but its delivery log (what the
+  // admin's receiver answered) is the admin's; their own subscription's log is theirs.
+  const seen = json<{ items: { id: string; ownerRole?: string }[] }>(
+    await app.inject({ url: '/v1/subscriptions', headers: rotterdam.auth }),
+  ).items;
+  const logOf = (auth: { authorization: string }, id: string) =>
+    app.inject({ url: `/v1/subscriptions/${id}/deliveries`, headers: auth }).then((r) => r.statusCode);
+  const byAdmin = json<{ items: { id: string; municipalityCode: string | null }[] }>(
+    await app.inject({ url: '/v1/subscriptions', headers: admin.auth }),
+  ).items.filter((s) => s.municipalityCode === 'GM0599');
+  const statuses = await Promise.all(seen.map((s) => logOf(rotterdam.auth, s.id)));
+  t.same(statuses.sort(), [200, 403], 'the officers’ own log, not the admin’s');
+  t.same(await Promise.all(byAdmin.map((s) => logOf(admin.auth, s.id))), [200, 200], 'an admin reads both');
 });
 
 t.test('an analyst’s subscription stays for events without record content, whoever replaces it', async (t) => {

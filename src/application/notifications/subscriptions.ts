@@ -322,7 +322,11 @@ export function createSubscriptionQueries(read: Reader) {
     return { items: rows.map(toSubscription), totalItems };
   }
 
-  /** The delivery log of one subscription, newest first. */
+  /**
+   * The delivery log of one subscription, newest first. An officer reads it for the subscriptions
+   * officers made: one an admin or analyst made for their municipality they may see, but what its
+   * receiver answered (status, errors, excerpts) is that owner's, as its secret is.
+   */
   async function deliveries(
     ctx: RequestContext,
     id: string,
@@ -330,7 +334,11 @@ export function createSubscriptionQueries(read: Reader) {
     page: PageRequest,
   ): Promise<Page<DeliveryAttempt>> {
     return read.one(ctx, async (tx) => {
-      if (!(await findSubscription(tx, ctx.scope, ownerFilter(ctx), id))) throw new NotFound(`Subscription ${id}`);
+      const row = await findSubscription(tx, ctx.scope, ownerFilter(ctx), id);
+      if (!row) throw new NotFound(`Subscription ${id}`);
+      if (ctx.actor.role === 'officer' && row.ownerRole !== 'officer') {
+        throw new Forbidden(`Subscription ${id} was made by an ${row.ownerRole}; its delivery log is not an officer's to read.`);
+      }
       const { rows, totalItems } = await listDeliveryAttempts(tx, id, outcome, page);
       return { items: rows.map(toAttempt), totalItems };
     });

@@ -168,7 +168,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
         op(
           'listSubscriptionDeliveries',
           'The delivery log',
-          'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by outcome. The attempts of a delivery that was delivered or given up longer ago than the registry keeps them (NOTIFICATIONS_KEEP_DAYS, by default 90 days) are no longer listed.',
+          'Each attempt: time, status code, duration, error and a short excerpt of the answer. Newest first; filter by outcome. Officers read the log of the subscriptions officers made (one an admin or analyst made for their municipality: 403). The attempts of a delivery that was delivered or given up longer ago than the registry keeps them (NOTIFICATIONS_KEEP_DAYS, by default 90 days) are no longer listed.',
         ),
         DeliveryQuery,
         DeliveryAttemptPage,
