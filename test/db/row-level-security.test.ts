@@ -165,6 +165,38 @@ t.test('an officer cannot write into, or out of, another municipality, nor touch
   t.match(await refused(audit), /permission denied|append-only/, 'the service role cannot delete audit entries');
 });
 
+t.test('a licence or action row for another municipality’s establishment is refused by the database itself', async (t) => {
+  const { database, ids } = await twoMunicipalities(t);
+  const rotterdam = ids.GM0599 as { officer: string; establishment: string };
+  const amsterdamEstablishment = (ids.GM0363 as { establishment: string }).establishment;
+  const now = new Date().toISOString();
+  // As Rotterdam's officer, raw SQL with no application check at all: each row claims Rotterdam, as row-level security demands.
+  const scope: TenantScope = { kind: 'municipality', code: 'GM0599' };
+  const action = (establishmentId: string) =>
+    refused(
+      withTenant(database.db, scope, (tx) =>
+        tx.execute(sql`insert into enforcement_actions (id, establishment_id, municipality_code, licence_status, measure, grounds,
+            stage, decision_date, created_at, updated_at, created_by, updated_by)
+          values (${randomUUID()}, ${establishmentId}, 'GM0599', 'unlicensed', 'warning', array['hygiene'], 'decided', '2019-05-01',
+            ${now}, ${now}, ${rotterdam.officer}, ${rotterdam.officer})`),
+      ),
+    );
+  const licence = (establishmentId: string) =>
+    refused(
+      withTenant(database.db, scope, (tx) =>
+        tx.execute(sql`insert into licences (id, establishment_id, municipality_code, licence_number, valid_from, status_history,
+            created_at, updated_at, created_by, updated_by)
+          values (${randomUUID()}, ${establishmentId}, 'GM0599', 'EV-X', '2016-01-01',
+            ${JSON.stringify([{ status: 'granted', effectiveDate: '2016-01-01' }])}::jsonb, ${now}, ${now}, ${rotterdam.officer}, ${rotterdam.officer})`),
+      ),
+    );
+  t.equal(await action(rotterdam.establishment), 'accepted', 'on its own establishment: accepted');
+  const notPresent = /violates foreign key constraint .*establishment_municipality_fk/;
+  t.match(await action(amsterdamEstablishment), notPresent, 'an action on Amsterdam’s establishment: refused');
+  t.match(await licence(amsterdamEstablishment), notPresent, 'a licence too');
+  t.match(await action(randomUUID()), notPresent, 'the same refusal as for an establishment that does not exist: nothing to learn');
+});
+
 t.test('tables that later migrations create are usable in tenant transactions (default privileges)', async (t) => {
   const { database } = await build(t);
   // As a later migration would: run by the migrating role, in public and in a new schema.

@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  type AnyPgColumn,
+  bigint,
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { actingPerson, changed, tombstone, ts } from './schema-columns.js';
 
 /** A record of one municipality: the tenant column (row-level security). */
@@ -9,13 +22,23 @@ export const belongsToMunicipality = () => ({
     .references(() => municipalities.code),
 });
 
-/** A record of one establishment, and so of its municipality. */
+/**
+ * A record of one establishment, and so of its municipality: the foreign key is the pair (see
+ * `sameMunicipalityAsEstablishment`), so the database itself refuses a row whose municipality is not
+ * its establishment's. Row-level security cannot: a foreign key's check does not pass through it.
+ */
 const belongsToEstablishment = () => ({
-  establishmentId: uuid('establishment_id')
-    .notNull()
-    .references(() => establishments.id),
+  establishmentId: uuid('establishment_id').notNull(),
   ...belongsToMunicipality(),
 });
+
+/** The foreign key of a record of one establishment: (establishment, municipality) → that establishment's pair. */
+const sameMunicipalityAsEstablishment = (name: string, t: { establishmentId: AnyPgColumn; municipalityCode: AnyPgColumn }) =>
+  foreignKey({
+    name,
+    columns: [t.establishmentId, t.municipalityCode],
+    foreignColumns: [establishments.id, establishments.municipalityCode],
+  });
 
 /** Gemeenten, keyed by CBS code (GM + 4 digits). */
 export const municipalities = pgTable(
@@ -75,6 +98,8 @@ export const establishments = pgTable(
   (t) => [
     index('establishments_municipality_name_idx').on(t.municipalityCode, t.name, t.id),
     index('establishments_export_idx').on(t.municipalityCode, t.id),
+    // What a licence's or an action's (establishment, municipality) foreign key refers to.
+    uniqueIndex('establishments_id_municipality_key').on(t.id, t.municipalityCode),
     uniqueIndex('establishments_external_reference_key')
       .on(t.municipalityCode, t.externalReference)
       .where(sql`external_reference is not null and deleted_at is null`),
@@ -100,6 +125,7 @@ export const licences = pgTable(
     uniqueIndex('licences_external_reference_key').on(t.municipalityCode, t.externalReference).where(sql`external_reference is not null`),
     index('licences_establishment_idx').on(t.establishmentId, t.validFrom),
     index('licences_export_idx').on(t.municipalityCode, t.id),
+    sameMunicipalityAsEstablishment('licences_establishment_municipality_fk', t),
   ],
 );
 
@@ -145,6 +171,7 @@ export const enforcementActions = pgTable(
     index('enforcement_actions_besluit_url_idx').on(t.besluitUrl),
     // An export's keyset walk (municipality, id > last): each page read in order, never sorted (migration 0018).
     index('enforcement_actions_export_idx').on(t.municipalityCode, t.id),
+    sameMunicipalityAsEstablishment('enforcement_actions_establishment_municipality_fk', t),
   ],
 );
 
