@@ -5,6 +5,7 @@ import { withTenant } from '../../infrastructure/db/tenant.js';
 import { findMunicipality } from '../../infrastructure/repositories/municipalities.js';
 import { enforcementActionsAfter, establishmentsAfter, licencesAfter } from '../../infrastructure/repositories/transfer.js';
 import type { RequestContext } from '../context.js';
+import { createReader } from '../queries/read.js';
 import { toEnforcementAction, toEstablishment, toLicence } from '../records.js';
 
 /** Rows per database round trip of an export. */
@@ -18,6 +19,7 @@ export const EXPORT_BATCH = 1000;
  * stays flat whatever the size.
  */
 export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
+  const read = createReader(database);
   /**
    * Which municipality an export is of: an officer's own; an admin names a registered one (an
    * unknown code is a 400, not an empty file). Analysts see no records.
@@ -31,7 +33,7 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
     if (!asked) {
       throw new RuleViolation([{ name: param, code: 'required', reason: 'an admin names the municipality to export' }]);
     }
-    if (!(await withTenant(database.db, ctx.scope, (tx) => findMunicipality(tx, asked)))) {
+    if (!(await read.one(ctx, (tx) => findMunicipality(tx, asked)))) {
       throw new RuleViolation([{ name: param, code: 'unknown_municipality', reason: `municipality ${asked} is not registered` }]);
     }
     return asked;

@@ -25,6 +25,7 @@ import type { createEstablishmentCommands } from '../commands/establishments.js'
 import type { createLicenceCommands } from '../commands/licences.js';
 import { type Change, type CommandRunner, type Created, changedColumns } from '../commands/run.js';
 import type { RequestContext } from '../context.js';
+import { createReader } from '../queries/read.js';
 import { enforcementActionColumns, establishmentColumns, licenceColumns } from '../records.js';
 
 /** The record commands an import runs (services.ts hands them over, bound to the import's transaction). */
@@ -326,6 +327,7 @@ export interface ImportOptions {
  */
 export function createImports(database: Database, runner: CommandRunner, commandsOn: (tx: Tx) => RecordCommands, options: ImportOptions) {
   const instance = randomUUID();
+  const read = createReader(database);
   /** Live progress of the validation pass, which commits nothing until it ends: job id → records done. */
   const validating = new Map<string, number>();
   const cancelled = new Set<string>();
@@ -412,7 +414,7 @@ export function createImports(database: Database, runner: CommandRunner, command
   }
 
   async function get(ctx: RequestContext, id: string): Promise<ImportJob> {
-    const row = await withTenant(database.db, ctx.scope, (tx) => findImport(tx, ctx.scope, id));
+    const row = await read.one(ctx, (tx) => findImport(tx, ctx.scope, id));
     if (!row) throw new NotFound(`Import ${id}`);
     const job = toJob(row);
     const live = validating.get(id);
