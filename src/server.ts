@@ -136,14 +136,26 @@ async function main() {
     app.addHook('onClose', () => metricsServer?.close());
   }
   if (signing.key && config.AUDIT_CHECKPOINT_INTERVAL_S > 0) {
-    const checkpoint = () =>
-      services.commands.auditCheckpoints.signIfMoved(systemContext('periodic audit checkpoint')).then(
-        (c) => c && app.log.info({ seq: c.seq, keyId: c.keyId }, 'audit checkpoint signed'),
-        (err) => app.log.warn({ err }, 'could not sign an audit checkpoint'),
-      );
+    // One run at a time: a tick while the last one still runs (a slow database) is skipped, and the
+    // close waits for the one in hand before the database goes.
+    let running: Promise<unknown> | null = null;
+    const checkpoint = () => {
+      running ??= services.commands.auditCheckpoints
+        .signIfMoved(systemContext('periodic audit checkpoint'))
+        .then(
+          (c) => c && app.log.info({ seq: c.seq, keyId: c.keyId }, 'audit checkpoint signed'),
+          (err) => app.log.warn({ err }, 'could not sign an audit checkpoint'),
+        )
+        .finally(() => {
+          running = null;
+        });
+    };
     const timer = setInterval(checkpoint, config.AUDIT_CHECKPOINT_INTERVAL_S * 1000).unref();
-    app.addHook('onClose', async () => clearInterval(timer));
-    void checkpoint(); // one at start: the head as this process found it
+    app.addHook('preClose', async () => {
+      clearInterval(timer);
+      await running;
+    });
+    checkpoint(); // one at start: the head as this process found it
   }
   // Webhooks: this process delivers the outbox too (several instances share the work safely).
   const dispatcher =
