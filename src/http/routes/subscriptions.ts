@@ -20,10 +20,9 @@ import {
   SubscriptionWithSecret,
   SubscriptionWrite,
 } from '../schemas/subscriptions.js';
-import { AUTH_PROBLEMS, BEARER, deleteOne, ifMatchHeaders, listOf, operations, problems, replaceOne, roles } from './operations.js';
+import { AUTH_PROBLEMS, BEARER, ifMatchHeaders, listOf, operations, problems, roles } from './operations.js';
 import { recordRoutes } from './records.js';
 import { expectedVersion, paged, replay, sendOnce, sendResource } from './replies.js';
-import { replacement } from './revisions.js';
 
 const op = operations('Subscriptions');
 const params = z.object({ id: Id.meta({ description: 'The subscription’s id.' }) });
@@ -41,9 +40,9 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
   // role may have, the officer's municipality), which depend on the subscriber and the
   // configuration and so are no part of the schema: one 400 lists both. A valid body meets its
   // rules in the command, as before.
+  const withRules = new Set([`POST ${app.prefix}/subscriptions`, `PUT ${app.prefix}/subscriptions/:id`]);
   app.addHook('preValidation', async (request) => {
-    const route = `${request.method} ${request.routeOptions.url}`;
-    if (route !== 'POST /v1/subscriptions' && route !== 'PUT /v1/subscriptions/:id') return;
+    if (!withRules.has(`${request.method} ${request.routeOptions.url}`)) return;
     const body = request.body as Partial<Record<keyof SubscriptionInput, unknown>> | undefined;
     if (typeof body?.callbackUrl !== 'string' || !Array.isArray(body.eventTypes)) return; // the rules read these
     const schemaIssues = schemaInvalidParams(request);
@@ -83,33 +82,19 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       doc: op('getSubscription', 'Read a subscription', 'Its secret is never shown again.'),
       find: (ctx, { id }) => queries.subscriptions.get(ctx, id),
     },
-  });
-
-  app.put('/subscriptions/:id', {
-    config: anyone,
-    schema: replaceOne(
-      op(
+    replace: {
+      doc: op(
         'replaceSubscription',
         'Change a subscription',
         'Replaces it; status active re-enables a disabled one and its waiting deliveries. New eventTypes or municipalityCode apply to what is not delivered yet: waiting deliveries of events it no longer wants are not sent. A representation as GET returned it may be sent back (read-only fields unchanged). Requires If-Match.',
       ),
-      params,
-      SubscriptionReplace,
-      Subscription,
-    ),
-    handler: async (request, reply) => {
-      const ctx = contextOf(request);
-      const revision = replacement(request.body, SUBSCRIPTION_READ_ONLY);
-      return sendResource(request, reply, await commands.subscriptions.replace(ctx, request.params.id, expectedVersion(request), revision));
+      body: SubscriptionReplace,
     },
-  });
-
-  app.delete('/subscriptions/:id', {
-    config: anyone,
-    schema: deleteOne(op('deleteSubscription', 'Delete a subscription', 'No more events are delivered to it. Requires If-Match.'), params),
-    handler: async (request, reply) => {
-      await commands.subscriptions.remove(contextOf(request), request.params.id, expectedVersion(request));
-      return reply.code(204).send();
+    readOnly: SUBSCRIPTION_READ_ONLY,
+    update: (ctx, { id }, version, revision) => commands.subscriptions.replace(ctx, id, version, revision),
+    remove: {
+      doc: op('deleteSubscription', 'Delete a subscription', 'No more events are delivered to it. Requires If-Match.'),
+      run: (ctx, { id }, version) => commands.subscriptions.remove(ctx, id, version),
     },
   });
 
