@@ -394,7 +394,13 @@ t.test('access matrix: every route × role', async (t) => {
       prepare: async () => ({ url: '/v1/open-data/enforcement-actions' }),
       expect: { none: 200, officerOwn: 200, officerOther: 200, analyst: 200, admin: 200, revoked: 200, malformed: 200 },
     },
-    ...(['/v1/open-data/enforcement-actions/observations', '/v1/statistics/metadata'] as const).map(
+    ...(
+      [
+        '/v1/open-data/enforcement-actions/observations',
+        '/v1/open-data/enforcement-actions/observations/csv',
+        '/v1/statistics/metadata',
+      ] as const
+    ).map(
       (path): Row => ({
         method: 'GET',
         path,

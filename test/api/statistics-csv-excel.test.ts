@@ -23,6 +23,7 @@ t.test('format=csv-excel gives the same records as RFC 4180 CSV, in the dialect 
     '/v1/statistics/enforcement-actions/csv?groupBy=year,municipality,measure',
     '/v1/statistics/enforcement-actions/observations/csv?groupBy=year,municipality',
     '/v1/open-data/enforcement-actions/csv?groupBy=year,municipality',
+    '/v1/open-data/enforcement-actions/observations/csv?groupBy=year,municipality',
   ]) {
     const get = (url: string) => app.inject({ method: 'GET', url, headers: analyst.auth });
     const plain = await get(path);
@@ -68,6 +69,7 @@ t.test('a CSV answer links to the same question in JSON, whose countingRule stat
     ['/v1/statistics/enforcement-actions/observations/csv?groupBy=year', undefined],
     ['/v1/open-data/enforcement-actions?groupBy=year', 'text/csv'],
     ['/v1/open-data/enforcement-actions/observations?groupBy=year', 'text/csv'],
+    ['/v1/open-data/enforcement-actions/observations/csv?groupBy=year&format=csv-excel', undefined],
   ] as const) {
     const csv = await get(url, accept);
     t.equal(csv.statusCode, 200, url);

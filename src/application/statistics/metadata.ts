@@ -12,7 +12,7 @@ import {
   STAGES,
 } from '../../domain/statistics.js';
 import { statisticsRepository as repo } from '../../infrastructure/repositories/statistics.js';
-import { toCsv } from '../../lib/csv.js';
+import { type CsvFormat, toCsv } from '../../lib/csv.js';
 import { yearInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
@@ -221,10 +221,11 @@ export function openObservations(table: PublishedTable): OpenObservation[] {
   return out;
 }
 
-export function openObservationsCsv(groupBy: readonly Dimension[], obs: OpenObservation[]): string {
+export function openObservationsCsv(groupBy: readonly Dimension[], obs: OpenObservation[], format: CsvFormat = 'csv'): string {
   const dims = DIMENSIONS.filter((d) => groupBy.includes(d)).map((d) => OBSERVATION_DIMENSIONS[d]);
   return toCsv(
     ['Id', 'Measure', 'ValueAttribute', 'Value', ...dims],
     obs.map((o) => [o.id, o.measure, o.valueAttribute, o.value, ...dims.map((d) => o[d])]),
+    format,
   );
 }

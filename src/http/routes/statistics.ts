@@ -238,30 +238,33 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
     send: openData,
   });
 
-  app.get('/open-data/enforcement-actions/observations', {
-    onSend: varyByAccept,
-    schema: declareResponseHeaders(
-      {
-        operationId: 'listOpenEnforcementActionObservations',
-        summary: 'Open data as long-format observations (CBS StatLine style)',
-        description:
-          'No token needed. The table of /open-data/enforcement-actions (the same computation and the same moment), one row per published value: its cells, the totals per value of each dimension and the grand total, with T001 for a dimension summed over. ValueAttribute tells a value (None, 0 included) from a withheld one (Confidential) and a municipality-year that did not report (NotReported: no counted actions and no reporting attestation); Value is null for the last two. Codes and titles: /statistics/metadata. CSV by Accept: text/csv.',
-        tags,
-        querystring: OpenDataQuery,
-        response: { 200: jsonOrCsv(OpenObservations, 'The published values in long format.'), ...problems(400, 503) },
-      },
-      200,
-      'DescribedBy',
-    ),
-    handler: async (request, reply) => {
-      const table = statistics.openData.view(await statistics.openData.current(), (request.query.groupBy ?? []) as OpenDataDimension[]);
-      const items = openObservations(table);
-      if (wantsCsv(request.headers.accept)) {
-        reply.header('Link', describedBy('/open-data/enforcement-actions/observations', request));
-        return sendCsv(reply, 'enforcement-actions-open-data-observations', openObservationsCsv(table.countingRule.groupBy, items));
-      }
-      return reply.send({ countingRule: table.countingRule, threshold: table.threshold, items } as never);
+  const OPEN_OBSERVATIONS =
+    'No token needed. The table of /open-data/enforcement-actions (the same computation and the same moment), one row per published value: its cells, the totals per value of each dimension and the grand total, with T001 for a dimension summed over. ValueAttribute tells a value (None, 0 included) from a withheld one (Confidential) and a municipality-year that did not report (NotReported: no counted actions and no reporting attestation); Value is null for the last two. Codes and titles: /statistics/metadata.';
+  const openObserved = async (request: OpenDataCall, reply: FastifyReply, csv: CsvFormat | null) => {
+    const table = statistics.openData.view(await statistics.openData.current(), (request.query.groupBy ?? []) as OpenDataDimension[]);
+    const items = openObservations(table);
+    if (csv)
+      return sendCsv(reply, 'enforcement-actions-open-data-observations', openObservationsCsv(table.countingRule.groupBy, items, csv));
+    return reply.send({ countingRule: table.countingRule, threshold: table.threshold, items } as never);
+  };
+
+  figures({
+    path: '/open-data/enforcement-actions/observations',
+    query: OpenDataQuery,
+    json: {
+      operationId: 'listOpenEnforcementActionObservations',
+      summary: 'Open data as long-format observations (CBS StatLine style)',
+      description: `${OPEN_OBSERVATIONS} CSV by Accept: text/csv, or at /open-data/enforcement-actions/observations/csv.`,
+      schema: OpenObservations,
+      answer: 'The published values in long format.',
     },
+    csv: {
+      operationId: 'listOpenEnforcementActionObservationsCsv',
+      summary: 'Open data observations as CSV',
+      description: `Always CSV: RFC 4180, or Dutch Excel's dialect with format=csv-excel. ${OPEN_OBSERVATIONS}`,
+      answer: 'The published values in long format, as CSV.',
+    },
+    send: openObserved,
   });
 };
 
