@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ROLES } from '../domain/codes.js';
 import type { OidcVerifier, TrustedIssuer } from '../infrastructure/oidc.js';
+import { hasControlCharacter } from '../lib/text.js';
 import type { ActingPerson, Principal, Role } from './context.js';
 
 /**
@@ -44,17 +45,8 @@ function roleOf(issuer: TrustedIssuer, claims: Claims): Role | null {
   return distinct.length === 1 ? (distinct[0] as Role) : null;
 }
 
-/** C0 and C1 control characters: no claim the trail keeps may carry them. */
-function hasControl(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
-  }
-  return false;
-}
-
 const text = (v: unknown, max = 255): string | null =>
-  typeof v === 'string' && v.trim() !== '' && !hasControl(v) ? v.trim().slice(0, max) : null;
+  typeof v === 'string' && v.trim() !== '' && !hasControlCharacter(v) ? v.trim().slice(0, max) : null;
 
 /**
  * A stable id of an issuer's client, in the uuid form the registry stores for API clients (createdBy,

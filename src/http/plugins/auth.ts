@@ -5,8 +5,8 @@ import type { TokenIdentities } from '../../application/identity.js';
 import type { FailureCounter } from '../../infrastructure/auth-failures.js';
 import { IDENTITY_PROVIDER_RETRY_AFTER_S, looksLikeJwt } from '../../infrastructure/oidc.js';
 import { RecentWriters } from '../../infrastructure/read-routing.js';
+import { hasControlCharacter } from '../../lib/text.js';
 import { HttpProblem } from '../problem.js';
-import { hasControlCharacter } from '../schemas/common.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

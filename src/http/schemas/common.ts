@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { personalDataIn } from '../../domain/personal-data.js';
 import { DATE_FLOOR, DATE_HORIZON, isPlausibleDate, YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
+import { hasControlCharacter } from '../../lib/text.js';
 
 export const MunicipalityCode = z
   .string()
@@ -56,19 +57,6 @@ export const yearField = (description: string) =>
 
 /** A year a client sends in a query (statistics filters), within the same years. */
 export const yearInput = (description: string) => wholeNumberParam(yearField(description));
-
-/**
- * C0 control characters (U+0000–U+001F, tab and line breaks included), DEL, the C1 controls
- * (U+007F–U+009F) and Unicode's line and paragraph separators (U+2028, U+2029): no text field of the
- * registry is multi-line, and PostgreSQL refuses NUL.
- */
-export function hasControlCharacter(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
-  }
-  return false;
-}
 
 /** The same rule for the document, so that generated clients can check it too. */
 const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$';
