@@ -136,6 +136,22 @@ t.test('subscriptions: who may subscribe to what, and see which', async (t) => {
   const statuses = await Promise.all(seen.map((s) => logOf(rotterdam.auth, s.id)));
   t.same(statuses.sort(), [200, 403], 'the officers’ own log, not the admin’s');
   t.same(await Promise.all(byAdmin.map((s) => logOf(admin.auth, s.id))), [200, 200], 'an admin reads both');
+
+  // Given up by the dispatcher, the admin's subscription says why, with its receiver's last error: that part is the admin's too.
+  const reason = 'deliveries failed for 259200 s; last error: 502 from ministry-gateway.internal';
+  await database.owner.execute(
+    sql`update subscriptions set status = 'disabled', disabled_at = now(), disabled_reason = ${reason} where owner_role = 'admin' and municipality_code = 'GM0599'`,
+  );
+  const reasonFor = async (auth: { authorization: string }) =>
+    json<{ items: { disabledReason: string | null }[] }>(await app.inject({ url: '/v1/subscriptions', headers: auth }))
+      .items.map((s) => s.disabledReason)
+      .filter((r) => r !== null);
+  t.same(
+    await reasonFor(rotterdam.auth),
+    ['deliveries failed for 259200 s'],
+    'an officer reads that it failed, not what the receiver said',
+  );
+  t.same(await reasonFor(admin.auth), [reason], 'its owner reads it all');
 });
 
 t.test('an analyst’s subscription stays for events without record content, whoever replaces it', async (t) => {

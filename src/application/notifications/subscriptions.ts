@@ -310,16 +310,29 @@ const toAttempt = (r: Awaited<ReturnType<typeof listDeliveryAttempts>>['rows'][n
   attemptedAt: r.attemptedAt.toISOString(),
 });
 
+/**
+ * A subscription as this caller sees it. An officer sees one an admin or analyst made for their
+ * municipality, but not what its receiver answered (as with its delivery log): a reason the
+ * dispatcher gave for disabling it keeps how long deliveries failed and drops the last error.
+ */
+const shownTo =
+  (ctx: RequestContext) =>
+  (r: SubscriptionRow): Subscription => {
+    const shown = toSubscription(r);
+    if (ctx.actor.role !== 'officer' || r.ownerRole === 'officer' || shown.disabledReason === null) return shown;
+    return { ...shown, disabledReason: shown.disabledReason.replace(/; last error: [\s\S]*$/, '') };
+  };
+
 export function createSubscriptionQueries(read: Reader) {
   async function get(ctx: RequestContext, id: string): Promise<Subscription> {
     const row = await read.one(ctx, (tx) => findSubscription(tx, ctx.scope, ownerFilter(ctx), id));
     if (!row) throw new NotFound(`Subscription ${id}`);
-    return toSubscription(row);
+    return shownTo(ctx)(row);
   }
 
   async function list(ctx: RequestContext, page: PageRequest): Promise<Page<Subscription>> {
     const { rows, totalItems } = await read.list(ctx, (tx) => listSubscriptions(tx, ctx.scope, ownerFilter(ctx), page));
-    return { items: rows.map(toSubscription), totalItems };
+    return { items: rows.map(shownTo(ctx)), totalItems };
   }
 
   /**
