@@ -71,7 +71,13 @@ export function refusedTarget(url: URL, policy: Pick<OutboundPolicy, 'plainHttpH
   const host = hostOf(url);
   const listed = policy.plainHttpHosts.includes(host);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && listed)) return 'plain http is not allowed for this host';
-  const why = net.isIP(host) ? blockedAddress(host, listed, policy.privateNetworks) : null;
+  // An IP literal is judged here; a name at the connection, on what it resolves to, except localhost,
+  // which always resolves to loopback (the subscription check refuses it unlisted, so name it here too).
+  const why = net.isIP(host)
+    ? blockedAddress(host, listed, policy.privateNetworks)
+    : isLoopback(host) && !listed
+      ? 'loopback address'
+      : null;
   return why ? `refused: ${why}` : null;
 }
 

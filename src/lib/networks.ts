@@ -81,10 +81,13 @@ const LOOPBACK = rangeList(LOOPBACK_RANGES);
 
 /**
  * Whether a host is loopback: an address that reaches it (through NAT64 or 6to4 too), or a name that
- * always resolves to it (`localhost` and names under it, RFC 6761).
+ * always resolves to it (`localhost` and names under it, RFC 6761, with or without the root's dot).
  */
 export function isLoopback(host: string): boolean {
-  if (!net.isIP(host)) return host === 'localhost' || host.endsWith('.localhost');
+  if (!net.isIP(host)) {
+    const name = host.toLowerCase().replace(/\.$/, ''); // `localhost.` is the same name, fully qualified
+    return name === 'localhost' || name.endsWith('.localhost');
+  }
   const reached = reachedAddress(host);
   return LOOPBACK.check(reached, addressType(reached));
 }

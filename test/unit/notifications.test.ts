@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import t from 'tap';
 import { eventsOf } from '../../src/application/notifications/outbox.js';
 import { backoffMs, checkCallbackUrl, EVENT_TYPES, eventFor, sequenceOf } from '../../src/domain/notifications.js';
-import { blockedAddress, signatures } from '../../src/infrastructure/webhooks.js';
+import { blockedAddress, refusedTarget, signatures } from '../../src/infrastructure/webhooks.js';
 import { type Cidr, parseInternalCidr } from '../../src/lib/networks.js';
 
 /** NOTIFICATIONS_PRIVATE_NETWORKS as the configuration reads it. */
@@ -62,11 +62,17 @@ t.test('callback URLs: https, or http for listed hosts', async (t) => {
     'https://[::ffff:7f00:1]/',
     'https://[64:ff9b::7f00:1]/',
     'https://localhost/',
+    'https://localhost./',
+    'https://LOCALHOST.localhost./x',
   ]) {
     t.match(checkCallbackUrl(url, [], 'all'), [{ code: 'loopback_refused' }], url);
   }
   t.same(checkCallbackUrl('https://[::1]/', ['::1'], 'all'), [], 'a listed loopback host');
   t.same(checkCallbackUrl('https://localhost.example/', [], 'all'), [], 'only localhost and names under it are loopback by name');
+  // The sender's verdict before it connects, which names such subscriptions at start-up, agrees.
+  t.equal(refusedTarget(new URL('https://localhost./hook'), { plainHttpHosts: [], privateNetworks: 'all' }), 'refused: loopback address');
+  t.equal(refusedTarget(new URL('http://localhost/hook'), { plainHttpHosts: ['localhost'], privateNetworks: 'all' }), null);
+  t.equal(refusedTarget(new URL('https://zaken.example/hook'), { plainHttpHosts: [], privateNetworks: 'all' }), null);
 });
 
 t.test('blocked addresses: link-local, metadata, unspecified; loopback unless allowed', async (t) => {
