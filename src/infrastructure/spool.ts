@@ -40,7 +40,7 @@ export async function spool<T>(source: AsyncIterable<T>, memoryBytes = 8 * 1024 
     const chunk = pending.join('');
     pending = [];
     pendingBytes = 0;
-    await file.write(chunk);
+    await file.writeFile(chunk); // the whole chunk, at the current position (write() may write part of it)
   };
   try {
     for await (const item of source) {
@@ -91,9 +91,14 @@ export async function spool<T>(source: AsyncIterable<T>, memoryBytes = 8 * 1024 
 /** A new file, readable and writable by this user only, open and already without a name. */
 async function unnamedFile(): Promise<FileHandle> {
   const dir = await mkdtemp(path.join(tmpdir(), 'registry-spool-'));
+  let handle: FileHandle | null = null;
   try {
-    return await open(path.join(dir, 'items.ndjson'), 'wx+', 0o600);
-  } finally {
+    handle = await open(path.join(dir, 'items.ndjson'), 'wx+', 0o600);
     await rm(dir, { recursive: true, force: true });
+    return handle;
+  } catch (err) {
+    await handle?.close();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
 }
