@@ -230,6 +230,7 @@ export function createOpenData(deps: {
     const existing = await stored(moment);
     if (existing) return existing;
     const release = await computeRelease(deps.service, deps.read, deps.threshold, moment, stopping.signal);
+    if (stopping.signal.aborted) throw stopped(); // computed just as the close began: left to the next instance
     await deps.runner.run(systemContext('open data release'), async (tx) => {
       const inserted = await insertOpenDataRelease(tx, moment, new Date(release.computedAt), release);
       const summary = { moment: release.moment, computedAt: release.computedAt, threshold: release.threshold };
