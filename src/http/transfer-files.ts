@@ -198,6 +198,8 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
         checkHeader(type, header);
         continue;
       }
+      // A line of cells with spaces only is an empty line, as `;;;;` is (csv-parse skips only truly empty cells).
+      if (record.every((v) => v.trim() === '')) continue;
       const values: Record<string, unknown> = {};
       const problems: NonNullable<DecodedRow['problems']> = [];
       header.forEach((h, i) => {

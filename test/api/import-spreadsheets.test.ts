@@ -208,6 +208,7 @@ t.test('a cell of spaces only is an empty cell: an optional value absent, a requ
     EST_HEADER,
     'SP-1,GM0363,Club Rood,club,Kade,1,  ,1012DK,Amsterdam, ,',
     'SP-2,GM0363,   ,club,Kade,2,,1012DK,Amsterdam,,',
+    ' , , ,  , , , , , , , ', // a line of spaces only: an empty line, as ;;;; is
   ].join('\n');
   const job = await a.importFile(file, 'recordType=establishments&mode=row-by-row');
   t.match(job, { counts: { created: 1, rejected: 1 } });
