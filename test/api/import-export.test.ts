@@ -1045,9 +1045,9 @@ t.test(
   'all-or-nothing: a record the registry refuses after validation stops the import, and nothing of its batch is written',
   async (t) => {
     const a = await setUp(t, { IMPORT_BATCH_SIZE: '2' });
-    const refs = ['E-1', 'E-2', 'E-3', 'E-4'];
+    const refs = ['E-1', 'E-2', 'E-3', 'E-4', 'E-5'];
     const est = [EST_HEADER, ...refs.map((r, i) => `${r},GM0363,Club ${r},club,Kade,${i + 1},,1012DK,Amsterdam,,`)].join('\n');
-    t.match(await a.importFile(est, 'recordType=establishments'), { state: 'succeeded', counts: { created: 4 } });
+    t.match(await a.importFile(est, 'recordType=establishments'), { state: 'succeeded', counts: { created: 5 } });
     const licences = [
       'externalReference,establishmentReference,licenceNumber,validFrom,validUntil,statusHistory',
       ...refs.map((r, i) => `L-${i + 1},${r},EV-${i + 1},2016-01-01,,granted:2016-01-01`),
@@ -1055,17 +1055,17 @@ t.test(
     const res = await a.upload(licences, 'recordType=licences&mode=all-or-nothing');
     t.equal(res.statusCode, 202, res.body);
     const { id } = json<Job>(res);
-    // Validated (every record fine then), and before it is written an officer registers a licence for E-3
-    // over the same period: the registry has changed under the file.
+    // Validated (every record fine then), and before it is written an officer registers a licence for E-4
+    // over the same period: the registry has changed under the file. Batches of two: [L-1, L-2], [L-3, L-4], [L-5].
     await a.database.owner.execute(sql`update imports set phase = 'applying' where id = ${id}`);
-    const [e3] = (
-      (await a.database.owner.execute(sql`select id from establishments where external_reference = 'E-3'`)) as unknown as {
+    const [e4] = (
+      (await a.database.owner.execute(sql`select id from establishments where external_reference = 'E-4'`)) as unknown as {
         rows: { id: string }[];
       }
     ).rows;
     const meanwhile = await a.app.inject({
       method: 'POST',
-      url: `/v1/establishments/${e3?.id}/licences`,
+      url: `/v1/establishments/${e4?.id}/licences`,
       headers: a.officer.auth,
       payload: { licenceNumber: 'EV-OTHER', validFrom: '2015-01-01', statusHistory: [{ status: 'granted', effectiveDate: '2015-01-01' }] },
     });
@@ -1077,15 +1077,15 @@ t.test(
     t.match(job, { state: 'failed', rowsDone: 2, counts: { created: 2, updated: 0, unchanged: 0, rejected: 1 } });
     t.same(
       job.problems.map((p) => p.line),
-      [4],
-      'the refused record (L-3, line 4) is reported',
+      [5],
+      'the refused record (L-4, line 5) is reported',
     );
     const stored = (
       (await a.database.owner.execute(
         sql`select external_reference from licences where external_reference is not null order by 1`,
       )) as unknown as { rows: { external_reference: string }[] }
     ).rows.map((r) => r.external_reference);
-    t.same(stored, ['L-1', 'L-2'], 'the batch before it is written; nothing of its own batch (L-4 after it included)');
+    t.same(stored, ['L-1', 'L-2'], 'the batch before it is written; nothing of its own (L-3, before it in the batch) nor after it (L-5)');
   },
 );
 
