@@ -194,15 +194,26 @@ t.test('open data is a daily release: a new action changes nothing until the nex
 });
 
 t.test('a closing service ends the open-data computation in progress: its waiting request gets a 503, not a wait', async (t) => {
-  const { app } = await build(t);
+  const { app, services } = await build(t);
+  // Closed once the request is inside the computation (not before it arrives, which the closing plugin answers).
+  const openData = services.statistics.openData;
+  const current = openData.current;
+  let entered: () => void = () => {};
+  const inside = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  openData.current = () => {
+    const computing = current();
+    entered();
+    return computing;
+  };
   const asked = app.inject({ url: '/v1/open-data/enforcement-actions?groupBy=year' });
-  // Let the request reach the computation (its queries, then the worker thread starting) before closing.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await inside;
   const closed = app.close();
   const res = await asked;
   await closed;
   t.equal(res.statusCode, 503, res.body);
-  t.match(json(res), { code: 'shutting-down' });
+  t.match(json(res), { code: 'shutting-down', detail: /open data/ }, 'answered by the computation it ended');
   t.equal(res.headers['retry-after'], '1');
 });
 
