@@ -1,4 +1,4 @@
-import { hostOf, isLoopback, neverCalled, type PrivateNetworks, refusedInternal } from '../lib/networks.js';
+import { hostOf, isLoopback, neverCalled, type PrivateNetworks, refusedInternal, refusedLoopbackName } from '../lib/networks.js';
 import type { AuditAction, AuditObjectType, Role } from './codes.js';
 import type { InvalidParam } from './errors.js';
 
@@ -139,13 +139,15 @@ export function checkCallbackUrl(value: string, plainHttpHosts: PlainHttpHosts, 
   if (url.port === '0') return bad('invalid_port', 'must not be port 0');
   const never = neverCalled(host);
   if (never) return bad('address_refused', `is a ${never}, which this registry never calls`);
-  if (refusedInternal(host, privateNetworks)) {
-    return bad('private_network_refused', 'is an address in a private network this registry may not call (NOTIFICATIONS_PRIVATE_NETWORKS)');
-  }
-  // As the sender judges it before it connects (blockedAddress in src/infrastructure/webhooks.ts): loopback only for a listed host.
+  const privateRefused = () =>
+    bad('private_network_refused', 'is an address in a private network this registry may not call (NOTIFICATIONS_PRIVATE_NETWORKS)');
+  if (refusedInternal(host, privateNetworks)) return privateRefused();
+  // As the sender judges it before it connects (refusedTarget in src/infrastructure/webhooks.ts): loopback only for a listed host,
   if (isLoopback(host) && !plainHttpHosts.includes(host)) {
     return bad('loopback_refused', 'is a loopback address, which this registry calls only for the hosts NOTIFICATIONS_HTTP_HOSTS lists');
   }
+  // and localhost only where the setting lets it reach the addresses it resolves to.
+  if (refusedLoopbackName(host, privateNetworks)) return privateRefused();
   return [];
 }
 

@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { hostOf, isLoopback, isPrivate, neverCalled, type PrivateNetworks, refusedInternal } from '../lib/networks.js';
+import { hostOf, isLoopback, isPrivate, neverCalled, type PrivateNetworks, refusedInternal, refusedLoopbackName } from '../lib/networks.js';
 
 /**
  * Outbound webhook calls: Standard Webhooks signatures (https://www.standardwebhooks.com) and a
@@ -63,21 +63,24 @@ export function blockedAddress(address: string, loopbackAllowed: boolean, privat
 
 /**
  * Why the sender refuses a callback before connecting, or null: plain http to a host not listed, or an
- * IP literal the guard refuses. What these settings allow can narrow after a subscription was made, so
- * the same verdict names such subscriptions at start-up. A host name is judged at the connection, on the
- * addresses it resolves to.
+ * IP literal (or `localhost`, which always resolves to loopback) the guard refuses. What these settings
+ * allow can narrow after a subscription was made, so the same verdict names such subscriptions at
+ * start-up. Any other host name is judged at the connection, on the addresses it resolves to.
  */
 export function refusedTarget(url: URL, policy: Pick<OutboundPolicy, 'plainHttpHosts' | 'privateNetworks'>): string | null {
   const host = hostOf(url);
   const listed = policy.plainHttpHosts.includes(host);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && listed)) return 'plain http is not allowed for this host';
   // An IP literal is judged here; a name at the connection, on what it resolves to, except localhost,
-  // which always resolves to loopback (the subscription check refuses it unlisted, so name it here too).
+  // which always resolves to loopback: judged here too, as the subscription check judges it.
+  // (Said as the guard at the connection says it of a name.)
   const why = net.isIP(host)
     ? blockedAddress(host, listed, policy.privateNetworks)
     : isLoopback(host) && !listed
-      ? 'loopback address'
-      : null;
+      ? `${host} resolves to a loopback address`
+      : refusedLoopbackName(host, policy.privateNetworks)
+        ? `${host} resolves to a private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS`
+        : null;
   return why ? `refused: ${why}` : null;
 }
 

@@ -146,6 +146,15 @@ export function refusedInternal(address: string, allowed: PrivateNetworks): bool
   return !allowedList(allowed).check(reached, addressType(reached));
 }
 
+/**
+ * Whether a name that always resolves to loopback (`localhost`) reaches an address the setting refuses.
+ * It resolves to 127.0.0.1, ::1 or both, and a connection is refused when any address it resolves to is:
+ * so both must be allowed.
+ */
+export function refusedLoopbackName(host: string, allowed: PrivateNetworks): boolean {
+  return !net.isIP(host) && isLoopback(host) && ['127.0.0.1', '::1'].some((a) => refusedInternal(a, allowed));
+}
+
 const NOT_CIDR = 'must be a range in CIDR notation, such as 10.20.0.0/16 or fd12:3456::/32';
 
 /**

@@ -46,6 +46,8 @@ t.test('event types: reverse-DNS, one per kind of change', async (t) => {
   t.match(eventFor('enforcement_action', 'delete', true), { change: 'deleted' });
 });
 
+const parseCidrs = (list: string) => list.split(',').map((c) => parseInternalCidr(c) as Cidr);
+
 t.test('callback URLs: https, or http for listed hosts', async (t) => {
   t.same(checkCallbackUrl('https://zaken.gemeente.example/hook', [], 'all'), []);
   t.match(checkCallbackUrl('http://zaken.gemeente.example/hook', [], 'all'), [{ code: 'https_required' }]);
@@ -70,9 +72,25 @@ t.test('callback URLs: https, or http for listed hosts', async (t) => {
   t.same(checkCallbackUrl('https://[::1]/', ['::1'], 'all'), [], 'a listed loopback host');
   t.same(checkCallbackUrl('https://localhost.example/', [], 'all'), [], 'only localhost and names under it are loopback by name');
   // The sender's verdict before it connects, which names such subscriptions at start-up, agrees.
-  t.equal(refusedTarget(new URL('https://localhost./hook'), { plainHttpHosts: [], privateNetworks: 'all' }), 'refused: loopback address');
+  t.equal(
+    refusedTarget(new URL('https://localhost./hook'), { plainHttpHosts: [], privateNetworks: 'all' }),
+    'refused: localhost. resolves to a loopback address',
+  );
   t.equal(refusedTarget(new URL('http://localhost/hook'), { plainHttpHosts: ['localhost'], privateNetworks: 'all' }), null);
   t.equal(refusedTarget(new URL('https://zaken.example/hook'), { plainHttpHosts: [], privateNetworks: 'all' }), null);
+  // A listed localhost where the setting shuts loopback: every delivery would be refused, so it is refused when made.
+  const none: Cidr[] = [];
+  t.match(checkCallbackUrl('http://localhost/hook', ['localhost'], none), [{ code: 'private_network_refused' }]);
+  t.match(
+    checkCallbackUrl('http://localhost/hook', ['localhost'], parseCidrs('127.0.0.0/8')),
+    [{ code: 'private_network_refused' }],
+    'it may resolve to ::1 too',
+  );
+  t.same(checkCallbackUrl('http://localhost/hook', ['localhost'], parseCidrs('127.0.0.0/8,::1/128')), []);
+  t.equal(
+    refusedTarget(new URL('http://localhost/hook'), { plainHttpHosts: ['localhost'], privateNetworks: none }),
+    'refused: localhost resolves to a private-network address outside NOTIFICATIONS_PRIVATE_NETWORKS',
+  );
 });
 
 t.test('blocked addresses: link-local, metadata, unspecified; loopback unless allowed', async (t) => {

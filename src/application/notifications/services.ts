@@ -48,7 +48,7 @@ export function notificationServices(
     /**
      * Active subscriptions whose deliveries the current settings refuse before connecting (NOTIFICATIONS_HTTP_HOSTS
      * or NOTIFICATIONS_PRIVATE_NETWORKS narrowed since they were made), with the reason the delivery log would
-     * give. A host name is judged only when a delivery resolves it, so it is not listed here.
+     * give. A host name other than localhost is judged only when a delivery resolves it, so it is not listed here.
      */
     refusedCallbacks: () =>
       withTenant(database.db, { kind: 'all' }, async (tx) =>
