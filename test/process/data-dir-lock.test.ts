@@ -14,6 +14,9 @@ import { acquireDataDirLock, processStart } from '../../src/infrastructure/db/cl
  * verifier does when it meets one. No database is opened: the lock is taken before PGlite starts.
  */
 const ROOT = path.resolve(import.meta.dirname, '../..');
+// Every test here is on the embedded database whatever DATABASE_URL says (the commands' environment
+// drops it): the PostgreSQL run of the suite skips them, the embedded run covers them.
+const skip = process.env.DATABASE_URL ? 'the embedded database only: runs in the embedded-database suite' : false;
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'er-lock-'));
@@ -30,7 +33,7 @@ function unrelatedProcess(t: Test): ChildProcess & { pid: number } {
 
 const lockFile = (dir: string) => path.join(dir, 'registry.lock');
 
-t.test('a stale lock whose pid now belongs to an unrelated live process does not block the start', async (t) => {
+t.test('a stale lock whose pid now belongs to an unrelated live process does not block the start', { skip }, async (t) => {
   const dir = tempDir(t);
   const other = unrelatedProcess(t);
   const start = processStart(other.pid);
@@ -47,7 +50,7 @@ t.test('a stale lock whose pid now belongs to an unrelated live process does not
   t.pass('a bare-pid lock older than the process holding that pid is taken over');
 });
 
-t.test('a lock held by a live process with the recorded start time blocks', async (t) => {
+t.test('a lock held by a live process with the recorded start time blocks', { skip }, async (t) => {
   const dir = tempDir(t);
   const other = unrelatedProcess(t);
   writeFileSync(lockFile(dir), JSON.stringify({ pid: other.pid, start: processStart(other.pid) }));
@@ -57,7 +60,7 @@ t.test('a lock held by a live process with the recorded start time blocks', asyn
   t.throws(() => acquireDataDirLock(dir), /in use by another process/);
 });
 
-t.test('a lock of a process that was killed but not yet reaped by its parent (a zombie) does not block', async (t) => {
+t.test('a lock of a process that was killed but not yet reaped by its parent (a zombie) does not block', { skip }, async (t) => {
   const dir = tempDir(t);
   // The shell starts a short sleep, prints its pid and becomes a long sleep, which never reaps it.
   const parent = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -75,29 +78,33 @@ t.test('a lock of a process that was killed but not yet reaped by its parent (a 
   t.pass('its lock is taken over');
 });
 
-t.test('a lock from another pid namespace (a second container on the same volume) blocks while its holder keeps it fresh', async (t) => {
-  const dir = tempDir(t);
-  // In each container the service is pid 1, and a pid of another container cannot be looked up here:
-  // neither our own pid nor a pid that is not alive here says anything about the holder.
-  for (const pid of [process.pid, 2 ** 22 + 1]) {
-    writeFileSync(lockFile(dir), JSON.stringify({ pid, start: '12345', ns: 'pid:[1]' }));
-    t.throws(() => acquireDataDirLock(dir), /in use by another process/, `pid ${pid} of another namespace, refreshed just now: held`);
-    const aMinuteAgo = new Date(Date.now() - 60_000);
-    utimesSync(lockFile(dir), aMinuteAgo, aMinuteAgo);
-    acquireDataDirLock(dir)();
-    t.pass(`pid ${pid} of another namespace, not refreshed for a minute: taken over (its container is gone)`);
-  }
-  // The holder keeps its lock fresh, and records its namespace.
-  const release = acquireDataDirLock(dir, { refreshMs: 50 });
-  t.teardown(release);
-  t.match(JSON.parse(readFileSync(lockFile(dir), 'utf8')), { pid: process.pid, ns: /^pid:\[\d+\]$/ });
-  const old = new Date(Date.now() - 60_000);
-  utimesSync(lockFile(dir), old, old);
-  await new Promise((r) => setTimeout(r, 300));
-  t.ok(Date.now() - statSync(lockFile(dir)).mtimeMs < 5000, 'refreshed while held');
-});
+t.test(
+  'a lock from another pid namespace (a second container on the same volume) blocks while its holder keeps it fresh',
+  { skip },
+  async (t) => {
+    const dir = tempDir(t);
+    // In each container the service is pid 1, and a pid of another container cannot be looked up here:
+    // neither our own pid nor a pid that is not alive here says anything about the holder.
+    for (const pid of [process.pid, 2 ** 22 + 1]) {
+      writeFileSync(lockFile(dir), JSON.stringify({ pid, start: '12345', ns: 'pid:[1]' }));
+      t.throws(() => acquireDataDirLock(dir), /in use by another process/, `pid ${pid} of another namespace, refreshed just now: held`);
+      const aMinuteAgo = new Date(Date.now() - 60_000);
+      utimesSync(lockFile(dir), aMinuteAgo, aMinuteAgo);
+      acquireDataDirLock(dir)();
+      t.pass(`pid ${pid} of another namespace, not refreshed for a minute: taken over (its container is gone)`);
+    }
+    // The holder keeps its lock fresh, and records its namespace.
+    const release = acquireDataDirLock(dir, { refreshMs: 50 });
+    t.teardown(release);
+    t.match(JSON.parse(readFileSync(lockFile(dir), 'utf8')), { pid: process.pid, ns: /^pid:\[\d+\]$/ });
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lockFile(dir), old, old);
+    await new Promise((r) => setTimeout(r, 300));
+    t.ok(Date.now() - statSync(lockFile(dir)).mtimeMs < 5000, 'refreshed while held');
+  },
+);
 
-t.test('audit:verify on a locked data folder exits 2 (could not run), not 1 (broken)', async (t) => {
+t.test('audit:verify on a locked data folder exits 2 (could not run), not 1 (broken)', { skip }, async (t) => {
   const dir = tempDir(t);
   writeFileSync(path.join(dir, 'PG_VERSION'), '18\n'); // a database folder, as far as the command can tell before it opens it
   const release = acquireDataDirLock(dir); // held by this (live) test process
@@ -111,7 +118,7 @@ t.test('audit:verify on a locked data folder exits 2 (could not run), not 1 (bro
   t.match(run.stderr, /could not run: .*in use by another process/);
 });
 
-t.test('a command on the registry makes no embedded database where there is none', async (t) => {
+t.test('a command on the registry makes no embedded database where there is none', { skip }, async (t) => {
   const dir = path.join(tempDir(t), 'data');
   const commands = [
     { cli: 'audit-verify', args: [] },
@@ -139,7 +146,7 @@ function embedded(dir: string): NodeJS.ProcessEnv {
   return env;
 }
 
-t.test('a takeover left half done by a process that died does not block the folder', async (t) => {
+t.test('a takeover left half done by a process that died does not block the folder', { skip }, async (t) => {
   const dir = tempDir(t);
   const dead = spawnSync('true').pid;
   const stale = JSON.stringify({ pid: dead, start: '1' });
@@ -190,7 +197,7 @@ import { createInterface } from 'node:readline';
   return { send: (line: string) => child.stdin.write(`${line}\n`), next };
 }
 
-t.test('two processes taking over one stale lock at the same instant: exactly one wins', async (t) => {
+t.test('two processes taking over one stale lock at the same instant: exactly one wins', { skip }, async (t) => {
   const [a, b] = [await locker(t), await locker(t)];
   const dead = spawnSync('true').pid; // a registry process that died holding the lock
   const rounds = 300;
