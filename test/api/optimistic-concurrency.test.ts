@@ -4,7 +4,8 @@ import { checkResponse } from '../support/openapi.js';
 
 /**
  * Optimistic concurrency on every resource that can change: a strong ETag on each response,
- * If-None-Match → 304, If-Match required (428), stale or malformed → 412 with the current ETag,
+ * If-None-Match → 304, If-Match on a read → 412 unless it names the version, on a change required
+ * (428), stale or malformed → 412 with the current ETag,
  * and of two concurrent updates from the same version exactly one wins.
  */
 t.test('ETag, If-None-Match, If-Match on every changeable resource', async (t) => {
@@ -59,6 +60,23 @@ t.test('ETag, If-None-Match, If-Match on every changeable resource', async (t) =
     t.equal(notModified.body, '');
     t.equal(notModified.headers.etag, tag);
     t.equal((await inject('GET', r.url, { ...r.auth, 'if-none-match': '"999"' })).statusCode, 200, `${r.name}: another ETag → 200`);
+
+    // If-Match on a read (RFC 9110 §13.1.1): the strong comparison, evaluated before If-None-Match.
+    for (const im of [tag, '*', `"998", ${tag}`]) {
+      const res = await inject('GET', r.url, { ...r.auth, 'if-match': im });
+      t.equal(res.statusCode, 200, `${r.name}: GET with If-Match ${im} → 200`);
+      t.equal(json(res).version, json(read).version);
+    }
+    for (const im of ['"999"', `W/${tag}`, '"abc"']) {
+      const res = await inject('GET', r.url, { ...r.auth, 'if-match': im });
+      t.equal(res.statusCode, 412, `${r.name}: GET with If-Match ${im} → 412`);
+      t.match(json(res), { code: 'version-mismatch', detail: new RegExp(`ETag ${tag}`) });
+      t.equal(res.headers.etag, tag, `${r.name}: the read's 412 names the current ETag`);
+    }
+    const both = await inject('GET', r.url, { ...r.auth, 'if-match': '"999"', 'if-none-match': tag });
+    t.equal(both.statusCode, 412, `${r.name}: If-Match is evaluated first: a failing one is a 412, not a 304`);
+    const head = await app.inject({ method: 'HEAD', url: r.url, headers: { ...r.auth, 'if-match': '"999"' } });
+    t.equal(head.statusCode, 412, `${r.name}: HEAD with a stale If-Match → 412`);
 
     const missing = await inject('PUT', r.url, r.auth, r.body);
     t.equal(missing.statusCode, 428, `${r.name}: PUT without If-Match → 428`);

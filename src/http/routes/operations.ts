@@ -78,7 +78,12 @@ const deleteHeaders = z.object({
   }),
 });
 
-const ifNoneMatchHeaders = z.object({
+/** A read's conditional headers (src/http/routes/replies.ts, sendResource). */
+const readPreconditionHeaders = z.object({
+  'if-match': z.string().optional().meta({
+    description:
+      'Read only this version: one or more strong ETags (`"3"`, `"3", "4"`) or `*`; any other current version answers 412 with its ETag. Rarely needed; a change always sends If-Match.',
+  }),
   'if-none-match': z
     .string()
     .optional()
@@ -97,13 +102,18 @@ const NOT_MODIFIED = z.undefined().meta({ description: 'Not modified.' });
 const DELETED = z.undefined().meta({ description: 'Deleted.' });
 const WRITE_PROBLEMS = [413, 415] as const;
 
-/** Reading one record: 200 with it and its ETag, 304 for a matching If-None-Match, 404. */
+/** Reading one record: 200 with it and its ETag, 304 for a matching If-None-Match, 412 for an If-Match that names another version, 404. */
 export const readOne = <P extends z.ZodType, R extends z.ZodType>(doc: OperationDoc, params: P, record: R) => ({
   ...doc,
   security: BEARER,
   params,
-  headers: ifNoneMatchHeaders,
-  response: { 200: record, 304: NOT_MODIFIED, ...problems(400, ...AUTH_PROBLEMS, 404) },
+  headers: readPreconditionHeaders,
+  response: {
+    200: record,
+    304: NOT_MODIFIED,
+    ...problems(400, ...AUTH_PROBLEMS, 404),
+    412: { ...problems(412)[412], description: 'If-Match names neither the current version nor `*`; answered with the current ETag.' },
+  },
 });
 
 /** A page of a collection, with its filters. */

@@ -45,17 +45,30 @@ export function expectedVersion(request: FastifyRequest): number {
 const namesVersion = (tag: string, version: number) => tag === '*' || tag.replace(/^W\//, '') === etag(version);
 
 /**
- * Sends a single resource with its ETag; answers a read (GET, HEAD) 304 when If-None-Match already
- * names it, by the weak comparison RFC 9110 §13.1.2 prescribes for it (`W/"3"` names version 3 too).
+ * Sends a single resource with its ETag. A read (GET, HEAD) evaluates the preconditions in RFC 9110
+ * §13.2.2's order: If-Match first, by the strong comparison (`"3"` or `*`; a weak `W/"3"` names
+ * nothing), a 412 with the current ETag when it names another version; then If-None-Match, a 304
+ * when it names this one, by the weak comparison §13.1.2 prescribes for it (`W/"3"` names 3 too).
  * A write (PUT, DELETE, a rotation's POST) has been made by now: it is answered with what it wrote,
  * never a 304 without a body (a rotated secret would be shown nowhere).
  */
 export function sendResource<T extends { version: number }>(request: FastifyRequest, reply: FastifyReply, resource: T, status = 200) {
   const tag = etag(resource.version);
   reply.header('ETag', tag);
-  const inm = request.headers['if-none-match'];
   const read = request.method === 'GET' || request.method === 'HEAD';
-  if (read && status === 200 && typeof inm === 'string' && inm.split(',').some((t) => namesVersion(t.trim(), resource.version))) {
+  if (!read || status !== 200) return reply.code(status).send(resource);
+  const im = request.headers['if-match'];
+  if (typeof im === 'string' && im !== '' && !im.split(',').some((t) => t.trim() === '*' || t.trim() === tag)) {
+    throw new HttpProblem({
+      status: 412,
+      code: 'version-mismatch',
+      title: 'Precondition Failed',
+      detail: `If-Match does not name the current version: it is at version ${resource.version} (ETag ${tag}).`,
+      headers: { ETag: tag },
+    });
+  }
+  const inm = request.headers['if-none-match'];
+  if (typeof inm === 'string' && inm.split(',').some((t) => namesVersion(t.trim(), resource.version))) {
     return reply.code(304).send();
   }
   return reply.code(status).send(resource);
