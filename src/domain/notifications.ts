@@ -204,3 +204,29 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number, rando
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(30, Math.max(0, attempts - 1)));
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
+
+/**
+ * How long a receiver asked the sender to wait (the Retry-After of its 429 or 503: RFC 9110 §10.2.3,
+ * delay-seconds or an HTTP-date), in ms from `now`; null when it did not ask, or not legibly. CloudEvents'
+ * HTTP webhook spec (§2.2, adopted by the NL GOV profile) has the sender observe it.
+ */
+export function retryAfterMs(value: string | null | undefined, now: number): number | null {
+  if (value === null || value === undefined) return null;
+  const text = value.trim();
+  if (/^[0-9]+$/.test(text)) return Math.min(Number(text), 2 ** 31) * 1000;
+  // An HTTP-date (IMF-fixdate, or the obsolete forms Date.parse also reads): never a bare number.
+  const at = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * When a failed attempt is tried next, in ms from now: the backoff, or longer when the receiver asked
+ * for it (429 or 503 with Retry-After), but never past the give-up period: an attempt then still comes,
+ * and if it fails too, the delivery is given up.
+ */
+export function nextRetryMs(backoff: number, askedMs: number | null, giveUpAfterMs: number): number {
+  return Math.max(backoff, Math.min(askedMs ?? 0, giveUpAfterMs));
+}
+
+/** A receiver's 410 Gone: it asks for no more deliveries (CloudEvents HTTP webhook §2.2, Standard Webhooks). */
+export const GONE = 410;

@@ -45,6 +45,8 @@ export interface PostResult {
   excerpt: string | null;
   /** Set when the sender was stopped (`abort()`) before the receiver answered: the receiver is not to blame. */
   aborted?: true;
+  /** The Retry-After header of a 429 or 503 answer, as sent. */
+  retryAfter?: string;
 }
 
 const EXCERPT_CHARS = 200;
@@ -186,7 +188,13 @@ export function createWebhookSender(policy: OutboundPolicy) {
         const end = (error: string | null) => {
           const to = quotable ? ` to ${res.headers.location ?? '?'}` : '';
           const redirect = status >= 300 && status < 400 ? `redirect${to} not followed` : null;
-          finish({ statusCode: status, error: redirect ?? error, excerpt: text && quotable ? printable(text) : null });
+          const retryAfter = status === 429 || status === 503 ? res.headers['retry-after'] : undefined;
+          finish({
+            statusCode: status,
+            error: redirect ?? error,
+            excerpt: text && quotable ? printable(text) : null,
+            ...(retryAfter === undefined ? {} : { retryAfter }),
+          });
         };
         res.on('data', (chunk: Buffer) => {
           received += chunk.length;

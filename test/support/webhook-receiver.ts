@@ -22,13 +22,14 @@ export interface Received {
   headers: http.IncomingHttpHeaders;
 }
 
-export type Behaviour = 'ok' | 'fail' | 'hang';
+/** How the receiver answers a verified request: 204; 500; never; 410 Gone; 429 with `retryAfter` as Retry-After. */
+export type Behaviour = 'ok' | 'fail' | 'hang' | 'gone' | 'busy';
 
 /**
  * A real webhook receiver on loopback. Each path (`/hooks/<name>`) has the secrets it accepts; every
  * request is verified with the `standardwebhooks` package (signature and timestamp), and one that
- * does not verify is counted in `rejected` and answered 401. `behaviour` makes it answer 500 or
- * never answer; `stop()` and `start()` take it off the network and back on the same port.
+ * does not verify is counted in `rejected` and answered 401. `behaviour` makes it answer 500, 410
+ * or 429, or never answer; `stop()` and `start()` take it off the network and back on the same port.
  */
 export async function webhookReceiver() {
   const secrets = new Map<string, string[]>();
@@ -37,6 +38,7 @@ export async function webhookReceiver() {
   const requests: string[] = []; // every request's path, verified or not
   const held: string[] = []; // the event ids of requests left unanswered ('hang')
   let behaviour: Behaviour = 'ok';
+  let retryAfter = '1';
   const hanging = new Set<http.ServerResponse>();
   const waiters: (() => void)[] = [];
 
@@ -72,6 +74,11 @@ export async function webhookReceiver() {
         res.writeHead(500, { 'content-type': 'text/plain' }).end('receiver broken\u0000 for now');
         return;
       }
+      if (behaviour === 'gone' || behaviour === 'busy') {
+        res.writeHead(behaviour === 'gone' ? 410 : 429, behaviour === 'busy' ? { 'retry-after': retryAfter } : {}).end();
+        for (const w of waiters.splice(0)) w();
+        return;
+      }
       received.push({ path, event: JSON.parse(body), contentType: req.headers['content-type'], headers: req.headers });
       res.writeHead(204).end();
       for (const w of waiters.splice(0)) w();
@@ -93,6 +100,10 @@ export async function webhookReceiver() {
     at: (name: string) => received.filter((r) => r.path === `/hooks/${name}`),
     set behaviour(b: Behaviour) {
       behaviour = b;
+    },
+    /** The Retry-After a 'busy' receiver sends. */
+    set retryAfter(value: string) {
+      retryAfter = value;
     },
     /** Resolves once `predicate` holds, checked after every delivery and every 20 ms. */
     async until(predicate: () => boolean, what: string, timeoutMs = 15_000) {

@@ -1,12 +1,40 @@
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
 import { eventsOf } from '../../src/application/notifications/outbox.js';
-import { backoffMs, checkCallbackUrl, EVENT_TYPES, eventFor, sequenceOf } from '../../src/domain/notifications.js';
+import {
+  backoffMs,
+  checkCallbackUrl,
+  EVENT_TYPES,
+  eventFor,
+  nextRetryMs,
+  retryAfterMs,
+  sequenceOf,
+} from '../../src/domain/notifications.js';
 import { blockedAddress, refusedTarget, signatures } from '../../src/infrastructure/webhooks.js';
 import { type Cidr, parseInternalCidr } from '../../src/lib/networks.js';
 
 /** NOTIFICATIONS_PRIVATE_NETWORKS as the configuration reads it. */
 const only = (...ranges: string[]): Cidr[] => ranges.map((r) => parseInternalCidr(r) as Cidr);
+
+t.test('Retry-After: delay-seconds or an HTTP-date (RFC 9110 §10.2.3); anything else is not asked for', async (t) => {
+  const now = Date.parse('2026-12-06T12:00:00Z');
+  t.equal(retryAfterMs('120', now), 120_000);
+  t.equal(retryAfterMs(' 0 ', now), 0);
+  t.equal(retryAfterMs('Sun, 06 Dec 2026 12:01:30 GMT', now), 90_000, 'IMF-fixdate');
+  t.equal(retryAfterMs('Sunday, 06-Dec-26 12:01:30 GMT', now), 90_000, 'the obsolete RFC 850 form');
+  t.equal(retryAfterMs('Sun, 06 Dec 2026 11:00:00 GMT', now), 0, 'a date gone by: now');
+  t.equal(retryAfterMs('99999999999999', now), 2 ** 31 * 1000, 'a huge number is bounded, not Infinity');
+  for (const unreadable of [undefined, null, '', '-5', '1.5', 'soon', '1e3']) {
+    t.equal(retryAfterMs(unreadable, now), null, `${JSON.stringify(unreadable)}: not asked`);
+  }
+});
+
+t.test('the next retry: the backoff, or what the receiver asked for if longer, at most the give-up period', async (t) => {
+  t.equal(nextRetryMs(500, null, 86_400_000), 500, 'nothing asked: the backoff');
+  t.equal(nextRetryMs(500, 100, 86_400_000), 500, 'asked for less than the backoff: the backoff');
+  t.equal(nextRetryMs(500, 30_000, 86_400_000), 30_000, 'asked for more: as asked');
+  t.equal(nextRetryMs(500, 7 * 86_400_000, 86_400_000), 86_400_000, 'asked for past the give-up period: at its end');
+});
 
 t.test('backoff: exponential from the base, capped, with jitter in the upper half', async (t) => {
   t.equal(

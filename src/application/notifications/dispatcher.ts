@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { backoffMs, sequenceOf } from '../../domain/notifications.js';
+import { backoffMs, GONE, nextRetryMs, retryAfterMs, sequenceOf } from '../../domain/notifications.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
 import {
@@ -86,13 +86,15 @@ export function createDispatcher(
     });
     if (result.aborted) return { d, aborted: true as const };
     const ok = result.error === null && result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
-    const givingUp = !ok && Date.now() - d.dueSince.getTime() >= options.giveUpAfterMs;
-    const next = ok
-      ? ({ delivered: true } as const)
-      : {
-          delivered: false as const,
-          nextAttemptAt: givingUp ? null : new Date(Date.now() + backoffMs(d.attempts, options.backoffBaseMs, BACKOFF_MAX_MS)),
-        };
+    const gone = result.statusCode === GONE;
+    const givingUp = !ok && (gone || Date.now() - d.dueSince.getTime() >= options.giveUpAfterMs);
+    const now = Date.now();
+    const wait = nextRetryMs(
+      backoffMs(d.attempts, options.backoffBaseMs, BACKOFF_MAX_MS),
+      retryAfterMs(result.retryAfter, now),
+      options.giveUpAfterMs,
+    );
+    const next = ok ? ({ delivered: true } as const) : { delivered: false as const, nextAttemptAt: givingUp ? null : new Date(now + wait) };
     const attempt = {
       id: randomUUID(),
       deliveryId: d.id,
@@ -112,7 +114,10 @@ export function createDispatcher(
       const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
       log.warn({ ...about, statusCode: result.statusCode, error: result.error, givingUp }, 'webhook delivery failed');
     }
-    return { d, aborted: false as const, attempt, next, givingUp, error: result.error ?? `HTTP ${result.statusCode}` };
+    const reason = gone
+      ? 'the receiver answered 410 Gone: it asks for no more deliveries'
+      : `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${result.error ?? `HTTP ${result.statusCode}`}`;
+    return { d, aborted: false as const, attempt, next, givingUp, reason };
   }
 
   type Outcome = Awaited<ReturnType<typeof send>>;
@@ -170,8 +175,7 @@ export function createDispatcher(
       for (const o of outcomes) {
         const held = await recordAttempt(tx, o.d, o.attempt, o.next);
         if (!o.givingUp || !held) continue;
-        const reason = `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${o.error}`;
-        await disable(tx, o.d.subscriptionId, reason.slice(0, 500));
+        await disable(tx, o.d.subscriptionId, o.reason.slice(0, 500));
         disabled.push(o);
       }
       return disabled;

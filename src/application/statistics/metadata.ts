@@ -176,8 +176,6 @@ export async function statisticsMetadata(read: Reader, ctx: RequestContext) {
   };
 }
 
-export type StatisticsMetadata = Awaited<ReturnType<typeof statisticsMetadata>>;
-
 /** The open-data table as it is published (cells, margins, total): only what open-data.ts produces is read. */
 interface PublishedTable {
   countingRule: { groupBy: Dimension[] };

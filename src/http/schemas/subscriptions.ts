@@ -17,9 +17,10 @@ export const SubscriptionStatus = codeList(
 
 export const SubscriptionWrite = z
   .strictObject({
-    callbackUrl: oneLine()
-      .max(2000)
-      .meta({ description: 'Where events are POSTed (CloudEvents structured mode). https only; redirects are not followed.' }),
+    callbackUrl: oneLine().max(2000).meta({
+      description:
+        'Where events are POSTed (CloudEvents structured mode). https; plain http only to a host the operator lists in NOTIFICATIONS_HTTP_HOSTS. Redirects are not followed.',
+    }),
     eventTypes: z
       .array(EventType)
       .min(1)
