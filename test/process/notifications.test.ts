@@ -12,6 +12,7 @@ import { retentionRules } from '../../src/domain/retention.js';
 import { type Cidr, isPrivate, type PrivateNetworks, parseInternalCidr } from '../../src/lib/networks.js';
 import { json, sample } from '../support/basics.js';
 import { build } from '../support/helper.js';
+import { openapiDocument, validatorFor } from '../support/openapi.js';
 import { records } from '../support/records.js';
 import { type Receiver, webhookReceiver } from '../support/webhook-receiver.js';
 
@@ -89,6 +90,7 @@ t.test('created, re-derived, changed, deleted: delivered in order, signed, to th
   dispatching(t);
   await subscribe(amsterdam.auth, receiver, 'ams');
   await subscribe(admin.auth, receiver, 'all', { eventTypes: [`${P}.establishment.created`] });
+  await subscribe(admin.auth, receiver, 'figures', { eventTypes: [`${P}.statistics.changed`] });
   const est = await make.establishment(amsterdam.auth);
   const elsewhere = await make.establishment(rotterdam.auth, 'GM0599', {
     address: { ...sample.establishment().address, city: 'Rotterdam' },
@@ -166,6 +168,28 @@ t.test('created, re-derived, changed, deleted: delivered in order, signed, to th
     'an admin subscription without a filter gets both',
   );
   t.same(receiver.rejected, [], 'every request verified with standardwebhooks');
+
+  // The document describes the delivery (createSubscription's callback): every request made is as described.
+  await receiver.until(() => receiver.at('figures').length > 0, 'a statistics.changed arrives');
+  const delivery = (
+    (openapiDocument.paths as Record<string, Record<string, Record<string, unknown>>>)['/subscriptions']?.post?.callbacks as Record<
+      string,
+      Record<
+        string,
+        { post: { parameters: { name: string; required: boolean }[]; requestBody: { content: Record<string, { schema: unknown }> } } }
+      >
+    >
+  ).event?.['{$request.body#/callbackUrl}']?.post;
+  const mediaType = Object.keys(delivery?.requestBody.content ?? {})[0] as string;
+  const valid = validatorFor(delivery?.requestBody.content[mediaType]?.schema);
+  const kinds = new Set<string>();
+  for (const r of receiver.received) {
+    kinds.add(r.event.type.slice(P.length + 1));
+    t.ok(valid(r.event), `${r.event.type} is a RegistryEvent as documented ${JSON.stringify(valid.errors ?? [])}`);
+    t.equal(r.contentType?.split(';')[0], mediaType, 'in the documented media type');
+    for (const p of delivery?.parameters ?? []) t.ok(!p.required || typeof r.headers[p.name] === 'string', `with ${p.name}`);
+  }
+  t.ok(kinds.has('statistics.changed') && kinds.has('enforcement-action.licence-status-rederived'), `of every data shape: ${[...kinds]}`);
   const backlog = async () =>
     json<{ notifications: { backlog: number } }>(await app.inject({ url: '/health/ready' })).notifications.backlog;
   await until(async () => (await backlog()) === 0, 'readiness shows the backlog: empty at last');

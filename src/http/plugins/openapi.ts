@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { API_VERSION } from '../../lib/version.js';
 import { SHUTTING_DOWN_ONLY } from '../routes/operations.js';
+import { eventDelivery } from '../schemas/events.js';
 
 type Json = Record<string, unknown>;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'];
@@ -305,6 +306,17 @@ function completeDocument(doc: Json): Json {
   return doc;
 }
 
+/**
+ * The requests the service makes itself, as OpenAPI callbacks of the operation that asks for them:
+ * an event delivered to a subscription's callbackUrl (schemas/events.ts). Added before the schemas
+ * are tidied, so that the event's schema is kept as a referenced one.
+ */
+function withCallbacks(doc: Json): Json {
+  const create = ((doc.paths as Record<string, Record<string, Json>> | undefined)?.['/subscriptions'] ?? {}).post;
+  if (create) create.callbacks = { event: eventDelivery };
+  return doc;
+}
+
 export interface OpenApiOptions {
   publicBaseUrl: string;
 }
@@ -366,7 +378,7 @@ export default fp(
         const out = jsonSchemaTransform(input);
         return { ...out, url: out.url.slice('/v1'.length) };
       },
-      transformObject: (input) => completeDocument(tidySchemas(jsonSchemaTransformObject(input) as Json)) as never,
+      transformObject: (input) => completeDocument(tidySchemas(withCallbacks(jsonSchemaTransformObject(input) as Json))) as never,
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: '/v1/openapi.json' } as never });
   },
