@@ -171,15 +171,12 @@ t.test('created, re-derived, changed, deleted: delivered in order, signed, to th
 
   // The document describes the delivery (createSubscription's callback): every request made is as described.
   await receiver.until(() => receiver.at('figures').length > 0, 'a statistics.changed arrives');
-  const delivery = (
-    (openapiDocument.paths as Record<string, Record<string, Record<string, unknown>>>)['/subscriptions']?.post?.callbacks as Record<
-      string,
-      Record<
-        string,
-        { post: { parameters: { name: string; required: boolean }[]; requestBody: { content: Record<string, { schema: unknown }> } } }
-      >
-    >
-  ).event?.['{$request.body#/callbackUrl}']?.post;
+  interface Delivery {
+    parameters: { name: string; required: boolean }[];
+    requestBody: { content: Record<string, { schema: unknown }> };
+  }
+  const paths = openapiDocument.paths as Record<string, Record<string, { callbacks?: Record<string, Record<string, { post: Delivery }>> }>>;
+  const delivery = paths['/subscriptions']?.post?.callbacks?.event?.['{$request.body#/callbackUrl}']?.post;
   const mediaType = Object.keys(delivery?.requestBody.content ?? {})[0] as string;
   const valid = validatorFor(delivery?.requestBody.content[mediaType]?.schema);
   const kinds = new Set<string>();

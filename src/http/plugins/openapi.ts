@@ -312,7 +312,7 @@ function completeDocument(doc: Json): Json {
  * are tidied, so that the event's schema is kept as a referenced one.
  */
 function withCallbacks(doc: Json): Json {
-  const create = ((doc.paths as Record<string, Record<string, Json>> | undefined)?.['/subscriptions'] ?? {}).post;
+  const create = (doc.paths as Record<string, Record<string, Json>> | undefined)?.['/subscriptions']?.post;
   if (create) create.callbacks = { event: eventDelivery };
   return doc;
 }
