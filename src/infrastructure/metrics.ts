@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Admission } from './db/admission.js';
 import type { Database } from './db/client.js';
+import { withTenant } from './db/tenant.js';
+import { backlog } from './repositories/notifications.js';
+import { rawRows } from './repositories/rows.js';
 
 /**
  * The service's Prometheus metrics, one registry per service instance (so tests can build several).
@@ -81,6 +84,56 @@ export function createMetrics(database: Database, writes?: Admission) {
     async collect() {
       const n = await count(sql`select count(*)::int as n from idempotency_keys`);
       if (n !== null) this.set(n);
+    },
+  });
+  // Notifications, read across every tenant (subscriptions are under row-level security).
+  const ALL = { kind: 'all' } as const;
+  new Gauge({
+    name: 'registry_subscriptions',
+    help: 'Webhook subscriptions by status; a disabled one (its deliveries given up, or paused) gets nothing until re-enabled: alert on it.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      try {
+        const rows = await withTenant(database.db, ALL, (tx) =>
+          rawRows<{ status: string; n: number | string }>(
+            tx,
+            sql`select s.status, count(x.id)::int as n from (values ('active'), ('disabled')) as s(status)
+                left join subscriptions x on x.status = s.status group by s.status`,
+          ),
+        );
+        for (const r of rows) this.set({ status: r.status }, Number(r.n));
+      } catch {
+        // the database away: the gauge keeps its last values
+      }
+    },
+  });
+  // One query for the two backlog gauges: a scrape collects every metric at once, and both share it.
+  let backlogRead: Promise<Awaited<ReturnType<typeof backlog>> | null> | null = null;
+  const waiting = () => {
+    backlogRead ??= withTenant(database.db, ALL, (tx) => backlog(tx))
+      .catch(() => null)
+      .finally(() => {
+        backlogRead = null;
+      });
+    return backlogRead;
+  };
+  new Gauge({
+    name: 'registry_notifications_backlog',
+    help: 'Events not yet fanned out plus deliveries waiting for an attempt, of active subscriptions.',
+    registers: [registry],
+    async collect() {
+      const b = await waiting();
+      if (b) this.set(b.backlog);
+    },
+  });
+  new Gauge({
+    name: 'registry_notifications_oldest_undelivered_age_seconds',
+    help: 'How long the oldest undelivered event has waited (0 with none).',
+    registers: [registry],
+    async collect() {
+      const b = await waiting();
+      if (b) this.set(b.oldestUndeliveredAgeSeconds ?? 0);
     },
   });
   // Set by the audit checkpoint code when it writes one; absent until the first checkpoint.

@@ -30,9 +30,33 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
   return { samples, types };
 }
 
-t.test('GET /metrics on its own port: requests per route and status, database, audit, idempotency, process', async (t) => {
+t.test('GET /metrics on its own port: requests per route and status, database, audit, idempotency, notifications, process', async (t) => {
   const { app, services, database, client } = await build(t);
   const officer = await client('officer', 'GM0363');
+  // Two subscriptions, one of them disabled, before the writes: their events wait (no dispatcher runs here).
+  const subscribe = async (callbackUrl: string) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/subscriptions',
+      headers: officer.auth,
+      payload: { callbackUrl, eventTypes: ['nl.overheid.handhavingsregister.establishment.created'] },
+    });
+    t.equal(res.statusCode, 201, res.body);
+    return JSON.parse(res.body) as { id: string; version: number };
+  };
+  await subscribe('https://case-system.example/hooks/a');
+  const paused = await subscribe('https://case-system.example/hooks/b');
+  const pause = await app.inject({
+    method: 'PUT',
+    url: `/v1/subscriptions/${paused.id}`,
+    headers: { ...officer.auth, 'if-match': `"${paused.version}"` },
+    payload: {
+      callbackUrl: 'https://case-system.example/hooks/b',
+      eventTypes: ['nl.overheid.handhavingsregister.establishment.created'],
+      status: 'disabled',
+    },
+  });
+  t.equal(pause.statusCode, 200, pause.body);
   for (let i = 0; i < 3; i++)
     t.equal((await app.inject({ method: 'GET', url: '/v1/municipalities', headers: officer.auth })).statusCode, 200);
   t.equal((await app.inject({ method: 'GET', url: '/v1/municipalities' })).statusCode, 401);
@@ -82,6 +106,14 @@ t.test('GET /metrics on its own port: requests per route and status, database, a
   const keys = (await database.owner.select({ n: count() }).from(idempotencyKeys))[0]?.n;
   t.equal(keys, 1);
   t.equal(one('registry_idempotency_keys')?.value, keys, 'idempotency keys stored');
+  t.equal(one('registry_subscriptions', { status: 'active' })?.value, 1, 'subscriptions: active');
+  t.equal(one('registry_subscriptions', { status: 'disabled' })?.value, 1, 'subscriptions: disabled (to alert on)');
+  const readiness = JSON.parse((await app.inject({ url: '/health/ready' })).body) as {
+    notifications: { backlog: number; oldestUndeliveredAgeSeconds: number | null };
+  };
+  t.ok(readiness.notifications.backlog >= 1, `the establishment's event waits (${readiness.notifications.backlog})`);
+  t.equal(one('registry_notifications_backlog')?.value, readiness.notifications.backlog, 'the backlog, as readiness shows it');
+  t.ok((one('registry_notifications_oldest_undelivered_age_seconds')?.value ?? -1) >= 0, 'the oldest undelivered event’s age');
   t.notOk(one('registry_audit_last_checkpoint_timestamp_seconds'), 'no checkpoint time before the first checkpoint');
   services.metrics.auditCheckpointWritten(new Date(1_800_000_000_000));
   const again = parseExposition(await (await fetch(listener.url)).text());
