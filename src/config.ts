@@ -159,7 +159,7 @@ const envSchema = z.object({
   /** The first retry's wait; it doubles with each attempt (with jitter), up to an hour. */
   NOTIFICATIONS_BACKOFF_BASE_MS: wholeNumber(10, 3_600_000).default(5000),
   /** A delivery failing this long is given up and its subscription disabled. */
-  NOTIFICATIONS_GIVE_UP_AFTER_MS: wholeNumber(100, 7 * 86_400_000).default(86_400_000),
+  NOTIFICATIONS_GIVE_UP_AFTER_MS: wholeNumber(100, 7 * 86_400_000).default(3 * 86_400_000),
   /** Connect timeout of one call to a receiver. */
   NOTIFICATIONS_CONNECT_TIMEOUT_MS: wholeNumber(50, 60_000).default(5000),
   /** Time for a receiver's whole answer (read up to 64 KiB). */
