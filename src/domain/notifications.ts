@@ -1,3 +1,4 @@
+import { parseHttpDate } from '../lib/dates.js';
 import { hostOf, isLoopback, neverCalled, type PrivateNetworks, refusedInternal, refusedLoopbackName } from '../lib/networks.js';
 import type { AuditAction, AuditObjectType, Role } from './codes.js';
 import type { InvalidParam } from './errors.js';
@@ -50,7 +51,7 @@ const CHANGE_OF: Partial<Record<AuditAction, ChangeKind>> = {
 
 /**
  * The event a change to a record announces, or null: for records that announce nothing (API clients,
- * municipalities), for a redaction of their audit entries, and for the destruction of a record that was deleted before (`deletedBefore`: a
+ * municipalities), for a change no event type names, for a redaction of their audit entries, and for the destruction of a record that was deleted before (`deletedBefore`: a
  * tombstone, a licence deleted outright), whose receivers had its `deleted` event when it was deleted.
  */
 export function eventFor(
@@ -62,7 +63,9 @@ export function eventFor(
   const change = CHANGE_OF[action];
   if (!kind || !change || (action === 'destroy' && deletedBefore)) return null;
   const suffix = action === 'rederive' ? 'licence-status-rederived' : change;
-  return { type: `${P}.${kind}.${suffix}` as EventType, change };
+  const type = EVENT_TYPES.find((t) => t === `${P}.${kind}.${suffix}`);
+  // Only the types the registry announces (a re-derivation is an enforcement action's alone).
+  return type ? { type, change } : null;
 }
 
 export const SUBSCRIPTION_STATUSES = ['active', 'disabled'] as const;
@@ -214,18 +217,17 @@ export function retryAfterMs(value: string | null | undefined, now: number): num
   if (value === null || value === undefined) return null;
   const text = value.trim();
   if (/^[0-9]+$/.test(text)) return Math.min(Number(text), 2 ** 31) * 1000;
-  // An HTTP-date (IMF-fixdate, or the obsolete forms Date.parse also reads): never a bare number.
-  const at = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
+  const at = parseHttpDate(text, now);
+  return at === null ? null : Math.max(0, at - now);
 }
 
 /**
  * When a failed attempt is tried next, in ms from now: the backoff, or longer when the receiver asked
- * for it (429 or 503 with Retry-After), but never past the give-up period: an attempt then still comes,
- * and if it fails too, the delivery is given up.
+ * for it (429 or 503 with Retry-After), but not past the end of the give-up period (`leftMs` from now)
+ * beyond the backoff: the attempt made then is the last if it fails too.
  */
-export function nextRetryMs(backoff: number, askedMs: number | null, giveUpAfterMs: number): number {
-  return Math.max(backoff, Math.min(askedMs ?? 0, giveUpAfterMs));
+export function nextRetryMs(backoff: number, askedMs: number | null, leftMs: number): number {
+  return Math.max(backoff, Math.min(askedMs ?? 0, leftMs));
 }
 
 /** A receiver's 410 Gone: it asks for no more deliveries (CloudEvents HTTP webhook §2.2, Standard Webhooks). */

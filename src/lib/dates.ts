@@ -55,3 +55,47 @@ export function isLastOfMonth(isoDate: string): boolean {
   next.setUTCDate(next.getUTCDate() + 1);
   return next.getUTCDate() === 1;
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH = `(${MONTHS.join('|')})`;
+const TIME = '([0-9]{2}):([0-9]{2}):([0-9]{2})';
+const IMF_FIXDATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) ${MONTH} ([0-9]{4}) ${TIME} GMT$`);
+const RFC_850 = new RegExp(`^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, ([0-9]{2})-${MONTH}-([0-9]{2}) ${TIME} GMT$`);
+const ASCTIME = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ( [1-9]|[0-9]{2}) ${TIME} ([0-9]{4})$`);
+
+/**
+ * An HTTP-date (RFC 9110 §5.6.7) in ms since 1970, or null: IMF-fixdate, or one of the two obsolete
+ * forms a recipient must read too (RFC 850, asctime), all in GMT; a two-digit year more than 50 years
+ * ahead is the last century's. Nothing else, so that text holding a number is not taken for a date.
+ */
+export function parseHttpDate(text: string, now: number = Date.now()): number | null {
+  const parts = httpDateParts(text, new Date(now).getUTCFullYear());
+  if (!parts) return null;
+  const [year, month, day, hours, minutes, seconds] = parts;
+  const at = Date.UTC(year, month, day, hours, minutes, seconds);
+  // Date.UTC rolls 31 Feb over into March: such a date is no date.
+  return new Date(at).getUTCDate() === day && hours < 24 && minutes < 60 && seconds < 61 ? at : null;
+}
+
+type DateParts = [year: number, month: number, day: number, hours: number, minutes: number, seconds: number];
+
+/** The parts of an HTTP-date in any of its three forms (month 0-11). */
+function httpDateParts(text: string, thisYear: number): DateParts | null {
+  const of = (year: number, month = '', day = '', h = '', m = '', sec = ''): DateParts => [
+    year,
+    MONTHS.indexOf(month),
+    Number(day),
+    Number(h),
+    Number(m),
+    Number(sec),
+  ];
+  const imf = IMF_FIXDATE.exec(text);
+  if (imf) return of(Number(imf[3]), imf[2], imf[1], imf[4], imf[5], imf[6]);
+  const rfc850 = RFC_850.exec(text);
+  if (rfc850) {
+    const year = Math.floor(thisYear / 100) * 100 + Number(rfc850[3]);
+    return of(year > thisYear + 50 ? year - 100 : year, rfc850[2], rfc850[1], rfc850[4], rfc850[5], rfc850[6]);
+  }
+  const asctime = ASCTIME.exec(text);
+  return asctime ? of(Number(asctime[6]), asctime[1], asctime[2], asctime[3], asctime[4], asctime[5]) : null;
+}

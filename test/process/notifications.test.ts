@@ -324,19 +324,29 @@ t.test('500s and timeouts: retried with backoff, then given up and the subscript
   t.match(ok, [{ outcome: 'succeeded', statusCode: 204 }]);
 });
 
-t.test('a 410 Gone disables the subscription at once: no retries for a day to a receiver that asked for none', async (t) => {
+t.test('a 410 Gone disables the subscription at once: no retries for days to a receiver that asked for none', async (t) => {
   const leaving = await webhookReceiver();
   t.teardown(() => leaving.close());
-  const sub = await subscribe(amsterdam.auth, leaving, 'leaving');
+  // An admin's subscription for Amsterdam: its owner reads the receiver's answer, an Amsterdam officer does not.
+  const sub = await subscribe(admin.auth, leaving, 'leaving', { municipalityCode: 'GM0363' });
   leaving.behaviour = 'gone';
   dispatching(t, { giveUpAfterMs: 60_000 });
   await make.establishment(amsterdam.auth);
   const url = `/v1/subscriptions/${sub.id}`;
-  const read = async () => json<{ status: string; disabledReason: string | null }>(await app.inject({ url, headers: amsterdam.auth }));
-  await until(async () => (await read()).status === 'disabled', 'disabled after the 410', 8000);
-  t.match((await read()).disabledReason, /410 Gone: it asks for no more deliveries/);
+  const read = async (auth: Auth) => json<{ status: string; disabledReason: string | null }>(await app.inject({ url, headers: auth }));
+  await until(async () => (await read(admin.auth)).status === 'disabled', 'disabled after the 410', 8000);
+  t.equal(
+    (await read(admin.auth)).disabledReason,
+    'deliveries given up at once; last error: HTTP 410 Gone, the receiver asks for no more deliveries',
+    'its owner reads why',
+  );
+  t.equal(
+    (await read(amsterdam.auth)).disabledReason,
+    'deliveries given up at once',
+    'an officer of its municipality: not the receiver’s answer',
+  );
   const attempts = json<{ items: { statusCode: number; outcome: string }[] }>(
-    await app.inject({ url: `${url}/deliveries?pageSize=100`, headers: amsterdam.auth }),
+    await app.inject({ url: `${url}/deliveries?pageSize=100`, headers: admin.auth }),
   ).items;
   t.same(
     attempts.map((a) => [a.statusCode, a.outcome]),
@@ -351,45 +361,52 @@ t.test('a 410 Gone disables the subscription at once: no retries for a day to a 
   t.same(pending?.statuses, ['abandoned'], 'given up, for a redelivery once re-enabled; nothing left pending');
 });
 
-t.test('a 429 with Retry-After: the next attempt waits as long as asked, not the backoff, and never past the give-up period', async (t) => {
-  const busy = await webhookReceiver();
-  t.teardown(() => busy.close());
-  busy.behaviour = 'busy';
-  const waitOf = async (subscriptionId: string) => {
-    const [row] = (
-      (await ctx.database.owner.execute(
-        sql`select extract(epoch from d.next_attempt_at - a.attempted_at) * 1000 - a.duration_ms as ms from deliveries d
+t.test(
+  'a 429 or 503 with Retry-After: the next attempt waits as long as asked, not the backoff, and not past the give-up period',
+  async (t) => {
+    const busy = await webhookReceiver();
+    t.teardown(() => busy.close());
+    busy.behaviour = 'busy';
+    const waitOf = async (subscriptionId: string) => {
+      const [row] = (
+        (await ctx.database.owner.execute(
+          sql`select extract(epoch from d.next_attempt_at - a.attempted_at) * 1000 - a.duration_ms as ms from deliveries d
             join delivery_attempts a on a.delivery_id = d.id where d.subscription_id = ${subscriptionId}
             order by a.attempted_at desc limit 1`,
-      )) as unknown as { rows: { ms: number | string | null }[] }
-    ).rows;
-    return row?.ms === null || row?.ms === undefined ? null : Number(row.ms);
-  };
-  const giveUpAfterMs = 60_000;
-  const asked = [
-    { retryAfter: '30', least: 29_000, most: 31_000 },
-    { retryAfter: new Date(Date.now() + 45_000).toUTCString(), least: 43_000, most: 46_000 },
-    { retryAfter: '86400', least: giveUpAfterMs - 1000, most: giveUpAfterMs + 1000 },
-    { retryAfter: 'soon', least: 0, most: 100 }, // illegible: the backoff (20 ms here)
-  ];
-  for (const [i, a] of asked.entries()) {
-    busy.retryAfter = a.retryAfter;
-    const sub = await subscribe(amsterdam.auth, busy, `busy-${i}`);
-    const d = services.notifications.dispatcher(log, { giveUpAfterMs });
-    await make.establishment(amsterdam.auth);
-    await d.tick(); // fanned out, sent once, its outcome recorded
-    await d.stop();
-    const ms = (await waitOf(sub.id)) ?? Number.NaN;
-    t.ok(ms >= a.least && ms <= a.most, `Retry-After: ${a.retryAfter} → the next attempt in ${Math.round(ms)} ms`);
-    const pause = await app.inject({
-      method: 'PUT',
-      url: `/v1/subscriptions/${sub.id}`,
-      headers: { ...amsterdam.auth, 'if-match': `"${sub.version}"` },
-      payload: { callbackUrl: busy.url(`busy-${i}`), eventTypes: RECORD_TYPES, status: 'disabled' },
-    });
-    t.equal(pause.statusCode, 200, 'paused, so the next subscription’s attempts are its own');
-  }
-});
+        )) as unknown as { rows: { ms: number | string | null }[] }
+      ).rows;
+      return row?.ms === null || row?.ms === undefined ? null : Number(row.ms);
+    };
+    const giveUpAfterMs = 60_000;
+    const asked = [
+      { status: 429, retryAfter: () => '30', least: 29_000, most: 31_000 },
+      { status: 503, retryAfter: () => '30', least: 29_000, most: 31_000 },
+      // Made just before it is sent; the header has whole seconds: 44 to 45 s from the attempt.
+      { status: 429, retryAfter: () => new Date(Date.now() + 45_000).toUTCString(), least: 43_000, most: 46_000 },
+      { status: 429, retryAfter: () => '86400', least: giveUpAfterMs - 1000, most: giveUpAfterMs + 1000 },
+      { status: 429, retryAfter: () => 'soon', least: 0, most: 100 }, // illegible: the backoff (20 ms here)
+    ] as const;
+    for (const [i, a] of asked.entries()) {
+      const retryAfter = a.retryAfter();
+      busy.retryAfter = retryAfter;
+      busy.busyStatus = a.status;
+      const sub = await subscribe(amsterdam.auth, busy, `busy-${i}`);
+      const d = services.notifications.dispatcher(log, { giveUpAfterMs });
+      await make.establishment(amsterdam.auth);
+      await d.tick(); // fanned out, sent once, its outcome recorded
+      await d.stop();
+      const ms = (await waitOf(sub.id)) ?? Number.NaN;
+      t.ok(ms >= a.least && ms <= a.most, `${a.status} with Retry-After: ${retryAfter} → the next attempt in ${Math.round(ms)} ms`);
+      const pause = await app.inject({
+        method: 'PUT',
+        url: `/v1/subscriptions/${sub.id}`,
+        headers: { ...amsterdam.auth, 'if-match': `"${sub.version}"` },
+        payload: { callbackUrl: busy.url(`busy-${i}`), eventTypes: RECORD_TYPES, status: 'disabled' },
+      });
+      t.equal(pause.statusCode, 200, 'paused, so the next subscription’s attempts are its own');
+    }
+  },
+);
 
 t.test('a receiver that does not answer holds up no other: theirs arrive while its call is still open', async (t) => {
   const slow = await webhookReceiver();

@@ -22,7 +22,7 @@ export interface Received {
   headers: http.IncomingHttpHeaders;
 }
 
-/** How the receiver answers a verified request: 204; 500; never; 410 Gone; 429 with `retryAfter` as Retry-After. */
+/** How the receiver answers a verified request: 204; 500; never; 410 Gone; `busyStatus` (429) with `retryAfter` as Retry-After. */
 export type Behaviour = 'ok' | 'fail' | 'hang' | 'gone' | 'busy';
 
 /**
@@ -39,6 +39,7 @@ export async function webhookReceiver() {
   const held: string[] = []; // the event ids of requests left unanswered ('hang')
   let behaviour: Behaviour = 'ok';
   let retryAfter = '1';
+  let busyStatus = 429;
   const hanging = new Set<http.ServerResponse>();
   const waiters: (() => void)[] = [];
 
@@ -75,7 +76,7 @@ export async function webhookReceiver() {
         return;
       }
       if (behaviour === 'gone' || behaviour === 'busy') {
-        res.writeHead(behaviour === 'gone' ? 410 : 429, behaviour === 'busy' ? { 'retry-after': retryAfter } : {}).end();
+        res.writeHead(behaviour === 'gone' ? 410 : busyStatus, behaviour === 'busy' ? { 'retry-after': retryAfter } : {}).end();
         for (const w of waiters.splice(0)) w();
         return;
       }
@@ -104,6 +105,10 @@ export async function webhookReceiver() {
     /** The Retry-After a 'busy' receiver sends. */
     set retryAfter(value: string) {
       retryAfter = value;
+    },
+    /** The status a 'busy' receiver answers: 429 or 503. */
+    set busyStatus(status: 429 | 503) {
+      busyStatus = status;
     },
     /** Resolves once `predicate` holds, checked after every delivery and every 20 ms. */
     async until(predicate: () => boolean, what: string, timeoutMs = 15_000) {

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
 import { eventsOf } from '../../src/application/notifications/outbox.js';
+import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from '../../src/domain/codes.js';
 import {
   backoffMs,
   checkCallbackUrl,
@@ -12,28 +13,47 @@ import {
 } from '../../src/domain/notifications.js';
 import { blockedAddress, refusedTarget, signatures } from '../../src/infrastructure/webhooks.js';
 import { type Cidr, parseInternalCidr } from '../../src/lib/networks.js';
+import { validatorFor } from '../support/openapi.js';
 
 /** NOTIFICATIONS_PRIVATE_NETWORKS as the configuration reads it. */
 const only = (...ranges: string[]): Cidr[] => ranges.map((r) => parseInternalCidr(r) as Cidr);
 
-t.test('Retry-After: delay-seconds or an HTTP-date (RFC 9110 §10.2.3); anything else is not asked for', async (t) => {
+t.test('Retry-After: delay-seconds or an HTTP-date (RFC 9110 §10.2.3, §5.6.7); anything else is not asked for', async (t) => {
   const now = Date.parse('2026-12-06T12:00:00Z');
   t.equal(retryAfterMs('120', now), 120_000);
   t.equal(retryAfterMs(' 0 ', now), 0);
+  t.equal(retryAfterMs('2026', now), 2_026_000, 'a bare number is seconds');
   t.equal(retryAfterMs('Sun, 06 Dec 2026 12:01:30 GMT', now), 90_000, 'IMF-fixdate');
   t.equal(retryAfterMs('Sunday, 06-Dec-26 12:01:30 GMT', now), 90_000, 'the obsolete RFC 850 form');
+  t.equal(retryAfterMs('Sun Dec  6 12:01:30 2026', now), 90_000, 'the obsolete asctime form, in GMT whatever the local time zone');
   t.equal(retryAfterMs('Sun, 06 Dec 2026 11:00:00 GMT', now), 0, 'a date gone by: now');
   t.equal(retryAfterMs('99999999999999', now), 2 ** 31 * 1000, 'a huge number is bounded, not Infinity');
-  for (const unreadable of [undefined, null, '', '-5', '1.5', 'soon', '1e3']) {
+  for (const unreadable of [
+    undefined,
+    null,
+    '',
+    '-5',
+    '1.5',
+    'soon',
+    '1e3',
+    'retry in 2030',
+    'May 5',
+    'soon 1',
+    'Sun, 31 Feb 2026 12:00:00 GMT',
+    'Sun, 06 Dec 2026 12:01:30 CET',
+    '2026-12-06T12:01:30Z',
+  ]) {
     t.equal(retryAfterMs(unreadable, now), null, `${JSON.stringify(unreadable)}: not asked`);
   }
 });
 
-t.test('the next retry: the backoff, or what the receiver asked for if longer, at most the give-up period', async (t) => {
+t.test('the next retry: the backoff, or what the receiver asked for if longer, but no later than the give-up period’s end', async (t) => {
   t.equal(nextRetryMs(500, null, 86_400_000), 500, 'nothing asked: the backoff');
   t.equal(nextRetryMs(500, 100, 86_400_000), 500, 'asked for less than the backoff: the backoff');
   t.equal(nextRetryMs(500, 30_000, 86_400_000), 30_000, 'asked for more: as asked');
-  t.equal(nextRetryMs(500, 7 * 86_400_000, 86_400_000), 86_400_000, 'asked for past the give-up period: at its end');
+  t.equal(nextRetryMs(500, 7 * 86_400_000, 86_400_000), 86_400_000, 'asked for past the period’s end: at its end');
+  t.equal(nextRetryMs(500, 86_400_000, 3_600_000), 3_600_000, 'an hour of the period left: in an hour, not a day');
+  t.equal(nextRetryMs(500, 86_400_000, -1000), 500, 'the period over: the backoff, and that attempt is the last');
 });
 
 t.test('backoff: exponential from the base, capped, with jitter in the upper half', async (t) => {
@@ -71,6 +91,7 @@ t.test('event types: reverse-DNS, one per kind of change', async (t) => {
   t.match(eventFor('enforcement_action', 'destroy'), { change: 'deleted' }, 'a destruction is a deletion to a receiver');
   t.equal(eventFor('enforcement_action', 'destroy', true), null, 'but not a second time, when the record was deleted before');
   t.equal(eventFor('establishment', 'redact'), null, 'a redaction of its audit entries: the record did not change');
+  t.equal(eventFor('licence', 'rederive'), null, 'a change no event type names (only actions are re-derived): none, not a made-up type');
   t.match(eventFor('enforcement_action', 'delete', true), { change: 'deleted' });
 });
 
@@ -240,6 +261,29 @@ t.test('statistics.changed: a reporting attestation made or withdrawn changes th
       action,
     );
   }
+});
+
+t.test('every event eventsOf makes, of every record type and change, is a RegistryEvent as the document describes it', async (t) => {
+  const valid = validatorFor({ $ref: '#/components/schemas/RegistryEvent' });
+  const from = { source: 'urn:nld:enforcement-registry', publicBaseUrl: 'https://registry.example/v1' };
+  const establishmentId = '2fdd71d2-0c6f-4d84-8a8e-0a3a4d6b5c10';
+  const id = '9c027a9d-5e2f-4f0a-a0a4-2a4e1c0d1b11';
+  const record = { id, establishmentId, decisionDate: '2019-05-01', year: 2019, deletedAt: null };
+  const types = new Set<string>();
+  for (const objectType of AUDIT_OBJECT_TYPES) {
+    for (const action of AUDIT_ACTIONS) {
+      for (const deletedBefore of [false, true]) {
+        const after = action === 'delete' ? null : { ...record, ...(deletedBefore ? { deletedAt: '2020-01-01T00:00:00.000Z' } : {}) };
+        const events = eventsOf([{ action, objectType, objectId: id, municipalityCode: 'GM0363', before: record, after }], from);
+        for (const [n, e] of events.entries()) {
+          types.add(e.type);
+          const delivered = { ...(e.event as object), sequence: sequenceOf(n + 1) }; // as the dispatcher sends it
+          t.ok(valid(delivered), `${objectType} ${action}: ${e.type} ${JSON.stringify(valid.errors ?? [])}`);
+        }
+      }
+    }
+  }
+  t.same([...types].sort(), [...EVENT_TYPES].sort(), 'every event type was made and checked');
 });
 
 t.test('sequence: compared as strings, as the CloudEvents Sequence extension asks, it orders as the outbox does', async (t) => {

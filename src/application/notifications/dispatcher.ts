@@ -87,14 +87,16 @@ export function createDispatcher(
     if (result.aborted) return { d, aborted: true as const };
     const ok = result.error === null && result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const gone = result.statusCode === GONE;
-    const givingUp = !ok && (gone || Date.now() - d.dueSince.getTime() >= options.giveUpAfterMs);
     const now = Date.now();
-    const wait = nextRetryMs(
-      backoffMs(d.attempts, options.backoffBaseMs, BACKOFF_MAX_MS),
-      retryAfterMs(result.retryAfter, now),
-      options.giveUpAfterMs,
-    );
-    const next = ok ? ({ delivered: true } as const) : { delivered: false as const, nextAttemptAt: givingUp ? null : new Date(now + wait) };
+    const leftMs = d.dueSince.getTime() + options.giveUpAfterMs - now;
+    const givingUp = !ok && (gone || leftMs <= 0);
+    /** After a failure: when to try again, or null to give up. */
+    const retryAt = () => {
+      if (givingUp) return null;
+      const backoff = backoffMs(d.attempts, options.backoffBaseMs, BACKOFF_MAX_MS);
+      return new Date(now + nextRetryMs(backoff, retryAfterMs(result.retryAfter, now), leftMs));
+    };
+    const next = ok ? ({ delivered: true } as const) : { delivered: false as const, nextAttemptAt: retryAt() };
     const attempt = {
       id: randomUUID(),
       deliveryId: d.id,
@@ -114,8 +116,9 @@ export function createDispatcher(
       const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
       log.warn({ ...about, statusCode: result.statusCode, error: result.error, givingUp }, 'webhook delivery failed');
     }
+    // What follows `; last error:` is the receiver's answer, shown to the subscription's owner only (subscriptions.ts).
     const reason = gone
-      ? 'the receiver answered 410 Gone: it asks for no more deliveries'
+      ? 'deliveries given up at once; last error: HTTP 410 Gone, the receiver asks for no more deliveries'
       : `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${result.error ?? `HTTP ${result.statusCode}`}`;
     return { d, aborted: false as const, attempt, next, givingUp, reason };
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MunicipalityCode, Timestamp } from './common.js';
+import { Id, MunicipalityCode, Timestamp } from './common.js';
 import { EventType } from './subscriptions.js';
 
 /**
@@ -12,8 +12,8 @@ import { EventType } from './subscriptions.js';
 
 const RecordEventData = z
   .looseObject({
-    id: z.uuid().meta({ description: 'The record’s id (the event’s subject).' }),
-    establishmentId: z.uuid().optional().meta({ description: 'A licence’s or an enforcement action’s establishment.' }),
+    id: Id.meta({ description: 'The record’s id (the event’s subject).' }),
+    establishmentId: Id.optional().meta({ description: 'A licence’s or an enforcement action’s establishment.' }),
     municipalityCode: MunicipalityCode,
     change: z.enum(['created', 'changed', 'deleted', 'licence_status_rederived']).meta({
       description:
@@ -24,7 +24,7 @@ const RecordEventData = z
 
 const StatisticsEventData = z
   .looseObject({
-    year: z.int().min(1990).max(2100).meta({ description: 'The year whose figures changed.' }),
+    year: z.int().meta({ description: 'The year (of the decision date) whose figures changed.' }),
     municipalityCode: MunicipalityCode,
     change: z.enum(['statistics_changed']),
   })
@@ -36,14 +36,14 @@ const StatisticsEventData = z
 export const RegistryEvent = z
   .looseObject({
     specversion: z.enum(['1.0']).meta({ description: 'CloudEvents 1.0.' }),
-    id: z.uuid().meta({
+    id: Id.meta({
       description:
         'A random UUID made when the change was written: the same on every attempt, redelivery and subscription (also sent as webhook-id). De-duplicate by source and id; it names no record and cannot be looked up.',
     }),
-    source: z
-      .string()
-      .min(1)
-      .meta({ description: 'The registry that sent it: NOTIFICATIONS_SOURCE, a URN.', example: 'urn:nld:enforcement-registry' }),
+    source: z.string().min(1).meta({
+      description: 'The registry that sent it: NOTIFICATIONS_SOURCE, a URN (or an https URL).',
+      example: 'urn:nld:enforcement-registry',
+    }),
     type: EventType,
     subject: z.string().min(1).meta({
       description: 'The record’s id, or for statistics.changed the municipality and year (`GM0363-2019`).',
@@ -112,7 +112,7 @@ export const eventDelivery = {
         '410': { description: 'Gone: the receiver wants no more events. The delivery is given up and the subscription disabled at once.' },
         '429': {
           description:
-            'Too many requests: tried again after Retry-After (seconds or an HTTP date) or the backoff, whichever is later, within the give-up period.',
+            'Too many requests: tried again after Retry-After (seconds or an HTTP date) or the backoff, whichever is later, but not after the give-up period ends.',
         },
         '503': { description: 'Unavailable: as 429.' },
         default: {
