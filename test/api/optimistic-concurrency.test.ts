@@ -75,6 +75,10 @@ t.test('ETag, If-None-Match, If-Match on every changeable resource', async (t) =
     }
     const both = await inject('GET', r.url, { ...r.auth, 'if-match': '"999"', 'if-none-match': tag });
     t.equal(both.statusCode, 412, `${r.name}: If-Match is evaluated first: a failing one is a 412, not a 304`);
+    for (const im of [tag, '*']) {
+      const held = await inject('GET', r.url, { ...r.auth, 'if-match': im, 'if-none-match': tag });
+      t.equal(held.statusCode, 304, `${r.name}: If-Match ${im} holds, then If-None-Match names the version: 304`);
+    }
     const head = await app.inject({ method: 'HEAD', url: r.url, headers: { ...r.auth, 'if-match': '"999"' } });
     t.equal(head.statusCode, 412, `${r.name}: HEAD with a stale If-Match → 412`);
 

@@ -313,7 +313,8 @@ function completeDocument(doc: Json): Json {
  */
 function withCallbacks(doc: Json): Json {
   const create = (doc.paths as Record<string, Record<string, Json>> | undefined)?.['/subscriptions']?.post;
-  if (create) create.callbacks = { event: eventDelivery };
+  if (!create) throw new Error('the document has no POST /subscriptions to describe its deliveries under');
+  create.callbacks = { event: eventDelivery };
   return doc;
 }
 

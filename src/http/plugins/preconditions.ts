@@ -1,16 +1,20 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { z } from 'zod';
 import { mediaTypeOf } from '../../lib/media-type.js';
 import { badRequest, HttpProblem } from '../problem.js';
 import { MERGE_PATCH } from '../routes/operations.js';
 import { expectedVersion } from '../routes/replies.js';
 import { schemaInvalidParams } from './problems.js';
 
-/** Whether the route's header schema declares If-Match (every PUT, PATCH and DELETE of a versioned resource). */
-function declaresIfMatch(headers: unknown): boolean {
-  const shape = (headers as { shape?: Record<string, unknown> } | undefined)?.shape;
-  return shape !== undefined && 'if-match' in shape;
+/**
+ * Whether the route's header schema requires If-Match (every PUT, PATCH and DELETE of a versioned
+ * resource, a secret's rotation). A read declares it optional (replies.ts evaluates it there).
+ */
+function requiresIfMatch(headers: unknown): boolean {
+  const ifMatch = (headers as { shape?: Record<string, z.ZodType> } | undefined)?.shape?.['if-match'];
+  return ifMatch !== undefined && !ifMatch.safeParse(undefined).success;
 }
 
 /**
@@ -55,7 +59,7 @@ export default fp(
           detail: `Only PATCH takes ${MERGE_PATCH}; send application/json.`,
         });
       }
-      if (declaresIfMatch(schema.headers)) expectedVersion(request);
+      if (requiresIfMatch(schema.headers)) expectedVersion(request);
       if (!schema.body && request.body instanceof Readable) {
         // A file (text/csv, NDJSON: the import's parsers hand over a stream) where no body is taken.
         throw new HttpProblem({

@@ -22,7 +22,6 @@ export function expectedVersion(request: FastifyRequest): number {
     throw new HttpProblem({
       status: 412,
       code: 'version-mismatch',
-      title: 'Precondition Failed',
       detail: 'If-Match must be one strong ETag as returned by this API, such as "3".',
     });
   }
@@ -30,19 +29,25 @@ export function expectedVersion(request: FastifyRequest): number {
   // If-None-Match beside it (RFC 9110 §13.1.2): `*`, or the very version If-Match names, cannot hold
   // when If-Match does, so the write is refused as a failed precondition; other tags let it through.
   const inm = request.headers['if-none-match'];
-  if (typeof inm === 'string' && inm.split(',').some((t) => namesVersion(t.trim(), version))) {
+  if (typeof inm === 'string' && namesVersion(inm, version, 'weak')) {
     throw new HttpProblem({
       status: 412,
       code: 'version-mismatch',
-      title: 'Precondition Failed',
       detail: 'If-None-Match names the version If-Match asks for (or is *): both cannot hold, so nothing was changed.',
     });
   }
   return version;
 }
 
-/** Whether an entity tag of If-None-Match names `version`, by the weak comparison (`W/"3"` names 3); `*` names any. */
-const namesVersion = (tag: string, version: number) => tag === '*' || tag.replace(/^W\//, '') === etag(version);
+/**
+ * Whether a list of entity tags (If-Match, If-None-Match) names `version`; `*` names any. The weak
+ * comparison (If-None-Match, RFC 9110 §13.1.2) takes `W/"3"` for 3; the strong one (If-Match) does not.
+ */
+const namesVersion = (list: string, version: number, comparison: 'weak' | 'strong') =>
+  list.split(',').some((item) => {
+    const tag = item.trim();
+    return tag === '*' || (comparison === 'weak' ? tag.replace(/^W\//, '') : tag) === etag(version);
+  });
 
 /**
  * Sends a single resource with its ETag. A read (GET, HEAD) evaluates the preconditions in RFC 9110
@@ -58,17 +63,16 @@ export function sendResource<T extends { version: number }>(request: FastifyRequ
   const read = request.method === 'GET' || request.method === 'HEAD';
   if (!read || status !== 200) return reply.code(status).send(resource);
   const im = request.headers['if-match'];
-  if (typeof im === 'string' && im !== '' && !im.split(',').some((t) => t.trim() === '*' || t.trim() === tag)) {
+  if (typeof im === 'string' && im !== '' && !namesVersion(im, resource.version, 'strong')) {
     throw new HttpProblem({
       status: 412,
       code: 'version-mismatch',
-      title: 'Precondition Failed',
       detail: `If-Match does not name the current version: it is at version ${resource.version} (ETag ${tag}).`,
       headers: { ETag: tag },
     });
   }
   const inm = request.headers['if-none-match'];
-  if (typeof inm === 'string' && inm.split(',').some((t) => namesVersion(t.trim(), resource.version))) {
+  if (typeof inm === 'string' && namesVersion(inm, resource.version, 'weak')) {
     return reply.code(304).send();
   }
   return reply.code(status).send(resource);
