@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { ROLES } from './domain/codes.js';
 import { type Cidr, type PrivateNetworks, parseInternalCidr } from './lib/networks.js';
 
+/** The CloudEvents `source` when NOTIFICATIONS_SOURCE is not set: an installation should name itself (with its OIN). */
+export const DEFAULT_NOTIFICATIONS_SOURCE = 'urn:nld:enforcement-registry';
+
 /**
  * Configuration comes from the environment only, validated once at start.
  * A bad value stops the start with a message that names the variable.
@@ -126,7 +129,7 @@ const envSchema = z.object({
   NOTIFICATIONS_SOURCE: z
     .string()
     .regex(/^(urn:[a-z0-9][a-z0-9-]{0,31}:\S+|https:\/\/\S+)$/i, 'must be a URN or an https URL')
-    .default('urn:nld:enforcement-registry'),
+    .default(DEFAULT_NOTIFICATIONS_SOURCE),
   NOTIFICATIONS_HTTP_HOSTS: z
     .string()
     .regex(/^[A-Za-z0-9.:\-[\]]+(,[A-Za-z0-9.:\-[\]]+)*$/, 'must be a comma-separated list of host names')

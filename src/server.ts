@@ -3,7 +3,7 @@ import closeWithGrace from 'close-with-grace';
 import { sql } from 'drizzle-orm';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
-import { ConfigError, firstStartHints, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_NOTIFICATIONS_SOURCE, firstStartHints, loadConfig } from './config.js';
 import { firstStartLines, newAdminLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
@@ -162,6 +162,11 @@ async function main() {
     config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
   if (dispatcher) {
     // A setting narrowed since these subscriptions were made: say so now, not only in their failed deliveries.
+    if (database.kind === 'postgres' && config.NOTIFICATIONS_SOURCE === DEFAULT_NOTIFICATIONS_SOURCE) {
+      logger.warn(
+        `NOTIFICATIONS_SOURCE is left at ${DEFAULT_NOTIFICATIONS_SOURCE}: set it to your organisation’s URN with its OIN (the NL GOV profile for CloudEvents asks it of source), so that a receiver fed by more than one registry can tell their events apart (docs/notifications.md)`,
+      );
+    }
     const refused = await services.notifications.refusedCallbacks();
     if (refused.length > 0) {
       logger.warn(

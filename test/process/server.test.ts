@@ -55,11 +55,17 @@ t.test('server: serves the document over the network, and finishes in-flight req
   t.equal(await server.exited, 0, 'then the process exited 0');
   t.match(server.output(), /shutting down/);
 
+  // A real installation (PostgreSQL) that left the events' source at its default is told to name itself.
+  const sourceWarning = /"level":40,[^\n]*NOTIFICATIONS_SOURCE is left at urn:nld:enforcement-registry/;
+  if (usingPostgres) t.match(server.stdout(), sourceWarning, 'PostgreSQL with the default source: warned');
+  else t.notMatch(server.stdout(), sourceWarning, 'the embedded database (trying it out): not warned');
+
   // Nothing acknowledged is lost: a new process on the same database sees it.
-  const again = owned(t, startServer(env));
+  const again = owned(t, startServer({ ...env, NOTIFICATIONS_SOURCE: 'urn:nld:oin:00000001234567890000:systeem:handhavingsregister' }));
   const base2 = await again.ready;
   const read = await fetch(`${base2}/v1/municipalities/GM0999`, { headers: admin });
   t.equal(read.status, 200, 'the acknowledged write survived the shutdown');
+  t.notMatch(again.stdout(), sourceWarning, 'a source of its own: no warning');
   if (!usingPostgres) await refusesSecondProcess(t, env, base2);
   again.proc.kill('SIGTERM');
   t.equal(await again.exited, 0);
