@@ -157,16 +157,17 @@ async function main() {
     });
     checkpoint(); // one at start: the head as this process found it
   }
+  // Every process that writes stamps its events with this source, whether it delivers them or not.
+  if (database.kind === 'postgres' && config.NOTIFICATIONS_SOURCE === DEFAULT_NOTIFICATIONS_SOURCE) {
+    logger.warn(
+      `NOTIFICATIONS_SOURCE is left at ${DEFAULT_NOTIFICATIONS_SOURCE}: set it to your organisation’s URN with its OIN (the NL GOV profile for CloudEvents asks it of source), so that a receiver fed by more than one registry can tell their events apart (docs/notifications.md)`,
+    );
+  }
   // Webhooks: this process delivers the outbox too (several instances share the work safely).
   const dispatcher =
     config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;
   if (dispatcher) {
     // A setting narrowed since these subscriptions were made: say so now, not only in their failed deliveries.
-    if (database.kind === 'postgres' && config.NOTIFICATIONS_SOURCE === DEFAULT_NOTIFICATIONS_SOURCE) {
-      logger.warn(
-        `NOTIFICATIONS_SOURCE is left at ${DEFAULT_NOTIFICATIONS_SOURCE}: set it to your organisation’s URN with its OIN (the NL GOV profile for CloudEvents asks it of source), so that a receiver fed by more than one registry can tell their events apart (docs/notifications.md)`,
-      );
-    }
     const refused = await services.notifications.refusedCallbacks();
     if (refused.length > 0) {
       logger.warn(

@@ -90,7 +90,7 @@ export function createMetrics(database: Database, writes?: Admission) {
   const ALL = { kind: 'all' } as const;
   new Gauge({
     name: 'registry_subscriptions',
-    help: 'Webhook subscriptions by status; a disabled one (its deliveries given up, or paused) gets nothing until re-enabled: alert on it.',
+    help: 'Webhook subscriptions by status; a disabled one (paused by a client, or given up) gets nothing until re-enabled.',
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
@@ -105,6 +105,25 @@ export function createMetrics(database: Database, writes?: Admission) {
         for (const r of rows) this.set({ status: r.status }, Number(r.n));
       } catch {
         // the database away: the gauge keeps its last values
+      }
+    },
+  });
+  new Gauge({
+    name: 'registry_subscriptions_given_up',
+    help: 'Subscriptions the service disabled because their deliveries failed for the give-up period, or their receiver answered 410 Gone: alert on it.',
+    registers: [registry],
+    async collect() {
+      try {
+        // The dispatcher's reasons start with 'deliveries ' (application/notifications/dispatcher.ts); a client's do not.
+        const [row] = await withTenant(database.db, ALL, (tx) =>
+          rawRows<{ n: number | string }>(
+            tx,
+            sql`select count(*)::int as n from subscriptions where status = 'disabled' and disabled_reason like 'deliveries %'`,
+          ),
+        );
+        this.set(Number(row?.n ?? 0));
+      } catch {
+        // the database away: the gauge keeps its last value
       }
     },
   });

@@ -107,13 +107,24 @@ t.test('GET /metrics on its own port: requests per route and status, database, a
   t.equal(keys, 1);
   t.equal(one('registry_idempotency_keys')?.value, keys, 'idempotency keys stored');
   t.equal(one('registry_subscriptions', { status: 'active' })?.value, 1, 'subscriptions: active');
-  t.equal(one('registry_subscriptions', { status: 'disabled' })?.value, 1, 'subscriptions: disabled (to alert on)');
+  t.equal(one('registry_subscriptions', { status: 'disabled' })?.value, 1, 'subscriptions: disabled (this one paused by its client)');
+  t.equal(one('registry_subscriptions_given_up')?.value, 0, 'none given up: a pause is not an alert');
+  await database.owner.execute(
+    sql`update subscriptions set status = 'disabled', disabled_reason = 'deliveries failed for 259200 s; last error: HTTP 500' where id != ${paused.id}`,
+  );
+  const later = parseExposition(await (await fetch(listener.url)).text()).samples;
+  t.equal(later.find((s) => s.name === 'registry_subscriptions_given_up')?.value, 1, 'one the dispatcher gave up: counted, to alert on');
   const readiness = JSON.parse((await app.inject({ url: '/health/ready' })).body) as {
     notifications: { backlog: number; oldestUndeliveredAgeSeconds: number | null };
   };
   t.ok(readiness.notifications.backlog >= 1, `the establishment's event waits (${readiness.notifications.backlog})`);
   t.equal(one('registry_notifications_backlog')?.value, readiness.notifications.backlog, 'the backlog, as readiness shows it');
-  t.ok((one('registry_notifications_oldest_undelivered_age_seconds')?.value ?? -1) >= 0, 'the oldest undelivered event’s age');
+  const age = one('registry_notifications_oldest_undelivered_age_seconds')?.value;
+  t.not(readiness.notifications.oldestUndeliveredAgeSeconds, null, 'an event waits: it has an age');
+  t.ok(
+    age !== undefined && Math.abs(age - (readiness.notifications.oldestUndeliveredAgeSeconds ?? -99)) <= 1,
+    `the oldest undelivered event’s age, as readiness shows it (${age} s)`,
+  );
   t.notOk(one('registry_audit_last_checkpoint_timestamp_seconds'), 'no checkpoint time before the first checkpoint');
   services.metrics.auditCheckpointWritten(new Date(1_800_000_000_000));
   const again = parseExposition(await (await fetch(listener.url)).text());
