@@ -67,14 +67,20 @@ const ASCTIME = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ( [1-9]|[0
  * An HTTP-date (RFC 9110 §5.6.7) in ms since 1970, or null: IMF-fixdate, or one of the two obsolete
  * forms a recipient must read too (RFC 850, asctime), all in GMT; a two-digit year more than 50 years
  * ahead is the last century's. Nothing else, so that text holding a number is not taken for a date.
+ * The day of the week is not checked against the date (RFC 9110 does not ask a recipient to).
  */
 export function parseHttpDate(text: string, now: number = Date.now()): number | null {
   const parts = httpDateParts(text, new Date(now).getUTCFullYear());
   if (!parts) return null;
   const [year, month, day, hours, minutes, seconds] = parts;
-  const at = Date.UTC(year, month, day, hours, minutes, seconds);
-  // Date.UTC rolls 31 Feb over into March: such a date is no date.
-  return new Date(at).getUTCDate() === day && hours < 24 && minutes < 60 && seconds < 61 ? at : null;
+  const at = new Date(0);
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999; a leap second (:60) as :59.
+  at.setUTCFullYear(year, month, day);
+  at.setUTCHours(hours, minutes, Math.min(seconds, 59));
+  // 31 Feb rolls over into March: such a date is no date.
+  const whole = at.getUTCFullYear() === year && at.getUTCMonth() === month && at.getUTCDate() === day;
+  const leapSecond = seconds === 60 && hours === 23 && minutes === 59;
+  return whole && hours < 24 && minutes < 60 && (seconds < 60 || leapSecond) ? at.getTime() : null;
 }
 
 type DateParts = [year: number, month: number, day: number, hours: number, minutes: number, seconds: number];

@@ -58,6 +58,8 @@ t.test('subscriptions: CRUD with a secret shown once, ETags, If-Match, audit', a
   t.equal(changed.statusCode, 200, changed.body);
   t.match(json(changed), { status: 'disabled', disabledReason: 'disabled by a client', version: 2 });
 
+  const unconditional = await app.inject({ method: 'POST', url: `${url}/secrets`, headers: officer.auth, payload: {} });
+  t.equal(unconditional.statusCode, 428, 'a rotation without If-Match: 428, nothing rotated');
   const rotated = await app.inject({ method: 'POST', url: `${url}/secrets`, headers: { ...officer.auth, 'if-match': '"2"' }, payload: {} });
   t.equal(rotated.statusCode, 200, rotated.body);
   const newSecret = json<{ secret: string; previousSecretExpiresAt: string }>(rotated);

@@ -381,14 +381,23 @@ t.test(
     const asked = [
       { status: 429, retryAfter: () => '30', least: 29_000, most: 31_000 },
       { status: 503, retryAfter: () => '30', least: 29_000, most: 31_000 },
-      // Made just before it is sent; the header has whole seconds: 44 to 45 s from the attempt.
+      // Made as the receiver answers; the header has whole seconds: 44 to 45 s from the attempt.
       { status: 429, retryAfter: () => new Date(Date.now() + 45_000).toUTCString(), least: 43_000, most: 46_000 },
       { status: 429, retryAfter: () => '86400', least: giveUpAfterMs - 1000, most: giveUpAfterMs + 1000 },
       { status: 429, retryAfter: () => 'soon', least: 0, most: 100 }, // illegible: the backoff (20 ms here)
     ] as const;
+    const pause = async (sub: { id: string }, name: string) => {
+      const version = json<{ version: number }>(await app.inject({ url: `/v1/subscriptions/${sub.id}`, headers: amsterdam.auth })).version;
+      const res = await app.inject({
+        method: 'PUT',
+        url: `/v1/subscriptions/${sub.id}`,
+        headers: { ...amsterdam.auth, 'if-match': `"${version}"` },
+        payload: { callbackUrl: busy.url(name), eventTypes: RECORD_TYPES, status: 'disabled' },
+      });
+      t.equal(res.statusCode, 200, 'paused, so the next subscription’s attempts are its own');
+    };
     for (const [i, a] of asked.entries()) {
-      const retryAfter = a.retryAfter();
-      busy.retryAfter = retryAfter;
+      busy.retryAfter = a.retryAfter;
       busy.busyStatus = a.status;
       const sub = await subscribe(amsterdam.auth, busy, `busy-${i}`);
       const d = services.notifications.dispatcher(log, { giveUpAfterMs });
@@ -396,15 +405,28 @@ t.test(
       await d.tick(); // fanned out, sent once, its outcome recorded
       await d.stop();
       const ms = (await waitOf(sub.id)) ?? Number.NaN;
-      t.ok(ms >= a.least && ms <= a.most, `${a.status} with Retry-After: ${retryAfter} → the next attempt in ${Math.round(ms)} ms`);
-      const pause = await app.inject({
-        method: 'PUT',
-        url: `/v1/subscriptions/${sub.id}`,
-        headers: { ...amsterdam.auth, 'if-match': `"${sub.version}"` },
-        payload: { callbackUrl: busy.url(`busy-${i}`), eventTypes: RECORD_TYPES, status: 'disabled' },
-      });
-      t.equal(pause.statusCode, 200, 'paused, so the next subscription’s attempts are its own');
+      t.ok(ms >= a.least && ms <= a.most, `${a.status}, Retry-After ${a.retryAfter()} → the next attempt in ${Math.round(ms)} ms`);
+      await pause(sub, `busy-${i}`);
     }
+
+    // Late in the period, a day asked for: the next attempt comes at the period's end, not a period later.
+    busy.retryAfter = () => '86400';
+    busy.busyStatus = 429;
+    const late = await subscribe(amsterdam.auth, busy, 'busy-late');
+    const d = services.notifications.dispatcher(log, { giveUpAfterMs });
+    await make.establishment(amsterdam.auth);
+    await d.tick();
+    await ctx.database.owner.execute(
+      sql`update deliveries set due_since = now() - interval '50 seconds', next_attempt_at = now() where subscription_id = ${late.id}`,
+    );
+    await d.tick(); // the second attempt, 50 s into the minute's period
+    await d.stop();
+    const ms = (await waitOf(late.id)) ?? Number.NaN;
+    t.ok(
+      ms >= 8000 && ms <= 10_500,
+      `50 s into a 60 s period, Retry-After 86400 → the next attempt in ${Math.round(ms)} ms (the 10 s left)`,
+    );
+    await pause(late, 'busy-late');
   },
 );
 

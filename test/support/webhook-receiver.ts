@@ -38,7 +38,7 @@ export async function webhookReceiver() {
   const requests: string[] = []; // every request's path, verified or not
   const held: string[] = []; // the event ids of requests left unanswered ('hang')
   let behaviour: Behaviour = 'ok';
-  let retryAfter = '1';
+  let retryAfter: () => string = () => '1';
   let busyStatus = 429;
   const hanging = new Set<http.ServerResponse>();
   const waiters: (() => void)[] = [];
@@ -76,7 +76,7 @@ export async function webhookReceiver() {
         return;
       }
       if (behaviour === 'gone' || behaviour === 'busy') {
-        res.writeHead(behaviour === 'gone' ? 410 : busyStatus, behaviour === 'busy' ? { 'retry-after': retryAfter } : {}).end();
+        res.writeHead(behaviour === 'gone' ? 410 : busyStatus, behaviour === 'busy' ? { 'retry-after': retryAfter() } : {}).end();
         for (const w of waiters.splice(0)) w();
         return;
       }
@@ -102,8 +102,8 @@ export async function webhookReceiver() {
     set behaviour(b: Behaviour) {
       behaviour = b;
     },
-    /** The Retry-After a 'busy' receiver sends. */
-    set retryAfter(value: string) {
+    /** The Retry-After a 'busy' receiver sends, made as it answers. */
+    set retryAfter(value: () => string) {
       retryAfter = value;
     },
     /** The status a 'busy' receiver answers: 429 or 503. */

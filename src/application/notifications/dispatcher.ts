@@ -90,13 +90,9 @@ export function createDispatcher(
     const now = Date.now();
     const leftMs = d.dueSince.getTime() + options.giveUpAfterMs - now;
     const givingUp = !ok && (gone || leftMs <= 0);
-    /** After a failure: when to try again, or null to give up. */
-    const retryAt = () => {
-      if (givingUp) return null;
-      const backoff = backoffMs(d.attempts, options.backoffBaseMs, BACKOFF_MAX_MS);
-      return new Date(now + nextRetryMs(backoff, retryAfterMs(result.retryAfter, now), leftMs));
-    };
-    const next = ok ? ({ delivered: true } as const) : { delivered: false as const, nextAttemptAt: retryAt() };
+    const backoff = backoffMs(d.attempts, options.backoffBaseMs, BACKOFF_MAX_MS);
+    const retryAt = givingUp ? null : new Date(now + nextRetryMs(backoff, retryAfterMs(result.retryAfter, now), leftMs));
+    const next = ok ? ({ delivered: true } as const) : { delivered: false as const, nextAttemptAt: retryAt };
     const attempt = {
       id: randomUUID(),
       deliveryId: d.id,
@@ -116,7 +112,8 @@ export function createDispatcher(
       const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
       log.warn({ ...about, statusCode: result.statusCode, error: result.error, givingUp }, 'webhook delivery failed');
     }
-    // What follows `; last error:` is the receiver's answer, shown to the subscription's owner only (subscriptions.ts).
+    // What follows `; last error:` is the receiver's answer, shown to the subscription's owner only (subscriptions.ts);
+    // the start, 'deliveries ', is what registry_subscriptions_given_up counts (infrastructure/metrics.ts).
     const reason = gone
       ? 'deliveries given up at once; last error: HTTP 410 Gone, the receiver asks for no more deliveries'
       : `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${result.error ?? `HTTP ${result.statusCode}`}`;

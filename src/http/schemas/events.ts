@@ -24,7 +24,7 @@ const RecordEventData = z
 
 const StatisticsEventData = z
   .looseObject({
-    year: z.int().meta({ description: 'The year (of the decision date) whose figures changed.' }),
+    year: z.int().min(1).max(9999).meta({ description: 'The year (of the decision date) whose figures changed.' }),
     municipalityCode: MunicipalityCode,
     change: z.enum(['statistics_changed']),
   })
@@ -112,7 +112,7 @@ export const eventDelivery = {
         '410': { description: 'Gone: the receiver wants no more events. The delivery is given up and the subscription disabled at once.' },
         '429': {
           description:
-            'Too many requests: tried again after Retry-After (seconds or an HTTP date) or the backoff, whichever is later, but not after the give-up period ends.',
+            'Too many requests: tried again after the backoff, or after Retry-After (seconds or an HTTP date) when that is later, as far as the give-up period’s end.',
         },
         '503': { description: 'Unavailable: as 429.' },
         default: {
