@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Admission } from './db/admission.js';
-import type { Database } from './db/client.js';
+import type { Database, Tx } from './db/client.js';
 import { withTenant } from './db/tenant.js';
 import { backlog } from './repositories/notifications.js';
 import { rawRows } from './repositories/rows.js';
@@ -57,104 +57,58 @@ export function createMetrics(database: Database, writes?: Admission) {
   });
 
   /**
-   * A figure read from the database, or null when it cannot answer: the gauge then keeps its last
-   * value, so a scrape during an outage still answers (the pool and process figures matter most then).
+   * The figures read from the database, once per scrape (prom-client collects every metric at once, so
+   * the gauges share one read), in one transaction across every tenant (subscriptions are
+   * under row-level security): one pool connection, however many gauges. Null when the database cannot
+   * answer: the gauges then keep their last values, so a scrape during an outage still answers (the pool
+   * and process figures matter most then).
    */
-  const count = async (query: ReturnType<typeof sql>): Promise<number | null> => {
-    try {
-      const result = (await database.db.execute(query)) as unknown as { rows: { n: number | string }[] };
-      return Number(result.rows[0]?.n ?? 0);
-    } catch {
-      return null;
-    }
-  };
-  new Gauge({
-    name: 'registry_audit_chain_length',
-    help: 'Entries in the audit chain (its highest seq).',
-    registers: [registry],
-    async collect() {
-      const n = await count(sql`select coalesce(max(seq), 0) as n from audit_log`);
-      if (n !== null) this.set(n);
-    },
-  });
-  new Gauge({
-    name: 'registry_idempotency_keys',
-    help: 'Idempotency keys stored (live and not yet purged).',
-    registers: [registry],
-    async collect() {
-      const n = await count(sql`select count(*)::int as n from idempotency_keys`);
-      if (n !== null) this.set(n);
-    },
-  });
-  // Notifications, read across every tenant (subscriptions are under row-level security).
-  const ALL = { kind: 'all' } as const;
-  new Gauge({
-    name: 'registry_subscriptions',
-    help: 'Webhook subscriptions by status; a disabled one (paused by a client, or given up) gets nothing until re-enabled.',
-    labelNames: ['status'] as const,
-    registers: [registry],
-    async collect() {
-      try {
-        const rows = await withTenant(database.db, ALL, (tx) =>
-          rawRows<{ status: string; n: number | string }>(
-            tx,
-            sql`select s.status, count(x.id)::int as n from (values ('active'), ('disabled')) as s(status)
-                left join subscriptions x on x.status = s.status group by s.status`,
-          ),
-        );
-        for (const r of rows) this.set({ status: r.status }, Number(r.n));
-      } catch {
-        // the database away: the gauge keeps its last values
-      }
-    },
-  });
-  new Gauge({
-    name: 'registry_subscriptions_given_up',
-    help: 'Subscriptions the service disabled because their deliveries failed for the give-up period, or their receiver answered 410 Gone: alert on it.',
-    registers: [registry],
-    async collect() {
-      try {
-        // The dispatcher's reasons start with 'deliveries ' (application/notifications/dispatcher.ts); a client's do not.
-        const [row] = await withTenant(database.db, ALL, (tx) =>
-          rawRows<{ n: number | string }>(
-            tx,
-            sql`select count(*)::int as n from subscriptions where status = 'disabled' and disabled_reason like 'deliveries %'`,
-          ),
-        );
-        this.set(Number(row?.n ?? 0));
-      } catch {
-        // the database away: the gauge keeps its last value
-      }
-    },
-  });
-  // One query for the two backlog gauges: a scrape collects every metric at once, and both share it.
-  let backlogRead: Promise<Awaited<ReturnType<typeof backlog>> | null> | null = null;
-  const waiting = () => {
-    backlogRead ??= withTenant(database.db, ALL, (tx) => backlog(tx))
+  let reading: Promise<Figures | null> | null = null;
+  const figures = () => {
+    reading ??= withTenant(database.db, { kind: 'all' }, readFigures)
       .catch(() => null)
       .finally(() => {
-        backlogRead = null;
+        reading = null;
       });
-    return backlogRead;
+    return reading;
   };
-  new Gauge({
-    name: 'registry_notifications_backlog',
-    help: 'Events not yet fanned out plus deliveries waiting for an attempt, of active subscriptions.',
-    registers: [registry],
-    async collect() {
-      const b = await waiting();
-      if (b) this.set(b.backlog);
+  /** A gauge set from the figures at each scrape. */
+  const fromFigures = (name: string, help: string, set: (gauge: Gauge, f: Figures) => void, labelNames: string[] = []) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        const f = await figures();
+        if (f) set(this, f);
+      },
+    });
+  fromFigures('registry_audit_chain_length', 'Entries in the audit chain (its highest seq).', (g, f) => g.set(f.auditChainLength));
+  fromFigures('registry_idempotency_keys', 'Idempotency keys stored (live and not yet purged).', (g, f) => g.set(f.idempotencyKeys));
+  fromFigures(
+    'registry_subscriptions',
+    'Webhook subscriptions by status; a disabled one (paused by a client, or given up) gets nothing until re-enabled.',
+    (g, f) => {
+      for (const [status, n] of Object.entries(f.subscriptions)) g.set({ status }, n);
     },
-  });
-  new Gauge({
-    name: 'registry_notifications_oldest_undelivered_age_seconds',
-    help: 'How long the oldest undelivered event has waited (0 with none).',
-    registers: [registry],
-    async collect() {
-      const b = await waiting();
-      if (b) this.set(b.oldestUndeliveredAgeSeconds ?? 0);
-    },
-  });
+    ['status'],
+  );
+  fromFigures(
+    'registry_subscriptions_given_up',
+    'Subscriptions the service disabled because their deliveries failed for the give-up period, or their receiver answered 410 Gone: alert on it.',
+    (g, f) => g.set(f.givenUp),
+  );
+  fromFigures(
+    'registry_notifications_backlog',
+    'Events not yet fanned out plus deliveries waiting for an attempt, of active subscriptions.',
+    (g, f) => g.set(f.backlog.backlog),
+  );
+  fromFigures(
+    'registry_notifications_oldest_undelivered_age_seconds',
+    'How long the oldest undelivered event has waited (0 with none).',
+    (g, f) => g.set(f.backlog.oldestUndeliveredAgeSeconds ?? 0),
+  );
   // Set by the audit checkpoint code when it writes one; absent until the first checkpoint.
   const CHECKPOINT = 'registry_audit_last_checkpoint_timestamp_seconds';
   const checkpoint = new Gauge({
@@ -184,3 +138,31 @@ export function createMetrics(database: Database, writes?: Admission) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+interface Figures {
+  auditChainLength: number;
+  idempotencyKeys: number;
+  subscriptions: Record<'active' | 'disabled', number>;
+  givenUp: number;
+  backlog: Awaited<ReturnType<typeof backlog>>;
+}
+
+async function readFigures(tx: Tx): Promise<Figures> {
+  const [row] = await rawRows<{ chain: number | string; keys: number | string; active: number; disabled: number; given_up: number }>(
+    tx,
+    sql`select (select coalesce(max(seq), 0) from audit_log) as chain,
+               (select count(*)::int from idempotency_keys) as keys,
+               count(*) filter (where status = 'active')::int as active,
+               count(*) filter (where status = 'disabled')::int as disabled,
+               -- the dispatcher's reasons start with 'deliveries ' (application/notifications/dispatcher.ts); a client's do not
+               count(*) filter (where status = 'disabled' and disabled_reason like 'deliveries %')::int as given_up
+          from subscriptions`,
+  );
+  return {
+    auditChainLength: Number(row?.chain ?? 0),
+    idempotencyKeys: Number(row?.keys ?? 0),
+    subscriptions: { active: Number(row?.active ?? 0), disabled: Number(row?.disabled ?? 0) },
+    givenUp: Number(row?.given_up ?? 0),
+    backlog: await backlog(tx),
+  };
+}
