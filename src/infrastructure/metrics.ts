@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import type { Admission } from './db/admission.js';
 import type { Database, Tx } from './db/client.js';
 import { withTenant } from './db/tenant.js';
-import { backlog } from './repositories/notifications.js';
+import { backlog, givenUp } from './repositories/notifications.js';
 import { rawRows } from './repositories/rows.js';
 
 /**
@@ -154,8 +154,7 @@ async function readFigures(tx: Tx): Promise<Figures> {
                (select count(*)::int from idempotency_keys) as keys,
                count(*) filter (where status = 'active')::int as active,
                count(*) filter (where status = 'disabled')::int as disabled,
-               -- the dispatcher's reasons start with 'deliveries ' (application/notifications/dispatcher.ts); a client's do not
-               count(*) filter (where status = 'disabled' and disabled_reason like 'deliveries %')::int as given_up
+               count(*) filter (where ${givenUp})::int as given_up
           from subscriptions`,
   );
   return {

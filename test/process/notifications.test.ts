@@ -328,6 +328,8 @@ t.test('a 410 Gone disables the subscription at once: no retries for days to a r
   const leaving = await webhookReceiver();
   t.teardown(() => leaving.close());
   // An admin's subscription for Amsterdam: its owner reads the receiver's answer, an Amsterdam officer does not.
+  const givenUpMetric = async () => Number(/^registry_subscriptions_given_up (\d+)$/m.exec((await services.metrics.scrape()).body)?.[1]);
+  const givenUpBefore = await givenUpMetric();
   const sub = await subscribe(admin.auth, leaving, 'leaving', { municipalityCode: 'GM0363' });
   leaving.behaviour = 'gone';
   dispatching(t, { giveUpAfterMs: 60_000 });
@@ -345,6 +347,7 @@ t.test('a 410 Gone disables the subscription at once: no retries for days to a r
     'deliveries given up at once',
     'an officer of its municipality: not the receiver’s answer',
   );
+  t.equal(await givenUpMetric(), givenUpBefore + 1, 'counted in registry_subscriptions_given_up, for the operator’s alert');
   const attempts = json<{ items: { statusCode: number; outcome: string }[] }>(
     await app.inject({ url: `${url}/deliveries?pageSize=100`, headers: admin.auth }),
   ).items;

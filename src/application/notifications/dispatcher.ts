@@ -8,6 +8,7 @@ import {
   claimDue,
   fanOut,
   findSubscription,
+  GIVEN_UP_REASON,
   pruneDeliveries,
   pruneEvents,
   recordAttempt,
@@ -112,11 +113,10 @@ export function createDispatcher(
       const about = { subscriptionId: d.subscriptionId, eventId: d.eventId, type: d.eventType, attempt: d.attempts };
       log.warn({ ...about, statusCode: result.statusCode, error: result.error, givingUp }, 'webhook delivery failed');
     }
-    // What follows `; last error:` is the receiver's answer, shown to the subscription's owner only (subscriptions.ts);
-    // the start, 'deliveries ', is what registry_subscriptions_given_up counts (infrastructure/metrics.ts).
+    // What follows `; last error:` is the receiver's answer, shown to the subscription's owner only (subscriptions.ts).
     const reason = gone
-      ? 'deliveries given up at once; last error: HTTP 410 Gone, the receiver asks for no more deliveries'
-      : `deliveries failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${result.error ?? `HTTP ${result.statusCode}`}`;
+      ? `${GIVEN_UP_REASON}given up at once; last error: HTTP 410 Gone, the receiver asks for no more deliveries`
+      : `${GIVEN_UP_REASON}failed for ${Math.round(options.giveUpAfterMs / 1000)} s; last error: ${result.error ?? `HTTP ${result.statusCode}`}`;
     return { d, aborted: false as const, attempt, next, givingUp, reason };
   }
 

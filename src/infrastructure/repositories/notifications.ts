@@ -14,6 +14,15 @@ export type OutboxEventValues = typeof outboxEvents.$inferInsert;
 const visible = (scope: TenantScope, ownerClientId: string | null): SQL | undefined =>
   and(inScope(subscriptions.municipalityCode, scope), ownerClientId ? eq(subscriptions.ownerClientId, ownerClientId) : undefined);
 
+/**
+ * How every reason the dispatcher disables a subscription with begins (a client's pause does not):
+ * what tells a given-up subscription from a paused one, for the registry_subscriptions_given_up metric.
+ */
+export const GIVEN_UP_REASON = 'deliveries ';
+
+/** Subscriptions the dispatcher disabled (their reason begins with GIVEN_UP_REASON). */
+export const givenUp = sql`status = 'disabled' and starts_with(disabled_reason, ${GIVEN_UP_REASON})`;
+
 export const findSubscription = (q: Queryable, scope: TenantScope, ownerClientId: string | null, id: string, forUpdate = false) =>
   selectOne(q, subscriptions, and(visible(scope, ownerClientId), eq(subscriptions.id, id)), forUpdate);
 
