@@ -47,8 +47,10 @@ export function createLicenceCommands(runner: CommandRunner) {
     assertNoInvalidParams(checkLicence(input));
     return runner.create(ctx, async (tx) => {
       const establishment = await lockEstablishment(tx, ctx, establishmentId);
-      await assertNoOverlap(tx, establishmentId, period(input));
+      // The reference first: a create retried without an Idempotency-Key overlaps its own first
+      // licence too, and the reference's 409 names that licence (Location).
       await assertReferenceFree(tx, 'licence', establishment.municipalityCode, input.externalReference);
+      await assertNoOverlap(tx, establishmentId, period(input));
       const row = await insertLicence(tx, {
         id: randomUUID(),
         establishmentId,
@@ -90,8 +92,8 @@ export function createLicenceCommands(runner: CommandRunner) {
       revision,
       check: async (tx, current, input) => {
         assertNoInvalidParams(checkLicence(input));
-        await assertNoOverlap(tx, establishmentId, period(input), licenceId);
         await assertReferenceFree(tx, 'licence', current.municipalityCode, input.externalReference, licenceId);
+        await assertNoOverlap(tx, establishmentId, period(input), licenceId);
       },
       columns: licenceColumns,
       write: (tx, _current, _input, values) => updateLicence(tx, licenceId, values),

@@ -14,8 +14,8 @@ import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { type TenantScope, withTenant } from '../../infrastructure/db/tenant.js';
 import { claimKey, type IdempotencyClaim, type IdempotencyRecord, storeResponse } from '../../infrastructure/idempotency.js';
 import {
-  idByExternalReference,
   type ReferencedType,
+  recordByExternalReference,
   referenceIndexViolated,
 } from '../../infrastructure/repositories/external-references.js';
 import type { RequestContext } from '../context.js';
@@ -348,7 +348,8 @@ export function createdRecord<T>(objectType: AuditObjectType, objectId: string, 
 /**
  * A rule of every record with a municipality's own reference: no other live record of its type in
  * the municipality has it (the partial unique indexes of migration 0016 hold the same line; a
- * concurrent writer that passed this check too is stopped there: asReferenceConflict).
+ * concurrent writer that passed this check too is stopped there: asReferenceConflict). The 409
+ * names the record in the way in its Location, so a case system that lost an id finds it again.
  */
 export async function assertReferenceFree(
   tx: Tx,
@@ -358,13 +359,21 @@ export async function assertReferenceFree(
   exceptId?: string,
 ): Promise<void> {
   if (!reference) return;
-  const other = await idByExternalReference(tx, type, municipalityCode, reference, exceptId);
+  const other = await recordByExternalReference(tx, type, municipalityCode, reference, exceptId);
   if (other) {
     throw new Conflict(
       'external-reference-taken',
-      `Another ${type.replace('_', ' ')} of ${municipalityCode} (${other}) has externalReference ${reference}.`,
+      `Another ${type.replace('_', ' ')} of ${municipalityCode} (${other.id}) has externalReference ${reference}.`,
+      { location: locationOfRecord(type, other) },
     );
   }
+}
+
+/** Where a record with a municipality's own reference is read. */
+function locationOfRecord(type: ReferencedType, record: { id: string; establishmentId: string | null }): string {
+  if (type === 'establishment') return `/v1/establishments/${record.id}`;
+  if (type === 'enforcement_action') return `/v1/enforcement-actions/${record.id}`;
+  return `/v1/establishments/${record.establishmentId}/licences/${record.id}`;
 }
 
 /** The columns that turn a record into a tombstone: gone from lists and statistics, kept for its trail. */

@@ -21,7 +21,7 @@ import type { Reader } from './read.js';
 async function countFromRollups(tx: Tx, ctx: RequestContext, f: EnforcementActionFilters): Promise<number | null> {
   const decisionDateFrom = f.decisionDateFrom ?? '0001-01-01';
   const decisionDateTo = f.decisionDateTo ?? '9999-12-31';
-  if (f.establishmentId || f.zaakUrl || f.besluitUrl || !wholeYears(decisionDateFrom, decisionDateTo)) return null;
+  if (f.establishmentId || f.zaakUrl || f.besluitUrl || f.externalReference || !wholeYears(decisionDateFrom, decisionDateTo)) return null;
   const own = ctx.scope.kind === 'municipality' ? ctx.scope.code : undefined;
   const municipalities = [...new Set([own, f.municipalityCode].filter((m) => m))] as string[];
   if (municipalities.length > 1) return 0; // an officer filtering on another municipality sees nothing

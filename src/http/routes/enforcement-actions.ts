@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../application/services.js';
-import { dateInput, Id, MunicipalityCode, Pagination } from '../schemas/common.js';
+import { dateInput, ExternalReference, Id, MunicipalityCode, Pagination } from '../schemas/common.js';
 import {
   ACTION_READ_ONLY,
   EnforcementAction,
@@ -17,11 +17,11 @@ import {
 } from '../schemas/enforcement-actions.js';
 import { orderedRanges } from '../schemas/rules.js';
 import { operations } from './operations.js';
-import { OWN_MUNICIPALITY, recordRoutes } from './records.js';
+import { OWN_MUNICIPALITY, REFERENCE_FILTER, REFERENCE_TAKEN, recordRoutes } from './records.js';
 
 const op = operations('Enforcement actions');
 const RULES =
-  ' Rules, each with its own code in invalidParams: amounts are whole cents above 0; a penalty order has a unit, an amount, a maximum of at least the amount and a compliance deadline not before the decision date; a closure does not end before it starts; the decision date is not in the future; grounds are not empty and do not repeat; fine, penalty and closure appear only with their measure; a warning cannot be in objection or appeal. An externalReference that another live action of the municipality has is a 409 (external-reference-taken).';
+  ' Rules, each with its own code in invalidParams: amounts are whole cents above 0; a penalty order has a unit, an amount, a maximum of at least the amount and a compliance deadline not before the decision date; a closure does not end before it starts; the decision date is not in the future; grounds are not empty and do not repeat; fine, penalty and closure appear only with their measure; a warning cannot be in objection or appeal. An externalReference that another live action of the municipality has is a 409 (external-reference-taken) whose Location is that action.';
 
 /** Bestuurlijke handhavingsmaatregelen: officers manage their own municipality's; admins may read all. */
 const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app, { services: { commands, queries } }) => {
@@ -48,6 +48,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
           decisionDateTo: dateInput('Decisions on or before this date.').optional(),
           zaakUrl: zgwUrl('zaak', 'Only actions linked to this zaak (exact match).').optional(),
           besluitUrl: zgwUrl('besluit', 'Only actions linked to this besluit (exact match).').optional(),
+          externalReference: ExternalReference.optional().meta({ description: REFERENCE_FILTER }),
         }),
         ['decisionDateFrom', 'decisionDateTo'],
       ),
@@ -62,6 +63,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       ),
       body: EnforcementActionInput,
       more: [409],
+      headers: REFERENCE_TAKEN,
       run: (ctx, body) => commands.enforcementActions.create(ctx, body),
     },
     read: {
@@ -80,6 +82,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       ),
       body: EnforcementActionReplace,
       more: [409],
+      headers: REFERENCE_TAKEN,
     },
     patch: {
       doc: op(
@@ -89,6 +92,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       ),
       body: EnforcementActionPatch,
       more: [409],
+      headers: REFERENCE_TAKEN,
     },
     readOnly: ACTION_READ_ONLY,
     update: (ctx, { id }, version, revision) => commands.enforcementActions.replace(ctx, id, version, revision),

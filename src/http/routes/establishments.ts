@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../application/services.js';
-import { Id, MunicipalityCode, Pagination, text } from '../schemas/common.js';
+import { ExternalReference, Id, MunicipalityCode, Pagination, text } from '../schemas/common.js';
 import {
   ESTABLISHMENT_READ_ONLY,
   Establishment,
@@ -12,7 +12,7 @@ import {
   EstablishmentReplace,
 } from '../schemas/establishments.js';
 import { operations } from './operations.js';
-import { OWN_MUNICIPALITY, recordRoutes } from './records.js';
+import { OWN_MUNICIPALITY, REFERENCE_FILTER, REFERENCE_TAKEN, recordRoutes } from './records.js';
 
 const op = operations('Establishments');
 
@@ -36,7 +36,9 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
         postalCode: z
           .string()
           .regex(/^[1-9][0-9]{3}[A-Z]{2}$/)
-          .optional(),
+          .optional()
+          .meta({ description: 'Only establishments at this postal code (such as 1012AB, no space).' }),
+        externalReference: ExternalReference.optional().meta({ description: REFERENCE_FILTER }),
       }),
       page: EstablishmentPage,
       find: (ctx, query) => queries.establishments.list(ctx, query, query),
@@ -45,10 +47,11 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       doc: op(
         'createEstablishment',
         'Register an establishment (seksinrichting)',
-        'Registers a seksinrichting in the officer’s own municipality. An externalReference that another live establishment of the municipality has is a 409 (external-reference-taken).',
+        'Registers a seksinrichting in the officer’s own municipality. An externalReference that another live establishment of the municipality has is a 409 (external-reference-taken) whose Location is that establishment.',
       ),
       body: EstablishmentInput,
       more: [409],
+      headers: REFERENCE_TAKEN,
       run: (ctx, body) => commands.establishments.create(ctx, body),
     },
     read: {
@@ -67,6 +70,7 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       ),
       body: EstablishmentReplace,
       more: [409],
+      headers: REFERENCE_TAKEN,
     },
     patch: {
       doc: op(
@@ -76,6 +80,7 @@ const establishmentRoutes: FastifyPluginAsyncZod<{ services: Services }> = async
       ),
       body: EstablishmentPatch,
       more: [409],
+      headers: REFERENCE_TAKEN,
     },
     readOnly: ESTABLISHMENT_READ_ONLY,
     update: (ctx, { id }, version, revision) => commands.establishments.replace(ctx, id, version, revision),

@@ -4,7 +4,7 @@ import type { Services } from '../../application/services.js';
 import { Id, Pagination } from '../schemas/common.js';
 import { LICENCE_READ_ONLY, Licence, LicenceInput, LicencePage, LicencePatch, LicenceReplace } from '../schemas/licences.js';
 import { operations } from './operations.js';
-import { OWN_MUNICIPALITY, recordRoutes } from './records.js';
+import { OWN_MUNICIPALITY, REFERENCE_TAKEN, recordRoutes } from './records.js';
 
 const op = operations('Establishments');
 const establishmentParams = z.object({ id: Id.meta({ description: 'The establishment’s id.' }) });
@@ -35,6 +35,7 @@ const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app,
       ),
       body: LicenceInput,
       more: [404, 409],
+      headers: REFERENCE_TAKEN,
       run: (ctx, body, { id }) => commands.licences.create(ctx, id, body),
     },
     read: {
@@ -49,6 +50,7 @@ const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app,
       ),
       body: LicenceReplace,
       more: [409],
+      headers: REFERENCE_TAKEN,
     },
     patch: {
       doc: op(
@@ -58,6 +60,7 @@ const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app,
       ),
       body: LicencePatch,
       more: [409],
+      headers: REFERENCE_TAKEN,
     },
     readOnly: LICENCE_READ_ONLY,
     update: (ctx, { id, licenceId }, version, revision) => commands.licences.replace(ctx, id, licenceId, version, revision),

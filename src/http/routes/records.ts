@@ -30,6 +30,13 @@ export interface Access {
   write: Role[];
 }
 
+/** A 409 external-reference-taken names the record that has the reference in its Location. */
+export const REFERENCE_TAKEN = { 409: ['Location'] } satisfies ResponseHeaders;
+
+/** The list filter by a municipality's own reference. */
+export const REFERENCE_FILTER =
+  'Only the record with this externalReference (exact match): the municipality’s own reference, unique per municipality, so an officer gets at most one.';
+
 /** A municipality's own records: its officers manage them, admins may read all. */
 export const OWN_MUNICIPALITY: Access = { read: ['officer', 'admin'], write: ['officer'] };
 
@@ -37,6 +44,8 @@ export const OWN_MUNICIPALITY: Access = { read: ['officer', 'admin'], write: ['o
 interface Route {
   doc: OperationDoc;
   more?: number[];
+  /** Headers of its answers beyond the usual ones: a 409's Location of the record that is in the way. */
+  headers?: ResponseHeaders;
 }
 
 /** Headers some responses of a route carry beyond the usual ones (declareResponseHeaders), by status. */
@@ -71,8 +80,6 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
     config?: object;
     /** What a create answers when it shows more than the record: a token or secret shown only this once. */
     answer?: z.ZodType;
-    /** Headers of its answers beyond the usual ones: a 409's Location of the record that is in the way. */
-    headers?: ResponseHeaders;
     run: (ctx: RequestContext, body: Out<CB>, params: Out<CP>) => Promise<Created<Out<R>>>;
   };
   read?: Route & { find: (ctx: RequestContext, params: Out<P>) => Promise<Out<R>> };
@@ -151,19 +158,19 @@ export function recordRoutes<
         schema: readOne(doc, params, record) as FastifySchema,
         handler: async (request, reply) => sendResource(request, reply, await find(contextOf(request), request.params as Out<P>)),
       }),
-    replace: ({ doc, more = [], body }: NonNullable<typeof spec.replace>) =>
+    replace: ({ doc, more = [], body, headers }: NonNullable<typeof spec.replace>) =>
       server.put(item, {
         config: write,
-        schema: replaceOne(doc, params, body, record, ...more) as FastifySchema,
+        schema: withHeaders(replaceOne(doc, params, body, record, ...more), headers) as FastifySchema,
         handler: async (request, reply) => {
           const revision = replacement(request.body as Out<RB>, readOnly) as (current: object) => Out<RB> | Revised<Out<RB>>;
           return sendResource(request, reply, await update(request, revision));
         },
       }),
-    patch: ({ doc, more = [], body }: NonNullable<typeof spec.patch>) =>
+    patch: ({ doc, more = [], body, headers }: NonNullable<typeof spec.patch>) =>
       server.patch(item, {
         config: write,
-        schema: patchOne(doc, params, body, record, ...more) as FastifySchema,
+        schema: withHeaders(patchOne(doc, params, body, record, ...more), headers) as FastifySchema,
         handler: async (request, reply) => {
           const schema = (spec.replace as NonNullable<typeof spec.replace>).body;
           const revision = mergePatched(schema, request.body as Record<string, unknown>, readOnly) as (

@@ -5,7 +5,16 @@ import { inScope, scopeValue, type TenantScope } from '../db/tenant.js';
 import { type Filters, insertRow, insertRows, type PageRequest, selectPage, tenantRecords, updateRow, type WhereShape } from './rows.js';
 
 /** The filters that match the column of the same name exactly (`zaakUrl`, `besluitUrl`: the linked ZGW zaak or besluit). */
-const exactFilters = ['municipalityCode', 'establishmentId', 'measure', 'licenceStatus', 'stage', 'zaakUrl', 'besluitUrl'] as const;
+const exactFilters = [
+  'municipalityCode',
+  'establishmentId',
+  'measure',
+  'licenceStatus',
+  'stage',
+  'zaakUrl',
+  'besluitUrl',
+  'externalReference',
+] as const;
 
 export type EnforcementActionFilters = Filters<(typeof exactFilters)[number] | 'ground' | 'decisionDateFrom' | 'decisionDateTo'>;
 

@@ -5,7 +5,7 @@ import type { TenantScope } from '../db/tenant.js';
 import { equalsWhereSet, type Filters, insertRow, type PageRequest, selectPage, tenantRecords, updateRow } from './rows.js';
 
 /** The filters that match the column of the same name exactly (`name`: a part of the name, in any case). */
-const exactFilters = ['municipalityCode', 'kind', 'postalCode'] as const;
+const exactFilters = ['municipalityCode', 'kind', 'postalCode', 'externalReference'] as const;
 
 export type EstablishmentFilters = Filters<(typeof exactFilters)[number] | 'name'>;
 

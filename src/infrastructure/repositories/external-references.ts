@@ -25,19 +25,19 @@ export function referenceIndexViolated(err: unknown): ReferencedType | null {
 }
 
 /**
- * The id of the live record of this type in the municipality with this externalReference, or null
- * (except `exceptId`, when given: the record being replaced).
+ * The live record of this type in the municipality with this externalReference, or null (except
+ * `exceptId`, when given: the record being replaced): its id, and for a licence its establishment's.
  */
-export async function idByExternalReference(
+export async function recordByExternalReference(
   q: Queryable,
   type: ReferencedType,
   municipalityCode: string,
   reference: string,
   exceptId?: string,
-): Promise<string | null> {
+): Promise<{ id: string; establishmentId: string | null } | null> {
   const t = tables[type];
   const [row] = await q
-    .select({ id: t.id })
+    .select({ id: t.id, establishmentId: type === 'licence' ? licences.establishmentId : sql<null>`null` })
     .from(t)
     .where(
       and(
@@ -48,7 +48,7 @@ export async function idByExternalReference(
       ),
     )
     .limit(1);
-  return row?.id ?? null;
+  return row ?? null;
 }
 
 /**
