@@ -175,3 +175,30 @@ t.test('a release’s years outside the plausible range are out_of_range, as the
   t.same([res.statusCode, codes(res)], [400, ['yearFrom:out_of_range', 'yearTo:out_of_range']]);
   t.same(codes(live), codes(res), 'the same codes as the live question');
 });
+
+t.test('a release’s crossed period is listed with the body’s other errors at once, as the live question’s', async (t) => {
+  const { app, client } = await build(t);
+  const admin = await client('admin');
+  const codes = (res: { body: string }) =>
+    (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`).sort();
+  // No title, and yearTo before yearFrom: both in one 400 (it took two requests to learn of the second).
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/statistics/releases',
+    headers: admin.auth,
+    payload: { yearFrom: 2020, yearTo: 2019 },
+  });
+  t.same([res.statusCode, codes(res)], [400, ['title:invalid_type', 'yearTo:before_year_from']]);
+  const both = await app.inject({
+    method: 'POST',
+    url: '/v1/statistics/releases',
+    headers: admin.auth,
+    payload: { title: 'x', yearFrom: 2019, decisionDateTo: '2019-12-31', measure: ['nonsense'] },
+  });
+  t.same([both.statusCode, codes(both)], [400, ['measure.0:invalid_value', 'yearFrom:period_twice']]);
+  const live = await app.inject({
+    url: '/v1/statistics/enforcement-actions?yearFrom=2019&decisionDateTo=2019-12-31&measure=nonsense',
+    headers: admin.auth,
+  });
+  t.same(codes(live), ['measure.0:invalid_value', 'yearFrom:period_twice'], 'as the live question lists them');
+});

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { periodIssues } from '../../domain/statistics.js';
 import { YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
 import { dateInput, IsoDate, MunicipalityCode, prose, Timestamp, yearField } from './common.js';
 import { LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.js';
 import { Programme } from './municipalities.js';
 import { pageOf } from './records.js';
+import { alongsideSchemaIssues } from './rules.js';
 import { CountingRule, Dimension, StatisticsRow } from './statistics.js';
 
 const Year = z.number().int().min(YEAR_FLOOR).max(YEAR_HORIZON);
@@ -22,8 +24,9 @@ const questionFields = {
   stage: z.array(Stage).max(20).optional(),
 };
 
-export const StatisticsReleaseInput = z
-  .strictObject({
+/** The body, with the period's cross-field rules listed beside the schema's issues, as the live question's (rules.ts). */
+export const StatisticsReleaseInput = alongsideSchemaIssues(
+  z.strictObject({
     title: prose(1, 200).meta({ description: 'What the table shows, to cite it by, e.g. "Handhaving LPP 2017–2019 per gemeente".' }),
     ...questionFields,
     // Years and dates sent lie in the plausible range, as the live question's (docs/api.md "Dates"); a stored release shows its own.
@@ -31,8 +34,9 @@ export const StatisticsReleaseInput = z
     yearTo: yearField('Last year in the period, inclusive.').optional(),
     decisionDateFrom: dateInput().optional(),
     decisionDateTo: dateInput().optional(),
-  })
-  .meta({ id: 'StatisticsReleaseWrite' });
+  }),
+  periodIssues,
+).meta({ id: 'StatisticsReleaseWrite' });
 
 export const StatisticsReleaseQuestion = z
   .object(questionFields)
