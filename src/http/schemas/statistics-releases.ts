@@ -6,7 +6,7 @@ import { LicenceStatusAtDecision, Measure, Stage } from './enforcement-actions.j
 import { Programme } from './municipalities.js';
 import { pageOf } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
-import { CountingRule, Dimension, StatisticsRow } from './statistics.js';
+import { CountingRule, DEFAULT_PERIOD, Dimension, StatisticsRow } from './statistics.js';
 
 const Year = z.number().int().min(YEAR_FLOOR).max(YEAR_HORIZON);
 
@@ -30,7 +30,7 @@ export const StatisticsReleaseInput = alongsideSchemaIssues(
     title: prose(1, 200).meta({ description: 'What the table shows, to cite it by, e.g. "Handhaving LPP 2017–2019 per gemeente".' }),
     ...questionFields,
     // Years and dates sent lie in the plausible range, as the live question's (docs/api.md "Dates"); a stored release shows its own.
-    yearFrom: yearField('First year (of the decision date) in the period.').optional(),
+    yearFrom: yearField(`First year (of the decision date) in the period. ${DEFAULT_PERIOD}`).optional(),
     yearTo: yearField('Last year in the period, inclusive.').optional(),
     decisionDateFrom: dateInput().optional(),
     decisionDateTo: dateInput().optional(),
