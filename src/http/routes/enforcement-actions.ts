@@ -39,7 +39,7 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
       query: orderedRanges(
         Pagination.extend({
           municipalityCode: MunicipalityCode.optional(),
-          establishmentId: Id.optional(),
+          establishmentId: Id.optional().meta({ description: 'Only the actions against this establishment.' }),
           measure: Measure.optional(),
           ground: Ground.optional(),
           licenceStatus: LicenceStatusAtDecision.optional(),

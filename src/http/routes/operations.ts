@@ -11,7 +11,7 @@ import { AuditReasonHeader, oneLine, Problem } from '../schemas/common.js';
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input: every invalid parameter is listed in invalidParams.',
   401: 'No bearer token, or an unknown or revoked one.',
-  403: 'The client’s role may not do this.',
+  403: 'The client’s role may not do this, or an officer named another municipality than their own where the operation takes one (another municipality’s record itself is a 404).',
   404: 'No such resource, or not one this client may see.',
   409: 'The request conflicts with the current state of the registry.',
   412: 'If-Match does not name the current version: the resource changed since it was read (or If-Match is not one strong ETag of a version, such as `*` or `W/"3"`). A stale version is answered with the current ETag.',

@@ -66,7 +66,10 @@ export const Licence = z
     licenceNumber: z.string(),
     validFrom: IsoDate,
     validUntil: IsoDate.nullable(),
-    status: LicenceStatus.meta({ description: 'The latest status in statusHistory.' }),
+    status: LicenceStatus.meta({
+      description:
+        'The latest status in statusHistory, as recorded: a licence past its validUntil keeps it until an expired status is recorded. Whether the licence is in force on a day follows from validFrom, validUntil and the history together, as an action’s licenceStatus is derived.',
+    }),
     statusDate: IsoDate.meta({ description: 'The date the latest status took effect.' }),
     statusHistory: z.array(LicenceStatusChange),
     externalReference: z.string().nullable(),
