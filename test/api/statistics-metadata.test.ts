@@ -149,6 +149,48 @@ t.test('metadata: every dimension’s codes with Dutch and English titles, units
   t.ok(meta.countingRule.description.nl && meta.countingRule.description.en);
 });
 
+t.test('metadata: the periods are the current open-data release’s, which its observations use, not every write’s since', async (t) => {
+  const { app, analyst, client } = await setUp(t);
+  const periods = async () =>
+    json<Metadata>(await app.inject({ url: '/v1/statistics/metadata' }))
+      .dimensions.find((d) => d.groupBy === 'year')
+      ?.codes.filter((c) => c.value !== null)
+      .map((c) => c.identifier);
+  const observed = async () => [
+    ...new Set(
+      json<{ items: Obs[] }>(await app.inject({ url: '/v1/open-data/enforcement-actions/observations?groupBy=year' }))
+        .items.map((o) => o.Perioden)
+        .filter((p) => p !== 'T001'),
+    ),
+  ];
+  t.same(await periods(), ['2018JJ00', '2019JJ00']);
+  t.same(await observed(), await periods(), 'the observations’ periods, every one of them');
+
+  // An action of 2015 (a stage never counted), after today’s release: the live default period grows, the public metadata does not.
+  const officer = await client('officer', 'GM0363');
+  const est = json<{ id: string }>(
+    await app.inject({
+      method: 'POST',
+      url: '/v1/establishments',
+      headers: officer.auth,
+      payload: sample.establishment('GM0363', { name: 'Oud' }),
+    }),
+  );
+  const late = await app.inject({
+    method: 'POST',
+    url: '/v1/enforcement-actions',
+    headers: officer.auth,
+    payload: sample.action(est.id, { decisionDate: '2015-03-03', stage: 'intended' }),
+  });
+  t.equal(late.statusCode, 201, late.body);
+  const live = json<{ countingRule: { years: number[] } }>(
+    await app.inject({ url: '/v1/statistics/enforcement-actions', headers: analyst.auth }),
+  );
+  t.same(live.countingRule.years, [2015, 2016, 2017, 2018, 2019], 'the analyst’s live default period has 2015 now');
+  t.same(await periods(), ['2018JJ00', '2019JJ00'], 'the metadata keeps the release’s periods until the next release');
+  t.same(await observed(), await periods());
+});
+
 t.test('open-data observations: the open table in CBS long format, withheld and not reported as codes', async (t) => {
   const { app } = await setUp(t);
   const url = '/v1/open-data/enforcement-actions/observations?groupBy=municipality,licenceStatus';
