@@ -43,9 +43,10 @@ function ipv6Groups(address: string): number[] {
 
 /**
  * The address a connection to this one really reaches, so that a private, loopback or metadata address
- * cannot come in through the IPv6 side: for NAT64's well-known prefix (`64:ff9b::a01:203` is 10.1.2.3)
- * and the deprecated IPv4-compatible form (`::10.1.2.3`, RFC 4291) the IPv4 address in the last 32 bits;
- * for 6to4 (`2002::/16`) the one in bits 16-47; else the address itself.
+ * cannot come in through the IPv6 side: for NAT64's well-known prefix (`64:ff9b::a01:203` is 10.1.2.3),
+ * the IPv4-translated form of SIIT (`::ffff:0:a01:203`, RFC 2765) and the deprecated IPv4-compatible
+ * form (`::10.1.2.3`, RFC 4291) the IPv4 address in the last 32 bits; for 6to4 (`2002::/16`) the one
+ * in bits 16-47; else the address itself.
  */
 export function reachedAddress(address: string): string {
   if (!net.isIPv6(address)) return address;
@@ -54,16 +55,24 @@ export function reachedAddress(address: string): string {
   if (groups[0] === 0x2002) return ipv4(groups[1], groups[2]);
   const [hi = 0, lo = 0] = groups.slice(6);
   const ipv4Compatible = groups.slice(0, 6).every((g) => g === 0) && (hi > 0 || lo > 1); // not :: nor ::1
-  return NAT64.check(address, 'ipv6') || ipv4Compatible ? ipv4(hi, lo) : address;
+  const ipv4Translated = groups.slice(0, 4).every((g) => g === 0) && groups[4] === 0xffff && groups[5] === 0;
+  return NAT64.check(address, 'ipv6') || ipv4Compatible || ipv4Translated ? ipv4(hi, lo) : address;
 }
 
-/** Addresses never called, whatever the settings, with the reason: link-local, metadata, unspecified, multicast. */
+/**
+ * Addresses never called, whatever the settings, with the reason: link-local, metadata, unspecified,
+ * multicast, reserved; and IPv6 prefixes that reach an IPv4 address this side cannot tell: a local-use
+ * NAT64 prefix (RFC 8215; its operator picks where in it the IPv4 address stands) and Teredo (RFC 4380;
+ * the address is obscured in it). No callback has a reason to be one of them.
+ */
 const NEVER: [reason: string, list: net.BlockList][] = [
   ['link-local or metadata address', rangeList([cidr('169.254.0.0', 16)])],
   ['metadata address', rangeList([cidr('100.100.100.200', 32), cidr('fd00:ec2::254', 128)])],
   ['unspecified, multicast or reserved address', rangeList([cidr('0.0.0.0', 8), cidr('224.0.0.0', 3)])],
+  ['IETF protocol assignment (reserved)', rangeList([cidr('192.0.0.0', 24)])],
   ['link-local address', rangeList([cidr('fe80::', 10)])],
   ['unspecified or multicast address', rangeList([cidr('::', 128), cidr('ff00::', 8)])],
+  ['local-use NAT64 or Teredo address (an IPv4 address that cannot be told)', rangeList([cidr('64:ff9b:1::', 48), cidr('2001::', 32)])],
 ];
 
 /** Why an address is never called (what it reaches, through NAT64 or 6to4 too), or null. */
@@ -93,15 +102,17 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
- * Private address space: RFC 1918, shared address space (CGNAT, RFC 6598), IPv6 unique local
- * addresses (RFC 4193) and their deprecated forerunner, site-local (RFC 3879). Where municipal case
- * systems live, and where the hosting party's own internal services do.
+ * Private address space: RFC 1918, shared address space (CGNAT, RFC 6598), the benchmarking networks
+ * (RFC 2544, which some networks use internally), IPv6 unique local addresses (RFC 4193) and their
+ * deprecated forerunner, site-local (RFC 3879). Where municipal case systems live, and where the
+ * hosting party's own internal services do.
  */
 export const PRIVATE_RANGES: readonly Cidr[] = [
   cidr('10.0.0.0', 8),
   cidr('172.16.0.0', 12),
   cidr('192.168.0.0', 16),
   cidr('100.64.0.0', 10),
+  cidr('198.18.0.0', 15),
   cidr('fc00::', 7),
   cidr('fec0::', 10),
 ];
@@ -169,7 +180,7 @@ export function parseInternalCidr(text: string): Cidr | string {
   if (prefix > (type === 'ipv4' ? 32 : 128)) return `has a prefix longer than an ${type === 'ipv4' ? 'IPv4' : 'IPv6'} address`;
   const inside = INTERNAL_RANGES.some((r) => r.type === type && prefix >= r.prefix && rangeList([r]).check(address, type));
   if (!inside) {
-    return 'is not inside private or loopback address space (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, fec0::/10, 127/8, ::1)';
+    return 'is not inside private or loopback address space (10/8, 172.16/12, 192.168/16, 100.64/10, 198.18/15, fc00::/7, fec0::/10, 127/8, ::1)';
   }
   return { address, prefix, type };
 }

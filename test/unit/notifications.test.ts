@@ -340,3 +340,28 @@ t.test('6to4 and IPv4-compatible addresses are judged as the IPv4 address they r
   t.match(blockedAddress('::', true, 'all'), /unspecified/, ':: is unspecified still');
   t.equal(blockedAddress('2002:808:808::', true, []), null, '6to4 around a public address is public');
 });
+
+t.test('IPv6 forms that reach an IPv4 address, and reserved IPv4 space, are judged as what they reach (a security review)', async (t) => {
+  // SIIT's IPv4-translated form (RFC 2765): the IPv4 address in the last 32 bits, as for NAT64's well-known prefix.
+  t.match(blockedAddress('::ffff:0:a9fe:a9fe', true, 'all'), /link-local or metadata/, 'the metadata address, IPv4-translated');
+  t.match(blockedAddress('::ffff:0:7f00:1', false, 'all'), /loopback/, 'loopback, IPv4-translated');
+  t.match(blockedAddress('::ffff:0:a01:203', false, []), /private-network/, '10.1.2.3, IPv4-translated');
+  t.equal(blockedAddress('::ffff:0:808:808', false, []), null, 'a public IPv4 address, IPv4-translated, is public');
+  // Where the IPv4 address stands cannot be told: never called, whatever the settings.
+  for (const address of [
+    '64:ff9b:1::a9fe:a9fe',
+    '64:ff9b:1::7f00:1',
+    '64:ff9b:1:ffff::1',
+    '2001::a00:1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+  ])
+    t.match(blockedAddress(address, true, 'all'), /local-use NAT64 or Teredo/, `${address}: never called`);
+  t.match(checkCallbackUrl('https://[64:ff9b:1::a9fe:a9fe]/', [], 'all'), [{ code: 'address_refused' }], 'a 400 at subscription time');
+  t.match(checkCallbackUrl('https://[::ffff:0:7f00:1]/', [], 'all'), [{ code: 'loopback_refused' }]);
+  t.equal(blockedAddress('2001:db8::1', false, []), null, 'the rest of 2001::/16 is ordinary IPv6');
+  // IETF protocol assignments: never; the benchmarking networks: private space, as the setting says.
+  t.match(blockedAddress('192.0.0.1', false, 'all'), /reserved/);
+  t.match(blockedAddress('198.18.0.1', false, []), /private-network/, 'benchmarking space is refused with none');
+  t.equal(blockedAddress('198.18.0.1', false, 'all'), null, 'and allowed with all');
+  t.same(parseInternalCidr('198.18.4.0/24'), { address: '198.18.4.0', prefix: 24, type: 'ipv4' }, 'and may be listed');
+});
