@@ -55,6 +55,19 @@ const EXCERPT_CHARS = 200;
  * Why an address may not be called, or null. Loopback needs both: a host listed for plain http
  * (`loopbackAllowed`) and a private-network setting that allows it.
  */
+/**
+ * A failed call as its delivery log says it. At a private-network address (where the connection went,
+ * or for a connection that never opened, the address it was refused at) only the error's code: Node's
+ * message names the address a host name resolved to (`connect ECONNREFUSED 10.1.2.3:8443`) or the
+ * host names in an internal service's certificate, which the subscriber must not learn.
+ */
+export function failureText(err: Error, remote: string | undefined): string {
+  if (err instanceof BlockedAddressError) return `refused: ${err.message}`;
+  const { code = 'error', address } = err as NodeJS.ErrnoException & { address?: string };
+  const at = remote ?? address;
+  return at !== undefined && isPrivate(at) ? `${code} (at a private-network address: no details kept)` : err.message;
+}
+
 export function blockedAddress(address: string, loopbackAllowed: boolean, privateNetworks: PrivateNetworks): string | null {
   const never = neverCalled(address);
   if (never) return never;
@@ -166,16 +179,7 @@ export function createWebhookSender(policy: OutboundPolicy) {
         socket.once('connect', () => clearTimeout(timer));
         socket.once('close', () => clearTimeout(timer));
       });
-      req.on('error', (err) => {
-        const code = (err as NodeJS.ErrnoException).code ?? 'error';
-        const message =
-          err instanceof BlockedAddressError
-            ? `refused: ${err.message}`
-            : remote !== undefined && isPrivate(remote)
-              ? `${code} (at a private-network address: no details kept)`
-              : err.message;
-        finish({ statusCode: null, error: message, excerpt: null });
-      });
+      req.on('error', (err) => finish({ statusCode: null, error: failureText(err, remote), excerpt: null }));
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         // An answer from a private network is never quoted (no excerpt, no redirect Location): with it, a

@@ -11,7 +11,7 @@ import {
   retryAfterMs,
   sequenceOf,
 } from '../../src/domain/notifications.js';
-import { blockedAddress, refusedTarget, signatures } from '../../src/infrastructure/webhooks.js';
+import { blockedAddress, failureText, refusedTarget, signatures } from '../../src/infrastructure/webhooks.js';
 import { parseHttpDate } from '../../src/lib/dates.js';
 import { type Cidr, parseInternalCidr } from '../../src/lib/networks.js';
 import { validatorFor } from '../support/openapi.js';
@@ -364,4 +364,22 @@ t.test('IPv6 forms that reach an IPv4 address, and reserved IPv4 space, are judg
   t.match(blockedAddress('198.18.0.1', false, []), /private-network/, 'benchmarking space is refused with none');
   t.equal(blockedAddress('198.18.0.1', false, 'all'), null, 'and allowed with all');
   t.same(parseInternalCidr('198.18.4.0/24'), { address: '198.18.4.0', prefix: 24, type: 'ipv4' }, 'and may be listed');
+});
+
+t.test('a connection refused at a private-network address is logged by its code, without the address it was refused at', async (t) => {
+  // Node's own error for a refused connection carries the address and names it in its message.
+  const { createConnection, createServer } = await import('node:net');
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const { port } = closed.address() as { port: number };
+  await new Promise((r) => closed.close(r));
+  const refused = await new Promise<Error>((resolve) => createConnection({ host: '127.0.0.1', port }).on('error', resolve));
+  t.match(refused, { code: 'ECONNREFUSED', address: '127.0.0.1' }, 'Node names where it was refused');
+  t.equal(failureText(refused, undefined), refused.message, 'loopback (a listed development host): the message as it is');
+  // The same error at an internal address a host name resolved to: the subscriber learns the code only.
+  const internal = Object.assign(new Error(`connect ECONNREFUSED 10.1.2.3:${port}`), { code: 'ECONNREFUSED', address: '10.1.2.3', port });
+  t.equal(failureText(internal, undefined), 'ECONNREFUSED (at a private-network address: no details kept)');
+  t.equal(failureText(new Error('certificate names billing.intern'), 'fd00::5'), 'error (at a private-network address: no details kept)');
+  const outside = Object.assign(new Error('connect ECONNREFUSED 93.184.215.14:443'), { code: 'ECONNREFUSED', address: '93.184.215.14' });
+  t.equal(failureText(outside, undefined), outside.message, 'a public address keeps the message');
 });
