@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { dutchLabel, titleOf } from '../../src/domain/code-titles.js';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PROGRAMMES, STAGES } from '../../src/domain/codes.js';
@@ -149,47 +150,69 @@ t.test('metadata: every dimension’s codes with Dutch and English titles, units
   t.ok(meta.countingRule.description.nl && meta.countingRule.description.en);
 });
 
-t.test('metadata: the periods are the current open-data release’s, which its observations use, not every write’s since', async (t) => {
-  const { app, analyst, client } = await setUp(t);
-  const periods = async () =>
-    json<Metadata>(await app.inject({ url: '/v1/statistics/metadata' }))
-      .dimensions.find((d) => d.groupBy === 'year')
-      ?.codes.filter((c) => c.value !== null)
-      .map((c) => c.identifier);
-  const observed = async () => [
-    ...new Set(
-      json<{ items: Obs[] }>(await app.inject({ url: '/v1/open-data/enforcement-actions/observations?groupBy=year' }))
-        .items.map((o) => o.Perioden)
-        .filter((p) => p !== 'T001'),
-    ),
-  ];
-  t.same(await periods(), ['2018JJ00', '2019JJ00']);
-  t.same(await observed(), await periods(), 'the observations’ periods, every one of them');
+t.test(
+  'metadata: the periods cover the current open-data release’s, which its observations use, and the years with data now',
+  async (t) => {
+    const { app, analyst, client, database } = await setUp(t);
+    const periods = async () =>
+      json<Metadata>(await app.inject({ url: '/v1/statistics/metadata' }))
+        .dimensions.find((d) => d.groupBy === 'year')
+        ?.codes.filter((c) => c.value !== null)
+        .map((c) => c.identifier);
+    const observed = async () => [
+      ...new Set(
+        json<{ items: Obs[] }>(await app.inject({ url: '/v1/open-data/enforcement-actions/observations?groupBy=year' }))
+          .items.map((o) => o.Perioden)
+          .filter((p) => p !== 'T001'),
+      ),
+    ];
+    const officer = await client('officer', 'GM0363');
+    const est = json<{ id: string }>(
+      await app.inject({
+        method: 'POST',
+        url: '/v1/establishments',
+        headers: officer.auth,
+        payload: sample.establishment('GM0363', { name: 'Oud' }),
+      }),
+    );
+    const action = (decisionDate: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/enforcement-actions',
+        headers: officer.auth,
+        payload: sample.action(est.id, { decisionDate }),
+      });
+    const early = json<{ id: string }>(await action('2016-03-03'));
+    // Before the day's release: the years with data; the metadata does not make the release (minutes at every municipality).
+    t.same(await periods(), ['2016JJ00', '2017JJ00', '2018JJ00', '2019JJ00']);
+    const releases = async () =>
+      ((await database.owner.execute(sql`select count(*)::int as n from open_data_releases`)) as unknown as { rows: { n: number }[] })
+        .rows[0]?.n;
+    t.equal(await releases(), 0, 'no release was computed for the metadata');
+    // Today's release is made now: 2016–2019.
+    t.same(await observed(), ['2016JJ00', '2017JJ00', '2018JJ00', '2019JJ00']);
+    t.same(await periods(), await observed());
 
-  // An action of 2015 (a stage never counted), after today’s release: the live default period grows, the public metadata does not.
-  const officer = await client('officer', 'GM0363');
-  const est = json<{ id: string }>(
-    await app.inject({
-      method: 'POST',
-      url: '/v1/establishments',
-      headers: officer.auth,
-      payload: sample.establishment('GM0363', { name: 'Oud' }),
-    }),
-  );
-  const late = await app.inject({
-    method: 'POST',
-    url: '/v1/enforcement-actions',
-    headers: officer.auth,
-    payload: sample.action(est.id, { decisionDate: '2015-03-03', stage: 'intended' }),
-  });
-  t.equal(late.statusCode, 201, late.body);
-  const live = json<{ countingRule: { years: number[] } }>(
-    await app.inject({ url: '/v1/statistics/enforcement-actions', headers: analyst.auth }),
-  );
-  t.same(live.countingRule.years, [2015, 2016, 2017, 2018, 2019], 'the analyst’s live default period has 2015 now');
-  t.same(await periods(), ['2018JJ00', '2019JJ00'], 'the metadata keeps the release’s periods until the next release');
-  t.same(await observed(), await periods());
-});
+    // The 2016 action deleted after the release: the observations keep 2016 and 2017 until the next release, and so does the metadata.
+    const gone = await app.inject({
+      method: 'DELETE',
+      url: `/v1/enforcement-actions/${early.id}`,
+      headers: { ...officer.auth, 'if-match': '"1"', 'x-audit-reason': 'entered twice' },
+    });
+    t.equal(gone.statusCode, 204);
+    const live = async () =>
+      json<{ countingRule: { years: number[] } }>(await app.inject({ url: '/v1/statistics/enforcement-actions', headers: analyst.auth }))
+        .countingRule.years;
+    t.same(await live(), [2018, 2019], 'the live default period has lost 2016 and 2017');
+    t.same(await observed(), ['2016JJ00', '2017JJ00', '2018JJ00', '2019JJ00'], 'the day’s observations still have them');
+    t.same(await periods(), await observed(), 'and the metadata lists each of their codes');
+
+    // An action of 2021: the analyst may ask for it now (the dashboard offers the metadata’s years), the observations tomorrow.
+    t.equal((await action('2021-05-05')).statusCode, 201);
+    t.same(await live(), [2018, 2019, 2020, 2021]);
+    t.same(await periods(), ['2016JJ00', '2017JJ00', '2018JJ00', '2019JJ00', '2020JJ00', '2021JJ00']);
+  },
+);
 
 t.test('open-data observations: the open table in CBS long format, withheld and not reported as codes', async (t) => {
   const { app } = await setUp(t);

@@ -13,6 +13,7 @@ import {
 } from '../../domain/statistics.js';
 import { statisticsRepository as repo } from '../../infrastructure/repositories/statistics.js';
 import { type CsvFormat, toCsv } from '../../lib/csv.js';
+import { yearInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 import { OBSERVATION_DIMENSIONS, OBSERVATION_TOPICS, VALUE_ATTRIBUTE_OF, VALUE_ATTRIBUTES, type ValueAttribute } from './csv.js';
@@ -122,13 +123,25 @@ const codesOf = (codes: readonly TitledCode[]): DimensionCode[] => [
 /**
  * The metadata of the statistics, shaped like a CBS StatLine (OData v4) table's: Dimensions with
  * their codes (Dutch and English titles), MeasureCodes with their units, the ValueAttribute codes,
- * and the counting rule as data. Municipalities come from the database; the periods are those of
- * the current open-data release (`years`: its domains.year), which its observations use, so the
- * document a public client joins them with changes when they do, not with every write in between.
+ * and the counting rule as data. Municipalities come from the database. The periods run over the
+ * years with data now (an analyst's default period, which the dashboard offers) and every year of the
+ * current open-data release if it is out (`released`: its domains.year), which its observations use:
+ * a public client finds each of their period codes here, also after a deletion made since the release.
  */
-export async function statisticsMetadata(read: Reader, ctx: RequestContext, years: readonly number[]) {
-  const municipalities = await read.list(ctx, (tx) => repo.municipalities(tx));
-  const periods: DimensionCode[] = years.map((y) => ({
+export async function statisticsMetadata(read: Reader, ctx: RequestContext, released: readonly number[]) {
+  const { municipalities, live } = await read.list(ctx, async (tx) => {
+    const all = await repo.municipalities(tx);
+    const data = await repo.dataYears(
+      tx,
+      all.map((m) => m.code),
+      true,
+    );
+    return { municipalities: all, live: data };
+  });
+  const thisYear = yearInNetherlands();
+  const from = Math.min(live?.from ?? thisYear, ...released);
+  const to = Math.max(live?.to ?? thisYear, ...released);
+  const periods: DimensionCode[] = Array.from({ length: to - from + 1 }, (_, i) => from + i).map((y) => ({
     identifier: cbsYear(y),
     value: y,
     title: { nl: String(y), en: String(y) },

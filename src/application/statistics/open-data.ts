@@ -267,8 +267,11 @@ export function createOpenData(deps: {
     }
   }
 
+  /** The release of the moment the clock is in if it is out already, else null: never computes one. */
+  const published = (): Promise<OpenDataRelease | null> => stored(releaseMomentOf(deps.clock()));
+
   /** Ends a computation in progress (its worker thread) as the service closes; the requests waiting get a 503. */
   const stop = () => stopping.abort();
 
-  return { current, publish, view: openDataView, stop };
+  return { current, published, publish, view: openDataView, stop };
 }

@@ -14,13 +14,14 @@ const statisticsMetadataRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       operationId: 'getStatisticsMetadata',
       summary: 'Codes, titles, units and counting rule of the statistics (metadata)',
       description:
-        'No token needed. Shaped like a CBS StatLine (OData v4) table’s metadata: `dimensions` (CBS Dimensions) with every code and its Dutch and English title (periods, municipalities with CBS code and name, licence statuses, measures, grounds, stages; T001 is a total), `measureCodes` (CBS MeasureCodes) with each quantity’s unit (count, or euro cents with the factor to euros), `valueAttributes` (CBS ValueAttribute codes in observations), the programmes, and the default counting rule as data. Periods are the years of the current open-data release (/open-data/enforcement-actions, release.moment): the years with data when it was computed, which its observations use.',
+        'No token needed. Shaped like a CBS StatLine (OData v4) table’s metadata: `dimensions` (CBS Dimensions) with every code and its Dutch and English title (periods, municipalities with CBS code and name, licence statuses, measures, grounds, stages; T001 is a total), `measureCodes` (CBS MeasureCodes) with each quantity’s unit (count, or euro cents with the factor to euros), `valueAttributes` (CBS ValueAttribute codes in observations), the programmes, and the default counting rule as data. Periods run from the first to the last year with data, and over every year of the day’s open-data release once it is out (/open-data/enforcement-actions, release.moment), whose observations use them.',
       tags: ['Statistics'],
       response: { 200: StatisticsMetadata, ...problems(503) },
     },
     handler: async (request, reply) => {
-      const release = await services.statistics.openData.current();
-      return reply.send((await statisticsMetadata(read, publicContext(request.id), release.domains.year)) as never);
+      // The day's release if it is out (its observations' periods); never computed for the metadata's sake.
+      const release = await services.statistics.openData.published();
+      return reply.send((await statisticsMetadata(read, publicContext(request.id), release?.domains.year ?? [])) as never);
     },
   });
 };
