@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { build, json, sample } from '../support/helper.js';
 
@@ -78,3 +79,37 @@ t.test('totalItems equals the items a list yields, for filters the rollups answe
   t.equal((await yielded(admin.auth, '')).n, 12);
   t.equal((await yielded(amsterdam.auth, 'municipalityCode=GM0599')).n, 0);
 });
+
+t.test(
+  'the rollups answer a total only for filters they have a dimension for (paging filters nothing); others count the rows',
+  async (t) => {
+    const { app, client, database } = await build(t);
+    const officer = await client('officer', 'GM0363');
+    const est = json<{ id: string }>(
+      await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
+    );
+    for (const externalReference of ['HH-1', 'HH-2']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/enforcement-actions',
+        headers: officer.auth,
+        payload: sample.action(est.id, { decisionDate: '2019-05-05', externalReference }),
+      });
+      t.equal(res.statusCode, 201, res.body);
+    }
+    // The rollups made to disagree with the rows: each total says which of the two answered it.
+    const rows = async <T>(query: ReturnType<typeof sql>) => ((await database.owner.execute(query)) as unknown as { rows: T[] }).rows;
+    await rows(sql`update statistics_action_cells set actions = actions + 100 where municipality_code = 'GM0363'`);
+    const [cells] = await rows<{ n: number }>(
+      sql`select sum(actions)::int as n from statistics_action_cells where municipality_code = 'GM0363'`,
+    );
+    const total = async (query: string) =>
+      json<{ totalItems: number }>(await app.inject({ url: `/v1/enforcement-actions?${query}`, headers: officer.auth })).totalItems;
+    t.equal(await total(''), cells?.n, 'no filter: the rollups');
+    t.equal(await total('page=1&pageSize=5'), cells?.n, 'paged: still the rollups');
+    t.equal(await total('measure=administrative_fine&decisionDateFrom=2019-01-01&decisionDateTo=2019-12-31'), cells?.n, 'their dimensions');
+    t.equal(await total('externalReference=HH-1'), 1, 'a reference: the rows');
+    t.equal(await total(`establishmentId=${est.id}&page=1`), 2, 'an establishment: the rows');
+    t.equal(await total('zaakUrl=https://zaken.example.nl/zaken/api/v1/zaken/1'), 0, 'a ZGW link: the rows');
+  },
+);
