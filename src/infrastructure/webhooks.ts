@@ -52,22 +52,25 @@ export interface PostResult {
 const EXCERPT_CHARS = 200;
 
 /**
- * Why an address may not be called, or null. Loopback needs both: a host listed for plain http
- * (`loopbackAllowed`) and a private-network setting that allows it.
- */
-/**
  * A failed call as its delivery log says it. At a private-network address (where the connection went,
- * or for a connection that never opened, the address it was refused at) only the error's code: Node's
- * message names the address a host name resolved to (`connect ECONNREFUSED 10.1.2.3:8443`) or the
- * host names in an internal service's certificate, which the subscriber must not learn.
+ * or for a connection that never opened, any address it was refused at: a name with several
+ * addresses fails with an AggregateError of one error each) only the error's code: Node's message
+ * names the address a host name resolved to (`connect ECONNREFUSED 10.1.2.3:8443`) or the host names
+ * in an internal service's certificate, which the subscriber must not learn.
  */
 export function failureText(err: Error, remote: string | undefined): string {
   if (err instanceof BlockedAddressError) return `refused: ${err.message}`;
-  const { code = 'error', address } = err as NodeJS.ErrnoException & { address?: string };
-  const at = remote ?? address;
-  return at !== undefined && isPrivate(at) ? `${code} (at a private-network address: no details kept)` : err.message;
+  const { code = 'error' } = err as NodeJS.ErrnoException;
+  const tried = err instanceof AggregateError ? (err.errors as unknown[]) : [err];
+  const addresses = remote !== undefined ? [remote] : tried.map((e) => (e as { address?: unknown } | null)?.address);
+  if (addresses.some((a) => typeof a === 'string' && isPrivate(a))) return `${code} (at a private-network address: no details kept)`;
+  return err.message || code; // an AggregateError's own message is empty
 }
 
+/**
+ * Why an address may not be called, or null. Loopback needs both: a host listed for plain http
+ * (`loopbackAllowed`) and a private-network setting that allows it.
+ */
 export function blockedAddress(address: string, loopbackAllowed: boolean, privateNetworks: PrivateNetworks): string | null {
   const never = neverCalled(address);
   if (never) return never;

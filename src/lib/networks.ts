@@ -103,8 +103,8 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Private address space: RFC 1918, shared address space (CGNAT, RFC 6598), the benchmarking networks
- * (RFC 2544, which some networks use internally), IPv6 unique local addresses (RFC 4193) and their
- * deprecated forerunner, site-local (RFC 3879). Where municipal case systems live, and where the
+ * (RFC 2544 and RFC 5180, which some networks use internally), IPv6 unique local addresses (RFC 4193)
+ * and their deprecated forerunner, site-local (RFC 3879). Where municipal case systems live, and where the
  * hosting party's own internal services do.
  */
 export const PRIVATE_RANGES: readonly Cidr[] = [
@@ -113,6 +113,7 @@ export const PRIVATE_RANGES: readonly Cidr[] = [
   cidr('192.168.0.0', 16),
   cidr('100.64.0.0', 10),
   cidr('198.18.0.0', 15),
+  cidr('2001:2::', 48),
   cidr('fc00::', 7),
   cidr('fec0::', 10),
 ];
@@ -180,7 +181,7 @@ export function parseInternalCidr(text: string): Cidr | string {
   if (prefix > (type === 'ipv4' ? 32 : 128)) return `has a prefix longer than an ${type === 'ipv4' ? 'IPv4' : 'IPv6'} address`;
   const inside = INTERNAL_RANGES.some((r) => r.type === type && prefix >= r.prefix && rangeList([r]).check(address, type));
   if (!inside) {
-    return 'is not inside private or loopback address space (10/8, 172.16/12, 192.168/16, 100.64/10, 198.18/15, fc00::/7, fec0::/10, 127/8, ::1)';
+    return `is not inside private or loopback address space (${INTERNAL_RANGES.map((r) => `${r.address}/${r.prefix}`).join(', ')})`;
   }
   return { address, prefix, type };
 }

@@ -360,7 +360,7 @@ t.test('IPv6 forms that reach an IPv4 address, and reserved IPv4 space, are judg
   t.match(checkCallbackUrl('https://[::ffff:0:7f00:1]/', [], 'all'), [{ code: 'loopback_refused' }]);
   t.equal(blockedAddress('2001:db8::1', false, []), null, 'the rest of 2001::/16 is ordinary IPv6');
   // IETF protocol assignments: never; the benchmarking networks: private space, as the setting says.
-  t.match(blockedAddress('192.0.0.1', false, 'all'), /reserved/);
+  t.match(blockedAddress('192.0.0.1', false, 'all'), /IETF protocol assignment/);
   t.match(blockedAddress('198.18.0.1', false, []), /private-network/, 'benchmarking space is refused with none');
   t.equal(blockedAddress('198.18.0.1', false, 'all'), null, 'and allowed with all');
   t.same(parseInternalCidr('198.18.4.0/24'), { address: '198.18.4.0', prefix: 24, type: 'ipv4' }, 'and may be listed');
@@ -382,4 +382,22 @@ t.test('a connection refused at a private-network address is logged by its code,
   t.equal(failureText(new Error('certificate names billing.intern'), 'fd00::5'), 'error (at a private-network address: no details kept)');
   const outside = Object.assign(new Error('connect ECONNREFUSED 93.184.215.14:443'), { code: 'ECONNREFUSED', address: '93.184.215.14' });
   t.equal(failureText(outside, undefined), outside.message, 'a public address keeps the message');
+  // A name with several addresses, all refused: Node 20 raises one AggregateError, its own message empty.
+  const { request } = await import('node:http');
+  const both = await new Promise<Error>((resolve) => {
+    const lookup = (_host: string, _options: object, done: (err: null, addresses: { address: string; family: number }[]) => void) =>
+      done(null, [
+        { address: '127.0.0.1', family: 4 },
+        { address: '::1', family: 6 },
+      ]);
+    // Happy Eyeballs (autoSelectFamily) is a socket option the http types leave out.
+    const options = { host: 'receiver.test', port, method: 'POST', lookup: lookup as never, autoSelectFamily: true };
+    request(options).on('error', resolve).end();
+  });
+  t.match(both, { code: 'ECONNREFUSED', message: '', errors: [{ address: '127.0.0.1' }, { address: '::1' }] }, 'as Node raises it');
+  t.equal(failureText(both, undefined), 'ECONNREFUSED', 'its code, not an empty text');
+  const each = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}:443`), { code: 'ECONNREFUSED', address });
+  const all = (...addresses: string[]) => Object.assign(new AggregateError(addresses.map(each), ''), { code: 'ECONNREFUSED' });
+  t.equal(failureText(all('93.184.215.14', '10.1.2.3'), undefined), 'ECONNREFUSED (at a private-network address: no details kept)');
+  t.equal(failureText(all('93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'), undefined), 'ECONNREFUSED', 'not an empty text');
 });
