@@ -184,3 +184,13 @@ export function toAuditEntry(r: AuditRow): AuditEntry {
     prevHash: r.prevHash,
   };
 }
+
+/**
+ * A record's path under /v1: a licence lies under its establishment. One answer for the events' `dataref`
+ * (notifications/outbox.ts) and a 409's Location (commands/run.ts).
+ */
+export function recordPath(type: 'establishment' | 'licence' | 'enforcement_action', id: string, establishmentId: string | null): string {
+  if (type === 'establishment') return `/establishments/${id}`;
+  if (type === 'licence') return `/establishments/${establishmentId}/licences/${id}`;
+  return `/enforcement-actions/${id}`;
+}

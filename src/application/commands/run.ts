@@ -19,6 +19,7 @@ import {
   referenceIndexViolated,
 } from '../../infrastructure/repositories/external-references.js';
 import type { RequestContext } from '../context.js';
+import { recordPath } from '../records.js';
 
 /** One change to one record: the audit trail keeps it, and commit hooks (e.g. an outbox) see it. */
 export interface Change {
@@ -364,16 +365,9 @@ export async function assertReferenceFree(
     throw new Conflict(
       'external-reference-taken',
       `Another ${type.replace('_', ' ')} of ${municipalityCode} (${other.id}) has externalReference ${reference}.`,
-      { location: locationOfRecord(type, other) },
+      { location: `/v1${recordPath(type, other.id, other.establishmentId)}` },
     );
   }
-}
-
-/** Where a record with a municipality's own reference is read. */
-function locationOfRecord(type: ReferencedType, record: { id: string; establishmentId: string | null }): string {
-  if (type === 'establishment') return `/v1/establishments/${record.id}`;
-  if (type === 'enforcement_action') return `/v1/enforcement-actions/${record.id}`;
-  return `/v1/establishments/${record.establishmentId}/licences/${record.id}`;
 }
 
 /** The columns that turn a record into a tombstone: gone from lists and statistics, kept for its trail. */

@@ -3,6 +3,7 @@ import { eventFor, STATISTICS_EVENT_TYPES } from '../../domain/notifications.js'
 import type { Tx } from '../../infrastructure/db/client.js';
 import { insertOutboxEvents, type OutboxEventValues } from '../../infrastructure/repositories/notifications.js';
 import type { Change, CommitHook } from '../commands/run.js';
+import { recordPath } from '../records.js';
 
 export interface EventSource {
   /** The CloudEvents `source`: a stable URN for this registry (NOTIFICATIONS_SOURCE). */
@@ -16,15 +17,13 @@ const idOf = (v: unknown, key: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
-/** The record's path under /v1. */
-function pathOf(c: Change): string {
-  if (c.objectType === 'establishment') return `/establishments/${c.objectId}`;
-  if (c.objectType === 'licence') {
-    const establishmentId = idOf(c.after, 'establishmentId') ?? idOf(c.before, 'establishmentId');
-    return `/establishments/${establishmentId}/licences/${c.objectId}`;
-  }
-  return `/enforcement-actions/${c.objectId}`;
-}
+/** The record's path under /v1 (a record event's change is about an establishment, a licence or an action). */
+const pathOf = (c: Change): string =>
+  recordPath(
+    c.objectType as Parameters<typeof recordPath>[0],
+    c.objectId,
+    idOf(c.after, 'establishmentId') ?? idOf(c.before, 'establishmentId') ?? null,
+  );
 
 /**
  * The CloudEvents (1.0, NL GOV profile) that a transaction's changes announce: one per change to an

@@ -17,7 +17,7 @@ import { yearInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
 import { OBSERVATION_DIMENSIONS, OBSERVATION_TOPICS, VALUE_ATTRIBUTE_OF, VALUE_ATTRIBUTES, type ValueAttribute } from './csv.js';
-import type { PublishedValue } from './open-data.js';
+import type { OpenDataRelease, PublishedValue } from './open-data.js';
 
 /** One code of a dimension: the CBS-style identifier, the value the API's own parameters use, titles. */
 export interface DimensionCode {
@@ -128,7 +128,13 @@ const codesOf = (codes: readonly TitledCode[]): DimensionCode[] => [
  * current open-data release if it is out (`released`: its domains.year), which its observations use:
  * a public client finds each of their period codes here, also after a deletion made since the release.
  */
-export async function statisticsMetadata(read: Reader, ctx: RequestContext, released: readonly number[]) {
+export async function statisticsMetadata(
+  read: Reader,
+  ctx: RequestContext,
+  openData: { published(): Promise<Pick<OpenDataRelease, 'domains'> | null> },
+) {
+  // The day's release if it is out (its observations' periods); never computed for the metadata's sake.
+  const released = (await openData.published())?.domains.year ?? [];
   const { municipalities, live } = await read.list(ctx, async (tx) => {
     const all = await repo.municipalities(tx);
     const data = await repo.dataYears(
@@ -138,9 +144,10 @@ export async function statisticsMetadata(read: Reader, ctx: RequestContext, rele
     );
     return { municipalities: all, live: data };
   });
-  const thisYear = yearInNetherlands();
-  const from = Math.min(live?.from ?? thisYear, ...released);
-  const to = Math.max(live?.to ?? thisYear, ...released);
+  // This year only when neither has a year: a release's years alone are not stretched to it.
+  const ends = live ? [live.from, live.to] : released.length ? [] : [yearInNetherlands()];
+  const from = Math.min(...ends, ...released);
+  const to = Math.max(...ends, ...released);
   const periods: DimensionCode[] = Array.from({ length: to - from + 1 }, (_, i) => from + i).map((y) => ({
     identifier: cbsYear(y),
     value: y,

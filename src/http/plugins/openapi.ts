@@ -27,7 +27,7 @@ const HEADERS = {
     '</v1/statistics/enforcement-actions?groupBy=year>; rel="describedby"; type="application/json"',
   ),
   Location: text(
-    'The URL of the resource this request made; on a 409, of the resource in the way: the one an earlier request made (the create of a replayed Idempotency-Key, the attestation of that year), or the record that has the externalReference sent (external-reference-taken).',
+    'The URL of the resource this request made; on a 409, of the resource in the way: the one an earlier request made (the create of a replayed Idempotency-Key, the attestation of that year), or the record that has the externalReference sent (external-reference-taken; not when two requests took it at the same moment).',
   ),
   'Idempotent-Replayed': {
     description: 'Present (`true`) when this is the stored response of an earlier request with the same Idempotency-Key.',

@@ -44,7 +44,10 @@ export const OWN_MUNICIPALITY: Access = { read: ['officer', 'admin'], write: ['o
 interface Route {
   doc: OperationDoc;
   more?: number[];
-  /** Headers of its answers beyond the usual ones: a 409's Location of the record that is in the way. */
+}
+
+/** A create, replace or patch: its answers may carry headers beyond the usual ones (a 409's Location of the record in the way). */
+interface WriteRoute extends Route {
   headers?: ResponseHeaders;
 }
 
@@ -74,7 +77,7 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
     page: z.ZodType;
     find: (ctx: RequestContext, query: Out<Q>, params: Out<CP>) => Promise<{ items: unknown[]; totalItems: number }>;
   };
-  create?: Route & {
+  create?: WriteRoute & {
     body: CB;
     /** Extra route options, e.g. the fields a replayed create may not show again (`idempotencyWithheld`). */
     config?: object;
@@ -84,8 +87,8 @@ export interface RecordRoutes<CP, P, R, Q, CB, RB> {
   };
   read?: Route & { find: (ctx: RequestContext, params: Out<P>) => Promise<Out<R>> };
   /** PUT and PATCH: both become a revision of the stored record (src/http/routes/revisions.ts), applied by `update`. */
-  replace?: Route & { body: RB };
-  patch?: Route & { body: Schema };
+  replace?: WriteRoute & { body: RB };
+  patch?: WriteRoute & { body: Schema };
   /** The fields the registry sets: a PUT or PATCH may carry them back only unchanged. */
   readOnly?: readonly string[];
   update?: (

@@ -18,11 +18,8 @@ const statisticsMetadataRoutes: FastifyPluginAsyncZod<{ services: Services }> = 
       tags: ['Statistics'],
       response: { 200: StatisticsMetadata, ...problems(503) },
     },
-    handler: async (request, reply) => {
-      // The day's release if it is out (its observations' periods); never computed for the metadata's sake.
-      const release = await services.statistics.openData.published();
-      return reply.send((await statisticsMetadata(read, publicContext(request.id), release?.domains.year ?? [])) as never);
-    },
+    handler: async (request, reply) =>
+      reply.send((await statisticsMetadata(read, publicContext(request.id), services.statistics.openData)) as never),
   });
 };
 

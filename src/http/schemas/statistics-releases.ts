@@ -30,8 +30,10 @@ export const StatisticsReleaseInput = alongsideSchemaIssues(
     title: prose(1, 200).meta({ description: 'What the table shows, to cite it by, e.g. "Handhaving LPP 2017–2019 per gemeente".' }),
     ...questionFields,
     // Years and dates sent lie in the plausible range, as the live question's (docs/api.md "Dates"); a stored release shows its own.
-    yearFrom: yearField(`First year (of the decision date) in the period. ${DEFAULT_PERIOD}`).optional(),
-    yearTo: yearField('Last year in the period, inclusive.').optional(),
+    yearFrom: yearField(
+      `First year (of the decision date) in the period. ${DEFAULT_PERIOD} Taken when the release is published: its countingRule.years keeps them.`,
+    ).optional(),
+    yearTo: yearField('Last year in the period, inclusive. Left out: see yearFrom.').optional(),
     decisionDateFrom: dateInput().optional(),
     decisionDateTo: dateInput().optional(),
   }),

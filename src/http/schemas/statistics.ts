@@ -28,10 +28,12 @@ const listOf = <T extends z.ZodType>(item: T, description: string) =>
  * Said on yearFrom, the first place a client looks (docs/statistics.md, "Scope").
  */
 export const DEFAULT_PERIOD =
-  'An end not given is taken from the data: the first (or last) year with a recorded action (any stage) or a reporting attestation of the municipalities in scope, this year when there is neither, never past the end that was given. So an open period grows as data arrives; countingRule.years says which years were taken.';
+  'An end not given is taken from the data: the first (or last) year with a recorded action (any stage) or a reporting attestation of the municipalities in scope, this year when there is neither, never past the end that was given.';
 
 const filters = z.object({
-  yearFrom: yearInput(`First year (of the decision date) in the period. Not with decisionDateFrom/To. ${DEFAULT_PERIOD}`).optional(),
+  yearFrom: yearInput(
+    `First year (of the decision date) in the period. Not with decisionDateFrom/To. ${DEFAULT_PERIOD} So an open period grows as data arrives; countingRule.years says which years were taken.`,
+  ).optional(),
   yearTo: yearInput('Last year in the period, inclusive. Left out: see yearFrom.').optional(),
   decisionDateFrom: dateInput(
     'Decisions on or after this date. Not with yearFrom/yearTo. For analysts the first day of a month (periods are whole months).',
