@@ -128,6 +128,21 @@ t.test('openapi: the parts of a merge patch are named components; a bare referen
   t.same(wrapped, [], 'no allOf of one reference with nothing beside it');
 });
 
+t.test('openapi: an object within a component is a component of its own, so a generated client names its type', async (t) => {
+  const schemas = (committed as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas;
+  const inline: string[] = [];
+  const walk = (node: unknown, at: string, depth: number): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (depth > 0 && n.type === 'object' && n.properties) inline.push(at);
+    for (const [k, v] of Object.entries(n)) walk(v, `${at}/${k}`, depth + 1);
+  };
+  for (const [name, schema] of Object.entries(schemas)) walk(schema, name, 0);
+  t.same(inline, [], 'no inline object schema inside a component');
+  t.match(schemas.ImportJob, { properties: { counts: { $ref: '#/components/schemas/ImportCounts' } } });
+  t.match(schemas.AuditPublicKey, { properties: { jwk: { $ref: '#/components/schemas/AuditPublicJwk' } } });
+});
+
 t.test('openapi: in every merge patch, a member its write schema lets one leave out may be null, which removes it', async (t) => {
   type Schema = { properties?: Record<string, Schema>; required?: string[]; nullable?: boolean; anyOf?: Schema[] };
   const schemas = (committed as unknown as { components: { schemas: Record<string, Schema> } }).components.schemas;

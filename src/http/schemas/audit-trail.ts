@@ -145,6 +145,6 @@ export const AuditPublicKey = z
     pem: z.string().meta({ description: 'The public key as PEM (SPKI).' }),
     jwk: z
       .object({ kty: z.string(), crv: z.string(), x: z.string() })
-      .meta({ description: 'The public key as a JSON Web Key (RFC 8037: kty OKP, crv Ed25519).' }),
+      .meta({ id: 'AuditPublicJwk', description: 'The public key as a JSON Web Key (RFC 8037: kty OKP, crv Ed25519).' }),
   })
   .meta({ id: 'AuditPublicKey', description: 'The public key that verifies the audit trail’s signed checkpoints.' });

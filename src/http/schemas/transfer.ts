@@ -95,12 +95,14 @@ export const ImportJob = z
       .meta({ description: 'While running: validating (nothing is kept) or applying (each batch commits).' }),
     rowsTotal: z.number().int(),
     rowsDone: z.number().int(),
-    counts: z.object({
-      created: z.number().int(),
-      updated: z.number().int(),
-      unchanged: z.number().int(),
-      rejected: z.number().int(),
-    }),
+    counts: z
+      .object({
+        created: z.number().int().meta({ description: 'Records the file adds (in a dry run: would add).' }),
+        updated: z.number().int().meta({ description: 'Records it changes: a replace at their current version.' }),
+        unchanged: z.number().int().meta({ description: 'Records it has with the same values: not touched.' }),
+        rejected: z.number().int().meta({ description: 'Records refused, each with its problems.' }),
+      })
+      .meta({ id: 'ImportCounts', description: 'What the import did with the records so far, or in a dry run would do.' }),
     problems: z.array(ImportProblem).meta({ description: 'The problems found, at most 1000; problemsTotal counts them all.' }),
     problemsTotal: z.number().int(),
     changes: z.array(ImportChange).meta({
