@@ -139,6 +139,8 @@ export const toMunicipality = (r: MunicipalityRow): Municipality => ({
   code: r.code,
   name: r.name,
   programmes: r.programmes as Municipality['programmes'],
+  firstYear: r.firstYear,
+  lastYear: r.lastYear,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
   version: r.version,

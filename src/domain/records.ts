@@ -130,9 +130,13 @@ export interface MunicipalityInput {
   code: string;
   name: string;
   programmes: Programme[];
+  firstYear?: number | null | undefined;
+  lastYear?: number | null | undefined;
 }
 
-export interface Municipality extends MunicipalityInput {
+export interface Municipality extends Omit<MunicipalityInput, 'firstYear' | 'lastYear'> {
+  firstYear: number | null;
+  lastYear: number | null;
   createdAt: string;
   updatedAt: string;
   version: number;

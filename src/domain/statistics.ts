@@ -1,8 +1,9 @@
 import { type Cell, DIMENSIONS, type Dimension, KEY_OF } from '../infrastructure/repositories/statistics-cells.js';
-import { isFirstOfMonth, isLastOfMonth } from '../lib/dates.js';
+import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../lib/dates.js';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from './codes.js';
 import { COUNTED_STAGES, type StageName } from './enforcement-actions.js';
 import type { InvalidParam } from './errors.js';
+import type { MunicipalityYears } from './municipalities.js';
 
 export { type Cell, DIMENSIONS, type Dimension, GROUNDS, KEY_OF, LICENCE_STATUSES, MEASURES, STAGES };
 
@@ -77,11 +78,13 @@ export const canonicalGroupBy = (dims: readonly Dimension[]): Dimension[] => DIM
 /**
  * Every combination of the grouped dimensions' values in scope, so that a municipality or year
  * without actions shows as 0 rather than missing. `found` holds the rows the database returned.
+ * `inScope` leaves out the combinations of a municipality and a year in which it did not exist.
  */
 export function withZeroCells(
   groupBy: readonly Dimension[],
   domains: Record<Dimension, readonly (string | number)[]>,
   found: Cell[],
+  inScope: (municipalityCode: string, year: number) => boolean = () => true,
 ): Cell[] {
   const key = (c: Cell) => groupBy.map((d) => String(c[KEY_OF[d]])).join('\u0000');
   const byKey = new Map(found.map((c) => [key(c), c]));
@@ -91,7 +94,8 @@ export function withZeroCells(
     for (const c of combos) for (const v of domains[d]) next.push({ ...c, [KEY_OF[d]]: v });
     combos = next;
   }
-  return combos.map((c) => byKey.get(key(c)) ?? c).sort(compareCells(groupBy));
+  const outside = (c: Cell) => c.municipalityCode !== undefined && c.year !== undefined && !inScope(c.municipalityCode, c.year);
+  return combos.flatMap((c) => byKey.get(key(c)) ?? (outside(c) ? [] : [c])).sort(compareCells(groupBy));
 }
 
 export const cellCount = (groupBy: readonly Dimension[], domains: Record<Dimension, readonly unknown[]>) =>
@@ -112,12 +116,34 @@ export const averageOf = (total: number, count: number, decimals: number) => {
  * over it stay exact): whole calendar months ÷ 12 when it runs from a month's first day to a month's
  * last (three years before March 2020, 2017-03-01 to 2020-02-29: 36 ÷ 12 = 3), else days ÷ 365.25.
  */
-export function periodInYears(from: string, to: string): { numerator: number; denominator: number } {
+export function periodInYears(from: string, to: string, unit?: 12 | 1461): { numerator: number; denominator: 12 | 1461 } {
   const [y1, m1] = from.split('-').map(Number) as [number, number];
   const [y2, m2] = to.split('-').map(Number) as [number, number];
-  if (isFirstOfMonth(from) && isLastOfMonth(to)) return { numerator: (y2 - y1) * 12 + (m2 - m1) + 1, denominator: 12 };
+  if (unit !== 1461 && isFirstOfMonth(from) && isLastOfMonth(to)) return { numerator: (y2 - y1) * 12 + (m2 - m1) + 1, denominator: 12 };
   const days = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
   return { numerator: 4 * days, denominator: 1461 };
+}
+
+/**
+ * The municipality-years of a period, as a fraction of years like periodInYears: each municipality
+ * for the part of the period it exists (domain/municipalities.ts), measured as the whole period is (a
+ * period of whole months stays whole months when cut at 1 January or 31 December). For whole calendar
+ * years it is the number of municipality-years in scope; for municipalities that exist throughout,
+ * their number × the period's length.
+ */
+export function municipalityYearsIn(
+  from: string,
+  to: string,
+  municipalities: readonly MunicipalityYears[],
+): { numerator: number; denominator: 12 | 1461 } {
+  const whole = periodInYears(from, to);
+  let numerator = 0;
+  for (const m of municipalities) {
+    const start = m.firstYear !== null && firstDayOf(m.firstYear) > from ? firstDayOf(m.firstYear) : from;
+    const end = m.lastYear !== null && lastDayOf(m.lastYear) < to ? lastDayOf(m.lastYear) : to;
+    if (start <= end) numerator += periodInYears(start, end, whole.denominator).numerator;
+  }
+  return { numerator, denominator: whole.denominator };
 }
 
 /** CBS StatLine period code for a whole year: 2019 → 2019JJ00. */
@@ -138,10 +164,12 @@ export const reportingStatus = (actions: number, attested: boolean): ReportingSt
  * The status of a 0 from the municipality-years it covers: `not_reported` when any one of them has
  * neither actions nor an attestation (its part of the 0 is not a known figure, so neither is the
  * sum); else `nothing_to_report` when every one is attested without actions; else `zero` (a true 0
- * of municipality-years that all reported or attested).
+ * of municipality-years that all reported or attested, or of none: a year in which no municipality
+ * in scope existed).
  */
 export function zeroStatus(covered: readonly ReportingStatus[]): 'zero' | 'nothing_to_report' | 'not_reported' {
-  if (covered.length === 0 || covered.some((s) => s === 'not_reported')) return 'not_reported';
+  if (covered.length === 0) return 'zero'; // no municipality-year in scope (none existed then): nobody to report, a known 0
+  if (covered.some((s) => s === 'not_reported')) return 'not_reported';
   if (covered.every((s) => s === 'nothing_to_report')) return 'nothing_to_report';
   return 'zero';
 }

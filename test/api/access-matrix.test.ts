@@ -89,6 +89,11 @@ t.test('access matrix: every route × role', async (t) => {
     ).id;
   let codeSeq = 900;
   const newCode = () => `GM${String(codeSeq++).padStart(4, '0')}`;
+  const freshMunicipality = async () => {
+    const code = newCode();
+    await app.inject({ method: 'POST', url: '/v1/municipalities', headers: admin.auth, payload: { code, name: 'Testgemeente' } });
+    return code;
+  };
 
   const rows: Row[] = [
     {
@@ -114,6 +119,26 @@ t.test('access matrix: every route × role', async (t) => {
       path: '/v1/municipalities',
       prepare: async () => ({ url: '/v1/municipalities', payload: { code: newCode(), name: 'Testgemeente' } }),
       expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 201 },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/municipalities/{code}',
+      prepare: async () => ({
+        url: `/v1/municipalities/${await freshMunicipality()}`,
+        headers: { 'if-match': '"1"' },
+        payload: { name: 'Testgemeente', lastYear: 2021 },
+      }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 200 },
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/municipalities/{code}',
+      prepare: async () => ({
+        url: `/v1/municipalities/${await freshMunicipality()}`,
+        headers: { 'if-match': '"1"', 'content-type': 'application/merge-patch+json' },
+        payload: { lastYear: 2021 },
+      }),
+      expect: { officerOwn: 403, officerOther: 403, analyst: 403, admin: 200 },
     },
     {
       method: 'GET',

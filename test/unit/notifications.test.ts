@@ -272,6 +272,39 @@ t.test('statistics.changed: a reporting attestation made or withdrawn changes th
   }
 });
 
+t.test('statistics.changed: each year that comes into or leaves a municipality’s years, up to this one', async (t) => {
+  const from = { source: 'urn:nld:enforcement-registry', publicBaseUrl: 'https://registry.example/v1' };
+  const municipality = (firstYear: number | null, lastYear: number | null) => ({ code: 'GM0080', name: 'Leeuwarden', firstYear, lastYear });
+  const subjects = (before: object, after: object, now: string) =>
+    eventsOf(
+      [{ action: 'update', objectType: 'municipality', objectId: 'GM0080', municipalityCode: 'GM0080', before, after }],
+      from,
+      new Date(now),
+    )
+      .filter((e) => e.type === 'nl.overheid.handhavingsregister.statistics.changed')
+      .map((e) => e.subject);
+  t.same(
+    subjects(municipality(null, null), municipality(null, 2021), '2024-06-01T12:00:00Z'),
+    ['GM0080-2022', 'GM0080-2023', 'GM0080-2024'],
+    'merged away',
+  );
+  t.same(
+    subjects(municipality(2019, null), municipality(2017, null), '2024-06-01T12:00:00Z'),
+    ['GM0080-2017', 'GM0080-2018'],
+    'formed earlier',
+  );
+  t.same(
+    subjects({ code: 'GM0080', name: 'Leeuwarden' }, municipality(1991, null), '2024-06-01T12:00:00Z'),
+    ['GM0080-1990'],
+    'an entry from before the years were kept: open',
+  );
+  t.same(
+    subjects(municipality(null, null), { ...municipality(null, null), name: 'Ljouwert' }, '2024-06-01T12:00:00Z'),
+    [],
+    'a new name changes no figure',
+  );
+});
+
 t.test('every event eventsOf makes, of every record type and change, is a RegistryEvent as the document describes it', async (t) => {
   const valid = validatorFor({ $ref: '#/components/schemas/RegistryEvent' });
   const from = { source: 'urn:nld:enforcement-registry', publicBaseUrl: 'https://registry.example/v1' };

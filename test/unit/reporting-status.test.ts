@@ -9,5 +9,5 @@ t.test('a 0 is a true 0 only when every municipality-year it covers reported or 
   // The review's case: Groningen attested 2018 only; its 0 over 2017–2019 is not a known figure.
   t.equal(zeroStatus(['not_reported', 'nothing_to_report', 'not_reported']), 'not_reported', 'two of three years unknown');
   t.equal(zeroStatus(['reported', 'not_reported']), 'not_reported', 'one year unknown is enough');
-  t.equal(zeroStatus([]), 'not_reported', 'nothing covered');
+  t.equal(zeroStatus([]), 'zero', 'nothing covered: no municipality in scope existed then, a known 0');
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkActionChange, checkEnforcementAction, type StageName } from '../../domain/enforcement-actions.js';
 import { assertNoInvalidParams, Conflict, type DomainError, RuleViolation } from '../../domain/errors.js';
 import { type LicencePeriod, licenceStatusOn } from '../../domain/licences.js';
+import { yearOfMunicipalityIssues } from '../../domain/municipalities.js';
 import type { EnforcementAction, EnforcementActionInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
@@ -15,9 +16,11 @@ import {
 import { findEstablishment, findEstablishments } from '../../infrastructure/repositories/establishments.js';
 import { idsByExternalReference } from '../../infrastructure/repositories/external-references.js';
 import { licencesOf, licencesOfEstablishments } from '../../infrastructure/repositories/licences.js';
+import { findMunicipality, type MunicipalityRow } from '../../infrastructure/repositories/municipalities.js';
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, toEnforcementAction, toLicencePeriod } from '../records.js';
+import { assertMunicipalityExistsIn } from './municipalities.js';
 import { assertReferenceFree, type Change, type CommandRunner, createdRecord, type Revision, stamps, tombstoneColumns } from './run.js';
 
 /** The establishment's licence history, as the domain's licence rules read it. */
@@ -65,6 +68,8 @@ export async function rederiveLicenceStatus(
   return changes;
 }
 
+const yearOf = (date: string) => Number(date.slice(0, 4));
+
 // The establishment is a field of the body here, not the resource in the path: a 400.
 const unknownEstablishment = (id: string) =>
   new RuleViolation([
@@ -84,6 +89,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
     return runner.create(ctx, async (tx) => {
       const establishment = await findEstablishment(tx, ctx.scope, input.establishmentId, true);
       if (!establishment) throw unknownEstablishment(input.establishmentId);
+      await assertMunicipalityExistsIn(tx, establishment.municipalityCode, yearOf(input.decisionDate), 'decisionDate');
       await assertReferenceFree(tx, 'enforcement_action', establishment.municipalityCode, input.externalReference);
       const row = await insertEnforcementAction(tx, {
         id: randomUUID(),
@@ -116,7 +122,9 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         (await findEstablishments(tx, ctx.scope, [...new Set(valid.map((input) => input.establishmentId))])).map((e) => [e.id, e]),
       );
       const taken = new Map<string, Map<string, string>>(); // municipality → reference → holder
+      const municipalities = new Map<string, MunicipalityRow | null>(); // each taken FOR SHARE, as by create
       for (const code of new Set([...establishments.values()].map((e) => e.municipalityCode))) {
+        municipalities.set(code, await findMunicipality(tx, code, 'share'));
         const references = valid.flatMap((input) =>
           input.externalReference && establishments.get(input.establishmentId)?.municipalityCode === code ? [input.externalReference] : [],
         );
@@ -133,6 +141,14 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         const establishment = establishments.get(input.establishmentId);
         if (!establishment) {
           outcomes[i] = unknownEstablishment(input.establishmentId);
+          return;
+        }
+        const municipality = municipalities.get(establishment.municipalityCode);
+        const outside =
+          municipality &&
+          yearOfMunicipalityIssues('decisionDate', establishment.municipalityCode, municipality, yearOf(input.decisionDate));
+        if (outside?.length) {
+          outcomes[i] = new RuleViolation(outside);
           return;
         }
         const reference = input.externalReference;
@@ -190,6 +206,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
           ...checkEnforcementAction(input, todayInNetherlands()),
           ...checkActionChange({ stage: current.stage as StageName, establishmentId: current.establishmentId }, input),
         ]);
+        await assertMunicipalityExistsIn(tx, current.municipalityCode, yearOf(input.decisionDate), 'decisionDate');
         await assertReferenceFree(tx, 'enforcement_action', current.municipalityCode, input.externalReference, id);
       },
       columns: enforcementActionColumns,

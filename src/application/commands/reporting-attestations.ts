@@ -14,6 +14,7 @@ import {
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import { assertMunicipalityRegistered } from './establishments.js';
+import { assertMunicipalityExistsIn } from './municipalities.js';
 import { type CommandRunner, createdRecord, stamps, tombstoneColumns } from './run.js';
 
 /** What an officer (or admin) states: the municipality, the year, and whether there was nothing to report. */
@@ -68,6 +69,7 @@ export function createReportingAttestationCommands(runner: CommandRunner) {
     if (issues.length) throw new RuleViolation(issues);
     return runner.create(ctx, async (tx) => {
       await assertMunicipalityRegistered(tx, input.municipalityCode);
+      await assertMunicipalityExistsIn(tx, input.municipalityCode, input.year, 'year');
       await lockAttestationYear(tx, input.municipalityCode, input.year);
       const existing = await findLiveAttestationFor(tx, input.municipalityCode, input.year);
       if (existing) {

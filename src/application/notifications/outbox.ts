@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { existsIn, type MunicipalityYears } from '../../domain/municipalities.js';
 import { eventFor, STATISTICS_EVENT_TYPES } from '../../domain/notifications.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import { insertOutboxEvents, type OutboxEventValues } from '../../infrastructure/repositories/notifications.js';
+import { YEAR_FLOOR, yearInNetherlands } from '../../lib/dates.js';
 import type { Change, CommitHook } from '../commands/run.js';
 import { recordPath } from '../records.js';
 
@@ -25,10 +27,20 @@ const pathOf = (c: Change): string =>
     idOf(c.after, 'establishmentId') ?? idOf(c.before, 'establishmentId') ?? null,
   );
 
+/** A municipality's years as its audit entry shows them (an entry from before migration 0027 has none: open). */
+const yearsOf = (v: unknown): MunicipalityYears => {
+  const year = (k: string) => {
+    const y = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : null;
+    return typeof y === 'number' ? y : null;
+  };
+  return { firstYear: year('firstYear'), lastYear: year('lastYear') };
+};
+
 /**
  * The CloudEvents (1.0, NL GOV profile) that a transaction's changes announce: one per change to an
  * establishment, licence or enforcement action (a licence status re-derivation included), and one
- * `statistics.changed` per municipality and year whose enforcement actions or reporting attestation changed. `data` holds
+ * `statistics.changed` per municipality and year whose enforcement actions or reporting attestation changed, or which
+ * came into or left the municipality's years. `data` holds
  * identifiers, the municipality code and the kind of change, never the record's content: a
  * receiver fetches `dataref` with its own token, so tenancy stays the API's job.
  */
@@ -54,6 +66,16 @@ export function eventsOf(changes: readonly Change[], from: EventSource, now = ne
       for (const v of [c.before, c.after]) {
         const year = v && typeof v === 'object' ? (v as Record<string, unknown>).year : undefined;
         if (typeof year === 'number') years.set(`${c.municipalityCode}-${year}`, { municipalityCode: c.municipalityCode, year });
+      }
+    }
+    // A municipality's years changed: each year up to this one that came into or left its scope (its
+    // municipality-year is counted, or no longer: the dataref of one that left answers 400 outside_municipality_years).
+    if (c.objectType === 'municipality' && c.action === 'update' && c.municipalityCode) {
+      const was = yearsOf(c.before);
+      const is = yearsOf(c.after);
+      for (let year = YEAR_FLOOR; year <= yearInNetherlands(now); year++) {
+        if (existsIn(was, year) !== existsIn(is, year))
+          years.set(`${c.municipalityCode}-${year}`, { municipalityCode: c.municipalityCode, year });
       }
     }
     // A destroy entry names when the record was deleted, if it was before: that deletion was announced then.

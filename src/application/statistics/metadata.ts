@@ -25,6 +25,8 @@ export interface DimensionCode {
   value: string | number | null;
   title: Title;
   programmes?: string[];
+  firstYear?: number | null;
+  lastYear?: number | null;
 }
 
 export interface DimensionMetadata {
@@ -105,13 +107,14 @@ export const COUNTING_RULE_DATA = {
   neverCounted: ['deleted'],
   period: 'year of decisionDate',
   licenceStatus: 'licence status on decisionDate',
-  zeroCells: 'every municipality and year in scope appears; none counts as 0',
+  zeroCells: 'every municipality and year in scope appears (a municipality in the years it exists); none counts as 0',
   groundRows: 'an action counts once under each of its grounds, with its full amounts: rows are not added up over grounds',
-  averageDenominator: 'municipalities in scope × years in the period, including municipalities without actions',
+  averageDenominator:
+    'municipalities in scope × years in the period, each municipality in the years it exists, including municipalities without actions',
   finestPeriodForAnalysts: 'month',
   description: {
-    nl: `Een maatregel telt in het kalenderjaar van de besluitdatum. Standaard tellen de fasen ${stagesIn('nl', true)}; de andere fasen (${stagesIn('nl', false)}) en verwijderde maatregelen tellen niet. Vergund of onvergund is de vergunningstatus op de besluitdatum. Elke gemeente en elk jaar in de selectie telt mee, ook met 0. Het gemiddelde per gemeente per jaar deelt door het aantal gemeenten maal het aantal jaren.`,
-    en: `An action counts in the calendar year of its decision date. By default the stages ${stagesIn('en', true)} count; the other stages (${stagesIn('en', false)}) and deleted actions do not. Licensed or unlicensed is the licence status on the decision date. Every municipality and year in scope counts, with 0 if it has no actions. The average per municipality per year divides by the municipalities times the years.`,
+    nl: `Een maatregel telt in het kalenderjaar van de besluitdatum. Standaard tellen de fasen ${stagesIn('nl', true)}; de andere fasen (${stagesIn('nl', false)}) en verwijderde maatregelen tellen niet. Vergund of onvergund is de vergunningstatus op de besluitdatum. Elke gemeente en elk jaar in de selectie telt mee, ook met 0, een gemeente alleen in de jaren dat zij bestaat (na een herindeling niet meer, ervoor nog niet). Het gemiddelde per gemeente per jaar deelt door het aantal gemeenten maal het aantal jaren, minus de jaren dat een gemeente niet bestond.`,
+    en: `An action counts in the calendar year of its decision date. By default the stages ${stagesIn('en', true)} count; the other stages (${stagesIn('en', false)}) and deleted actions do not. Licensed or unlicensed is the licence status on the decision date. Every municipality and year in scope counts, with 0 if it has no actions, a municipality only in the years it exists (not after a merger ended it, not before one formed it). The average per municipality per year divides by the municipalities times the years, less the years in which one did not exist.`,
   },
 };
 
@@ -156,7 +159,14 @@ export async function statisticsMetadata(
   const codes: Record<Dimension, DimensionCode[]> = {
     year: [...periods, { identifier: TOTAL_CODE, value: null, title: TOTAL_TITLE }],
     municipality: [
-      ...municipalities.map((m) => ({ identifier: m.code, value: m.code, title: { nl: m.name, en: m.name }, programmes: m.programmes })),
+      ...municipalities.map((m) => ({
+        identifier: m.code,
+        value: m.code,
+        title: { nl: m.name, en: m.name },
+        programmes: m.programmes,
+        firstYear: m.firstYear,
+        lastYear: m.lastYear,
+      })),
       { identifier: TOTAL_CODE, value: null, title: { nl: 'totaal (gemeenten in de selectie)', en: 'total (municipalities in scope)' } },
     ],
     licenceStatus: codesOf(LICENCE_STATUSES),

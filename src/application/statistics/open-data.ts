@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ShuttingDown } from '../../domain/errors.js';
 import type { BaseTable, ProtectedCube } from '../../domain/joint-suppression.js';
+import { existsIn } from '../../domain/municipalities.js';
 import {
   KEY_OF,
   LICENCE_STATUSES,
@@ -14,6 +15,7 @@ import {
   zeroStatus,
 } from '../../domain/statistics.js';
 import { findOpenDataRelease, insertOpenDataRelease, nothingToReportYears } from '../../infrastructure/repositories/reporting.js';
+import type { MunicipalityRef } from '../../infrastructure/repositories/statistics.js';
 import type { CommandRunner } from '../commands/run.js';
 import { publicContext, systemContext } from '../context.js';
 import type { Reader } from '../queries/read.js';
@@ -135,6 +137,11 @@ async function computeRelease(
   const myStatus: ReportingStatus[] = myActions.map((n, i) =>
     reportingStatus(n, attested.has(`${domains.municipality[i % perYear]}:${domains.year[Math.floor(i / perYear)]}`)),
   );
+  // A municipality-year before a municipality was formed or after it merged away is in no scope: not
+  // listed in `reporting`, and a known 0 (it has no records: the commands refuse them).
+  const myInScope = myActions.map((_, i) =>
+    existsIn(resolved.municipalities[i % perYear] as MunicipalityRef, domains.year[Math.floor(i / perYear)] as number),
+  );
   const table: BaseTable = { sizes, values };
   // The reporting list is public: a municipality-year without actions is a known 0, and one with
   // actions holds at least 1 (a lower bound the protection must not let pin a withheld count).
@@ -148,7 +155,8 @@ async function computeRelease(
     const statuses: CellStatus[] = g.cells.map((c, i) => {
       if (c.suppressed) return 'suppressed';
       if (c.value > 0) return 'reported';
-      return zeroStatus([...new Set((members[i] as number[]).map(myOf))].map((my) => myStatus[my] as ReportingStatus));
+      const covered = [...new Set((members[i] as number[]).map(myOf))].filter((my) => myInScope[my]);
+      return zeroStatus(covered.map((my) => myStatus[my] as ReportingStatus));
     });
     groupings[mask] = {
       values: g.cells.map((c, i) => (statuses[i] === 'suppressed' || statuses[i] === 'not_reported' ? null : c.value)),
@@ -163,11 +171,11 @@ async function computeRelease(
     threshold,
     countingRule: { ...countingRule, asOf: computedAt.toISOString() },
     domains,
-    reporting: myStatus.map((status, i) => ({
-      municipalityCode: domains.municipality[i % perYear] as string,
-      year: domains.year[Math.floor(i / perYear)] as number,
-      status,
-    })),
+    reporting: myStatus.flatMap((status, i) =>
+      myInScope[i]
+        ? [{ municipalityCode: domains.municipality[i % perYear] as string, year: domains.year[Math.floor(i / perYear)] as number, status }]
+        : [],
+    ),
     groupings,
     auditRounds: cube.auditRounds,
   };

@@ -1,5 +1,6 @@
 import type { StageName } from '../../domain/enforcement-actions.js';
 import { Forbidden, type InvalidParam, RuleViolation } from '../../domain/errors.js';
+import { describeYears, existsIn } from '../../domain/municipalities.js';
 import {
   averageOf,
   canonicalGroupBy,
@@ -9,6 +10,7 @@ import {
   GROUNDS,
   LICENCE_STATUSES,
   MEASURES,
+  municipalityYearsIn,
   periodInYears,
   periodIssues,
   periodParameter,
@@ -82,12 +84,22 @@ export interface Resolved {
   programme: string | null;
 }
 
+/** The municipalities in scope that did not exist in every year of the period, and their years. */
+function yearsOfMunicipalities(r: Resolved): string[] {
+  const partial = r.municipalities.filter((m) => !r.years.every((y) => existsIn(m, y)));
+  if (partial.length === 0) return [];
+  return [
+    `A municipality counts only in the years it exists (formed or merged away): ${partial.map((m) => `${m.code} ${describeYears(m)}`).join(', ')}.`,
+  ];
+}
+
 function describe(r: Resolved, source: 'rollup' | 'actions'): string {
   const q = r.query;
   const parts = [
     `Counts enforcement actions (bestuurlijke handhavingsmaatregelen) in stages ${q.stages.join(', ')}; actions in any other stage, and deleted actions, are not counted.`,
     `Each action counts in the calendar year of its decision date (besluitdatum); decision dates ${q.decisionDateFrom} to ${q.decisionDateTo} inclusive, years ${r.years[0]}–${r.years[r.years.length - 1]}.`,
     `Municipalities in scope (${r.municipalities.length}${r.programme ? `, programme ${r.programme}` : ''}): ${r.municipalities.map((m) => m.code).join(', ')}; a municipality or year without actions is in scope and counts as 0.`,
+    ...yearsOfMunicipalities(r),
     'Licensed or unlicensed is the establishment’s licence status (exploitatievergunning in force) on the decision date, derived from its licence history, not today’s status.',
   ];
   if (q.licenceStatuses) parts.push(`Only licence status ${q.licenceStatuses.join(', ')}.`);
@@ -209,12 +221,12 @@ export function createStatisticsService(read: Reader) {
     if (own && requested?.some((c) => c !== own)) {
       throw new Forbidden(`An officer may read statistics of their own municipality (${own}) only.`);
     }
-    let scope = all;
-    if (own) scope = scope.filter((m) => m.code === own);
-    if (requested) scope = scope.filter((m) => requested.includes(m.code));
-    if (req.programme) scope = scope.filter((m) => m.programmes.includes(req.programme as string));
+    let asked = all;
+    if (own) asked = asked.filter((m) => m.code === own);
+    if (requested) asked = asked.filter((m) => requested.includes(m.code));
+    if (req.programme) asked = asked.filter((m) => m.programmes.includes(req.programme as string));
 
-    const codes = scope.map((m) => m.code);
+    const codes = asked.map((m) => m.code);
     let from: string;
     let to: string;
     if (usesDates) {
@@ -239,9 +251,26 @@ export function createStatisticsService(read: Reader) {
     if (years.length > 100) {
       throw new RuleViolation([{ name: periodParameter(req), code: 'period_too_long', reason: 'a period spans at most 100 years' }]);
     }
+    // A municipality is in scope in the years it exists (formed, merged away: domain/municipalities.ts).
+    // One named (or an officer's own) that exists in none of the period's years is a 400, as one outside the programme.
+    const scope = asked.filter((m) => years.some((y) => existsIn(m, y)));
+    const absent = (requested ?? (own ? [own] : [])).flatMap((code) => {
+      const m = asked.find((x) => x.code === code);
+      return m && !scope.includes(m) ? [m] : [];
+    });
+    if (absent.length) {
+      throw new RuleViolation(
+        absent.map((m) => ({
+          name: requested ? 'municipalityCode' : periodParameter(req),
+          code: 'outside_municipality_years',
+          reason: `municipality ${m.code} exists ${describeYears(m)} only, not in ${years.length > 1 ? `${years[0]}–${years[years.length - 1]}` : years[0]}`,
+        })),
+      );
+    }
+    const inScope = scope.map((m) => m.code);
     if (!wholeYears(from, to)) {
       // Destroyed actions are counted per whole year only (their own cells): months of their year cannot count them.
-      const destroyed = await repo.yearsWithDestroyedActions(tx, codes, from, to);
+      const destroyed = await repo.yearsWithDestroyedActions(tx, inScope, from, to);
       if (destroyed.length) {
         throw new RuleViolation([
           {
@@ -255,13 +284,13 @@ export function createStatisticsService(read: Reader) {
     const groupBy = canonicalGroupBy(req.groupBy);
     const query: Resolved['query'] = {
       groupBy,
-      municipalityCodes: codes,
+      municipalityCodes: inScope,
       decisionDateFrom: from,
       decisionDateTo: to,
       stages: req.stage?.length ? [...new Set(req.stage)] : [...DEFAULT_STAGES],
       licenceStatuses: req.licenceStatus?.length ? [...new Set(req.licenceStatus)] : null,
       measures: req.measure?.length ? [...new Set(req.measure)] : null,
-      allMunicipalities: codes.length === all.length,
+      allMunicipalities: inScope.length === all.length,
     };
     const resolved = { query, years, municipalities: scope, programme: req.programme ?? null };
     if (cellCount(groupBy, domainsOf(resolved)) > MAX_CELLS) {
@@ -307,9 +336,10 @@ export function createStatisticsService(read: Reader) {
     const actions = new Map(cells.map((c) => [`${c.municipalityCode}:${c.year}`, c.actions]));
     const attested = await nothingToReportYears(tx);
     return resolved.years.flatMap((year) =>
-      resolved.municipalities.map((m) => {
+      resolved.municipalities.flatMap((m) => {
+        if (!existsIn(m, year)) return [];
         const key = `${m.code}:${year}`;
-        return { municipalityCode: m.code, year, status: reportingStatus(actions.get(key) ?? 0, attested.has(key)) };
+        return [{ municipalityCode: m.code, year, status: reportingStatus(actions.get(key) ?? 0, attested.has(key)) }];
       }),
     );
   }
@@ -330,12 +360,13 @@ export function createStatisticsService(read: Reader) {
     const perYear = group((r) => String(r.year));
     const perMunicipality = group((r) => r.municipalityCode);
     const all = zeroStatus(reporting.map((r) => r.status));
+    // A row that covers no municipality-year in scope (a year in which none of them existed) is a known 0.
+    const none = zeroStatus([]);
     return (row) => {
       if (row.actions > 0) return 'reported';
-      if (row.year !== undefined && row.municipalityCode !== undefined)
-        return one.get(`${row.municipalityCode}:${row.year}`) ?? 'not_reported';
-      if (row.year !== undefined) return perYear.get(String(row.year)) ?? 'not_reported';
-      if (row.municipalityCode !== undefined) return perMunicipality.get(row.municipalityCode) ?? 'not_reported';
+      if (row.year !== undefined && row.municipalityCode !== undefined) return one.get(`${row.municipalityCode}:${row.year}`) ?? none;
+      if (row.year !== undefined) return perYear.get(String(row.year)) ?? none;
+      if (row.municipalityCode !== undefined) return perMunicipality.get(row.municipalityCode) ?? none;
       return all;
     };
   }
@@ -350,7 +381,9 @@ export function createStatisticsService(read: Reader) {
       const { cells, source } = await repo.aggregate(tx, resolved.query);
       const reporting = await reportingOf(tx, resolved);
       const statusOf = rowStatus(reporting);
-      const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells).map((r) => ({ ...r, status: statusOf(r) }));
+      const exists = new Map(resolved.municipalities.map((m) => [m.code, m]));
+      const inScope = (code: string, year: number) => existsIn(exists.get(code) ?? { firstYear: null, lastYear: null }, year);
+      const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells, inScope).map((r) => ({ ...r, status: statusOf(r) }));
       return { resolved, rows, reporting, countingRule: countingRule(resolved, source) };
     });
   }
@@ -360,7 +393,7 @@ export function createStatisticsService(read: Reader) {
     const { resolved, rows, reporting, countingRule: rule } = await table(ctx, { ...req, groupBy: ['licenceStatus'] });
     const municipalities = resolved.municipalities.length;
     const years = resolved.years.length;
-    const municipalityYears = municipalities * years;
+    const municipalityYears = reporting.length; // municipalities × years, less the years in which one did not exist
     const count = (s: ReportingStatus) => reporting.filter((r) => r.status === s).length;
     const reported = count('reported');
     const nothingToReport = count('nothing_to_report');
@@ -368,29 +401,38 @@ export function createStatisticsService(read: Reader) {
     const reportingYears = reported + nothingToReport;
     // The averages are per year of the period's own length (= years for whole calendar years); the
     // reporting statuses stay per calendar year, so the reporting average is scaled by length ÷ years.
-    const length = periodInYears(resolved.query.decisionDateFrom, resolved.query.decisionDateTo);
+    const { decisionDateFrom: from, decisionDateTo: to } = resolved.query;
+    const length = periodInYears(from, to);
     const periodYears = Math.round((length.numerator / length.denominator) * 10_000) / 10_000;
+    // The letter's divisor: each municipality for the part of the period it exists (all of it, unless formed or merged away).
+    const exposure = municipalityYearsIn(from, to, resolved.municipalities);
+    const exposureYears = Math.round((exposure.numerator / exposure.denominator) * 10_000) / 10_000;
+    const partial = resolved.municipalities.filter((m) => !resolved.years.every((y) => existsIn(m, y)));
+    const partialNote = partial.length
+      ? ` Municipalities count only in the years they exist: ${partial.map((m) => `${m.code} ${describeYears(m)}`).join(', ')}.`
+      : '';
     const line = (actions: number) => ({
       actions,
       municipalities,
       years,
       periodYears,
       municipalityYears,
-      averagePerMunicipalityPerYear:
-        municipalities === 0 ? 0 : averageOf(actions * length.denominator, municipalities * length.numerator, 2),
+      averagePerMunicipalityPerYear: exposure.numerator === 0 ? 0 : averageOf(actions * exposure.denominator, exposure.numerator, 2),
       municipalityYearsReporting: reportingYears,
       averagePerReportingMunicipalityYear:
         reportingYears === 0 ? null : averageOf(actions * years * length.denominator, reportingYears * length.numerator, 2),
     });
-    const partial = periodYears !== years;
+    const codes = resolved.municipalities.map((m) => m.code).join(', ');
     return {
       countingRule: rule,
       items: rows.map((r) => ({ licenceStatus: r.licenceStatus as 'licensed' | 'unlicensed', ...line(r.actions) })),
       total: line(rows.reduce((n, r) => n + r.actions, 0)),
       divisor: {
-        rule: partial
-          ? `averagePerMunicipalityPerYear divides by every municipality in scope, ${municipalities} (${resolved.municipalities.map((m) => m.code).join(', ')}), × the period's length, ${periodYears} years (${resolved.query.decisionDateFrom} to ${resolved.query.decisionDateTo}), municipalities without actions included, as in the letter of 24 March 2020. The period touches ${years} calendar years, ${municipalityYears} municipality-years, of which ${notReported} not reported (no actions and no attestation in that calendar year, counted as 0). averagePerReportingMunicipalityYear divides by the ${reportingYears} calendar municipality-years that reported (${reported} with actions, ${nothingToReport} attested with nothing to report) × ${periodYears} ÷ ${years}, the part of them the period covers.`
-          : `averagePerMunicipalityPerYear divides by every municipality-year in scope: ${municipalities} municipalities (${resolved.municipalities.map((m) => m.code).join(', ')}) × ${years} years = ${municipalityYears}, including ${notReported} not reported (no actions and no attestation), counted as 0 as in the letter of 24 March 2020. averagePerReportingMunicipalityYear divides by the ${reportingYears} municipality-years that reported: ${reported} with actions and ${nothingToReport} attested with nothing to report.`,
+        rule:
+          (periodYears !== years
+            ? `averagePerMunicipalityPerYear divides by every municipality in scope, ${municipalities} (${codes}), × the period's length, ${periodYears} years (${from} to ${to})${partial.length ? `, each for the part it exists: ${exposureYears} years together` : ''}, municipalities without actions included, as in the letter of 24 March 2020. The period touches ${years} calendar years, ${municipalityYears} municipality-years, of which ${notReported} not reported (no actions and no attestation in that calendar year, counted as 0). averagePerReportingMunicipalityYear divides by the ${reportingYears} calendar municipality-years that reported (${reported} with actions, ${nothingToReport} attested with nothing to report) × ${periodYears} ÷ ${years}, the part of them the period covers.`
+            : `averagePerMunicipalityPerYear divides by every municipality-year in scope: ${municipalities} municipalities (${codes}) × ${years} years${partial.length ? `, less the years in which one did not exist,` : ''} = ${municipalityYears}, including ${notReported} not reported (no actions and no attestation), counted as 0 as in the letter of 24 March 2020. averagePerReportingMunicipalityYear divides by the ${reportingYears} municipality-years that reported: ${reported} with actions and ${nothingToReport} attested with nothing to report.`) +
+          partialNote,
         municipalityCodes: resolved.municipalities.map((m) => m.code),
         municipalityYears,
         reported,

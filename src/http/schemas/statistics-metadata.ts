@@ -16,6 +16,18 @@ const DimensionCode = z
       .meta({ description: 'The same code as this API’s own parameters and fields use (2019, GM0363, licensed); null for the total.' }),
     title: Title,
     programmes: z.array(z.string()).optional().meta({ description: 'Municipalities only: the programmes it takes part in.' }),
+    firstYear: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .meta({ description: 'Municipalities only: the first calendar year it exists (formed on 1 January); null: open.' }),
+    lastYear: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .meta({ description: 'Municipalities only: the last calendar year it exists (merged away at its end); null: open.' }),
   })
   .meta({ id: 'StatisticsDimensionCode' });
 

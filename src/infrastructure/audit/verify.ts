@@ -134,7 +134,7 @@ export const RECORD_PROJECTIONS = {
   ),
   municipality: projection(
     'municipalities',
-    `jsonb_build_object('code', code, 'name', name, 'programmes', programmes,
+    `jsonb_build_object('code', code, 'name', name, 'programmes', programmes, 'firstYear', first_year, 'lastYear', last_year,
       'createdAt', ${isoTime('created_at')}, 'updatedAt', ${isoTime('updated_at')}, 'version', version)`,
     { id: 'code' },
   ),

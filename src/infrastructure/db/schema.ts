@@ -47,11 +47,22 @@ export const municipalities = pgTable(
     code: text('code').primaryKey(),
     name: text('name').notNull(),
     programmes: text('programmes').array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * The calendar years the municipality exists: from 1 January of the first (formed, e.g. by a merger)
+     * to 31 December of the last (merged away); null is open. The statistics count its years only (migration 0027).
+     */
+    firstYear: integer('first_year'),
+    lastYear: integer('last_year'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     version: integer('version').notNull().default(1),
   },
-  (t) => [check('municipalities_code_format', sql`${t.code} ~ '^GM[0-9]{4}$'`)],
+  (t) => [
+    check('municipalities_code_format', sql`${t.code} ~ '^GM[0-9]{4}$'`),
+    check('municipalities_first_year', sql`${t.firstYear} between 1900 and 2200`),
+    check('municipalities_last_year', sql`${t.lastYear} between 1900 and 2200`),
+    check('municipalities_years_in_order', sql`${t.firstYear} <= ${t.lastYear}`),
+  ],
 );
 
 /** API clients: who may call the service. Only a hash of the token is stored. */

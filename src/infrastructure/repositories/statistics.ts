@@ -42,6 +42,9 @@ export interface MunicipalityRef {
   code: string;
   name: string;
   programmes: string[];
+  /** The years it exists (domain/municipalities.ts); null is open. */
+  firstYear: number | null;
+  lastYear: number | null;
 }
 
 /** The rollup holds whole years: a question for whole calendar years can be answered from it. */
@@ -72,11 +75,14 @@ const rows = async (q: Queryable, query: SQL) => (await q.execute(query)) as unk
  */
 export const statisticsRepository = {
   async municipalities(q: Queryable): Promise<MunicipalityRef[]> {
-    const res = await rows(q, sql`select code, name, programmes from municipalities order by code`);
+    const res = await rows(q, sql`select code, name, programmes, first_year, last_year from municipalities order by code`);
+    const year = (v: unknown) => (v === null || v === undefined ? null : Number(v));
     return (res.rows as Record<string, unknown>[]).map((r) => ({
       code: String(r.code),
       name: String(r.name),
       programmes: r.programmes as string[],
+      firstYear: year(r.first_year),
+      lastYear: year(r.last_year),
     }));
   },
 
