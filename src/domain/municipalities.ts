@@ -14,6 +14,10 @@ export interface MunicipalityYears {
 export const existsIn = (m: MunicipalityYears, year: number): boolean =>
   (m.firstYear === null || year >= m.firstYear) && (m.lastYear === null || year <= m.lastYear);
 
+/** The year of its years nearest to `year`: `year` itself while it exists. */
+export const nearestYearOf = (m: MunicipalityYears, year: number): number =>
+  Math.min(Math.max(year, m.firstYear ?? year), m.lastYear ?? year);
+
 /** Its years as a phrase: "from 2022", "until 2021", "2019–2021", or "" when both are open. */
 export function describeYears(m: MunicipalityYears): string {
   if (m.firstYear !== null && m.lastYear !== null) return `${m.firstYear}–${m.lastYear}`;

@@ -125,6 +125,22 @@ export function periodInYears(from: string, to: string, unit?: 12 | 1461): { num
 }
 
 /**
+ * The part of a period that falls in each of these calendar years, together, as a fraction of years
+ * measured as the whole period is (periodInYears): the divisor of an average over the municipality-years
+ * that reported, each counted for as much of it as the period covers.
+ */
+export function calendarYearsIn(from: string, to: string, years: readonly number[]): { numerator: number; denominator: 12 | 1461 } {
+  const whole = periodInYears(from, to);
+  let numerator = 0;
+  for (const year of years) {
+    const start = firstDayOf(year) > from ? firstDayOf(year) : from;
+    const end = lastDayOf(year) < to ? lastDayOf(year) : to;
+    if (start <= end) numerator += periodInYears(start, end, whole.denominator).numerator;
+  }
+  return { numerator, denominator: whole.denominator };
+}
+
+/**
  * The municipality-years of a period, as a fraction of years like periodInYears: each municipality
  * for the part of the period it exists (domain/municipalities.ts), measured as the whole period is (a
  * period of whole months stays whole months when cut at 1 January or 31 December). For whole calendar

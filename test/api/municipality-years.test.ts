@@ -187,6 +187,22 @@ t.test('statistics: a municipality counts only in its years (denominator, zero c
   t.match(months.total, { actions: 3, municipalities: 11, averagePerMunicipalityPerYear: 0.3 });
   t.match(months.divisor.rule, /each for the part it exists: 10 years together/);
 
+  // Every municipality-year in scope reported: the letter's average and the reporting one agree, each
+  // municipality-year counted for the part of the period in it (2018: 6 months, 2019: 3; GM1980 from 2019).
+  const agreed = json<Summary & { total: { averagePerReportingMunicipalityYear: number; municipalityYearsReporting: number } }>(
+    await get(
+      '/v1/statistics/enforcement-actions/summary?municipalityCode=GM0363,GM1980&decisionDateFrom=2018-07-01&decisionDateTo=2019-03-31',
+    ),
+  );
+  t.match(agreed.total, {
+    actions: 2,
+    municipalityYears: 3,
+    municipalityYearsReporting: 3,
+    averagePerMunicipalityPerYear: 2,
+    averagePerReportingMunicipalityYear: 2,
+  });
+  t.match(agreed.divisor.rule, /each for the part of its year the period covers: 1 year together/);
+
   const table = json<{ items: { year: number; municipalityCode: string; actions: number; status: string }[] }>(
     await get('/v1/statistics/enforcement-actions?programme=LPP&yearFrom=2018&yearTo=2019&groupBy=year,municipality'),
   );
@@ -205,6 +221,11 @@ t.test('statistics: a municipality counts only in its years (denominator, zero c
       { name: 'municipalityCode', code: 'outside_municipality_years', reason: /GM1980 exists from 2019 only, not in 2016–2018/ },
     ],
   });
+
+  // No period and no data: the default is the municipality's own year nearest to this one, not a year it did not exist.
+  const defaulted = await get('/v1/statistics/enforcement-actions?municipalityCode=GM0080&groupBy=year');
+  t.equal(defaulted.statusCode, 200, defaulted.body);
+  t.same(json<{ countingRule: { years: number[] } }>(defaulted).countingRule.years, [2018]);
 
   // Nieuwstad's own officer, before it existed: the same answer for the implicit municipality.
   const own = await app.inject({ url: '/v1/statistics/enforcement-actions?yearFrom=2017&yearTo=2018', headers: nieuwstad.auth });

@@ -158,6 +158,14 @@ t.test('the dashboard shows the API’s figures, follows its filters and downloa
     payload: { municipalityCode: 'GM0080', year: 2020, complete: true, nothingToReport: true },
   });
   t.equal(attested.statusCode, 201, 'GM0080 attests 2020: nothing to report');
+  // Groningen merged away at the end of 2019: from 2020 it is in no scope.
+  const merged = await app.inject({
+    method: 'PATCH',
+    url: '/v1/municipalities/GM0014',
+    headers: { ...(await client('admin')).auth, 'content-type': 'application/merge-patch+json', 'if-match': '"1"' },
+    payload: { lastYear: 2019 },
+  });
+  t.equal(merged.statusCode, 200, merged.body);
 
   // The analyst's view of 2020: Amsterdam's action, GM0080's attested 0, and a 0 nobody reported (the
   // other LPP municipalities) shown as not reported, not as a figure.
@@ -178,6 +186,21 @@ t.test('the dashboard shows the API’s figures, follows its filters and downloa
   );
   t.match(year2020, { 'GM0363|2020': 1, 'GM0080|2020': 0 }, 'a counted action and an attested 0 are figures');
   t.ok(Object.values(year2020).filter((v) => v === '.').length >= 5, 'the municipality-years nobody reported are marked, not shown as 0');
+  t.notOk(
+    Object.keys(year2020).some((k) => k.startsWith('GM0014|')),
+    'a municipality merged away before 2020 is not in its scope',
+  );
+
+  // 2019–2020: Groningen's 2019 is a figure, its 2020 is marked as a year it did not exist, and the
+  // divisor says that it leaves such years out.
+  await page.selectOption('#yearFrom', '2019');
+  await page.click('#filters button[type=submit]');
+  n = await rendered(page, n);
+  const twoYears = await readTable(page, 'municipality-year');
+  t.type(twoYears['GM0014|2019'], 'number', 'Groningen in 2019: a figure');
+  t.equal(twoYears['GM0014|2020'], '–', 'Groningen in 2020: did not exist');
+  t.equal(Object.values(twoYears).filter((v) => v === '–').length, 1, 'no other cell is marked so');
+  t.match(await page.textContent('#summary'), /less the years in which one did not exist|minus de jaren dat een gemeente niet bestond/);
 
   // The public variant: open data, suppressed cells as x, no token.
   await page.goto(`${address}/dashboard/open`);

@@ -30,7 +30,8 @@ export interface PublishedValue {
 
 /**
  * The open data of one fixed moment: the whole table (year × municipality × licence status ×
- * measure over every registered municipality and every year with data, default counted stages)
+ * measure over every registered municipality and every year with data, default counted stages; a
+ * municipality in the years it exists, its other cells of the grid known zeros)
  * and every coarser grouping of it, protected jointly (domain/joint-suppression.ts). Stored once
  * per moment and served unchanged until the next, so polling cannot difference one new action.
  */

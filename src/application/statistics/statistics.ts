@@ -1,8 +1,9 @@
 import type { StageName } from '../../domain/enforcement-actions.js';
 import { Forbidden, type InvalidParam, RuleViolation } from '../../domain/errors.js';
-import { describeYears, existsIn } from '../../domain/municipalities.js';
+import { describeYears, existsIn, nearestYearOf } from '../../domain/municipalities.js';
 import {
   averageOf,
+  calendarYearsIn,
   canonicalGroupBy,
   cellCount,
   DEFAULT_STAGES,
@@ -174,6 +175,12 @@ interface TableOptions {
   yearCodes?: boolean;
 }
 
+/** A number of years to four decimals, as the summary gives periodYears: "1 year", "2.25 years". */
+const yearsPhrase = (fraction: { numerator: number; denominator: number }) => {
+  const n = Math.round((fraction.numerator / fraction.denominator) * 10_000) / 10_000;
+  return `${n} year${n === 1 ? '' : 's'}`;
+};
+
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /**
@@ -227,22 +234,23 @@ export function createStatisticsService(read: Reader) {
     if (req.programme) asked = asked.filter((m) => m.programmes.includes(req.programme as string));
 
     const codes = asked.map((m) => m.code);
+    // Without data the default period is this year; for one municipality, the year of its own nearest to it.
+    const only = asked.length === 1 ? (asked[0] as MunicipalityRef) : null;
+    const fallbackYear = only ? nearestYearOf(only, yearInNetherlands()) : yearInNetherlands();
     let from: string;
     let to: string;
     if (usesDates) {
       const data = await repo.dataYears(tx, codes, codes.length === all.length);
-      const thisYear = yearInNetherlands();
       const toYear = req.decisionDateTo ? Number(req.decisionDateTo.slice(0, 4)) : Number.POSITIVE_INFINITY;
-      from = req.decisionDateFrom ?? firstDayOf(Math.min(data?.from ?? thisYear, toYear));
-      to = req.decisionDateTo ?? lastDayOf(Math.max(data?.to ?? thisYear, Number(from.slice(0, 4))));
+      from = req.decisionDateFrom ?? firstDayOf(Math.min(data?.from ?? fallbackYear, toYear));
+      to = req.decisionDateTo ?? lastDayOf(Math.max(data?.to ?? fallbackYear, Number(from.slice(0, 4))));
     } else {
       let yf = req.yearFrom;
       let yt = req.yearTo;
       if (yf === undefined || yt === undefined) {
         const data = await repo.dataYears(tx, codes, codes.length === all.length);
-        const thisYear = yearInNetherlands();
-        yf ??= Math.min(data?.from ?? thisYear, yt ?? Number.POSITIVE_INFINITY);
-        yt ??= Math.max(data?.to ?? thisYear, yf);
+        yf ??= Math.min(data?.from ?? fallbackYear, yt ?? Number.POSITIVE_INFINITY);
+        yt ??= Math.max(data?.to ?? fallbackYear, yf);
       }
       from = firstDayOf(yf);
       to = lastDayOf(yt);
@@ -398,15 +406,19 @@ export function createStatisticsService(read: Reader) {
     const reported = count('reported');
     const nothingToReport = count('nothing_to_report');
     const notReported = count('not_reported');
-    const reportingYears = reported + nothingToReport;
-    // The averages are per year of the period's own length (= years for whole calendar years); the
-    // reporting statuses stay per calendar year, so the reporting average is scaled by length ÷ years.
     const { decisionDateFrom: from, decisionDateTo: to } = resolved.query;
+    const reportingYears = reported + nothingToReport;
+    // The reporting average's divisor: each municipality-year that reported, for the part of the period in its year.
+    const reportingExposure = calendarYearsIn(
+      from,
+      to,
+      reporting.filter((r) => r.status !== 'not_reported').map((r) => r.year),
+    );
+    // The averages are per year of the period's own length (= years for whole calendar years).
     const length = periodInYears(from, to);
     const periodYears = Math.round((length.numerator / length.denominator) * 10_000) / 10_000;
     // The letter's divisor: each municipality for the part of the period it exists (all of it, unless formed or merged away).
     const exposure = municipalityYearsIn(from, to, resolved.municipalities);
-    const exposureYears = Math.round((exposure.numerator / exposure.denominator) * 10_000) / 10_000;
     const partial = resolved.municipalities.filter((m) => !resolved.years.every((y) => existsIn(m, y)));
     const partialNote = partial.length
       ? ` Municipalities count only in the years they exist: ${partial.map((m) => `${m.code} ${describeYears(m)}`).join(', ')}.`
@@ -420,7 +432,7 @@ export function createStatisticsService(read: Reader) {
       averagePerMunicipalityPerYear: exposure.numerator === 0 ? 0 : averageOf(actions * exposure.denominator, exposure.numerator, 2),
       municipalityYearsReporting: reportingYears,
       averagePerReportingMunicipalityYear:
-        reportingYears === 0 ? null : averageOf(actions * years * length.denominator, reportingYears * length.numerator, 2),
+        reportingExposure.numerator === 0 ? null : averageOf(actions * reportingExposure.denominator, reportingExposure.numerator, 2),
     });
     const codes = resolved.municipalities.map((m) => m.code).join(', ');
     return {
@@ -430,7 +442,7 @@ export function createStatisticsService(read: Reader) {
       divisor: {
         rule:
           (periodYears !== years
-            ? `averagePerMunicipalityPerYear divides by every municipality in scope, ${municipalities} (${codes}), × the period's length, ${periodYears} years (${from} to ${to})${partial.length ? `, each for the part it exists: ${exposureYears} years together` : ''}, municipalities without actions included, as in the letter of 24 March 2020. The period touches ${years} calendar years, ${municipalityYears} municipality-years, of which ${notReported} not reported (no actions and no attestation in that calendar year, counted as 0). averagePerReportingMunicipalityYear divides by the ${reportingYears} calendar municipality-years that reported (${reported} with actions, ${nothingToReport} attested with nothing to report) × ${periodYears} ÷ ${years}, the part of them the period covers.`
+            ? `averagePerMunicipalityPerYear divides by every municipality in scope, ${municipalities} (${codes}), × the period's length, ${periodYears} years (${from} to ${to})${partial.length ? `, each for the part it exists: ${yearsPhrase(exposure)} together` : ''}, municipalities without actions included, as in the letter of 24 March 2020. The period touches ${years} calendar years, ${municipalityYears} municipality-years, of which ${notReported} not reported (no actions and no attestation in that calendar year, counted as 0). averagePerReportingMunicipalityYear divides by the ${reportingYears} calendar municipality-years that reported (${reported} with actions, ${nothingToReport} attested with nothing to report), each for the part of its year the period covers: ${yearsPhrase(reportingExposure)} together.`
             : `averagePerMunicipalityPerYear divides by every municipality-year in scope: ${municipalities} municipalities (${codes}) × ${years} years${partial.length ? `, less the years in which one did not exist,` : ''} = ${municipalityYears}, including ${notReported} not reported (no actions and no attestation), counted as 0 as in the letter of 24 March 2020. averagePerReportingMunicipalityYear divides by the ${reportingYears} municipality-years that reported: ${reported} with actions and ${nothingToReport} attested with nothing to report.`) +
           partialNote,
         municipalityCodes: resolved.municipalities.map((m) => m.code),

@@ -40,7 +40,7 @@ const TEXT = {
     ruleFromApi: 'Zoals de API de toegepaste regel meldt:',
     summary: 'Gemiddeld per gemeente per jaar',
     openNote:
-      'Open data hebben een vaste telregel (standaardfasen, alle geregistreerde gemeenten): programma en fasen zijn hier niet te kiezen. Jaar en gemeente kiezen rijen uit de gepubliceerde tabellen.',
+      'Open data hebben een vaste telregel (standaardfasen, alle geregistreerde gemeenten in de jaren dat zij bestaan): programma en fasen zijn hier niet te kiezen. Jaar en gemeente kiezen rijen uit de gepubliceerde tabellen.',
     figYearLicence: 'Maatregelen per jaar, vergund en onvergund',
     figMunicipalityYear: 'Maatregelen per gemeente per jaar',
     figMeasure: 'Maatregelen per soort maatregel',
@@ -58,6 +58,7 @@ const TEXT = {
     chartLabel: 'Staafdiagram: {title}. Dezelfde cijfers staan in de tabel.',
     suppressed: 'onderdrukt',
     notReported: 'niet gerapporteerd',
+    notApplicable: 'bestond niet in dat jaar',
     needToken: 'Meld u aan met een token om de cijfers te zien.',
     error: 'De cijfers konden niet worden opgehaald: {detail}',
     licencedActions: 'Maatregelen',
@@ -65,6 +66,8 @@ const TEXT = {
     years: 'Jaren',
     average: 'Gemiddeld per gemeente per jaar',
     divides: 'Deelt door {n} gemeenten × {y} jaar = {d} gemeente-jaren, ook gemeenten zonder maatregelen: {codes}.',
+    dividesLess:
+      'Deelt door {n} gemeenten × {y} jaar, minus de jaren dat een gemeente niet bestond, = {d} gemeente-jaren, ook gemeenten zonder maatregelen: {codes}.',
     amounts: 'Bedragen (euro)',
     fines: 'Opgelegde boetes',
     penaltyMax: 'Maximale dwangsommen',
@@ -102,7 +105,7 @@ const TEXT = {
     ruleFromApi: 'The rule applied, as the API states it:',
     summary: 'Average per municipality per year',
     openNote:
-      'Open data have a fixed counting rule (default stages, every registered municipality): programme and stages cannot be chosen here. Year and municipality pick rows of the published tables.',
+      'Open data have a fixed counting rule (default stages, every registered municipality in the years it exists): programme and stages cannot be chosen here. Year and municipality pick rows of the published tables.',
     figYearLicence: 'Actions per year, licensed and unlicensed',
     figMunicipalityYear: 'Actions per municipality per year',
     figMeasure: 'Actions per measure',
@@ -120,6 +123,7 @@ const TEXT = {
     chartLabel: 'Bar chart: {title}. The table has the same numbers.',
     suppressed: 'suppressed',
     notReported: 'not reported',
+    notApplicable: 'did not exist that year',
     needToken: 'Sign in with a token to see the figures.',
     error: 'The figures could not be fetched: {detail}',
     licencedActions: 'Actions',
@@ -127,6 +131,8 @@ const TEXT = {
     years: 'Years',
     average: 'Average per municipality per year',
     divides: 'Divides by {n} municipalities × {y} years = {d} municipality-years, municipalities without actions included: {codes}.',
+    dividesLess:
+      'Divides by {n} municipalities × {y} years, less the years in which one did not exist, = {d} municipality-years, municipalities without actions included: {codes}.',
     amounts: 'Amounts (euro)',
     fines: 'Fines imposed',
     penaltyMax: 'Maximum of penalty orders',
@@ -250,7 +256,8 @@ function fillFilters() {
 
 /**
  * A figure: categories (rows) × series (columns), each cell a value or a reason why there is none.
- * `cell(category, series)` gives { value, attribute } with attribute None, Confidential or NotReported.
+ * `cell(category, series)` gives { value, attribute } with attribute None, Confidential, NotReported or
+ * NotApplicable (a municipality in a year it did not exist: formed later, or merged away before).
  */
 function renderFigure(fig) {
   const captionId = `${fig.id}-caption`;
@@ -279,6 +286,7 @@ function renderFigure(fig) {
 function shown(cell) {
   if (cell.attribute === 'Confidential') return { text: 'x', label: t('suppressed') };
   if (cell.attribute === 'NotReported') return { text: '.', label: t('notReported') };
+  if (cell.attribute === 'NotApplicable') return { text: '–', label: t('notApplicable') };
   return { text: number(cell.value), label: null };
 }
 
@@ -439,8 +447,12 @@ async function analystFigures(f) {
   );
   const rule = yearLicence.countingRule;
   const licence = ['licensed', 'unlicensed'].filter((s) => !rule.licenceStatuses || rule.licenceStatuses.includes(s));
-  // A 0 nobody reported (no actions, no attestation) is shown as not reported, as the API marks it.
-  const value = (row) => ({ value: row?.actions ?? 0, attribute: row?.status === 'not_reported' ? 'NotReported' : 'None' });
+  // A 0 nobody reported (no actions, no attestation) is shown as not reported, as the API marks it; a
+  // municipality-year the answer has no row for is one in which the municipality did not exist.
+  const value = (row) =>
+    row
+      ? { value: row.actions, attribute: row.status === 'not_reported' ? 'NotReported' : 'None' }
+      : { value: null, attribute: 'NotApplicable' };
   const yl = byKeys(yearLicence.items, 'year', 'licenceStatus');
   const my = byKeys(municipalityYear.items, 'municipalityCode', 'year');
   const licenceSeries = () => licence.map((s) => ({ key: s, label: title('licenceStatus', s) }));
@@ -550,7 +562,7 @@ function renderSummary() {
   const divides = el(
     'p',
     { class: 'utrecht-paragraph' },
-    t('divides', {
+    t(summary.total.municipalityYears === summary.total.municipalities * summary.total.years ? 'divides' : 'dividesLess', {
       n: summary.total.municipalities,
       y: summary.total.years,
       d: summary.total.municipalityYears,

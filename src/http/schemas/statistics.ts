@@ -122,7 +122,7 @@ const Reporting = z
 const RowStatus = z.enum(['reported', 'zero', 'nothing_to_report', 'not_reported']).meta({
   id: 'StatisticsRowStatus',
   description:
-    'reported: actions > 0; for a 0, what the municipality-years it covers say: not_reported (one or more has neither actions nor an attestation: the 0 is not a known figure), nothing_to_report (all attested without actions), zero (a true 0: every one reported or attested).',
+    'reported: actions > 0; for a 0, what the municipality-years it covers say: not_reported (one or more has neither actions nor an attestation: the 0 is not a known figure), nothing_to_report (all attested without actions), zero (a true 0: every one reported or attested, or it covers none in scope: a year before every municipality in scope was formed, or after each merged away).',
 });
 
 export const StatisticsRow = z
@@ -143,16 +143,16 @@ const SummaryLine = {
     example: 3,
   }),
   municipalityYears: wholeNumber(
-    'municipalities × years: the calendar municipality-years in scope (the denominator of the average when periodYears equals years).',
+    'The calendar municipality-years in scope: municipalities × years, less the years in which one did not exist (formed later, merged away before); the denominator of the average when periodYears equals years.',
   ),
   averagePerMunicipalityPerYear: z.number().meta({
     description:
-      'actions ÷ (municipalities × periodYears), exact, rounded half up to two decimals: actions ÷ municipalityYears for whole calendar years.',
+      'actions ÷ (municipalities × periodYears, each municipality for the part of the period it exists), exact, rounded half up to two decimals: actions ÷ municipalityYears for whole calendar years.',
   }),
   municipalityYearsReporting: wholeNumber('Municipality-years that reported: with actions, or attested with nothing to report.'),
   averagePerReportingMunicipalityYear: z.number().nullable().meta({
     description:
-      'actions ÷ (municipalityYearsReporting × periodYears ÷ years), rounded half up to two decimals: actions ÷ municipalityYearsReporting for whole calendar years; null when none reported.',
+      'actions ÷ (the part of the period in each municipality-year that reported, in years), rounded half up to two decimals: actions ÷ municipalityYearsReporting for whole calendar years; null when none reported.',
   }),
 };
 
@@ -214,7 +214,7 @@ const Published = {
   status: z.enum(['reported', 'zero', 'nothing_to_report', 'suppressed', 'not_reported']).meta({
     id: 'PublicationStatus',
     description:
-      'reported: a published count above 0; zero: 0 actions, and every municipality-year it covers reported (had actions) or attested; nothing_to_report: 0, and every municipality-year it covers has an attestation that its records are complete; not_reported: 0, and one or more municipality-years it covers has neither actions nor an attestation, so no figure is known (value null); suppressed: withheld (below the threshold, or because the published values of all groupings together would give a withheld value away).',
+      'reported: a published count above 0; zero: 0 actions, and every municipality-year it covers reported (had actions) or attested, or it covers none in scope (a municipality in a year before it was formed or after it merged away); nothing_to_report: 0, and every municipality-year it covers has an attestation that its records are complete; not_reported: 0, and one or more municipality-years it covers has neither actions nor an attestation, so no figure is known (value null); suppressed: withheld (below the threshold, or because the published values of all groupings together would give a withheld value away).',
   }),
 };
 

@@ -27,8 +27,8 @@ export interface AuditAnchor {
 
 /**
  * The ten LPP municipalities that migration 0001 seeded: rows that no entry created. Only at
- * version 1 are they exempt from the trail check (municipalities are never changed after creation,
- * so a later version would need an entry like any record).
+ * version 1 are they exempt from the trail check: a change of one (its name or years) makes a later
+ * version, which has its entry like any record's.
  */
 const SEEDED_MUNICIPALITIES = ['GM0363', 'GM0202', 'GM0518', 'GM0014', 'GM0796', 'GM0080', 'GM0268', 'GM0599', 'GM0855', 'GM0344'];
 
