@@ -18,6 +18,26 @@ export const existsIn = (m: MunicipalityYears, year: number): boolean =>
 export const nearestYearOf = (m: MunicipalityYears, year: number): number =>
   Math.min(Math.max(year, m.firstYear ?? year), m.lastYear ?? year);
 
+/**
+ * The years of a default period (no period asked): the years with data, reaching to the own years of each
+ * municipality named (one that ended before them, or began after them); without data, the named
+ * municipalities' years nearest to this one, or this year when none is named.
+ */
+export function defaultYears(
+  data: { from: number; to: number } | null,
+  named: readonly MunicipalityYears[],
+  thisYear: number,
+): { from: number; to: number } {
+  if (!data) {
+    const nearest = named.map((m) => nearestYearOf(m, thisYear));
+    return nearest.length ? { from: Math.min(...nearest), to: Math.max(...nearest) } : { from: thisYear, to: thisYear };
+  }
+  return {
+    from: Math.min(data.from, ...named.map((m) => (m.lastYear !== null && m.lastYear < data.from ? m.lastYear : data.from))),
+    to: Math.max(data.to, ...named.map((m) => (m.firstYear !== null && m.firstYear > data.to ? m.firstYear : data.to))),
+  };
+}
+
 /** Its years as a phrase: "from 2022", "until 2021", "2019–2021", or "" when both are open. */
 export function describeYears(m: MunicipalityYears): string {
   if (m.firstYear !== null && m.lastYear !== null) return `${m.firstYear}–${m.lastYear}`;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { build, json } from '../support/helper.js';
+import { build, json, type TestContext } from '../support/helper.js';
 import { EST_HEADER, setUp as importSetUp } from '../support/imports.js';
 import { records } from '../support/records.js';
 
@@ -18,6 +18,10 @@ type Summary = {
 };
 
 const MERGE = { 'content-type': 'application/merge-patch+json' };
+
+/** An admin's merge patch of a municipality at version 1 (its years), answered. */
+const patchYears = (app: TestContext['app'], auth: { authorization: string }, code: string, payload: Record<string, unknown>) =>
+  app.inject({ method: 'PATCH', url: `/v1/municipalities/${code}`, headers: { ...auth, ...MERGE, 'if-match': '"1"' }, payload });
 
 async function setUp(t: Parameters<typeof build>[0]) {
   const ctx = await build(t);
@@ -155,12 +159,7 @@ t.test('statistics: a municipality counts only in its years (denominator, zero c
   await make.action(amsterdam.auth, club.id, { decisionDate: '2019-03-01' });
   const other = await make.establishment(nieuwstad.auth, 'GM1980');
   await make.action(nieuwstad.auth, other.id, { decisionDate: '2019-05-01' });
-  const merged = await app.inject({
-    method: 'PATCH',
-    url: '/v1/municipalities/GM0080',
-    headers: { ...admin.auth, ...MERGE, 'if-match': '"1"' },
-    payload: { lastYear: 2018 },
-  });
+  const merged = await patchYears(app, admin.auth, 'GM0080', { lastYear: 2018 });
   t.equal(merged.statusCode, 200, merged.body);
 
   const get = (url: string) => app.inject({ url, headers: analyst.auth });
@@ -227,6 +226,13 @@ t.test('statistics: a municipality counts only in its years (denominator, zero c
   t.equal(defaulted.statusCode, 200, defaulted.body);
   t.same(json<{ countingRule: { years: number[] } }>(defaulted).countingRule.years, [2018]);
 
+  // Several named, one of them ended before the years with data (2018–2019): the default period reaches back to it.
+  const arnhem = await patchYears(app, admin.auth, 'GM0202', { lastYear: 2016 });
+  t.equal(arnhem.statusCode, 200, arnhem.body);
+  const reached = await get('/v1/statistics/enforcement-actions?municipalityCode=GM0363,GM0202&groupBy=year');
+  t.equal(reached.statusCode, 200, reached.body);
+  t.same(json<{ countingRule: { years: number[] } }>(reached).countingRule.years, [2016, 2017, 2018, 2019]);
+
   // Nieuwstad's own officer, before it existed: the same answer for the implicit municipality.
   const own = await app.inject({ url: '/v1/statistics/enforcement-actions?yearFrom=2017&yearTo=2018', headers: nieuwstad.auth });
   t.equal(own.statusCode, 400);
@@ -241,19 +247,18 @@ t.test('statistics: a municipality counts only in its years (denominator, zero c
   t.match(cell('GM0080', 2019), { value: 0, status: 'zero' }, 'merged away: a known 0');
   t.match(cell('GM1980', 2018), { value: 0, status: 'zero' }, 'not yet formed: a known 0');
   t.match(cell('GM0014', 2019), { value: null, status: 'not_reported' }, 'existing, no actions, no attestation: not known');
-  t.equal(open.reporting.length, 20);
+  t.equal(open.reporting.length, 18, 'every municipality-year in scope: not GM0080 2019, GM1980 2018, nor Arnhem, merged away in 2016');
+  t.notOk(
+    open.cells.some((c) => c.municipalityCode === 'GM0202'),
+    'a municipality with none of its years in the data is not in the grid',
+  );
   t.notOk(open.reporting.some((r) => `${r.municipalityCode}:${r.year}` === 'GM0080:2019'));
 });
 
 t.test('import: each action of a file dated before its municipality existed is a problem of its line', async (t) => {
   const a = await importSetUp(t);
   const admin = await a.client('admin');
-  const formed = await a.app.inject({
-    method: 'PATCH',
-    url: '/v1/municipalities/GM0363',
-    headers: { ...admin.auth, ...MERGE, 'if-match': '"1"' },
-    payload: { firstYear: 2019 },
-  });
+  const formed = await patchYears(a.app, admin.auth, 'GM0363', { firstYear: 2019 });
   t.equal(formed.statusCode, 200, formed.body);
   const est = await a.importFile(
     `${EST_HEADER}\nE-1,GM0363,Club Rood,club,Oudezijds Achterburgwal,12,,1012DK,Amsterdam,,`,

@@ -1,6 +1,6 @@
 import type { StageName } from '../../domain/enforcement-actions.js';
 import { Forbidden, type InvalidParam, RuleViolation } from '../../domain/errors.js';
-import { describeYears, existsIn, nearestYearOf } from '../../domain/municipalities.js';
+import { defaultYears, describeYears, existsIn } from '../../domain/municipalities.js';
 import {
   averageOf,
   calendarYearsIn,
@@ -234,23 +234,23 @@ export function createStatisticsService(read: Reader) {
     if (req.programme) asked = asked.filter((m) => m.programmes.includes(req.programme as string));
 
     const codes = asked.map((m) => m.code);
-    // Without data the default period is this year; for one municipality, the year of its own nearest to it.
-    const only = asked.length === 1 ? (asked[0] as MunicipalityRef) : null;
-    const fallbackYear = only ? nearestYearOf(only, yearInNetherlands()) : yearInNetherlands();
+    // The municipalities named (or an officer's own): a default period reaches to a year each of them exists.
+    const named = all.filter((m) => (requested ?? (own ? [own] : [])).includes(m.code));
+    const defaults = async () => defaultYears(await repo.dataYears(tx, codes, codes.length === all.length), named, yearInNetherlands());
     let from: string;
     let to: string;
     if (usesDates) {
-      const data = await repo.dataYears(tx, codes, codes.length === all.length);
+      const d = await defaults();
       const toYear = req.decisionDateTo ? Number(req.decisionDateTo.slice(0, 4)) : Number.POSITIVE_INFINITY;
-      from = req.decisionDateFrom ?? firstDayOf(Math.min(data?.from ?? fallbackYear, toYear));
-      to = req.decisionDateTo ?? lastDayOf(Math.max(data?.to ?? fallbackYear, Number(from.slice(0, 4))));
+      from = req.decisionDateFrom ?? firstDayOf(Math.min(d.from, toYear));
+      to = req.decisionDateTo ?? lastDayOf(Math.max(d.to, Number(from.slice(0, 4))));
     } else {
       let yf = req.yearFrom;
       let yt = req.yearTo;
       if (yf === undefined || yt === undefined) {
-        const data = await repo.dataYears(tx, codes, codes.length === all.length);
-        yf ??= Math.min(data?.from ?? fallbackYear, yt ?? Number.POSITIVE_INFINITY);
-        yt ??= Math.max(data?.to ?? fallbackYear, yf);
+        const d = await defaults();
+        yf ??= Math.min(d.from, yt ?? Number.POSITIVE_INFINITY);
+        yt ??= Math.max(d.to, yf);
       }
       from = firstDayOf(yf);
       to = lastDayOf(yt);

@@ -586,7 +586,18 @@ async function openFigures(f) {
     [urls.yearLicence, urls.municipalityYear, urls.measure].map((u) => api(u)),
   );
   const attribute = { reported: 'None', zero: 'None', nothing_to_report: 'None', suppressed: 'Confidential', not_reported: 'NotReported' };
-  const cellOf = (c) => (c ? { value: c.value, attribute: attribute[c.status] } : { value: null, attribute: 'NotReported' });
+  // A municipality's years, from the metadata: a cell of the published grid outside them is a year it did not exist.
+  const yearsOf = new Map(state.metadata.dimensions.find((d) => d.groupBy === 'municipality').codes.map((c) => [c.value, c]));
+  const existed = (c) => {
+    const years = c.municipalityCode === undefined ? undefined : yearsOf.get(c.municipalityCode);
+    return !years || ((years.firstYear ?? c.year) <= c.year && c.year <= (years.lastYear ?? c.year));
+  };
+  const cellOf = (c) =>
+    !c
+      ? { value: null, attribute: 'NotReported' }
+      : existed(c)
+        ? { value: c.value, attribute: attribute[c.status] }
+        : { value: null, attribute: 'NotApplicable' };
   const pick = (table) =>
     table.cells.filter(
       (c) => (!m || c.municipalityCode === undefined || c.municipalityCode === m) && c.year >= f.yearFrom && c.year <= f.yearTo,

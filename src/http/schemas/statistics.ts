@@ -28,7 +28,7 @@ const listOf = <T extends z.ZodType>(item: T, description: string) =>
  * Said on yearFrom, the first place a client looks (docs/statistics.md, "Scope").
  */
 export const DEFAULT_PERIOD =
-  'An end not given is taken from the data: the first (or last) year with a recorded action (any stage) or a reporting attestation of the municipalities in scope, this year when there is neither, never past the end that was given.';
+  'An end not given is taken from the data: the first (or last) year with a recorded action (any stage) or a reporting attestation of the municipalities in scope, this year when there is neither, never past the end that was given; stretched to a year in which each municipality named (or an officer’s own) exists, when it was merged away before those years or formed after them.';
 
 const filters = z.object({
   yearFrom: yearInput(
