@@ -46,6 +46,13 @@ export function describeYears(m: MunicipalityYears): string {
   return '';
 }
 
+/** A code that names no registered municipality, at input `name`. */
+export const unknownMunicipality = (code: string, name = 'municipalityCode'): InvalidParam => ({
+  name,
+  code: 'unknown_municipality',
+  reason: `municipality ${code} is not registered`,
+});
+
 /** A municipality's own rule, judged on the body as sent (listed beside the schema's issues): the years in order. */
 export function checkMunicipalityYears(input: { firstYear?: unknown; lastYear?: unknown }): InvalidParam[] {
   const { firstYear, lastYear } = input;

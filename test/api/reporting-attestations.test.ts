@@ -259,6 +259,22 @@ t.test('an attestation’s rules are listed with the schema’s issues', async (
   );
 });
 
+t.test('an attestation for a municipality that is not registered is a 400 and keeps nothing', async (t) => {
+  const { app, admin, post } = await setUp(t);
+  const res = await post(admin.auth, '/v1/reporting-attestations', attest('GM9999', 2019));
+  t.same(
+    [
+      res.statusCode,
+      (json<{ invalidParams?: { name: string; code: string }[] }>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`),
+    ],
+    [400, ['municipalityCode:unknown_municipality']],
+  );
+  const list = json<{ items: unknown[] }>(
+    await app.inject({ url: '/v1/reporting-attestations?municipalityCode=GM9999', headers: admin.auth }),
+  );
+  t.same(list.items, [], 'nothing stored');
+});
+
 t.test('without a period, a municipality’s attested years are in its default period: a true 0 is data', async (t) => {
   const { app, gron, post } = await setUp(t);
   t.equal((await post(gron.auth, '/v1/reporting-attestations', attest('GM0014', 2018))).statusCode, 201);

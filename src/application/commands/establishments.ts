@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Conflict, Forbidden, RuleViolation } from '../../domain/errors.js';
+import { unknownMunicipality } from '../../domain/municipalities.js';
 import type { Establishment, EstablishmentInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
@@ -17,7 +18,7 @@ import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, 
 /** The municipality of a new record must be registered (a rule on the body, so a 400). */
 export async function assertMunicipalityRegistered(tx: Tx, code: string): Promise<void> {
   if (!(await findMunicipality(tx, code))) {
-    throw new RuleViolation([{ name: 'municipalityCode', code: 'unknown_municipality', reason: `municipality ${code} is not registered` }]);
+    throw new RuleViolation([unknownMunicipality(code)]);
   }
 }
 

@@ -1,5 +1,5 @@
-import { assertNoInvalidParams, Conflict } from '../../domain/errors.js';
-import { checkMunicipalityYears, describeYears, yearOfMunicipalityIssues } from '../../domain/municipalities.js';
+import { assertNoInvalidParams, Conflict, RuleViolation } from '../../domain/errors.js';
+import { checkMunicipalityYears, describeYears, unknownMunicipality, yearOfMunicipalityIssues } from '../../domain/municipalities.js';
 import type { Municipality, MunicipalityInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import {
@@ -14,12 +14,14 @@ import { type CommandRunner, createdRecord, type Revision } from './run.js';
 
 /**
  * The rule of a record dated in a year (an action's decision date, an attestation's year): its
- * municipality exists in that year (a 400 at `field`). The municipality's row is taken FOR SHARE until
- * the write commits, so that a concurrent change of its years waits and then sees this record.
+ * municipality is registered (a 400 at `municipalityCode`) and exists in that year (a 400 at `field`).
+ * The municipality's row is taken FOR SHARE until the write commits, so that a concurrent change of
+ * its years waits and then sees this record.
  */
 export async function assertMunicipalityExistsIn(tx: Tx, code: string, year: number, field: string): Promise<void> {
   const municipality = await findMunicipality(tx, code, 'share');
-  if (municipality) assertNoInvalidParams(yearOfMunicipalityIssues(field, code, municipality, year));
+  if (!municipality) throw new RuleViolation([unknownMunicipality(code)]);
+  assertNoInvalidParams(yearOfMunicipalityIssues(field, code, municipality, year));
 }
 
 /** What a correction of a municipality may change: its name and its years (the code and programmes are read-only). */

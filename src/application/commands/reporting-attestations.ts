@@ -13,7 +13,6 @@ import {
 } from '../../infrastructure/repositories/reporting.js';
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
-import { assertMunicipalityRegistered } from './establishments.js';
 import { assertMunicipalityExistsIn } from './municipalities.js';
 import { type CommandRunner, createdRecord, stamps, tombstoneColumns } from './run.js';
 
@@ -68,7 +67,6 @@ export function createReportingAttestationCommands(runner: CommandRunner) {
     const issues = checkAttestation(input, todayInNetherlands());
     if (issues.length) throw new RuleViolation(issues);
     return runner.create(ctx, async (tx) => {
-      await assertMunicipalityRegistered(tx, input.municipalityCode);
       await assertMunicipalityExistsIn(tx, input.municipalityCode, input.year, 'year');
       await lockAttestationYear(tx, input.municipalityCode, input.year);
       const existing = await findLiveAttestationFor(tx, input.municipalityCode, input.year);

@@ -1,6 +1,6 @@
 import type { StageName } from '../../domain/enforcement-actions.js';
 import { Forbidden, type InvalidParam, RuleViolation } from '../../domain/errors.js';
-import { defaultYears, describeYears, existsIn } from '../../domain/municipalities.js';
+import { defaultYears, describeYears, existsIn, unknownMunicipality } from '../../domain/municipalities.js';
 import {
   averageOf,
   calendarYearsIn,
@@ -205,8 +205,7 @@ export function createStatisticsService(read: Reader) {
     const requested = req.municipalityCode?.length ? [...new Set(req.municipalityCode)] : undefined;
     const programmesOf = new Map(all.map((m) => [m.code, m.programmes]));
     requested?.forEach((code) => {
-      if (!programmesOf.has(code))
-        issues.push({ name: 'municipalityCode', code: 'unknown_municipality', reason: `municipality ${code} is not registered` });
+      if (!programmesOf.has(code)) issues.push(unknownMunicipality(code));
       else if (req.programme && !programmesOf.get(code)?.includes(req.programme))
         issues.push({
           name: 'municipalityCode',

@@ -1,4 +1,5 @@
 import { Forbidden, RuleViolation } from '../../domain/errors.js';
+import { unknownMunicipality } from '../../domain/municipalities.js';
 import { enforcementActionRow, establishmentRow, type FlatRow, licenceRow, type RecordType } from '../../domain/transfer.js';
 import type { Database } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
@@ -34,7 +35,7 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
       throw new RuleViolation([{ name: param, code: 'required', reason: 'an admin names the municipality to export' }]);
     }
     if (!(await read.one(ctx, (tx) => findMunicipality(tx, asked)))) {
-      throw new RuleViolation([{ name: param, code: 'unknown_municipality', reason: `municipality ${asked} is not registered` }]);
+      throw new RuleViolation([unknownMunicipality(asked, param)]);
     }
     return asked;
   }
