@@ -1,3 +1,4 @@
+import { isIsoDate } from '../lib/dates.js';
 import type { StageName } from './codes.js';
 import type { InvalidParam } from './errors.js';
 import type { EnforcementActionInput } from './records.js';
@@ -28,7 +29,6 @@ const PART_FOR_MEASURE = {
   closure: 'closure',
 } as const;
 
-const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
 const isCents = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -40,7 +40,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function checkEnforcementAction(input: object, today: string): InvalidParam[] {
   const a = input as Record<string, unknown>;
   const issues: InvalidParam[] = [];
-  if (isDate(a.decisionDate) && a.decisionDate > today) {
+  if (isIsoDate(a.decisionDate) && a.decisionDate > today) {
     issues.push({ name: 'decisionDate', code: 'in_future', reason: `the decision date is after today (${today})` });
   }
   const seen = new Set<unknown>();
@@ -69,7 +69,7 @@ export function checkEnforcementAction(input: object, today: string): InvalidPar
     if (isCents(p.forfeitedCents) && isCents(p.maximumCents) && p.forfeitedCents > p.maximumCents) {
       issues.push({ name: 'penalty.forfeitedCents', code: 'above_maximum', reason: 'more is forfeited than the maximum' });
     }
-    if (isDate(p.complianceDeadline) && isDate(a.decisionDate) && p.complianceDeadline < a.decisionDate) {
+    if (isIsoDate(p.complianceDeadline) && isIsoDate(a.decisionDate) && p.complianceDeadline < a.decisionDate) {
       issues.push({
         name: 'penalty.complianceDeadline',
         code: 'before_decision_date',
@@ -77,7 +77,7 @@ export function checkEnforcementAction(input: object, today: string): InvalidPar
       });
     }
   }
-  if (isObject(a.closure) && isDate(a.closure.endDate) && isDate(a.closure.startDate) && a.closure.endDate < a.closure.startDate) {
+  if (isObject(a.closure) && isIsoDate(a.closure.endDate) && isIsoDate(a.closure.startDate) && a.closure.endDate < a.closure.startDate) {
     issues.push({ name: 'closure.endDate', code: 'before_start_date', reason: 'the closure ends before it starts' });
   }
   if (a.measure === 'warning' && (a.stage === 'objection' || a.stage === 'appeal')) {

@@ -1,4 +1,4 @@
-import { dayBefore } from '../lib/dates.js';
+import { dayBefore, isIsoDate } from '../lib/dates.js';
 import { LICENCE_RECORD_STATUSES, type LicenceStatusName } from './codes.js';
 import type { InvalidParam } from './errors.js';
 import type { StatusChange } from './records.js';
@@ -13,10 +13,9 @@ export interface LicencePeriod {
 
 const TERMINAL: ReadonlySet<LicenceStatusName> = new Set(['revoked', 'expired']);
 
-const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
 const STATUSES: ReadonlySet<unknown> = new Set(LICENCE_RECORD_STATUSES);
 const isChange = (v: unknown): v is StatusChange =>
-  typeof v === 'object' && v !== null && STATUSES.has((v as StatusChange).status) && isDate((v as StatusChange).effectiveDate);
+  typeof v === 'object' && v !== null && STATUSES.has((v as StatusChange).status) && isIsoDate((v as StatusChange).effectiveDate);
 
 /**
  * Rules on one licence on its own; every broken rule is reported. Each rule looks only at fields
@@ -25,7 +24,7 @@ const isChange = (v: unknown): v is StatusChange =>
 export function checkLicence(licence: object): InvalidParam[] {
   const input = licence as { validFrom?: unknown; validUntil?: unknown; statusHistory?: unknown };
   const issues: InvalidParam[] = [];
-  if (isDate(input.validUntil) && isDate(input.validFrom) && input.validUntil < input.validFrom) {
+  if (isIsoDate(input.validUntil) && isIsoDate(input.validFrom) && input.validUntil < input.validFrom) {
     issues.push({ name: 'validUntil', code: 'before_valid_from', reason: 'validUntil is before validFrom' });
   }
   const h = Array.isArray(input.statusHistory) ? input.statusHistory : [];

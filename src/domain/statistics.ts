@@ -1,5 +1,5 @@
 import { type Cell, DIMENSIONS, type Dimension, KEY_OF } from '../infrastructure/repositories/statistics-cells.js';
-import { firstDayOf, isFirstOfMonth, isLastOfMonth, lastDayOf } from '../lib/dates.js';
+import { firstDayOf, isFirstOfMonth, isIsoDate, isLastOfMonth, lastDayOf } from '../lib/dates.js';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, STAGES } from './codes.js';
 import { COUNTED_STAGES, type StageName } from './enforcement-actions.js';
 import type { InvalidParam } from './errors.js';
@@ -46,7 +46,7 @@ export interface Period {
 
 /**
  * A period's cross-field rules: years or dates, not both; neither end before the other. Each end
- * is judged only when it is well-formed (a number, a date string): its own issue is the schema's.
+ * is judged only when it is well-formed (a number, a calendar date): its own issue is the schema's.
  */
 export function periodIssues(p: Period): InvalidParam[] {
   const issues: InvalidParam[] = [];
@@ -58,7 +58,7 @@ export function periodIssues(p: Period): InvalidParam[] {
   if (typeof p.yearFrom === 'number' && typeof p.yearTo === 'number' && p.yearFrom > p.yearTo) {
     issues.push({ name: 'yearTo', code: 'before_year_from', reason: 'yearTo is before yearFrom' });
   }
-  if (typeof p.decisionDateFrom === 'string' && typeof p.decisionDateTo === 'string' && p.decisionDateFrom > p.decisionDateTo) {
+  if (isIsoDate(p.decisionDateFrom) && isIsoDate(p.decisionDateTo) && p.decisionDateFrom > p.decisionDateTo) {
     issues.push({ name: 'decisionDateTo', code: 'before_decision_date_from', reason: 'decisionDateTo is before decisionDateFrom' });
   }
   return issues;

@@ -15,6 +15,13 @@ export function todayInNetherlands(now: Date = new Date()): string {
 /** The year of today's date in the Netherlands: from 23:00 UTC on 31 December already the next one. */
 export const yearInNetherlands = (now: Date = new Date()): number => Number(todayInNetherlands(now).slice(0, 4));
 
+/** Is this a calendar date as YYYY-MM-DD, a day that exists (not 2019-02-29)? The form the schemas accept. */
+export function isIsoDate(v: unknown): v is string {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+
 /** The calendar date before an ISO date (YYYY-MM-DD). */
 export function dayBefore(isoDate: string): string {
   const d = new Date(`${isoDate}T00:00:00Z`);

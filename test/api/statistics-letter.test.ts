@@ -61,6 +61,7 @@ t.test('the demo data gives the letter’s figures through the API', async (t) =
   const body = json<{
     items: { licenceStatus: string; actions: number; municipalities: number; years: number; averagePerMunicipalityPerYear: number }[];
     countingRule: { stages: string[]; municipalityCodes: string[]; years: number[]; description: string };
+    divisor: { municipalityYears: number; averagePerMunicipalityPerYear: number };
   }>(res);
   const licensed = body.items.find((i) => i.licenceStatus === 'licensed');
   const unlicensed = body.items.find((i) => i.licenceStatus === 'unlicensed');
@@ -68,8 +69,14 @@ t.test('the demo data gives the letter’s figures through the API', async (t) =
   t.equal(unlicensed?.actions, 610, 'the letter: 610 times against unlicensed ones');
   t.equal(licensed?.municipalities, 10);
   t.equal(licensed?.years, 3);
-  t.equal(licensed?.averagePerMunicipalityPerYear.toFixed(1), '2.8', '“gemiddeld drie keer per jaar per gemeente”');
-  t.equal(unlicensed?.averagePerMunicipalityPerYear.toFixed(1), '20.3', '“gemiddeld twintig keer per jaar per gemeente”');
+  // 85 / 30 and 610 / 30, as the API writes them (two decimals): the letter's "three" and "twenty".
+  t.equal(licensed?.averagePerMunicipalityPerYear, 2.83, '“gemiddeld drie keer per jaar per gemeente”');
+  t.equal(unlicensed?.averagePerMunicipalityPerYear, 20.33, '“gemiddeld twintig keer per jaar per gemeente”');
+  t.same(
+    [body.divisor.municipalityYears, body.divisor.averagePerMunicipalityPerYear],
+    [30, 30],
+    'whole calendar years: the divisor is the municipality-years',
+  );
   t.equal(Math.round(licensed?.averagePerMunicipalityPerYear ?? 0), 3);
   t.equal(Math.round(unlicensed?.averagePerMunicipalityPerYear ?? 0), 20);
   t.equal((licensed as { periodYears?: number } | undefined)?.periodYears, 3, 'three whole calendar years');
@@ -78,7 +85,8 @@ t.test('the demo data gives the letter’s figures through the API', async (t) =
   // touches four calendar years; the average divides by 10 × 3, not by 10 × 4.
   const literal = json<{
     items: { licenceStatus: string; actions: number; years: number; periodYears: number; averagePerMunicipalityPerYear: number }[];
-    divisor: { rule: string };
+    divisor: { rule: string; averagePerMunicipalityPerYear: number; averagePerReportingMunicipalityYear: number | null };
+    reporting: { year: number; status: string }[];
   }>(
     await app.inject({
       url: '/v1/statistics/enforcement-actions/summary?programme=LPP&decisionDateFrom=2017-03-01&decisionDateTo=2020-02-29',
@@ -96,6 +104,14 @@ t.test('the demo data gives the letter’s figures through the API', async (t) =
     t.equal(item.averagePerMunicipalityPerYear, exact, `${item.licenceStatus}: ${item.actions} ÷ (10 × 3)`);
   }
   t.match(literal.divisor.rule, /× the period's length, 3 years \(2017-03-01 to 2020-02-29\)/);
+  // The divisors themselves, so that an analyst can check each average by hand: 10 × 3 years, and the
+  // part of the period in each municipality-year that reported (March–December of 2017, January–February of 2020).
+  t.equal(literal.divisor.averagePerMunicipalityPerYear, 30);
+  const part: Record<number, number> = { 2017: 10 / 12, 2018: 1, 2019: 1, 2020: 2 / 12 };
+  const reportingYears = literal.reporting.filter((r) => r.status !== 'not_reported').map((r) => part[r.year] ?? Number.NaN);
+  t.ok(reportingYears.length >= 30, 'every LPP municipality reported 2017–2019');
+  const expected = Math.round(reportingYears.reduce((a, b) => a + b, 0) * 10_000) / 10_000;
+  t.equal(literal.divisor.averagePerReportingMunicipalityYear, expected, `reporting divisor ${expected}`);
 
   t.same(body.countingRule.stages, ['decided', 'objection', 'appeal', 'final']);
   t.equal(body.countingRule.municipalityCodes.length, LETTER.municipalities);

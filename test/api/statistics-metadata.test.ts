@@ -146,7 +146,7 @@ t.test('metadata: every dimension’s codes with Dutch and English titles, units
     [...PROGRAMMES],
   );
   t.same(meta.countingRule.countedStages, ['decided', 'objection', 'appeal', 'final']);
-  t.match(meta.countingRule.averageDenominator, /municipalities in scope × years/);
+  t.match(meta.countingRule.averageDenominator, /municipalities in scope × the period’s length in years/);
   t.ok(meta.countingRule.description.nl && meta.countingRule.description.en);
 });
 

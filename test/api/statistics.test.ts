@@ -145,6 +145,15 @@ t.test('statistics: scope by role, counting rule, zero cells, validation', async
     ['before_year_from', 'unknown_municipality'],
   );
   t.equal((await get('/v1/statistics/enforcement-actions?yearFrom=2018&decisionDateTo=2018-05-01', analyst.auth)).statusCode, 400);
+  // A malformed end (no leading zero, a day that does not exist) is its own issue only: not also "before".
+  for (const from of ['2019-1-01', '2019-02-30']) {
+    const malformed = await get(`/v1/statistics/enforcement-actions?decisionDateFrom=${from}&decisionDateTo=2019-01-31`, analyst.auth);
+    t.same(
+      json<{ invalidParams: { name: string; code: string }[] }>(malformed).invalidParams.map((p) => `${p.name}:${p.code}`),
+      ['decisionDateFrom:invalid_format'],
+      from,
+    );
+  }
 
   // A municipality asked for by code but outside the programme asked for: a 400, not an empty scope
   // whose average per municipality per year is 0 over 0 municipalities.
@@ -304,6 +313,17 @@ t.test('open data: no token, small counts suppressed, totals cannot reveal them'
     total: { value: number | null; status: string };
   }>(res);
   t.equal(table.threshold, 5);
+  // Its counting rule describes what it publishes: counts and their protection, not the sums it leaves out.
+  const rule = json<{ countingRule: { description: string } }>(res).countingRule.description;
+  t.match(rule, /A count from 1 to 4 in any grouping is withheld/);
+  t.notMatch(rule, /fineAmountCents|penaltyMaximumCents|penaltyForfeitedCents/);
+  t.match(
+    json<{ countingRule: { description: string } }>(
+      await app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=municipality', headers: analyst.auth }),
+    ).countingRule.description,
+    /fineAmountCents is the total/,
+    'the statistics, which sum the amounts, still say how',
+  );
   const exact = json<{ items: Row[] }>(
     await app.inject({ url: '/v1/statistics/enforcement-actions?groupBy=municipality,licenceStatus', headers: analyst.auth }),
   ).items;

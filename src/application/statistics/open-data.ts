@@ -98,6 +98,14 @@ const stopped = () =>
     'This instance is shutting down before it finished computing the open data of this moment; another instance answers a retry.',
   );
 
+/** The protection of a release, in the words of its counting rule (docs/statistics.md, "What is published"). */
+export const protectionRule = (threshold: number) =>
+  `Open data publishes counts only, no amounts. ${
+    threshold > 1
+      ? `A count from 1 to ${threshold - 1} in any grouping is withheld (suppressed), and so are further counts wherever the published values together would give a withheld one away`
+      : 'No count is withheld (the suppression threshold is 1)'
+  }; a 0 is published, and a 0 of a municipality-year with neither actions nor a reporting attestation is not reported.`;
+
 /** Open data is released daily at 00:00 UTC: the moment a given time belongs to. */
 export const releaseMomentOf = (now: Date) => new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
 
@@ -109,7 +117,7 @@ async function computeRelease(
   signal: AbortSignal,
 ): Promise<OpenDataRelease> {
   const ctx = publicContext(null);
-  const { resolved, rows, countingRule } = await service.table(ctx, { groupBy: [...OPEN_DATA_DIMENSIONS] });
+  const { resolved, rows, countingRule } = await service.table(ctx, { groupBy: [...OPEN_DATA_DIMENSIONS] }, { publishes: 'counts' });
   const attested = await read.list(ctx, (tx) => nothingToReportYears(tx));
   const domains = {
     year: resolved.years,
@@ -170,7 +178,11 @@ async function computeRelease(
     computedAt: computedAt.toISOString(),
     nextMoment: new Date(moment.getTime() + DAY_MS).toISOString(),
     threshold,
-    countingRule: { ...countingRule, asOf: computedAt.toISOString() },
+    countingRule: {
+      ...countingRule,
+      description: `${countingRule.description} ${protectionRule(threshold)}`,
+      asOf: computedAt.toISOString(),
+    },
     domains,
     reporting: myStatus.flatMap((status, i) =>
       myInScope[i]

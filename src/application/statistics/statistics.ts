@@ -94,7 +94,10 @@ function yearsOfMunicipalities(r: Resolved): string[] {
   ];
 }
 
-function describe(r: Resolved, source: 'rollup' | 'actions'): string {
+/** What an answer publishes beside the counts: the sums of amounts (statistics), or the counts alone (open data). */
+export type Publishes = 'counts and amounts' | 'counts';
+
+function describe(r: Resolved, source: 'rollup' | 'actions', publishes: Publishes): string {
   const q = r.query;
   const parts = [
     `Counts enforcement actions (bestuurlijke handhavingsmaatregelen) in stages ${q.stages.join(', ')}; actions in any other stage, and deleted actions, are not counted.`,
@@ -109,9 +112,10 @@ function describe(r: Resolved, source: 'rollup' | 'actions'): string {
     parts.push(
       'Grouped by ground (grond): an action with two grounds counts once under each, with its full amounts, so ground rows add up to more than the number of actions and their amounts to more than the total imposed: do not add them up over grounds.',
     );
-  parts.push(
-    'Sums: fineAmountCents is the total of administrative fines imposed; penaltyMaximumCents the total maximum of the penalty orders (dwangsommen); penaltyForfeitedCents the total forfeited so far. Penalty amounts per unit are not summed: their units differ.',
-  );
+  if (publishes === 'counts and amounts')
+    parts.push(
+      'Sums: fineAmountCents is the total of administrative fines imposed; penaltyMaximumCents the total maximum of the penalty orders (dwangsommen); penaltyForfeitedCents the total forfeited so far. Penalty amounts per unit are not summed: their units differ.',
+    );
   parts.push(
     source === 'rollup'
       ? 'Answered from the statistics rollup (whole years).'
@@ -120,7 +124,7 @@ function describe(r: Resolved, source: 'rollup' | 'actions'): string {
   return parts.join(' ');
 }
 
-export function countingRule(r: Resolved, source: 'rollup' | 'actions'): CountingRule {
+export function countingRule(r: Resolved, source: 'rollup' | 'actions', publishes: Publishes = 'counts and amounts'): CountingRule {
   const q = r.query;
   return {
     stages: [...q.stages],
@@ -135,7 +139,7 @@ export function countingRule(r: Resolved, source: 'rollup' | 'actions'): Countin
     measures: q.measures ? [...q.measures] : null,
     groupBy: [...q.groupBy],
     source,
-    description: describe(r, source),
+    description: describe(r, source, publishes),
     asOf: new Date().toISOString(),
   };
 }
@@ -173,11 +177,17 @@ function wholeYearIssues(req: StatisticsRequest): InvalidParam[] {
 interface TableOptions {
   forAnalysts?: boolean;
   yearCodes?: boolean;
+  /** The counting rule's description names the sums only where they are published (not in open data). */
+  publishes?: Publishes;
 }
 
-/** A number of years to four decimals, as the summary gives periodYears: "1 year", "2.25 years". */
+/** A number of years to four decimals, as the summary gives periodYears and the divisors. */
+const yearsOf = (fraction: { numerator: number; denominator: number }) =>
+  Math.round((fraction.numerator / fraction.denominator) * 10_000) / 10_000;
+
+/** The same in words: "1 year", "2.25 years". */
 const yearsPhrase = (fraction: { numerator: number; denominator: number }) => {
-  const n = Math.round((fraction.numerator / fraction.denominator) * 10_000) / 10_000;
+  const n = yearsOf(fraction);
   return `${n} year${n === 1 ? '' : 's'}`;
 };
 
@@ -391,7 +401,7 @@ export function createStatisticsService(read: Reader) {
       const exists = new Map(resolved.municipalities.map((m) => [m.code, m]));
       const inScope = (code: string, year: number) => existsIn(exists.get(code) ?? { firstYear: null, lastYear: null }, year);
       const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells, inScope).map((r) => ({ ...r, status: statusOf(r) }));
-      return { resolved, rows, reporting, countingRule: countingRule(resolved, source) };
+      return { resolved, rows, reporting, countingRule: countingRule(resolved, source, opts.publishes) };
     });
   }
 
@@ -414,8 +424,7 @@ export function createStatisticsService(read: Reader) {
       reporting.filter((r) => r.status !== 'not_reported').map((r) => r.year),
     );
     // The averages are per year of the period's own length (= years for whole calendar years).
-    const length = periodInYears(from, to);
-    const periodYears = Math.round((length.numerator / length.denominator) * 10_000) / 10_000;
+    const periodYears = yearsOf(periodInYears(from, to));
     // The letter's divisor: each municipality for the part of the period it exists (all of it, unless formed or merged away).
     const exposure = municipalityYearsIn(from, to, resolved.municipalities);
     const partial = resolved.municipalities.filter((m) => !resolved.years.every((y) => existsIn(m, y)));
@@ -446,6 +455,8 @@ export function createStatisticsService(read: Reader) {
           partialNote,
         municipalityCodes: resolved.municipalities.map((m) => m.code),
         municipalityYears,
+        averagePerMunicipalityPerYear: yearsOf(exposure),
+        averagePerReportingMunicipalityYear: reportingExposure.numerator === 0 ? null : yearsOf(reportingExposure),
         reported,
         nothingToReport,
         notReported,

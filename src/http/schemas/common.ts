@@ -9,7 +9,7 @@ export const MunicipalityCode = z
   .meta({ description: 'CBS gemeentecode, for example GM0363 (Amsterdam).', example: 'GM0363' });
 
 /** Dates and timestamps as the registry answers them (stored data is shown as it is). */
-export const IsoDate = z.iso.date({ error: 'must be a date as YYYY-MM-DD, for example 2021-03-01' });
+export const IsoDate = z.iso.date({ error: 'must be a calendar date as YYYY-MM-DD, a day that exists, for example 2021-03-01' });
 export const Timestamp = z.iso.datetime({ offset: false });
 /**
  * A UUID, in any case (RFC 9562 §4: compared case-insensitively), lower-cased as the registry

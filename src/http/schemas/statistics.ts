@@ -147,12 +147,12 @@ const SummaryLine = {
   ),
   averagePerMunicipalityPerYear: z.number().meta({
     description:
-      'actions ÷ (municipalities × periodYears, each municipality for the part of the period it exists), exact, rounded half up to two decimals: actions ÷ municipalityYears for whole calendar years.',
+      'actions ÷ (municipalities × periodYears, each municipality for the part of the period it exists), exact, rounded half up to two decimals: actions ÷ municipalityYears for whole calendar years. The divisor itself: divisor.averagePerMunicipalityPerYear.',
   }),
   municipalityYearsReporting: wholeNumber('Municipality-years that reported: with actions, or attested with nothing to report.'),
   averagePerReportingMunicipalityYear: z.number().nullable().meta({
     description:
-      'actions ÷ (the part of the period in each municipality-year that reported, in years), rounded half up to two decimals: actions ÷ municipalityYearsReporting for whole calendar years; null when none reported.',
+      'actions ÷ (the part of the period in each municipality-year that reported, in years), rounded half up to two decimals: actions ÷ municipalityYearsReporting for whole calendar years; null when none reported. The divisor itself: divisor.averagePerReportingMunicipalityYear.',
   }),
 };
 
@@ -166,6 +166,16 @@ export const StatisticsSummary = z
         rule: z.string().meta({ description: 'Which municipality-years the averages divide by, and by which rule, in words.' }),
         municipalityCodes: z.array(MunicipalityCode).meta({ description: 'The municipalities divided by (all in scope).' }),
         municipalityYears: z.number().int(),
+        averagePerMunicipalityPerYear: z.number().meta({
+          description:
+            'The divisor of averagePerMunicipalityPerYear, in municipality-years to four decimals: each municipality in scope for the part of the period it exists (municipalities × periodYears when all exist throughout; municipalityYears for whole calendar years). Each line’s average is its actions ÷ this, rounded.',
+          example: 30,
+        }),
+        averagePerReportingMunicipalityYear: z.number().nullable().meta({
+          description:
+            'The divisor of averagePerReportingMunicipalityYear, in years to four decimals: the part of the period in each municipality-year that reported (municipalityYearsReporting for whole calendar years); null when none reported.',
+          example: 28.3333,
+        }),
         reported: wholeNumber('Municipality-years with actions.'),
         nothingToReport: wholeNumber('Municipality-years without actions, attested complete.'),
         notReported: wholeNumber('Municipality-years with neither: counted as 0 in averagePerMunicipalityPerYear.'),
