@@ -338,11 +338,17 @@ t.test('enforcement actions: delete needs a reason, then the action leaves lists
   );
   const blank = await del({ 'if-match': '"1"', 'x-audit-reason': '   ' });
   t.equal(blank.statusCode, 400, 'a blank reason is no reason');
+  const wire = (s: string) => Buffer.from(s, 'utf8').toString('latin1'); // header bytes as the socket hands them over
+  for (const invisible of ['\u200b', ' \u00ad\u2060 ']) {
+    const res = await del({ 'if-match': '"1"', 'x-audit-reason': wire(invisible) });
+    t.same([res.statusCode, codes(res)], [400, ['x-audit-reason:too_small']], `${JSON.stringify(invisible)} is no reason either`);
+  }
   t.equal((await del({ 'x-audit-reason': 'recorded twice' })).statusCode, 428, 'If-Match is required');
   t.equal((await del({ 'if-match': '"2"', 'x-audit-reason': 'recorded twice' })).statusCode, 412, 'a stale If-Match is refused');
   t.equal((await app.inject({ url: `/v1/enforcement-actions/${a.id}`, headers: officer.auth })).statusCode, 200, 'still there');
 
-  const ok = await del({ 'if-match': '"1"', 'x-audit-reason': 'recorded twice' });
+  // Kept as other text is: trimmed, and composed (NFC), so that "é" typed either way is one reason.
+  const ok = await del({ 'if-match': '"1"', 'x-audit-reason': wire(' recorded twice, cafe\u0301 ') });
   t.equal(ok.statusCode, 204);
   t.equal(ok.body, '');
   t.equal((await app.inject({ url: `/v1/enforcement-actions/${a.id}`, headers: officer.auth })).statusCode, 404);
@@ -350,7 +356,7 @@ t.test('enforcement actions: delete needs a reason, then the action leaves lists
   t.equal((await del({ 'if-match': '"2"', 'x-audit-reason': 'again' })).statusCode, 404, 'a deleted action cannot be deleted again');
   const rows = await database.owner.execute(sql`select delete_reason, deleted_by, deleted_at from enforcement_actions where id = ${a.id}`);
   const row = (rows as unknown as { rows: Record<string, unknown>[] }).rows[0];
-  t.equal(row?.delete_reason, 'recorded twice', 'the tombstone keeps the reason');
+  t.equal(row?.delete_reason, 'recorded twice, caf\u00e9', 'the tombstone keeps the reason, trimmed and composed');
   t.equal(row?.deleted_by, officer.id);
   t.ok(row?.deleted_at);
 });

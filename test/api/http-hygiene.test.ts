@@ -246,7 +246,8 @@ t.test('http hygiene: Authorization or Content-Type sent twice is a 400 naming i
   t.equal(twoTypes.status, 400, 'two body types: 400, nothing created');
   t.match(JSON.parse(twoTypes.body), { invalidParams: [{ name: 'content-type', code: 'repeated_header' }] });
   // The headers the audit trail keeps: two of them would be stored joined ("a, b"), naming nobody.
-  for (const name of ['X-Acting-User', 'X-Acting-User-Name', 'X-Audit-Reason']) {
+  // And two Idempotency-Keys: joined ("a, b") they would be a third key, and no retry would be recognised.
+  for (const name of ['X-Acting-User', 'X-Acting-User-Name', 'X-Audit-Reason', 'Idempotency-Key']) {
     const twice = await send(['Authorization', token, 'Content-Type', 'application/json', name, 'a', name, 'b'], 'POST', body);
     t.equal(twice.status, 400, `two ${name}: 400, nothing created`);
     t.match(JSON.parse(twice.body), { invalidParams: [{ name: name.toLowerCase(), code: 'repeated_header' }] });

@@ -5,7 +5,7 @@ import type { TokenIdentities } from '../../application/identity.js';
 import type { FailureCounter } from '../../infrastructure/auth-failures.js';
 import { IDENTITY_PROVIDER_RETRY_AFTER_S, looksLikeJwt } from '../../infrastructure/oidc.js';
 import { RecentWriters } from '../../infrastructure/read-routing.js';
-import { hasControlCharacter } from '../../lib/text.js';
+import { hasControlCharacter, hasVisibleCharacter } from '../../lib/text.js';
 import { HttpProblem } from '../problem.js';
 
 declare module 'fastify' {
@@ -155,7 +155,8 @@ export default fp(
       const reason = request.headers['x-audit-reason'];
       request.context = clientContext(principal, {
         requestId: request.id,
-        reason: typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : null,
+        // Kept as other text is (trimmed, NFC); blank or invisible only is no reason (a delete's schema requires one).
+        reason: typeof reason === 'string' && hasVisibleCharacter(reason) ? reason.trim().normalize('NFC') : null,
         readFromPrimary: writers.wroteRecently(principal.clientId),
       });
     });

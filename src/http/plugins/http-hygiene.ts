@@ -133,9 +133,17 @@ function malformedQueryKeys(url: string): InvalidParam[] {
 /**
  * Headers that hold one value, not a list (RFC 9110 §5.3): Node keeps the first of two tokens or body
  * types and silently drops the rest (a request that is ambiguous), and joins two of the headers the
- * audit trail keeps with ", " (an acting person "a, b" who is nobody, a reason of two).
+ * audit trail keeps with ", " (an acting person "a, b" who is nobody, a reason of two), and an
+ * Idempotency-Key (two keys joined are a third, and the retry would not be recognised).
  */
-const ONE_VALUE_ONLY = new Set(['authorization', 'content-type', 'x-acting-user', 'x-acting-user-name', 'x-audit-reason']);
+const ONE_VALUE_ONLY = new Set([
+  'authorization',
+  'content-type',
+  'x-acting-user',
+  'x-acting-user-name',
+  'x-audit-reason',
+  'idempotency-key',
+]);
 
 /** Each one-value header the request sends more than once, as an invalid parameter. */
 function repeatedHeaders(request: FastifyRequest): InvalidParam[] {

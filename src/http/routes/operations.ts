@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Role } from '../../application/context.js';
-import { AuditReasonHeader, oneLine, Problem } from '../schemas/common.js';
+import { AuditReasonHeader, oneLine, Problem, RequiredAuditReasonHeader } from '../schemas/common.js';
 
 /**
  * How routes describe themselves in the OpenAPI document: who may call them, their headers and
@@ -73,7 +73,7 @@ export const ifMatchHeaders = z.object({
 const deleteHeaders = z.object({
   ...actingHeaders,
   'if-match': ifMatchHeaders.shape['if-match'],
-  'x-audit-reason': AuditReasonHeader.regex(/\S/, 'must say why; a blank reason is no reason').meta({
+  'x-audit-reason': RequiredAuditReasonHeader.meta({
     description: 'Why this record is deleted; required, not blank, and kept in the audit trail. No personal data.',
   }),
 });

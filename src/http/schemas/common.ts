@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { personalDataIn } from '../../domain/personal-data.js';
 import { DATE_FLOOR, DATE_HORIZON, isPlausibleDate, YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
-import { hasControlCharacter } from '../../lib/text.js';
+import { hasControlCharacter, hasVisibleCharacter } from '../../lib/text.js';
 
 export const MunicipalityCode = z
   .string()
@@ -81,9 +81,6 @@ const wellFormed = {
   ...charactersFine,
 };
 
-/** Whitespace and invisible format characters (zero-width space and joiners, soft hyphen, word joiner, …). */
-const VISIBLE = /[^\p{White_Space}\p{Cf}]/u;
-
 /**
  * Free text a client sends (a name, a street, a legal basis, a search term, a header the service
  * stores), defined once: no control characters (invalidParams code `control_character`) and no lone
@@ -94,7 +91,7 @@ const VISIBLE = /[^\p{White_Space}\p{Cf}]/u;
 export const text = (min: number, max: number) => {
   const sized = oneLine().trim().normalize('NFC').min(min, lengthParams).max(max, lengthParams);
   if (min < 1) return sized;
-  return sized.refine((s) => VISIBLE.test(s), {
+  return sized.refine(hasVisibleCharacter, {
     message: 'must hold at least one visible character',
     params: { rule: 'too_small' },
     ...charactersFine,
@@ -190,7 +187,14 @@ export const Version = z.number().int().min(1).meta({
 
 export const AuditReasonHeader = withoutPersonalData(oneLine().max(500)).meta({
   description:
-    'Why this change is made; stored in the audit trail. No personal data: text that looks like an e-mail address, a mobile number or a BSN is refused.',
+    'Why this change is made; stored in the audit trail, trimmed and composed (NFC) as other text is; blank, or only invisible characters, is no reason. No personal data: text that looks like an e-mail address, a mobile number or a BSN is refused.',
+});
+
+/** The same header where a change needs a reason (a delete): at least one visible character. */
+export const RequiredAuditReasonHeader = AuditReasonHeader.refine(hasVisibleCharacter, {
+  message: 'must say why; a blank reason (spaces or invisible characters only) is no reason',
+  params: { rule: 'too_small' },
+  ...charactersFine,
 });
 
 /** A code list of the contract (src/domain/codes.ts) as a named schema with its documentation. */

@@ -84,9 +84,21 @@ const ZGW_EXAMPLES = {
   besluit: 'https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/0b2f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
 } as const;
 
+/**
+ * The characters of a URI (RFC 3986): unreserved, reserved and `%` before two hex digits. A space,
+ * `é`, `<`, `"` or `{` must be percent-encoded: a URL parser would encode them itself, so the link
+ * stored would not be the one another system resolves.
+ */
+const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;
+
 /** A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters. */
 export const zgwUrl = (kind: keyof typeof ZGW_EXAMPLES, description: string) =>
   storable(z.url({ protocol: /^https?$/ }).max(1000))
+    .refine((u) => URI_CHARACTERS.test(u), {
+      message: 'must be a URI: percent-encode a space, a letter such as é, and < > " { } | \\ ^ `',
+      params: { rule: 'invalid_format' },
+      when: (payload) => payload.issues.length === 0, // a control character is its own issue, not also this one
+    })
     .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } })
     .meta({ description, example: ZGW_EXAMPLES[kind] });
 
