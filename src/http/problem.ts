@@ -61,7 +61,10 @@ export function invalidParamsOf(issues: readonly SchemaIssue[], fallback: string
     const rule = issue.code === 'custom' ? issue.params?.rule : undefined;
     out.push({ name: path.join('.') || fallback, code: typeof rule === 'string' ? rule : issue.code, reason: issue.message });
   }
-  return out;
+  // One entry per field and code: zod checks an integer against the safe range and then against the
+  // schema's own bound, two `too_big`s for one value; the later, the schema's, is the one that tells.
+  const last = new Map(out.map((p, i) => [`${p.name}\u0000${p.code}`, i]));
+  return out.filter((p, i) => last.get(`${p.name}\u0000${p.code}`) === i);
 }
 
 /**

@@ -132,8 +132,9 @@ t.test('establishments: cannot move to another municipality, nor be deleted whil
     headers: { ...officer.auth, 'if-match': '"1"' },
     payload: sample.establishment('GM0599'),
   });
-  t.equal(move.statusCode, 409);
-  t.match(json(move), { code: 'municipality-immutable' });
+  // A field that cannot change, as an action's establishmentId: a 400 naming it (it was a 409 of its own).
+  t.equal(move.statusCode, 400);
+  t.match(json(move), { code: 'invalid-input', invalidParams: [{ name: 'municipalityCode', code: 'immutable' }] });
 
   const lic = await app.inject({
     method: 'POST',

@@ -207,6 +207,20 @@ t.test('hardened input', async (t) => {
     t.equal((await send('GET', issueQuery, officer.auth)).statusCode, 200, 'an officer may ask for one day of their own');
   });
 
+  t.test('a value beyond two bounds is one invalid parameter, named once (the schema’s bound)', async (t) => {
+    const fine = await send(
+      'POST',
+      '/v1/enforcement-actions',
+      officer.auth,
+      sample.action(est.id, { measure: 'administrative_fine', fine: { amountCents: 1e300 } }),
+    );
+    t.same(codes(fine), ['fine.amountCents:too_big']);
+    t.match(json<{ detail: string }>(fine).detail, /^The request has 1 invalid parameter;|1 invalid parameter/);
+    t.notMatch(fine.body, /9007199254740991/, 'not the safe-integer bound, which is zod’s, not the contract’s');
+    const page = await send('GET', '/v1/establishments?page=99999999999999999999', officer.auth);
+    t.same(codes(page), ['page:too_big']);
+  });
+
   t.test('Idempotency-Key "" (a quoted empty key) is a 400, not a key', async (t) => {
     for (const key of ['', '""']) {
       const res = await send('POST', '/v1/establishments', { ...officer.auth, 'idempotency-key': key }, sample.establishment());

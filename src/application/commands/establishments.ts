@@ -56,8 +56,15 @@ export function createEstablishmentCommands(runner: CommandRunner) {
       load: (tx) => findEstablishment(tx, ctx.scope, id, true),
       revision,
       check: async (tx, current, input) => {
+        // As an action's establishmentId: a field that cannot change is a rule on the body (400 immutable).
         if (input.municipalityCode !== current.municipalityCode) {
-          throw new Conflict('municipality-immutable', 'An establishment cannot move to another municipality; register it there anew.');
+          throw new RuleViolation([
+            {
+              name: 'municipalityCode',
+              code: 'immutable',
+              reason: `an establishment cannot move to another municipality (it is in ${current.municipalityCode}); register it there anew`,
+            },
+          ]);
         }
         await assertReferenceFree(tx, 'establishment', current.municipalityCode, input.externalReference, id);
       },
