@@ -6,6 +6,7 @@ import type { InvalidParam } from '../domain/errors.js';
 import { personalDataIn } from '../domain/personal-data.js';
 import { COLUMNS, columnOf, KEEP_IF_ABSENT, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
 import { SPREADSHEET_ERROR, unprotectFormula } from '../lib/csv.js';
+import { REPEATED_MEMBER, repeatedMembers } from '../lib/json.js';
 import { hasControlCharacter } from '../lib/text.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
@@ -307,11 +308,15 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
         .filter(([k, v]) => known.has(k) && ((v !== null && v !== '') || KEEP_IF_ABSENT[type].includes(k)))
         .map(([k, v]) => [k, v === '' ? null : v]), // a key kept if absent, there and empty: clears
     );
-    return {
-      line: lineNo,
-      values,
-      problems: unknown.length > 0 ? unknown.map((k) => ({ column: k, code: 'unknown_column', reason: `not a column of ${type}` })) : null,
-    };
+    // A member named twice: the line is rejected, whatever else it holds (JSON.parse kept the last value).
+    // Named by its column when it is one: any other key is not repeated in a stored problem, as above.
+    const repeated = repeatedMembers(l);
+    const problems = [
+      ...repeated.filter((k) => known.has(k)).map((k) => ({ column: k, code: 'repeated_member', reason: REPEATED_MEMBER })),
+      ...(repeated.some((k) => !known.has(k)) ? [{ column: null, code: 'repeated_member', reason: REPEATED_MEMBER }] : []),
+      ...unknown.map((k) => ({ column: k, code: 'unknown_column', reason: `not a column of ${type}` })),
+    ];
+    return { line: lineNo, values, problems: problems.length > 0 ? problems : null };
   }
   for await (const chunk of text) {
     for (const l of lines(chunk)) {

@@ -942,6 +942,29 @@ t.test('a NUL in a reference or an NDJSON key is a problem of its record, not a 
   }
 });
 
+t.test('an NDJSON line that names a member twice is rejected, not read as its last value', async (t) => {
+  const a = await setUp(t);
+  const line = (extra: string) =>
+    `{"externalReference":"E-1","name":"Club A","kind":"club","street":"Dam","houseNumber":1,"postalCode":"1012AB","city":"Amsterdam"${extra}}`;
+  const ndjson = [line(',"name":"Club B"'), line(',"0612345678":1,"0612345678":2')].join('\n');
+  const res = await a.upload(ndjson, 'recordType=establishments&dryRun=true', 'application/x-ndjson');
+  t.equal(res.statusCode, 202, res.body);
+  while (await a.services.imports.worker.runOnce()) {
+    // until no job waits
+  }
+  const job = json<Job>(await a.app.inject({ url: `/v1/imports/${json<Job>(res).id}`, headers: a.officer.auth }));
+  t.match(job, { state: 'succeeded', counts: { rejected: 2 } });
+  t.same(
+    job.problems.map((p) => [p.line, p.column, p.code]),
+    [
+      [1, 'name', 'repeated_member'],
+      [2, null, 'repeated_member'],
+      [2, '(a key that holds personal data)', 'unknown_column'],
+    ],
+  );
+  t.notOk(JSON.stringify(job).includes('0612345678'), 'a key that is not a column is not repeated in the stored problem');
+});
+
 t.test('an NDJSON line that is not JSON is reported without its content, which the job keeps after the file is gone', async (t) => {
   const a = await setUp(t);
   const ndjson = ['{"externalReference":"E-1","name": Jan de Vries}', '\u0000', '{"externalReference":"E-2"'].join('\n');

@@ -187,7 +187,7 @@ t.test('what a spreadsheet makes of dates, numbers, codes and failed formulas is
     '4:decisionDate:invalid_format',
     '4:legalBasis:spreadsheet_error',
   ]);
-  t.match(reasons['2:decisionDate:invalid_format'], /YYYY-MM-DD, for example 2021-03-01/, 'a date says how to write it');
+  t.match(reasons['2:decisionDate:invalid_format'], /YYYY-MM-DD, a day that exists, for example 2021-03-01/, 'a date says how to write it');
   t.match(reasons['2:fineAmountCents:invalid_type'], /digits only.*euro cents: 150000 for € 1\.500,00/, 'an amount says how to write it');
   t.match(reasons['3:legalBasis:spreadsheet_error'], /formula that failed/, 'a failed formula is named as one');
 

@@ -412,6 +412,29 @@ t.test('text is one line of visible characters, composed: é sent decomposed is 
   t.equal(zwj.statusCode, 201, 'a joiner inside visible text is fine');
 });
 
+t.test('a member named twice in one object is refused by name: JSON.parse would keep the last, silently', async (t) => {
+  const est = json<{ id: string }>(
+    await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
+  );
+  const post = (payload: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/enforcement-actions',
+      headers: { ...officer.auth, 'content-type': 'application/json' },
+      payload,
+    });
+  const count = async () =>
+    json<{ totalItems: number }>(await app.inject({ url: '/v1/enforcement-actions', headers: officer.auth })).totalItems;
+  const before = await count();
+  const action = JSON.stringify(sample.action(est.id, { measure: 'warning', fine: undefined }));
+  const twice = await post(`${action.slice(0, -1)},"measure":"licence_revocation"}`);
+  t.same([twice.statusCode, codes(twice)], [400, ['measure:repeated_member']], 'a warning and then a revocation: neither is guessed');
+  const nested = await post(`${action.slice(0, -1)},"zaakUrl":null,"\u007aaakUrl":null}`);
+  t.same(codes(nested), ['zaakUrl:repeated_member'], 'the same name escaped is the same name');
+  t.equal(await count(), before, 'nothing stored');
+  t.equal((await post(action)).statusCode, 201, 'each member once: created');
+});
+
 t.test('a __proto__ member is refused by name as a forbidden member, not called malformed JSON', async (t) => {
   const post = (payload: string) =>
     app.inject({ method: 'POST', url: '/v1/establishments', headers: { ...officer.auth, 'content-type': 'application/json' }, payload });

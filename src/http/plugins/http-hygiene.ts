@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { REPEATED_MEMBER, repeatedMembers } from '../../lib/json.js';
 import { mediaTypeOf } from '../../lib/media-type.js';
 import { firstInvalidUtf8Byte, headerAsUtf8 } from '../../lib/utf8.js';
 import { API_VERSION } from '../../lib/version.js';
@@ -252,9 +253,15 @@ export default fp(
     const secureParse = app.getDefaultJsonParser('error', 'error');
     // Valid JSON all the same: a member that could change an object's prototype once read (`__proto__`,
     // `constructor.prototype`) is refused by name, not called malformed.
+    // A member named twice in one object is refused by name too: JSON.parse would keep the last, silently.
     const parseJson: typeof secureParse = (request, body, done) =>
       secureParse(request, body, (err, parsed) => {
-        if (!err || !isJson(body)) return done(err, parsed);
+        if (!err) {
+          const repeated = repeatedMembers(body.toString());
+          if (repeated.length === 0) return done(null, parsed);
+          return done(badRequest(repeated.map((name) => ({ name: name || 'body', code: 'repeated_member', reason: REPEATED_MEMBER }))));
+        }
+        if (!isJson(body)) return done(err, parsed);
         const reason = 'a member named __proto__, or a constructor member holding prototype, is refused anywhere in the body';
         done(badRequest([{ name: 'body', code: 'forbidden_member', reason }], `The body is JSON, but ${reason}: leave it out.`));
       });
