@@ -85,6 +85,14 @@ function weightOf(ranges: readonly MediaRange[], type: string, subtype: string):
 }
 
 /**
+ * Does the client take JSON at all? No Accept, or one that weighs application/json above 0
+ * (`*\/*`, `application/*` and `application/json` itself cover it). `Accept: text/csv` alone does not.
+ */
+export function acceptsJson(accept: string | undefined): boolean {
+  return !accept || weightOf(mediaRanges(accept), 'application', 'json') > 0;
+}
+
+/**
  * Does the client prefer CSV? When it weighs CSV above JSON, each by the most specific range that
  * covers it; on a tie only a text/csv named in Accept selects CSV, so that JSON stays the default
  * (`*\/*`, no Accept).

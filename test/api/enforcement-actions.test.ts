@@ -332,10 +332,7 @@ t.test('enforcement actions: delete needs a reason, then the action leaves lists
 
   const noReason = await del({ 'if-match': '"1"' });
   t.equal(noReason.statusCode, 400);
-  t.same(
-    codes(noReason).map((c) => c.split(':')[0]),
-    ['x-audit-reason'],
-  );
+  t.same(codes(noReason), ['x-audit-reason:required'], 'a header left out is required, not "expected string, received undefined"');
   const blank = await del({ 'if-match': '"1"', 'x-audit-reason': '   ' });
   t.equal(blank.statusCode, 400, 'a blank reason is no reason');
   const wire = (s: string) => Buffer.from(s, 'utf8').toString('latin1'); // header bytes as the socket hands them over

@@ -207,6 +207,30 @@ t.test('hardened input', async (t) => {
     t.equal((await send('GET', issueQuery, officer.auth)).statusCode, 200, 'an officer may ask for one day of their own');
   });
 
+  t.test('a required member, parameter or header left out is `required`, whatever zod calls it', async (t) => {
+    const empty = await send('POST', '/v1/enforcement-actions', officer.auth, {});
+    t.same(codes(empty).sort(), [
+      'decisionDate:required',
+      'establishmentId:required',
+      'grounds:required',
+      'measure:required',
+      'stage:required',
+    ]);
+    t.match(json<{ invalidParams: { reason: string }[] }>(empty).invalidParams, [{ reason: 'is required' }]);
+    // Sent, but null or of another type: still what it is.
+    const wrong = await send('POST', '/v1/enforcement-actions', officer.auth, {
+      ...sample.action(est.id, { measure: 'warning', fine: undefined }),
+      measure: null,
+      grounds: 'hygiene',
+    });
+    t.same(codes(wrong).sort(), ['grounds:invalid_type', 'measure:invalid_value']);
+    const penalty = await send('POST', '/v1/enforcement-actions', officer.auth, {
+      ...sample.action(est.id, { measure: 'penalty_order', fine: undefined }),
+      penalty: { unit: 'per_day', maximumCents: 100 },
+    });
+    t.ok(codes(penalty).includes('penalty.amountCents:required'), 'a member of a member too');
+  });
+
   t.test('a value beyond two bounds is one invalid parameter, named once (the schema’s bound)', async (t) => {
     const fine = await send(
       'POST',

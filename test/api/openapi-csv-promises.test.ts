@@ -24,6 +24,10 @@ t.test('an operation whose description offers CSV answers text/csv', async (t) =
     url: '/v1/statistics/enforcement-actions/summary',
     headers: { ...analyst.auth, accept: 'text/csv' },
   });
-  t.match(summary.headers['content-type'], /^application\/json/, 'the summary is JSON only');
+  t.same(
+    [summary.statusCode, summary.headers['content-type']],
+    [406, 'application/problem+json; charset=utf-8'],
+    'the summary is JSON only, and says so to a client that takes CSV only',
+  );
   t.equal((await app.inject({ url: '/v1/statistics/enforcement-actions/summary/csv', headers: analyst.auth })).statusCode, 404);
 });

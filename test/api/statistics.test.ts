@@ -126,6 +126,16 @@ t.test('statistics: scope by role, counting rule, zero cells, validation', async
     { licenceStatus: 'unlicensed', actions: 11, municipalities: 10, years: 2, averagePerMunicipalityPerYear: 0.55 },
   ]);
 
+  // The summary is JSON only: a client that takes CSV only is told so (406), not handed JSON for its .csv file.
+  const summaryAs = (accept: string) =>
+    app.inject({ url: '/v1/statistics/enforcement-actions/summary?yearFrom=2018&yearTo=2019', headers: { ...analyst.auth, accept } });
+  const csvOnly = await summaryAs('text/csv');
+  t.same([csvOnly.statusCode, json<{ code: string }>(csvOnly).code], [406, 'not-acceptable']);
+  t.match(csvOnly.headers['content-type'], /^application\/problem\+json/);
+  t.match(json<{ detail: string }>(csvOnly).detail, /\/v1\/statistics\/enforcement-actions\/csv\?groupBy=licenceStatus/);
+  for (const accept of ['text/csv, application/json;q=0.1', '*/*', 'application/*', 'application/json'])
+    t.equal((await summaryAs(accept)).statusCode, 200, `Accept: ${accept}`);
+
   // Bad input: 400 with every invalid parameter.
   const bad = await get(
     '/v1/statistics/enforcement-actions?groupBy=year,colour&yearFrom=20x&measure=fine&municipalityCode=XX1',

@@ -62,15 +62,37 @@ function unknownKeyReason(request: FastifyRequest, context: string | undefined):
 
 type Validation = { instancePath: string; keyword: string; message: string; params: Record<string, unknown> }[];
 
-/** fastify's validation entries of one part of the request (zod issues, reshaped) → invalidParams entries. */
+/** The codes zod gives a value that is not there at all ("expected string, received undefined"; "Invalid option"). */
+const ABSENT_CODES: ReadonlySet<string> = new Set(['invalid_type', 'invalid_value', 'invalid_union']);
+
+/** Is nothing sent at this path of a part of the request (a member, a parameter, a header left out)? */
+function absentAt(data: unknown, path: readonly string[]): boolean {
+  let at: unknown = data;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return typeof at === 'object' && at !== null;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at === undefined;
+}
+
+/**
+ * fastify's validation entries of one part of the request (zod issues, reshaped) → invalidParams
+ * entries. A required member, parameter or header left out is `required` ("is required"), whatever
+ * zod calls it: it is no wrong type and no wrong option, and the fix is to send it.
+ */
 function invalidParamsFrom(validation: Validation, context: string | undefined, request: FastifyRequest): InvalidParam[] {
-  const issues = validation.map((v) => ({
-    path: v.instancePath.split('/').filter(Boolean),
-    code: v.keyword,
-    message: v.message,
-    keys: Array.isArray(v.params.keys) ? (v.params.keys as string[]) : undefined,
-    params: v.params.params as SchemaIssue['params'],
-  }));
+  const data = PARTS.find((part) => part.context === (context ?? 'body'))?.data(request);
+  const issues = validation.map((v) => {
+    const path = v.instancePath.split('/').filter(Boolean);
+    const absent = path.length > 0 && ABSENT_CODES.has(v.keyword) && absentAt(data, path);
+    return {
+      path,
+      code: absent ? 'required' : v.keyword,
+      message: absent ? 'is required' : v.message,
+      keys: Array.isArray(v.params.keys) ? (v.params.keys as string[]) : undefined,
+      params: v.params.params as SchemaIssue['params'],
+    };
+  });
   return invalidParamsOf(issues, context ?? 'body', unknownKeyReason(request, context));
 }
 

@@ -7,9 +7,10 @@ import { observations, observationsCsv, openDataCsv, tableCsv } from '../../appl
 import { openObservations, openObservationsCsv } from '../../application/statistics/metadata.js';
 import type { StatisticsRequest } from '../../application/statistics/statistics.js';
 import type { Dimension, OpenDataDimension } from '../../domain/statistics.js';
-import { CSV_CONTENT_TYPE, CSV_FORMATS, type CsvFormat, wantsCsv } from '../../lib/csv.js';
+import { acceptsJson, CSV_CONTENT_TYPE, CSV_FORMATS, type CsvFormat, wantsCsv } from '../../lib/csv.js';
 import { contextOf } from '../plugins/auth.js';
 import { declareResponseHeaders } from '../plugins/openapi.js';
+import { HttpProblem } from '../problem.js';
 import {
   CsvBody,
   Observations,
@@ -171,10 +172,20 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       tags,
       security: BEARER,
       querystring: StatisticsFilters,
-      response: { 200: StatisticsSummary, ...problems(400, ...AUTH_PROBLEMS) },
+      response: { 200: StatisticsSummary, ...problems(400, 406, ...AUTH_PROBLEMS) },
     },
-    handler: async (request, reply) =>
-      reply.send((await statistics.summary(contextOf(request), request.query as StatisticsRequest)) as never),
+    handler: async (request, reply) => {
+      // A script that asks for CSV only would otherwise get JSON without a word, and write it to a .csv file.
+      if (!acceptsJson(request.headers.accept)) {
+        throw new HttpProblem({
+          status: 406,
+          code: 'not-acceptable',
+          detail:
+            'The summary answers JSON only (Accept: application/json). Its counts per licence status as CSV: GET /v1/statistics/enforcement-actions/csv?groupBy=licenceStatus with the same filters.',
+        });
+      }
+      return reply.send((await statistics.summary(contextOf(request), request.query as StatisticsRequest)) as never);
+    },
   });
 
   const observed = async (request: StatisticsCall, reply: FastifyReply, csv: CsvFormat | null) => {
