@@ -1,26 +1,31 @@
 /** An object (its names so far, and the one being read) or an array (the index being read) in a JSON text. */
-type Frame = { names: Set<string>; name: string; path: string } | { names: null; index: number; path: string };
+type Frame = { names: Set<string>; name: string } | { names: null; index: number };
 
-/** The path of the value a frame is reading now: `penalty.unit`, `grounds.1`. */
-const pathIn = (frame: Frame | undefined): string => {
-  if (!frame) return '';
-  const step = frame.names ? frame.name : String(frame.index);
-  return frame.path ? `${frame.path}.${step}` : step;
-};
+/** How a name shows in a path: an empty one as `(empty)`, as unknown keys are named. */
+const step = (frame: Frame): string => (frame.names ? frame.name || '(empty)' : String(frame.index));
+
+/** At most this many repeated members are named: enough to mend a body, and a bounded answer whatever is sent. */
+export const REPEATED_MEMBERS_NAMED = 10;
+
+/** Nesting beyond this is not read (no body of the contract nests half as deep; its schema refuses such a body). */
+export const DEEPEST_READ = 64;
 
 /**
  * The members a JSON text names more than once in one object, each by its dotted path (`measure`,
- * `penalty.unit`, `items.0.id`), in the order of their second appearance. RFC 8259 §4 says names
- * SHOULD be unique and that parsers differ in what they do otherwise: JSON.parse keeps the last, so
- * `{"measure":"warning",…,"measure":"closure"}` would be stored as a closure without a word. Names
- * are compared as they decode (`"a"` and `"\u0061"` are one name). The text must be valid JSON
- * (parse it first); one pass, no values built.
+ * `penalty.unit`, `items.0.id`, an empty name as `(empty)`), in the order of their second appearance,
+ * at most REPEATED_MEMBERS_NAMED of them and none nested deeper than DEEPEST_READ. RFC 8259 §4 says
+ * names SHOULD be unique and that parsers differ in what they do otherwise: JSON.parse keeps the
+ * last, so `{"measure":"warning",…,"measure":"closure"}` would be stored as a closure without a
+ * word. Names are compared as they decode (`"a"` and `"\u0061"` are one name). The text must be
+ * valid JSON (parse it first). One pass, memory bounded by the depth read: a frame holds its own
+ * step, and a path is built only for a member found.
  */
 export function repeatedMembers(text: string): string[] {
   const found = new Set<string>();
   const stack: Frame[] = [];
+  let skipped = 0; // containers opened beyond DEEPEST_READ, not read
   let expectName = false;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < text.length && found.size < REPEATED_MEMBERS_NAMED; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
       let end = i + 1;
@@ -32,24 +37,23 @@ export function repeatedMembers(text: string): string[] {
         } else end += 1;
       }
       const top = stack[stack.length - 1];
-      if (expectName && top?.names) {
+      if (expectName && skipped === 0 && top?.names) {
         const name = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
-        if (top.names.has(name)) found.add(top.path ? `${top.path}.${name}` : name);
-        top.names.add(name);
         top.name = name;
+        if (top.names.has(name)) found.add(stack.map(step).join('.'));
+        top.names.add(name);
         expectName = false;
       }
       i = end;
-    } else if (c === 0x7b /* { */) {
-      stack.push({ names: new Set(), name: '', path: pathIn(stack[stack.length - 1]) });
-      expectName = true;
-    } else if (c === 0x5b /* [ */) {
-      stack.push({ names: null, index: 0, path: pathIn(stack[stack.length - 1]) });
-      expectName = false;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (skipped > 0 || stack.length >= DEEPEST_READ) skipped += 1;
+      else stack.push(c === 0x7b ? { names: new Set(), name: '' } : { names: null, index: 0 });
+      expectName = c === 0x7b;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      stack.pop();
+      if (skipped > 0) skipped -= 1;
+      else stack.pop();
       expectName = false;
-    } else if (c === 0x2c /* , */) {
+    } else if (c === 0x2c /* , */ && skipped === 0) {
       const top = stack[stack.length - 1];
       if (top?.names) expectName = true;
       else if (top) top.index += 1;

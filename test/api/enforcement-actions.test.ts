@@ -344,6 +344,9 @@ t.test('enforcement actions: delete needs a reason, then the action leaves lists
   t.equal((await del({ 'if-match': '"2"', 'x-audit-reason': 'recorded twice' })).statusCode, 412, 'a stale If-Match is refused');
   t.equal((await app.inject({ url: `/v1/enforcement-actions/${a.id}`, headers: officer.auth })).statusCode, 200, 'still there');
 
+  // Its length is that of what is stored: U+FB2C is three characters once composed (NFC), so 500 of them are 1,500.
+  const long = await del({ 'if-match': '"1"', 'x-audit-reason': wire('\uFB2C'.repeat(500)) });
+  t.same([long.statusCode, codes(long)], [400, ['x-audit-reason:too_big']], '500 sent, 1,500 to store');
   // Kept as other text is: trimmed, and composed (NFC), so that "é" typed either way is one reason.
   const ok = await del({ 'if-match': '"1"', 'x-audit-reason': wire(' recorded twice, cafe\u0301 ') });
   t.equal(ok.statusCode, 204);

@@ -229,6 +229,9 @@ t.test('hardened input', async (t) => {
       penalty: { unit: 'per_day', maximumCents: 100 },
     });
     t.ok(codes(penalty).includes('penalty.amountCents:required'), 'a member of a member too');
+    // A query list is split on commas before zod sees it: its third item was sent, in the second parameter.
+    const list = await send('GET', '/v1/statistics/enforcement-actions?measure=warning&measure=closure,colour', analyst.auth);
+    t.same(codes(list), ['measure.2:invalid_value'], 'an item sent is never "required"');
   });
 
   t.test('a value beyond two bounds is one invalid parameter, named once (the schema’s bound)', async (t) => {
@@ -239,7 +242,7 @@ t.test('hardened input', async (t) => {
       sample.action(est.id, { measure: 'administrative_fine', fine: { amountCents: 1e300 } }),
     );
     t.same(codes(fine), ['fine.amountCents:too_big']);
-    t.match(json<{ detail: string }>(fine).detail, /^The request has 1 invalid parameter;|1 invalid parameter/);
+    t.match(json<{ detail: string }>(fine).detail, /(^|\D)1 invalid parameter(?!s)/);
     t.notMatch(fine.body, /9007199254740991/, 'not the safe-integer bound, which is zod’s, not the contract’s');
     const page = await send('GET', '/v1/establishments?page=99999999999999999999', officer.auth);
     t.same(codes(page), ['page:too_big']);

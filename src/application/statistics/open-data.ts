@@ -104,7 +104,7 @@ export const protectionRule = (threshold: number) =>
     threshold > 1
       ? `A count from 1 to ${threshold - 1} in any grouping is withheld (suppressed), and so are further counts wherever the published values together would give a withheld one away`
       : 'No count is withheld (the suppression threshold is 1)'
-  }; a 0 is published, and a 0 of a municipality-year with neither actions nor a reporting attestation is not reported.`;
+  }. A 0 known from the reporting list (a municipality-year without actions) is always published; any other value, a 0 included, may be withheld to protect another. A 0 of a municipality-year with neither actions nor a reporting attestation is not reported.`;
 
 /** Open data is released daily at 00:00 UTC: the moment a given time belongs to. */
 export const releaseMomentOf = (now: Date) => new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);

@@ -259,7 +259,7 @@ export default fp(
         if (!err) {
           const repeated = repeatedMembers(body.toString());
           if (repeated.length === 0) return done(null, parsed);
-          return done(badRequest(repeated.map((name) => ({ name: name || 'body', code: 'repeated_member', reason: REPEATED_MEMBER }))));
+          return done(badRequest(repeated.map((name) => ({ name, code: 'repeated_member', reason: REPEATED_MEMBER }))));
         }
         if (!isJson(body)) return done(err, parsed);
         const reason = 'a member named __proto__, or a constructor member holding prototype, is refused anywhere in the body';

@@ -65,11 +65,16 @@ type Validation = { instancePath: string; keyword: string; message: string; para
 /** The codes zod gives a value that is not there at all ("expected string, received undefined"; "Invalid option"). */
 const ABSENT_CODES: ReadonlySet<string> = new Set(['invalid_type', 'invalid_value', 'invalid_union']);
 
-/** Is nothing sent at this path of a part of the request (a member, a parameter, a header left out)? */
+/**
+ * Is nothing sent at this path of a part of the request (a member, a parameter, a header left out)?
+ * Only a member of an object can be left out: an item of a list is never "required" (a query list
+ * is split on commas before zod sees it, so its indexes are not those of the raw parameter).
+ */
 function absentAt(data: unknown, path: readonly string[]): boolean {
   let at: unknown = data;
   for (const key of path) {
-    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return typeof at === 'object' && at !== null;
+    if (typeof at !== 'object' || at === null || Array.isArray(at)) return false;
+    if (!Object.hasOwn(at, key)) return true;
     at = (at as Record<string, unknown>)[key];
   }
   return at === undefined;

@@ -185,7 +185,8 @@ export const Version = z.number().int().min(1).meta({
   description: 'Increases by one with every change. The ETag is this number in double quotes (version 3: `"3"`): send that in If-Match.',
 });
 
-export const AuditReasonHeader = withoutPersonalData(oneLine().max(500)).meta({
+// Its length is checked after trimming and NFC, as it is stored (plugins/auth.ts): at most 500 are kept.
+export const AuditReasonHeader = withoutPersonalData(oneLine().trim().normalize('NFC').max(500, lengthParams)).meta({
   description:
     'Why this change is made; stored in the audit trail, trimmed and composed (NFC) as other text is; blank, or only invisible characters, is no reason. No personal data: text that looks like an e-mail address, a mobile number or a BSN is refused.',
 });

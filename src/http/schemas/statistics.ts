@@ -168,12 +168,12 @@ export const StatisticsSummary = z
         municipalityYears: z.number().int(),
         averagePerMunicipalityPerYear: z.number().meta({
           description:
-            'The divisor of averagePerMunicipalityPerYear, in municipality-years to four decimals: each municipality in scope for the part of the period it exists (municipalities × periodYears when all exist throughout; municipalityYears for whole calendar years). Each line’s average is its actions ÷ this, rounded.',
+            'The divisor of averagePerMunicipalityPerYear, in municipality-years, shown to four decimals: each municipality in scope for the part of the period it exists (municipalities × periodYears when all exist throughout; municipalityYears for whole calendar years, then exact). The averages divide by the exact value, so for a period of other lengths actions ÷ this shown value can differ from the average in its last decimal.',
           example: 30,
         }),
         averagePerReportingMunicipalityYear: z.number().nullable().meta({
           description:
-            'The divisor of averagePerReportingMunicipalityYear, in years to four decimals: the part of the period in each municipality-year that reported (municipalityYearsReporting for whole calendar years); null when none reported.',
+            'The divisor of averagePerReportingMunicipalityYear, in years, shown to four decimals: the part of the period in each municipality-year that reported (municipalityYearsReporting for whole calendar years, then exact); the average divides by the exact value. Null when none reported.',
           example: 28.3333,
         }),
         reported: wholeNumber('Municipality-years with actions.'),
