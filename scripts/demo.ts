@@ -12,6 +12,7 @@ import { buildAppFor } from '../src/app.js';
 import { madeBy } from '../src/application/commands/run.js';
 import { systemContext } from '../src/application/context.js';
 import { loadConfig } from '../src/config.js';
+import { resolveSigningKey } from '../src/infrastructure/audit/signing-key.js';
 import { migrateDatabase, openPglite } from '../src/infrastructure/db/client.js';
 import { createLogger } from '../src/logger.js';
 import { generateDemoData } from '../test/support/demo-data.js';
@@ -37,7 +38,10 @@ say(`Creating a fresh embedded database in ${dataDir} (the first creation takes 
 const database = await openPglite({ dataDir });
 await migrateDatabase(database);
 const logger = createLogger(config.LOG_LEVEL);
-const { app, services } = await buildAppFor(database, config, { closeDatabase: true, logger });
+// As `npm start` on the embedded database: the audit signing key from AUDIT_SIGNING_KEY(_FILE), else one
+// generated into the fresh DATA_DIR, so checkpoints and the public key work as docs/audit-trail.md shows.
+const { key: auditSigningKey } = resolveSigningKey(config, 'pglite', true);
+const { app, services } = await buildAppFor(database, config, { closeDatabase: true, logger, auditSigningKey });
 say(`  ready in ${seconds(began)}`);
 
 const loading = performance.now();
