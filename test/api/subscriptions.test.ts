@@ -645,3 +645,33 @@ t.test('a loopback callback is a 400 (loopback_refused) unless its host is liste
   const listed = await post('http://127.0.0.1:9/hook');
   t.equal(listed.statusCode, 201, `the listed host: ${listed.body}`);
 });
+
+t.test('a rotation or redelivery may leave its body out: every member has a default, and none is {}', async (t) => {
+  const admin = await client('admin');
+  const sub = json<{ id: string }>(await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: admin.auth, payload: body() }));
+  const post = (path: string, headers: Record<string, string>, payload?: string) =>
+    app.inject({ method: 'POST', url: `/v1/subscriptions/${sub.id}/${path}`, headers: { ...admin.auth, ...headers }, payload });
+
+  // No body and no Content-Type, as `curl -X POST` sends it: the rotation keeps the old secret for the default 24 hours.
+  const before = Date.now();
+  const bare = await post('secrets', { 'if-match': '"1"' });
+  t.equal(bare.statusCode, 200, bare.body);
+  const expires = Date.parse(json<{ previousSecretExpiresAt: string }>(bare).previousSecretExpiresAt);
+  t.ok(expires >= before + 24 * 3600_000 - 1000 && expires <= Date.now() + 24 * 3600_000, 'previousSecretValidHours is 24');
+  // An empty body with a JSON Content-Type, as many clients send one, is no body too.
+  const empty = await post('secrets', { 'if-match': '"2"', 'content-type': 'application/json' }, '');
+  t.equal(empty.statusCode, 200, empty.body);
+  t.equal(empty.headers.etag, '"3"');
+  // Still checked: If-Match first (428), then what a body holds; JSON null is not "no body".
+  t.equal((await post('secrets', {})).statusCode, 428);
+  const nullBody = await post('secrets', { 'if-match': '"3"', 'content-type': 'application/json' }, 'null');
+  t.equal(nullBody.statusCode, 400, nullBody.body);
+  t.equal(
+    (await post('secrets', { 'if-match': '"3"', 'content-type': 'application/json' }, '{"previousSecretValidHours":999}')).statusCode,
+    400,
+  );
+
+  const redelivered = await post('redeliveries', {});
+  t.equal(redelivered.statusCode, 202, redelivered.body);
+  t.equal((await post('redeliveries', { 'content-type': 'application/json' }, '')).statusCode, 202);
+});

@@ -6,6 +6,7 @@ import { firstInvalidUtf8Byte, headerAsUtf8 } from '../../lib/utf8.js';
 import { API_VERSION } from '../../lib/version.js';
 import { API_CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../headers.js';
 import { badRequest, HttpProblem, INVALID_INPUT, type InvalidParam } from '../problem.js';
+import { bodyMayBeOmitted } from './openapi.js';
 import { schemaInvalidParams, sendProblem } from './problems.js';
 
 /**
@@ -205,7 +206,8 @@ export default fp(
       // A Content-Type with no body, sent to an operation that takes none, describes nothing: fastify would look for
       // its parser and answer 415 (a DELETE with Content-Type text/plain); dropped, the request is one without a body.
       // (Where a body is required, its absence stays a 400 empty-body, or a 415 for a type no operation reads.)
-      const takesNone = !request.routeOptions.schema?.body && request.routeOptions.url !== undefined;
+      const takesNone =
+        (!request.routeOptions.schema?.body || bodyMayBeOmitted(request.routeOptions.schema)) && request.routeOptions.url !== undefined;
       if (takesNone && !readsBody(request) && !BODY_IGNORED.has(request.method)) delete request.raw.headers['content-type'];
       decodeStoredHeaders(request);
       // JSON is UTF-8 (RFC 8259 §8.1). The parser reads every body as UTF-8, so a body declared in
@@ -278,7 +280,8 @@ export default fp(
       // A path or method no route serves: its 404 or 405, whatever the body holds (it is not read).
       if (request.routeOptions.url === undefined) return done(null, undefined);
       const takesNone = !request.routeOptions.schema?.body;
-      if (body.length === 0 && takesNone) return done(null, undefined);
+      // An empty body is none where none is taken, or where it may be left out (openapi.ts optionalBody).
+      if (body.length === 0 && (takesNone || bodyMayBeOmitted(request.routeOptions.schema))) return done(null, undefined);
       const at = firstInvalidUtf8Byte(body);
       // Parsed all the same, so that plugins/preconditions.ts can refuse it (after a missing If-Match's 428); {} is none.
       if (at === -1 && takesNone) return parseJson(request, body.toString('utf8'), (err, parsed) => done(err, noneIfEmpty(parsed)));

@@ -95,6 +95,23 @@ const HEADER_NAME: Partial<Record<HeaderName, string>> = { DescribedBy: 'Link' }
 /** The operation extension through which a route or plugin names the headers of some of its responses; read and removed here. */
 export const RESPONSE_HEADERS = 'x-response-headers';
 
+/** The operation extension through which a route says its body may be left out (optionalBody); read and removed here. */
+export const OPTIONAL_BODY = 'x-optional-body';
+
+/**
+ * Declares that a route's JSON body may be left out, read as `{}`: for a body whose members all have
+ * defaults (a POST that acts, with options). The document says `requestBody.required: false`, and
+ * plugins/preconditions.ts supplies the `{}`. Mutates and returns the route schema.
+ */
+export function optionalBody<S extends object>(schema: S): S {
+  (schema as Record<string, unknown>)[OPTIONAL_BODY] = true;
+  return schema;
+}
+
+/** Whether a route schema was declared with optionalBody. */
+export const bodyMayBeOmitted = (schema: unknown): boolean =>
+  typeof schema === 'object' && schema !== null && (schema as Record<string, unknown>)[OPTIONAL_BODY] === true;
+
 /** A header component of this document (HEADERS). */
 export type HeaderName = keyof typeof HEADERS;
 
@@ -273,6 +290,8 @@ function completeDocument(doc: Json): Json {
       const responses = (op.responses ?? {}) as Record<string, Json>;
       const declared = (op[RESPONSE_HEADERS] ?? {}) as Record<string, HeaderName[]>;
       delete op[RESPONSE_HEADERS];
+      if (op[OPTIONAL_BODY] === true && op.requestBody) (op.requestBody as Json).required = false;
+      delete op[OPTIONAL_BODY];
       // A public operation says so (`security: []`) rather than leaving it out, as the others name the bearer token.
       op.security ??= [];
       // A parameter whose schema is deprecated (an old name still accepted) is a deprecated parameter, where generators look for it.

@@ -6,6 +6,7 @@ import { mediaTypeOf } from '../../lib/media-type.js';
 import { badRequest, HttpProblem } from '../problem.js';
 import { MERGE_PATCH } from '../routes/operations.js';
 import { expectedVersion } from '../routes/replies.js';
+import { bodyMayBeOmitted } from './openapi.js';
 import { schemaInvalidParams } from './problems.js';
 
 /**
@@ -69,6 +70,8 @@ export default fp(
         });
       }
       if (!schema.body && request.body !== undefined) throw unwantedBody(request.body, schemaInvalidParams(request));
+      // A body every member of which has a default may be left out (openapi.ts optionalBody): none is `{}`.
+      if (bodyMayBeOmitted(schema) && request.body === undefined) request.body = {};
     });
   },
   { name: 'preconditions' },

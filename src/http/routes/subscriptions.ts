@@ -4,6 +4,7 @@ import type { Role } from '../../application/context.js';
 import type { Services } from '../../application/services.js';
 import type { SubscriptionInput } from '../../domain/notifications.js';
 import { contextOf } from '../plugins/auth.js';
+import { optionalBody } from '../plugins/openapi.js';
 import { schemaInvalidParams } from '../plugins/problems.js';
 import { badRequest } from '../problem.js';
 import { Id, Pagination } from '../schemas/common.js';
@@ -100,18 +101,19 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
 
   app.post('/subscriptions/:id/secrets', {
     config: { ...anyone, idempotencyWithheld: ['secret'] },
-    schema: {
+    // Every member has a default: the body may be left out (plugins/openapi.ts optionalBody).
+    schema: optionalBody({
       ...op(
         'rotateSubscriptionSecret',
         'Rotate the signing secret',
-        'A new secret, shown only in this response. Deliveries are signed with the previous one too for previousSecretValidHours. Requires If-Match.',
+        'A new secret, shown only in this response. Deliveries are signed with the previous one too for previousSecretValidHours (the body may be left out: 24 hours). Requires If-Match.',
       ),
       security: BEARER,
       params,
       headers: ifMatchHeaders,
       body: SecretRotation,
       response: { 200: SubscriptionWithSecret, ...problems(400, ...AUTH_PROBLEMS, 404, 412, 413, 415, 428) },
-    },
+    }),
     handler: async (request, reply) => {
       const ctx = contextOf(request);
       const rotated = await commands.subscriptions.rotateSecret(
@@ -127,7 +129,8 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
 
   app.post('/subscriptions/:id/redeliveries', {
     config: anyone,
-    schema: {
+    // Every member has a default: the body may be left out (plugins/openapi.ts optionalBody).
+    schema: optionalBody({
       ...op(
         'redeliverSubscription',
         'Redeliver given-up events',
@@ -139,7 +142,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       headers: ifMatchHeaders.pick({ 'x-audit-reason': true, 'x-acting-user': true, 'x-acting-user-name': true }),
       body: Redelivery,
       response: { 202: RedeliveryResult, ...problems(400, ...AUTH_PROBLEMS, 404, 413, 415) },
-    },
+    }),
     handler: async (request, reply) => {
       const since = request.body.since ? new Date(request.body.since) : null;
       return sendOnce(reply, await commands.subscriptions.redeliver(contextOf(request), request.params.id, since), 202);
