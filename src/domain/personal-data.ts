@@ -121,6 +121,49 @@ export function personalDataIn(text: string): PersonalDataKind | null {
   return null;
 }
 
+/** A path segment that is a UUID (a ZGW resource's id): an identifier, not judged (its hex runs can look like a mobile number). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A percent-encoded part of a URL as text (`+` as a space in a query); kept as sent where it does not decode. */
+function decoded(part: string, query: boolean): string {
+  const text = query ? part.replace(/\+/g, ' ') : part;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * What in a URL (a link kept as sent: `zaakUrl`, `callbackUrl`) looks like personal data, or null:
+ * personalDataIn() over each path segment, each query parameter (`bsn=123456782` names its number) and
+ * the fragment, percent-decoded, one at a time so that no match spans two of them. A segment that is a
+ * UUID is an identifier and not read. The host is not read: a URL with user information is refused
+ * anyway (`credentials_in_url`). A string that is no URL is judged as text.
+ */
+export function personalDataInUrl(url: string): PersonalDataKind | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return personalDataIn(url);
+  }
+  const parts = [
+    ...parsed.pathname.split('/').map((segment) => decoded(segment, false)),
+    ...parsed.search
+      .slice(1)
+      .split('&')
+      .map((parameter) => decoded(parameter, true)),
+    decoded(parsed.hash.slice(1), false),
+  ];
+  for (const part of parts) {
+    if (part.length === 0 || UUID.test(part)) continue;
+    const found = personalDataIn(part);
+    if (found) return found;
+  }
+  return null;
+}
+
 /**
  * The free text the rule judges in each kind of record, as the API names it (a path into the record
  * as the API shows it, and as audit entries keep it in `before` and `after`). The schemas apply the
@@ -139,23 +182,47 @@ export const FREE_TEXT_FIELDS = {
 
 export type FreeTextObjectType = keyof typeof FREE_TEXT_FIELDS;
 
+/**
+ * The links each kind of record keeps as sent, judged by personalDataInUrl() (`zgwUrl()` and the
+ * subscription's `callbackUrl` in the schemas): a path or query can carry an e-mail address or a BSN
+ * as well as free text can. The stored-data report reads them, and redaction may remove them from
+ * audit entries, as the free text.
+ */
+export const LINK_FIELDS = {
+  enforcement_action: ['zaakUrl', 'besluitUrl'],
+  subscription: ['callbackUrl'],
+} as const satisfies Partial<Record<FreeTextObjectType, readonly string[]>>;
+
+/** How the rule judges a field of a record of `objectType`: as a link, or as text (a reason, free text, anything else). */
+export function personalDataInField(objectType: string, field: string, text: string): PersonalDataKind | null {
+  const links: readonly string[] = LINK_FIELDS[objectType as keyof typeof LINK_FIELDS] ?? [];
+  return links.includes(field) ? personalDataInUrl(text) : personalDataIn(text);
+}
+
+/** The fields of a record of `objectType` the rule reads: its free text, then its links. */
+export function judgedFields(objectType: string): readonly string[] {
+  return [...(FREE_TEXT_FIELDS[objectType as FreeTextObjectType] ?? []), ...(LINK_FIELDS[objectType as keyof typeof LINK_FIELDS] ?? [])];
+}
+
 export interface PersonalDataFinding {
   /** The field as the API names it (`address.street`), or `reason`, `deleteReason`. */
   field: string;
   found: PersonalDataKind;
 }
 
-/** What the rule finds in the free text of a record as the API shows it; no other field is read. */
+/** What the rule finds in the free text and links of a record as the API shows it; no other field is read. */
 export function personalDataInRecord(objectType: string, record: unknown): PersonalDataFinding[] {
-  const fields: readonly string[] = FREE_TEXT_FIELDS[objectType as FreeTextObjectType] ?? [];
-  return personalDataInTexts(Object.fromEntries(fields.map((field) => [field, textAt(record, field)])));
+  return personalDataInTexts(objectType, Object.fromEntries(judgedFields(objectType).map((field) => [field, textAt(record, field)])));
 }
 
-/** What the rule finds in named texts (null or absent ones are skipped). */
-export function personalDataInTexts(texts: Readonly<Record<string, unknown>>): PersonalDataFinding[] {
+/**
+ * What the rule finds in named texts of a record of `objectType` (null or absent ones are skipped),
+ * each judged as its field is (personalDataInField).
+ */
+export function personalDataInTexts(objectType: string, texts: Readonly<Record<string, unknown>>): PersonalDataFinding[] {
   const findings: PersonalDataFinding[] = [];
   for (const [field, text] of Object.entries(texts)) {
-    const found = typeof text === 'string' ? personalDataIn(text) : null;
+    const found = typeof text === 'string' ? personalDataInField(objectType, field, text) : null;
     if (found) findings.push({ field, found });
   }
   return findings;
@@ -173,13 +240,13 @@ function textAt(value: unknown, path: string): unknown {
 
 /**
  * Whether `field` of an audit entry about a record of `objectType` may be redacted: its `reason`, or
- * the free text of the record it keeps in `before` or `after` (`after.address.street`).
+ * the free text or a link of the record it keeps in `before` or `after` (`after.address.street`,
+ * `before.zaakUrl`).
  */
 export function isRedactableField(objectType: string, field: string): boolean {
   if (field === 'reason') return true;
   const [side, ...path] = field.split('.');
-  const fields: readonly string[] = FREE_TEXT_FIELDS[objectType as FreeTextObjectType] ?? [];
-  return (side === 'before' || side === 'after') && fields.includes(path.join('.'));
+  return (side === 'before' || side === 'after') && judgedFields(objectType).includes(path.join('.'));
 }
 
 /**

@@ -4,9 +4,10 @@ import { EST_HEADER, setUp } from '../support/imports.js';
 
 /**
  * "Never store personal data of sex workers": free text the registry keeps (a legal basis, a
- * statement, a description, a name of a client, a release's title, an audit reason) is refused when
- * it holds an e-mail address, a phone number or a BSN (src/domain/personal-data.ts), with every other
- * issue of the request, and nothing is written.
+ * statement, a description, a name of a client, a release's title, an audit reason), and the links it
+ * keeps (a zaak's or besluit's URL, a callback URL), are refused when they hold an e-mail address, a
+ * phone number or a BSN (src/domain/personal-data.ts), with every other issue of the request, and
+ * nothing is written.
  */
 type Problem = { status: number; invalidParams?: { name: string; code: string }[] };
 const codes = (res: { body: string }) => (json<Problem>(res).invalidParams ?? []).map((p) => `${p.name}:${p.code}`).sort();
@@ -99,6 +100,28 @@ t.test('free text with personal data is a 400 (personal_data) and changes nothin
         }),
       ),
       ['address.street:personal_data', 'name:personal_data'],
+    ],
+    [
+      'a zaak link whose path names an e-mail address and a besluit link whose query names a BSN (the security review)',
+      send(
+        'PUT',
+        `/v1/enforcement-actions/${action.id}`,
+        { ...officer.auth, 'if-match': `"${action.version}"` },
+        {
+          ...sample.action(est.id),
+          zaakUrl: 'https://zaken.example.nl/zaken/anna.devries@gmail.com?tel=0612345678',
+          besluitUrl: 'https://besluiten.example.nl/besluiten/api/v1/besluiten?bsn=111222333',
+        },
+      ),
+      ['besluitUrl:personal_data', 'zaakUrl:personal_data'],
+    ],
+    [
+      'a callback URL with a mobile number in its path',
+      send('POST', '/v1/subscriptions', officer.auth, {
+        callbackUrl: 'https://hooks.example.nl/x/06-12345678',
+        eventTypes: ['nl.overheid.handhavingsregister.statistics.changed'],
+      }),
+      ['callbackUrl:personal_data'],
     ],
     [
       'an API client named by an e-mail address',

@@ -76,6 +76,7 @@ t.test('the report names stored personal data in records and audit entries, neve
     await commands.enforcementActions.create(as('registered'), {
       ...(sample.action(clean.id) as EnforcementActionInput),
       legalBasis: `Awb 5:32, ${bsn}`,
+      zaakUrl: `https://zaken.example.nl/zaken/${mail}`,
     }),
   );
   const { id: goneId } = madeBy(await commands.establishments.create(as('registered'), sample.establishment() as EstablishmentInput));
@@ -104,6 +105,8 @@ t.test('the report names stored personal data in records and audit entries, neve
     found.findings.map((f) => where(f as Record<string, unknown>)).sort(),
     [
       `record enforcement_action ${actionId} legalBasis: a BSN`,
+      `record enforcement_action ${actionId} zaakUrl: an e-mail address`,
+      `audit-entry enforcement_action ${actionId} after.zaakUrl: an e-mail address`,
       `record establishment ${goneId} deleteReason: a phone number (deleted)`,
       `audit-entry establishment ${olderId} reason: an e-mail address`,
       `audit-entry establishment ${olderId} after.address.street: a phone number`,
@@ -128,7 +131,7 @@ t.test('the report names stored personal data in records and audit entries, neve
   t.notMatch(found.text, /12345678|anna|example\.nl|123456782/, 'the text itself is never printed');
   t.match(found.last, /^personal data found in 4 records and 6 audit entries/);
   const summary = found.findings.length;
-  t.equal(summary, 11);
+  t.equal(summary, 13);
   const counts = JSON.parse(found.text.trimEnd().split('\n').at(-2) ?? '{}') as Record<string, number>;
   t.match(counts, { recordsWithPersonalData: 4, entriesWithPersonalData: 6 });
   t.ok((counts.recordsRead ?? 0) >= 6, 'every record was read (establishments, actions, API clients…), across pages of two');
@@ -376,4 +379,78 @@ t.test('an entry of chain format 1 is reported as not redactable and left, and t
     ['tip van anna@example.nl', '[removed: personal data]'],
   );
   t.match(await services.queries.auditTrail.verify(systemContext('test')), { ok: true }, 'the chain verifies');
+});
+
+t.test('a link with personal data is found by the report and redacted from the trail once the record is mended', async (t) => {
+  const { app, services, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const admin = await client('admin');
+  const as = (reason: string | null) =>
+    clientContext({ clientId: officer.id, name: 'officer', role: 'officer', municipalityCode: 'GM0363' }, { requestId: null, reason });
+  const est = json<{ id: string }>(
+    await app.inject({ method: 'POST', url: '/v1/establishments', headers: officer.auth, payload: sample.establishment() }),
+  );
+  // As stored before links were judged: through the command, which does not judge (the schema does).
+  const mail = 'https://zaken.example.nl/zaken/anna.devries@gmail.com';
+  const besluit = 'https://besluiten.example.nl/besluiten/api/v1/besluiten/0b2f3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+  const { id: actionId } = madeBy(
+    await services.commands.enforcementActions.create(as(null), {
+      ...(sample.action(est.id) as EnforcementActionInput),
+      zaakUrl: mail,
+      besluitUrl: besluit,
+    }),
+  );
+  const entries = () =>
+    asSuperuser<{ seq: number; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>(
+      database,
+      `select seq::int, "before", "after" from audit_log where object_id = '${actionId}' order by seq`,
+    );
+  const report = async () => {
+    const lines: string[] = [];
+    await runPersonalDataReport(database, (line) => lines.push(line));
+    return lines
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{"in"'))
+      .map((l) => JSON.parse(l) as { in: string; field: string; found: string })
+      .map((f) => `${f.in} ${f.field}: ${f.found}`)
+      .sort();
+  };
+  t.same(await report(), ['audit-entry after.zaakUrl: an e-mail address', 'record zaakUrl: an e-mail address'], 'the report reads links');
+
+  const [created] = await entries();
+  if (!created) throw new Error('no entry');
+  const redact = (seq: number, fields: string[]) =>
+    services.commands.redaction.redact(systemContext('AVG: verzoek FG 2026-15'), [{ seq, fields }]).catch((err: unknown) => err);
+  const holds = await redact(created.seq, ['after.zaakUrl', 'after.besluitUrl']);
+  t.ok(holds instanceof RuleViolation, 'refused while the record holds it');
+  t.same(
+    (holds as RuleViolation).invalidParams.map((p) => `${p.name}:${p.code}`),
+    [`${created.seq}.after.zaakUrl:record_holds_it`, `${created.seq}.after.besluitUrl:no_personal_data`],
+    'the record is mended first; a link without personal data is not redacted',
+  );
+
+  // The municipality mends the record (the link to the zaak itself), then the trail's copies are redacted.
+  const mended = await app.inject({
+    method: 'PATCH',
+    url: `/v1/enforcement-actions/${actionId}`,
+    headers: { ...officer.auth, 'if-match': '"1"', 'content-type': 'application/merge-patch+json' },
+    payload: { zaakUrl: 'https://zaken.example.nl/zaken/api/v1/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0b6e4c6c1f2a' },
+  });
+  t.equal(mended.statusCode, 200, mended.body);
+  const [, update] = await entries();
+  if (!update) throw new Error('no update entry');
+  t.match(await redact(created.seq, ['after.zaakUrl']), [{ seq: created.seq, fields: ['after.zaakUrl'] }]);
+  t.match(await redact(update.seq, ['before.zaakUrl']), [{ seq: update.seq, fields: ['before.zaakUrl'] }]);
+  const [createdNow, updateNow] = await entries();
+  const marker = '[removed: personal data]';
+  t.equal(createdNow?.after?.zaakUrl, marker);
+  t.equal(createdNow?.after?.besluitUrl, besluit, 'only the named link');
+  t.equal(updateNow?.before?.zaakUrl, marker);
+  t.notMatch(JSON.stringify(await entries()), /anna/, 'the address is nowhere in the trail');
+  t.same(await report(), [], 'nothing left to report');
+  const verification = json<{ ok: boolean; problem: string | null }>(
+    await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth }),
+  );
+  t.match(verification, { ok: true, problem: null }, 'the chain verifies');
 });

@@ -1,6 +1,14 @@
 import t from 'tap';
 import type { z } from 'zod';
-import { FREE_TEXT_FIELDS, personalDataIn, personalDataInRecord } from '../../src/domain/personal-data.js';
+import {
+  FREE_TEXT_FIELDS,
+  isRedactableField,
+  judgedFields,
+  LINK_FIELDS,
+  personalDataIn,
+  personalDataInRecord,
+  personalDataInUrl,
+} from '../../src/domain/personal-data.js';
 import { ApiClientCreate } from '../../src/http/schemas/api-clients.js';
 import { EnforcementActionInput } from '../../src/http/schemas/enforcement-actions.js';
 import { EstablishmentInput } from '../../src/http/schemas/establishments.js';
@@ -158,6 +166,51 @@ t.test('a long text is judged in one reading, whatever it repeats', { timeout: 2
 // The stored-data report (npm run personal-data:report) reads the fields FREE_TEXT_FIELDS names; the
 // schemas must refuse personal data in each of them as it is sent, or the report would judge text the
 // API lets in.
+t.test('a link is judged part by part: path segments, query parameters and fragment, percent-decoded; UUIDs are ids', async (t) => {
+  const cases: [string, string | null][] = [
+    // The security review's link: an address, a mobile number and a BSN named in the query.
+    ['https://zaken.example.nl/zaken/anna.devries@gmail.com?tel=0612345678&bsn=111222333', 'an e-mail address'],
+    ['https://zaken.example.nl/zaken/anna.devries%40gmail.com', 'an e-mail address'],
+    ['https://zaken.example.nl/zaken/?tel=0612345678', 'a phone number'],
+    ['https://zaken.example.nl/zaken/?tel=06%2012%2034%2056%2078', 'a phone number'],
+    ['https://zaken.example.nl/zaken/?bsn=111222333', 'a BSN'],
+    ['https://zaken.example.nl/zaken/?q=bsn+111222333', 'a BSN'],
+    ['https://hooks.example.nl/x/anna.devries@gmail.com/0612345678', 'an e-mail address'],
+    ['https://hooks.example.nl/x/0612345678', 'a phone number'],
+    ['https://zaken.example.nl/zaken#anna@example.nl', 'an e-mail address'],
+    // What ZGW links and callbacks hold: ids, versions, numbers of cases and dates.
+    ['https://zaken.gemeente.nl/zaken/api/v1/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0b6e4c6c1f2a', null],
+    // A UUID whose hex groups read as 06 and eight digits, hyphenated: an id, not a number.
+    ['https://zaken.gemeente.nl/zaken/api/v1/zaken/5d8a0b8c-0612-3456-78ab-0b6e4c6c1f2a', null],
+    ['https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/0B2F3C4D-5E6F-4A7B-8C9D-0E1F2A3B4C5D', null],
+    ['https://zaken.gemeente.nl/zaken/api/v1/zaken?identificatie=ZAAK-2024-0000012345&datum=06-12-2024', null],
+    ['https://hooks.gemeente.nl/registry/events?token=ab06123456789c', null],
+    // A bad escape is read as it stands, never thrown.
+    ['https://zaken.example.nl/zaken/%E0%A4%A/anna%40example.nl', 'an e-mail address'],
+    ['https://zaken.example.nl/zaken/%E0%A4%A', null],
+  ];
+  for (const [url, kind] of cases) t.equal(personalDataInUrl(url), kind, url);
+  t.equal(personalDataInUrl('not a url, mail anna@example.nl'), 'an e-mail address', 'what is no URL is judged as text');
+  // Each part alone: `06` ending one segment and the digits starting the next are no number.
+  t.equal(personalDataInUrl('https://example.nl/06/12345678'), null);
+});
+
+t.test('the links are read by the report and may be redacted, the free text too; nothing else', async (t) => {
+  t.same(judgedFields('enforcement_action'), ['legalBasis', 'zaakUrl', 'besluitUrl']);
+  t.same(judgedFields('subscription'), ['description', 'callbackUrl']);
+  t.same(judgedFields('licence'), []);
+  for (const [objectType, fields] of Object.entries(LINK_FIELDS)) {
+    for (const field of fields) {
+      t.ok(isRedactableField(objectType, `after.${field}`), `${objectType} after.${field}`);
+      t.ok(isRedactableField(objectType, `before.${field}`), `${objectType} before.${field}`);
+    }
+  }
+  t.notOk(isRedactableField('enforcement_action', 'after.caseReference'), 'an identifier is not redacted');
+  t.notOk(isRedactableField('licence', 'after.zaakUrl'), 'a field of another kind of record');
+  const link = 'https://zaken.example.nl/zaken/5d8a0b8c-0612-3456-78ab-0b6e4c6c1f2a';
+  t.same(personalDataInRecord('enforcement_action', { zaakUrl: link, legalBasis: 'Awb 5:32' }), [], 'a link is judged as a link');
+});
+
 t.test('the schemas refuse personal data in every field the stored-data report reads', async (t) => {
   const schemas: Record<keyof typeof FREE_TEXT_FIELDS, z.ZodType> = {
     establishment: EstablishmentInput,
@@ -167,12 +220,13 @@ t.test('the schemas refuse personal data in every field the stored-data report r
     api_client: ApiClientCreate,
     statistics_release: StatisticsReleaseInput,
   };
-  for (const [objectType, fields] of Object.entries(FREE_TEXT_FIELDS)) {
-    for (const field of fields) {
+  for (const objectType of Object.keys(FREE_TEXT_FIELDS)) {
+    for (const field of judgedFields(objectType)) {
+      const link = (LINK_FIELDS as Record<string, readonly string[]>)[objectType]?.includes(field);
       const body: Record<string, unknown> = {};
       const keys = field.split('.');
       keys.reduce<Record<string, unknown>>((at, key, i) => {
-        at[key] = i === keys.length - 1 ? 'vragen: anna@example.nl' : {};
+        at[key] = i === keys.length - 1 ? (link ? 'https://zaken.example.nl/vragen/anna@example.nl' : 'vragen: anna@example.nl') : {};
         return at[key] as Record<string, unknown>;
       }, body);
       const result = schemas[objectType as keyof typeof FREE_TEXT_FIELDS].safeParse(body);

@@ -1,13 +1,13 @@
 import type { AuditObjectType } from '../../domain/codes.js';
 import { type InvalidParam, RuleViolation } from '../../domain/errors.js';
-import { isRedactableField, personalDataIn, whyEntryNotRedactable } from '../../domain/personal-data.js';
+import { isRedactableField, personalDataInField, whyEntryNotRedactable } from '../../domain/personal-data.js';
 import { valueAt } from '../../infrastructure/audit/chain.js';
 import { type AuditEntryRow, entryAt, redactEntry } from '../../infrastructure/audit/redaction.js';
 import { type StoredText, storedTextOf, TEXT_SOURCES, type TextSourceName } from '../../infrastructure/repositories/stored-text.js';
 import type { RequestContext } from '../context.js';
 import type { Change, CommandRunner } from './run.js';
 
-/** Fields of one audit entry to redact: `reason`, or the record's free text it keeps (`before.address.street`). */
+/** Fields of one audit entry to redact: `reason`, or the record's free text or link it keeps (`before.address.street`, `after.zaakUrl`). */
 export interface RedactionRequest {
   seq: number;
   fields: readonly string[];
@@ -70,10 +70,10 @@ export function createRedactionCommands(runner: CommandRunner) {
           const problem = (code: string, reason: string) => problems.push({ name: `${seq}.${field}`, code, reason });
           const text = valueAt(entry, field);
           if (!isRedactableField(entry.objectType, field)) {
-            problem('not_redactable', 'only an entry’s reason and the free text of its record are redacted');
+            problem('not_redactable', 'only an entry’s reason and the free text and links of its record are redacted');
           } else if (typeof text !== 'string' || text.length === 0) {
             problem('no_text', 'the entry holds no text here');
-          } else if (!personalDataIn(text)) {
+          } else if (!personalDataInField(entry.objectType, field.slice(field.indexOf('.') + 1), text)) {
             problem('no_personal_data', 'the personal-data rule finds nothing here');
           } else if (field !== 'reason' && record?.texts[field.slice(field.indexOf('.') + 1)] === text) {
             problem('record_holds_it', 'the record still holds this text: replace it in the record first (PATCH)');

@@ -5,7 +5,7 @@ import { entryTextPage, storedTextPage, TEXT_SOURCES } from '../../infrastructur
 
 /**
  * Personal data the registry keeps although the rule (src/domain/personal-data.ts) would refuse it
- * now: text stored before the rule, or before it was made stricter. Names where, never the text.
+ * now: text or a link stored before the rule, or before it was made stricter. Names where, never the text.
  */
 export type StoredPersonalData =
   | {
@@ -56,7 +56,7 @@ export async function findStoredPersonalData(
     for (let after: string | null = null; ; ) {
       const page = await read((tx) => storedTextPage(tx, objectType, after, pageSize));
       for (const { texts, ...record } of page) {
-        const findings = personalDataInTexts(texts);
+        const findings = personalDataInTexts(objectType, texts);
         for (const finding of findings) report({ in: 'record', objectType, ...record, ...finding });
         if (findings.length > 0) summary.recordsWithPersonalData += 1;
       }
@@ -71,7 +71,7 @@ export async function findStoredPersonalData(
     for (const { before, after, reason, action, hasContentHash, ...entry } of page) {
       const why = whyEntryNotRedactable({ action, hasContentHash });
       const findings = [
-        ...personalDataInTexts({ reason }),
+        ...personalDataInTexts(entry.objectType, { reason }),
         ...personalDataInRecord(entry.objectType, before).map((f) => ({ ...f, field: `before.${f.field}` })),
         ...personalDataInRecord(entry.objectType, after).map((f) => ({ ...f, field: `after.${f.field}` })),
       ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { personalDataIn } from '../../domain/personal-data.js';
+import { type PersonalDataKind, personalDataIn, personalDataInUrl } from '../../domain/personal-data.js';
 import { DATE_FLOOR, DATE_HORIZON, isPlausibleDate, YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
 import { hasControlCharacter, hasVisibleCharacter } from '../../lib/text.js';
 
@@ -105,10 +105,10 @@ export const text = (min: number, max: number) => {
  */
 export const prose = (min: number, max: number) => withoutPersonalData(text(min, max));
 
-/** The personal-data rule of prose() for a string kept as sent (a header). */
-const withoutPersonalData = <T extends z.ZodType<string>>(schema: T) =>
+/** The personal-data rule of prose() for a string kept as sent (a header); `judge` reads it as text, or as a link. */
+const withoutPersonalData = <T extends z.ZodType<string>>(schema: T, judge: (value: string) => PersonalDataKind | null = personalDataIn) =>
   schema.superRefine((value, ctx) => {
-    const kind = personalDataIn(value);
+    const kind = judge(value);
     if (kind) {
       ctx.addIssue({
         code: 'custom',
@@ -117,6 +117,13 @@ const withoutPersonalData = <T extends z.ZodType<string>>(schema: T) =>
       });
     }
   }, charactersFine);
+
+/**
+ * A link the service keeps as sent (a ZGW link, a callback URL): no e-mail address, mobile number or
+ * BSN in its path, query or fragment (personalDataInUrl in src/domain/personal-data.ts; invalidParams
+ * code `personal_data`), checked once the link is otherwise fine.
+ */
+export const withoutPersonalDataInLink = <T extends z.ZodType<string>>(schema: T) => withoutPersonalData(schema, personalDataInUrl);
 
 /**
  * A string a client sends that the service keeps as it is (a URL, a header it stores): no control

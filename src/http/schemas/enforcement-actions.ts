@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { GROUNDS, LICENCE_STATUSES, MEASURES, PENALTY_UNITS, STAGES } from '../../domain/codes.js';
 import { checkEnforcementAction } from '../../domain/enforcement-actions.js';
 import { todayInNetherlands } from '../../lib/dates.js';
-import { codeList, dateInput, ExternalReference, Id, IsoDate, MunicipalityCode, prose, storable } from './common.js';
+import {
+  codeList,
+  dateInput,
+  ExternalReference,
+  Id,
+  IsoDate,
+  MunicipalityCode,
+  prose,
+  storable,
+  withoutPersonalDataInLink,
+} from './common.js';
 import { mergePatchOf, pageOf, RecordStamps, revisionBodies } from './records.js';
 import { alongsideSchemaIssues } from './rules.js';
 
@@ -91,16 +101,20 @@ const ZGW_EXAMPLES = {
  */
 const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;
 
-/** A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters. */
+/**
+ * A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters, and
+ * no personal data in its path or query (`personal_data`: a zaak's URL names the zaak, not a person).
+ */
 export const zgwUrl = (kind: keyof typeof ZGW_EXAMPLES, description: string) =>
-  storable(z.url({ protocol: /^https?$/ }).max(1000))
-    .refine((u) => URI_CHARACTERS.test(u), {
-      message: 'must be a URI: percent-encode a space, a letter such as é, and < > " { } | \\ ^ `',
-      params: { rule: 'invalid_format' },
-      when: (payload) => payload.issues.length === 0, // a control character is its own issue, not also this one
-    })
-    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } })
-    .meta({ description, example: ZGW_EXAMPLES[kind] });
+  withoutPersonalDataInLink(
+    storable(z.url({ protocol: /^https?$/ }).max(1000))
+      .refine((u) => URI_CHARACTERS.test(u), {
+        message: 'must be a URI: percent-encode a space, a letter such as é, and < > " { } | \\ ^ `',
+        params: { rule: 'invalid_format' },
+        when: (payload) => payload.issues.length === 0, // a control character is its own issue, not also this one
+      })
+      .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } }),
+  ).meta({ description, example: ZGW_EXAMPLES[kind] });
 
 const legalBasis = prose(1, 200).meta({
   description:
@@ -125,13 +139,13 @@ const actionFields = {
   caseReference: caseReference.nullable().optional(),
   zaakUrl: zgwUrl(
     'zaak',
-    'The zaak this decision belongs to, in the municipality’s Zaken API (ZGW), e.g. `https://zaken.gemeente.nl/zaken/api/v1/zaken/{uuid}`. Absolute http(s) URL.',
+    'The zaak this decision belongs to, in the municipality’s Zaken API (ZGW), e.g. `https://zaken.gemeente.nl/zaken/api/v1/zaken/{uuid}`. Absolute http(s) URL; no personal data in its path or query (an e-mail address, a mobile number or a BSN is refused).',
   )
     .nullable()
     .optional(),
   besluitUrl: zgwUrl(
     'besluit',
-    'The besluit that records this decision, in the municipality’s Besluiten API (ZGW), e.g. `https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/{uuid}`. Absolute http(s) URL.',
+    'The besluit that records this decision, in the municipality’s Besluiten API (ZGW), e.g. `https://besluiten.gemeente.nl/besluiten/api/v1/besluiten/{uuid}`. Absolute http(s) URL; no personal data in its path or query (an e-mail address, a mobile number or a BSN is refused).',
   )
     .nullable()
     .optional(),

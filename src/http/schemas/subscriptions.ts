@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { DELIVERY_OUTCOMES, EVENT_TYPES, SUBSCRIPTION_STATUSES } from '../../domain/notifications.js';
-import { codeList, Id, MunicipalityCode, oneLine, Pagination, prose, Timestamp, timestampInput, Version } from './common.js';
+import {
+  codeList,
+  Id,
+  MunicipalityCode,
+  oneLine,
+  Pagination,
+  prose,
+  Timestamp,
+  timestampInput,
+  Version,
+  withoutPersonalDataInLink,
+} from './common.js';
 import { pageOf, READ_ONLY_RULE, readOnlyMembers } from './records.js';
 
 export const EventType = codeList(
@@ -17,9 +28,9 @@ export const SubscriptionStatus = codeList(
 
 export const SubscriptionWrite = z
   .strictObject({
-    callbackUrl: oneLine().max(2000).meta({
+    callbackUrl: withoutPersonalDataInLink(oneLine().max(2000)).meta({
       description:
-        'Where events are POSTed (CloudEvents structured mode). https; plain http only to a host the operator lists in NOTIFICATIONS_HTTP_HOSTS. Redirects are not followed.',
+        'Where events are POSTed (CloudEvents structured mode). https; plain http only to a host the operator lists in NOTIFICATIONS_HTTP_HOSTS. Redirects are not followed. No personal data in its path or query (an e-mail address, a mobile number or a BSN is refused).',
     }),
     eventTypes: z
       .array(EventType)

@@ -25,7 +25,7 @@ interface TextSource {
 const NO_MUNICIPALITY = sql<string | null>`null::text`;
 const LIVE = sql<boolean>`false`;
 
-/** Where each kind of record keeps its free text: the columns of the API's fields (FREE_TEXT_FIELDS), and the reason of a deletion. */
+/** Where each kind of record keeps its free text and links: the columns of the API's fields (FREE_TEXT_FIELDS, LINK_FIELDS), and the reason of a deletion. */
 const SOURCES = {
   establishment: {
     key: establishments.id,
@@ -42,7 +42,12 @@ const SOURCES = {
     key: enforcementActions.id,
     municipalityCode: sql`${enforcementActions.municipalityCode}`,
     deleted: sql`${enforcementActions.deletedAt} is not null`,
-    texts: { legalBasis: enforcementActions.legalBasis, deleteReason: enforcementActions.deleteReason },
+    texts: {
+      legalBasis: enforcementActions.legalBasis,
+      zaakUrl: enforcementActions.zaakUrl,
+      besluitUrl: enforcementActions.besluitUrl,
+      deleteReason: enforcementActions.deleteReason,
+    },
   },
   reporting_attestation: {
     key: reportingAttestations.id,
@@ -54,7 +59,7 @@ const SOURCES = {
     key: subscriptions.id,
     municipalityCode: sql`${subscriptions.municipalityCode}`,
     deleted: LIVE,
-    texts: { description: subscriptions.description },
+    texts: { description: subscriptions.description, callbackUrl: subscriptions.callbackUrl },
   },
   api_client: {
     key: apiClients.id,
