@@ -149,8 +149,9 @@ export function identityFromClaims(issuer: TrustedIssuer, claims: Claims): Token
  * no records, where an API client's officer can only be made for a registered one.
  */
 export function createTokenIdentities(verifier: OidcVerifier, registered: (municipalityCode: string) => Promise<boolean>) {
-  return async function identify(token: string): Promise<TokenIdentity> {
-    const checked = await verifier.verify(token);
+  /** `memoryOnly`: the source address is blocked for failed authentications, nothing is fetched (OidcVerifier.verify). */
+  return async function identify(token: string, memoryOnly = false): Promise<TokenIdentity> {
+    const checked = await verifier.verify(token, memoryOnly);
     if (!checked.ok)
       return checked.unavailable ? { kind: 'unavailable', reason: checked.reason } : { kind: 'invalid', reason: checked.reason };
     const identity = identityFromClaims(checked.issuer, checked.claims as Claims);

@@ -99,7 +99,11 @@ export function createOidcVerifier(opts: OidcOptions) {
     return keys;
   }
 
-  async function verify(token: string): Promise<JwtCheck> {
+  /**
+   * Verifies a bearer JWT. `memoryOnly` (a source address blocked for failed authentications): only with
+   * the keys already fetched, nothing fetched or discovered; a token no such key verifies is refused.
+   */
+  async function verify(token: string, memoryOnly = false): Promise<JwtCheck> {
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
@@ -110,15 +114,13 @@ export function createOidcVerifier(opts: OidcOptions) {
     if (!issuer) return { ok: false, unavailable: false, reason: 'the token’s issuer is not trusted here' };
     const down = Date.now() < (downUntil.get(issuer.issuer) ?? 0);
     try {
+      if (memoryOnly && !down) {
+        const inMemory = await keysInMemory(issuer);
+        if (!inMemory) return { ok: false, unavailable: false, reason: 'no key of the issuer is known here yet' };
+        return await verified(token, issuer, inMemory);
+      }
       const keys = down ? await lastKnownKeys(issuer) : await keysOf(issuer);
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: issuer.issuer,
-        audience: issuer.audience,
-        algorithms: OIDC_ALGORITHMS,
-        clockTolerance: opts.clockToleranceSeconds,
-        requiredClaims: ['exp'],
-      });
-      return { ok: true, issuer, claims: payload };
+      return await verified(token, issuer, keys);
     } catch (err) {
       const unavailable = providerUnavailable(err, issuer, down);
       if (unavailable) {
@@ -135,6 +137,28 @@ export function createOidcVerifier(opts: OidcOptions) {
         return { ok: false, unavailable: false, reason: 'no key of the issuer matches the token' };
       return { ok: false, unavailable: false, reason: 'the token’s signature or form is not valid' };
     }
+  }
+
+  async function verified(
+    token: string,
+    issuer: TrustedIssuer,
+    keys: ReturnType<typeof createRemoteJWKSet> | ReturnType<typeof createLocalJWKSet>,
+  ): Promise<JwtCheck> {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      algorithms: OIDC_ALGORITHMS,
+      clockTolerance: opts.clockToleranceSeconds,
+      requiredClaims: ['exp'],
+    });
+    return { ok: true, issuer, claims: payload };
+  }
+
+  /** The keys fetched before, whatever their age, as a local set (no fetch), or null when none were. */
+  async function keysInMemory(i: TrustedIssuer) {
+    const remote = await keySets.get(i.issuer)?.catch(() => undefined);
+    const known = remote?.jwks();
+    return known ? createLocalJWKSet(known) : null;
   }
 
   /**

@@ -105,3 +105,35 @@ t.test('a key the provider withdrew stops verifying within jwksMaxAgeMs, without
   t.match(withdrawn.body, /no key of the issuer matches/);
   t.equal((await ask(await idp.token(claims, 'zaaksysteem', 'k2'))).statusCode, 200, 'its successor does');
 });
+
+t.test('an address blocked for failed authentications has its tokens checked with the keys in memory only', async (t) => {
+  const idp = await jwtIssuer(AUDIENCE);
+  const other = await jwtIssuer(AUDIENCE);
+  t.teardown(idp.close);
+  t.teardown(other.close);
+  const { app } = await build(t, {
+    config: {
+      // No cool-down: unblocked, a token with an unknown key id would make the key set be fetched again at once.
+      OIDC_ISSUERS: JSON.stringify([
+        { issuer: idp.url, audience: AUDIENCE, jwksCooldownMs: 0 },
+        { issuer: other.url, audience: AUDIENCE, jwksCooldownMs: 0 },
+      ]),
+      AUTH_FAILURES_PER_MINUTE: '2',
+      AUTH_FAILURE_DELAY_MS: '0',
+    },
+  });
+  const claims = { roles: ['officer'], municipality_code: 'GM0363', client_id: 'zaaksysteem' };
+  const get = async (token: string) =>
+    (await app.inject({ url: '/v1/municipalities', headers: { authorization: `Bearer ${token}` } })).statusCode;
+
+  t.equal(await get(await idp.token(claims)), 200, 'a good token: the issuer discovered, its keys fetched');
+  const fetched = { ...idp.requests };
+  for (let i = 0; i < 2; i++) t.equal(await get(`er_${'x'.repeat(43)}`), 401, 'an unknown token');
+  t.equal(await get(`er_${'y'.repeat(43)}`), 429, 'the address is blocked');
+
+  t.equal(await get(await idp.token(claims, 'zaaksysteem', 'k2')), 429, 'a key id not fetched before: refused');
+  t.equal(await get(await other.token(claims)), 429, 'an issuer not discovered before: refused');
+  t.same(idp.requests, fetched, 'nothing fetched from the provider while blocked');
+  t.same(other.requests, { discovery: 0, keys: 0 }, 'nor discovered');
+  t.equal(await get(await idp.token(claims)), 200, 'a good token with a key in memory still passes');
+});

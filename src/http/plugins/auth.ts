@@ -101,7 +101,8 @@ export function contextOf(request: FastifyRequest): RequestContext {
  *
  * A malformed or unknown token counts as a failure of the source address (`failures`). An address
  * over its limit gets 429 with Retry-After, and its tokens are checked from memory only: a client
- * this instance verified recently still passes, a guess costs no database look-up.
+ * this instance verified recently still passes, a guess costs no database look-up, and a JWT is
+ * verified with the keys fetched before, fetching nothing.
  */
 export default fp(
   async function auth(app: FastifyInstance, opts: AuthOptions) {
@@ -120,7 +121,7 @@ export default fp(
       let principal: Principal | null = null;
       let refusal = 'The token is unknown or has been revoked.';
       if (token && opts.identify && looksLikeJwt(token)) {
-        const identity = await opts.identify(token);
+        const identity = await opts.identify(token, wait > 0);
         if (identity.kind === 'ok') principal = identity.principal;
         else if (identity.kind === 'forbidden') throw new HttpProblem({ status: 403, code: 'forbidden', detail: identity.reason });
         else if (identity.kind === 'unavailable') {
