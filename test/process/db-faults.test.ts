@@ -4,11 +4,11 @@ import { buildAppFor } from '../../src/app.js';
 import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
 import { loadConfig } from '../../src/config.js';
-import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
+import { openPostgres, prepareDatabase, QUERY_TIMEOUT_MARGIN_MS } from '../../src/infrastructure/db/client.js';
 import { isDatabaseUnavailable } from '../../src/infrastructure/db/errors.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import { json, sample, usingPostgres } from '../support/basics.js';
-import { appOnScratch } from '../support/scratch-app.js';
+import { appOnScratch, assertDatabaseUnavailable } from '../support/scratch-app.js';
 import { scratchForService } from '../support/scratch-database.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
@@ -175,5 +175,50 @@ t.test(
     t.equal(said(), 1, 'said in the log');
     t.equal((await list()).statusCode, 200);
     t.equal(said(), 1, 'not again for every request');
+  },
+);
+
+t.test(
+  'a server that stops answering on an open connection: 503 after statement_timeout and a margin, not a request that hangs',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    const scratch = await scratchForService('er_frozen');
+    t.teardown(() => scratch.drop());
+    const target = new URL(scratch.appUrl);
+    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+    const through = new URL(scratch.appUrl);
+    through.host = `127.0.0.1:${await proxy.start()}`;
+    t.teardown(() => proxy.close());
+    const statementTimeoutMs = 1000;
+    // One connection, so that the one frozen is the one the request gets.
+    const database = await openPostgres({ url: through.toString(), poolSize: 1, connectTimeoutMs: 500, statementTimeoutMs });
+    await prepareDatabase(database, scratch.ownerUrl);
+    const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent' }), { closeDatabase: true });
+    t.teardown(() => app.close());
+    const officer = madeBy(
+      await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+    );
+    const auth = { authorization: `Bearer ${officer.token}` };
+    const list = () => app.inject({ url: '/v1/establishments', headers: auth });
+    t.equal((await list()).statusCode, 200, 'answered before: a connection waits in the pool');
+
+    // The operator's review: a frozen connection kept a GET waiting until SIGTERM, 158 s later.
+    proxy.freeze();
+    const started = Date.now();
+    const create = () => app.inject({ method: 'POST', url: '/v1/establishments', headers: auth, payload: sample.establishment() });
+    assertDatabaseUnavailable(t, await create(), 'a write on a frozen connection');
+    const waited = Date.now() - started;
+    // One read timeout, not two: the connection is given up at once, so the ROLLBACK does not wait on it as well.
+    t.ok(waited < statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS + 1500, `answered in ${waited} ms`);
+    t.equal(database.pool.totalCount, 0, 'the frozen connection is given up, not put back in the pool for the next request to wait on');
+
+    proxy.restore();
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await list()).statusCode;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    t.equal(status, 200, 'answered again once the network is back');
+    t.equal(database.pool.totalCount - database.pool.idleCount, 0, 'the frozen connection was given up, none is left checked out');
   },
 );

@@ -6,11 +6,14 @@ import net from 'node:net';
  * - `cut()`: drops every open connection and refuses new ones (like a restart or a crash);
  * - `blackhole()`: drops open connections and accepts new ones that never answer (a network
  *   partition: only the pool's connect timeout ends the wait);
+ * - `freeze()`: as blackhole(), but the open connections stay open and carry nothing more either way
+ *   (a partition or a hung failover under a pooled connection: no error, no answer);
  * - `restore()`: passes traffic again.
  */
 export class TcpProxy {
   private server: net.Server;
   private sockets = new Set<net.Socket>();
+  private pairs = new Set<[net.Socket, net.Socket]>();
   private mode: 'pass' | 'refuse' | 'blackhole' = 'pass';
   port = 0;
 
@@ -47,7 +50,12 @@ export class TcpProxy {
     this.track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.pairs.add(pair);
+    client.on('close', () => {
+      upstream.destroy();
+      this.pairs.delete(pair);
+    });
     upstream.on('close', () => client.destroy());
   }
 
@@ -64,6 +72,16 @@ export class TcpProxy {
   blackhole() {
     this.mode = 'blackhole';
     this.dropAll();
+  }
+
+  freeze() {
+    this.mode = 'blackhole';
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
   }
 
   restore() {

@@ -22,6 +22,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { READ_TIMEOUT } from './errors.js';
 import { type ChannelHandlers, listenChannel } from './notifications.js';
 import * as schema from './schema.js';
 import { traceCallbackQuery, traceQuery } from './tracing.js';
@@ -250,6 +251,12 @@ export interface PostgresOptions {
   onPoolError?: (err: Error) => void;
 }
 
+/**
+ * How much longer than statement_timeout the pool waits for an answer before it gives the connection
+ * up: the server's own cancel (57014, a 503 `busy`) comes first when the server is there to send it.
+ */
+export const QUERY_TIMEOUT_MARGIN_MS = 2000;
+
 function makePool(url: string, o: PostgresOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
@@ -257,6 +264,12 @@ function makePool(url: string, o: PostgresOptions): pg.Pool {
     connectionTimeoutMillis: o.connectTimeoutMs,
     statement_timeout: o.statementTimeoutMs,
     idle_in_transaction_session_timeout: o.statementTimeoutMs,
+    // statement_timeout is the server's: a server that can no longer answer (a network partition, a failover
+    // that hangs) never ends the wait. The client ends it (endOnReadTimeout), and TCP keep-alive finds a
+    // peer that went away while its connection sat idle in the pool.
+    query_timeout: o.statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'enforcement-registry',
   });
   // Without a listener an idle client's error (e.g. PostgreSQL restarting) crashes the process.
@@ -267,9 +280,49 @@ function makePool(url: string, o: PostgresOptions): pg.Pool {
   pool.on('connect', (client) => {
     client.on('error', (err) => o.onPoolError?.(err));
     useNamedStatements(client);
+    endOnReadTimeout(client);
   });
   releaseDeadClients(pool);
   return pool;
+}
+
+/**
+ * A statement left unanswered past query_timeout fails with pg's "Query read timeout"; pg then still
+ * waits on the connection for that answer, so the transaction's ROLLBACK, and the next request that
+ * got the connection from the pool, would wait as long again. The connection is destroyed instead:
+ * its end releases it (releaseDeadClients), and the request is answered 503 (errors.ts).
+ */
+function endOnReadTimeout(client: pg.PoolClient): void {
+  const query = client.query as (...args: unknown[]) => unknown;
+  const endIfTimedOut = (err: unknown) => {
+    if (err instanceof Error && err.message === READ_TIMEOUT) {
+      (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    }
+  };
+  (client as unknown as { query: unknown }).query = function (this: pg.PoolClient, ...args: unknown[]) {
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (err: unknown, result: unknown) => {
+        endIfTimedOut(err);
+        (callback as (err: unknown, result: unknown) => void)(err, result);
+      };
+      return query.apply(this, args);
+    }
+    const submitted = args[0] as { callback?: unknown } | undefined;
+    if (submitted && typeof submitted.callback === 'function') {
+      // A query object with its own callback (a ScopedQuery): pg calls that one.
+      const own = submitted.callback as (err: unknown, result: unknown) => void;
+      submitted.callback = (err: unknown, result: unknown) => {
+        endIfTimedOut(err);
+        own(err, result);
+      };
+      return query.apply(this, args);
+    }
+    const result = query.apply(this, args);
+    if (result instanceof Promise) result.catch(endIfTimedOut); // the caller handles the rejection itself
+    return result;
+  };
 }
 
 /**

@@ -1,9 +1,13 @@
 import { AdmissionTimeout } from './admission.js';
 
+/** pg's error for a statement left unanswered past query_timeout (client.ts: the server can no longer answer). */
+export const READ_TIMEOUT = 'Query read timeout';
+
 /**
  * What kind of database outage an error is, looking through the errors that wrap it: `lost`, the
  * server cannot be reached or went away (connection-class SQLSTATEs 08xxx, an administrator shutdown
- * or a server starting up 57P01-57P03, the node-level errors of a refused or broken connection);
+ * or a server starting up 57P01-57P03, the node-level errors of a refused or broken connection, a
+ * statement the server never answered: READ_TIMEOUT);
  * `busy`, it is there but cannot take the work now (too many connections 53300, a statement
  * cancelled 57014: past DATABASE_STATEMENT_TIMEOUT_MS, say behind a lock held elsewhere, or no write
  * admission in time); null for anything else.
@@ -23,9 +27,10 @@ function outage(err: unknown): 'lost' | 'busy' | null {
     const message = (e as { message?: unknown }).message;
     if (
       typeof message === 'string' &&
-      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|Client was closed and is not queryable|Connection terminated due to connection timeout/i.test(
+      (/Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly|Client was closed and is not queryable|Connection terminated due to connection timeout/i.test(
         message,
-      )
+      ) ||
+        message === READ_TIMEOUT)
     ) {
       return 'lost';
     }
