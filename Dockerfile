@@ -25,6 +25,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# The operators' npm scripts (db:migrate, audit:verify, import, …) run it first; without src/ it builds nothing.
+COPY scripts/build-if-stale.mjs ./scripts/build-if-stale.mjs
 RUN mkdir -p /data && chown node:node /data && chmod 700 /data
 USER node
 VOLUME ["/data"]

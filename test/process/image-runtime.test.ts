@@ -52,7 +52,7 @@ t.test('the runtime stage, performed in a scratch folder, starts, gets ready and
     readdirSync(app)
       .filter((f) => f !== 'data')
       .sort(),
-    ['dist', 'migrations', 'node_modules', 'package-lock.json', 'package.json'],
+    ['dist', 'migrations', 'node_modules', 'package-lock.json', 'package.json', 'scripts'],
     'the image’s /app',
   );
   t.notOk(existsSync(path.join(app, 'node_modules/typescript')), 'no dev dependencies (TypeScript) in it');
@@ -75,4 +75,22 @@ t.test('the runtime stage, performed in a scratch folder, starts, gets ready and
   t.match(await list.json(), { items: [{ code: 'GM0014' }] }, 'from its migrated database');
   server.proc.kill('SIGTERM');
   t.equal(await server.exited, 0, 'and stops cleanly on SIGTERM');
+
+  // The operators' commands, as docs/operations.md gives them, from the image's folder (no src/, no TypeScript):
+  // an operator's review found them failing there ("Cannot find module …/scripts/build-if-stale.mjs").
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL; // the image's default, the embedded database
+  for (const command of ['npm run --silent db:migrate', 'npm run --silent audit:verify']) {
+    let status = 0;
+    let output = '';
+    try {
+      output = execSync(command, { cwd: app, stdio: 'pipe', env }).toString();
+    } catch (err) {
+      const failed = err as { status?: number; stdout?: Buffer; stderr?: Buffer };
+      status = failed.status ?? -1;
+      output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
+    }
+    t.equal(status, 0, `${command} runs in the image: ${output.slice(0, 300)}`);
+  }
+  t.notOk(existsSync(path.join(app, 'src')), 'and built nothing there');
 });

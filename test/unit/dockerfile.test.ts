@@ -30,8 +30,8 @@ t.test('Dockerfile: the runtime stage holds dist/, production dependencies and m
   t.same(fromBuild, ['/app/dist'], 'only dist/ comes from the build stage (no dev node_modules)');
   t.same(
     fromContext.sort(),
-    ['migrations', 'package-lock.json', 'package.json'],
-    'from the context: the lockfile, package.json, migrations',
+    ['migrations', 'package-lock.json', 'package.json', 'scripts/build-if-stale.mjs'],
+    'from the context: the lockfile, package.json, migrations, and the step the operators’ npm scripts run first',
   );
   t.notOk(fromContext.includes('src'), 'no sources in the runtime image');
   const installs = runtime.steps.filter((s) => s.op === 'RUN' && /\bnpm (ci|install|i)\b/.test(s.args));
@@ -66,4 +66,6 @@ t.test('.dockerignore keeps dependencies, data, secrets and history out of the b
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
   for (const p of ['node_modules', 'dist', 'data', '.git', '.env']) t.ok(ignored.includes(p), `${p} is ignored`);
+  // The scripts stay out, but the one file the runtime stage copies must be let through or the build fails.
+  t.ok(ignored.indexOf('!scripts/build-if-stale.mjs') > ignored.indexOf('scripts'), 'build-if-stale.mjs is let back in after scripts');
 });
