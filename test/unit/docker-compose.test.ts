@@ -65,6 +65,11 @@ t.test('docker-compose: the service on PostgreSQL as a plain role, migrations as
     /^\$\{REGISTRY_ADMIN_TOKEN:\?/,
     'the admin token has no default: compose refuses to start without one',
   );
+  t.match(
+    env.AUDIT_SIGNING_KEY ?? '',
+    /^\$\{AUDIT_SIGNING_KEY:\?/,
+    'the audit signing key has no default either: without one, checkpoints would be off (an operator’s review found them off)',
+  );
   t.same(postgres.ports ?? [], [], 'PostgreSQL is not published on the host');
   t.match(JSON.stringify(registry.depends_on), /service_healthy/, 'the service starts after the database is healthy');
   t.match(
