@@ -8,9 +8,13 @@ import { firstStartLines, newAdminLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
 import { connectionRole, type Database, databaseKind, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
+import { migrationFailure } from './infrastructure/db/errors.js';
 import { withTenant } from './infrastructure/db/tenant.js';
 import { createLogger } from './logger.js';
 import { startTracing } from './telemetry.js';
+
+/** Migrations that could not be applied at start (the message says why and how to fix it). */
+class MigrationFailed extends Error {}
 
 /**
  * The process: read configuration, open and migrate the database, register the bootstrap admin
@@ -46,7 +50,12 @@ async function main() {
   // Start-up in parallel: the embedded database's WebAssembly is compiled off the main thread
   // while the app's modules (fastify, zod schemas, routes) load and the app is built.
   const opening = openDatabase(config, (err) => logger.warn({ err }, 'idle database connection failed')).then(async (d) => {
-    await prepareDatabase(d, config.DATABASE_MIGRATION_URL);
+    try {
+      await prepareDatabase(d, config.DATABASE_MIGRATION_URL);
+    } catch (err) {
+      // Said as what it is, with the fix where there is one, not as "cannot open the database".
+      throw new MigrationFailed(migrationFailure(err, config.DATABASE_MIGRATION_URL !== undefined), { cause: err });
+    }
     return d;
   });
   opening.catch(() => {}); // handled below; do not crash as unhandled while the app module loads
@@ -55,7 +64,8 @@ async function main() {
   try {
     database = await opening;
   } catch (err) {
-    logger.fatal({ err }, 'cannot open the database');
+    if (err instanceof MigrationFailed) logger.fatal({ err: err.cause }, err.message);
+    else logger.fatal({ err }, 'cannot open the database');
     process.exit(1);
   }
   if (database.kind === 'postgres' && (await connectionRole(database)).superuser) {

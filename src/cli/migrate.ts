@@ -1,5 +1,6 @@
 import { loadConfigOrExitCode } from '../config.js';
 import { openDatabase, prepareDatabase } from '../infrastructure/db/client.js';
+import { migrationFailure } from '../infrastructure/db/errors.js';
 
 /**
  * `npm run db:migrate`: applies migrations/ to the configured database and exits. As a start does:
@@ -8,17 +9,6 @@ import { openDatabase, prepareDatabase } from '../infrastructure/db/client.js';
  */
 const config = loadConfigOrExitCode();
 if (!config) process.exit(); // with exit code 78
-
-/** The innermost cause's message and SQLSTATE: a driver's error wrapped by drizzle's "Failed query". */
-function reasonOf(err: unknown): { message: string; code?: string } {
-  let e = err;
-  // A host with several addresses fails with one error per address (AggregateError): the first says why.
-  while (e instanceof Error && (e.cause instanceof Error || (e instanceof AggregateError && e.errors[0] instanceof Error))) {
-    e = e instanceof AggregateError && !(e.cause instanceof Error) ? e.errors[0] : e.cause;
-  }
-  const code = (e as { code?: unknown })?.code;
-  return { message: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' ? { code } : {}) };
-}
 
 try {
   const database = await openDatabase(config);
@@ -32,12 +22,7 @@ try {
     await database.close().catch(() => {});
   }
 } catch (err) {
-  const { message, code } = reasonOf(err);
-  // 42501 insufficient_privilege: the service's plain role may not create or alter the schema.
-  const hint =
-    code === '42501' && !config.DATABASE_MIGRATION_URL
-      ? ' (DATABASE_URL’s role may not change the schema: set DATABASE_MIGRATION_URL to the database owner’s, docs/access.md)'
-      : '';
-  process.stderr.write(`migrations not applied: ${message}${code ? ` [${code}]` : ''}${hint}\n`);
+  // The database could not be opened, or a migration was refused (42501: the plain role may not change the schema).
+  process.stderr.write(`${migrationFailure(err, config.DATABASE_MIGRATION_URL !== undefined)}\n`);
   process.exitCode = 1;
 }

@@ -6,7 +6,7 @@ import t from 'tap';
 import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { usingPostgres } from '../support/basics.js';
 import { scratchForService } from '../support/scratch-database.js';
-import { ensureBuilt } from '../support/server.js';
+import { ensureBuilt, owned, startServer } from '../support/server.js';
 
 /**
  * `npm run db:migrate` (dist/cli/migrate.js) with the service's own environment: DATABASE_URL the
@@ -38,6 +38,14 @@ t.test('db:migrate uses DATABASE_MIGRATION_URL', { skip: usingPostgres ? false :
   t.ok(rows[0]?.owner, 'migrated');
   t.not(rows[0]?.owner, rows[0]?.me, "the tables are the owner's, not the service role's");
   t.equal(rows[0]?.member, true, 'the service role may act as registry_app');
+
+  // Then the service starts with its plain role alone, without the owner's credentials (an operator's
+  // review: the migrator's CREATE SCHEMA IF NOT EXISTS was refused, exit 1, on a fully migrated database).
+  const server = owned(t, startServer({ DATABASE_URL: db.appUrl, PORT: '0', LOG_LEVEL: 'info' }));
+  const url = await server.ready;
+  t.equal((await fetch(`${url}/health/ready`)).status, 200, 'ready without DATABASE_MIGRATION_URL');
+  server.proc.kill('SIGTERM');
+  t.equal(await server.exited, 0);
 });
 
 t.test('db:migrate with a bad configuration: exit 78 and the message, as the service', async (t) => {
@@ -68,6 +76,17 @@ t.test(
     t.equal(out.code, 1, `exit 1: ${out.text.slice(0, 600)}`);
     t.match(out.text, /^migrations not applied: permission denied[^\n]*\[42501\][^\n]*set DATABASE_MIGRATION_URL/, 'the cause and the fix');
     t.equal(out.text.trim().split('\n').length, 1, 'in one line: no stack trace');
+
+    // The service started so says the same in its fatal line, not "cannot open the database".
+    const server = owned(t, startServer({ DATABASE_URL: db.appUrl, PORT: '0', LOG_LEVEL: 'info' }));
+    t.equal(await server.exited, 1, 'the start stops, exit 1');
+    const fatal = server
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .find((l) => l.level === 60);
+    t.match(fatal?.msg, /^migrations not applied: permission denied[^\n]*\[42501\][^\n]*set DATABASE_MIGRATION_URL/, 'its fatal line');
   },
 );
 

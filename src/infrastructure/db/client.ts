@@ -741,6 +741,10 @@ export async function migrateDatabase(database: Database): Promise<void> {
   const client = await pool.connect();
   let failed: Error | undefined; // then the connection is closed, not pooled: it must not keep the lock
   try {
+    // Nothing pending: no lock, no migrator (which creates its schema first, a privilege the service's
+    // plain role lacks), so the service starts without the owner's credentials on a database migrated
+    // beforehand (migration 0029 lets it read the bookkeeping).
+    if (await migrationsApplied(client)) return;
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     // biome-ignore lint/suspicious/noExplicitAny: the migrator wants the driver-specific type
     await migratePg(dbOnConnection(client) as any, { migrationsFolder: MIGRATIONS_DIR });
@@ -750,6 +754,27 @@ export async function migrateDatabase(database: Database): Promise<void> {
     throw err;
   } finally {
     client.release(failed);
+  }
+}
+
+/** When the newest migration in migrations/ was made (drizzle's journal): drizzle applies those made after the last it ran. */
+function newestMigration(): number {
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as { entries: { when: number }[] };
+  return Math.max(...journal.entries.map((e) => e.when));
+}
+
+/**
+ * Whether drizzle's bookkeeping already records the newest migration, read as drizzle's migrator
+ * decides (`created_at` of the last one applied against each migration's time). False when it cannot
+ * be read (a new database, a role that may not read it): then the migrator runs, as before.
+ */
+async function migrationsApplied(client: pg.PoolClient): Promise<boolean> {
+  try {
+    const { rows } = await client.query<{ last: string | null }>('select max(created_at)::text as last from drizzle.__drizzle_migrations');
+    const last = rows[0]?.last;
+    return last !== null && last !== undefined && Number(last) >= newestMigration();
+  } catch {
+    return false;
   }
 }
 

@@ -60,3 +60,27 @@ export function violatedUniqueIndex(err: unknown): string | null {
   }
   return null;
 }
+
+/** The innermost cause's message and SQLSTATE: a driver's error wrapped by drizzle's "Failed query". */
+export function innermostReason(err: unknown): { message: string; code?: string } {
+  let e = err;
+  // A host with several addresses fails with one error per address (AggregateError): the first says why.
+  while (e instanceof Error && (e.cause instanceof Error || (e instanceof AggregateError && e.errors[0] instanceof Error))) {
+    e = e instanceof AggregateError && !(e.cause instanceof Error) ? e.errors[0] : e.cause;
+  }
+  const code = (e as { code?: unknown })?.code;
+  return { message: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/**
+ * Why migrations were not applied, in one line, with the likely fix: 42501 (insufficient_privilege)
+ * where no DATABASE_MIGRATION_URL is set means DATABASE_URL's plain role was asked to change the schema.
+ */
+export function migrationFailure(err: unknown, migrationUrlSet: boolean): string {
+  const { message, code } = innermostReason(err);
+  const hint =
+    code === '42501' && !migrationUrlSet
+      ? ' (DATABASE_URL’s role may not change the schema: set DATABASE_MIGRATION_URL to the database owner’s, or run `npm run db:migrate` with it first; docs/operations.md)'
+      : '';
+  return `migrations not applied: ${message}${code ? ` [${code}]` : ''}${hint}`;
+}
