@@ -1129,7 +1129,7 @@ t.test('an import that stops on an internal error keeps the problems of the batc
   const res = await a.upload(file, 'recordType=establishments&mode=row-by-row');
   t.equal(res.statusCode, 202, res.body);
   const logged: object[] = [];
-  a.services.imports.worker.start({ error: (obj) => logged.push(obj) });
+  a.services.imports.worker.start({ info: () => {}, warn: () => {}, error: (obj) => logged.push(obj) });
   t.teardown(() => a.services.imports.worker.stop());
   const id = json<Job>(res).id;
   let job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
@@ -1160,7 +1160,11 @@ t.test('a worker that cannot claim a job says so in the log, and claims it once 
   // The claim's statement fails (as it would with the table locked away or a lost connection).
   await a.database.owner.execute(sql`alter table imports rename column lease_until to lease_until_away`);
   const logged: { msg: string; err: unknown }[] = [];
-  a.services.imports.worker.start({ error: (obj, msg) => logged.push({ msg, err: (obj as { err?: unknown }).err }) });
+  a.services.imports.worker.start({
+    info: () => {},
+    warn: () => {},
+    error: (obj, msg) => logged.push({ msg, err: (obj as { err?: unknown }).err }),
+  });
   t.teardown(() => a.services.imports.worker.stop());
   for (let i = 0; i < 500 && logged.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   t.match(logged[0], { msg: 'import worker could not claim a job; it looks again', err: Error }, 'logged, with the error');

@@ -15,6 +15,7 @@ import {
   releaseDelivery,
 } from '../../infrastructure/repositories/notifications.js';
 import { createWebhookSender, type OutboundPolicy, signatures } from '../../infrastructure/webhooks.js';
+import { type LoopLog, repeatedFailure } from '../../lib/repeated-failure.js';
 
 export interface DispatcherOptions extends OutboundPolicy {
   /** How long the dispatcher sleeps when there is nothing to do. */
@@ -32,11 +33,8 @@ export interface DispatcherOptions extends OutboundPolicy {
 }
 
 /** The minimal logger the dispatcher writes to (pino's shape). Never record content: ids, types, codes. */
-export interface DispatchLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+/** The dispatcher's log (pino's methods). */
+export type DispatchLog = LoopLog;
 
 const BACKOFF_MAX_MS = 3_600_000;
 const FAN_OUT_BATCH = 500;
@@ -250,18 +248,30 @@ export function createDispatcher(
 
   const stats = () => withTenant(database.db, ALL, (tx) => backlog(tx));
 
+  // Rounds that fail one after another (the database out): said once, then once a minute, the wait growing.
+  const rounds = repeatedFailure(
+    {
+      first: 'notification dispatcher round failed; it tries again',
+      still: 'notification dispatcher rounds still failing',
+      again: 'notification dispatcher rounds work again',
+    },
+    options.pollMs,
+  );
+
   async function run(): Promise<void> {
     while (running) {
       let worked = 0;
+      let wait = options.pollMs;
       try {
         worked = await round(false);
+        rounds.succeeded(log);
       } catch (err) {
-        log.error({ err }, 'notification dispatcher round failed');
+        wait = rounds.failed(log, err);
       }
-      // Nothing to do, or every place taken: wait for a place to free up, or pollMs at most.
+      // Nothing to do, or every place taken: wait for a place to free up, or pollMs at most (longer after failures).
       if ((worked === 0 || inFlight.size >= options.batchSize) && running) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.pollMs);
+          const timer = setTimeout(resolve, wait);
           wake = () => {
             clearTimeout(timer);
             resolve();

@@ -20,6 +20,7 @@ import {
   updateOwnedImport,
 } from '../../infrastructure/repositories/imports.js';
 import { type Spool, spool } from '../../infrastructure/spool.js';
+import { type LoopLog, repeatedFailure } from '../../lib/repeated-failure.js';
 import type { createEnforcementActionCommands } from '../commands/enforcement-actions.js';
 import type { createEstablishmentCommands } from '../commands/establishments.js';
 import type { createLicenceCommands } from '../commands/licences.js';
@@ -297,11 +298,10 @@ class JobFailed extends Error {
 }
 
 /** The minimal logger the import worker writes to (pino's shape). Never record content: ids and the error. */
-export interface WorkerLog {
-  error(obj: object, msg: string): void;
-}
+/** The worker's log: a job's internal error, and claims that fail while the database is out (lib/repeated-failure.ts). */
+export type WorkerLog = LoopLog;
 
-const SILENT: WorkerLog = { error: () => undefined };
+const SILENT: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export interface ImportOptions {
   /** Records per transaction while applying (each batch commits with the job's progress). */
@@ -739,20 +739,31 @@ export function createImports(database: Database, runner: CommandRunner, command
     return true;
   }
 
+  // Claims that fail round after round (the database out): said once, then once a minute, the wait growing.
+  const claims = repeatedFailure(
+    {
+      first: 'import worker could not claim a job; it looks again',
+      still: 'import worker still cannot claim jobs',
+      again: 'import worker claims jobs again',
+    },
+    options.pollMs,
+  );
+
   function schedule(delay: number) {
     if (stopping) return;
     timer = setTimeout(() => {
       running = (async () => {
-        let ran = false;
+        let next = options.pollMs;
         try {
-          ran = await runOnce();
+          next = (await runOnce()) ? 0 : options.pollMs;
+          claims.succeeded(log);
         } catch (err) {
           // A job's own error is logged and written to it in runOnce; this logs the rest (a claim that failed).
-          if (!(err instanceof JobFailed)) log.error({ err }, 'import worker could not claim a job; it looks again');
-          ran = false;
+          if (err instanceof JobFailed) claims.succeeded(log);
+          else next = claims.failed(log, err);
         }
         running = null;
-        schedule(ran ? 0 : options.pollMs);
+        schedule(next);
       })();
     }, delay);
     timer.unref();
