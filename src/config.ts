@@ -181,7 +181,8 @@ const envSchema = z.object({
   RETENTION_LICENCE_YEARS: wholeNumber(1, 200).optional(),
   RETENTION_ESTABLISHMENT_YEARS: wholeNumber(1, 200).optional(),
   /** Which selection list (and version) the periods come from: recorded in every destruction entry. */
-  RETENTION_SELECTION_LIST: z.string().min(1).max(200).default('unspecified'),
+  // No default: a destruction records the list its period comes from, so retention:destroy refuses to run without it.
+  RETENTION_SELECTION_LIST: z.string().min(1).max(200).optional(),
   /** `production` turns the first-start hints off (unless REGISTRY_FIRST_START_HINTS says otherwise). */
   NODE_ENV: z.string().min(1).optional(),
   /**

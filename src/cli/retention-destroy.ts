@@ -6,14 +6,27 @@ import { type Config, loadConfigOrExitCode } from '../config.js';
 import { retentionRules } from '../domain/retention.js';
 import { type Database, openDatabase, prepareDatabase } from '../infrastructure/db/client.js';
 
-/** The retention rules of this configuration (RETENTION_*). */
-export const rulesOf = (config: Config) =>
-  retentionRules({
+/** Retention periods set without RETENTION_SELECTION_LIST: nothing is destroyed without the list it is destroyed under. */
+export class SelectionListMissing extends Error {
+  constructor() {
+    super(
+      'RETENTION_SELECTION_LIST is not set: name the selection list (and version, category) the retention periods come from; every destruction records it. Nothing was destroyed.',
+    );
+  }
+}
+
+/** The retention rules of this configuration (RETENTION_*); none without a period; SelectionListMissing for periods without their list. */
+export function rulesOf(config: Config) {
+  const periods = {
     enforcementActionYears: config.RETENTION_ENFORCEMENT_ACTION_YEARS,
     licenceYears: config.RETENTION_LICENCE_YEARS,
     establishmentYears: config.RETENTION_ESTABLISHMENT_YEARS,
-    selectionList: config.RETENTION_SELECTION_LIST,
-  });
+  };
+  const selectionList = config.RETENTION_SELECTION_LIST;
+  if (selectionList) return retentionRules({ ...periods, selectionList });
+  if (Object.values(periods).some((years) => years !== undefined)) throw new SelectionListMissing();
+  return [];
+}
 
 /** Destroys what is past retention on `today` (YYYY-MM-DD); the report as one JSON line. */
 export async function runRetentionDestroy(database: Database, config: Config, today: string): Promise<DestructionReport> {
@@ -34,7 +47,16 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  if (rulesOf(config).length === 0) {
+  let rules: ReturnType<typeof rulesOf>;
+  try {
+    rules = rulesOf(config);
+  } catch (err) {
+    if (!(err instanceof SelectionListMissing)) throw err;
+    process.stderr.write(`retention:destroy: ${err.message}\n`);
+    process.exitCode = 78; // EX_CONFIG, before the database is opened
+    return;
+  }
+  if (rules.length === 0) {
     process.stdout.write(`${JSON.stringify({ destroyed: {}, note: 'no RETENTION_*_YEARS set: everything is kept' })}\n`);
     return;
   }
@@ -42,7 +64,7 @@ async function main(): Promise<void> {
   try {
     await prepareDatabase(database, config.DATABASE_MIGRATION_URL);
     const report = await runRetentionDestroy(database, config, today);
-    process.stdout.write(`${JSON.stringify({ today, rules: rulesOf(config), ...report })}\n`);
+    process.stdout.write(`${JSON.stringify({ today, rules, ...report })}\n`);
   } catch (err) {
     process.stderr.write(`retention:destroy failed: ${(err as Error).message}\n`);
     process.exitCode = 1;
