@@ -156,7 +156,8 @@ const envSchema = z.object({
       }
       return ranges;
     })
-    .default('all'),
+    // Unset: all, as before this setting existed, with a warning at every start on PostgreSQL (server.ts).
+    .optional(),
   /** How often an idle dispatcher looks for new events: the usual delay between a commit and its delivery. */
   NOTIFICATIONS_POLL_MS: wholeNumber(10, 60_000).default(1000),
   /** The first retry's wait; it doubles with each attempt (with jitter), up to an hour. */

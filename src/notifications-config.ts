@@ -10,7 +10,7 @@ export const notificationsFor = (config: Config): Pick<ServiceOptions, 'commitHo
   commitHooks: [outboxHook({ source: config.NOTIFICATIONS_SOURCE, publicBaseUrl: config.PUBLIC_BASE_URL })],
   notifications: {
     plainHttpHosts: config.NOTIFICATIONS_HTTP_HOSTS ?? [],
-    privateNetworks: config.NOTIFICATIONS_PRIVATE_NETWORKS,
+    privateNetworks: config.NOTIFICATIONS_PRIVATE_NETWORKS ?? 'all',
     connectTimeoutMs: config.NOTIFICATIONS_CONNECT_TIMEOUT_MS,
     responseTimeoutMs: config.NOTIFICATIONS_RESPONSE_TIMEOUT_MS,
     maxResponseBytes: MAX_RESPONSE_BYTES,

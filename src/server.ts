@@ -173,6 +173,12 @@ async function main() {
       `NOTIFICATIONS_SOURCE is left at ${DEFAULT_NOTIFICATIONS_SOURCE}: set it to your organisation’s URN with its OIN (the NL GOV profile for CloudEvents asks it of source), so that a receiver fed by more than one registry can tell their events apart (docs/notifications.md)`,
     );
   }
+  // Unset, callbacks may reach every private network: fine for one municipality's own hosting, not for central hosting.
+  if (database.kind === 'postgres' && config.NOTIFICATIONS_PRIVATE_NETWORKS === undefined) {
+    logger.warn(
+      'NOTIFICATIONS_PRIVATE_NETWORKS is not set, so webhook callbacks may reach any private-network address, and anyone with a token may subscribe one: set the ranges of the municipalities’ case systems, or none (docs/notifications.md#safe-outbound-calls)',
+    );
+  }
   // Webhooks: this process delivers the outbox too (several instances share the work safely).
   const dispatcher =
     config.NOTIFICATIONS_DISPATCH === 'on' ? services.notifications.dispatcher(logger.child({ component: 'notifications' })) : null;

@@ -60,13 +60,25 @@ t.test('server: serves the document over the network, and finishes in-flight req
   const sourceWarning = /"level":40,[^\n]*NOTIFICATIONS_SOURCE is left at urn:nld:enforcement-registry/;
   if (usingPostgres) t.match(server.stdout(), sourceWarning, 'PostgreSQL with the default source: warned, delivering or not');
   else t.notMatch(server.stdout(), sourceWarning, 'the embedded database (trying it out): not warned');
+  // And one that left callbacks free to reach every private network, to set the ranges (the security review).
+  const networksWarning = /"level":40,[^\n]*NOTIFICATIONS_PRIVATE_NETWORKS is not set/;
+  if (usingPostgres) t.match(server.stdout(), networksWarning, 'PostgreSQL without private networks set: warned');
+  else t.notMatch(server.stdout(), networksWarning, 'the embedded database: not warned');
 
   // Nothing acknowledged is lost: a new process on the same database sees it.
-  const again = owned(t, startServer({ ...env, NOTIFICATIONS_SOURCE: 'urn:nld:oin:00000001234567890000:systeem:handhavingsregister' }));
+  const again = owned(
+    t,
+    startServer({
+      ...env,
+      NOTIFICATIONS_SOURCE: 'urn:nld:oin:00000001234567890000:systeem:handhavingsregister',
+      NOTIFICATIONS_PRIVATE_NETWORKS: 'all',
+    }),
+  );
   const base2 = await again.ready;
   const read = await fetch(`${base2}/v1/municipalities/GM0999`, { headers: admin });
   t.equal(read.status, 200, 'the acknowledged write survived the shutdown');
   t.notMatch(again.stdout(), sourceWarning, 'a source of its own: no warning');
+  t.notMatch(again.stdout(), networksWarning, 'private networks set (even to all, deliberately): no warning');
   if (!usingPostgres) await refusesSecondProcess(t, env, base2);
   again.proc.kill('SIGTERM');
   t.equal(await again.exited, 0);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { CONFIG_VARIABLES, ConfigError, firstStartHints, loadConfig } from '../../src/config.js';
+import { notificationsFor } from '../../src/notifications-config.js';
 
 /** The ConfigError message for this environment, or undefined when it is accepted. */
 const errorOf = (env: Record<string, string>): string | undefined => {
@@ -105,7 +106,9 @@ t.test('config: bad values stop the start, naming the variable', async (t) => {
 });
 
 t.test('config: NOTIFICATIONS_PRIVATE_NETWORKS is all, none or CIDR ranges inside private space', async (t) => {
-  t.equal(loadConfig({}).NOTIFICATIONS_PRIVATE_NETWORKS, 'all', 'all by default: existing deployments keep working');
+  // Unset stays unset (the start warns on PostgreSQL); the services read it as all, so existing deployments keep working.
+  t.equal(loadConfig({}).NOTIFICATIONS_PRIVATE_NETWORKS, undefined, 'unset by default');
+  t.equal(notificationsFor(loadConfig({})).notifications?.privateNetworks, 'all', 'which the services read as all');
   t.equal(loadConfig({ NOTIFICATIONS_PRIVATE_NETWORKS: 'ALL' }).NOTIFICATIONS_PRIVATE_NETWORKS, 'all');
   t.same(loadConfig({ NOTIFICATIONS_PRIVATE_NETWORKS: 'none' }).NOTIFICATIONS_PRIVATE_NETWORKS, [], 'none: no range');
   t.same(loadConfig({ NOTIFICATIONS_PRIVATE_NETWORKS: '10.20.0.0/16, FD12:3456::/32,127.0.0.0/8' }).NOTIFICATIONS_PRIVATE_NETWORKS, [
