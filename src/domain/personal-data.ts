@@ -121,44 +121,37 @@ export function personalDataIn(text: string): PersonalDataKind | null {
   return null;
 }
 
-/** A path segment that is a UUID (a ZGW resource's id): an identifier, not judged (its hex runs can look like a mobile number). */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID anywhere in a part of a link (a ZGW resource's id, `?zaak=<uuid>`, `<uuid>.json`): an identifier, not read. */
+const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
-/** A percent-encoded part of a URL as text (`+` as a space in a query); kept as sent where it does not decode. */
-function decoded(part: string, query: boolean): string {
-  const text = query ? part.replace(/\+/g, ' ') : part;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
+/** A URL's scheme and authority (`https://user@host:port`): not read (user information is refused anyway). */
+const SCHEME_AND_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/** Each run of percent-escapes decoded on its own, a run that is no UTF-8 left as sent: one bad escape hides nothing else. */
+const decodedRuns = (part: string) =>
+  part.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 
 /**
- * What in a URL (a link kept as sent: `zaakUrl`, `callbackUrl`) looks like personal data, or null:
- * personalDataIn() over each path segment, each query parameter (`bsn=123456782` names its number) and
- * the fragment, percent-decoded, one at a time so that no match spans two of them. A segment that is a
- * UUID is an identifier and not read. The host is not read: a URL with user information is refused
- * anyway (`credentials_in_url`). A string that is no URL is judged as text.
+ * What in a link (kept as sent: `zaakUrl`, `besluitUrl`, `callbackUrl`) looks like personal data, or
+ * null: personalDataIn() over each part of the link as sent, one at a time so that no match spans two
+ * of them: each path segment, query parameter and the fragment, split at `/ ? & ; #`. The link is not
+ * normalised first (`…/anna@example.nl/../<uuid>` is stored as sent, so it is judged as sent). Each
+ * part is percent-decoded run by run, and judged with `+` as itself (`tel=+31612345678`) and, where it
+ * holds one, as a space (`q=bsn+111222333`). UUIDs are identifiers and not read; nor is the scheme and
+ * authority. Text that is no URL is judged the same way.
  */
 export function personalDataInUrl(url: string): PersonalDataKind | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return personalDataIn(url);
-  }
-  const parts = [
-    ...parsed.pathname.split('/').map((segment) => decoded(segment, false)),
-    ...parsed.search
-      .slice(1)
-      .split('&')
-      .map((parameter) => decoded(parameter, true)),
-    decoded(parsed.hash.slice(1), false),
-  ];
+  const parts = url.replace(SCHEME_AND_AUTHORITY, '').split(/[/?&;#]/);
   for (const part of parts) {
-    if (part.length === 0 || UUID.test(part)) continue;
-    const found = personalDataIn(part);
+    const text = decodedRuns(part).replace(UUIDS, ' ');
+    if (text.trim().length === 0) continue;
+    const found = personalDataIn(text) ?? (text.includes('+') ? personalDataIn(text.replace(/\+/g, ' ')) : null);
     if (found) return found;
   }
   return null;

@@ -417,6 +417,14 @@ t.test('a link with personal data is found by the report and redacted from the t
       .sort();
   };
   t.same(await report(), ['audit-entry after.zaakUrl: an e-mail address', 'record zaakUrl: an e-mail address'], 'the report reads links');
+  // The municipality finds the record the report names by its link: a filter is compared, never kept, so not refused.
+  const found = await app.inject({ url: `/v1/enforcement-actions?zaakUrl=${encodeURIComponent(mail)}`, headers: officer.auth });
+  t.equal(found.statusCode, 200, found.body);
+  t.same(
+    json<{ items: { id: string }[] }>(found).items.map((i) => i.id),
+    [actionId],
+    'the list filter finds it',
+  );
 
   const [created] = await entries();
   if (!created) throw new Error('no entry');

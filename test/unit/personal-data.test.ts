@@ -188,6 +188,16 @@ t.test('a link is judged part by part: path segments, query parameters and fragm
     // A bad escape is read as it stands, never thrown.
     ['https://zaken.example.nl/zaken/%E0%A4%A/anna%40example.nl', 'an e-mail address'],
     ['https://zaken.example.nl/zaken/%E0%A4%A', null],
+    // The review of this change: what a URL parser would normalise away is stored as sent, so it is judged as sent.
+    ['https://zaken.gemeente.nl/zaken/anna@example.nl/../3fa85f64-5717-4562-b3fc-2c963f66afa6', 'an e-mail address'],
+    ['https://zaken.gemeente.nl/zaken/anna@example.nl/%2e%2e/3fa85f64-5717-4562-b3fc-2c963f66afa6', 'an e-mail address'],
+    ['https://zaken.example.nl/zaken/anna%40example.nl%FF', 'an e-mail address'], // one bad escape hides nothing else
+    ['https://hooks.example.nl/x/anna%40example.nl%', 'an e-mail address'],
+    ['https://hooks.example.nl/hook?tel=+31612345678', 'a phone number'], // a + kept as itself
+    ['https://hooks.example.nl/hook?tel=%2B31612345678', 'a phone number'],
+    // UUIDs inside a part are ids too.
+    ['https://zaken.gemeente.nl/zaken/api/v1/zaken?zaak=5d8a0b8a-0612-3456-78ab-0b6e4c6c1f2a', null],
+    ['https://zaken.gemeente.nl/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0612345678ab.json', null],
   ];
   for (const [url, kind] of cases) t.equal(personalDataInUrl(url), kind, url);
   t.equal(personalDataInUrl('not a url, mail anna@example.nl'), 'an e-mail address', 'what is no URL is judged as text');

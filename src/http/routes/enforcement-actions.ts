@@ -13,7 +13,7 @@ import {
   LicenceStatusAtDecision,
   Measure,
   Stage,
-  zgwUrl,
+  zgwUrlFilter,
 } from '../schemas/enforcement-actions.js';
 import { orderedRanges } from '../schemas/rules.js';
 import { operations } from './operations.js';
@@ -46,8 +46,8 @@ const enforcementActionRoutes: FastifyPluginAsyncZod<{ services: Services }> = a
           stage: Stage.optional(),
           decisionDateFrom: dateInput('Decisions on or after this date.').optional(),
           decisionDateTo: dateInput('Decisions on or before this date.').optional(),
-          zaakUrl: zgwUrl('zaak', 'Only actions linked to this zaak (exact match).').optional(),
-          besluitUrl: zgwUrl('besluit', 'Only actions linked to this besluit (exact match).').optional(),
+          zaakUrl: zgwUrlFilter('zaak', 'Only actions linked to this zaak (exact match).').optional(),
+          besluitUrl: zgwUrlFilter('besluit', 'Only actions linked to this besluit (exact match).').optional(),
           externalReference: ExternalReference.optional().meta({ description: REFERENCE_FILTER }),
         }),
         ['decisionDateFrom', 'decisionDateTo'],

@@ -101,20 +101,29 @@ const ZGW_EXAMPLES = {
  */
 const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;
 
+/** A link to a ZGW resource as the registry reads one: an absolute http(s) URL without credentials, at most 1000 characters. */
+const zgwLink = () =>
+  storable(z.url({ protocol: /^https?$/ }).max(1000))
+    .refine((u) => URI_CHARACTERS.test(u), {
+      message: 'must be a URI: percent-encode a space, a letter such as é, and < > " { } | \\ ^ `',
+      params: { rule: 'invalid_format' },
+      when: (payload) => payload.issues.length === 0, // a control character is its own issue, not also this one
+    })
+    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } });
+
 /**
- * A link to a ZGW resource: an absolute http(s) URL without credentials, at most 1000 characters, and
- * no personal data in its path or query (`personal_data`: a zaak's URL names the zaak, not a person).
+ * A link to a ZGW resource the registry keeps: zgwLink(), and no personal data in its path or query
+ * (`personal_data`: a zaak's URL names the zaak, not a person).
  */
 export const zgwUrl = (kind: keyof typeof ZGW_EXAMPLES, description: string) =>
-  withoutPersonalDataInLink(
-    storable(z.url({ protocol: /^https?$/ }).max(1000))
-      .refine((u) => URI_CHARACTERS.test(u), {
-        message: 'must be a URI: percent-encode a space, a letter such as é, and < > " { } | \\ ^ `',
-        params: { rule: 'invalid_format' },
-        when: (payload) => payload.issues.length === 0, // a control character is its own issue, not also this one
-      })
-      .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), { message: 'must not contain credentials', params: { rule: 'credentials_in_url' } }),
-  ).meta({ description, example: ZGW_EXAMPLES[kind] });
+  withoutPersonalDataInLink(zgwLink()).meta({ description, example: ZGW_EXAMPLES[kind] });
+
+/**
+ * A link a list is filtered on: zgwLink() only. It is compared, never kept, so one the personal-data
+ * rule would refuse still finds the records stored before the rule (the ones the stored-data report names).
+ */
+export const zgwUrlFilter = (kind: keyof typeof ZGW_EXAMPLES, description: string) =>
+  zgwLink().meta({ description, example: ZGW_EXAMPLES[kind] });
 
 const legalBasis = prose(1, 200).meta({
   description:
