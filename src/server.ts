@@ -8,7 +8,7 @@ import { firstStartLines, newAdminLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
 import { connectionRole, type Database, databaseKind, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
-import { migrationFailure } from './infrastructure/db/errors.js';
+import { innermostReason, isDatabaseUnavailable, migrationFailure } from './infrastructure/db/errors.js';
 import { withTenant } from './infrastructure/db/tenant.js';
 import { createLogger } from './logger.js';
 import { startTracing } from './telemetry.js';
@@ -53,7 +53,9 @@ async function main() {
     try {
       await prepareDatabase(d, config.DATABASE_MIGRATION_URL);
     } catch (err) {
-      // Said as what it is, with the fix where there is one, not as "cannot open the database".
+      // PostgreSQL connects lazily: a server out of reach or a refused login (28xxx) fails here first, and is
+      // no migration's fault. Anything else is said as what it is, with the fix where there is one.
+      if (isDatabaseUnavailable(err) || innermostReason(err).code?.startsWith('28')) throw err;
       throw new MigrationFailed(migrationFailure(err, config.DATABASE_MIGRATION_URL !== undefined), { cause: err });
     }
     return d;

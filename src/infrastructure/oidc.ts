@@ -116,7 +116,7 @@ export function createOidcVerifier(opts: OidcOptions) {
     try {
       if (memoryOnly && !down) {
         const inMemory = await keysInMemory(issuer);
-        if (!inMemory) return { ok: false, unavailable: false, reason: 'no key of the issuer is known here yet' };
+        if (!inMemory) return { ok: false, unavailable: false, reason: 'no key of the issuer is known here now' };
         return await verified(token, issuer, inMemory);
       }
       const keys = down ? await lastKnownKeys(issuer) : await keysOf(issuer);
@@ -154,10 +154,14 @@ export function createOidcVerifier(opts: OidcOptions) {
     return { ok: true, issuer, claims: payload };
   }
 
-  /** The keys fetched before, whatever their age, as a local set (no fetch), or null when none were. */
+  /**
+   * The keys fetched before, as a local set (no fetch), while they are within their maximum age; null
+   * when none were, or they are older: a key the provider withdrew must stop verifying within
+   * jwksMaxAgeMs, also for an address that blocked itself on purpose to keep the old set in use.
+   */
   async function keysInMemory(i: TrustedIssuer) {
     const remote = await keySets.get(i.issuer)?.catch(() => undefined);
-    const known = remote?.jwks();
+    const known = remote?.fresh ? remote.jwks() : undefined;
     return known ? createLocalJWKSet(known) : null;
   }
 

@@ -13,7 +13,7 @@ export const REPEAT_EVERY_MS = 60_000;
  * its database is out would log an error with a stack every poll, and try again as often. Instead:
  * the first failure is logged at error level with its cause, the ones that follow at most once a
  * minute at warn level with how many there were, and the recovery once at info level; and the wait
- * before the next round doubles from the loop's own interval up to `maxWaitMs`.
+ * before the next round doubles from the loop's own interval up to `maxWaitMs` (or that interval, if longer).
  */
 export function repeatedFailure(
   says: { first: string; still: string; again: string },
@@ -38,7 +38,8 @@ export function repeatedFailure(
         const reason = err instanceof Error ? err.message : String(err);
         log.warn({ failures, sinceMs: at - since, reason }, says.still);
       }
-      return Math.min(maxWaitMs, Math.max(pollMs, 1) * 2 ** Math.min(failures - 1, 20));
+      // Never shorter than the loop's own interval, even where that is longer than the cap.
+      return Math.max(pollMs, Math.min(maxWaitMs, Math.max(pollMs, 1) * 2 ** Math.min(failures - 1, 20)));
     },
     /** A round succeeded: after failures, says so once. */
     succeeded(log: LoopLog): void {

@@ -137,3 +137,27 @@ t.test('an address blocked for failed authentications has its tokens checked wit
   t.same(other.requests, { discovery: 0, keys: 0 }, 'nor discovered');
   t.equal(await get(await idp.token(claims)), 200, 'a good token with a key in memory still passes');
 });
+
+t.test('keys older than their maximum age verify nothing for a blocked address: a withdrawn key stays withdrawn', async (t) => {
+  const idp = await jwtIssuer(AUDIENCE);
+  t.teardown(idp.close);
+  const maxAge = 300;
+  const { app } = await build(t, {
+    config: {
+      OIDC_ISSUERS: JSON.stringify([{ issuer: idp.url, audience: AUDIENCE, jwksCooldownMs: 0, jwksMaxAgeMs: maxAge }]),
+      AUTH_FAILURES_PER_MINUTE: '2',
+      AUTH_FAILURE_DELAY_MS: '0',
+    },
+  });
+  const claims = { roles: ['officer'], municipality_code: 'GM0363', client_id: 'zaaksysteem' };
+  const get = async (token: string) =>
+    (await app.inject({ url: '/v1/municipalities', headers: { authorization: `Bearer ${token}` } })).statusCode;
+  const token = await idp.token(claims);
+  t.equal(await get(token), 200, 'the keys fetched');
+  for (let i = 0; i < 3; i++) await get(`er_${'x'.repeat(43)}`);
+  t.equal(await get(token), 200, 'blocked, but the keys are fresh: verified from memory');
+  await sleep(maxAge + 100);
+  const fetched = { ...idp.requests };
+  t.equal(await get(token), 429, 'the keys in memory are past their maximum age: refused');
+  t.same(idp.requests, fetched, 'and nothing fetched for it');
+});

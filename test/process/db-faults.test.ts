@@ -191,7 +191,14 @@ t.test(
     t.teardown(() => proxy.close());
     const statementTimeoutMs = 1000;
     // One connection, so that the one frozen is the one the request gets.
-    const database = await openPostgres({ url: through.toString(), poolSize: 1, connectTimeoutMs: 500, statementTimeoutMs });
+    const poolErrors: Error[] = [];
+    const database = await openPostgres({
+      url: through.toString(),
+      poolSize: 1,
+      connectTimeoutMs: 500,
+      statementTimeoutMs,
+      onPoolError: (err) => poolErrors.push(err),
+    });
     await prepareDatabase(database, scratch.ownerUrl);
     const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent' }), { closeDatabase: true });
     t.teardown(() => app.close());
@@ -211,6 +218,11 @@ t.test(
     // One read timeout, not two: the connection is given up at once, so the ROLLBACK does not wait on it as well.
     t.ok(waited < statementTimeoutMs + QUERY_TIMEOUT_MARGIN_MS + 1500, `answered in ${waited} ms`);
     t.equal(database.pool.totalCount, 0, 'the frozen connection is given up, not put back in the pool for the next request to wait on');
+    t.same(
+      poolErrors.map((e) => e.message),
+      [],
+      'its end is not reported as an idle connection that failed (the request already answered 503)',
+    );
 
     proxy.restore();
     let status = 0;

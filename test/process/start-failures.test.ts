@@ -153,3 +153,16 @@ t.test('DATABASE_MIGRATION_URL without DATABASE_URL: exit 78 before any database
   t.notOk(existsSync(dir), 'no embedded database was made in DATA_DIR');
   if (scratch) t.equal(await tableCount(scratch.ownerUrl), 0, 'nothing migrated on PostgreSQL');
 });
+
+t.test('PostgreSQL out of reach at start: "cannot open the database", exit 1, not a migration failure', async (t) => {
+  // A port nothing listens on: the connection is refused.
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const server = ended(t, startServer({ DATABASE_URL: `postgres://registry@127.0.0.1:${port}/registry`, PORT: '0', LOG_LEVEL: 'info' }));
+  t.equal(await server.exited, 1, 'exit 1');
+  t.match(fatalLine(server)?.msg, /^cannot open the database$/, 'the fatal line says what failed (the review of this change)');
+});

@@ -34,7 +34,10 @@ t.test('a failure that goes on is said once, then once a minute, and its end onc
   t.equal(loop.failed(log, new Error('reset')), 250, 'a new outage starts from the poll interval again');
   t.same(said.slice(3), ['error cannot claim reset'], 'and is said at once');
 
+  // A loop that polls less often than the cap never waits less than its own interval after a failure.
+  const slow = repeatedFailure({ first: 'a', still: 'b', again: 'c' }, 60_000, 30_000, () => clock);
+  t.equal(slow.failed(log, new Error('x')), 60_000, 'the poll interval, not the shorter cap');
   const quiet = repeatedFailure({ first: 'a', still: 'b', again: 'c' }, 250);
   quiet.succeeded(log);
-  t.equal(said.length, 4, 'a success without failures says nothing');
+  t.equal(said.length, 5, 'a success without failures says nothing');
 });

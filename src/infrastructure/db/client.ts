@@ -278,13 +278,18 @@ function makePool(url: string, o: PostgresOptions): pg.Pool {
   // queries (say, inside a transaction) emits 'error' too, which would crash the process unheard.
   // Its next query then fails with "not queryable", which the error handler answers as a 503.
   pool.on('connect', (client) => {
-    client.on('error', (err) => o.onPoolError?.(err));
+    client.on('error', (err) => {
+      if (!givenUp.has(client)) o.onPoolError?.(err); // not the end endOnReadTimeout made: its request already answered 503
+    });
     useNamedStatements(client);
     endOnReadTimeout(client);
   });
   releaseDeadClients(pool);
   return pool;
 }
+
+/** Connections endOnReadTimeout destroyed: their end is not reported as a failure of an idle one. */
+const givenUp = new WeakSet<pg.PoolClient>();
 
 /**
  * A statement left unanswered past query_timeout fails with pg's "Query read timeout"; pg then still
@@ -296,6 +301,7 @@ function endOnReadTimeout(client: pg.PoolClient): void {
   const query = client.query as (...args: unknown[]) => unknown;
   const endIfTimedOut = (err: unknown) => {
     if (err instanceof Error && err.message === READ_TIMEOUT) {
+      givenUp.add(client);
       (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
     }
   };
