@@ -124,8 +124,8 @@ export function personalDataIn(text: string): PersonalDataKind | null {
 /** A UUID anywhere in a part of a link (a ZGW resource's id, `?zaak=<uuid>`, `<uuid>.json`): an identifier, not read. */
 const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
-/** A URL's scheme and authority (`https://user@host:port`): not read (user information is refused anyway). */
-const SCHEME_AND_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+/** A URL's scheme (`https:`): not read. */
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
 /** Each run of percent-escapes decoded on its own, a run that is no UTF-8 left as sent: one bad escape hides nothing else. */
 const decodedRuns = (part: string) =>
@@ -140,14 +140,14 @@ const decodedRuns = (part: string) =>
 /**
  * What in a link (kept as sent: `zaakUrl`, `besluitUrl`, `callbackUrl`) looks like personal data, or
  * null: personalDataIn() over each part of the link as sent, one at a time so that no match spans two
- * of them: each path segment, query parameter and the fragment, split at `/ ? & ; #`. The link is not
- * normalised first (`…/anna@example.nl/../<uuid>` is stored as sent, so it is judged as sent). Each
- * part is percent-decoded run by run, and judged with `+` as itself (`tel=+31612345678`) and, where it
- * holds one, as a space (`q=bsn+111222333`). UUIDs are identifiers and not read; nor is the scheme and
- * authority. Text that is no URL is judged the same way.
+ * of them: the host (`0612345678.example.nl`), each path segment, query parameter and the fragment,
+ * split at `/ ? & ; #`. The link is not normalised first (`…/anna@example.nl/../<uuid>` is stored as
+ * sent, so it is judged as sent). Each part is percent-decoded run by run, and judged with `+` as
+ * itself (`tel=+31612345678`) and, where it holds one, as a space (`q=bsn+111222333`). UUIDs are
+ * identifiers and not read; nor is the scheme. Text that is no URL is judged the same way.
  */
 export function personalDataInUrl(url: string): PersonalDataKind | null {
-  const parts = url.replace(SCHEME_AND_AUTHORITY, '').split(/[/?&;#]/);
+  const parts = url.replace(SCHEME, '').split(/[/?&;#]/);
   for (const part of parts) {
     const text = decodedRuns(part).replace(UUIDS, ' ');
     if (text.trim().length === 0) continue;

@@ -195,6 +195,9 @@ t.test('a link is judged part by part: path segments, query parameters and fragm
     ['https://hooks.example.nl/x/anna%40example.nl%', 'an e-mail address'],
     ['https://hooks.example.nl/hook?tel=+31612345678', 'a phone number'], // a + kept as itself
     ['https://hooks.example.nl/hook?tel=%2B31612345678', 'a phone number'],
+    ['https://tel-0612345678.example.nl/hook', 'a phone number'], // the host is a part too
+    ['https://zaken.gemeente.nl:8443/zaken/api/v1/zaken', null],
+    ['https://10.20.30.40/hooks/registry', null],
     // UUIDs inside a part are ids too.
     ['https://zaken.gemeente.nl/zaken/api/v1/zaken?zaak=5d8a0b8a-0612-3456-78ab-0b6e4c6c1f2a', null],
     ['https://zaken.gemeente.nl/zaken/5d8a0b8c-2bc6-4ab1-8f3c-0612345678ab.json', null],
