@@ -18,17 +18,38 @@ import type { AuditObjectType } from './codes.js';
  *   eight-digit one, which a KvK number is.
  *
  * Dates are read as dates first (`06-12-2024 10:00` holds no mobile number). The text is judged as
- * NFKC with invisible characters removed, so full-width digits, no-break and zero-width spaces hide
- * nothing. Names cannot be told from other words; the fields' descriptions ask
- * for none. Identifiers (external references, case numbers) are not judged.
+ * NFKC with invisible characters removed and look-alikes read as ASCII (plainText), so full-width or
+ * Arabic-Indic digits, no-break and zero-width spaces, direction marks and minus signs hide nothing.
+ * Names cannot be told from other words; the fields' descriptions ask for none. Identifiers (external
+ * references, case numbers) are not judged.
  */
 export type PersonalDataKind = 'an e-mail address' | 'a phone number' | 'a BSN';
 
-const INVISIBLE = /[\u00ad\u200b-\u200d\u2060\ufeff]/g;
+/**
+ * Characters that show nothing: every format character (soft hyphen, zero-width and direction marks,
+ * U+2063), the Hangul fillers, and U+FFFD, which stands for a byte that was no text (a link's `%FF`).
+ */
+const INVISIBLE = /[\p{Cf}\u115f\u1160\u3164\uffa0\ufffd]/gu;
+/** Look-alikes NFKC leaves as they are: the minus sign and other dashes, ideographic full stops. */
+const LOOKALIKE_DASH = /[\u2212\u2015\ufe58\ufe63]/g;
+const LOOKALIKE_DOT = /[\u3002\uff61]/g;
+/** A decimal digit of another script (Arabic-Indic ٠٦…, Devanagari …), read as its ASCII digit. */
+const OTHER_DIGIT = /(?![0-9])\p{Nd}/gu;
+const asciiDigit = (digit: string) => {
+  const at = digit.codePointAt(0) ?? 0;
+  let zero = at; // digits come in runs of ten from their zero
+  while (zero > at - 9 && /\p{Nd}/u.test(String.fromCodePoint(zero - 1))) zero -= 1;
+  return String((at - zero) % 10);
+};
+
+/** The text as the rule reads it: NFKC, nothing invisible, look-alike dashes, dots and digits as ASCII. */
+const plainText = (text: string) =>
+  text.normalize('NFKC').replace(INVISIBLE, '').replace(LOOKALIKE_DASH, '-').replace(LOOKALIKE_DOT, '.').replace(OTHER_DIGIT, asciiDigit);
 
 // Each pattern may start only where its run starts (the lookbehinds), so a long text is read once,
 // not once from every position (a quadratic read of a 100,000-character text took 12 s; test/unit/personal-data.test.ts).
-const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
+// The local part as mail is written, also with an apostrophe (`o'brien@`) or quoted (`"anna"@`).
+const EMAIL = /(?<![\p{L}\p{N}._%+'"-])[\p{L}\p{N}._%+'"-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
 const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*(?:at?|@)\s*[\])}])\s*/giu;
 const SPELLED_DOT = /(?<!\s)\s*[[({]\s*(?:dot|punt)\s*[\])}]\s*/giu;
 /**
@@ -44,8 +65,12 @@ const joinSpacedDots = (text: string) =>
 
 /** What may stand between the digits of a phone number: spaces, dots, slashes, hyphens, dashes, brackets. */
 const SEP = '[\\s./()\\u2010-\\u2014-]';
-/** Words a number may be written right after (`tel06-12345678`, `T+31612345678`); after any other letter it is part of an identifier. */
+/**
+ * Words a number may be written right after (`tel06-12345678`, `T06-12345678`, `T+31612345678`); after any
+ * other letter it is part of an identifier. In a link only the words: `T0612345678` is an id there (a Slack team's).
+ */
 const PHONE_WORD = '(?:tel|mob|mobiel|gsm|sms|app|nr|t|m)';
+const PHONE_WORD_IN_LINK = '(?:tel|mob|mobiel|gsm|sms|app|nr)';
 /** Where another mobile number starts, after a slash (`06-12345678/06-87654321`). */
 const MOBILE_START = `${SEP}{0,2}(?:0${SEP}{0,3}6|\\+|00)`;
 /**
@@ -53,20 +78,28 @@ const MOBILE_START = `${SEP}{0,2}(?:0${SEP}{0,3}6|\\+|00)`;
  * of a longer number or of a date (`12-06-2024 10.00` is no phone number: 06 follows a digit and a
  * dash), but one of two numbers joined by a slash is.
  */
-const MOBILE = new RegExp(
-  `(?:(?<![\\p{L}\\p{N}])|(?<=(?<!\\p{L})${PHONE_WORD}))(?<!\\d[./\\u2010-\\u2014-])` +
-    `(?:(?:\\+|00)${SEP}?31${SEP}{0,3}(?:(?:\\(0\\)|0)${SEP}{0,2})?|0)6(?:${SEP}{0,3}\\d){8}` +
-    `(?!(?:[.\\u2010-\\u2014-]|/(?!${MOBILE_START}))?\\d)`,
-  'iu',
-);
+const mobile = (words: string) =>
+  new RegExp(
+    `(?:(?<![\\p{L}\\p{N}])|(?<=(?<!\\p{L})${words}))(?<!\\d[./\\u2010-\\u2014-])` +
+      `(?:(?:\\+|00)${SEP}?31${SEP}{0,3}(?:(?:\\(0\\)|0)${SEP}{0,2})?|0)6(?:${SEP}{0,3}\\d){8}` +
+      `(?!(?:[.\\u2010-\\u2014-]|/(?!${MOBILE_START}))?\\d)`,
+    'iu',
+  );
+const MOBILE = mobile(PHONE_WORD);
+const MOBILE_IN_LINK = mobile(PHONE_WORD_IN_LINK);
 
 /**
  * A date (`06-12-2024`, `6/12/24`, `2024-12-06`, `06.12.2024`), read as a date before any number is
- * looked for, so that `06-12-2024 10:00` is no mobile number and no BSN. A run that goes on
- * (`06-12-34-56-78`) is no date.
+ * looked for, so that `06-12-2024 10:00` is no mobile number and no BSN. Only a day, month and year that
+ * can be one (day 1–31, month 1–12, a four-digit year 19xx or 20xx): `06 1234.56.78` and `06 12-34-5678`
+ * hold a mobile number, no date. A run that goes on (`06-12-34-56-78`) is no date.
  */
-const DATE =
-  /(?<!\p{N}[-/.]?)(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{1,2} ?[-/.] ?\d{1,2} ?[-/.] ?(?:19|20)\d\d|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})(?![-/.]?\p{N})/gu;
+const DAY = '(?:0?[1-9]|[12]\\d|3[01])';
+const MONTH = '(?:0?[1-9]|1[0-2])';
+const DATE = new RegExp(
+  `(?<!\\p{N}[-/.]?)(?:${DAY}[-/.]${MONTH}[-/.](?:(?:19|20)\\d\\d|\\d{2})|${DAY} ?[-/.] ?${MONTH} ?[-/.] ?(?:19|20)\\d\\d|(?:19|20)\\d\\d[-/.]${MONTH}[-/.]${DAY})(?![-/.]?\\p{N})`,
+  'gu',
+);
 
 /**
  * Words that name a BSN: BSN (BSN-nummer, BSNnr), b.s.n., burgerservicenummer (burger service nummer,
@@ -110,48 +143,56 @@ function passesElfproef(nineDigits: string): boolean {
   return sum % 11 === 0;
 }
 
-/** What in `text` looks like personal data, the first kind found, or null. */
-export function personalDataIn(text: string): PersonalDataKind | null {
-  const plain = text.normalize('NFKC').replace(INVISIBLE, '');
+/**
+ * What in `text` looks like personal data, the first kind found, or null. `inLink`: the text is a link's
+ * (personalDataInUrl), where a letter written against a number makes an identifier (`T0612345678`).
+ */
+export function personalDataIn(text: string, inLink = false): PersonalDataKind | null {
+  const plain = plainText(text);
   if (EMAIL.test(joinSpacedDots(plain.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.')))) return 'an e-mail address';
   const undated = plain.replace(DATE, '#');
-  if (MOBILE.test(undated)) return 'a phone number';
+  if ((inLink ? MOBILE_IN_LINK : MOBILE).test(undated)) return 'a phone number';
   if ([...undated.matchAll(BSN_WRITTEN)].some(([digits]) => isBsn(digits))) return 'a BSN';
   if (BSN_NAMED.test(undated) && namedBsnCandidates(undated).some(([digits]) => isBsn(digits))) return 'a BSN';
   return null;
 }
 
-/** A UUID anywhere in a part of a link (a ZGW resource's id, `?zaak=<uuid>`, `<uuid>.json`): an identifier, not read. */
+/** A UUID anywhere in a link (a ZGW resource's id, `?zaak=<uuid>`, `<uuid>.json`): an identifier, not read. */
 const UUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** A run of 16 or more hex digits with a letter among them (a webhook's or workflow's key): an identifier, not read. */
+const HEX_TOKENS = /(?<![0-9a-z])(?=[0-9a-f]*[a-f])[0-9a-f]{16,}(?![0-9a-z])/gi;
 
-/** A URL's scheme (`https:`): not read. */
-const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+/** A URL's scheme and user information (`https://user:pw@`): not read; user information is refused on its own (`credentials_in_url`). */
+const SCHEME = /^[a-z][a-z0-9+.-]*:(?:\/\/[^/?#@]*@)?/i;
 
-/** Each run of percent-escapes decoded on its own, a run that is no UTF-8 left as sent: one bad escape hides nothing else. */
-const decodedRuns = (part: string) =>
-  part.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return run;
-    }
-  });
+/** Percent-escapes decoded as UTF-8 bytes, a byte that is no UTF-8 read as U+FFFD: a bad one hides nothing around it. */
+const UTF8 = new TextDecoder('utf-8');
+const decodeOnce = (text: string) =>
+  text.replace(/(?:%[0-9a-f]{2})+/gi, (run) => UTF8.decode(Uint8Array.from(run.slice(1).split('%'), (h) => Number.parseInt(h, 16))));
+/** Decoded until nothing changes (at most four times): `%2540` hides an `@` as well as `%40` does. */
+function decoded(text: string): string {
+  let now = text;
+  for (let i = 0; i < 4; i++) {
+    const next = decodeOnce(now);
+    if (next === now) break;
+    now = next;
+  }
+  return now;
+}
 
 /**
  * What in a link (kept as sent: `zaakUrl`, `besluitUrl`, `callbackUrl`) looks like personal data, or
- * null: personalDataIn() over each part of the link as sent, one at a time so that no match spans two
- * of them: the host (`0612345678.example.nl`), each path segment, query parameter and the fragment,
- * split at `/ ? & ; #`. The link is not normalised first (`…/anna@example.nl/../<uuid>` is stored as
- * sent, so it is judged as sent). Each part is percent-decoded run by run, and judged with `+` as
- * itself (`tel=+31612345678`) and, where it holds one, as a space (`q=bsn+111222333`). UUIDs are
- * identifiers and not read; nor is the scheme. Text that is no URL is judged the same way.
+ * null: personalDataIn() over the link as sent, not normalised (`…/anna@example.nl/../<uuid>` is
+ * stored as sent, so it is judged as sent), host, path, query and fragment together, so that a BSN's
+ * name and number in two parts (`/bsn/111222333`) are read together as in free text. Percent-escapes
+ * are decoded until nothing changes, and the query's `+` is read both as itself (`tel=+31612345678`)
+ * and as a space (`tel=%2B31+6+12345678`). UUIDs and long hex keys are identifiers and not read, nor are
+ * the scheme and user information; a letter written against a number makes an identifier here (`T0612345678`).
  */
 export function personalDataInUrl(url: string): PersonalDataKind | null {
-  const parts = url.replace(SCHEME, '').split(/[/?&;#]/);
-  for (const part of parts) {
-    const text = decodedRuns(part).replace(UUIDS, ' ');
-    if (text.trim().length === 0) continue;
-    const found = personalDataIn(text) ?? (text.includes('+') ? personalDataIn(text.replace(/\+/g, ' ')) : null);
+  const text = url.replace(SCHEME, '');
+  for (const form of text.includes('+') ? [text, text.replace(/\+/g, ' ')] : [text]) {
+    const found = personalDataIn(decoded(form).replace(UUIDS, ' ').replace(HEX_TOKENS, ' '), true);
     if (found) return found;
   }
   return null;
