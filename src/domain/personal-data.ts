@@ -26,10 +26,11 @@ import type { AuditObjectType } from './codes.js';
 export type PersonalDataKind = 'an e-mail address' | 'a phone number' | 'a BSN';
 
 /**
- * Characters that show nothing: every format character (soft hyphen, zero-width and direction marks,
- * U+2063), the Hangul fillers, and U+FFFD, which stands for a byte that was no text (a link's `%FF`).
+ * Characters that show nothing, or nothing of their own: every format character (soft hyphen, zero-width
+ * and direction marks, U+2063), combining marks left after NFKC (U+034F, variation selectors), the Braille
+ * blank, the Hangul fillers, and U+FFFD, which stands for a byte that was no text (a link's `%FF`).
  */
-const INVISIBLE = /[\p{Cf}\u115f\u1160\u3164\uffa0\ufffd]/gu;
+const INVISIBLE = /[\p{Cf}\p{Mn}\p{Me}\u115f\u1160\u2800\u3164\uffa0\ufffd]/gu;
 /** Look-alikes NFKC leaves as they are: the minus sign and other dashes, ideographic full stops. */
 const LOOKALIKE_DASH = /[\u2212\u2015\ufe58\ufe63]/g;
 const LOOKALIKE_DOT = /[\u3002\uff61]/g;
@@ -50,7 +51,15 @@ const plainText = (text: string) =>
 // not once from every position (a quadratic read of a 100,000-character text took 12 s; test/unit/personal-data.test.ts).
 // The local part as mail is written, also with an apostrophe (`o'brien@`) or quoted (`"anna"@`).
 const EMAIL = /(?<![\p{L}\p{N}._%+'"-])[\p{L}\p{N}._%+'"-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
-const SPELLED_AT = /(?<!\s)\s*(?:@|[[({]\s*(?:at?|@)\s*[\])}])\s*/giu;
+const SPACED_AT = /(?<!\s)\s*@\s*/gu;
+const SPELLED_AT = /(?<!\s)\s*[[({]\s*(?:at?|@)\s*[\])}]\s*/giu;
+/**
+ * An address written with a spelled-out `@` (`anna (at) example (dot) nl`, `anna[at]gmail.com`): only
+ * with a domain that ends in a common top-level domain, since `(a)` also stands in legal citations
+ * before an abbreviation (`art. 273f lid 1 sub (a) W.v.Sr.`, `art. 174 (a) Gem.wet`).
+ */
+const EMAIL_SPELLED =
+  /(?<![\p{L}\p{N}._%+'"-])[\p{L}\p{N}._%+'"-]{2,}@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.(?:nl|com|net|org|eu|be|info|de|fr|uk|io|me|biz)(?![\p{L}\p{N}])/iu;
 const SPELLED_DOT = /(?<!\s)\s*[[({]\s*(?:dot|punt)\s*[\])}]\s*/giu;
 /**
  * A dot with spaces around it before a common top-level domain in lower case (`anna@ziggo. nl`,
@@ -63,8 +72,8 @@ const DOMAIN_SO_FAR = /@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*$/u;
 const joinSpacedDots = (text: string) =>
   text.replace(SPACED_DOT, (dot: string, at: number) => (DOMAIN_SO_FAR.test(text.slice(Math.max(0, at - 254), at)) ? '.' : dot));
 
-/** What may stand between the digits of a phone number: spaces, dots, slashes, hyphens, dashes, brackets. */
-const SEP = '[\\s./()\\u2010-\\u2014-]';
+/** What may stand between the digits of a phone number: spaces, dots, slashes, underscores, hyphens, dashes, brackets. */
+const SEP = '[\\s./()_\\u2010-\\u2014-]';
 /**
  * Words a number may be written right after (`tel06-12345678`, `T06-12345678`, `T+31612345678`); after any
  * other letter it is part of an identifier. In a link only the words: `T0612345678` is an id there (a Slack team's).
@@ -92,12 +101,14 @@ const MOBILE_IN_LINK = mobile(PHONE_WORD_IN_LINK);
  * A date (`06-12-2024`, `6/12/24`, `2024-12-06`, `06.12.2024`), read as a date before any number is
  * looked for, so that `06-12-2024 10:00` is no mobile number and no BSN. Only a day, month and year that
  * can be one (day 1–31, month 1–12, a four-digit year 19xx or 20xx): `06 1234.56.78` and `06 12-34-5678`
- * hold a mobile number, no date. A run that goes on (`06-12-34-56-78`) is no date.
+ * hold a mobile number, no date. With a two-digit year, a run that goes on (`06-12-34-56-78`) is no date.
  */
 const DAY = '(?:0?[1-9]|[12]\\d|3[01])';
 const MONTH = '(?:0?[1-9]|1[0-2])';
 const DATE = new RegExp(
-  `(?<!\\p{N}[-/.]?)(?:${DAY}[-/.]${MONTH}[-/.](?:(?:19|20)\\d\\d|\\d{2})|${DAY} ?[-/.] ?${MONTH} ?[-/.] ?(?:19|20)\\d\\d|(?:19|20)\\d\\d[-/.]${MONTH}[-/.]${DAY})(?![-/.]?\\p{N})`,
+  `(?<!\\p{N}[-/.]?)(?:(?:${DAY} ?[-/.] ?${MONTH} ?[-/.] ?(?:19|20)\\d\\d|(?:19|20)\\d\\d[-/.]${MONTH}[-/.]${DAY})(?!\\d)` +
+    // With a four-digit year it is a date whatever follows (`06-12-2024-01`, a document's number; `06-12-2024-10:00`).
+    `|${DAY}[-/.]${MONTH}[-/.]\\d{2}(?![-/.]?\\p{N}))`,
   'gu',
 );
 
@@ -106,13 +117,16 @@ const DATE = new RegExp(
  * -nr), sofinummer (sofi-nummer, sofi nummer, sofinr).
  */
 const BSN_NAMED = /(?<!\p{L})(?:bsn(?:-?n(?:umme)?r)?|b\.s\.n\.?|burger[- ]?service[- ]?n(?:umme)?r|sofi[- ]?n(?:umme)?r)(?!\p{L})/iu;
-/** Digits in groups joined by one space, dot or hyphen (a word may stand right before them: `bsn123456782`). */
-const DIGIT_RUN = /(?<!\p{N})\d+(?:[ .-]\d+)*(?![.-]?\p{N})/gu;
+/**
+ * Digits in groups joined by one space, dot, underscore or hyphen (a word may stand right before them: `bsn123456782`);
+ * not a part of a number with slashes (`202306781/1/A3`, a case of the Raad van State), here and below.
+ */
+const DIGIT_RUN = /(?<!\p{N}\/?)\d+(?:[ ._-]\d+)*(?![./-]?\p{N})/gu;
 /** Nine digits on their own, whatever follows after a space (`123456782 2 personen`); not a group of a hyphenated number. */
-const NINE_DIGITS = /(?<!\p{N}[.-]?)\d{9}(?![.-]?\p{N})/gu;
+const NINE_DIGITS = /(?<!\p{N}[./-]?)\d{9}(?![./-]?\p{N})/gu;
 /** Nine digits in the groups a BSN is written in (3-3-3, 4-2-3), spaced more loosely (`123  456 - 782`). */
 const BSN_GROUPS_SPACED =
-  /(?<!\p{N}[.-]?)(?:\d{3}(?: {1,2}| ?[.-] ?)\d{3}|\d{4}(?: {1,2}| ?[.-] ?)\d{2})(?: {1,2}| ?[.-] ?)\d{3}(?![.-]?\p{N})/gu;
+  /(?<!\p{N}[./-]?)(?:\d{3}(?: {1,2}| ?[.-] ?)\d{3}|\d{4}(?: {1,2}| ?[.-] ?)\d{2})(?: {1,2}| ?[.-] ?)\d{3}(?![./-]?\p{N})/gu;
 /**
  * The two ways a BSN is written with dots: 123.456.782 and 1234.56.782 (as on a passport); not a
  * year, month and number (`2024.01.005`, a reference).
@@ -120,8 +134,11 @@ const BSN_GROUPS_SPACED =
 const BSN_WRITTEN =
   /(?<![\p{L}\p{N}]|\d[.,])(?:\d{3}\.\d{3}\.\d{3}|(?!(?:19|20)\d\d\.(?:0[1-9]|1[0-2])\.)\d{4}\.\d{2}\.\d{3})(?![.,]?\d)/gu;
 
+/** An organisation's RSIN named as one (`bronorganisatie 002564440`, `rsin=…`): it passes the elfproef too, and is no person's. */
+const RSIN = /((?<!\p{L})(?:rsin|bronorganisatie|verantwoordelijke ?organisatie)\W{0,3})\d{9}(?!\p{N})/giu;
+
 /** Whether a run of digit groups is, as a whole, nine digits that pass the elfproef. */
-const isBsn = (run: string) => passesElfproef(run.replace(/[ .-]/g, ''));
+const isBsn = (run: string) => passesElfproef(run.replace(/[ ._-]/g, ''));
 
 /**
  * Where the text names a BSN, what may be one: a run of digit groups that is nine digits as a whole, nine
@@ -149,11 +166,13 @@ function passesElfproef(nineDigits: string): boolean {
  */
 export function personalDataIn(text: string, inLink = false): PersonalDataKind | null {
   const plain = plainText(text);
-  if (EMAIL.test(joinSpacedDots(plain.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.')))) return 'an e-mail address';
+  const spacedAt = plain.replace(SPACED_AT, '@');
+  if (EMAIL.test(joinSpacedDots(spacedAt.replace(SPELLED_DOT, '.')))) return 'an e-mail address';
+  if (EMAIL_SPELLED.test(joinSpacedDots(spacedAt.replace(SPELLED_AT, '@').replace(SPELLED_DOT, '.')))) return 'an e-mail address';
   const undated = plain.replace(DATE, '#');
   if ((inLink ? MOBILE_IN_LINK : MOBILE).test(undated)) return 'a phone number';
   if ([...undated.matchAll(BSN_WRITTEN)].some(([digits]) => isBsn(digits))) return 'a BSN';
-  if (BSN_NAMED.test(undated) && namedBsnCandidates(undated).some(([digits]) => isBsn(digits))) return 'a BSN';
+  if (BSN_NAMED.test(undated) && namedBsnCandidates(undated.replace(RSIN, '$1#')).some(([digits]) => isBsn(digits))) return 'a BSN';
   return null;
 }
 
@@ -169,10 +188,10 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:(?:\/\/[^/?#@]*@)?/i;
 const UTF8 = new TextDecoder('utf-8');
 const decodeOnce = (text: string) =>
   text.replace(/(?:%[0-9a-f]{2})+/gi, (run) => UTF8.decode(Uint8Array.from(run.slice(1).split('%'), (h) => Number.parseInt(h, 16))));
-/** Decoded until nothing changes (at most four times): `%2540` hides an `@` as well as `%40` does. */
+/** Decoded until nothing changes (at most 16 times): `%2540` hides an `@` as well as `%40` does. */
 function decoded(text: string): string {
   let now = text;
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 16; i++) {
     const next = decodeOnce(now);
     if (next === now) break;
     now = next;

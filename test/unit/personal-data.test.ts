@@ -64,6 +64,15 @@ t.test('e-mail addresses, mobile numbers and BSNs are found in free text, howeve
     ['mail "anna.devries"@example.nl', 'an e-mail address'],
     ["mail o'brien@example.nl", 'an e-mail address'],
     ['mail anna@example\u3002nl', 'an e-mail address'],
+    // And the second review's: combining marks that show nothing, underscores, escapes stacked five deep.
+    ['melder 06\u034f12345678', 'a phone number'], // a combining grapheme joiner
+    ['bel 0\ufe0f6-12345678', 'a phone number'], // a variation selector
+    ['bsn 111\u034f222333', 'a BSN'],
+    ['melder anna@exa\u034fmple.nl', 'an e-mail address'],
+    ['bel 06\u280012345678', 'a phone number'], // the Braille blank
+    ['bel 06_12_34_56_78', 'a phone number'],
+    ['anna (at) example (dot) nl', 'an e-mail address'], // spelled out, with a common top-level domain
+    ['anna[at]gmail.com', 'an e-mail address'],
     ['mob06 12345678', 'a phone number'],
     ['tel+31612345678', 'a phone number'],
     ['BSN 111222333', 'a BSN'],
@@ -145,6 +154,14 @@ t.test('legal references, dates, times, amounts, case numbers and offices’ num
     'BSN niet opgenomen. Zaak 2024 - 12345',
     'BSN onbekend; KvK 12345678  1',
     'BSN niet opgenomen; zaak 2024-123456782', // nine digits, but a group of a longer number
+    // The second review of the rule found these refused (7 December 2026):
+    'Awb 5:32; besluit kenmerk 06-12-2024-01', // a date and a sequence number
+    'APV 2:39; controle 06-12-2024-10:00',
+    'besluit 06.12.2024.01 en 06-12-2024/01',
+    'art. 273f lid 1 sub (a) W.v.Sr.', // (a) before an abbreviation is no spelled-out @
+    'art. 174 (a) Gem.wet; Awb 5:32',
+    'Geen BSN vastgelegd; ABRvS 202306781/1/A3', // a BSN named, but these nine digits are a case number's
+    'BSN niet vastgelegd; bronorganisatie 002564440', // an RSIN passes the elfproef too
   ];
   for (const text of clean) t.equal(personalDataIn(text), null, JSON.stringify(text));
 });
@@ -231,6 +248,9 @@ t.test('a link is judged as sent and whole, decoded until it stays the same; UUI
     ["https://zaken.gemeente.nl/zaken/api/v1/zaken/anna'@example.nl", 'an e-mail address'],
     ['https://zaken.gemeente.nl/zaken/api/v1/zaken/06%201234.56.78', 'a phone number'], // no date: 1234 is no year here
     ['https://zaken.gemeente.nl/zaken/api/v1/zaken/06%2012-34-5678', 'a phone number'], // no date: 34 is no month
+    ['https://zaken.gemeente.nl/zaken/api/v1/zaken/anna%252525252540gmail.com', 'an e-mail address'], // five times
+    ['https://zaken.gemeente.nl/zaken/api/v1/zaken?bsn=111_222_333', 'a BSN'],
+    ['https://zaken.gemeente.nl/zaken/api/v1/zaken/06%CD%8F12345678', 'a phone number'],
     // And what it must let through: ids of webhook services, a Slack team's T-number among them.
     ['https://hooks.slack.com/services/T0612345678/B07ABCDEF12/abcdefGHIJKL0123456789', null],
     [
@@ -243,6 +263,9 @@ t.test('a link is judged as sent and whole, decoded until it stays the same; UUI
     ],
     ['https://zaken.gemeente.nl/zaken/api/v1/zaken?expand=zaaktype,status,rollen&identificatie=ZAAK-2024-0000012345', null],
     ['https://zaken.gemeente.nl/zaken/api/v1/zaken?startdatum=2024-06-12&einddatum=12-06-2024', null],
+    ['https://zaken.gemeente.nl/zaken/api/v1/zaken?identificatie=besluit-06-12-2024-01', null],
+    ['https://hooks.gemeente.nl/registry?since=06-12-2024-10:00', null],
+    ['https://bsn.gemeente.nl/zaken?rsin=002564440', null],
   ];
   for (const [url, kind] of cases) t.equal(personalDataInUrl(url), kind, url);
   t.equal(personalDataInUrl('not a url, mail anna@example.nl'), 'an e-mail address', 'what is no URL is judged as text');
