@@ -25,36 +25,30 @@ interface TextSource {
 const NO_MUNICIPALITY = sql<string | null>`null::text`;
 const LIVE = sql<boolean>`false`;
 
+/** A record kept as a tombstone when deleted: its texts, and the reason it was deleted. */
+const tombstoned = (
+  table: { id: PgColumn; municipalityCode: PgColumn; deletedAt: PgColumn; deleteReason: PgColumn },
+  texts: Record<string, PgColumn>,
+): TextSource => ({
+  key: table.id,
+  municipalityCode: sql`${table.municipalityCode}`,
+  deleted: sql`${table.deletedAt} is not null`,
+  texts: { ...texts, deleteReason: table.deleteReason },
+});
+
 /** Where each kind of record keeps its free text and links: the columns of the API's fields (FREE_TEXT_FIELDS, LINK_FIELDS), and the reason of a deletion. */
 const SOURCES = {
-  establishment: {
-    key: establishments.id,
-    municipalityCode: sql`${establishments.municipalityCode}`,
-    deleted: sql`${establishments.deletedAt} is not null`,
-    texts: {
-      name: establishments.name,
-      'address.street': establishments.street,
-      'address.city': establishments.city,
-      deleteReason: establishments.deleteReason,
-    },
-  },
-  enforcement_action: {
-    key: enforcementActions.id,
-    municipalityCode: sql`${enforcementActions.municipalityCode}`,
-    deleted: sql`${enforcementActions.deletedAt} is not null`,
-    texts: {
-      legalBasis: enforcementActions.legalBasis,
-      zaakUrl: enforcementActions.zaakUrl,
-      besluitUrl: enforcementActions.besluitUrl,
-      deleteReason: enforcementActions.deleteReason,
-    },
-  },
-  reporting_attestation: {
-    key: reportingAttestations.id,
-    municipalityCode: sql`${reportingAttestations.municipalityCode}`,
-    deleted: sql`${reportingAttestations.deletedAt} is not null`,
-    texts: { statement: reportingAttestations.statement, deleteReason: reportingAttestations.deleteReason },
-  },
+  establishment: tombstoned(establishments, {
+    name: establishments.name,
+    'address.street': establishments.street,
+    'address.city': establishments.city,
+  }),
+  enforcement_action: tombstoned(enforcementActions, {
+    legalBasis: enforcementActions.legalBasis,
+    zaakUrl: enforcementActions.zaakUrl,
+    besluitUrl: enforcementActions.besluitUrl,
+  }),
+  reporting_attestation: tombstoned(reportingAttestations, { statement: reportingAttestations.statement }),
   subscription: {
     key: subscriptions.id,
     municipalityCode: sql`${subscriptions.municipalityCode}`,
