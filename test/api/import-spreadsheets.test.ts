@@ -23,7 +23,8 @@ t.test('a separator after the last column, on the header or on every line, is no
     ['two, on every line', `${EST_HEADER},,\n${rows.map((r) => `${r},,`).join('\n')}\n`],
   ] as const) {
     const dry = await a.importFile(file, 'recordType=establishments&dryRun=true');
-    t.match(dry, { state: 'succeeded', rowsTotal: 2, counts: { created: 2, rejected: 0 }, problems: [] }, what);
+    t.match(dry, { state: 'succeeded', rowsTotal: 2, counts: { created: 2, rejected: 0 } }, what);
+    t.same(dry.problems, [], `${what}: no problems`);
   }
   const applied = await a.importFile(
     `${EST_HEADER};\n`.replaceAll(',', ';') + rows.map((r) => `${r.replaceAll(',', ';')};`).join('\n'),
@@ -118,7 +119,9 @@ t.test('a job lists the records it updates and which columns change: a dry run s
       'externalReference,establishmentReference,measure,grounds,stage,decisionDate,fineAmountCents,penaltyAmountCents,penaltyUnit,penaltyMaximumCents,penaltyComplianceDeadline,penaltyForfeitedCents,closureStartDate,closureEndDate,legalBasis,caseReference',
       ...lines,
     ].join('\n');
-  t.match(await a.importFile(`${EST_HEADER}\n${rows.join('\n')}\n`, 'recordType=establishments'), { counts: { created: 2 }, changes: [] });
+  const created = await a.importFile(`${EST_HEADER}\n${rows.join('\n')}\n`, 'recordType=establishments');
+  t.match(created, { counts: { created: 2 } });
+  t.same(created.changes, [], 'a create is no change');
   t.match(await a.importFile(licences('L-1,XL-1,12-2016,2016-01-01,,granted:2016-01-01'), 'recordType=licences'), {
     counts: { created: 1 },
   });
@@ -159,11 +162,10 @@ t.test('a job lists the records it updates and which columns change: a dry run s
     actions('A-1,XL-2,warning,hygiene,decided,2019-05-01,,,,,,,,,,2019-08'),
     'recordType=enforcement-actions&dryRun=true',
   );
-  t.match(moved, {
-    counts: { unchanged: 0, rejected: 1 },
-    changes: [],
-    problems: [{ column: 'establishmentReference', code: 'immutable' }],
-  });
+  t.match(moved, { counts: { unchanged: 0, rejected: 1 } });
+  t.same(moved.changes, [], 'not listed as a change');
+  t.match(moved.problems, [{ column: 'establishmentReference', code: 'immutable' }]);
+  t.equal(moved.problems.length, 1, 'one problem');
 });
 
 t.test('what a spreadsheet makes of dates, numbers, codes and failed formulas is refused with what to write instead', async (t) => {
@@ -248,10 +250,7 @@ t.test('texts a spreadsheet heuristic could misjudge are stored as written, and 
     const exported = await a.exportOf('establishments', format);
     t.equal(exported.statusCode, 200);
     const again = await a.importFile(exported.rawPayload, 'recordType=establishments&dryRun=true');
-    t.match(
-      again,
-      { state: 'succeeded', counts: { unchanged: records.length, rejected: 0 }, problems: [] },
-      `${format}: every record unchanged`,
-    );
+    t.match(again, { state: 'succeeded', counts: { unchanged: records.length, rejected: 0 } }, `${format}: every record unchanged`);
+    t.same(again.problems, [], `${format}: no problems`);
   }
 });

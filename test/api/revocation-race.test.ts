@@ -3,7 +3,7 @@ import { buildApp, servicesFor } from '../../src/app.js';
 import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
 import type { Db } from '../../src/infrastructure/db/client.js';
-import { testConfig, testDatabase } from '../support/helper.js';
+import { testConfig, testDatabase, usingPostgres } from '../support/helper.js';
 
 /**
  * Issue 11, finding 1: a revoked token kept working ~10 s on the same instance while its client
@@ -117,7 +117,8 @@ t.test('a revoked token is refused from the moment the revocation is answered, u
 
   await Promise.all([revokeAmidTraffic(), ...Array.from({ length: LOOPS }, loop)]);
   t.ok((beforeRevocation[200] ?? 0) > 0, `the token worked before (${JSON.stringify(beforeRevocation)})`);
-  t.comment(`${heldLookups} look-ups were under way while the revocation was`);
+  if (usingPostgres) t.ok(heldLookups > 0, `${heldLookups} look-ups were under way while the revocation was: the race was run`);
+  else t.comment(`PGlite: ${heldLookups} look-ups under way (its one connection runs them after the commit: no race to run)`);
   t.equal(afterRevocation.length, LOOPS * AFTER, 'requests that started after the revocation was answered');
   t.same(
     afterRevocation.filter((s) => s !== 401),

@@ -24,9 +24,14 @@ t.test('the lastSeq and headHash of a report taken while records are written ver
   };
   const writers = [writer(), writer()];
   const reports: { ok: boolean; lastSeq: number; headHash: string }[] = [];
-  for (let i = 0; i < 40; i++) reports.push(json(await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth })));
+  for (let i = 0; i < 40; i++) {
+    reports.push(json(await app.inject({ url: '/v1/audit-trail/verification', headers: admin.auth })));
+    // Let the writers in between: PGlite's one connection would otherwise serve this loop alone.
+    await new Promise((r) => setTimeout(r, 5));
+  }
   writing = false;
   await Promise.all(writers);
+  t.ok(new Set(reports.map((r) => r.lastSeq)).size > 1, 'the reports saw different heads: records were written between them');
   const refused: string[] = [];
   for (const r of reports) {
     t.equal(r.ok, true);

@@ -93,6 +93,7 @@ t.test('a read outside a transaction is bound the same way, statement by stateme
       ),
     );
     for (const [r] of after) {
+      t.ok(r, `${when}: a pooled connection answered`);
       t.not(r?.scope, 'municipality', `${when}: the scope ended with the statement`);
       t.not(r?.municipality, 'GM0363', `${when}: the municipality ended with it`);
       t.not(r?.role, APP_DB_ROLE, `${when}: and the role`);

@@ -84,7 +84,7 @@ t.test('no suppressed cell of any grouping is determined by all published groupi
       // Published figures are the true sums, and every small count is withheld.
       for (const c of cells) {
         if (c.item.value !== c.trueValue) return false;
-        if (isPrimary(c.trueValue, THRESHOLD) && c.value !== null) return false;
+        if (c.trueValue >= 1 && c.trueValue < THRESHOLD && c.value !== null) return false;
       }
       const withheld = cells.filter((c) => c.value === null).length;
       suppressedSeen += withheld;
@@ -183,13 +183,41 @@ t.test('cells the public knows to be 0 (a municipality-year without actions) are
   t.ok(pinned > 0, `${pinned} known zeros stayed published`);
 });
 
-t.test('the same table always gives the same pattern, and large counts stay published where they can', async (t) => {
+t.test('the same table always gives the same pattern, and the grand total stays published', async (t) => {
   const tb: BaseTable = { sizes: [2, 3, 2], values: [0, 3, 12, 40, 7, 0, 22, 1, 9, 15, 30, 8] };
   const a = protectCube(tb, THRESHOLD);
   const b = protectCube(tb, THRESHOLD);
   const pattern = (c: typeof a) => [...c.groupings.values()].map((g) => g.cells.map((i) => i.suppressed));
   t.same(pattern(a), pattern(b));
   t.equal(a.groupings.get(0)?.cells[0]?.suppressed, false, 'the grand total is published');
+});
+
+t.test('the threshold: a count from 1 to 4 is withheld, 0 and 5 and more are published', async (t) => {
+  t.same(
+    [0, 1, 2, 3, 4, 5, 6, 40].map((v) => isPrimary(v, THRESHOLD)),
+    [false, true, true, true, true, false, false, false],
+  );
+  // One dimension of three cells, 4 + 4 + 5: both 4s are withheld; their sum, 8, gives neither away, so the 5 and the total stay.
+  const { groupings } = protectCube({ sizes: [3], values: [4, 4, 5] }, THRESHOLD);
+  t.same(
+    groupings.get(1)?.cells.map((i) => [i.value, i.suppressed]),
+    [
+      [4, true],
+      [4, true],
+      [5, false],
+    ],
+  );
+  t.same(
+    groupings.get(0)?.cells.map((i) => [i.value, i.suppressed]),
+    [[13, false]],
+    'the total, 13',
+  );
+  // 4 + 5 alone: the 5 goes too, or the total minus it would give the 4 away.
+  const pair = protectCube({ sizes: [2], values: [4, 5] }, THRESHOLD);
+  t.same(
+    pair.groupings.get(1)?.cells.map((i) => i.suppressed),
+    [true, true],
+  );
 });
 
 /**
