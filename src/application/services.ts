@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { SigningKey } from '../infrastructure/audit/checkpoints.js';
 import { createAdmission } from '../infrastructure/db/admission.js';
 import type { Database, Tx } from '../infrastructure/db/client.js';
+import { retryOnConflict } from '../infrastructure/db/errors.js';
 import { inTenant, withTenant } from '../infrastructure/db/tenant.js';
 import { type IdempotencyClaim, purgeExpiredIdempotencyKeys, recordFinalResponse } from '../infrastructure/idempotency.js';
 import { createMetrics } from '../infrastructure/metrics.js';
@@ -18,7 +19,7 @@ import { createMunicipalityCommands } from './commands/municipalities.js';
 import { createRedactionCommands } from './commands/redaction.js';
 import { createReportingAttestationCommands } from './commands/reporting-attestations.js';
 import { createRetentionCommands } from './commands/retention.js';
-import { type CommandRunner, type CommitHook, createCommandRunner } from './commands/run.js';
+import { type CommandRunner, type CommitHook, createCommandRunner, type TenantTransaction } from './commands/run.js';
 import { createStatisticsReleaseCommands } from './commands/statistics-releases.js';
 import type { Principal, RequestContext } from './context.js';
 import { type NotificationOptions, notificationServices } from './notifications/services.js';
@@ -89,8 +90,10 @@ export function createServices(database: Database, options: ServiceOptions) {
   });
   const hooks = options.commitHooks ?? [];
   const admission = options.writeConcurrency ? createAdmission(options.writeConcurrency, options.writeAdmissionWaitMs) : undefined;
+  // A command's transaction of its own, run again should the server end it to break a deadlock.
+  const ownTransaction: TenantTransaction = (scope, work) => retryOnConflict(() => withTenant(database.db, scope, work));
   const runner = createCommandRunner(database, hooks, (scope, work) =>
-    admission ? admission.run(() => withTenant(database.db, scope, work)) : withTenant(database.db, scope, work),
+    admission ? admission.run(() => ownTransaction(scope, work)) : ownTransaction(scope, work),
   );
   const recordCommands = (r: CommandRunner) => createRecordCommands(r, tokens, unknownTokens);
   const read = createReader(database);

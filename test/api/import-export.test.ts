@@ -1132,11 +1132,7 @@ t.test('an import that stops on an internal error keeps the problems of the batc
   a.services.imports.worker.start({ info: () => {}, warn: () => {}, error: (obj) => logged.push(obj) });
   t.teardown(() => a.services.imports.worker.stop());
   const id = json<Job>(res).id;
-  let job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
-  for (let i = 0; i < 500 && job.state !== 'failed'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
-  }
+  const job = await a.jobWhenEnded(id);
   t.match(job, { state: 'failed', rowsDone: 2, counts: { created: 1, rejected: 1 } });
   const stop = job.problems.at(-1);
   t.notMatch(stop?.reason, /disk full|insert|BOOM|Amsterdam/i, 'the database’s message (SQL, record values) stays out of the job');
@@ -1169,12 +1165,7 @@ t.test('a worker that cannot claim a job says so in the log, and claims it once 
   for (let i = 0; i < 500 && logged.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   t.match(logged[0], { msg: 'import worker could not claim a job; it looks again', err: Error }, 'logged, with the error');
   await a.database.owner.execute(sql`alter table imports rename column lease_until_away to lease_until`);
-  const id = json<Job>(res).id;
-  let job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
-  for (let i = 0; i < 1000 && job.state !== 'succeeded'; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    job = json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth }));
-  }
+  const job = await a.jobWhenEnded(json<Job>(res).id);
   t.match(job, { state: 'succeeded', counts: { created: 1 } }, 'the job runs once the claim works again');
 });
 

@@ -37,8 +37,18 @@ export async function setUp(
     const got = await ctx.app.inject({ url: res.headers.location as string, headers: officer.auth });
     return json<Job>(got);
   }
+  /** The job, asked for every 10 ms (the worker runs in the background) until it has ended or `tries` run out. */
+  async function jobWhenEnded(id: string, tries = 1000): Promise<Job> {
+    const read = async () => json<Job>(await ctx.app.inject({ url: `/v1/imports/${id}`, headers: officer.auth }));
+    let job = await read();
+    for (let i = 0; i < tries && (job.state === 'queued' || job.state === 'running'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      job = await read();
+    }
+    return job;
+  }
   async function exportOf(type: string, format = 'csv', auth = officer.auth, extra = '') {
     return ctx.app.inject({ url: `/v1/exports/${type}?format=${format}${extra}`, headers: auth });
   }
-  return { ...ctx, officer, upload, importFile, exportOf };
+  return { ...ctx, officer, upload, importFile, jobWhenEnded, exportOf };
 }

@@ -3,6 +3,7 @@ import { Conflict, DomainError, Forbidden, NotFound, RuleViolation } from '../..
 import type { EnforcementActionInput, EstablishmentInput, LicenceInput } from '../../domain/records.js';
 import { COLUMNS, columnOf, type ImportChange, type ImportProblem, type RecordType } from '../../domain/transfer.js';
 import type { Database, Tx } from '../../infrastructure/db/client.js';
+import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
 import { inTenant, withTenant } from '../../infrastructure/db/tenant.js';
 import { findApiClient } from '../../infrastructure/repositories/api-clients.js';
 import { findByReference, findManyByReference } from '../../infrastructure/repositories/external-references.js';
@@ -290,12 +291,15 @@ async function applyRecord(
   return { updated: inTemplateOrder(type, changed) };
 }
 
-/** An error that stopped a job, already logged and written to the job. */
+/** An error that stopped a job's run, already logged: written to the job as its end, or the job resumes later (TRANSIENT_TRIES). */
 class JobFailed extends Error {
   constructor(readonly error: unknown) {
     super('import job failed', { cause: error });
   }
 }
+
+/** How many times running a job in a row may meet the database unavailable (or a deadlock) before the job fails. */
+const TRANSIENT_TRIES = 5;
 
 /** The minimal logger the import worker writes to (pino's shape). Never record content: ids and the error. */
 /** The worker's log: a job's internal error, and claims that fail while the database is out (lib/repeated-failure.ts). */
@@ -703,13 +707,27 @@ export function createImports(database: Database, runner: CommandRunner, command
   let timer: NodeJS.Timeout | null = null;
   let log = SILENT;
 
+  /** Jobs that met the database unavailable, and how many times in a row (this instance). */
+  const interrupted = new Map<string, number>();
+
   /** Claims and runs jobs until none waits; true when it ran one. */
   async function runOnce(): Promise<boolean> {
     const job = await withTenant(database.db, { kind: 'all' }, (tx) => claimImport(tx, instance, options.leaseMs));
     if (!job) return false;
     try {
       await process(job);
+      interrupted.delete(job.id);
     } catch (err) {
+      const tries = (interrupted.get(job.id) ?? 0) + 1;
+      if (isDatabaseUnavailable(err) && tries < TRANSIENT_TRIES) {
+        // Not the file's fault and likely to pass (a deadlock, a statement timeout, a lost connection): the batch in
+        // hand was rolled back, its committed predecessors stand, and the job resumes from them once claimed again.
+        interrupted.set(job.id, tries);
+        log.warn({ err, importId: job.id, tries }, 'import interrupted by the database; it resumes from its last committed batch');
+        await withTenant(database.db, { kind: 'all' }, (tx) => releaseLeases(tx, instance)).catch(() => undefined);
+        throw new JobFailed(err);
+      }
+      interrupted.delete(job.id);
       // The error goes to the service log, never to the job: a database error's text can hold SQL and the
       // values of the records (the import's own content), which its problems must not show.
       log.error({ err, importId: job.id }, 'import stopped on an internal error');

@@ -10,7 +10,8 @@ export const READ_TIMEOUT = 'Query read timeout';
  * statement the server never answered: READ_TIMEOUT);
  * `busy`, it is there but cannot take the work now (too many connections 53300, a statement
  * cancelled 57014: past DATABASE_STATEMENT_TIMEOUT_MS, say behind a lock held elsewhere, or no write
- * admission in time); null for anything else.
+ * admission in time, a transaction chosen to end a deadlock 40P01 or a serialization failure 40001
+ * that its retries did not get past: retryOnConflict); null for anything else.
  */
 function outage(err: unknown): 'lost' | 'busy' | null {
   const seen = new Set<unknown>();
@@ -21,7 +22,7 @@ function outage(err: unknown): 'lost' | 'busy' | null {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
       if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return 'lost';
-      if (code === '53300' || code === '57014') return 'busy';
+      if (code === '53300' || code === '57014' || TRANSACTION_CONFLICTS.has(code)) return 'busy';
       if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return 'lost';
     }
     const message = (e as { message?: unknown }).message;
@@ -37,6 +38,39 @@ function outage(err: unknown): 'lost' | 'busy' | null {
     e = (e as { cause?: unknown }).cause;
   }
   return null;
+}
+
+/** SQLSTATEs of a transaction the server rolled back for running into others: deadlock_detected, serialization_failure. */
+const TRANSACTION_CONFLICTS = new Set(['40P01', '40001']);
+
+/** Did the server roll the transaction back for running into others (a deadlock, a serialization failure)? Run again, it may pass. */
+export function isTransactionConflict(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TRANSACTION_CONFLICTS.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Runs a whole transaction again when the server rolled it back for a deadlock or a serialization
+ * failure (nothing of it was kept), at most `attempts` times in all, after a short random wait so
+ * that the two sides do not meet again. Only for a transaction of its own: one that shares an open
+ * transaction cannot be run again alone.
+ */
+export async function retryOnConflict<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= attempts || !isTransactionConflict(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+    }
+  }
 }
 
 /** Is this error an outage of the database (either kind) rather than a fault in the request? Answered 503. */

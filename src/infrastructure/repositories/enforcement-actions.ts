@@ -60,12 +60,18 @@ export function listEnforcementActions(
   return selectPage(q, t, where, [desc(t.decisionDate), asc(t.id)], page, total);
 }
 
-/** The establishment's live actions, locked: their licence status is about to be re-derived. */
+/**
+ * The establishment's live actions, locked: their licence status is about to be re-derived. Locked
+ * in a fixed order (their ids), not in whatever order a plan reads them; a writer that locks actions
+ * in another order (an import batch, in file order) can still meet this one in a deadlock, and the
+ * server then ends one of the two, which is run again (retryOnConflict, or the import resumes).
+ */
 export function lockLiveActionsOf(q: Queryable, establishmentId: string) {
   return q
     .select()
     .from(t)
     .where(and(eq(t.establishmentId, establishmentId), isNull(t.deletedAt)))
+    .orderBy(asc(t.id))
     .for('update');
 }
 
