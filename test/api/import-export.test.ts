@@ -2,10 +2,11 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import t from 'tap';
+import { servicesFor } from '../../src/app.js';
 import { clientContext } from '../../src/application/context.js';
 import { createExporter } from '../../src/application/transfer/export.js';
 import { serializeError } from '../../src/logger.js';
-import { json, sample } from '../support/helper.js';
+import { json, sample, testConfig, usingPostgres } from '../support/helper.js';
 import { EST_HEADER, type Job, setUp } from '../support/imports.js';
 import { openapiDocument } from '../support/openapi.js';
 import { comparable, type Dim, expectedTable, type RawAction, withoutAsOf } from '../support/statistics.js';
@@ -1062,6 +1063,45 @@ t.test('a cancel made on another instance stops a job that is validating, as one
   }
   const stored = json<{ totalItems: number }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth }));
   t.equal(stored.totalItems, 0, 'nothing was written');
+});
+
+t.test('a validation pass longer than the lease keeps its job from other instances, and shows them its progress', async (t) => {
+  if (!usingPostgres) {
+    t.comment('PGlite: one instance per data folder, whose one connection the pass holds: no other instance to keep out');
+    return;
+  }
+  const a = await setUp(t, { IMPORT_LEASE_MS: '300', IMPORT_BATCH_SIZE: '50' });
+  const rows = Array.from({ length: 1500 }, (_, i) => `V-${i},GM0363,Club ${i},club,Kade,${i + 1},,1012DK,Amsterdam,,`);
+  const res = await a.upload([EST_HEADER, ...rows].join('\n'), 'recordType=establishments&dryRun=true');
+  t.equal(res.statusCode, 202, res.body);
+  const { id } = json<Job>(res);
+  // A second instance on the same database: its own worker (instance id) and its own view of the job.
+  const other = servicesFor(a.database, { ...testConfig(), IMPORT_LEASE_MS: 300 });
+  const here = a.services.imports.worker.runOnce();
+  let validatingEnded = false;
+  void here.finally(() => {
+    validatingEnded = true;
+  });
+  let claims = 0;
+  let polls = 0;
+  let progressSeen = 0;
+  const ctx = clientContext(
+    { clientId: a.officer.id, name: 'o', role: 'officer', municipalityCode: 'GM0363' },
+    { requestId: null, reason: null },
+  );
+  while (!validatingEnded) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (validatingEnded) break;
+    polls += 1;
+    if (await other.imports.worker.runOnce()) claims += 1;
+    const seen = await other.imports.get(ctx, id);
+    if (seen.state === 'running') progressSeen = Math.max(progressSeen, seen.rowsDone);
+  }
+  await here;
+  t.ok(polls >= 5, `the pass outlasted its lease several times (${polls} looks, 100 ms apart, lease 300 ms)`);
+  t.equal(claims, 0, 'the other instance never took the job');
+  t.ok(progressSeen > 0 && progressSeen < 1500, `the other instance saw its progress (${progressSeen} of 1500)`);
+  t.match(await a.jobWhenEnded(id), { state: 'succeeded', rowsDone: 1500, counts: { created: 1500, rejected: 0 } });
 });
 
 t.test(

@@ -544,12 +544,47 @@ export function createImports(database: Database, runner: CommandRunner, command
 
   class Rollback extends Error {}
 
+  /**
+   * A validation pass commits nothing, so on PostgreSQL (where several instances share the queue) its
+   * lease, and its progress for the instances that ask, are renewed beside it, from another pooled
+   * connection, every third of the lease. Should the lease be lost all the same, the pass stops and its
+   * result is dropped. The embedded database has one instance, and one connection, which the pass holds.
+   */
+  function renewWhileValidating(job: ImportRow): { lost: () => boolean; stop: () => void } {
+    if (database.kind !== 'postgres') return { lost: () => false, stop: () => undefined };
+    let lost = false;
+    let renewing = false;
+    const timer = setInterval(
+      () => {
+        if (renewing) return;
+        renewing = true;
+        withTenant(database.db, { kind: 'all' }, (tx) =>
+          updateOwnedImport(tx, job.id, instance, {
+            leaseUntil: new Date(Date.now() + options.leaseMs),
+            rowsDone: validating.get(job.id) ?? 0,
+          }),
+        )
+          .then((held) => {
+            if (!held) lost = true;
+          })
+          .catch((err: unknown) => log.warn({ err, importId: job.id }, 'the lease of a validating import could not be renewed'))
+          .finally(() => {
+            renewing = false;
+          });
+      },
+      Math.max(50, Math.floor(options.leaseMs / 3)),
+    );
+    timer.unref();
+    return { lost: () => lost, stop: () => clearInterval(timer) };
+  }
+
   /** Every record in one transaction that is rolled back at the end: what the import would do. */
   async function validate(job: ImportRow): Promise<Tally | 'cancelled' | 'stopped'> {
     const ctx = jobContext(job);
     const tally = new Tally();
     validating.set(job.id, 0);
     let outcome: Tally | 'cancelled' | 'stopped' = tally;
+    const lease = renewWhileValidating(job);
     try {
       await database.db.transaction(async (tx) => {
         // A cancel made on this instance, or on another one (PostgreSQL: only the job's row says so).
@@ -565,8 +600,8 @@ export function createImports(database: Database, runner: CommandRunner, command
             outcome = 'cancelled';
             break;
           }
-          if (stopping) {
-            outcome = 'stopped'; // nothing was kept: the next instance validates again from the start
+          if (stopping || lease.lost()) {
+            outcome = 'stopped'; // nothing was kept: the next instance (or the one that took the job) validates from the start
             break;
           }
         }
@@ -575,6 +610,7 @@ export function createImports(database: Database, runner: CommandRunner, command
     } catch (err) {
       if (!(err instanceof Rollback)) throw err;
     } finally {
+      lease.stop();
       validating.delete(job.id);
     }
     return outcome;
