@@ -856,6 +856,50 @@ t.test('an upload that arrives slowly holds no database connection: reads, write
   t.match(JSON.parse(job.body), { state: 'queued', rowsTotal: 2 }, 'the whole file is the job');
 });
 
+t.test('an export to a client that stops reading holds no database connection, and arrives whole once it reads again', async (t) => {
+  // The export used to read its snapshot while it sent: a client that stopped reading kept the transaction
+  // open, and on the embedded database every other request waited for it (a concurrency review, 7 December 2026).
+  const a = await setUp(t);
+  const ROWS = 45_000; // some 16 MB of CSV: more than the socket buffers between the two hold
+  await a.database.owner.execute(sql`insert into establishments (id, municipality_code, name, kind, street, house_number, postal_code, city,
+      created_at, updated_at, created_by, updated_by)
+    select gen_random_uuid(), 'GM0363', 'Club ' || n || ' ' || repeat('x', 180), 'club', repeat('Kade', 25), n, '1012DK', 'Amsterdam',
+      now(), now(), ${a.officer.id}, ${a.officer.id}
+    from generate_series(1, ${ROWS}) n`);
+  const address = await a.app.listen({ port: 0, host: '127.0.0.1' });
+  const { hostname, port } = new URL(address);
+  let received = 0;
+  let lines = 0;
+  let answering = () => {};
+  const answered = new Promise<void>((resolve) => (answering = resolve));
+  const exported = new Promise<{ status: number; ended: boolean }>((resolve, reject) => {
+    const req = http.get({ host: hostname, port, path: '/v1/exports/establishments?format=csv', headers: a.officer.auth }, (res) => {
+      res.pause(); // the client stops reading at once
+      answering();
+      setTimeout(() => {
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          for (const byte of chunk) if (byte === 10) lines += 1;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ended: true }));
+        res.on('error', reject);
+        res.resume();
+      }, 3000);
+    });
+    req.on('error', reject);
+  });
+  await answered;
+  await new Promise((r) => setTimeout(r, 500)); // the export is being sent, and its client reads nothing
+  const within = { signal: AbortSignal.timeout(1000) };
+  const read = await fetch(`${address}/v1/establishments?pageSize=1`, { headers: a.officer.auth, ...within });
+  t.equal(read.status, 200, 'a read is answered within a second while the export’s client reads nothing');
+  const ready = await fetch(`${address}/health/ready`, within);
+  t.equal(ready.status, 200, 'so is readiness');
+  const done = await exported;
+  t.same(done, { status: 200, ended: true });
+  t.equal(lines, ROWS + 1, `every record and the header (${received} bytes)`);
+});
+
 t.test('an import job is attributable: its upload and its cancellation are in the audit trail with who did them', async (t) => {
   const a = await setUp(t);
   const colleague = await a.client('officer', 'GM0363');

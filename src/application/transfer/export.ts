@@ -1,10 +1,11 @@
 import { Forbidden, RuleViolation } from '../../domain/errors.js';
 import { unknownMunicipality } from '../../domain/municipalities.js';
 import { enforcementActionRow, establishmentRow, type FlatRow, licenceRow, type RecordType } from '../../domain/transfer.js';
-import type { Database } from '../../infrastructure/db/client.js';
+import type { Database, Tx } from '../../infrastructure/db/client.js';
 import { withTenant } from '../../infrastructure/db/tenant.js';
 import { findMunicipality } from '../../infrastructure/repositories/municipalities.js';
 import { enforcementActionsAfter, establishmentsAfter, licencesAfter } from '../../infrastructure/repositories/transfer.js';
+import { type Spool, spool } from '../../infrastructure/spool.js';
 import type { RequestContext } from '../context.js';
 import { createReader } from '../queries/read.js';
 import { toEnforcementAction, toEstablishment, toLicence } from '../records.js';
@@ -15,9 +16,10 @@ export const EXPORT_BATCH = 1000;
 /**
  * Exports (docs/import-export.md): a municipality's live records as flat rows, the columns of the
  * import. The whole export reads one snapshot (a REPEATABLE READ transaction bound to the caller's
- * scope, so row-level security holds), a batch at a time, and hands each batch to `sink` before
- * reading the next: the sink's own back-pressure (a slow client) pauses the reading, and memory
- * stays flat whatever the size.
+ * scope, so row-level security holds), a batch at a time, into a spool (in memory, the rest in a
+ * file of its own), and the transaction ends before the first record is sent: a slow client holds no
+ * database connection (the embedded database's only one), and a database error is a problem answer,
+ * not a file cut short. Memory stays flat whatever the size.
  */
 export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
   const read = createReader(database);
@@ -40,38 +42,46 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
     return asked;
   }
 
-  async function run(ctx: RequestContext, type: RecordType, municipalityCode: string, sink: (rows: FlatRow[]) => Promise<void>) {
-    await withTenant(
-      database.db,
-      ctx.scope,
-      async (tx) => {
-        let after: string | null = null;
-        for (;;) {
-          // Each batch holds tombstones too (see transfer.ts): they are left out here.
-          let rows: FlatRow[];
-          let read: number;
-          if (type === 'establishments') {
-            const batch = await establishmentsAfter(tx, municipalityCode, after, batchSize);
-            [read, after] = [batch.length, batch.at(-1)?.id ?? null];
-            rows = batch.filter((r) => r.deletedAt === null).map((r) => establishmentRow(toEstablishment(r)));
-          } else if (type === 'licences') {
-            const batch = await licencesAfter(tx, municipalityCode, after, batchSize);
-            [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
-            rows = batch.map((r) => licenceRow(toLicence(r.row), r.establishmentReference));
-          } else {
-            const batch = await enforcementActionsAfter(tx, municipalityCode, after, batchSize);
-            [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
-            rows = batch
-              .filter((r) => r.row.deletedAt === null)
-              .map((r) => enforcementActionRow(toEnforcementAction(r.row), r.establishmentReference));
-          }
-          if (rows.length > 0) await sink(rows);
-          if (read < batchSize) return;
-        }
-      },
-      { snapshot: true },
-    );
+  /** The live records of one type and municipality, a batch at a time after the last id (keyset), tombstones left out. */
+  async function* batches(tx: Tx, type: RecordType, municipalityCode: string): AsyncGenerator<FlatRow[]> {
+    let after: string | null = null;
+    for (;;) {
+      // Each batch holds tombstones too (see transfer.ts): they are left out here.
+      let rows: FlatRow[];
+      let read: number;
+      if (type === 'establishments') {
+        const batch = await establishmentsAfter(tx, municipalityCode, after, batchSize);
+        [read, after] = [batch.length, batch.at(-1)?.id ?? null];
+        rows = batch.filter((r) => r.deletedAt === null).map((r) => establishmentRow(toEstablishment(r)));
+      } else if (type === 'licences') {
+        const batch = await licencesAfter(tx, municipalityCode, after, batchSize);
+        [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
+        rows = batch.map((r) => licenceRow(toLicence(r.row), r.establishmentReference));
+      } else {
+        const batch = await enforcementActionsAfter(tx, municipalityCode, after, batchSize);
+        [read, after] = [batch.length, batch.at(-1)?.row.id ?? null];
+        rows = batch
+          .filter((r) => r.row.deletedAt === null)
+          .map((r) => enforcementActionRow(toEnforcementAction(r.row), r.establishmentReference));
+      }
+      if (rows.length > 0) yield rows;
+      if (read < batchSize) return;
+    }
   }
 
-  return { municipalityOf, run };
+  /** The export read whole, in batches; `remove()` it once sent, whatever happened. */
+  const readWhole = (ctx: RequestContext, type: RecordType, municipalityCode: string): Promise<Spool<FlatRow[]>> =>
+    withTenant(database.db, ctx.scope, (tx) => spool(batches(tx, type, municipalityCode)), { snapshot: true });
+
+  /** The export handed to `sink` a batch at a time, once read whole. */
+  async function run(ctx: RequestContext, type: RecordType, municipalityCode: string, sink: (rows: FlatRow[]) => Promise<void>) {
+    const spooled = await readWhole(ctx, type, municipalityCode);
+    try {
+      for await (const rows of spooled.items()) await sink(rows);
+    } finally {
+      await spooled.remove();
+    }
+  }
+
+  return { municipalityOf, readWhole, run };
 }

@@ -201,8 +201,10 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
         municipalityCode ?? formerName,
         municipalityCode === undefined && formerName !== undefined ? 'municipality' : 'municipalityCode',
       );
+      // Read whole before the answer begins: a database error is still a problem answer, and a slow client holds no connection.
+      const spooled = await services.exports.readWhole(ctx, recordType, municipality);
       const out = new PassThrough();
-      /** Writes a chunk, waiting while the client is slower than the database; fails once the client is gone. */
+      /** Writes a chunk, waiting while the client reads slower than the spool gives; fails once the client is gone. */
       const push = (chunk: string) =>
         new Promise<void>((resolve, reject) => {
           if (out.destroyed) {
@@ -226,17 +228,19 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
         });
       const delimiter = format === 'csv-excel' ? ';' : ',';
       if (format !== 'ndjson') out.write((format === 'csv-excel' ? '\uFEFF' : '') + csvHeader(recordType, delimiter));
-      services.exports
-        .run(ctx, recordType, municipality, (rows) =>
-          push(format === 'ndjson' ? rows.map((r) => `${JSON.stringify(r)}\n`).join('') : csvText(recordType, rows, delimiter)),
-        )
-        .then(
-          () => out.end(),
-          (err: Error) => {
-            request.log.warn({ err }, 'export stopped');
-            out.destroy(err);
-          },
-        );
+      void (async () => {
+        try {
+          for await (const rows of spooled.items()) {
+            await push(format === 'ndjson' ? rows.map((r) => `${JSON.stringify(r)}\n`).join('') : csvText(recordType, rows, delimiter));
+          }
+          out.end();
+        } catch (err) {
+          request.log.warn({ err }, 'export stopped');
+          out.destroy(err as Error);
+        } finally {
+          await spooled.remove();
+        }
+      })();
       // The two CSV dialects are told apart by name: only the Excel one is safe to open in Excel and save again.
       const file = { csv: 'csv', 'csv-excel': 'excel.csv', ndjson: 'ndjson' }[format];
       return reply
