@@ -6,6 +6,7 @@ import type { InvalidParam } from '../domain/errors.js';
 import { personalDataIn } from '../domain/personal-data.js';
 import { COLUMNS, columnOf, KEEP_IF_ABSENT, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
 import { SPREADSHEET_ERROR, unprotectFormula } from '../lib/csv.js';
+import { isIsoDate } from '../lib/dates.js';
 import { REPEATED_MEMBER, repeatedMembers } from '../lib/json.js';
 import { hasControlCharacter } from '../lib/text.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../lib/utf8.js';
@@ -209,7 +210,8 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
         const empty = v === undefined || v.trim() === '';
         if (KEEP_IF_ABSENT[type].includes(h) && empty) values[h] = null; // there, and empty: clears
         if (empty) return;
-        values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v;
+        // Spaces around a code, number, date or link are a padded export's (fixed-width columns), not part of the value.
+        values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v.trim();
         if (looksLikeMisreadUtf8(v)) problems.push({ column: h, code: 'garbled_text', reason: GARBLED });
         if (SPREADSHEET_ERROR.test(v.trim())) problems.push({ column: h, code: 'spreadsheet_error', reason: SPREADSHEET_ERROR_REASON });
       });
@@ -452,13 +454,14 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
       }
       // A number cell that is not digits (what a spreadsheet makes of a number: 1,5E+05, 1.500, € 1.500,00).
       if (issue.code === 'invalid_type' && issue.expected === 'number' && typeof value === 'string') {
-        problems.push({ column: columnOf(type, name), code: 'invalid_type', reason: NOT_DIGITS });
+        const column = columnOf(type, name);
+        problems.push({ column, code: 'invalid_type', reason: notDigits(column, value) });
         continue;
       }
       problems.push({
         column: columnOf(type, name),
         code: issue.code === 'custom' && typeof rule === 'string' ? rule : issue.code,
-        reason: issue.message,
+        reason: issue.message + dutchDateHint(issue.code, value),
       });
     }
   }
@@ -471,8 +474,27 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
   };
 }
 
-const NOT_DIGITS =
-  'must be a whole number in digits only: no separators, decimals, spaces or currency (amounts are in euro cents: 150000 for € 1.500,00)';
+/**
+ * A date as a Dutch spreadsheet writes it (day-month-year: 1-3-2021) is not guessed at; the reason
+ * says which date to write, should that be the one meant.
+ */
+function dutchDateHint(code: string, value: unknown): string {
+  if (code !== 'invalid_format' || typeof value !== 'string') return '';
+  const m = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$/.exec(value.trim());
+  if (!m) return '';
+  const [day, month, year] = [Number(m[1]), Number(m[2]), m[3]];
+  const iso = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return isIsoDate(iso) ? ` (if ${value.trim()} is day-month-year, as a Dutch spreadsheet writes it: ${iso})` : '';
+}
+
+/** Why a number cell is not a number, in the words of its column (an amount, a house number, another). */
+function notDigits(column: string | null, value: string): string {
+  if (/^-?\d+$/.test(value.trim())) return 'must be a whole number of at most 15 digits';
+  const what = 'must be a whole number in digits only: no separators, decimals, spaces or currency';
+  if (column?.endsWith('Cents')) return `${what} (amounts are in euro cents: 150000 for € 1.500,00)`;
+  if (column === 'houseNumber') return `${what}; a letter or an addition (12A, 12-3) goes in houseNumberAddition`;
+  return what;
+}
 
 /** The value at `path` in a candidate record (undefined where nothing is). */
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {

@@ -1253,13 +1253,20 @@ t.test('a worker that cannot claim a job says so in the log, and claims it once 
   t.match(job, { state: 'succeeded', counts: { created: 1 } }, 'the job runs once the claim works again');
 });
 
-t.test('an empty NDJSON file is a 400 empty-file, as an empty CSV file is', async (t) => {
-  const a = await setUp(t);
-  for (const body of ['', '\n\r\n', '\uFEFF']) {
-    const res = await a.upload(body, 'recordType=establishments', 'application/x-ndjson');
-    t.equal(res.statusCode, 400, JSON.stringify(body));
-    t.match(json(res), { code: 'empty-file' });
-  }
-  const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
-  t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
-});
+t.test(
+  'an empty NDJSON file is a 400 empty-file, as an empty CSV file is; a CSV file of its header alone is a job of no records',
+  async (t) => {
+    const a = await setUp(t);
+    for (const body of ['', '\n\r\n', '\uFEFF']) {
+      const res = await a.upload(body, 'recordType=establishments', 'application/x-ndjson');
+      t.equal(res.statusCode, 400, JSON.stringify(body));
+      t.match(json(res), { code: 'empty-file' });
+    }
+    const jobs = (await a.database.owner.execute(sql`select count(*)::int as n from imports`)) as unknown as { rows: { n: number }[] };
+    t.equal(jobs.rows[0]?.n, 0, 'no job was stored');
+    // A CSV file with its header and no record says what was meant: the export of a municipality without records, imported again.
+    const none = await a.exportOf('establishments', 'csv');
+    t.equal(none.body.trim(), EST_HEADER, 'an export of no records is its header');
+    t.match(await a.importFile(none.rawPayload, 'recordType=establishments'), { state: 'succeeded', rowsTotal: 0, counts: { created: 0 } });
+  },
+);

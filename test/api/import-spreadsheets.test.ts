@@ -190,7 +190,35 @@ t.test('what a spreadsheet makes of dates, numbers, codes and failed formulas is
     '4:legalBasis:spreadsheet_error',
   ]);
   t.match(reasons['2:decisionDate:invalid_format'], /YYYY-MM-DD, a day that exists, for example 2021-03-01/, 'a date says how to write it');
+  t.match(
+    reasons['2:decisionDate:invalid_format'],
+    /if 1-3-2021 is day-month-year, as a Dutch spreadsheet writes it: 2021-03-01\)$/,
+    'and which one',
+  );
+  t.notMatch(reasons['4:decisionDate:invalid_format'], /day-month-year/, 'only for a date written day-month-year');
   t.match(reasons['2:fineAmountCents:invalid_type'], /digits only.*euro cents: 150000 for € 1\.500,00/, 'an amount says how to write it');
+  const odd = await a.importFile(
+    `${EST_HEADER}\nXH-1,GM0363,Club Rood,club,Kade,12A,,1012DK,Amsterdam,,\nXH-2,GM0363,Club Rood,club,Kade,1234567890123456,,1012DK,Amsterdam,,\n`,
+    'recordType=establishments&dryRun=true',
+  );
+  t.same(
+    odd.problems.map((p) => [p.line, p.column, p.reason]),
+    [
+      [
+        2,
+        'houseNumber',
+        'must be a whole number in digits only: no separators, decimals, spaces or currency; a letter or an addition (12A, 12-3) goes in houseNumberAddition',
+      ],
+      [3, 'houseNumber', 'must be a whole number of at most 15 digits'],
+    ],
+    'a house number says where its letter goes, and a long number is not told to use digits',
+  );
+  // A case system's fixed-width export pads its columns: the spaces are not part of a code, number or date.
+  const padded = await a.importFile(
+    `${EST_HEADER}\nXP-1   , GM0363 ,Club Rood,club   ,Kade, 12 ,,1012DK  ,Amsterdam,,\n`,
+    'recordType=establishments&dryRun=true',
+  );
+  t.match(padded, { counts: { created: 1, rejected: 0 } }, JSON.stringify(padded.problems));
   t.match(reasons['3:legalBasis:spreadsheet_error'], /formula that failed/, 'a failed formula is named as one');
 
   const kvk = await a.importFile(

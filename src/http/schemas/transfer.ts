@@ -83,11 +83,11 @@ export const ImportJob = z
     dryRun: z.boolean(),
     mode: z.enum(IMPORT_MODES).meta({
       description:
-        'all-or-nothing: nothing is written when any record is rejected; row-by-row: valid records are written, rejected ones reported.',
+        'all-or-nothing: every record is checked first, and nothing is written when any is rejected (should the registry change between the check and the writing, a record refused then stops the import: its batch is not written, the batches before it stay); row-by-row: valid records are written, rejected ones reported.',
     }),
     state: z.enum(IMPORT_STATES).meta({
       description:
-        'queued → running → succeeded | failed (all-or-nothing with rejected records: nothing written) | cancelled; a running import resumes after a restart.',
+        'queued → running → succeeded | failed | cancelled; a running import resumes after a restart or a database interruption. failed: all-or-nothing with records rejected by its check (nothing written), a record refused while writing after the check, or an internal error (problem internal_error); in the last two the batches committed before stay, and counts say what they wrote.',
     }),
     phase: z
       .enum(['validating', 'applying'])
