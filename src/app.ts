@@ -7,6 +7,7 @@ import { type Config, trustedIssuers } from './config.js';
 import { clientErrorHandler, refuseWhatNodeWould } from './http/client-errors.js';
 import auth from './http/plugins/auth.js';
 import closing from './http/plugins/closing.js';
+import contentNegotiation from './http/plugins/content-negotiation.js';
 import httpHygiene, { frameworkErrors } from './http/plugins/http-hygiene.js';
 import idempotency from './http/plugins/idempotency.js';
 import metrics from './http/plugins/metrics.js';
@@ -139,6 +140,7 @@ export async function buildApp(opts: BuildAppOptions) {
   await app.register(metrics, { metrics: services.metrics });
   await app.register(problems);
   await app.register(strictQuery);
+  await app.register(contentNegotiation); // 406 when Accept admits nothing the operation answers, before any 400
   await app.register(preconditions); // 415 for the wrong PATCH type, 428/412, a body where none is taken: before any other 400
   await app.register(httpHygiene);
   const issuers = trustedIssuers(config);

@@ -84,12 +84,14 @@ function weightOf(ranges: readonly MediaRange[], type: string, subtype: string):
   return (exact ?? ofType ?? any)?.q ?? 0;
 }
 
-/**
- * Does the client take JSON at all? No Accept, or one that weighs application/json above 0
- * (`*\/*`, `application/*` and `application/json` itself cover it). `Accept: text/csv` alone does not.
- */
-export function acceptsJson(accept: string | undefined): boolean {
-  return !accept || weightOf(mediaRanges(accept), 'application', 'json') > 0;
+/** Does the client take any of these media types (`type/subtype`)? No Accept takes everything (RFC 9110 §12.5.1). */
+export function acceptsAny(accept: string | undefined, types: readonly string[]): boolean {
+  if (!accept) return true;
+  const ranges = mediaRanges(accept);
+  return types.some((t) => {
+    const [type = '', subtype = ''] = t.toLowerCase().split('/');
+    return weightOf(ranges, type, subtype) > 0;
+  });
 }
 
 /**

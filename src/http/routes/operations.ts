@@ -15,7 +15,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource, or not one this client may see.',
   409: 'The request conflicts with the current state of the registry.',
   412: 'If-Match does not name the current version: the resource changed since it was read (or If-Match is not one strong ETag of a version, such as `*` or `W/"3"`). A stale version is answered with the current ETag.',
-  406: 'Not Acceptable: the client’s Accept admits no media type this operation answers (it answers JSON only).',
+  406: 'Not Acceptable: the client’s Accept admits none of the media types this operation answers (those of its 2xx responses).',
   413: 'The body is too large.',
   428: 'If-Match is required: send the ETag of the version you read.',
   429: 'Too many requests from this client, or too many unknown or malformed tokens from this address: wait Retry-After seconds.',

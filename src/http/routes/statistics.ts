@@ -7,10 +7,9 @@ import { observations, observationsCsv, openDataCsv, tableCsv } from '../../appl
 import { openObservations, openObservationsCsv } from '../../application/statistics/metadata.js';
 import type { StatisticsRequest } from '../../application/statistics/statistics.js';
 import type { Dimension, OpenDataDimension } from '../../domain/statistics.js';
-import { acceptsJson, CSV_CONTENT_TYPE, CSV_FORMATS, type CsvFormat, wantsCsv } from '../../lib/csv.js';
+import { CSV_CONTENT_TYPE, CSV_FORMATS, type CsvFormat, wantsCsv } from '../../lib/csv.js';
 import { contextOf } from '../plugins/auth.js';
 import { declareResponseHeaders } from '../plugins/openapi.js';
-import { HttpProblem } from '../problem.js';
 import {
   CsvBody,
   Observations,
@@ -164,7 +163,12 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
   });
 
   app.get('/statistics/enforcement-actions/summary', {
-    config: roles('officer', 'analyst', 'admin'),
+    config: {
+      ...roles('officer', 'analyst', 'admin'),
+      // A script that asks for CSV only gets a 406 (plugins/content-negotiation.ts) that says where CSV is.
+      notAcceptableHint:
+        'The summary’s counts per licence status as CSV: GET /v1/statistics/enforcement-actions/csv?groupBy=licenceStatus with the same filters.',
+    },
     schema: {
       operationId: 'getEnforcementActionSummary',
       summary: 'Totals and averages per municipality per year (gemiddelde per gemeente per jaar)',
@@ -175,15 +179,6 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
       response: { 200: StatisticsSummary, ...problems(400, 406, ...AUTH_PROBLEMS) },
     },
     handler: async (request, reply) => {
-      // A script that asks for CSV only would otherwise get JSON without a word, and write it to a .csv file.
-      if (!acceptsJson(request.headers.accept)) {
-        throw new HttpProblem({
-          status: 406,
-          code: 'not-acceptable',
-          detail:
-            'The summary answers JSON only (Accept: application/json). Its counts per licence status as CSV: GET /v1/statistics/enforcement-actions/csv?groupBy=licenceStatus with the same filters.',
-        });
-      }
       return reply.send((await statistics.summary(contextOf(request), request.query as StatisticsRequest)) as never);
     },
   });
