@@ -41,6 +41,42 @@ t.test('openapi: served without a token, CORS-open, 3.0.3, and lists itself', as
   t.match(doc.info, { contact: { name: String, url: String, email: String } });
 });
 
+t.test('openapi: CORS on every answer of the document, a preflight answered, and an ETag to ask again with', async (t) => {
+  const { app } = await build(t);
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/openapi.json',
+    headers: { origin: 'https://editor.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-custom' },
+  });
+  t.equal(preflight.statusCode, 204, 'a preflight is answered');
+  t.equal(preflight.headers['access-control-allow-origin'], '*');
+  t.match(preflight.headers['access-control-allow-methods'], /GET/);
+  t.equal(preflight.headers['access-control-allow-headers'], '*');
+  const refused = await app.inject({ url: '/v1/openapi.json?x=1', headers: { origin: 'https://editor.example' } });
+  t.equal(refused.statusCode, 400);
+  t.equal(refused.headers['access-control-allow-origin'], '*', 'an error too: browser code can read why');
+  const first = await app.inject({ url: '/v1/openapi.json' });
+  t.equal(first.headers['cache-control'], 'no-cache', 'may be kept, and asked for again');
+  t.match(first.headers.etag, /^"[A-Za-z0-9_-]{27}"$/);
+  const again = await app.inject({ url: '/v1/openapi.json', headers: { 'if-none-match': first.headers.etag as string } });
+  t.equal(again.statusCode, 304, 'unchanged: 304');
+  t.equal(again.body, '', 'without the document');
+  t.equal(again.headers['access-control-allow-origin'], '*');
+  const other = await app.inject({ url: '/v1/openapi.json', headers: { 'if-none-match': '"another"' } });
+  t.equal(other.statusCode, 200, 'another ETag: the document');
+  t.equal(other.body, first.body);
+});
+
+t.test('the interactive docs: their own redirect to /docs/ leads to the page (no trailing-slash 404 outside /v1)', async (t) => {
+  const { app } = await build(t);
+  const redirect = await app.inject({ url: '/docs/static/index.html' });
+  t.equal(redirect.statusCode, 302);
+  const page = await app.inject({ url: redirect.headers.location as string });
+  t.equal(page.statusCode, 200, `${redirect.headers.location}: the page`);
+  t.match(page.headers['content-type'], /^text\/html/);
+  t.equal((await app.inject({ url: '/v1/establishments/' })).statusCode, 404, 'in /v1 a trailing slash is still a 404');
+});
+
 t.test('openapi: every operation has a unique operationId, a summary and every response it can give', async (t) => {
   const ids = new Set<string>();
   let operations = 0;

@@ -142,9 +142,22 @@ t.test(
         await axe('analyst, not signed in');
 
         await signIn('not-a-token');
-        t.match(await message(), lang === 'nl' ? /konden niet worden opgehaald/ : /could not be fetched/, 'a bad token: an error');
-        t.equal(await page.locator('#message-text [lang=en]').count(), 1, 'the API’s own (English) detail is marked as English');
-        t.equal(await figures(), 0, 'no figures after an error');
+        // A refused token is no sign-in (a review found "Aangemeld" beside the error): the field says why, and has the focus.
+        t.match(
+          await page.textContent('#signin-status'),
+          lang === 'nl' ? /^Niet aangemeld: dit token is niet aanvaard/ : /^Not signed in: this token was not accepted/,
+          'a bad token: the status says it was not accepted',
+        );
+        t.equal(await page.getAttribute('#token', 'aria-invalid'), 'true', 'the field is marked invalid');
+        t.equal(await page.getAttribute('#token', 'aria-describedby'), 'signin-status', 'and described by the status');
+        t.ok(await page.evaluate(() => document.activeElement?.id === 'token'), 'and has the focus');
+        t.equal(
+          await page.evaluate(() => document.defaultView?.sessionStorage.getItem('registry-dashboard-token')),
+          null,
+          'the token is not kept',
+        );
+        t.match(await message(), lang === 'nl' ? /Meld u aan/ : /Sign in/, 'the page asks for a token again');
+        t.equal(await figures(), 0, 'no figures');
         await axe('analyst, a bad token');
 
         await signIn(analyst.token);
@@ -157,8 +170,10 @@ t.test(
         await axe('analyst, signed in, figures shown');
         await narrow(() => axe('analyst, signed in, figures shown, 320 px wide'));
 
+        t.equal(await page.getAttribute('#token', 'aria-invalid'), null, 'signed in: the field is no longer marked invalid');
         // A request failing after sign-in (the service unavailable): the error replaces the figures.
         await applyFailing('**/v1/statistics/enforcement-actions**');
+        t.equal(await page.locator('#message-text [lang=en]').count(), 1, 'the API’s own (English) detail is marked as English');
         await axe('analyst, signed in, a failing request');
       });
 

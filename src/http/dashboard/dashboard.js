@@ -27,6 +27,8 @@ const TEXT = {
     signOut: 'Afmelden',
     signedIn: 'Aangemeld. Het token blijft alleen in dit tabblad bewaard.',
     signedOut: 'Niet aangemeld.',
+    tokenRefused:
+      'Niet aangemeld: dit token is niet aanvaard (onbekend, ingetrokken of verlopen, of niet van een analist of beheerder). Vul een ander token in.',
     filters: 'Selectie',
     yearFrom: 'Van jaar',
     yearTo: 'Tot en met jaar',
@@ -92,6 +94,8 @@ const TEXT = {
     signOut: 'Sign out',
     signedIn: 'Signed in. The token is kept in this tab only.',
     signedOut: 'Not signed in.',
+    tokenRefused:
+      'Not signed in: this token was not accepted (unknown, revoked or expired, or not an analyst’s or admin’s). Enter another token.',
     filters: 'Selection',
     yearFrom: 'From year',
     yearTo: 'To year (inclusive)',
@@ -663,7 +667,9 @@ function renderTexts() {
   const language = $('language');
   language.textContent = t('language');
   language.lang = state.lang === 'nl' ? 'en' : 'nl';
-  if ($('signin-status')) $('signin-status').textContent = state.token ? t('signedIn') : t('signedOut');
+  if ($('signin-status')) {
+    $('signin-status').textContent = state.tokenRefused ? t('tokenRefused') : state.token ? t('signedIn') : t('signedOut');
+  }
   $('filters-note').textContent = mode === 'open' ? t('openNote') : '';
   if (state.metadata) $('rule-summary').textContent = state.metadata.countingRule.description[state.lang];
   // The API states its rule in English: only that part is marked lang="en" (WCAG 3.1.2).
@@ -698,12 +704,34 @@ async function refresh() {
   } catch (err) {
     build = null;
     state.summary = null;
-    showError(err);
+    if (mode === 'analyst' && state.token && (err.status === 401 || err.status === 403)) refuseToken();
+    else showError(err);
   }
   if (!build) state.shown = null;
   render();
   $('figures').removeAttribute('aria-busy');
   document.body.dataset.state = 'ready';
+}
+
+/**
+ * A token the API refused (401, 403) is no sign-in: it is forgotten, the field is marked invalid and
+ * has the focus again, and the status beside it says why (WCAG 3.3.1, 4.1.3).
+ */
+function refuseToken() {
+  state.token = '';
+  state.tokenRefused = true;
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.notice = { key: 'needToken' };
+  $('token').setAttribute('aria-invalid', 'true');
+  $('token').setAttribute('aria-describedby', 'signin-status');
+  $('token').focus();
+}
+
+/** A new attempt: no longer marked refused until the API says so. */
+function clearRefusal() {
+  state.tokenRefused = false;
+  $('token').removeAttribute('aria-invalid');
+  $('token').removeAttribute('aria-describedby');
 }
 
 async function start() {
@@ -719,12 +747,14 @@ async function start() {
   });
   $('signin')?.addEventListener('submit', (e) => {
     e.preventDefault();
+    clearRefusal();
     state.token = $('token').value.trim();
     $('token').value = '';
     if (state.token) sessionStorage.setItem(TOKEN_KEY, state.token);
     refresh();
   });
   $('signout')?.addEventListener('click', () => {
+    clearRefusal();
     state.token = '';
     sessionStorage.removeItem(TOKEN_KEY);
     refresh();

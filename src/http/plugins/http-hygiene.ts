@@ -186,11 +186,12 @@ export default fp(
       }
       const repeated = repeatedHeaders(request);
       if (repeated.length > 0) throw badRequest(repeated);
-      // A trailing slash names no resource (ADR /core/no-trailing-slash): 404, never a redirect.
+      // A trailing slash names no resource of the API (ADR /core/no-trailing-slash): 404, never a redirect.
       // Checked here, after the headers every response needs, because the router would read
-      // `/establishments/` as an empty `:id`.
+      // `/establishments/` as an empty `:id`. Outside /v1 the router decides (the interactive docs
+      // redirect to `/docs/` themselves).
       const path = request.url.split('?')[0] ?? '';
-      if (path.length > 1 && path.endsWith('/')) {
+      if (path.startsWith('/v1/') && path.endsWith('/')) {
         throw new HttpProblem({ status: 404, code: 'not-found', detail: `No resource at ${path}; paths have no trailing slash.` });
       }
       // No body is decompressed here: a gzip or br body would be read as garbled JSON. RFC 7694 §3: 415, with the codings accepted.
