@@ -22,6 +22,14 @@ t.test('dashboard: pages, module and design-system CSS, with a strict CSP; outsi
   t.match(page, /data-mode="analyst"/);
   t.match((await app.inject({ url: '/dashboard/open' })).body, /data-mode="open"/);
   t.notMatch(page, /<script>|<style>|style="|https?:\/\//, 'no inline script or style, nothing from another origin');
+  // Without JavaScript the page still says what it is, and where the open data is to be had.
+  t.match(page, /data-i18n="introAnalyst">Exacte cijfers voor analisten/, 'the introduction is in the HTML');
+  t.match(page, /data-i18n="toOpen">Naar de open data/, 'so is the link to the other variant');
+  const noscript = /<noscript>.*href="([^"]+)".*<\/noscript>/s.exec(page)?.[1];
+  t.equal(noscript, '/v1/open-data/enforcement-actions/csv', 'a noscript note points at the open data as CSV');
+  const csv = await app.inject({ url: noscript as string });
+  t.equal(csv.statusCode, 200, csv.body.slice(0, 200));
+  t.match(csv.headers['content-type'], /^text\/csv/);
   t.match((await app.inject({ url: '/dashboard/assets/components.css' })).body, /\.utrecht-table/);
   t.match((await app.inject({ url: '/dashboard/assets/theme.css' })).body, /\.voorbeeld-theme/);
 

@@ -27,8 +27,15 @@ export function dashboardPage(mode: DashboardMode): string {
   <button type="button" class="utrecht-button utrecht-button--secondary-action" id="language" lang="en">English</button>
 </header>
 <main class="utrecht-page-content" id="main">
-<p class="utrecht-paragraph" data-i18n="${analyst ? 'introAnalyst' : 'introOpen'}"></p>
-<p class="utrecht-paragraph"><a class="utrecht-link" id="other-variant" href="${analyst ? '/dashboard/open' : '/dashboard'}" data-i18n="${analyst ? 'toOpen' : 'toAnalyst'}"></a></p>
+<p class="utrecht-paragraph" data-i18n="${analyst ? 'introAnalyst' : 'introOpen'}">${
+    analyst
+      ? 'Exacte cijfers voor analisten van het ministerie en het WODC, uit de registratie van bestuurlijke handhavingsmaatregelen. Meld u aan met uw token.'
+      : 'Open data: kleine aantallen zijn onderdrukt (x) en gemeenten zonder geregistreerde inrichtingen hebben niet gerapporteerd (.). Geen token nodig.'
+  }</p>
+<noscript><p class="utrecht-paragraph">Deze pagina heeft JavaScript nodig om de cijfers te tonen. Zonder JavaScript: de open data als CSV op <a class="utrecht-link" href="/v1/open-data/enforcement-actions/csv">/v1/open-data/enforcement-actions/csv</a>.</p></noscript>
+<p class="utrecht-paragraph"><a class="utrecht-link" id="other-variant" href="${analyst ? '/dashboard/open' : '/dashboard'}" data-i18n="${analyst ? 'toOpen' : 'toAnalyst'}">${
+    analyst ? 'Naar de open data (zonder token)' : 'Naar de exacte cijfers (met token)'
+  }</a></p>
 ${
   analyst
     ? `<section aria-labelledby="signin-title" class="dashboard-section">
