@@ -14,13 +14,32 @@ export interface Spool<T> {
 const CHUNK_BYTES = 64 * 1024;
 
 /**
+ * The spool's disk failed it (full, out of descriptors, not writable): the service's fault and likely to
+ * pass, never the request's. Answered 503 (src/http/plugins/problems.ts); the cause says what happened.
+ */
+export class SpoolUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('the temporary file of a spool could not be written', { cause });
+  }
+}
+
+/** Runs a file operation of the spool, its failure a SpoolUnavailable. */
+async function onDisk<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw new SpoolUnavailable(err);
+  }
+}
+
+/**
  * Reads `source` to its end and holds its items (each as JSON): in memory up to `memoryBytes`, the
  * rest in a file of its own under the system's temporary folder (mode 600) whose name is removed as
  * soon as it is open, so nothing is left behind however the process ends (even `kill -9`): the system
  * frees the file when its descriptor closes. For work that must not wait on a slow producer while
  * holding something scarce: an upload arriving at the sender's pace is read whole first, and only then
  * is a database connection taken (src/application/transfer/imports.ts).
- * An error of `source` (or of the disk) lets go of what was held and is thrown.
+ * An error of `source` lets go of what was held and is thrown; one of the disk, as a SpoolUnavailable.
  */
 export async function spool<T>(source: AsyncIterable<T>, memoryBytes = 8 * 1024 * 1024): Promise<Spool<T>> {
   const held: string[] = [];
@@ -40,7 +59,8 @@ export async function spool<T>(source: AsyncIterable<T>, memoryBytes = 8 * 1024 
     const chunk = pending.join('');
     pending = [];
     pendingBytes = 0;
-    await file.writeFile(chunk); // the whole chunk, at the current position (write() may write part of it)
+    const spilled = file;
+    await onDisk(() => spilled.writeFile(chunk)); // the whole chunk, at the current position (write() may write part of it)
   };
   try {
     for await (const item of source) {
@@ -52,7 +72,7 @@ export async function spool<T>(source: AsyncIterable<T>, memoryBytes = 8 * 1024 
         heldBytes += bytes;
         continue;
       }
-      file ??= await unnamedFile();
+      file ??= await onDisk(unnamedFile);
       pending.push(line);
       pendingBytes += bytes;
       if (pendingBytes >= CHUNK_BYTES) await flush();

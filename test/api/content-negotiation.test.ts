@@ -21,6 +21,8 @@ t.test('an Accept that admits nothing the operation answers is a 406 naming what
     ['/v1/statistics/enforcement-actions/csv', 'application/json', analyst.auth, /answers text\/csv;/],
     ['/v1/exports/establishments', 'application/json', officer.auth, /answers text\/csv or application\/x-ndjson;/],
     ['/v1/openapi.json', 'text/html', {}, /answers application\/json;/],
+    // An export answers the media type of its format only: no CSV for an Accept of NDJSON.
+    ['/v1/exports/establishments', 'application/x-ndjson', officer.auth, /format=csv answers text\/csv/],
   ];
   for (const [url, accept, auth, names] of refused) {
     const res = await get(url, accept, auth);
@@ -44,7 +46,7 @@ t.test('an Accept that admits nothing the operation answers is a 406 naming what
     ['/v1/establishments', 'text/html,application/xhtml+xml,*/*;q=0.8', officer.auth, /^application\/json/],
     ['/v1/statistics/enforcement-actions', 'text/csv', analyst.auth, /^text\/csv/],
     ['/v1/statistics/enforcement-actions/csv', 'text/*', analyst.auth, /^text\/csv/],
-    ['/v1/exports/establishments', 'application/x-ndjson', officer.auth, /^text\/csv/],
+    ['/v1/exports/establishments?format=ndjson', 'application/x-ndjson', officer.auth, /^application\/x-ndjson/],
   ];
   for (const [url, accept, auth, type] of served) {
     const res = await get(url, accept, auth);

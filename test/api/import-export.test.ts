@@ -898,6 +898,36 @@ t.test('an export to a client that stops reading holds no database connection, a
   const done = await exported;
   t.same(done, { status: 200, ended: true });
   t.equal(lines, ROWS + 1, `every record and the header (${received} bytes)`);
+
+  // A client that goes away while the export is read stops the reading at the next batch: a read after it is
+  // answered long before the whole export could have been read.
+  const startedAt = Date.now();
+  const left = http.get({ host: hostname, port, path: '/v1/exports/establishments?format=csv', headers: a.officer.auth });
+  left.on('error', () => {}); // it is destroyed on purpose
+  await new Promise((r) => setTimeout(r, 300));
+  left.destroy();
+  const afterLeaving = await fetch(`${address}/v1/establishments?pageSize=1`, { headers: a.officer.auth });
+  const waited = Date.now() - startedAt;
+  t.equal(afterLeaving.status, 200, 'a read after a client left is answered');
+  const readWhole = Date.now();
+  await (await fetch(`${address}/v1/exports/establishments?format=csv`, { headers: a.officer.auth })).text();
+  const whole = Date.now() - readWhole;
+  // On PostgreSQL the read has a pooled connection of its own: it never waited for the export.
+  if (!usingPostgres)
+    t.ok(waited < whole * 0.75, `the reading stopped: the read answered after ${waited} ms, a whole export takes ${whole} ms`);
+
+  // No room for the spool (its temporary folder cannot be written): a 503 with Retry-After, not a 500.
+  const tmp = process.env.TMPDIR;
+  process.env.TMPDIR = '/nonexistent/registry-test';
+  try {
+    const full = await a.exportOf('establishments', 'csv');
+    t.equal(full.statusCode, 503, full.body.slice(0, 300));
+    t.match(json(full), { code: 'storage-unavailable' });
+    t.equal(full.headers['retry-after'], '30');
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+  }
 });
 
 t.test('an import job is attributable: its upload and its cancellation are in the audit trail with who did them', async (t) => {

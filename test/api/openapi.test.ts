@@ -55,6 +55,10 @@ t.test('openapi: CORS on every answer of the document, a preflight answered, and
   const refused = await app.inject({ url: '/v1/openapi.json?x=1', headers: { origin: 'https://editor.example' } });
   t.equal(refused.statusCode, 400);
   t.equal(refused.headers['access-control-allow-origin'], '*', 'an error too: browser code can read why');
+  const notAllowed = await app.inject({ method: 'POST', url: '/v1/openapi.json', payload: {} });
+  t.equal(notAllowed.statusCode, 405);
+  t.equal(notAllowed.headers['access-control-allow-origin'], '*', 'a 405 too');
+  t.notOk((await app.inject({ url: '/v1/municipalities' })).headers['access-control-allow-origin'], 'only the document is CORS-open');
   const first = await app.inject({ url: '/v1/openapi.json' });
   t.equal(first.headers['cache-control'], 'no-cache', 'may be kept, and asked for again');
   t.match(first.headers.etag, /^"[A-Za-z0-9_-]{27}"$/);

@@ -65,6 +65,32 @@ t.test('a create that keeps meeting a serialization failure is a 503 with Retry-
   t.equal(await countNamed(a.database.owner, 'Club Nooit'), 0, 'nothing stored');
 });
 
+t.test('an upload with an Idempotency-Key whose transaction is run again is stored once, and its retry answers it', async (t) => {
+  const a = await setUp(t);
+  // Ended once when the key's response is stored: after the file's fingerprint was taken, so the run again takes it again.
+  await a.database.owner.execute(sql.raw(`create sequence conflicts_raised`));
+  await a.database.owner.execute(
+    sql.raw(`create function raise_conflict() returns trigger language plpgsql security definer as $$
+      begin
+        if nextval('conflicts_raised') = 1 then raise exception 'could not serialize (test)' using errcode = '40001'; end if;
+        return new;
+      end $$`),
+  );
+  await a.database.owner.execute(
+    sql.raw(`create trigger raise_conflict before insert on idempotency_keys for each row execute function raise_conflict()`),
+  );
+  const file = `${EST_HEADER}\nK-1,GM0363,Club Een,club,Kade,1,,1012DK,Amsterdam,,\n`;
+  const key = { ...a.officer.auth, 'idempotency-key': 'upload-k1' };
+  const first = await a.upload(file, 'recordType=establishments', 'text/csv', key);
+  t.equal(first.statusCode, 202, first.body);
+  const retry = await a.upload(file, 'recordType=establishments', 'text/csv', key);
+  t.equal(retry.statusCode, 202, retry.body);
+  t.equal(json<Job>(retry).id, json<Job>(first).id, 'the retry answers the first job');
+  const raised = await rows<{ n: number }>(a.database.owner, sql`select last_value::int as n from conflicts_raised`);
+  t.equal(Number(raised[0]?.n), 2, 'the first upload’s transaction was ended once and run again');
+  t.equal(Number((await rows<{ n: number }>(a.database.owner, sql`select count(*)::int as n from imports`))[0]?.n), 1, 'one job');
+});
+
 t.test('an import batch the server ends for a deadlock resumes from the last committed batch, and the job succeeds', async (t) => {
   const a = await setUp(t, { IMPORT_BATCH_SIZE: '2' });
   const raised = await conflictOn(a.database.owner, 'Club Drie', 1);

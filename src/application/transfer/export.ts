@@ -43,9 +43,10 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
   }
 
   /** The live records of one type and municipality, a batch at a time after the last id (keyset), tombstones left out. */
-  async function* batches(tx: Tx, type: RecordType, municipalityCode: string): AsyncGenerator<FlatRow[]> {
+  async function* batches(tx: Tx, type: RecordType, municipalityCode: string, signal?: AbortSignal): AsyncGenerator<FlatRow[]> {
     let after: string | null = null;
     for (;;) {
+      signal?.throwIfAborted(); // nobody waits for the rest: the transaction ends now
       // Each batch holds tombstones too (see transfer.ts): they are left out here.
       let rows: FlatRow[];
       let read: number;
@@ -69,9 +70,9 @@ export function createExporter(database: Database, batchSize = EXPORT_BATCH) {
     }
   }
 
-  /** The export read whole, in batches; `remove()` it once sent, whatever happened. */
-  const readWhole = (ctx: RequestContext, type: RecordType, municipalityCode: string): Promise<Spool<FlatRow[]>> =>
-    withTenant(database.db, ctx.scope, (tx) => spool(batches(tx, type, municipalityCode)), { snapshot: true });
+  /** The export read whole, in batches, until `signal` says nobody waits; `remove()` it once sent, whatever happened. */
+  const readWhole = (ctx: RequestContext, type: RecordType, municipalityCode: string, signal?: AbortSignal): Promise<Spool<FlatRow[]>> =>
+    withTenant(database.db, ctx.scope, (tx) => spool(batches(tx, type, municipalityCode, signal)), { snapshot: true });
 
   /** The export handed to `sink` a batch at a time, once read whole. */
   async function run(ctx: RequestContext, type: RecordType, municipalityCode: string, sink: (rows: FlatRow[]) => Promise<void>) {

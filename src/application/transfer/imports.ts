@@ -17,6 +17,7 @@ import {
   insertImport,
   insertImportRows,
   releaseLeases,
+  renewValidation,
   updateImport,
   updateOwnedImport,
 } from '../../infrastructure/repositories/imports.js';
@@ -550,32 +551,34 @@ export function createImports(database: Database, runner: CommandRunner, command
    * connection, every third of the lease. Should the lease be lost all the same, the pass stops and its
    * result is dropped. The embedded database has one instance, and one connection, which the pass holds.
    */
-  function renewWhileValidating(job: ImportRow): { lost: () => boolean; stop: () => void } {
-    if (database.kind !== 'postgres') return { lost: () => false, stop: () => undefined };
+  function renewWhileValidating(job: ImportRow): { lost: () => boolean; stop: () => Promise<void> } {
+    if (database.kind !== 'postgres') return { lost: () => false, stop: async () => undefined };
     let lost = false;
-    let renewing = false;
+    let renewing: Promise<void> | null = null;
     const timer = setInterval(
       () => {
         if (renewing) return;
-        renewing = true;
-        withTenant(database.db, { kind: 'all' }, (tx) =>
-          updateOwnedImport(tx, job.id, instance, {
-            leaseUntil: new Date(Date.now() + options.leaseMs),
-            rowsDone: validating.get(job.id) ?? 0,
-          }),
+        const rowsDone = validating.get(job.id) ?? 0;
+        renewing = withTenant(database.db, { kind: 'all' }, (tx) =>
+          renewValidation(tx, job.id, instance, new Date(Date.now() + options.leaseMs), rowsDone),
         )
           .then((held) => {
             if (!held) lost = true;
           })
           .catch((err: unknown) => log.warn({ err, importId: job.id }, 'the lease of a validating import could not be renewed'))
           .finally(() => {
-            renewing = false;
+            renewing = null;
           });
       },
       Math.max(50, Math.floor(options.leaseMs / 3)),
     );
     timer.unref();
-    return { lost: () => lost, stop: () => clearInterval(timer) };
+    // Stopped once the pass ends, and only after a renewal under way has finished: none lands on the applying job.
+    const stop = async () => {
+      clearInterval(timer);
+      await renewing;
+    };
+    return { lost: () => lost, stop };
   }
 
   /** Every record in one transaction that is rolled back at the end: what the import would do. */
@@ -610,7 +613,7 @@ export function createImports(database: Database, runner: CommandRunner, command
     } catch (err) {
       if (!(err instanceof Rollback)) throw err;
     } finally {
-      lease.stop();
+      await lease.stop();
       validating.delete(job.id);
     }
     return outcome;

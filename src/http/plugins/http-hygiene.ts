@@ -27,6 +27,8 @@ export function setCommonHeaders(request: FastifyRequest, reply: FastifyReply): 
     reply.header('Content-Security-Policy', API_CONTENT_SECURITY_POLICY);
     reply.header('Cache-Control', 'no-store');
   }
+  // The contract is open to every origin (NL GOV /core/publish-openapi): every answer of its path, a 404 or 405 too.
+  if (request.url.split('?')[0] === '/v1/openapi.json') reply.header('Access-Control-Allow-Origin', '*');
 }
 
 /**

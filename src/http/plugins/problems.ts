@@ -13,6 +13,7 @@ import {
   VersionConflict,
 } from '../../domain/errors.js';
 import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
+import { SpoolUnavailable } from '../../infrastructure/spool.js';
 import {
   HttpProblem,
   INVALID_INPUT,
@@ -255,16 +256,24 @@ export default fp(
           detail: 'The connection closed before the whole body arrived.',
         });
       }
+      /** A part the service needs is unavailable for a moment: 503, to be retried after `seconds`. */
+      const unavailable = (code: string, detail: string, seconds: number) =>
+        sendProblem(request, reply, { status: 503, code, title: titleFor(503), detail, headers: { 'Retry-After': String(seconds) } });
+      if (err instanceof SpoolUnavailable) {
+        request.log.error({ err }, 'temporary storage unavailable');
+        return unavailable(
+          'storage-unavailable',
+          'The service has no room for this file for a moment (its temporary storage failed). Retry after the number of seconds in Retry-After.',
+          30,
+        );
+      }
       if (isDatabaseUnavailable(err)) {
         request.log.warn({ err }, 'database unavailable');
-        return sendProblem(request, reply, {
-          status: 503,
-          code: 'database-unavailable',
-          title: titleFor(503),
-          detail:
-            'The database is unavailable for a moment. Retry after the number of seconds in Retry-After, with the same Idempotency-Key for a create: the change may or may not have been made.',
-          headers: { 'Retry-After': '2' },
-        });
+        return unavailable(
+          'database-unavailable',
+          'The database is unavailable for a moment. Retry after the number of seconds in Retry-After, with the same Idempotency-Key for a create: the change may or may not have been made.',
+          2,
+        );
       }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) {

@@ -9,8 +9,9 @@ const namesTag = (list: string, tag: string) =>
 
 /**
  * GET /v1/openapi.json: the contract, public and CORS-open (NL GOV ADR /core/publish-openapi). Every
- * answer of this path carries `Access-Control-Allow-Origin: *`, its errors too, so that a browser's
- * code can read why; a CORS preflight (OPTIONS) is answered 204. The document is served from memory
+ * answer of this path carries `Access-Control-Allow-Origin: *` (set with the common headers, in
+ * plugins/http-hygiene.ts), its errors too, so that a browser's code can read why; a CORS preflight
+ * (OPTIONS) is answered 204. The document is served from memory
  * with an ETag: `Cache-Control: no-cache` lets a client keep it and ask again with If-None-Match (304).
  */
 const openapiDocumentRoute: FastifyPluginAsyncZod = async (app) => {
@@ -22,11 +23,6 @@ const openapiDocumentRoute: FastifyPluginAsyncZod = async (app) => {
     }
     return cached;
   };
-  // This plugin is encapsulated: the hook sees this path's answers only, whatever their status.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header('Access-Control-Allow-Origin', '*');
-    return payload;
-  });
   app.options('/openapi.json', { schema: { hide: true } }, async (_request, reply) =>
     reply
       .code(204)

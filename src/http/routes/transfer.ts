@@ -6,6 +6,7 @@ import { type FastifyPluginAsyncZod, validatorCompiler } from 'fastify-type-prov
 import type { Services } from '../../application/services.js';
 import { COLUMNS, csvCells, type FlatRow, type RecordType, TEMPLATE_EXAMPLES } from '../../domain/transfer.js';
 import { requestFingerprint } from '../../infrastructure/idempotency.js';
+import { acceptsAny } from '../../lib/csv.js';
 import { mediaTypeOf } from '../../lib/media-type.js';
 import { contextOf } from '../plugins/auth.js';
 import { canonicalTarget } from '../plugins/idempotency.js';
@@ -97,8 +98,10 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
       if (!body || typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function') throw notAFile();
       const { recordType, dryRun, mode } = request.query;
       const format = formatOf(request);
-      // An Idempotency-Key's fingerprint is the file's: its bytes are hashed as they are read.
+      // An Idempotency-Key's fingerprint is the file's: its bytes are hashed as they are read, the digest
+      // taken once (a transaction run again after a deadlock asks for it again).
       const hash = createHash('sha256');
+      let fingerprint: string | undefined;
       const file = (async function* () {
         for await (const chunk of body) {
           hash.update(chunk);
@@ -109,7 +112,10 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
         ctx,
         { recordType, format, dryRun, mode },
         decodeUpload(file, format, recordType, ctx.municipalityCode as string, importLimitBytes),
-        () => requestFingerprint(request.method, canonicalTarget(request).url, { format, sha256: hash.digest('hex') }),
+        () => {
+          fingerprint ??= requestFingerprint(request.method, canonicalTarget(request).url, { format, sha256: hash.digest('hex') });
+          return fingerprint;
+        },
       );
       if (created.replayed) return replay(reply, created.record);
       services.imports.worker.poke();
@@ -201,8 +207,33 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
         municipalityCode ?? formerName,
         municipalityCode === undefined && formerName !== undefined ? 'municipality' : 'municipalityCode',
       );
-      // Read whole before the answer begins: a database error is still a problem answer, and a slow client holds no connection.
-      const spooled = await services.exports.readWhole(ctx, recordType, municipality);
+      // The media type is the format's (the query's), and Accept must admit it: never CSV for an Accept of NDJSON.
+      const mediaType = format === 'ndjson' ? 'application/x-ndjson' : 'text/csv';
+      if (!acceptsAny(request.headers.accept, [mediaType])) {
+        throw new HttpProblem({
+          status: 406,
+          code: 'not-acceptable',
+          detail: `format=${format} answers ${mediaType}; the Accept header does not admit it. Ask for the format you accept (format=ndjson for application/x-ndjson).`,
+        });
+      }
+      // Read whole before the answer begins: a database error is still a problem answer, and a slow client holds no
+      // connection. A client that goes away meanwhile stops the reading at the next batch.
+      const gone = new AbortController();
+      const leave = () => gone.abort();
+      const socket = request.raw.socket;
+      socket.once('close', leave);
+      let spooled: Awaited<ReturnType<typeof services.exports.readWhole>>;
+      try {
+        spooled = await services.exports.readWhole(ctx, recordType, municipality, gone.signal);
+      } catch (err) {
+        if (!gone.signal.aborted) throw err;
+        request.log.info({ code: 'client-gone' }, 'export stopped: the client went away while it was read');
+        reply.hijack(); // nobody to answer: the connection is closed
+        reply.raw.destroy();
+        return reply;
+      } finally {
+        socket.off('close', leave); // a kept-alive connection serves other requests: no listener left behind
+      }
       const out = new PassThrough();
       /** Writes a chunk, waiting while the client reads slower than the spool gives; fails once the client is gone. */
       const push = (chunk: string) =>
@@ -238,7 +269,7 @@ const transferRoutes: FastifyPluginAsyncZod<{ services: Services; importLimitByt
           request.log.warn({ err }, 'export stopped');
           out.destroy(err as Error);
         } finally {
-          await spooled.remove();
+          await spooled.remove().catch((err: unknown) => request.log.warn({ err }, 'an export’s spool could not be closed'));
         }
       })();
       // The two CSV dialects are told apart by name: only the Excel one is safe to open in Excel and save again.

@@ -55,6 +55,25 @@ export async function updateOwnedImport(q: Queryable, id: string, owner: string,
 }
 
 /**
+ * Renews the lease of a job this instance is validating, with the pass's progress; null when the job
+ * is no longer this instance's, or no longer validating (a renewal that arrives late changes nothing).
+ */
+export async function renewValidation(
+  q: Queryable,
+  id: string,
+  owner: string,
+  leaseUntil: Date,
+  rowsDone: number,
+): Promise<ImportRow | null> {
+  const [row] = await q
+    .update(imports)
+    .set({ leaseUntil, rowsDone, updatedAt: new Date() })
+    .where(and(eq(imports.id, id), eq(imports.leaseOwner, owner), eq(imports.phase, 'validating')))
+    .returning();
+  return row ?? null;
+}
+
+/**
  * Claims the oldest job that waits (queued), or that runs under a lease that expired (its instance
  * stopped): running under this instance's lease from now on. One statement, SKIP LOCKED, so two
  * instances never claim the same job.
