@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
@@ -5,6 +6,7 @@ import t from 'tap';
 import { servicesFor } from '../../src/app.js';
 import { clientContext } from '../../src/application/context.js';
 import { createExporter } from '../../src/application/transfer/export.js';
+import { renewValidation } from '../../src/infrastructure/repositories/imports.js';
 import { serializeError } from '../../src/logger.js';
 import { json, sample, testConfig, usingPostgres } from '../support/helper.js';
 import { EST_HEADER, type Job, setUp } from '../support/imports.js';
@@ -1176,6 +1178,26 @@ t.test('a validation pass longer than the lease keeps its job from other instanc
   t.equal(claims, 0, 'the other instance never took the job');
   t.ok(progressSeen > 0 && progressSeen < 1500, `the other instance saw its progress (${progressSeen} of 1500)`);
   t.match(await a.jobWhenEnded(id), { state: 'succeeded', rowsDone: 1500, counts: { created: 1500, rejected: 0 } });
+});
+
+t.test('a lease renewal that arrives once the job is applying changes nothing', async (t) => {
+  const a = await setUp(t);
+  const res = await a.upload(establishmentsCsv, 'recordType=establishments');
+  const { id } = json<Job>(res);
+  const owner = '00000000-0000-4000-8000-000000000001';
+  await a.database.owner.execute(
+    sql`update imports set state = 'running', phase = 'applying', rows_done = 1, lease_owner = ${owner}, lease_until = now() where id = ${id}`,
+  );
+  const late = await renewValidation(a.database.owner, id, owner, new Date(Date.now() + 60_000), 2);
+  t.equal(late, null, 'not renewed: the job is applying');
+  t.equal(json<Job>(await a.app.inject({ url: `/v1/imports/${id}`, headers: a.officer.auth })).rowsDone, 1, 'its progress stands');
+  await a.database.owner.execute(sql`update imports set phase = 'validating' where id = ${id}`);
+  t.match(
+    await renewValidation(a.database.owner, id, owner, new Date(Date.now() + 60_000), 2),
+    { rowsDone: 2 },
+    'while validating: renewed',
+  );
+  t.equal(await renewValidation(a.database.owner, id, randomUUID(), new Date(), 3), null, 'by another instance: not');
 });
 
 t.test(
