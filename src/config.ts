@@ -128,7 +128,12 @@ const envSchema = z.object({
   NOTIFICATIONS_DISPATCH: z.enum(['on', 'off']).default('on'),
   NOTIFICATIONS_SOURCE: z
     .string()
-    .regex(/^(urn:[a-z0-9][a-z0-9-]{0,31}:\S+|https:\/\/\S+)$/i, 'must be a URN or an https URL')
+    // RFC 3986's characters only (% encodes the rest), and no query or fragment: the profile asks for a
+    // URI-reference that names the sender, not a location to fetch data from.
+    .regex(
+      /^(urn:[a-z0-9][a-z0-9-]{0,31}:|https:\/\/)([A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})+$/i,
+      'must be a URN (urn:nld:…) or an https URL, in URI characters (RFC 3986: encode others with %), without a query or fragment',
+    )
     .default(DEFAULT_NOTIFICATIONS_SOURCE),
   NOTIFICATIONS_HTTP_HOSTS: z
     .string()

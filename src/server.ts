@@ -10,6 +10,7 @@ import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infras
 import { connectionRole, type Database, databaseKind, openDatabase, prepareDatabase } from './infrastructure/db/client.js';
 import { innermostReason, isDatabaseUnavailable, migrationFailure } from './infrastructure/db/errors.js';
 import { withTenant } from './infrastructure/db/tenant.js';
+import { hostOf, isLoopback } from './lib/networks.js';
 import { createLogger } from './logger.js';
 import { startTracing } from './telemetry.js';
 
@@ -173,6 +174,12 @@ async function main() {
   if (database.kind === 'postgres' && config.NOTIFICATIONS_SOURCE === DEFAULT_NOTIFICATIONS_SOURCE) {
     logger.warn(
       `NOTIFICATIONS_SOURCE is left at ${DEFAULT_NOTIFICATIONS_SOURCE}: set it to your organisation’s URN with its OIN (the NL GOV profile for CloudEvents asks it of source), so that a receiver fed by more than one registry can tell their events apart (docs/notifications.md)`,
+    );
+  }
+  // Events keep the dataref they were written with: a loopback base sends every receiver to its own host, for good.
+  if (database.kind === 'postgres' && isLoopback(hostOf(new URL(config.PUBLIC_BASE_URL)))) {
+    logger.warn(
+      `PUBLIC_BASE_URL is ${config.PUBLIC_BASE_URL}, a loopback address: every event's dataref (kept with the event, redeliveries too) and the OpenAPI document's server point there. Set it to the API's public URL, ending in /v1 (docs/notifications.md#configuration)`,
     );
   }
   // Unset, callbacks may reach every private network: fine for one municipality's own hosting, not for central hosting.

@@ -64,6 +64,10 @@ t.test('server: serves the document over the network, and finishes in-flight req
   const networksWarning = /"level":40,[^\n]*NOTIFICATIONS_PRIVATE_NETWORKS is not set/;
   if (usingPostgres) t.match(server.stdout(), networksWarning, 'PostgreSQL without private networks set: warned');
   else t.notMatch(server.stdout(), networksWarning, 'the embedded database: not warned');
+  // And one whose events would send every receiver to its own loopback (an events review): PUBLIC_BASE_URL left unset.
+  const baseUrlWarning = /"level":40,[^\n]*PUBLIC_BASE_URL is http:\/\/127\.0\.0\.1:\d+\/v1, a loopback address/;
+  if (usingPostgres) t.match(server.stdout(), baseUrlWarning, 'PostgreSQL with the default base URL: warned');
+  else t.notMatch(server.stdout(), baseUrlWarning, 'the embedded database: not warned');
 
   // Nothing acknowledged is lost: a new process on the same database sees it.
   const again = owned(
@@ -72,6 +76,7 @@ t.test('server: serves the document over the network, and finishes in-flight req
       ...env,
       NOTIFICATIONS_SOURCE: 'urn:nld:oin:00000001234567890000:systeem:handhavingsregister',
       NOTIFICATIONS_PRIVATE_NETWORKS: 'all',
+      PUBLIC_BASE_URL: 'https://handhavingsregister.example.nl/v1',
     }),
   );
   const base2 = await again.ready;
@@ -79,6 +84,7 @@ t.test('server: serves the document over the network, and finishes in-flight req
   t.equal(read.status, 200, 'the acknowledged write survived the shutdown');
   t.notMatch(again.stdout(), sourceWarning, 'a source of its own: no warning');
   t.notMatch(again.stdout(), networksWarning, 'private networks set (even to all, deliberately): no warning');
+  t.notMatch(again.stdout(), /PUBLIC_BASE_URL is/, 'a public base URL: no warning');
   if (!usingPostgres) await refusesSecondProcess(t, env, base2);
   again.proc.kill('SIGTERM');
   t.equal(await again.exited, 0);

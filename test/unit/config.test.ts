@@ -156,6 +156,27 @@ t.test('config: NOTIFICATIONS_PRIVATE_NETWORKS is all, none or CIDR ranges insid
   }
 });
 
+t.test('config: NOTIFICATIONS_SOURCE is a URN or an https URL in URI characters, naming the sender, not a location', async (t) => {
+  for (const good of [
+    'urn:nld:oin:00000001823288444000:systeem:handhavingsregister',
+    'urn:nld:gemeente-Bergen%20%28L%29.handhavingsregister',
+    'https://handhavingsregister.example.nl',
+    'https://example.nl/registers/handhaving',
+  ])
+    t.equal(errorOf({ NOTIFICATIONS_SOURCE: good }), undefined, good);
+  for (const bad of [
+    'urn:nld:a{b}<c>"d', // characters a URI may not hold
+    'urn:nld:gemeente Bergen', // a space
+    'urn:nld:x%2', // a broken percent-encoding
+    'https://example.nl/data?x=1', // a query: a location to fetch from
+    'https://example.nl/#events', // a fragment
+    'http://example.nl', // not https
+    'urn:nld:', // an empty name
+    'handhavingsregister',
+  ])
+    t.match(errorOf({ NOTIFICATIONS_SOURCE: bad }), /NOTIFICATIONS_SOURCE: must be a URN \(urn:nld:…\) or an https URL/, bad);
+});
+
 t.test('config: first-start hints are on by default, off in production or when switched off', async (t) => {
   t.equal(firstStartHints(loadConfig({})), true, 'on for someone trying it out');
   t.equal(firstStartHints(loadConfig({ NODE_ENV: 'production' })), false, 'off with NODE_ENV=production');
