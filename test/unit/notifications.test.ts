@@ -14,7 +14,14 @@ import {
 import { blockedAddress, failureText, refusedTarget, signatures } from '../../src/infrastructure/webhooks.js';
 import { parseHttpDate } from '../../src/lib/dates.js';
 import { type Cidr, parseInternalCidr } from '../../src/lib/networks.js';
-import { validatorFor } from '../support/openapi.js';
+import { openapiDocument, validatorFor } from '../support/openapi.js';
+
+/** The node of the committed document at a JSON pointer (`/components/schemas/…`). */
+const schemaAt = (pointer: string): Record<string, unknown> =>
+  pointer
+    .split('/')
+    .slice(1)
+    .reduce<Record<string, unknown>>((node, key) => node[key] as Record<string, unknown>, openapiDocument as Record<string, unknown>);
 
 /** NOTIFICATIONS_PRIVATE_NETWORKS as the configuration reads it. */
 const only = (...ranges: string[]): Cidr[] => ranges.map((r) => parseInternalCidr(r) as Cidr);
@@ -323,6 +330,7 @@ t.test('every event eventsOf makes, of every record type and change, is a Regist
   const id = '9c027a9d-5e2f-4f0a-a0a4-2a4e1c0d1b11';
   const record = { id, establishmentId, decisionDate: '2019-05-01', year: 2019, deletedAt: null };
   const types = new Set<string>();
+  const schemaNames = new Set<string>();
   for (const objectType of AUDIT_OBJECT_TYPES) {
     for (const action of AUDIT_ACTIONS) {
       for (const deletedBefore of [false, true]) {
@@ -332,11 +340,23 @@ t.test('every event eventsOf makes, of every record type and change, is a Regist
           types.add(e.type);
           const delivered = { ...(e.event as object), sequence: sequenceOf(n + 1) }; // as the dispatcher sends it
           t.ok(valid(delivered), `${objectType} ${action}: ${e.type} ${JSON.stringify(valid.errors ?? [])}`);
+          // dataschema (the NL GOV profile: where a random id's limits are described) names the schema data keeps to
+          const { dataschema, data } = e.event as { dataschema: string; data: unknown };
+          const [document, pointer] = dataschema.split('#');
+          t.equal(document, 'https://registry.example/v1/openapi.json', `${e.type}: the document under the public base URL`);
+          const schema = validatorFor({ $ref: `#${pointer}` });
+          t.ok(schema(data), `${e.type}: its data keeps to ${pointer} ${JSON.stringify(schema.errors ?? [])}`);
+          schemaNames.add(String(pointer));
         }
       }
     }
   }
   t.same([...types].sort(), [...EVENT_TYPES].sort(), 'every event type was made and checked');
+  t.same([...schemaNames].sort(), ['/components/schemas/RecordEventData', '/components/schemas/StatisticsEventData']);
+  for (const name of schemaNames) {
+    const description = String(schemaAt(name).description);
+    t.match(description, /`id` beside it is a random UUID/, `${name} says what the id is not`);
+  }
 });
 
 t.test('sequence: compared as strings, as the CloudEvents Sequence extension asks, it orders as the outbox does', async (t) => {

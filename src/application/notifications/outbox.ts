@@ -14,6 +14,13 @@ export interface EventSource {
   publicBaseUrl: string;
 }
 
+/**
+ * The schemas of `data` in the OpenAPI document (src/http/schemas/events.ts), named by each event's
+ * `dataschema`. Their descriptions say what the profile asks of a random `id`: that it is one.
+ */
+export const RECORD_DATA_SCHEMA = 'RecordEventData';
+export const STATISTICS_DATA_SCHEMA = 'StatisticsEventData';
+
 const idOf = (v: unknown, key: string): string | undefined => {
   const value = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
   return typeof value === 'string' ? value : undefined;
@@ -50,13 +57,25 @@ export function eventsOf(changes: readonly Change[], from: EventSource, now = ne
   const years = new Map<string, { municipalityCode: string; year: number }>();
   const cloudEvent = (type: string, subject: string, municipalityCode: string | null, dataref: string, data: object) => {
     const id = randomUUID();
+    const dataschema = `${from.publicBaseUrl}/openapi.json#/components/schemas/${type === STATISTICS_EVENT_TYPES[0] ? STATISTICS_DATA_SCHEMA : RECORD_DATA_SCHEMA}`;
     out.push({
       id,
       type,
       subject,
       municipalityCode,
       occurredAt: now,
-      event: { specversion: '1.0', id, source: from.source, type, subject, time, dataref, datacontenttype: 'application/json', data },
+      event: {
+        specversion: '1.0',
+        id,
+        source: from.source,
+        type,
+        subject,
+        time,
+        dataref,
+        datacontenttype: 'application/json',
+        dataschema,
+        data,
+      },
     });
   };
   for (const c of changes) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECORD_DATA_SCHEMA, STATISTICS_DATA_SCHEMA } from '../../application/notifications/outbox.js';
 import { Id, MunicipalityCode, Timestamp } from './common.js';
 import { EventType } from './subscriptions.js';
 
@@ -10,6 +11,10 @@ import { EventType } from './subscriptions.js';
  * event to this description. Loose objects: a receiver must accept attributes added later.
  */
 
+/** What the NL GOV profile asks an event's `dataschema` to say of a random `id`. */
+const ID_LIMITS =
+  'The event’s `id` beside it is a random UUID, made when the change was written: it has no relation to the change or the record beyond this event, cannot be looked up, and serves only to de-duplicate (by source and id).';
+
 const RecordEventData = z
   .looseObject({
     id: Id.meta({ description: 'The record’s id (the event’s subject).' }),
@@ -20,7 +25,10 @@ const RecordEventData = z
         'What happened to the record; `deleted` also for a record destroyed past its retention period (Archiefwet) that was not deleted before.',
     }),
   })
-  .meta({ id: 'RecordEventData', description: 'The data of an event about one record: identifiers only, never its content.' });
+  .meta({
+    id: RECORD_DATA_SCHEMA,
+    description: `The data of an event about one record: identifiers only, never its content. ${ID_LIMITS}`,
+  });
 
 const StatisticsEventData = z
   .looseObject({
@@ -29,8 +37,8 @@ const StatisticsEventData = z
     change: z.enum(['statistics_changed']),
   })
   .meta({
-    id: 'StatisticsEventData',
-    description: 'The data of statistics.changed: the municipality and year whose figures (or reporting status) changed.',
+    id: STATISTICS_DATA_SCHEMA,
+    description: `The data of statistics.changed: the municipality and year whose figures (or reporting status) changed. ${ID_LIMITS}`,
   });
 
 export const RegistryEvent = z
@@ -62,6 +70,11 @@ export const RegistryEvent = z
       }),
     dataref: z.url().meta({ description: 'Where to fetch the record (or the figures), with your own token.' }),
     datacontenttype: z.enum(['application/json']),
+    dataschema: z.url().optional().meta({
+      description:
+        'The schema of `data`: this document’s `RecordEventData` or `StatisticsEventData` (under `PUBLIC_BASE_URL`), which also says what the random `id` is not. Sent since API-Version 1.2.0; an event written before has none.',
+      example: 'https://handhavingsregister.example.nl/v1/openapi.json#/components/schemas/RecordEventData',
+    }),
     data: z.union([RecordEventData, StatisticsEventData]),
   })
   .meta({
