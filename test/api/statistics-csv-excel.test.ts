@@ -84,4 +84,19 @@ t.test('a CSV answer links to the same question in JSON, whose countingRule stat
   }
   const plain = await get(`/v1/statistics/enforcement-actions?${question}`);
   t.equal(plain.headers.link, undefined, 'the JSON answer states its rule itself');
+  // A refusal found while answering is problem+json, which the document declares without the link (a contract review).
+  const outsider = await client('officer', 'GM0599');
+  for (const [url, headers, status] of [
+    ['/v1/statistics/enforcement-actions/csv?municipalityCode=GM0000', analyst.auth, 400],
+    ['/v1/statistics/enforcement-actions/observations/csv?groupBy=year&municipalityCode=GM0000', analyst.auth, 400],
+    ['/v1/statistics/enforcement-actions?groupBy=year&municipalityCode=GM0363', { ...outsider.auth, accept: 'text/csv' }, 403],
+    ['/v1/statistics/enforcement-actions/csv?groupBy=year&municipalityCode=GM0363', outsider.auth, 403],
+  ] as const) {
+    const refused = await app.inject({ method: 'GET', url, headers });
+    t.same(
+      [refused.statusCode, refused.headers['content-type'], refused.headers.link],
+      [status, 'application/problem+json; charset=utf-8', undefined],
+      url,
+    );
+  }
 });

@@ -70,6 +70,16 @@ function describedBy(path: string, request: FastifyRequest): string {
   return `</v1${path}${rest ? `?${rest}` : ''}>; rel="describedby"; type="application/json"`;
 }
 
+/**
+ * The describedby link on the CSV answer only, as the document declares it: set when the answer is
+ * sent, so a refusal found while answering (a problem+json 400, 403 or 503) does not carry it.
+ */
+const linkOnCsv = (path: string) => async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  if (reply.statusCode === 200 && String(reply.getHeader('content-type') ?? '').startsWith('text/csv'))
+    reply.header('Link', describedBy(path, request));
+  return payload;
+};
+
 function sendCsv(reply: FastifyReply, name: string, body: string) {
   return reply.type(CSV_CONTENT_TYPE).header('Content-Disposition', `attachment; filename="${name}.csv"`).send(body);
 }
@@ -113,12 +123,8 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         200,
         'DescribedBy',
       ) as FastifySchema,
-      onSend: varyByAccept,
-      handler: (request, reply) => {
-        const csv = wantsCsv(request.headers.accept);
-        if (csv) reply.header('Link', describedBy(path, request));
-        return send(call(request), reply, csv ? 'csv' : null);
-      },
+      onSend: [varyByAccept, linkOnCsv(path)],
+      handler: (request, reply) => send(call(request), reply, wantsCsv(request.headers.accept) ? 'csv' : null),
     });
     server.get(`${path}/csv`, {
       config: access,
@@ -127,10 +133,8 @@ const statisticsRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (a
         200,
         'DescribedBy',
       ) as FastifySchema,
-      handler: (request, reply) => {
-        reply.header('Link', describedBy(path, request));
-        return send(call(request), reply, (request.query as { format: CsvFormat }).format);
-      },
+      onSend: linkOnCsv(path),
+      handler: (request, reply) => send(call(request), reply, (request.query as { format: CsvFormat }).format),
     });
   };
 
