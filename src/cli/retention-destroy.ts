@@ -4,7 +4,9 @@ import type { DestructionReport } from '../application/commands/retention.js';
 import { systemContext } from '../application/context.js';
 import { type Config, loadConfigOrExitCode } from '../config.js';
 import { retentionRules } from '../domain/retention.js';
-import { type Database, openDatabase, prepareDatabase } from '../infrastructure/db/client.js';
+import type { Database } from '../infrastructure/db/client.js';
+import { isIsoDate, todayInNetherlands } from '../lib/dates.js';
+import { runOnDatabase } from './on-database.js';
 
 /** Retention periods set without RETENTION_SELECTION_LIST: nothing is destroyed without the list it is destroyed under. */
 export class SelectionListMissing extends Error {
@@ -35,15 +37,32 @@ export async function runRetentionDestroy(database: Database, config: Config, to
 }
 
 /**
+ * Why the day a run destroys as of is refused, or null: it must be a real date, and not after today
+ * in the Netherlands. A later one destroys records before their period has run (2030-05-02 took an
+ * action of 2019 years early), and a date like 2026-13-45 rolled over into another day.
+ */
+export function refusedAsOf(day: string, today: string = todayInNetherlands()): string | null {
+  if (!isIsoDate(day)) return `${day} is not a date (YYYY-MM-DD)`;
+  if (day > today) return `${day} is after today (${today}): a destruction as of a later day destroys records before their period has run`;
+  return null;
+}
+
+/**
  * `npm run retention:destroy [-- YYYY-MM-DD]`: destroys every record past its retention period
- * (RETENTION_*), as of today or the date given. Exit 0 with a JSON report; 78 on bad configuration.
+ * (RETENTION_*), as of today or the earlier date given. Exit 0 with a JSON report; 1 when a destruction
+ * failed part-way (what was committed stays, and the report of a new run shows the rest); 2 when it
+ * could not run (a date refused, no registry in DATA_DIR, a folder the service holds, a database it
+ * cannot reach); 78 on bad configuration.
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExitCode();
   if (!config) return; // with exit code 78
-  const today = process.argv[2] ?? new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) {
-    process.stderr.write('usage: retention:destroy [YYYY-MM-DD]   (the day to destroy as of; default today)\n');
+  const today = process.argv[2] ?? todayInNetherlands();
+  const refused = refusedAsOf(today);
+  if (refused) {
+    process.stderr.write(
+      `retention:destroy: ${refused}. Nothing was destroyed.\nusage: retention:destroy [YYYY-MM-DD]   (the day to destroy as of, today or before; default today)\n`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -60,17 +79,22 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ destroyed: {}, note: 'no RETENTION_*_YEARS set: everything is kept' })}\n`);
     return;
   }
-  const database = await openDatabase(config);
-  try {
-    await prepareDatabase(database, config.DATABASE_MIGRATION_URL);
-    const report = await runRetentionDestroy(database, config, today);
-    process.stdout.write(`${JSON.stringify({ today, rules, ...report })}\n`);
-  } catch (err) {
-    process.stderr.write(`retention:destroy failed: ${(err as Error).message}\n`);
-    process.exitCode = 1;
-  } finally {
-    await database.close();
-  }
+  // Never on a database it would have to make: a mistyped DATA_DIR would "succeed" every year, destroying nothing.
+  await runOnDatabase(
+    'retention:destroy',
+    () => config,
+    async (database) => {
+      try {
+        const report = await runRetentionDestroy(database, config, today);
+        process.stdout.write(`${JSON.stringify({ today, rules, ...report })}\n`);
+        return 0;
+      } catch (err) {
+        process.stderr.write(`retention:destroy failed: ${(err as Error).message}\n`);
+        return 1;
+      }
+    },
+    true,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
