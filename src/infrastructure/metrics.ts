@@ -6,6 +6,9 @@ import { withTenant } from './db/tenant.js';
 import { backlog, givenUp } from './repositories/notifications.js';
 import { rawRows } from './repositories/rows.js';
 
+/** How long a scrape waits for the figures read from the database before it answers with the last ones. */
+export const FIGURES_WAIT_MS = 2000;
+
 /**
  * The service's Prometheus metrics, one registry per service instance (so tests can build several).
  * Request figures are recorded by the HTTP layer; the database figures are read at scrape time.
@@ -64,13 +67,21 @@ export function createMetrics(database: Database, writes?: Admission) {
    * and process figures matter most then).
    */
   let reading: Promise<Figures | null> | null = null;
-  const figures = () => {
+  const figures = (): Promise<Figures | null> => {
     reading ??= withTenant(database.db, { kind: 'all' }, readFigures)
       .catch(() => null)
       .finally(() => {
         reading = null;
       });
-    return reading;
+    // A server that stops answering on an open connection holds a read until statement_timeout and its
+    // margin (32 s by default), past a scraper's timeout (Prometheus: 10 s), which would lose the whole
+    // scrape. The scrape waits FIGURES_WAIT_MS and answers with the last values; the read, still under
+    // way, serves the next scrape, and no second read is started meanwhile.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), FIGURES_WAIT_MS).unref();
+    });
+    return Promise.race([reading, late]).finally(() => clearTimeout(timer));
   };
   /** A gauge set from the figures at each scrape. */
   const fromFigures = (name: string, help: string, set: (gauge: Gauge, f: Figures) => void, labelNames: string[] = []) =>

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { buildAppFor } from '../../src/app.js';
 import { madeBy } from '../../src/application/commands/run.js';
 import { systemContext } from '../../src/application/context.js';
@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { openPostgres, prepareDatabase, QUERY_TIMEOUT_MARGIN_MS } from '../../src/infrastructure/db/client.js';
 import { isDatabaseUnavailable } from '../../src/infrastructure/db/errors.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
+import { FIGURES_WAIT_MS } from '../../src/infrastructure/metrics.js';
 import { json, sample, usingPostgres } from '../support/basics.js';
 import { appOnScratch, assertDatabaseUnavailable } from '../support/scratch-app.js';
 import { scratchForService } from '../support/scratch-database.js';
@@ -178,36 +179,44 @@ t.test(
   },
 );
 
+/**
+ * An app on a scratch database reached through a proxy, with a pool of one connection (so that the one
+ * frozen is the one a request gets), which has answered one list already: it waits in the pool.
+ */
+async function behindProxy(t: Test, statementTimeoutMs: number) {
+  const scratch = await scratchForService('er_frozen');
+  t.teardown(() => scratch.drop());
+  const target = new URL(scratch.appUrl);
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
+  const through = new URL(scratch.appUrl);
+  through.host = `127.0.0.1:${await proxy.start()}`;
+  t.teardown(() => proxy.close());
+  const poolErrors: Error[] = [];
+  const database = await openPostgres({
+    url: through.toString(),
+    poolSize: 1,
+    connectTimeoutMs: 500,
+    statementTimeoutMs,
+    onPoolError: (err) => poolErrors.push(err),
+  });
+  await prepareDatabase(database, scratch.ownerUrl);
+  const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent' }), { closeDatabase: true });
+  t.teardown(() => app.close());
+  const officer = madeBy(
+    await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
+  );
+  const auth = { authorization: `Bearer ${officer.token}` };
+  const list = () => app.inject({ url: '/v1/establishments', headers: auth });
+  t.equal((await list()).statusCode, 200, 'answered before: a connection waits in the pool');
+  return { proxy, database, app, services, poolErrors, list, auth };
+}
+
 t.test(
   'a server that stops answering on an open connection: 503 after statement_timeout and a margin, not a request that hangs',
   { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
   async (t) => {
-    const scratch = await scratchForService('er_frozen');
-    t.teardown(() => scratch.drop());
-    const target = new URL(scratch.appUrl);
-    const proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
-    const through = new URL(scratch.appUrl);
-    through.host = `127.0.0.1:${await proxy.start()}`;
-    t.teardown(() => proxy.close());
     const statementTimeoutMs = 1000;
-    // One connection, so that the one frozen is the one the request gets.
-    const poolErrors: Error[] = [];
-    const database = await openPostgres({
-      url: through.toString(),
-      poolSize: 1,
-      connectTimeoutMs: 500,
-      statementTimeoutMs,
-      onPoolError: (err) => poolErrors.push(err),
-    });
-    await prepareDatabase(database, scratch.ownerUrl);
-    const { app, services } = await buildAppFor(database, loadConfig({ LOG_LEVEL: 'silent' }), { closeDatabase: true });
-    t.teardown(() => app.close());
-    const officer = madeBy(
-      await services.commands.apiClients.create(systemContext('test'), { name: 'o', role: 'officer', municipalityCode: 'GM0363' }),
-    );
-    const auth = { authorization: `Bearer ${officer.token}` };
-    const list = () => app.inject({ url: '/v1/establishments', headers: auth });
-    t.equal((await list()).statusCode, 200, 'answered before: a connection waits in the pool');
+    const { proxy, database, app, poolErrors, list, auth } = await behindProxy(t, statementTimeoutMs);
 
     // The operator's review: a frozen connection kept a GET waiting until SIGTERM, 158 s later.
     proxy.freeze();
@@ -232,5 +241,31 @@ t.test(
     }
     t.equal(status, 200, 'answered again once the network is back');
     t.equal(database.pool.totalCount - database.pool.idleCount, 0, 'the frozen connection was given up, none is left checked out');
+  },
+);
+
+t.test(
+  'a scrape during a read that hangs on a frozen connection answers in time, with the last figures',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    // The operator's review: the figures' read waited on a frozen connection for statement_timeout and its margin
+    // (32 s by default), past Prometheus's 10 s scrape timeout, and the whole scrape was lost.
+    const { proxy, services } = await behindProxy(t, 6000);
+    const before = (await services.metrics.scrape()).body;
+    t.match(before, /^registry_audit_chain_length \d+$/m, 'the figures, read before');
+    proxy.freeze();
+    const started = Date.now();
+    const during = (await services.metrics.scrape()).body;
+    const took = Date.now() - started;
+    t.ok(took >= FIGURES_WAIT_MS - 100 && took < FIGURES_WAIT_MS + 1500, `answered after the wait (${took} ms), not the statement timeout`);
+    t.match(during, /^registry_db_pool_connections\{state="idle"\} \d+$/m, 'with the pool');
+    const chainLength = (body: string) => /^registry_audit_chain_length (\d+)$/m.exec(body)?.[1];
+    t.equal(chainLength(during), chainLength(before), 'and the figures as last read');
+    const again = Date.now();
+    const second = (await services.metrics.scrape()).body;
+    t.ok(Date.now() - again < FIGURES_WAIT_MS + 1500, 'a second scrape meanwhile answers in time too');
+    t.match(second, /^registry_db_pool_connections\{state="in_use"\} 1$/m, 'showing the one connection stuck in the first read');
+    t.match(second, /^registry_db_pool_connections\{state="waiting"\} 0$/m, 'which it waits on, rather than queue a second read');
+    proxy.restore();
   },
 );
