@@ -295,3 +295,20 @@ t.test('at info, a database error and search terms leave no record content, toke
     t.notOk(all.includes(value), `no ${what} in the log`);
   }
 });
+
+t.test('an outage seen by every readiness probe is logged once with its cause, not once per probe', async (t) => {
+  // An operator review: each failed probe wrote a warning with a stack; with a prober every few seconds the log filled.
+  const { app, log, database } = await buildLogged(t, 'info');
+  await database.close(); // the database gone, as far as this app can tell
+  for (let i = 0; i < 5; i++) {
+    const probe = await app.inject({ url: '/health/ready' });
+    t.same([probe.statusCode, probe.headers['retry-after']], [503, '2'], `probe ${i + 1}: not ready`);
+  }
+  const said = log.records().filter((r) => String(r.msg).startsWith('readiness check'));
+  t.same(
+    said.map((r) => [r.level, r.msg]),
+    [[50, 'readiness check failed: the database does not answer']],
+    'one line for five probes',
+  );
+  t.ok((said[0]?.err as { message?: string } | undefined)?.message, 'with the cause');
+});
