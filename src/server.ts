@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
+import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { sql } from 'drizzle-orm';
 import { BootstrapTokenRevoked } from './application/commands/api-clients.js';
 import { systemContext } from './application/context.js';
-import { ConfigError, DEFAULT_NOTIFICATIONS_SOURCE, firstStartHints, loadConfig } from './config.js';
+import { type Config, ConfigError, DEFAULT_NOTIFICATIONS_SOURCE, firstStartHints, loadConfig } from './config.js';
 import { firstStartLines, newAdminLines } from './first-start.js';
 import { serveMetrics } from './http/metrics-server.js';
 import { GENERATED_KEY_FILE, resolveSigningKey, SigningKeyError } from './infrastructure/audit/signing-key.js';
@@ -16,6 +17,33 @@ import { startTracing } from './telemetry.js';
 
 /** Migrations that could not be applied at start (the message says why and how to fix it). */
 class MigrationFailed extends Error {}
+
+/** A connection's address for a log line: its URL without the password. */
+const shownUrl = (url: string): string => {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
+};
+
+/**
+ * Why the database could not be opened, and where it was looked for, in one line: the driver's own
+ * reason (a refused connection, a role or database that does not exist: names from the configuration,
+ * never record content) and each connection the start used, so the operator sees which setting is wrong.
+ */
+function openingFailure(err: unknown, config: Config): string {
+  const { message, code } = innermostReason(err);
+  const where = config.DATABASE_URL
+    ? [
+        `DATABASE_URL ${shownUrl(config.DATABASE_URL)}`,
+        ...(config.DATABASE_MIGRATION_URL ? [`migrations through DATABASE_MIGRATION_URL ${shownUrl(config.DATABASE_MIGRATION_URL)}`] : []),
+      ].join('; ')
+    : `the embedded database in DATA_DIR ${path.resolve(config.DATA_DIR)}`;
+  return `${message}${code && /^[0-9A-Z]{5}$/.test(code) ? ` [${code}]` : ''} (${where})`;
+}
 
 /**
  * The process: read configuration, open and migrate the database, register the bootstrap admin
@@ -54,9 +82,11 @@ async function main() {
     try {
       await prepareDatabase(d, config.DATABASE_MIGRATION_URL);
     } catch (err) {
-      // PostgreSQL connects lazily: a server out of reach or a refused login (28xxx) fails here first, and is
-      // no migration's fault. Anything else is said as what it is, with the fix where there is one.
-      if (isDatabaseUnavailable(err) || innermostReason(err).code?.startsWith('28')) throw err;
+      // PostgreSQL connects lazily: a server out of reach, a refused login (28xxx) or a database that does not
+      // exist (3D000) fails here first, and is no migration's fault. Anything else is said as what it is, with
+      // the fix where there is one.
+      const { code } = innermostReason(err);
+      if (isDatabaseUnavailable(err) || code?.startsWith('28') || code === '3D000') throw err;
       throw new MigrationFailed(migrationFailure(err, config.DATABASE_MIGRATION_URL !== undefined), { cause: err });
     }
     return d;
@@ -68,7 +98,7 @@ async function main() {
     database = await opening;
   } catch (err) {
     if (err instanceof MigrationFailed) logger.fatal({ err: err.cause }, err.message);
-    else logger.fatal({ err }, 'cannot open the database');
+    else logger.fatal({ err }, `cannot open the database: ${openingFailure(err, config)}`);
     process.exit(1);
   }
   if (database.kind === 'postgres' && (await connectionRole(database)).superuser) {

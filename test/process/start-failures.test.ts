@@ -164,5 +164,35 @@ t.test('PostgreSQL out of reach at start: "cannot open the database", exit 1, no
   });
   const server = ended(t, startServer({ DATABASE_URL: `postgres://registry@127.0.0.1:${port}/registry`, PORT: '0', LOG_LEVEL: 'info' }));
   t.equal(await server.exited, 1, 'exit 1');
-  t.match(fatalLine(server)?.msg, /^cannot open the database$/, 'the fatal line says what failed (the review of this change)');
+  t.equal(
+    fatalLine(server)?.msg,
+    `cannot open the database: connect ECONNREFUSED 127.0.0.1:${port} (DATABASE_URL postgres://registry@127.0.0.1:${port}/registry)`,
+    'the fatal line says what failed, why, and on which connection (an operator review: it said only the first)',
+  );
 });
+
+t.test(
+  'a database or role that does not exist: the fatal line names it, and which setting led there',
+  { skip: usingPostgres ? false : 'needs PostgreSQL (DATABASE_URL)' },
+  async (t) => {
+    // An operator review: "database \"…\" does not exist", with the name blanked and no word of which URL held it.
+    const scratch = await scratchForService('er_start_missing');
+    t.teardown(() => scratch.drop());
+    const missing = new URL(scratch.ownerUrl);
+    missing.pathname = '/er_start_no_such_database';
+    missing.password = 'secret-not-to-be-logged';
+    const server = ended(
+      t,
+      startServer({ DATABASE_URL: scratch.appUrl, DATABASE_MIGRATION_URL: missing.toString(), PORT: '0', LOG_LEVEL: 'info' }),
+    );
+    t.equal(await server.exited, 1, 'exit 1');
+    const line = String(fatalLine(server)?.msg);
+    t.match(line, /^cannot open the database: database "er_start_no_such_database" does not exist \[3D000\] \(DATABASE_URL postgres:\/\//);
+    t.match(
+      line,
+      /; migrations through DATABASE_MIGRATION_URL postgres:\/\/[^ ]*\/er_start_no_such_database\)$/,
+      'naming the migration connection',
+    );
+    t.notMatch(server.output(), /secret-not-to-be-logged/, 'never a password');
+  },
+);
