@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ROLES } from '../domain/codes.js';
 import type { OidcVerifier, TrustedIssuer } from '../infrastructure/oidc.js';
-import { hasControlCharacter } from '../lib/text.js';
+import { cutAt, hasControlCharacter, hasLoneSurrogate } from '../lib/text.js';
 import type { ActingPerson, Principal, Role } from './context.js';
 
 /**
@@ -45,8 +45,14 @@ function roleOf(issuer: TrustedIssuer, claims: Claims): Role | null {
   return distinct.length === 1 ? (distinct[0] as Role) : null;
 }
 
+/**
+ * A claim as text the audit trail can keep, or null: blank, control characters, or half a surrogate pair
+ * (a JWT's JSON may escape one; the audit hash and PostgreSQL refuse it, which made every write of that
+ * user a 500) name nobody. Cut at `max` UTF-16 units, never through a character (an emoji at the end of a
+ * long name was cut in half, with the same 500).
+ */
 const text = (v: unknown, max = 255): string | null =>
-  typeof v === 'string' && v.trim() !== '' && !hasControlCharacter(v) ? v.trim().slice(0, max) : null;
+  typeof v === 'string' && v.trim() !== '' && !hasControlCharacter(v) && !hasLoneSurrogate(v) ? cutAt(v.trim(), max) : null;
 
 /**
  * A stable id of an issuer's client, in the uuid form the registry stores for API clients (createdBy,

@@ -17,3 +17,15 @@ export function hasControlCharacter(s: string): boolean {
   }
   return false;
 }
+
+/** Half of a UTF-16 surrogate pair on its own: JSON can escape it (`"\\ud800"`), UTF-8 cannot store it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Does this text hold half a surrogate pair on its own (not well-formed Unicode, which PostgreSQL and the audit hash refuse)? */
+export const hasLoneSurrogate = (s: string): boolean => LONE_SURROGATE.test(s);
+
+/** At most `max` UTF-16 units of a text, never half a character: a pair that would be cut is left out whole. */
+export function cutAt(s: string, max: number): string {
+  const cut = s.slice(0, max);
+  return /[\ud800-\udbff]$/.test(cut) && s.length > max ? cut.slice(0, -1) : cut;
+}

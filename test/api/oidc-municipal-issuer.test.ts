@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import t from 'tap';
 import { build, json, sample } from '../support/helper.js';
 import { jwtIssuer } from '../support/jwt-issuer.js';
@@ -95,4 +96,47 @@ t.test('a user of a municipality’s own identity provider is recorded as sub@mu
     ).items.map((i) => i.actor);
   t.same(await actors('alice'), [{ id: 'alice', name: 'Alice', verified: true }], 'the central issuer’s user: her change only');
   t.same(await actors('alice@GM0363'), [{ id: 'alice@GM0363', name: 'Alice', verified: true }], 'the municipality’s: its own id');
+});
+
+t.test('a name or subject a token sends cut in half, or with half a character, still writes: a 201, never a 500', async (t) => {
+  // An identity review: 254 units and an emoji, cut at 255, left half a surrogate pair, which the audit hash
+  // refused: every write of that user was a 500. A JWT's JSON may also escape a lone surrogate outright.
+  const idp = await jwtIssuer(AUDIENCE);
+  t.teardown(idp.close);
+  const { app, database } = await build(t, {
+    config: { OIDC_ISSUERS: JSON.stringify([{ issuer: idp.url, audience: AUDIENCE, municipalityCode: 'GM0363' }]) },
+  });
+  const long = (c: string) => `${c.repeat(254)}\u{1F600}`;
+  for (const [claims, person] of [
+    [
+      { sub: 'p.bakker', name: long('a') },
+      { id: 'p.bakker@GM0363', name: 'a'.repeat(254) },
+    ],
+    [{ sub: long('s') }, { id: `${'s'.repeat(248)}@GM0363`, name: null }],
+    [
+      { sub: 'p.bakker', name: 'Bob\ud800' },
+      { id: 'p.bakker@GM0363', name: null },
+    ],
+    [{ sub: 'p.\udc00bakker', name: 'Bob' }, null],
+  ] as const) {
+    const { sub, ...rest } = claims as { sub: string; name?: string };
+    const token = await idp.token({ roles: 'officer', client_id: 'portal', ...rest }, sub);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/establishments',
+      headers: { authorization: `Bearer ${token}` },
+      payload: sample.establishment(),
+    });
+    t.equal(res.statusCode, 201, `${JSON.stringify(claims).slice(-40)}: ${res.body.slice(0, 200)}`);
+    const id = json<{ id: string }>(res).id;
+    const rows = (await database.owner.execute(sql`select actor_id, actor_name from audit_log where object_id = ${id}`)) as unknown as {
+      rows: { actor_id: string | null; actor_name: string | null }[];
+    };
+    const [entry] = rows.rows;
+    t.same(
+      entry ? (entry.actor_id === null ? null : { id: entry.actor_id, name: entry.actor_name }) : 'no entry',
+      person,
+      'the person the trail names',
+    );
+  }
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type PersonalDataKind, personalDataIn, personalDataInUrl } from '../../domain/personal-data.js';
 import { DATE_FLOOR, DATE_HORIZON, isPlausibleDate, YEAR_FLOOR, YEAR_HORIZON } from '../../lib/dates.js';
-import { hasControlCharacter, hasVisibleCharacter } from '../../lib/text.js';
+import { hasControlCharacter, hasLoneSurrogate, hasVisibleCharacter } from '../../lib/text.js';
 
 export const MunicipalityCode = z
   .string()
@@ -72,9 +72,6 @@ const charactersFine = { when: (payload: { issues: readonly unknown[] }) => payl
 // zod runs `when` for any check; its types let only refinements name it.
 const lengthParams = charactersFine as { message?: string };
 
-/** Half of a UTF-16 surrogate pair on its own: JSON can escape it (`"\ud800"`), UTF-8 cannot store it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 const wellFormed = {
   message: 'must be well-formed Unicode: a lone surrogate (half of a UTF-16 pair) cannot be stored',
   params: { rule: 'invalid_unicode' },
@@ -138,7 +135,7 @@ export const oneLine = () => storable(z.string());
 export const storable = <T extends z.ZodString | z.ZodURL>(schema: T) =>
   schema
     .refine((s) => !hasControlCharacter(s), noControl)
-    .refine((s) => !LONE_SURROGATE.test(s), wellFormed)
+    .refine((s) => !hasLoneSurrogate(s), wellFormed)
     .meta({ pattern: NO_CONTROL_PATTERN });
 
 /** The municipality's own reference of a record (import/export), unique per municipality and record type. */
