@@ -18,11 +18,16 @@ import { startTracing } from './telemetry.js';
 /** Migrations that could not be applied at start (the message says why and how to fix it). */
 class MigrationFailed extends Error {}
 
-/** A connection's address for a log line: its URL without the password. */
+/**
+ * A connection's address for a log line: user, host, port and database, nothing else. Not the password,
+ * and not the query either, where the driver also takes one (`?password=`, `?sslpassword=`).
+ */
 const shownUrl = (url: string): string => {
   try {
     const u = new URL(url);
     u.password = '';
+    u.search = '';
+    u.hash = '';
     return u.toString();
   } catch {
     return '(not a URL)';

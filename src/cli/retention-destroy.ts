@@ -57,15 +57,6 @@ export function refusedAsOf(day: string, today: string = todayInNetherlands()): 
 async function main(): Promise<void> {
   const config = loadConfigOrExitCode();
   if (!config) return; // with exit code 78
-  const today = process.argv[2] ?? todayInNetherlands();
-  const refused = refusedAsOf(today);
-  if (refused) {
-    process.stderr.write(
-      `retention:destroy: ${refused}. Nothing was destroyed.\nusage: retention:destroy [YYYY-MM-DD]   (the day to destroy as of, today or before; default today)\n`,
-    );
-    process.exitCode = 2;
-    return;
-  }
   let rules: ReturnType<typeof rulesOf>;
   try {
     rules = rulesOf(config);
@@ -73,6 +64,15 @@ async function main(): Promise<void> {
     if (!(err instanceof SelectionListMissing)) throw err;
     process.stderr.write(`retention:destroy: ${err.message}\n`);
     process.exitCode = 78; // EX_CONFIG, before the database is opened
+    return;
+  }
+  const today = process.argv[2] ?? todayInNetherlands();
+  const refused = refusedAsOf(today);
+  if (refused) {
+    process.stderr.write(
+      `retention:destroy: ${refused}. Nothing was destroyed.\nusage: retention:destroy [YYYY-MM-DD]   (the day to destroy as of, today or before; default today)\n`,
+    );
+    process.exitCode = 2;
     return;
   }
   if (rules.length === 0) {

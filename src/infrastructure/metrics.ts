@@ -75,8 +75,8 @@ export function createMetrics(database: Database, writes?: Admission) {
       });
     // A server that stops answering on an open connection holds a read until statement_timeout and its
     // margin (32 s by default), past a scraper's timeout (Prometheus: 10 s), which would lose the whole
-    // scrape. The scrape waits FIGURES_WAIT_MS and answers with the last values; the read, still under
-    // way, serves the next scrape, and no second read is started meanwhile.
+    // scrape. The scrape waits FIGURES_WAIT_MS and answers with the last values; the read goes on, and a
+    // scrape while it lasts waits on it too, rather than start a second one.
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), FIGURES_WAIT_MS).unref();

@@ -39,6 +39,8 @@ t.test('retention periods without their selection list: exit 78, the variable na
   t.equal(refused.code, 78, `exit 78: ${refused.err}`);
   t.match(refused.err, /^retention:destroy: RETENTION_SELECTION_LIST is not set: [^\n]*Nothing was destroyed\.\n$/, 'one line naming it');
   t.notOk(existsSync(dataDir), 'the database was not even opened');
+  const alsoLate = await destroyAsOf('2999-01-01', { DATA_DIR: dataDir, RETENTION_LICENCE_YEARS: '10' });
+  t.equal(alsoLate.code, 78, 'the missing list is said first, whatever the day');
 
   const nothingSet = await attempt({});
   t.equal(nothingSet.code, 0, nothingSet.err);
