@@ -59,6 +59,7 @@ export type AppConfig = Pick<
   | 'OIDC_MUNICIPALITY_CLAIM'
   | 'OIDC_ISSUERS'
   | 'OIDC_CLOCK_TOLERANCE_S'
+  | 'OIDC_MAX_TOKEN_AGE_S'
   | 'IMPORT_BODY_LIMIT_BYTES'
 >;
 
@@ -150,7 +151,11 @@ export async function buildApp(opts: BuildAppOptions) {
     identify:
       issuers.length > 0
         ? createTokenIdentities(
-            createOidcVerifier({ issuers, clockToleranceSeconds: config.OIDC_CLOCK_TOLERANCE_S }),
+            createOidcVerifier({
+              issuers,
+              clockToleranceSeconds: config.OIDC_CLOCK_TOLERANCE_S,
+              maxTokenAgeSeconds: config.OIDC_MAX_TOKEN_AGE_S,
+            }),
             services.queries.municipalities.registered,
           )
         : undefined,

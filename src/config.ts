@@ -204,8 +204,14 @@ const envSchema = z.object({
   OIDC_MUNICIPALITY_CLAIM: z.string().min(1).default('municipality_code'),
   /** Several issuers, or more settings per issuer: a JSON array (docs/identity-providers.md). */
   OIDC_ISSUERS: jsonList.optional(),
-  /** Allowed clock skew for exp and nbf of a JWT. */
+  /** Allowed clock skew for exp, nbf and iat of a JWT. */
   OIDC_CLOCK_TOLERANCE_S: wholeNumber(0, 300).default(30),
+  /**
+   * The oldest a JWT may be (since its iat), whatever its exp says: a token from an identity provider
+   * cannot be revoked here, so one issued for years (a misconfigured client, a leaked token) would be
+   * good for years.
+   */
+  OIDC_MAX_TOKEN_AGE_S: wholeNumber(60, 2_592_000).default(86_400),
 });
 
 export type Config = Omit<z.infer<typeof envSchema>, 'PUBLIC_BASE_URL' | 'IMPORT_BATCH_SIZE'> & {

@@ -39,6 +39,8 @@ export interface OidcOptions {
   issuers: readonly TrustedIssuer[];
   /** Allowed clock skew for exp, nbf and iat, in seconds. */
   clockToleranceSeconds: number;
+  /** The oldest a token may be since its `iat` (which it must then carry, and not in the future), in seconds. */
+  maxTokenAgeSeconds: number;
   /** For tests: how discovery and keys are fetched. */
   fetchTimeoutMs?: number;
 }
@@ -130,7 +132,12 @@ export function createOidcVerifier(opts: OidcOptions) {
         }
         return { ok: false, unavailable: true, reason: unavailable };
       }
-      if (err instanceof errors.JWTExpired) return { ok: false, unavailable: false, reason: 'the token has expired' };
+      if (err instanceof errors.JWTExpired)
+        return {
+          ok: false,
+          unavailable: false,
+          reason: err.claim === 'iat' ? 'the token is older than accepted here' : 'the token has expired',
+        };
       if (err instanceof errors.JWTClaimValidationFailed)
         return { ok: false, unavailable: false, reason: `the token’s ${err.claim} claim is not accepted` };
       if (err instanceof errors.JWKSNoMatchingKey)
@@ -149,6 +156,7 @@ export function createOidcVerifier(opts: OidcOptions) {
       audience: issuer.audience,
       algorithms: OIDC_ALGORITHMS,
       clockTolerance: opts.clockToleranceSeconds,
+      maxTokenAge: opts.maxTokenAgeSeconds, // iat required, not in the future, not older than this
       requiredClaims: ['exp'],
     });
     return { ok: true, issuer, claims: payload };

@@ -140,3 +140,29 @@ t.test('a name or subject a token sends cut in half, or with half a character, s
     );
   }
 });
+
+t.test('a token good for years is good for a day from its iat at most; one issued in the future, or without iat, not at all', async (t) => {
+  // An identity review: exp a century ahead and iat fifty years ahead were both accepted. A token from an
+  // identity provider cannot be revoked here, so its lifetime is the registry's to bound (OIDC_MAX_TOKEN_AGE_S).
+  const idp = await jwtIssuer(AUDIENCE);
+  t.teardown(idp.close);
+  const { app } = await build(t, {
+    config: { OIDC_ISSUERS: JSON.stringify([{ issuer: idp.url, audience: AUDIENCE, municipalityCode: 'GM0363' }]) },
+  });
+  const now = Math.floor(Date.now() / 1000);
+  const century = now + 100 * 365 * 86_400;
+  const answer = async (claims: Record<string, unknown>) => {
+    const token = await idp.token({ roles: 'officer', client_id: 'portal', ...claims });
+    const res = await app.inject({ url: '/v1/establishments', headers: { authorization: `Bearer ${token}` } });
+    return [
+      res.statusCode,
+      res.statusCode === 200 ? null : json<{ detail: string }>(res).detail.replace(/^The token is not accepted: |\.$/g, ''),
+    ];
+  };
+  t.same(await answer({ exp: century }), [200, null], 'issued now, good for a century: accepted today');
+  t.same(await answer({ iat: now - 86_400 + 120, exp: century }), [200, null], 'issued not quite a day ago: accepted');
+  t.same(await answer({ iat: now - 86_400 - 120, exp: century }), [401, 'the token is older than accepted here'], 'a day and more');
+  t.same(await answer({ iat: now + 50 * 365 * 86_400, exp: century }), [401, 'the token’s iat claim is not accepted'], 'issued in 2076');
+  t.same(await answer({ iat: now + 20 }), [200, null], 'a few seconds ahead: the clock tolerance');
+  t.same(await answer({ iat: null }), [401, 'the token’s iat claim is not accepted'], 'no iat: its age unknown');
+});

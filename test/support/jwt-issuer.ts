@@ -38,16 +38,19 @@ export async function jwtIssuer(audience: string) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   /**
-   * A signed token of `sub` with these claims, valid for five minutes, signed with key `kid`; a kid the
+   * A signed token of `sub` with these claims, issued now and valid for five minutes (unless the claims
+   * give `iat`, null for none, or `exp`), signed with key `kid`; a kid the
    * issuer never had (`k9`) is signed with k1's key.
    */
-  const token = (claims: Record<string, unknown>, sub = 'zaaksysteem', kid = 'k1') =>
-    new SignJWT(claims)
+  const token = ({ iat, exp, ...claims }: Record<string, unknown>, sub = 'zaaksysteem', kid = 'k1') => {
+    const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256', kid })
       .setIssuer(url)
       .setAudience(audience)
       .setSubject(sub)
-      .setExpirationTime('5m')
-      .sign((kid === 'k2' ? pairs.k2 : pairs.k1).privateKey);
+      .setExpirationTime(typeof exp === 'number' ? exp : '5m');
+    if (iat !== null) jwt.setIssuedAt(typeof iat === 'number' ? iat : undefined); // now, unless the test says when (null: none)
+    return jwt.sign((kid === 'k2' ? pairs.k2 : pairs.k1).privateKey);
+  };
   return { url, state, requests, token, close: () => new Promise((resolve) => server.close(resolve)) };
 }
