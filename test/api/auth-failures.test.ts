@@ -88,3 +88,17 @@ t.test('the counters and the cache hold what they promise', async (t) => {
   off.add('x', off.generation());
   t.equal(off.has('x'), false, 'a TTL of 0 remembers nothing');
 });
+
+t.test('a 401 says in WWW-Authenticate what was wrong with the credential, as RFC 6750 asks', async (t) => {
+  // An identity review: every 401 sent the bare challenge, a refused token too.
+  const { app } = await build(t);
+  const challenge = async (headers: Record<string, string>) =>
+    (await app.inject({ url: '/v1/establishments', headers })).headers['www-authenticate'];
+  t.equal(await challenge({}), 'Bearer realm="enforcement-registry"', 'no credential: the challenge alone (section 3.1)');
+  t.equal(await challenge(bearer(randomToken())), 'Bearer realm="enforcement-registry", error="invalid_token"', 'a token refused');
+  t.equal(
+    await challenge({ authorization: 'Basic YWRtaW46YWRtaW4=' }),
+    'Bearer realm="enforcement-registry", error="invalid_request"',
+    'no bearer token in the header',
+  );
+});

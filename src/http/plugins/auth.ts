@@ -33,8 +33,18 @@ export interface AuthOptions {
   identify?: TokenIdentities | undefined;
 }
 
-const unauthorized = (detail: string) =>
-  new HttpProblem({ status: 401, code: 'unauthorized', detail, headers: { 'WWW-Authenticate': 'Bearer realm="enforcement-registry"' } });
+/**
+ * A 401, with RFC 6750's error code in WWW-Authenticate where a credential was sent: `invalid_token`
+ * for a token refused, `invalid_request` for an Authorization header that is no bearer token; none
+ * for a request without one (section 3.1).
+ */
+const unauthorized = (detail: string, error?: 'invalid_token' | 'invalid_request') =>
+  new HttpProblem({
+    status: 401,
+    code: 'unauthorized',
+    detail,
+    headers: { 'WWW-Authenticate': `Bearer realm="enforcement-registry"${error ? `, error="${error}"` : ''}` },
+  });
 
 const tooManyFailures = (retryAfter: number) =>
   new HttpProblem({
@@ -142,7 +152,9 @@ export default fp(
           throw tooManyFailures(wait);
         }
         await opts.failures?.fail(request.ip);
-        throw token ? unauthorized(refusal) : unauthorized('The Authorization header must be: Bearer <token>.');
+        throw token
+          ? unauthorized(refusal, 'invalid_token')
+          : unauthorized('The Authorization header must be: Bearer <token>.', 'invalid_request');
       }
       request.principal = principal;
       if (!roles.includes(principal.role)) {
