@@ -34,11 +34,10 @@ export interface AuthOptions {
 }
 
 /**
- * A 401, with RFC 6750's error code in WWW-Authenticate where a credential was sent: `invalid_token`
- * for a token refused, `invalid_request` for an Authorization header that is no bearer token; none
- * for a request without one (section 3.1).
+ * A 401, with RFC 6750's `error="invalid_token"` in WWW-Authenticate for a bearer token refused; none
+ * for a request without a bearer token, whether without credentials or with another scheme's (section 3.1).
  */
-const unauthorized = (detail: string, error?: 'invalid_token' | 'invalid_request') =>
+const unauthorized = (detail: string, error?: 'invalid_token') =>
   new HttpProblem({
     status: 401,
     code: 'unauthorized',
@@ -152,9 +151,7 @@ export default fp(
           throw tooManyFailures(wait);
         }
         await opts.failures?.fail(request.ip);
-        throw token
-          ? unauthorized(refusal, 'invalid_token')
-          : unauthorized('The Authorization header must be: Bearer <token>.', 'invalid_request');
+        throw token ? unauthorized(refusal, 'invalid_token') : unauthorized('The Authorization header must be: Bearer <token>.');
       }
       request.principal = principal;
       if (!roles.includes(principal.role)) {

@@ -44,7 +44,7 @@ const HEADERS = {
   'X-RateLimit-Remaining': whole('How many of those requests are left in this window.'),
   'X-RateLimit-Reset': whole('Seconds until the window starts again.'),
   'WWW-Authenticate': text(
-    'The authentication scheme to use (RFC 6750): a bearer token; with `error="invalid_token"` when the token sent was refused, `error="invalid_request"` when the Authorization header holds no bearer token.',
+    'The authentication scheme to use (RFC 6750): a bearer token; with `error="invalid_token"` when the token sent was refused.',
     'Bearer realm="enforcement-registry", error="invalid_token"',
   ),
   'Content-Disposition': text(
