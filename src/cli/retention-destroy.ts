@@ -3,9 +3,9 @@ import { servicesFor } from '../app.js';
 import type { DestructionReport } from '../application/commands/retention.js';
 import { systemContext } from '../application/context.js';
 import { type Config, loadConfigOrExitCode } from '../config.js';
-import { retentionRules } from '../domain/retention.js';
+import { refusedAsOf, retentionRules } from '../domain/retention.js';
 import type { Database } from '../infrastructure/db/client.js';
-import { isIsoDate, todayInNetherlands } from '../lib/dates.js';
+import { todayInNetherlands } from '../lib/dates.js';
 import { runOnDatabase } from './on-database.js';
 
 /** Retention periods set without RETENTION_SELECTION_LIST: nothing is destroyed without the list it is destroyed under. */
@@ -34,17 +34,6 @@ export function rulesOf(config: Config) {
 export async function runRetentionDestroy(database: Database, config: Config, today: string): Promise<DestructionReport> {
   const services = servicesFor(database, config);
   return services.commands.retention.destroyPastRetention(systemContext(`retention: destruction run of ${today}`), rulesOf(config), today);
-}
-
-/**
- * Why the day a run destroys as of is refused, or null: it must be a real date, and not after today
- * in the Netherlands. A later one destroys records before their period has run (2030-05-02 took an
- * action of 2019 years early), and a date like 2026-13-45 rolled over into another day.
- */
-export function refusedAsOf(day: string, today: string = todayInNetherlands()): string | null {
-  if (!isIsoDate(day)) return `${day} is not a date (YYYY-MM-DD)`;
-  if (day > today) return `${day} is after today (${today}): a destruction as of a later day destroys records before their period has run`;
-  return null;
 }
 
 /**

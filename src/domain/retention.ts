@@ -3,6 +3,9 @@
  * sets how long each kind of record is kept; the operator puts those periods into configuration
  * (RETENTION_*_YEARS, RETENTION_SELECTION_LIST) and `npm run retention:destroy` destroys what is past them.
  */
+
+import { isIsoDate, todayInNetherlands } from '../lib/dates.js';
+
 export type RetainedRecordType = 'enforcement_action' | 'licence' | 'establishment';
 
 export interface RetentionRule {
@@ -50,3 +53,14 @@ export function cutOffDate(today: string, years: number): string {
 
 /** Stages in which an action is still contested: kept whatever its age. */
 export const STAGES_KEPT = ['objection', 'appeal'] as const;
+
+/**
+ * Why the day a run destroys as of is refused, or null: it must be a real date, and not after today
+ * in the Netherlands. A later one destroys records before their period has run (2030-05-02 took an
+ * action of 2019 years early), and a date like 2026-13-45 rolled over into another day.
+ */
+export function refusedAsOf(day: string, today: string = todayInNetherlands()): string | null {
+  if (!isIsoDate(day)) return `${day} is not a date (YYYY-MM-DD)`;
+  if (day > today) return `${day} is after today (${today}): a destruction as of a later day destroys records before their period has run`;
+  return null;
+}
