@@ -1,7 +1,10 @@
+/** The time zone decisions are dated in, and "today" is read in (IANA name, as PostgreSQL knows it too). */
+export const NETHERLANDS_TIME_ZONE = 'Europe/Amsterdam';
+
 // Built once: constructing an Intl.DateTimeFormat costs far more than formatting with one, and the
 // create path asks for today's date on every request (a CPU profile showed it at 3% of the service's time).
 const NL_DATE = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Amsterdam',
+  timeZone: NETHERLANDS_TIME_ZONE,
   year: 'numeric',
   month: '2-digit',
   day: '2-digit',

@@ -356,3 +356,22 @@ t.test('a licence deleted outright is destroyed too: its period runs from the va
   const after = await withTenant(database.db, { kind: 'all' }, (tx) => verifyDatabase(tx));
   t.same([after.ok, after.problem, after.entriesWithoutRecord], [true, null, 0], 'and the chain still verifies');
 });
+
+t.test('an establishment’s period runs from the day it was last changed in the Netherlands, not in UTC', async (t) => {
+  const { app, services, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const est = await records(app).establishment(officer.auth);
+  // 23:30 UTC on 7 December is 00:30 on 8 December in Amsterdam: changed on the 8th.
+  await database.owner.execute(sql`update establishments set updated_at = '2016-12-07T23:30:00Z' where id = ${est.id}`);
+  const rules = retentionRules({ establishmentYears: 10, selectionList: 'test list' });
+  const run = (asOf: string) => services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, asOf);
+
+  t.same((await run('2026-12-07')).destroyed, { establishment: 0 }, 'ten years from 8 December 2016 have not run on 7 December 2026');
+  t.equal((await app.inject({ method: 'GET', url: `/v1/establishments/${est.id}`, headers: officer.auth })).statusCode, 200);
+  t.same((await run('2026-12-08')).destroyed, { establishment: 1 }, 'on 8 December they have');
+  const [destroy] = await asSuperuser<{ after: Record<string, unknown> }>(
+    database,
+    `select "after" from audit_log where object_id = '${est.id}' and action = 'destroy'`,
+  );
+  t.match(destroy?.after, { periodRanFrom: '2016-12-08', rule: { cutOffDate: '2016-12-08' } }, 'the day it ran from, as a Dutch date');
+});

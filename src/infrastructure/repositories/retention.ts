@@ -1,7 +1,11 @@
 import { and, eq, inArray, isNotNull, lt, notExists, notInArray, sql } from 'drizzle-orm';
+import { NETHERLANDS_TIME_ZONE } from '../../lib/dates.js';
 import type { Tx } from '../db/client.js';
 import { enforcementActions, establishments, licences } from '../db/schema.js';
 import { arrayParam, rawRows } from './rows.js';
+
+/** The Netherlands' time zone as SQL: a timestamp's day there, whatever the session's `TimeZone`. */
+const NL = sql.raw(`'${NETHERLANDS_TIME_ZONE}'`);
 
 export interface Candidate {
   id: string;
@@ -57,8 +61,8 @@ export async function licencesPastRetention(tx: Tx, cutOff: string, limit: numbe
 /**
  * Licences deleted outright (the row is gone, the trail's last change of them is a `delete`), not
  * destroyed yet, whose period ran on or before `cutOff`: from the `validUntil` of their last state
- * (the delete entry's `before`), or, without one, from the day (UTC) they were deleted, since they
- * can no longer end. The trail is all that is left of them, so it is all retention can destroy.
+ * (the delete entry's `before`), or, without one, from the day they were deleted (in the Netherlands,
+ * as the cut-off is), since they can no longer end. The trail is all that is left of them, so it is all retention can destroy.
  *
  * Two runs at once: a live record's destruction is serialised by the delete of its row, which a
  * licence deleted outright no longer has. So one run at a time gets past this transaction lock,
@@ -70,7 +74,7 @@ export async function deletedLicencesPastRetention(tx: Tx, cutOff: string, limit
     tx,
     sql`select id, "municipalityCode", "establishmentId", basis, "deletedAt" from (
           select d.object_id as id, d.municipality_code as "municipalityCode", d."before" ->> 'establishmentId' as "establishmentId",
-            coalesce(d."before" ->> 'validUntil', (d.occurred_at at time zone 'UTC')::date::text) as basis, d.occurred_at as "deletedAt"
+            coalesce(d."before" ->> 'validUntil', (d.occurred_at at time zone ${NL})::date::text) as basis, d.occurred_at as "deletedAt"
           from audit_log d
           where d.object_type = 'licence' and d.action = 'delete' and d."before" is not null
             -- a hashed list of the licences there are, not a look-up per entry: without statistics (and under
@@ -89,20 +93,23 @@ export async function deletedLicencesPastRetention(tx: Tx, cutOff: string, limit
   return rows.map((r) => ({ ...r, deletedAt: new Date(r.deletedAt) })); // a Date from either driver
 }
 
-/** Establishments without licences or actions, last changed before the day after `cutOff`. */
+/**
+ * Establishments without licences or actions, last changed on or before `cutOff`: the day they were
+ * last changed in the Netherlands, as the cut-off is, whatever the session's time zone.
+ */
 export async function establishmentsPastRetention(tx: Tx, cutOff: string, limit: number): Promise<Candidate[]> {
   const changedAt = sql<string>`greatest(${establishments.updatedAt}, coalesce(${establishments.deletedAt}, ${establishments.updatedAt}))`;
   const rows = await tx
     .select({
       id: establishments.id,
       municipalityCode: establishments.municipalityCode,
-      basis: sql<string>`(${changedAt})::date::text`,
+      basis: sql<string>`((${changedAt}) at time zone ${NL})::date::text`,
       deletedAt: establishments.deletedAt,
     })
     .from(establishments)
     .where(
       and(
-        lt(changedAt, sql`(${cutOff}::date + 1)::timestamptz`),
+        lt(changedAt, sql`((${cutOff}::date + 1)::timestamp at time zone ${NL})`),
         notExists(tx.select({ one: sql`1` }).from(licences).where(eq(licences.establishmentId, establishments.id))),
         notExists(tx.select({ one: sql`1` }).from(enforcementActions).where(eq(enforcementActions.establishmentId, establishments.id))),
       ),
