@@ -1,4 +1,5 @@
 import t from 'tap';
+import { todayInNetherlands } from '../../src/lib/dates.js';
 import { build, json, sample } from '../support/helper.js';
 import { records } from '../support/records.js';
 
@@ -356,4 +357,23 @@ t.test('licences: creating, correcting and deleting the history re-derives licen
     await app.inject({ url: '/v1/enforcement-actions?licenceStatus=unlicensed', headers: officer.auth }),
   );
   t.same(filtered.items.map((i) => i.id).sort(), [inside.id, outside.id].sort(), 'the list filter sees the re-derived status');
+});
+
+t.test('licences: a status recorded ahead of its day is shown as the latest; actions before that day stay licensed', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  const today = todayInNetherlands();
+  const nextYear = `${Number(today.slice(0, 4)) + 1}-06-01`;
+  const licence = await make.licence(officer.auth, est.id, {
+    validFrom: '2020-01-01',
+    validUntil: null,
+    statusHistory: [
+      { status: 'granted', effectiveDate: '2020-01-01' },
+      { status: 'revoked', effectiveDate: nextYear },
+    ],
+  });
+  t.match(licence, { status: 'revoked', statusDate: nextYear }, 'status and statusDate: the latest entry, as recorded');
+  t.equal((await make.action(officer.auth, est.id, { decisionDate: today })).licenceStatus, 'licensed', 'in force today');
 });

@@ -68,9 +68,9 @@ export const Licence = z
     validUntil: IsoDate.nullable(),
     status: LicenceStatus.meta({
       description:
-        'The latest status in statusHistory, as recorded: a licence past its validUntil keeps it until an expired status is recorded. Whether the licence is in force on a day follows from validFrom, validUntil and the history together, as an action’s licenceStatus is derived.',
+        'The latest status in statusHistory, as recorded, also one whose effectiveDate is still ahead (a revocation recorded before the day it takes effect), and a licence past its validUntil keeps it until an expired status is recorded. Whether the licence is in force on a day follows from validFrom, validUntil and the history together, as an action’s licenceStatus is derived.',
     }),
-    statusDate: IsoDate.meta({ description: 'The date the latest status took effect.' }),
+    statusDate: IsoDate.meta({ description: 'The date the latest status took or takes effect: it may be after today.' }),
     statusHistory: z.array(LicenceStatusChange),
     externalReference: z.string().nullable(),
     ...RecordStamps,
