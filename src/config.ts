@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { z } from 'zod';
 import { ROLES } from './domain/codes.js';
-import { type Cidr, type PrivateNetworks, parseInternalCidr } from './lib/networks.js';
+import { type Cidr, isHttpsOrLoopback, type PrivateNetworks, parseInternalCidr } from './lib/networks.js';
 
 /** The CloudEvents `source` when NOTIFICATIONS_SOURCE is not set: an installation should name itself (with its OIN). */
 export const DEFAULT_NOTIFICATIONS_SOURCE = 'urn:nld:enforcement-registry';
@@ -40,9 +40,15 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** An identity provider's URL: https, or http to this machine only (lib/networks.ts). */
+const providerUrl = z
+  .string()
+  .url()
+  .refine(isHttpsOrLoopback, 'must be an https URL (plain http only to a loopback host, a provider on this machine)');
+
 /** One trusted OpenID Connect issuer (OIDC_ISSUERS); docs/identity-providers.md explains each field. */
 const oidcIssuer = z.strictObject({
-  issuer: z.string().url(),
+  issuer: providerUrl,
   audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   roleClaim: z.string().min(1).default('roles'),
   municipalityClaim: z.string().min(1).default('municipality_code'),
@@ -51,7 +57,7 @@ const oidcIssuer = z.strictObject({
     .string()
     .regex(/^GM[0-9]{4}$/)
     .optional(),
-  discoveryUrl: z.string().url().optional(),
+  discoveryUrl: providerUrl.optional(),
   jwksCooldownMs: z.number().int().min(0).max(600_000).optional(),
   jwksMaxAgeMs: z.number().int().min(100).max(86_400_000).optional(),
 });
@@ -198,7 +204,7 @@ const envSchema = z.object({
    */
   REGISTRY_FIRST_START_HINTS: z.stringbool().optional(),
   /** One trusted OpenID Connect issuer (its exact `iss`); with OIDC_AUDIENCE. */
-  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_ISSUER: providerUrl.optional(),
   OIDC_AUDIENCE: z.string().min(1).optional(),
   OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
   OIDC_MUNICIPALITY_CLAIM: z.string().min(1).default('municipality_code'),

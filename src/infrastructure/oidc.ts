@@ -1,4 +1,5 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
+import { isHttpsOrLoopback } from '../lib/networks.js';
 
 /**
  * OpenID Connect / OAuth 2 bearer JWTs from the identity providers a deployment trusts. Per issuer
@@ -82,6 +83,9 @@ export function createOidcVerifier(opts: OidcOptions) {
     const doc = (await res.json().catch(() => null)) as { issuer?: unknown; jwks_uri?: unknown } | null;
     if (doc?.issuer !== i.issuer || typeof doc.jwks_uri !== 'string') {
       throw new IdentityProviderUnavailable(`the discovery document of ${i.issuer} names another issuer or no jwks_uri`);
+    }
+    if (!isHttpsOrLoopback(doc.jwks_uri)) {
+      throw new IdentityProviderUnavailable(`the discovery document of ${i.issuer} names a jwks_uri that is not an https URL`);
     }
     return createRemoteJWKSet(new URL(doc.jwks_uri), {
       timeoutDuration: timeout,

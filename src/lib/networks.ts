@@ -102,6 +102,21 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
+ * Whether a URL may be trusted to fetch an identity provider's documents and keys from: https, or plain
+ * http to a loopback host only (a provider on this machine, as in tests). Over plain http elsewhere,
+ * anyone on the path could hand the registry keys of their own and sign any token.
+ */
+export function isHttpsOrLoopback(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(hostOf(url)));
+}
+
+/**
  * Private address space: RFC 1918, shared address space (CGNAT, RFC 6598), the benchmarking networks
  * (RFC 2544 and RFC 5180, which some networks use internally), IPv6 unique local addresses (RFC 4193)
  * and their deprecated forerunner, site-local (RFC 3879). Where municipal case systems live, and where the

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import t from 'tap';
 import { build } from '../support/helper.js';
 import { jwtIssuer } from '../support/jwt-issuer.js';
@@ -39,6 +40,33 @@ t.test('keys or discovery that cannot be read are a 503, and cost the caller not
   const back = await app.inject({ url: '/v1/municipalities', headers });
   t.equal(back.statusCode, 200, `the provider is back: the same token is accepted, its address not held to a failure limit (${back.body})`);
 });
+
+// This machine's own address on its network: a fetch of the keys from there would succeed, so only
+// the refusal keeps the count of key requests at 0.
+const ownAddress = Object.values(os.networkInterfaces())
+  .flat()
+  .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+
+t.test(
+  'a key set announced over plain http to another host is never fetched: the provider counts as unavailable',
+  { skip: ownAddress ? false : 'no non-loopback IPv4 address on this machine' },
+  async (t) => {
+    const idp = await jwtIssuer(AUDIENCE, { host: '0.0.0.0' });
+    t.teardown(idp.close);
+    idp.state.keysAt = `http://${ownAddress}:${new URL(idp.url).port}`;
+    const { app } = await build(t, { config: { OIDC_ISSUERS: JSON.stringify([{ issuer: idp.url, audience: AUDIENCE }]) } });
+    const token = await idp.token({ roles: ['officer'], municipality_code: 'GM0363', client_id: 'zaaksysteem' });
+    const res = await app.inject({ url: '/v1/municipalities', headers: { authorization: `Bearer ${token}` } });
+    t.equal(res.statusCode, 503, res.body);
+    t.match(res.body, /identity-provider-unavailable/);
+    t.same(idp.requests, { discovery: 1, keys: 0 }, 'discovery read, keys not fetched over plain http');
+
+    idp.state.keysAt = null; // the provider announces its keys where it may
+    await sleep(5_100); // the issuer counts as down for its cool-down, at most the 503's Retry-After
+    const back = await app.inject({ url: '/v1/municipalities', headers: { authorization: `Bearer ${token}` } });
+    t.equal(back.statusCode, 200, back.body);
+  },
+);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

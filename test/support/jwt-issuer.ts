@@ -8,14 +8,14 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
  * discovery that answers an HTML page, a key set that answers an error status). For a real
  * OpenID Provider see oidc.ts (test/process/oidc.test.ts).
  */
-export async function jwtIssuer(audience: string) {
+export async function jwtIssuer(audience: string, { host = '127.0.0.1' }: { host?: string } = {}) {
   const pairs = { k1: await generateKeyPair('ES256'), k2: await generateKeyPair('ES256') };
   const jwks = {
     k1: { ...(await exportJWK(pairs.k1.publicKey)), alg: 'ES256', use: 'sig', kid: 'k1' },
     k2: { ...(await exportJWK(pairs.k2.publicKey)), alg: 'ES256', use: 'sig', kid: 'k2' },
   };
-  /** `served`: the key ids the key set publishes (a rotation takes one out). */
-  const state = { discovery: 'ok' as 'ok' | 'html', keys: 200, served: ['k1'] as ('k1' | 'k2')[] };
+  /** `served`: the key ids the key set publishes (a rotation takes one out); `keysAt`: another base URL for jwks_uri. */
+  const state = { discovery: 'ok' as 'ok' | 'html', keys: 200, served: ['k1'] as ('k1' | 'k2')[], keysAt: null as string | null };
   /** How often each was asked for: what an outage costs the provider. */
   const requests = { discovery: 0, keys: 0 };
   const server = http.createServer((req, res) => {
@@ -25,7 +25,9 @@ export async function jwtIssuer(audience: string) {
         res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: url, jwks_uri: `${url}/jwks` }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: url, jwks_uri: `${state.keysAt ?? url}/jwks` }));
       return;
     }
     if (req.url === '/jwks') requests.keys += 1;
@@ -35,7 +37,7 @@ export async function jwtIssuer(audience: string) {
     }
     res.writeHead(req.url === '/jwks' ? state.keys : 404).end('unavailable');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   /**
    * A signed token of `sub` with these claims, issued now and valid for five minutes (unless the claims

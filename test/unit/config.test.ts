@@ -177,6 +177,34 @@ t.test('config: NOTIFICATIONS_SOURCE is a URN or an https URL in URI characters,
     t.match(errorOf({ NOTIFICATIONS_SOURCE: bad }), /NOTIFICATIONS_SOURCE: must be a URN \(urn:nld:…\) or an https URL/, bad);
 });
 
+t.test('config: an identity provider is trusted over https only, or plain http to this machine', async (t) => {
+  const single = (issuer: string) => errorOf({ OIDC_ISSUER: issuer, OIDC_AUDIENCE: 'registry' });
+  const several = (entry: Record<string, string>) => errorOf({ OIDC_ISSUERS: JSON.stringify([{ audience: 'registry', ...entry }]) });
+  for (const good of [
+    'https://login.gemeente.nl/realms/handhaving',
+    'http://127.0.0.1:8080/realm',
+    'http://localhost:8080',
+    'http://[::1]:8080',
+  ]) {
+    t.equal(single(good), undefined, good);
+    t.equal(several({ issuer: good }), undefined, `${good} in OIDC_ISSUERS`);
+  }
+  for (const bad of [
+    'http://login.gemeente.nl/realms/handhaving',
+    'http://10.0.0.5:8080',
+    'ftp://login.gemeente.nl',
+    'javascript:alert(1)',
+  ]) {
+    t.match(single(bad), /OIDC_ISSUER: must be an https URL \(plain http only to a loopback host/, bad);
+    t.match(several({ issuer: bad }), /OIDC_ISSUERS.*issuer.*must be an https URL/s, `${bad} in OIDC_ISSUERS`);
+  }
+  t.match(
+    several({ issuer: 'https://login.gemeente.nl', discoveryUrl: 'http://login.gemeente.nl/.well-known/openid-configuration' }),
+    /discoveryUrl.*must be an https URL/s,
+    'a discovery document over plain http',
+  );
+});
+
 t.test('config: first-start hints are on by default, off in production or when switched off', async (t) => {
   t.equal(firstStartHints(loadConfig({})), true, 'on for someone trying it out');
   t.equal(firstStartHints(loadConfig({ NODE_ENV: 'production' })), false, 'off with NODE_ENV=production');
