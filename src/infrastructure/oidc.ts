@@ -74,9 +74,12 @@ export function createOidcVerifier(opts: OidcOptions) {
     const url = i.discoveryUrl ?? `${i.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeout), headers: { accept: 'application/json' } });
+      // No redirect is followed: a hop over plain http could hand over a document naming keys of anyone's
+      // (jose fetches the keys without following redirects too). A provider that moved sets discoveryUrl.
+      res = await fetch(url, { signal: AbortSignal.timeout(timeout), headers: { accept: 'application/json' }, redirect: 'error' });
     } catch (err) {
-      throw new IdentityProviderUnavailable(`discovery of ${i.issuer} failed: ${(err as Error).message}`);
+      const cause = (err as Error).cause instanceof Error ? `: ${((err as Error).cause as Error).message}` : ''; // "unexpected redirect"
+      throw new IdentityProviderUnavailable(`discovery of ${i.issuer} failed: ${(err as Error).message}${cause}`);
     }
     if (!res.ok) throw new IdentityProviderUnavailable(`discovery of ${i.issuer} answered ${res.status}`);
     // An error page answered with 200 (a proxy's, a maintenance page) is an outage too, not a bad token.

@@ -101,10 +101,15 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.check(reached, addressType(reached));
 }
 
+/** This machine's own loopback addresses as written (127/8, ::1, and 127/8 IPv4-mapped): nothing that routes elsewhere. */
+const OWN_LOOPBACK = rangeList(LOOPBACK_RANGES);
+
 /**
  * Whether a URL may be trusted to fetch an identity provider's documents and keys from: https, or plain
- * http to a loopback host only (a provider on this machine, as in tests). Over plain http elsewhere,
- * anyone on the path could hand the registry keys of their own and sign any token.
+ * http to this machine only, as in tests. Over plain http elsewhere, anyone on the path could hand the
+ * registry keys of their own and sign any token. Stricter than isLoopback(), which blocks: an address
+ * that might reach loopback (NAT64, 6to4) and a name under `.localhost` (which DNS may answer) go over
+ * the network, so here only `localhost` itself and loopback address literals count.
  */
 export function isHttpsOrLoopback(value: string): boolean {
   let url: URL;
@@ -113,7 +118,11 @@ export function isHttpsOrLoopback(value: string): boolean {
   } catch {
     return false;
   }
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(hostOf(url)));
+  if (url.protocol === 'https:') return true;
+  if (url.protocol !== 'http:') return false;
+  const host = hostOf(url);
+  if (host === 'localhost' || host === 'localhost.') return true;
+  return net.isIP(host) !== 0 && OWN_LOOPBACK.check(host, addressType(host));
 }
 
 /**

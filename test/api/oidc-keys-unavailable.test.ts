@@ -26,9 +26,10 @@ t.test('keys or discovery that cannot be read are a 503, and cost the caller not
   };
 
   // Discovery first: once it has been read, the issuer's key set is what is fetched again.
-  for (const outage of ['discovery answers an HTML page', 'keys answer 503', 'keys answer 500']) {
+  // A redirect is not followed: over a plain-http hop anyone could answer with keys of their own.
+  for (const outage of ['discovery redirects', 'discovery answers an HTML page', 'keys answer 503', 'keys answer 500']) {
     idp.state.keys = outage === 'keys answer 500' ? 500 : outage === 'keys answer 503' ? 503 : 200;
-    idp.state.discovery = outage.startsWith('discovery') ? 'html' : 'ok';
+    idp.state.discovery = outage === 'discovery redirects' ? 'redirect' : outage.startsWith('discovery') ? 'html' : 'ok';
     const res = await app.inject({ url: '/v1/municipalities', headers });
     t.equal(res.statusCode, 503, `${outage}: ${res.body}`);
     t.equal(res.headers['retry-after'], '5', `${outage}: Retry-After`);

@@ -5,7 +5,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 /**
  * A minimal OpenID issuer on loopback for api tests: a discovery document, an ES256 key set, and
  * tokens with whatever claims a test needs. `state` switches its answers to simulate an outage (a
- * discovery that answers an HTML page, a key set that answers an error status). For a real
+ * discovery that answers an HTML page or redirects, a key set that answers an error status). For a real
  * OpenID Provider see oidc.ts (test/process/oidc.test.ts).
  */
 export async function jwtIssuer(audience: string, { host = '127.0.0.1' }: { host?: string } = {}) {
@@ -15,12 +15,21 @@ export async function jwtIssuer(audience: string, { host = '127.0.0.1' }: { host
     k2: { ...(await exportJWK(pairs.k2.publicKey)), alg: 'ES256', use: 'sig', kid: 'k2' },
   };
   /** `served`: the key ids the key set publishes (a rotation takes one out); `keysAt`: another base URL for jwks_uri. */
-  const state = { discovery: 'ok' as 'ok' | 'html', keys: 200, served: ['k1'] as ('k1' | 'k2')[], keysAt: null as string | null };
+  const state = {
+    discovery: 'ok' as 'ok' | 'html' | 'redirect',
+    keys: 200,
+    served: ['k1'] as ('k1' | 'k2')[],
+    keysAt: null as string | null,
+  };
   /** How often each was asked for: what an outage costs the provider. */
   const requests = { discovery: 0, keys: 0 };
   const server = http.createServer((req, res) => {
-    if (req.url === '/.well-known/openid-configuration') {
+    if (req.url === '/.well-known/openid-configuration' || req.url === '/moved/openid-configuration') {
       requests.discovery += 1;
+      if (state.discovery === 'redirect' && !req.url.startsWith('/moved/')) {
+        res.writeHead(301, { location: '/moved/openid-configuration' }).end();
+        return;
+      }
       if (state.discovery === 'html') {
         res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
         return;
