@@ -375,3 +375,33 @@ t.test('an establishment’s period runs from the day it was last changed in the
   );
   t.match(destroy?.after, { periodRanFrom: '2016-12-08', rule: { cutOffDate: '2016-12-08' } }, 'the day it ran from, as a Dutch date');
 });
+
+t.test('a licence deleted without an end date: its period runs from the Dutch day of its deletion', async (t) => {
+  const { app, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const make = records(app);
+  const est = await make.establishment(officer.auth);
+  const l = await make.licenceValid(officer.auth, est.id, '2011-01-01', null, { licenceNumber: 'EV-2011-020' });
+  const res = await app.inject({
+    method: 'DELETE',
+    url: `/v1/establishments/${est.id}/licences/${l.id}`,
+    headers: { ...officer.auth, 'if-match': `"${l.version}"`, 'x-audit-reason': 'withdrawn' },
+  });
+  t.equal(res.statusCode, 204, res.body);
+  // As if deleted at 23:30 UTC on 7 December 2016, 00:30 on the 8th in Amsterdam (the trail is append-only: its trigger is off for this).
+  await asSuperuser(database, 'alter table audit_log disable trigger audit_log_append_only');
+  await asSuperuser(
+    database,
+    `update audit_log set occurred_at = '2016-12-07T23:30:00Z' where object_id = '${l.id}' and action = 'delete'`,
+  );
+  await asSuperuser(database, 'alter table audit_log enable trigger audit_log_append_only');
+  const config = loadConfig({ LOG_LEVEL: 'silent', RETENTION_LICENCE_YEARS: '10', RETENTION_SELECTION_LIST: 'test list' });
+
+  t.same((await runRetentionDestroy(database, config, '2026-12-07')).destroyed, { licence: 0 }, 'not on 7 December 2026');
+  t.same((await runRetentionDestroy(database, config, '2026-12-08')).destroyed, { licence: 1 }, 'on 8 December 2026');
+  const [destroy] = await asSuperuser<{ after: Record<string, unknown> }>(
+    database,
+    `select "after" from audit_log where object_id = '${l.id}' and action = 'destroy'`,
+  );
+  t.match(destroy?.after, { periodRanFrom: '2016-12-08' }, 'the day it ran from, as a Dutch date');
+});

@@ -33,7 +33,8 @@ export interface PublishedValue {
  * measure over every registered municipality and every year with data, default counted stages; a
  * municipality in the years it exists, its other cells of the grid known zeros)
  * and every coarser grouping of it, protected jointly (domain/joint-suppression.ts). Stored once
- * per moment and served unchanged until the next, so polling cannot difference one new action.
+ * per moment and served unchanged until the next, so polling within a moment learns nothing new; two
+ * releases differ by the changes between their computations (docs/statistics.md, "Released at fixed moments").
  */
 export interface OpenDataRelease {
   moment: string;
