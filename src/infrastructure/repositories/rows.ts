@@ -9,9 +9,13 @@ export interface PageRequest {
 }
 
 /**
- * One page of a table's rows in a deterministic order, and how many rows match in all. Both run on
- * `q`, which inside a tenant transaction is one connection and one snapshot: the count and the page
- * agree.
+ * One page of a table's rows in a deterministic order, and how many rows match in all, never
+ * contradicting each other. On PostgreSQL a read's statements each take their own snapshot
+ * (db/tenant.ts, readWithTenant), so a write committing between the page and a count could make a page
+ * of 20 items say `totalItems: 3`. So the page decides what it can: a page that is not full, or an
+ * empty first page, holds the last row, and its total is exact without a count (a statement fewer).
+ * Otherwise the count (`total`, or count(*)) is taken, held to what the page showed: at least the rows
+ * up to the end of a full page, at most the offset of an empty later one.
  */
 export async function selectPage<T extends PgTable>(
   q: Queryable,
@@ -50,14 +54,19 @@ export async function selectPage<T extends PgTable>(
         })
       : await pageOf(where as SQL | undefined, limit, offset)
   ) as T['$inferSelect'][];
-  const known = total ? await total() : null;
-  if (known !== null) return { rows, totalItems: known };
-  const counted = (
-    shaped
-      ? await preparedOn(q, `${key}:count`, () => countOf(shaped.build(sql.placeholder))).execute(shaped.values)
-      : await countOf(where as SQL | undefined)
-  ) as { n: number }[];
-  return { rows, totalItems: Number(counted[0]?.n ?? 0) };
+  // The page holds the last row (it is not full, or it is the first and empty): its total is exact.
+  if (rows.length < limit && (rows.length > 0 || offset === 0)) return { rows, totalItems: offset + rows.length };
+  const countRows = async () => {
+    const counted = (
+      shaped
+        ? await preparedOn(q, `${key}:count`, () => countOf(shaped.build(sql.placeholder))).execute(shaped.values)
+        : await countOf(where as SQL | undefined)
+    ) as { n: number }[];
+    return Number(counted[0]?.n ?? 0);
+  };
+  const counted = (total ? await total() : null) ?? (await countRows());
+  // Held to the page: a full page shows that at least offset + limit rows match, an empty later one at most offset.
+  return { rows, totalItems: rows.length === 0 ? Math.min(counted, offset) : Math.max(counted, offset + limit) };
 }
 
 /**
