@@ -108,8 +108,8 @@ const OWN_LOOPBACK = rangeList(LOOPBACK_RANGES);
  * Whether a URL may be trusted to fetch an identity provider's documents and keys from: https, or plain
  * http to this machine only, as in tests. Over plain http elsewhere, anyone on the path could hand the
  * registry keys of their own and sign any token. Stricter than isLoopback(), which blocks: an address
- * that might reach loopback (NAT64, 6to4) and a name under `.localhost` (which DNS may answer) go over
- * the network, so here only `localhost` itself and loopback address literals count.
+ * that might reach loopback (NAT64, 6to4), a name under `.localhost` and `localhost.` (which DNS may
+ * answer) go over the network, so here only `localhost` itself and loopback address literals count.
  */
 export function isHttpsOrLoopback(value: string): boolean {
   let url: URL;
@@ -121,7 +121,7 @@ export function isHttpsOrLoopback(value: string): boolean {
   if (url.protocol === 'https:') return true;
   if (url.protocol !== 'http:') return false;
   const host = hostOf(url);
-  if (host === 'localhost' || host === 'localhost.') return true;
+  if (host === 'localhost') return true; // from the hosts file; `localhost.` (fully qualified) is asked of DNS
   return net.isIP(host) !== 0 && OWN_LOOPBACK.check(host, addressType(host));
 }
 

@@ -198,6 +198,7 @@ t.test('config: an identity provider is trusted over https only, or plain http t
     'http://[64:ff9b::127.0.0.1]',
     'http://[2002:7f00:1::1]',
     'http://idp.localhost:8080',
+    'http://localhost.:8080',
   ]) {
     t.match(single(bad), /OIDC_ISSUER: must be an https URL \(plain http only to a loopback host/, bad);
     t.match(several({ issuer: bad }), /OIDC_ISSUERS.*issuer.*must be an https URL/s, `${bad} in OIDC_ISSUERS`);

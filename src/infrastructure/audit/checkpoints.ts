@@ -3,6 +3,7 @@ import canonicalize from 'canonicalize';
 import { asc, desc, eq } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { auditCheckpoints, auditLog } from '../db/schema.js';
+import { type PageRequest, selectPage } from '../repositories/rows.js';
 import { GENESIS_HASH } from './chain.js';
 
 /**
@@ -105,15 +106,10 @@ export async function storeCheckpoint(q: Queryable, key: SigningKey, onlyIfMoved
   return c;
 }
 
-export async function listCheckpoints(q: Queryable, page: { page: number; pageSize: number }) {
-  const rows = await q
-    .select()
-    .from(auditCheckpoints)
-    .orderBy(asc(auditCheckpoints.seq), asc(auditCheckpoints.signedAt), asc(auditCheckpoints.id))
-    .limit(page.pageSize)
-    .offset((page.page - 1) * page.pageSize);
-  const all = await q.$count(auditCheckpoints);
-  return { items: rows.map(toCheckpoint), totalItems: all };
+export async function listCheckpoints(q: Queryable, page: PageRequest) {
+  const order = [asc(auditCheckpoints.seq), asc(auditCheckpoints.signedAt), asc(auditCheckpoints.id)];
+  const { rows, totalItems } = await selectPage(q, auditCheckpoints, undefined, order, page);
+  return { items: rows.map(toCheckpoint), totalItems };
 }
 
 export interface CheckpointReport {
