@@ -1,9 +1,11 @@
 import { asc } from 'drizzle-orm';
 import t from 'tap';
+import { listCheckpoints, storeCheckpoint } from '../../src/infrastructure/audit/checkpoints.js';
+import type { Queryable } from '../../src/infrastructure/db/client.js';
 import { municipalities } from '../../src/infrastructure/db/schema.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import { selectPage } from '../../src/infrastructure/repositories/rows.js';
-import { build } from '../support/helper.js';
+import { build, newSigningKey } from '../support/helper.js';
 
 // A page and its total are two statements; on PostgreSQL each takes its own snapshot, so a write (or a
 // rollup total) can land between them. Whatever the count says, the answer must not contradict its
@@ -29,4 +31,29 @@ t.test('a page never contradicts its totalItems, whatever a count taken beside i
   t.same(await pageOf(2, 5, 7), { items: 5, totalItems: 10, asked: true }, 'and at least the rows before it');
   t.same(await pageOf(3, 5, 10), { items: 0, totalItems: 10, asked: true }, 'an empty page past the end: the count');
   t.same(await pageOf(3, 5, 14), { items: 0, totalItems: 10, asked: true }, 'an empty later page: at most the rows before it');
+});
+
+t.test('the audit checkpoints list pages the same way: a page that holds its last row is one statement', async (t) => {
+  const { database } = await build(t);
+  const key = newSigningKey();
+  await withTenant(database.db, { kind: 'all' }, async (tx) => {
+    for (let i = 0; i < 3; i++) await storeCheckpoint(tx, key);
+  });
+  // Counts the statements the list starts on its handle (a page, a count).
+  const statements: string[] = [];
+  const counting = (tx: Queryable) =>
+    new Proxy(tx, {
+      get(target, name, receiver) {
+        if (name === 'select' || name === '$count') statements.push(String(name));
+        return Reflect.get(target, name, receiver);
+      },
+    });
+  const list = (page: number, pageSize: number) =>
+    withTenant(database.db, { kind: 'all' }, (tx) => listCheckpoints(counting(tx), { page, pageSize }));
+
+  const whole = await list(1, 20);
+  t.same([whole.items.length, whole.totalItems, statements], [3, 3, ['select']], 'not full: the page alone');
+  statements.length = 0;
+  const first = await list(1, 2);
+  t.same([first.items.length, first.totalItems, statements], [2, 3, ['select', 'select']], 'full: the page, then a count');
 });
