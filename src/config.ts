@@ -44,7 +44,7 @@ const wholeNumber = (min: number, max: number) =>
 const providerUrl = z
   .string()
   .url()
-  .refine(isHttpsOrLoopback, 'must be an https URL (plain http only to a loopback host, a provider on this machine)');
+  .refine(isHttpsOrLoopback, 'must be an https URL (plain http only to this machine: localhost, 127.0.0.0/8 or [::1])');
 
 /** One trusted OpenID Connect issuer (OIDC_ISSUERS); docs/identity-providers.md explains each field. */
 const oidcIssuer = z.strictObject({

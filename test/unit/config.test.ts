@@ -200,7 +200,11 @@ t.test('config: an identity provider is trusted over https only, or plain http t
     'http://idp.localhost:8080',
     'http://localhost.:8080',
   ]) {
-    t.match(single(bad), /OIDC_ISSUER: must be an https URL \(plain http only to a loopback host/, bad);
+    t.match(
+      single(bad),
+      /OIDC_ISSUER: must be an https URL \(plain http only to this machine: localhost, 127\.0\.0\.0\/8 or \[::1\]\)/,
+      bad,
+    );
     t.match(several({ issuer: bad }), /OIDC_ISSUERS.*issuer.*must be an https URL/s, `${bad} in OIDC_ISSUERS`);
   }
   t.match(

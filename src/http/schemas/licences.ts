@@ -11,7 +11,7 @@ export const LicenceStatus = codeList(
   'Status of an exploitatievergunning: granted (verleend), suspended (geschorst), revoked (ingetrokken), expired (verlopen).',
 );
 
-const EFFECTIVE_DATE = 'The date this status took effect.';
+const EFFECTIVE_DATE = 'The date this status took or takes effect: it may be after today.';
 
 export const LicenceStatusChange = z
   .object({ status: LicenceStatus, effectiveDate: IsoDate.meta({ description: EFFECTIVE_DATE }) })
