@@ -390,19 +390,24 @@ export function createStatisticsService(read: Reader) {
 
   /**
    * The grouped figures with every cell the scope implies (zeros included), and the rule applied.
-   * `opts`: see resolve().
+   * `opts`: see resolve(). One snapshot: the counts and the reporting status are separate statements,
+   * and a write committing between them would give a 0 marked reported, or 1 action not reported.
    */
   function table(ctx: RequestContext, req: StatisticsRequest, opts: TableOptions = {}) {
-    return read.list(ctx, async (tx) => {
-      const resolved = await resolve(tx, ctx, req, opts);
-      const { cells, source } = await repo.aggregate(tx, resolved.query);
-      const reporting = await reportingOf(tx, resolved);
-      const statusOf = rowStatus(reporting);
-      const exists = new Map(resolved.municipalities.map((m) => [m.code, m]));
-      const inScope = (code: string, year: number) => existsIn(exists.get(code) ?? { firstYear: null, lastYear: null }, year);
-      const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells, inScope).map((r) => ({ ...r, status: statusOf(r) }));
-      return { resolved, rows, reporting, countingRule: countingRule(resolved, source, opts.publishes) };
-    });
+    return read.list(
+      ctx,
+      async (tx) => {
+        const resolved = await resolve(tx, ctx, req, opts);
+        const { cells, source } = await repo.aggregate(tx, resolved.query);
+        const reporting = await reportingOf(tx, resolved);
+        const statusOf = rowStatus(reporting);
+        const exists = new Map(resolved.municipalities.map((m) => [m.code, m]));
+        const inScope = (code: string, year: number) => existsIn(exists.get(code) ?? { firstYear: null, lastYear: null }, year);
+        const rows = withZeroCells(resolved.query.groupBy, domainsOf(resolved), cells, inScope).map((r) => ({ ...r, status: statusOf(r) }));
+        return { resolved, rows, reporting, countingRule: countingRule(resolved, source, opts.publishes) };
+      },
+      { snapshot: true },
+    );
   }
 
   /** Per licence status: the total, municipalities and years in scope, and the average per municipality per year. */
