@@ -65,7 +65,8 @@ t.test(
     const table = async () =>
       json<Table>(
         await app.inject({
-          url: '/v1/statistics/enforcement-actions?groupBy=year,municipality&municipalityCode=GM0363&yearFrom=2024&yearTo=2024',
+          // Not by year and municipality: its counts would be the very statement the hook waits for.
+          url: '/v1/statistics/enforcement-actions?groupBy=municipality&municipalityCode=GM0363&yearFrom=2024&yearTo=2024',
           headers: analyst.auth,
         }),
       );
