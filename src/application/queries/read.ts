@@ -11,7 +11,7 @@ import type { RequestContext } from '../context.js';
  * and a replica that is down sends them to the primary for a while); single
  * records are always read from the primary, which has the caller's latest write. An answer built from
  * several statements that must agree with each other (a statistics table and its reporting status)
- * asks for `snapshot`: one REPEATABLE READ transaction, one round trip more on PostgreSQL.
+ * asks for `snapshot`: one REPEATABLE READ transaction, two round trips more on PostgreSQL (BEGIN, COMMIT).
  */
 export function createReader(database: Database) {
   /** A read that may go to the replica; one the replica cannot answer (it is down) is read from the primary instead. */

@@ -14,7 +14,7 @@ import {
   reportingStatus,
   zeroStatus,
 } from '../../domain/statistics.js';
-import { findOpenDataRelease, insertOpenDataRelease, nothingToReportYears } from '../../infrastructure/repositories/reporting.js';
+import { findOpenDataRelease, insertOpenDataRelease } from '../../infrastructure/repositories/reporting.js';
 import type { MunicipalityRef } from '../../infrastructure/repositories/statistics.js';
 import type { CommandRunner } from '../commands/run.js';
 import { publicContext, systemContext } from '../context.js';
@@ -110,16 +110,15 @@ export const protectionRule = (threshold: number) =>
 /** Open data is released daily at 00:00 UTC: the moment a given time belongs to. */
 export const releaseMomentOf = (now: Date) => new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
 
-async function computeRelease(
-  service: StatisticsService,
-  read: Reader,
-  threshold: number,
-  moment: Date,
-  signal: AbortSignal,
-): Promise<OpenDataRelease> {
+async function computeRelease(service: StatisticsService, threshold: number, moment: Date, signal: AbortSignal): Promise<OpenDataRelease> {
   const ctx = publicContext(null);
-  const { resolved, rows, countingRule } = await service.table(ctx, { groupBy: [...OPEN_DATA_DIMENSIONS] }, { publishes: 'counts' });
-  const attested = await read.list(ctx, (tx) => nothingToReportYears(tx));
+  // One snapshot (table()): the counts and each municipality-year's reporting status agree.
+  const { resolved, rows, reporting, countingRule } = await service.table(
+    ctx,
+    { groupBy: [...OPEN_DATA_DIMENSIONS] },
+    { publishes: 'counts' },
+  );
+  const reported = new Map(reporting.map((r) => [`${r.municipalityCode}:${r.year}`, r.status]));
   const domains = {
     year: resolved.years,
     municipality: resolved.municipalities.map((m) => m.code),
@@ -144,8 +143,9 @@ async function computeRelease(
   values.forEach((v, b) => {
     myActions[myOf(b)] = (myActions[myOf(b)] as number) + v;
   });
-  const myStatus: ReportingStatus[] = myActions.map((n, i) =>
-    reportingStatus(n, attested.has(`${domains.municipality[i % perYear]}:${domains.year[Math.floor(i / perYear)]}`)),
+  // A municipality-year in no scope (see myInScope) is not in `reporting`: its status is never read.
+  const myStatus: ReportingStatus[] = myActions.map(
+    (n, i) => reported.get(`${domains.municipality[i % perYear]}:${domains.year[Math.floor(i / perYear)]}`) ?? reportingStatus(n, false),
   );
   // A municipality-year before a municipality was formed or after it merged away is in no scope: not
   // listed in `reporting`, and a known 0 (it has no records: the commands refuse them).
@@ -251,7 +251,7 @@ export function createOpenData(deps: {
   async function publish(moment: Date): Promise<OpenDataRelease> {
     const existing = await stored(moment);
     if (existing) return existing;
-    const release = await computeRelease(deps.service, deps.read, deps.threshold, moment, stopping.signal);
+    const release = await computeRelease(deps.service, deps.threshold, moment, stopping.signal);
     if (stopping.signal.aborted) throw stopped(); // computed just as the close began: left to the next instance
     await deps.runner.run(systemContext('open data release'), async (tx) => {
       const inserted = await insertOpenDataRelease(tx, moment, new Date(release.computedAt), release);
