@@ -9,6 +9,7 @@ import { type SigningKey, signingKeyFromPem } from '../../src/infrastructure/aud
 import { type Database, type Db, openPglite, openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { usingPostgres } from './basics.js';
 import { scratchFolder, seedDataDir } from './pglite-template.js';
+import { postgresTemplate } from './postgres-template.js';
 import { scratchForService } from './scratch-database.js';
 
 /** The subset of tap's Test this helper needs. */
@@ -29,13 +30,15 @@ export type TestDatabase = Database & {
 };
 
 /**
- * A fresh PostgreSQL database for one test file, dropped afterwards. It is created and migrated
- * through DATABASE_MIGRATION_URL (the owner) when set, as the server does; the service's connection
- * logs in as DATABASE_URL's role, which CI makes a plain one, so row-level security binds as in
- * production.
+ * A fresh PostgreSQL database for one test, dropped afterwards: a copy of the migrated template
+ * (test/support/postgres-template.ts), made through DATABASE_MIGRATION_URL (the owner) when set, and
+ * prepared as the server does (no migration left to run; the service's role granted registry_app).
+ * The service's connection logs in as DATABASE_URL's role, which CI makes a plain one, so row-level
+ * security binds as in production.
  */
 async function freshPostgres(t: TestLike): Promise<TestDatabase> {
-  const scratch = await scratchForService('er_test');
+  const ownerBase = process.env.DATABASE_MIGRATION_URL ?? (process.env.DATABASE_URL as string);
+  const scratch = await scratchForService('er_test', await postgresTemplate(ownerBase));
   t.teardown(() => scratch.drop());
   const options = { poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 };
   const database = await openPostgres({ url: scratch.appUrl, ...options });

@@ -1,12 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MIGRATIONS_DIR, migrateDatabase, openPglite } from '../../src/infrastructure/db/client.js';
 
-/** A fingerprint of the migrations, so a cached template is rebuilt when they change. */
-function migrationsHash(): string {
+/**
+ * What the template sets beyond PGlite's defaults. `shared_buffers` at PostgreSQL's 128MB made every
+ * open touch 128 MB of wasm memory: opening a copy cost 0.92 s of CPU, with 16MB 0.49 s (5 opens
+ * after a first, this kind of machine, 7 December 2026). A test database holds a few MB, so the
+ * smaller pool changes no answer; the service's own embedded database keeps PGlite's default.
+ */
+const TEMPLATE_SETTINGS = 'shared_buffers = 16MB\n';
+
+/** A fingerprint of the migrations, so a cached template (PGlite's or PostgreSQL's) is rebuilt when they change. */
+export function migrationsHash(): string {
   const h = createHash('sha256');
   const walk = (dir: string) => {
     for (const f of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -31,13 +50,15 @@ let template: string | undefined;
  */
 export async function pgliteTemplateDir(): Promise<string> {
   if (template) return template;
-  const dir = path.join(tmpdir(), 'enforcement-registry-test', `template-${migrationsHash()}`);
+  const version = createHash('sha256').update(migrationsHash()).update(TEMPLATE_SETTINGS).digest('hex').slice(0, 16);
+  const dir = path.join(tmpdir(), 'enforcement-registry-test', `template-${version}`);
   if (!existsSync(dir)) {
     const tmp = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}`;
     mkdirSync(tmp, { recursive: true });
     const db = await openPglite({ dataDir: tmp });
     await migrateDatabase(db);
     await db.close();
+    appendFileSync(path.join(tmp, 'postgresql.conf'), `\n# test template (test/support/pglite-template.ts)\n${TEMPLATE_SETTINGS}`);
     try {
       renameSync(tmp, dir); // atomic: concurrent test files never copy half a folder
     } catch (err) {
@@ -93,11 +114,4 @@ export function sweepScratchFolders(): void {
 /** Fills `dataDir` (made if missing, empty if present) with the migrated template: a registry as after its first start. */
 export async function seedDataDir(dataDir: string): Promise<void> {
   cpSync(await pgliteTemplateDir(), dataDir, { recursive: true });
-}
-
-// Run as a program by test/support/before.ts: clears what killed runs left, and makes the template
-// before any test file starts.
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  sweepScratchFolders();
-  await pgliteTemplateDir();
 }

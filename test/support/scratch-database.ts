@@ -4,13 +4,14 @@ import pg from 'pg';
 /**
  * A scratch database beside the one in `adminUrl` (same server and credentials), with a unique name,
  * for a test file, a server process or a benchmark; `drop()` removes it, even with sessions still open.
+ * Empty, or a copy of `template` (test/support/postgres-template.ts: already migrated).
  */
-export async function scratchDatabase(adminUrl: string, prefix: string) {
+export async function scratchDatabase(adminUrl: string, prefix: string, template?: string) {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`create database ${name}`);
+    await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   } finally {
     await admin.end();
   }
@@ -36,9 +37,9 @@ export async function scratchDatabase(adminUrl: string, prefix: string) {
  * created (and to be migrated) through DATABASE_MIGRATION_URL, the owner, when set; `appUrl` logs in
  * as DATABASE_URL's role (a plain one in CI), `ownerUrl` as the owner.
  */
-export async function scratchForService(prefix: string) {
+export async function scratchForService(prefix: string, template?: string) {
   const appBase = process.env.DATABASE_URL as string;
-  const scratch = await scratchDatabase(process.env.DATABASE_MIGRATION_URL ?? appBase, prefix);
+  const scratch = await scratchDatabase(process.env.DATABASE_MIGRATION_URL ?? appBase, prefix, template);
   const app = new URL(appBase);
   app.pathname = `/${scratch.name}`;
   return { ...scratch, appUrl: app.toString(), ownerUrl: scratch.url };
