@@ -9,7 +9,7 @@ import { type SigningKey, signingKeyFromPem } from '../../src/infrastructure/aud
 import { type Database, type Db, openPglite, openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { usingPostgres } from './basics.js';
 import { scratchFolder, seedDataDir } from './pglite-template.js';
-import { postgresTemplate } from './postgres-template.js';
+import { withTemplate } from './postgres-template.js';
 import { scratchForService } from './scratch-database.js';
 
 /** The subset of tap's Test this helper needs. */
@@ -38,7 +38,7 @@ export type TestDatabase = Database & {
  */
 async function freshPostgres(t: TestLike): Promise<TestDatabase> {
   const ownerBase = process.env.DATABASE_MIGRATION_URL ?? (process.env.DATABASE_URL as string);
-  const scratch = await scratchForService('er_test', await postgresTemplate(ownerBase));
+  const scratch = await withTemplate(ownerBase, (template) => scratchForService('er_test', template));
   t.teardown(() => scratch.drop());
   const options = { poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 };
   const database = await openPostgres({ url: scratch.appUrl, ...options });

@@ -20,7 +20,9 @@ import { MIGRATIONS_DIR, migrateDatabase, openPglite } from '../../src/infrastru
  * What the template sets beyond PGlite's defaults. `shared_buffers` at PostgreSQL's 128MB made every
  * open touch 128 MB of wasm memory: opening a copy cost 0.92 s of CPU, with 16MB 0.49 s (5 opens
  * after a first, this kind of machine, 7 December 2026). A test database holds a few MB, so the
- * smaller pool changes no answer; the service's own embedded database keeps PGlite's default.
+ * smaller pool changes no answer. The servers the process tests start on a seeded folder
+ * (test/support/server.ts) run with it too; the service's own embedded database, in a folder it
+ * makes itself, keeps PGlite's default.
  */
 const TEMPLATE_SETTINGS = 'shared_buffers = 16MB\n';
 
