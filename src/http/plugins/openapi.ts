@@ -155,10 +155,15 @@ function refsIn(value: unknown, into = new Set<string>()): Set<string> {
   return into;
 }
 
-/** `value` with every reference to a schema renamed in `renames` (followed to its last name) pointing at its new name. */
-function renameRefs<T>(value: T, renames: Map<string, string>): T {
+/**
+ * `value` with every reference to a schema renamed in `renames` pointing at its new name. With
+ * `follow`, a renamed name renamed again is followed to its last (step 1's merges, done one after
+ * another); without, each name is looked up once (step 3's, whose new names are never renamed again).
+ */
+function renameRefs<T>(value: T, renames: Map<string, string>, follow: boolean): T {
   if (renames.size === 0) return value;
-  const finalName = (name: string) => {
+  const newName = (name: string) => {
+    if (!follow) return renames.get(name) ?? name;
     let n = name;
     for (const seen = new Set<string>(); renames.has(n) && !seen.has(n); ) {
       seen.add(n);
@@ -167,7 +172,7 @@ function renameRefs<T>(value: T, renames: Map<string, string>): T {
     return n;
   };
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.startsWith(SCHEMA_REF) ? SCHEMA_REF + finalName(v.slice(SCHEMA_REF.length)) : v;
+    if (typeof v === 'string') return v.startsWith(SCHEMA_REF) ? SCHEMA_REF + newName(v.slice(SCHEMA_REF.length)) : v;
     if (Array.isArray(v)) return v.map(walk);
     if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
@@ -179,20 +184,21 @@ function renameRefs<T>(value: T, renames: Map<string, string>): T {
  * The zod provider writes every named schema twice, as X (output) and XInput (input). Keep one
  * name per schema: merge XInput into X where they are the same, drop copies nothing refers to,
  * and give an input-only schema its plain name. Each step walks the document once: comparing and
- * renaming by re-serialising the whole document per schema took 3.3 s of the first request for
- * /v1/openapi.json (7 December 2026), now ~0.1 s; `npm run openapi` checks the document is unchanged.
+ * renaming by re-serialising the whole document per schema took 3.3 s of an app's first request
+ * for /v1/openapi.json (7 December 2026); the whole request now takes 0.26-0.54 s. Exported for
+ * test/unit/openapi-tidy.test.ts, which holds it to what the re-serialising version gave.
  */
-function tidySchemas(input: Json): Json {
+export function tidySchemas(input: Json): Json {
   const schemasOf = (doc: Json) => ({ ...(((doc.components as Json | undefined)?.schemas ?? {}) as Record<string, unknown>) });
   const withSchemas = (doc: Json, schemas: Record<string, unknown>): Json => ({
     ...doc,
     components: { ...(doc.components as Json), schemas },
   });
-  const normal = (v: unknown) => JSON.stringify(v).replace(/(#\/components\/schemas\/\w+?)Input"/g, '$1"');
-
-  // 1. XInput the same as X (references to inputs read as references to outputs): one schema, X.
+  // 1. XInput the same as X (references to inputs read as references to outputs, after the merges
+  //    before it): one schema, X.
   let schemas = schemasOf(input);
   const merged = new Map<string, string>();
+  const normal = (v: unknown) => JSON.stringify(renameRefs(v, merged, true)).replace(/(#\/components\/schemas\/\w+?)Input"/g, '$1"');
   for (const name of Object.keys(schemas)) {
     const base = name.endsWith('Input') ? name.slice(0, -'Input'.length) : undefined;
     if (base && base in schemas && normal(schemas[name]) === normal(schemas[base])) {
@@ -200,7 +206,7 @@ function tidySchemas(input: Json): Json {
       merged.set(name, base);
     }
   }
-  let doc = renameRefs(withSchemas(input, schemas), merged);
+  let doc = renameRefs(withSchemas(input, schemas), merged, true);
   schemas = schemasOf(doc);
 
   // 2. Drop the schemas nothing else refers to, until none is left (a schema dropped may have been the
@@ -233,7 +239,7 @@ function tidySchemas(input: Json): Json {
       renamed.set(name, base);
     }
   }
-  doc = renameRefs(withSchemas(doc, schemas), renamed);
+  doc = renameRefs(withSchemas(doc, schemas), renamed, false);
   const sorted = Object.fromEntries(Object.entries(schemasOf(doc)).sort(([a], [b]) => a.localeCompare(b)));
   return withSchemas(doc, sorted);
 }
