@@ -10,7 +10,7 @@ import { systemContext } from '../../src/application/context.js';
 import { verifyDatabase } from '../../src/infrastructure/audit/verify.js';
 import { openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
-import { sample, usingPostgres } from '../support/basics.js';
+import { ownerUrlFromEnv, sample, usingPostgres } from '../support/basics.js';
 import { build, testConfig } from '../support/helper.js';
 import { scratchDatabase } from '../support/scratch-database.js';
 
@@ -31,7 +31,7 @@ t.test(
       const id = (JSON.parse(e.body) as { id: string }).id;
       await app.inject({ method: 'POST', url: '/v1/enforcement-actions', headers: officer.auth, payload: sample.action(id) });
     }
-    const ownerBase = process.env.DATABASE_MIGRATION_URL ?? (process.env.DATABASE_URL as string);
+    const ownerBase = ownerUrlFromEnv();
     const name = ((await database.owner.execute(sql`select current_database() as name`)) as unknown as { rows: { name: string }[] }).rows[0]
       ?.name;
     const source = new URL(ownerBase);

@@ -5,6 +5,12 @@
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
+/**
+ * Where test databases are created, copied and dropped on PostgreSQL: DATABASE_MIGRATION_URL (the
+ * owner, as the service's migrations use it) when set, else DATABASE_URL. Only with `usingPostgres`.
+ */
+export const ownerUrlFromEnv = (): string => process.env.DATABASE_MIGRATION_URL ?? (process.env.DATABASE_URL as string);
+
 /** Bodies for tests: valid by default, overridable per field. */
 export const sample = {
   establishment: (municipalityCode = 'GM0363', over: Record<string, unknown> = {}) => ({

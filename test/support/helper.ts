@@ -7,7 +7,7 @@ import type { Services } from '../../src/application/services.js';
 import { loadConfig } from '../../src/config.js';
 import { type SigningKey, signingKeyFromPem } from '../../src/infrastructure/audit/checkpoints.js';
 import { type Database, type Db, openPglite, openPostgres, prepareDatabase } from '../../src/infrastructure/db/client.js';
-import { usingPostgres } from './basics.js';
+import { ownerUrlFromEnv, usingPostgres } from './basics.js';
 import { scratchFolder, seedDataDir } from './pglite-template.js';
 import { withTemplate } from './postgres-template.js';
 import { scratchForService } from './scratch-database.js';
@@ -37,8 +37,7 @@ export type TestDatabase = Database & {
  * security binds as in production.
  */
 async function freshPostgres(t: TestLike): Promise<TestDatabase> {
-  const ownerBase = process.env.DATABASE_MIGRATION_URL ?? (process.env.DATABASE_URL as string);
-  const scratch = await withTemplate(ownerBase, (template) => scratchForService('er_test', template));
+  const scratch = await withTemplate(ownerUrlFromEnv(), (template) => scratchForService('er_test', template));
   t.teardown(() => scratch.drop());
   const options = { poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 30_000 };
   const database = await openPostgres({ url: scratch.appUrl, ...options });

@@ -1,4 +1,4 @@
-import { usingPostgres } from './basics.js';
+import { ownerUrlFromEnv, usingPostgres } from './basics.js';
 import { pgliteTemplateDir, sweepScratchFolders } from './pglite-template.js';
 import { dropStaleTemplates, postgresTemplate } from './postgres-template.js';
 
@@ -8,7 +8,7 @@ import { dropStaleTemplates, postgresTemplate } from './postgres-template.js';
 sweepScratchFolders();
 await pgliteTemplateDir();
 if (usingPostgres) {
-  const ownerUrl = process.env.DATABASE_MIGRATION_URL ?? (process.env.DATABASE_URL as string);
+  const ownerUrl = ownerUrlFromEnv();
   await dropStaleTemplates(ownerUrl);
   await postgresTemplate(ownerUrl);
 }

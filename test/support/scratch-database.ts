@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { ownerUrlFromEnv } from './basics.js';
 
 /**
  * A scratch database beside the one in `adminUrl` (same server and credentials), with a unique name,
@@ -34,12 +35,12 @@ export async function scratchDatabase(adminUrl: string, prefix: string, template
 
 /**
  * A scratch database on the server in DATABASE_URL, laid out as the service expects in production:
- * created (and to be migrated) through DATABASE_MIGRATION_URL, the owner, when set; `appUrl` logs in
- * as DATABASE_URL's role (a plain one in CI), `ownerUrl` as the owner.
+ * created through DATABASE_MIGRATION_URL, the owner, when set (empty, or a copy of the migrated
+ * `template`); `appUrl` logs in as DATABASE_URL's role (a plain one in CI), `ownerUrl` as the owner.
  */
 export async function scratchForService(prefix: string, template?: string) {
   const appBase = process.env.DATABASE_URL as string;
-  const scratch = await scratchDatabase(process.env.DATABASE_MIGRATION_URL ?? appBase, prefix, template);
+  const scratch = await scratchDatabase(ownerUrlFromEnv(), prefix, template);
   const app = new URL(appBase);
   app.pathname = `/${scratch.name}`;
   return { ...scratch, appUrl: app.toString(), ownerUrl: scratch.url };
