@@ -89,6 +89,18 @@ t.test('the counters and the cache hold what they promise', async (t) => {
   t.equal(off.has('x'), false, 'a TTL of 0 remembers nothing');
 });
 
+t.test('a 403 for a role that may not do this says insufficient_scope; a 403 of the operation’s own rules does not', async (t) => {
+  const { app, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const role = await app.inject({ url: '/v1/api-clients', headers: officer.auth });
+  t.equal(role.statusCode, 403, role.body);
+  t.match(json(role), { code: 'forbidden', detail: /role officer may not do this; allowed: admin/ });
+  t.equal(role.headers['www-authenticate'], 'Bearer realm="enforcement-registry", error="insufficient_scope"', 'RFC 6750 section 3.1');
+  const rule = await app.inject({ url: '/v1/statistics/enforcement-actions?municipalityCode=GM0599', headers: officer.auth });
+  t.equal(rule.statusCode, 403, rule.body);
+  t.equal(rule.headers['www-authenticate'], undefined, 'another municipality’s figures: the token is fine, the question is not');
+});
+
 t.test('a 401 says in WWW-Authenticate what was wrong with the credential, as RFC 6750 asks', async (t) => {
   // An identity review: every 401 sent the bare challenge, a refused token too.
   const { app } = await build(t);

@@ -52,6 +52,11 @@ t.test('an officer token naming a municipality that is not registered is a 403 n
     const res = await app.inject({ url, headers: await as('GM9999') });
     t.equal(res.statusCode, 403, `${url}: ${res.body}`);
     t.match(json(res), { code: 'forbidden', detail: /GM9999 is not registered/ });
+    t.equal(
+      res.headers['www-authenticate'],
+      'Bearer realm="enforcement-registry", error="insufficient_scope"',
+      'its claims give it no role here',
+    );
   }
   // Registered later (an admin adds it): its officers work from then on.
   const admin = await app.inject({

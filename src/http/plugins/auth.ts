@@ -45,6 +45,20 @@ const unauthorized = (detail: string, error?: 'invalid_token') =>
     headers: { 'WWW-Authenticate': `Bearer realm="enforcement-registry"${error ? `, error="${error}"` : ''}` },
   });
 
+/**
+ * A 403 for a token that may not do this: its client's role is not one the operation allows, or an
+ * identity provider's token carries claims that give it no role here. RFC 6750's
+ * `error="insufficient_scope"` in WWW-Authenticate says so to OAuth client libraries (section 3.1);
+ * a 403 of an operation's own rules (another municipality's figures) has no challenge.
+ */
+const insufficientScope = (detail: string) =>
+  new HttpProblem({
+    status: 403,
+    code: 'forbidden',
+    detail,
+    headers: { 'WWW-Authenticate': 'Bearer realm="enforcement-registry", error="insufficient_scope"' },
+  });
+
 const tooManyFailures = (retryAfter: number) =>
   new HttpProblem({
     status: 429,
@@ -104,7 +118,8 @@ export function contextOf(request: FastifyRequest): RequestContext {
 
 /**
  * Bearer-token authentication, role checks and the request context. A route opts in with
- * `config: { roles: [...] }`. No or unknown token: 401. Known client with another role: 403.
+ * `config: { roles: [...] }`. No or unknown token: 401. Known client with another role: 403
+ * (`insufficient_scope`).
  * The context carries the actor (for the audit trail, with X-Audit-Reason), the tenant scope and
  * whether reads must see the client's own recent writes.
  *
@@ -132,7 +147,7 @@ export default fp(
       if (token && opts.identify && looksLikeJwt(token)) {
         const identity = await opts.identify(token, wait > 0);
         if (identity.kind === 'ok') principal = identity.principal;
-        else if (identity.kind === 'forbidden') throw new HttpProblem({ status: 403, code: 'forbidden', detail: identity.reason });
+        else if (identity.kind === 'forbidden') throw insufficientScope(identity.reason);
         else if (identity.kind === 'unavailable') {
           throw new HttpProblem({
             status: 503,
@@ -155,11 +170,7 @@ export default fp(
       }
       request.principal = principal;
       if (!roles.includes(principal.role)) {
-        throw new HttpProblem({
-          status: 403,
-          code: 'forbidden',
-          detail: `A client with role ${principal.role} may not do this; allowed: ${roles.join(', ')}.`,
-        });
+        throw insufficientScope(`A client with role ${principal.role} may not do this; allowed: ${roles.join(', ')}.`);
       }
       if (!READS.has(request.method)) writers.noteWrite(principal.clientId); // a write in flight
       const reason = request.headers['x-audit-reason'];

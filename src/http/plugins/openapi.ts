@@ -44,7 +44,7 @@ const HEADERS = {
   'X-RateLimit-Remaining': whole('How many of those requests are left in this window.'),
   'X-RateLimit-Reset': whole('Seconds until the window starts again.'),
   'WWW-Authenticate': text(
-    'The authentication scheme to use (RFC 6750): a bearer token; with `error="invalid_token"` when the token sent was refused.',
+    'The authentication scheme to use (RFC 6750): a bearer token. On a 401, with `error="invalid_token"` when the token sent was refused (none without credentials); on a 403, with `error="insufficient_scope"` when the token’s role may not do this operation or its claims give it no role here (a 403 of the operation’s own rules has none).',
     'Bearer realm="enforcement-registry", error="invalid_token"',
   ),
   'Content-Disposition': text(
@@ -83,13 +83,14 @@ const authenticated = (op: Json) => Array.isArray(op.security) && op.security.le
 
 /**
  * The headers the service's plugins send on a response, declared in one place: the rate limiter's on
- * every counted answer of an authenticated operation, WWW-Authenticate on a 401, Content-Disposition
- * on a file (CSV, NDJSON), Vary where Accept chooses between JSON and a file.
+ * every counted answer of an authenticated operation, WWW-Authenticate on a 401 and on an authenticated
+ * operation's 403, Content-Disposition on a file (CSV, NDJSON), Vary where Accept chooses between JSON
+ * and a file.
  */
 function pluginHeaders(op: Json, status: string, response: Json): Record<string, unknown> {
   const headers: Record<string, unknown> = {};
   if (authenticated(op) && !UNCOUNTED.has(status)) for (const name of RATE_LIMITED) headers[name] = ref(name);
-  if (status === '401') headers['WWW-Authenticate'] = ref('WWW-Authenticate');
+  if (status === '401' || (status === '403' && authenticated(op))) headers['WWW-Authenticate'] = ref('WWW-Authenticate');
   const types = Object.keys((response.content as Json | undefined) ?? {});
   if (/^2/.test(status) && types.some((t) => FILE_TYPES.includes(t))) headers['Content-Disposition'] = ref('Content-Disposition');
   if (/^2/.test(status) && types.includes('application/json') && types.some((t) => FILE_TYPES.includes(t))) headers.Vary = ref('Vary');
