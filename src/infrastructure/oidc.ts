@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
 import { isHttpsOrLoopback } from '../lib/networks.js';
 
 /**
@@ -8,6 +8,8 @@ import { isHttpsOrLoopback } from '../lib/networks.js';
  * again (at most once per cool-down), so an identity provider can rotate its keys without a restart,
  * and the set is fetched again before use once it is older than its maximum age, so a key the provider
  * withdrew stops verifying within that age at the latest.
+ *
+ * Neither the discovery document nor the key set is read past MAX_PROVIDER_DOCUMENT_BYTES.
  *
  * When the provider cannot be reached (discovery or keys), its issuer counts as down for the cool-down,
  * at most the 503's Retry-After (5 s): its tokens are checked against the keys last fetched, if still within their maximum
@@ -61,6 +63,41 @@ export const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\
 /** Thrown when an identity provider cannot be reached: not the client's fault (503). */
 export class IdentityProviderUnavailable extends Error {}
 
+/**
+ * The most of a discovery document or key set that is read: real ones are a few kB. A provider that
+ * answers more (a misconfigured proxy, a hostile hop) is unavailable, and its answer is not held in memory.
+ */
+export const MAX_PROVIDER_DOCUMENT_BYTES = 1024 * 1024;
+
+/**
+ * fetch, with the body read here up to `max` bytes and handed on whole, or the fetch refused as the
+ * provider's outage beyond that (whether Content-Length says so first or the body only shows it).
+ * The request's signal (its timeout) bounds the reading too.
+ */
+export async function fetchCapped(url: string | URL, init: RequestInit, max = MAX_PROVIDER_DOCUMENT_BYTES): Promise<Response> {
+  const res = await fetch(url, init);
+  const tooLarge = () => new IdentityProviderUnavailable(`${new URL(url).origin} answered more than ${max} bytes`);
+  if (Number(res.headers.get('content-length') ?? 0) > max) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!res.body) return res;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new Response(size ? Buffer.concat(chunks) : null, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
 export function createOidcVerifier(opts: OidcOptions) {
   const byIssuer = new Map(opts.issuers.map((i) => [i.issuer, i]));
   const keySets = new Map<string, Promise<ReturnType<typeof createRemoteJWKSet>>>();
@@ -76,8 +113,10 @@ export function createOidcVerifier(opts: OidcOptions) {
     try {
       // No redirect is followed: a hop over plain http could hand over a document naming keys of anyone's
       // (jose fetches the keys without following redirects too). A provider that moved sets discoveryUrl.
-      res = await fetch(url, { signal: AbortSignal.timeout(timeout), headers: { accept: 'application/json' }, redirect: 'error' });
+      res = await fetchCapped(url, { signal: AbortSignal.timeout(timeout), headers: { accept: 'application/json' }, redirect: 'error' });
     } catch (err) {
+      if (err instanceof IdentityProviderUnavailable)
+        throw new IdentityProviderUnavailable(`discovery of ${i.issuer} failed: ${err.message}`);
       const cause = (err as Error).cause instanceof Error ? `: ${((err as Error).cause as Error).message}` : ''; // "unexpected redirect"
       throw new IdentityProviderUnavailable(`discovery of ${i.issuer} failed: ${(err as Error).message}${cause}`);
     }
@@ -94,6 +133,7 @@ export function createOidcVerifier(opts: OidcOptions) {
       timeoutDuration: timeout,
       cooldownDuration: i.jwksCooldownMs ?? 30_000,
       cacheMaxAge: i.jwksMaxAgeMs ?? 600_000,
+      [customFetch]: fetchCapped, // a key set over MAX_PROVIDER_DOCUMENT_BYTES is not read either
     });
   }
 

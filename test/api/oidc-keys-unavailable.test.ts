@@ -1,5 +1,6 @@
 import os from 'node:os';
 import t from 'tap';
+import { MAX_PROVIDER_DOCUMENT_BYTES } from '../../src/infrastructure/oidc.js';
 import { build } from '../support/helper.js';
 import { jwtIssuer } from '../support/jwt-issuer.js';
 
@@ -40,6 +41,29 @@ t.test('keys or discovery that cannot be read are a 503, and cost the caller not
   idp.state.discovery = 'ok';
   const back = await app.inject({ url: '/v1/municipalities', headers });
   t.equal(back.statusCode, 200, `the provider is back: the same token is accepted, its address not held to a failure limit (${back.body})`);
+});
+
+t.test('a discovery document or key set larger than any real one is an outage, and is not read whole', async (t) => {
+  const token = (idp: Awaited<ReturnType<typeof jwtIssuer>>) =>
+    idp.token({ roles: ['officer'], municipality_code: 'GM0363', client_id: 'zaaksysteem' });
+  for (const what of ['discovery', 'keys'] as const) {
+    const idp = await jwtIssuer(AUDIENCE);
+    t.teardown(idp.close);
+    const { app } = await build(t, {
+      config: { OIDC_ISSUERS: JSON.stringify([{ issuer: idp.url, audience: AUDIENCE, jwksCooldownMs: 0 }]) },
+    });
+    const headers = { authorization: `Bearer ${await token(idp)}` };
+    for (const declared of [false, true]) {
+      idp.state.oversized = { what, bytes: MAX_PROVIDER_DOCUMENT_BYTES, declared };
+      const res = await app.inject({ url: '/v1/municipalities', headers });
+      t.equal(res.statusCode, 503, `${what} over the limit, ${declared ? 'with' : 'without'} Content-Length: ${res.body}`);
+      t.match(res.body, /identity-provider-unavailable/);
+    }
+    // The same document, padded to just under the limit: accepted, so its size alone was refused.
+    idp.state.oversized = { what, bytes: MAX_PROVIDER_DOCUMENT_BYTES - 4096, declared: false };
+    const within = await app.inject({ url: '/v1/municipalities', headers });
+    t.equal(within.statusCode, 200, `${what} under the limit: ${within.body}`);
+  }
 });
 
 // This machine's own address on its network: a fetch of the keys from there would succeed, so only

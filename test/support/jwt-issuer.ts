@@ -5,7 +5,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 /**
  * A minimal OpenID issuer on loopback for api tests: a discovery document, an ES256 key set, and
  * tokens with whatever claims a test needs. `state` switches its answers to simulate an outage (a
- * discovery that answers an HTML page or redirects, a key set that answers an error status). For a real
+ * discovery that answers an HTML page or redirects, a key set that answers an error status, either of
+ * them far larger than any real one). For a real
  * OpenID Provider see oidc.ts (test/process/oidc.test.ts).
  */
 export async function jwtIssuer(audience: string, { host = '127.0.0.1' }: { host?: string } = {}) {
@@ -20,6 +21,20 @@ export async function jwtIssuer(audience: string, { host = '127.0.0.1' }: { host
     keys: 200,
     served: ['k1'] as ('k1' | 'k2')[],
     keysAt: null as string | null,
+    /** Pads the discovery document or the key set (still valid JSON of its kind) to this many bytes; `declared`: with Content-Length. */
+    oversized: null as { what: 'discovery' | 'keys'; bytes: number; declared: boolean } | null,
+  };
+  /** Sends `body` as JSON, padded (a `padding` member) when `state.oversized` names `what`: in chunks, or at once with its length. */
+  const sendJson = (res: http.ServerResponse, what: 'discovery' | 'keys', body: Record<string, unknown>) => {
+    const big = state.oversized?.what === what ? state.oversized : null;
+    const text = JSON.stringify(big ? { ...body, padding: 'x'.repeat(big.bytes) } : body);
+    if (!big || big.declared) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }); // chunked: only the body shows its size
+    for (let i = 0; i < text.length; i += 64 * 1024) res.write(text.slice(i, i + 64 * 1024));
+    res.end();
   };
   /** How often each was asked for: what an outage costs the provider. */
   const requests = { discovery: 0, keys: 0 };
@@ -34,14 +49,12 @@ export async function jwtIssuer(audience: string, { host = '127.0.0.1' }: { host
         res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
         return;
       }
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ issuer: url, jwks_uri: `${state.keysAt ?? url}/jwks` }));
+      sendJson(res, 'discovery', { issuer: url, jwks_uri: `${state.keysAt ?? url}/jwks` });
       return;
     }
     if (req.url === '/jwks') requests.keys += 1;
     if (req.url === '/jwks' && state.keys === 200) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: state.served.map((k) => jwks[k]) }));
+      sendJson(res, 'keys', { keys: state.served.map((k) => jwks[k]) });
       return;
     }
     res.writeHead(req.url === '/jwks' ? state.keys : 404).end('unavailable');
