@@ -71,8 +71,8 @@ export const MAX_PROVIDER_DOCUMENT_BYTES = 1024 * 1024;
 
 /**
  * fetch, with the body read here up to `max` bytes and handed on whole, or the fetch refused as the
- * provider's outage beyond that (whether Content-Length says so first or the body only shows it).
- * The request's signal (its timeout) bounds the reading too.
+ * provider's outage beyond that (whether Content-Length says so first or the body only shows it), as
+ * is a body broken off. The request's signal (its timeout) bounds the reading too.
  */
 export async function fetchCapped(url: string | URL, init: RequestInit, max = MAX_PROVIDER_DOCUMENT_BYTES): Promise<Response> {
   const res = await fetch(url, init);
@@ -86,14 +86,22 @@ export async function fetchCapped(url: string | URL, init: RequestInit, max = MA
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
+    let read: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      read = await reader.read();
+    } catch (err) {
+      // The timeout stays what it is (jose: JWKSTimeout); a connection broken mid-answer is an outage,
+      // as when jose read the body itself, never a token refused (401) that counts against the caller.
+      if ((err as Error).name === 'TimeoutError') throw err;
+      throw new IdentityProviderUnavailable(`${new URL(url).origin} broke off its answer: ${(err as Error).message}`, { cause: err });
+    }
+    if (read.done) break;
+    size += read.value.byteLength;
     if (size > max) {
       await reader.cancel().catch(() => {});
       throw tooLarge();
     }
-    chunks.push(value);
+    chunks.push(read.value);
   }
   return new Response(size ? Buffer.concat(chunks) : null, { status: res.status, statusText: res.statusText, headers: res.headers });
 }

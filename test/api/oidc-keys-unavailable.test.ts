@@ -28,8 +28,10 @@ t.test('keys or discovery that cannot be read are a 503, and cost the caller not
 
   // Discovery first: once it has been read, the issuer's key set is what is fetched again.
   // A redirect is not followed: over a plain-http hop anyone could answer with keys of their own.
-  for (const outage of ['discovery redirects', 'discovery answers an HTML page', 'keys answer 503', 'keys answer 500']) {
+  const outages = ['discovery redirects', 'discovery answers an HTML page', 'keys answer 503', 'keys answer 500', 'keys cut off'];
+  for (const outage of outages) {
     idp.state.keys = outage === 'keys answer 500' ? 500 : outage === 'keys answer 503' ? 503 : 200;
+    idp.state.keysCutOff = outage === 'keys cut off'; // the connection breaks halfway through the key set
     idp.state.discovery = outage === 'discovery redirects' ? 'redirect' : outage.startsWith('discovery') ? 'html' : 'ok';
     const res = await app.inject({ url: '/v1/municipalities', headers });
     t.equal(res.statusCode, 503, `${outage}: ${res.body}`);
@@ -38,6 +40,7 @@ t.test('keys or discovery that cannot be read are a 503, and cost the caller not
   }
 
   idp.state.keys = 200;
+  idp.state.keysCutOff = false;
   idp.state.discovery = 'ok';
   const back = await app.inject({ url: '/v1/municipalities', headers });
   t.equal(back.statusCode, 200, `the provider is back: the same token is accepted, its address not held to a failure limit (${back.body})`);
@@ -54,10 +57,15 @@ t.test('a discovery document or key set larger than any real one is an outage, a
     });
     const headers = { authorization: `Bearer ${await token(idp)}` };
     for (const declared of [false, true]) {
-      idp.state.oversized = { what, bytes: MAX_PROVIDER_DOCUMENT_BYTES, declared };
+      // 16 MiB: more than loopback's socket buffers hold, so an answer read whole would be sent whole.
+      idp.state.oversized = { what, bytes: 16 * MAX_PROVIDER_DOCUMENT_BYTES, declared };
+      const before = idp.unfinished[what];
       const res = await app.inject({ url: '/v1/municipalities', headers });
-      t.equal(res.statusCode, 503, `${what} over the limit, ${declared ? 'with' : 'without'} Content-Length: ${res.body}`);
+      const how = `${what} over the limit, ${declared ? 'with' : 'without'} Content-Length`;
+      t.equal(res.statusCode, 503, `${how}: ${res.body}`);
       t.match(res.body, /identity-provider-unavailable/);
+      for (let i = 0; i < 100 && idp.unfinished[what] === before; i++) await new Promise((r) => setTimeout(r, 10));
+      t.equal(idp.unfinished[what], before + 1, `${how}: the registry stopped reading, the provider could not send it all`);
     }
     // The same document, padded to just under the limit: accepted, so its size alone was refused.
     idp.state.oversized = { what, bytes: MAX_PROVIDER_DOCUMENT_BYTES - 4096, declared: false };

@@ -21,20 +21,51 @@ export async function jwtIssuer(audience: string, { host = '127.0.0.1' }: { host
     keys: 200,
     served: ['k1'] as ('k1' | 'k2')[],
     keysAt: null as string | null,
-    /** Pads the discovery document or the key set (still valid JSON of its kind) to this many bytes; `declared`: with Content-Length. */
+    /** Pads the discovery document or the key set (still valid JSON of its kind) by this many bytes; `declared`: with Content-Length. */
     oversized: null as { what: 'discovery' | 'keys'; bytes: number; declared: boolean } | null,
+    /** Breaks the connection halfway through the key set's body (headers and half of it sent). */
+    keysCutOff: false,
   };
-  /** Sends `body` as JSON, padded (a `padding` member) when `state.oversized` names `what`: in chunks, or at once with its length. */
+  /** Answers whose connection closed before the whole body was sent: the reader stopped reading. */
+  const unfinished = { discovery: 0, keys: 0 };
+  /**
+   * Sends `body` as JSON; padded (a `padding` member) when `state.oversized` names `what`, written as
+   * the reader takes it (backpressure), so a reader that stops leaves it unfinished.
+   */
   const sendJson = (res: http.ServerResponse, what: 'discovery' | 'keys', body: Record<string, unknown>) => {
     const big = state.oversized?.what === what ? state.oversized : null;
-    const text = JSON.stringify(big ? { ...body, padding: 'x'.repeat(big.bytes) } : body);
-    if (!big || big.declared) {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+    const text = JSON.stringify(body);
+    res.once('close', () => {
+      if (!res.writableFinished) unfinished[what] += 1;
+    });
+    if (!big) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      if (what === 'keys' && state.keysCutOff) {
+        res.write(text.slice(0, text.length >> 1), () => res.destroy());
+        return;
+      }
+      res.end(text);
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }); // chunked: only the body shows its size
-    for (let i = 0; i < text.length; i += 64 * 1024) res.write(text.slice(i, i + 64 * 1024));
-    res.end();
+    const head = `${text.slice(0, -1)},"padding":"`;
+    const tail = '"}';
+    const length = Buffer.byteLength(head) + big.bytes + tail.length;
+    res.writeHead(200, { 'content-type': 'application/json', ...(big.declared ? { 'content-length': length } : {}) });
+    res.write(head);
+    const chunk = 'x'.repeat(64 * 1024);
+    let left = big.bytes;
+    const pump = () => {
+      while (left > 0 && !res.destroyed) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!res.write(n === chunk.length ? chunk : chunk.slice(0, n))) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      if (!res.destroyed) res.end(tail);
+    };
+    pump();
   };
   /** How often each was asked for: what an outage costs the provider. */
   const requests = { discovery: 0, keys: 0 };
@@ -76,5 +107,5 @@ export async function jwtIssuer(audience: string, { host = '127.0.0.1' }: { host
     if (iat !== null) jwt.setIssuedAt(typeof iat === 'number' ? iat : undefined); // now, unless the test says when (null: none)
     return jwt.sign((kid === 'k2' ? pairs.k2 : pairs.k1).privateKey);
   };
-  return { url, state, requests, token, close: () => new Promise((resolve) => server.close(resolve)) };
+  return { url, state, requests, unfinished, token, close: () => new Promise((resolve) => server.close(resolve)) };
 }
