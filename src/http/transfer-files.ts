@@ -8,7 +8,7 @@ import { COLUMNS, columnOf, KEEP_IF_ABSENT, LIST_SEPARATOR, REQUIRED_COLUMNS, ty
 import { SPREADSHEET_ERROR, unprotectFormula } from '../lib/csv.js';
 import { isIsoDate } from '../lib/dates.js';
 import { REPEATED_MEMBER, repeatedMembers } from '../lib/json.js';
-import { hasControlCharacter } from '../lib/text.js';
+import { hasControlCharacter, hasLoneSurrogate } from '../lib/text.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../lib/utf8.js';
 import { HttpProblem } from './problem.js';
 import { ExternalReference } from './schemas/common.js';
@@ -294,7 +294,8 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
       return { line: lineNo, values: {}, problems: [{ column: null, code: 'invalid_json', reason: 'each line must be one JSON object' }] };
     }
     // A key is named in the record's problem, which is stored (jsonb): its control characters (a NUL
-    // above all, which PostgreSQL cannot store) are shown as U+FFFD; a key that holds personal data
+    // above all) and half surrogate pairs (JSON can escape one), which PostgreSQL cannot store, are
+    // shown as U+FFFD; a key that holds personal data
     // (domain/personal-data.ts) is not repeated at all, nor is a key longer than any column name.
     const unknown = Object.keys(parsed)
       .filter((k) => !known.has(k))
@@ -303,7 +304,7 @@ async function* ndjsonRecords(text: AsyncGenerator<string>, type: RecordType): A
           ? `(a key of ${k.length} characters)`
           : personalDataIn(k)
             ? WITHHELD_KEY
-            : [...k].map((c) => (hasControlCharacter(c) ? '\uFFFD' : c)).join(''),
+            : [...k].map((c) => (hasControlCharacter(c) || hasLoneSurrogate(c) ? '\uFFFD' : c)).join(''),
       );
     const values = Object.fromEntries(
       Object.entries(parsed)

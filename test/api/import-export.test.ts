@@ -920,10 +920,12 @@ t.test('an import whose uploader was revoked before it ran writes nothing: revoc
   t.equal(list.totalItems, 0, 'no record was written for the revoked client');
 });
 
-t.test('a NUL in a reference or an NDJSON key is a problem of its record, not a 500', async (t) => {
+t.test('a NUL in a reference or an NDJSON key, or half a surrogate pair in a key, is a problem of its record, not a 500', async (t) => {
   const a = await setUp(t);
   const licences = `externalReference,establishmentReference,licenceNumber,validFrom,validUntil,statusHistory\nL-1,E-1\u0000,EV-1,2016-01-01,,granted:2016-01-01\n`;
   const ndjson = `${JSON.stringify({ externalReference: 'E-1', 'name\u0000': 'x' })}\n`;
+  // JSON may escape half a pair ("\ud800"); the problem that names the key is stored as jsonb, which refuses it.
+  const surrogate = '{"externalReference":"E-1","\\ud800x":1}\n';
   for (const [label, body, query, contentType, problem] of [
     [
       'a CSV establishmentReference',
@@ -933,6 +935,13 @@ t.test('a NUL in a reference or an NDJSON key is a problem of its record, not a 
       { line: 2, column: 'establishmentReference', code: 'invalid_format' },
     ],
     ['an NDJSON key', ndjson, 'recordType=establishments&dryRun=true', 'application/x-ndjson', { line: 1, code: 'unknown_column' }],
+    [
+      'an NDJSON key with half a surrogate pair',
+      surrogate,
+      'recordType=establishments&dryRun=true',
+      'application/x-ndjson',
+      { line: 1, column: '\ufffdx', code: 'unknown_column' },
+    ],
   ] as const) {
     const res = await a.upload(body, query, contentType);
     t.equal(res.statusCode, 202, `${label}: ${res.body}`);
