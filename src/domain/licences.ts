@@ -1,6 +1,6 @@
 import { dayBefore, isIsoDate } from '../lib/dates.js';
 import { LICENCE_RECORD_STATUSES, type LicenceStatusName } from './codes.js';
-import type { InvalidParam } from './errors.js';
+import { Conflict, type InvalidParam } from './errors.js';
 import type { StatusChange } from './records.js';
 
 export type { LicenceStatusName, StatusChange };
@@ -99,4 +99,26 @@ export function inForceOn(l: LicencePeriod, date: string): boolean {
 /** The licence status of an establishment on a decision date: the rule behind `licenceStatus`. */
 export function licenceStatusOn(licences: readonly LicencePeriod[], date: string): 'licensed' | 'unlicensed' {
   return licences.some((l) => inForceOn(l, date)) ? 'licensed' : 'unlicensed';
+}
+
+/**
+ * The licence history of an establishment is whole only after the last day a destroyed licence of it
+ * was in force (`destroyedUntil`; null or undefined: none was destroyed). On or before that day the
+ * licence an action rested on may be gone: an action's licence status cannot be derived there, and a
+ * licence in force then cannot be checked against the one licence at a time. So the registry refuses
+ * rather than derive from half a history; actions recorded before the destruction keep their status.
+ */
+export function licenceHistoryDestroyed(
+  what: 'action' | 'licence',
+  date: string,
+  destroyedUntil: string | null | undefined,
+): Conflict | null {
+  if (!destroyedUntil || date > destroyedUntil) return null;
+  const gone = `A licence of this establishment in force until ${destroyedUntil} was destroyed under the Archiefwet`;
+  return new Conflict(
+    'licence-history-destroyed',
+    what === 'action'
+      ? `${gone}: the licence status on ${date} can no longer be derived, so no action can be recorded on or moved to that day.`
+      : `${gone}: a licence in force from ${date} can no longer be checked against it (one licence at a time), nor can the actions of those days be derived again.`,
+  );
 }

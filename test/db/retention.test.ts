@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
-import { systemContext } from '../../src/application/context.js';
+import { clientContext, systemContext } from '../../src/application/context.js';
 import { runRetentionDestroy } from '../../src/cli/retention-destroy.js';
 import { loadConfig } from '../../src/config.js';
 import { cutOffDate, retentionRules } from '../../src/domain/retention.js';
+import { EnforcementActionInput } from '../../src/http/schemas/enforcement-actions.js';
 import { appendAudit, verifyAuditChain } from '../../src/infrastructure/audit/chain.js';
 import { verifyDatabase } from '../../src/infrastructure/audit/verify.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
@@ -141,6 +142,18 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
   // elsewhere in the establishment's history nor a correction of A2 that keeps its decision date
   // can re-derive it from a history that no longer holds L1.
   const a2Status = async () => json<{ licenceStatus: string; version: number }>(await get(`/v1/enforcement-actions/${a2}`));
+  const patch = async (payload: Record<string, unknown>, reason = 'decision date corrected') =>
+    app.inject({
+      method: 'PATCH',
+      url: `/v1/enforcement-actions/${a2}`,
+      headers: {
+        ...officer.auth,
+        'content-type': 'application/merge-patch+json',
+        'if-match': `"${(await a2Status()).version}"`,
+        'x-audit-reason': reason,
+      },
+      payload,
+    });
   t.equal((await a2Status()).licenceStatus, 'licensed');
   await post(
     `/v1/establishments/${e1}/licences`,
@@ -152,17 +165,7 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
     }),
   );
   t.equal((await a2Status()).licenceStatus, 'licensed', 'a licence from 2024 does not touch a 2009 action');
-  const patched = await app.inject({
-    method: 'PATCH',
-    url: `/v1/enforcement-actions/${a2}`,
-    headers: {
-      ...officer.auth,
-      'content-type': 'application/merge-patch+json',
-      'if-match': `"${(await a2Status()).version}"`,
-      'x-audit-reason': 'appeal lodged',
-    },
-    payload: { stage: 'appeal' },
-  });
+  const patched = await patch({ stage: 'appeal' }, 'appeal lodged');
   t.equal(patched.statusCode, 200, patched.body);
   t.equal(json<{ licenceStatus: string }>(patched).licenceStatus, 'licensed', 'nor does a correction that keeps the decision date');
   const licensed2009 = json<{ items: { licenceStatus: string; actions: number }[] }>(
@@ -182,6 +185,46 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
 
   const again = await services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, '2030-06-01');
   t.same(again.destroyed, { enforcement_action: 0, licence: 0, establishment: 0 }, 'a second run finds nothing');
+
+  // On a day the destroyed L1 was in force (until 2010-12-31), a licence status would be derived from a
+  // history without it: moving A2 there, recording an action there (one by one or in an import's batch)
+  // or a licence in force then is refused with 409, and nothing changes. After that day all is as before.
+  const kept = await a2Status();
+  const moved = await patch({ decisionDate: '2009-06-02' });
+  t.equal(moved.statusCode, 409, moved.body);
+  t.match(json(moved), { code: 'licence-history-destroyed', detail: /in force until 2010-12-31 .* on 2009-06-02/ });
+  t.same(await a2Status(), kept, 'A2 unchanged: still licensed, same version');
+  const recorded = await app.inject({
+    method: 'POST',
+    url: '/v1/enforcement-actions',
+    headers: officer.auth,
+    payload: sample.action(e1, { decisionDate: '2010-12-31' }),
+  });
+  t.match({ status: recorded.statusCode, ...json(recorded) }, { status: 409, code: 'licence-history-destroyed' }, 'its last day too');
+  const licence = await app.inject({
+    method: 'POST',
+    url: `/v1/establishments/${e1}/licences`,
+    headers: officer.auth,
+    payload: sample.licence({
+      licenceNumber: 'EV-2010-002',
+      validFrom: '2010-06-01',
+      validUntil: '2011-12-31',
+      statusHistory: [{ status: 'granted', effectiveDate: '2010-06-01' }],
+    }),
+  });
+  t.match({ status: licence.statusCode, ...json(licence) }, { status: 409, code: 'licence-history-destroyed' }, licence.body);
+  const batch = await services.commands.enforcementActions.createMany(
+    clientContext(
+      { clientId: officer.id, name: 'officer', role: 'officer', municipalityCode: 'GM0363' },
+      { requestId: null, reason: null },
+    ),
+    ['2010-01-01', '2011-01-01'].map((decisionDate) => EnforcementActionInput.parse(sample.action(e1, { decisionDate }))),
+  );
+  t.match(batch[0], { code: 'licence-history-destroyed' }, 'in a batch: that record refused');
+  t.match(batch[1], { decisionDate: '2011-01-01', licenceStatus: 'unlicensed' }, 'the day after: derived, and written');
+  const later = await patch({ decisionDate: '2011-03-01' });
+  t.equal(later.statusCode, 200, later.body);
+  t.match(json(later), { decisionDate: '2011-03-01', licenceStatus: 'unlicensed' }, 'A2 moved past it: derived as ever');
 });
 
 t.test('the trail stays append-only: only a destruction blanks, and only of records that are gone', async (t) => {

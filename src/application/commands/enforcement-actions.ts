@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkActionChange, checkEnforcementAction, type StageName } from '../../domain/enforcement-actions.js';
 import { assertNoInvalidParams, Conflict, type DomainError, RuleViolation } from '../../domain/errors.js';
-import { type LicencePeriod, licenceStatusOn } from '../../domain/licences.js';
+import { type LicencePeriod, licenceHistoryDestroyed, licenceStatusOn } from '../../domain/licences.js';
 import { yearOfMunicipalityIssues } from '../../domain/municipalities.js';
 import type { EnforcementAction, EnforcementActionInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
@@ -17,6 +17,7 @@ import { findEstablishment, findEstablishments } from '../../infrastructure/repo
 import { idsByExternalReference } from '../../infrastructure/repositories/external-references.js';
 import { licencesOf, licencesOfEstablishments } from '../../infrastructure/repositories/licences.js';
 import { findMunicipality, type MunicipalityRow } from '../../infrastructure/repositories/municipalities.js';
+import { destroyedLicencesUntil } from '../../infrastructure/repositories/retention.js';
 import { todayInNetherlands } from '../../lib/dates.js';
 import type { RequestContext } from '../context.js';
 import { enforcementActionColumns, toEnforcementAction, toLicencePeriod } from '../records.js';
@@ -70,6 +71,12 @@ export async function rederiveLicenceStatus(
 
 const yearOf = (date: string) => Number(date.slice(0, 4));
 
+/** Refuses a decision date on which the establishment's licence history is no longer whole (a licence of it destroyed). */
+async function assertLicenceStatusDerivable(tx: Tx, establishmentId: string, decisionDate: string) {
+  const gone = licenceHistoryDestroyed('action', decisionDate, (await destroyedLicencesUntil(tx, [establishmentId])).get(establishmentId));
+  if (gone) throw gone;
+}
+
 // The establishment is a field of the body here, not the resource in the path: a 400.
 const unknownEstablishment = (id: string) =>
   new RuleViolation([
@@ -90,6 +97,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
       const establishment = await findEstablishment(tx, ctx.scope, input.establishmentId, true);
       if (!establishment) throw unknownEstablishment(input.establishmentId);
       await assertMunicipalityExistsIn(tx, establishment.municipalityCode, yearOf(input.decisionDate), 'decisionDate');
+      await assertLicenceStatusDerivable(tx, establishment.id, input.decisionDate);
       await assertReferenceFree(tx, 'enforcement_action', establishment.municipalityCode, input.externalReference);
       const row = await insertEnforcementAction(tx, {
         id: randomUUID(),
@@ -130,6 +138,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         );
         taken.set(code, await idsByExternalReference(tx, 'enforcement_action', code, references));
       }
+      const destroyed = await destroyedLicencesUntil(tx, [...establishments.keys()]);
       const histories = new Map<string, LicencePeriod[]>();
       for (const licence of await licencesOfEstablishments(tx, [...establishments.keys()])) {
         histories.set(licence.establishmentId, [...(histories.get(licence.establishmentId) ?? []), toLicencePeriod(licence)]);
@@ -149,6 +158,11 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
           yearOfMunicipalityIssues('decisionDate', establishment.municipalityCode, municipality, yearOf(input.decisionDate));
         if (outside?.length) {
           outcomes[i] = new RuleViolation(outside);
+          return;
+        }
+        const gone = licenceHistoryDestroyed('action', input.decisionDate, destroyed.get(establishment.id));
+        if (gone) {
+          outcomes[i] = gone;
           return;
         }
         const reference = input.externalReference;
@@ -207,11 +221,14 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
           ...checkActionChange({ stage: current.stage as StageName, establishmentId: current.establishmentId }, input),
         ]);
         await assertMunicipalityExistsIn(tx, current.municipalityCode, yearOf(input.decisionDate), 'decisionDate');
+        if (input.decisionDate !== current.decisionDate)
+          await assertLicenceStatusDerivable(tx, current.establishmentId, input.decisionDate);
         await assertReferenceFree(tx, 'enforcement_action', current.municipalityCode, input.externalReference, id);
       },
       columns: enforcementActionColumns,
       // The same decision date keeps the status stored (kept in step with every licence change):
-      // re-deriving it could only differ where the licence it rested on was destroyed.
+      // re-deriving it could only differ where the licence it rested on was destroyed. Another date
+      // is derived, and refused in check() where a destroyed licence could have been in force on it.
       write: async (tx, current, input, values) =>
         updateEnforcementAction(tx, id, {
           ...values,

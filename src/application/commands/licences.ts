@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assertNoInvalidParams, Conflict, NotFound } from '../../domain/errors.js';
-import { checkLicence, type LicencePeriod, overlaps } from '../../domain/licences.js';
+import { checkLicence, type LicencePeriod, licenceHistoryDestroyed, overlaps } from '../../domain/licences.js';
 import type { Licence, LicenceInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import { findEstablishment } from '../../infrastructure/repositories/establishments.js';
@@ -12,6 +12,7 @@ import {
   licencesOf,
   updateLicence,
 } from '../../infrastructure/repositories/licences.js';
+import { destroyedLicencesUntil } from '../../infrastructure/repositories/retention.js';
 import type { RequestContext } from '../context.js';
 import { licenceColumns, toLicence, toLicencePeriod } from '../records.js';
 import { rederiveLicenceStatus } from './enforcement-actions.js';
@@ -35,6 +36,24 @@ async function assertNoOverlap(tx: Tx, establishmentId: string, candidate: Licen
 
 const period = (input: LicenceInput): LicencePeriod => ({ ...input, validUntil: input.validUntil ?? null });
 
+/** The days a licence is in force, as text: two that differ cover other days. */
+const daysOf = (l: LicencePeriod) =>
+  [l.validFrom, l.validUntil ?? '', ...l.statusHistory.map((c) => `${c.status}:${c.effectiveDate}`)].join(' ');
+
+/**
+ * Refuses a licence in force on a day a destroyed licence of the establishment was (its validity starts
+ * on or before that licence's end): overlap with it cannot be checked, nor the actions of those days
+ * derived again. The licence is its first day's only question: it is in force from `validFrom` on.
+ */
+async function assertHistoryWhole(tx: Tx, establishmentId: string, candidate: LicencePeriod) {
+  const gone = licenceHistoryDestroyed(
+    'licence',
+    candidate.validFrom,
+    (await destroyedLicencesUntil(tx, [establishmentId])).get(establishmentId),
+  );
+  if (gone) throw gone;
+}
+
 /** Exploitatievergunningen and their history; every change re-derives the establishment's actions' licence status. */
 export function createLicenceCommands(runner: CommandRunner) {
   async function lockEstablishment(tx: Tx, ctx: RequestContext, establishmentId: string) {
@@ -50,6 +69,7 @@ export function createLicenceCommands(runner: CommandRunner) {
       // The reference first: a create retried without an Idempotency-Key overlaps its own first
       // licence too, and the reference's 409 names that licence (Location).
       await assertReferenceFree(tx, 'licence', establishment.municipalityCode, input.externalReference);
+      await assertHistoryWhole(tx, establishmentId, period(input));
       await assertNoOverlap(tx, establishmentId, period(input));
       const row = await insertLicence(tx, {
         id: randomUUID(),
@@ -93,6 +113,8 @@ export function createLicenceCommands(runner: CommandRunner) {
       check: async (tx, current, input) => {
         assertNoInvalidParams(checkLicence(input));
         await assertReferenceFree(tx, 'licence', current.municipalityCode, input.externalReference, licenceId);
+        // A correction that leaves its days alone (a reference, a number) is no question of the history.
+        if (daysOf(period(input)) !== daysOf(toLicencePeriod(current))) await assertHistoryWhole(tx, establishmentId, period(input));
         await assertNoOverlap(tx, establishmentId, period(input), licenceId);
       },
       columns: licenceColumns,

@@ -197,7 +197,16 @@ function problemsOf(type: RecordType, line: number, err: unknown): ImportProblem
     return err.invalidParams.map((p) => ({ line, column: columnOf(type, p.name), code: p.code, reason: p.reason }));
   }
   if (err instanceof Conflict) {
-    const column = err.code === 'external-reference-taken' ? 'externalReference' : err.code.startsWith('licence-') ? 'licenceNumber' : null;
+    const column =
+      err.code === 'external-reference-taken'
+        ? 'externalReference'
+        : err.code === 'licence-history-destroyed'
+          ? type === 'licences'
+            ? 'validFrom'
+            : 'decisionDate'
+          : err.code.startsWith('licence-')
+            ? 'licenceNumber'
+            : null;
     return [{ line, column, code: err.code, reason: err.message }];
   }
   if (err instanceof NotFound) return [{ line, column: null, code: 'not_found', reason: err.message }];

@@ -224,6 +224,11 @@ export const auditLog = pgTable(
     index('audit_log_object_idx').on(t.objectType, t.objectId, t.seq),
     index('audit_log_client_idx').on(t.clientId, t.seq),
     index('audit_log_actor_idx').on(t.actorId, t.seq),
+    // The destroyed licences of an establishment (their `destroy` entries): until when its licence
+    // history is no longer whole (src/infrastructure/repositories/retention.ts, destroyedLicencesUntil).
+    index('audit_log_destroyed_licences_idx')
+      .on(sql`(${t.after} ->> 'establishmentId')`)
+      .where(sql`${t.action} = 'destroy' and ${t.objectType} = 'licence'`),
   ],
 );
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, lt, notExists, notInArray, sql } from 'drizzle-orm';
 import { NETHERLANDS_TIME_ZONE } from '../../lib/dates.js';
 import type { Tx } from '../db/client.js';
-import { enforcementActions, establishments, licences } from '../db/schema.js';
+import { auditLog, enforcementActions, establishments, licences } from '../db/schema.js';
 import { arrayParam, rawRows } from './rows.js';
 
 /** The Netherlands' time zone as SQL: a timestamp's day there, whatever the session's `TimeZone`. */
@@ -147,4 +147,28 @@ export async function destroyTrails(tx: Tx, type: keyof typeof TABLES, ids: stri
   );
   for (const r of destroyed) blanked.get(r.objectId)?.push(Number(r.seq));
   return blanked;
+}
+
+/**
+ * Per establishment, the last day on which a licence of it that was destroyed under the Archiefwet was
+ * in force (its `destroy` entry's `periodRanFrom`: the licence's `validUntil`): up to and including that
+ * day its licence history is no longer whole. A licence deleted before it was destroyed (its entry has
+ * `deletedAt`) had left the history already. Establishments without one are absent from the map.
+ */
+export async function destroyedLicencesUntil(tx: Tx, establishmentIds: readonly string[]): Promise<Map<string, string>> {
+  if (establishmentIds.length === 0) return new Map();
+  const establishment = sql`(${auditLog.after} ->> 'establishmentId')`;
+  const rows = await tx
+    .select({ establishmentId: sql<string>`${establishment}`, until: sql<string>`max(${auditLog.after} ->> 'periodRanFrom')` })
+    .from(auditLog)
+    .where(
+      and(
+        eq(auditLog.action, 'destroy'),
+        eq(auditLog.objectType, 'licence'),
+        sql`${establishment} = any(${arrayParam(establishmentIds)})`,
+        sql`(${auditLog.after} ->> 'deletedAt') is null`,
+      ),
+    )
+    .groupBy(establishment);
+  return new Map(rows.map((r) => [r.establishmentId, r.until]));
 }

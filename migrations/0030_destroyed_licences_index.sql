@@ -1,0 +1,1 @@
+CREATE INDEX "audit_log_destroyed_licences_idx" ON "audit_log" USING btree (("after" ->> 'establishmentId')) WHERE "audit_log"."action" = 'destroy' and "audit_log"."object_type" = 'licence';
