@@ -222,6 +222,40 @@ t.test('destruction past retention: content gone, trail blanked, chain verifies,
   );
   t.match(batch[0], { code: 'licence-history-destroyed' }, 'in a batch: that record refused');
   t.match(batch[1], { decisionDate: '2011-01-01', licenceStatus: 'unlicensed' }, 'the day after: derived, and written');
+  // An import's line: that problem, on its decisionDate.
+  const e1Version = json<{ version: number }>(await get(`/v1/establishments/${e1}`)).version;
+  const referenced = await app.inject({
+    method: 'PATCH',
+    url: `/v1/establishments/${e1}`,
+    headers: {
+      ...officer.auth,
+      'content-type': 'application/merge-patch+json',
+      'if-match': `"${e1Version}"`,
+      'x-audit-reason': 'reference',
+    },
+    payload: { externalReference: 'E-1' },
+  });
+  t.equal(referenced.statusCode, 200, referenced.body);
+  const line = {
+    externalReference: 'A-9',
+    establishmentReference: 'E-1',
+    measure: 'warning',
+    grounds: ['hygiene'],
+    stage: 'decided',
+    decisionDate: '2010-02-01',
+  };
+  const uploaded = await app.inject({
+    method: 'POST',
+    url: '/v1/imports?recordType=enforcement-actions&mode=row-by-row',
+    headers: { ...officer.auth, 'content-type': 'application/x-ndjson' },
+    payload: `${JSON.stringify(line)}\n`,
+  });
+  t.equal(uploaded.statusCode, 202, uploaded.body);
+  while (await services.imports.worker.runOnce()) {
+    // until no job waits
+  }
+  const job = json<{ counts: { rejected: number }; problems: unknown[] }>(await get(`/v1/imports/${json<{ id: string }>(uploaded).id}`));
+  t.match(job, { counts: { rejected: 1 }, problems: [{ line: 1, column: 'decisionDate', code: 'licence-history-destroyed' }] });
   const later = await patch({ decisionDate: '2011-03-01' });
   t.equal(later.statusCode, 200, later.body);
   t.match(json(later), { decisionDate: '2011-03-01', licenceStatus: 'unlicensed' }, 'A2 moved past it: derived as ever');
