@@ -64,7 +64,7 @@ export function checkLicence(licence: object): InvalidParam[] {
 }
 
 /** The last day on which the licence could be in force: validUntil, or the day before it was revoked or expired. */
-export function effectiveEnd(l: LicencePeriod): string | null {
+export function effectiveEnd(l: Pick<LicencePeriod, 'validUntil' | 'statusHistory'>): string | null {
   const terminal = l.statusHistory.find((c) => TERMINAL.has(c.status));
   const endByStatus = terminal ? dayBefore(terminal.effectiveDate) : null;
   if (l.validUntil === null) return endByStatus;
@@ -119,6 +119,6 @@ export function licenceHistoryDestroyed(
     'licence-history-destroyed',
     what === 'action'
       ? `${gone}: the licence status on ${date} can no longer be derived, so no action can be recorded on or moved to that day.`
-      : `${gone}: a licence in force from ${date} can no longer be checked against it (one licence at a time), nor can the actions of those days be derived again.`,
+      : `${gone}: a licence in force from ${date} can no longer be added, changed in its days or removed, since the one licence at a time cannot be checked against it, nor the actions of those days derived again.`,
   );
 }

@@ -482,3 +482,86 @@ t.test('a licence deleted without an end date: its period runs from the Dutch da
   );
   t.match(destroy?.after, { periodRanFrom: '2016-12-08' }, 'the day it ran from, as a Dutch date');
 });
+
+t.test('a destroyed licence that ended early closes only its own days, and no action in them is derived again', async (t) => {
+  const { app, services, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const send = async (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>, version?: number) =>
+    app.inject({
+      method,
+      url,
+      headers: {
+        ...officer.auth,
+        'x-audit-reason': 'test',
+        ...(method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {}),
+        ...(version ? { 'if-match': `"${version}"` } : {}),
+      },
+      ...(payload ? { payload } : {}),
+    });
+  const made = async (url: string, payload: Record<string, unknown>) => {
+    const res = await send('POST', url, payload);
+    t.equal(res.statusCode, 201, res.body);
+    return json<{ id: string; version: number; licenceStatus?: string }>(res);
+  };
+  const e = (await made('/v1/establishments', sample.establishment())).id;
+  const licences = `/v1/establishments/${e}/licences`;
+  const licence = (number: string, validFrom: string, validUntil: string, revoked?: string) =>
+    made(
+      licences,
+      sample.licence({
+        licenceNumber: number,
+        validFrom,
+        validUntil,
+        statusHistory: [
+          { status: 'granted', effectiveDate: validFrom },
+          ...(revoked ? [{ status: 'revoked', effectiveDate: revoked }] : []),
+        ],
+      }),
+    );
+  const l0 = await licence('EV-2000', '2000-01-01', '2035-12-31', '2004-01-01'); // valid until 2035, revoked in 2004: kept
+  const l3 = await licence('EV-2005', '2005-01-01', '2010-12-31', '2008-07-01'); // in force until 2008-06-30: destroyed
+  const l4 = await licence('EV-2009', '2009-01-01', '2040-12-31'); // from 2009: kept
+  const a = await made('/v1/enforcement-actions', sample.action(e, { decisionDate: '2007-06-01', stage: 'objection' }));
+  t.equal(a.licenceStatus, 'licensed', 'under EV-2005');
+
+  const rules = retentionRules({ enforcementActionYears: 10, licenceYears: 10, establishmentYears: 1, selectionList: 'test' });
+  const report = await services.commands.retention.destroyPastRetention(systemContext('retention test'), rules, '2030-06-01');
+  t.same(report.destroyed, { enforcement_action: 0, licence: 1, establishment: 0 }, 'EV-2005 alone');
+  const [entry] = await rows<{ after: { inForceUntil: string; periodRanFrom: string } }>(
+    database.owner.execute(sql`select "after" from audit_log where object_id = ${l3.id} and action = 'destroy'`),
+  );
+  t.match(
+    entry?.after,
+    { inForceUntil: '2008-06-30', periodRanFrom: '2010-12-31' },
+    'its destroy entry says until when it could be in force',
+  );
+
+  const status = async () =>
+    json<{ licenceStatus: string; version: number }>(await app.inject({ url: `/v1/enforcement-actions/${a.id}`, headers: officer.auth }));
+  const later = await made('/v1/enforcement-actions', sample.action(e, { decisionDate: '2010-03-01' }));
+  t.equal(later.licenceStatus, 'licensed', 'after its last day in force (though before its validUntil): derived from EV-2009');
+  /** Revokes licence `id` (granted on `granted`) as of `on`. */
+  const revoke = (id: string, granted: string, on: string, version: number) =>
+    send(
+      'PATCH',
+      `${licences}/${id}`,
+      {
+        statusHistory: [
+          { status: 'granted', effectiveDate: granted },
+          { status: 'revoked', effectiveDate: on },
+        ],
+      },
+      version,
+    );
+  const revoked = await revoke(l4.id, '2009-01-01', '2025-01-01', l4.version);
+  t.equal(revoked.statusCode, 200, `EV-2009 may be revoked: its days start after EV-2005's: ${revoked.body}`);
+
+  const renumbered = await send('PATCH', `${licences}/${l0.id}`, { licenceNumber: 'EV-2000-A' }, l0.version);
+  t.equal(renumbered.statusCode, 200, renumbered.body);
+  t.equal((await status()).licenceStatus, 'licensed', 'EV-2000 corrected: the 2007 action in its validity is not derived again');
+  const moved = await revoke(l0.id, '2000-01-01', '2006-01-01', json<{ version: number }>(renumbered).version);
+  t.match({ status: moved.statusCode, ...json(moved) }, { status: 409, code: 'licence-history-destroyed' }, 'its days changed: refused');
+  const removed = await send('DELETE', `${licences}/${l0.id}`, undefined, json<{ version: number }>(renumbered).version);
+  t.match({ status: removed.statusCode, ...json(removed) }, { status: 409, code: 'licence-history-destroyed' }, 'removed: refused');
+  t.equal((await status()).licenceStatus, 'licensed', 'and the action keeps its status');
+});

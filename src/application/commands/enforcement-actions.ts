@@ -34,9 +34,10 @@ const withinValidity = (l: LicencePeriod, date: string) => date >= l.validFrom &
  * A command step after a change to a licence history: re-derives `licenceStatus` of the
  * establishment's live actions (the status on each decision date) whose decision date lies in the
  * validity period of a changed licence (its version before or after the change): on any other date
- * the change cannot alter the status. Actions outside are left as they are, which also keeps the
- * status of actions whose licence was destroyed under the Archiefwet (the history no longer holds
- * it). Each action whose status changes gets a new version, and its change is returned for the audit trail.
+ * the change cannot alter the status. Actions outside are left as they are, and so are actions decided
+ * on or before the last day a destroyed licence of the establishment could be in force (Archiefwet): the
+ * history no longer holds it, so their stored status stays. Each action whose status changes gets a new
+ * version, and its change is returned for the audit trail.
  */
 export async function rederiveLicenceStatus(
   tx: Tx,
@@ -45,10 +46,13 @@ export async function rederiveLicenceStatus(
   changed: readonly LicencePeriod[],
 ): Promise<Change[]> {
   const history = await licenceHistory(tx, establishmentId);
+  // Read after the history, so a destruction that committed in between is seen here (READ COMMITTED).
+  const destroyedUntil = (await destroyedLicencesUntil(tx, [establishmentId])).get(establishmentId);
   const changes: Change[] = [];
   const now = new Date();
   for (const a of await lockLiveActionsOf(tx, establishmentId)) {
     if (!changed.some((l) => withinValidity(l, a.decisionDate))) continue;
+    if (destroyedUntil && a.decisionDate <= destroyedUntil) continue; // the history there is no longer whole: kept
     const derived = licenceStatusOn(history, a.decisionDate);
     if (derived === a.licenceStatus) continue;
     const updated = await updateEnforcementAction(tx, a.id, {
@@ -97,13 +101,14 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
       const establishment = await findEstablishment(tx, ctx.scope, input.establishmentId, true);
       if (!establishment) throw unknownEstablishment(input.establishmentId);
       await assertMunicipalityExistsIn(tx, establishment.municipalityCode, yearOf(input.decisionDate), 'decisionDate');
-      await assertLicenceStatusDerivable(tx, establishment.id, input.decisionDate);
+      const history = await licenceHistory(tx, establishment.id);
+      await assertLicenceStatusDerivable(tx, establishment.id, input.decisionDate); // after the history: see rederiveLicenceStatus
       await assertReferenceFree(tx, 'enforcement_action', establishment.municipalityCode, input.externalReference);
       const row = await insertEnforcementAction(tx, {
         id: randomUUID(),
         establishmentId: establishment.id,
         municipalityCode: establishment.municipalityCode,
-        licenceStatus: licenceStatusOn(await licenceHistory(tx, establishment.id), input.decisionDate),
+        licenceStatus: licenceStatusOn(history, input.decisionDate),
         ...enforcementActionColumns(input),
         ...stamps(ctx),
       });
@@ -138,11 +143,11 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         );
         taken.set(code, await idsByExternalReference(tx, 'enforcement_action', code, references));
       }
-      const destroyed = await destroyedLicencesUntil(tx, [...establishments.keys()]);
       const histories = new Map<string, LicencePeriod[]>();
       for (const licence of await licencesOfEstablishments(tx, [...establishments.keys()])) {
         histories.set(licence.establishmentId, [...(histories.get(licence.establishmentId) ?? []), toLicencePeriod(licence)]);
       }
+      const destroyed = await destroyedLicencesUntil(tx, [...establishments.keys()]); // after the histories
       const values: Parameters<typeof insertEnforcementActions>[1] = [];
       const at: number[] = []; // the input of each row
       inputs.forEach((input, i) => {
@@ -221,22 +226,21 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
           ...checkActionChange({ stage: current.stage as StageName, establishmentId: current.establishmentId }, input),
         ]);
         await assertMunicipalityExistsIn(tx, current.municipalityCode, yearOf(input.decisionDate), 'decisionDate');
-        if (input.decisionDate !== current.decisionDate)
-          await assertLicenceStatusDerivable(tx, current.establishmentId, input.decisionDate);
         await assertReferenceFree(tx, 'enforcement_action', current.municipalityCode, input.externalReference, id);
       },
       columns: enforcementActionColumns,
       // The same decision date keeps the status stored (kept in step with every licence change):
-      // re-deriving it could only differ where the licence it rested on was destroyed. Another date
-      // is derived, and refused in check() where a destroyed licence could have been in force on it.
-      write: async (tx, current, input, values) =>
-        updateEnforcementAction(tx, id, {
-          ...values,
-          licenceStatus:
-            input.decisionDate === current.decisionDate
-              ? current.licenceStatus
-              : licenceStatusOn(await licenceHistory(tx, current.establishmentId), input.decisionDate),
-        }),
+      // re-deriving it could only differ where the licence it rested on was destroyed. Another date is
+      // derived, and refused where a destroyed licence could have been in force on it.
+      write: async (tx, current, input, values) => {
+        let licenceStatus = current.licenceStatus;
+        if (input.decisionDate !== current.decisionDate) {
+          const history = await licenceHistory(tx, current.establishmentId);
+          await assertLicenceStatusDerivable(tx, current.establishmentId, input.decisionDate); // after the history
+          licenceStatus = licenceStatusOn(history, input.decisionDate);
+        }
+        return updateEnforcementAction(tx, id, { ...values, licenceStatus });
+      },
     });
   }
 

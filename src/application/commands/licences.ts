@@ -41,16 +41,13 @@ const daysOf = (l: LicencePeriod) =>
   [l.validFrom, l.validUntil ?? '', ...l.statusHistory.map((c) => `${c.status}:${c.effectiveDate}`)].join(' ');
 
 /**
- * Refuses a licence in force on a day a destroyed licence of the establishment was (its validity starts
- * on or before that licence's end): overlap with it cannot be checked, nor the actions of those days
- * derived again. The licence is its first day's only question: it is in force from `validFrom` on.
+ * Refuses to put a licence in force, or out of force, on a day a destroyed licence of the establishment
+ * could be in force (`from`: the first day the change touches; a licence touches no day before its
+ * `validFrom`): overlap with the destroyed one cannot be checked, nor the actions of those days derived
+ * again. Read after the licences (assertNoOverlap), so a destruction committed in between is seen.
  */
-async function assertHistoryWhole(tx: Tx, establishmentId: string, candidate: LicencePeriod) {
-  const gone = licenceHistoryDestroyed(
-    'licence',
-    candidate.validFrom,
-    (await destroyedLicencesUntil(tx, [establishmentId])).get(establishmentId),
-  );
+async function assertHistoryWhole(tx: Tx, establishmentId: string, from: string) {
+  const gone = licenceHistoryDestroyed('licence', from, (await destroyedLicencesUntil(tx, [establishmentId])).get(establishmentId));
   if (gone) throw gone;
 }
 
@@ -69,8 +66,8 @@ export function createLicenceCommands(runner: CommandRunner) {
       // The reference first: a create retried without an Idempotency-Key overlaps its own first
       // licence too, and the reference's 409 names that licence (Location).
       await assertReferenceFree(tx, 'licence', establishment.municipalityCode, input.externalReference);
-      await assertHistoryWhole(tx, establishmentId, period(input));
       await assertNoOverlap(tx, establishmentId, period(input));
+      await assertHistoryWhole(tx, establishmentId, input.validFrom);
       const row = await insertLicence(tx, {
         id: randomUUID(),
         establishmentId,
@@ -113,9 +110,13 @@ export function createLicenceCommands(runner: CommandRunner) {
       check: async (tx, current, input) => {
         assertNoInvalidParams(checkLicence(input));
         await assertReferenceFree(tx, 'licence', current.municipalityCode, input.externalReference, licenceId);
-        // A correction that leaves its days alone (a reference, a number) is no question of the history.
-        if (daysOf(period(input)) !== daysOf(toLicencePeriod(current))) await assertHistoryWhole(tx, establishmentId, period(input));
         await assertNoOverlap(tx, establishmentId, period(input), licenceId);
+        // A correction that leaves its days alone (a reference, a number) is no question of the history;
+        // one that changes them may touch any day from the earlier of the two validFroms on.
+        const before = toLicencePeriod(current);
+        if (daysOf(period(input)) !== daysOf(before)) {
+          await assertHistoryWhole(tx, establishmentId, input.validFrom < before.validFrom ? input.validFrom : before.validFrom);
+        }
       },
       columns: licenceColumns,
       write: (tx, _current, _input, values) => updateLicence(tx, licenceId, values),
@@ -126,7 +127,8 @@ export function createLicenceCommands(runner: CommandRunner) {
     await runner.change(ctx, {
       ...common(ctx, establishmentId, licenceId, expectedVersion),
       action: 'delete',
-      write: async (tx) => {
+      write: async (tx, current) => {
+        await assertHistoryWhole(tx, establishmentId, current.validFrom); // its days go out of force
         await deleteLicence(tx, licenceId);
         return null;
       },

@@ -1,3 +1,4 @@
+import { effectiveEnd, type StatusChange } from '../../domain/licences.js';
 import { cutOffDate, type RetentionRule, STAGES_KEPT } from '../../domain/retention.js';
 import { keptFieldsHashes } from '../../infrastructure/audit/chain.js';
 import type { Tx } from '../../infrastructure/db/client.js';
@@ -80,6 +81,13 @@ export function createRetentionCommands(runner: CommandRunner) {
           ...(c.deletedAt ? { deletedAt: c.deletedAt.toISOString() } : {}),
           rule: { selectionList: rule.selectionList, retentionYears: rule.years, runsFrom: rule.runsFrom, cutOffDate: cutOff },
           periodRanFrom: c.basis,
+          // A live licence: the last day it could be in force (before validUntil if revoked or expired early).
+          // Up to that day its establishment's licence history is no longer whole (destroyedLicencesUntil()).
+          ...(c.licence
+            ? {
+                inForceUntil: effectiveEnd({ ...c.licence, statusHistory: c.licence.statusHistory as StatusChange[] }),
+              }
+            : {}),
           auditEntries: blanked.get(c.id) ?? [],
           // Per blanked entry, the hash of what it keeps (who, when, what): still covered, though its content hash can no longer be recomputed.
           keptFieldsHashes: Object.fromEntries((blanked.get(c.id) ?? []).map((seq) => [seq, kept.get(seq)])),

@@ -16,6 +16,8 @@ export interface Candidate {
   basis: string;
   /** When it was deleted, if it was before its destruction (a tombstone, a licence deleted outright). */
   deletedAt?: Date | null;
+  /** A live licence's days: from when, until when, and its status history. */
+  licence?: { validFrom: string; validUntil: string | null; statusHistory: unknown };
 }
 
 /*
@@ -49,13 +51,19 @@ export async function licencesPastRetention(tx: Tx, cutOff: string, limit: numbe
       municipalityCode: licences.municipalityCode,
       establishmentId: licences.establishmentId,
       basis: licences.validUntil,
+      validFrom: licences.validFrom,
+      statusHistory: licences.statusHistory,
     })
     .from(licences)
     .where(and(isNotNull(licences.validUntil), sql`${licences.validUntil} <= ${cutOff}`))
     .orderBy(licences.validUntil, licences.id)
     .limit(limit)
     .for('update');
-  return rows.map((r) => ({ ...r, basis: r.basis ?? cutOff }));
+  return rows.map(({ validFrom, statusHistory, ...r }) => ({
+    ...r,
+    basis: r.basis ?? cutOff,
+    licence: { validFrom, validUntil: r.basis, statusHistory },
+  }));
 }
 
 /**
@@ -150,21 +158,25 @@ export async function destroyTrails(tx: Tx, type: keyof typeof TABLES, ids: stri
 }
 
 /**
- * Per establishment, the last day on which a licence of it that was destroyed under the Archiefwet was
- * in force (its `destroy` entry's `periodRanFrom`: the licence's `validUntil`): up to and including that
- * day its licence history is no longer whole. A licence deleted before it was destroyed (its entry has
- * `deletedAt`) had left the history already. Establishments without one are absent from the map.
+ * Per establishment, the last day on which a licence of it that was destroyed under the Archiefwet could
+ * be in force (its `destroy` entry's `inForceUntil`; entries written before it was recorded have only
+ * `periodRanFrom`, the licence's `validUntil`, which is never earlier): up to and including that day its
+ * licence history is no longer whole. A licence deleted before it was destroyed (its entry has `deletedAt`)
+ * had left the history already. Establishments without one are absent from the map.
  */
 export async function destroyedLicencesUntil(tx: Tx, establishmentIds: readonly string[]): Promise<Map<string, string>> {
   if (establishmentIds.length === 0) return new Map();
   const establishment = sql`(${auditLog.after} ->> 'establishmentId')`;
   const rows = await tx
-    .select({ establishmentId: sql<string>`${establishment}`, until: sql<string>`max(${auditLog.after} ->> 'periodRanFrom')` })
+    .select({
+      establishmentId: sql<string>`${establishment}`,
+      until: sql<string>`max(coalesce(${auditLog.after} ->> 'inForceUntil', ${auditLog.after} ->> 'periodRanFrom'))`,
+    })
     .from(auditLog)
     .where(
       and(
-        eq(auditLog.action, 'destroy'),
-        eq(auditLog.objectType, 'licence'),
+        // Literals, as in the partial index's predicate (migration 0030), so that it serves a prepared statement too.
+        sql`${auditLog.action} = 'destroy' and ${auditLog.objectType} = 'licence'`,
         sql`${establishment} = any(${arrayParam(establishmentIds)})`,
         sql`(${auditLog.after} ->> 'deletedAt') is null`,
       ),
