@@ -75,3 +75,33 @@ t.test(
     );
   },
 );
+
+t.test(
+  'an event stamped before a subscription was made but visible only after it reaches it; an old one never sent does not',
+  async (t) => {
+    // An import's batch stamps its events as it applies each record and commits later: a subscription
+    // acknowledged in between must get them (it did not: the fan-out compared created_at with occurred_at).
+    const database = await testDatabase(t);
+    const { owner } = database;
+    const someone = '00000000-0000-4000-8000-000000000001';
+    await owner.execute(sql`
+    insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
+                               created_at, updated_at, created_by, updated_by)
+    values (gen_random_uuid(), 'https://case-system.example/hook', array[${TYPE}], 'active', 'whsec_x', ${someone}, 'admin',
+            now(), now(), ${someone}, ${someone})`);
+    const event = (subject: string, age: string) =>
+      owner.execute(
+        sql`insert into outbox_events (id, type, subject, occurred_at, event) values (gen_random_uuid(), ${TYPE}, ${subject}, now() - ${age}::interval, '{}'::jsonb)`,
+      );
+    await event('stamped a minute before, committed after', '1 minute');
+    await event('stamped two hours before, never sent out', '2 hours');
+    await withTenant(database.db, ALL, (tx) => fanOut(tx, 500));
+    const made = (await owner.execute(
+      sql`select e.subject from deliveries d join outbox_events e on e.seq = d.event_seq order by e.subject`,
+    )) as unknown as { rows: { subject: string }[] };
+    t.same(
+      made.rows.map((r) => r.subject),
+      ['stamped a minute before, committed after'],
+    );
+  },
+);

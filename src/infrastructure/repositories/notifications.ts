@@ -111,9 +111,20 @@ export async function insertOutboxEvents(q: Queryable, events: OutboxEventValues
 const ownerNotRevoked = sql`not exists (select 1 from api_clients c where c.id = s.owner_client_id and c.revoked_at is not null)`;
 
 /**
+ * Which events a subscription gets: those that become visible after it was made. An event's
+ * `occurred_at` is taken inside its transaction, which may commit well after (an import's batch, a
+ * commit waiting for the audit chain), so one stamped before the subscription's `created_at` may still
+ * become visible after the subscription's 201: it must not be missed. The fan-out sees a subscription only
+ * once it has committed, so every event it then handles is one the subscription may get; events stamped
+ * up to FAN_OUT_LOOKBACK before it are included, which no transaction of this service outlasts. Events
+ * older than that, never sent out (no dispatcher ran), are not sent to a subscription made later.
+ */
+const FAN_OUT_LOOKBACK = sql.raw(`interval '1 hour'`);
+
+/**
  * Makes the deliveries of the oldest events not yet fanned out: one per active subscription that
- * wants the event's type, for its municipality (or all), whose owner is not revoked and which
- * existed when the event occurred. One dispatcher at a time does this (a transaction-level advisory
+ * wants the event's type, for its municipality (or all), whose owner is not revoked and which was
+ * made before the event became visible (FAN_OUT_LOOKBACK). One dispatcher at a time does this (a transaction-level advisory
  * lock), so deliveries are made in event order (one that commits after higher-numbered ones were handled
  * is handled in the next round); returns how many events it handled (0 when another dispatcher holds the lock).
  */
@@ -133,7 +144,7 @@ export async function fanOut(q: Queryable, limit: number): Promise<number> {
     insert into deliveries (id, subscription_id, event_seq, subject, status, attempts, next_attempt_at, created_at, due_since)
     select gen_random_uuid(), s.id, e.seq, e.subject, 'pending', 0, now(), now(), now()
     from outbox_events e
-    join subscriptions s on ${wants} and s.created_at <= e.occurred_at
+    join subscriptions s on ${wants} and s.created_at <= e.occurred_at + ${FAN_OUT_LOOKBACK}
     where e.seq = any (${seqs})
       and ${ownerNotRevoked}
     order by e.seq`);
