@@ -3,10 +3,27 @@ import t from 'tap';
 import type { Tx } from '../../src/infrastructure/db/client.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import { fanOut } from '../../src/infrastructure/repositories/notifications.js';
-import { testDatabase, usingPostgres } from '../support/helper.js';
+import { type TestDatabase, testDatabase, usingPostgres } from '../support/helper.js';
 
 const ALL = { kind: 'all' } as const;
 const TYPE = 'nl.overheid.handhavingsregister.establishment.created';
+const SOMEONE = '00000000-0000-4000-8000-000000000001';
+
+/** An admin's active subscription to TYPE, made `age` ago (an SQL interval). */
+const subscribe = (owner: TestDatabase['owner'], age: string) =>
+  owner.execute(sql`
+    insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
+                               created_at, updated_at, created_by, updated_by)
+    values (gen_random_uuid(), 'https://case-system.example/hook', array[${TYPE}], 'active', 'whsec_x', ${SOMEONE}, 'admin',
+            now() - ${age}::interval, now() - ${age}::interval, ${SOMEONE}, ${SOMEONE})`);
+
+/** The subjects of the events that have a delivery. */
+const delivered = async (owner: TestDatabase['owner']) =>
+  (
+    (await owner.execute(
+      sql`select e.subject from deliveries d join outbox_events e on e.seq = d.event_seq order by e.subject`,
+    )) as unknown as { rows: { subject: string }[] }
+  ).rows.map((r) => r.subject);
 
 t.test(
   'an event committed while a fan-out runs, numbered before the events it handles, is fanned out later, never skipped',
@@ -14,12 +31,7 @@ t.test(
   async (t) => {
     const database = await testDatabase(t);
     const { owner } = database;
-    const someone = '00000000-0000-4000-8000-000000000001';
-    await owner.execute(sql`
-      insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
-                                 created_at, updated_at, created_by, updated_by)
-      values (gen_random_uuid(), 'https://case-system.example/hook', array[${TYPE}], 'active', 'whsec_x', ${someone}, 'admin',
-              now() - interval '1 hour', now() - interval '1 hour', ${someone}, ${someone})`);
+    await subscribe(owner, '1 hour');
     const event = (subject: string) =>
       sql`insert into outbox_events (id, type, subject, occurred_at, event) values (gen_random_uuid(), ${TYPE}, ${subject}, now(), '{}'::jsonb)`;
 
@@ -64,15 +76,8 @@ t.test(
     t.equal(statements, 4, 'lock, events, deliveries, marked done');
     await withTenant(database.db, ALL, (tx) => fanOut(tx, 500));
 
-    const made = (await owner.execute(
-      sql`select e.subject from deliveries d join outbox_events e on e.seq = d.event_seq order by e.subject`,
-    )) as unknown as { rows: { subject: string }[] };
     // The late event was marked fanned out without a delivery: lost for good.
-    t.same(
-      made.rows.map((r) => r.subject),
-      ['early', 'late'],
-      'each committed event has its delivery',
-    );
+    t.same(await delivered(owner), ['early', 'late'], 'each committed event has its delivery');
   },
 );
 
@@ -83,12 +88,7 @@ t.test(
     // acknowledged in between must get them (it did not: the fan-out compared created_at with occurred_at).
     const database = await testDatabase(t);
     const { owner } = database;
-    const someone = '00000000-0000-4000-8000-000000000001';
-    await owner.execute(sql`
-    insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
-                               created_at, updated_at, created_by, updated_by)
-    values (gen_random_uuid(), 'https://case-system.example/hook', array[${TYPE}], 'active', 'whsec_x', ${someone}, 'admin',
-            now(), now(), ${someone}, ${someone})`);
+    await subscribe(owner, '0 seconds');
     const event = (subject: string, age: string) =>
       owner.execute(
         sql`insert into outbox_events (id, type, subject, occurred_at, event) values (gen_random_uuid(), ${TYPE}, ${subject}, now() - ${age}::interval, '{}'::jsonb)`,
@@ -96,12 +96,6 @@ t.test(
     await event('stamped a minute before, committed after', '1 minute');
     await event('stamped two hours before, never sent out', '2 hours');
     await withTenant(database.db, ALL, (tx) => fanOut(tx, 500));
-    const made = (await owner.execute(
-      sql`select e.subject from deliveries d join outbox_events e on e.seq = d.event_seq order by e.subject`,
-    )) as unknown as { rows: { subject: string }[] };
-    t.same(
-      made.rows.map((r) => r.subject),
-      ['stamped a minute before, committed after'],
-    );
+    t.same(await delivered(owner), ['stamped a minute before, committed after']);
   },
 );
