@@ -68,8 +68,9 @@ const licenceRoutes: FastifyPluginAsyncZod<{ services: Services }> = async (app,
       doc: op(
         'deleteLicence',
         'Delete a licence recorded in error',
-        `Removes a licence that was recorded in error; the audit trail keeps it. Requires If-Match and X-Audit-Reason.${RECOMPUTE_NOTE}`,
+        `Removes a licence that was recorded in error; the audit trail keeps it. Requires If-Match and X-Audit-Reason. A licence whose days start on or before the last day a destroyed licence of the establishment could be in force (Archiefwet) is not removed: 409 licence-history-destroyed.${RECOMPUTE_NOTE}`,
       ),
+      more: [409],
       run: (ctx, { id, licenceId }, version) => commands.licences.remove(ctx, id, licenceId, version),
     },
   });
