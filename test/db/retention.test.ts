@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import t from 'tap';
+import { rederiveLicenceStatus } from '../../src/application/commands/enforcement-actions.js';
 import { clientContext, systemContext } from '../../src/application/context.js';
 import { runRetentionDestroy } from '../../src/cli/retention-destroy.js';
 import { loadConfig } from '../../src/config.js';
@@ -8,6 +9,7 @@ import { EnforcementActionInput } from '../../src/http/schemas/enforcement-actio
 import { appendAudit, verifyAuditChain } from '../../src/infrastructure/audit/chain.js';
 import { verifyDatabase } from '../../src/infrastructure/audit/verify.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
+import { todayInNetherlands } from '../../src/lib/dates.js';
 import { asSuperuser } from '../support/audit.js';
 import { build, json, sample, usingPostgres } from '../support/helper.js';
 import { records } from '../support/records.js';
@@ -376,7 +378,7 @@ t.test('a licence deleted outright is destroyed too: its period runs from the va
   const ended2010 = await deletedLicence('2005-01-01', '2010-12-31', 'EV-2005-017');
   const openEnded = await deletedLicence('2011-01-01', null, 'EV-2011-018');
   await deletedLicence('2024-01-01', '2025-12-31', 'EV-2024-019');
-  const deletedOn = new Date().toISOString().slice(0, 10);
+  const deletedOn = todayInNetherlands(); // a Dutch day, as retention counts them (not UTC's: from 23:00 UTC they differ)
 
   // As `npm run retention:destroy` runs it: the service's own connection (on PostgreSQL the login
   // role without row-level security bypass), the configuration's rules.
@@ -564,4 +566,41 @@ t.test('a destroyed licence that ended early closes only its own days, and no ac
   const removed = await send('DELETE', `${licences}/${l0.id}`, undefined, json<{ version: number }>(renumbered).version);
   t.match({ status: removed.statusCode, ...json(removed) }, { status: 409, code: 'licence-history-destroyed' }, 'removed: refused');
   t.equal((await status()).licenceStatus, 'licensed', 'and the action keeps its status');
+});
+
+t.test('a destruction that commits after a licence change was checked: the change is refused, not half derived', async (t) => {
+  // The command checked the licence's days against the destroyed ones, then a retention run committed a
+  // destruction reaching into them (READ COMMITTED: the next statement sees it). The re-derivation that
+  // follows finds an action on the now closed days: it refuses the change rather than skip that action.
+  const { app, database, client } = await build(t);
+  const officer = await client('officer', 'GM0363');
+  const made = async (url: string, payload: Record<string, unknown>) =>
+    json<{ id: string; licenceStatus?: string }>(await app.inject({ method: 'POST', url, headers: officer.auth, payload }));
+  const e = (await made('/v1/establishments', sample.establishment())).id;
+  const a = await made('/v1/enforcement-actions', sample.action(e, { decisionDate: '2003-06-01' }));
+  t.equal(a.licenceStatus, 'unlicensed');
+  await withTenant(database.db, { kind: 'all' }, (tx) =>
+    appendAudit(tx, { clientId: null, role: 'system', requestId: null, reason: 'retention' }, [
+      {
+        action: 'destroy',
+        objectType: 'licence',
+        objectId: '00000000-0000-4000-8000-00000000d357',
+        municipalityCode: 'GM0363',
+        before: null,
+        after: { establishmentId: e, periodRanFrom: '2005-12-31', inForceUntil: '2004-12-31', auditEntries: [] },
+      },
+    ]),
+  );
+  const period = { licenceNumber: 'EV-2003', validFrom: '2003-01-01', validUntil: '2003-12-31', statusHistory: [] };
+  const ctx = systemContext('test');
+  await t.rejects(
+    withTenant(database.db, { kind: 'all' }, (tx) => rederiveLicenceStatus(tx, ctx, e, [period], 'refuse')),
+    { code: 'licence-history-destroyed', message: /until 2004-12-31/ },
+    'days put in or out of force on closed days: refused',
+  );
+  t.same(
+    await withTenant(database.db, { kind: 'all' }, (tx) => rederiveLicenceStatus(tx, ctx, e, [period], 'keep')),
+    [],
+    'a change that leaves the days alone: the action keeps its status',
+  );
 });

@@ -36,14 +36,17 @@ const withinValidity = (l: LicencePeriod, date: string) => date >= l.validFrom &
  * validity period of a changed licence (its version before or after the change): on any other date
  * the change cannot alter the status. Actions outside are left as they are, and so are actions decided
  * on or before the last day a destroyed licence of the establishment could be in force (Archiefwet): the
- * history no longer holds it, so their stored status stays. Each action whose status changes gets a new
- * version, and its change is returned for the audit trail.
+ * history no longer holds it, so their stored status stays (`closedDays: 'keep'`, for a change that leaves
+ * the licence's days alone), or the change is refused (`'refuse'`: one that puts days in or out of force,
+ * which the command checked to start after those days before a destruction committed meanwhile). Each
+ * action whose status changes gets a new version, and its change is returned for the audit trail.
  */
 export async function rederiveLicenceStatus(
   tx: Tx,
   ctx: RequestContext,
   establishmentId: string,
   changed: readonly LicencePeriod[],
+  closedDays: 'keep' | 'refuse',
 ): Promise<Change[]> {
   const history = await licenceHistory(tx, establishmentId);
   // Read after the history, so a destruction that committed in between is seen here (READ COMMITTED).
@@ -52,7 +55,13 @@ export async function rederiveLicenceStatus(
   const now = new Date();
   for (const a of await lockLiveActionsOf(tx, establishmentId)) {
     if (!changed.some((l) => withinValidity(l, a.decisionDate))) continue;
-    if (destroyedUntil && a.decisionDate <= destroyedUntil) continue; // the history there is no longer whole: kept
+    if (destroyedUntil && a.decisionDate <= destroyedUntil) {
+      // The history there is no longer whole: a change that leaves the licence's days alone keeps the
+      // status. One that changes them was checked to start after the closed days; an action on them now
+      // means a destruction committed since that check: refused, as it would have been after it.
+      if (closedDays === 'keep') continue;
+      throw licenceHistoryDestroyed('licence', a.decisionDate, destroyedUntil);
+    }
     const derived = licenceStatusOn(history, a.decisionDate);
     if (derived === a.licenceStatus) continue;
     const updated = await updateEnforcementAction(tx, a.id, {

@@ -76,7 +76,7 @@ export function createLicenceCommands(runner: CommandRunner) {
         ...stamps(ctx),
       });
       const made = createdRecord('licence', row.id, row.municipalityCode, toLicence(row));
-      made.changes.push(...(await rederiveLicenceStatus(tx, ctx, establishmentId, [period(input)])));
+      made.changes.push(...(await rederiveLicenceStatus(tx, ctx, establishmentId, [period(input)], 'refuse')));
       return made;
     });
   }
@@ -93,7 +93,13 @@ export function createLicenceCommands(runner: CommandRunner) {
       return findLicence(tx, ctx.scope, establishmentId, licenceId, true);
     },
     followUp: async (tx: Tx, before: LicenceRow, after: LicenceRow | null) =>
-      rederiveLicenceStatus(tx, ctx, establishmentId, [before, ...(after ? [after] : [])].map(toLicencePeriod)),
+      rederiveLicenceStatus(
+        tx,
+        ctx,
+        establishmentId,
+        [before, ...(after ? [after] : [])].map(toLicencePeriod),
+        after && daysOf(toLicencePeriod(after)) === daysOf(toLicencePeriod(before)) ? 'keep' : 'refuse',
+      ),
   });
 
   /** A correction: the whole new content, or a revision of the stored record (PATCH, PUT of a read representation). */
