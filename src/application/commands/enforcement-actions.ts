@@ -84,9 +84,13 @@ export async function rederiveLicenceStatus(
 
 const yearOf = (date: string) => Number(date.slice(0, 4));
 
-/** Refuses a decision date on which the establishment's licence history is no longer whole (a licence of it destroyed). */
-async function assertLicenceStatusDerivable(tx: Tx, establishmentId: string, decisionDate: string) {
-  const gone = licenceHistoryDestroyed('action', decisionDate, (await destroyedLicencesUntil(tx, [establishmentId])).get(establishmentId));
+/**
+ * Refuses an action on `from`, or a licence change touching days from `from` on, where the
+ * establishment's licence history is no longer whole (a licence of it destroyed). Call it after reading
+ * the licences, so a destruction committed in between is seen (READ COMMITTED).
+ */
+export async function assertLicenceHistoryWhole(tx: Tx, what: 'action' | 'licence', establishmentId: string, from: string) {
+  const gone = licenceHistoryDestroyed(what, from, (await destroyedLicencesUntil(tx, [establishmentId])).get(establishmentId));
   if (gone) throw gone;
 }
 
@@ -111,7 +115,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
       if (!establishment) throw unknownEstablishment(input.establishmentId);
       await assertMunicipalityExistsIn(tx, establishment.municipalityCode, yearOf(input.decisionDate), 'decisionDate');
       const history = await licenceHistory(tx, establishment.id);
-      await assertLicenceStatusDerivable(tx, establishment.id, input.decisionDate); // after the history: see rederiveLicenceStatus
+      await assertLicenceHistoryWhole(tx, 'action', establishment.id, input.decisionDate); // after the history
       await assertReferenceFree(tx, 'enforcement_action', establishment.municipalityCode, input.externalReference);
       const row = await insertEnforcementAction(tx, {
         id: randomUUID(),
@@ -245,7 +249,7 @@ export function createEnforcementActionCommands(runner: CommandRunner) {
         let licenceStatus = current.licenceStatus;
         if (input.decisionDate !== current.decisionDate) {
           const history = await licenceHistory(tx, current.establishmentId);
-          await assertLicenceStatusDerivable(tx, current.establishmentId, input.decisionDate); // after the history
+          await assertLicenceHistoryWhole(tx, 'action', current.establishmentId, input.decisionDate); // after the history
           licenceStatus = licenceStatusOn(history, input.decisionDate);
         }
         return updateEnforcementAction(tx, id, { ...values, licenceStatus });

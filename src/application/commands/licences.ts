@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assertNoInvalidParams, Conflict, NotFound } from '../../domain/errors.js';
-import { checkLicence, type LicencePeriod, licenceHistoryDestroyed, overlaps } from '../../domain/licences.js';
+import { checkLicence, type LicencePeriod, overlaps } from '../../domain/licences.js';
 import type { Licence, LicenceInput } from '../../domain/records.js';
 import type { Tx } from '../../infrastructure/db/client.js';
 import { findEstablishment } from '../../infrastructure/repositories/establishments.js';
@@ -12,10 +12,9 @@ import {
   licencesOf,
   updateLicence,
 } from '../../infrastructure/repositories/licences.js';
-import { destroyedLicencesUntil } from '../../infrastructure/repositories/retention.js';
 import type { RequestContext } from '../context.js';
 import { licenceColumns, toLicence, toLicencePeriod } from '../records.js';
-import { rederiveLicenceStatus } from './enforcement-actions.js';
+import { assertLicenceHistoryWhole, rederiveLicenceStatus } from './enforcement-actions.js';
 import { assertReferenceFree, type CommandRunner, createdRecord, type Revision, stamps } from './run.js';
 
 /** Rejects a licence that would be in force on a day another licence of the establishment is. */
@@ -40,17 +39,6 @@ const period = (input: LicenceInput): LicencePeriod => ({ ...input, validUntil: 
 const daysOf = (l: LicencePeriod) =>
   [l.validFrom, l.validUntil ?? '', ...l.statusHistory.map((c) => `${c.status}:${c.effectiveDate}`)].join(' ');
 
-/**
- * Refuses to put a licence in force, or out of force, on a day a destroyed licence of the establishment
- * could be in force (`from`: the first day the change touches; a licence touches no day before its
- * `validFrom`): overlap with the destroyed one cannot be checked, nor the actions of those days derived
- * again. Read after the licences (assertNoOverlap), so a destruction committed in between is seen.
- */
-async function assertHistoryWhole(tx: Tx, establishmentId: string, from: string) {
-  const gone = licenceHistoryDestroyed('licence', from, (await destroyedLicencesUntil(tx, [establishmentId])).get(establishmentId));
-  if (gone) throw gone;
-}
-
 /** Exploitatievergunningen and their history; every change re-derives the establishment's actions' licence status. */
 export function createLicenceCommands(runner: CommandRunner) {
   async function lockEstablishment(tx: Tx, ctx: RequestContext, establishmentId: string) {
@@ -67,7 +55,7 @@ export function createLicenceCommands(runner: CommandRunner) {
       // licence too, and the reference's 409 names that licence (Location).
       await assertReferenceFree(tx, 'licence', establishment.municipalityCode, input.externalReference);
       await assertNoOverlap(tx, establishmentId, period(input));
-      await assertHistoryWhole(tx, establishmentId, input.validFrom);
+      await assertLicenceHistoryWhole(tx, 'licence', establishmentId, input.validFrom);
       const row = await insertLicence(tx, {
         id: randomUUID(),
         establishmentId,
@@ -121,7 +109,12 @@ export function createLicenceCommands(runner: CommandRunner) {
         // one that changes them may touch any day from the earlier of the two validFroms on.
         const before = toLicencePeriod(current);
         if (daysOf(period(input)) !== daysOf(before)) {
-          await assertHistoryWhole(tx, establishmentId, input.validFrom < before.validFrom ? input.validFrom : before.validFrom);
+          await assertLicenceHistoryWhole(
+            tx,
+            'licence',
+            establishmentId,
+            input.validFrom < before.validFrom ? input.validFrom : before.validFrom,
+          );
         }
       },
       columns: licenceColumns,
@@ -134,7 +127,7 @@ export function createLicenceCommands(runner: CommandRunner) {
       ...common(ctx, establishmentId, licenceId, expectedVersion),
       action: 'delete',
       write: async (tx, current) => {
-        await assertHistoryWhole(tx, establishmentId, current.validFrom); // its days go out of force
+        await assertLicenceHistoryWhole(tx, 'licence', establishmentId, current.validFrom); // its days go out of force
         await deleteLicence(tx, licenceId);
         return null;
       },
