@@ -3,6 +3,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import t from 'tap';
 import { connectionRole, type Db, type Tx } from '../../src/infrastructure/db/client.js';
 import { APP_DB_ROLE, readWithTenant, type TenantScope, withTenant } from '../../src/infrastructure/db/tenant.js';
+import { trailOf, trailOfEstablishment } from '../../src/infrastructure/repositories/audit-trail.js';
 import { build, json, sample, usingPostgres } from '../support/helper.js';
 
 /**
@@ -25,7 +26,7 @@ const OFFICER: TenantScope = { kind: 'municipality', code: 'GM0363' };
 /** Two municipalities, each with an establishment and an action, made through the API. */
 async function twoMunicipalities(t: Parameters<typeof build>[0]) {
   const ctx = await build(t);
-  const ids: Record<string, { officer: string; establishment: string }> = {};
+  const ids: Record<string, { officer: string; establishment: string; action: string }> = {};
   for (const code of ['GM0363', 'GM0599']) {
     const officer = await ctx.client('officer', code);
     const est = json(
@@ -38,7 +39,7 @@ async function twoMunicipalities(t: Parameters<typeof build>[0]) {
       payload: sample.action(est.id as string),
     });
     if (act.statusCode !== 201) throw new Error(`set-up: ${act.statusCode} ${act.body}`);
-    ids[code] = { officer: officer.id, establishment: est.id as string };
+    ids[code] = { officer: officer.id, establishment: est.id as string, action: json(act).id as string };
   }
   return { ...ctx, ids };
 }
@@ -164,6 +165,21 @@ t.test('an officer cannot write into, or out of, another municipality, nor touch
 
   const audit = withTenant(database.db, OFFICER, (tx) => tx.execute(sql`delete from audit_log`));
   t.match(await refused(audit), /permission denied|append-only/, 'the service role cannot delete audit entries');
+});
+
+t.test('the audit trail has no read policy (migration 0002), so its record queries carry the tenant predicate themselves', async (t) => {
+  const { database, ids } = await twoMunicipalities(t);
+  const own = ids.GM0363 as { establishment: string; action: string };
+  const other = ids.GM0599 as { establishment: string; action: string };
+  const page = { page: 1, pageSize: 50 };
+  const trails = (scope: TenantScope, id: { establishment: string; action: string }) =>
+    readWithTenant(database.db, scope, async (q) => ({
+      establishment: (await trailOfEstablishment(q, scope, id.establishment, page)).totalItems,
+      action: (await trailOf(q, scope, 'enforcement_action', id.action, page)).totalItems,
+    }));
+  t.same(await trails(OFFICER, own), { establishment: 1, action: 1 }, 'the officer’s own records: their entries');
+  t.same(await trails(OFFICER, other), { establishment: 0, action: 0 }, 'another municipality’s, asked for by id: none');
+  t.same(await trails({ kind: 'all' }, other), { establishment: 1, action: 1 }, 'the all-municipalities scope: theirs too');
 });
 
 t.test('a licence or action row for another municipality’s establishment is refused by the database itself', async (t) => {

@@ -25,7 +25,7 @@ export function createAuditTrailQueries(read: Reader, checkpointKey: KeyObject |
     return entries(
       await read.one(ctx, async (tx) => {
         if (!(await findEnforcementActionEver(tx, ctx.scope, id))) throw new NotFound(`Enforcement action ${id}`);
-        return trailOf(tx, 'enforcement_action', id, page);
+        return trailOf(tx, ctx.scope, 'enforcement_action', id, page);
       }),
     );
   }
@@ -35,7 +35,7 @@ export function createAuditTrailQueries(read: Reader, checkpointKey: KeyObject |
     return entries(
       await read.one(ctx, async (tx) => {
         if (!(await findEstablishmentEver(tx, ctx.scope, id))) throw new NotFound(`Establishment ${id}`);
-        return trailOfEstablishment(tx, id, page);
+        return trailOfEstablishment(tx, ctx.scope, id, page);
       }),
     );
   }

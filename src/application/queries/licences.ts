@@ -10,7 +10,7 @@ export function createLicenceQueries(read: Reader) {
   async function list(ctx: RequestContext, establishmentId: string, page: PageRequest): Promise<Page<Licence>> {
     const { rows, totalItems } = await read.one(ctx, async (tx) => {
       if (!(await findEstablishment(tx, ctx.scope, establishmentId))) throw new NotFound(`Establishment ${establishmentId}`);
-      return listLicences(tx, establishmentId, page);
+      return listLicences(tx, ctx.scope, establishmentId, page);
     });
     return { items: rows.map(toLicence), totalItems };
   }

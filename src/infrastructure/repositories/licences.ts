@@ -7,8 +7,10 @@ import { insertRow, type PageRequest, selectPage, updateRow } from './rows.js';
 export type LicenceRow = typeof licences.$inferSelect;
 export type LicenceValues = typeof licences.$inferInsert;
 
-export function listLicences(q: Queryable, establishmentId: string, page: PageRequest) {
-  return selectPage(q, licences, eq(licences.establishmentId, establishmentId), [asc(licences.validFrom), asc(licences.id)], page);
+/** The establishment's licences in scope, oldest first. */
+export function listLicences(q: Queryable, scope: TenantScope, establishmentId: string, page: PageRequest) {
+  const where = and(eq(licences.establishmentId, establishmentId), inScope(licences.municipalityCode, scope));
+  return selectPage(q, licences, where, [asc(licences.validFrom), asc(licences.id)], page);
 }
 
 /** One licence of the establishment, in scope, or null; `forUpdate` locks it. */
