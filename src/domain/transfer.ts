@@ -1,4 +1,4 @@
-import { protectFormula } from '../lib/csv.js';
+import { protectErrorValue, protectFormula } from '../lib/csv.js';
 import { sanctionColumns } from './enforcement-actions.js';
 import type { EnforcementAction, Establishment, Licence } from './records.js';
 
@@ -97,7 +97,7 @@ export const licenceRow = (l: Licence, establishmentReference: string): FlatRow 
 export const enforcementActionRow = (a: EnforcementAction, establishmentReference: string): FlatRow =>
   rowOf('enforcement-actions', a, { ...sanctionColumns(a), establishmentReference });
 
-/** One row, flattened to CSV cells (strings; lists joined with `|`; text protected against formulas). */
+/** One row, flattened to CSV cells (strings; lists joined with `|`; text protected against formulas, other cells against reading as an error value). */
 export function csvCells(type: RecordType, row: FlatRow): string[] {
   return COLUMNS[type].map((c) => {
     const v = row[c];
@@ -106,7 +106,7 @@ export function csvCells(type: RecordType, row: FlatRow): string[] {
       return c === 'statusHistory' ? statusHistoryCell(v as { status: string; effectiveDate: string }[]) : v.join(LIST_SEPARATOR);
     }
     const s = String(v);
-    return TEXT_COLUMNS.has(c) ? protectFormula(s) : s;
+    return TEXT_COLUMNS.has(c) ? protectFormula(s) : protectErrorValue(s);
   });
 }
 

@@ -5,12 +5,12 @@ import type { DecodedRow } from '../application/transfer/imports.js';
 import type { InvalidParam } from '../domain/errors.js';
 import { personalDataIn } from '../domain/personal-data.js';
 import { COLUMNS, columnOf, KEEP_IF_ABSENT, LIST_SEPARATOR, REQUIRED_COLUMNS, type RecordType, TEXT_COLUMNS } from '../domain/transfer.js';
-import { SPREADSHEET_ERROR, unprotectFormula } from '../lib/csv.js';
+import { SPREADSHEET_ERROR, unprotectErrorValue, unprotectFormula } from '../lib/csv.js';
 import { isIsoDate } from '../lib/dates.js';
 import { REPEATED_MEMBER, repeatedMembers } from '../lib/json.js';
 import { hasControlCharacter, hasLoneSurrogate } from '../lib/text.js';
 import { firstInvalidUtf8Byte, lastCharacterStart, lineBreaks, looksLikeMisreadUtf8 } from '../lib/utf8.js';
-import { HttpProblem } from './problem.js';
+import { ABSENT_CODES, HttpProblem } from './problem.js';
 import { ExternalReference } from './schemas/common.js';
 import { EnforcementActionInput } from './schemas/enforcement-actions.js';
 import { EstablishmentInput } from './schemas/establishments.js';
@@ -211,7 +211,7 @@ async function* csvRecords(text: AsyncGenerator<string>, type: RecordType): Asyn
         if (KEEP_IF_ABSENT[type].includes(h) && empty) values[h] = null; // there, and empty: clears
         if (empty) return;
         // Spaces around a code, number, date or link are a padded export's (fixed-width columns), not part of the value.
-        values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : v.trim();
+        values[h] = TEXT_COLUMNS.has(h) ? unprotectFormula(v) : unprotectErrorValue(v.trim());
         if (looksLikeMisreadUtf8(v)) problems.push({ column: h, code: 'garbled_text', reason: GARBLED });
         if (SPREADSHEET_ERROR.test(v.trim())) problems.push({ column: h, code: 'spreadsheet_error', reason: SPREADSHEET_ERROR_REASON });
       });
@@ -449,7 +449,7 @@ export function decodeRecord(type: RecordType, raw: RawRecord, municipalityCode:
       const rule = (issue as { params?: { rule?: unknown } }).params?.rule;
       // An empty cell where a value is required: `required`, as for the references, not zod's "received undefined".
       const value = valueAt(input, issue.path);
-      if (issue.code === 'invalid_type' && value === undefined) {
+      if (ABSENT_CODES.has(issue.code) && value === undefined) {
         problems.push({ column: columnOf(type, name), code: 'required', reason: 'a value is required' });
         continue;
       }

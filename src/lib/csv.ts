@@ -27,6 +27,16 @@ export const protectFormula = (s: string) => (readAsFormula(s) || quotedFormula(
 export const unprotectFormula = (s: string) => (quotedFormula(s) ? s.slice(1) : s);
 
 /**
+ * A cell of a code, number, date or reference column: only an error value needs the quote there
+ * (`Err:502` is a valid reference, and a spreadsheet's error value when bare); unprotectErrorValue
+ * reads it back.
+ */
+export const protectErrorValue = (s: string) => (SPREADSHEET_ERROR.test(s) ? `'${s}` : s);
+
+/** The reverse of protectErrorValue: `'Err:502` is the value `Err:502`; any other cell is what it holds. */
+export const unprotectErrorValue = (s: string) => (s.startsWith("'") && SPREADSHEET_ERROR.test(s.slice(1)) ? s.slice(1) : s);
+
+/**
  * One RFC 4180 field: quoted when it holds a comma, quote or line break. A text cell that starts
  * with =, +, -, @, a tab or a carriage return gets a leading single quote, so that a spreadsheet
  * shows it as text instead of running it (OWASP "CSV Injection"). Numbers are written as numbers:

@@ -544,6 +544,34 @@ t.test('an empty cell where a value is required is a problem with code required,
   );
 });
 
+t.test('an empty cell of a code column is required too, not an invalid option', async (t) => {
+  const a = await setUp(t);
+  const establishments = await a.importFile(`${EST_HEADER}\nE-1,GM0363,Club,,Kade,1,,1012DK,Amsterdam,,\n`, 'recordType=establishments');
+  t.same(
+    establishments.problems.map((p) => `${p.line}:${p.column}:${p.code}`),
+    ['2:kind:required'],
+    'an establishment without a kind',
+  );
+  const ndjson = await a.importFile(
+    JSON.stringify({ externalReference: 'E-2', name: 'Club', street: 'Kade', houseNumber: 1, postalCode: '1012DK', city: 'Amsterdam' }),
+    'recordType=establishments',
+    'application/x-ndjson',
+  );
+  t.same(
+    ndjson.problems.map((p) => `${p.line}:${p.column}:${p.code}`),
+    ['1:kind:required'],
+    'an NDJSON record without one',
+  );
+  const header =
+    'externalReference,establishmentReference,measure,grounds,stage,decisionDate,fineAmountCents,penaltyAmountCents,penaltyUnit,penaltyMaximumCents,penaltyComplianceDeadline,penaltyForfeitedCents,closureStartDate,closureEndDate,legalBasis,caseReference,zaakUrl,besluitUrl';
+  const actions = await a.importFile(`${header}\nA1,E1,,hygiene,,2020-01-01,,,,,,,,,,,,\n`, 'recordType=enforcement-actions&dryRun=true');
+  t.same(
+    actions.problems.map((p) => `${p.line}:${p.column}:${p.code}`).sort(),
+    ['2:measure:required', '2:stage:required'],
+    'an action without a measure and a stage',
+  );
+});
+
 t.test('an optional column left out of the header is a 400, not a cleared value on every record the file updates', async (t) => {
   const a = await setUp(t);
   const withKvk = await a.importFile(
@@ -1023,6 +1051,54 @@ t.test(
     t.equal(job.problems.length, 1, 'no problem for the empty rows');
   },
 );
+
+t.test('a reference that is also a spreadsheet error value (Err:502) survives the round trip through CSV', async (t) => {
+  const a = await setUp(t);
+  const officer = a.officer.auth;
+  const est = await a.app.inject({
+    method: 'POST',
+    url: '/v1/establishments',
+    headers: officer,
+    payload: { ...sample.establishment('GM0363'), externalReference: 'Err:502' },
+  });
+  t.equal(est.statusCode, 201, est.body);
+  const estId = json<{ id: string }>(est).id;
+  const licence = await a.app.inject({
+    method: 'POST',
+    url: `/v1/establishments/${estId}/licences`,
+    headers: officer,
+    payload: { ...sample.licence(), externalReference: 'err:100' },
+  });
+  t.equal(licence.statusCode, 201, licence.body);
+  const action = await a.app.inject({
+    method: 'POST',
+    url: '/v1/enforcement-actions',
+    headers: officer,
+    payload: { ...sample.action(estId), externalReference: 'Err:503' },
+  });
+  t.equal(action.statusCode, 201, action.body);
+  for (const format of ['csv', 'csv-excel']) {
+    for (const type of ['establishments', 'licences', 'enforcement-actions']) {
+      const exported = await a.exportOf(type, format);
+      t.match(exported.body, /'(Err:502|err:100)/i, `${format} ${type}: the reference is written as text`);
+      const again = await a.importFile(exported.rawPayload, `recordType=${type}&dryRun=true`);
+      t.match(
+        again,
+        { state: 'succeeded', counts: { unchanged: 1, updated: 0, rejected: 0 } },
+        `${format} ${type}: re-importing the export changes nothing (${JSON.stringify(again.problems)})`,
+      );
+    }
+  }
+  const bare = await a.importFile(
+    `${EST_HEADER}\nErr:502,GM0363,Club,club,Kade,1,,1012DK,Amsterdam,,\n`,
+    'recordType=establishments&dryRun=true',
+  );
+  t.same(
+    bare.problems.map((p) => `${p.column}:${p.code}`),
+    ['externalReference:spreadsheet_error'],
+    'a bare error value in a file is still what a spreadsheet left there',
+  );
+});
 
 t.test('a text that starts with a quote and a formula character survives the round trip through CSV', async (t) => {
   const a = await setUp(t);

@@ -15,6 +15,7 @@ import {
 import { isDatabaseUnavailable } from '../../infrastructure/db/errors.js';
 import { SpoolUnavailable } from '../../infrastructure/spool.js';
 import {
+  ABSENT_CODES,
   HttpProblem,
   INVALID_INPUT,
   type InvalidParam,
@@ -62,9 +63,6 @@ function unknownKeyReason(request: FastifyRequest, context: string | undefined):
 }
 
 type Validation = { instancePath: string; keyword: string; message: string; params: Record<string, unknown> }[];
-
-/** The codes zod gives a value that is not there at all ("expected string, received undefined"; "Invalid option"). */
-const ABSENT_CODES: ReadonlySet<string> = new Set(['invalid_type', 'invalid_value', 'invalid_union']);
 
 /**
  * Is nothing sent at this path of a part of the request (a member, a parameter, a header left out)?
