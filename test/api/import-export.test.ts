@@ -6,6 +6,7 @@ import t from 'tap';
 import { servicesFor } from '../../src/app.js';
 import { clientContext } from '../../src/application/context.js';
 import { createExporter } from '../../src/application/transfer/export.js';
+import { MOST_INVALID_RECORDS } from '../../src/http/transfer-files.js';
 import { renewValidation } from '../../src/infrastructure/repositories/imports.js';
 import { serializeError } from '../../src/logger.js';
 import { json, sample, testConfig, usingPostgres } from '../support/helper.js';
@@ -505,6 +506,41 @@ t.test('bad files get clear answers', async (t) => {
   t.match(job, { state: 'succeeded', counts: { created: 1 } }, JSON.stringify(job.problems));
   const stored = json<{ items: { name: string }[] }>(await a.app.inject({ url: '/v1/establishments', headers: a.officer.auth }));
   t.equal(stored.items[0]?.name, '=1+1', 'stored as the text it is');
+});
+
+t.test('a file of which too many records are invalid is refused whole, and nothing of it is stored', async (t) => {
+  const a = await setUp(t);
+  const countOf = async (table: string) =>
+    ((await a.database.owner.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: { n: number }[] }).rows[0]
+      ?.n;
+  // What an actions file uploaded as establishments, or a file of one-letter lines, amounts to.
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `${i === 3 ? '' : 'a'}`).join('\n');
+  const refused = await a.upload(`${EST_HEADER}\n${lines(MOST_INVALID_RECORDS + 2)}\n`, 'recordType=establishments');
+  t.equal(refused.statusCode, 400, refused.body);
+  t.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8');
+  const problem = json<{ code: string; detail: string }>(refused);
+  t.equal(problem.code, 'too-many-invalid-records');
+  t.match(problem.detail, new RegExp(`More than ${MOST_INVALID_RECORDS} records`), 'the limit is named');
+  t.match(
+    problem.detail,
+    /record wrong_field_count \(10001 times, first on line 2\)/,
+    'the most common problem, how often and where first',
+  );
+  t.equal(await countOf('imports'), 0, 'no job');
+  t.equal(await countOf('import_rows'), 0, 'no records');
+
+  const ndjson = await a.upload(
+    Array.from({ length: MOST_INVALID_RECORDS + 1 }, () => '{}').join('\n'),
+    'recordType=establishments',
+    'application/x-ndjson',
+  );
+  t.equal(ndjson.statusCode, 400, 'NDJSON alike');
+  t.equal(json<{ code: string }>(ndjson).code, 'too-many-invalid-records');
+
+  const atTheLimit = await a.importFile(`${EST_HEADER}\n${lines(MOST_INVALID_RECORDS + 1)}\n`, 'recordType=establishments&dryRun=true');
+  t.equal(atTheLimit.counts.rejected, MOST_INVALID_RECORDS, 'as many as the limit: a job, each record rejected');
+  t.ok(atTheLimit.problemsTotal >= MOST_INVALID_RECORDS, 'with its problems');
+  t.equal(atTheLimit.problems.length, 1000, 'of which it shows the first 1000');
 });
 
 t.test('line ends mixed in one file (a header typed on one system, rows pasted from another) are each a line end', async (t) => {
