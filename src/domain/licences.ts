@@ -24,7 +24,8 @@ const isChange = (v: unknown): v is StatusChange =>
 export function checkLicence(licence: object): InvalidParam[] {
   const input = licence as { validFrom?: unknown; validUntil?: unknown; statusHistory?: unknown };
   const issues: InvalidParam[] = [];
-  if (isIsoDate(input.validUntil) && isIsoDate(input.validFrom) && input.validUntil < input.validFrom) {
+  const endsBeforeItStarts = isIsoDate(input.validUntil) && isIsoDate(input.validFrom) && input.validUntil < input.validFrom;
+  if (endsBeforeItStarts) {
     issues.push({ name: 'validUntil', code: 'before_valid_from', reason: 'validUntil is before validFrom' });
   }
   const h = Array.isArray(input.statusHistory) ? input.statusHistory : [];
@@ -33,6 +34,23 @@ export function checkLicence(licence: object): InvalidParam[] {
       name: 'statusHistory.0.status',
       code: 'first_status_not_granted',
       reason: 'a licence’s history begins with granted',
+    });
+  }
+  // Granted before it starts is usual (a decision in December for January); granted after it ended is
+  // a licence never in force that reads as granted: a mistyped year, which would count its actions unlicensed.
+  // (Unless validUntil is before validFrom: before_valid_from says what is wrong then.)
+  const first = h[0];
+  if (
+    isChange(first) &&
+    first.status === 'granted' &&
+    isIsoDate(input.validUntil) &&
+    !endsBeforeItStarts &&
+    first.effectiveDate > input.validUntil
+  ) {
+    issues.push({
+      name: 'statusHistory.0.effectiveDate',
+      code: 'after_valid_until',
+      reason: 'the licence is granted after its last day (validUntil): it would never be in force',
     });
   }
   for (let i = 1; i < h.length; i++) {

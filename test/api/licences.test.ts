@@ -120,6 +120,11 @@ t.test('licences: contradictory histories are rejected, each with its code, all 
   const cases: [string, Record<string, unknown>, string[]][] = [
     ['first status not granted', { statusHistory: [g('2016-01-01', 'suspended')] }, ['statusHistory.0.status:first_status_not_granted']],
     [
+      'granted after its last day',
+      { validFrom: '2010-01-01', validUntil: '2012-01-01', statusHistory: [g('2013-01-01')] },
+      ['statusHistory.0.effectiveDate:after_valid_until'],
+    ],
+    [
       'not chronological',
       { statusHistory: [g('2016-01-01'), g('2017-01-01', 'suspended'), g('2016-06-01')] },
       ['statusHistory.2.effectiveDate:not_chronological'],

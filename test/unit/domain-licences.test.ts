@@ -70,6 +70,9 @@ t.test('checkLicence: each contradiction with its own code', async (t) => {
   t.same(codesOf(input('2016-01-01', '2017-01-01', ['granted', '2016-01-01'])), []);
   t.same(codesOf(input('2016-01-01', '2015-01-01', ['granted', '2016-01-01'])), ['before_valid_from']);
   t.same(codesOf(input('2016-01-01', null, ['suspended', '2016-01-01'])), ['first_status_not_granted']);
+  t.same(codesOf(input('2016-01-01', '2017-12-31', ['granted', '2015-12-15'])), [], 'granted before its first day: fine');
+  t.same(codesOf(input('2016-01-01', '2017-12-31', ['granted', '2017-12-31'])), [], 'granted on its last day: fine');
+  t.same(codesOf(input('2010-01-01', '2012-01-01', ['granted', '2013-01-01'])), ['after_valid_until']);
   t.same(codesOf(input('2016-01-01', null, ['granted', '2016-01-01'], ['suspended', '2015-01-01'])), ['not_chronological']);
   t.same(codesOf(input('2016-01-01', null, ['granted', '2016-01-01'], ['revoked', '2016-02-01'], ['granted', '2016-03-01'])), [
     'status_after_terminal',
