@@ -30,10 +30,10 @@ export const titleFor = (status: number) => TITLES[status] ?? (status >= 500 ? '
 /** Problem types are stable URNs, so clients can switch on them. */
 export const problemType = (slug: string) => `urn:nl:enforcement-registry:problem:${slug}`;
 
-/** Why a body field the schema does not have is refused. */
 /** The codes zod gives a value that is not there at all ("expected string, received undefined"; "Invalid option"): `required` when nothing was sent. */
 export const ABSENT_CODES: ReadonlySet<string> = new Set(['invalid_type', 'invalid_value', 'invalid_union']);
 
+/** Why a body field the schema does not have is refused. */
 export const UNKNOWN_FIELD = 'this field is not part of the schema';
 
 /** What a zod issue says, as both zod and fastify's validation entries carry it. */

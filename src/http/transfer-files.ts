@@ -533,6 +533,9 @@ export async function* decodeUpload(
   }
 }
 
+/** Kinds of problem told apart for that 400; more (an NDJSON file's every key its own column) are counted as one. */
+const MOST_PROBLEM_KINDS = 100;
+
 /** The records an upload refused so far, and their problems by column and code (for the 400 that too many of them make). */
 class InvalidRecords {
   private count = 0;
@@ -541,7 +544,8 @@ class InvalidRecords {
   add(row: DecodedRow) {
     this.count += 1;
     for (const p of row.problems ?? []) {
-      const kind = `${p.column ?? 'record'} ${p.code}`;
+      let kind = `${p.column ?? 'record'} ${p.code}`;
+      if (!this.kinds.has(kind) && this.kinds.size >= MOST_PROBLEM_KINDS) kind = 'other problems';
       const seen = this.kinds.get(kind);
       if (seen) seen.n += 1;
       else this.kinds.set(kind, { n: 1, line: row.line });

@@ -4,6 +4,7 @@ import t from 'tap';
 import { connectionRole, type Db, type Tx } from '../../src/infrastructure/db/client.js';
 import { APP_DB_ROLE, readWithTenant, type TenantScope, withTenant } from '../../src/infrastructure/db/tenant.js';
 import { trailOf, trailOfEstablishment } from '../../src/infrastructure/repositories/audit-trail.js';
+import { listLicences } from '../../src/infrastructure/repositories/licences.js';
 import { build, json, sample, usingPostgres } from '../support/helper.js';
 
 /**
@@ -168,7 +169,8 @@ t.test('an officer cannot write into, or out of, another municipality, nor touch
 });
 
 t.test('the audit trail has no read policy (migration 0002), so its record queries carry the tenant predicate themselves', async (t) => {
-  const { database, ids } = await twoMunicipalities(t);
+  const ctx = await twoMunicipalities(t);
+  const { database, ids } = ctx;
   const own = ids.GM0363 as { establishment: string; action: string };
   const other = ids.GM0599 as { establishment: string; action: string };
   const page = { page: 1, pageSize: 50 };
@@ -180,6 +182,19 @@ t.test('the audit trail has no read policy (migration 0002), so its record queri
   t.same(await trails(OFFICER, own), { establishment: 1, action: 1 }, 'the officer’s own records: their entries');
   t.same(await trails(OFFICER, other), { establishment: 0, action: 0 }, 'another municipality’s, asked for by id: none');
   t.same(await trails({ kind: 'all' }, other), { establishment: 1, action: 1 }, 'the all-municipalities scope: theirs too');
+
+  // A licence list has row-level security behind it; its own predicate is tried on the owner's connection, which policies do not bind.
+  const officer = await ctx.client('officer', 'GM0599');
+  const licence = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/establishments/${other.establishment}/licences`,
+    headers: officer.auth,
+    payload: sample.licence(),
+  });
+  t.equal(licence.statusCode, 201, licence.body);
+  const licences = async (scope: TenantScope) => (await listLicences(database.owner, scope, other.establishment, page)).totalItems;
+  t.equal(await licences({ kind: 'municipality', code: 'GM0599' }), 1, 'its own municipality’s licence list');
+  t.equal(await licences(OFFICER), 0, 'another municipality’s, by the establishment’s id: none, without any policy');
 });
 
 t.test('a licence or action row for another municipality’s establishment is refused by the database itself', async (t) => {
