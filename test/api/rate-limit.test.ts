@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { build, json } from '../support/helper.js';
 
@@ -22,6 +23,20 @@ t.test('each client gets RATE_LIMIT_PER_MINUTE requests a minute, then 429 with 
   t.equal(other.statusCode, 200, 'another client has its own budget');
   const writes = await app.inject({ method: 'POST', url: '/v1/establishments', headers: busy.auth, payload: {} });
   t.equal(writes.statusCode, 429, 'writes count too, before validation');
+  // Requests other checks of the request would refuse (a precondition, a media type) are counted first, as every other one.
+  const est = json<{ id: string }>(await app.inject({ url: '/v1/establishments', headers: calm.auth }));
+  const unconditional = await app.inject({ method: 'DELETE', url: `/v1/establishments/${randomUUID()}`, headers: busy.auth });
+  t.equal(unconditional.statusCode, 429, 'a delete without If-Match: 429, not 428');
+  const mediaType = await app.inject({
+    method: 'PATCH',
+    url: `/v1/establishments/${randomUUID()}`,
+    headers: { ...busy.auth, 'content-type': 'application/json', 'if-match': '"1"' },
+    payload: '{}',
+  });
+  t.equal(mediaType.statusCode, 429, 'a PATCH in another media type: 429, not 415');
+  const notAcceptable = await app.inject({ url: '/v1/establishments', headers: { ...busy.auth, accept: 'image/png' } });
+  t.equal(notAcceptable.statusCode, 429, 'a list in a media type it does not have: 429, not 406');
+  t.ok(est, 'the calm client still reads');
   const anonymous = await app.inject({ url: '/v1/establishments' });
   t.equal(anonymous.statusCode, 401, 'an unauthenticated request is refused by auth, not counted');
   for (let i = 0; i < 5; i++) {

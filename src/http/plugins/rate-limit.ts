@@ -14,8 +14,10 @@ export interface RateLimitOptions {
 /**
  * Per-client rate limiting: each authenticated API client gets `perMinute` requests per minute,
  * counted by its client id (so one client cannot starve the others, whatever address it uses).
- * It runs at preValidation, after the auth hook (onRequest) has named the client; public routes
- * (health, the OpenAPI document) and requests refused by auth are not counted. Over the limit:
+ * It runs at onRequest, as a route's own hook: after the app's auth hook (onRequest) has named the
+ * client, before any other check of the request (preconditions, media types: preValidation), so a
+ * request those would refuse is counted as every other one. Public routes (health, the OpenAPI
+ * document) and requests refused by auth are not counted. Over the limit:
  * 429 problem+json with Retry-After in seconds. Counters live in `store` (PostgreSQL, shared by every
  * instance: src/infrastructure/rate-limit-store.ts) or, without one, in this process's memory.
  */
@@ -27,7 +29,7 @@ export default fp(
       ...(opts.store ? { store: opts.store as never } : {}),
       max: opts.perMinute,
       timeWindow: 60_000,
-      hook: 'preValidation',
+      hook: 'onRequest',
       keyGenerator: (request) => `client:${request.principal?.clientId ?? request.ip}`,
       allowList: (request) => !request.principal,
       errorResponseBuilder: (_request, ctx) =>
