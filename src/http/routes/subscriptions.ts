@@ -134,7 +134,7 @@ const subscriptionRoutes: FastifyPluginAsyncZod<{ services: Services }> = async 
       ...op(
         'redeliverSubscription',
         'Redeliver given-up events',
-        'Every delivery that was given up (since a moment, or all) is attempted again, in order per subject, if the subscription still wants its event. Deliveries given up longer ago than the registry keeps them (NOTIFICATIONS_KEEP_DAYS, by default 90 days) are gone and not redelivered.',
+        'Every delivery that was given up (of those made since a moment, which is about when their events happened; or all) is attempted again, in order per subject, if the subscription still wants its event. Deliveries given up longer ago than the registry keeps them (NOTIFICATIONS_KEEP_DAYS, by default 90 days) are gone and not redelivered.',
       ),
       security: BEARER,
       params,

@@ -110,10 +110,10 @@ export const SecretRotation = z
 
 export const Redelivery = z
   .strictObject({
-    since: timestampInput()
-      .nullable()
-      .optional()
-      .meta({ description: 'Only deliveries made since then; omit for every delivery that was given up.' }),
+    since: timestampInput().nullable().optional().meta({
+      description:
+        'Only deliveries made since then (a delivery is made when its event is fanned out, seconds after it happened), whenever they were given up; omit for every delivery that was given up.',
+    }),
   })
   .meta({ id: 'Redelivery' });
 
