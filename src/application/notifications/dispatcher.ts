@@ -171,8 +171,7 @@ export function createDispatcher(
       for (const id of disabling) await findSubscription(tx, ALL, null, id, true);
       const disabled: typeof outcomes = [];
       for (const o of outcomes) {
-        const held = await recordAttempt(tx, o.d, o.attempt, o.next);
-        if (!o.givingUp || !held) continue;
+        if ((await recordAttempt(tx, o.d, o.attempt, o.next)) !== 'abandoned') continue;
         await disable(tx, o.d.subscriptionId, o.reason.slice(0, 500));
         disabled.push(o);
       }

@@ -231,27 +231,38 @@ export type AttemptValues = typeof deliveryAttempts.$inferInsert;
  * Records an attempt and moves its delivery on: delivered, due again at `nextAttemptAt`, or
  * abandoned (`nextAttemptAt` null). The delivery is locked first: one deleted meanwhile (with its
  * subscription) leaves nothing to record. Its state moves only while the lease is still this
- * dispatcher's; after a lease ran out another dispatcher owns it. Returns whether the lease was held.
+ * dispatcher's; after a lease ran out another dispatcher owns it. A failure does not hold back a
+ * delivery restarted while its call was under way (its subscription re-enabled: `attempts` no longer
+ * the claimed one), nor give one up whose subscription its owner paused meanwhile: either is due again
+ * (once the subscription is active), counted as the restart left it. Returns what became of it.
  */
 export async function recordAttempt(
   q: Queryable,
-  d: { id: string; leaseId: string },
+  d: { id: string; leaseId: string; attempts: number },
   attempt: AttemptValues,
   next: { delivered: true } | { delivered: false; nextAttemptAt: Date | null },
-): Promise<boolean> {
-  const [row] = await rawRows<{ lease_id: string | null }>(q, sql`select lease_id from deliveries where id = ${d.id} for update`);
-  if (!row) return false;
+): Promise<'not-held' | 'moved' | 'abandoned'> {
+  const [row] = await rawRows<{ lease_id: string | null; attempts: number; subscription_status: string }>(
+    q,
+    sql`select d.lease_id, d.attempts, s.status as subscription_status
+        from deliveries d join subscriptions s on s.id = d.subscription_id
+        where d.id = ${d.id} for update of d`,
+  );
+  if (!row) return 'not-held';
   await q.insert(deliveryAttempts).values(attempt);
-  if (row.lease_id !== d.leaseId) return false;
-  const status = next.delivered ? 'delivered' : next.nextAttemptAt ? 'pending' : 'abandoned';
-  const nextAt = !next.delivered && next.nextAttemptAt ? next.nextAttemptAt.toISOString() : null;
+  if (row.lease_id !== d.leaseId) return 'not-held';
+  const restarted = Number(row.attempts) !== d.attempts;
+  const paused = row.subscription_status !== 'active';
+  const waitsAgain = !next.delivered && (restarted || (paused && next.nextAttemptAt === null));
+  const status = next.delivered ? 'delivered' : next.nextAttemptAt || waitsAgain ? 'pending' : 'abandoned';
+  const nextAt = waitsAgain ? new Date().toISOString() : !next.delivered && next.nextAttemptAt ? next.nextAttemptAt.toISOString() : null;
   await q.execute(
     sql`update deliveries set status = ${status}, lease_until = null, lease_id = null,
           next_attempt_at = coalesce(${nextAt}::timestamptz, next_attempt_at),
           finished_at = case when ${status} = 'pending' then null else now() end
         where id = ${d.id}`,
   );
-  return true;
+  return status === 'abandoned' ? 'abandoned' : 'moved';
 }
 
 /**
@@ -259,7 +270,8 @@ export async function recordAttempt(
  * dispatcher, instead of when the lease runs out. Only while this claim still holds it.
  */
 export async function releaseDelivery(q: Queryable, d: { id: string; leaseId: string }): Promise<void> {
-  await q.execute(sql`update deliveries set lease_until = null, lease_id = null, attempts = attempts - 1
+  // Not below 0: a delivery restarted during the call (attempts 0) stays at 0.
+  await q.execute(sql`update deliveries set lease_until = null, lease_id = null, attempts = greatest(attempts - 1, 0)
     where id = ${d.id} and lease_id = ${d.leaseId}`);
 }
 
