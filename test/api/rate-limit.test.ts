@@ -37,6 +37,10 @@ t.test('each client gets RATE_LIMIT_PER_MINUTE requests a minute, then 429 with 
   const notAcceptable = await app.inject({ url: '/v1/establishments', headers: { ...busy.auth, accept: 'image/png' } });
   t.equal(notAcceptable.statusCode, 429, 'a list in a media type it does not have: 429, not 406');
   t.ok(est, 'the calm client still reads');
+  const counted = await app.inject({ method: 'DELETE', url: `/v1/establishments/${randomUUID()}`, headers: calm.auth });
+  t.equal(counted.statusCode, 428, 'under its limit, a delete without If-Match is a 428');
+  t.equal(counted.headers['x-ratelimit-remaining'], '0', 'counted, as the contract declares: the last of its three');
+  t.equal((await app.inject({ url: '/v1/establishments', headers: calm.auth })).statusCode, 429, 'so the next request is a 429');
   const anonymous = await app.inject({ url: '/v1/establishments' });
   t.equal(anonymous.statusCode, 401, 'an unauthenticated request is refused by auth, not counted');
   for (let i = 0; i < 5; i++) {

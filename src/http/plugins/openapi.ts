@@ -71,11 +71,12 @@ const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
 
 const RATE_LIMITED = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
 /**
- * Answered before the rate limiter counts the request (src/http/plugins/rate-limit.ts): by auth, by the body's media type, or for a
- * missing If-Match. Not 403: a role refused by auth is not counted, but a 403 of the operation's own rules (another
- * municipality's figures or records) is answered after the request was counted, with the X-RateLimit headers.
+ * Answered before the rate limiter counts the request (src/http/plugins/rate-limit.ts, right after authentication):
+ * by auth. Not 403: a role refused by auth is not counted, but a 403 of the operation's own rules (another
+ * municipality's figures or records) is answered after the request was counted, with the X-RateLimit headers, as
+ * every other refusal (a media type, a missing If-Match) is.
  */
-const UNCOUNTED = new Set(['401', '415', '428']);
+const UNCOUNTED = new Set(['401']);
 const FILE_TYPES = ['text/csv', 'application/x-ndjson'];
 
 /** Whether an operation needs a bearer token (and so is rate-limited, and may check a token with its identity provider). */
