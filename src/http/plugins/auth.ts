@@ -141,39 +141,32 @@ export default fp(
       if (!header) throw unauthorized('Send an Authorization: Bearer <token> header.');
       const m = BEARER.exec(header);
       const token = m?.[1];
-      // Held while as many of this address's tries are under way as it may still fail: guesses sent in
-      // parallel cannot pass the limit before the first of them is counted (the count is read after).
-      const endTry = opts.failures ? await opts.failures.admit(request.ip) : undefined;
+      const wait = opts.failures ? await opts.failures.retryAfter(request.ip) : 0;
       let principal: Principal | null = null;
-      try {
-        const wait = opts.failures ? await opts.failures.retryAfter(request.ip) : 0;
-        let refusal = 'The token is unknown or has been revoked.';
-        if (token && opts.identify && looksLikeJwt(token)) {
-          const identity = await opts.identify(token, wait > 0);
-          if (identity.kind === 'ok') principal = identity.principal;
-          else if (identity.kind === 'forbidden') throw insufficientScope(identity.reason);
-          else if (identity.kind === 'unavailable') {
-            throw new HttpProblem({
-              status: 503,
-              code: 'identity-provider-unavailable',
-              detail: 'The identity provider that issued the token cannot be reached to check it; retry in a moment.',
-              headers: { 'Retry-After': String(IDENTITY_PROVIDER_RETRY_AFTER_S) },
-            });
-          } else refusal = `The token is not accepted: ${identity.reason}.`;
-        } else if (token && token.length <= 512) {
-          principal = await opts.authenticate(token, wait > 0);
-          if (principal) principal = { ...principal, person: declaredPerson(request) };
+      let refusal = 'The token is unknown or has been revoked.';
+      if (token && opts.identify && looksLikeJwt(token)) {
+        const identity = await opts.identify(token, wait > 0);
+        if (identity.kind === 'ok') principal = identity.principal;
+        else if (identity.kind === 'forbidden') throw insufficientScope(identity.reason);
+        else if (identity.kind === 'unavailable') {
+          throw new HttpProblem({
+            status: 503,
+            code: 'identity-provider-unavailable',
+            detail: 'The identity provider that issued the token cannot be reached to check it; retry in a moment.',
+            headers: { 'Retry-After': String(IDENTITY_PROVIDER_RETRY_AFTER_S) },
+          });
+        } else refusal = `The token is not accepted: ${identity.reason}.`;
+      } else if (token && token.length <= 512) {
+        principal = await opts.authenticate(token, wait > 0);
+        if (principal) principal = { ...principal, person: declaredPerson(request) };
+      }
+      if (!principal) {
+        if (wait > 0) {
+          await tarpit.hold();
+          throw tooManyFailures(wait);
         }
-        if (!principal) {
-          if (wait > 0) {
-            await tarpit.hold();
-            throw tooManyFailures(wait);
-          }
-          await opts.failures?.fail(request.ip);
-          throw token ? unauthorized(refusal, 'invalid_token') : unauthorized('The Authorization header must be: Bearer <token>.');
-        }
-      } finally {
-        endTry?.();
+        await opts.failures?.fail(request.ip);
+        throw token ? unauthorized(refusal, 'invalid_token') : unauthorized('The Authorization header must be: Bearer <token>.');
       }
       request.principal = principal;
       if (!roles.includes(principal.role)) {
