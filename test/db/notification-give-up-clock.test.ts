@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import t from 'tap';
+import type { Db } from '../../src/infrastructure/db/client.js';
 import { withTenant } from '../../src/infrastructure/db/tenant.js';
 import {
   claimDue,
@@ -14,6 +15,19 @@ import { testDatabase } from '../support/helper.js';
 const ALL = { kind: 'all' } as const;
 const TYPE = 'nl.overheid.handhavingsregister.establishment.changed';
 
+/** An active subscription to TYPE, made `daysAgo` days ago, straight in the table (no API: the repositories are under test). */
+async function subscriptionMadeDaysAgo(owner: Db, daysAgo: number): Promise<string> {
+  const someone = '00000000-0000-4000-8000-000000000001';
+  const id = randomUUID();
+  const made = sql.raw(`now() - interval '${daysAgo} days'`);
+  await owner.execute(sql`
+    insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
+                               created_at, updated_at, created_by, updated_by)
+    values (${id}, 'https://case-system.example/hook', array[${TYPE}], 'active', 'whsec_x', ${someone}, 'admin',
+            ${made}, ${made}, ${someone}, ${someone})`);
+  return id;
+}
+
 /**
  * NOTIFICATIONS_GIVE_UP_AFTER_MS counts how long a delivery has been failing. One record's events go
  * out in order, so an event waits while an earlier one of the same record is retried; found in review,
@@ -23,13 +37,7 @@ const TYPE = 'nl.overheid.handhavingsregister.establishment.changed';
 t.test('an event that waited behind an earlier one of its record starts its give-up clock at its first attempt', async (t) => {
   const database = await testDatabase(t);
   const { owner } = database;
-  const someone = '00000000-0000-4000-8000-000000000001';
-  const subscription = randomUUID();
-  await owner.execute(sql`
-    insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
-                               created_at, updated_at, created_by, updated_by)
-    values (${subscription}, 'https://case-system.example/hook', array[${TYPE}], 'active', 'whsec_x', ${someone}, 'admin',
-            now() - interval '2 days', now() - interval '2 days', ${someone}, ${someone})`);
+  const subscription = await subscriptionMadeDaysAgo(owner, 2);
   for (const change of ['first', 'second']) {
     await owner.execute(sql`insert into outbox_events (id, type, subject, occurred_at, event)
       values (gen_random_uuid(), ${TYPE}, 'record-1', now(), ${JSON.stringify({ change })}::jsonb)`);
@@ -77,13 +85,7 @@ t.test('an event that waited behind an earlier one of its record starts its give
 t.test('a call that fails while its subscription is paused or re-enabled neither holds back nor gives up its delivery', async (t) => {
   const database = await testDatabase(t);
   const { owner } = database;
-  const someone = '00000000-0000-4000-8000-000000000001';
-  const subscription = randomUUID();
-  await owner.execute(sql`
-    insert into subscriptions (id, callback_url, event_types, status, secret, owner_client_id, owner_role,
-                               created_at, updated_at, created_by, updated_by)
-    values (${subscription}, 'https://case-system.example/hook', array[${TYPE}], 'active', 'whsec_x', ${someone}, 'admin',
-            now() - interval '1 day', now() - interval '1 day', ${someone}, ${someone})`);
+  const subscription = await subscriptionMadeDaysAgo(owner, 1);
   await owner.execute(sql`insert into outbox_events (id, type, subject, occurred_at, event)
     values (gen_random_uuid(), ${TYPE}, 'record-1', now(), '{}'::jsonb)`);
   const inTenant = <T>(fn: Parameters<typeof withTenant<T>>[2]) => withTenant(database.db, ALL, fn);
